@@ -1,0 +1,73 @@
+"""ddj: measure news coverage over time, from Jupyter or a shell.
+
+The public API is imported lazily, so ``import ddj`` is fast and a notebook
+pays only for what it uses.
+
+Examples
+--------
+>>> import ddj
+>>> corpus = ddj.demo_corpus()                                   # doctest: +SKIP
+>>> cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")  # doctest: +SKIP
+>>> ddj.publish(ddj.chart(cov, title="Coverage"), "out", "coverage")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from ddj.errors import (
+    DdjError,
+    DdjWarning,
+    DroppedRowsWarning,
+    ExtractionError,
+    InputError,
+    ParameterError,
+    QuerySyntaxError,
+    SchemaError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it
+_LAZY = {
+    "read_html": "ddj.extract",
+    "load": "ddj.load",
+    "save": "ddj.load",
+    "problems": "ddj.corpus",
+    "demo_corpus": "ddj.demo",
+    "topics": "ddj.topics",
+    "match": "ddj.topics",
+    "hits": "ddj.topics",
+    "coverage": "ddj.coverage",
+    "chart": "ddj.charts",
+    "publish": "ddj.publish",
+    "run_notebook": "ddj.notebooks",
+}
+
+__all__ = [
+    "DdjError",
+    "DdjWarning",
+    "DroppedRowsWarning",
+    "ExtractionError",
+    "InputError",
+    "ParameterError",
+    "QuerySyntaxError",
+    "SchemaError",
+    "__version__",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in {"corpus", "extract", "topics", "coverage", "charts", "publish", "demo", "cli"}:
+        return importlib.import_module(f"ddj.{name}")
+    raise AttributeError(f"module 'ddj' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

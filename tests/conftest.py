@@ -1,0 +1,39 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("DDJ_SHARED_CORPORA", REPO.parent / "shared" / "corpora"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Every test run gets its own ddj cache, never the user's."""
+    old = os.environ.get("DDJ_CACHE")
+    os.environ["DDJ_CACHE"] = str(tmp_path_factory.mktemp("ddj-cache"))
+    yield
+    if old is None:
+        os.environ.pop("DDJ_CACHE", None)
+    else:
+        os.environ["DDJ_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def shared_corpora() -> Path:
+    """../shared/corpora: skip without it on a user's machine, fail in CI."""
+    if not (SHARED / "README.md").exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the shared corpora are missing at {SHARED}")
+        pytest.skip(f"real pages not available at {SHARED} (set DDJ_SHARED_CORPORA)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def fixtures() -> Path:
+    return FIXTURES
