@@ -16,8 +16,9 @@ outlet : str
     The publication's name when the page says it, else its registered domain.
 title, description, text, language : str
     Extracted fields; ``language`` is an ISO 639-1 code.
-authors : list<str>
-    People, no URLs and no "By".
+authors : str
+    People, no URLs and no "By", joined by ``"; "`` (``read_html`` gives a list).
+    A plain string keeps Parquet, CSV, DuckDB and spreadsheets happy.
 published : datetime64[us, UTC]
     Publication time. A date known only to the day (from a URL, or a table
     with dates only) is stored at 12:00 UTC so that it stays on its calendar
@@ -40,11 +41,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from ddj.errors import DroppedRowsWarning, SchemaError
 
-AUTHORS_DTYPE = pd.ArrowDtype(pa.list_(pa.string()))
+#: Separator of names in the ``authors`` column.
+AUTHORS_SEP = "; "
 
 #: Column name -> pandas dtype. The single definition of the corpus schema.
 SCHEMA: dict[str, Any] = {
@@ -52,7 +53,7 @@ SCHEMA: dict[str, Any] = {
     "url": "str",
     "outlet": "str",
     "title": "str",
-    "authors": AUTHORS_DTYPE,
+    "authors": "str",
     "published": "datetime64[us, UTC]",
     "published_from": "str",
     "language": "str",
@@ -135,8 +136,14 @@ def registered_domain(url: str | None) -> str:
     if not url:
         return ""
     ext = _tld_extractor()(str(url))
-    domain = getattr(ext, "top_domain_under_public_suffix", None) or ext.registered_domain
-    return (domain or ext.domain or "").lower()
+    if hasattr(ext, "top_domain_under_public_suffix"):
+        domain = ext.top_domain_under_public_suffix
+    else:  # tldextract < 5.3
+        domain = ext.registered_domain
+    if not domain:  # no known public suffix (an intranet or .example host): the host itself
+        host = str(url).split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
+        domain = host[4:] if host.lower().startswith("www.") else host
+    return domain.lower()
 
 
 _TLD = None
@@ -179,8 +186,10 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     for name in ("url", "outlet", "title", "language", "description", "text", "source"):
         col = df[name] if name in df.columns else pd.Series([None] * n, index=df.index)
         out[name] = _as_str(col)
-    out["published"] = to_utc(df["published"]) if "published" in df.columns else pd.Series(
-        pd.NaT, index=df.index, dtype=SCHEMA["published"]
+    out["published"] = (
+        to_utc(df["published"])
+        if "published" in df.columns
+        else pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published"])
     )
     if "published_from" in df.columns:
         pf = _as_str(df["published_from"])
@@ -190,8 +199,10 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     pf = pf.where(pf.notna() | ~has_date, "table").where(pf.notna() | has_date, "none")
     pf = pf.where(has_date | pf.isin(["none"]), "none")
     out["published_from"] = pf.astype("str")
-    out["authors"] = _as_authors(df["authors"]) if "authors" in df.columns else pd.Series(
-        [[] for _ in range(n)], index=df.index, dtype=AUTHORS_DTYPE
+    out["authors"] = (
+        _as_authors(df["authors"])
+        if "authors" in df.columns
+        else pd.Series(None, index=df.index, dtype="str")
     )
     if "words" in df.columns:
         out["words"] = pd.to_numeric(df["words"], errors="coerce").astype("Int64")
@@ -209,7 +220,9 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     return result.reset_index(drop=True)
 
 
-def validate(corpus: pd.DataFrame, needed: Iterable[str] = ("published",), what: str = "corpus") -> None:
+def validate(
+    corpus: pd.DataFrame, needed: Iterable[str] = ("published",), what: str = "corpus"
+) -> None:
     """Raise SchemaError unless ``corpus`` has the ``needed`` columns."""
     if not isinstance(corpus, pd.DataFrame):
         msg = f"Expected a corpus DataFrame (from ddj.load), got {type(corpus).__name__}."
@@ -273,8 +286,7 @@ def problems(corpus: pd.DataFrame) -> pd.DataFrame:
 
 def count_words(text: pd.Series) -> pd.Series:
     """Words in each text (whitespace-separated tokens); missing text gives <NA>."""
-    counts = text.str.split().str.len()
-    return counts.astype("Int64")
+    return text.astype("str").str.count(r"\S+").astype("Int64")
 
 
 def to_utc(values: Any) -> pd.Series:
@@ -320,12 +332,13 @@ def _none(s: pd.Series) -> list:
 
 
 def _as_authors(col: pd.Series) -> pd.Series:
-    def one(v: Any) -> list[str]:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return []
-        if isinstance(v, str):
-            parts = v.split(";") if ";" in v else [v]
-            return [p.strip() for p in parts if p.strip()]
-        return [str(p).strip() for p in list(v) if p is not None and str(p).strip()]
+    """Lists (or arrays) of names -> one string joined by AUTHORS_SEP; strings are kept."""
 
-    return pd.Series([one(v) for v in col], index=col.index, dtype=AUTHORS_DTYPE)
+    def one(v: Any) -> str | None:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        names = [v] if isinstance(v, str) else [str(p) for p in list(v) if p is not None]
+        names = [n.strip() for n in names if n.strip()]
+        return AUTHORS_SEP.join(names) if names else None
+
+    return pd.Series([one(v) for v in col], index=col.index, dtype="str")

@@ -1,0 +1,113 @@
+import warnings
+
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.corpus import (
+    COLUMNS,
+    SCHEMA,
+    conform,
+    dedupe,
+    empty,
+    normalize_url,
+    registered_domain,
+    to_utc,
+)
+
+
+def test_empty_has_schema():
+    e = empty()
+    assert list(e.columns) == COLUMNS
+    assert {c: str(t) for c, t in e.dtypes.items()} == {
+        c: str(pd.Series([], dtype=t).dtype) for c, t in SCHEMA.items()
+    }
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://www.Example.com/a/?utm_source=x&utm_medium=y#top", "http://example.com/a"),
+        ("https://example.com/a?id=3&fbclid=abc", "https://example.com/a?id=3"),
+        ("https://example.com/a?b=2&a=1", "https://example.com/a?a=1&b=2"),
+    ],
+)
+def test_normalize_url_same_article(a, b):
+    assert normalize_url(a) == normalize_url(b)
+
+
+def test_normalize_url_keeps_distinct_articles_apart():
+    assert normalize_url("https://example.com/a?id=3") != normalize_url(
+        "https://example.com/a?id=4"
+    )
+    assert normalize_url("https://example.com/a") != normalize_url("https://other.example/a")
+    assert normalize_url(None) == "" and normalize_url("  ") == ""
+
+
+def test_registered_domain_offline():
+    assert registered_domain("https://news.bbc.co.uk/world") == "bbc.co.uk"
+    assert registered_domain("https://www.scmp.com/news") == "scmp.com"
+    assert registered_domain(None) == ""
+
+
+def test_to_utc_zones_and_day_only():
+    s = to_utc(
+        pd.Series(
+            ["2024-10-18T23:30:00+08:00", "2024-10-18", "2024-10-18 09:00", "not a date", None]
+        )
+    )
+    assert str(s.dtype) == "datetime64[us, UTC]"
+    assert s[0] == pd.Timestamp("2024-10-18T15:30Z")
+    assert s[1] == pd.Timestamp("2024-10-18T12:00Z")  # a bare day sits at noon UTC
+    assert s[2] == pd.Timestamp("2024-10-18T09:00Z")  # naive times are UTC
+    assert s[3:].isna().all()
+
+
+def test_conform_fills_and_types_without_mutating():
+    raw = pd.DataFrame(
+        {
+            "url": ["https://a.example/1", "https://a.example/2"],
+            "published": ["2024-01-02", None],
+            "text": ["one two three", None],
+            "authors": [["Jane Doe", "John Roe"], None],
+            "extra": [1, 2],
+        }
+    )
+    before = raw.copy(deep=True)
+    c = conform(raw)
+    pd.testing.assert_frame_equal(raw, before)
+    assert list(c.columns) == COLUMNS
+    assert c["words"].tolist() == [3, pd.NA]
+    assert c["published_from"].tolist() == ["table", "none"]
+    assert c["authors"].iloc[0] == "Jane Doe; John Roe"
+    assert c["id"].str.len().eq(16).all() and c["id"].nunique() == 2
+
+
+def test_conform_needs_url_or_text():
+    with pytest.raises(ddj.SchemaError, match="'url'"):
+        conform(pd.DataFrame({"headline": ["x"]}))
+
+
+def test_dedupe_keeps_dated_copy_and_reports():
+    c = conform(
+        [
+            {"url": "https://www.a.example/x?utm_source=tw", "source": "p1.html"},
+            {"url": "http://a.example/x", "published": "2024-01-01", "source": "p2.html"},
+            {"url": "https://a.example/y", "published": "2024-01-01", "source": "p3.html"},
+            {"text": "no url", "source": "p4.html"},
+            {"text": "no url", "source": "p5.html"},
+        ]
+    )
+    with pytest.warns(ddj.DroppedRowsWarning, match="Dropped 1 duplicate") as rec:
+        d = dedupe(c)
+    assert d["source"].tolist() == ["p2.html", "p3.html", "p4.html", "p5.html"]
+    assert rec[0].message.report[0]["source"] == "p1.html"
+    assert ddj.problems(d)["source"].tolist() == ["p1.html"]
+    assert len(c) == 5  # input untouched
+
+
+def test_dedupe_without_duplicates_is_silent():
+    c = conform([{"url": "https://a.example/1"}, {"url": "https://a.example/2"}])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(dedupe(c)) == 2
