@@ -1,0 +1,343 @@
+"""The ``ddj`` command: the library's jobs from a shell.
+
+A thin layer over the library: each command parses its options, calls ddj,
+and prints where its outputs are. A :class:`ddj.DdjError` becomes a one-line
+message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ddj import __version__
+from ddj.errors import DdjError, DdjWarning
+
+DEFAULT_TOPICS = "hong_kong,cyberespionage,ukraine"
+
+COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
+
+
+def command(name: str, summary: str, example: str):
+    """Register a sub-command; its help ends with ``example``."""
+
+    def wrap(fn):
+        COMMANDS[name] = (summary, example, fn)
+        return fn
+
+    return wrap
+
+
+# -- commands ------------------------------------------------------------------------------
+
+
+@command(
+    "demo",
+    "Write the synthetic demo corpus (pages and corpus.parquet) to a folder.",
+    "ddj demo --out out/demo-corpus",
+)
+def _add_demo(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--out", default="out/demo-corpus", help="folder to write into (default: %(default)s)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=2024, help="random seed of the generator (default: %(default)s)"
+    )
+    p.set_defaults(run=_run_demo)
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    import ddj
+    from ddj.demo import demo_pages_dir
+
+    corpus = ddj.demo_corpus(seed=args.seed)
+    out = Path(args.out)
+    parquet = ddj.save(corpus, out / "corpus.parquet")
+    csv = ddj.save(corpus, out / "corpus.csv")
+    print(
+        f"Synthetic demo data: {len(corpus):,} articles from {corpus['outlet'].nunique()} invented outlets"
+    )
+    print(f"  pages:   {demo_pages_dir(seed=args.seed)}")
+    print(f"  corpus:  {parquet}")
+    print(f"           {csv}")
+    return 0
+
+
+@command(
+    "load",
+    "Tabulate pages and tables into one corpus file (deduplicated, cached).",
+    "ddj load saved-pages/ export.csv -o corpus.parquet --column 'Link=url'",
+)
+def _add_load(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "sources", nargs="+", help="HTML files, folders of pages, or tables (CSV, JSONL, Parquet)"
+    )
+    p.add_argument(
+        "-o", "--output", required=True, help="corpus file to write: .parquet, .csv or .jsonl"
+    )
+    p.add_argument(
+        "--column",
+        action="append",
+        default=[],
+        metavar="NAME=FIELD",
+        help="map a table column to a corpus field, e.g. --column 'Link=url' (repeatable)",
+    )
+    p.add_argument("--keep-duplicates", action="store_true", help="do not drop repeated URLs")
+    p.add_argument("--no-cache", action="store_true", help="parse every page again")
+    p.add_argument(
+        "--workers", type=int, default=None, help="processes for parsing (default: all cores)"
+    )
+    p.set_defaults(run=_run_load)
+
+
+def _run_load(args: argparse.Namespace) -> int:
+    import ddj
+
+    columns = _pairs(args.column, "--column")
+    corpus = ddj.load(
+        args.sources,
+        columns=columns or None,
+        dedupe=not args.keep_duplicates,
+        cache=not args.no_cache,
+        workers=args.workers,
+    )
+    path = ddj.save(corpus, args.output)
+    dated = int(corpus["published"].notna().sum())
+    print(
+        f"{len(corpus):,} articles ({dated:,} dated) from {corpus['outlet'].nunique()} outlets -> {path}"
+    )
+    n_problems = len(ddj.problems(corpus))
+    if n_problems:
+        print(f"{n_problems} problem(s) noted; see ddj.problems(ddj.load({str(path)!r}))")
+    return 0
+
+
+@command(
+    "topics", "List the topic definitions and their queries.", "ddj topics --file my-topics.yml"
+)
+def _add_topics(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--file", default=None, help="a topics YAML file (default: the shipped data/topics.yml)"
+    )
+    p.set_defaults(run=_run_topics)
+
+
+def _run_topics(args: argparse.Namespace) -> int:
+    import ddj
+
+    for t in ddj.topics(args.file):
+        print(f"{t.name:<20} {t.label}\n{'':<20} {t.query}")
+    return 0
+
+
+@command(
+    "hits",
+    "Show each match of a topic in context, to check it before publishing.",
+    "ddj hits demo hong_kong --limit 10",
+)
+def _add_hits(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
+    )
+    p.add_argument("topic", help="a topic name from the topics file, or a query in quotes")
+    p.add_argument("--file", default=None, help="a topics YAML file")
+    p.add_argument("--limit", type=int, default=20, help="hits to show (default: %(default)s)")
+    p.add_argument("-o", "--output", default=None, help="write all hits to this CSV")
+    p.set_defaults(run=_run_hits)
+
+
+def _run_hits(args: argparse.Namespace) -> int:
+    import ddj
+
+    corpus = _corpus(args.source)
+    topic = _topic_arg(args.topic, args.file)
+    found = ddj.hits(corpus, topic)
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        found.to_csv(args.output, index=False)
+        print(f"{len(found):,} hits -> {args.output}")
+    for row in found.head(args.limit).itertuples():
+        day = (
+            row.published.date()
+            if row.published is not None and str(row.published) != "NaT"
+            else "undated"
+        )
+        print(f"{day}  {row.outlet}: {row.snippet}")
+    return 0
+
+
+@command(
+    "coverage",
+    "Measure coverage of topics over time, chart it and write the publish bundle.",
+    "ddj coverage demo -t hong_kong,cyberespionage --freq M --out out/demo",
+)
+def _add_coverage(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
+    )
+    p.add_argument(
+        "-t",
+        "--topics",
+        default=DEFAULT_TOPICS,
+        help="comma-separated topic names (default: %(default)s)",
+    )
+    p.add_argument("--file", default=None, help="a topics YAML file")
+    p.add_argument("--freq", default="W", help="D, W, M, Q or Y (default: %(default)s)")
+    p.add_argument("--by", default=None, choices=["outlet"], help="split by outlet")
+    p.add_argument("--start", default=None, help="first day, e.g. 2024-01-01")
+    p.add_argument("--end", default=None, help="last day, e.g. 2024-12-31")
+    p.add_argument(
+        "--tz", default="UTC", help="time zone for days and weeks (default: %(default)s)"
+    )
+    p.add_argument("--metric", default="share", choices=["share", "articles"], help="what to chart")
+    p.add_argument(
+        "--events", default=None, help="CSV of (date, label) events to mark on the chart"
+    )
+    p.add_argument("--title", default=None, help="chart title")
+    p.add_argument(
+        "--slug", default="coverage", help="base name of the output files (default: %(default)s)"
+    )
+    p.add_argument("--out", default="out", help="output folder (default: %(default)s)")
+    p.set_defaults(run=_run_coverage)
+
+
+def _run_coverage(args: argparse.Namespace) -> int:
+    import ddj
+
+    corpus = _corpus(args.source)
+    names = [t.strip() for t in args.topics.split(",") if t.strip()]
+    topics = [_topic_arg(n, args.file) for n in names]
+    cov = ddj.coverage(
+        corpus, topics, freq=args.freq, by=args.by, start=args.start, end=args.end, tz=args.tz
+    )
+    chart = ddj.chart(cov, metric=args.metric, title=args.title, events=args.events)
+    paths = ddj.publish(chart, args.out, args.slug, data=cov)
+    print(f"Coverage of {', '.join(names)} in {len(corpus):,} articles, per {args.freq}:")
+    for kind, path in paths.items():
+        print(f"  {kind:<12} {path}")
+    return 0
+
+
+@command(
+    "run",
+    "Run a parameterised notebook with checked parameters (papermill).",
+    "ddj run notebooks/coverage.ipynb -p freq M -p topics hong_kong,taiwan --out out/monthly",
+)
+def _add_run(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "notebook", help="a notebook with a cell tagged 'parameters', e.g. notebooks/coverage.ipynb"
+    )
+    p.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter (repeatable); lists as YAML ([a, b]) or comma lists",
+    )
+    p.add_argument("-f", "--parameters-file", default=None, help="a YAML file of parameters")
+    p.add_argument("--out", default="out", help="folder for the executed notebook and its outputs")
+    p.set_defaults(run=_run_run)
+
+
+def _run_run(args: argparse.Namespace) -> int:
+    from ddj import notebooks
+
+    params = notebooks.parse_cli_params(args.parameter, args.parameters_file)
+    out = notebooks.run_notebook(args.notebook, params, out_dir=args.out)
+    print(f"Executed notebook: {out}")
+    print(f"Outputs in:        {Path(out).parent}")
+    return 0
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+
+def _corpus(source: str):
+    import ddj
+
+    if source == "demo":
+        return ddj.demo_corpus()
+    return ddj.load(source)
+
+
+def _topic_arg(value: str, file: str | None):
+    """A name from the topics file, else the text itself as a query."""
+    import ddj
+
+    known = {t.name: t for t in ddj.topics(file)}
+    return known.get(value, value)
+
+
+def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            msg = f"{flag} {item!r}: write NAME=FIELD, e.g. {flag} 'Link=url'."
+            raise _Usage(msg)
+        out[name.strip()] = value.strip()
+    return out
+
+
+class _Usage(DdjError):
+    pass
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ddj",
+        description="Measure news coverage over time: load articles, find topics, chart and publish.",
+        epilog="Example: ddj coverage demo --freq M --out out/demo",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ddj {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (summary, example, add) in COMMANDS.items():
+        p = sub.add_parser(
+            name,
+            help=summary,
+            description=summary,
+            epilog=f"Example:\n  {example}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        add(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ddj`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    warnings.simplefilter("default", DdjWarning)
+    warnings.showwarning = _show_warning
+    try:
+        return int(args.run(args) or 0)
+    except DdjError as exc:
+        print(f"ddj {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ddj {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, DdjWarning):
+        print(f"ddj: warning: {message}", file=sys.stderr)
+    else:
+        print(
+            warnings.formatwarning(message, category, filename, lineno, line),
+            file=sys.stderr,
+            end="",
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

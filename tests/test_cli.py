@@ -1,0 +1,80 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.cli import COMMANDS, build_parser, main
+
+
+def test_every_command_is_documented_with_an_example():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == set(COMMANDS)
+    for name, p in sub.choices.items():
+        summary, example, _ = COMMANDS[name]
+        assert summary.endswith(".") and len(summary) > 20, name
+        assert example.startswith(f"ddj {name}"), name
+        assert p.format_help().rstrip().endswith(example), name
+
+
+def _table(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "article_link,pub_date,title\n"
+        "https://a.example/1,2024-01-01,One\n"
+        "https://a.example/1?utm_source=x,2024-01-01,One again\n"
+        "https://a.example/2,,Two\n"
+    )
+    return p
+
+
+def test_load_writes_a_corpus(tmp_path, capsys):
+    out = tmp_path / "c.parquet"
+    assert main(["load", str(_table(tmp_path)), "-o", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "2 articles (1 dated)" in printed.out
+    assert "duplicate" in printed.err and "no publication date" in printed.err
+    assert ddj.load(out, dedupe=False)["title"].tolist() == ["One", "Two"]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["load", str(tmp_path / "missing.csv"), "-o", str(tmp_path / "c.parquet")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ddj load: error:") and "missing.csv" in err[0]
+
+
+def test_bad_column_flag(tmp_path, capsys):
+    assert (
+        main(["load", str(_table(tmp_path)), "-o", str(tmp_path / "c.csv"), "--column", "nonsense"])
+        == 2
+    )
+    assert "NAME=FIELD" in capsys.readouterr().err
+
+
+def test_console_script_runs():
+    out = subprocess.run(
+        [sys.executable, "-m", "ddj.cli", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.strip() == f"ddj {ddj.__version__}"
+
+
+def test_no_command_prints_help(capsys):
+    assert main([]) == 2
+    assert "COMMAND" in capsys.readouterr().out
+
+
+def test_load_then_csv_round_trip(tmp_path):
+    out = tmp_path / "c.csv"
+    assert main(["load", str(_table(tmp_path)), "-o", str(out), "--keep-duplicates"]) == 0
+    back = ddj.load(out, dedupe=False)
+    assert len(back) == 3
+    assert isinstance(back["published"].dtype, pd.DatetimeTZDtype)
+
+
+@pytest.mark.parametrize("argv", [["coverage", "--help"], ["run", "--help"]])
+def test_help_exits_zero(argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 0
