@@ -1,0 +1,186 @@
+import gzip
+import warnings
+
+import pandas as pd
+import pytest
+
+import ddj
+import ddj.extract
+from ddj.corpus import COLUMNS
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>{title} | The Test Gazette</title>
+<link rel="canonical" href="https://gazette.example/news/{slug}">
+<meta property="og:url" content="https://gazette.example/news/{slug}">
+<meta property="og:site_name" content="The Test Gazette">
+<script type="application/ld+json">{{"@context": "https://schema.org", "@type": "NewsArticle",
+ "headline": "{title}", "datePublished": "{date}", "author": {{"@type": "Person", "name": "Ada Writer"}}}}</script>
+</head><body><article><h1>{title}</h1>
+<p>{body}</p><p>This second paragraph is written for the ddj test suite so the page has a body of some length,
+which article extractors want before they believe they found the story.</p>
+<p>A third paragraph, also invented, talks about the council budget, the weather and a football match.</p>
+</article></body></html>"""
+
+
+def page(
+    slug,
+    title,
+    date,
+    body="Officials met in the town hall on Tuesday to discuss the harbour project.",
+):
+    return PAGE.format(slug=slug, title=title, date=date, body=body)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    root = tmp_path / "pages"
+    (root / "2024" / "10").mkdir(parents=True)
+    (root / "2024" / "10" / "a.html").write_text(
+        page("a", "Harbour plan approved", "2024-10-18T09:30:00+01:00")
+    )
+    (root / "2024" / "b.htm").write_text(page("b", "Council meets again", "2024-10-19T10:00:00Z"))
+    (root / "c.html.gz").write_bytes(
+        gzip.compress(page("c", "Storm warning issued", "2024-10-20").encode())
+    )
+    (root / "empty.html").write_bytes(b"")
+    (root / "binary.html").write_bytes(bytes(range(256)) * 40)
+    (root / "notes.txt").write_text("not a page, ignored")
+    (root / ".hidden.html").write_text(page("h", "Hidden", "2024-10-21"))
+    return root
+
+
+def test_folder_loads_in_order_and_reports_bad_pages(folder):
+    with pytest.warns(ddj.DroppedRowsWarning, match="Skipped 2 of 5 page"):
+        c = ddj.load(folder)
+    assert list(c.columns) == COLUMNS
+    assert c["title"].tolist() == [
+        "Council meets again",
+        "Harbour plan approved",
+        "Storm warning issued",
+    ]
+    assert c["published"].tolist() == [
+        pd.Timestamp("2024-10-19T10:00Z"),
+        pd.Timestamp("2024-10-18T08:30Z"),
+        pd.Timestamp("2024-10-20T12:00Z"),
+    ]
+    assert c["url"].tolist()[1] == "https://gazette.example/news/a"
+    assert c["outlet"].unique().tolist() == ["The Test Gazette"]
+    probs = ddj.problems(c)
+    assert sorted(p.rsplit("/", 1)[-1] for p in probs["source"]) == ["binary.html", "empty.html"]
+    assert probs["reason"].str.len().gt(10).all()
+
+
+def test_second_load_parses_nothing_unchanged(folder, monkeypatch):
+    calls = []
+    real = ddj.extract.read_html
+
+    def counting(html, url=None):
+        calls.append(1)
+        return real(html, url)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        first = ddj.load(folder, workers=1)
+        monkeypatch.setattr(ddj.extract, "read_html", counting)
+        second = ddj.load(folder, workers=1)
+        assert calls == []  # every page, good or bad, came from the cache
+        pd.testing.assert_frame_equal(first, second)
+        (folder / "2024" / "b.htm").write_text(
+            page("b", "Council meets once more", "2024-10-19T10:00:00Z")
+        )
+        third = ddj.load(folder, workers=1)
+    assert len(calls) == 1
+    assert "Council meets once more" in third["title"].tolist()
+
+
+def test_parallel_load_keeps_input_order(tmp_path):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(40):
+        (root / f"p{i:03d}.html").write_text(
+            page(f"s{i}", f"Story number {i}", f"2024-01-{1 + i % 28:02d}T08:00:00Z")
+        )
+    parallel = ddj.load(root, workers=2, cache=False)
+    serial = ddj.load(root, workers=1, cache=False)
+    assert parallel["title"].tolist() == [f"Story number {i}" for i in range(40)]
+    pd.testing.assert_frame_equal(parallel, serial)
+
+
+def test_duplicates_across_sources_dropped_with_count(folder, tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "url,date,title\nhttps://www.gazette.example/news/a?utm_source=rss,2024-10-18,Dup\n"
+        "https://gazette.example/news/z,2024-11-01,Table only\n"
+    )
+    with pytest.warns(ddj.DroppedRowsWarning) as rec:
+        c = ddj.load([folder, table])
+    assert any("Dropped 1 duplicate" in str(w.message) for w in rec)
+    assert c["title"].tolist() == [
+        "Council meets again",
+        "Harbour plan approved",
+        "Storm warning issued",
+        "Table only",
+    ]
+
+
+def test_undated_rows_kept_and_counted(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "url,date\nhttps://a.example/1,2024-01-01\nhttps://a.example/2,\nhttps://a.example/3,not a date\n"
+    )
+    with pytest.warns(ddj.DroppedRowsWarning, match="2 of 3 article"):
+        c = ddj.load(p)
+    assert len(c) == 3 and c["published"].isna().sum() == 2
+    assert ddj.problems(c)["reason"].eq("no publication date found").sum() == 2
+
+
+@pytest.mark.parametrize("name", ["c.parquet", "c.csv", "c.csv.gz", "c.jsonl"])
+def test_save_round_trips_every_dtype(folder, tmp_path, name):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = ddj.load(folder)
+        back = ddj.load(ddj.save(c, tmp_path / "out" / name))
+    pd.testing.assert_frame_equal(back, c, check_like=False)
+    assert back.dtypes.equals(c.dtypes)
+
+
+def test_dataframe_source(tmp_path):
+    frame = pd.DataFrame({"link": ["https://a.example/1"], "pub_date": ["2024-02-02T10:00:00Z"]})
+    c = ddj.load(frame)
+    assert c["published"].iloc[0] == pd.Timestamp("2024-02-02T10:00Z")
+    assert c["source"].iloc[0] == "DataFrame#row=0"
+
+
+def test_missing_path(tmp_path):
+    with pytest.raises(ddj.InputError, match="nope.html: no such file or folder"):
+        ddj.load(tmp_path / "nope.html")
+
+
+def test_empty_folder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "readme.txt").write_text("x")
+    with pytest.raises(ddj.InputError, match="no web pages in this folder"):
+        ddj.load(tmp_path)
+
+
+def test_unknown_type(tmp_path):
+    p = tmp_path / "report.docx"
+    p.write_bytes(b"PK")
+    with pytest.raises(ddj.InputError, match=r"report.docx: unknown file type"):
+        ddj.load(p)
+
+
+def test_only_bad_pages(tmp_path):
+    (tmp_path / "a.html").write_bytes(b"")
+    (tmp_path / "b.html").write_bytes(b"\x00\x01\x02" * 100)
+    with pytest.raises(ddj.InputError, match="None of the 2 page"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.load(tmp_path)
+
+
+def test_save_rejects_bad_targets(tmp_path):
+    c = ddj.corpus.empty()
+    with pytest.raises(ddj.InputError, match=r"\.parquet"):
+        ddj.save(c, tmp_path / "c.xlsx")
+    with pytest.raises(ddj.InputError, match="lacks corpus column"):
+        ddj.save(pd.DataFrame({"a": [1]}), tmp_path / "c.parquet")
