@@ -23,6 +23,10 @@ published : datetime64[us, UTC]
     Publication time. A date known only to the day (from a URL, or a table
     with dates only) is stored at 12:00 UTC so that it stays on its calendar
     day in any time zone from UTC-12 to UTC+12.
+published_local : datetime64[us]
+    The same moment on the publisher's own clock (the offset the page or
+    table gave; UTC when it gave none). Its date is the publisher's calendar
+    day, which ``coverage(..., tz="local")`` counts by.
 published_from : str
     The signal that gave ``published``: ``json-ld``, ``meta``, ``time-tag``,
     ``htmldate``, ``url``, ``feed``, ``table`` or ``none``.
@@ -35,8 +39,10 @@ source : str
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -55,6 +61,7 @@ SCHEMA: dict[str, Any] = {
     "title": "str",
     "authors": "str",
     "published": "datetime64[us, UTC]",
+    "published_local": "datetime64[us]",
     "published_from": "str",
     "language": "str",
     "description": "str",
@@ -191,6 +198,15 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         if "published" in df.columns
         else pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published"])
     )
+    if "published_local" in df.columns:
+        local = pd.to_datetime(df["published_local"], errors="coerce", format="ISO8601")
+        local = local.dt.tz_localize(None) if isinstance(local.dtype, pd.DatetimeTZDtype) else local
+    elif "published" in df.columns:
+        local = to_local(df["published"])
+    else:
+        local = pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published_local"])
+    # a local time is only kept where the instant is known
+    out["published_local"] = local.astype(SCHEMA["published_local"]).where(out["published"].notna())
     if "published_from" in df.columns:
         pf = _as_str(df["published_from"])
     else:
@@ -313,6 +329,35 @@ def to_utc(values: Any) -> pd.Series:
         parsed[rest] = pd.to_datetime(text[rest], utc=True, format="mixed", errors="coerce")
     parsed = parsed.where(~date_only, parsed + pd.Timedelta(hours=12))
     return parsed.astype(SCHEMA["published"])
+
+
+def to_local(values: Any) -> pd.Series:
+    """Wall-clock times as the values state them (offset dropped), ``datetime64[us]``.
+
+    ``"2024-10-18T23:30:00+08:00"`` gives 23:30 on the 18th; values with no
+    offset are taken as UTC; a bare day is 12:00, as in :func:`to_utc`.
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    utc = to_utc(s)
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+        return utc.dt.tz_localize(None).astype(SCHEMA["published_local"])
+
+    def offset_of(v: Any) -> pd.Timedelta | None:
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            return pd.Timedelta(v.utcoffset())
+        if isinstance(v, str) and _OFFSET.search(v.strip()):
+            try:
+                return pd.Timedelta(pd.Timestamp(v.strip()).utcoffset() or 0)
+            except (ValueError, TypeError):
+                return None
+        return None
+
+    offsets = pd.Series([offset_of(v) for v in s], index=s.index, dtype="timedelta64[us]")
+    local = utc.dt.tz_localize(None) + offsets.fillna(pd.Timedelta(0))
+    return local.astype(SCHEMA["published_local"])
+
+
+_OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
 
 
 def _as_str(col: pd.Series) -> pd.Series:

@@ -255,6 +255,7 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
         else:
             flat = frame.copy()
             flat["published"] = frame["published"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            flat["published_local"] = frame["published_local"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
             comp = "gzip" if name.endswith(".gz") else None
             if ".csv" in name:
                 flat.to_csv(tmp, index=False, compression=comp)

@@ -53,17 +53,20 @@ def test_folder_loads_in_order_and_reports_bad_pages(folder):
     with pytest.warns(ddj.DroppedRowsWarning, match="Skipped 2 of 5 page"):
         c = ddj.load(folder)
     assert list(c.columns) == COLUMNS
+    # sorted path order: 2024/10/a.html, 2024/b.htm, c.html.gz
     assert c["title"].tolist() == [
-        "Council meets again",
         "Harbour plan approved",
+        "Council meets again",
         "Storm warning issued",
     ]
     assert c["published"].tolist() == [
-        pd.Timestamp("2024-10-19T10:00Z"),
         pd.Timestamp("2024-10-18T08:30Z"),
+        pd.Timestamp("2024-10-19T10:00Z"),
         pd.Timestamp("2024-10-20T12:00Z"),
     ]
-    assert c["url"].tolist()[1] == "https://gazette.example/news/a"
+    assert c["published_from"].tolist() == ["json-ld"] * 3
+    assert c["authors"].tolist() == ["Ada Writer"] * 3
+    assert c["url"].tolist()[0] == "https://gazette.example/news/a"
     assert c["outlet"].unique().tolist() == ["The Test Gazette"]
     probs = ddj.problems(c)
     assert sorted(p.rsplit("/", 1)[-1] for p in probs["source"]) == ["binary.html", "empty.html"]
@@ -116,8 +119,8 @@ def test_duplicates_across_sources_dropped_with_count(folder, tmp_path):
         c = ddj.load([folder, table])
     assert any("Dropped 1 duplicate" in str(w.message) for w in rec)
     assert c["title"].tolist() == [
-        "Council meets again",
         "Harbour plan approved",
+        "Council meets again",
         "Storm warning issued",
         "Table only",
     ]

@@ -1,0 +1,358 @@
+"""One web page -> one article record, without the network.
+
+``read_html`` decodes the bytes by their real encoding, reads the page's own
+metadata once with lxml (JSON-LD, OpenGraph and article meta, ``<time>``),
+takes the body text, title and bylines from newspaper4k (trafilatura where
+newspaper4k cannot handle the language), and dates the article from several
+signals by reliability, with htmldate's original-date estimate as the
+fallback (see :mod:`ddj.extract.dates`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from datetime import UTC
+from typing import Any
+
+from ddj.corpus import registered_domain
+from ddj.errors import ExtractionError
+from ddj.extract.authors import clean_authors
+from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
+from ddj.extract.encoding import decode
+
+#: Bumped whenever records could change; ddj's cache keys on it.
+EXTRACTOR_VERSION = "1"
+
+#: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
+MAX_HTML_CHARS = 3_000_000
+
+RECORD_KEYS = (
+    "url", "outlet", "title", "authors", "published", "published_local", "published_from",
+    "language", "description", "text", "words",
+)  # fmt: skip
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/)\s+")
+
+__all__ = ["EXTRACTOR_VERSION", "RECORD_KEYS", "read_html"]
+
+
+def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
+    """Extract one article record from a web page.
+
+    Parameters
+    ----------
+    html
+        The page, as text or as the bytes saved from the web (their real
+        encoding is detected; a declared charset is only a hint).
+    url
+        Where the page came from. Without it, the page's canonical link or
+        ``og:url`` is used.
+
+    Returns
+    -------
+    dict with ``url``, ``outlet``, ``title``, ``authors`` (list of names),
+    ``published`` (aware UTC datetime or None), ``published_from`` (json-ld,
+    meta, time-tag, url, htmldate or none), ``language`` (ISO 639-1),
+    ``description``, ``text`` and ``words``.
+
+    Raises
+    ------
+    ExtractionError
+        The page is empty, binary, or has no HTML markup.
+
+    Examples
+    --------
+    >>> rec = read_html('<html lang="en"><head><title>Talks | Gazette</title>'
+    ...   '<meta property="og:site_name" content="Gazette">'
+    ...   '<meta property="article:published_time" content="2024-10-18T09:30:00+01:00">'
+    ...   '</head><body><p>Text.</p></body></html>')
+    >>> rec["title"], rec["outlet"], rec["published"].isoformat(), rec["published_from"]
+    ('Talks', 'Gazette', '2024-10-18T08:30:00+00:00', 'meta')
+    """
+    text = _as_text(html)
+    tree = _parse(text)
+    json_ld = load_json_ld(tree)
+    meta = _meta(tree)
+    url = url or _first(
+        tree.xpath('//link[@rel="canonical"]/@href'),
+        [meta.get("og:url")],
+        [_ld_value(json_ld, "url")],
+    )
+    url = url.strip() if isinstance(url, str) and url.strip() else None
+    outlet = _first(
+        [meta.get("og:site_name")], [_publisher(json_ld)], [meta.get("application-name")]
+    )
+    outlet = outlet or registered_domain(url) or None
+    article = _newspaper(text[:MAX_HTML_CHARS], url)
+    title = _first(
+        [_ld_value(json_ld, "headline")],
+        [meta.get("og:title")],
+        [meta.get("twitter:title")],
+        tree.xpath("//title/text()"),
+        [article.get("title")],
+        tree.xpath("//h1//text()"),
+    )
+    title = strip_site_name(title, outlet, url)
+    body = article.get("text") or _trafilatura_text(text[:MAX_HTML_CHARS])
+    authors: list[str] = []
+    for group in (
+        _ld_authors(json_ld),
+        [meta.get("author"), _author_meta(meta)],
+        article.get("authors"),
+    ):
+        authors = clean_authors(
+            group or [], outlet=outlet
+        )  # most reliable source that names anyone
+        if authors:
+            break
+    description = _first(
+        [meta.get("og:description")], [meta.get("description")], [_ld_value(json_ld, "description")],
+        [meta.get("twitter:description")],
+    )  # fmt: skip
+    language = _language(tree, meta, json_ld) or article.get("language")
+    found, signal = publication_date(tree, json_ld, url)  # last: htmldate may prune the tree
+    body = (body or "").strip() or None
+    return {
+        "url": url,
+        "outlet": _clean(outlet),
+        "title": _clean(title),
+        "authors": authors,
+        "published": found.astimezone(UTC) if found else None,
+        "published_local": found.replace(tzinfo=None) if found else None,
+        "published_from": signal,
+        "language": language,
+        "description": _clean(description),
+        "text": body,
+        "words": len(body.split()) if body else 0,
+    }
+
+
+def strip_site_name(title: str | None, outlet: str | None, url: str | None) -> str | None:
+    """Drop a trailing (or leading) ``| Site name`` from a title when it names the outlet.
+
+    Examples
+    --------
+    >>> strip_site_name("Talks in Beijing | The Gazette", "The Gazette", None)
+    'Talks in Beijing'
+    >>> strip_site_name("Bread - and circuses", "The Gazette", None)
+    'Bread - and circuses'
+    """
+    if not title:
+        return title
+    title = re.sub(r"\s+", " ", title).strip()
+    parts = _TITLE_SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    names = {_key(outlet or "")}
+    domain = registered_domain(url) if url else ""
+    if domain:
+        names |= {_key(domain), _key(domain.split(".")[0])}
+    names.discard("")
+
+    def is_site(part: str) -> bool:
+        k = _key(part)
+        return bool(k) and any(k == n or (len(n) > 3 and (k in n or n in k)) for n in names)
+
+    if is_site(parts[-1]):
+        return (
+            _TITLE_SEPARATORS.split(title)[0]
+            if len(parts) == 2
+            else title[: title.rfind(parts[-1])].rstrip(" |-–—:·•»/")
+        )
+    if is_site(parts[0]):
+        return title[len(parts[0]) :].lstrip(" |-–—:·•»/")
+    return title
+
+
+# -- pieces --------------------------------------------------------------------------------
+
+
+def _as_text(html: str | bytes) -> str:
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        data = bytes(html)
+        if data[:2] == b"\x1f\x8b":
+            import gzip
+
+            try:
+                data = gzip.decompress(data)
+            except (OSError, EOFError) as exc:
+                msg = f"the page is gzip-compressed but broken ({exc}); save it again or decompress it first"
+                raise ExtractionError(msg) from exc
+        if not data.strip():
+            raise ExtractionError("the page is empty (0 bytes or only white space); save it again")
+        head = data[:8192]
+        if b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise ExtractionError("the file is binary, not a web page; check that it is HTML")
+        text = decode(data)
+    elif isinstance(html, str):
+        text = html
+        if "\x00" in text[:8192]:
+            raise ExtractionError("the text is binary, not a web page; check that it is HTML")
+    else:
+        msg = f"read_html takes the page as str or bytes, not {type(html).__name__}"
+        raise ExtractionError(msg)
+    if not text.strip():
+        raise ExtractionError("the page is empty (only white space); save it again")
+    if not re.search(r"<\s*[a-zA-Z!]", text[:200_000]):
+        raise ExtractionError(
+            "no HTML markup in the page (it looks like plain text); check the file type"
+        )
+    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > 40:
+        raise ExtractionError("the file is binary, not a web page; check that it is HTML")
+    return text
+
+
+def _parse(text: str):
+    import lxml.html
+
+    snippet = text[:MAX_HTML_CHARS]
+    snippet = re.sub(
+        r"^\s*<\?xml[^>]*\?>", "", snippet
+    )  # lxml refuses str input with an encoding declaration
+    try:
+        tree = lxml.html.document_fromstring(snippet)
+    except Exception as exc:  # lxml's ParserError for markup it cannot read at all
+        msg = f"the page could not be parsed as HTML ({exc}); check that it is a web page"
+        raise ExtractionError(msg) from exc
+    return tree
+
+
+def _meta(tree) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for node in tree.xpath("//meta[@content]"):
+        key = (
+            (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
+        )
+        value = (node.get("content") or "").strip()
+        if key and value and key not in out:
+            out[key] = value
+    return out
+
+
+def _first(*candidates) -> str | None:
+    for group in candidates:
+        for value in group or []:
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def _ld_objects(json_ld):
+    for obj in walk_json_ld(json_ld):
+        types = obj.get("@type")
+        types = types if isinstance(types, list) else [types]
+        if any(isinstance(t, str) and ("Article" in t or "Posting" in t) for t in types):
+            yield obj
+
+
+def _ld_value(json_ld, key: str) -> str | None:
+    for obj in _ld_objects(json_ld):
+        value = obj.get(key)
+        if isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, dict):
+            value = value.get("@id") or value.get("url")
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+def _ld_authors(json_ld) -> list:
+    for obj in _ld_objects(json_ld):
+        if obj.get("author"):
+            return obj["author"] if isinstance(obj["author"], list) else [obj["author"]]
+    return []
+
+
+def _publisher(json_ld) -> str | None:
+    for obj in _ld_objects(json_ld):
+        pub = obj.get("publisher")
+        pub = pub[0] if isinstance(pub, list) and pub else pub
+        if isinstance(pub, dict) and isinstance(pub.get("name"), str):
+            return pub["name"]
+    return None
+
+
+def _author_meta(meta: dict[str, str]) -> str | None:
+    for key in ("article:author", "parsely-author", "sailthru.author", "dc.creator", "byl"):
+        value = meta.get(key)
+        if value and not value.startswith("http"):
+            return value
+    return None
+
+
+def _language(tree, meta, json_ld) -> str | None:
+    candidates = [
+        tree.get("lang"), tree.get("xml:lang"), meta.get("og:locale"), meta.get("content-language"),
+        meta.get("language"), meta.get("dc.language"), _ld_value(json_ld, "inLanguage"),
+    ]  # fmt: skip
+    for value in candidates:
+        if isinstance(value, str):
+            m = re.match(r"\s*([a-zA-Z]{2,3})(?:[-_]|$|\s)", value)
+            if m:
+                return m.group(1).lower()
+    return None
+
+
+def _newspaper(text: str, url: str | None) -> dict[str, Any]:
+    """Title, text, authors and language from newspaper4k; {} when it cannot read the page."""
+    _quiet_newspaper_import()
+    try:
+        from newspaper import Article
+
+        art = (
+            Article(url or "", fetch_images=False, language=None)
+            if url
+            else Article("", fetch_images=False)
+        )
+        art.download(input_html=text)
+        art.parse()
+    except Exception:  # ImportError for ja/zh/th, nltk lookups for ko, odd markup: fall back
+        return {}
+    return {
+        "title": art.title or None,
+        "text": art.text or None,
+        "authors": list(art.authors or []),
+        "language": (art.meta_lang or "")[:2].lower() or None,
+    }
+
+
+def _trafilatura_text(text: str) -> str | None:
+    try:
+        import trafilatura
+
+        return trafilatura.extract(
+            text, include_comments=False, include_tables=False, deduplicate=True
+        )
+    except Exception:
+        return None
+
+
+_QUIET = False
+
+
+def _quiet_newspaper_import() -> None:
+    """newspaper4k and tldextract must never reach the network or warn about nltk."""
+    global _QUIET
+    if _QUIET:
+        return
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*nltk.*", category=UserWarning)
+        warnings.filterwarnings("ignore", category=SyntaxWarning)
+        import newspaper  # noqa: F401
+    _QUIET = True
+
+
+def _clean(value: str | None) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = re.sub(r"\s+", " ", value).strip()
+    return value or None
+
+
+def _key(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())

@@ -1,0 +1,72 @@
+"""Bytes -> text, by the bytes' real encoding (a page's declared charset often lies)."""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_DECLARED = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# WHATWG: browsers read these labels as windows-1252.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_AS_1252 = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "iso8859-1", "l1", "cp819"}
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset a page declares in its first 4 KB, if any."""
+    m = _DECLARED.search(data[:4096])
+    return m.group(1).decode("ascii", "replace").lower() if m else None
+
+
+def decode(data: bytes) -> str:
+    """Decode a web page.
+
+    Strict UTF-8 first (most pages are UTF-8 whatever they declare); a page that
+    is UTF-8 but for a few broken bytes keeps its UTF-8 and loses only those
+    bytes; otherwise the declared charset if it decodes cleanly, else
+    charset-normalizer's best guess, else windows-1252.
+
+    Examples
+    --------
+    >>> decode("café".encode("cp1252"))
+    'café'
+    >>> decode("café".encode("utf-8") + b"\\xff")
+    'café\\ufffd'
+    """
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            return data.decode(enc, errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace")
+    declared = declared_charset(data)
+    if declared and declared not in ("utf-8", "utf8"):
+        enc = "cp1252" if declared in _AS_1252 else declared
+        try:
+            return data.decode(enc)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding, errors="replace")
+        except LookupError:
+            pass
+    return data.decode("cp1252", errors="replace")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """True when the non-ASCII bytes are mostly valid UTF-8 sequences."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(_NON_ASCII.findall(text)) - bad
+    return good >= 3 and bad <= max(2, good // 10)
