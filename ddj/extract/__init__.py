@@ -94,7 +94,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         [article.get("title")],
         tree.xpath("//h1//text()"),
     )
-    title = strip_site_name(title, outlet, url)
+    title = _prefer_heading(strip_site_name(title, outlet, url), tree)
     body = article.get("text") or _trafilatura_text(text[:MAX_HTML_CHARS])
     authors: list[str] = []
     for group in (
@@ -167,6 +167,23 @@ def strip_site_name(title: str | None, outlet: str | None, url: str | None) -> s
 
 
 # -- pieces --------------------------------------------------------------------------------
+
+
+def _prefer_heading(title: str | None, tree) -> str | None:
+    """When a part of a composite title ("Story | Section | Site") is the page's heading, keep that part."""
+    if not title:
+        return title
+    parts = [
+        p for p in re.split(r"\s+(?:\||-|–|—|::|·|•|»|›|/)\s+|\s*[|›»]\s*", title) if p.strip()
+    ]
+    if len(parts) < 2:
+        return title
+    headings = {_key(" ".join(h.itertext())) for h in tree.xpath("//h1")[:3]}
+    headings.discard("")
+    for part in parts:
+        if _key(part) in headings:
+            return part.strip()
+    return title
 
 
 def _as_text(html: str | bytes) -> str:

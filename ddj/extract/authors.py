@@ -38,14 +38,24 @@ def clean_authors(candidates: Iterable[Any], outlet: str | None = None) -> list[
         for text in _strings(raw):
             text = _BY.sub("", re.sub(r"\s+", " ", text)).strip()
             for part in _SPLIT.split(text):
-                name = _TRAIL.sub("", _BY.sub("", part)).strip(" .,:;-–—|()[]\"'")
-                if not _is_name(name) or _key(name) == outlet_key:
+                bare = _BY.sub("", part)
+                name = _TRAIL.sub("", bare).strip(" .,:;-–—|()[]\"'")
+                if (
+                    _JOB.search(bare) and len(name.split()) < 2
+                ):  # "China correspondent", "staff writer"
+                    continue
+                if not _is_name(name) or _key(name) == outlet_key or _JOB.search(name):
                     continue
                 k = _key(name)
                 if k not in seen:
                     seen.add(k)
                     names.append(name)
     return names
+
+
+_JOB = re.compile(
+    r"\b(?:correspondent|editor|reporter|writer|columnist|contributor|journalist|staff)s?\b"
+)
 
 
 def _strings(raw: Any) -> Iterable[str]:

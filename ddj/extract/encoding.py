@@ -56,12 +56,28 @@ def decode(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
+    guess = best.encoding if best is not None else None
+    if guess and _multibyte(guess):  # gb2312, big5, euc-kr, shift_jis ...: trust the detector
         try:
-            return data.decode(best.encoding, errors="replace")
+            return data.decode(guess, errors="replace")
         except LookupError:
             pass
-    return data.decode("cp1252", errors="replace")
+    try:  # single-byte text: windows-1252 is by far the most common, and short texts fool detectors
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    return data.decode(guess or "cp1252", errors="replace")
+
+
+def _multibyte(encoding: str) -> bool:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return False
+    return any(
+        k in name
+        for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022", "utf")
+    )
 
 
 def _mostly_utf8(data: bytes) -> bool:

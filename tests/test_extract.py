@@ -1,0 +1,226 @@
+import time
+from datetime import UTC, datetime
+
+import pytest
+
+import ddj
+from ddj.extract import read_html, strip_site_name
+from ddj.extract.authors import clean_authors
+from ddj.extract.dates import from_url, parse_value
+from ddj.extract.encoding import decode
+
+BODY = (
+    "<p>"
+    + "The council met on Tuesday to discuss the harbour, the budget and the bridge. " * 8
+    + "</p>"
+)
+
+
+def html(head="", body=BODY, lang="en"):
+    return f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">{head}</head><body><article>{body}</article></body></html>'
+
+
+def test_json_ld_graph_with_offset():
+    head = """<title>Talks open | The Gazette</title><meta property="og:site_name" content="The Gazette">
+    <script type="application/ld+json">{"@context":"https://schema.org","@graph":[{"@type":"WebSite","name":"G"},
+    {"@type":"NewsArticle","headline":"Talks open","datePublished":"2024-10-18T23:30:00+08:00",
+     "author":[{"@type":"Person","name":"Jane Doe"},{"@type":"Organization","name":"The Gazette"}]}]}</script>"""
+    rec = read_html(html(head), "https://www.gazette.example/a")
+    assert rec["published"] == datetime(2024, 10, 18, 15, 30, tzinfo=UTC)
+    assert rec["published_local"] == datetime(2024, 10, 18, 23, 30)
+    assert rec["published_from"] == "json-ld"
+    assert rec["title"] == "Talks open" and rec["outlet"] == "The Gazette"
+    assert rec["authors"] == ["Jane Doe"]
+    assert rec["language"] == "en" and rec["words"] > 50
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "url", "signal", "day"),
+    [
+        (
+            '<meta property="article:published_time" content="2023-04-05T10:00:00Z">',
+            BODY,
+            None,
+            "meta",
+            "2023-04-05",
+        ),
+        (
+            "",
+            '<time datetime="2022-02-24T06:00:00+02:00" class="published">24 Feb</time>' + BODY,
+            None,
+            "time-tag",
+            "2022-02-24",
+        ),
+        ("", BODY, "https://x.example/news/2021/06/30/story-slug", "url", "2021-06-30"),
+        ('<meta itemprop="datePublished" content="2020-06-30">', BODY, None, "meta", "2020-06-30"),
+    ],
+)
+def test_each_date_signal(head, body, url, signal, day):
+    rec = read_html(html(head, body), url)
+    assert rec["published_from"] == signal
+    assert rec["published_local"].date().isoformat() == day
+
+
+def test_day_only_dates_sit_at_noon_utc():
+    rec = read_html(html(body=BODY), "https://x.example/2021/06/30/story")
+    assert rec["published"] == datetime(2021, 6, 30, 12, tzinfo=UTC)
+
+
+def test_no_date_and_implausible_dates():
+    rec = read_html(html('<meta property="article:published_time" content="2999-01-01T00:00:00Z">'))
+    assert rec["published_from"] != "meta"
+    assert read_html(html())["published"] is None
+    assert read_html(html())["published_from"] == "none"
+
+
+def test_copyright_year_is_not_a_date():
+    rec = read_html(html(body=BODY + "<footer>© 2019 The Gazette. All rights reserved.</footer>"))
+    assert rec["published"] is None
+
+
+def test_site_name_suffix_removed():
+    assert (
+        strip_site_name("Talks in Beijing | The Gazette", "The Gazette", None) == "Talks in Beijing"
+    )
+    assert (
+        strip_site_name("The Gazette - Talks in Beijing", "The Gazette", None) == "Talks in Beijing"
+    )
+    assert (
+        strip_site_name("Talks in Beijing – gazette.example", None, "https://gazette.example/a")
+        == "Talks in Beijing"
+    )
+    assert (
+        strip_site_name("Rock - paper - scissors", "The Gazette", None) == "Rock - paper - scissors"
+    )
+
+
+def test_heading_wins_over_composite_title():
+    rec = read_html(
+        html(
+            "<title>Harbour plan approved › Local › Northgate Courier</title>",
+            "<h1>Harbour plan approved</h1>" + BODY,
+        )
+    )
+    assert rec["title"] == "Harbour plan approved"
+
+
+def test_authors_cleaned():
+    assert clean_authors(["By Jane Doe and John Roe"]) == ["Jane Doe", "John Roe"]
+    assert clean_authors(
+        ["https://x.example/author/jane", "jane@x.example", "By JANE DOE", "Jane Doe"]
+    ) == ["JANE DOE"]
+    assert clean_authors(["Jane Doe, China correspondent"]) == ["Jane Doe"]
+    assert clean_authors(["The Gazette", "staff"], outlet="The Gazette") == []
+    assert clean_authors(
+        [{"@type": "Person", "name": "Ana Li"}, {"@type": "Organization", "name": "Wire"}]
+    ) == ["Ana Li"]
+
+
+def test_windows_1252_with_wrong_declared_charset():
+    page = html(
+        '<meta charset="utf-8"><title>Caf\u00e9 \u201cquotes\u201d \u2013 dash</title>'
+    ).replace('<meta charset="utf-8">', "", 1)
+    data = page.encode("cp1252")
+    assert read_html(data)["title"] == "Caf\u00e9 \u201cquotes\u201d \u2013 dash"
+    assert decode("na\u00efve".encode("latin-1")) == "na\u00efve"
+
+
+def test_utf8_with_a_few_broken_bytes_keeps_utf8():
+    data = (
+        html("<title>\u9999\u6e2f \u2014 caf\u00e9 report</title>")
+        .encode("utf-8")
+        .replace(b"report", b"rep\xffort")
+    )
+    assert read_html(data)["title"].startswith("\u9999\u6e2f \u2014 caf\u00e9 rep")
+
+
+def test_gzip_bytes_accepted():
+    import gzip
+
+    assert read_html(gzip.compress(html("<title>Zipped</title>").encode()))["title"] == "Zipped"
+
+
+@pytest.mark.parametrize(
+    ("data", "match"),
+    [
+        (b"", "empty"),
+        (b"   \n ", "empty"),
+        (bytes(range(256)) * 50, "binary"),
+        (b"just some words, no markup", "no HTML markup"),
+        ("", "empty"),
+    ],
+)
+def test_bad_input_is_a_clear_error(data, match):
+    with pytest.raises(ddj.ExtractionError, match=match):
+        read_html(data)
+
+
+def test_wrong_type():
+    with pytest.raises(ddj.ExtractionError, match="str or bytes"):
+        read_html(123)  # type: ignore[arg-type]
+
+
+def test_broken_and_headless_markup_still_gives_a_record():
+    rec = read_html("<div><p>Fragment with no html element <b>and an unclosed tag" + BODY)
+    assert rec["text"] and rec["published"] is None
+    deep = "<div>" * 5000 + BODY + "</div>" * 10
+    assert read_html(deep)["words"] >= 0
+
+
+def test_huge_page_is_bounded():
+    page = html("<title>Huge</title>", BODY * 30000)  # ~19 MB
+    assert len(page) > 15_000_000
+    t0 = time.perf_counter()
+    rec = read_html(page)
+    assert rec["title"] == "Huge"
+    assert time.perf_counter() - t0 < 60  # a bound on runaway work, not a speed test
+
+
+def test_chinese_page_gives_a_record():
+    body = (
+        "<p>"
+        + "\u9999\u6e2f\u7acb\u6cd5\u6703\u4eca\u65e5\u8a0e\u8ad6\u9810\u7b97\u6848\u3002" * 40
+        + "</p>"
+    )
+    rec = read_html(
+        html(
+            '<meta property="article:published_time" content="2024-10-18T09:00:00+08:00">',
+            body,
+            lang="zh-HK",
+        )
+    )
+    assert rec["language"] == "zh" and rec["published_from"] == "meta"
+    assert "\u9999\u6e2f" in (rec["text"] or "")
+
+
+def test_parse_value_and_url_dates():
+    assert parse_value("2024-10-18")[1] is True
+    assert parse_value("18 October 2024 14:05")[0] == datetime(2024, 10, 18, 14, 5, tzinfo=UTC)
+    assert parse_value("yesterday") is None
+    assert from_url("https://x.example/news/20240105-story") == datetime(2024, 1, 5, 12, tzinfo=UTC)
+    assert from_url("https://x.example/2024/13/45/story") is None
+    assert from_url(None) is None
+
+
+def test_record_keys_and_no_network(monkeypatch):
+    import socket
+
+    def refuse(*a, **k):
+        raise AssertionError("read_html tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    rec = read_html(html("<title>T</title>"), "https://news.example.co.uk/a")
+    assert set(rec) == {
+        "url",
+        "outlet",
+        "title",
+        "authors",
+        "published",
+        "published_local",
+        "published_from",
+        "language",
+        "description",
+        "text",
+        "words",
+    }
+    assert rec["outlet"] == "example.co.uk"
