@@ -23,13 +23,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--folder", type=Path, default=REPO.parent / "shared" / "corpora")
     ap.add_argument("--limit", type=int, default=None, help="use only the first N pages")
     args = ap.parse_args()
 
     import ddj
-    from ddj.load import find_pages
+    from ddj.loading import find_pages
 
     pages = find_pages(args.folder)[: args.limit]
     if not pages:
@@ -49,7 +51,9 @@ def main() -> None:
     cold = figures[f"cold, {os.cpu_count()} processes"][0]
     cached = figures["cached (2nd load)"][0]
     single = figures["cold, 1 process"][0]
-    print(f"  speed-up of the cache: {cold / cached:.1f}x; of the process pool: {single / cold:.2f}x")
+    print(
+        f"  speed-up of the cache: {cold / cached:.1f}x; of the process pool: {single / cold:.2f}x"
+    )
 
 
 def _timed(ddj, pages, workers):

@@ -32,16 +32,16 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY = {
     "read_html": "ddj.extract",
-    "load": "ddj.load",
-    "save": "ddj.load",
+    "load": "ddj.loading",
+    "save": "ddj.loading",
     "problems": "ddj.corpus",
     "demo_corpus": "ddj.demo",
-    "topics": "ddj.topics",
-    "match": "ddj.topics",
-    "hits": "ddj.topics",
-    "coverage": "ddj.coverage",
+    "topics": "ddj.matching",
+    "match": "ddj.matching",
+    "hits": "ddj.matching",
+    "coverage": "ddj.measure",
     "chart": "ddj.charts",
-    "publish": "ddj.publish",
+    "publish": "ddj.publishing",
     "run_notebook": "ddj.notebooks",
 }
 
@@ -64,7 +64,19 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    if name in {"corpus", "extract", "topics", "coverage", "charts", "publish", "demo", "cli"}:
+    if name in {
+        "corpus",
+        "extract",
+        "query",
+        "matching",
+        "measure",
+        "charts",
+        "publishing",
+        "demo",
+        "cli",
+        "loading",
+        "tables",
+    }:
         return importlib.import_module(f"ddj.{name}")
     raise AttributeError(f"module 'ddj' has no attribute {name!r}")
 

@@ -310,7 +310,7 @@ def demo_corpus(n: int | None = None, seed: int = 2024) -> pd.DataFrame:
     """
     import warnings
 
-    from ddj.load import load
+    from ddj.loading import load
 
     folder = demo_pages_dir(seed=seed, n=n or 2400)
     with warnings.catch_warnings():

@@ -68,3 +68,18 @@ def test_import_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_public_names_survive_any_import_order():
+    """Submodules never shadow the functions of the same concept (ddj.load, ddj.topics ...)."""
+    code = (
+        "import importlib, pkgutil, ddj\n"
+        "for m in pkgutil.iter_modules(ddj.__path__):\n"
+        "    importlib.import_module('ddj.' + m.name)\n"
+        "bad = [n for n in ddj._LAZY if not callable(getattr(ddj, n))]\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -312,7 +312,7 @@ def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) ->
     if not paths:
         return iter(())
     workers = workers or os.cpu_count() or 1
-    show = progress if progress is not None else len(paths) >= 50
+    show = progress if progress is not None else len(paths) >= 50 and _interactive()
     bar = _progress(len(paths), show)
     if workers <= 1 or len(paths) < POOL_THRESHOLD:
         return _ticking((_parse_file(p) for p in paths), bar)
@@ -334,6 +334,13 @@ def _ticking(results: Iterable[dict], bar: Any) -> Iterator[dict]:
     finally:
         if bar is not None:
             bar.close()
+
+
+def _interactive() -> bool:
+    """A person is watching: a terminal, or a Jupyter kernel."""
+    import sys
+
+    return bool(getattr(sys.stderr, "isatty", lambda: False)()) or "ipykernel" in sys.modules
 
 
 def _progress(total: int, show: bool) -> Any:
