@@ -1,0 +1,185 @@
+import warnings
+
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.corpus import conform
+from ddj.measure import coverage, summary
+
+
+def corpus_of(rows):
+    return conform([{"url": f"https://a.example/{i}", **r} for i, r in enumerate(rows)])
+
+
+@pytest.fixture
+def small():
+    return corpus_of(
+        [
+            {
+                "published": "2024-01-01T10:00Z",
+                "title": "Hong Kong talks",
+                "outlet": "A",
+            },  # Mon, week 1
+            {"published": "2024-01-02T10:00Z", "title": "Budget", "outlet": "A"},
+            {"published": "2024-01-03T10:00Z", "title": "Hong Kong again", "outlet": "B"},
+            {"published": "2024-01-04T10:00Z", "title": "Weather", "outlet": "B"},
+            # week 2 (Jan 8-14) has no articles at all
+            {"published": "2024-01-16T10:00Z", "title": "Sport", "outlet": "A"},  # week 3
+            {"published": "2024-01-17T10:00Z", "title": "Hong Kong third", "outlet": "A"},
+            {"published": None, "title": "Hong Kong undated", "outlet": "A"},
+        ]
+    )
+
+
+def test_weekly_shares_and_zero_weeks(small):
+    with pytest.warns(ddj.DroppedRowsWarning, match="1 of 7"):
+        cov = coverage(small, ["hong_kong"], freq="W")
+    assert list(cov.columns) == [
+        "period",
+        "period_end",
+        "topic",
+        "label",
+        "articles",
+        "total",
+        "share",
+        "partial",
+        "examples",
+    ]
+    assert cov["period"].tolist() == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2024-01-08"),
+        pd.Timestamp("2024-01-15"),
+    ]
+    assert cov["period_end"].tolist()[0] == pd.Timestamp("2024-01-07")
+    assert cov["articles"].tolist() == [2, 0, 1]
+    assert cov["total"].tolist() == [4, 0, 2]
+    assert cov["share"].tolist() == [0.5, 0.0, 0.5]
+    assert cov["label"].unique().tolist() == ["Hong Kong"]
+    assert cov["examples"].iat[0] == "Hong Kong talks | Hong Kong again"
+    assert cov.attrs["n_undated"] == 1 and cov.attrs["freq"] == "W"
+    # data run Mon 1 Jan to Wed 17 Jan: the last week is only partly covered
+    assert cov["partial"].tolist() == [False, False, True]
+
+
+def test_window_makes_edges_partial(small):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = coverage(small, ["hong_kong"], freq="M", start="2024-01-02", end="2024-01-31")
+    assert cov["articles"].tolist() == [2] and cov["total"].tolist() == [5]
+    assert cov["partial"].tolist() == [True]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        full = coverage(small, ["hong_kong"], freq="M", start="2024-01-01", end="2024-01-31")
+    assert full["partial"].tolist() == [False]
+
+
+def test_sunday_night_utc_is_monday_in_hong_kong():
+    c = corpus_of(
+        [{"published": "2024-10-20T23:30:00Z", "title": "Hong Kong late"}]
+    )  # Sunday 23:30 UTC
+    utc = coverage(c, ["hong_kong"], freq="W")
+    hk = coverage(c, ["hong_kong"], freq="W", tz="Asia/Hong_Kong")
+    assert utc["period"].tolist() == [pd.Timestamp("2024-10-14")]
+    assert hk["period"].tolist() == [pd.Timestamp("2024-10-21")]  # Monday 07:30 in Hong Kong
+    day = coverage(c, ["hong_kong"], freq="D", tz="Asia/Hong_Kong")
+    assert day["period"].tolist() == [pd.Timestamp("2024-10-21")]
+
+
+def test_local_clock():
+    c = conform([{"url": "u", "title": "Hong Kong", "published": "2024-10-21T01:00:00+08:00"}])
+    assert coverage(c, ["hong_kong"], freq="D")["period"].tolist() == [pd.Timestamp("2024-10-20")]
+    assert coverage(c, ["hong_kong"], freq="D", tz="local")["period"].tolist() == [
+        pd.Timestamp("2024-10-21")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("freq", "periods"),
+    [("D", 17), ("M", 1), ("Q", 1), ("Y", 1), ("month", 1), ("MS", 1), ("W", 3)],
+)
+def test_friendly_frequencies(small, freq, periods):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert len(coverage(small, ["hong_kong"], freq=freq)) == periods
+
+
+def test_by_outlet_full_grid(small):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = coverage(small, ["hong_kong", {"budget": "budget"}], freq="W", by="outlet")
+    assert list(cov.columns)[:5] == ["period", "period_end", "topic", "label", "outlet"]
+    assert len(cov) == 2 * 3 * 2  # topics x weeks x outlets
+    a = cov[(cov["topic"] == "hong_kong") & (cov["outlet"] == "A")]
+    assert a["articles"].tolist() == [1, 0, 1] and a["total"].tolist() == [2, 0, 2]
+    assert cov["topic"].unique().tolist() == ["hong_kong", "budget"]
+
+
+def test_rolling_sums_not_mean_of_shares(small):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = coverage(small, ["hong_kong"], freq="W", rolling=2)
+    assert cov["articles_rolling"].tolist() == [2, 2, 1]
+    assert cov["total_rolling"].tolist() == [4, 4, 2]
+    assert cov["share_rolling"].tolist() == [0.5, 0.5, 0.5]
+
+
+def test_precomputed_flags_and_no_mutation(small):
+    before = small.copy()
+    flags = ddj.match(small, ["hong_kong"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = coverage(small, flags)
+        b = coverage(small, ["hong_kong"])
+    pd.testing.assert_frame_equal(a.drop(columns="label"), b.drop(columns="label"))
+    pd.testing.assert_frame_equal(small, before)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"freq": "fortnight"}, ddj.ParameterError, "'D' \\(day\\), 'W'"),
+        ({"start": "2024-02-01", "end": "2024-01-01"}, ddj.ParameterError, "after end"),
+        ({"start": "not a date"}, ddj.ParameterError, "YYYY-MM-DD"),
+        ({"by": "author"}, ddj.ParameterError, "by='outlet'"),
+        ({"tz": "Mars/Olympus"}, ddj.ParameterError, "IANA"),
+        ({"rolling": 0}, ddj.ParameterError, "whole number"),
+        ({"start": "2030-01-01"}, ddj.ParameterError, "No dated articles"),
+    ],
+)
+def test_bad_parameters(small, kwargs, error, words):
+    with pytest.raises(error, match=words), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        coverage(small, ["hong_kong"], **kwargs)
+
+
+def test_bad_corpus_and_topics(small):
+    with pytest.raises(ddj.SchemaError, match="published"):
+        coverage(pd.DataFrame({"title": ["x"]}), ["hong_kong"])
+    with pytest.raises(ddj.ParameterError, match="Unknown topic"):
+        coverage(small, ["nope_nope"])
+    with pytest.raises(ddj.SchemaError, match="not aligned"):
+        coverage(small, pd.DataFrame({"x": [True]}, index=[99]))
+
+
+def test_summary(small):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        s = summary(coverage(small, ["hong_kong"], freq="W"))
+    row = s.iloc[0]
+    assert (
+        row["articles"] == 3
+        and row["peak_period"] == pd.Timestamp("2024-01-01")
+        and row["peak_share"] == 0.5
+    )
+    assert row["latest_period"] == pd.Timestamp("2024-01-08")  # the partial last week is left out
+    assert row["change_articles"] == -2 and row["change_share_points"] == -50.0
+
+
+def test_demo_coverage_has_shape():
+    cov = coverage(ddj.demo_corpus(), ["hong_kong", "ukraine"], freq="Y")
+    uk = cov[cov["topic"] == "ukraine"].set_index(cov[cov["topic"] == "ukraine"]["period"].dt.year)[
+        "share"
+    ]
+    assert uk[2022] > 3 * uk[2020]
+    assert cov.attrs["ddj_demo"] == "synthetic demo data"
