@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ class Topic:
     query: str
     description: str = ""
 
-    @property
+    @cached_property
     def tree(self) -> Node:
         return parse(self.query)
 
@@ -191,46 +192,46 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
     chosen = resolve(topics)
     texts = _fields(corpus, fields)
     n = len(corpus)
-    all_leaves: dict[str, Leaf] = {}
-    for t in chosen:
-        for leaf, _ in leaves(t.tree):
-            all_leaves.setdefault(repr(leaf), leaf)
-    leaf_keys = list(all_leaves)
-    index = {k: i for i, k in enumerate(leaf_keys)}
-    maybe = _prefilter([all_leaves[k] for k in leaf_keys], texts, n)
-    out: dict[str, np.ndarray] = {}
-    cache: dict[tuple[int, bool], dict[str, str]] = {}
+    all_leaves = list(dict.fromkeys(leaf for t in chosen for leaf, _ in leaves(t.tree)))
+    index = {leaf: i for i, leaf in enumerate(all_leaves)}
+    maybe = _prefilter(all_leaves, texts, n)
+    trees = [t.tree for t in chosen]
+    column = {
+        id(leaf): index[leaf] for tree in trees for leaf, _ in leaves(tree)
+    }  # by identity: no hashing
+    positives = [list(dict.fromkeys(leaf for leaf, pos in leaves(tree) if pos)) for tree in trees]
+    candidates = np.array([_candidate(tree, maybe, index, n) for tree in trees]).reshape(
+        len(trees), n
+    )
+    hit = np.zeros((len(trees), n), dtype=bool)
+    mentions = np.zeros((len(trees), n), dtype=np.int64)
+    for doc in np.flatnonzero(candidates.any(axis=0)):
+        folded: dict[bool, dict[str, str]] = {}
+        found: dict[int, list[tuple[str, int, int]]] = {}
 
-    def folded(doc: int, case: bool) -> dict[str, str]:
-        key = (doc, case)
-        if key not in cache:
-            cache[key] = {f: fold(texts[f][doc] or "", case) for f in texts}
-        return cache[key]
+        def present(leaf: Leaf, doc: int = doc, folded: dict = folded, found: dict = found) -> bool:
+            k = column[id(leaf)]
+            if k not in found:
+                if not maybe[doc, k]:  # the prefilter already knows it is absent
+                    found[k] = []
+                else:
+                    if leaf.case not in folded:
+                        folded[leaf.case] = {f: fold(texts[f][doc] or "", leaf.case) for f in texts}
+                    found[k] = find_leaf(leaf, folded[leaf.case], prefolded=True)
+            return bool(found[k])
 
-    for t in chosen:
-        tree = t.tree
-        candidates = np.flatnonzero(_candidate(tree, maybe, index, n))
-        hit = np.zeros(n, dtype=bool)
-        mentions = np.zeros(n, dtype=np.int64)
-        positive = [leaf for leaf, pos in leaves(tree) if pos]
-        for doc in candidates:
-            found: dict[str, list[tuple[str, int, int]]] = {}
-
-            def present(leaf: Leaf, doc: int = doc, found: dict = found) -> bool:
-                k = repr(leaf)
-                if k not in found:
-                    found[k] = find_leaf(leaf, folded(doc, leaf.case), prefolded=True)
-                return bool(found[k])
-
-            if evaluate(tree, present):
-                hit[doc] = True
+        for ti, tree in enumerate(trees):
+            if candidates[ti, doc] and evaluate(tree, present):
+                hit[ti, doc] = True
                 spans: set[tuple[str, int, int]] = set()
-                for leaf in positive:
+                for leaf in positives[ti]:
                     present(leaf)  # evaluate() stops early: look up every term that counts
-                    spans.update(found[repr(leaf)])
-                mentions[doc] = _count_mentions(spans)
-        out[t.name] = hit
-        out[f"{t.name}_mentions"] = mentions
+                    spans.update(found[column[id(leaf)]])
+                mentions[ti, doc] = _count_mentions(spans)
+    out: dict[str, np.ndarray] = {}
+    for ti, t in enumerate(chosen):
+        out[t.name] = hit[ti]
+        out[f"{t.name}_mentions"] = mentions[ti]
     return pd.DataFrame(out, index=corpus.index)
 
 
@@ -384,7 +385,7 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
 def _candidate(node: Node, maybe: np.ndarray, index: dict[str, int], n: int) -> np.ndarray:
     """Documents that may match: NOT is unknown under a prefilter, so it never excludes."""
     if isinstance(node, (Term, Phrase)):
-        return maybe[:, index[repr(node)]]
+        return maybe[:, index[node]]
     if isinstance(node, Not):
         return np.ones(n, dtype=bool)
     parts = [_candidate(i, maybe, index, n) for i in node.items]

@@ -44,6 +44,7 @@ FIELDS = ("title", "description", "text")
 
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 _WORD = r"[\p{L}\p{N}\p{M}_]"
+_MARKS = regex.compile(r"\p{Mn}+")
 
 
 # -- text folding ----------------------------------------------------------------------------
@@ -59,10 +60,11 @@ def fold(text: str, case: bool = False) -> str:
     """
     if not text:
         return ""
-    if not text.isascii():
-        text = "".join(
-            ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
-        )
+    if text.isascii():  # the common case: lower() is casefold() for ASCII, and faster
+        return text if case else text.lower()
+    decomposed = unicodedata.normalize("NFKD", text)
+    if decomposed != text:
+        text = _MARKS.sub("", decomposed)
     return text if case else text.casefold()
 
 
@@ -486,14 +488,15 @@ def evaluate(node: Node, present) -> bool:
     return any(evaluate(i, present) for i in node.items)
 
 
-_COMPILED: dict[str, regex.Pattern] = {}
+_COMPILED: dict[Leaf, regex.Pattern] = {}
 
 
-def compiled(leaf_or_term: Leaf) -> regex.Pattern:
-    pat = leaf_pattern(leaf_or_term)
-    if pat not in _COMPILED:
-        _COMPILED[pat] = regex.compile(pat)
-    return _COMPILED[pat]
+def compiled(leaf: Leaf) -> regex.Pattern:
+    """The compiled exact pattern of a leaf (cached)."""
+    pattern = _COMPILED.get(leaf)
+    if pattern is None:
+        pattern = _COMPILED[leaf] = regex.compile(leaf_pattern(leaf))
+    return pattern
 
 
 def find_leaf(
