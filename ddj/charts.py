@@ -1,0 +1,341 @@
+"""Coverage charts in a newsroom style (altair).
+
+``chart`` turns a coverage frame (``ddj.coverage``) into an altair chart:
+lines per topic, small multiples, a heatmap, or stacked areas of counts. Partial
+periods are drawn hollow, on a dashed segment, so nobody reads them as a drop.
+Dates are day strings on a UTC scale, so no viewer's time zone shifts them.
+Charts carry the ddj theme; a chart of the demo corpus says it is synthetic.
+
+Inside a Jupyter kernel, importing this module makes altair render charts as
+self-contained HTML (``inline=True``): JupyterLab 4 has no built-in renderer for
+Vega-Lite 6, and the default renderer would need the internet.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from ddj import theme as _theme  # noqa: F401  (registers the "ddj" theme)
+from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
+
+KINDS = ("line", "small-multiples", "heatmap", "area")
+METRICS = {"share": "Share of all articles", "articles": "Articles"}
+NEEDED = ("period", "topic", "label", "articles", "total", "share", "partial")
+MAX_ROWS = 5000
+COARSER = {"D": "W", "W": "M", "M": "Q", "Q": "Y"}
+DEFAULT_EVENTS = Path(__file__).resolve().parent / "data" / "events.csv"
+
+
+def chart(
+    coverage: pd.DataFrame,
+    metric: str = "share",
+    kind: str = "line",
+    title: str | None = None,
+    subtitle: str | None = None,
+    source: str | None = None,
+    events: str | Path | pd.DataFrame | None = None,
+    facet: str | None = None,
+    width: int = 640,
+    height: int = 320,
+) -> alt.VConcatChart:
+    """Chart a coverage frame.
+
+    Parameters
+    ----------
+    coverage
+        A frame from ``ddj.coverage``.
+    metric
+        ``"share"`` (percentage of all articles) or ``"articles"`` (counts).
+    kind
+        ``"line"``, ``"small-multiples"`` (one panel per outlet, or per topic),
+        ``"heatmap"`` (period x topic) or ``"area"`` (stacked counts).
+    title, subtitle, source
+        Headline, standfirst and the source line at the foot. A chart of the
+        demo corpus always says "synthetic demo data".
+    events
+        A CSV path or frame with ``date`` and ``label`` (and optional
+        ``topic``) columns, drawn as annotated vertical rules; ``"default"`` for
+        the shipped ``data/events.csv``.
+    facet
+        ``"outlet"`` or ``"topic"``: small multiples by that column.
+
+    Returns
+    -------
+    An altair chart (themed with ``ddj``); ``ddj.publish`` writes it out.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> cov = ddj.coverage(ddj.demo_corpus(), ["hong_kong", "ukraine"], freq="M")  # doctest: +SKIP
+    >>> ddj.chart(cov, title="Hong Kong and Ukraine in the news", events="default")  # doctest: +SKIP
+    """
+    frame = _checked(coverage, metric, kind)
+    frame, note = _fit(frame)
+    demo = coverage.attrs.get("ddj_demo")
+    value = metric if not (metric == "share" and "share_rolling" in frame) else "share"
+    data = _tidy(frame)
+    facet = facet or ("outlet" if kind == "small-multiples" and "outlet" in frame else "label" if kind == "small-multiples" else None)
+    if facet == "topic":
+        facet = "label"
+    if facet and facet not in data:
+        msg = f"facet={facet!r}: the coverage frame has no such column; use 'topic' or (with by='outlet') 'outlet'."
+        raise ParameterError(msg)
+    y_title = METRICS[metric]
+    fmt = ".0%" if metric == "share" else ",d"
+    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(frame))
+    tooltip = [
+        alt.Tooltip("period_label:N", title="Period"),
+        alt.Tooltip("label:N", title="Topic"),
+        *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in data else []),
+        alt.Tooltip("articles:Q", title="Articles", format=",d"),
+        alt.Tooltip("total:Q", title="All articles", format=",d"),
+        alt.Tooltip("share:Q", title="Share", format=".1%"),
+        alt.Tooltip("status:N", title="Period"),
+        alt.Tooltip("examples:N", title="Headlines"),
+    ]
+    color = alt.Color("label:N", title=None, sort=list(dict.fromkeys(data["label"])))
+    base = alt.Chart(data)
+    inner_width = width if not facet else max(160, width // 3 - 20)
+    inner_height = height if not facet else max(120, height // 2)
+    if kind == "heatmap":
+        body = base.mark_rect(stroke="#ffffff", strokeWidth=0.5).encode(
+            x=alt.X("day:O", title=None, timeUnit="utcyearmonthdate", axis=alt.Axis(format=_date_format(frame), labelOverlap=True, labelAngle=0)),
+            y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(data["label"]))),
+            color=alt.Color(f"{metric}:Q", title=y_title, scale=alt.Scale(scheme="blues"), legend=alt.Legend(format=fmt, orient="top", direction="horizontal")),
+            opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
+            tooltip=tooltip,
+        ).properties(width=width, height=max(60, 28 * data["label"].nunique()))
+    elif kind == "area":
+        body = base.mark_area().encode(
+            x=x, y=alt.Y("articles:Q", title=None, stack="zero", axis=alt.Axis(format=",d")), color=color, tooltip=tooltip
+        ).properties(width=inner_width, height=inner_height)
+    else:
+        y = alt.Y(f"{metric}:Q", title=None, axis=alt.Axis(format=fmt, tickCount=5), scale=alt.Scale(zero=True))
+        line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N").transform_filter("datum.solid")
+        dashed = (
+            alt.Chart(_dashed_segments(data))
+            .mark_line(strokeDash=[4, 3])
+            .encode(x=x, y=y, color=color, detail="segment:N")
+        )
+        points = (
+            base.mark_point(size=50, filled=False, strokeWidth=2, fill="#ffffff")
+            .encode(x=x, y=y, color=color, tooltip=tooltip)
+            .transform_filter("datum.partial")
+        )
+        hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
+        body = alt.layer(line, dashed, points, hover).properties(width=inner_width, height=inner_height)
+    if events is not None and kind != "heatmap":
+        body = alt.layer(body, *_event_layers(events, data, inner_height)) if not facet else body
+    if facet:
+        body = body.facet(facet=alt.Facet(f"{facet}:N", title=None, sort=list(dict.fromkeys(data[facet]))), columns=3)
+    lines = [subtitle or _default_subtitle(frame, metric)]
+    if demo:
+        lines.append("Synthetic demo data: invented outlets and articles, not real coverage.")
+    head = alt.TitleParams(text=title or _default_title(frame, metric), subtitle=lines or None, anchor="start")
+    foot = _foot(source, demo, frame, note)
+    footer = alt.Chart(pd.DataFrame({"line": foot, "y": range(len(foot))})).mark_text(
+        align="left", baseline="top", fontSize=11, color="#5c5c5c"
+    ).encode(x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N").properties(width=width, height=16 * len(foot))
+    final = alt.vconcat(body, footer, title=head, spacing=6).resolve_scale(color="independent")
+    final = final.configure(**_theme.config()["config"]) if alt.theme.active != "ddj" else final
+    return final
+
+
+# -- data shaping ------------------------------------------------------------------------------
+
+
+def _checked(coverage: Any, metric: str, kind: str) -> pd.DataFrame:
+    if not isinstance(coverage, pd.DataFrame):
+        msg = f"chart() takes a coverage frame from ddj.coverage(), not {type(coverage).__name__}."
+        raise SchemaError(msg)
+    missing = [c for c in NEEDED if c not in coverage.columns]
+    if missing:
+        msg = f"chart() needs a frame from ddj.coverage(); this one lacks {missing} (it has {list(coverage.columns)})."
+        raise SchemaError(msg)
+    if coverage.empty:
+        raise SchemaError("The coverage frame is empty: there is nothing to chart. Check the topics and the start/end window.")
+    if metric not in METRICS:
+        msg = f"metric={metric!r}: use 'share' (percentage of all articles) or 'articles' (counts)."
+        raise ParameterError(msg)
+    if kind not in KINDS:
+        msg = f"kind={kind!r}: use one of {', '.join(KINDS)}."
+        raise ParameterError(msg)
+    return coverage
+
+
+def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Coarsen the periods until the frame is small enough to embed (never a MaxRowsError)."""
+    freq = str(frame.attrs.get("freq", "")).upper()[:1] or "D"
+    note = None
+    while len(frame) > MAX_ROWS and freq in COARSER:
+        freq = COARSER[freq]
+        keys = ["topic", "label"] + (["outlet"] if "outlet" in frame else [])
+        period = pd.to_datetime(frame["period"]).dt.to_period({"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}[freq]).dt.start_time
+        grouped = frame.assign(period=period).groupby([*keys, "period"], sort=False)
+        frame = grouped.agg(
+            articles=("articles", "sum"), total=("total", "sum"), partial=("partial", "any"),
+            examples=("examples", lambda s: " | ".join([e for e in s if e][:1])) if "examples" in frame else ("articles", "size"),
+        ).reset_index()  # fmt: skip
+        frame["share"] = (frame["articles"] / frame["total"].where(frame["total"] > 0)).fillna(0.0)
+        note = f"Counts were grouped by {dict(W='week', M='month', Q='quarter', Y='year')[freq]} to fit the chart."
+    if len(frame) > MAX_ROWS:
+        msg = f"{len(frame):,} rows are too many to chart even by year: chart fewer topics or outlets."
+        raise ParameterError(msg)
+    if note:
+        warnings.warn(DdjWarning(note), stacklevel=3)
+    return frame, note
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in ("period", "topic", "label", "outlet", "articles", "total", "share", "partial", "examples") if c in frame]
+    data = frame[cols].copy()
+    data["day"] = pd.to_datetime(data["period"]).dt.strftime("%Y-%m-%d")  # a day string: no time zone to shift
+    data["period_label"] = pd.to_datetime(data["period"]).dt.strftime("%d %b %Y")
+    data["status"] = data["partial"].map({True: "partial (not a full period of data)", False: "complete"})
+    if "examples" not in data:
+        data["examples"] = ""
+    data["examples"] = data["examples"].fillna("").astype(str).str.slice(0, 300)
+    data["partial"] = data["partial"].astype(bool)
+    data["solid"] = ~data["partial"]
+    data = data.drop(columns=["period"])
+    return data
+
+
+def _dashed_segments(data: pd.DataFrame) -> pd.DataFrame:
+    """Each partial point with its neighbours, so a dashed line joins it to the series."""
+    keys = ["label"] + (["outlet"] if "outlet" in data else [])
+    parts = []
+    for n, (_, series) in enumerate(data.groupby(keys, sort=False)):
+        series = series.reset_index(drop=True)
+        for i in series.index[series["partial"]]:
+            for j in (i - 1, i + 1):
+                if 0 <= j < len(series):
+                    pair = series.loc[sorted((i, j))].assign(segment=f"{n}-{min(i, j)}")
+                    parts.append(pair)
+    if not parts:
+        return data.head(0).assign(segment="")
+    return pd.concat(parts, ignore_index=True)
+
+
+def _event_layers(events: Any, data: pd.DataFrame, height: int) -> list[alt.Chart]:
+    table = load_events(events)
+    first, last = data["day"].min(), data["day"].max()
+    table = table[(table["day"] >= first) & (table["day"] <= last)]
+    if "topic" in table and "topic" in data:  # events of other topics are noise on this chart
+        table = table[table["topic"].isna() | table["topic"].isin(set(data["topic"]))]
+    if table.empty:
+        return []
+    x = alt.X("day:T", scale=alt.Scale(type="utc"))
+    rule = alt.Chart(table).mark_rule(strokeDash=[2, 2], color="#5c5c5c").encode(
+        x=x, tooltip=[alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date")]
+    )
+    span = pd.Timestamp(last) - pd.Timestamp(first)
+    late = (pd.to_datetime(table["day"]) > pd.Timestamp(first) + 0.7 * span).to_numpy()
+    early_part = table[~late].assign(row=range((~late).sum()))
+    late_part = table[late].iloc[::-1].assign(row=range(late.sum()))  # right-aligned: stack from the right
+    texts = []
+    for part, align, dx in ((early_part, "left", 4), (late_part, "right", -4)):
+        if part.empty:
+            continue
+        texts.append(
+            alt.Chart(part)
+            .mark_text(align=align, dx=dx, baseline="top", fontSize=11, color="#3a3a3a")
+            .transform_calculate(ypos="(datum.row % 4) * 14 + 2")
+            .encode(x=x, y=alt.Y("ypos:Q", scale=None, axis=None), text="label:N")
+        )
+    text = texts
+    return [rule, *text]
+
+
+def load_events(events: Any) -> pd.DataFrame:
+    """Events as a frame with ``day`` (YYYY-MM-DD), ``label`` and ``date_label``; ``"default"`` = shipped file."""
+    if isinstance(events, str) and events == "default":
+        events = DEFAULT_EVENTS
+    if isinstance(events, (str, Path)):
+        path = Path(events)
+        if not path.exists():
+            msg = f"{path}: no such events file. Give a CSV with 'date' and 'label' columns, or 'default'."
+            raise InputError(msg)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    elif isinstance(events, pd.DataFrame):
+        table = events.copy()
+    else:
+        msg = f"events={events!r}: give a CSV path, a DataFrame with 'date' and 'label', or 'default'."
+        raise ParameterError(msg)
+    missing = [c for c in ("date", "label") if c not in table.columns]
+    if missing:
+        msg = f"The events table lacks {missing}; it needs a 'date' (YYYY-MM-DD) and a 'label' column."
+        raise SchemaError(msg)
+    days = pd.to_datetime(table["date"], errors="coerce", format="mixed")
+    if days.isna().any():
+        bad = table.loc[days.isna(), "date"].tolist()[:3]
+        msg = f"The events table has dates that do not parse: {bad}. Write them as YYYY-MM-DD."
+        raise SchemaError(msg)
+    out = table.assign(day=days.dt.strftime("%Y-%m-%d"), date_label=days.dt.strftime("%d %b %Y"))
+    out["label"] = out["label"].astype(str)
+    if "topic" in out:
+        out["topic"] = out["topic"].replace("", None)
+    return out.sort_values("day").reset_index(drop=True)
+
+
+def _date_axis(frame: pd.DataFrame) -> alt.Axis:
+    days = (pd.to_datetime(frame["period"]).max() - pd.to_datetime(frame["period"]).min()).days
+    if days > 3 * 365:
+        return alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
+    if days > 120:
+        return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True)
+    return alt.Axis(format="%d %b", labelOverlap=True)
+
+
+def _default_subtitle(frame: pd.DataFrame, metric: str) -> str:
+    per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(str(frame.attrs.get("freq", ""))[:1].upper(), "period")
+    what = "Share of all articles that match each topic" if metric == "share" else "Articles that match each topic"
+    return f"{what}, per {per}"
+
+
+def _date_format(frame: pd.DataFrame) -> str:
+    freq = str(frame.attrs.get("freq", "M")).upper()[:1]
+    days = (pd.to_datetime(frame["period"]).max() - pd.to_datetime(frame["period"]).min()).days
+    if freq == "D" and days < 120:
+        return "%d %b"
+    return "%Y" if days > 3 * 365 else "%b %Y"
+
+
+def _default_title(frame: pd.DataFrame, metric: str) -> str:
+    labels = list(dict.fromkeys(frame["label"]))
+    what = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    return f"{what}: {'share of all articles' if metric == 'share' else 'articles'} over time"
+
+
+def _foot(source: str | None, demo: str | None, frame: pd.DataFrame, note: str | None) -> list[str]:
+    lines = []
+    if demo:
+        lines.append("Source: synthetic demo data generated by ddj; not real news coverage.")
+    if source:
+        lines.append(source if source.lower().startswith(("source", "sources")) else f"Source: {source}")
+    partial = bool(frame["partial"].any())
+    note_bits = []
+    if partial:
+        note_bits.append("Hollow points on dashed lines are periods only partly covered by the data.")
+    if note:
+        note_bits.append(note)
+    if note_bits:
+        lines.append("Note: " + " ".join(note_bits))
+    if not lines:
+        lines.append("Chart: ddj")
+    return lines
+
+
+def _in_kernel() -> bool:
+    return "ipykernel" in sys.modules and getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)() is not None
+
+
+if _in_kernel():  # JupyterLab 4 cannot render Vega-Lite 6 by itself, and offline there is no CDN
+    alt.renderers.enable("html", inline=True)
+    alt.theme.enable("ddj")
