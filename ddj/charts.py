@@ -80,7 +80,13 @@ def chart(
     demo = coverage.attrs.get("ddj_demo")
     value = metric if not (metric == "share" and "share_rolling" in frame) else "share"
     data = _tidy(frame)
-    facet = facet or ("outlet" if kind == "small-multiples" and "outlet" in frame else "label" if kind == "small-multiples" else None)
+    facet = facet or (
+        "outlet"
+        if kind == "small-multiples" and "outlet" in frame
+        else "label"
+        if kind == "small-multiples"
+        else None
+    )
     if facet == "topic":
         facet = "label"
     if facet and facet not in data:
@@ -104,20 +110,50 @@ def chart(
     inner_width = width if not facet else max(160, width // 3 - 20)
     inner_height = height if not facet else max(120, height // 2)
     if kind == "heatmap":
-        body = base.mark_rect(stroke="#ffffff", strokeWidth=0.5).encode(
-            x=alt.X("day:O", title=None, timeUnit="utcyearmonthdate", axis=alt.Axis(format=_date_format(frame), labelOverlap=True, labelAngle=0)),
-            y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(data["label"]))),
-            color=alt.Color(f"{metric}:Q", title=y_title, scale=alt.Scale(scheme="blues"), legend=alt.Legend(format=fmt, orient="top", direction="horizontal")),
-            opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
-            tooltip=tooltip,
-        ).properties(width=width, height=max(60, 28 * data["label"].nunique()))
+        body = (
+            base.mark_rect(stroke="#ffffff", strokeWidth=0.5)
+            .encode(
+                x=alt.X(
+                    "day:O",
+                    title=None,
+                    timeUnit="utcyearmonthdate",
+                    axis=alt.Axis(format=_date_format(frame), labelOverlap=True, labelAngle=0),
+                ),
+                y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(data["label"]))),
+                color=alt.Color(
+                    f"{metric}:Q",
+                    title=y_title,
+                    scale=alt.Scale(scheme="blues"),
+                    legend=alt.Legend(format=fmt, orient="top", direction="horizontal"),
+                ),
+                opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
+                tooltip=tooltip,
+            )
+            .properties(width=width, height=max(60, 28 * data["label"].nunique()))
+        )
     elif kind == "area":
-        body = base.mark_area().encode(
-            x=x, y=alt.Y("articles:Q", title=None, stack="zero", axis=alt.Axis(format=",d")), color=color, tooltip=tooltip
-        ).properties(width=inner_width, height=inner_height)
+        body = (
+            base.mark_area()
+            .encode(
+                x=x,
+                y=alt.Y("articles:Q", title=None, stack="zero", axis=alt.Axis(format=",d")),
+                color=color,
+                tooltip=tooltip,
+            )
+            .properties(width=inner_width, height=inner_height)
+        )
     else:
-        y = alt.Y(f"{metric}:Q", title=None, axis=alt.Axis(format=fmt, tickCount=5), scale=alt.Scale(zero=True))
-        line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N").transform_filter("datum.solid")
+        y = alt.Y(
+            f"{metric}:Q",
+            title=None,
+            axis=alt.Axis(format=fmt, tickCount=5),
+            scale=alt.Scale(zero=True),
+        )
+        line = (
+            base.mark_line()
+            .encode(x=x, y=y, color=color, detail="label:N")
+            .transform_filter("datum.solid")
+        )
         dashed = (
             alt.Chart(_dashed_segments(data))
             .mark_line(strokeDash=[4, 3])
@@ -129,19 +165,33 @@ def chart(
             .transform_filter("datum.partial")
         )
         hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
-        body = alt.layer(line, dashed, points, hover).properties(width=inner_width, height=inner_height)
+        if facet:  # facets need one dataset: the partial periods show as hollow points only
+            line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N")
+            body = alt.layer(line, points, hover).properties(width=inner_width, height=inner_height)
+        else:
+            body = alt.layer(line, dashed, points, hover).properties(
+                width=inner_width, height=inner_height
+            )
     if events is not None and kind != "heatmap":
         body = alt.layer(body, *_event_layers(events, data, inner_height)) if not facet else body
     if facet:
-        body = body.facet(facet=alt.Facet(f"{facet}:N", title=None, sort=list(dict.fromkeys(data[facet]))), columns=3)
+        body = body.facet(
+            facet=alt.Facet(f"{facet}:N", title=None, sort=list(dict.fromkeys(data[facet]))),
+            columns=3,
+        )
     lines = [subtitle or _default_subtitle(frame, metric)]
     if demo:
         lines.append("Synthetic demo data: invented outlets and articles, not real coverage.")
-    head = alt.TitleParams(text=title or _default_title(frame, metric), subtitle=lines or None, anchor="start")
+    head = alt.TitleParams(
+        text=title or _default_title(frame, metric), subtitle=lines or None, anchor="start"
+    )
     foot = _foot(source, demo, frame, note)
-    footer = alt.Chart(pd.DataFrame({"line": foot, "y": range(len(foot))})).mark_text(
-        align="left", baseline="top", fontSize=11, color="#5c5c5c"
-    ).encode(x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N").properties(width=width, height=16 * len(foot))
+    footer = (
+        alt.Chart(pd.DataFrame({"line": foot, "y": range(len(foot))}))
+        .mark_text(align="left", baseline="top", fontSize=11, color="#5c5c5c")
+        .encode(x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N")
+        .properties(width=width, height=16 * len(foot))
+    )
     final = alt.vconcat(body, footer, title=head, spacing=6).resolve_scale(color="independent")
     final = final.configure(**_theme.config()["config"]) if alt.theme.active != "ddj" else final
     return final
@@ -159,7 +209,9 @@ def _checked(coverage: Any, metric: str, kind: str) -> pd.DataFrame:
         msg = f"chart() needs a frame from ddj.coverage(); this one lacks {missing} (it has {list(coverage.columns)})."
         raise SchemaError(msg)
     if coverage.empty:
-        raise SchemaError("The coverage frame is empty: there is nothing to chart. Check the topics and the start/end window.")
+        raise SchemaError(
+            "The coverage frame is empty: there is nothing to chart. Check the topics and the start/end window."
+        )
     if metric not in METRICS:
         msg = f"metric={metric!r}: use 'share' (percentage of all articles) or 'articles' (counts)."
         raise ParameterError(msg)
@@ -176,7 +228,11 @@ def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     while len(frame) > MAX_ROWS and freq in COARSER:
         freq = COARSER[freq]
         keys = ["topic", "label"] + (["outlet"] if "outlet" in frame else [])
-        period = pd.to_datetime(frame["period"]).dt.to_period({"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}[freq]).dt.start_time
+        period = (
+            pd.to_datetime(frame["period"])
+            .dt.to_period({"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}[freq])
+            .dt.start_time
+        )
         grouped = frame.assign(period=period).groupby([*keys, "period"], sort=False)
         frame = grouped.agg(
             articles=("articles", "sum"), total=("total", "sum"), partial=("partial", "any"),
@@ -193,11 +249,29 @@ def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
 
 
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in ("period", "topic", "label", "outlet", "articles", "total", "share", "partial", "examples") if c in frame]
+    cols = [
+        c
+        for c in (
+            "period",
+            "topic",
+            "label",
+            "outlet",
+            "articles",
+            "total",
+            "share",
+            "partial",
+            "examples",
+        )
+        if c in frame
+    ]
     data = frame[cols].copy()
-    data["day"] = pd.to_datetime(data["period"]).dt.strftime("%Y-%m-%d")  # a day string: no time zone to shift
+    data["day"] = pd.to_datetime(data["period"]).dt.strftime(
+        "%Y-%m-%d"
+    )  # a day string: no time zone to shift
     data["period_label"] = pd.to_datetime(data["period"]).dt.strftime("%d %b %Y")
-    data["status"] = data["partial"].map({True: "partial (not a full period of data)", False: "complete"})
+    data["status"] = data["partial"].map(
+        {True: "partial (not a full period of data)", False: "complete"}
+    )
     if "examples" not in data:
         data["examples"] = ""
     data["examples"] = data["examples"].fillna("").astype(str).str.slice(0, 300)
@@ -232,13 +306,23 @@ def _event_layers(events: Any, data: pd.DataFrame, height: int) -> list[alt.Char
     if table.empty:
         return []
     x = alt.X("day:T", scale=alt.Scale(type="utc"))
-    rule = alt.Chart(table).mark_rule(strokeDash=[2, 2], color="#5c5c5c").encode(
-        x=x, tooltip=[alt.Tooltip("label:N", title="Event"), alt.Tooltip("date_label:N", title="Date")]
+    rule = (
+        alt.Chart(table)
+        .mark_rule(strokeDash=[2, 2], color="#5c5c5c")
+        .encode(
+            x=x,
+            tooltip=[
+                alt.Tooltip("label:N", title="Event"),
+                alt.Tooltip("date_label:N", title="Date"),
+            ],
+        )
     )
     span = pd.Timestamp(last) - pd.Timestamp(first)
     late = (pd.to_datetime(table["day"]) > pd.Timestamp(first) + 0.7 * span).to_numpy()
     early_part = table[~late].assign(row=range((~late).sum()))
-    late_part = table[late].iloc[::-1].assign(row=range(late.sum()))  # right-aligned: stack from the right
+    late_part = (
+        table[late].iloc[::-1].assign(row=range(late.sum()))
+    )  # right-aligned: stack from the right
     texts = []
     for part, align, dx in ((early_part, "left", 4), (late_part, "right", -4)):
         if part.empty:
@@ -294,8 +378,14 @@ def _date_axis(frame: pd.DataFrame) -> alt.Axis:
 
 
 def _default_subtitle(frame: pd.DataFrame, metric: str) -> str:
-    per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(str(frame.attrs.get("freq", ""))[:1].upper(), "period")
-    what = "Share of all articles that match each topic" if metric == "share" else "Articles that match each topic"
+    per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(
+        str(frame.attrs.get("freq", ""))[:1].upper(), "period"
+    )
+    what = (
+        "Share of all articles that match each topic"
+        if metric == "share"
+        else "Articles that match each topic"
+    )
     return f"{what}, per {per}"
 
 
@@ -318,11 +408,15 @@ def _foot(source: str | None, demo: str | None, frame: pd.DataFrame, note: str |
     if demo:
         lines.append("Source: synthetic demo data generated by ddj; not real news coverage.")
     if source:
-        lines.append(source if source.lower().startswith(("source", "sources")) else f"Source: {source}")
+        lines.append(
+            source if source.lower().startswith(("source", "sources")) else f"Source: {source}"
+        )
     partial = bool(frame["partial"].any())
     note_bits = []
     if partial:
-        note_bits.append("Hollow points on dashed lines are periods only partly covered by the data.")
+        note_bits.append(
+            "Hollow points on dashed lines are periods only partly covered by the data."
+        )
     if note:
         note_bits.append(note)
     if note_bits:
@@ -333,7 +427,10 @@ def _foot(source: str | None, demo: str | None, frame: pd.DataFrame, note: str |
 
 
 def _in_kernel() -> bool:
-    return "ipykernel" in sys.modules and getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)() is not None
+    return (
+        "ipykernel" in sys.modules
+        and getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)() is not None
+    )
 
 
 if _in_kernel():  # JupyterLab 4 cannot render Vega-Lite 6 by itself, and offline there is no CDN

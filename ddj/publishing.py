@@ -22,7 +22,11 @@ import pandas as pd
 from ddj.errors import ParameterError, SchemaError
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,80}$")
-_FONT_DIRS = ("/usr/share/fonts/truetype/wqy", "/usr/share/fonts/truetype/noto", "/usr/share/fonts/opentype/noto")
+_FONT_DIRS = (
+    "/usr/share/fonts/truetype/wqy",
+    "/usr/share/fonts/truetype/noto",
+    "/usr/share/fonts/opentype/noto",
+)
 _FONTS_READY = False
 
 
@@ -112,7 +116,13 @@ def wide(coverage: pd.DataFrame, metric: str = "share") -> pd.DataFrame:
         series = series + " - " + coverage["outlet"].astype(str)
     values = coverage[metric] * 100 if metric == "share" else coverage[metric]
     table = (
-        pd.DataFrame({"date": pd.to_datetime(coverage["period"]).dt.strftime("%Y-%m-%d"), "series": series, "value": values.round(2)})
+        pd.DataFrame(
+            {
+                "date": pd.to_datetime(coverage["period"]).dt.strftime("%Y-%m-%d"),
+                "series": series,
+                "value": values.round(2),
+            }
+        )
         .pivot_table(index="date", columns="series", values="value", sort=False)
         .reset_index()
     )
@@ -128,7 +138,9 @@ def describe(chart: alt.TopLevelMixin, data: pd.DataFrame | None) -> str:
         return f"Chart: {title}." if title else "Chart."
     labels = list(dict.fromkeys(data["label"])) if "label" in data else []
     periods = pd.to_datetime(data["period"])
-    freq = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(str(data.attrs.get("freq", ""))[:1].upper(), "period")
+    freq = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(
+        str(data.attrs.get("freq", ""))[:1].upper(), "period"
+    )
     parts = [
         f"Line chart of {', '.join(labels)}" if labels else "Chart",
         f"as a share of all articles per {freq}" if "share" in data else f"articles per {freq}",
@@ -185,13 +197,22 @@ def _html(chart: alt.TopLevelMixin, spec: dict, alt_text: str) -> str:
     spec_json = json.dumps(responsive.to_dict())
     if spec_json not in page:  # altair changed how it embeds the spec: fail loudly, never unsafely
         raise RuntimeError("could not find the chart spec in altair's HTML to escape it")
-    page = page.replace(spec_json, spec_json.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+    page = page.replace(
+        spec_json,
+        spec_json.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"),
+    )
     style = (
         "<style>html,body{margin:0;padding:0;background:#fff}"
         "#vis{width:100%;max-width:100%}#vis .vega-embed{width:100%}</style>"
     )
-    page = page.replace("</head>", f"{style}\n<title>{_escape(_title(spec) or 'Chart')}</title>\n</head>", 1)
-    return page.replace('<div class="vega-visualization" id="vis"></div>', f'<div class="vega-visualization" id="vis" role="img" aria-label="{_escape(alt_text)}"></div>', 1)
+    page = page.replace(
+        "</head>", f"{style}\n<title>{_escape(_title(spec) or 'Chart')}</title>\n</head>", 1
+    )
+    return page.replace(
+        '<div class="vega-visualization" id="vis"></div>',
+        f'<div class="vega-visualization" id="vis" role="img" aria-label="{_escape(alt_text)}"></div>',
+        1,
+    )
 
 
 def _escape(text: str) -> str:

@@ -1,0 +1,163 @@
+import json
+import warnings
+
+import altair as alt
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.charts import chart, load_events
+
+
+def cov_frame(
+    n=6, topics=("hong_kong", "ukraine"), outlets=None, freq="W", partial_last=True, demo=False
+):
+    rows = []
+    days = pd.date_range("2024-09-30", periods=n, freq="7D")
+    for t in topics:
+        for o in outlets or [None]:
+            for i, d in enumerate(days):
+                row = {
+                    "period": d,
+                    "period_end": d + pd.Timedelta(days=6),
+                    "topic": t,
+                    "label": t.replace("_", " ").title(),
+                }
+                if o:
+                    row["outlet"] = o
+                row.update(
+                    articles=i,
+                    total=10,
+                    share=i / 10,
+                    partial=partial_last and i == n - 1,
+                    examples="A | B",
+                )
+                rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["period"] = frame["period"].astype("datetime64[us]")
+    frame.attrs["freq"] = freq
+    if demo:
+        frame.attrs["ddj_demo"] = "synthetic demo data"
+    return frame
+
+
+def layers(spec):
+    """Every unit spec inside a (v)concat/layer/facet spec."""
+    out = []
+    stack = [spec]
+    while stack:
+        s = stack.pop()
+        for key in ("vconcat", "hconcat", "concat", "layer"):
+            stack.extend(s.get(key, []))
+        if "spec" in s:
+            stack.append(s["spec"])
+        if "mark" in s:
+            out.append(s)
+    return out
+
+
+def test_line_chart_structure():
+    spec = chart(cov_frame(), title="Coverage", subtitle="Weekly", source="Media monitor").to_dict()
+    assert spec["title"]["text"] == "Coverage" and spec["title"]["anchor"] == "start"
+    units = layers(spec)
+    marks = [u["mark"]["type"] if isinstance(u["mark"], dict) else u["mark"] for u in units]
+    assert (
+        "line" in marks and "point" in marks and "text" in marks
+    )  # lines, partial points, source line
+    line = next(
+        u
+        for u in units
+        if (u["mark"]["type"] if isinstance(u["mark"], dict) else u["mark"]) == "line"
+    )
+    assert (
+        line["encoding"]["x"]["field"] == "day" and line["encoding"]["x"]["scale"]["type"] == "utc"
+    )
+    assert line["encoding"]["y"]["axis"]["format"] == ".0%"
+    data = next(iter(spec["datasets"].values()))
+    assert data[0]["day"] == "2024-09-30"  # day strings: no time zone can shift them
+    dashed = [u for u in units if isinstance(u["mark"], dict) and u["mark"].get("strokeDash")]
+    assert dashed, "partial periods get a dashed segment"
+    foot = [d for d in spec["datasets"].values() if d and "line" in d[0]][0]
+    assert any(r["line"] == "Source: Media monitor" for r in foot)
+    tooltips = {
+        t["title"]
+        for u in units
+        for t in u.get("encoding", {}).get("tooltip", [])
+        if isinstance(t, dict)
+    }
+    assert {"Period", "Topic", "Articles", "All articles", "Share", "Headlines"} <= tooltips
+
+
+def test_demo_chart_says_synthetic():
+    spec = chart(cov_frame(demo=True)).to_dict()
+    text = json.dumps(spec)
+    assert "synthetic demo data" in text.lower()
+
+
+@pytest.mark.parametrize("kind", ["heatmap", "area", "small-multiples"])
+def test_other_kinds(kind):
+    frame = cov_frame(outlets=["A", "B"]) if kind == "small-multiples" else cov_frame()
+    spec = chart(frame, kind=kind, metric="articles" if kind == "area" else "share").to_dict()
+    text = json.dumps(spec)
+    assert {"heatmap": '"rect"', "area": '"area"', "small-multiples": '"facet"'}[kind] in text
+
+
+def test_events_drawn_and_filtered_by_topic():
+    frame = cov_frame(n=8)
+    events = pd.DataFrame(
+        {
+            "date": ["2024-10-18", "2024-10-01", "2023-01-01"],
+            "label": ["Visit", "Taiwan thing", "Old"],
+            "topic": [None, "taiwan", None],
+        }
+    )
+    spec = chart(frame, events=events).to_dict()
+    labels = [
+        r["label"]
+        for d in spec["datasets"].values()
+        for r in d
+        if "label" in r and "day" in r and "articles" not in r
+    ]
+    assert "Visit" in labels and "Taiwan thing" not in labels and "Old" not in labels
+    shipped = load_events("default")
+    assert {"2024-10-18", "2022-02-24", "2020-06-30"} <= set(shipped["day"])
+
+
+def test_bad_input():
+    with pytest.raises(ddj.SchemaError, match="lacks"):
+        chart(pd.DataFrame({"period": [1]}))
+    with pytest.raises(ddj.SchemaError, match="empty"):
+        chart(cov_frame().head(0))
+    with pytest.raises(ddj.ParameterError, match="metric"):
+        chart(cov_frame(), metric="mentions")
+    with pytest.raises(ddj.ParameterError, match="kind"):
+        chart(cov_frame(), kind="pie")
+    with pytest.raises(ddj.InputError, match="no such events file"):
+        chart(cov_frame(), events="missing.csv")
+    with pytest.raises(ddj.SchemaError, match="do not parse"):
+        chart(cov_frame(), events=pd.DataFrame({"date": ["soon"], "label": ["x"]}))
+
+
+def test_too_many_rows_are_grouped_not_an_error():
+    frame = cov_frame(n=2000, topics=("a", "b", "c"), freq="D")
+    with pytest.warns(ddj.DdjWarning, match="grouped by"):
+        spec = chart(frame).to_dict()
+    biggest = max(len(d) for d in spec["datasets"].values())
+    assert biggest <= 5000
+
+
+def test_theme_registered():
+    assert "ddj" in alt.theme.names()
+    with alt.theme.enable("ddj"):
+        spec = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x").to_dict()
+    assert spec["config"]["title"]["anchor"] == "start"
+    assert spec["config"]["range"]["category"][0] == "#0072B2"
+
+
+def test_input_not_mutated():
+    frame = cov_frame()
+    before = frame.copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        chart(frame, kind="heatmap")
+    pd.testing.assert_frame_equal(frame, before)
