@@ -1,0 +1,518 @@
+"""Collect articles from the web and from web archives into a corpus.
+
+:func:`collect` gathers article URLs (lists, feeds, sitemaps, front pages, WARC
+files), fetches them politely (:class:`~ddj.collect.fetch.Fetcher`), keeps every
+raw page in a resumable on-disk cache (:class:`~ddj.collect.cache.PageCache`),
+extracts each with :func:`ddj.read_html` and returns the corpus together with a
+table of every failure.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import sys
+import threading
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pandas as pd
+
+from ddj.collect.cache import PageCache
+from ddj.collect.fetch import Fetcher, Page
+from ddj.collect.sources import (
+    Candidate,
+    SourceFailure,
+    discover_site,
+    feed_entries,
+    read_urls,
+    walk_sitemaps,
+    warc_records,
+)
+from ddj.errors import DdjError, DroppedRowsWarning, InputError, ParameterError
+
+__all__ = ["FAILURE_COLUMNS", "PageCache", "Fetcher", "collect", "failures_path"]
+
+FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
+
+DateLike = str | date | datetime | pd.Timestamp | None
+
+
+def collect(
+    urls: str | os.PathLike | Iterable[str] | None = None,
+    feeds: str | Iterable[str] | None = None,
+    sitemaps: str | Iterable[str] | None = None,
+    sites: str | Iterable[str] | None = None,
+    warcs: str | os.PathLike | Iterable[str | os.PathLike] | None = None,
+    since: DateLike = None,
+    until: DateLike = None,
+    cache_dir: str | os.PathLike | None = None,
+    refresh: bool = False,
+    rate: float | None = 1.0,
+    *,
+    corpus: pd.DataFrame | None = None,
+    out: str | os.PathLike | None = None,
+    contact: str | None = None,
+    robots: bool = True,
+    workers: int = 8,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 30.0,
+    retries: int = 3,
+    backoff: float = 1.0,
+    max_retry_after: float = 120.0,
+    max_bytes: int = 5_000_000,
+    max_redirects: int = 5,
+    max_sections: int = 30,
+    dry_run: bool = False,
+    progress: bool | None = None,
+    quiet: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build (or extend) a corpus from the web and from web archives.
+
+    Parameters
+    ----------
+    urls
+        Article URLs: a list, or a text file with one URL a line.
+    feeds
+        RSS or Atom feed URLs; an entry's date fills ``published`` (with
+        ``published_from="feed"``) when the page itself gives none, or only the
+        day in its URL.
+    sitemaps
+        XML sitemap URLs: plain, gzipped, sitemap indexes and Google News
+        sitemaps. Entries dated outside ``since``/``until`` are not fetched; a
+        ``news:publication_date`` is used like a feed date.
+    sites
+        Front pages: the articles they and their section pages link to.
+    warcs
+        WARC or WARC.gz files; their HTML responses are extracted, nothing is fetched.
+    since, until
+        Keep articles published in ``[since, until]`` (dates or ISO strings, UTC
+        when naive; a bare ``until`` date includes that whole day). Articles with
+        no date at all are kept.
+    cache_dir
+        Where raw pages are kept (default: ``pages`` in the ddj cache folder). A
+        rerun fetches nothing already fetched, so an interrupted run resumes.
+    refresh
+        Fetch every page again, even those in the cache.
+    rate
+        Requests per second per host (default 1). ``None`` lifts the limit.
+    corpus
+        An existing corpus to extend; repeated URLs are dropped (first kept).
+    out
+        Save the corpus here (``.parquet``, ``.csv``, ``.jsonl``) and the failures
+        beside it (``<name>.failures.csv``).
+    contact
+        An email or URL for the User-Agent (``ddj/0.1 (+contact)``).
+    robots
+        Respect robots.txt (default). ``False`` only for sites that allow you to.
+    workers
+        Hosts fetched at the same time (each host is asked one request at a time).
+    connect_timeout, read_timeout, retries, backoff, max_retry_after, max_bytes, max_redirects
+        Fetcher limits; see :class:`ddj.collect.fetch.Fetcher`.
+    max_sections
+        Section pages followed per front page.
+    dry_run
+        Discover (feeds, sitemaps and front pages are read) but fetch no article:
+        return the plan (``url``, ``origin``, ``hint``, ``cached``) and the failures.
+    progress
+        Show a progress bar (default: when the output is a terminal).
+    quiet
+        Do not print the summary.
+
+    Returns
+    -------
+    (corpus, failures): the corpus in ddj's schema, in the order the articles
+    were found, and a DataFrame with one row per failed URL (``url``, ``stage``
+    of ``fetch``, ``extract``, ``feed``, ``sitemap``, ``site`` or ``warc``,
+    ``status``, ``reason``, ``attempts``).
+
+    Raises
+    ------
+    ParameterError
+        No source given, or a limit that makes no sense.
+    InputError
+        A URL list or WARC file that does not exist.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> corpus, failures = ddj.collect(feeds=["https://news.example.org/rss.xml"],
+    ...                                since="2024-01-01", contact="desk@example.org")  # doctest: +SKIP
+    >>> failures.groupby("reason").size()                                              # doctest: +SKIP
+    """
+    if not any(x is not None for x in (urls, feeds, sitemaps, sites, warcs)):
+        message = "collect() needs at least one source: urls=, feeds=, sitemaps=, sites= or warcs="
+        raise ParameterError(message)
+    if workers < 1:
+        message = f"workers={workers!r}: give 1 or more"
+        raise ParameterError(message)
+    start, end = _bound(since, "since", end=False), _bound(until, "until", end=True)
+    if start is not None and end is not None and start > end:
+        message = f"since={since!r} is after until={until!r}: swap them"
+        raise ParameterError(message)
+    fetcher = Fetcher(
+        rate=rate, contact=contact, robots=robots, connect_timeout=connect_timeout,
+        read_timeout=read_timeout, retries=retries, backoff=backoff,
+        max_retry_after=max_retry_after, max_bytes=max_bytes, max_redirects=max_redirects,
+        pool_size=max(workers, 1),
+    )  # fmt: skip
+    from ddj.cache import cache_dir as ddj_cache_dir
+
+    cache = PageCache(Path(cache_dir) if cache_dir is not None else ddj_cache_dir() / "pages")
+    try:
+        source_failures: list[SourceFailure] = []
+        candidates = _discover(
+            fetcher,
+            urls,
+            feeds,
+            sitemaps,
+            sites,
+            warcs,
+            start,
+            source_failures,
+            max_sections,
+            workers,
+        )
+        candidates, outside = _filter_hints(candidates, start, end)
+        if dry_run:
+            plan = pd.DataFrame(
+                {
+                    "url": pd.Series([c.url for c in candidates], dtype="str"),
+                    "origin": pd.Series([c.origin for c in candidates], dtype="str"),
+                    "hint": pd.Series([c.hint for c in candidates], dtype="datetime64[us, UTC]"),
+                    "cached": [
+                        c.body is not None or (not refresh and _cached(cache, c.url))
+                        for c in candidates
+                    ],
+                }
+            )
+            failures = _failures_frame([_as_row(f) for f in source_failures])
+            if not quiet:
+                print(f"dry run: {len(plan)} article(s) found, {int((~plan['cached']).sum())} to fetch, "
+                      f"{outside} outside since/until, {len(failures)} source failure(s)")  # fmt: skip
+            return plan, failures
+        records, failure_rows, fetched = _fetch_and_extract(
+            fetcher, cache, candidates, refresh=refresh, workers=workers, progress=progress
+        )
+    finally:
+        cache.close()
+    failure_rows = [_as_row(f) for f in source_failures] + failure_rows
+    result = _to_corpus(records, start, end)
+    if corpus is not None:
+        from ddj.corpus import conform, dedupe
+
+        result = dedupe(pd.concat([conform(corpus), result], ignore_index=True))
+    elif len(result):
+        from ddj.corpus import dedupe
+
+        result = dedupe(result)
+    failures = _failures_frame(failure_rows)
+    if out is not None:
+        from ddj.loading import save
+
+        save(result, out)
+        failures.to_csv(failures_path(out), index=False)
+    if not quiet:
+        _summary(result, failures, len(candidates), fetched, outside)
+    return result, failures
+
+
+def failures_path(out: str | os.PathLike) -> Path:
+    """Where the failures of a corpus saved at ``out`` are written.
+
+    Examples
+    --------
+    >>> failures_path("out/corpus.parquet").as_posix()
+    'out/corpus.failures.csv'
+    """
+    path = Path(out)
+    name = path.name
+    for suffix in (".csv.gz", ".parquet", ".csv", ".jsonl"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return path.with_name(name + ".failures.csv")
+
+
+# -- discovery -------------------------------------------------------------------------------
+def _listify(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, (str, os.PathLike)):
+        return [value]
+    return list(value)
+
+
+def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max_sections, workers):
+    def get(url: str, stage: str, kind: str) -> tuple[bytes | None, SourceFailure | None]:
+        page = fetcher.get(url, kind=kind)
+        if page.ok:
+            return page.body, None
+        return None, SourceFailure(url, stage, page.status, page.reason, page.attempts)
+
+    def one_feed(url: str) -> list[Candidate]:
+        body, failure = get(url, "feed", "xml")
+        if failure is not None:
+            failures.append(failure)
+            return []
+        try:
+            return feed_entries(body, url)
+        except InputError as exc:
+            failures.append(SourceFailure(url, "feed", 200, str(exc), 1))
+            return []
+
+    def one_sitemap(url: str) -> list[Candidate]:
+        return walk_sitemaps(url, lambda u: get(u, "sitemap", "xml"), failures, since=start)
+
+    def one_site(url: str) -> list[Candidate]:
+        return discover_site(url, lambda u: get(u, "site", "html"), failures, max_sections)
+
+    found: list[Candidate] = []
+    if urls is not None:
+        found.extend(Candidate(u, "urls") for u in read_urls(urls))
+    jobs = [(one_feed, u) for u in _listify(feeds)]
+    jobs += [(one_sitemap, u) for u in _listify(sitemaps)]
+    jobs += [(one_site, u) for u in _listify(sites)]
+    if jobs:
+        with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            for batch in pool.map(lambda job: job[0](job[1]), jobs):
+                found.extend(batch)
+    for path in _listify(warcs):
+        found.extend(warc_records(path, failures))
+    # one candidate per URL: the first found, with the first date hint any source gave
+    merged: dict[str, Candidate] = {}
+    for cand in found:
+        seen = merged.get(cand.url)
+        if seen is None:
+            merged[cand.url] = cand
+        else:
+            if seen.hint is None and cand.hint is not None:
+                seen.hint = cand.hint
+            if seen.body is None and cand.body is not None:
+                seen.body = cand.body
+    return list(merged.values())
+
+
+def _filter_hints(candidates, start, end):
+    kept, outside = [], 0
+    for cand in candidates:
+        if cand.hint is not None and (
+            (start is not None and cand.hint < start) or (end is not None and cand.hint > end)
+        ):
+            outside += 1
+            continue
+        kept.append(cand)
+    return kept, outside
+
+
+def _cached(cache: PageCache, url: str) -> bool:
+    entry = cache.get(url)
+    return entry is not None
+
+
+# -- fetching and extraction -------------------------------------------------------------------
+def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, progress):
+    """Fetch what is not cached (one thread per host at a time), extract everything, in order."""
+    from ddj.extract import read_html
+
+    records: list[dict | None] = [None] * len(candidates)
+    failures: dict[int, dict] = {}
+    todo: dict[str, list[int]] = {}
+
+    def extract(i: int, body: bytes, final_url: str | None) -> None:
+        cand = candidates[i]
+        try:
+            rec = read_html(body, url=final_url or cand.url)
+        except DdjError as exc:
+            failures[i] = {
+                "url": cand.url,
+                "stage": "extract",
+                "status": 200,
+                "reason": str(exc),
+                "attempts": 0,
+            }
+            return
+        except Exception as exc:  # noqa: BLE001 - one bad page never stops a run
+            failures[i] = {"url": cand.url, "stage": "extract", "status": 200,
+                           "reason": f"{type(exc).__name__}: {exc!s:.150}", "attempts": 0}  # fmt: skip
+            return
+        if (
+            (
+                rec.get("published") is None or rec.get("published_from") == "url"
+            )  # a URL gives a day only
+            and cand.hint is not None
+            and cand.origin in ("feed", "sitemap")
+        ):
+            rec["published"] = cand.hint
+            rec["published_local"] = cand.hint.replace(tzinfo=None)
+            rec["published_from"] = "feed"
+        rec["source"] = cand.origin
+        records[i] = rec
+
+    def failed(i: int, status, reason, attempts) -> None:
+        failures[i] = {"url": candidates[i].url, "stage": "fetch", "status": status,
+                       "reason": reason, "attempts": attempts}  # fmt: skip
+
+    for i, cand in enumerate(candidates):
+        if cand.body is not None:
+            extract(i, cand.body, cand.url)
+            continue
+        entry = None if refresh else cache.get(cand.url)
+        if entry is not None:
+            if entry.sha256 is not None:
+                body = cache.body(cand.url)
+                if body is not None:
+                    extract(i, body, entry.final_url)
+                    continue
+            else:
+                failed(i, entry.status, entry.reason, entry.attempts)
+                continue
+        todo.setdefault(urlsplit(cand.url).netloc.lower(), []).append(i)
+
+    total = sum(len(v) for v in todo.values())
+    if total == 0:
+        return _ordered(records), [failures[i] for i in sorted(failures)], 0
+    results: queue.Queue = queue.Queue(maxsize=max(64, 4 * workers))
+    done = threading.Event()
+
+    def host_worker(indexes: list[int]) -> None:
+        for i in indexes:
+            if fetcher.stop.is_set():
+                return
+            results.put((i, fetcher.get(candidates[i].url, kind="html")))
+
+    bar = _bar(total, progress)
+    fetched = 0
+    pool = ThreadPoolExecutor(max_workers=min(workers, len(todo)))
+    try:
+        futures = [pool.submit(host_worker, idx) for idx in todo.values()]
+        watcher = threading.Thread(
+            target=lambda: ([f.result() for f in futures], done.set()), daemon=True
+        )
+        watcher.start()
+        while fetched < total:
+            try:
+                i, page = results.get(timeout=0.2)
+            except queue.Empty:
+                if done.is_set() and results.empty():
+                    break
+                continue
+            fetched += 1
+            _store(cache, page)
+            if page.ok:
+                extract(i, page.body, page.final_url)
+            else:
+                failed(i, page.status, page.reason, page.attempts)
+            if bar is not None:
+                bar.update(1)
+    except BaseException:
+        fetcher.stop.set()  # Ctrl-C: workers stop at their next request; the cache keeps what is done
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if bar is not None:
+            bar.close()
+    return _ordered(records), [failures[i] for i in sorted(failures)], fetched
+
+
+def _store(cache: PageCache, page: Page) -> None:
+    if page.ok:
+        cache.put(page.url, page.body, status=page.status, final_url=page.final_url,
+                  content_type=page.content_type, attempts=page.attempts)  # fmt: skip
+    elif not page.retry_later:  # final failures (404, robots, type, size) are not asked again
+        cache.put(page.url, None, status=page.status, final_url=page.final_url,
+                  content_type=page.content_type, reason=page.reason, attempts=page.attempts)  # fmt: skip
+
+
+def _ordered(records: list[dict | None]) -> list[dict]:
+    return [r for r in records if r is not None]
+
+
+def _bar(total: int, progress: bool | None):
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="collect", unit="page")
+
+
+# -- results -------------------------------------------------------------------------------------
+def _to_corpus(records: list[dict], start, end) -> pd.DataFrame:
+    from ddj.corpus import conform, empty
+
+    if not records:
+        return empty()
+    corpus = conform(records)
+    published = corpus["published"]
+    outside = pd.Series(False, index=corpus.index)
+    if start is not None:
+        outside |= published.notna() & (published < start)
+    if end is not None:
+        outside |= published.notna() & (published > end)
+    if outside.any():
+        report = [
+            {"source": u, "reason": "published outside since/until"}
+            for u in corpus.loc[outside, "url"]
+        ]
+        message = (
+            f"Dropped {int(outside.sum())} collected article(s) published outside since/until; "
+            "widen since= or until= to keep them."
+        )
+        import warnings
+
+        warnings.warn(DroppedRowsWarning(message, report), stacklevel=3)
+        corpus = corpus[~outside].reset_index(drop=True)
+    return corpus
+
+
+def _as_row(f: SourceFailure) -> dict:
+    return {
+        "url": f.url,
+        "stage": f.stage,
+        "status": f.status,
+        "reason": f.reason,
+        "attempts": f.attempts,
+    }
+
+
+def _failures_frame(rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+    return frame.astype(
+        {"url": "str", "stage": "str", "status": "Int64", "reason": "str", "attempts": "Int64"}
+    )
+
+
+def _bound(value: DateLike, name: str, *, end: bool) -> pd.Timestamp | None:
+    if value is None:
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        message = f"{name}={value!r} is not a date: give an ISO date such as '2024-05-01'"
+        raise ParameterError(message) from None
+    bare_day = (
+        isinstance(value, date)
+        and not isinstance(value, datetime)
+        or (isinstance(value, str) and len(value.strip()) == 10)
+    )
+    if end and bare_day:
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts.tz_localize(UTC) if ts.tzinfo is None else ts.tz_convert(UTC)
+
+
+def _summary(corpus, failures, found, fetched, outside) -> None:
+    lines = [
+        f"collected {len(corpus)} article(s) from {found} URL(s) found "
+        f"({fetched} fetched now, the rest from the cache or archives); "
+        f"{outside} skipped as dated outside since/until; {len(failures)} failure(s)"
+    ]
+    if len(failures):
+        top = failures.groupby(["stage", "reason"]).size().sort_values(ascending=False).head(8)
+        lines += [f"  {n:5d}  {stage}: {reason}" for (stage, reason), n in top.items()]
+    print("\n".join(lines))

@@ -1,0 +1,142 @@
+"""The raw-page cache: page bytes stored by content hash, an SQLite index by URL.
+
+Layout under the cache folder::
+
+    pages.sqlite          url -> sha256, status, final_url, content_type, reason, attempts
+    objects/ab/abcdef...  page bytes, named by their SHA-256
+
+A page's bytes are written first (to a temporary file, then ``os.replace``),
+then its index row is committed, one page at a time. A run killed at any moment
+leaves either a complete entry or none (at worst an unreferenced object file),
+so the next run resumes exactly where this one stopped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pages (
+    url TEXT PRIMARY KEY,
+    final_url TEXT,
+    status INTEGER,
+    content_type TEXT,
+    sha256 TEXT,
+    reason TEXT,
+    attempts INTEGER,
+    fetched_at REAL
+)
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One index row: a fetched page (``sha256`` set) or a final failure (``reason`` set)."""
+
+    url: str
+    final_url: str | None
+    status: int | None
+    content_type: str | None
+    sha256: str | None
+    reason: str | None
+    attempts: int
+
+
+class PageCache:
+    """Raw pages on disk, safe to reopen after a crash; thread-safe.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> cache = PageCache(tempfile.mkdtemp())
+    >>> cache.put("https://example.org/a", b"<html>A</html>", status=200, final_url=None)
+    >>> cache.get("https://example.org/a").status, cache.body("https://example.org/a")
+    (200, b'<html>A</html>')
+    """
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        (self.root / "objects").mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.root / "pages.sqlite", timeout=30, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._db.commit()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> PageCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM pages").fetchone()[0]
+
+    def get(self, url: str) -> Entry | None:
+        """The index row for ``url``, or None if it was never fetched."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT url, final_url, status, content_type, sha256, reason, attempts"
+                " FROM pages WHERE url = ?",
+                (url,),
+            ).fetchone()
+        return Entry(*row) if row else None
+
+    def body(self, url: str) -> bytes | None:
+        """The stored bytes of ``url`` (None if absent, a failure, or the object is missing)."""
+        entry = self.get(url)
+        if entry is None or entry.sha256 is None:
+            return None
+        path = self._object(entry.sha256)
+        return path.read_bytes() if path.exists() else None
+
+    def put(
+        self,
+        url: str,
+        body: bytes | None,
+        *,
+        status: int | None,
+        final_url: str | None,
+        content_type: str | None = None,
+        reason: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        """Store one fetched page (or a final failure when ``body`` is None), durably."""
+        digest = None
+        if body is not None:
+            digest = hashlib.sha256(body).hexdigest()
+            path = self._object(digest)
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as handle:
+                        handle.write(body)
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    os.replace(tmp, path)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (url, final_url, status, content_type, digest, reason, attempts, time.time()),
+            )
+            self._db.commit()
+
+    def _object(self, digest: str) -> Path:
+        return self.root / "objects" / digest[:2] / digest

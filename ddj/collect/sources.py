@@ -1,0 +1,316 @@
+"""Where article URLs come from: URL lists, RSS/Atom feeds, XML sitemaps, front pages, WARCs.
+
+Every discoverer returns :class:`Candidate` items (a URL, where it was found and,
+when the source gives one, a date hint). Feeds are read with feedparser, sitemaps
+(indexes, gzipped, Google News) with lxml, WARC files with warcio.
+
+Front and section pages: ``newspaper.build`` downloads through its own HTTP
+session, which would bypass the rate limit, robots.txt, the retries and the page
+cache. So ddj fetches the front page and its section pages with its own fetcher
+and keeps the links that newspaper4k's own article test
+(``newspaper.urls.valid_url``) accepts, on the same host.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from ddj.errors import InputError
+
+MAX_SITEMAP_DEPTH = 3
+MAX_UNZIPPED = 50_000_000
+
+
+@dataclass
+class Candidate:
+    """An article URL to collect, where it came from, and a date hint if the source had one."""
+
+    url: str
+    origin: str  # "urls", "feed", "sitemap", "site", "warc"
+    hint: datetime | None = None
+    body: bytes | None = None  # set for WARC records: nothing to fetch
+
+
+@dataclass
+class SourceFailure:
+    """A feed, sitemap, front page or WARC that could not be read."""
+
+    url: str
+    stage: str
+    status: int | None
+    reason: str
+    attempts: int = 0
+
+
+# -- URL lists -------------------------------------------------------------------------
+def read_urls(urls: str | os.PathLike | Iterable[str]) -> list[str]:
+    """Article URLs from a list, or from a text file with one URL a line (``#`` comments).
+
+    Examples
+    --------
+    >>> read_urls(["https://a.org/x", " ", "https://a.org/y"])
+    ['https://a.org/x', 'https://a.org/y']
+    """
+    if isinstance(urls, (str, os.PathLike)) and not str(urls).startswith(("http://", "https://")):
+        path = Path(urls)
+        if not path.is_file():
+            message = f"URL list {str(path)!r} is not a file: pass a file with one URL a line, or a list of URLs"
+            raise InputError(message)
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    elif isinstance(urls, str):
+        lines = [urls]
+    else:
+        lines = list(urls)
+    out = []
+    for line in lines:
+        line = str(line).strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
+# -- feeds -------------------------------------------------------------------------------
+def feed_entries(body: bytes, base_url: str) -> list[Candidate]:
+    """Article links of an RSS or Atom feed, with each entry's date as a hint.
+
+    Examples
+    --------
+    >>> rss = (b'<rss version="2.0"><channel><item><link>/a.html</link>'
+    ...        b'<pubDate>Tue, 07 May 2024 10:00:00 GMT</pubDate></item></channel></rss>')
+    >>> c = feed_entries(rss, "https://news.example.org/rss.xml")[0]
+    >>> c.url, c.hint.isoformat()
+    ('https://news.example.org/a.html', '2024-05-07T10:00:00+00:00')
+    """
+    import feedparser
+
+    parsed = feedparser.parse(body)
+    out = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        hint = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
+        out.append(Candidate(urljoin(base_url, link.strip()), "feed", hint))
+    if not out and parsed.get("bozo") and not parsed.entries:
+        message = f"not a readable feed: {parsed.get('bozo_exception')!s:.100}"
+        raise InputError(message)
+    return out
+
+
+# -- sitemaps ------------------------------------------------------------------------------
+def parse_sitemap(body: bytes) -> tuple[list[str], list[Candidate]]:
+    """Child sitemaps and page entries of a sitemap (plain, gzipped, index or Google News).
+
+    Dates come from ``news:publication_date`` when present, else ``lastmod``.
+
+    Examples
+    --------
+    >>> xml = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    ...        b'<url><loc>https://a.org/x</loc><lastmod>2024-05-01</lastmod></url></urlset>')
+    >>> children, pages = parse_sitemap(xml)
+    >>> children, pages[0].url, pages[0].hint.date().isoformat()
+    ([], 'https://a.org/x', '2024-05-01')
+    """
+    from lxml import etree
+
+    if body[:2] == b"\x1f\x8b":
+        with gzip.GzipFile(fileobj=io.BytesIO(body)) as handle:
+            body = handle.read(MAX_UNZIPPED + 1)
+        if len(body) > MAX_UNZIPPED:
+            message = f"gzipped sitemap unzips to more than {MAX_UNZIPPED} bytes"
+            raise InputError(message)
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+    root = etree.fromstring(body.lstrip(), parser=parser)
+    if root is None:
+        message = "not an XML sitemap (empty or unparseable)"
+        raise InputError(message)
+    children: list[str] = []
+    pages: list[Candidate] = []
+    for node in root.iter("{*}sitemap", "{*}url"):
+        values = {
+            etree.QName(el).localname: (el.text or "").strip()
+            for el in node.iter()
+            if isinstance(el.tag, str)
+        }
+        loc = values.get("loc")
+        if not loc:
+            continue
+        if etree.QName(node).localname == "sitemap":
+            children.append(loc)
+        else:
+            hint = _parse_date(values.get("publication_date")) or _parse_date(values.get("lastmod"))
+            pages.append(Candidate(loc, "sitemap", hint))
+    return children, pages
+
+
+def _parse_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+
+
+def walk_sitemaps(
+    url: str,
+    get: Callable[[str], tuple[bytes | None, SourceFailure | None]],
+    failures: list[SourceFailure],
+    since: datetime | None = None,
+) -> list[Candidate]:
+    """Follow a sitemap (index) down to its page entries.
+
+    Child sitemaps whose ``lastmod`` is before ``since`` are skipped; ``get``
+    returns the body or a failure.
+    """
+    out: list[Candidate] = []
+    seen: set[str] = set()
+    queue = [(url, 0)]
+    while queue:
+        current, depth = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        body, failure = get(current)
+        if failure is not None:
+            failures.append(failure)
+            continue
+        try:
+            children, pages = parse_sitemap(body)
+        except (InputError, OSError, EOFError) as exc:
+            failures.append(SourceFailure(current, "sitemap", 200, str(exc), 1))
+            continue
+        out.extend(pages)
+        if depth < MAX_SITEMAP_DEPTH:
+            queue.extend((child, depth + 1) for child in children)
+        elif children:
+            failures.append(
+                SourceFailure(
+                    current,
+                    "sitemap",
+                    200,
+                    f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}",
+                    1,
+                )
+            )
+    return out
+
+
+# -- front and section pages ---------------------------------------------------------------
+def page_links(body: bytes, base_url: str) -> list[str]:
+    """Absolute same-host http(s) links of a page, in page order, without fragments."""
+    from lxml import html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(body)
+    except (ValueError, TypeError) as exc:  # lxml's ParserError is a ValueError
+        message = f"front page {base_url} is not HTML: {exc}"
+        raise InputError(message) from None
+    host = urlsplit(base_url).netloc.lower()
+    out, seen = [], set()
+    for href in tree.xpath("//a/@href"):
+        link = urldefrag(urljoin(base_url, href.strip())).url
+        parts = urlsplit(link)
+        if parts.scheme in ("http", "https") and parts.netloc.lower() == host and link not in seen:
+            seen.add(link)
+            out.append(link)
+    return out
+
+
+def is_article_url(url: str) -> bool:
+    """newspaper4k's test of whether a URL looks like an article (dates, slugs, ids).
+
+    Examples
+    --------
+    >>> is_article_url("https://a.org/2024/05/07/budget-talks.html"), is_article_url("https://a.org/world/")
+    (True, False)
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+        from newspaper.urls import valid_url
+    return bool(valid_url(url))
+
+
+def discover_site(
+    url: str,
+    get: Callable[[str], tuple[bytes | None, SourceFailure | None]],
+    failures: list[SourceFailure],
+    max_sections: int = 30,
+) -> list[Candidate]:
+    """Article links of a front page and of the section pages it links to."""
+    body, failure = get(url)
+    if failure is not None:
+        failures.append(failure)
+        return []
+    try:
+        links = page_links(body, url)
+    except InputError as exc:
+        failures.append(SourceFailure(url, "site", 200, str(exc), 1))
+        return []
+    articles = [link for link in links if is_article_url(link)]
+    sections = [
+        link for link in links if link not in articles and link.rstrip("/") != url.rstrip("/")
+    ]
+    for section in sections[:max_sections]:
+        body, failure = get(section)
+        if failure is not None:
+            failures.append(failure)
+            continue
+        try:
+            articles.extend(link for link in page_links(body, section) if is_article_url(link))
+        except InputError as exc:
+            failures.append(SourceFailure(section, "site", 200, str(exc), 1))
+    return [Candidate(link, "site") for link in dict.fromkeys(articles)]
+
+
+# -- WARC -------------------------------------------------------------------------------------
+def warc_records(path: str | os.PathLike, failures: list[SourceFailure]) -> Iterator[Candidate]:
+    """HTML response records of a WARC or WARC.gz file (status 200 only).
+
+    Other records (requests, metadata, images, redirects) are skipped; a broken
+    file is recorded as a failure after the records read so far.
+    """
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    path = Path(path)
+    if not path.is_file():
+        message = (
+            f"WARC file {str(path)!r} does not exist: pass the path of a .warc or .warc.gz file"
+        )
+        raise InputError(message)
+    with path.open("rb") as handle:
+        try:
+            for record in ArchiveIterator(handle):
+                if record.rec_type != "response" or record.http_headers is None:
+                    continue
+                url = record.rec_headers.get_header("WARC-Target-URI")
+                status = record.http_headers.get_statuscode()
+                ctype = (
+                    (record.http_headers.get_header("Content-Type") or "")
+                    .split(";")[0]
+                    .strip()
+                    .lower()
+                )
+                if (
+                    not url
+                    or status != "200"
+                    or ctype not in ("text/html", "application/xhtml+xml")
+                ):
+                    continue
+                yield Candidate(url, "warc", None, record.content_stream().read())
+        except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
+            failures.append(
+                SourceFailure(str(path), "warc", None, f"unreadable WARC: {exc!s:.150}", 1)
+            )
