@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out/demo
+FREQ   ?= M
 
 .PHONY: demo test setup lint bench clean
 
@@ -20,7 +21,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 setup: $(VENV)/.installed
 
 demo: setup
-	$(BIN)/ddj demo --out $(OUT)
+	$(BIN)/ddj run notebooks/coverage.ipynb -p freq $(FREQ) --out $(OUT)
 
 test: setup
 	$(BIN)/python -m pytest
@@ -30,7 +31,8 @@ lint: setup
 	$(BIN)/ruff format --check ddj tests benchmarks
 
 bench: setup
-	$(BIN)/python benchmarks/bench_extract.py
+	$(BIN)/python benchmarks/bench_match.py --n 100000
+	$(BIN)/python benchmarks/bench_load.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -14,6 +14,7 @@ Examples
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 from ddj.errors import (
@@ -64,20 +65,8 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module(_LAZY[name]), name)
         globals()[name] = value
         return value
-    if name in {
-        "corpus",
-        "extract",
-        "query",
-        "matching",
-        "measure",
-        "charts",
-        "publishing",
-        "demo",
-        "cli",
-        "loading",
-        "tables",
-    }:
-        return importlib.import_module(f"ddj.{name}")
+    if not name.startswith("_") and importlib.util.find_spec(f"ddj.{name}") is not None:
+        return importlib.import_module(f"ddj.{name}")  # submodules: ddj.notebooks, ddj.measure ...
     raise AttributeError(f"module 'ddj' has no attribute {name!r}")
 
 

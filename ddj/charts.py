@@ -7,8 +7,10 @@ Dates are day strings on a UTC scale, so no viewer's time zone shifts them.
 Charts carry the ddj theme; a chart of the demo corpus says it is synthetic.
 
 Inside a Jupyter kernel, importing this module makes altair render charts as
-self-contained HTML (``inline=True``): JupyterLab 4 has no built-in renderer for
-Vega-Lite 6, and the default renderer would need the internet.
+SVG drawn by vl-convert: JupyterLab 4 has no built-in renderer for Vega-Lite 6,
+altair's default renderer loads Vega from a CDN (blank offline), and SVG needs
+no JavaScript, works offline, and survives in saved notebooks. ``ddj.publish``
+writes the interactive HTML.
 """
 
 from __future__ import annotations
@@ -433,6 +435,14 @@ def _in_kernel() -> bool:
     )
 
 
-if _in_kernel():  # JupyterLab 4 cannot render Vega-Lite 6 by itself, and offline there is no CDN
-    alt.renderers.enable("html", inline=True)
+def use_offline_renderer() -> None:
+    """Render charts in notebooks as SVG (vl-convert), with CJK fonts when the system has them."""
+    from ddj.publishing import _register_fonts
+
+    _register_fonts()
+    alt.renderers.enable("svg")
     alt.theme.enable("ddj")
+
+
+if _in_kernel():  # JupyterLab 4 cannot render Vega-Lite 6 by itself, and offline there is no CDN
+    use_offline_renderer()

@@ -245,12 +245,24 @@ def _add_run(p: argparse.ArgumentParser) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
+    import time
+
     from ddj import notebooks
 
     params = notebooks.parse_cli_params(args.parameter, args.parameters_file)
+    started = time.time() - 1
+    print(f"Running {args.notebook} ...", flush=True)
     out = notebooks.run_notebook(args.notebook, params, out_dir=args.out)
+    written = sorted(
+        p
+        for p in Path(args.out).iterdir()
+        if p.is_file() and p.stat().st_mtime >= started and p != out
+    )
     print(f"Executed notebook: {out}")
-    print(f"Outputs in:        {Path(out).parent}")
+    if written:
+        print("Charts and the data behind them:")
+        for path in written:
+            print(f"  {path}")
     return 0
 
 

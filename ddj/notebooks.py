@@ -1,0 +1,329 @@
+"""Parameterised notebooks: checked parameters, papermill runs, reproducible headers.
+
+``run_notebook`` reads a notebook's declared parameters (papermill), converts
+the given values to the declared types and checks them *before* a kernel
+starts, then runs the notebook with papermill into an output folder under a
+name that tells parameter sets apart. The notebooks check their own
+parameters with the same function (``check_parameters``), so plain
+``papermill`` runs are checked too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ddj.errors import DdjError, InputError, ParameterError
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+class NotebookError(DdjError):
+    """A notebook cell failed; the partly executed notebook is kept at ``output``."""
+
+    def __init__(self, message: str, output: Path | None = None):
+        super().__init__(message)
+        self.output = output
+
+
+def check_parameters(**params: Any) -> dict[str, Any]:
+    """Check the values of the parameters ddj's notebooks use; return them, normalised.
+
+    Known names: ``corpus`` ("demo" or a path), ``topics`` (names or queries),
+    ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
+    ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``title``,
+    ``out_dir``. Other names are passed through.
+
+    Raises
+    ------
+    ParameterError
+        Naming the parameter and what to write instead.
+
+    Examples
+    --------
+    >>> check_parameters(freq="M", topics="hong_kong, ukraine")["topics"]
+    ['hong_kong', 'ukraine']
+    """
+    out = dict(params)
+    if "corpus" in out:
+        corpus = out["corpus"]
+        if not isinstance(corpus, (str, os.PathLike)) or not str(corpus).strip():
+            raise ParameterError(
+                f"corpus={corpus!r}: give 'demo' or the path of pages, a table or a saved corpus."
+            )
+        if str(corpus) != "demo" and not Path(corpus).expanduser().exists():
+            msg = (
+                f"corpus={str(corpus)!r}: no such file or folder. Give 'demo' or an existing path."
+            )
+            raise ParameterError(msg)
+    if (
+        "topics_file" in out
+        and out["topics_file"] not in (None, "")
+        and not Path(out["topics_file"]).exists()
+    ):
+        raise ParameterError(
+            f"topics_file={out['topics_file']!r}: no such file. Use None for the shipped topics."
+        )
+    for name in ("topics", "topic"):
+        if name in out:
+            out[name] = _topics(out[name], name, out.get("topics_file") or None)
+    if "freq" in out:
+        from ddj.measure import _freq
+
+        _freq(out["freq"])
+    from ddj.measure import _window
+
+    _window(out.get("start"), out.get("end"))
+    if out.get("by") not in (None, "", "outlet"):
+        raise ParameterError(f"by={out['by']!r}: use None (all outlets together) or 'outlet'.")
+    if out.get("by") == "":
+        out["by"] = None
+    if "metric" in out and out["metric"] not in ("share", "articles"):
+        raise ParameterError(f"metric={out['metric']!r}: use 'share' or 'articles'.")
+    events = out.get("events")
+    if events not in (None, "", "default") and not Path(str(events)).exists():
+        raise ParameterError(
+            f"events={events!r}: no such file. Use 'default' for the shipped events, or None."
+        )
+    if "tz" in out:
+        import zoneinfo
+
+        if out["tz"] not in ("UTC", "local"):
+            try:
+                zoneinfo.ZoneInfo(str(out["tz"]))
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+                raise ParameterError(
+                    f"tz={out['tz']!r}: use 'UTC', 'local' or an IANA name such as 'Europe/London'."
+                ) from exc
+    return out
+
+
+def declared(notebook: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    """The parameters a notebook declares (papermill's inspection), by name."""
+    import papermill
+
+    path = _existing(notebook)
+    try:
+        return dict(papermill.inspect_notebook(str(path)))
+    except Exception as exc:
+        raise InputError(f"{path}: could not read the notebook's parameters ({exc}).") from exc
+
+
+def convert(notebook: str | os.PathLike, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert given values to the declared types, refusing unknown names (nothing runs)."""
+    import yaml
+
+    spec = declared(notebook)
+    if not spec:
+        msg = f"{notebook}: the notebook has no cell tagged 'parameters'; tag one so its values can be set."
+        raise ParameterError(msg)
+    out: dict[str, Any] = {}
+    for name, value in given.items():
+        if name not in spec:
+            msg = f"Unknown parameter {name!r} for {Path(notebook).name}; it takes: {', '.join(spec)}."
+            raise ParameterError(msg)
+        kind = str(spec[name].get("inferred_type_name") or "None")
+        default = _literal(spec[name].get("default"))
+        if isinstance(value, str):
+            text = value.strip()
+            if isinstance(default, list) or kind.startswith("list"):
+                parsed = (
+                    yaml.safe_load(text)
+                    if text.startswith("[")
+                    else [v.strip() for v in text.split(",") if v.strip()]
+                )
+                value = parsed
+            elif isinstance(default, bool) or kind == "bool":
+                if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
+                    raise ParameterError(f"{name}={value!r}: give true or false.")
+                value = text.lower() in ("true", "yes", "1")
+            elif isinstance(default, int) or kind == "int":
+                try:
+                    value = int(text)
+                except ValueError as exc:
+                    raise ParameterError(f"{name}={value!r}: give a whole number.") from exc
+            elif isinstance(default, float) or kind == "float":
+                try:
+                    value = float(text)
+                except ValueError as exc:
+                    raise ParameterError(f"{name}={value!r}: give a number.") from exc
+            elif text in ("None", "null", "~"):
+                value = None
+        elif isinstance(default, list) and isinstance(value, str):
+            value = [value]
+        out[name] = value
+    return out
+
+
+def run_notebook(
+    notebook: str | os.PathLike,
+    parameters: Mapping[str, Any] | None = None,
+    out_dir: str | os.PathLike = "out",
+    kernel_name: str | None = None,
+) -> Path:
+    """Run a notebook with checked parameters; return the executed notebook's path.
+
+    The executed copy goes to ``out_dir`` as ``<name>-<hash of parameters>.ipynb``
+    (beside the charts it writes, when the notebook has an ``out_dir``
+    parameter). Parameters are checked before any kernel starts.
+
+    Raises
+    ------
+    ParameterError
+        Unknown names, wrong types, bad dates, topics or frequencies.
+    NotebookError
+        A cell failed: the message names it; the partial notebook is kept.
+
+    Examples
+    --------
+    >>> ddj.run_notebook("notebooks/coverage.ipynb", {"freq": "M"}, out_dir="out/monthly")  # doctest: +SKIP
+    """
+    import papermill
+
+    path = _existing(notebook)
+    params = convert(path, dict(parameters or {}))
+    spec = declared(path)
+    out = Path(out_dir)
+    if "out_dir" in spec and "out_dir" not in params:
+        params["out_dir"] = str(out)
+    merged = {name: _literal(info.get("default")) for name, info in spec.items()}
+    merged.update(params)
+    check_parameters(**{k: v for k, v in merged.items() if k != "title"})
+    out.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[
+        :8
+    ]
+    target = out / f"{path.stem}-{digest}.ipynb"
+    try:
+        papermill.execute_notebook(
+            str(path), str(target), parameters=params, kernel_name=kernel_name or _kernel(),
+            progress_bar=False, cwd=str(Path.cwd()), log_output=False,
+        )  # fmt: skip
+    except papermill.PapermillExecutionError as exc:
+        first = (exc.source or "").strip().splitlines()[:1]
+        msg = (
+            f"{path.name}: cell {exc.exec_count} failed ({exc.ename}: {exc.evalue}). "
+            f"It starts: {first[0] if first else '(empty)'!r}. The partly run notebook is at {target}."
+        )
+        raise NotebookError(msg, target) from None
+    return target
+
+
+def fingerprint(corpus) -> dict[str, Any]:
+    """Row count and a content hash of a corpus, to tell two runs' inputs apart."""
+    import pandas as pd
+
+    cols = [c for c in ("id", "published", "title", "outlet") if c in corpus.columns]
+    hashed = pd.util.hash_pandas_object(corpus[cols], index=False).to_numpy().tobytes()
+    return {"rows": int(len(corpus)), "sha256": hashlib.sha256(hashed).hexdigest()[:16]}
+
+
+def header(params: Mapping[str, Any], corpus) -> str:
+    """Markdown for the top of an executed notebook: ddj version, parameters, corpus fingerprint."""
+    from ddj import __version__
+
+    fp = fingerprint(corpus)
+    lines = [
+        f"**ddj {__version__}** · corpus: {fp['rows']:,} articles, fingerprint `{fp['sha256']}`"
+    ]
+    if corpus.attrs.get("ddj_demo"):
+        lines.append("**Synthetic demo data**: invented outlets and articles, not real coverage.")
+    lines.append("")
+    lines.append("| parameter | value |")
+    lines.append("|---|---|")
+    lines.extend(f"| `{k}` | `{v!r}` |" for k, v in params.items())
+    return "\n".join(lines)
+
+
+def load_corpus(source: str):
+    """``"demo"`` gives the demo corpus; anything else goes to ``ddj.load``."""
+    import ddj
+
+    return ddj.demo_corpus() if source == "demo" else ddj.load(source)
+
+
+def parse_cli_params(
+    pairs: Sequence[Sequence[str]], yaml_file: str | None = None
+) -> dict[str, Any]:
+    """``-p NAME VALUE`` pairs and a ``-f params.yaml`` file into one dict (pairs win)."""
+    import yaml
+
+    params: dict[str, Any] = {}
+    if yaml_file:
+        path = Path(yaml_file)
+        if not path.exists():
+            raise InputError(f"{path}: no such parameters file.")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise InputError(f"{path}: not valid YAML ({exc}).") from exc
+        if not isinstance(loaded, dict):
+            raise InputError(f"{path}: write the parameters as 'name: value' lines.")
+        params.update(loaded)
+    for name, value in pairs:
+        params[name] = value
+    return params
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _topics(value: Any, name: str, topics_file: str | None) -> list[str] | str:
+    from ddj.matching import resolve
+
+    items = (
+        [v.strip() for v in value.split(",")]
+        if isinstance(value, str) and name == "topics"
+        else value
+    )
+    if isinstance(items, str):
+        resolve([items], topics_file)
+        return items
+    if not isinstance(items, (list, tuple)) or not items:
+        raise ParameterError(
+            f"{name}={value!r}: give topic names, e.g. ['hong_kong', 'ukraine'] or 'hong_kong,ukraine'."
+        )
+    resolve(list(items), topics_file)
+    return list(items)
+
+
+def _existing(notebook: str | os.PathLike) -> Path:
+    path = Path(notebook)
+    if not path.exists() and (NOTEBOOKS / path.name).exists():
+        path = NOTEBOOKS / path.name
+    if not path.exists() and (NOTEBOOKS / f"{path.name}.ipynb").exists():
+        path = NOTEBOOKS / f"{path.name}.ipynb"
+    if not path.exists():
+        raise InputError(
+            f"{notebook}: no such notebook. ddj's are in {NOTEBOOKS}: coverage, explore."
+        )
+    return path
+
+
+def _literal(text: Any) -> Any:
+    import ast
+
+    if not isinstance(text, str):
+        return text
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _kernel() -> str:
+    """The kernel of this Python: papermill's default 'python3' may point at another interpreter."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = KernelSpecManager().get_all_specs()
+    for name, info in specs.items():
+        argv = info.get("spec", {}).get("argv", [])
+        if argv and Path(argv[0]).resolve() == Path(sys.executable).resolve():
+            return name
+    return "python3"

@@ -1,0 +1,167 @@
+import json
+import time
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.cli import main
+from ddj.notebooks import NotebookError, check_parameters, convert, fingerprint, run_notebook
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "notebooks"
+
+
+@pytest.fixture(scope="module")
+def small_corpus(tmp_path_factory):
+    """A small table-based corpus, so notebook runs stay quick."""
+    rows = []
+    for i, day in enumerate(pd.date_range("2024-01-01", "2024-06-30", freq="D")):
+        topic = [
+            "Hong Kong court hears case",
+            "Ukraine war latest",
+            "Local council news",
+            "Taiwan drills",
+        ][i % 4]
+        rows.append({"url": f"https://paper{i % 3}.example/{i}", "date": day.strftime("%Y-%m-%d"), "title": topic,
+                     "source_title": f"Paper {i % 3}", "text": topic + ". Reporting for the ddj notebook tests."})  # fmt: skip
+    path = tmp_path_factory.mktemp("nbcorpus") / "articles.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_notebooks_are_clean(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.outputs and c.execution_count is None for c in code)
+    assert nb.cells[0].cell_type == "markdown"
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and params[0] is code[0]
+    assert all(
+        "#" in line for line in params[0].source.splitlines() if line.strip()
+    )  # a comment per parameter
+    assert "check_parameters" in code[1].source  # the notebook checks its own parameters
+
+
+def test_run_coverage_with_other_parameters(small_corpus, tmp_path):
+    out = run_notebook(
+        "notebooks/coverage.ipynb",
+        {
+            "corpus": str(small_corpus),
+            "freq": "M",
+            "topics": "hong_kong,taiwan",
+            "by": "outlet",
+            "events": "None",
+        },
+        out_dir=tmp_path,
+    )
+    assert out.parent == tmp_path and out.name.startswith("coverage-")
+    nb = nbformat.read(out, as_version=4)
+    assert nb.metadata["papermill"]["parameters"]["topics"] == ["hong_kong", "taiwan"]
+    header = "".join(
+        o.get("data", {}).get("text/markdown", "") for c in nb.cells for o in c.get("outputs", [])
+    )
+    assert f"ddj {ddj.__version__}" in header and "fingerprint" in header
+    assert (tmp_path / "coverage.png").exists() and (tmp_path / "figures.csv").exists()
+    figures = pd.read_csv(tmp_path / "figures.csv")
+    assert set(figures["topic"]) == {"hong_kong", "taiwan"} and "outlet" in figures
+
+
+def test_run_defaults_on_demo(tmp_path):
+    out = run_notebook("notebooks/coverage.ipynb", {}, out_dir=tmp_path)
+    nb = nbformat.read(out, as_version=4)
+    assert "synthetic demo data" in json.dumps([c.get("outputs", []) for c in nb.cells]).lower()
+    assert (tmp_path / "coverage.svg").exists()
+    assert "synthetic demo data" in (tmp_path / "coverage.txt").read_text().lower()
+
+
+def test_explore_runs(small_corpus, tmp_path):
+    out = run_notebook(
+        "explore", {"corpus": str(small_corpus), "topic": "ukraine"}, out_dir=tmp_path
+    )
+    nb = nbformat.read(out, as_version=4)
+    svg = [
+        o for c in nb.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})
+    ]
+    assert svg, "the chart is rendered offline as SVG"
+
+
+@pytest.mark.parametrize(
+    ("params", "words"),
+    [
+        ({"nonsense": 1}, "Unknown parameter 'nonsense'"),
+        ({"freq": "fortnightly"}, "not a frequency"),
+        ({"start": "2024-13-45"}, "not a date"),
+        ({"start": "2024-05-01", "end": "2024-01-01"}, "after end"),
+        ({"topics": "hong_kong,no_such_topic"}, "Unknown topic 'no_such_topic'"),
+        ({"corpus": "/no/such/folder"}, "no such file or folder"),
+        ({"by": "author"}, "by='author'"),
+        ({"metric": "clicks"}, "metric='clicks'"),
+    ],
+)
+def test_bad_parameters_refused_before_a_kernel(tmp_path, params, words):
+    t0 = time.perf_counter()
+    with pytest.raises(ddj.ParameterError, match=words):
+        run_notebook("notebooks/coverage.ipynb", params, out_dir=tmp_path)
+    assert not list(tmp_path.glob("*.ipynb"))  # nothing ran
+    assert (
+        time.perf_counter() - t0 < 30
+    )  # a bound that no kernel start plus run fits in with imports
+
+
+def test_conversion_to_declared_types():
+    got = convert(
+        REPO / "notebooks" / "coverage.ipynb",
+        {"topics": "[hong_kong, taiwan]", "by": "None", "freq": "M"},
+    )
+    assert got == {"topics": ["hong_kong", "taiwan"], "by": None, "freq": "M"}
+    assert convert(REPO / "notebooks" / "coverage.ipynb", {"topics": "hong_kong"})["topics"] == [
+        "hong_kong"
+    ]
+
+
+def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path):
+    with pytest.raises(
+        NotebookError,
+        match=r"cell \d+ failed \(ValueError: broken on purpose\)\. It starts: \"raise ValueError",
+    ) as err:
+        run_notebook(FIXTURES / "broken.ipynb", {"x": "2"}, out_dir=tmp_path)
+    assert err.value.output.exists()
+    nb = nbformat.read(err.value.output, as_version=4)
+    assert nb.metadata["papermill"]["parameters"] == {"x": 2}
+
+
+def test_notebook_without_parameters_cell(tmp_path):
+    with pytest.raises(ddj.ParameterError, match="no cell tagged 'parameters'"):
+        run_notebook(FIXTURES / "no-parameters.ipynb", {"x": 1}, out_dir=tmp_path)
+
+
+def test_plain_papermill_checks_too(tmp_path):
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError, match="ParameterError"):
+        papermill.execute_notebook(
+            str(REPO / "notebooks" / "coverage.ipynb"), str(tmp_path / "x.ipynb"),
+            parameters={"freq": "fortnightly"}, progress_bar=False, kernel_name=ddj.notebooks._kernel(),
+        )  # fmt: skip
+
+
+def test_cli_run_refuses_bad_parameters(tmp_path, capsys):
+    assert (
+        main(["run", "notebooks/coverage.ipynb", "-p", "freq", "hourly", "--out", str(tmp_path)])
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert err.startswith("ddj run: error:") and "freq='hourly'" in err
+
+
+def test_check_parameters_and_fingerprint():
+    assert check_parameters(topics="hong_kong, ukraine")["topics"] == ["hong_kong", "ukraine"]
+    c = ddj.corpus.conform([{"url": "u", "title": "a"}])
+    assert fingerprint(c) == fingerprint(c.copy()) and fingerprint(c)["rows"] == 1
+    assert fingerprint(c) != fingerprint(ddj.corpus.conform([{"url": "u", "title": "b"}]))
