@@ -129,7 +129,10 @@ def parse_sitemap(body: bytes) -> tuple[list[str], list[Candidate]]:
             message = f"gzipped sitemap unzips to more than {MAX_UNZIPPED} bytes"
             raise InputError(message)
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
-    root = etree.fromstring(body.lstrip(), parser=parser)
+    try:
+        root = etree.fromstring(body.lstrip(), parser=parser)
+    except etree.XMLSyntaxError:
+        root = None
     if root is None:
         message = "not an XML sitemap (empty or unparseable)"
         raise InputError(message)
@@ -290,6 +293,7 @@ def warc_records(path: str | os.PathLike, failures: list[SourceFailure]) -> Iter
             f"WARC file {str(path)!r} does not exist: pass the path of a .warc or .warc.gz file"
         )
         raise InputError(message)
+    found = 0
     with path.open("rb") as handle:
         try:
             for record in ArchiveIterator(handle):
@@ -309,8 +313,12 @@ def warc_records(path: str | os.PathLike, failures: list[SourceFailure]) -> Iter
                     or ctype not in ("text/html", "application/xhtml+xml")
                 ):
                     continue
+                found += 1
                 yield Candidate(url, "warc", None, record.content_stream().read())
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-            failures.append(
-                SourceFailure(str(path), "warc", None, f"unreadable WARC: {exc!s:.150}", 1)
-            )
+            reason = f"unreadable WARC: {exc!s:.150}"
+            failures.append(SourceFailure(str(path), "warc", None, reason, 1))
+            return
+    if found == 0:
+        reason = "no HTML response records with status 200 (is this a WARC file of web pages?)"
+        failures.append(SourceFailure(str(path), "warc", None, reason, 1))
