@@ -54,7 +54,7 @@ def test_match_columns_and_counts(corpus):
     assert m["cyberespionage"].tolist() == [False, True, False, False, False, False]
     assert m["ukraine"].tolist() == [False, False, True, False, False, False]
     assert m["espionage_arrests"].tolist() == [False, False, False, True, False, False]
-    assert m.dtypes.iloc[1] == np.int64 and m.dtypes.iloc[0] == bool
+    assert str(m.dtypes.iloc[1]) == "int64" and str(m.dtypes.iloc[0]) == "bool"
 
 
 def test_topic_forms(corpus):
