@@ -78,3 +78,49 @@ def test_help_exits_zero(argv):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 0
+
+
+def _topic_table(tmp_path):
+    p = tmp_path / "articles.csv"
+    rows = ["url,date,title,text"]
+    for i in range(40):
+        title = "Hong Kong court news" if i % 4 == 0 else "Council budget"
+        rows.append(f"https://paper.example/{i},2024-0{1 + i % 6}-1{i % 9},{title},{title} today.")
+    p.write_text("\n".join(rows) + "\n")
+    return p
+
+
+def test_coverage_command_writes_the_bundle(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(
+        [
+            "coverage",
+            str(_topic_table(tmp_path)),
+            "-t",
+            "hong_kong,ukraine",
+            "--freq",
+            "M",
+            "--out",
+            str(out),
+            "--slug",
+            "hk",
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert (
+        "hk.png" in printed and (out / "hk.html").exists() and (out / "hk-datawrapper.csv").exists()
+    )
+
+
+def test_hits_and_topics_commands(tmp_path, capsys):
+    assert main(["hits", str(_topic_table(tmp_path)), "hong_kong", "--limit", "2"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and "[Hong Kong]" in lines[0]
+    assert main(["topics"]) == 0
+    assert "hong_kong" in capsys.readouterr().out
+
+
+def test_bad_topic_is_exit_2(tmp_path, capsys):
+    assert main(["coverage", str(_topic_table(tmp_path)), "-t", "no_such_topic"]) == 2
+    assert "Unknown topic 'no_such_topic'" in capsys.readouterr().err
