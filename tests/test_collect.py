@@ -353,3 +353,29 @@ def test_parsers_on_inline_documents():
         parse_sitemap(b"")
     assert is_article_url("https://a.org" + article_path(3))
     assert not is_article_url("https://a.org/section/world")
+
+
+def test_extraction_in_worker_processes_gives_the_same_corpus(site, tmp_path, monkeypatch):
+    import ddj.collect as collect_module
+
+    urls = site.article_urls(0) + [site.url("/binary")]
+    in_process, f1 = run(tmp_path, name="one", urls=urls, extract_workers=1)
+    monkeypatch.setattr(collect_module, "POOL_THRESHOLD", 0)
+    pooled, f2 = run(
+        tmp_path, name="one", urls=urls, extract_workers=2
+    )  # from the cache, in 2 processes
+    pd.testing.assert_frame_equal(in_process, pooled)
+    pd.testing.assert_frame_equal(f1, f2)
+    assert list(f2["stage"]) == ["extract"]
+
+
+def test_the_subpackage_is_callable_as_ddj_collect(site, tmp_path):
+    import ddj
+    import ddj.collect as module
+
+    assert callable(module)
+    corpus, failures = module(
+        urls=site.article_urls(1)[:1], cache_dir=tmp_path / "c", quiet=True, **FAST
+    )
+    assert len(corpus) == 1 and len(failures) == 0
+    assert callable(ddj.collect)

@@ -9,10 +9,11 @@ table of every failure.
 
 from __future__ import annotations
 
+import collections
 import os
 import queue
 import sys
-import threading
+import types
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -59,6 +60,7 @@ def collect(
     contact: str | None = None,
     robots: bool = True,
     workers: int = 8,
+    extract_workers: int | None = None,
     connect_timeout: float = 10.0,
     read_timeout: float = 30.0,
     retries: int = 3,
@@ -111,6 +113,9 @@ def collect(
         Respect robots.txt (default). ``False`` only for sites that allow you to.
     workers
         Hosts fetched at the same time (each host is asked one request at a time).
+    extract_workers
+        Processes that extract pages (default: one per CPU) when there are at
+        least 200 pages; ``1`` keeps extraction in this process.
     connect_timeout, read_timeout, retries, backoff, max_retry_after, max_bytes, max_redirects
         Fetcher limits; see :class:`ddj.collect.fetch.Fetcher`.
     max_sections
@@ -196,7 +201,13 @@ def collect(
                       f"{outside} outside since/until, {len(failures)} source failure(s)")  # fmt: skip
             return plan, failures
         records, failure_rows, fetched = _fetch_and_extract(
-            fetcher, cache, candidates, refresh=refresh, workers=workers, progress=progress
+            fetcher,
+            cache,
+            candidates,
+            refresh=refresh,
+            workers=workers,
+            extract_workers=extract_workers,
+            progress=progress,
         )
     finally:
         cache.close()
@@ -315,43 +326,83 @@ def _cached(cache: PageCache, url: str) -> bool:
 
 
 # -- fetching and extraction -------------------------------------------------------------------
-def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, progress):
-    """Fetch what is not cached (one thread per host at a time), extract everything, in order."""
+POOL_THRESHOLD = 200  # pages: below this, extraction stays in this process
+
+
+def _read_page(body: bytes, url: str) -> tuple[str, Any]:
+    """read_html for a worker process: ("ok", record) or ("error", reason); never raises."""
     from ddj.extract import read_html
 
-    records: list[dict | None] = [None] * len(candidates)
-    failures: dict[int, dict] = {}
-    todo: dict[str, list[int]] = {}
+    try:
+        return "ok", read_html(body, url=url)
+    except DdjError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one bad page never stops a run
+        return "error", f"{type(exc).__name__}: {exc!s:.150}"
 
-    def extract(i: int, body: bytes, final_url: str | None) -> None:
-        cand = candidates[i]
-        try:
-            rec = read_html(body, url=final_url or cand.url)
-        except DdjError as exc:
-            failures[i] = {
-                "url": cand.url,
-                "stage": "extract",
-                "status": 200,
-                "reason": str(exc),
-                "attempts": 0,
-            }
+
+class _Extractor:
+    """Extract pages in this process, or in worker processes for large collections.
+
+    Worker processes keep the CPU-bound extraction off this process's GIL, so
+    the fetching threads are not starved (in-process, each network wake-up waits
+    for the extracting thread). At most ``4 * workers`` pages wait at a time.
+    """
+
+    def __init__(self, candidates, records, failures, workers: int, expected: int):
+        self.candidates, self.records, self.failures = candidates, records, failures
+        self.pool = None
+        self.pending: collections.deque = collections.deque()
+        self.limit = 4 * max(workers, 1)
+        if workers > 1 and expected >= POOL_THRESHOLD:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self.pool = ProcessPoolExecutor(max_workers=workers)
+
+    def submit(self, i: int, body: bytes, url: str | None) -> None:
+        url = url or self.candidates[i].url
+        if self.pool is None:
+            self._finish(i, _read_page(body, url))
             return
-        except Exception as exc:  # noqa: BLE001 - one bad page never stops a run
-            failures[i] = {"url": cand.url, "stage": "extract", "status": 200,
-                           "reason": f"{type(exc).__name__}: {exc!s:.150}", "attempts": 0}  # fmt: skip
+        self.pending.append((i, self.pool.submit(_read_page, body, url)))
+        while len(self.pending) > self.limit:
+            self._collect_one()
+
+    def _collect_one(self) -> None:
+        i, future = self.pending.popleft()
+        self._finish(i, future.result())
+
+    def close(self, cancel: bool = False) -> None:
+        if self.pool is None:
             return
-        if (
-            (
-                rec.get("published") is None or rec.get("published_from") == "url"
-            )  # a URL gives a day only
-            and cand.hint is not None
-            and cand.origin in ("feed", "sitemap")
-        ):
+        if not cancel:
+            while self.pending:
+                self._collect_one()
+        self.pool.shutdown(wait=True, cancel_futures=cancel)
+
+    def _finish(self, i: int, outcome: tuple[str, Any]) -> None:
+        cand = self.candidates[i]
+        kind, value = outcome
+        if kind == "error":
+            self.failures[i] = {"url": cand.url, "stage": "extract", "status": 200,
+                                "reason": value, "attempts": 0}  # fmt: skip
+            return
+        rec = value
+        weak = rec.get("published") is None or rec.get("published_from") == "url"  # a day only
+        if weak and cand.hint is not None and cand.origin in ("feed", "sitemap"):
             rec["published"] = cand.hint
             rec["published_local"] = cand.hint.replace(tzinfo=None)
             rec["published_from"] = "feed"
         rec["source"] = cand.origin
-        records[i] = rec
+        self.records[i] = rec
+
+
+def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, extract_workers, progress):
+    """Fetch what is not cached (one thread per host at a time), extract everything, in order."""
+    records: list[dict | None] = [None] * len(candidates)
+    failures: dict[int, dict] = {}
+    todo: dict[str, list[int]] = {}
+    ready: list[tuple[int, bytes, str | None]] = []
 
     def failed(i: int, status, reason, attempts) -> None:
         failures[i] = {"url": candidates[i].url, "stage": "fetch", "status": status,
@@ -359,14 +410,14 @@ def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, progress
 
     for i, cand in enumerate(candidates):
         if cand.body is not None:
-            extract(i, cand.body, cand.url)
+            ready.append((i, cand.body, cand.url))
             continue
         entry = None if refresh else cache.get(cand.url)
         if entry is not None:
             if entry.sha256 is not None:
                 body = cache.body(cand.url)
                 if body is not None:
-                    extract(i, body, entry.final_url)
+                    ready.append((i, body, entry.final_url))
                     continue
             else:
                 failed(i, entry.status, entry.reason, entry.attempts)
@@ -374,43 +425,47 @@ def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, progress
         todo.setdefault(urlsplit(cand.url).netloc.lower(), []).append(i)
 
     total = sum(len(v) for v in todo.values())
-    if total == 0:
-        return _ordered(records), [failures[i] for i in sorted(failures)], 0
+    n_workers = extract_workers if extract_workers is not None else (os.cpu_count() or 1)
+    extractor = _Extractor(candidates, records, failures, n_workers, total + len(ready))
+    fetched = 0
+    bar = _bar(total, progress) if total else None
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))))
     results: queue.Queue = queue.Queue(maxsize=max(64, 4 * workers))
-    done = threading.Event()
 
     def host_worker(indexes: list[int]) -> None:
         for i in indexes:
             if fetcher.stop.is_set():
                 return
-            results.put((i, fetcher.get(candidates[i].url, kind="html")))
+            try:
+                page = fetcher.get(candidates[i].url, kind="html")
+            except Exception as exc:  # noqa: BLE001 - a fetcher bug must not hang the run
+                page = Page(url=candidates[i].url, reason=f"{type(exc).__name__}: {exc!s:.150}")
+                page.retry_later = True
+            results.put((i, page))
 
-    bar = _bar(total, progress)
-    fetched = 0
-    pool = ThreadPoolExecutor(max_workers=min(workers, len(todo)))
     try:
         futures = [pool.submit(host_worker, idx) for idx in todo.values()]
-        watcher = threading.Thread(
-            target=lambda: ([f.result() for f in futures], done.set()), daemon=True
-        )
-        watcher.start()
+        for i, body, url in ready:  # cached and archived pages, while the network works
+            extractor.submit(i, body, url)
         while fetched < total:
             try:
                 i, page = results.get(timeout=0.2)
             except queue.Empty:
-                if done.is_set() and results.empty():
-                    break
+                if all(f.done() for f in futures) and results.empty():
+                    break  # a worker stopped early (interrupted)
                 continue
             fetched += 1
             _store(cache, page)
             if page.ok:
-                extract(i, page.body, page.final_url)
+                extractor.submit(i, page.body, page.final_url)
             else:
                 failed(i, page.status, page.reason, page.attempts)
             if bar is not None:
                 bar.update(1)
+        extractor.close()
     except BaseException:
         fetcher.stop.set()  # Ctrl-C: workers stop at their next request; the cache keeps what is done
+        extractor.close(cancel=True)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -516,3 +571,14 @@ def _summary(corpus, failures, found, fetched, outside) -> None:
         top = failures.groupby(["stage", "reason"]).size().sort_values(ascending=False).head(8)
         lines += [f"  {n:5d}  {stage}: {reason}" for (stage, reason), n in top.items()]
     print("\n".join(lines))
+
+
+class _CallableModule(types.ModuleType):
+    """``ddj.collect`` is both this subpackage and the function: importing the subpackage
+    binds the module to ``ddj.collect``, so calling the module calls :func:`collect`."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return collect(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -124,9 +124,9 @@ class PageCache:
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
                 try:
                     with os.fdopen(fd, "wb") as handle:
-                        handle.write(body)
-                        handle.flush()
-                        os.fsync(handle.fileno())
+                        handle.write(body)  # no fsync: os.replace is atomic against a killed
+                        # process; like the WAL index (synchronous=NORMAL), only a power cut can
+                        # lose the last pages, and then the index loses them too
                     os.replace(tmp, path)
                 except BaseException:
                     Path(tmp).unlink(missing_ok=True)
