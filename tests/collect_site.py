@@ -217,7 +217,7 @@ class Site:
                     xml = (
                         '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                         f"<sitemap><loc>{base}/sitemap-news.xml</loc></sitemap>"
-                        f"<sitemap><loc>{base}/sitemap-old.xml.gz</loc></sitemap></sitemapindex>"
+                        f"<sitemap><loc>{base}/sitemap-old.xml.gz</loc><lastmod>2024-05-29</lastmod></sitemap></sitemapindex>"
                     )
                     return self.send(200, xml.encode(), "application/xml")
                 if path == "/sitemap-news.xml":

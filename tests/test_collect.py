@@ -74,6 +74,14 @@ def test_sitemap_index_news_and_gzip_filtered_by_dates(site, tmp_path):
     assert hits(site, 1) - before == 3  # the others were never fetched
 
 
+def test_sitemap_index_entries_older_than_since_are_not_read(site, tmp_path):
+    before = site.hits[(0, "/sitemap-old.xml.gz")]
+    corpus, failures = run(tmp_path, sitemaps=[site.url("/sitemap.xml", 0)], since="2024-06-01")
+    assert len(corpus) == 0 and len(failures) == 0
+    assert site.hits[(0, "/sitemap-old.xml.gz")] == before  # lastmod 2024-05-29 < since
+    assert site.hits[(0, "/sitemap-news.xml")] >= 1
+
+
 def test_front_page_and_sections(site, tmp_path):
     corpus, failures = run(tmp_path, sites=[site.base(0)])
     assert len(failures) == 0
@@ -348,7 +356,8 @@ def test_parsers_on_inline_documents():
     [entry] = feed_entries(feed, "https://n.example.org/atom")
     assert entry.url == "https://n.example.org/a" and entry.hint.hour == 10
     index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://a.org/s1.xml</loc></sitemap></sitemapindex>'
-    assert parse_sitemap(index) == (["https://a.org/s1.xml"], [])
+    children, pages = parse_sitemap(index)
+    assert [c.url for c in children] == ["https://a.org/s1.xml"] and pages == []
     with pytest.raises(InputError):
         parse_sitemap(b"")
     assert is_article_url("https://a.org" + article_path(3))

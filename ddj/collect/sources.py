@@ -107,10 +107,11 @@ def feed_entries(body: bytes, base_url: str) -> list[Candidate]:
 
 
 # -- sitemaps ------------------------------------------------------------------------------
-def parse_sitemap(body: bytes) -> tuple[list[str], list[Candidate]]:
+def parse_sitemap(body: bytes) -> tuple[list[Candidate], list[Candidate]]:
     """Child sitemaps and page entries of a sitemap (plain, gzipped, index or Google News).
 
-    Dates come from ``news:publication_date`` when present, else ``lastmod``.
+    Dates come from ``news:publication_date`` when present, else ``lastmod``
+    (for child sitemaps, their ``lastmod``).
 
     Examples
     --------
@@ -136,7 +137,7 @@ def parse_sitemap(body: bytes) -> tuple[list[str], list[Candidate]]:
     if root is None:
         message = "not an XML sitemap (empty or unparseable)"
         raise InputError(message)
-    children: list[str] = []
+    children: list[Candidate] = []
     pages: list[Candidate] = []
     for node in root.iter("{*}sitemap", "{*}url"):
         values = {
@@ -148,7 +149,7 @@ def parse_sitemap(body: bytes) -> tuple[list[str], list[Candidate]]:
         if not loc:
             continue
         if etree.QName(node).localname == "sitemap":
-            children.append(loc)
+            children.append(Candidate(loc, "sitemap", _parse_date(values.get("lastmod"))))
         else:
             hint = _parse_date(values.get("publication_date")) or _parse_date(values.get("lastmod"))
             pages.append(Candidate(loc, "sitemap", hint))
@@ -195,7 +196,9 @@ def walk_sitemaps(
             continue
         out.extend(pages)
         if depth < MAX_SITEMAP_DEPTH:
-            queue.extend((child, depth + 1) for child in children)
+            for child in children:  # an index entry last changed before `since` holds nothing newer
+                if since is None or child.hint is None or child.hint >= since:
+                    queue.append((child.url, depth + 1))
         elif children:
             failures.append(
                 SourceFailure(
