@@ -205,7 +205,8 @@ collect(urls={listing!r}, cache_dir={cache!r}, rate=12, workers=2, quiet=True, p
 """
 
 
-def test_killed_collection_resumes_to_the_same_corpus(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["SIGKILL", "Ctrl-C"])
+def test_killed_collection_resumes_to_the_same_corpus(tmp_path, sig):
     with Site(outlets=2, articles=30) as big:
         urls = big.article_urls(0) + big.article_urls(1)
         listing = tmp_path / "urls.txt"
@@ -215,7 +216,9 @@ def test_killed_collection_resumes_to_the_same_corpus(tmp_path):
         script = _CHILD.format(
             tests=str(Path(__file__).parent), listing=str(listing), cache=str(cache)
         )
-        child = subprocess.Popen([sys.executable, "-c", script], env=os.environ.copy())
+        child = subprocess.Popen(
+            [sys.executable, "-c", script], env=os.environ.copy(), stderr=subprocess.DEVNULL
+        )
         try:
             deadline = time.monotonic() + 60
             done = 0
@@ -230,9 +233,9 @@ def test_killed_collection_resumes_to_the_same_corpus(tmp_path):
                     break
                 time.sleep(0.05)
             assert child.poll() is None, "the child finished before it could be killed"
-            child.send_signal(signal.SIGKILL)
+            child.send_signal(sig)
         finally:
-            child.wait(10)
+            assert child.wait(10) != 0
         with PageCache(cache) as pc:
             kept = len(pc)
         assert 10 <= kept < len(urls)

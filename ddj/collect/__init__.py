@@ -98,6 +98,8 @@ def collect(
     cache_dir
         Where raw pages are kept (default: ``pages`` in the ddj cache folder). A
         rerun fetches nothing already fetched, so an interrupted run resumes.
+        Feeds, sitemaps and front pages are read again on every run (they
+        change); transient failures (timeouts, 429, 5xx) are tried again.
     refresh
         Fetch every page again, even those in the cache.
     rate
