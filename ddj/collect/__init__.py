@@ -14,6 +14,7 @@ import os
 import queue
 import sys
 import types
+import warnings
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
@@ -343,6 +344,10 @@ def _read_page(body: bytes, url: str) -> tuple[str, Any]:
         return "error", f"{type(exc).__name__}: {exc!s:.150}"
 
 
+def _pid() -> int:
+    return os.getpid()
+
+
 class _Extractor:
     """Extract pages in this process, or in worker processes for large collections.
 
@@ -359,7 +364,14 @@ class _Extractor:
         if workers > 1 and expected >= POOL_THRESHOLD:
             from concurrent.futures import ProcessPoolExecutor
 
+            with warnings.catch_warnings():  # imports once here, inherited by the workers
+                warnings.simplefilter("ignore")
+                _read_page(b"<html><title>warm</title><p>up</p></html>", "http://warm.up/")
             self.pool = ProcessPoolExecutor(max_workers=workers)
+            # start every worker now, before the fetching threads exist: a process forked
+            # while other threads hold locks can inherit a held lock
+            for future in [self.pool.submit(_pid) for _ in range(workers)]:
+                future.result()
 
     def submit(self, i: int, body: bytes, url: str | None) -> None:
         url = url or self.candidates[i].url
@@ -521,8 +533,6 @@ def _to_corpus(records: list[dict], start, end) -> pd.DataFrame:
             f"Dropped {int(outside.sum())} collected article(s) published outside since/until; "
             "widen since= or until= to keep them."
         )
-        import warnings
-
         warnings.warn(DroppedRowsWarning(message, report), stacklevel=3)
         corpus = corpus[~outside].reset_index(drop=True)
     return corpus
