@@ -391,3 +391,9 @@ def test_the_subpackage_is_callable_as_ddj_collect(site, tmp_path):
     )
     assert len(corpus) == 1 and len(failures) == 0
     assert callable(ddj.collect)
+
+
+def test_progress_bar_counts_pages(site, tmp_path, capsys):
+    run(tmp_path, urls=site.article_urls(1)[:3], progress=True)
+    err = capsys.readouterr().err
+    assert "collect" in err and "3/3" in err
