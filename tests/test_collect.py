@@ -74,6 +74,19 @@ def test_sitemap_index_news_and_gzip_filtered_by_dates(site, tmp_path):
     assert hits(site, 1) - before == 3  # the others were never fetched
 
 
+def test_news_sitemap_date_fills_undated_page_but_lastmod_does_not(tmp_path):
+    with Site(outlets=1, articles=4, undated=(1, 2)) as s:
+        corpus, _ = run(tmp_path, sitemaps=[s.url("/sitemap.xml")])
+    by_n = {
+        int(u.split("/story-")[1].split("-")[0]): row
+        for u, row in zip(corpus["url"], corpus.to_dict("records"), strict=True)
+    }
+    assert by_n[2]["published_from"] == "feed"  # news:publication_date, with its time
+    assert by_n[2]["published"] == pd.Timestamp(article_date(0, 2))
+    assert by_n[1]["published_from"] == "url"  # only a lastmod: the URL's day stays
+    assert by_n[0]["published_from"] == "meta"
+
+
 def test_sitemap_index_entries_older_than_since_are_not_read(site, tmp_path):
     before = site.hits[(0, "/sitemap-old.xml.gz")]
     corpus, failures = run(tmp_path, sitemaps=[site.url("/sitemap.xml", 0)], since="2024-06-01")

@@ -87,7 +87,8 @@ def collect(
     sitemaps
         XML sitemap URLs: plain, gzipped, sitemap indexes and Google News
         sitemaps. Entries dated outside ``since``/``until`` are not fetched; a
-        ``news:publication_date`` is used like a feed date.
+        ``news:publication_date`` is used like a feed date (a ``lastmod`` only
+        filters: it is the date of the last change, not of publication).
     sites
         Front pages: the articles they and their section pages link to.
     warcs
@@ -304,8 +305,10 @@ def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max
         if seen is None:
             merged[cand.url] = cand
         else:
-            if seen.hint is None and cand.hint is not None:
-                seen.hint = cand.hint
+            if cand.hint is not None and (
+                seen.hint is None or (cand.published and not seen.published)
+            ):
+                seen.hint, seen.published = cand.hint, cand.published
             if seen.body is None and cand.body is not None:
                 seen.body = cand.body
     return list(merged.values())
@@ -403,7 +406,7 @@ class _Extractor:
             return
         rec = value
         weak = rec.get("published") is None or rec.get("published_from") == "url"  # a day only
-        if weak and cand.hint is not None and cand.origin in ("feed", "sitemap"):
+        if weak and cand.hint is not None and cand.published:
             rec["published"] = cand.hint
             rec["published_local"] = cand.hint.replace(tzinfo=None)
             rec["published_from"] = "feed"

@@ -37,6 +37,7 @@ class Candidate:
     origin: str  # "urls", "feed", "sitemap", "site", "warc"
     hint: datetime | None = None
     body: bytes | None = None  # set for WARC records: nothing to fetch
+    published: bool = False  # the hint is a publication date (feed, news sitemap), not a lastmod
 
 
 @dataclass
@@ -99,7 +100,7 @@ def feed_entries(body: bytes, base_url: str) -> list[Candidate]:
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         hint = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
-        out.append(Candidate(urljoin(base_url, link.strip()), "feed", hint))
+        out.append(Candidate(urljoin(base_url, link.strip()), "feed", hint, published=True))
     if not out and parsed.get("bozo") and not parsed.entries:
         message = f"not a readable feed: {parsed.get('bozo_exception')!s:.100}"
         raise InputError(message)
@@ -151,8 +152,9 @@ def parse_sitemap(body: bytes) -> tuple[list[Candidate], list[Candidate]]:
         if etree.QName(node).localname == "sitemap":
             children.append(Candidate(loc, "sitemap", _parse_date(values.get("lastmod"))))
         else:
-            hint = _parse_date(values.get("publication_date")) or _parse_date(values.get("lastmod"))
-            pages.append(Candidate(loc, "sitemap", hint))
+            news = _parse_date(values.get("publication_date"))
+            hint = news or _parse_date(values.get("lastmod"))
+            pages.append(Candidate(loc, "sitemap", hint, published=news is not None))
     return children, pages
 
 
