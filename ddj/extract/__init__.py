@@ -2,8 +2,9 @@
 
 ``read_html`` decodes the bytes by their real encoding, reads the page's own
 metadata once with lxml (JSON-LD, OpenGraph and article meta, ``<time>``),
-takes the body text, title and bylines from newspaper4k (trafilatura where
-newspaper4k cannot handle the language), and dates the article from several
+takes the body text from trafilatura (newspaper4k's when trafilatura keeps
+only a fragment or nothing), titles and bylines from the page's metadata
+with newspaper4k as the fallback, and dates the article from several
 signals by reliability, with htmldate's original-date estimate as the
 fallback (see :mod:`ddj.extract.dates`).
 """
@@ -23,7 +24,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "1"
+EXTRACTOR_VERSION = "2"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -95,7 +96,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         tree.xpath("//h1//text()"),
     )
     title = _prefer_heading(strip_site_name(title, outlet, url), tree)
-    body = article.get("text") or _trafilatura_text(text[:MAX_HTML_CHARS])
+    body = _body(text[:MAX_HTML_CHARS], url, article.get("text"))
     authors: list[str] = []
     for group in (
         _ld_authors(json_ld),
@@ -337,15 +338,25 @@ def _newspaper(text: str, url: str | None) -> dict[str, Any]:
     }
 
 
-def _trafilatura_text(text: str) -> str | None:
+def _body(text: str, url: str | None, newspaper_text: str | None) -> str | None:
+    """The article's text: trafilatura in precision mode, newspaper4k's when that is much longer.
+
+    Measured on scrapinghub-aeb (121 pages, mean token F1 against the
+    human-checked bodies): newspaper4k .941, trafilatura default .948,
+    trafilatura precision mode with tables .968, this combination .974.
+    Precision mode sometimes keeps only a fragment; newspaper4k's text then wins.
+    """
     try:
         import trafilatura
 
-        return trafilatura.extract(
-            text, include_comments=False, include_tables=False, deduplicate=True
+        found = trafilatura.extract(
+            text, url=url, include_comments=False, include_tables=True, favor_precision=True
         )
-    except Exception:
-        return None
+    except Exception:  # trafilatura gives up on odd markup: newspaper4k's text stands
+        found = None
+    if not found or len(found) < 0.5 * len(newspaper_text or ""):
+        return newspaper_text or found
+    return found
 
 
 _QUIET = False
