@@ -24,7 +24,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "2"
+EXTRACTOR_VERSION = "3"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -86,7 +86,11 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         [meta.get("og:site_name")], [_publisher(json_ld)], [meta.get("application-name")]
     )
     outlet = outlet or registered_domain(url) or None
-    article = _newspaper(text[:MAX_HTML_CHARS], url)
+    authors = clean_authors(_ld_authors(json_ld), outlet=outlet) or clean_authors(
+        [meta.get("author"), _author_meta(meta)], outlet=outlet
+    )  # the most reliable source that names anyone; newspaper4k's byline search last
+    article = _newspaper(text[:MAX_HTML_CHARS], url, want_authors=not authors)
+    authors = authors or clean_authors(article.get("authors") or [], outlet=outlet)
     title = _first(
         [_ld_value(json_ld, "headline")],
         [meta.get("og:title")],
@@ -97,17 +101,6 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     )
     title = _prefer_heading(strip_site_name(title, outlet, url), tree)
     body = _body(text[:MAX_HTML_CHARS], url, article.get("text"))
-    authors: list[str] = []
-    for group in (
-        _ld_authors(json_ld),
-        [meta.get("author"), _author_meta(meta)],
-        article.get("authors"),
-    ):
-        authors = clean_authors(
-            group or [], outlet=outlet
-        )  # most reliable source that names anyone
-        if authors:
-            break
     description = _first(
         [meta.get("og:description")], [meta.get("description")], [_ld_value(json_ld, "description")],
         [meta.get("twitter:description")],
@@ -315,8 +308,13 @@ def _language(tree, meta, json_ld) -> str | None:
     return None
 
 
-def _newspaper(text: str, url: str | None) -> dict[str, Any]:
-    """Title, text, authors and language from newspaper4k; {} when it cannot read the page."""
+def _newspaper(text: str, url: str | None, want_authors: bool = True) -> dict[str, Any]:
+    """Title, text, authors and language from newspaper4k; {} when it cannot read the page.
+
+    Its date, image and video searches (and its byline search unless
+    ``want_authors``) are skipped on this instance: read_html does not use
+    them, and they are over a third of newspaper4k's parse time.
+    """
     _quiet_newspaper_import()
     try:
         from newspaper import Article
@@ -326,6 +324,12 @@ def _newspaper(text: str, url: str | None) -> dict[str, Any]:
             if url
             else Article("", fetch_images=False)
         )
+        skip = {"get_publishing_date": None, "get_videos": [], "parse_images": None}
+        if not want_authors:
+            skip["get_authors"] = []
+        for name, value in skip.items():
+            if hasattr(art.extractor, name):
+                setattr(art.extractor, name, lambda *a, _v=value, **k: _v)
         art.download(input_html=text)
         art.parse()
     except Exception:  # ImportError for ja/zh/th, nltk lookups for ko, odd markup: fall back
