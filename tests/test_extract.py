@@ -92,6 +92,10 @@ def test_site_name_suffix_removed():
     assert (
         strip_site_name("Rock - paper - scissors", "The Gazette", None) == "Rock - paper - scissors"
     )
+    assert (
+        strip_site_name("Talks | Gazette", "example.com", "https://gazette.example.com/a")
+        == "Talks"
+    )
 
 
 def test_heading_wins_over_composite_title():
@@ -174,6 +178,24 @@ def test_huge_page_is_bounded():
     rec = read_html(page)
     assert rec["title"] == "Huge"
     assert time.perf_counter() - t0 < 60  # a bound on runaway work, not a speed test
+
+
+def test_article_behind_megabytes_of_script_is_kept():
+    script = "<script>" + "var state = 1;" * 400_000 + "</script>"  # ~5.6 MB of app state
+    ld = '{"@type": "NewsArticle", "datePublished": "2024-10-18T09:00:00Z"}'
+    page = html(
+        f'<script type="application/ld+json">{ld}</script>' + script,
+        script + BODY,
+    )
+    rec = read_html(page)
+    assert rec["words"] >= 20 and "var state" not in rec["text"]
+    assert rec["published_from"] == "json-ld"
+
+
+def test_unclosed_script_on_a_huge_page_gives_a_record():
+    page = html("<title>Cut</title>", BODY + "<script>" + "x" * 4_000_000)
+    rec = read_html(page)
+    assert rec["title"] == "Cut" and rec["words"] >= 20
 
 
 def test_chinese_page_gives_a_record():

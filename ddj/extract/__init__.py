@@ -16,6 +16,7 @@ import re
 import warnings
 from datetime import UTC
 from typing import Any
+from urllib.parse import urlsplit
 
 from ddj.corpus import registered_domain
 from ddj.errors import ExtractionError
@@ -24,7 +25,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "3"
+EXTRACTOR_VERSION = "4"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -34,6 +35,7 @@ RECORD_KEYS = (
     "language", "description", "text", "words",
 )  # fmt: skip
 
+_GENERIC_HOST_LABELS = {"www", "m", "amp", "mobile", "web", "news", "blog", "blogs"}
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/)\s+")
 
 __all__ = ["EXTRACTOR_VERSION", "RECORD_KEYS", "read_html"]
@@ -72,7 +74,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     >>> rec["title"], rec["outlet"], rec["published"].isoformat(), rec["published_from"]
     ('Talks', 'Gazette', '2024-10-18T08:30:00+00:00', 'meta')
     """
-    text = _as_text(html)
+    text = _shrink(_as_text(html))
     tree = _parse(text)
     json_ld = load_json_ld(tree)
     meta = _meta(tree)
@@ -143,6 +145,8 @@ def strip_site_name(title: str | None, outlet: str | None, url: str | None) -> s
     domain = registered_domain(url) if url else ""
     if domain:
         names |= {_key(domain), _key(domain.split(".")[0])}
+        host = (urlsplit(url).hostname or "").removesuffix(domain).split(".")
+        names |= {_key(label) for label in host if label not in _GENERIC_HOST_LABELS}
     names.discard("")
 
     def is_site(part: str) -> bool:
@@ -214,6 +218,29 @@ def _as_text(html: str | bytes) -> str:
     if controls > 40:
         raise ExtractionError("the file is binary, not a web page; check that it is HTML")
     return text
+
+
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>", re.IGNORECASE)
+
+
+def _shrink(text: str) -> str:
+    """Empty the scripts and styles of a page over MAX_HTML_CHARS (JSON-LD kept), so its article fits.
+
+    Pages swollen by inline app state (several MB of JavaScript) would
+    otherwise lose the article behind the size cap. One linear pass.
+    """
+    if len(text) <= MAX_HTML_CHARS:
+        return text
+    lower = text.lower()
+    kept, pos = [], 0
+    for match in _SCRIPT_OR_STYLE.finditer(text):
+        if match.start() < pos or "ld+json" in lower[match.start() : match.end()]:
+            continue
+        end = lower.find(f"</{match.group(1).lower()}", match.end())
+        kept.append(text[pos : match.end()])
+        pos = len(text) if end < 0 else end
+    kept.append(text[pos:])
+    return "".join(kept)
 
 
 def _parse(text: str):
