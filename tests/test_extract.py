@@ -129,6 +129,12 @@ def test_windows_1252_with_wrong_declared_charset():
     assert decode("na\u00efve".encode("latin-1")) == "na\u00efve"
 
 
+def test_short_windows_1252_is_not_read_as_utf16():
+    assert decode("café".encode("cp1252")) == "café"
+    page = html("<title>Un café</title>", "<p>Un café à Paris, près de la Seine.</p>" + BODY)
+    assert read_html(page.replace("utf-8", "cp1252").encode("cp1252"))["title"] == "Un café"
+
+
 def test_utf8_with_a_few_broken_bytes_keeps_utf8():
     data = (
         html("<title>\u9999\u6e2f \u2014 caf\u00e9 report</title>")

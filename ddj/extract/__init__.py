@@ -25,7 +25,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "4"
+EXTRACTOR_VERSION = "5"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000

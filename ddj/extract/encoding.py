@@ -34,8 +34,8 @@ def decode(data: bytes) -> str:
     --------
     >>> decode("café".encode("cp1252"))
     'café'
-    >>> decode("café".encode("utf-8") + b"\\xff")
-    'café\\ufffd'
+    >>> decode("café crème brûlée".encode("utf-8") + b"\\xff")
+    'café crème brûlée\\ufffd'
     """
     for bom, enc in _BOMS:
         if data.startswith(bom):
@@ -57,6 +57,8 @@ def decode(data: bytes) -> str:
 
     best = from_bytes(data[:200_000]).best()
     guess = best.encoding if best is not None else None
+    if guess and "utf" in guess.replace("-", "").replace("_", "") and b"\x00" not in data[:4096]:
+        guess = None  # UTF-16/32 without NUL bytes is a misreading of short single-byte text
     if guess and _multibyte(guess):  # gb2312, big5, euc-kr, shift_jis ...: trust the detector
         try:
             return data.decode(guess, errors="replace")
