@@ -135,6 +135,12 @@ def test_short_windows_1252_is_not_read_as_utf16():
     assert read_html(page.replace("utf-8", "cp1252").encode("cp1252"))["title"] == "Un café"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_or_without_bom(encoding):
+    page = html("<title>Un café</title>").encode(encoding)
+    assert read_html(page)["title"] == "Un café"
+
+
 def test_utf8_with_a_few_broken_bytes_keeps_utf8():
     data = (
         html("<title>\u9999\u6e2f \u2014 caf\u00e9 report</title>")

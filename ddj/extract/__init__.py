@@ -25,7 +25,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "5"
+EXTRACTOR_VERSION = "6"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -198,7 +198,10 @@ def _as_text(html: str | bytes) -> str:
         if not data.strip():
             raise ExtractionError("the page is empty (0 bytes or only white space); save it again")
         head = data[:8192]
-        if b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        utf16 = _utf16_without_bom(head)
+        if utf16:
+            data = data.decode(utf16, errors="replace").encode("utf-8")
+        elif b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise ExtractionError("the file is binary, not a web page; check that it is HTML")
         text = decode(data)
     elif isinstance(html, str):
@@ -241,6 +244,18 @@ def _shrink(text: str) -> str:
         pos = len(text) if end < 0 else end
     kept.append(text[pos:])
     return "".join(kept)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when ASCII markup alternates with NUL bytes, else None."""
+    if len(head) < 16 or head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
 
 
 def _parse(text: str):
