@@ -75,7 +75,24 @@ TOPIC_SNIPPETS = (
     "Russian troops in Kyiv", "Zelensky said the invasion", "Taiwan Strait", "Taipei", "Xinjiang",
     "Uyghurs", "forced labour in China", "arrested on suspicion of spying", "charged under the National Security Act",
     "Hongkongers", "spyware", "a cafe in Kong", "Ukrainian recipes", "taiwanese tea",
+    "tariffs on Chinese steel", "the Huawei 5G ban", "TikTok and ByteDance", "a Confucius Institute",
+    "trade tariffs", "TikToker", "Confucius said",
 )  # fmt: skip
+# four more topics next to the six shipped ones, so the benchmark times ten
+EXTRA_TOPICS = {
+    "china_trade": "tariff* AND (China OR Chinese)",
+    "huawei": 'Huawei OR ZTE OR "5G ban"',
+    "tiktok": "TikTok OR ByteDance",
+    "confucius": '"Confucius Institute" OR "Confucius Institutes"',
+}
+
+
+def bench_topics() -> list:
+    """The ten benchmark topics: the shipped six and :data:`EXTRA_TOPICS`."""
+    import ddj
+    from ddj.matching import resolve
+
+    return ddj.topics() + resolve(EXTRA_TOPICS)
 
 
 def make_corpus(n: int, seed: int = 0, words: int = 500) -> pd.DataFrame:
@@ -98,18 +115,20 @@ def make_corpus(n: int, seed: int = 0, words: int = 500) -> pd.DataFrame:
     return conform(frame)
 
 
-def naive_match(corpus: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-    """One ``str.contains`` a term and a column, combined by each topic's logic."""
-    import ddj
+def naive_match(corpus: pd.DataFrame, topics) -> pd.DataFrame:
+    """One ``str.contains`` a term and a column, combined by each topic's logic.
+
+    ``topics``: anything ``ddj.match`` takes (names, Topic objects, a dict...).
+    """
+    from ddj.matching import resolve
     from ddj.query import And, Not, Or, Phrase, fold, leaf_re2_pattern
 
     columns = {
         f: corpus[f].fillna("").map(fold) for f in ("title", "description", "text") if f in corpus
     }
     out = {}
-    for topic in ddj.topics():
-        if topic.name not in names:
-            continue
+    chosen = resolve(topics)
+    for topic in chosen:
 
         def ev(node):
             if isinstance(node, Not):
@@ -130,7 +149,7 @@ def naive_match(corpus: pd.DataFrame, names: list[str]) -> pd.DataFrame:
             return hit
 
         out[topic.name] = ev(topic.tree).astype(bool).to_numpy()
-    return pd.DataFrame(out, index=corpus.index)[names]
+    return pd.DataFrame(out, index=corpus.index)[[t.name for t in chosen]]
 
 
 def main() -> None:
@@ -142,7 +161,8 @@ def main() -> None:
 
     import ddj
 
-    names = [t.name for t in ddj.topics()]
+    chosen = bench_topics()
+    names = [t.name for t in chosen]
     t0 = time.perf_counter()
     corpus = make_corpus(args.n)
     text_bytes = int(corpus["text"].str.len().sum() + corpus["title"].str.len().sum())
@@ -153,17 +173,17 @@ def main() -> None:
 
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
-    fast = ddj.match(corpus, names)[names]
+    fast = ddj.match(corpus, chosen)[names]
     t_fast = time.perf_counter() - t0
     rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # memory in a second run: tracemalloc slows Python down, so it is kept out of the timing
     tracemalloc.start()
-    ddj.match(corpus, names)
+    ddj.match(corpus, chosen)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     t0 = time.perf_counter()
-    slow = naive_match(corpus, names)
+    slow = naive_match(corpus, chosen)
     t_slow = time.perf_counter() - t0
 
     same = fast.equals(slow)
