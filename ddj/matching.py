@@ -186,8 +186,8 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
     --------
     >>> import ddj
     >>> corpus = ddj.corpus.conform([{"url": "u1", "title": "Jimmy Lai trial opens in Hong Kong"}])
-    >>> ddj.match(corpus, ["hong_kong"]).iloc[0].tolist()
-    [True, 2]
+    >>> ddj.match(corpus, ["hong_kong"]).iloc[0].astype(int).tolist()
+    [1, 2]
     """
     chosen = resolve(topics)
     texts = _fields(corpus, fields)

@@ -22,11 +22,13 @@ anywhere, since those scripts do not put spaces between words.
 
 Examples
 --------
->>> q = parse('"Hong Kong" OR "Jimmy Lai"')
->>> str(q)
+>>> str(parse('"Hong Kong" OR "Jimmy Lai"'))
 '("hong kong" OR "jimmy lai")'
+>>> q = Query.compile('"Hong Kong" OR "Jimmy Lai"')
 >>> q.matches("Protests in Hong Kong's Central district")
 True
+>>> q.matches("Hong Kongers in London")  # whole words: the demonym needs "Hong Kong*"
+False
 """
 
 from __future__ import annotations
@@ -402,7 +404,7 @@ def parse(query: str) -> Node:
     Examples
     --------
     >>> str(parse("cyber* title:=APT31 -football"))
-    '(cyber* AND title:=apt31 AND NOT football)'
+    '(cyber* AND title:=APT31 AND NOT football)'
     """
     if not isinstance(query, str):
         msg = f'A query must be text, not {type(query).__name__}: write e.g. \'"Hong Kong" OR "Jimmy Lai"\'.'
