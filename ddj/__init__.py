@@ -45,6 +45,8 @@ _LAZY = {
     "publish": "ddj.publishing",
     "run_notebook": "ddj.notebooks",
 }
+# public names that are callable subpackages: ``ddj.collect(...)`` calls ddj.collect.collect
+_CALLABLE_MODULES = ("collect",)
 
 __all__ = [
     "DdjError",
@@ -57,6 +59,7 @@ __all__ = [
     "SchemaError",
     "__version__",
     *_LAZY,
+    *_CALLABLE_MODULES,
 ]
 
 

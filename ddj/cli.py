@@ -116,6 +116,146 @@ def _run_load(args: argparse.Namespace) -> int:
 
 
 @command(
+    "collect",
+    "Build or extend a corpus from article URLs, feeds, sitemaps, front pages and WARC files.",
+    "ddj collect --feed https://news.example.org/rss.xml --since 2024-10-01 "
+    "--contact desk@example.org -o corpus.parquet",
+)
+def _add_collect(p: argparse.ArgumentParser) -> None:
+    p.add_argument("urls", nargs="*", metavar="URL", help="article URLs to fetch")
+    src = p.add_argument_group("sources (repeatable; at least one source is needed)")
+    src.add_argument(
+        "--urls",
+        dest="url_files",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a text file with one article URL a line (# comments)",
+    )
+    src.add_argument(
+        "--feed", action="append", default=[], metavar="URL", help="an RSS or Atom feed"
+    )
+    src.add_argument(
+        "--sitemap",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a sitemap, sitemap index or Google News sitemap",
+    )
+    src.add_argument(
+        "--site",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a front page: the articles it and its sections link to",
+    )
+    src.add_argument(
+        "--warc",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a WARC or WARC.gz file (nothing is fetched)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        help="corpus file to write (.parquet, .csv, .jsonl); "
+        "failures go beside it as NAME.failures.csv. Required unless --dry-run",
+    )
+    p.add_argument(
+        "--extend",
+        action="store_true",
+        help="add to the corpus already in --output instead of replacing it",
+    )
+    p.add_argument("--since", help="keep articles published on or after this date (YYYY-MM-DD)")
+    p.add_argument("--until", help="keep articles published on or before this date (YYYY-MM-DD)")
+    polite = p.add_argument_group("fetching")
+    polite.add_argument(
+        "--contact", help="an email or URL put in the User-Agent, so sites can reach you"
+    )
+    polite.add_argument(
+        "--rate",
+        type=float,
+        default=1.0,
+        help="requests per second per host; 0 lifts the limit (default: %(default)s)",
+    )
+    polite.add_argument(
+        "--ignore-robots",
+        action="store_true",
+        help="do not read robots.txt: only for sites that allow you to",
+    )
+    polite.add_argument(
+        "--workers", type=int, default=8, help="hosts fetched at once (default: %(default)s)"
+    )
+    polite.add_argument(
+        "--timeout", type=float, default=30.0, help="read timeout in seconds (default: %(default)s)"
+    )
+    polite.add_argument(
+        "--retries",
+        type=int,
+        default=3,
+        help="tries again after a timeout, 429 or 5xx (default: %(default)s)",
+    )
+    polite.add_argument(
+        "--max-bytes",
+        type=int,
+        default=5_000_000,
+        help="largest page accepted (default: %(default)s)",
+    )
+    polite.add_argument(
+        "--cache-dir", help="where raw pages are kept (default: the ddj cache folder)"
+    )
+    polite.add_argument("--refresh", action="store_true", help="fetch pages again even if cached")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read feeds, sitemaps and front pages; list the articles that would be fetched",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_run_collect)  # fmt: skip
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    import ddj
+    from ddj.collect import failures_path
+
+    if not args.output and not args.dry_run:
+        raise _Usage(
+            "give -o/--output FILE for the corpus (or --dry-run to only list the articles)"
+        )
+    urls = list(args.urls)
+    if args.url_files:
+        from ddj.collect.sources import read_urls
+
+        for path in args.url_files:
+            urls += read_urls(path)
+    corpus = None
+    if args.extend and args.output and Path(args.output).exists():
+        corpus = ddj.load(args.output)
+    found, failures = ddj.collect(
+        urls=urls or None, feeds=args.feed or None, sitemaps=args.sitemap or None,
+        sites=args.site or None, warcs=args.warc or None, since=args.since, until=args.until,
+        cache_dir=args.cache_dir, refresh=args.refresh, rate=args.rate or None, corpus=corpus,
+        out=None if args.dry_run else args.output, contact=args.contact,
+        robots=not args.ignore_robots, workers=args.workers, read_timeout=args.timeout,
+        retries=args.retries, max_bytes=args.max_bytes, dry_run=args.dry_run,
+        progress=False if args.no_progress else None,
+    )  # fmt: skip
+    if args.dry_run:
+        for row in found.itertuples():
+            print(f"{'cached ' if row.cached else 'fetch  '} {row.url}")
+        if args.output:
+            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+            found.to_csv(args.output, index=False)
+            print(f"plan -> {args.output}")
+        return 0
+    print(f"{len(found):,} articles -> {args.output}")
+    if len(failures):
+        print(f"{len(failures):,} failed URL(s) -> {failures_path(args.output)}")
+    return 0
+
+
+@command(
     "topics", "List the topic definitions and their queries.", "ddj topics --file my-topics.yml"
 )
 def _add_topics(p: argparse.ArgumentParser) -> None:

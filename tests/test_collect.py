@@ -410,3 +410,69 @@ def test_progress_bar_counts_pages(site, tmp_path, capsys):
     run(tmp_path, urls=site.article_urls(1)[:3], progress=True)
     err = capsys.readouterr().err
     assert "collect" in err and "3/3" in err
+
+
+# -- the ddj collect command --------------------------------------------------------------------
+def cli(*argv):
+    from ddj.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DroppedRowsWarning)
+        return main(["collect", *map(str, argv)])
+
+
+def test_cli_collects_extends_and_records_failures(site, tmp_path, capsys):
+    out = tmp_path / "corpus.parquet"
+    fast = ["--rate", "0", "--timeout", "0.5", "--retries", "0", "--no-progress"]
+    cache = ["--cache-dir", tmp_path / "cache"]
+    assert cli("--feed", site.url("/rss.xml", 0), "-o", out, *fast, *cache) == 0
+    first = pd.read_parquet(out)
+    assert len(first) == 8 and set(first["source"]) == {"feed"}
+    listing = tmp_path / "urls.txt"
+    listing.write_text("# outlet 1\n" + "\n".join(site.article_urls(1)[:3]) + "\n")
+    code = cli(site.url("/gone"), "--urls", listing, "-o", out, "--extend", *fast, *cache)
+    assert code == 0
+    extended = pd.read_parquet(out)
+    assert extended["url"].tolist() == first["url"].tolist() + site.article_urls(1)[:3]
+    failures = pd.read_csv(failures_path(out))
+    assert failures["reason"].tolist() == ["HTTP 404"]
+    printed = capsys.readouterr().out
+    assert f"11 articles -> {out}" in printed and "1 failed URL(s)" in printed
+
+
+def test_cli_dry_run_lists_and_fetches_no_article(site, tmp_path, capsys):
+    before = hits(site, 0)
+    plan = tmp_path / "plan.csv"
+    code = cli("--feed", site.url("/rss.xml", 0), "--dry-run", "--until", "2024-05-04",
+               "--rate", "0", "--cache-dir", tmp_path / "c", "-o", plan)  # fmt: skip
+    assert code == 0 and hits(site, 0) == before
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("fetch")]
+    assert len(lines) == 4 and len(pd.read_csv(plan)) == 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-o", "x.parquet"], "needs at least one source"),
+        (["https://a.example/x"], "-o/--output"),
+        (["--urls", "no-such-list.txt", "-o", "x.parquet"], "no-such-list.txt"),
+        (
+            [
+                "https://a.example/x",
+                "--since",
+                "2024-02-01",
+                "--until",
+                "2024-01-01",
+                "-o",
+                "x.csv",
+            ],
+            "swap",
+        ),
+    ],
+)
+def test_cli_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli(*argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("ddj collect: error:") and message in err and "\n" not in err
+    assert not (tmp_path / "x.parquet").exists()
