@@ -80,7 +80,6 @@ def chart(
     frame = _checked(coverage, metric, kind)
     frame, note = _fit(frame)
     demo = coverage.attrs.get("ddj_demo")
-    value = metric if not (metric == "share" and "share_rolling" in frame) else "share"
     data = _tidy(frame)
     facet = facet or (
         "outlet"

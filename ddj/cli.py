@@ -400,7 +400,7 @@ def _run_run(args: argparse.Namespace) -> int:
     )
     print(f"Executed notebook: {out}")
     if written:
-        print("Charts and the data behind them:")
+        print("Written beside it:")
         for path in written:
             print(f"  {path}")
     return 0

@@ -77,6 +77,7 @@ DATE_SIGNALS = ("json-ld", "meta", "time-tag", "htmldate", "url", "feed", "table
 
 #: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
 PROBLEMS_ATTR = "ddj_problems"
+DEMO_ATTR = "ddj_demo"  # attrs key: the corpus holds synthetic demo data; every output built from it says so
 
 
 def empty() -> pd.DataFrame:

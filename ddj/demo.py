@@ -333,6 +333,68 @@ def demo_corpus(n: int | None = None, seed: int = 2024) -> pd.DataFrame:
     return corpus
 
 
+def demo_warc(year: int = 2024, seed: int = 2024, n: int = DEFAULT_N) -> Path:
+    """A synthetic web archive (WARC.gz) of the demo outlets' pages of one year.
+
+    What a crawl saved by Webrecorder or Common Crawl would hold: a request and
+    a ``200`` response for each page (with its charset as served), plus one
+    truncated capture with an empty body, which :func:`ddj.collect` reports as a
+    failure. Built from :func:`demo_pages_dir` on first use and cached beside it.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> corpus, failures = ddj.collect(warcs=ddj.demo.demo_warc(), quiet=True)  # doctest: +SKIP
+    """
+    folder = demo_pages_dir(seed=seed, n=n)
+    path = folder.parent / f"{folder.name}-crawl-{year}.warc.gz"
+    if path.exists():
+        return path
+    with (folder / "truth.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    in_year = [i for i, r in enumerate(rows) if r["published"][:4] == str(year)]
+    if not in_year:
+        msg = f"year={year!r}: the demo corpus covers {FIRST_DAY.year} to {LAST_DAY.year}"
+        raise ValueError(msg)
+    first, last = in_year[0], max(i for i in in_year if not rows[i]["wire_of"])
+    chosen = sorted(set(range(first, last + 1)) | set(in_year))  # undated pages of the year too
+    records = []
+    for i in chosen:
+        raw = (folder / rows[i]["file"]).read_bytes()
+        body = gzip.decompress(raw) if rows[i]["file"].endswith(".gz") else raw
+        records.append((rows[i]["url"], body))
+    gap = rows[chosen[len(chosen) // 2]]["url"].rsplit("/", 1)[0] + "/capture-cut-short"
+    records.insert(len(records) // 2, (gap, b""))
+    _atomic_write(path, _warc_bytes(records))
+    return path
+
+
+def _warc_bytes(records: list[tuple[str, bytes]]) -> bytes:
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    for url, body in records:
+        head = body[:2048].lower()
+        charset = "windows-1252" if b"windows-1252" in head else "utf-8"
+        request = StatusAndHeaders(
+            f"GET {url} HTTP/1.1", [("User-Agent", "ddj demo")], is_http_request=True
+        )
+        writer.write_record(writer.create_warc_record(url, "request", http_headers=request))
+        headers = StatusAndHeaders(
+            "200 OK", [("Content-Type", f"text/html; charset={charset}")], protocol="HTTP/1.1"
+        )
+        writer.write_record(
+            writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=headers
+            )
+        )
+    return buf.getvalue()
+
+
 # -- page writing ----------------------------------------------------------------------------
 
 

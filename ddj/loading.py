@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from ddj.cache import RecordCache, content_key
-from ddj.corpus import COLUMNS, PROBLEMS_ATTR, conform, empty
+from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DroppedRowsWarning, ExtractionError, InputError
 from ddj.tables import TABLE_SUFFIXES, map_columns, read_table
@@ -96,9 +96,11 @@ def load(
     frames: list[pd.DataFrame] = []
     problems: list[dict] = []
     pages: list[Path] = []
+    demo = None  # a corpus with any synthetic demo data in it says so in everything built from it
     for item in items:
         if isinstance(item, pd.DataFrame):
             frames.append(_from_frame(item, columns))
+            demo = demo or item.attrs.get(DEMO_ATTR)
             continue
         path = _existing(item)
         if path.is_dir():
@@ -115,6 +117,7 @@ def load(
             pages.append(path)
         elif _is_table(path):
             frames.append(read_table(path, columns))
+            demo = demo or _saved_demo_label(path)
         else:
             msg = (
                 f"{path}: unknown file type. ddj.load reads web pages ({', '.join(PAGE_SUFFIXES)}) and "
@@ -141,6 +144,8 @@ def load(
         )
         warnings.warn(DroppedRowsWarning(msg, problems), stacklevel=2)
     corpus.attrs[PROBLEMS_ATTR] = problems
+    if demo:
+        corpus.attrs[DEMO_ATTR] = demo
     if dedupe:
         corpus = _dedupe(corpus)
     undated = corpus["published"].isna()
@@ -280,6 +285,21 @@ def _existing(item: Any) -> Path:
         msg = f"{path}: no such file or folder. Check the path (it is relative to {Path.cwd()})."
         raise InputError(msg)
     return path
+
+
+def _saved_demo_label(path: Path) -> str | None:
+    """The demo label a Parquet file saved by :func:`save` carries (pandas keeps ``attrs``)."""
+    if not path.name.lower().endswith((".parquet", ".pq")):
+        return None
+    import json
+
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        return json.loads(meta.get(b"PANDAS_ATTRS", b"{}")).get(DEMO_ATTR)
+    except (OSError, ValueError, AttributeError):
+        return None
 
 
 def _is_page(path: Path) -> bool:

@@ -328,7 +328,9 @@ def _local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
         raise ParameterError(msg) from exc
 
 
-def _window(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def _window(
+    start: Any, end: Any, names: tuple[str, str] = ("start", "end")
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     def day(value: Any, name: str) -> pd.Timestamp | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
@@ -344,8 +346,8 @@ def _window(start: Any, end: Any) -> tuple[pd.Timestamp | None, pd.Timestamp | N
             raise ParameterError(msg)
         return (ts.tz_localize(None) if ts.tzinfo else ts).normalize()
 
-    first, last = day(start, "start"), day(end, "end")
+    first, last = day(start, names[0]), day(end, names[1])
     if first is not None and last is not None and first > last:
-        msg = f"start={start!r} is after end={end!r}: swap them."
+        msg = f"{names[0]}={start!r} is after {names[1]}={end!r}: swap them."
         raise ParameterError(msg)
     return first, last

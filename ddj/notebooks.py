@@ -36,7 +36,10 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     Known names: ``corpus`` ("demo" or a path), ``topics`` (names or queries),
     ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
     ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``title``,
-    ``out_dir``. Other names are passed through.
+    ``out_dir``; for collecting: ``urls`` (a file or a list), ``feeds``,
+    ``sitemaps``, ``sites`` (http(s) URLs), ``warcs`` (files), ``since``,
+    ``until``, ``rate``, ``contact``, ``robots``, ``extend`` (a saved corpus).
+    Other names are passed through.
 
     Raises
     ------
@@ -89,6 +92,7 @@ def check_parameters(**params: Any) -> dict[str, Any]:
         raise ParameterError(
             f"events={events!r}: no such file. Use 'default' for the shipped events, or None."
         )
+    out.update(_collect_parameters(out))
     if "tz" in out:
         import zoneinfo
 
@@ -100,6 +104,74 @@ def check_parameters(**params: Any) -> dict[str, Any]:
                     f"tz={out['tz']!r}: use 'UTC', 'local' or an IANA name such as 'Europe/London'."
                 ) from exc
     return out
+
+
+def collect_sources(params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The sources given to the collect notebook, as ``ddj.collect`` arguments.
+
+    With no source at all, the synthetic demo web archive (:func:`ddj.demo.demo_warc`)
+    is used; the second value says so, so that outputs are labelled.
+    """
+    sources = {
+        k: params[k] for k in ("urls", "feeds", "sitemaps", "sites", "warcs") if params.get(k)
+    }
+    if sources:
+        return sources, False
+    from ddj.demo import demo_warc
+
+    return {"warcs": [str(demo_warc())]}, True
+
+
+def _collect_parameters(out: Mapping[str, Any]) -> dict[str, Any]:
+    """Check (and normalise) the parameters of the collect notebook that are present."""
+    checked: dict[str, Any] = {}
+    for name in ("feeds", "sitemaps", "sites", "warcs"):
+        if name not in out:
+            continue
+        value = out[name]
+        items = [] if value in (None, "") else [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ParameterError(
+                f"{name}={value!r}: give a list, e.g. {name}=['...'], or [] for none."
+            )
+        items = [str(v).strip() for v in items if str(v).strip()]
+        for item in items:
+            if name == "warcs" and not Path(item).expanduser().is_file():
+                msg = f"warcs: {item!r} is not a file. Give the paths of .warc or .warc.gz files."
+                raise ParameterError(msg)
+            if name != "warcs" and not item.startswith(("http://", "https://")):
+                msg = f"{name}: {item!r} is not a web address. Give http:// or https:// URLs."
+                raise ParameterError(msg)
+        checked[name] = items
+    if out.get("urls") not in (None, "", []):
+        urls = out["urls"]
+        if isinstance(urls, str) and not urls.startswith(("http://", "https://")):
+            if not Path(urls).expanduser().is_file():
+                msg = f"urls={urls!r}: no such file. Give a file with one URL a line, or a list of URLs."
+                raise ParameterError(msg)
+        elif isinstance(urls, str):
+            checked["urls"] = [urls]
+        elif not isinstance(urls, (list, tuple)):
+            raise ParameterError(
+                f"urls={urls!r}: give a file with one URL a line, or a list of URLs."
+            )
+    if "since" in out or "until" in out:
+        from ddj.measure import _window
+
+        _window(out.get("since"), out.get("until"), names=("since", "until"))
+    if "rate" in out:
+        rate = out["rate"]
+        if rate is not None and (
+            isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0
+        ):
+            msg = f"rate={rate!r}: give requests per second per host, e.g. 1.0 (0 or None lifts the limit)."
+            raise ParameterError(msg)
+    if "robots" in out and not isinstance(out["robots"], bool):
+        raise ParameterError(f"robots={out['robots']!r}: give True (respect robots.txt) or False.")
+    if out.get("extend") not in (None, "") and not Path(str(out["extend"])).expanduser().exists():
+        msg = f"extend={out['extend']!r}: no such corpus file. Give a saved corpus, or None to start afresh."
+        raise ParameterError(msg)
+    return checked
 
 
 def declared(notebook: str | os.PathLike) -> dict[str, dict[str, Any]]:
@@ -299,7 +371,9 @@ def _existing(notebook: str | os.PathLike) -> Path:
         path = NOTEBOOKS / f"{path.name}.ipynb"
     if not path.exists():
         raise InputError(
-            f"{notebook}: no such notebook. ddj's are in {NOTEBOOKS}: coverage, explore."
+            f"{notebook}: no such notebook. ddj's are in {NOTEBOOKS}: "
+            + ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
+            + "."
         )
     return path
 

@@ -147,6 +147,19 @@ def test_save_round_trips_every_dtype(folder, tmp_path, name):
     assert back.dtypes.equals(c.dtypes)
 
 
+def test_demo_label_survives_parquet_and_mixing(tmp_path):
+    frame = pd.DataFrame({"link": ["https://a.example/1"], "pub_date": ["2024-02-02T10:00:00Z"]})
+    real = ddj.load(frame)
+    demo = real.copy()
+    demo.attrs["ddj_demo"] = "synthetic demo data"
+    saved = ddj.save(demo, tmp_path / "demo.parquet")
+    assert ddj.load(saved).attrs["ddj_demo"] == "synthetic demo data"
+    other = ddj.save(real, tmp_path / "real.parquet")
+    assert "ddj_demo" not in ddj.load(other).attrs
+    mixed = ddj.load([other, saved], dedupe=False)  # any demo rows in it: it says so
+    assert len(mixed) == 2 and mixed.attrs["ddj_demo"] == "synthetic demo data"
+
+
 def test_dataframe_source(tmp_path):
     frame = pd.DataFrame({"link": ["https://a.example/1"], "pub_date": ["2024-02-02T10:00:00Z"]})
     c = ddj.load(frame)

@@ -216,15 +216,19 @@ def collect(
     finally:
         cache.close()
     failure_rows = [_as_row(f) for f in source_failures] + failure_rows
-    result = _to_corpus(records, start, end)
-    if corpus is not None:
-        from ddj.corpus import conform, dedupe
+    with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
+        warnings.simplefilter("always")
+        result, dropped = _to_corpus(records, start, end)
+        if corpus is not None:
+            from ddj.corpus import conform, dedupe
 
-        result = dedupe(pd.concat([conform(corpus), result], ignore_index=True))
-    elif len(result):
-        from ddj.corpus import dedupe
+            result = dedupe(pd.concat([conform(corpus), result], ignore_index=True))
+        elif len(result):
+            from ddj.corpus import dedupe
 
-        result = dedupe(result)
+            result = dedupe(result)
+    for caught_warning in caught:
+        warnings.warn(caught_warning.message, stacklevel=2)
     failures = _failures_frame(failure_rows)
     if out is not None:
         from ddj.loading import save
@@ -232,7 +236,7 @@ def collect(
         save(result, out)
         failures.to_csv(failures_path(out), index=False)
     if not quiet:
-        _summary(result, failures, len(candidates), fetched, outside)
+        _summary(result, failures, len(candidates), fetched, outside, dropped)
     return result, failures
 
 
@@ -515,11 +519,12 @@ def _bar(total: int, progress: bool | None):
 
 
 # -- results -------------------------------------------------------------------------------------
-def _to_corpus(records: list[dict], start, end) -> pd.DataFrame:
+def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
+    """The records as a corpus, without those published outside [start, end] (counted)."""
     from ddj.corpus import conform, empty
 
     if not records:
-        return empty()
+        return empty(), 0
     corpus = conform(records)
     published = corpus["published"]
     outside = pd.Series(False, index=corpus.index)
@@ -536,9 +541,9 @@ def _to_corpus(records: list[dict], start, end) -> pd.DataFrame:
             f"Dropped {int(outside.sum())} collected article(s) published outside since/until; "
             "widen since= or until= to keep them."
         )
-        warnings.warn(DroppedRowsWarning(message, report), stacklevel=3)
+        warnings.warn(DroppedRowsWarning(message, report), stacklevel=2)
         corpus = corpus[~outside].reset_index(drop=True)
-    return corpus
+    return corpus, int(outside.sum())
 
 
 def _as_row(f: SourceFailure) -> dict:
@@ -576,11 +581,12 @@ def _bound(value: DateLike, name: str, *, end: bool) -> pd.Timestamp | None:
     return ts.tz_localize(UTC) if ts.tzinfo is None else ts.tz_convert(UTC)
 
 
-def _summary(corpus, failures, found, fetched, outside) -> None:
+def _summary(corpus, failures, found, fetched, outside, dropped) -> None:
     lines = [
-        f"collected {len(corpus)} article(s) from {found} URL(s) found "
+        f"collected {len(corpus)} article(s) from {found + outside} URL(s) found "
         f"({fetched} fetched now, the rest from the cache or archives); "
-        f"{outside} skipped as dated outside since/until; {len(failures)} failure(s)"
+        f"{outside + dropped} published outside since/until ({outside} of them not fetched, "
+        f"dated by their feed or sitemap); {len(failures)} failure(s)"
     ]
     if len(failures):
         top = failures.groupby(["stage", "reason"]).size().sort_values(ascending=False).head(8)
@@ -592,8 +598,7 @@ class _CallableModule(types.ModuleType):
     """``ddj.collect`` is both this subpackage and the function: importing the subpackage
     binds the module to ``ddj.collect``, so calling the module calls :func:`collect`."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-        return collect(*args, **kwargs)
+    __call__ = staticmethod(collect)  # no frame of its own: warnings point at the caller's line
 
 
 sys.modules[__name__].__class__ = _CallableModule
