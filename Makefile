@@ -31,6 +31,7 @@ lint: setup
 	$(BIN)/ruff format --check ddj tests benchmarks
 
 bench: setup
+	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_match.py --n 100000
 	$(BIN)/python benchmarks/bench_load.py
 

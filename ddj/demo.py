@@ -322,14 +322,29 @@ def demo_corpus(n: int | None = None, seed: int = 2024) -> pd.DataFrame:
     """
     import warnings
 
-    from ddj.loading import load
+    from ddj.corpus import COLUMNS, DEMO_ATTR
+    from ddj.extract import EXTRACTOR_VERSION
+    from ddj.loading import load, save
 
     folder = demo_pages_dir(seed=seed, n=n or DEFAULT_N)
+    # the table of a load is kept beside the pages (with its problems list): a warm start reads
+    # one Parquet file instead of hashing thousands of pages; a new extractor builds it again
+    table = folder / f"corpus-extractor{EXTRACTOR_VERSION}.parquet"
+    try:
+        corpus = pd.read_parquet(table)
+        if list(corpus.columns) == list(COLUMNS) and corpus.attrs.get(DEMO_ATTR) == DEMO_LABEL:
+            return corpus
+    except (OSError, ValueError):
+        pass
     with warnings.catch_warnings():
         # the demo has undated pages and duplicates on purpose: say so once, quietly
         warnings.simplefilter("ignore")
         corpus = load(folder)
-    corpus.attrs["ddj_demo"] = DEMO_LABEL
+    corpus.attrs[DEMO_ATTR] = DEMO_LABEL
+    try:
+        save(corpus, table)
+    except OSError:  # a read-only cache only costs time
+        pass
     return corpus
 
 

@@ -126,6 +126,7 @@ def coverage(
         keep &= ~corpus.index.isin(later)
 
     rows = corpus.loc[keep]
+    rows.attrs = {}  # pandas deep-copies attrs (the problems list) into every group: seconds lost
     times = local[keep]
     if len(rows) == 0:
         msg = (

@@ -73,9 +73,9 @@ def publish(
     if data is not None and not isinstance(data, pd.DataFrame):
         msg = f"data= must be the coverage DataFrame behind the chart, not {type(data).__name__}."
         raise SchemaError(msg)
-    text = alt_text or describe(chart, data)
-    described = chart.properties(description=text)
-    spec = described.to_dict()
+    spec = chart.to_dict()  # validated once; every file is made from this one spec
+    text = alt_text or _describe(spec, data)
+    spec["description"] = text
     paths = {
         "html": root / f"{slug}.html",
         "svg": root / f"{slug}.svg",
@@ -90,9 +90,11 @@ def publish(
     import vl_convert as vlc
 
     _write(paths["spec"], json.dumps(spec, indent=2, ensure_ascii=False))
-    _write(paths["svg"], vlc.vegalite_to_svg(spec, vl_version=_vl_version()))
-    _write(paths["png"], vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=2, ppi=144))
-    _write(paths["html"], _html(described, spec, text))
+    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version())
+    _write(paths["svg"], svg)
+    png = vlc.svg_to_png(svg, scale=1, ppi=144)  # the same drawing; 144 ppi is twice the pixels
+    _write(paths["png"], png)
+    _write(paths["html"], _html(spec, text))
     tidy = data if data is not None else _chart_data(spec)
     if tidy is not None:
         _write(paths["csv"], _clean_csv(tidy).to_csv(index=False))
@@ -132,7 +134,10 @@ def wide(coverage: pd.DataFrame, metric: str = "share") -> pd.DataFrame:
 
 def describe(chart: alt.TopLevelMixin, data: pd.DataFrame | None) -> str:
     """Alt text: the chart type, what it shows, the period, and the largest change."""
-    spec = chart.to_dict()
+    return _describe(chart.to_dict(), data)
+
+
+def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     title = _title(spec)
     if data is None or "period" not in data or data.empty:
         return f"Chart: {title}." if title else "Chart."
@@ -190,16 +195,20 @@ def _write(path: Path, content: str | bytes) -> None:
     os.replace(tmp, path)
 
 
-def _html(chart: alt.TopLevelMixin, spec: dict, alt_text: str) -> str:
-    """Self-contained HTML (Vega inlined) whose JSON cannot close its <script> tag."""
-    responsive = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
-    page = responsive.to_html(inline=True, embed_options={"actions": False, "renderer": "svg"})
-    spec_json = json.dumps(responsive.to_dict())
-    if spec_json not in page:  # altair changed how it embeds the spec: fail loudly, never unsafely
-        raise RuntimeError("could not find the chart spec in altair's HTML to escape it")
-    page = page.replace(
-        spec_json,
-        spec_json.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"),
+def _html(spec: dict, alt_text: str) -> str:
+    """Self-contained HTML (Vega inlined, altair's own page template) that no text can break out of."""
+    from altair.utils.html import INLINE_HTML_TEMPLATE
+
+    responsive = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
+    spec_json = json.dumps(responsive)
+    for raw, escaped in (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        spec_json = spec_json.replace(raw, escaped)  # a title cannot close the <script> tag
+    page = INLINE_HTML_TEMPLATE.render(
+        spec=spec_json,
+        embed_options=json.dumps({"actions": False, "renderer": "svg", "mode": "vega-lite"}),
+        output_div="vis",
+        vegalite_version=alt.VEGALITE_VERSION,
+        vegaembed_script=_embed_bundle(),
     )
     style = (
         "<style>html,body{margin:0;padding:0;background:#fff}"
@@ -208,11 +217,37 @@ def _html(chart: alt.TopLevelMixin, spec: dict, alt_text: str) -> str:
     page = page.replace(
         "</head>", f"{style}\n<title>{_escape(_title(spec) or 'Chart')}</title>\n</head>", 1
     )
+    marker = '<div class="vega-visualization" id="vis"></div>'
+    if marker not in page:  # altair changed its template: fail loudly, never unlabelled
+        raise RuntimeError("could not find the chart's <div> in altair's HTML template")
     return page.replace(
-        '<div class="vega-visualization" id="vis"></div>',
+        marker,
         f'<div class="vega-visualization" id="vis" role="img" aria-label="{_escape(alt_text)}"></div>',
         1,
     )
+
+
+def _embed_bundle() -> str:
+    """vega-embed with Vega and Vega-Lite as one script, from vl-convert; kept on disk per version.
+
+    Building it takes vl-convert over a second; it depends only on the versions.
+    """
+    import vl_convert as vlc
+
+    from ddj.cache import cache_dir
+
+    path = cache_dir() / "vega" / f"vega-embed-vlc{vlc.__version__}-{_vl_version()}.js"
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        pass
+    bundle = vlc.javascript_bundle(vl_version=_vl_version())
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write(path, bundle)
+    except OSError:  # a read-only cache only costs time
+        pass
+    return bundle
 
 
 def _escape(text: str) -> str:

@@ -99,3 +99,16 @@ def test_demo_corpus_is_labelled():
     assert corpus.attrs["ddj_demo"] == "synthetic demo data"
     assert len(corpus) > 150
     assert (demo_pages_dir(seed=3, n=200) / ".complete").exists()
+
+
+def test_demo_corpus_table_is_kept_and_rebuilt_when_unreadable():
+    first = ddj.demo_corpus(n=200, seed=3)
+    tables = list(demo_pages_dir(seed=3, n=200).glob("corpus-extractor*.parquet"))
+    assert len(tables) == 1
+    again = ddj.demo_corpus(n=200, seed=3)  # read from the kept table
+    pd.testing.assert_frame_equal(again, first)
+    assert again.attrs == first.attrs and len(ddj.problems(again)) == len(ddj.problems(first))
+    tables[0].write_bytes(b"not parquet")  # a damaged cache file is never an error
+    rebuilt = ddj.demo_corpus(n=200, seed=3)
+    pd.testing.assert_frame_equal(rebuilt, first)
+    assert rebuilt.attrs["ddj_demo"] == "synthetic demo data"

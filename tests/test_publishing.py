@@ -1,4 +1,5 @@
 import json
+import re
 import struct
 
 import pandas as pd
@@ -49,7 +50,9 @@ def test_png_is_2x(bundle):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])
     spec = json.loads(paths["spec"].read_text())
-    assert width >= 2 * 640 and height > 400
+    svg = re.search(r'<svg[^>]* width="(\d+)" height="(\d+)"', paths["svg"].read_text())
+    assert (width, height) == (2 * int(svg[1]), 2 * int(svg[2]))  # retina: twice the SVG's size
+    assert width >= 2 * 640
     assert spec["description"] == paths["alt_text"].read_text().strip()
 
 
