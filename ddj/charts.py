@@ -144,12 +144,15 @@ def chart(
             .properties(width=inner_width, height=inner_height)
         )
     else:
-        y = alt.Y(
-            f"{metric}:Q",
-            title=None,
-            axis=alt.Axis(format=fmt, tickCount=5),
-            scale=alt.Scale(zero=True),
+        placed = (
+            _placed_events(events, data, inner_width) if events is not None and not facet else None
         )
+        scale = alt.Scale(zero=True)
+        if placed is not None and len(placed):  # headroom above the data for the event labels
+            room = (placed["row"].max() + 1) * LANE_PX + 4
+            top = float(data[metric].max() or 1)
+            scale = alt.Scale(zero=True, domainMax=top * inner_height / max(inner_height - room, 1))
+        y = alt.Y(f"{metric}:Q", title=None, axis=alt.Axis(format=fmt, tickCount=5), scale=scale)
         line = (
             base.mark_line()
             .encode(x=x, y=y, color=color, detail="label:N")
@@ -173,8 +176,9 @@ def chart(
             body = alt.layer(line, dashed, points, hover).properties(
                 width=inner_width, height=inner_height
             )
-    if events is not None and kind != "heatmap":
-        body = alt.layer(body, *_event_layers(events, data, inner_height)) if not facet else body
+    if events is not None and kind != "heatmap" and not facet:
+        placed = _placed_events(events, data, inner_width) if kind == "area" else placed
+        body = alt.layer(body, *_event_layers(placed))
     if facet:
         body = body.facet(
             facet=alt.Facet(f"{facet}:N", title=None, sort=list(dict.fromkeys(data[facet]))),
@@ -298,17 +302,56 @@ def _dashed_segments(data: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def _event_layers(events: Any, data: pd.DataFrame, height: int) -> list[alt.Chart]:
+LANE_PX = 14  # height of one row of event labels
+CHAR_PX = 6.2  # mean width of a character of an 11 px label (measured on the theme's sans-serif)
+MAX_LANES = 4
+
+
+def _placed_events(events: Any, data: pd.DataFrame, width: int) -> pd.DataFrame:
+    """The events inside the chart's time range, each given a row (``row``) and a side (``align``).
+
+    A label runs right of its line, or left of it where it would leave the plot.
+    Labels go to the first row where they overlap no other label (greedy, in
+    date order); with more crowding than ``MAX_LANES`` rows can hold, a label
+    goes to the row it overlaps least (every event keeps its line and tooltip).
+    """
     table = load_events(events)
     first, last = data["day"].min(), data["day"].max()
     table = table[(table["day"] >= first) & (table["day"] <= last)]
     if "topic" in table and "topic" in data:  # events of other topics are noise on this chart
         table = table[table["topic"].isna() | table["topic"].isin(set(data["topic"]))]
+    table = table.sort_values("day", kind="stable").reset_index(drop=True)
     if table.empty:
+        return table.assign(row=pd.Series(dtype="int64"), align=pd.Series(dtype="str"))
+    start, span = (
+        pd.Timestamp(first),
+        max(pd.Timestamp(last) - pd.Timestamp(first), pd.Timedelta(days=1)),
+    )
+    lanes: list[list[tuple[float, float]]] = [[] for _ in range(MAX_LANES)]
+    rows, aligns = [], []
+    for day, label in zip(pd.to_datetime(table["day"]), table["label"].astype(str), strict=True):
+        x = (day - start) / span * width
+        w = CHAR_PX * len(label) + 4
+        left = x + 4 + w <= width
+        extent = (x + 4, x + 4 + w) if left else (x - 4 - w, x - 4)
+
+        def overlap(lane: list[tuple[float, float]], extent=extent) -> float:
+            return sum(max(0.0, min(b, extent[1] + 6) - max(a, extent[0] - 6)) for a, b in lane)
+
+        costs = [overlap(lane) for lane in lanes]
+        row = next((i for i, c in enumerate(costs) if c == 0), costs.index(min(costs)))
+        lanes[row].append(extent)
+        rows.append(row)
+        aligns.append("left" if left else "right")
+    return table.assign(row=rows, align=aligns)
+
+
+def _event_layers(placed: pd.DataFrame) -> list[alt.Chart]:
+    if placed is None or placed.empty:
         return []
     x = alt.X("day:T", scale=alt.Scale(type="utc"))
     rule = (
-        alt.Chart(table)
+        alt.Chart(placed)
         .mark_rule(strokeDash=[2, 2], color="#5c5c5c")
         .encode(
             x=x,
@@ -318,24 +361,20 @@ def _event_layers(events: Any, data: pd.DataFrame, height: int) -> list[alt.Char
             ],
         )
     )
-    span = pd.Timestamp(last) - pd.Timestamp(first)
-    late = (pd.to_datetime(table["day"]) > pd.Timestamp(first) + 0.7 * span).to_numpy()
-    early_part = table[~late].assign(row=range((~late).sum()))
-    late_part = (
-        table[late].iloc[::-1].assign(row=range(late.sum()))
-    )  # right-aligned: stack from the right
     texts = []
-    for part, align, dx in ((early_part, "left", 4), (late_part, "right", -4)):
+    for align, dx in (("left", 4), ("right", -4)):
+        part = placed[placed["align"] == align]
         if part.empty:
             continue
-        texts.append(
+        base = (
             alt.Chart(part)
-            .mark_text(align=align, dx=dx, baseline="top", fontSize=11, color="#3a3a3a")
-            .transform_calculate(ypos="(datum.row % 4) * 14 + 2")
+            .transform_calculate(ypos=f"datum.row * {LANE_PX} + 2")
             .encode(x=x, y=alt.Y("ypos:Q", scale=None, axis=None), text="label:N")
         )
-    text = texts
-    return [rule, *text]
+        style = dict(align=align, dx=dx, baseline="top", fontSize=11)
+        halo = base.mark_text(**style, stroke="#ffffff", strokeWidth=3, strokeJoin="round")
+        texts += [halo, base.mark_text(**style, color="#3a3a3a")]
+    return [rule, *texts]
 
 
 def load_events(events: Any) -> pd.DataFrame:

@@ -102,6 +102,50 @@ def test_other_kinds(kind):
     assert {"heatmap": '"rect"', "area": '"area"', "small-multiples": '"facet"'}[kind] in text
 
 
+def _extents(placed, frame, width):
+    from ddj.charts import CHAR_PX, _tidy
+
+    first, last = pd.Timestamp("2024-09-30"), pd.Timestamp(_tidy(frame)["day"].max())
+    out = []
+    for row in placed.itertuples():
+        x = (pd.Timestamp(row.day) - first) / (last - first) * width
+        w = CHAR_PX * len(row.label) + 4
+        out.append((row.row, *((x + 4, x + 4 + w) if row.align == "left" else (x - 4 - w, x - 4))))
+    return out
+
+
+@pytest.mark.parametrize("every", ["9D", "25D"])
+def test_event_labels_never_overlap_while_rows_last(every):
+    from ddj.charts import MAX_LANES, _placed_events, _tidy
+
+    frame = cov_frame(n=30)  # 2024-09-30 .. 2025-04-21, weekly
+    days = pd.date_range("2024-10-07", "2025-04-01", freq=every).strftime("%Y-%m-%d")
+    events = pd.DataFrame(
+        {"date": days, "label": [f"Event number {i:02d}, long" for i in range(len(days))]}
+    )
+    placed = _placed_events(events, _tidy(frame), 640)
+    assert len(placed) == len(days) and placed["row"].max() < MAX_LANES  # nothing dropped
+    extents = _extents(placed, frame, 640)
+    assert all(a >= 0 and b <= 640 for _, a, b in extents)  # each label inside the plot
+    clashes = [
+        (p, q) for i, p in enumerate(extents) for q in extents[i + 1 :]
+        if p[0] == q[0] and p[1] < q[2] and q[1] < p[2]
+    ]  # fmt: skip
+    rows_needed = placed["row"].max() + 1
+    if every == "25D":  # sparse enough for the rows: no label touches another
+        assert clashes == [] and rows_needed <= 3
+    else:  # too crowded for four rows: every label still drawn, clashes spread over the rows
+        assert rows_needed == MAX_LANES and len(clashes) < len(days)
+
+
+def test_event_labels_sit_above_the_data_with_a_halo():
+    frame = cov_frame(n=8)
+    spec = chart(frame, events=pd.DataFrame({"date": ["2024-10-18"], "label": ["Visit"]})).to_dict()
+    text = json.dumps(spec)
+    assert '"domainMax"' in text  # headroom for the label rows above the highest value
+    assert '"stroke": "#ffffff"' in text  # labels keep readable where they cross a line
+
+
 def test_events_drawn_and_filtered_by_topic():
     frame = cov_frame(n=8)
     events = pd.DataFrame(
