@@ -3,8 +3,12 @@
 Each folder's pages are read once (two worker processes) and shared by the
 tests. The floors sit a few points under what was measured when they were set
 (day accuracy: mediacloud .894 on 132 dated pages, htmldate-trafilatura-eval
-.883 on 403; exact titles .703 on 563; scrapinghub-aeb body token F1 .974 on
-121), so a regression fails while run-to-run noise does not.
+.883 on 403; on the 563 pages of htmldate-trafilatura-eval with a checked
+title: exact titles .789, exact author sets .634 with name precision .661 and
+recall .557, body snippets found .925 and unwanted ones avoided .943;
+scrapinghub-aeb body token F1 .974 on 121), so a regression fails while
+run-to-run noise does not. ``benchmarks/bench_extract.py`` scores the same
+way and sets the peers beside ddj.
 """
 
 import gzip
@@ -39,6 +43,7 @@ def _read(path_and_url):
     return {
         "day": local.date().isoformat() if local else None,
         "title": rec["title"],
+        "authors": rec["authors"],
         "signal": rec["published_from"],
         "text": rec["text"],
     }
@@ -98,15 +103,20 @@ def _day_accuracy(root, dataset, truth_file):
     return sum(got[u].get("day") == truth[u]["date"] for u in dated) / len(dated)
 
 
+#: Day accuracy measured with the witness rules of ddj/extract/dates.py (.917 and .906), a page
+#: under; htmldate's own find_date scores .902 and .898 on the same pages.
+DAY_FLOOR_MEDIACLOUD = 0.91
+DAY_FLOOR_HTMLDATE_EVAL = 0.90
+
+
 def test_dates_mediacloud(shared_corpora):
-    assert _day_accuracy(shared_corpora, "htmldate-mediacloud-2020", "ground-truth.json") >= 0.86
+    day = _day_accuracy(shared_corpora, "htmldate-mediacloud-2020", "ground-truth.json")
+    assert day >= DAY_FLOOR_MEDIACLOUD
 
 
 def test_dates_htmldate_eval(shared_corpora):
-    assert (
-        _day_accuracy(shared_corpora, "htmldate-trafilatura-eval", "ground-truth-htmldate.json")
-        >= 0.85
-    )
+    day = _day_accuracy(shared_corpora, "htmldate-trafilatura-eval", "ground-truth-htmldate.json")
+    assert day >= DAY_FLOOR_HTMLDATE_EVAL
 
 
 def test_titles_htmldate_eval(shared_corpora):
@@ -121,7 +131,53 @@ def test_titles_htmldate_eval(shared_corpora):
     titled = [u for u, item in truth.items() if item.get("title") and u in got]
     exact = sum(norm(got[u].get("title")) == norm(truth[u]["title"]) for u in titled) / len(titled)
     assert len(titled) > 500
-    assert exact >= 0.67
+    assert exact >= 0.76
+
+
+def _trafilatura_eval(root):
+    """[(truth item, result)] for the pages of htmldate-trafilatura-eval that have a checked title."""
+    truth, got = _results(root, "htmldate-trafilatura-eval", "ground-truth-trafilatura.json")
+    pairs = [(item, got[u]) for u, item in truth.items() if item.get("title")]
+    assert len(pairs) > 500
+    return pairs
+
+
+def _names(value):
+    """Author names normalised for comparison, the same way for truth and result."""
+    out = set()
+    for v in value if isinstance(value, list) else [value]:
+        for part in re.split(r"\s*(?:;|,|&|\||\band\b|\bund\b)\s*", v or "", flags=re.I):
+            part = re.sub(r"^(?:by|von)\s+", "", part.strip(), flags=re.I)
+            key = " ".join(re.findall(r"\w+", part.casefold()))
+            if key:
+                out.add(key)
+    return out
+
+
+def test_authors_htmldate_eval(shared_corpora):
+    """People named on the page, no URLs, desks, imprints or sidebar lists."""
+    pairs = _trafilatura_eval(shared_corpora)
+    got = [(_names(g.get("authors") or []), _names(item["author"])) for item, g in pairs]
+    exact = sum(g == want for g, want in got) / len(got)
+    hits = sum(len(g & want) for g, want in got)
+    precision = hits / sum(len(g) for g, _ in got)
+    recall = hits / sum(len(want) for _, want in got)
+    assert exact >= 0.60
+    assert precision >= 0.62
+    assert recall >= 0.52
+
+
+def test_body_snippets_htmldate_eval(shared_corpora):
+    """Text that must be in the article body is there; menus, teasers and footers are not."""
+
+    def norm(t):
+        return re.sub(r"\s+", " ", t or "").strip()
+
+    pairs = _trafilatura_eval(shared_corpora)
+    found = [norm(s) in norm(g.get("text")) for item, g in pairs for s in item["with"]]
+    leaked = [norm(s) in norm(g.get("text")) for item, g in pairs for s in item["without"]]
+    assert sum(found) / len(found) >= 0.90
+    assert 1 - sum(leaked) / len(leaked) >= 0.92
 
 
 def _token_f1(got, want):

@@ -3,8 +3,9 @@
 ``read_html`` decodes the bytes by their real encoding, reads the page's own
 metadata once with lxml (JSON-LD, OpenGraph and article meta, ``<time>``),
 takes the body text from trafilatura (newspaper4k's when trafilatura keeps
-only a fragment or nothing), titles and bylines from the page's metadata
-with newspaper4k as the fallback, and dates the article from several
+only a fragment or nothing), titles from the page's metadata checked against
+its visible heading, bylines from JSON-LD, author meta tags, then the page's
+byline markup (newspaper4k's byline search last), and dates the article from several
 signals by reliability, with htmldate's original-date estimate as the
 fallback (see :mod:`ddj.extract.dates`).
 """
@@ -25,7 +26,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "6"
+EXTRACTOR_VERSION = "7"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -88,11 +89,9 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         [meta.get("og:site_name")], [_publisher(json_ld)], [meta.get("application-name")]
     )
     outlet = outlet or registered_domain(url) or None
-    authors = clean_authors(_ld_authors(json_ld), outlet=outlet) or clean_authors(
-        [meta.get("author"), _author_meta(meta)], outlet=outlet
-    )  # the most reliable source that names anyone; newspaper4k's byline search last
+    authors = _authors(tree, json_ld, meta, outlet)
     article = _newspaper(text[:MAX_HTML_CHARS], url, want_authors=not authors)
-    authors = authors or clean_authors(article.get("authors") or [], outlet=outlet)
+    authors = authors or _byline_list(clean_authors(article.get("authors") or [], outlet=outlet))
     title = _first(
         [_ld_value(json_ld, "headline")],
         [meta.get("og:title")],
@@ -101,7 +100,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         [article.get("title")],
         tree.xpath("//h1//text()"),
     )
-    title = _prefer_heading(strip_site_name(title, outlet, url), tree)
+    title = _prefer_heading(strip_site_name(_unescape(title), outlet, url), tree)
     body = _body(text[:MAX_HTML_CHARS], url, article.get("text"))
     description = _first(
         [meta.get("og:description")], [meta.get("description")], [_ld_value(json_ld, "description")],
@@ -168,20 +167,67 @@ def strip_site_name(title: str | None, outlet: str | None, url: str | None) -> s
 
 
 def _prefer_heading(title: str | None, tree) -> str | None:
-    """When a part of a composite title ("Story | Section | Site") is the page's heading, keep that part."""
+    """The page's visible heading when it tells the same story as the metadata title.
+
+    A ``<h1>`` (or one of its parts: a kicker span, a ``Section | Story``
+    piece) that holds at least half of the metadata title's words replaces
+    it; among several, the one with the fewest words of its own outside the
+    title wins. When a part of a composite title ("Story | Section | Site")
+    is a heading, that part is kept. Measured on htmldate-trafilatura-eval
+    (563 pages with a human-checked title): exact titles .716 with the
+    metadata title alone, .789 with this rule; any share between .3 and .5
+    gives about the same.
+    """
     if not title:
         return title
-    parts = [
-        p for p in re.split(r"\s+(?:\||-|–|—|::|·|•|»|›|/)\s+|\s*[|›»]\s*", title) if p.strip()
-    ]
-    if len(parts) < 2:
+    candidates = []
+    for h1 in tree.xpath("//h1")[:3]:
+        whole = _clean(" ".join(h1.itertext()))
+        if not whole:
+            continue
+        candidates.append(whole)
+        kids = [_clean(" ".join(c.itertext())) for c in h1 if isinstance(c.tag, str)]
+        kids = [k for k in kids if k]
+        if len(kids) >= 2:
+            candidates += kids
+        pieces = [p for p in re.split(r"\s*[|│ǀ]\s*", whole) if p.strip()]
+        if len(pieces) >= 2:
+            candidates += pieces
+    if not candidates:
         return title
-    headings = {_key(" ".join(h.itertext())) for h in tree.xpath("//h1")[:3]}
-    headings.discard("")
-    for part in parts:
-        if _key(part) in headings:
-            return part.strip()
-    return title
+    parts = [p for p in _HEADING_PARTS.split(title) if p.strip()]
+    if len(parts) >= 2:
+        keys = {_key(c) for c in candidates} - {""}
+        for part in parts:
+            if _key(part) in keys:
+                return part.strip()
+    words = set(_words(title))
+    best, best_rank = None, None
+    for candidate in candidates:
+        own = set(_words(candidate))
+        shared = len(own & words)
+        if not own or not words or shared < 0.5 * len(words):
+            continue
+        rank = (shared / len(own), shared)
+        if best_rank is None or rank > best_rank:
+            best, best_rank = candidate, rank
+    return best or title
+
+
+_HEADING_PARTS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/)\s+|\s*[|›»]\s*")
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _unescape(text: str | None) -> str | None:
+    """Metadata escaped twice ("&amp;#8211;") still holds entities after parsing: resolve them."""
+    if not text or "&" not in text:
+        return text
+    import html
+
+    return html.unescape(text)
 
 
 def _as_text(html: str | bytes) -> str:
@@ -314,9 +360,21 @@ def _ld_value(json_ld, key: str) -> str | None:
 
 
 def _ld_authors(json_ld) -> list:
+    """The article's JSON-LD authors, references to a Person elsewhere in the graph resolved."""
     for obj in _ld_objects(json_ld):
         if obj.get("author"):
-            return obj["author"] if isinstance(obj["author"], list) else [obj["author"]]
+            found = obj["author"] if isinstance(obj["author"], list) else [obj["author"]]
+            if any(isinstance(a, dict) and "@id" in a and "name" not in a for a in found):
+                nodes = {
+                    o["@id"]: o
+                    for o in walk_json_ld(json_ld)
+                    if isinstance(o.get("@id"), str) and "name" in o
+                }
+                found = [
+                    nodes.get(a["@id"], a) if isinstance(a, dict) and "@id" in a else a
+                    for a in found
+                ]
+            return found
     return []
 
 
@@ -327,6 +385,38 @@ def _publisher(json_ld) -> str | None:
         if isinstance(pub, dict) and isinstance(pub.get("name"), str):
             return pub["name"]
     return None
+
+
+def _authors(tree, json_ld, meta: dict[str, str], outlet: str | None) -> list[str]:
+    """Author names from the most reliable source that names anyone.
+
+    JSON-LD first, then the page's author meta tags (a one-word name there is
+    a login, not a byline), then trafilatura's search of the page's byline
+    markup (sidebars and comments pruned). newspaper4k's byline search is
+    read_html's last resort.
+    """
+    found = clean_authors(_ld_authors(json_ld), outlet=outlet)
+    if found:
+        return found
+    found = [
+        n
+        for n in clean_authors([meta.get("author"), _author_meta(meta)], outlet=outlet)
+        if " " in n
+    ]
+    if found:
+        return found
+    try:
+        from trafilatura.metadata import extract_author
+
+        byline = extract_author(tree)
+    except Exception:  # trafilatura's internals moved or choked on the markup
+        byline = None
+    return _byline_list(clean_authors([byline], outlet=outlet))
+
+
+def _byline_list(names: list[str]) -> list[str]:
+    """A byline search that finds more than three names read a list of related articles: none."""
+    return names if len(names) <= 3 else []
 
 
 def _author_meta(meta: dict[str, str]) -> str | None:
