@@ -258,3 +258,73 @@ def test_record_keys_and_no_network(monkeypatch):
         "words",
     }
     assert rec["outlet"] == "example.co.uk"
+
+
+def _ld(date_published):
+    return (
+        '<script type="application/ld+json">{"@type":"NewsArticle","headline":"Talks open",'
+        f'"datePublished":"{date_published}"}}</script>'
+    )
+
+
+def test_utc_timestamp_takes_the_url_day_of_the_publisher():
+    # 02:18 UTC is still the 17th in the Americas, where the URL was written
+    rec = read_html(html(_ld("2020-02-18T02:18:11Z")), "https://x.example/2020/02/17/talks-open")
+    assert rec["published_local"].date().isoformat() == "2020-02-17"
+    assert rec["published_from"] == "url"
+
+
+def test_url_day_no_zone_can_reach_and_local_offsets_are_kept():
+    # 10:04 UTC is the 9th everywhere from UTC-10 to UTC+14: a URL of the 8th is a draft's day
+    rec = read_html(html(_ld("2020-07-09T10:04:04Z")), "https://x.example/2020/07/08/talks-open")
+    assert (rec["published_local"].date().isoformat(), rec["published_from"]) == (
+        "2020-07-09",
+        "json-ld",
+    )
+    # the page gave its own offset: its calendar day is the publisher's
+    rec = read_html(html(_ld("2019-12-10T00:30:49+01:00")), "https://x.example/2019/12/09/talks")
+    assert (rec["published_local"].date().isoformat(), rec["published_from"]) == (
+        "2019-12-10",
+        "json-ld",
+    )
+
+
+def test_same_instant_in_the_publishers_own_time_wins_over_utc():
+    head = _ld("2019-10-18T22:04:00Z") + (
+        '<meta property="article:published_time" content="2019-10-19T00:04:00+02:00">'
+    )
+    rec = read_html(html(head), "https://x.example/news/talks-open")
+    assert rec["published_local"] == datetime(2019, 10, 19, 0, 4)
+    assert rec["published"] == datetime(2019, 10, 18, 22, 4, tzinfo=UTC)
+    assert rec["published_from"] == "meta"
+
+
+def test_htmldate_as_witness_between_disagreeing_signals():
+    from ddj.extract.dates import choose
+
+    def stamp(value, signal):
+        dt, day_only = parse_value(value)
+        return (signal, dt, day_only, value)
+
+    ld = stamp("2023-11-03T10:25:56+00:00", "json-ld")
+    meta = stamp("2023-11-06T14:25:00+00:00", "meta")
+    witness = parse_value("2023-11-06")[0]
+    assert choose([ld, meta], None, witness) == (meta[1], "meta")
+    assert choose([ld, meta], None, None) == (ld[1], "json-ld")  # no witness: the most trusted
+    assert choose([ld, meta], None, parse_value("2023-11-04")[0]) == (ld[1], "json-ld")
+    # the URL and htmldate agree, years away from a re-dated page: the URL's day
+    old = from_url("https://x.example/2017/7/12/story")
+    redated = stamp("2019-06-17T18:28:00+02:00", "json-ld")
+    assert choose([redated], old, parse_value("2017-07-12")[0]) == (old, "url")
+    # ... but a day away it is a time zone or a draft, and the structured date stays
+    near = from_url("https://x.example/2020/07/08/story")
+    ld = stamp("2020-07-09T10:04:04Z", "json-ld")
+    assert choose([ld], near, parse_value("2020-07-08")[0]) == (ld[1], "json-ld")
+
+
+def test_a_year_or_a_month_alone_is_not_a_date():
+    assert parse_value("2006") is None
+    assert parse_value("March 2020") is None
+    assert parse_value("1 March 2020")[0].date().isoformat() == "2020-03-01"
+    rec = read_html(html('<meta name="dc.date" content="2006">'), "https://x.example/a")
+    assert rec["published_from"] != "meta"

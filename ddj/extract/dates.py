@@ -1,11 +1,27 @@
-"""Publication dates from a page's signals, by reliability.
+"""Publication dates from a page's signals, by reliability and agreement.
 
-Signals, most trusted first: JSON-LD ``datePublished`` of an article object,
-article meta tags (``article:published_time`` and friends, microdata
-``itemprop=datePublished``), a ``<time datetime>`` marked as the publication
-time, a full date in the URL path, and htmldate's estimate of the original
-date. A value with a time and zone is kept to the second; a date known only to
-the day is put at 12:00 UTC so it keeps its calendar day in any time zone.
+Structured signals, most trusted first: JSON-LD ``datePublished`` of an
+article object, article meta tags (``article:published_time`` and friends,
+microdata ``itemprop=datePublished``; every one of them is kept, best-ranked
+first) and a ``<time datetime>`` marked as the publication time. Then a full
+date in the URL path and htmldate's estimate of the original date, which is
+made on every page and used as a witness. The most trusted structured date
+wins, except:
+
+- it is a UTC timestamp and another structured date is the same instant with
+  the publisher's own offset: that one (same moment, the publisher's day);
+- it is a UTC timestamp (``Z``, ``+00:00``) and the URL's day is its calendar
+  day somewhere between UTC-10 and UTC+14: the URL's day, which the publisher
+  wrote in its own time zone;
+- htmldate disagrees with it and agrees with another structured date (a
+  different instant): that one; or agrees with the URL, more than a day away
+  (a re-dated page or a comment's time, not a time-zone shift): the URL's day.
+
+With no structured date: the URL's date, else htmldate's (not a 1 January,
+nearly always a copyright year). A timestamp keeps its offset (UTC when it
+gave none), so the publisher's calendar day is known; a date known only to the
+day is put at 12:00 UTC so it keeps its calendar day in any time zone. A year
+or a month alone is not a date.
 """
 
 from __future__ import annotations
@@ -68,8 +84,8 @@ def parse_value(value: Any) -> tuple[datetime, bool] | None:
             from dateutil import parser as dparser
 
             dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
-            if dt.year == 1900:
-                return None
+            if dt.year == 1900 or dparser.parse(text, default=datetime(1900, 2, 2)).day != dt.day:
+                return None  # no year, or no day: a year or a month is not a publication date
             day_only = day_only or (dt.hour, dt.minute, dt.second) == (0, 0, 0) and ":" not in text
         except (ValueError, OverflowError, TypeError):
             return None
@@ -139,32 +155,26 @@ def load_json_ld(tree: Any) -> list[Any]:
     return out
 
 
-def from_meta(tree: Any) -> str | None:
-    """The best-ranked publication meta tag, or microdata ``itemprop=datePublished``."""
-    best = None
+def meta_values(tree: Any) -> list[str]:
+    """Every publication meta tag's value, best-ranked first, then microdata ``datePublished``."""
+    ranked = []
     for node in tree.xpath("//meta[@content][@property or @name or @itemprop or @http-equiv]"):
-        key = (
-            (
-                node.get("property")
-                or node.get("name")
-                or node.get("itemprop")
-                or node.get("http-equiv")
-                or ""
-            )
-            .strip()
-            .lower()
-        )
+        names = ("property", "name", "itemprop", "http-equiv")
+        key = next((node.get(n) for n in names if node.get(n)), "").strip().lower()
         if key in _META_RANK and node.get("content", "").strip():
-            rank = _META_RANK[key]
-            if best is None or rank < best[0]:
-                best = (rank, node.get("content"))
-    if best:
-        return best[1]
+            ranked.append((_META_RANK[key], len(ranked), node.get("content")))
+    out = [value for _, _, value in sorted(ranked)]
     for node in tree.xpath('//*[@itemprop="datePublished"]'):
         value = node.get("content") or node.get("datetime") or (node.text or "").strip()
         if value:
-            return value
-    return None
+            out.append(value)
+    return out
+
+
+def from_meta(tree: Any) -> str | None:
+    """The best-ranked publication meta tag, or microdata ``itemprop=datePublished``."""
+    values = meta_values(tree)
+    return values[0] if values else None
 
 
 def from_time_tag(tree: Any) -> str | None:
@@ -216,19 +226,82 @@ def from_htmldate(tree: Any, url: str | None) -> datetime | None:
 
 def publication_date(tree: Any, json_ld: list[Any], url: str | None) -> tuple[datetime | None, str]:
     """The publication date and the signal that gave it (see module docstring)."""
-    for signal, value in (
-        ("json-ld", from_json_ld(json_ld)),
-        ("meta", from_meta(tree)),
-        ("time-tag", from_time_tag(tree)),
-    ):
-        parsed = parse_value(value) if value else None
-        if parsed and plausible(parsed[0]):
-            return parsed[0], signal
+    found = candidates(tree, json_ld)
     in_url = from_url(url)
-    if plausible(in_url):
-        return in_url, "url"
+    in_url = in_url if plausible(in_url) else None
     estimate = from_htmldate(tree, url)
-    if plausible(estimate) and not (estimate.month == 1 and estimate.day == 1):
-        # YYYY-01-01 is nearly always a copyright year on an undated page
-        return estimate, "htmldate"
-    return None, "none"
+    if not plausible(estimate) or (estimate.month == 1 and estimate.day == 1):
+        estimate = None  # YYYY-01-01 is nearly always a copyright year on an undated page
+    return choose(found, in_url, estimate)
+
+
+def candidates(tree: Any, json_ld: list[Any]) -> list[tuple[str, datetime, bool, str]]:
+    """Every plausible structured date, most trusted first: ``(signal, datetime, day_only, raw)``."""
+    out = []
+    for signal, values in (
+        ("json-ld", [from_json_ld(json_ld)]),
+        ("meta", meta_values(tree)),
+        ("time-tag", [from_time_tag(tree)]),
+    ):
+        for value in values:
+            parsed = parse_value(value) if value else None
+            if parsed and plausible(parsed[0]):
+                out.append((signal, parsed[0], parsed[1], value.strip()))
+    return out
+
+
+def choose(
+    found: list[tuple[str, datetime, bool, str]],
+    in_url: datetime | None,
+    estimate: datetime | None,
+) -> tuple[datetime | None, str]:
+    """The date and its signal from the structured dates, the URL's and htmldate's (module docstring).
+
+    Examples
+    --------
+    >>> stamp = parse_value("2020-02-18T02:18:11Z")[0]
+    >>> choose([("json-ld", stamp, False, "2020-02-18T02:18:11Z")], from_url("/2020/02/17/a"), None)
+    (datetime.datetime(2020, 2, 17, 12, 0, tzinfo=datetime.timezone.utc), 'url')
+    """
+    if not found:
+        if in_url:
+            return in_url, "url"
+        if estimate:
+            return estimate, "htmldate"
+        return None, "none"
+    signal, best, day_only, raw = found[0]
+    if not day_only and best.utcoffset() == timedelta(0):
+        for other_signal, other, other_day_only, _ in found[1:]:
+            same_instant = abs(other - best) < timedelta(minutes=1)
+            if same_instant and not other_day_only and other.utcoffset():
+                return other, other_signal  # in the publisher's own time
+    if (
+        in_url
+        and not day_only
+        and best.date() != in_url.date()
+        and _explicit_utc(raw)
+        and _local_day_of(best, in_url.date())
+    ):
+        return in_url, "url"  # the URL has the publisher's own day
+    if estimate and estimate.date() != best.date():
+        for other_signal, other, _, _ in found[1:]:
+            if other.date() == estimate.date() and abs(other - best) >= timedelta(minutes=1):
+                return other, other_signal
+        far = in_url and abs((in_url.date() - best.date()).days) > 1
+        if far and in_url.date() == estimate.date():
+            return in_url, "url"  # a re-dated page or a comment's time, not a time-zone shift
+    return best, signal
+
+
+_UTC_SUFFIX = re.compile(r"(?:(?<=\d)Z|[+-]00:?00|\s(?:UTC|GMT)(?:[+-]0+)?)$", re.I)
+
+
+def _explicit_utc(raw: str) -> bool:
+    """The value says it is in UTC (``Z``, ``+00:00``, ``GMT``), not the publisher's own time."""
+    return bool(_UTC_SUFFIX.search(re.sub(r"\s*\([^)]*\)\s*$", "", raw)))
+
+
+def _local_day_of(stamp: datetime, day: date) -> bool:
+    """``day`` is the calendar day of ``stamp`` somewhere between UTC-10 and UTC+14."""
+    utc = stamp.astimezone(UTC)
+    return (utc - timedelta(hours=10)).date() <= day <= (utc + timedelta(hours=14)).date()
