@@ -99,20 +99,23 @@ def _wait_accepting_kernel_dialogs(page, selector: str, seconds: float) -> bool:
 def test_explore_runs_in_jupyterlab(lab):
     from playwright.sync_api import sync_playwright
 
+    nb = nbformat.read(REPO / "notebooks" / "explore.ipynb", as_version=4)
+    n_code = sum(c.cell_type == "code" for c in nb.cells)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{lab}/lab/tree/explore.ipynb?token={TOKEN}")
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            # a kernel must be running before cells are run: accept JupyterLab's kernel choice if it asks
-            _wait_accepting_kernel_dialogs(page, ".jp-Dialog-never", 8)
-            cells = page.locator(".jp-Notebook .jp-Cell")
-            cells.first.locator(".jp-InputPrompt").click()
-            page.keyboard.press("Escape")  # command mode
-            for _ in range(cells.count()):  # run each cell and move on, as a person would
-                page.keyboard.press("Shift+Enter")
-                page.wait_for_timeout(150)
+            # a kernel must be idle before cells are run: accept JupyterLab's kernel choice if it asks
+            _wait_accepting_kernel_dialogs(page, ".jp-StatusBar-TextItem:has-text('| Idle')", 90)
+            # Run > Run All Cells, as a person would; a run asked for while the kernel was still
+            # connecting can be dropped, so ask again until a cell shows it ran or runs
+            for _ in range(4):
+                page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+                page.locator(".lm-Menu-item[data-command='runmenu:run-all']").click()
+                if _wait_accepting_kernel_dialogs(page, ".jp-InputPrompt:has-text('[1]')", 20):
+                    break
             charts = ".jp-RenderedSVG svg, .jp-RenderedImage img, .jp-RenderedSVG img"
             if not _wait_accepting_kernel_dialogs(page, charts, 180):
                 page.screenshot(
@@ -122,12 +125,11 @@ def test_explore_runs_in_jupyterlab(lab):
             page.wait_for_selector(charts, timeout=1000)
             deadline = time.time() + 180
             while time.time() < deadline:
-                prompts = page.locator(".jp-InputArea-prompt").all_inner_texts()
-                if (
-                    prompts
-                    and not any("*" in t for t in prompts)
-                    and all("[" in t and t.strip() != "[ ]:" for t in prompts if t.strip())
-                ):
+                # done when the last code cell has run ([n]: with n code cells) and none is running
+                prompts = [
+                    t.strip() for t in page.locator(".jp-InputArea-prompt").all_inner_texts()
+                ]
+                if f"[{n_code}]:" in prompts and not any("*" in t for t in prompts):
                     break
                 page.wait_for_timeout(500)
             errors = page.locator(
