@@ -34,6 +34,8 @@ bench: setup
 	$(BIN)/python benchmarks/bench_run.py
 	$(BIN)/python benchmarks/bench_match.py --n 100000
 	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_collect.py
+	$(BIN)/python benchmarks/bench_extract.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
