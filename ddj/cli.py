@@ -391,8 +391,10 @@ def _run_run(args: argparse.Namespace) -> int:
 
     params = notebooks.parse_cli_params(args.parameter, args.parameters_file)
     started = time.time() - 1
-    print(f"Running {args.notebook} ...", flush=True)
-    out = notebooks.run_notebook(args.notebook, params, out_dir=args.out)
+    out = notebooks.run_notebook(
+        args.notebook, params, out_dir=args.out,
+        on_start=lambda target: print(f"Parameters checked; running {target.name} ...", flush=True),
+    )  # fmt: skip
     written = sorted(
         p
         for p in Path(args.out).iterdir()

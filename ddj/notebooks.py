@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -236,12 +236,14 @@ def run_notebook(
     parameters: Mapping[str, Any] | None = None,
     out_dir: str | os.PathLike = "out",
     kernel_name: str | None = None,
+    on_start: Callable[[Path], None] | None = None,
 ) -> Path:
     """Run a notebook with checked parameters; return the executed notebook's path.
 
     The executed copy goes to ``out_dir`` as ``<name>-<hash of parameters>.ipynb``
     (beside the charts it writes, when the notebook has an ``out_dir``
-    parameter). Parameters are checked before any kernel starts.
+    parameter). Parameters are checked before any kernel starts; ``on_start``
+    is then called with the executed notebook's path, just before the kernel starts.
 
     Raises
     ------
@@ -270,6 +272,8 @@ def run_notebook(
         :8
     ]
     target = out / f"{path.stem}-{digest}.ipynb"
+    if on_start is not None:  # parameters are good: say so before the kernel starts
+        on_start(target)
     try:
         papermill.execute_notebook(
             str(path), str(target), parameters=params, kernel_name=kernel_name or _kernel(),

@@ -163,8 +163,9 @@ def test_cli_run_refuses_bad_parameters(tmp_path, capsys):
         main(["run", "notebooks/coverage.ipynb", "-p", "freq", "hourly", "--out", str(tmp_path)])
         == 2
     )
-    err = capsys.readouterr().err
-    assert err.startswith("ddj run: error:") and "freq='hourly'" in err
+    captured = capsys.readouterr()
+    assert captured.err.startswith("ddj run: error:") and "freq='hourly'" in captured.err
+    assert "running" not in captured.out  # nothing claims to run what was refused
 
 
 def test_check_parameters_and_fingerprint():
