@@ -328,3 +328,43 @@ def test_a_year_or_a_month_alone_is_not_a_date():
     assert parse_value("1 March 2020")[0].date().isoformat() == "2020-03-01"
     rec = read_html(html('<meta name="dc.date" content="2006">'), "https://x.example/a")
     assert rec["published_from"] != "meta"
+
+
+def test_a_shown_description_is_the_lede():
+    from lxml import html as lxml_html
+
+    from ddj.extract import _with_lede
+
+    page = lxml_html.fromstring(
+        "<html><head><meta name='description' content='Only for search engines.'></head><body>"
+        "<p class='teaser'>Rain came  back to the valley.</p><p>The story.</p>"
+        "<script>var x = 'Hidden in a script.';</script></body></html>"
+    )
+    assert _with_lede("The story.", "Rain came back to the valley.", page) == (
+        "Rain came back to the valley.\nThe story."
+    )
+    assert _with_lede("The story.", "Only for search engines.", page) == "The story."
+    assert _with_lede("The story.", "Hidden in a script.", page) == "The story."
+    # already in the text (spacing and punctuation aside): not repeated
+    assert _with_lede(
+        "Rain came back to the valley!\nThe story.", "Rain came back to the valley.", page
+    ) == ("Rain came back to the valley!\nThe story.")
+    assert _with_lede(None, "Rain came back to the valley.", page) is None
+    assert _with_lede("The story.", None, page) == "The story."
+
+
+def test_short_lines_past_the_agreed_text_are_trimmed():
+    from ddj.extract import _trim_tail
+
+    story = "The council met on Monday.\nIt voted for the plan."
+    newspaper = "The council met on Monday. It voted for the plan."
+    tail = "\nWeitere Themen\nShare this story:\n- Tour date one\n| a | table |\nThe mayor was not there."
+    assert _trim_tail(story + tail, newspaper) == (
+        story + "\n- Tour date one\n| a | table |\nThe mayor was not there."
+    )
+    # before the last line newspaper4k also kept, short lines stay (subheadings)
+    text = "The council met on Monday.\nThe vote\nIt voted for the plan."
+    assert _trim_tail(text, newspaper) == text
+    # without newspaper4k's text, or with nothing in common, nothing is trimmed
+    assert _trim_tail(story + "\nWeitere Themen", None) == story + "\nWeitere Themen"
+    assert _trim_tail(story + "\nWeitere Themen", "Other words.") == story + "\nWeitere Themen"
