@@ -110,7 +110,8 @@ def collect_sources(params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     """The sources given to the collect notebook, as ``ddj.collect`` arguments.
 
     With no source at all, the synthetic demo web archive (:func:`ddj.demo.demo_warc`)
-    is used; the second value says so, so that outputs are labelled.
+    is used; the second value says so (the archive declares itself, so the corpus
+    ``ddj.collect`` reads from it is labelled synthetic demo data either way).
     """
     sources = {
         k: params[k] for k in ("urls", "feeds", "sitemaps", "sites", "warcs") if params.get(k)

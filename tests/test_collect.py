@@ -313,6 +313,50 @@ def test_broken_warc_is_a_failure(tmp_path):
         run(tmp_path, warcs=tmp_path / "nope.warc")
 
 
+def test_demo_warc_declares_itself_and_the_corpus_is_labelled(site, tmp_path):
+    import ddj
+    from ddj.collect.sources import warc_records
+    from ddj.demo import DEMO_LABEL, DEMO_WARC_FIELD, demo_warc
+
+    warc = demo_warc()
+    info: dict[str, str] = {}
+    assert list(warc_records(warc, [], info)) and info[DEMO_WARC_FIELD] == DEMO_LABEL
+    copy = tmp_path / "renamed.warc.gz"  # the file says what it is, not its path
+    copy.write_bytes(warc.read_bytes())
+    out = tmp_path / "out" / "corpus.parquet"
+    corpus, failures = run(tmp_path, warcs=[copy], since="2024-12-01", out=out)
+    assert len(corpus) > 20 and corpus.attrs["ddj_demo"] == "synthetic demo data"
+    assert failures["stage"].tolist() == ["extract"]  # the capture cut short
+    with pytest.warns(DroppedRowsWarning, match="no publication date"):  # undated on purpose
+        saved = ddj.load(out)
+    assert saved.attrs["ddj_demo"] == "synthetic demo data"
+    assert saved["url"].tolist() == corpus["url"].tolist()
+    assert pd.read_csv(failures_path(out))["stage"].tolist() == ["extract"]
+    # mixed with web sources, the output still says synthetic demo data
+    mixed, _ = run(tmp_path, name="mixed", warcs=[copy], urls=site.article_urls(0)[:2])
+    assert set(mixed["source"]) == {"warc", "urls"}
+    assert mixed.attrs["ddj_demo"] == "synthetic demo data"
+    # extending a labelled corpus keeps the label
+    extended, _ = run(tmp_path, name="ext", urls=site.article_urls(0)[2:3], corpus=saved)
+    assert extended.attrs["ddj_demo"] == "synthetic demo data"
+
+
+def test_other_warcs_and_web_sources_are_not_labelled_demo(site, tmp_path):
+    import urllib.request
+
+    import ddj
+
+    urls = site.article_urls(0)[:2]
+    warc = tmp_path / "site.warc.gz"
+    write_warc(warc, [(u, urllib.request.urlopen(u).read(), "text/html") for u in urls])
+    out = tmp_path / "corpus.parquet"
+    corpus, _ = run(tmp_path, warcs=[warc], out=out)
+    assert len(corpus) == 2 and "ddj_demo" not in corpus.attrs
+    assert "ddj_demo" not in ddj.load(out).attrs
+    web, _ = run(tmp_path, name="web", urls=urls)
+    assert "ddj_demo" not in web.attrs
+
+
 # -- the rest of the contract ----------------------------------------------------------------------------
 def test_dry_run_lists_without_fetching_articles(site, tmp_path):
     before = hits(site, 0)

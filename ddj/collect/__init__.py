@@ -110,7 +110,8 @@ def collect(
         An existing corpus to extend; repeated URLs are dropped (first kept).
     out
         Save the corpus here (``.parquet``, ``.csv``, ``.jsonl``) and the failures
-        beside it (``<name>.failures.csv``).
+        beside it (``<name>.failures.csv``). Parquet keeps the synthetic demo
+        data label (see Returns).
     contact
         An email or URL for the User-Agent (``ddj/0.1 (+contact)``).
     robots
@@ -138,6 +139,12 @@ def collect(
     were found, and a DataFrame with one row per failed URL (``url``, ``stage``
     of ``fetch``, ``extract``, ``feed``, ``sitemap``, ``site`` or ``warc``,
     ``status``, ``reason``, ``attempts``).
+
+    When any WARC read declares itself ddj's synthetic demo data (its
+    ``warcinfo`` record has a ``ddj-demo`` field, as :func:`ddj.demo.demo_warc`
+    writes), or ``corpus`` is labelled so, the corpus is too:
+    ``attrs["ddj_demo"] == "synthetic demo data"``, even when other sources
+    were collected with it, so every chart and table built from it says so.
 
     Raises
     ------
@@ -174,7 +181,7 @@ def collect(
     cache = PageCache(Path(cache_dir) if cache_dir is not None else ddj_cache_dir() / "pages")
     try:
         source_failures: list[SourceFailure] = []
-        candidates = _discover(
+        candidates, demo_input = _discover(
             fetcher,
             urls,
             feeds,
@@ -229,6 +236,12 @@ def collect(
             result = dedupe(result)
     for caught_warning in caught:
         warnings.warn(caught_warning.message, stacklevel=2)
+    from ddj.corpus import DEMO_ATTR
+
+    if demo_input or (corpus is not None and corpus.attrs.get(DEMO_ATTR)):
+        from ddj.demo import DEMO_LABEL
+
+        result.attrs[DEMO_ATTR] = DEMO_LABEL  # any synthetic demo data in: the output says so
     failures = _failures_frame(failure_rows)
     if out is not None:
         from ddj.loading import save
@@ -267,6 +280,9 @@ def _listify(value: Any) -> list:
 
 
 def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max_sections, workers):
+    """The candidates, one per URL, and whether any WARC read declares itself ddj demo data."""
+    from ddj.demo import DEMO_WARC_FIELD
+
     def get(url: str, stage: str, kind: str) -> tuple[bytes | None, SourceFailure | None]:
         page = fetcher.get(url, kind=kind)
         if page.ok:
@@ -300,8 +316,11 @@ def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max
         with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
             for batch in pool.map(lambda job: job[0](job[1]), jobs):
                 found.extend(batch)
+    demo = False
     for path in _listify(warcs):
-        found.extend(warc_records(path, failures))
+        info: dict[str, str] = {}
+        found.extend(warc_records(path, failures, info))
+        demo = demo or bool(info.get(DEMO_WARC_FIELD))
     # one candidate per URL: the first found, with the first date hint any source gave
     merged: dict[str, Candidate] = {}
     for cand in found:
@@ -315,7 +334,7 @@ def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max
                 seen.hint, seen.published = cand.hint, cand.published
             if seen.body is None and cand.body is not None:
                 seen.body = cand.body
-    return list(merged.values())
+    return list(merged.values()), demo
 
 
 def _filter_hints(candidates, start, end):

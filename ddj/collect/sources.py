@@ -283,11 +283,18 @@ def discover_site(
 
 
 # -- WARC -------------------------------------------------------------------------------------
-def warc_records(path: str | os.PathLike, failures: list[SourceFailure]) -> Iterator[Candidate]:
+def warc_records(
+    path: str | os.PathLike,
+    failures: list[SourceFailure],
+    info: dict[str, str] | None = None,
+) -> Iterator[Candidate]:
     """HTML response records of a WARC or WARC.gz file (status 200 only).
 
     Other records (requests, metadata, images, redirects) are skipped; a broken
-    file is recorded as a failure after the records read so far.
+    file is recorded as a failure after the records read so far. When ``info``
+    is given, the fields of the file's ``warcinfo`` records (names in lower
+    case) are added to it as they are read, e.g. ``ddj-demo`` for ddj's
+    synthetic demo archive.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -302,6 +309,9 @@ def warc_records(path: str | os.PathLike, failures: list[SourceFailure]) -> Iter
     with path.open("rb") as handle:
         try:
             for record in ArchiveIterator(handle):
+                if record.rec_type == "warcinfo" and info is not None:
+                    info.update(warc_fields(record.content_stream().read()))
+                    continue
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
@@ -327,3 +337,19 @@ def warc_records(path: str | os.PathLike, failures: list[SourceFailure]) -> Iter
     if found == 0:
         reason = "no HTML response records with status 200 (is this a WARC file of web pages?)"
         failures.append(SourceFailure(str(path), "warc", None, reason, 1))
+
+
+def warc_fields(body: bytes) -> dict[str, str]:
+    """The ``name: value`` fields of a ``warcinfo`` record (``application/warc-fields``).
+
+    Examples
+    --------
+    >>> warc_fields(b"software: ddj\\r\\nDDJ-Demo: synthetic demo data\\r\\nno colon\\r\\n")
+    {'software': 'ddj', 'ddj-demo': 'synthetic demo data'}
+    """
+    out = {}
+    for line in body.decode("utf-8", errors="replace").splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            out[name.strip().lower()] = value.strip()
+    return out
