@@ -120,6 +120,14 @@ def test_authors_cleaned():
     ) == ["Ana Li"]
 
 
+def test_desk_credit_stands_only_alone():
+    ld = '<script type="application/ld+json">{{"@type": "NewsArticle", "author": [{}]}}</script>'
+    desk = '{"@type": "Person", "name": "Redaktion"}'
+    jane = '{"@type": "Person", "name": "Jane Doe"}'
+    assert read_html(html(ld.format(desk), BODY))["authors"] == ["Redaktion"]
+    assert read_html(html(ld.format(f"{jane}, {desk}"), BODY))["authors"] == ["Jane Doe"]
+
+
 def test_windows_1252_with_wrong_declared_charset():
     page = html(
         '<meta charset="utf-8"><title>Caf\u00e9 \u201cquotes\u201d \u2013 dash</title>'

@@ -2,10 +2,10 @@
 
 Each folder's pages are read once (two worker processes) and shared by the
 tests. The floors sit a few points under what was measured when they were set
-(day accuracy: mediacloud .894 on 132 dated pages, htmldate-trafilatura-eval
-.883 on 403; on the 563 pages of htmldate-trafilatura-eval with a checked
-title: exact titles .789, exact author sets .634 with name precision .661 and
-recall .557, body snippets found .947 and unwanted ones avoided .947;
+(day accuracy: mediacloud .917 on 132 dated pages, htmldate-trafilatura-eval
+.906 on 403; on the 563 pages of htmldate-trafilatura-eval with a checked
+title: exact titles .789, exact author sets .641 with name precision .663 and
+recall .570, body snippets found .947 and unwanted ones avoided .947;
 scrapinghub-aeb body token F1 .969 on 121), so a regression fails while
 run-to-run noise does not. ``benchmarks/bench_extract.py`` scores the same
 way and sets the peers beside ddj.
@@ -164,7 +164,7 @@ def test_authors_htmldate_eval(shared_corpora):
     recall = hits / sum(len(want) for _, want in got)
     assert exact >= 0.60
     assert precision >= 0.62
-    assert recall >= 0.52
+    assert recall >= 0.54
 
 
 def test_body_snippets_htmldate_eval(shared_corpora):

@@ -27,7 +27,7 @@ from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "8"
+EXTRACTOR_VERSION = "9"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -389,12 +389,17 @@ def _publisher(json_ld) -> str | None:
 
 
 def _authors(tree, json_ld, meta: dict[str, str], outlet: str | None) -> list[str]:
-    """Author names from the most reliable source that names anyone.
+    """Author names from the most reliable source that credits anyone.
 
     JSON-LD first, then the page's author meta tags (a one-word name there is
     a login, not a byline), then trafilatura's search of the page's byline
     markup (sidebars and comments pruned). newspaper4k's byline search is
-    read_html's last resort.
+    read_html's last resort. Within a source, people win over desk and
+    organisation credits ("Redaktion", "Reuters News"), which stand only
+    alone; a JSON-LD ``Organization`` author is the publisher and never taken.
+    Keeping a lone "Redaktion" credit, measured on htmldate-trafilatura-eval:
+    exact author sets .634 -> .641, name precision .661 -> .663, recall
+    .557 -> .570.
     """
     found = clean_authors(_ld_authors(json_ld), outlet=outlet)
     if found:
@@ -406,13 +411,16 @@ def _authors(tree, json_ld, meta: dict[str, str], outlet: str | None) -> list[st
     ]
     if found:
         return found
+    return _byline_list(clean_authors([_trafilatura_byline(tree)], outlet=outlet))
+
+
+def _trafilatura_byline(tree) -> str | None:
     try:
         from trafilatura.metadata import extract_author
 
-        byline = extract_author(tree)
+        return extract_author(tree)
     except Exception:  # trafilatura's internals moved or choked on the markup
-        byline = None
-    return _byline_list(clean_authors([byline], outlet=outlet))
+        return None
 
 
 def _byline_list(names: list[str]) -> list[str]:

@@ -23,7 +23,7 @@ _SPLIT = re.compile(
 _JUNK = re.compile(
     r"https?://|www\.|@|\.(?:com|org|net|co\.uk|de)\b|^\d|\d{4}|updated|published|minutes? read|"
     r"\bdesk\b|\bnewsroom\b|\bprofil(?:e)?\b|\bweitere\b|\bmore\b|\bsponsored\b|\bgesponsert|\bshares?\b|\bno author\b|"
-    r"^(?:staff|editor|editors|admin|administrator|redaktion|reporter|correspondent|contributor|"
+    r"^(?:staff|editor|editors|admin|administrator|reporter|correspondent|contributor|"
     r"news desk|newsroom|agencies|agency|guest|anonymous|unknown|team|super user|name|posted|"
     r"text|autor|autoren|auteurs?|authors?|kolumnist|journalist|human|zuletzt geändert)$",
     re.I,
@@ -62,6 +62,8 @@ def clean_authors(candidates: Iterable[Any], outlet: str | None = None) -> list[
     []
     >>> clean_authors(["Benjamin Fischer; Die Redaktion"])
     ['Benjamin Fischer']
+    >>> clean_authors(["Redaktion"])  # a desk credit stands when it is the only one
+    ['Redaktion']
     """
     names: list[str] = []
     seen: set[str] = set()
