@@ -31,15 +31,17 @@ import argparse
 import gzip
 import json
 import os
-import re
 import statistics
+import sys
 import time
 import warnings
-from collections import Counter
 from pathlib import Path
 
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 warnings.simplefilter("ignore")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from benchmarks.scoring import names, norm, token_f1  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 DATASETS = ("htmldate-trafilatura-eval", "htmldate-mediacloud-2020", "scrapinghub-aeb")
@@ -142,39 +144,6 @@ def load(shared: Path, dataset: str, limit: int | None) -> list[dict]:
 # -- scores --------------------------------------------------------------------------------
 
 
-def _tokens(text):
-    return re.findall(r"\w+", (text or "").lower())
-
-
-def _f1(got, want):
-    got, want = Counter(_tokens(got)), Counter(_tokens(want))
-    common = sum((got & want).values())
-    if not common:
-        return 0.0
-    precision, recall = common / sum(got.values()), common / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
-
-
-def _ws(text):
-    return re.sub(r"\s+", " ", text or "").strip()
-
-
-_NAME_SPLIT = re.compile(r"\s*(?:;|,|&|\||\band\b|\bund\b)\s*", re.I)
-_NAME_BY = re.compile(r"^(?:by|von)\s+", re.I)
-
-
-def names(value) -> set[str]:
-    """The author names in a string or list, normalised for comparison (same rule for every tool)."""
-    values = value if isinstance(value, list) else [value]
-    out = set()
-    for v in values:
-        for part in _NAME_SPLIT.split(v or ""):
-            key = " ".join(re.findall(r"\w+", _NAME_BY.sub("", part.strip()).casefold()))
-            if key:
-                out.add(key)
-    return out
-
-
 def score(pages: list[dict], got: list[dict], fields: set[str]) -> dict[str, str]:
     """One table row's cells for a tool's results on a dataset (only the fields the tool gives)."""
     row = {}
@@ -188,7 +157,7 @@ def score(pages: list[dict], got: list[dict], fields: set[str]) -> dict[str, str
     titled = [(p, g) for p, g in pairs if p.get("title")]
     if titled and "title" in fields:
         row["title"] = (
-            f"{sum(_ws(g['title']) == _ws(p['title']) for p, g in titled) / len(titled):.3f}"
+            f"{sum(norm(g['title']) == norm(p['title']) for p, g in titled) / len(titled):.3f}"
         )
     authored = [(p, g) for p, g in pairs if "author" in p]
     if authored and "authors" in fields:
@@ -198,15 +167,15 @@ def score(pages: list[dict], got: list[dict], fields: set[str]) -> dict[str, str
         true = sum(len(names(p["author"])) for p, _ in authored)
         row["authors"] = f"{exact / len(authored):.3f}"
         row["names P/R"] = f"{hit / max(said, 1):.2f}/{hit / max(true, 1):.2f}"
-    snippets = [(p, _ws(g["text"])) for p, g in pairs if "with_" in p]
+    snippets = [(p, norm(g["text"])) for p, g in pairs if "with_" in p]
     if snippets and "text" in fields:
-        found = [_ws(s) in text for p, text in snippets for s in p["with_"]]
-        kept = [_ws(s) in text for p, text in snippets for s in p["without"]]
+        found = [norm(s) in text for p, text in snippets for s in p["with_"]]
+        kept = [norm(s) in text for p, text in snippets for s in p["without"]]
         row["with"] = f"{sum(found) / len(found):.3f}"
         row["without"] = f"{1 - sum(kept) / len(kept):.3f}"
     bodied = [(p, g) for p, g in pairs if p.get("body")]
     if bodied and "text" in fields:
-        row["body F1"] = f"{statistics.mean(_f1(g['text'], p['body']) for p, g in bodied):.3f}"
+        row["body F1"] = f"{statistics.mean(token_f1(g['text'], p['body']) for p, g in bodied):.3f}"
     return row
 
 

@@ -13,14 +13,13 @@ way and sets the peers beside ddj.
 
 import gzip
 import json
-import re
 import warnings
-from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 
 import pytest
 
+from benchmarks.scoring import names, norm, token_f1
 from ddj.errors import ExtractionError
 
 pytestmark = pytest.mark.shared
@@ -125,9 +124,6 @@ def test_titles_htmldate_eval(shared_corpora):
     )
     _, got = _results(shared_corpora, "htmldate-trafilatura-eval", "ground-truth-trafilatura.json")
 
-    def norm(t):
-        return re.sub(r"\s+", " ", t or "").strip()
-
     titled = [u for u, item in truth.items() if item.get("title") and u in got]
     exact = sum(norm(got[u].get("title")) == norm(truth[u]["title"]) for u in titled) / len(titled)
     assert len(titled) > 500
@@ -142,22 +138,10 @@ def _trafilatura_eval(root):
     return pairs
 
 
-def _names(value):
-    """Author names normalised for comparison, the same way for truth and result."""
-    out = set()
-    for v in value if isinstance(value, list) else [value]:
-        for part in re.split(r"\s*(?:;|,|&|\||\band\b|\bund\b)\s*", v or "", flags=re.I):
-            part = re.sub(r"^(?:by|von)\s+", "", part.strip(), flags=re.I)
-            key = " ".join(re.findall(r"\w+", part.casefold()))
-            if key:
-                out.add(key)
-    return out
-
-
 def test_authors_htmldate_eval(shared_corpora):
     """People named on the page, no URLs, desks, imprints or sidebar lists."""
     pairs = _trafilatura_eval(shared_corpora)
-    got = [(_names(g.get("authors") or []), _names(item["author"])) for item, g in pairs]
+    got = [(names(g.get("authors") or []), names(item["author"])) for item, g in pairs]
     exact = sum(g == want for g, want in got) / len(got)
     hits = sum(len(g & want) for g, want in got)
     precision = hits / sum(len(g) for g, _ in got)
@@ -170,9 +154,6 @@ def test_authors_htmldate_eval(shared_corpora):
 def test_body_snippets_htmldate_eval(shared_corpora):
     """Text that must be in the article body is there; menus, teasers and footers are not."""
 
-    def norm(t):
-        return re.sub(r"\s+", " ", t or "").strip()
-
     pairs = _trafilatura_eval(shared_corpora)
     found = [norm(s) in norm(g.get("text")) for item, g in pairs for s in item["with"]]
     leaked = [norm(s) in norm(g.get("text")) for item, g in pairs for s in item["without"]]
@@ -180,20 +161,11 @@ def test_body_snippets_htmldate_eval(shared_corpora):
     assert 1 - sum(leaked) / len(leaked) >= 0.94
 
 
-def _token_f1(got, want):
-    got, want = (
-        Counter(re.findall(r"\w+", (got or "").lower())),
-        Counter(re.findall(r"\w+", want.lower())),
-    )
-    common = sum((got & want).values())
-    return 2 * common / (sum(got.values()) + sum(want.values())) if common else 0.0
-
-
 def body_f1(root):
     truth = json.loads((root / "scrapinghub-aeb" / "ground-truth.json").read_text())
     pages = _extracted(root, "scrapinghub-aeb")
     scores = [
-        _token_f1(pages[f"{k}.html.gz"].get("text"), v["articleBody"]) for k, v in truth.items()
+        token_f1(pages[f"{k}.html.gz"].get("text"), v["articleBody"]) for k, v in truth.items()
     ]
     return sum(scores) / len(scores)
 
