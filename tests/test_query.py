@@ -151,16 +151,3 @@ def test_any_text_parses_or_fails_cleanly(text):
         assert err.position is not None and 0 <= err.position <= len(text)
     else:
         assert str(tree)
-
-
-def test_docstring_examples():
-    """The examples in the docstrings of ddj.query and ddj.matching run as written."""
-    import doctest
-
-    import ddj.matching
-    import ddj.query
-
-    for module in (ddj.query, ddj.matching):
-        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
-        assert result.attempted > 0
-        assert result.failed == 0, module.__name__
