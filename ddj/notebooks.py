@@ -279,6 +279,7 @@ def run_notebook(
         papermill.execute_notebook(
             str(path), str(target), parameters=params, kernel_name=kernel_name or _kernel(),
             progress_bar=False, cwd=str(Path.cwd()), log_output=False,
+            **_local_kernel_manager(),
         )  # fmt: skip
     except papermill.PapermillExecutionError as exc:
         first = (exc.source or "").strip().splitlines()[:1]
@@ -392,6 +393,49 @@ def _literal(text: Any) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return text
+
+
+def _local_kernel_manager() -> dict[str, Any]:
+    """papermill arguments that start the kernel on local sockets (IPC) rather than TCP ports.
+
+    Nothing listens on the network, and ipykernel (7.4+) has no reason to warn
+    that the kernel "is running over TCP without encryption" in every run's
+    output. The sockets live in one short private temporary folder per process
+    (a Unix socket path is limited to about 100 characters); jupyter_client
+    removes each kernel's sockets when it stops, and the folder goes at exit.
+    Windows has no IPC transport: there the kernel keeps TCP.
+    """
+    if os.name == "nt":
+        return {}
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self) -> str:
+            return "ipc"
+
+        @default("ip")
+        def _default_ip(self) -> str:
+            return os.path.join(_socket_dir(), uuid.uuid4().hex[:12])
+
+    return {"kernel_manager_class": IPCKernelManager}
+
+
+_SOCKET_DIR: list[str] = []
+
+
+def _socket_dir() -> str:
+    if not _SOCKET_DIR:
+        import atexit
+        import shutil
+        import tempfile
+
+        _SOCKET_DIR.append(tempfile.mkdtemp(prefix="ddj-kernel-"))
+        atexit.register(shutil.rmtree, _SOCKET_DIR[0], True)
+    return _SOCKET_DIR[0]
 
 
 def _kernel() -> str:

@@ -72,8 +72,10 @@ def test_run_coverage_with_other_parameters(small_corpus, tmp_path):
     assert set(figures["topic"]) == {"hong_kong", "taiwan"} and "outlet" in figures
 
 
-def test_run_defaults_on_demo(tmp_path):
+def test_run_defaults_on_demo(tmp_path, capfd):
     out = run_notebook("notebooks/coverage.ipynb", {}, out_dir=tmp_path)
+    # the kernel talks over local sockets: no TCP port, and no warning about one in the output
+    assert "without encryption" not in capfd.readouterr().err
     nb = nbformat.read(out, as_version=4)
     assert "synthetic demo data" in json.dumps([c.get("outputs", []) for c in nb.cells]).lower()
     assert (tmp_path / "coverage.svg").exists()
