@@ -210,11 +210,13 @@ def test_page_cache_is_content_addressed(tmp_path):
     assert len(objects) == 1
 
 
+#: 60 pages at 4 a second per host (two hosts): the child runs for about 7 s and is stopped after
+#: 10, so a loaded machine still leaves seconds between the check and the signal.
 _CHILD = """
 import sys
 sys.path.insert(0, {tests!r})
 from ddj.collect import collect
-collect(urls={listing!r}, cache_dir={cache!r}, rate=12, workers=2, quiet=True, progress=False)
+collect(urls={listing!r}, cache_dir={cache!r}, rate=4, workers=2, quiet=True, progress=False)
 """
 
 
