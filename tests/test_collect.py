@@ -213,7 +213,9 @@ def test_page_cache_is_content_addressed(tmp_path):
 #: 60 pages at 4 a second per host (two hosts): the child runs for about 7 s and is stopped after
 #: 10, so a loaded machine still leaves seconds between the check and the signal.
 _CHILD = """
-import sys
+import signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even when the
+# suite runs as a background job (which starts with SIGINT ignored, and the child inherits that)
 sys.path.insert(0, {tests!r})
 from ddj.collect import collect
 collect(urls={listing!r}, cache_dir={cache!r}, rate=4, workers=2, quiet=True, progress=False)
