@@ -153,7 +153,6 @@ def test_authors_htmldate_eval(shared_corpora):
 
 def test_body_snippets_htmldate_eval(shared_corpora):
     """Text that must be in the article body is there; menus, teasers and footers are not."""
-
     pairs = _trafilatura_eval(shared_corpora)
     found = [norm(s) in norm(g.get("text")) for item, g in pairs for s in item["with"]]
     leaked = [norm(s) in norm(g.get("text")) for item, g in pairs for s in item["without"]]

@@ -4,11 +4,12 @@
 metadata once with lxml (JSON-LD, OpenGraph and article meta, ``<time>``),
 takes the body text from trafilatura (newspaper4k's when trafilatura keeps
 only a fragment or nothing; short trailing lines newspaper4k does not share
-are dropped, and a description the page shows as its lede is put first), titles from the page's metadata checked against
-its visible heading, bylines from JSON-LD, author meta tags, then the page's
-byline markup (newspaper4k's byline search last), and dates the article from several
-signals by reliability, with htmldate's original-date estimate as the
-fallback (see :mod:`ddj.extract.dates`).
+are dropped, and a description the page shows as its lede is put first),
+titles from the page's metadata checked against its visible heading, bylines
+from JSON-LD, author meta tags, then the page's byline markup (newspaper4k's
+byline search last), and dates the article from several signals by
+reliability, with htmldate's original-date estimate as the fallback (see
+:mod:`ddj.extract.dates`).
 """
 
 from __future__ import annotations
@@ -549,8 +550,7 @@ def _trim_tail(body: str, newspaper_text: str | None, max_words: int = 8) -> str
     def boilerplate(i: int, line: str) -> bool:
         s = line.strip()
         return (
-            i > last
-            and not agreed[i]
+            i > last  # past the last agreed line, so not agreed itself
             and not s.startswith(("- ", "|"))
             and len(s.split()) < max_words
             and not _SENTENCE_END.search(s)

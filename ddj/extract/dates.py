@@ -171,12 +171,6 @@ def meta_values(tree: Any) -> list[str]:
     return out
 
 
-def from_meta(tree: Any) -> str | None:
-    """The best-ranked publication meta tag, or microdata ``itemprop=datePublished``."""
-    values = meta_values(tree)
-    return values[0] if values else None
-
-
 def from_time_tag(tree: Any) -> str | None:
     """A ``<time datetime>`` marked as the publication time, else the first in the article."""
     marked = tree.xpath(
