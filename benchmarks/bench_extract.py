@@ -41,7 +41,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 warnings.simplefilter("ignore")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.scoring import names, norm, token_f1  # noqa: E402
+from benchmarks.scoring import names, norm, record_fields, token_f1  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpora"
 DATASETS = ("htmldate-trafilatura-eval", "htmldate-mediacloud-2020", "scrapinghub-aeb")
@@ -62,14 +62,7 @@ def tools():
     from ddj.extract import read_html
 
     def ddj(html, url):
-        rec = read_html(html, url)
-        local = rec["published_local"]
-        return {
-            "day": local.date().isoformat() if local else None,
-            "title": rec["title"],
-            "authors": rec["authors"],
-            "text": rec["text"],
-        }
+        return record_fields(read_html(html, url))
 
     def newspaper(html, url):
         art = Article(url, fetch_images=False)

@@ -9,10 +9,24 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-__all__ = ["names", "norm", "token_f1"]
+__all__ = ["names", "norm", "record_fields", "token_f1"]
 
 _NAME_SPLIT = re.compile(r"\s*(?:;|,|&|\||\band\b|\bund\b)\s*", re.I)
 _NAME_BY = re.compile(r"^(?:by|von)\s+", re.I)
+
+
+def record_fields(rec: dict) -> dict:
+    """The fields of a ``ddj.read_html`` record that are scored, as the truth gives them.
+
+    ``day`` is the publisher's own calendar day (``published_local``), ISO-formatted.
+    """
+    local = rec["published_local"]
+    return {
+        "day": local.date().isoformat() if local else None,
+        "title": rec["title"],
+        "authors": rec["authors"],
+        "text": rec["text"],
+    }
 
 
 def norm(text: str | None) -> str:

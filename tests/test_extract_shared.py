@@ -19,7 +19,7 @@ from functools import cache
 
 import pytest
 
-from benchmarks.scoring import names, norm, token_f1
+from benchmarks.scoring import names, norm, record_fields, token_f1
 from ddj.errors import ExtractionError
 
 pytestmark = pytest.mark.shared
@@ -38,14 +38,7 @@ def _read(path_and_url):
             rec = read_html(data, url)
         except ExtractionError as exc:
             return {"error": str(exc)}
-    local = rec["published_local"]
-    return {
-        "day": local.date().isoformat() if local else None,
-        "title": rec["title"],
-        "authors": rec["authors"],
-        "signal": rec["published_from"],
-        "text": rec["text"],
-    }
+    return record_fields(rec)
 
 
 #: Folders of ../shared/corpora that hold web pages, and where their URLs are recorded.
