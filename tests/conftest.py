@@ -37,3 +37,21 @@ def shared_corpora() -> Path:
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     return FIXTURES
+
+
+# The fuzz tests (tests/test_fuzz_*.py) are bounded: a fixed number of examples, no deadline
+# (a loaded CI machine must not turn a slow example into a failure), derandomised so CI is
+# repeatable. DDJ_FUZZ_EXAMPLES raises the count for a longer local hunt.
+try:
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "ddj",
+        max_examples=int(os.environ.get("DDJ_FUZZ_EXAMPLES", "60")),
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    settings.load_profile("ddj")
+except ImportError:  # hypothesis is a test dependency; without it the fuzz files skip
+    pass
