@@ -14,7 +14,6 @@ did not change. Bad pages never stop a load: they are skipped, counted in a
 
 from __future__ import annotations
 
-import gzip
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -28,6 +27,7 @@ from ddj.cache import RecordCache, content_key
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DroppedRowsWarning, ExtractionError, InputError
+from ddj.limits import gunzip, is_gzip
 from ddj.tables import TABLE_SUFFIXES, map_columns, read_table
 
 #: File endings read as saved web pages.
@@ -377,10 +377,12 @@ def _parse_file(path: Path) -> dict:
 
     try:
         data = path.read_bytes()
-        if path.name.lower().endswith(".gz") or data[:2] == b"\x1f\x8b":
-            data = gzip.decompress(data)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
+        if path.name.lower().endswith(".gz") or is_gzip(data):
+            data = gunzip(data, what=path.name)
+    except OSError as exc:
         return {"__error__": f"cannot read the file ({exc})"}
+    except InputError as exc:  # too big once expanded, or broken
+        return {"__error__": str(exc)}
     try:
         record = read_html(data)
     except ExtractionError as exc:
