@@ -42,6 +42,7 @@ import hashlib
 import re
 import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -194,18 +195,15 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     for name in ("url", "outlet", "title", "language", "description", "text", "source"):
         col = df[name] if name in df.columns else pd.Series([None] * n, index=df.index)
         out[name] = _as_str(col)
-    out["published"] = (
-        to_utc(df["published"])
-        if "published" in df.columns
-        else pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published"])
-    )
+    if "published" in df.columns:
+        parsed = parse_dates(df["published"])
+        out["published"], local = parsed.utc, parsed.local
+    else:
+        out["published"] = pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published"])
+        local = pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published_local"])
     if "published_local" in df.columns:
         local = pd.to_datetime(df["published_local"], errors="coerce", format="ISO8601")
         local = local.dt.tz_localize(None) if isinstance(local.dtype, pd.DatetimeTZDtype) else local
-    elif "published" in df.columns:
-        local = to_local(df["published"])
-    else:
-        local = pd.Series(pd.NaT, index=df.index, dtype=SCHEMA["published_local"])
     # a local time is only kept where the instant is known
     out["published_local"] = local.astype(SCHEMA["published_local"]).where(out["published"].notna())
     if "published_from" in df.columns:
@@ -306,59 +304,230 @@ def count_words(text: pd.Series) -> pd.Series:
     return text.astype("str").str.count(r"\S+").astype("Int64")
 
 
-def to_utc(values: Any) -> pd.Series:
-    """Parse dates to ``datetime64[us, UTC]``.
+#: Dates before this are not publication dates of online news (a typo, a placeholder, an epoch 0).
+EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
+
+
+@dataclass(frozen=True)
+class ParsedDates:
+    """Dates parsed from a column, with why each value that gave none was refused.
+
+    Attributes
+    ----------
+    utc
+        ``datetime64[us, UTC]``; NaT where missing, unparseable or implausible.
+    local
+        ``datetime64[us]``: the same moments on the clock the values state.
+    reasons
+        Per row, ``"unparseable date '...'"`` or ``"implausible date '...' ..."``,
+        or missing where the value was empty or parsed.
+    rule
+        How ambiguous day/month dates (``01/02/2024``) were read and how to
+        choose otherwise; ``None`` when the column had none.
+    """
+
+    utc: pd.Series
+    local: pd.Series
+    reasons: pd.Series
+    rule: str | None
+
+
+def parse_dates(
+    values: Any, dayfirst: bool | None = None, now: pd.Timestamp | None = None
+) -> ParsedDates:
+    """Parse publication dates, saying why each value that gives no date was refused.
+
+    ISO 8601 first, then numeric day/month dates (``18/10/2024``, ``10.18.24``),
+    Unix timestamps (10 digits, or 13 for milliseconds), then free forms
+    (``18 October 2024``, RFC 2822) that name a four-digit year. A numeric
+    day/month column is read by one rule: ``dayfirst`` when given, else
+    day-first if any value needs it (``13/02/2024``), else month-first. A date
+    with no time of day sits at 12:00 UTC. Dates before 1990 or after tomorrow
+    are implausible and become NaT.
+
+    Examples
+    --------
+    >>> p = parse_dates(["13/02/2024", "01/02/2024", "9999-01-01", "soon"])
+    >>> [str(t.date()) if t is not pd.NaT else None for t in p.utc]
+    ['2024-02-13', '2024-02-01', None, None]
+    >>> p.reasons.tolist()[2:]
+    ["implausible date '9999-01-01' (before 1990 or after tomorrow)", "unparseable date 'soon'"]
+    """
+    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+        utc, local = _from_datetimes(s)
+        reasons, rule = pd.Series(None, index=s.index, dtype="str"), None
+    else:
+        utc, local, reasons, rule = _from_text(s.astype("str").str.strip(), dayfirst)
+    return _plausible(ParsedDates(utc, local, reasons, rule), s, now)
+
+
+def to_utc(values: Any, dayfirst: bool | None = None) -> pd.Series:
+    """Parse dates to ``datetime64[us, UTC]`` (see :func:`parse_dates`).
 
     Naive times are taken as UTC; a value that is a date only (``2024-10-18``)
     is put at 12:00 UTC so it keeps its day in every time zone. Values that do
-    not parse become NaT.
+    not parse, or are implausible, become NaT.
     """
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    if isinstance(s.dtype, pd.DatetimeTZDtype):
-        return s.dt.tz_convert("UTC").astype(SCHEMA["published"])
-    if pd.api.types.is_datetime64_dtype(s.dtype):
-        naive = s.astype("datetime64[us]")
-        midnight = naive.notna() & (naive == naive.dt.normalize())
-        naive = naive.where(~midnight, naive + pd.Timedelta(hours=12))
-        return naive.dt.tz_localize("UTC").astype(SCHEMA["published"])
-    text = s.astype("str").str.strip()
-    date_only = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{8}", na=False)
-    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
-    rest = parsed.isna() & text.notna() & (text != "")
-    if rest.any():
-        parsed = parsed.copy()
-        parsed[rest] = pd.to_datetime(text[rest], utc=True, format="mixed", errors="coerce")
-    parsed = parsed.where(~date_only, parsed + pd.Timedelta(hours=12))
-    return parsed.astype(SCHEMA["published"])
+    return parse_dates(values, dayfirst).utc
 
 
-def to_local(values: Any) -> pd.Series:
+def to_local(values: Any, dayfirst: bool | None = None) -> pd.Series:
     """Wall-clock times as the values state them (offset dropped), ``datetime64[us]``.
 
     ``"2024-10-18T23:30:00+08:00"`` gives 23:30 on the 18th; values with no
     offset are taken as UTC; a bare day is 12:00, as in :func:`to_utc`.
     """
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
-    utc = to_utc(s)
-    if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
-        return utc.dt.tz_localize(None).astype(SCHEMA["published_local"])
-
-    def offset_of(v: Any) -> pd.Timedelta | None:
-        if isinstance(v, datetime) and v.tzinfo is not None:
-            return pd.Timedelta(v.utcoffset())
-        if isinstance(v, str) and _OFFSET.search(v.strip()):
-            try:
-                return pd.Timedelta(pd.Timestamp(v.strip()).utcoffset() or 0)
-            except (ValueError, TypeError):
-                return None
-        return None
-
-    offsets = pd.Series([offset_of(v) for v in s], index=s.index, dtype="timedelta64[us]")
-    local = utc.dt.tz_localize(None) + offsets.fillna(pd.Timedelta(0))
-    return local.astype(SCHEMA["published_local"])
+    return parse_dates(values, dayfirst).local
 
 
 _OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
+_DAY_MONTH = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})((?:\s+|T).*)?$"
+_EPOCH = r"^\d{10}(?:\.\d+)?$|^\d{13}$"
+_YEAR_ONLY = r"^\d{4}(?:-\d{1,2})?$"
+_HAS_YEAR = r"(?<!\d)\d{4}(?!\d)"
+_TIME_OF_DAY = r"\d:\d\d"
+
+
+def _from_datetimes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        utc = s.dt.tz_convert("UTC").astype(SCHEMA["published"])
+        return utc, utc.dt.tz_localize(None).astype(SCHEMA["published_local"])
+    naive = s.astype("datetime64[us]")
+    midnight = naive.notna() & (naive == naive.dt.normalize())
+    naive = naive.where(~midnight, naive + pd.Timedelta(hours=12))
+    return naive.dt.tz_localize("UTC").astype(SCHEMA["published"]), naive
+
+
+def _from_text(
+    text: pd.Series, dayfirst: bool | None
+) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+    given = text.notna() & (text != "")
+    partial = text.str.fullmatch(_YEAR_ONLY, na=False)  # "2024" or "2024-10" is not a day
+    iso, bad_dm, name, rule = _day_month_as_iso(text.where(given & ~partial), dayfirst)
+    utc = pd.to_datetime(iso, utc=True, format="ISO8601", errors="coerce")
+    epoch = given & text.str.fullmatch(_EPOCH, na=False)
+    if epoch.any():
+        utc = utc.copy()
+        utc[epoch] = _from_epoch(text[epoch])
+    free = utc.isna() & given & ~bad_dm & ~epoch & iso.str.contains(_HAS_YEAR, na=False)
+    if free.any():
+        utc = utc.copy()
+        utc[free] = pd.to_datetime(iso[free], utc=True, format="mixed", errors="coerce")
+    utc = utc.astype(SCHEMA["published"])
+    day_only = given & ~epoch & ~iso.str.contains(_TIME_OF_DAY, na=False)
+    utc = utc.where(~day_only, utc + pd.Timedelta(hours=12))
+    reasons = pd.Series(None, index=text.index, dtype="str")
+    failed = given & utc.isna()
+    reasons[failed] = [f"unparseable date {v!r}" for v in text[failed]]
+    reasons[partial] = [
+        f"unparseable date {v!r} (a year or month, not a day)" for v in text[partial]
+    ]
+    reasons[bad_dm] = [f"unparseable date {v!r} (not a valid {name} date)" for v in text[bad_dm]]
+    return utc, _local(iso, utc), reasons, rule
+
+
+def _from_epoch(text: pd.Series) -> pd.Series:
+    """Unix timestamps: 13 digits are milliseconds, else seconds (maybe with a fraction)."""
+    millis = text.str.len() == 13
+    stamps = pd.Series(pd.NaT, index=text.index, dtype=SCHEMA["published"])
+    for mask, unit in ((millis, "ms"), (~millis, "s")):
+        if mask.any():
+            when = pd.to_datetime(pd.to_numeric(text[mask]), unit=unit, utc=True, errors="coerce")
+            stamps[mask] = when.dt.floor("us").astype(SCHEMA["published"])
+    return stamps
+
+
+def _day_month_as_iso(
+    text: pd.Series, dayfirst: bool | None
+) -> tuple[pd.Series, pd.Series, str, str | None]:
+    """Numeric day/month dates rewritten as ISO by one rule for the column.
+
+    Returns the rewritten text, which values are no valid date by that rule,
+    the rule's name and, when the rule was inferred for ambiguous values, a
+    sentence saying so and how to choose.
+    """
+    parts = text.str.extract(_DAY_MONTH)
+    found = parts[0].notna()
+    if not found.any():
+        return text, pd.Series(False, index=text.index), "", None
+    a = pd.to_numeric(parts[0]).astype("Int64")
+    b = pd.to_numeric(parts[2]).astype("Int64")
+    first = _dayfirst_rule(a[found], b[found], dayfirst)
+    day, month = (a, b) if first else (b, a)
+    year = pd.to_numeric(parts[3]).astype("Int64")
+    year = year.where(parts[3].str.len() == 4, _century(year))
+    valid = (found & month.between(1, 12) & day.between(1, 31)).fillna(False).astype(bool)
+    iso = text.copy()
+    iso[valid] = [
+        f"{y:04d}-{m:02d}-{d:02d}{rest}"
+        for y, m, d, rest in zip(
+            year[valid], month[valid], day[valid], parts.loc[valid, 4].fillna(""), strict=True
+        )
+    ]
+    name = "day-first" if first else "month-first"
+    bad = (found & ~valid).astype(bool)
+    ambiguous = (found & (a <= 12) & (b <= 12) & (a != b)).fillna(False).astype(bool)
+    if dayfirst is not None or not ambiguous.any():
+        return iso, bad, name, None
+    needs = (a > 12) & (b <= 12) if first else (b > 12) & (a <= 12)
+    needs = needs.fillna(False).astype(bool)
+    why = f"as {text[needs].iloc[0]!r} needs" if needs.any() else "as no value needs day-first"
+    rule = (
+        f"read {int(ambiguous.sum())} date(s) such as {text[ambiguous].iloc[0]!r}, which could be "
+        f"day/month or month/day, {name}, {why}; pass dayfirst={not first} "
+        f"(CLI: --{'no-' if first else ''}dayfirst) to read them {'month' if first else 'day'}-first"
+    )
+    return iso, bad, name, rule
+
+
+def _dayfirst_rule(a: pd.Series, b: pd.Series, dayfirst: bool | None) -> bool:
+    """``dayfirst`` if given; else day-first when more values need it than need month-first."""
+    if dayfirst is not None:
+        return bool(dayfirst)
+    need_day = int(((a > 12) & (b <= 12)).sum())
+    need_month = int(((b > 12) & (a <= 12)).sum())
+    return need_day > need_month
+
+
+def _century(year: pd.Series) -> pd.Series:
+    """Two-digit years: this century up to next year, else the last one."""
+    pivot = pd.Timestamp.now(tz="UTC").year % 100 + 1
+    return year.where(year > pivot, year + 2000).where(year <= pivot, year + 1900)
+
+
+def _local(text: pd.Series, utc: pd.Series) -> pd.Series:
+    """``utc`` on the clock of the offset each value states (UTC where it states none)."""
+    with_offset = text.str.contains(_OFFSET.pattern, na=False) & utc.notna()
+    offsets = pd.Series(pd.Timedelta(0), index=text.index, dtype="timedelta64[us]")
+    if with_offset.any():
+        offsets[with_offset] = [_offset_of(v) for v in text[with_offset]]
+    return (utc.dt.tz_localize(None) + offsets).astype(SCHEMA["published_local"])
+
+
+def _offset_of(value: str) -> pd.Timedelta:
+    try:
+        return pd.Timedelta(pd.Timestamp(value).utcoffset() or 0)
+    except (ValueError, TypeError, OverflowError):
+        return pd.Timedelta(0)
+
+
+def _plausible(parsed: ParsedDates, raw: pd.Series, now: pd.Timestamp | None) -> ParsedDates:
+    """Dates before :data:`EARLIEST` or after tomorrow become NaT, with the reason."""
+    today = (now or pd.Timestamp.now(tz="UTC")).normalize()
+    utc = parsed.utc
+    wrong = utc.notna() & ((utc < EARLIEST) | (utc >= today + pd.Timedelta(days=2)))
+    if not wrong.any():
+        return parsed
+    reasons = parsed.reasons.copy()
+    reasons[wrong] = [
+        f"implausible date {_shown(v)!r} (before 1990 or after tomorrow)" for v in raw[wrong]
+    ]
+    return ParsedDates(utc.where(~wrong), parsed.local.where(~wrong), reasons, parsed.rule)
+
+
+def _shown(value: Any) -> str:
+    return value.isoformat() if isinstance(value, (pd.Timestamp, datetime)) else str(value).strip()
 
 
 def _as_str(col: pd.Series) -> pd.Series:
