@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -340,8 +339,10 @@ def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) ->
 
 
 def _pooled(paths: list[Path], workers: int, bar: Any) -> Iterator[dict]:
+    from ddj.pool import process_pool  # workers exit with this process, even on SIGKILL
+
     chunk = max(1, min(16, len(paths) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with process_pool(workers) as pool:
         yield from _ticking(pool.map(_parse_file, paths, chunksize=chunk), bar)
 
 
