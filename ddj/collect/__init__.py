@@ -13,6 +13,7 @@ import collections
 import os
 import queue
 import sys
+import time
 import types
 import warnings
 from collections.abc import Iterable
@@ -25,8 +26,9 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from ddj.collect.cache import PageCache
-from ddj.collect.fetch import Fetcher, Page
+from ddj.collect.fetch import Fetcher, Page, host_of, strip_credentials
 from ddj.collect.sources import (
+    MAX_PAGES,
     Candidate,
     SourceFailure,
     discover_site,
@@ -35,7 +37,7 @@ from ddj.collect.sources import (
     walk_sitemaps,
     warc_records,
 )
-from ddj.errors import DdjError, DroppedRowsWarning, InputError, ParameterError
+from ddj.errors import DdjError, DdjWarning, DroppedRowsWarning, InputError, ParameterError
 
 __all__ = ["FAILURE_COLUMNS", "PageCache", "Fetcher", "collect", "failures_path"]
 
@@ -64,12 +66,15 @@ def collect(
     extract_workers: int | None = None,
     connect_timeout: float = 10.0,
     read_timeout: float = 30.0,
+    deadline: float = 60.0,
     retries: int = 3,
     backoff: float = 1.0,
     max_retry_after: float = 120.0,
     max_bytes: int = 5_000_000,
     max_redirects: int = 5,
     max_sections: int = 30,
+    max_pages: int = MAX_PAGES,
+    allow_private: bool = False,
     dry_run: bool = False,
     progress: bool | None = None,
     quiet: bool = False,
@@ -123,8 +128,22 @@ def collect(
         least 200 pages; ``1`` keeps extraction in this process.
     connect_timeout, read_timeout, retries, backoff, max_retry_after, max_bytes, max_redirects
         Fetcher limits; see :class:`ddj.collect.fetch.Fetcher`.
+    deadline
+        Seconds one page may take in all (default 60), however slowly the
+        server sends it; past it the page is a failure ("took longer than").
     max_sections
         Section pages followed per front page.
+    max_pages
+        Article URLs that feeds, sitemaps and front pages may list in all
+        (default 50,000; URL lists and WARC files are not counted). A sitemap
+        walk also reads at most ``ddj.collect.sources.MAX_SITEMAPS`` sitemaps.
+        Each limit reached is a failure row saying what was left out.
+    allow_private
+        Let feeds, sitemaps, pages and redirects lead to loopback, private,
+        link-local and other non-public addresses. By default only the hosts
+        of the URLs, feeds, sitemaps and sites you pass may be on such
+        addresses; any other host must resolve to public addresses only
+        (checked when connecting, against the address connected to).
     dry_run
         Discover (feeds, sitemaps and front pages are read) but fetch no article:
         return the plan (``url``, ``origin``, ``hint``, ``cached``) and the failures.
@@ -145,6 +164,10 @@ def collect(
     writes), or ``corpus`` is labelled so, the corpus is too:
     ``attrs["ddj_demo"] == "synthetic demo data"``, even when other sources
     were collected with it, so every chart and table built from it says so.
+
+    A ``user:password@`` part of any URL is removed (never stored in the
+    corpus, the cache or the failures; ddj never sends it) with one
+    :class:`ddj.errors.DdjWarning` counting the URLs.
 
     Raises
     ------
@@ -170,29 +193,30 @@ def collect(
     if start is not None and end is not None and start > end:
         message = f"since={since!r} is after until={until!r}: swap them"
         raise ParameterError(message)
-    fetcher = Fetcher(
-        rate=rate, contact=contact, robots=robots, connect_timeout=connect_timeout,
-        read_timeout=read_timeout, retries=retries, backoff=backoff,
-        max_retry_after=max_retry_after, max_bytes=max_bytes, max_redirects=max_redirects,
-        pool_size=max(workers, 1),
-    )  # fmt: skip
+    if max_pages < 1:
+        message = f"max_pages={max_pages!r}: give 1 or more"
+        raise ParameterError(message)
+    scrubbed = _Scrubbed()
+    urls = None if urls is None else scrubbed(read_urls(urls))
+    feeds, sitemaps, sites = (scrubbed(_listify(x)) or None for x in (feeds, sitemaps, sites))
     from ddj.cache import cache_dir as ddj_cache_dir
 
-    cache = PageCache(Path(cache_dir) if cache_dir is not None else ddj_cache_dir() / "pages")
+    root = Path(cache_dir) if cache_dir is not None else ddj_cache_dir() / "pages"
+    fetcher = Fetcher(
+        rate=rate, contact=contact, robots=robots, connect_timeout=connect_timeout,
+        read_timeout=read_timeout, deadline=deadline, retries=retries, backoff=backoff,
+        max_retry_after=max_retry_after, max_bytes=max_bytes, max_redirects=max_redirects,
+        pool_size=max(workers, 1), allow_private=allow_private, state_dir=root / "hosts",
+        trusted=[host_of(u) for u in (urls or []) + (feeds or []) + (sitemaps or []) + (sites or [])],
+    )  # fmt: skip
+    cache = PageCache(root)
     try:
         source_failures: list[SourceFailure] = []
+        limits = {"max_sections": max_sections, "max_pages": max_pages, "max_bytes": max_bytes}
         candidates, demo_input = _discover(
-            fetcher,
-            urls,
-            feeds,
-            sitemaps,
-            sites,
-            warcs,
-            start,
-            source_failures,
-            max_sections,
-            workers,
+            fetcher, urls, feeds, sitemaps, sites, warcs, start, source_failures, limits, workers
         )
+        scrubbed.count += sum(c.had_credentials for c in candidates)
         candidates, outside = _filter_hints(candidates, start, end)
         if dry_run:
             plan = pd.DataFrame(
@@ -222,6 +246,7 @@ def collect(
         )
     finally:
         cache.close()
+        scrubbed.warn(fetcher.credentials_removed)
     failure_rows = [_as_row(f) for f in source_failures] + failure_rows
     with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
         warnings.simplefilter("always")
@@ -279,7 +304,7 @@ def _listify(value: Any) -> list:
     return list(value)
 
 
-def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max_sections, workers):
+def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, limits, workers):
     """The candidates, one per URL, and whether any WARC read declares itself ddj demo data."""
     from ddj.demo import DEMO_WARC_FIELD
 
@@ -301,27 +326,47 @@ def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max
             return []
 
     def one_sitemap(url: str) -> list[Candidate]:
-        return walk_sitemaps(url, lambda u: get(u, "sitemap", "xml"), failures, since=start)
+        return walk_sitemaps(url, lambda u: get(u, "sitemap", "xml"), failures, since=start,
+                             max_pages=limits["max_pages"])  # fmt: skip
 
     def one_site(url: str) -> list[Candidate]:
-        return discover_site(url, lambda u: get(u, "site", "html"), failures, max_sections)
+        return discover_site(
+            url, lambda u: get(u, "site", "html"), failures, limits["max_sections"]
+        )
 
-    found: list[Candidate] = []
-    if urls is not None:
-        found.extend(Candidate(u, "urls") for u in read_urls(urls))
+    found: list[Candidate] = [Candidate(u, "urls") for u in urls or []]
     jobs = [(one_feed, u) for u in _listify(feeds)]
     jobs += [(one_sitemap, u) for u in _listify(sitemaps)]
     jobs += [(one_site, u) for u in _listify(sites)]
     if jobs:
+        listed: list[Candidate] = []
         with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
             for batch in pool.map(lambda job: job[0](job[1]), jobs):
-                found.extend(batch)
+                listed.extend(batch)
+        found.extend(_at_most(listed, limits["max_pages"], failures))
     demo = False
     for path in _listify(warcs):
         info: dict[str, str] = {}
-        found.extend(warc_records(path, failures, info))
+        found.extend(warc_records(path, failures, info, max_bytes=limits["max_bytes"]))
         demo = demo or bool(info.get(DEMO_WARC_FIELD))
-    # one candidate per URL: the first found, with the first date hint any source gave
+    return _merge(found), demo
+
+
+def _at_most(listed: list[Candidate], max_pages: int, failures: list[SourceFailure]):
+    """The first ``max_pages`` distinct URLs that feeds, sitemaps and sites listed; the cut is a failure row."""
+    distinct = list(dict.fromkeys(c.url for c in listed))
+    if len(distinct) <= max_pages:
+        return listed
+    keep = set(distinct[:max_pages])
+    reason = (f"feeds, sitemaps and front pages list {len(distinct):,} pages, more than "
+              f"max_pages={max_pages:,}: {len(distinct) - max_pages:,} are not collected "
+              "(raise max_pages=, --max-pages, or narrow since=)")  # fmt: skip
+    failures.append(SourceFailure(distinct[max_pages], "discover", None, reason, 0))
+    return [c for c in listed if c.url in keep]
+
+
+def _merge(found: list[Candidate]) -> list[Candidate]:
+    """One candidate per URL: the first found, with the first date hint any source gave."""
     merged: dict[str, Candidate] = {}
     for cand in found:
         seen = merged.get(cand.url)
@@ -334,7 +379,29 @@ def _discover(fetcher, urls, feeds, sitemaps, sites, warcs, start, failures, max
                 seen.hint, seen.published = cand.hint, cand.published
             if seen.body is None and cand.body is not None:
                 seen.body = cand.body
-    return list(merged.values()), demo
+            seen.had_credentials = seen.had_credentials or cand.had_credentials
+    return list(merged.values())
+
+
+class _Scrubbed:
+    """Removes credentials from the URLs the user passed, and warns once for the whole collection."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, urls: list[str]) -> list[str]:
+        clean = [strip_credentials(str(u).strip()) for u in urls]
+        self.count += sum(a != str(b).strip() for a, b in zip(clean, urls, strict=True))
+        return clean
+
+    def warn(self, more: int = 0) -> None:
+        total = self.count + more
+        if total:
+            message = (
+                f"removed the user:password part of {total} URL(s): ddj never stores credentials "
+                "(in the corpus, the cache or the failures) and never sends them"
+            )
+            warnings.warn(DdjWarning(message), stacklevel=3)
 
 
 def _filter_hints(candidates, start, end):
@@ -388,12 +455,12 @@ class _Extractor:
         self.pending: collections.deque = collections.deque()
         self.limit = 4 * max(workers, 1)
         if workers > 1 and expected >= POOL_THRESHOLD:
-            from concurrent.futures import ProcessPoolExecutor
+            from ddj.pool import process_pool
 
             with warnings.catch_warnings():  # imports once here, inherited by the workers
                 warnings.simplefilter("ignore")
                 _read_page(b"<html><title>warm</title><p>up</p></html>", "http://warm.up/")
-            self.pool = ProcessPoolExecutor(max_workers=workers)
+            self.pool = process_pool(workers)  # workers exit with this process, even on SIGKILL
             # start every worker now, before the fetching threads exist: a process forked
             # while other threads hold locks can inherit a held lock
             for future in [self.pool.submit(_pid) for _ in range(workers)]:
@@ -467,35 +534,36 @@ def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, extract_
     total = sum(len(v) for v in todo.values())
     n_workers = extract_workers if extract_workers is not None else (os.cpu_count() or 1)
     extractor = _Extractor(candidates, records, failures, n_workers, total + len(ready))
-    fetched = 0
+    fetched = done = 0
     bar = _bar(total, progress) if total else None
     pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo))))
     results: queue.Queue = queue.Queue(maxsize=max(64, 4 * workers))
+
+    started = time.time()
 
     def host_worker(indexes: list[int]) -> None:
         for i in indexes:
             if fetcher.stop.is_set():
                 return
             try:
-                page = fetcher.get(candidates[i].url, kind="html")
-            except Exception as exc:  # noqa: BLE001 - a fetcher bug must not hang the run
-                page = Page(url=candidates[i].url, reason=f"{type(exc).__name__}: {exc!s:.150}")
-                page.retry_later = True
-            results.put((i, page))
+                page, fresh = _fetch_once(fetcher, cache, candidates[i].url, refresh, started)
+            except InterruptedError:
+                return
+            results.put((i, page, fresh))
 
     try:
         futures = [pool.submit(host_worker, idx) for idx in todo.values()]
         for i, body, url in ready:  # cached and archived pages, while the network works
             extractor.submit(i, body, url)
-        while fetched < total:
+        while done < total:
             try:
-                i, page = results.get(timeout=0.2)
+                i, page, fresh = results.get(timeout=0.2)
             except queue.Empty:
                 if all(f.done() for f in futures) and results.empty():
                     break  # a worker stopped early (interrupted)
                 continue
-            fetched += 1
-            _store(cache, page)
+            done += 1
+            fetched += fresh
             if page.ok:
                 extractor.submit(i, page.body, page.final_url)
             else:
@@ -512,6 +580,29 @@ def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, extract_
         if bar is not None:
             bar.close()
     return _ordered(records), [failures[i] for i in sorted(failures)], fetched
+
+
+def _fetch_once(fetcher, cache, url: str, refresh: bool, started: float) -> tuple[Page, bool]:
+    """Fetch ``url`` and store it, holding its lock against other processes using the cache.
+
+    Returns the page and whether it was fetched now: a collection sharing the
+    cache may have fetched it (since ``started``, with ``refresh``) while this
+    one waited for the lock, and then it is read from the cache instead.
+    """
+    with cache.claim(url, stop=fetcher.stop):
+        entry = cache.get(url)
+        if entry is not None and (not refresh or (entry.fetched_at or 0) >= started):
+            body = cache.body(url) if entry.sha256 is not None else None
+            if body is not None or entry.sha256 is None:
+                return Page(url=url, final_url=entry.final_url, status=entry.status,
+                            content_type=entry.content_type, body=body, reason=entry.reason,
+                            attempts=entry.attempts), False  # fmt: skip
+        try:
+            page = fetcher.get(url, kind="html")
+        except Exception as exc:  # noqa: BLE001 - a fetcher bug must not hang the run
+            page = Page(url=url, reason=f"{type(exc).__name__}: {exc!s:.150}", retry_later=True)
+        _store(cache, page)
+        return page, True
 
 
 def _store(cache: PageCache, page: Page) -> None:

@@ -5,22 +5,41 @@ Layout under the cache folder::
     pages.sqlite          url -> sha256, status, final_url, content_type, reason, attempts
     objects/ab/abcdef...  page bytes, named by their SHA-256
 
+    locks/abcdef....lock  held (``flock``) while a page is fetched and stored
+    hosts/abcdef....next  when each host may be asked next (see ddj.collect.fetch)
+
 A page's bytes are written first (to a temporary file, then ``os.replace``),
 then its index row is committed, one page at a time. A run killed at any moment
 leaves either a complete entry or none (at worst an unreferenced object file),
 so the next run resumes exactly where this one stopped.
+
+Two collections may share one cache folder: a page is fetched under its lock
+file (:meth:`PageCache.claim`), and the cache is checked again once the lock is
+held, so a page the other process just fetched is not fetched twice. The locks
+are ``fcntl.flock`` locks (Linux, macOS); where there is none (Windows) each
+process only coordinates its own threads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; locks are per process
+    fcntl = None
+
+_LOCK_POLL = 0.05  # seconds between tries of a lock another process holds
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
@@ -47,6 +66,7 @@ class Entry:
     sha256: str | None
     reason: str | None
     attempts: int
+    fetched_at: float | None = None  # time.time() of the fetch
 
 
 class PageCache:
@@ -89,7 +109,7 @@ class PageCache:
         """The index row for ``url``, or None if it was never fetched."""
         with self._lock:
             row = self._db.execute(
-                "SELECT url, final_url, status, content_type, sha256, reason, attempts"
+                "SELECT url, final_url, status, content_type, sha256, reason, attempts, fetched_at"
                 " FROM pages WHERE url = ?",
                 (url,),
             ).fetchone()
@@ -138,5 +158,69 @@ class PageCache:
             )
             self._db.commit()
 
+    @contextlib.contextmanager
+    def claim(self, url: str, stop: threading.Event | None = None) -> Iterator[None]:
+        """Hold ``url`` against other processes using this cache while it is fetched and stored.
+
+        Check the cache again inside: another collection may have stored the
+        page while this one waited. Raises :class:`InterruptedError` when
+        ``stop`` is set while waiting.
+        """
+        name = hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest() + ".lock"
+        with locked_file(self.root / "locks" / name, remove=True, stop=stop):
+            yield
+
     def _object(self, digest: str) -> Path:
         return self.root / "objects" / digest[:2] / digest
+
+
+@contextlib.contextmanager
+def locked_file(
+    path: Path, *, remove: bool = False, stop: threading.Event | None = None
+) -> Iterator[IO[bytes]]:
+    """Open ``path`` (created if needed) and hold an exclusive ``flock`` on it.
+
+    With ``remove``, the file is deleted before the lock is released; a process
+    that locked the deleted file meanwhile sees it is stale and tries again.
+    Without ``fcntl`` (Windows) the file is opened, not locked. Raises
+    :class:`InterruptedError` when ``stop`` is set while the lock is held
+    elsewhere.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = _lock(path, stop)
+    try:
+        yield handle
+    finally:
+        if remove:
+            path.unlink(missing_ok=True)
+        handle.close()  # closing releases the lock
+
+
+def _lock(path: Path, stop: threading.Event | None) -> IO[bytes]:
+    while True:
+        handle = path.open("a+b")
+        if fcntl is None:
+            return handle
+        try:
+            _flock(handle, stop)
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                return handle
+        except FileNotFoundError:
+            pass  # removed by its last holder: lock the new one
+        except BaseException:
+            handle.close()
+            raise
+        handle.close()
+
+
+def _flock(handle: IO[bytes], stop: threading.Event | None) -> None:
+    if stop is None:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        return
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if stop.wait(_LOCK_POLL):
+                raise InterruptedError("collection interrupted while waiting for a lock") from None

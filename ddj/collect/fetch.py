@@ -1,10 +1,24 @@
-"""A polite HTTP fetcher: per-host rate limit, robots.txt, retries, size and type limits.
+"""A polite HTTP fetcher: per-host rate limit, robots.txt, retries, size, type, time and address limits.
 
 One :class:`Fetcher` is shared by every thread of a collection. It keeps, per
-host, the time the next request may start (``rate`` requests per second) and the
-parsed ``robots.txt``. Requests go through urllib3 with redirects followed by
-hand, so that every hop is checked (scheme, robots.txt, redirect limit), and
-bodies are streamed so a page beyond ``max_bytes`` is abandoned, not read.
+host, the time the next request may start (``rate`` requests per second; in a
+file under ``state_dir`` when one is given, so that every process collecting
+into one cache shares it) and the parsed ``robots.txt``. Requests go through
+urllib3 with redirects followed by hand, so that every hop is checked (scheme,
+robots.txt, redirect limit, address), and bodies are read raw, in chunks, so a
+page beyond ``max_bytes`` is abandoned, not read, and a compressed body is
+expanded by :func:`ddj.limits.gunzip` under the same cap.
+
+Each page has a total ``deadline``: a watchdog shuts the connection when it
+passes, whatever the request waits for (headers or body dripping a byte at a
+time).
+
+Connections are opened by :class:`GuardedHTTPConnection`, which resolves the
+host once, checks every address it got (:func:`blocked_kind`) and connects to
+an address it checked, so a public page, feed, sitemap or redirect cannot send
+ddj to a loopback, private, link-local, multicast, reserved or unspecified
+address (DNS rebinding included), unless the host is one the user started from
+(``trusted``) or ``allow_private`` is set.
 
 A fetch never raises for a network problem: it returns a :class:`Page` whose
 ``reason`` says what went wrong, so one bad URL never stops a run.
@@ -12,16 +26,28 @@ A fetch never raises for a network problem: it returns a :class:`Page` whose
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import hashlib
+import ipaddress
+import os
+import socket
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+from urllib3.util import connection as urllib3_connection
 
-from ddj.errors import ParameterError
+from ddj.errors import InputError, ParameterError
+from ddj.limits import gunzip, is_gzip
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = (
@@ -37,6 +63,15 @@ XML_TYPES = (
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_CONTACT = "set contact= in ddj.collect"
+#: robots.txt is read up to this size (RFC 9309 asks for at least 500 KiB); the rest is ignored.
+ROBOTS_MAX_BYTES = 500 * 1024
+#: Redirect hops followed to find robots.txt (RFC 9309: at least five).
+ROBOTS_MAX_REDIRECTS = 5
+READ_CHUNK = 16384  # bytes read at a time: interruption and the caps are checked between reads
+_ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
+
+#: ``resolver(host, port)``: the IP addresses of ``host``, as strings (raise ``socket.gaierror``).
+Resolver = Callable[[str, int], list[str]]
 
 
 @dataclass
@@ -51,18 +86,223 @@ class Page:
     reason: str | None = None
     attempts: int = 0
     retry_later: bool = False  # a transient failure (timeout, 5xx, 429): not cached as final
+    refused: bool = False  # its host is (or resolves to) an address ddj may not reach
 
     @property
     def ok(self) -> bool:
         return self.reason is None and self.body is not None
 
 
+class AddressRefused(InputError):
+    """A URL whose host is (or resolves to) an address ddj may not reach from a public page."""
+
+
+# -- addresses -----------------------------------------------------------------------------------
+def blocked_kind(ip: str) -> str | None:
+    """Why a public page may not send ddj to ``ip`` (``"loopback"``, ``"private"``, ...), or None.
+
+    IPv4 addresses inside IPv6 ones (``::ffff:10.0.0.1``, 6to4) are judged as IPv4.
+
+    Examples
+    --------
+    >>> [blocked_kind(ip) for ip in ("127.0.0.1", "10.0.0.1", "169.254.169.254", "0.0.0.0")]
+    ['loopback', 'private', 'link-local', 'unspecified']
+    >>> blocked_kind("::ffff:127.0.0.1"), blocked_kind("ff02::1"), blocked_kind("93.184.215.14")
+    ('loopback', 'multicast', None)
+    """
+    address = ipaddress.ip_address(ip.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = address.ipv4_mapped or address.sixtofour
+        if inner is not None:
+            return blocked_kind(str(inner))
+    for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
+        if getattr(address, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if address.is_global else "non-public"
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses of ``host`` (a name or an IP in any spelling: ``2130706433``, ``0x7f.1``)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def host_of(url: str) -> str:
+    """The host name of ``url``, lower case, without brackets, port or credentials.
+
+    Examples
+    --------
+    >>> host_of("https://user:pw@News.Example.org:8443/a"), host_of("http://[::1]:80/")
+    ('news.example.org', '::1')
+    """
+    return (urlsplit(url.strip()).hostname or "").rstrip(".")
+
+
+def strip_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part (ddj never stores credentials).
+
+    Examples
+    --------
+    >>> strip_credentials("https://me:secret@news.example.org:8443/a?b=1")
+    'https://news.example.org:8443/a?b=1'
+    >>> strip_credentials("https://news.example.org/a@b")
+    'https://news.example.org/a@b'
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+class _Watch:
+    """The deadline of one page: when it passes, the connection in use is shut down.
+
+    Shutting the socket wakes whatever the request is blocked on (the status
+    line, headers, a body dripping a byte at a time), in any thread.
+    """
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._conn: HTTPConnection | None = None
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def attach(self, conn: HTTPConnection) -> None:
+        with self._lock:
+            self._conn = conn
+            fired = self.fired
+        if fired:
+            _shut(conn)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            conn = self._conn
+        if conn is not None:
+            _shut(conn)
+
+
+def _shut(conn: HTTPConnection) -> None:
+    sock = getattr(conn, "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _Guard:
+    """Which addresses connections may reach, and the watch of each thread's running request."""
+
+    def __init__(self, allow_private: bool, trusted: frozenset[str], resolver: Resolver | None):
+        self.allow_private = allow_private
+        self.trusted = trusted
+        self.resolver = resolver or resolve
+        self._local = threading.local()
+
+    def address(self, host: str, port: int) -> str:
+        """An address of ``host`` ddj may connect to, resolved once; raises :class:`AddressRefused`."""
+        name = host.strip("[]").rstrip(".").lower()
+        addresses = self.resolver(name, port)
+        if not addresses:
+            raise socket.gaierror(f"{host} has no address")
+        if self.allow_private or name in self.trusted:
+            return addresses[0]
+        refused = []
+        for ip in addresses:
+            kind = blocked_kind(ip)
+            if kind is None:
+                return ip
+            refused.append(f"{ip}, a {kind} address")
+        message = (
+            f"refused to connect to {host} ({'; '.join(refused)}): a page ddj was not started on "
+            "leads there; pass allow_private=True (--allow-private) to collect from private addresses"
+        )
+        raise AddressRefused(message)
+
+    @contextlib.contextmanager
+    def watching(self, watch: _Watch) -> Iterator[None]:
+        previous = getattr(self._local, "watch", None)
+        self._local.watch = watch
+        try:
+            yield
+        finally:
+            self._local.watch = previous
+
+    def attach(self, conn: HTTPConnection) -> None:
+        watch = getattr(self._local, "watch", None)
+        if watch is not None:
+            watch.attach(conn)
+
+
+class GuardedHTTPConnection(HTTPConnection):
+    """An HTTP connection that connects only to an address its fetcher's guard checked."""
+
+    guard: _Guard  # set on the subclass each Fetcher makes
+
+    def _new_conn(self) -> socket.socket:
+        return _connect(self)
+
+    def request(self, *args, **kwargs) -> None:
+        self.guard.attach(self)  # the page's deadline can now shut this connection
+        return super().request(*args, **kwargs)
+
+
+class GuardedHTTPSConnection(HTTPSConnection):
+    """The HTTPS twin of :class:`GuardedHTTPConnection` (TLS still checks the host name)."""
+
+    guard: _Guard
+
+    def _new_conn(self) -> socket.socket:
+        return _connect(self)
+
+    def request(self, *args, **kwargs) -> None:
+        self.guard.attach(self)
+        return super().request(*args, **kwargs)
+
+
+def _connect(conn) -> socket.socket:
+    """urllib3's ``_new_conn``, connecting to the address the guard checked (never resolving twice)."""
+    try:
+        ip = conn.guard.address(conn._dns_host, conn.port)
+        return urllib3_connection.create_connection(
+            (ip, conn.port),
+            conn.timeout,
+            source_address=conn.source_address,
+            socket_options=conn.socket_options,
+        )
+    except socket.gaierror as exc:
+        raise NameResolutionError(conn.host, conn, exc) from exc
+    except TimeoutError as exc:
+        message = f"Connection to {conn.host} timed out. (connect timeout={conn.timeout})"
+        raise ConnectTimeoutError(conn, message) from exc
+    except OSError as exc:
+        raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
+
+
+def _pool_manager(guard: _Guard, pool_size: int, timeout: urllib3.Timeout) -> urllib3.PoolManager:
+    http = type("FetcherHTTPConnection", (GuardedHTTPConnection,), {"guard": guard})
+    https = type("FetcherHTTPSConnection", (GuardedHTTPSConnection,), {"guard": guard})
+    manager = urllib3.PoolManager(num_pools=64, maxsize=pool_size, retries=False, timeout=timeout)
+    manager.pool_classes_by_scheme = {
+        "http": type("FetcherHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+        "https": type("FetcherHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+    }
+    return manager
+
+
+# -- per host state ------------------------------------------------------------------------------
 @dataclass
 class _Host:
+    key: str
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_loaded: bool = False
+    blocked: str | None = None  # why robots.txt blocks the whole host for now (5xx, unreachable)
 
 
 class Fetcher:
@@ -75,10 +315,16 @@ class Fetcher:
     contact
         An email or URL put in the User-Agent, so site owners can reach you.
     robots
-        Respect ``robots.txt`` (default). ``False`` is an opt-out for sites you
-        have permission to crawl; every page is then fetched regardless.
+        Respect ``robots.txt`` (default), as RFC 9309 says: read up to
+        500 KiB (through up to 5 redirects); a 4xx answer allows everything; a
+        5xx answer, or a host that cannot be reached, disallows everything (the
+        pages are tried again on a later run). ``False`` is an opt-out for sites
+        you have permission to crawl; every page is then fetched regardless.
     connect_timeout, read_timeout
         Seconds to open a connection and to wait between bytes.
+    deadline
+        Seconds one page may take in all (redirects, retries, headers and body):
+        a server that sends a byte a second is cut off when it passes.
     retries
         Extra attempts after a 429, a 5xx, a timeout or a dropped connection.
     backoff
@@ -88,9 +334,24 @@ class Fetcher:
         Longest ``Retry-After`` wait accepted; a server asking for longer is
         recorded as a failure to retry on a later run.
     max_bytes
-        Largest body read; a larger or endless page is abandoned.
+        Largest body read, and largest once a compressed body is expanded; a
+        larger or endless page is abandoned.
     max_redirects
         Redirect hops followed before giving up.
+    trusted
+        URLs (or host names) the user started from: their hosts may be on a
+        loopback or private address. Every other host must resolve to public
+        addresses only.
+    allow_private
+        Let any page lead to private, loopback and link-local addresses.
+    resolver
+        ``resolver(host, port)`` giving a host's IP addresses (default: the
+        system's resolver); each connection resolves once and connects to an
+        address it checked.
+    state_dir
+        A folder where each host's next free slot is kept, so that every
+        process using it shares the rate limit (``flock``; without it, or on
+        Windows, the limit is per process).
 
     Examples
     --------
@@ -109,23 +370,19 @@ class Fetcher:
         robots: bool = True,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
+        deadline: float = 60.0,
         retries: int = 3,
         backoff: float = 1.0,
         max_retry_after: float = 120.0,
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,
         pool_size: int = 8,
+        trusted: Iterable[str] = (),
+        allow_private: bool = False,
+        resolver: Resolver | None = None,
+        state_dir: str | os.PathLike | None = None,
     ):
-        if rate is not None and rate < 0:
-            message = f"rate={rate!r} is negative: give requests per second per host, or None to lift the limit"
-            raise ParameterError(message)
-        for name, value in (("retries", retries), ("max_redirects", max_redirects)):
-            if value < 0:
-                message = f"{name}={value!r} must be 0 or more"
-                raise ParameterError(message)
-        if max_bytes <= 0:
-            message = f"max_bytes={max_bytes!r} must be a positive number of bytes"
-            raise ParameterError(message)
+        _check(rate, retries, max_redirects, max_bytes, deadline)
         self.interval = 1.0 / rate if rate else 0.0
         self.user_agent = f"ddj/0.1 (+{contact or DEFAULT_CONTACT})"
         self.robots = robots
@@ -134,13 +391,16 @@ class Fetcher:
         self.max_retry_after = max_retry_after
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
+        self.deadline = deadline
         self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
-        self._http = urllib3.PoolManager(
-            num_pools=64, maxsize=pool_size, retries=False, timeout=self.timeout
-        )
+        hosts = frozenset(host_of(u) if "/" in u else u.lower() for u in trusted)
+        self._guard = _Guard(allow_private, hosts, resolver)
+        self._http = _pool_manager(self._guard, pool_size, self.timeout)
+        self.state_dir = Path(state_dir) if state_dir is not None else None
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self.stop = threading.Event()
+        self.credentials_removed = 0  # redirect targets that carried user:password@
 
     # -- per host state -------------------------------------------------------------
     def _host(self, url: str) -> _Host:
@@ -148,7 +408,7 @@ class Fetcher:
         with self._hosts_lock:
             host = self._hosts.get(key)
             if host is None:
-                host = self._hosts[key] = _Host()
+                host = self._hosts[key] = _Host(key)
             return host
 
     def _wait_turn(self, host: _Host) -> None:
@@ -158,11 +418,34 @@ class Fetcher:
             crawl_delay = host.robots.crawl_delay(self.user_agent)
             if crawl_delay:
                 delay = max(delay, float(crawl_delay))
-        with host.lock:
-            wait = host.next_at - time.monotonic()
-            if wait > 0:
+        with host.lock:  # one thread of this process at a time per host
+            while not self.stop.is_set():
+                wait = self._book(host, delay)
+                if wait <= 0:
+                    return
                 self.stop.wait(wait)
-            host.next_at = time.monotonic() + delay
+
+    def _book(self, host: _Host, delay: float) -> float:
+        """Take the host's next slot if it has come (0), else the seconds until it does."""
+        if self.state_dir is None:
+            wait = host.next_at - time.monotonic()
+            if wait <= 0:
+                host.next_at = time.monotonic() + delay
+            return wait
+        from ddj.collect.cache import locked_file
+
+        name = hashlib.sha256(host.key.encode()).hexdigest()[:32] + ".next"
+        with locked_file(self.state_dir / name) as handle:  # shared by every process
+            handle.seek(0)
+            text = handle.read().decode("ascii", "replace").strip()
+            next_at = float(text) if text.replace(".", "", 1).isdigit() else 0.0
+            wait = next_at - time.time()
+            if wait <= 0:
+                handle.seek(0)
+                handle.truncate()
+                handle.write(f"{time.time() + delay:.6f}".encode())
+                handle.flush()
+            return wait
 
     def allowed(self, url: str) -> bool:
         """Whether robots.txt lets ddj fetch ``url`` (always True with ``robots=False``)."""
@@ -179,84 +462,142 @@ class Fetcher:
     def _load_robots(self, url: str, host: _Host) -> None:
         parts = urlsplit(url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
-        parser = urllib.robotparser.RobotFileParser(robots_url)
-        page = self._request(robots_url, kinds=None, check_robots=False, retries=1)
-        if page.ok:
-            parser.parse(page.body.decode("utf-8", "replace").splitlines())
-        elif page.status in (401, 403):
-            parser.disallow_all = True  # the stdlib's reading of a forbidden robots.txt
-        else:
-            parser.allow_all = True  # missing or unreachable robots.txt: no rules
+        page = self._request(
+            robots_url, kinds=None, check_robots=False, retries=1,
+            max_redirects=ROBOTS_MAX_REDIRECTS, limit=ROBOTS_MAX_BYTES, truncate=True,
+        )  # fmt: skip
+        parser, blocked = robots_rules(page, robots_url)
         with host.lock:
-            host.robots = parser
+            host.robots, host.blocked = parser, blocked
             host.robots_loaded = True
 
     # -- fetching --------------------------------------------------------------------
     def get(self, url: str, kind: str = "html") -> Page:
         """Fetch ``url``; ``kind`` is ``"html"`` (articles, front pages) or ``"xml"`` (feeds, sitemaps).
 
-        Never raises for a network or server problem: see :attr:`Page.reason`.
+        An HTML body that is itself gzip (a ``.html.gz`` served as ``text/html``)
+        is expanded; feeds and sitemaps are expanded by their readers, under
+        their own caps. Never raises for a network or server problem: see
+        :attr:`Page.reason`.
         """
         kinds = HTML_TYPES if kind == "html" else HTML_TYPES + XML_TYPES
-        return self._request(url, kinds=kinds, check_robots=True, retries=self.retries)
+        return self._request(
+            url, kinds=kinds, check_robots=True, retries=self.retries, expand=kind == "html"
+        )
 
     def _request(
-        self, url: str, *, kinds: tuple[str, ...] | None, check_robots: bool, retries: int
+        self,
+        url: str,
+        *,
+        kinds: tuple[str, ...] | None,
+        check_robots: bool,
+        retries: int,
+        max_redirects: int | None = None,
+        limit: int | None = None,
+        truncate: bool = False,
+        expand: bool = False,
     ) -> Page:
         page = Page(url=url)
-        current = url
-        for _hop in range(self.max_redirects + 1):
+        watch = _Watch(self.deadline)
+        options = _Options(kinds, check_robots, retries, limit or self.max_bytes, truncate, expand)
+        try:
+            with self._guard.watching(watch):
+                self._follow(
+                    page,
+                    watch,
+                    options,
+                    self.max_redirects if max_redirects is None else max_redirects,
+                )
+        finally:
+            watch.cancel()
+        if watch.fired and not page.ok:
+            page.body = None
+            page.reason = f"took longer than {self.deadline:g} s (deadline={self.deadline:g})"
+            page.retry_later = True
+        return page
+
+    def _follow(self, page: Page, watch: _Watch, options: _Options, max_redirects: int) -> None:
+        """Request ``page.url``, following up to ``max_redirects`` redirects, each hop checked."""
+        current = page.url
+        for _hop in range(max_redirects + 1):
             scheme = urlsplit(current).scheme.lower()
             if scheme not in ("http", "https"):
                 page.reason = f"unsupported scheme {scheme or '(none)'} (only http and https)"
-                return page
-            if check_robots and not self.allowed(current):
-                page.reason = "disallowed by robots.txt"
-                page.final_url = current
-                return page
-            response = self._attempt(current, page, retries)
+                return
+            page.final_url = current
+            if options.check_robots and not self.allowed(current):
+                blocked = self._host(current).blocked
+                page.reason = blocked or "disallowed by robots.txt"
+                page.retry_later = blocked is not None
+                return
+            response = self._attempt(current, page, options.retries, watch)
             if response is None:
-                return page
-            if response.status in (301, 302, 303, 307, 308) and response.headers.get("Location"):
+                return
+            location = response.headers.get("Location")
+            if response.status in (301, 302, 303, 307, 308) and location:
                 response.drain_conn()
                 response.release_conn()
-                current = urljoin(current, response.headers["Location"])
+                current = self._clean(urljoin(current, location.strip()))
                 continue
-            page.final_url = current
-            page.status = response.status
-            page.content_type = (
-                (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            )
             try:
-                if response.status != 200:
-                    page.reason = f"HTTP {response.status}"
-                    page.retry_later = response.status in RETRY_STATUSES
-                    return page
-                if kinds is not None and page.content_type not in kinds:
-                    page.reason = f"content type {page.content_type or '(none)'} is not HTML"
-                    return page
-                declared = response.headers.get("Content-Length")
-                if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                    page.reason = (
-                        f"page larger than max_bytes={self.max_bytes} ({declared} bytes declared)"
-                    )
-                    return page
-                page.body = self._read(response, page)
-                return page
+                self._take(response, page, options)
             finally:
                 response.close()
-        page.reason = f"more than {self.max_redirects} redirects"
+            return
+        page.reason = f"more than {max_redirects} redirects"
         page.final_url = current
-        return page
 
-    def _read(self, response, page: Page) -> bytes | None:
+    def _clean(self, url: str) -> str:
+        clean = strip_credentials(url)
+        if clean != url:
+            with self._hosts_lock:
+                self.credentials_removed += 1
+        return clean
+
+    def _take(self, response, page: Page, options: _Options) -> None:
+        """Status, type and size checks, then the body (expanded when compressed)."""
+        page.status = response.status
+        page.content_type = (
+            (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        )
+        if response.status != 200:
+            page.reason = f"HTTP {response.status}"
+            page.retry_later = response.status in RETRY_STATUSES
+            return
+        if options.kinds is not None and page.content_type not in options.kinds:
+            page.reason = f"content type {page.content_type or '(none)'} is not HTML"
+            return
+        declared = response.headers.get("Content-Length") or ""
+        if not options.truncate and declared.isdigit() and int(declared) > options.limit:
+            page.reason = f"page larger than max_bytes={options.limit} ({declared} bytes declared)"
+            return
+        raw = self._read(response, page, options.limit, options.truncate)
+        if raw is None:
+            return
+        encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
+        try:
+            page.body = expand_body(
+                raw, encoding, options.limit, page.final_url or page.url, options.expand
+            )
+        except InputError as exc:
+            page.reason = str(exc)
+
+    def _read(self, response, page: Page, limit: int, truncate: bool) -> bytes | None:
+        """The raw body, read a chunk at a time; None (``page.reason`` set) past ``limit``."""
         chunks, size = [], 0
         try:
-            for chunk in response.stream(65536):
-                size += len(chunk)
-                if size > self.max_bytes:
-                    page.reason = f"page larger than max_bytes={self.max_bytes}; abandoned"
+            for chunk in response.stream(READ_CHUNK, decode_content=False):
+                if self.stop.is_set():
+                    page.reason = "collection interrupted"
+                    page.retry_later = True
                     return None
+                if size + len(chunk) > limit:
+                    if truncate:
+                        chunks.append(chunk[: limit - size])
+                        break
+                    page.reason = f"page larger than max_bytes={limit}; abandoned"
+                    return None
+                size += len(chunk)
                 chunks.append(chunk)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             page.reason = f"connection broken while reading: {type(exc).__name__}"
@@ -264,15 +605,16 @@ class Fetcher:
             return None
         return b"".join(chunks)
 
-    def _attempt(self, url: str, page: Page, retries: int):
+    def _attempt(self, url: str, page: Page, retries: int, watch: _Watch):
         """One request with retries; returns the response or None (``page.reason`` set)."""
         host = self._host(url)
         headers = {
             "User-Agent": self.user_agent,
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",
         }
         for attempt in range(retries + 1):
-            if self.stop.is_set():
+            if self.stop.is_set() or watch.fired:
                 page.reason = "collection interrupted"
                 page.retry_later = True
                 return None
@@ -282,6 +624,12 @@ class Fetcher:
                 response = self._http.request(
                     "GET", url, headers=headers, preload_content=False, redirect=False
                 )
+            except AddressRefused as exc:
+                page.reason = str(exc)
+                page.retry_later = (
+                    True  # not final: a later run with allow_private=True may fetch it
+                )
+                return None
             except urllib3.exceptions.TimeoutError as exc:
                 reason = f"timeout ({type(exc).__name__})"
                 wait = self.backoff * 2**attempt
@@ -311,6 +659,92 @@ class Fetcher:
                 return None
             self.stop.wait(wait)
         return None  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class _Options:
+    kinds: tuple[str, ...] | None
+    check_robots: bool
+    retries: int
+    limit: int
+    truncate: bool
+    expand: bool
+
+
+def _check(rate, retries, max_redirects, max_bytes, deadline) -> None:
+    if rate is not None and rate < 0:
+        message = f"rate={rate!r} is negative: give requests per second per host, or None to lift the limit"
+        raise ParameterError(message)
+    for name, value in (("retries", retries), ("max_redirects", max_redirects)):
+        if value < 0:
+            message = f"{name}={value!r} must be 0 or more"
+            raise ParameterError(message)
+    if max_bytes <= 0:
+        message = f"max_bytes={max_bytes!r} must be a positive number of bytes"
+        raise ParameterError(message)
+    if not deadline > 0:
+        message = f"deadline={deadline!r} must be a positive number of seconds a page may take"
+        raise ParameterError(message)
+
+
+def expand_body(raw: bytes, encoding: str, limit: int, what: str, expand_gzip: bool) -> bytes:
+    """A body as sent, decoded from its ``Content-Encoding`` (and, with ``expand_gzip``, from
+    gzip when it is itself a gzip file), never larger than ``limit`` bytes.
+
+    Raises
+    ------
+    InputError
+        When it expands past ``limit``, is broken, or uses an encoding ddj did not ask for.
+
+    Examples
+    --------
+    >>> import gzip
+    >>> expand_body(gzip.compress(b"<p>hi</p>"), "gzip", 100, "page", False)
+    b'<p>hi</p>'
+    >>> expand_body(gzip.compress(b"x" * 1000), "", 100, "page", True)
+    Traceback (most recent call last):
+    ...
+    ddj.errors.InputError: page expands past the size cap (more than 100 bytes uncompressed); ...
+    """
+    body = raw
+    if encoding and encoding != "identity":
+        if encoding not in _ENCODINGS:
+            message = f"{what} is sent with Content-Encoding {encoding}, which ddj did not ask for"
+            raise InputError(message)
+        body = gunzip(body, limit, what)
+    if expand_gzip and is_gzip(body):
+        body = gunzip(body, limit, what)
+    return body
+
+
+def robots_rules(
+    page: Page, robots_url: str
+) -> tuple[urllib.robotparser.RobotFileParser, str | None]:
+    """The rules of a fetched robots.txt (RFC 9309), and why the host is blocked if it is.
+
+    A file is parsed up to :data:`ROBOTS_MAX_BYTES` (the last cut line left
+    out); a 4xx answer allows everything; any other failure (5xx, no
+    connection, timeout, a refused address, a broken body) disallows
+    everything until a later run.
+    """
+    parser = urllib.robotparser.RobotFileParser(robots_url)
+    if page.ok:
+        body = page.body
+        if len(body) >= ROBOTS_MAX_BYTES and b"\n" in body:
+            body = body[: body.rfind(b"\n") + 1]  # a line cut at the cap is not a rule
+        parser.parse(body.decode("utf-8", "replace").splitlines())
+        return parser, None
+    if page.status is not None and 400 <= page.status < 500:
+        parser.allow_all = True  # RFC 9309 2.3.1.3: unavailable, no rules
+        return parser, None
+    parser.disallow_all = True  # RFC 9309 2.3.1.4: unreachable, assume complete disallow
+    if page.refused:
+        return parser, page.reason
+    reason = (
+        f"robots.txt could not be read ({page.reason}): RFC 9309 treats the whole site as "
+        "disallowed until it can; the pages are tried again on the next run"
+    )
+    return parser, reason
 
 
 def retry_after(value: str | None) -> float | None:

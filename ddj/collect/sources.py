@@ -13,20 +13,24 @@ and keeps the links that newspaper4k's own article test
 
 from __future__ import annotations
 
-import gzip
-import io
 import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
+from ddj.collect.fetch import strip_credentials
 from ddj.errors import InputError
+from ddj.limits import MAX_PAGE_BYTES, MAX_SITEMAP_BYTES, gunzip, is_gzip
 
 MAX_SITEMAP_DEPTH = 3
-MAX_UNZIPPED = 50_000_000
+#: Pages a sitemap walk (and a whole collection) lists at most; see ``ddj.collect(max_pages=)``.
+MAX_PAGES = 50_000
+#: Sitemaps one walk reads at most (an index of indexes can name thousands).
+MAX_SITEMAPS = 1_000
+_READ = 65536
 
 
 @dataclass
@@ -38,6 +42,12 @@ class Candidate:
     hint: datetime | None = None
     body: bytes | None = None  # set for WARC records: nothing to fetch
     published: bool = False  # the hint is a publication date (feed, news sitemap), not a lastmod
+    had_credentials: bool = field(default=False, init=False)  # a user:password@ was removed
+
+    def __post_init__(self) -> None:
+        clean = strip_credentials(self.url)
+        self.had_credentials = clean != self.url
+        self.url = clean  # credentials are never kept: not in the corpus, cache or failures
 
 
 @dataclass
@@ -49,6 +59,9 @@ class SourceFailure:
     status: int | None
     reason: str
     attempts: int = 0
+
+    def __post_init__(self) -> None:
+        self.url = strip_credentials(self.url)
 
 
 # -- URL lists -------------------------------------------------------------------------
@@ -92,6 +105,8 @@ def feed_entries(body: bytes, base_url: str) -> list[Candidate]:
     """
     import feedparser
 
+    if is_gzip(body):
+        body = gunzip(body, MAX_PAGE_BYTES, f"gzipped feed {base_url}")
     parsed = feedparser.parse(body)
     out = []
     for entry in parsed.entries:
@@ -124,12 +139,8 @@ def parse_sitemap(body: bytes) -> tuple[list[Candidate], list[Candidate]]:
     """
     from lxml import etree
 
-    if body[:2] == b"\x1f\x8b":
-        with gzip.GzipFile(fileobj=io.BytesIO(body)) as handle:
-            body = handle.read(MAX_UNZIPPED + 1)
-        if len(body) > MAX_UNZIPPED:
-            message = f"gzipped sitemap unzips to more than {MAX_UNZIPPED} bytes"
-            raise InputError(message)
+    if is_gzip(body):
+        body = gunzip(body, MAX_SITEMAP_BYTES, "gzipped sitemap")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
     try:
         root = etree.fromstring(body.lstrip(), parser=parser)
@@ -173,19 +184,28 @@ def walk_sitemaps(
     get: Callable[[str], tuple[bytes | None, SourceFailure | None]],
     failures: list[SourceFailure],
     since: datetime | None = None,
+    max_pages: int = MAX_PAGES,
+    max_sitemaps: int = MAX_SITEMAPS,
 ) -> list[Candidate]:
-    """Follow a sitemap (index) down to its page entries.
+    """Follow a sitemap (index) down to its page entries, at most ``max_pages`` of them.
 
     Child sitemaps whose ``lastmod`` is before ``since`` are skipped; ``get``
-    returns the body or a failure.
+    returns the body or a failure. At most ``max_sitemaps`` sitemaps are read,
+    ``MAX_SITEMAP_DEPTH`` levels deep; each limit reached is a failure row
+    naming the sitemap, so nothing is left out silently.
     """
     out: list[Candidate] = []
     seen: set[str] = set()
     queue = [(url, 0)]
-    while queue:
+    while queue and len(out) < max_pages:
         current, depth = queue.pop(0)
         if current in seen:
             continue
+        if len(seen) >= max_sitemaps:
+            reason = (f"more than {max_sitemaps:,} sitemaps under {url}: {len(queue) + 1:,} not read "
+                      "(narrow since= to skip old ones, or give the sitemaps you need)")  # fmt: skip
+            failures.append(SourceFailure(current, "sitemap", None, reason, 0))
+            break
         seen.add(current)
         body, failure = get(current)
         if failure is not None:
@@ -196,21 +216,20 @@ def walk_sitemaps(
         except (InputError, OSError, EOFError) as exc:
             failures.append(SourceFailure(current, "sitemap", 200, str(exc), 1))
             continue
-        out.extend(pages)
+        room = max_pages - len(out)
+        out.extend(pages[:room])
+        if len(pages) > room or (queue or children) and len(out) >= max_pages:
+            reason = (f"the sitemaps under {url} list more than max_pages={max_pages:,} pages: "
+                      "the rest are not collected (raise max_pages=, --max-pages, or narrow since=)")  # fmt: skip
+            failures.append(SourceFailure(current, "sitemap", 200, reason, 1))
+            break
         if depth < MAX_SITEMAP_DEPTH:
             for child in children:  # an index entry last changed before `since` holds nothing newer
                 if since is None or child.hint is None or child.hint >= since:
                     queue.append((child.url, depth + 1))
         elif children:
-            failures.append(
-                SourceFailure(
-                    current,
-                    "sitemap",
-                    200,
-                    f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}",
-                    1,
-                )
-            )
+            reason = f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}"
+            failures.append(SourceFailure(current, "sitemap", 200, reason, 1))
     return out
 
 
@@ -287,14 +306,17 @@ def warc_records(
     path: str | os.PathLike,
     failures: list[SourceFailure],
     info: dict[str, str] | None = None,
+    max_bytes: int = MAX_PAGE_BYTES,
 ) -> Iterator[Candidate]:
     """HTML response records of a WARC or WARC.gz file (status 200 only).
 
-    Other records (requests, metadata, images, redirects) are skipped; a broken
-    file is recorded as a failure after the records read so far. When ``info``
-    is given, the fields of the file's ``warcinfo`` records (names in lower
-    case) are added to it as they are read, e.g. ``ddj-demo`` for ddj's
-    synthetic demo archive.
+    Other records (requests, metadata, images, redirects) are skipped. A record
+    whose payload is (or expands to) more than ``max_bytes``, or cannot be
+    decoded, is a failure row and the next record is read; a file broken past
+    repair is a failure row after the records read so far. When ``info`` is
+    given, the fields of the file's ``warcinfo`` records (names in lower case)
+    are added to it as they are read, e.g. ``ddj-demo`` for ddj's synthetic
+    demo archive.
     """
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -310,26 +332,20 @@ def warc_records(
         try:
             for record in ArchiveIterator(handle):
                 if record.rec_type == "warcinfo" and info is not None:
-                    info.update(warc_fields(record.content_stream().read()))
+                    info.update(
+                        warc_fields(_payload(record, max_bytes, f"warcinfo of {path.name}"))
+                    )
                     continue
-                if record.rec_type != "response" or record.http_headers is None:
-                    continue
-                url = record.rec_headers.get_header("WARC-Target-URI")
-                status = record.http_headers.get_statuscode()
-                ctype = (
-                    (record.http_headers.get_header("Content-Type") or "")
-                    .split(";")[0]
-                    .strip()
-                    .lower()
-                )
-                if (
-                    not url
-                    or status != "200"
-                    or ctype not in ("text/html", "application/xhtml+xml")
-                ):
+                url = _html_response(record)
+                if url is None:
                     continue
                 found += 1
-                yield Candidate(url, "warc", None, record.content_stream().read())
+                try:
+                    body = _payload(record, max_bytes, f"WARC record {url}")
+                except InputError as exc:
+                    failures.append(SourceFailure(url, "warc", 200, str(exc), 1))
+                    continue
+                yield Candidate(url, "warc", None, body)
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
             reason = f"unreadable WARC: {exc!s:.150}"
             failures.append(SourceFailure(str(path), "warc", None, reason, 1))
@@ -337,6 +353,44 @@ def warc_records(
     if found == 0:
         reason = "no HTML response records with status 200 (is this a WARC file of web pages?)"
         failures.append(SourceFailure(str(path), "warc", None, reason, 1))
+
+
+def _html_response(record) -> str | None:
+    """The target URL of an HTML response record with status 200, else None."""
+    if record.rec_type != "response" or record.http_headers is None:
+        return None
+    url = record.rec_headers.get_header("WARC-Target-URI")
+    status = record.http_headers.get_statuscode()
+    ctype = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
+    if not url or status != "200" or ctype not in ("text/html", "application/xhtml+xml"):
+        return None
+    return url
+
+
+def _payload(record, limit: int, what: str) -> bytes:
+    """A record's payload (de-chunked, decoded), read in steps; InputError past ``limit`` bytes
+    or when it cannot be decoded. The rest of an abandoned record is skipped by the iterator."""
+    import zlib
+
+    stream = record.content_stream()
+    chunks, size = [], 0
+    try:
+        while chunk := stream.read(min(_READ, limit + 1 - size)):
+            size += len(chunk)
+            if size > limit:
+                message = (f"{what} expands past the size cap (more than {limit:,} bytes); "
+                           "it is skipped, the rest of the file is read")  # fmt: skip
+                raise InputError(message)
+            chunks.append(chunk)
+    except (zlib.error, EOFError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        message = (
+            f"{what} is truncated or corrupt ({type(exc).__name__}: {exc!s:.100}); it is skipped"
+        )
+        raise InputError(message) from exc
+    body = b"".join(chunks)
+    return gunzip(body, limit, what) if is_gzip(body) else body
 
 
 def warc_fields(body: bytes) -> dict[str, str]:
