@@ -197,6 +197,24 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         help="tries again after a timeout, 429 or 5xx (default: %(default)s)",
     )
     polite.add_argument(
+        "--deadline",
+        type=float,
+        default=60.0,
+        help="seconds one page may take in all, however slowly it comes (default: %(default)s)",
+    )
+    polite.add_argument(
+        "--max-pages",
+        type=int,
+        default=50_000,
+        help="article URLs feeds, sitemaps and front pages may list in all (default: %(default)s)",
+    )
+    polite.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="let pages and redirects lead to private, loopback and link-local addresses "
+        "(by default only the hosts you pass may be on them)",
+    )
+    polite.add_argument(
         "--max-bytes",
         type=int,
         default=5_000_000,
@@ -239,6 +257,7 @@ def _run_collect(args: argparse.Namespace) -> int:
         out=None if args.dry_run else args.output, contact=args.contact,
         robots=not args.ignore_robots, workers=args.workers, read_timeout=args.timeout,
         retries=args.retries, max_bytes=args.max_bytes, dry_run=args.dry_run,
+        deadline=args.deadline, max_pages=args.max_pages, allow_private=args.allow_private,
         progress=False if args.no_progress else None,
     )  # fmt: skip
     if args.dry_run:
