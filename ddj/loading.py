@@ -14,7 +14,11 @@ did not change. Bad pages never stop a load: they are skipped, counted in a
 
 from __future__ import annotations
 
+import glob
 import os
+import re
+import secrets
+import time
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -25,9 +29,18 @@ import pandas as pd
 from ddj.cache import RecordCache, content_key
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
-from ddj.errors import DroppedRowsWarning, ExtractionError, InputError
+from ddj.errors import DdjWarning, DroppedRowsWarning, ExtractionError, InputError
 from ddj.limits import gunzip, is_gzip
-from ddj.tables import TABLE_SUFFIXES, map_columns, read_table
+from ddj.tables import (
+    TABLE_SUFFIXES,
+    TableRead,
+    date_problems,
+    from_frame,
+    read_raw,
+    skipped_rows_warning,
+    to_corpus,
+    undated_warning,
+)
 
 #: File endings read as saved web pages.
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
@@ -42,6 +55,7 @@ def load(
     source: Source | Sequence[Source],
     *,
     columns: Mapping[str, str] | None = None,
+    dayfirst: bool | None = None,
     dedupe: bool = True,
     cache: bool = True,
     workers: int | None = None,
@@ -58,6 +72,11 @@ def load(
         For tables: ``{"column in the file": "corpus column"}`` for names ddj
         does not recognise (it knows ``pub_date``, ``article_link``,
         ``source_title``, ``headline`` and many more: ``ddj.tables.ALIASES``).
+    dayfirst
+        For tables: read numeric dates such as ``01/02/2024`` day-first
+        (``True``) or month-first (``False``). By default each column is read
+        day-first when any of its values needs it (``13/02/2024``), else
+        month-first, with a warning whenever some were ambiguous.
     dedupe
         Drop repeated articles (same URL after removing scheme, ``www.``,
         tracking parameters and fragments), with a counted warning.
@@ -72,13 +91,15 @@ def load(
     Returns
     -------
     DataFrame in the corpus schema. ``ddj.problems(corpus)`` lists the items
-    skipped, dropped or left undated, with the reason.
+    skipped (pages, table rows with their line, unreadable files), dropped
+    or left undated, with the reason.
 
     Raises
     ------
     InputError
         A path that does not exist, a folder with no pages, an unknown file
-        type, or a load where no page at all could be read.
+        type, a table with two columns of one name, or a load where nothing
+        at all could be read.
     SchemaError
         A table without a URL or date column (name them with ``columns=``).
 
@@ -92,30 +113,59 @@ def load(
     items = list(source) if isinstance(source, (list, tuple)) else [source]
     if not items:
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
-    frames: list[pd.DataFrame] = []
-    problems: list[dict] = []
+    pages, tables, failed, demo = _gather(items, columns, dayfirst)
+    frames = [t.corpus for t in tables]
+    page_problems: list[dict] = []
+    if pages:
+        page_frame, page_problems = read_pages(
+            pages, cache=cache, workers=workers, progress=progress
+        )
+        frames.insert(0, page_frame)
+    if not any(len(f) for f in frames) and (page_problems or failed):
+        _nothing_read(pages, page_problems, failed)
+    corpus = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    corpus = conform(corpus) if len(frames) > 1 else corpus
+    corpus.attrs = {}
+    table_problems = failed + [p for t in tables for p in t.problems]
+    _warn_read(pages, page_problems, table_problems, [n for t in tables for n in t.notes])
+    corpus.attrs[PROBLEMS_ATTR] = page_problems + table_problems
+    if demo:
+        corpus.attrs[DEMO_ATTR] = demo
+    if dedupe:
+        corpus = _dedupe(corpus)
+    reasons = {k: v for t in tables for k, v in t.date_reasons.items()}
+    undated = date_problems(corpus, reasons)
+    if undated:
+        corpus.attrs[PROBLEMS_ATTR] = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + undated
+        warnings.warn(undated_warning(undated, len(corpus)), stacklevel=2)
+    return corpus
+
+
+def _gather(
+    items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None
+) -> tuple[list[Path], list[TableRead], list[dict], str | None]:
+    """The pages to parse, the tables read, the tables that could not be read, the demo label."""
     pages: list[Path] = []
+    tables: list[TableRead] = []
+    failed: list[dict] = []
     demo = None  # a corpus with any synthetic demo data in it says so in everything built from it
     for item in items:
         if isinstance(item, pd.DataFrame):
-            frames.append(_from_frame(item, columns))
+            tables.append(from_frame(item, columns, dayfirst=dayfirst))
             demo = demo or item.attrs.get(DEMO_ATTR)
             continue
         path = _existing(item)
         if path.is_dir():
-            found = find_pages(path)
-            if not found:
-                msg = (
-                    f"{path}: no web pages in this folder or below it (looked for "
-                    f"{', '.join(PAGE_SUFFIXES)}). Point ddj.load at the folder that holds the saved "
-                    "pages, or at a table file."
-                )
-                raise InputError(msg)
-            pages.extend(found)
+            pages.extend(_pages_in(path))
         elif _is_page(path):
             pages.append(path)
         elif _is_table(path):
-            frames.append(read_table(path, columns))
+            try:
+                raw = read_raw(path)
+            except InputError as exc:  # a broken file is a problem row; the others still load
+                failed.append({"source": str(path), "reason": str(exc)})
+                continue
+            tables.append(to_corpus(raw, columns, name=str(path), dayfirst=dayfirst))
             demo = demo or _saved_demo_label(path)
         else:
             msg = (
@@ -123,43 +173,45 @@ def load(
                 f"tables ({', '.join(TABLE_SUFFIXES)}, text ones optionally .gz)."
             )
             raise InputError(msg)
-    if pages:
-        page_frame, page_problems = read_pages(
-            pages, cache=cache, workers=workers, progress=progress
-        )
-        problems.extend(page_problems)
-        if len(page_frame) == 0 and not frames:
-            shown = "; ".join(f"{p['source']}: {p['reason']}" for p in page_problems[:3])
-            msg = f"None of the {len(pages)} page(s) could be read ({shown}). Check that they are HTML files."
-            raise InputError(msg)
-        frames.insert(0, page_frame)
-    corpus = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    corpus = conform(corpus) if len(frames) > 1 else corpus
-    corpus.attrs = {}
-    if problems:
+    return pages, tables, failed, demo
+
+
+def _pages_in(folder: Path) -> list[Path]:
+    found = find_pages(folder)
+    if not found:
         msg = (
-            f"Skipped {len(problems)} of {len(pages)} page(s) that gave no article "
+            f"{folder}: no web pages in this folder or below it (looked for "
+            f"{', '.join(PAGE_SUFFIXES)}). Point ddj.load at the folder that holds the saved "
+            "pages, or at a table file."
+        )
+        raise InputError(msg)
+    return found
+
+
+def _nothing_read(pages: list[Path], page_problems: list[dict], failed: list[dict]) -> None:
+    if failed and not pages:
+        shown = "; ".join(p["reason"] for p in failed[:3])
+        raise InputError(f"None of the {len(failed)} table(s) could be read: {shown}")
+    shown = "; ".join(f"{p['source']}: {p['reason']}" for p in (page_problems + failed)[:3])
+    msg = (
+        f"None of the {len(pages)} page(s) could be read ({shown}). Check that they are HTML files."
+    )
+    raise InputError(msg)
+
+
+def _warn_read(
+    pages: list[Path], page_problems: list[dict], table_problems: list[dict], notes: list[str]
+) -> None:
+    for note in notes:
+        warnings.warn(DdjWarning(note), stacklevel=3)
+    if page_problems:
+        msg = (
+            f"Skipped {len(page_problems)} of {len(pages)} page(s) that gave no article "
             "(see ddj.problems(corpus) for which and why)."
         )
-        warnings.warn(DroppedRowsWarning(msg, problems), stacklevel=2)
-    corpus.attrs[PROBLEMS_ATTR] = problems
-    if demo:
-        corpus.attrs[DEMO_ATTR] = demo
-    if dedupe:
-        corpus = _dedupe(corpus)
-    undated = corpus["published"].isna()
-    if undated.any():
-        report = [
-            {"source": _name(s, u), "reason": "no publication date found"}
-            for s, u in zip(corpus.loc[undated, "source"], corpus.loc[undated, "url"], strict=True)
-        ]
-        corpus.attrs[PROBLEMS_ATTR] = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + report
-        msg = (
-            f"{int(undated.sum())} of {len(corpus)} article(s) have no publication date; they are kept "
-            "(published is NaT) but left out of coverage counts. ddj.problems(corpus) lists them."
-        )
-        warnings.warn(DroppedRowsWarning(msg, report), stacklevel=2)
-    return corpus
+        warnings.warn(DroppedRowsWarning(msg, page_problems), stacklevel=3)
+    if table_problems:
+        warnings.warn(skipped_rows_warning(table_problems), stacklevel=3)
 
 
 def read_pages(
@@ -231,8 +283,17 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Save a corpus as Parquet (``.parquet``), CSV (``.csv``, ``.csv.gz``) or JSON Lines (``.jsonl``).
 
     Parquet keeps every dtype exactly; CSV and JSON Lines write dates as ISO
-    8601 in UTC, and :func:`load` reads them
-    back to the same dtypes. The file is written atomically.
+    8601 in UTC, and :func:`load` reads them back to the same dtypes; cells
+    are written exactly as they are (no spreadsheet escaping). The file is
+    written atomically, through a temporary ``.NAME.tmp-PID-TOKEN`` beside it;
+    such files left by a save that was killed are removed by the next save to
+    the same name.
+
+    Raises
+    ------
+    InputError
+        The frame is not a corpus, the name has no known ending, or the path
+        cannot be written (a folder, a place under a file, no permission).
 
     Examples
     --------
@@ -247,29 +308,87 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
         msg = f"Cannot save to {path}: the frame lacks corpus column(s) {missing}; build it with ddj.load()."
         raise InputError(msg)
     name = path.name.lower()
-    if not name.endswith((".parquet", ".pq", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz")):
+    if not name.endswith(SAVE_SUFFIXES):
         msg = f"Cannot save to {path}: use a name ending in .parquet, .csv, .csv.gz or .jsonl."
         raise InputError(msg)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    frame = corpus[COLUMNS]
+    _writable(path)
+    started = time.time()
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        if name.endswith((".parquet", ".pq")):
-            frame.to_parquet(tmp, index=False)
-        else:
-            flat = frame.copy()
-            flat["published"] = frame["published"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            flat["published_local"] = frame["published_local"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
-            comp = "gzip" if name.endswith(".gz") else None
-            if ".csv" in name:
-                flat.to_csv(tmp, index=False, compression=comp)
-            else:
-                flat.to_json(tmp, orient="records", lines=True, force_ascii=False, compression=comp)
+        _write(corpus[COLUMNS], tmp, name)
         os.replace(tmp, path)
+    except OSError as exc:
+        msg = f"Cannot save to {path}: {exc.strerror or exc}. Choose a place you can write to."
+        raise InputError(msg) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
+    _remove_stale_temps(path, started)
     return path
+
+
+#: Endings :func:`save` writes.
+SAVE_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
+
+
+def _writable(path: Path) -> None:
+    """Raise InputError unless ``path`` can be a file: not a folder, not under a file."""
+    if path.is_dir():
+        msg = f"Cannot save to {path}: it is a folder. Give a file name inside it, e.g. {path / 'corpus.parquet'}."
+        raise InputError(msg)
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            msg = f"Cannot save to {path}: {parent} is a file, not a folder. Choose another place."
+            raise InputError(msg)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"Cannot save to {path}: cannot create {path.parent} ({exc.strerror or exc})."
+        raise InputError(msg) from exc
+
+
+def _write(frame: pd.DataFrame, tmp: Path, name: str) -> None:
+    if name.endswith((".parquet", ".pq")):
+        frame.to_parquet(tmp, index=False)
+        return
+    flat = frame.copy()
+    flat["published"] = frame["published"].dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    flat["published_local"] = frame["published_local"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
+    comp = "gzip" if name.endswith(".gz") else None
+    if ".csv" in name:
+        flat.to_csv(tmp, index=False, compression=comp)
+    else:
+        flat.to_json(tmp, orient="records", lines=True, force_ascii=False, compression=comp)
+
+
+def _remove_stale_temps(path: Path, before: float) -> None:
+    """Remove the temporary files of earlier saves to ``path`` that were killed.
+
+    Only ddj's own ``.NAME.tmp-PID[-TOKEN]`` files for this very name, last
+    written before this save started, whose process is gone.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.tmp-(\d+)(?:-[0-9a-f]{{8}})?")
+    for other in path.parent.glob(f".{glob.escape(path.name)}.tmp-*"):
+        m = pattern.fullmatch(other.name)
+        try:
+            if m and not _alive(int(m.group(1))) and other.stat().st_mtime < before:
+                other.unlink()
+        except OSError:  # gone already, or not ours to remove
+            continue
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (on Windows, where signal 0 is Ctrl-C, not asked)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -309,22 +428,6 @@ def _is_table(path: Path) -> bool:
     name = path.name.lower()
     name = name[:-3] if name.endswith(".gz") else name
     return name.endswith(TABLE_SUFFIXES)
-
-
-def _from_frame(frame: pd.DataFrame, columns: Mapping[str, str] | None) -> pd.DataFrame:
-    if set(COLUMNS) <= set(frame.columns):
-        return conform(frame[COLUMNS])
-    mapped = map_columns(frame, columns, name="the DataFrame")
-    if "source" not in mapped.columns:
-        mapped = mapped.assign(source=[f"DataFrame#row={i}" for i in range(len(mapped))])
-    return conform(mapped)
-
-
-def _name(source: Any, url: Any) -> str:
-    for v in (source, url):
-        if isinstance(v, str) and v:
-            return v
-    return ""
 
 
 def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) -> Iterator[dict]:
