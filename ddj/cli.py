@@ -85,6 +85,13 @@ def _add_load(p: argparse.ArgumentParser) -> None:
         metavar="NAME=FIELD",
         help="map a table column to a corpus field, e.g. --column 'Link=url' (repeatable)",
     )
+    p.add_argument(
+        "--dayfirst",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="read table dates like 01/02/2024 day-first (--no-dayfirst: month-first); "
+        "default: day-first when a value needs it (13/02/2024)",
+    )
     p.add_argument("--keep-duplicates", action="store_true", help="do not drop repeated URLs")
     p.add_argument("--no-cache", action="store_true", help="parse every page again")
     p.add_argument(
@@ -100,6 +107,7 @@ def _run_load(args: argparse.Namespace) -> int:
     corpus = ddj.load(
         args.sources,
         columns=columns or None,
+        dayfirst=args.dayfirst,
         dedupe=not args.keep_duplicates,
         cache=not args.no_cache,
         workers=args.workers,
