@@ -1,4 +1,5 @@
 import gzip
+import warnings
 
 import pandas as pd
 import pytest
@@ -112,3 +113,266 @@ def test_newsdatahub_table(shared_corpora):
     assert c["title"].notna().all()
     assert c["description"].notna().mean() > 0.5
     assert c["published"].min() >= pd.Timestamp("2024-01-01", tz="UTC")
+
+
+# -- bad rows, unreadable files ---------------------------------------------------------------
+
+
+def _quiet_load(*args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = ddj.load(*args, **kwargs)
+    return corpus, caught
+
+
+def test_csv_row_with_extra_fields_is_skipped_with_its_line(tmp_path):
+    p = _write(
+        tmp_path / "t.csv",
+        "url,date,title\n"
+        "https://a.example/0,2024-01-01,Extra first,oops\n"  # the first data row too
+        "https://a.example/1,2024-01-01,One\n"
+        'https://a.example/2,2024-01-02,"Two\nlines"\n'
+        "\n"
+        "https://a.example/3,2024-01-03,Three,x,y,z\n"
+        "https://a.example/4,2024-01-04,Four\n",
+    )
+    with pytest.warns(ddj.DroppedRowsWarning, match="Skipped 2 table row") as rec:
+        c = ddj.load(p)
+    assert c["title"].tolist() == ["One", "Two\nlines", "Four"]
+    assert c["source"].str.rsplit("#", n=1).str[1].tolist() == ["row=1", "row=2", "row=4"]
+    probs = ddj.problems(c)
+    assert probs["source"].tolist() == [f"{p}#row=0", f"{p}#row=3"]
+    assert probs["reason"].str.startswith(("line 2:", "line 7:")).all()
+    report = next(w.message.report for w in rec if "table row" in str(w.message))
+    assert [r["reason"].split(":")[0] for r in report] == ["line 2", "line 7"]
+
+
+def test_unterminated_quote_keeps_the_rows_before_it(tmp_path):
+    p = _write(
+        tmp_path / "t.csv",
+        'url,date,title\nhttps://a.example/1,2024-01-01,One\nhttps://a.example/2,2024-01-02,"Open\n'
+        "https://a.example/3,2024-01-03,Three\n",
+    )
+    c, _ = _quiet_load(p)
+    assert c["url"].tolist() == ["https://a.example/1"]
+    assert (
+        ddj.problems(c)["reason"].str.contains("line 3: a quote opened here is never closed").any()
+    )
+
+
+def test_bad_jsonl_lines_are_skipped_with_their_numbers(tmp_path):
+    p = tmp_path / "t.jsonl"
+    p.write_text(
+        '{"url": "https://a.example/1", "date": "2024-01-01"}\n'
+        '{"url": "https://a.example/2", "date": \n'  # cut short
+        "[1, 2]\n"
+        "\n"
+        + "[" * 100_000
+        + "\n"
+        + '{"url": "https://a.example/3", "url": "https://a.example/x", "date": "2024-01-03"}\n'
+        '{"url": "https://a.example/4", "date": "2024-01-04"}\n',
+        encoding="utf-8",
+    )
+    c, _ = _quiet_load(p)
+    assert c["url"].tolist() == ["https://a.example/1", "https://a.example/4"]
+    reasons = ddj.problems(c)["reason"].tolist()
+    assert [r.split(":")[0] for r in reasons] == ["line 2", "line 3", "line 5", "line 6"]
+    assert "not valid JSON" in reasons[0] and "a JSON list, not an object" in reasons[1]
+    assert "nested too deeply" in reasons[2] and "['url'] appear twice" in reasons[3]
+
+
+def test_json_array_with_a_non_object_is_read_without_it(tmp_path):
+    p = tmp_path / "t.json"
+    p.write_text(
+        '[\n {"url": "https://a.example/1", "date": "2024-01-01"},\n "stray",\n'
+        ' {"url": "https://a.example/2", "date": "2024-01-02"}\n]\n',
+        encoding="utf-8",
+    )
+    c, _ = _quiet_load(p)
+    assert c["url"].tolist() == ["https://a.example/1", "https://a.example/2"]
+    assert c["source"].tolist() == [f"{p}#row=0", f"{p}#row=2"]
+    assert ddj.problems(c).to_dict("records") == [
+        {"source": f"{p}#row=1", "reason": "line 3: a JSON str, not an object; the item is skipped"}
+    ]
+
+
+def test_unreadable_table_is_a_problem_and_the_others_load(tmp_path):
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    bomb = tmp_path / "bomb.csv.gz"
+    bomb.write_bytes(gzip.compress(b"url,date\n" + b"0" * 60_000_000, 9))
+    good = _write(tmp_path / "good.csv", "url,date\nhttps://a.example/1,2024-01-01\n")
+    c, caught = _quiet_load([broken, bomb, good])
+    assert c["url"].tolist() == ["https://a.example/1"]
+    probs = ddj.problems(c).set_index("source")["reason"]
+    assert "could not be read as a PARQUET" in probs[str(broken)]
+    assert "expands past the size cap" in probs[str(bomb)]
+    assert any(isinstance(w.message, ddj.DroppedRowsWarning) for w in caught)
+    with pytest.raises(ddj.InputError, match="None of the 2 table"):
+        _quiet_load([broken, bomb])
+
+
+# -- long cells, separators, encodings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["big.csv", "big.csv.gz", "big.jsonl"])
+def test_200_kb_article_round_trips(tmp_path, name):
+    text = ('A long article, with commas; quotes " and\nline breaks. ' * 4000)[:200_000]
+    c = ddj.load(
+        pd.DataFrame({"url": ["https://a.example/1"], "date": ["2024-01-01"], "text": [text]})
+    )
+    back = ddj.load(ddj.save(c, tmp_path / name))
+    assert back["text"].iloc[0] == text
+    pd.testing.assert_frame_equal(back, c)
+
+
+def test_semicolon_csv_with_a_long_cell(tmp_path):
+    text = "x" * 150_000
+    p = _write(tmp_path / "t.csv", f"url;date;text\nhttps://a.example/1;2024-01-01;{text}\n")
+    assert read_table(p)["text"].iloc[0] == text
+
+
+ROW = "url,date,title\nhttps://a.example/1,2024-01-01,{}\n"
+
+
+@pytest.mark.parametrize(
+    ("codec", "title", "named"),
+    [
+        ("latin-1", "Café crème à Zürich", "windows-1252"),
+        ("cp1252", "“Quoted” – 5 € café", "windows-1252"),
+        ("utf-16", "Café 香港 “quoted”", "UTF-16"),
+        ("utf-8-sig", "Café 香港", None),
+        ("gb18030", "香港国家安全法的审判继续进行，法庭听取了更多证人的陈述。" * 3, "gb18030"),
+    ],
+)
+def test_table_encodings_are_detected(tmp_path, codec, title, named):
+    p = tmp_path / "t.csv"
+    p.write_bytes(ROW.format(title).encode(codec))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = read_table(p)
+    assert c["title"].iloc[0] == title
+    assert c["url"].iloc[0] == "https://a.example/1"  # a BOM is not part of the first column's name
+    notes = [str(w.message) for w in caught if isinstance(w.message, ddj.DdjWarning)]
+    if named:
+        assert any(named.lower() in n.lower() and "t.csv" in n for n in notes), notes
+    else:
+        assert notes == []
+
+
+def test_a_late_non_utf8_byte_is_seen(tmp_path):
+    p = tmp_path / "t.csv"
+    rows = "".join(f"https://a.example/{i},2024-01-01,Plain title {i}\n" for i in range(60_000))
+    p.write_bytes(
+        ("url,date,title\n" + rows).encode()
+        + "https://a.example/z,2024-01-02,Café\n".encode("latin-1")
+    )
+    assert p.stat().st_size > 3_000_000  # the bad byte is past the first chunks and samples
+    with pytest.warns(ddj.DdjWarning, match="not UTF-8; read as windows-1252"):
+        c = read_table(p)
+    assert c["title"].iloc[-1] == "Café"
+
+
+def test_utf8_with_one_broken_byte_keeps_its_utf8(tmp_path):
+    p = tmp_path / "t.csv"
+    title = "Zürich Genève São Paulo Kraków"
+    p.write_bytes(ROW.format(title).encode() + b"https://a.example/2,2024-01-02,bad \xff byte\n")
+    with pytest.warns(ddj.DdjWarning, match="not valid UTF-8 .*replaced by U\\+FFFD"):
+        c = read_table(p)
+    assert c["title"].tolist() == [title, "bad \ufffd byte"]
+
+
+# -- dates ------------------------------------------------------------------------------------
+
+
+def _dates(tmp_path, *values, **kwargs):
+    body = "".join(f"https://a.example/{i},{v}\n" for i, v in enumerate(values))
+    p = _write(tmp_path / "d.csv", "url,date\n" + body)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = ddj.load(p, **kwargs)
+    return c, [str(w.message) for w in caught]
+
+
+def test_day_first_when_a_value_needs_it(tmp_path):
+    c, notes = _dates(tmp_path, "01/02/2024", "13/02/2024", "05.03.2024 14:30")
+    assert c["published"].tolist() == [
+        pd.Timestamp("2024-02-01T12:00Z"),
+        pd.Timestamp("2024-02-13T12:00Z"),
+        pd.Timestamp("2024-03-05T14:30Z"),
+    ]
+    assert any("day-first, as '13/02/2024' needs" in n and "dayfirst=False" in n for n in notes)
+
+
+def test_ambiguous_column_is_month_first_with_a_warning(tmp_path):
+    c, notes = _dates(tmp_path, "01/02/2024", "03/04/2024")
+    assert c["published"].dt.month.tolist() == [1, 3]
+    assert any("month-first" in n and "dayfirst=True" in n and "--dayfirst" in n for n in notes)
+
+
+def test_dayfirst_argument_decides(tmp_path):
+    c, notes = _dates(tmp_path, "01/02/2024", "02/13/2024", dayfirst=True)
+    assert c["published"].iloc[0] == pd.Timestamp("2024-02-01T12:00Z")
+    assert pd.isna(c["published"].iloc[1])
+    assert ddj.problems(c)["reason"].tolist() == [
+        "unparseable date '02/13/2024' (not a valid day-first date)"
+    ]
+    assert not any("could be day/month" in n for n in notes)
+
+
+def test_day_only_dates_sit_at_noon_utc_in_every_format(tmp_path):
+    c, _ = _dates(
+        tmp_path, "2024-10-18", "18 October 2024", '"Oct 18, 2024"', "18/10/2024", "20241018"
+    )
+    assert set(c["published"]) == {pd.Timestamp("2024-10-18T12:00Z")}
+
+
+def test_implausible_dates_are_refused_and_counted(tmp_path):
+    c, notes = _dates(tmp_path, "2024-01-01", "9999-12-31", "1970-01-01", "2024-01-03")
+    assert c["published"].notna().tolist() == [True, False, False, True]
+    reasons = ddj.problems(c)["reason"].tolist()
+    assert reasons == [
+        "implausible date '9999-12-31' (before 1990 or after tomorrow)",
+        "implausible date '1970-01-01' (before 1990 or after tomorrow)",
+    ]
+    assert any("2 of 4 article(s) have no publication date (2 implausible)" in n for n in notes)
+    cov = ddj.coverage(c, ["hong_kong"], freq="D")
+    assert len(cov) < 10  # not a daily table up to the year 9999
+
+
+def test_unparseable_date_is_reported_with_its_value(tmp_path):
+    c, _ = _dates(tmp_path, "yesterday-ish", "", "2024")
+    assert ddj.problems(c)["reason"].tolist() == [
+        "unparseable date 'yesterday-ish'",
+        "no publication date found",
+        "unparseable date '2024' (a year or month, not a day)",
+    ]
+
+
+# -- column names -----------------------------------------------------------------------------
+
+
+def test_duplicate_column_names_are_an_error_naming_them(tmp_path):
+    p = _write(tmp_path / "t.csv", "url,date,title,title\nhttps://a.example/1,2024-01-01,a,b\n")
+    with pytest.raises(
+        ddj.InputError, match=r"t.csv: .*more than one column named 'title'.*columns="
+    ):
+        read_table(p)
+    frame = pd.DataFrame(
+        [["https://a.example/1", "2024-01-01", "x"]], columns=["url", "date", "url"]
+    )
+    with pytest.raises(ddj.InputError, match="'url'"):
+        ddj.load(frame)
+
+
+def test_two_columns_for_one_field_prefer_the_specific_one_with_a_warning(tmp_path):
+    p = _write(tmp_path / "t.csv", "url,date,headline,title\nhttps://a.example/1,2024-01-01,H,T\n")
+    with pytest.warns(
+        ddj.DdjWarning,
+        match=r"'title' and 'headline' could each be the title.*columns=\{'headline': 'title'\}",
+    ):
+        c = read_table(p)
+    assert c["title"].tolist() == ["T"]
+    assert read_table(p, columns={"headline": "title"})["title"].tolist() == ["H"]
+    with pytest.raises(ddj.SchemaError, match="all to 'title'"):
+        read_table(p, columns={"headline": "title", "title": "title"})
