@@ -1,11 +1,19 @@
 import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import time
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import ddj
 import ddj.extract
+import ddj.limits
 from ddj.corpus import COLUMNS
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -203,3 +211,99 @@ def test_save_rejects_bad_targets(tmp_path):
         ddj.save(c, tmp_path / "c.xlsx")
     with pytest.raises(ddj.InputError, match="lacks corpus column"):
         ddj.save(pd.DataFrame({"a": [1]}), tmp_path / "c.parquet")
+
+
+# -- saving: bad targets, killed saves ---------------------------------------------------------
+
+
+def _one_row():
+    return ddj.load(pd.DataFrame({"url": ["https://a.example/1"], "date": ["2024-01-01"]}))
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "folder", "proc"])
+def test_save_to_a_place_that_cannot_be_written_names_it(tmp_path, where):
+    (tmp_path / "file.txt").write_text("x")
+    (tmp_path / "x.parquet").mkdir()
+    if where == "proc" and not Path("/proc/self").exists():
+        pytest.skip("no /proc here")
+    target = {
+        "under-a-file": tmp_path / "file.txt" / "x.parquet",
+        "folder": tmp_path / "x.parquet",
+        "proc": Path("/proc/x.parquet"),  # root may write anywhere else; not here
+    }[where]
+    with pytest.raises(ddj.InputError, match=re.escape(str(target))):
+        ddj.save(_one_row(), target)
+    assert (tmp_path / "file.txt").read_text() == "x"
+
+
+KILLED_SAVE = """
+import sys, time
+import pandas as pd
+import ddj, ddj.loading
+corpus = ddj.load(pd.DataFrame({"url": ["https://a.example/1"], "date": ["2024-01-01"]}))
+ddj.loading.os.replace = lambda src, dst: time.sleep(600)  # killed while "renaming"
+ddj.save(corpus, sys.argv[1])
+"""
+
+
+def test_next_save_removes_the_temp_file_of_a_killed_save(tmp_path):
+    target = tmp_path / "c.parquet"
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_SAVE, str(target)])
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".c.parquet.tmp-*")) and time.monotonic() < deadline:
+            assert proc.poll() is None, "the saving process ended early"
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    left = list(tmp_path.glob(".c.parquet.tmp-*"))
+    assert len(left) == 1 and not target.exists()
+    others = [tmp_path / n for n in (".d.parquet.tmp-1", ".c.parquet.tmp-mine", "notes.txt")]
+    for p in others:
+        p.write_text("not ddj's to remove")
+    os.utime(left[0], (time.time() - 5, time.time() - 5))
+    ddj.save(_one_row(), target)
+    assert target.exists() and not left[0].exists()
+    assert all(p.exists() for p in others)  # other names and other patterns are never touched
+
+
+# -- a gzip bomb among the pages -----------------------------------------------------------------
+
+BOMB_LOAD = """
+import json, resource, sys, warnings
+import ddj
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    corpus = ddj.load(sys.argv[1], cache=False, workers=1)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"titles": corpus["title"].tolist(), "problems": ddj.problems(corpus).to_dict("records"),
+                  "grew_mb": (after - before) / 1024}))
+"""
+
+
+def test_gzip_bomb_page_is_a_problem_and_memory_stays_bounded(tmp_path):
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "a.html").write_text(page("a", "Harbour plan approved", "2024-10-18T09:30:00Z"))
+    (root / "b.html").write_text(page("b", "Council meets again", "2024-10-19T10:00:00Z"))
+    member = gzip.compress(b" " * 10_000_000, 9)  # concatenated members: 3 GB of spaces
+    bomb = root / "bomb.html.gz"
+    bomb.write_bytes(member * 300)
+    assert 1_000_000 < bomb.stat().st_size < 10_000_000
+    expanded = 300 * 10_000_000
+    assert expanded > 100 * ddj.limits.MAX_PAGE_BYTES
+    out = subprocess.run(
+        [sys.executable, "-c", BOMB_LOAD, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["titles"] == ["Harbour plan approved", "Council meets again"]
+    assert [p["source"].rsplit("/", 1)[-1] for p in result["problems"]] == ["bomb.html.gz"]
+    assert "expands past the size cap" in result["problems"][0]["reason"]
+    print(f"peak memory grew by {result['grew_mb']:.0f} MB")
+    assert result["grew_mb"] < 400, result["grew_mb"]
