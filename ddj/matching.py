@@ -11,6 +11,7 @@ installed, prefilters; the ``regex`` module then confirms exactly).
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -58,12 +59,21 @@ class Topic:
         return f"{self.name}: {self.query}"
 
 
+#: A topics file is a few KB; this bounds what an untrusted one can make ddj read and parse.
+MAX_TOPICS_FILE_BYTES = 4 << 20
+#: YAML nesting a topics file may use (it needs three levels: topics, list, topic).
+MAX_YAML_DEPTH = 10
+
+
 def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     """Read topic definitions from a YAML file (default: the shipped ``data/topics.yml``).
 
     The file holds a list under ``topics:``; each item has ``name``, ``label``,
     ``query`` and ``description``. Every query is parsed on reading, so a
-    mistake is reported with the topic's name and the file.
+    mistake is reported with the topic's name and the file. The file is read
+    as untrusted: at most ``MAX_TOPICS_FILE_BYTES``, ``MAX_YAML_DEPTH`` levels of
+    nesting, and queries adding up (anchors and aliases included) to no more
+    than the file's size limit.
 
     Examples
     --------
@@ -71,60 +81,144 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     >>> [t.name for t in ddj.topics()][:3]
     ['hong_kong', 'cyberespionage', 'ukraine']
     """
-    import yaml
-
     path = Path(path) if path else SHIPPED
-    if not path.exists():
-        msg = f"{path}: no such topics file. Pass the path of a YAML file, or None for the shipped topics."
-        raise InputError(msg)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        msg = f"{path}: not valid YAML ({exc}). Check the indentation and quoting around the line named."
-        raise InputError(msg) from exc
+    data = _read_yaml(path)
     items = data.get("topics") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         msg = f"{path}: expected a list of topics under 'topics:' (each with name, label, query, description)."
         raise InputError(msg)
     out: list[Topic] = []
+    total = 0
     for i, item in enumerate(items):
-        where = f"{path}, topic {i + 1}"
-        if not isinstance(item, dict) or not item.get("name"):
-            msg = f"{where}: every topic needs a 'name' (and a 'query')."
-            raise InputError(msg)
-        where = f"{path}, topic '{item['name']}'"
-        query = item.get("query")
-        if not isinstance(query, str) or not query.strip():
+        topic = _topic_from_yaml(item, path, i)
+        total += len(topic.query)
+        if total > MAX_TOPICS_FILE_BYTES:
             msg = (
-                f'{where}: the topic has no query. Add e.g. query: \'"Hong Kong" OR "Jimmy Lai"\'.'
+                f"{path}: the queries add up to more than {MAX_TOPICS_FILE_BYTES:,} characters "
+                "(anchors and aliases repeat them). Write each query once."
             )
             raise InputError(msg)
-        topic = Topic(
-            str(item["name"]),
-            str(item.get("label") or item["name"]),
-            " ".join(query.split()),
-            str(item.get("description") or ""),
-        )
         try:
             topic.tree  # noqa: B018 - parse now, to report the topic and file
         except QuerySyntaxError as exc:
-            msg = f"{where}: {exc}"
+            msg = f"{path}, topic '{topic.name}': {exc}"
             raise QuerySyntaxError(msg, exc.query, exc.position) from exc
         out.append(topic)
-    names = [t.name for t in out]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    counts = Counter(t.name for t in out)
+    dupes = sorted(n for n, k in counts.items() if k > 1)
     if dupes:
         msg = f"{path}: topic names must be unique; repeated: {dupes}."
         raise InputError(msg)
+    try:
+        _unique(out)
+    except ParameterError as exc:
+        msg = f"{path}: {exc}"
+        raise InputError(msg) from exc
     return out
+
+
+def _read_yaml(path: Path) -> Any:
+    """The YAML document of a topics file, read with bounds (size, nesting) and ``safe_load``."""
+    import yaml
+
+    if not path.exists():
+        msg = f"{path}: no such topics file. Pass the path of a YAML file, or None for the shipped topics."
+        raise InputError(msg)
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_TOPICS_FILE_BYTES + 1)
+    except OSError as exc:
+        msg = f"{path}: cannot be read ({exc.strerror or exc}). Pass the path of a YAML file."
+        raise InputError(msg) from exc
+    if len(raw) > MAX_TOPICS_FILE_BYTES:
+        msg = f"{path}: larger than {MAX_TOPICS_FILE_BYTES >> 20} MiB, too large for a topics file. Check that it is the right file."
+        raise InputError(msg)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8."
+        raise InputError(msg) from exc
+    try:
+        deepest = _yaml_depth(yaml.parse(text, Loader=yaml.SafeLoader))
+        data = yaml.safe_load(text) if deepest <= MAX_YAML_DEPTH else None
+    except yaml.YAMLError as exc:
+        msg = f"{path}: not valid YAML ({exc}). Check the indentation and quoting around the line named."
+        raise InputError(msg) from exc
+    except (
+        ValueError
+    ) as exc:  # PyYAML's own constructors: a date such as 2024-02-30, a 5,000-digit number
+        msg = f"{path}: a value YAML cannot read ({exc}). Put quotation marks around it."
+        raise InputError(msg) from exc
+    if deepest > MAX_YAML_DEPTH:
+        msg = f"{path}: nested more than {MAX_YAML_DEPTH} levels deep; a topics file needs three (topics, list, topic)."
+        raise InputError(msg)
+    return data
+
+
+def _yaml_depth(events: Iterable[Any]) -> int:
+    """The deepest nesting of a YAML stream, from its events (PyYAML's parser does not recurse).
+
+    Stops reading at ``MAX_YAML_DEPTH + 1``, before the recursive composer sees the document.
+    """
+    import yaml
+
+    depth = deepest = 0
+    for event in events:
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > MAX_YAML_DEPTH:
+                break
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return deepest
+
+
+def _topic_from_yaml(item: Any, path: Path, i: int) -> Topic:
+    where = f"{path}, topic {i + 1}"
+    if not isinstance(item, dict):
+        msg = f"{where}: a topic is a mapping with name, label, query and description, not a {type(item).__name__}."
+        raise InputError(msg)
+    name = _yaml_text(item, "name", where)
+    if not name.strip():
+        msg = f"{where}: every topic needs a 'name' (and a 'query')."
+        raise InputError(msg)
+    where = f"{path}, topic '{name}'"
+    query = _yaml_text(item, "query", where)
+    if not query.strip():
+        msg = f'{where}: the topic has no query. Add e.g. query: \'"Hong Kong" OR "Jimmy Lai"\'.'
+        raise InputError(msg)
+    return Topic(
+        name,
+        _yaml_text(item, "label", where) or name,
+        " ".join(query.split()),
+        _yaml_text(item, "description", where),
+    )
+
+
+def _yaml_text(item: dict, key: str, where: str) -> str:
+    """A topic's field as text: a string or a number; lists and mappings (aliased or not) are refused."""
+    value = item.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    msg = f"{where}: '{key}' must be text, not a {type(value).__name__}. Put the value in quotation marks."
+    raise InputError(msg)
 
 
 def resolve(spec: Any, path: str | os.PathLike | None = None) -> list[Topic]:
     """Topics from any of the forms ddj accepts.
 
     A topic name from the topics file, a :class:`Topic`, a query string (a
-    string that is not a known name), a ``{name: query}`` dict, or a list of
-    these.
+    string that is not a known name, named by its words: ``"hong kong"`` is
+    ``hong_kong``), a ``{name: query}`` dict, or a list of these.
+
+    Every topic gets its own columns in ``match`` (``name`` and
+    ``name_mentions``): the same topic given twice is kept once; two different
+    topics that would share a column are refused, naming both.
 
     Examples
     --------
@@ -148,22 +242,71 @@ def resolve(spec: Any, path: str | os.PathLike | None = None) -> list[Topic]:
         if isinstance(item, Topic):
             out.append(item)
         elif isinstance(item, Mapping):
-            for name, query in item.items():
-                out.append(Topic(str(name), str(name), str(query)))
+            out.extend(_from_mapping(item))
         elif isinstance(item, str):
-            name = item.strip()
-            if name in lookup():
-                out.append(lookup()[name])
-            elif _looks_like_name(name):
-                msg = f"Unknown topic {name!r}. Known topics: {', '.join(lookup())}. To search for the word itself, quote it: '\"{name}\"'."
-                raise ParameterError(msg)
-            else:
-                parse(name)  # a query: check it now
-                out.append(Topic(_slug(name), name, name))
+            out.append(_from_string(item, lookup))
         else:
-            msg = f"Cannot use {item!r} as a topic: pass a name, a query string, a Topic or a {{name: query}} dict."
+            msg = f"Cannot use a {type(item).__name__} as a topic: pass a name, a query string, a Topic or a {{name: query}} dict."
             raise ParameterError(msg)
+    return _unique(out)
+
+
+def _from_mapping(item: Mapping) -> list[Topic]:
+    out = []
+    for name, query in item.items():
+        if not isinstance(name, str) or not name.strip():
+            msg = f"A topic name must be text, not {name!r}: write e.g. {{'lai': '\"Jimmy Lai\"'}}."
+            raise ParameterError(msg)
+        if not isinstance(query, str):
+            msg = f"The topic {name!r} has a {type(query).__name__} as its query: give the query as text, e.g. {{{name!r}: '\"Jimmy Lai\"'}}."
+            raise ParameterError(msg)
+        out.append(Topic(name, name, query))
     return out
+
+
+def _from_string(item: str, lookup: Any) -> Topic:
+    name = item.strip()
+    if name in lookup():
+        return lookup()[name]
+    if _looks_like_name(name):
+        msg = f"Unknown topic {name!r}. Known topics: {', '.join(lookup())}. To search for the word itself, quote it: '\"{name}\"'."
+        raise ParameterError(msg)
+    parse(name)  # a query: check it now
+    return Topic(_slug(name), name, name)
+
+
+def _unique(chosen: list[Topic]) -> list[Topic]:
+    """The topics with exact repeats dropped; two different topics that would share a column are refused."""
+    owner: dict[str, Topic] = {}  # column name -> the topic whose column it is
+    out = []
+    for t in chosen:
+        if not isinstance(t.name, str) or not t.name.strip():
+            msg = f"The topic {_describe(t)} has no name: give it one, e.g. Topic('lai', 'Jimmy Lai', '\"Jimmy Lai\"')."
+            raise ParameterError(msg)
+        if owner.get(t.name) == t:  # the same topic again: one column, nothing lost
+            continue
+        for column in (t.name, f"{t.name}_mentions"):
+            other = owner.get(column)
+            if other is not None:
+                msg = (
+                    f"Two topics would share the column {column!r}: {_describe(other)} and "
+                    f"{_describe(t)}. Name them apart, e.g. {{'{t.name}_2': {_short(t.query)!r}}}."
+                )
+                raise ParameterError(msg)
+        owner[t.name] = owner[f"{t.name}_mentions"] = t
+        out.append(t)
+    return out
+
+
+def _describe(t: Topic) -> str:
+    if t.label == t.query and t.name == _slug(t.query):
+        return f"the query {_short(t.query)!r} (named {t.name!r} after its words)"
+    return f"the topic {t.name!r} ({_short(t.query)!r})"
+
+
+def _short(text: Any, limit: int = 60) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> pd.DataFrame:
@@ -270,27 +413,20 @@ def hits(
     positive = [leaf for leaf, pos in leaves(t.tree) if pos]
     rows = []
     for doc in np.flatnonzero(matched):
+        meta = {
+            "id": _cell(corpus, "id", doc),
+            "url": _cell(corpus, "url", doc),
+            "outlet": _cell(corpus, "outlet", doc),
+            "published": _cell(corpus, "published", doc, pd.NaT),
+            "title": _cell(corpus, "title", doc),
+        }
         for name, raw in ((f, texts[f][doc]) for f in texts):
-            if not raw:
-                continue
-            spans: set[tuple[int, int]] = set()
-            for case in {leaf.case for leaf in positive}:
-                folded_text, where = fold_with_map(raw, case)
-                for leaf in positive:
-                    if leaf.case != case or (leaf.field and leaf.field != name):
-                        continue
-                    for _, s, e in find_leaf(_unfielded(leaf), {name: folded_text}, prefolded=True):
-                        spans.add((where[s], where[e - 1] + 1))
-            for s, e in _outermost(spans):
+            for s, e in _spans_in(raw, name, positive) if raw else ():
                 before = raw[max(0, s - width) : s]
                 after = raw[e : e + width]
                 rows.append(
                     {
-                        "id": _cell(corpus, "id", doc),
-                        "url": _cell(corpus, "url", doc),
-                        "outlet": _cell(corpus, "outlet", doc),
-                        "published": _cell(corpus, "published", doc, pd.NaT),
-                        "title": _cell(corpus, "title", doc),
+                        **meta,
                         "field": name,
                         "matched": raw[s:e],
                         "before": ("…" if s > width else "") + " ".join(before.split()),
@@ -299,26 +435,29 @@ def hits(
                 )
         if limit is not None and len(rows) >= limit:
             break
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "id",
-            "url",
-            "outlet",
-            "published",
-            "title",
-            "field",
-            "matched",
-            "before",
-            "after",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=[*_HIT_META, "field", "matched", "before", "after"])
     frame["snippet"] = (
         frame["before"] + " [" + frame["matched"] + "] " + frame["after"]
     ).str.strip()
     if limit is not None:
         frame = frame.head(limit)
     return frame.reset_index(drop=True)
+
+
+_HIT_META = ("id", "url", "outlet", "published", "title")
+
+
+def _spans_in(raw: str, name: str, positive: list[Leaf]) -> list[tuple[int, int]]:
+    """Where the counting terms occur in one field's original text, outermost first."""
+    spans: set[tuple[int, int]] = set()
+    for case in {leaf.case for leaf in positive}:
+        folded_text, where = fold_with_map(raw, case)
+        for leaf in positive:
+            if leaf.case != case or (leaf.field and leaf.field != name):
+                continue
+            for _, s, e in find_leaf(_unfielded(leaf), {name: folded_text}, prefolded=True):
+                spans.add((where[s], where[e - 1] + 1))
+    return _outermost(spans)
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -342,8 +481,12 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
     return {f: [v if isinstance(v, str) else None for v in corpus[f].tolist()] for f in present}
 
 
+#: Patterns per RE2 set: a set that still does not compile is split in two until it does.
+RE2_SET_SIZE = 2_000
+
+
 def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: int) -> np.ndarray:
-    """docs x leaves: False only where a leaf certainly does not occur (RE2 set scan, one pass a field)."""
+    """docs x leaves: False only where a leaf certainly does not occur (RE2 set scans, one a field and set)."""
     maybe = np.ones((n, len(all_leaves)), dtype=bool)
     try:
         import re2
@@ -351,35 +494,49 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
         return maybe
     groups: dict[tuple[str | None, bool], list[tuple[int, str]]] = {}
     for j, leaf in enumerate(all_leaves):
-        patterns = (
-            [leaf_re2_pattern(leaf)]
-            if not (isinstance(leaf, Phrase) and leaf.slop is not None)
-            else None
-        )
-        if patterns is None:  # proximity: prefiltered by its first word
-            patterns = [leaf_re2_pattern(leaf.words[0])]
-        groups.setdefault((leaf.field, leaf.case), []).append((j, patterns[0]))
+        if isinstance(leaf, Phrase) and leaf.slop is not None:  # proximity: by its first word
+            pattern = leaf_re2_pattern(leaf.words[0], loose=True)
+        else:
+            pattern = leaf_re2_pattern(leaf, loose=True)
+        groups.setdefault((leaf.field, leaf.case), []).append((j, pattern))
     for (field_name, case), items in groups.items():
-        cols = [j for j, _ in items]
+        names = [f for f in ([field_name] if field_name else list(texts)) if f in texts]
+        for cols, rset in _re2_sets(re2, items):
+            block = np.zeros((n, len(cols)), dtype=bool)
+            for doc in range(n):
+                joined = "\n".join(fold(texts[f][doc] or "", case) for f in names)
+                # a lone surrogate (from broken JSON) becomes '?': not a word character either way
+                found = rset.Match(joined.encode("utf-8", "replace")) if joined else None
+                if found:
+                    block[doc, found] = True
+            maybe[:, cols] = block
+    return maybe
+
+
+def _re2_sets(re2: Any, items: list[tuple[int, str]]) -> list[tuple[list[int], Any]]:
+    """Compiled RE2 sets covering the patterns, ``(columns, set)``; chunks halve until they compile.
+
+    A single pattern RE2 cannot compile is left out: its column stays "maybe"
+    and the exact matcher checks every document for it.
+    """
+    todo = [items[i : i + RE2_SET_SIZE] for i in range(0, len(items), RE2_SET_SIZE)]
+    done = []
+    while todo:
+        chunk = todo.pop()
         options = re2.Options()
         options.case_sensitive = True
-        options.max_mem = (
-            512 << 20
-        )  # Unicode classes in many patterns need more than the 8 MB default
+        options.max_mem = 512 << 20  # a budget, used lazily: a DFA short of it gives up
         rset = re2.Set.SearchSet(options)
-        for _, pat in items:
-            rset.Add(pat)
-        rset.Compile()
-        names = [field_name] if field_name else list(texts)
-        names = [f for f in names if f in texts]
-        block = np.zeros((n, len(cols)), dtype=bool)
-        for doc in range(n):
-            joined = "\n".join(fold(texts[f][doc] or "", case) for f in names)
-            found = rset.Match(joined) if joined else None
-            if found:
-                block[doc, found] = True
-        maybe[:, cols] = block
-    return maybe
+        try:
+            for _, pattern in chunk:
+                rset.Add(pattern)
+            rset.Compile()
+        except re2.error:
+            if len(chunk) > 1:
+                todo += [chunk[: len(chunk) // 2], chunk[len(chunk) // 2 :]]
+            continue
+        done.append(([j for j, _ in chunk], rset))
+    return done
 
 
 def _candidate(node: Node, maybe: np.ndarray, index: dict[str, int], n: int) -> np.ndarray:
@@ -427,9 +584,9 @@ def _looks_like_name(text: str) -> bool:
 def _slug(text: str) -> str:
     import re
 
-    return re.sub(r"[^a-z0-9]+", "_", fold(text)).strip("_")[:40] or "query"
+    return re.sub(r"[^\w]+|_+", "_", fold(str(text))).strip("_")[:40] or "query"
 
 
-def names(spec: Iterable[Any]) -> list[str]:
-    """The topic names of a spec, in order."""
-    return [t.name for t in resolve(list(spec))]
+def names(spec: Any) -> list[str]:
+    """The topic names of a spec (anything :func:`resolve` takes), in order."""
+    return [t.name for t in resolve(spec)]
