@@ -343,6 +343,7 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
         id(leaf): index[leaf] for tree in trees for leaf, _ in leaves(tree)
     }  # by identity: no hashing
     positives = [list(dict.fromkeys(leaf for leaf, pos in leaves(tree) if pos)) for tree in trees]
+    positive_cols = [np.array([index[leaf] for leaf in p], dtype=np.intp) for p in positives]
     candidates = np.array([_candidate(tree, maybe, index, n) for tree in trees]).reshape(
         len(trees), n
     )
@@ -367,8 +368,10 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
             if candidates[ti, doc] and evaluate(tree, present):
                 hit[ti, doc] = True
                 spans: set[tuple[str, int, int]] = set()
-                for leaf in positives[ti]:
-                    present(leaf)  # evaluate() stops early: look up every term that counts
+                # evaluate() stops early: look up every term that counts (and may be there)
+                for i in np.flatnonzero(maybe[doc, positive_cols[ti]]):
+                    leaf = positives[ti][i]
+                    present(leaf)
                     spans.update(found[column[id(leaf)]])
                 mentions[ti, doc] = _count_mentions(spans)
     out: dict[str, np.ndarray] = {}
@@ -482,7 +485,7 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
 
 
 #: Patterns per RE2 set: a set that still does not compile is split in two until it does.
-RE2_SET_SIZE = 2_000
+RE2_SET_SIZE = 5_000
 
 
 def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: int) -> np.ndarray:

@@ -297,9 +297,17 @@ def _freq(freq: Any) -> str:
 
 def _flags(corpus: pd.DataFrame, topics: Any) -> tuple[pd.DataFrame, dict[str, str]]:
     if isinstance(topics, pd.DataFrame):
-        flag_cols = [c for c in topics.columns if topics[c].dtype == bool]
+        flag_cols = [
+            c
+            for c, dtype in zip(topics.columns, topics.dtypes, strict=True)
+            if isinstance(dtype, np.dtype) and dtype.kind == "b"
+        ]
         if not flag_cols:
             msg = "The topics frame has no boolean columns: pass ddj.match(corpus, topics) or topic names."
+            raise SchemaError(msg)
+        repeated = sorted({str(c) for c in flag_cols if flag_cols.count(c) > 1})
+        if repeated:
+            msg = f"The topics frame has the column(s) {repeated} more than once: each topic needs its own column."
             raise SchemaError(msg)
         if not topics.index.equals(corpus.index):
             msg = "The topics frame is not aligned to the corpus (different index): build it with ddj.match(corpus, ...)."
