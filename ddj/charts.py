@@ -5,6 +5,9 @@ lines per topic, small multiples, a heatmap, or stacked areas of counts. Partial
 periods are drawn hollow, on a dashed segment, so nobody reads them as a drop.
 Dates are day strings on a UTC scale, so no viewer's time zone shifts them.
 Charts carry the ddj theme; a chart of the demo corpus says it is synthetic.
+Every text the chart shows (title, subtitle, source, labels, outlets,
+headlines, event labels) passes through ``ddj.publishing.publishable`` on the
+way in, so a control character or U+2028 in a headline cannot stop it drawing.
 
 Inside a Jupyter kernel, importing this module makes altair render charts as
 SVG drawn by vl-convert: JupyterLab 4 has no built-in renderer for Vega-Lite 6,
@@ -25,6 +28,7 @@ import pandas as pd
 
 from ddj import theme as _theme  # noqa: F401  (registers the "ddj" theme)
 from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
+from ddj.publishing import map_text, publishable, publishable_spec
 
 KINDS = ("line", "small-multiples", "heatmap", "area")
 METRICS = {"share": "Share of all articles", "articles": "Articles"}
@@ -77,7 +81,10 @@ def chart(
     >>> cov = ddj.coverage(ddj.demo_corpus(), ["hong_kong", "ukraine"], freq="M")  # doctest: +SKIP
     >>> ddj.chart(cov, title="Hong Kong and Ukraine in the news", events="default")  # doctest: +SKIP
     """
-    frame = _checked(coverage, metric, kind)
+    frame = map_text(_checked(coverage, metric, kind), publishable)
+    title, subtitle, source = (
+        publishable(t) if isinstance(t, str) else t for t in (title, subtitle, source)
+    )
     frame, note = _fit(frame)
     demo = coverage.attrs.get("ddj_demo")
     data = _tidy(frame)
@@ -402,7 +409,7 @@ def load_events(events: Any) -> pd.DataFrame:
         msg = f"The events table has dates that do not parse: {bad}. Write them as YYYY-MM-DD."
         raise SchemaError(msg)
     out = table.assign(day=days.dt.strftime("%Y-%m-%d"), date_label=days.dt.strftime("%d %b %Y"))
-    out["label"] = out["label"].astype(str)
+    out["label"] = out["label"].astype(str).map(publishable)
     if "topic" in out:
         out["topic"] = out["topic"].replace("", None)
     return out.sort_values("day").reset_index(drop=True)
@@ -478,8 +485,16 @@ def use_offline_renderer() -> None:
     from ddj.publishing import _register_fonts
 
     _register_fonts()
-    alt.renderers.enable("svg")
+    alt.renderers.register("ddj-svg", _svg_renderer)
+    alt.renderers.enable("ddj-svg")
     alt.theme.enable("ddj")
+
+
+def _svg_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
+    """altair's SVG renderer on a ``publishable`` spec: a stray NUL cannot abort the kernel."""
+    from altair.vegalite.v6.display import svg_renderer
+
+    return svg_renderer(publishable_spec(spec), **metadata)
 
 
 if _in_kernel():  # JupyterLab 4 cannot render Vega-Lite 6 by itself, and offline there is no CDN

@@ -35,8 +35,9 @@ def check_parameters(**params: Any) -> dict[str, Any]:
 
     Known names: ``corpus`` ("demo" or a path), ``topics`` (names or queries),
     ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
-    ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``title``,
-    ``out_dir``; for collecting: ``urls`` (a file or a list), ``feeds``,
+    ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``title``
+    (None or a headline of at most 300 characters), ``out_dir`` (a folder, not a
+    file); for collecting: ``urls`` (a file or a list), ``feeds``,
     ``sitemaps``, ``sites`` (http(s) URLs), ``warcs`` (files), ``since``,
     ``until``, ``rate``, ``contact``, ``robots``, ``extend`` (a saved corpus).
     Other names are passed through.
@@ -52,6 +53,10 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     ['hong_kong', 'ukraine']
     """
     out = dict(params)
+    if "title" in out:
+        out["title"] = _headline(out["title"])
+    if "out_dir" in out:
+        out["out_dir"] = str(folder(out["out_dir"], "out_dir"))
     if "corpus" in out:
         corpus = out["corpus"]
         if not isinstance(corpus, (str, os.PathLike)) or not str(corpus).strip():
@@ -66,7 +71,7 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     if (
         "topics_file" in out
         and out["topics_file"] not in (None, "")
-        and not Path(out["topics_file"]).exists()
+        and not Path(str(out["topics_file"])).is_file()
     ):
         raise ParameterError(
             f"topics_file={out['topics_file']!r}: no such file. Use None for the shipped topics."
@@ -88,7 +93,7 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     if "metric" in out and out["metric"] not in ("share", "articles"):
         raise ParameterError(f"metric={out['metric']!r}: use 'share' or 'articles'.")
     events = out.get("events")
-    if events not in (None, "", "default") and not Path(str(events)).exists():
+    if events not in (None, "", "default") and not Path(str(events)).is_file():
         raise ParameterError(
             f"events={events!r}: no such file. Use 'default' for the shipped events, or None."
         )
@@ -167,6 +172,8 @@ def _collect_parameters(out: Mapping[str, Any]) -> dict[str, Any]:
         ):
             msg = f"rate={rate!r}: give requests per second per host, e.g. 1.0 (0 or None lifts the limit)."
             raise ParameterError(msg)
+    if "contact" in out:
+        checked["contact"] = _contact(out["contact"])
     if "robots" in out and not isinstance(out["robots"], bool):
         raise ParameterError(f"robots={out['robots']!r}: give True (respect robots.txt) or False.")
     if out.get("extend") not in (None, "") and not Path(str(out["extend"])).expanduser().exists():
@@ -238,6 +245,7 @@ def run_notebook(
     out_dir: str | os.PathLike = "out",
     kernel_name: str | None = None,
     on_start: Callable[[Path], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
     """Run a notebook with checked parameters; return the executed notebook's path.
 
@@ -246,10 +254,17 @@ def run_notebook(
     parameter). Parameters are checked before any kernel starts; ``on_start``
     is then called with the executed notebook's path, just before the kernel starts.
 
+    A notebook with an ``out_dir`` parameter records there which parameters
+    wrote that folder (``<name>.run.json``). A run with other parameters into a folder that holds
+    another run's outputs is refused unless ``overwrite=True``: published files
+    keep their names (``coverage.html``), so they would be replaced. Rerunning
+    the same parameters there needs no ``overwrite``.
+
     Raises
     ------
     ParameterError
-        Unknown names, wrong types, bad dates, topics or frequencies.
+        Unknown names, wrong types, bad dates, topics or frequencies; an
+        ``out_dir`` that is a file; another run's outputs in the folder.
     NotebookError
         A cell failed: the message names it; the partial notebook is kept.
 
@@ -262,17 +277,20 @@ def run_notebook(
     path = _existing(notebook)
     params = convert(path, dict(parameters or {}))
     spec = declared(path)
-    out = Path(out_dir)
+    out = folder(out_dir, "out_dir")
     if "out_dir" in spec and "out_dir" not in params:
         params["out_dir"] = str(out)
     merged = {name: _literal(info.get("default")) for name, info in spec.items()}
     merged.update(params)
-    check_parameters(**{k: v for k, v in merged.items() if k != "title"})
-    out.mkdir(parents=True, exist_ok=True)
+    checked = check_parameters(**merged)  # every parameter, title included
     digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[
         :8
     ]
     target = out / f"{path.stem}-{digest}.ipynb"
+    if "out_dir" in spec:  # its files have fixed names there; the executed notebook's differ
+        run = {k: v for k, v in merged.items() if k != "out_dir"}
+        _claim(Path(checked["out_dir"]), path.stem, run, target, overwrite)
+    folder(out, "out_dir", create=True)
     if on_start is not None:  # parameters are good: say so before the kernel starts
         on_start(target)
     try:
@@ -289,6 +307,53 @@ def run_notebook(
         )
         raise NotebookError(msg, target) from None
     return target
+
+
+def _claim(place: Path, stem: str, run: Mapping[str, Any], target: Path, overwrite: bool) -> None:
+    """Record that ``run`` writes ``place``; refuse when another run's outputs are there.
+
+    ``<stem>.run.json`` names the parameters that wrote the folder; a folder from
+    before it is known by an executed ``<stem>-<hash>.ipynb`` of another name.
+    """
+    record = place / f"{stem}.run.json"
+    wanted = json.loads(json.dumps(dict(run), sort_keys=True, default=str))
+    previous = _previous_run(record)
+    if previous is None and target.parent == place:
+        others = sorted(p.name for p in place.glob(f"{stem}-*.ipynb") if p.name != target.name)
+        previous = {"notebook": others[-1]} if others else None
+    if previous is not None and previous.get("parameters") != wanted and not overwrite:
+        theirs = previous.get("parameters") or {}
+        changed = [
+            f"{k}={theirs.get(k)!r} there, {wanted.get(k)!r} now"
+            for k in sorted(set(theirs) | set(wanted))
+            if theirs.get(k) != wanted.get(k)
+        ] or [f"the run that wrote {previous.get('notebook', record.name)}"]
+        msg = (
+            f"{place} holds the outputs of another {stem} run ({'; '.join(changed)}): this run "
+            f"would replace them. Give another --out, or --overwrite (overwrite=True) to replace them."
+        )
+        raise ParameterError(msg)
+    folder(place, "out_dir", create=True)
+    text = json.dumps({"notebook": target.name, "parameters": wanted}, indent=2, ensure_ascii=False)
+    tmp = record.with_name(f".{record.name}.tmp-{os.getpid()}")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    os.replace(tmp, record)
+
+
+def _previous_run(record: Path) -> dict[str, Any] | None:
+    """What ``<stem>.run.json`` says wrote the folder; None without one."""
+    try:
+        with record.open("rb") as fh:
+            raw = fh.read(1_000_001)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ParameterError(f"{record}: cannot read it ({exc.strerror or exc}).") from None
+    try:
+        previous = json.loads(raw) if len(raw) <= 1_000_000 else None
+    except (ValueError, UnicodeDecodeError):
+        previous = None
+    return previous if isinstance(previous, dict) else {"notebook": record.name}
 
 
 def fingerprint(corpus) -> dict[str, Any]:
@@ -348,6 +413,55 @@ def parse_cli_params(
 
 
 # -- helpers ---------------------------------------------------------------------------------
+
+
+MAX_TITLE = 300
+
+
+def _headline(value: Any) -> str | None:
+    """A chart title: None (ddj writes one) or text of at most ``MAX_TITLE`` characters."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        msg = f"title={value!r}: give the headline as text (in YAML, quote it), or None for ddj's own."
+        raise ParameterError(msg)
+    if len(value) > MAX_TITLE:
+        msg = f"title: {len(value):,} characters is not a headline; keep it to {MAX_TITLE} (put the rest in the article)."
+        raise ParameterError(msg)
+    return value.strip()
+
+
+def _contact(value: Any) -> str | None:
+    """Who to reach, for the User-Agent: None or one line of at most 200 characters."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > 200 or not value.isprintable():
+        msg = f"contact={value!r}: give one line, your email or URL (at most 200 characters), or None."
+        raise ParameterError(msg)
+    return value.strip()
+
+
+def folder(value: Any, name: str, create: bool = False) -> Path:
+    """A folder to write into; a ParameterError naming it when it is, or is under, a file.
+
+    With ``create``, the folder is made (a ParameterError when that fails).
+    """
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise ParameterError(f"{name}={value!r}: give the path of a folder to write into.")
+    path = Path(value).expanduser()
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        what = "is a file" if blocker == path else f"is under {blocker}, which is a file"
+        raise ParameterError(
+            f"{name}={str(value)!r} {what}, not a folder. Give a folder to write into."
+        )
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"{name}={str(value)!r}: cannot create the folder ({exc.strerror or exc})."
+            raise ParameterError(msg) from None
+    return path
 
 
 def _topics(value: Any, name: str, topics_file: str | None) -> list[str] | str:

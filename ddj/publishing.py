@@ -6,13 +6,33 @@ and in an iframe, fills the width of its container), ``slug.svg``, ``slug.png``
 ``slug-datawrapper.csv`` (wide: a date column and a column per series, as
 Datawrapper and Flourish import it) and ``slug.txt`` (alt text, also put in the
 spec's ``description`` for screen readers).
+
+Every text a chart shows (titles, labels, outlets, headlines in tooltips, event
+labels) may come from strangers. Three rules keep it inert:
+
+- ``publishable`` is the one place where chart text is made renderable: control
+  characters, U+2028/U+2029 and non-characters become a space, lone surrogates
+  U+FFFD. ``publish`` (and the notebook renderer) apply it to every string of the
+  spec before anything draws it.
+- ``slug.html`` is ddj's own page template: each value is escaped for where it
+  goes (HTML text, attribute, JSON data block), the Vega bundle sits in its own
+  ``<script>`` and nothing is ever searched or replaced inside it; a Content
+  Security Policy lets only ddj's own two scripts run and nothing leave the page.
+- The spreadsheet CSVs prefix a text cell that starts with ``=``, ``+``, ``-``,
+  ``@``, tab or CR with ``'`` (formula injection); numbers stay numbers.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import json
+import math
 import os
 import re
+import string
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +40,49 @@ import altair as alt
 import pandas as pd
 
 from ddj.errors import ParameterError, SchemaError
+from ddj.notebooks import folder
 
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,80}$")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
+#: Characters no renderer takes as text: C0/C1 controls, line/paragraph separators, non-characters.
+_UNRENDERABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MAX_SPEC_DEPTH = 200
+#: In JSON inside <script>: nothing can close the element, open a comment or end a JS line.
+_SCRIPT_JSON = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+_SCRIPT_BREAKERS = re.compile(r"<(?=/script|!--)", re.IGNORECASE)
+_EMBED_OPTIONS = {"actions": False, "renderer": "svg", "mode": "vega-lite"}
+_START = (
+    "(function () { function read(id) { return JSON.parse(document.getElementById(id).textContent); }"
+    " vegaEmbed('#vis', read('ddj-spec'), read('ddj-embed-options')).catch(console.error); })();"
+)
+_PAGE = string.Template(
+    """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="$csp">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>$title</title>
+<style>
+html, body { margin: 0; padding: 0; background: #fff; }
+#vis { width: 100%; max-width: 100%; }
+#vis.vega-embed { width: 100%; display: flex; }
+#vis.vega-embed details, #vis.vega-embed details summary { position: relative; }
+</style>
+</head>
+<body>
+<div class="vega-visualization" id="vis" role="img" aria-label="$alt_text"></div>
+<script type="application/json" id="ddj-spec">$spec</script>
+<script type="application/json" id="ddj-embed-options">$options</script>
+<script>$bundle</script>
+<script>$start</script>
+</body>
+</html>
+"""
+)
 _FONT_DIRS = (
     "/usr/share/fonts/truetype/wqy",
     "/usr/share/fonts/truetype/noto",
@@ -67,15 +128,15 @@ def publish(
     if not isinstance(chart, alt.TopLevelMixin):
         msg = f"publish() takes an altair chart (from ddj.chart), not {type(chart).__name__}."
         raise ParameterError(msg)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    root = out.resolve()
     if data is not None and not isinstance(data, pd.DataFrame):
         msg = f"data= must be the coverage DataFrame behind the chart, not {type(data).__name__}."
         raise SchemaError(msg)
+    root = folder(out_dir, "out_dir", create=True).resolve()
+    data = None if data is None else map_text(data, _whole)  # every file is UTF-8
     spec = chart.to_dict()  # validated once; every file is made from this one spec
-    text = alt_text or _describe(spec, data)
-    spec["description"] = text
+    spec["description"] = alt_text or _describe(spec, data)
+    spec = publishable_spec(spec)
+    text = spec["description"]
     paths = {
         "html": root / f"{slug}.html",
         "svg": root / f"{slug}.svg",
@@ -97,13 +158,91 @@ def publish(
     _write(paths["html"], _html(spec, text))
     tidy = data if data is not None else _chart_data(spec)
     if tidy is not None:
-        _write(paths["csv"], _clean_csv(tidy).to_csv(index=False))
-        _write(paths["datawrapper"], wide(tidy).to_csv(index=False))
+        _write(paths["csv"], spreadsheet_safe(_clean_csv(tidy)).to_csv(index=False))
+        _write(paths["datawrapper"], spreadsheet_safe(wide(tidy)).to_csv(index=False))
     else:
         paths.pop("csv")
         paths.pop("datawrapper")
     _write(paths["alt_text"], text + "\n")
     return paths
+
+
+def publishable(text: str) -> str:
+    """Chart text that every renderer draws as text: the one place chart text is made safe.
+
+    Control characters (C0, DEL, C1; tab and newline included), U+2028/U+2029
+    and the non-characters U+FFFE/U+FFFF become a space, each; a lone surrogate
+    (half of a broken character) becomes U+FFFD. Vega's expression parser
+    rejects U+2028 in a label, an SVG cannot hold a NUL, and UTF-8 cannot hold a
+    surrogate. Markup needs no change here: every output escapes it for its context.
+
+    Examples
+    --------
+    >>> publishable("Hong\u2028Kong\x00")
+    'Hong Kong '
+    """
+    return _whole(_UNRENDERABLE.sub(" ", text))
+
+
+def publishable_spec(spec: Any) -> Any:
+    """A copy of a Vega-Lite spec with every string (keys too) made ``publishable``.
+
+    Non-finite numbers become ``null`` so the spec is strict JSON. The spec is
+    not changed in place.
+    """
+    return _publishable(spec, 0)
+
+
+def _publishable(value: Any, depth: int) -> Any:
+    if depth > _MAX_SPEC_DEPTH:
+        msg = f"The chart spec nests deeper than {_MAX_SPEC_DEPTH} levels: it is not a chart ddj can publish."
+        raise ParameterError(msg)
+    if isinstance(value, str):
+        return publishable(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {_publishable(k, depth + 1): _publishable(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_publishable(v, depth + 1) for v in value]
+    return value
+
+
+def map_text(frame: pd.DataFrame, fn: Callable[[str], str]) -> pd.DataFrame:
+    """A copy of ``frame`` with ``fn`` applied to every text cell (the frame given is not changed)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: fn(v) if isinstance(v, str) else v)
+    return out
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for spreadsheets: a text cell or header starting with = + - @ tab or CR gets a leading ``'``.
+
+    That is OWASP's rule against CSV formula injection: Excel, LibreOffice and
+    Google Sheets then show the text instead of running it. Only text is
+    touched (a column of negative numbers stays numeric); lone surrogates,
+    which UTF-8 cannot hold, become U+FFFD. ``ddj.save`` keeps data exact.
+
+    Examples
+    --------
+    >>> spreadsheet_safe(pd.DataFrame({"t": ["=1+1", "ok"], "n": [-1, 2]}))["t"].tolist()
+    ["'=1+1", 'ok']
+    """
+    out = map_text(frame, _cell)
+    out.columns = [_cell(c) if isinstance(c, str) else c for c in out.columns]
+    return out
+
+
+def _cell(value: str) -> str:
+    value = _whole(value)
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _whole(text: str) -> str:
+    """Text UTF-8 can hold: a lone surrogate (half of a broken character) becomes U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def wide(coverage: pd.DataFrame, metric: str = "share") -> pd.DataFrame:
@@ -141,42 +280,80 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     title = _title(spec)
     if data is None or "period" not in data or data.empty:
         return f"Chart: {title}." if title else "Chart."
-    labels = list(dict.fromkeys(data["label"])) if "label" in data else []
+    kind, metric = _kind_and_metric(spec)
+    labels = list(dict.fromkeys(str(v) for v in data["label"])) if "label" in data else []
     periods = pd.to_datetime(data["period"])
     freq = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(
         str(data.attrs.get("freq", ""))[:1].upper(), "period"
     )
+    what = f"as a share of all articles per {freq}" if metric == "share" else f"articles per {freq}"
     parts = [
-        f"Line chart of {', '.join(labels)}" if labels else "Chart",
-        f"as a share of all articles per {freq}" if "share" in data else f"articles per {freq}",
+        f"{kind} of {', '.join(labels)}" if labels else kind,
+        what,
         f"from {periods.min():%B %Y} to {periods.max():%B %Y}.",
     ]
     sentences = [" ".join(parts)]
     if title:
         sentences.insert(0, f"{title}.")
-    complete = data[~data["partial"]] if "partial" in data else data
+    complete = data[~data["partial"].astype(bool)] if "partial" in data else data
     for label, part in complete.groupby("label", sort=False) if "label" in complete else []:
-        if part["articles"].sum() == 0:
-            sentences.append(f"{label}: no matching articles.")
-            continue
-        peak = part.loc[part["share"].idxmax()]
-        change = part["share"].diff()
-        big = change.abs().idxmax() if change.notna().any() else None
-        text = f"{label} peaked at {peak['share']:.1%} in the {freq} of {pd.Timestamp(peak['period']):%d %B %Y}"
-        if big is not None and abs(change[big]) > 0:
-            direction = "rise" if change[big] > 0 else "fall"
-            text += f"; the largest {direction} was {abs(change[big]) * 100:.1f} points, to the {freq} of {pd.Timestamp(part.loc[big, 'period']):%d %B %Y}"
-        sentences.append(text + ".")
+        sentences.append(_peak_sentence(label, part, metric, freq))
     if data.attrs.get("ddj_demo"):
         sentences.append("Synthetic demo data, not real coverage.")
     return " ".join(sentences)
+
+
+_KINDS = {"rect": "Heatmap", "area": "Stacked area chart", "line": "Line chart"}
+
+
+def _kind_and_metric(spec: dict) -> tuple[str, str]:
+    """What ``ddj.chart`` drew (from the spec's marks) and which measure: share or articles."""
+    units, stack, faceted = [], [spec], False
+    while stack and len(units) < 1000:
+        node = stack.pop()
+        faceted = faceted or "facet" in node
+        for key in ("vconcat", "hconcat", "concat", "layer"):
+            stack.extend(reversed(node.get(key, [])))
+        if isinstance(node.get("spec"), dict):
+            stack.append(node["spec"])
+        if "mark" in node:
+            units.append(node)
+    for unit in units:
+        mark = unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
+        if mark not in _KINDS:
+            continue
+        channel = unit.get("encoding", {}).get("color" if mark == "rect" else "y", {})
+        metric = "articles" if channel.get("field") == "articles" else "share"
+        kind = "Small multiples of line charts" if faceted and mark == "line" else _KINDS[mark]
+        return kind, metric
+    return "Chart", "share"
+
+
+def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> str:
+    if part["articles"].sum() == 0:
+        return f"{label}: no matching articles."
+    values = part[metric].astype(float)
+    peak = part.loc[values.idxmax()]
+    show = (lambda v: f"{v:.1%}") if metric == "share" else (lambda v: f"{v:,.0f} articles")
+    text = f"{label} peaked at {show(peak[metric])} in the {freq} of {pd.Timestamp(peak['period']):%d %B %Y}"
+    change = values.diff()
+    big = change.abs().idxmax() if change.notna().any() else None
+    if big is not None and abs(change[big]) > 0:
+        direction = "rise" if change[big] > 0 else "fall"
+        size = (
+            f"{abs(change[big]) * 100:.1f} points"
+            if metric == "share"
+            else f"{abs(change[big]):,.0f} articles"
+        )
+        text += f"; the largest {direction} was {size}, to the {freq} of {pd.Timestamp(part.loc[big, 'period']):%d %B %Y}"
+    return text + "."
 
 
 # -- helpers ---------------------------------------------------------------------------------
 
 
 def _safe_slug(slug: Any) -> str:
-    if not isinstance(slug, str) or not _SLUG.match(slug):
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", str(slug).lower()).strip("-")[:80] or "chart"
         msg = (
             f"slug={slug!r} is not a safe file name: use lower-case letters, digits, '-' and '_' "
@@ -196,34 +373,51 @@ def _write(path: Path, content: str | bytes) -> None:
 
 
 def _html(spec: dict, alt_text: str) -> str:
-    """Self-contained HTML (Vega inlined, altair's own page template) that no text can break out of."""
-    from altair.utils.html import INLINE_HTML_TEMPLATE
+    """Self-contained HTML from ddj's page template, each value escaped for its context.
 
+    The title is HTML text, the alt text an attribute, the spec and the embed
+    options JSON data blocks read with ``JSON.parse`` (never run as code), the
+    Vega bundle a script of its own that nothing is inserted into. The Content
+    Security Policy lets only those two scripts run (by hash) and lets nothing
+    load from or send to the network.
+    """
     responsive = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
-    spec_json = json.dumps(responsive)
-    for raw, escaped in (("<", "\\u003c"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
-        spec_json = spec_json.replace(raw, escaped)  # a title cannot close the <script> tag
-    page = INLINE_HTML_TEMPLATE.render(
-        spec=spec_json,
-        embed_options=json.dumps({"actions": False, "renderer": "svg", "mode": "vega-lite"}),
-        output_div="vis",
-        vegalite_version=alt.VEGALITE_VERSION,
-        vegaembed_script=_embed_bundle(),
+    bundle = _script_safe(_embed_bundle())
+    return _PAGE.substitute(
+        csp=_escape(_csp(bundle, _START)),
+        title=_escape(_title(spec) or "Chart"),
+        alt_text=_escape(alt_text),
+        spec=_script_json(responsive),
+        options=_script_json(_EMBED_OPTIONS),
+        bundle=bundle,
+        start=_START,
     )
-    style = (
-        "<style>html,body{margin:0;padding:0;background:#fff}"
-        "#vis{width:100%;max-width:100%}#vis .vega-embed{width:100%}</style>"
+
+
+def _script_json(value: Any) -> str:
+    """Strict JSON that cannot end its ``<script>`` element or open an HTML comment in it."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).translate(_SCRIPT_JSON)
+
+
+def _script_safe(js: str) -> str:
+    r"""JavaScript that cannot end its ``<script>`` element: ``</script`` and ``<!--`` get ``\x3C``.
+
+    Both can only sit in a string, a regular expression or a comment, where
+    ``\x3C`` means ``<`` (vl-convert's bundle has neither today).
+    """
+    return _SCRIPT_BREAKERS.sub(r"\\x3C", js)
+
+
+def _csp(*scripts: str) -> str:
+    """Only these scripts run; styles and data: images (Vega's own) only; nothing goes out."""
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(js.encode()).digest()).decode() + "'"
+        for js in scripts
     )
-    page = page.replace(
-        "</head>", f"{style}\n<title>{_escape(_title(spec) or 'Chart')}</title>\n</head>", 1
-    )
-    marker = '<div class="vega-visualization" id="vis"></div>'
-    if marker not in page:  # altair changed its template: fail loudly, never unlabelled
-        raise RuntimeError("could not find the chart's <div> in altair's HTML template")
-    return page.replace(
-        marker,
-        f'<div class="vega-visualization" id="vis" role="img" aria-label="{_escape(alt_text)}"></div>',
-        1,
+    # 'unsafe-eval': Vega compiles its expressions with Function(); no text reaches them as code
+    return (
+        f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
     )
 
 
@@ -251,8 +445,6 @@ def _embed_bundle() -> str:
 
 
 def _escape(text: str) -> str:
-    import html
-
     return html.escape(text, quote=True)
 
 
@@ -294,7 +486,7 @@ def _register_fonts() -> None:
         return
     import vl_convert as vlc
 
-    for folder in _FONT_DIRS:
-        if Path(folder).is_dir():
-            vlc.register_font_directory(folder)
+    for fonts in _FONT_DIRS:
+        if Path(fonts).is_dir():
+            vlc.register_font_directory(fonts)
     _FONTS_READY = True
