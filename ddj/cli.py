@@ -408,6 +408,11 @@ def _add_run(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("-f", "--parameters-file", default=None, help="a YAML file of parameters")
     p.add_argument("--out", default="out", help="folder for the executed notebook and its outputs")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the outputs another parameter set wrote into --out (refused without it)",
+    )
     p.set_defaults(run=_run_run)
 
 
@@ -419,7 +424,7 @@ def _run_run(args: argparse.Namespace) -> int:
     params = notebooks.parse_cli_params(args.parameter, args.parameters_file)
     started = time.time() - 1
     out = notebooks.run_notebook(
-        args.notebook, params, out_dir=args.out,
+        args.notebook, params, out_dir=args.out, overwrite=args.overwrite,
         on_start=lambda target: print(f"Parameters checked; running {target.name} ...", flush=True),
     )  # fmt: skip
     written = sorted(
@@ -504,6 +509,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DdjError as exc:
         print(f"ddj {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or folder the command could not use: one line, no traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"ddj {args.command}: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"ddj {args.command}: interrupted", file=sys.stderr)
         return 130
