@@ -3,7 +3,10 @@
 Each outlet (one port) serves a front page with sections, RSS and Atom feeds, a
 sitemap index with a Google News sitemap, synthetic article pages, and fault
 endpoints (slow, 500, 429 with Retry-After, a redirect loop, an endless page, a
-binary file as HTML, a PDF, a dropped connection, a path robots.txt forbids).
+binary file as HTML, a PDF, a dropped connection, a path robots.txt forbids, a
+page and headers dripped a byte at a time, gzip bodies and a gzip bomb, a
+redirect to any address, a feed and a sitemap of any size). Each outlet's
+robots.txt can be plain, a 503, a 404, 1 MB long, or behind a redirect.
 All text is invented here.
 
 Run as a script to serve it by hand: ``python tests/collect_site.py 3 20``.
@@ -12,6 +15,7 @@ Run as a script to serve it by hand: ``python tests/collect_site.py 3 20``.
 from __future__ import annotations
 
 import collections
+import functools
 import gzip
 import sys
 import threading
@@ -19,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 WORDS = [
     "council",
@@ -86,6 +91,26 @@ def article_html(outlet: int, n: int, dated: bool = True, paragraphs: int = 6) -
     )
 
 
+ROBOTS = b"User-agent: *\nDisallow: /private/\n"
+#: A 1 MB robots.txt: the rule at its start counts, the one after 600 KiB is past what is read.
+BIG_ROBOTS = (
+    ROBOTS
+    + b"# "
+    + b"filler " * 90_000
+    + b"\n"
+    + b"Disallow: /2024/\n"
+    + b"# "
+    + b"x" * 400_000
+    + b"\n"
+)
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """50 MB of zeros in about 50 KB of gzip."""
+    return gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -96,10 +121,13 @@ class _Server(ThreadingHTTPServer):
 class Outlet:
     """The pages of one outlet; ``undated`` article numbers carry no date in the page."""
 
-    def __init__(self, index: int, n_articles: int, undated: frozenset[int] = frozenset()):
+    def __init__(
+        self, index: int, n_articles: int, undated: frozenset[int] = frozenset(), robots="plain"
+    ):
         self.index = index
         self.n = n_articles
         self.undated = undated
+        self.robots = robots
         self.paths = {article_path(n, index): n for n in range(n_articles)}
 
     def articles(self, which=None) -> list[int]:
@@ -109,10 +137,14 @@ class Outlet:
 class Site:
     """Start ``outlets`` servers; ``site.base(i)`` is outlet i's URL; ``site.hits`` counts requests."""
 
-    def __init__(self, outlets: int = 2, articles: int = 12, slow: float = 3.0, undated=(1,)):
-        self.outlets = [Outlet(i, articles, frozenset(undated)) for i in range(outlets)]
+    def __init__(
+        self, outlets: int = 2, articles: int = 12, slow: float = 3.0, undated=(1,), robots=()
+    ):
+        modes = list(robots) + ["plain"] * (outlets - len(robots))
+        self.outlets = [Outlet(i, articles, frozenset(undated), modes[i]) for i in range(outlets)]
         self.slow = slow
         self.hits: collections.Counter = collections.Counter()
+        self.times: list[tuple[float, int, str]] = []  # (time.time(), outlet, path) per request
         self.user_agents: set[str] = set()
         self._lock = threading.Lock()
         self._state: dict[str, int] = collections.defaultdict(int)
@@ -167,8 +199,10 @@ class Site:
 
             def do_GET(self):  # noqa: C901 - one branch per endpoint
                 path = self.path.split("?")[0]
+                query = parse_qs(urlsplit(self.path).query)
                 with site._lock:
                     site.hits[(outlet.index, path)] += 1
+                    site.times.append((time.time(), outlet.index, path))
                     site.user_agents.add(self.headers.get("User-Agent", ""))
                 base = f"http://127.0.0.1:{self.server.server_address[1]}"
                 if path in outlet.paths:
@@ -176,7 +210,11 @@ class Site:
                     html = article_html(outlet.index, n, dated=n not in outlet.undated)
                     return self.send(200, html.encode())
                 if path == "/robots.txt":
-                    return self.send(200, b"User-agent: *\nDisallow: /private/\n", "text/plain")
+                    return self.robots(outlet.robots)
+                if path == "/robots-moved.txt":
+                    return self.send(302, b"", headers={"Location": "/robots-real.txt"})
+                if path == "/robots-real.txt":
+                    return self.send(200, ROBOTS, "text/plain")
                 if path == "/":
                     links = "".join(f'<a href="/section/{s}">{s}</a>' for s in SECTIONS)
                     links += f'<a href="{article_path(0, outlet.index)}">Top story</a>'
@@ -287,7 +325,59 @@ class Site:
                     return self.send(200, article_html(outlet.index, 903).encode())
                 if path == "/gone":
                     return self.send(404, b"not found")
+                return self.more(path, query, base, outlet)
+
+            def more(self, path, query, base, outlet):  # noqa: C901 - one branch per endpoint
+                if path == "/drip":  # a whole page, a byte every 0.1 s (100 s)
+                    return self.drip(b"<html><body>" + b"x" * 1000, body=True)
+                if path == "/drip-headers":  # headers, a byte every 0.1 s
+                    return self.drip(b"X-Slow: " + b"y" * 1000, body=False)
+                if path == "/gzip-bomb":  # Content-Encoding gzip: 50 MB of zeros
+                    return self.send(200, gzip_bomb(), headers={"Content-Encoding": "gzip"})
+                if path == "/gzip-page":
+                    html = gzip.compress(article_html(outlet.index, 904).encode())
+                    return self.send(200, html, headers={"Content-Encoding": "gzip"})
+                if path == "/page.html.gz":  # a gzip file served as text/html
+                    return self.send(200, gzip.compress(article_html(outlet.index, 905).encode()))
+                if path == "/to":  # a redirect to wherever ?u= says
+                    return self.send(302, b"", headers={"Location": query["u"][0]})
+                if path == "/feed-to.xml":  # a feed whose entries are the ?u= links
+                    items = "".join(f"<item><link>{u}</link></item>" for u in query.get("u", []))
+                    rss = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+                    return self.send(200, rss.encode(), "application/rss+xml")
+                if path == "/sitemap-big.xml":  # ?n= pages
+                    n = int(query["n"][0])
+                    urls = "".join(
+                        f"<url><loc>{base}{article_path(k, outlet.index)}</loc></url>"
+                        for k in range(n)
+                    )
+                    xml = f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+                    return self.send(200, xml.encode(), "application/xml")
                 return self.send(404, b"not found")
+
+            def robots(self, mode):
+                if mode == "503":
+                    return self.send(503, b"down", "text/plain")
+                if mode == "404":
+                    return self.send(404, b"none", "text/plain")
+                if mode == "big":
+                    return self.send(200, BIG_ROBOTS, "text/plain")
+                if mode == "redirect":
+                    return self.send(301, b"", headers={"Location": "/robots-moved.txt"})
+                return self.send(200, ROBOTS, "text/plain")
+
+            def drip(self, data: bytes, body: bool):
+                self.close_connection = True
+                try:
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n")
+                    if body:
+                        self.wfile.write(b"Content-Length: %d\r\n\r\n" % len(data))
+                    for k in range(len(data)):
+                        self.wfile.write(data[k : k + 1])
+                        self.wfile.flush()
+                        time.sleep(0.1)
+                except OSError:
+                    pass  # the client gave up: what the test wants
 
         return Handler
 

@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -269,20 +270,24 @@ def test_killed_collection_resumes_to_the_same_corpus(tmp_path, sig):
 
 
 # -- WARC ---------------------------------------------------------------------------------------------
-def write_warc(path: Path, pages: list[tuple[str, bytes, str]]) -> None:
+def write_warc(path: Path, pages: list[tuple[str, bytes, str]], encoding=None) -> None:
+    """A WARC of request/response pairs; ``encoding`` maps a page's index to its Content-Encoding."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     with path.open("wb") as handle:
         writer = WARCWriter(handle, gzip=path.suffix == ".gz")
-        for url, body, ctype in pages:
+        for k, (url, body, ctype) in enumerate(pages):
             request = writer.create_warc_record(
                 url,
                 "request",
                 http_headers=StatusAndHeaders(f"GET {url} HTTP/1.1", [], is_http_request=True),
             )
             writer.write_record(request)
-            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
+            fields = [("Content-Type", ctype)]
+            if encoding and k in encoding:
+                fields.append(("Content-Encoding", encoding[k]))
+            headers = StatusAndHeaders("200 OK", fields, protocol="HTTP/1.1")
             writer.write_record(
                 writer.create_warc_record(
                     url, "response", payload=io.BytesIO(body), http_headers=headers
@@ -524,3 +529,314 @@ def test_cli_bad_input_is_one_line_and_exit_2(argv, message, tmp_path, capsys, m
     err = capsys.readouterr().err.strip()
     assert err.startswith("ddj collect: error:") and message in err and "\n" not in err
     assert not (tmp_path / "x.parquet").exists()
+
+
+# -- issue 12: time, size, robots, addresses, credentials, fan-out, processes -----------------------
+def test_dripping_page_and_headers_hit_the_deadline(site, tmp_path):
+    urls = [site.url("/drip"), site.url("/drip-headers")]  # 100 s each, a byte every 0.1 s
+    start = time.monotonic()
+    corpus, failures = run(tmp_path, urls=urls, deadline=2)
+    took = time.monotonic() - start
+    assert len(corpus) == 0
+    assert failures["reason"].tolist() == ["took longer than 2 s (deadline=2)"] * 2
+    assert took < 20  # two pages of one host, one after the other: about 4 s; before: 200 s
+
+
+def test_ctrl_c_stops_a_collection_reading_a_dripping_body(site, tmp_path):
+    main = threading.main_thread().ident
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(1.0, signal.pthread_kill, (main, signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run(tmp_path, urls=[site.url("/drip")], deadline=30)
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert time.monotonic() - start < 10  # the worker thread was not left reading for 100 s
+
+
+def test_gzip_bodies_are_expanded_within_the_page_cap(site, tmp_path):
+    urls = [site.url(p) for p in ("/gzip-bomb", "/gzip-page", "/page.html.gz")]
+    corpus, failures = run(tmp_path, urls=urls, max_bytes=1_000_000)
+    assert failures["url"].tolist() == [urls[0]]
+    assert "expands past the size cap" in failures["reason"].iloc[0]  # 50 MB from 50 KB
+    assert sorted(t.split(" about")[0] for t in corpus["title"]) == ["Story 904", "Story 905"]
+
+
+def test_warc_record_past_the_cap_or_corrupt_is_a_failure_and_the_rest_is_read(site, tmp_path):
+    from collect_site import article_html, gzip_bomb
+
+    from ddj.collect.sources import warc_records
+
+    good = [(site.url(f"/w/{n}"), article_html(0, n).encode(), "text/html") for n in (2, 3)]
+    warc = tmp_path / "mixed.warc.gz"
+    write_warc(warc, [good[0], (site.url("/w/bomb"), gzip_bomb(), "text/html"), good[1]],
+               encoding={1: "gzip"})  # fmt: skip
+    failures: list = []
+    found = list(warc_records(warc, failures, max_bytes=1_000_000))
+    assert [c.url for c in found] == [good[0][0], good[1][0]]
+    assert [f.url for f in failures] == [site.url("/w/bomb")]
+    assert "expands past the size cap" in failures[0].reason
+    # files cut inside their last record: the records before it are kept, the cut is a row
+    pages = [(site.url(f"/c/{n}"), article_html(0, n).encode(), "text/html") for n in (4, 5)]
+    cuts = [tmp_path / "cut.warc", tmp_path / "cut.warc.gz"]
+    for cut in cuts:
+        write_warc(cut, pages)
+        data = cut.read_bytes()  # .warc: cut in the payload; .warc.gz: in the last member's start
+        end = len(data) - 300 if cut.suffix == ".warc" else data.rfind(b"\x1f\x8b\x08") + 30
+        cut.write_bytes(data[:end])
+    corpus, failures = run(tmp_path, warcs=[*cuts, warc], max_bytes=1_000_000)
+    assert corpus["url"].tolist() == [pages[0][0], good[0][0], good[1][0]]
+    rows = list(zip(failures["url"], failures["reason"], strict=True))
+    assert rows[0][0] == pages[1][0] and "is truncated (the file ends inside it)" in rows[0][1]
+    assert rows[1][0] == str(cuts[1]) and "ends inside a record (truncated)" in rows[1][1]
+    assert rows[2][0] == site.url("/w/bomb") and len(rows) == 3
+
+
+def test_robots_5xx_disallows_4xx_allows_big_is_read_to_500_kib_and_redirects_are_followed(
+    tmp_path,
+):
+    with Site(outlets=4, articles=2, robots=("503", "404", "big", "redirect")) as s:
+        urls = [s.url(p, i) for i in range(4) for p in (article_path(0, i), "/private/x.html")]
+        corpus, failures = run(tmp_path, urls=urls, max_bytes=300_000)
+        by_url = dict(zip(failures["url"], failures["reason"], strict=True))
+        for p in (article_path(0, 0), "/private/x.html"):  # 503: nothing asked
+            assert "robots.txt could not be read (HTTP 503)" in by_url[s.url(p, 0)]
+            assert s.hits[(0, p)] == 0
+        assert s.hits[(1, "/private/x.html")] == 1  # 404: no rules
+        assert s.hits[(2, "/private/x.html")] == 0  # the rule at the start of a 1 MB file
+        assert s.hits[(3, "/private/x.html")] == 0  # robots.txt -> robots-moved -> robots-real
+        assert by_url[s.url("/private/x.html", 2)] == "disallowed by robots.txt"
+        # articles of outlets 1-3 are fetched: the big file's Disallow: /2024/ after 600 KiB is not read
+        wanted = [s.url(article_path(0, i), i) for i in (1, 2, 3)] + [s.url("/private/x.html", 1)]
+        assert sorted(corpus["url"]) == sorted(wanted)
+        # 503 is not a final answer: the next run asks again
+        run(tmp_path, urls=urls[:1], max_bytes=300_000)
+        assert s.hits[(0, "/robots.txt")] == 2 * 2  # one retry each time
+
+
+PRIVATE_TARGETS = [
+    "http://10.0.0.1/2024/05/01/a-story-here.html",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://192.168.1.1/2024/05/01/b-story-here.html",
+    "http://[fd00::1]/2024/05/01/c-story-here.html",
+    "http://127.0.0.2:{port}/2024/05/01/d-story-here.html",
+    "http://2130706433:{port}/2024/05/01/e-story-here.html",  # 127.0.0.1 as a decimal number
+    "http://0177.0.0.1:{port}/2024/05/01/f-story-here.html",  # in octal
+    "http://0x7f.1:{port}/2024/05/01/g-story-here.html",  # in hex, short form
+    "http://[::ffff:127.0.0.1]:{port}/2024/05/01/h-story-here.html",  # IPv4-mapped IPv6
+    "http://0.0.0.0:{port}/2024/05/01/i-story-here.html",
+    "http://localhost:{port}/2024/05/01/j-story-here.html",
+]
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Fail a test that would open a connection to anything but 127.0.0.1."""
+    import ddj.collect.fetch as fetch_module
+
+    real = fetch_module.urllib3_connection.create_connection
+    seen: list[str] = []
+
+    def guarded(address, *args, **kwargs):
+        seen.append(address[0])
+        assert address[0] == "127.0.0.1", f"tried to connect to {address[0]}"
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(fetch_module.urllib3_connection, "create_connection", guarded)
+    return seen
+
+
+def test_public_pages_feeds_and_redirects_cannot_lead_to_private_addresses(
+    site, tmp_path, loopback_only
+):
+    port = site.servers[0].server_address[1]
+    targets = [t.format(port=port) for t in PRIVATE_TARGETS]
+    from urllib.parse import quote
+
+    feed = site.url("/feed-to.xml?" + "&".join("u=" + quote(t) for t in targets))
+    redirects = [site.url("/to?u=" + quote(t)) for t in targets]
+    corpus, failures = run(tmp_path, feeds=[feed], urls=redirects)
+    assert len(corpus) == 0 and len(failures) == 2 * len(targets)
+    assert failures["reason"].str.startswith("refused to connect to").all()
+    assert failures["reason"].str.contains("allow_private=True").all()
+    kinds = " ".join(failures["reason"])
+    for kind in ("a private", "a link-local", "a loopback", "an unspecified"):
+        assert kind.replace("an ", "a ") in kinds
+    assert not any("story-here" in p for (_, p) in site.hits)  # nothing reached the server
+    # the opt-in, and the host the user started on, may be private
+    corpus, failures = run(tmp_path, name="opt-in", urls=redirects[5:6], allow_private=True)
+    assert len(failures) == 1 and failures["status"].tolist() == [404]  # reached 127.0.0.1
+    assert site.hits[(0, "/2024/05/01/e-story-here.html")] == 1
+
+
+def test_a_host_that_resolves_to_a_private_address_is_refused_before_connecting(
+    site, loopback_only
+):
+    port = site.servers[0].server_address[1]
+    answers = {"rebind.example": ["10.0.0.7"], "mixed.example": ["127.0.0.1"]}
+    calls: list[str] = []
+
+    def resolver(host, _port):
+        calls.append(host)
+        return answers[host]
+
+    fetcher = Fetcher(rate=None, robots=False, resolver=resolver, trusted=["mixed.example"])
+    page = fetcher.get(f"http://rebind.example:{port}" + article_path(0))
+    assert page.reason.startswith("refused to connect to rebind.example (10.0.0.7, a private")
+    assert loopback_only == []  # refused before any connection
+    page = fetcher.get(f"http://mixed.example:{port}" + article_path(0))  # trusted: may be local
+    assert page.ok and loopback_only == ["127.0.0.1"]  # connected to the address it checked
+    assert calls == ["rebind.example", "mixed.example"]  # resolved once per connection
+
+
+def test_credentials_in_urls_are_never_stored(site, tmp_path):
+    from urllib.parse import quote
+
+    from ddj.errors import DdjWarning
+
+    base = site.base(0).replace("http://", "http://user:s3cret@")
+    feed = base + "/feed-to.xml?u=" + quote(base + article_path(4))
+    redirect = site.url("/to?u=" + quote(base + article_path(5)))
+    urls = [base + article_path(3), redirect, base + "/gone"]
+    out = tmp_path / "corpus.csv"
+    with pytest.warns(DdjWarning, match="removed the user:password part of 5 URL") as caught:
+        corpus, failures = run(tmp_path, urls=urls, feeds=[feed], out=out)
+    assert len([w for w in caught if issubclass(w.category, DdjWarning)]) == 1
+    assert sorted(corpus["url"]) == sorted(site.url(article_path(n)) for n in (3, 4, 5))
+    assert failures["url"].tolist() == [site.url("/gone")]
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    stored += out.read_bytes() + failures_path(out).read_bytes()
+    assert b"user:s3cret@" not in stored  # (the /to link carries it escaped in its query: a path)
+
+
+def test_sitemap_and_feed_fan_out_is_bounded_by_max_pages(site, tmp_path):
+    from ddj.collect.sources import Candidate, SourceFailure, walk_sitemaps
+
+    plan, failures = run(tmp_path, sitemaps=[site.url("/sitemap-big.xml?n=30")], max_pages=10,
+                         dry_run=True)  # fmt: skip
+    assert len(plan) == 10
+    assert failures["stage"].tolist() == ["sitemap"]
+    assert "more than max_pages=10 pages" in failures["reason"].iloc[0]
+    feeds = [site.url("/rss.xml", 0), site.url("/rss.xml", 1)]  # 8 + 8 entries
+    plan, failures = run(tmp_path, feeds=feeds, max_pages=10, dry_run=True)
+    assert len(plan) == 10 and failures["stage"].tolist() == ["discover"]
+    assert "list 16 pages, more than max_pages=10: 6 are not collected" in failures["reason"][0]
+    # an index naming more sitemaps than a walk reads
+    index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + b"".join(
+        b"<sitemap><loc>https://a.example/s%d.xml</loc></sitemap>" % k for k in range(5)
+    ) + b"</sitemapindex>"  # fmt: skip
+    urlset = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example/p</loc></url></urlset>'
+    asked: list[str] = []
+
+    def get(url):
+        asked.append(url)
+        return (index if url.endswith("index.xml") else urlset), None
+
+    found: list[SourceFailure] = []
+    pages = walk_sitemaps("https://a.example/index.xml", get, found, max_sitemaps=3)
+    assert len(asked) == 3 and [type(p) for p in pages] == [Candidate, Candidate]
+    assert "more than 3 sitemaps" in found[0].reason and "3 not read" in found[0].reason
+
+
+_KILLED_CHILD = """
+import sys, time
+sys.path.insert(0, {tests!r})
+{body}
+"""
+_COLLECT_BODY = """
+import ddj.collect as c
+c.POOL_THRESHOLD = 0  # extract in worker processes
+c.collect(urls={listing!r}, cache_dir={cache!r}, rate=2, workers=1, extract_workers=2,
+          quiet=True, progress=False)
+"""
+_LOAD_BODY = """
+import ddj, ddj.loading as loading
+parse = loading._parse_file
+def slow(path):
+    time.sleep(0.05)
+    return parse(path)
+loading._parse_file = slow
+ddj.load({folder!r}, workers=2, progress=False)
+"""
+
+
+def _workers_outlive_a_killed_parent(script: str, env: dict) -> list:
+    """Start ``script``, SIGKILL it once it has 2 worker processes; the workers alive 5 s later."""
+    psutil = pytest.importorskip("psutil")
+    child = subprocess.Popen([sys.executable, "-c", script], env=env, stderr=subprocess.PIPE)
+    try:
+        parent = psutil.Process(child.pid)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(parent.children()) < 2:
+            assert child.poll() is None, child.stderr.read().decode()[-2000:]
+            time.sleep(0.05)
+        workers = parent.children()
+        assert len(workers) >= 2
+        time.sleep(0.5)  # let them settle into their work, or their wait for work
+        child.kill()
+    finally:
+        child.kill()
+        child.wait(10)
+    gone_by = time.monotonic() + 5
+    while time.monotonic() < gone_by:
+        alive = [w for w in workers if w.is_running() and w.status() != psutil.STATUS_ZOMBIE]
+        if not alive:
+            return []
+        time.sleep(0.1)
+    for w in alive:
+        w.kill()  # clean up what the old code left
+    return alive
+
+
+def test_sigkill_of_a_collection_leaves_no_extractor_process(tmp_path):
+    with Site(outlets=1, articles=40) as s:
+        listing = tmp_path / "urls.txt"
+        listing.write_text("\n".join(s.article_urls(0)))
+        body = _COLLECT_BODY.format(listing=str(listing), cache=str(tmp_path / "cache"))
+        script = _KILLED_CHILD.format(tests=str(Path(__file__).parent), body=body)
+        assert _workers_outlive_a_killed_parent(script, os.environ.copy()) == []
+
+
+def test_sigkill_of_a_load_leaves_no_parser_process(tmp_path):
+    from collect_site import article_html
+
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for n in range(400):
+        (folder / f"p{n}.html").write_text(article_html(0, n))
+    body = _LOAD_BODY.format(folder=str(folder))
+    script = _KILLED_CHILD.format(tests=str(Path(__file__).parent), body=body)
+    env = {**os.environ, "DDJ_CACHE": str(tmp_path / "ddj-cache")}
+    assert _workers_outlive_a_killed_parent(script, env) == []
+
+
+_CONCURRENT = """
+import sys
+from ddj.collect import collect
+collect(urls={listing!r}, cache_dir={cache!r}, rate=5, workers=2, quiet=True, progress=False)
+"""
+
+
+def test_two_collections_into_one_cache_fetch_each_page_once_at_the_hosts_rate(tmp_path):
+    with Site(outlets=1, articles=12) as s:
+        listing = tmp_path / "urls.txt"
+        listing.write_text("\n".join(s.article_urls(0)))
+        backwards = tmp_path / "backwards.txt"  # so that both fetch: they meet in the middle
+        backwards.write_text("\n".join(reversed(s.article_urls(0))))
+        children = [
+            subprocess.Popen([sys.executable, "-c", _CONCURRENT.format(listing=str(order),
+                              cache=str(tmp_path / "shared"))])  # fmt: skip
+            for order in (listing, backwards)
+        ]
+        assert [c.wait(120) for c in children] == [0, 0]
+        articles = {p: n for (_, p), n in s.hits.items() if p in s.outlets[0].paths}
+        assert articles == dict.fromkeys(s.outlets[0].paths, 1)  # each page once, for both
+        stamps = sorted(t for t, _, _ in s.times)  # every request to the host, robots.txt too
+        gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+        assert len(stamps) == 12 + 2 and min(gaps) >= 0.15  # 5 a second: 0.2 s apart
+        for name in ("a", "b"):  # both corpora are whole
+            corpus, failures = run(tmp_path, name="shared", urls=listing)
+            assert len(corpus) == 12 and len(failures) == 0, name

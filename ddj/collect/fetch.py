@@ -162,12 +162,10 @@ class _Watch:
     """
 
     def __init__(self, seconds: float):
+        self.end = time.monotonic() + seconds
         self.fired = False
         self._conn: HTTPConnection | None = None
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
 
     def attach(self, conn: HTTPConnection) -> None:
         with self._lock:
@@ -176,15 +174,51 @@ class _Watch:
         if fired:
             _shut(conn)
 
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-    def _fire(self) -> None:
+    def fire(self) -> None:
         with self._lock:
             self.fired = True
             conn = self._conn
         if conn is not None:
             _shut(conn)
+
+
+class _Watchdog:
+    """One thread per fetcher, while pages are fetched, firing the watches that are due:
+    past their deadline, or all of them once the fetcher is stopped (Ctrl-C)."""
+
+    TICK = 0.1  # seconds
+
+    def __init__(self, stop: threading.Event):
+        self.stop = stop
+        self._watches: set[_Watch] = set()
+        self._lock = threading.Lock()
+        self._running = False
+
+    @contextlib.contextmanager
+    def watch(self, seconds: float) -> Iterator[_Watch]:
+        watch = _Watch(seconds)
+        with self._lock:
+            self._watches.add(watch)
+            start, self._running = not self._running, True
+        if start:
+            threading.Thread(target=self._run, name="ddj-fetch-deadline", daemon=True).start()
+        try:
+            yield watch
+        finally:
+            with self._lock:
+                self._watches.discard(watch)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.TICK)
+            now, stopped = time.monotonic(), self.stop.is_set()
+            with self._lock:
+                if not self._watches:
+                    self._running = False  # started again by the next watch
+                    return
+                due = [w for w in self._watches if not w.fired and (stopped or w.end <= now)]
+            for watch in due:
+                watch.fire()
 
 
 def _shut(conn: HTTPConnection) -> None:
@@ -400,6 +434,7 @@ class Fetcher:
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = threading.Lock()
         self.stop = threading.Event()
+        self._watchdog = _Watchdog(self.stop)
         self.credentials_removed = 0  # redirect targets that carried user:password@
 
     # -- per host state -------------------------------------------------------------
@@ -498,19 +533,11 @@ class Fetcher:
         expand: bool = False,
     ) -> Page:
         page = Page(url=url)
-        watch = _Watch(self.deadline)
         options = _Options(kinds, check_robots, retries, limit or self.max_bytes, truncate, expand)
-        try:
-            with self._guard.watching(watch):
-                self._follow(
-                    page,
-                    watch,
-                    options,
-                    self.max_redirects if max_redirects is None else max_redirects,
-                )
-        finally:
-            watch.cancel()
-        if watch.fired and not page.ok:
+        hops = self.max_redirects if max_redirects is None else max_redirects
+        with self._watchdog.watch(self.deadline) as watch, self._guard.watching(watch):
+            self._follow(page, watch, options, hops)
+        if watch.fired and not self.stop.is_set():  # what was read was cut short, even if it parsed
             page.body = None
             page.reason = f"took longer than {self.deadline:g} s (deadline={self.deadline:g})"
             page.retry_later = True
@@ -626,9 +653,8 @@ class Fetcher:
                 )
             except AddressRefused as exc:
                 page.reason = str(exc)
-                page.retry_later = (
-                    True  # not final: a later run with allow_private=True may fetch it
-                )
+                page.refused = True
+                page.retry_later = True  # a later run with allow_private=True may fetch it
                 return None
             except urllib3.exceptions.TimeoutError as exc:
                 reason = f"timeout ({type(exc).__name__})"

@@ -318,7 +318,6 @@ def warc_records(
     are added to it as they are read, e.g. ``ddj-demo`` for ddj's synthetic
     demo archive.
     """
-    from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
 
     path = Path(path)
@@ -327,10 +326,11 @@ def warc_records(
             f"WARC file {str(path)!r} does not exist: pass the path of a .warc or .warc.gz file"
         )
         raise InputError(message)
-    found = 0
+    found, cut = 0, False
     with path.open("rb") as handle:
+        records = _archive_iterator(handle)
         try:
-            for record in ArchiveIterator(handle):
+            for record in records:
                 if record.rec_type == "warcinfo" and info is not None:
                     info.update(
                         warc_fields(_payload(record, max_bytes, f"warcinfo of {path.name}"))
@@ -344,15 +344,35 @@ def warc_records(
                     body = _payload(record, max_bytes, f"WARC record {url}")
                 except InputError as exc:
                     failures.append(SourceFailure(url, "warc", 200, str(exc), 1))
+                    cut = "truncated" in str(exc)
                     continue
+                cut = False
                 yield Candidate(url, "warc", None, body)
         except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
             reason = f"unreadable WARC: {exc!s:.150}"
             failures.append(SourceFailure(str(path), "warc", None, reason, 1))
             return
+    if records.truncated and not cut:  # a gzip member cut short: warcio just stops
+        reason = "the file ends inside a record (truncated): the records before it are kept"
+        failures.append(SourceFailure(str(path), "warc", None, reason, 1))
     if found == 0:
         reason = "no HTML response records with status 200 (is this a WARC file of web pages?)"
         failures.append(SourceFailure(str(path), "warc", None, reason, 1))
+
+
+def _archive_iterator(handle):
+    """warcio's ArchiveIterator, noting whether the file ended inside a gzip member."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    class Records(ArchiveIterator):
+        truncated = False
+
+        def close(self) -> None:
+            decompressor = self.reader.decompressor if self.reader else None
+            self.truncated = decompressor is not None and not getattr(decompressor, "eof", True)
+            super().close()
+
+    return Records(handle)
 
 
 def _html_response(record) -> str | None:
@@ -389,6 +409,9 @@ def _payload(record, limit: int, what: str) -> bytes:
             f"{what} is truncated or corrupt ({type(exc).__name__}: {exc!s:.100}); it is skipped"
         )
         raise InputError(message) from exc
+    if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended before the record did
+        message = f"{what} is truncated (the file ends inside it); it is skipped"
+        raise InputError(message)
     body = b"".join(chunks)
     return gunzip(body, limit, what) if is_gzip(body) else body
 
