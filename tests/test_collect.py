@@ -826,11 +826,9 @@ def test_two_collections_into_one_cache_fetch_each_page_once_at_the_hosts_rate(t
         listing.write_text("\n".join(s.article_urls(0)))
         backwards = tmp_path / "backwards.txt"  # so that both fetch: they meet in the middle
         backwards.write_text("\n".join(reversed(s.article_urls(0))))
-        children = [
-            subprocess.Popen([sys.executable, "-c", _CONCURRENT.format(listing=str(order),
-                              cache=str(tmp_path / "shared"))])  # fmt: skip
-            for order in (listing, backwards)
-        ]
+        cache = str(tmp_path / "shared")
+        scripts = [_CONCURRENT.format(listing=str(f), cache=cache) for f in (listing, backwards)]
+        children = [subprocess.Popen([sys.executable, "-c", script]) for script in scripts]
         assert [c.wait(120) for c in children] == [0, 0]
         articles = {p: n for (_, p), n in s.hits.items() if p in s.outlets[0].paths}
         assert articles == dict.fromkeys(s.outlets[0].paths, 1)  # each page once, for both
