@@ -462,6 +462,8 @@ class Fetcher:
 
     def _book(self, host: _Host, delay: float) -> float:
         """Take the host's next slot if it has come (0), else the seconds until it does."""
+        if delay <= 0:
+            return 0.0  # no limit
         if self.state_dir is None:
             wait = host.next_at - time.monotonic()
             if wait <= 0:
