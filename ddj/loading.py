@@ -355,7 +355,8 @@ def _write(frame: pd.DataFrame, tmp: Path, name: str) -> None:
     flat["published_local"] = frame["published_local"].dt.strftime("%Y-%m-%dT%H:%M:%S.%f")
     comp = "gzip" if name.endswith(".gz") else None
     if ".csv" in name:
-        flat.to_csv(tmp, index=False, compression=comp)
+        # CRLF rows (RFC 4180): the writer then quotes every cell holding a CR or LF
+        flat.to_csv(tmp, index=False, compression=comp, lineterminator="\r\n")
     else:
         flat.to_json(tmp, orient="records", lines=True, force_ascii=False, compression=comp)
 

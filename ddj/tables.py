@@ -211,11 +211,7 @@ def to_corpus(
     if "published" in table.columns and set(COLUMNS) <= set(table.columns):
         mapped = table[COLUMNS].copy()  # a corpus ddj saved: keep it as it is
     else:
-        mapped = map_columns(table, columns, name=name, notes=notes).copy()
-    if mapped["outlet"].isna().all() if "outlet" in mapped.columns else True:
-        mapped["outlet"] = [
-            registered_domain(u) if isinstance(u, str) else None for u in mapped["url"]
-        ]
+        mapped = _with_outlets(map_columns(table, columns, name=name, notes=notes))
     if "source" not in mapped.columns:
         mapped["source"] = [f"{name}#row={n}" for n in raw.rows]
     parsed = parse_dates(mapped["published"], dayfirst)
@@ -228,6 +224,18 @@ def to_corpus(
     refused = parsed.reasons.notna().to_numpy()
     reasons = dict(zip(corpus["source"][refused], parsed.reasons[refused], strict=True))
     return TableRead(corpus, list(raw.problems), reasons, notes)
+
+
+def _with_outlets(mapped: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose blank outlets are the registered domain of the URL, as for pages."""
+    out = mapped.copy()
+    given = out["outlet"] if "outlet" in out.columns else pd.Series(None, index=out.index)
+    blank = given.isna() | given.astype("str").str.strip().eq("")
+    out["outlet"] = [
+        registered_domain(u) if b and isinstance(u, str) else o
+        for u, o, b in zip(out["url"], given, blank, strict=True)
+    ]
+    return out
 
 
 def from_frame(
@@ -616,10 +624,7 @@ def _physical_lines(body: pd.DataFrame, records: np.ndarray):
     """Record number (pandas' count, header = 1) -> line in the file, past line breaks in cells."""
     breaks = np.zeros(len(body), dtype=np.int64)
     for col in body.columns:
-        cells = body[col].fillna("")
-        breaks += (
-            cells.str.count("\n") + cells.str.count("\r") - cells.str.count("\r\n")
-        ).to_numpy()
+        breaks += body[col].str.count("\n|\r(?!\n)").fillna(0).to_numpy(dtype=np.int64)
     before = np.concatenate([[0], np.cumsum(breaks)])
 
     def line_of(record: int) -> int:
