@@ -838,3 +838,24 @@ def test_two_collections_into_one_cache_fetch_each_page_once_at_the_hosts_rate(t
         for name in ("a", "b"):  # both corpora are whole
             corpus, failures = run(tmp_path, name="shared", urls=listing)
             assert len(corpus) == 12 and len(failures) == 0, name
+
+
+def test_cli_deadline_max_pages_and_allow_private(site, tmp_path, capsys):
+    from urllib.parse import quote
+
+    port = site.servers[0].server_address[1]
+    private = site.url("/to?u=" + quote(f"http://2130706433:{port}/2024/05/01/k-story-here.html"))
+    fast = ["--rate", "0", "--timeout", "0.5", "--retries", "0", "--no-progress"]
+    out = tmp_path / "c.parquet"
+    args = [site.url("/drip"), private, "-o", out, "--cache-dir", tmp_path / "c", *fast]
+    assert cli(*args, "--deadline", "1") == 0
+    reasons = pd.read_csv(failures_path(out))["reason"].tolist()
+    assert reasons[0] == "took longer than 1 s (deadline=1)"
+    assert reasons[1].startswith("refused to connect to 2130706433")
+    assert cli(private, "-o", out, "--cache-dir", tmp_path / "c", *fast, "--allow-private") == 0
+    assert pd.read_csv(failures_path(out))["reason"].tolist() == ["HTTP 404"]  # reached it
+    plan = tmp_path / "plan.csv"
+    assert cli("--feed", site.url("/rss.xml"), "--dry-run", "--max-pages", "3", "-o", plan, *fast,
+               "--cache-dir", tmp_path / "c") == 0  # fmt: skip
+    assert len(pd.read_csv(plan)) == 3
+    capsys.readouterr()
