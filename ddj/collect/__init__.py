@@ -549,6 +549,9 @@ def _fetch_and_extract(fetcher, cache, candidates, *, refresh, workers, extract_
                 page, fresh = _fetch_once(fetcher, cache, candidates[i].url, refresh, started)
             except InterruptedError:
                 return
+            except Exception as exc:  # noqa: BLE001 - a cache that fails (disk full) loses no page silently
+                reason = f"the page cache failed: {type(exc).__name__}: {exc!s:.150}"
+                page, fresh = Page(candidates[i].url, reason=reason, retry_later=True), False
             results.put((i, page, fresh))
 
     try:
