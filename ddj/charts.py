@@ -409,7 +409,7 @@ def load_events(events: Any) -> pd.DataFrame:
         msg = f"The events table has dates that do not parse: {bad}. Write them as YYYY-MM-DD."
         raise SchemaError(msg)
     out = table.assign(day=days.dt.strftime("%Y-%m-%d"), date_label=days.dt.strftime("%d %b %Y"))
-    out["label"] = out["label"].astype(str).map(publishable)
+    out["label"] = out["label"].map(lambda v: publishable(str(v)))
     if "topic" in out:
         out["topic"] = out["topic"].replace("", None)
     return out.sort_values("day").reset_index(drop=True)

@@ -158,8 +158,8 @@ def publish(
     _write(paths["html"], _html(spec, text))
     tidy = data if data is not None else _chart_data(spec)
     if tidy is not None:
-        _write(paths["csv"], spreadsheet_safe(_clean_csv(tidy)).to_csv(index=False))
-        _write(paths["datawrapper"], spreadsheet_safe(wide(tidy)).to_csv(index=False))
+        _write(paths["csv"], _spreadsheet_csv(_clean_csv(tidy)))
+        _write(paths["datawrapper"], _spreadsheet_csv(wide(tidy)))
     else:
         paths.pop("csv")
         paths.pop("datawrapper")
@@ -233,6 +233,11 @@ def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     out = map_text(frame, _cell)
     out.columns = [_cell(c) if isinstance(c, str) else c for c in out.columns]
     return out
+
+
+def _spreadsheet_csv(frame: pd.DataFrame) -> str:
+    """RFC 4180 CSV (CRLF rows, so a cell holding a CR or LF is quoted) of ``spreadsheet_safe`` cells."""
+    return spreadsheet_safe(frame).to_csv(index=False, lineterminator="\r\n")
 
 
 def _cell(value: str) -> str:
@@ -329,12 +334,16 @@ def _kind_and_metric(spec: dict) -> tuple[str, str]:
     return "Chart", "share"
 
 
+def _articles(n: float) -> str:
+    return f"{n:,.0f} article" + ("" if round(n) == 1 else "s")
+
+
 def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> str:
     if part["articles"].sum() == 0:
         return f"{label}: no matching articles."
     values = part[metric].astype(float)
     peak = part.loc[values.idxmax()]
-    show = (lambda v: f"{v:.1%}") if metric == "share" else (lambda v: f"{v:,.0f} articles")
+    show = (lambda v: f"{v:.1%}") if metric == "share" else _articles
     text = f"{label} peaked at {show(peak[metric])} in the {freq} of {pd.Timestamp(peak['period']):%d %B %Y}"
     change = values.diff()
     big = change.abs().idxmax() if change.notna().any() else None
@@ -343,7 +352,7 @@ def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> st
         size = (
             f"{abs(change[big]) * 100:.1f} points"
             if metric == "share"
-            else f"{abs(change[big]):,.0f} articles"
+            else _articles(abs(change[big]))
         )
         text += f"; the largest {direction} was {size}, to the {freq} of {pd.Timestamp(part.loc[big, 'period']):%d %B %Y}"
     return text + "."

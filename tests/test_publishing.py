@@ -1,15 +1,89 @@
+import csv
 import json
 import re
 import struct
+from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from lxml import etree
 
 import ddj
-from ddj.publishing import publish, wide
+from ddj.publishing import _embed_bundle, _script_safe, describe, publish, publishable, wide
 from tests.test_charts import cov_frame
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>window.__pwned=1</script>"]
+#: Text that would run, break out of its context or stop a renderer if it went in unescaped.
+PAYLOADS = [
+    "Coverage of `Hong Kong` ${alert(1)}",
+    "</script><script>window.__pwned=1</script>",
+    "<img src=x onerror=window.__pwned=2>",
+    '"><svg onload=window.__pwned=3>',
+    "line\u2028and\u2029paragraph",
+    "]]><!-- <script>window.__pwned=4</script>",
+    "</text><script>window.__pwned=5</script>",
+]
+#: Controls, separators, non-characters and a lone surrogate: every one stopped a renderer.
+CONTROLS = "".join(
+    map(chr, [0, 1, 9, 10, 13, 0x1F, 0x7F, 0x85, 0x2028, 0x2029, 0xFFFE, 0xFFFF, 0xD800])
+)
+KINDS = ("line", "small-multiples", "heatmap", "area")
+TITLE = " ".join(PAYLOADS) + CONTROLS
+
+
+def hostile_frame() -> pd.DataFrame:
+    """Coverage by outlet whose labels, outlets and headlines are all payloads and controls."""
+    frame = cov_frame(n=8, outlets=["A", "B"])
+    frame = frame.astype({"label": object, "outlet": object, "examples": object})  # can hold U+D800
+    outlets = {"A": PAYLOADS[2], "B": PAYLOADS[3] + CONTROLS}
+    labels = {"hong_kong": PAYLOADS[0] + CONTROLS, "ukraine": PAYLOADS[1]}
+    for col, values in (
+        ("outlet", [outlets[o] for o in frame["outlet"]]),
+        ("label", [labels[t] for t in frame["topic"]]),
+        ("examples", [" | ".join([*PAYLOADS, CONTROLS])] * len(frame)),
+    ):
+        frame[col] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
+
+
+def hostile_bundle(kind: str, out) -> dict:
+    """Publish a hostile chart of one kind (title, subtitle, source and an event are payloads too)."""
+    frame = hostile_frame()
+    events = pd.DataFrame(
+        {"date": ["2024-10-14"], "label": pd.Series([PAYLOADS[5] + CONTROLS], dtype=object)}
+    )
+    chart = ddj.chart(
+        frame, kind=kind, metric="articles" if kind == "area" else "share", title=TITLE,
+        subtitle=PAYLOADS[4], source=PAYLOADS[6], events=None if kind == "heatmap" else events,
+    )  # fmt: skip
+    return publish(chart, out, f"hostile-{kind}", data=frame)
+
+
+class Page(HTMLParser):
+    """What a browser's tokenizer sees: elements, attributes, and the text of each."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict, str]] = []
+        self._open: list[int] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs), ""))
+        self._open.append(len(self.elements) - 1)
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self.elements[self._open.pop()][0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self._open:
+            tag, attrs, text = self.elements[self._open[-1]]
+            self.elements[self._open[-1]] = (tag, attrs, text + data)
+
+    def all(self, tag: str) -> list[tuple[dict, str]]:
+        return [(attrs, text) for t, attrs, text in self.elements if t == tag]
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +168,157 @@ def test_given_alt_text_and_no_data(tmp_path):
     paths = publish(ddj.chart(cov_frame()), tmp_path, "x", alt_text="A chart of two topics.")
     assert paths["alt_text"].read_text().strip() == "A chart of two topics."
     assert "csv" in paths  # data taken from the chart itself
+
+
+# -- hostile text, every chart kind ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hostile")
+    return {
+        kind: hostile_bundle(kind, out) for kind in KINDS
+    }  # controls no longer abort vl-convert
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
+    paths = hostile[kind]
+    page = Page(paths["html"].read_text(encoding="utf-8"))
+    assert [t for _, t in page.all("title")] == [publishable(TITLE)]  # escaped, exactly once
+    scripts = page.all("script")
+    assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
+    assert scripts[2][1] == _script_safe(_embed_bundle())  # the bundle, not a byte changed
+    spec = json.loads(scripts[0][1])
+    assert spec["title"]["text"] == publishable(TITLE)
+    assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
+    (vis,) = [a for a, _ in page.all("div") if a.get("id") == "vis"]
+    assert vis["aria-label"] == paths["alt_text"].read_text(encoding="utf-8").strip()
+    assert not page.all("img") and not page.all("svg")  # no payload became an element
+    assert not [a for _, a, _ in page.elements for k in a if k.startswith("on")]
+
+
+def test_page_cannot_be_left_by_script_text():
+    assert _script_safe("a='</script>'; b=/<!--/; c='</SCRIPT'") == (
+        "a='\\x3C/script>'; b=/\\x3C!--/; c='\\x3C/SCRIPT'"
+    )
+    bundle = _embed_bundle()
+    assert not re.search(r"</script|<!--", _script_safe(bundle), re.I)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_hostile_svg_holds_text_only(hostile, kind):
+    svg = etree.fromstring(hostile[kind]["svg"].read_bytes())  # well-formed XML
+    tags = {etree.QName(e).localname for e in svg.iter() if isinstance(e.tag, str)}
+    assert not tags & {"script", "foreignObject", "iframe", "img", "image", "a", "use"}
+    assert not [
+        k
+        for e in svg.iter()
+        if isinstance(e.tag, str)
+        for k in e.attrib
+        if k.lower().startswith("on")
+    ]
+    assert PAYLOADS[1] in "".join(svg.itertext())  # the hostile title is there, as text
+    assert hostile[kind]["png"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_publishable_text():
+    assert publishable("a\x00b\u2028c\u2029d\x7fe\ud800f\uffff") == "a b c d e\ufffdf "
+    assert (
+        publishable(PAYLOADS[0]) == PAYLOADS[0]
+    )  # markup and backticks are the outputs' to escape
+    assert publishable("香港 – ok") == "香港 – ok"
+
+
+# -- spreadsheets ----------------------------------------------------------------------------
+
+FORMULAS = ['=HYPERLINK("http://x.example","click")', "+1+2", "-3+4", "@SUM(A1)", "\tx", "\rx"]
+
+
+def _rows(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh))
+
+
+def test_spreadsheet_csvs_neutralise_formulas(tmp_path):
+    frame = cov_frame(n=4, topics=[f"t{i}" for i in range(len(FORMULAS))])
+    frame["label"] = frame["topic"].map(
+        dict(zip(sorted(set(frame["topic"])), FORMULAS, strict=True))
+    )
+    frame["examples"] = "=cmd|' /C calc'!A0 | ok"
+    frame["change"] = -frame["share"] - 0.5  # a column of negative numbers stays numbers
+    paths = publish(ddj.chart(frame), tmp_path, "formulas", data=frame)
+    for name in ("csv", "datawrapper"):
+        rows = _rows(paths[name])
+        assert len(rows) == 1 + (len(frame) if name == "csv" else 4)  # a CR in a cell is quoted
+        for cell in (cell for row in rows for cell in row):
+            numeric = re.fullmatch(r"-?\d+(\.\d+)?", cell)
+            assert numeric or not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    tidy = pd.read_csv(paths["csv"], keep_default_na=False)
+    assert set(tidy["label"]) == {"'" + f for f in FORMULAS}
+    assert tidy["examples"].iloc[0] == "'=cmd|' /C calc'!A0 | ok"
+    assert pd.api.types.is_float_dtype(tidy["change"]) and (tidy["change"] < 0).all()
+    wide_csv = pd.read_csv(paths["datawrapper"])
+    assert set(wide_csv.columns) == {"date", *("'" + f for f in FORMULAS)}
+    assert all(pd.api.types.is_numeric_dtype(wide_csv[c]) for c in wide_csv.columns if c != "date")
+    assert frame["label"].tolist()[0] == FORMULAS[0]  # the frame given is not changed
+
+
+def test_save_keeps_a_formula_like_title_exact(tmp_path):
+    corpus = ddj.corpus.conform(
+        [
+            {
+                "url": "https://x.example/a",
+                "title": "=1+1 and -2",
+                "published": "2024-10-01",
+                "text": "t",
+            }
+        ]
+    )
+    path = ddj.save(corpus, tmp_path / "corpus.csv")
+    assert ddj.load(path)["title"].tolist() == [
+        "=1+1 and -2"
+    ]  # data stays data; only charts' CSVs neutralise
+
+
+# -- alt text --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "opening", "measure"),
+    [
+        ("line", "Line chart of Hong Kong, Ukraine as a share", "peaked at 40.0%"),
+        ("small-multiples", "Small multiples of line charts of Hong Kong, Ukraine", "peaked at"),
+        ("heatmap", "Heatmap of Hong Kong, Ukraine as a share", "peaked at"),
+        (
+            "area",
+            "Stacked area chart of Hong Kong, Ukraine articles per week",
+            "peaked at 4 articles",
+        ),
+    ],
+)
+def test_alt_text_names_the_chart_kind(kind, opening, measure):
+    frame = cov_frame(outlets=["A", "B"]) if kind == "small-multiples" else cov_frame()
+    chart = ddj.chart(frame, kind=kind, metric="articles" if kind == "area" else "share", title="T")
+    text = describe(chart, frame)
+    assert text.startswith(f"T. {opening}") and measure in text
+
+
+# -- where files go --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("slug", ["coverage\n", "a\tb", "caf\u00e9", "x.y", "a\x00"])
+def test_slug_with_a_trailing_newline_or_odd_character_refused(tmp_path, slug):
+    with pytest.raises(ddj.ParameterError, match="not a safe file name"):
+        publish(ddj.chart(cov_frame()), tmp_path, slug)
+    assert not any(tmp_path.iterdir())
+
+
+def test_out_dir_that_is_a_file_is_a_ddj_error(tmp_path):
+    blocker = tmp_path / "chart.html"
+    blocker.write_text("not a folder")
+    with pytest.raises(ddj.ParameterError, match=re.escape(f"{blocker}' is a file, not a folder")):
+        publish(ddj.chart(cov_frame()), blocker, "x")
+    with pytest.raises(ddj.ParameterError, match=re.escape(f"is under {blocker}, which is a file")):
+        publish(ddj.chart(cov_frame()), blocker / "sub", "x")
+    assert blocker.read_text() == "not a folder"
