@@ -490,18 +490,19 @@ class _Parser:
         if raw is None:
             return None
         where = tok.pos + len(tok.text) - len(raw) - 1
+        shown = raw if len(raw) <= 12 else raw[:12] + "…"
         if not (raw.isascii() and raw.isdigit()) or len(raw) > len(str(MAX_SLOP)):
             raise _fail(
                 self.query,
                 where,
-                f"'~{raw}' is not a whole number of words",
+                f"'~{shown}' is not a whole number of words",
                 'Write e.g. "hacker china"~10.',
             )
         if int(raw) > MAX_SLOP:
             raise _fail(
                 self.query,
                 where,
-                f"'~{raw}' is over the limit of {MAX_SLOP:,} words",
+                f"'~{shown}' is over the limit of {MAX_SLOP:,} words",
                 "Use a smaller distance, or AND for anywhere in the article.",
             )
         if n_words < 2:
