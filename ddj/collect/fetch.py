@@ -148,10 +148,14 @@ def strip_credentials(url: str) -> str:
     >>> strip_credentials("https://news.example.org/a@b")
     'https://news.example.org/a@b'
     """
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
         return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    at = url.find(netloc)  # cut the user:password@ out in place: nothing else changes
+    host = netloc.rpartition("@")[2]
+    if at < 0:  # urlsplit dropped characters (tabs, newlines) from it
+        return urlunsplit(urlsplit(url)._replace(netloc=host))
+    return url[:at] + host + url[at + len(netloc) :]
 
 
 class _Watch:
