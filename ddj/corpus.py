@@ -39,7 +39,6 @@ source : str
 from __future__ import annotations
 
 import hashlib
-import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -381,7 +380,7 @@ def to_local(values: Any, dayfirst: bool | None = None) -> pd.Series:
     return parse_dates(values, dayfirst).local
 
 
-_OFFSET = re.compile(r"(?:[+-]\d\d:?\d\d|Z)$")
+_OFFSET_PARTS = r"(?:\d|\s)([+-])(\d\d):?(\d\d)$"
 _DAY_MONTH = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})((?:\s+|T).*)?$"
 _EPOCH = r"^\d{10}(?:\.\d+)?$|^\d{13}$"
 _YEAR_ONLY = r"^\d{4}(?:-\d{1,2})?$"
@@ -498,18 +497,14 @@ def _century(year: pd.Series) -> pd.Series:
 
 def _local(text: pd.Series, utc: pd.Series) -> pd.Series:
     """``utc`` on the clock of the offset each value states (UTC where it states none)."""
-    with_offset = text.str.contains(_OFFSET.pattern, na=False) & utc.notna()
-    offsets = pd.Series(pd.Timedelta(0), index=text.index, dtype="timedelta64[us]")
-    if with_offset.any():
-        offsets[with_offset] = [_offset_of(v) for v in text[with_offset]]
-    return (utc.dt.tz_localize(None) + offsets).astype(SCHEMA["published_local"])
-
-
-def _offset_of(value: str) -> pd.Timedelta:
-    try:
-        return pd.Timedelta(pd.Timestamp(value).utcoffset() or 0)
-    except (ValueError, TypeError, OverflowError):
-        return pd.Timedelta(0)
+    parts = text.where(text.str.contains(_TIME_OF_DAY, na=False)).str.extract(_OFFSET_PARTS)
+    sign = parts[0].map({"+": 1, "-": -1}).fillna(0).astype("int64")
+    minutes = pd.to_numeric(parts[1]).fillna(0) * 60 + pd.to_numeric(parts[2]).fillna(0)
+    offsets = pd.to_timedelta((sign * minutes).astype("int64"), unit="min")
+    offsets = offsets.where(minutes < 24 * 60, pd.Timedelta(0))  # "+25:00" is no offset
+    return (utc.dt.tz_localize(None) + offsets.astype("timedelta64[us]")).astype(
+        SCHEMA["published_local"]
+    )
 
 
 def _plausible(parsed: ParsedDates, raw: pd.Series, now: pd.Timestamp | None) -> ParsedDates:

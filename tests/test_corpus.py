@@ -11,6 +11,7 @@ from ddj.corpus import (
     dedupe,
     empty,
     normalize_url,
+    parse_dates,
     registered_domain,
     to_utc,
 )
@@ -111,3 +112,37 @@ def test_dedupe_without_duplicates_is_silent():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert len(dedupe(c)) == 2
+
+
+def test_parse_dates_keeps_the_stated_clock_and_says_why_it_refuses():
+    now = pd.Timestamp("2024-10-20T08:00Z")
+    p = parse_dates(
+        pd.Series(
+            [
+                "Fri, 18 Oct 2024 09:00:00 +0100",
+                "2024-10-18T09:00:00-05:30",
+                "1729242000",
+                "2024-10-22",  # after tomorrow, seen from `now`
+                "2024-10-21T23:00:00Z",  # tomorrow: plausible
+                "18 Oct",  # no year: not guessed
+            ]
+        ),
+        now=now,
+    )
+    assert p.utc.tolist()[:3] == [
+        pd.Timestamp("2024-10-18T08:00Z"),
+        pd.Timestamp("2024-10-18T14:30Z"),
+        pd.Timestamp("2024-10-18T09:00Z"),
+    ]
+    assert p.local.tolist()[:2] == [
+        pd.Timestamp("2024-10-18T09:00"),
+        pd.Timestamp("2024-10-18T09:00"),
+    ]
+    assert p.utc.isna().tolist() == [False, False, False, True, False, True]
+    assert p.reasons.tolist()[3] == "implausible date '2024-10-22' (before 1990 or after tomorrow)"
+    assert p.reasons.tolist()[5] == "unparseable date '18 Oct'"
+
+
+def test_datetime_columns_are_checked_for_plausibility_too():
+    s = pd.Series(pd.to_datetime(["2024-01-01T10:00Z", "1970-01-01T00:00Z"]))
+    assert to_utc(s).isna().tolist() == [False, True]
