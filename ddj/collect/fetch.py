@@ -241,20 +241,18 @@ class _Guard:
         self.resolver = resolver or resolve
         self._local = threading.local()
 
-    def address(self, host: str, port: int) -> str:
-        """An address of ``host`` ddj may connect to, resolved once; raises :class:`AddressRefused`."""
+    def addresses(self, host: str, port: int) -> list[str]:
+        """The addresses of ``host`` ddj may connect to, resolved once; raises :class:`AddressRefused`."""
         name = host.strip("[]").rstrip(".").lower()
         addresses = self.resolver(name, port)
         if not addresses:
             raise socket.gaierror(f"{host} has no address")
         if self.allow_private or name in self.trusted:
-            return addresses[0]
-        refused = []
-        for ip in addresses:
-            kind = blocked_kind(ip)
-            if kind is None:
-                return ip
-            refused.append(f"{ip}, a {kind} address")
+            return addresses
+        allowed = [ip for ip in addresses if blocked_kind(ip) is None]
+        if allowed:
+            return allowed
+        refused = [f"{ip}, a {blocked_kind(ip)} address" for ip in addresses]
         message = (
             f"refused to connect to {host} ({'; '.join(refused)}): a page ddj was not started on "
             "leads there; pass allow_private=True (--allow-private) to collect from private addresses"
@@ -305,13 +303,7 @@ class GuardedHTTPSConnection(HTTPSConnection):
 def _connect(conn) -> socket.socket:
     """urllib3's ``_new_conn``, connecting to the address the guard checked (never resolving twice)."""
     try:
-        ip = conn.guard.address(conn._dns_host, conn.port)
-        return urllib3_connection.create_connection(
-            (ip, conn.port),
-            conn.timeout,
-            source_address=conn.source_address,
-            socket_options=conn.socket_options,
-        )
+        return _first_connection(conn, conn.guard.addresses(conn._dns_host, conn.port))
     except socket.gaierror as exc:
         raise NameResolutionError(conn.host, conn, exc) from exc
     except TimeoutError as exc:
@@ -319,6 +311,22 @@ def _connect(conn) -> socket.socket:
         raise ConnectTimeoutError(conn, message) from exc
     except OSError as exc:
         raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
+
+
+def _first_connection(conn, addresses: list[str]) -> socket.socket:
+    """A socket to the first of ``addresses`` that answers (IP literals: nothing is resolved)."""
+    error: OSError | None = None
+    for ip in addresses:
+        try:
+            return urllib3_connection.create_connection(
+                (ip, conn.port),
+                conn.timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
+            )
+        except OSError as exc:
+            error = exc
+    raise error
 
 
 def _pool_manager(guard: _Guard, pool_size: int, timeout: urllib3.Timeout) -> urllib3.PoolManager:
