@@ -652,7 +652,7 @@ class Fetcher:
         headers = {
             "User-Agent": self.user_agent,
             "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
-            "Accept-Encoding": "gzip, deflate",
+            "Accept-Encoding": "gzip",  # expanded by limits.gunzip (zlib-wrapped deflate too)
         }
         for attempt in range(retries + 1):
             if self.stop.is_set() or watch.fired:
