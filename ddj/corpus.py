@@ -352,13 +352,18 @@ def parse_dates(
     >>> p.reasons.tolist()[2:]
     ["implausible date '9999-01-01' (before 1990 or after tomorrow)", "unparseable date 'soon'"]
     """
-    s = values if isinstance(values, pd.Series) else pd.Series(values)
+    given = values if isinstance(values, pd.Series) else pd.Series(values)
+    s = given.reset_index(drop=True)  # positions, whatever the index (even with repeats)
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
         utc, local = _from_datetimes(s)
         reasons, rule = pd.Series(None, index=s.index, dtype="str"), None
     else:
         utc, local, reasons, rule = _from_text(s.astype("str").str.strip(), dayfirst)
-    return _plausible(ParsedDates(utc, local, reasons, rule), s, now)
+    p = _plausible(ParsedDates(utc, local, reasons, rule), s, now)
+    back = given.index
+    return ParsedDates(
+        p.utc.set_axis(back), p.local.set_axis(back), p.reasons.set_axis(back), p.rule
+    )
 
 
 def to_utc(values: Any, dayfirst: bool | None = None) -> pd.Series:

@@ -423,7 +423,11 @@ def _bytes_of(path: Path) -> Path | bytes:
         return path
     packed = path.read_bytes()
     limit = max(MAX_PAGE_BYTES, MAX_GZIP_RATIO * len(packed))
-    return gunzip(packed, limit=limit, what=f"{path} (decompress it yourself to load it)")
+    try:
+        return gunzip(packed, limit=limit, what=str(path))
+    except InputError as exc:
+        msg = f"{exc}. A plain (not gzipped) table has no size cap: gunzip it and load that."
+        raise InputError(msg) from exc
 
 
 def _chunks(data: Path | bytes) -> Iterator[bytes]:
