@@ -146,16 +146,3 @@ def test_parse_dates_keeps_the_stated_clock_and_says_why_it_refuses():
 def test_datetime_columns_are_checked_for_plausibility_too():
     s = pd.Series(pd.to_datetime(["2024-01-01T10:00Z", "1970-01-01T00:00Z"]))
     assert to_utc(s).isna().tolist() == [False, True]
-
-
-def test_dates_stay_on_their_rows_whatever_the_index():
-    raw = pd.DataFrame(
-        {"url": ["u1", "u2", "u3"], "published": ["1729242000", "2024-02-13", "bad"]},
-        index=[5, 5, 1],
-    )
-    c = conform(raw)
-    assert c["published"].tolist()[:2] == [
-        pd.Timestamp("2024-10-18T09:00Z"),
-        pd.Timestamp("2024-02-13T12:00Z"),
-    ]
-    assert pd.isna(c["published"].iloc[2])
