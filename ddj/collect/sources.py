@@ -344,7 +344,7 @@ def warc_records(
                     body = _payload(record, max_bytes, f"WARC record {url}")
                 except InputError as exc:
                     failures.append(SourceFailure(url, "warc", 200, str(exc), 1))
-                    cut = "truncated" in str(exc)
+                    cut = isinstance(exc, TruncatedRecord)
                     continue
                 cut = False
                 yield Candidate(url, "warc", None, body)
@@ -358,6 +358,10 @@ def warc_records(
     if found == 0:
         reason = "no HTML response records with status 200 (is this a WARC file of web pages?)"
         failures.append(SourceFailure(str(path), "warc", None, reason, 1))
+
+
+class TruncatedRecord(InputError):
+    """A WARC record the file ends inside."""
 
 
 def _archive_iterator(handle):
@@ -411,7 +415,7 @@ def _payload(record, limit: int, what: str) -> bytes:
         raise InputError(message) from exc
     if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended before the record did
         message = f"{what} is truncated (the file ends inside it); it is skipped"
-        raise InputError(message)
+        raise TruncatedRecord(message)
     body = b"".join(chunks)
     return gunzip(body, limit, what) if is_gzip(body) else body
 
