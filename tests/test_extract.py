@@ -188,7 +188,7 @@ def test_broken_and_headless_markup_still_gives_a_record():
     rec = read_html("<div><p>Fragment with no html element <b>and an unclosed tag" + BODY)
     assert rec["text"] and rec["published"] is None
     deep = "<div>" * 5000 + BODY + "</div>" * 10
-    assert read_html(deep)["words"] >= 0
+    assert read_html(deep)["words"] >= 100  # lxml alone stops at depth 256 and loses the text
 
 
 def test_huge_page_is_bounded():
@@ -376,3 +376,190 @@ def test_short_lines_past_the_agreed_text_are_trimmed():
     # without newspaper4k's text, or with nothing in common, nothing is trimmed
     assert _trim_tail(story + "\nWeitere Themen", None) == story + "\nWeitere Themen"
     assert _trim_tail(story + "\nWeitere Themen", "Other words.") == story + "\nWeitere Themen"
+
+
+# -- hostile pages: each gives the record that can be found, in bounded time ------------------
+
+META_DATE = '<meta property="article:published_time" content="2023-04-05T10:00:00Z">'
+CEILING = 10  # seconds: a bound on runaway work (these took minutes or crashed), not a speed test
+
+
+def _ld_block(content: str) -> str:
+    return f'<script type="application/ld+json">{content}</script>'
+
+
+def _hostile(head: str = "", body: str = BODY, meta: str = META_DATE) -> dict:
+    """read_html on a page with a meta date and BODY besides the hostile part; checked and timed."""
+    t0 = time.perf_counter()
+    rec = read_html(html(meta + head, body))
+    assert time.perf_counter() - t0 < CEILING
+    assert "harbour, the budget and the bridge" in (rec["text"] or "")
+    assert rec["words"] >= 100
+    return rec
+
+
+def _meta_dated(rec: dict) -> None:
+    assert rec["published_from"] == "meta"
+    assert rec["published"] == datetime(2023, 4, 5, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "json_ld",
+    [
+        "[" * 100_000,
+        "[" * 100_000 + "]" * 100_000,
+        '{"@graph":' * 100_000 + "1" + "}" * 100_000,
+        '{"@type":"NewsArticle","author":' + "[" * 900 + '"Jane Doe"' + "]" * 900 + "}",
+    ],
+    ids=["open-brackets", "closed-brackets", "graph-in-graph", "author-900-deep"],
+)
+def test_deeply_nested_json_ld_is_skipped_and_the_rest_kept(json_ld):
+    _meta_dated(_hostile(_ld_block(json_ld)))
+
+
+def test_a_sound_json_ld_block_beside_a_deep_one_is_read():
+    good = '{"@type":"NewsArticle","datePublished":"2024-10-17T09:00:00+02:00"}'
+    rec = _hostile(_ld_block("[" * 100_000) + _ld_block(good), meta="")
+    assert rec["published_from"] == "json-ld"
+    assert rec["published_local"] == datetime(2024, 10, 17, 9)
+
+
+def test_deep_has_part_nesting_is_cut_and_the_article_object_kept():
+    nested = '{"@type":"WebPage","hasPart":' * 5000 + "{}" + "}" * 5000
+    ld = (
+        '{"@graph":[{"@type":"NewsArticle","datePublished":"2024-10-17T09:00:00Z"},' + nested + "]}"
+    )
+    rec = _hostile(_ld_block(ld), meta="")
+    assert rec["published_from"] == "json-ld"
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2024-10-18T09:00:00+25:00",
+        "2024-10-18T09:00:00+99:99",
+        "2024-10-18 09:00:00 +2500",
+        "0000-10-18",
+        "2024-13-18",
+        "2024-10-32T10:00:00Z",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-05:00",
+    ],
+)
+def test_impossible_dates_are_not_dates(value):
+    assert parse_value(value) is None
+    for where in (
+        _ld_block(f'{{"@type":"NewsArticle","datePublished":"{value}"}}'),
+        f'<meta name="date" content="{value}">',
+    ):
+        _meta_dated(_hostile(where))
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "9" * 5000, "NaN"])
+def test_huge_numbers_in_json_ld(number):
+    _meta_dated(_hostile(_ld_block(f'{{"@type":"NewsArticle","datePublished":{number}}}')))
+
+
+def test_five_megabyte_json_ld_block():
+    ld = '{"@type":"NewsArticle","headline":"' + "x" * 5_000_000 + '"}'
+    _meta_dated(_hostile(_ld_block(ld)))
+
+
+def test_json_ld_with_many_objects():
+    def block(n):
+        things = ",".join(f'{{"@type":"Thing","name":"n{i}"}}' for i in range(n))
+        return _ld_block('[{"@type":"Thing"},' * 3 + things + "]" * 3)
+
+    article = _ld_block('{"@type":"NewsArticle","datePublished":"2024-10-17T09:00:00Z"}')
+    assert _hostile(block(25_000) + article, meta="")["published_from"] == "json-ld"
+    _meta_dated(_hostile(block(100_000)))  # 3 MB: over the block cap, skipped
+
+
+@pytest.mark.parametrize("closed", [True, False])
+def test_100000_nested_divs(closed):
+    _meta_dated(_hostile(body="<div>" * 100_000 + BODY + ("</div>" * 100_000 if closed else "")))
+
+
+def test_100000_meta_tags():
+    metas = '<meta name="date" content="2024-13-45">' * 100_000  # 4 MB: the body was cut off
+    _meta_dated(_hostile(metas))
+
+
+def test_ten_megabyte_time_tag_and_attribute():
+    big = "2" * 10_000_000
+    _meta_dated(_hostile(body=f'<time class="published" datetime="{big}">x</time>' + BODY))
+    _meta_dated(_hostile(body=f'<div class="{big}">' + BODY + "</div>"))
+
+
+def test_one_megabyte_title():
+    rec = _hostile("<title>" + "Talks " * 170_000 + "</title>")
+    assert rec["title"].startswith("Talks Talks")
+
+
+def _gzip_bomb(expanded: int) -> bytes:
+    """gzip of ``expanded`` zero bytes, made in 1 MiB steps (about 1 KB per MiB)."""
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    chunk = b"\0" * (1 << 20)
+    parts = [packer.compress(b"<html><body>")]
+    parts += [packer.compress(chunk) for _ in range(expanded >> 20)]
+    return b"".join(parts) + packer.flush()
+
+
+def test_gzip_bomb_is_an_extraction_error():
+    bomb = _gzip_bomb(200 << 20)
+    assert len(bomb) < 1_000_000
+    t0 = time.perf_counter()
+    with pytest.raises(ddj.ExtractionError, match="expands past the size cap"):
+        read_html(bomb)
+    assert time.perf_counter() - t0 < CEILING
+    with pytest.raises(ddj.ExtractionError, match="compressed but broken"):
+        read_html(bomb[:5000])
+
+
+def test_lone_surrogates_keep_the_text_after_them():
+    rec = read_html(html(body="<p>Before \ud800 the break.</p>" + BODY + "<p>\udfff</p>"))
+    assert "harbour" in rec["text"] and "\ud800" not in rec["text"]
+
+
+def test_a_stray_nul_far_into_the_page_keeps_the_page():
+    page = html(body=BODY * 30 + "\x00" + BODY)
+    for data in (page, page.encode()):
+        assert read_html(data)["words"] > 3000
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<base href="javascript:alert(1)">',
+        '<link rel="canonical" href="javascript:alert(1)"><meta property="og:url" content="http://[::1">',
+    ],
+)
+def test_hostile_head_gives_a_record_without_its_url(head):
+    rec = _hostile(head)
+    assert rec["url"] is None
+
+
+def test_a_charset_python_does_not_know():
+    page = (
+        f'<html><head><meta charset="x-evil">{META_DATE}<title>Caf\u00e9</title></head><body>{BODY}'
+    )
+    rec = read_html(page.encode("cp1252"))
+    assert rec["title"] == "Caf\u00e9" and rec["words"] >= 100
+    _meta_dated(rec)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "http://[::1", "data:text/html,x", 42])
+def test_a_url_that_is_not_a_web_address_is_an_extraction_error(url):
+    with pytest.raises(ddj.ExtractionError, match="url"):
+        read_html(html(), url)
+
+
+def test_a_100_kb_url_and_a_page_of_only_markup_characters():
+    url = "https://x.example/" + "a" * 100_000
+    rec = read_html(html("<title>Talks | Gazette | x.example</title>"), url)
+    assert rec["url"] == url and rec["title"] == "Talks | Gazette"
+    for page in ("<", "<" * 100_000):
+        with pytest.raises(ddj.ExtractionError, match="no HTML markup"):
+            read_html(page)

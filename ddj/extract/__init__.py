@@ -18,20 +18,32 @@ import os
 import re
 import warnings
 from datetime import UTC
+from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
 from ddj.corpus import registered_domain
-from ddj.errors import ExtractionError
+from ddj.errors import ExtractionError, InputError
 from ddj.extract.authors import clean_authors
-from ddj.extract.dates import load_json_ld, publication_date, walk_json_ld
+from ddj.extract.dates import MAX_JSON_LD_CHARS, load_json_ld, publication_date, walk_json_ld
 from ddj.extract.encoding import decode
+from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "9"
+EXTRACTOR_VERSION = "10"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
+#: ``<meta>`` and ``<link>`` tags read per page, each (real pages have a few hundred at most).
+MAX_HEAD_TAGS = 1_000
+#: On a page over MAX_HTML_CHARS, attribute values longer than this are emptied.
+MAX_ATTRIBUTE_CHARS = 100_000
+#: A page nested past lxml's limit (256) is flattened to this depth, its text kept.
+MAX_TREE_DEPTH = 128
+#: A page with more elements is not given to trafilatura, newspaper4k and htmldate (their time
+#: grows faster than the page: 100,000 empty divs took over a minute); its visible text is the
+#: body. The largest of 877 real pages has under 10,000.
+MAX_ELEMENTS = 30_000
 
 RECORD_KEYS = (
     "url", "outlet", "title", "authors", "published", "published_local", "published_from",
@@ -66,7 +78,19 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     Raises
     ------
     ExtractionError
-        The page is empty, binary, or has no HTML markup.
+        The page is empty, binary, has no HTML markup, is gzip that is broken
+        or expands past :data:`ddj.limits.MAX_PAGE_BYTES`, or ``url`` is not
+        a web address.
+
+    Notes
+    -----
+    Hostile pages are read within bounds: JSON-LD blocks are size- and
+    depth-limited, only the first :data:`MAX_HEAD_TAGS` meta and link tags
+    count, markup nested past lxml's depth limit is flattened (its text
+    kept), a page over :data:`MAX_HTML_CHARS` loses its scripts, styles,
+    oversized JSON-LD and attribute values first, and a third-party
+    extractor that fails on the markup is skipped, the rest of the record
+    kept.
 
     Examples
     --------
@@ -77,22 +101,22 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     >>> rec["title"], rec["outlet"], rec["published"].isoformat(), rec["published_from"]
     ('Talks', 'Gazette', '2024-10-18T08:30:00+00:00', 'meta')
     """
-    text = _shrink(_as_text(html))
-    tree = _parse(text)
+    url = _given_url(url)
+    text, tree = _markup(_as_text(html))
     json_ld = load_json_ld(tree)
     meta = _meta(tree)
     url = url or _first(
-        tree.xpath('//link[@rel="canonical"]/@href'),
-        [meta.get("og:url")],
-        [_ld_value(json_ld, "url")],
+        [_web_url(u) for u in tree.xpath('//link[@rel="canonical"]/@href')[:3]],
+        [_web_url(meta.get("og:url"))],
+        [_web_url(_ld_value(json_ld, "url"))],
     )
-    url = url.strip() if isinstance(url, str) and url.strip() else None
     outlet = _first(
         [meta.get("og:site_name")], [_publisher(json_ld)], [meta.get("application-name")]
     )
     outlet = outlet or registered_domain(url) or None
-    authors = _authors(tree, json_ld, meta, outlet)
-    article = _newspaper(text[:MAX_HTML_CHARS], url, want_authors=not authors)
+    heavy = _fits_extractors(tree)
+    authors = _authors(tree, json_ld, meta, outlet, search_markup=heavy)
+    article = _newspaper(text[:MAX_HTML_CHARS], url, want_authors=not authors) if heavy else {}
     authors = authors or _byline_list(clean_authors(article.get("authors") or [], outlet=outlet))
     title = _first(
         [_ld_value(json_ld, "headline")],
@@ -107,9 +131,14 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         [meta.get("og:description")], [meta.get("description")], [_ld_value(json_ld, "description")],
         [meta.get("twitter:description")],
     )  # fmt: skip
-    body = _body(text[:MAX_HTML_CHARS], url, article.get("text"), description, tree)
+    if heavy:
+        body = _body(text[:MAX_HTML_CHARS], url, article.get("text"), description, tree)
+    else:
+        body = _visible_text(tree)
     language = _language(tree, meta, json_ld) or article.get("language")
-    found, signal = publication_date(tree, json_ld, url)  # last: htmldate may prune the tree
+    found, signal = publication_date(
+        tree, json_ld, url, use_htmldate=heavy
+    )  # last: htmldate prunes
     body = (body or "").strip() or None
     return {
         "url": url,
@@ -232,30 +261,53 @@ def _unescape(text: str | None) -> str | None:
     return html.unescape(text)
 
 
+def _given_url(url: Any) -> str | None:
+    """The ``url`` argument, stripped; None when empty; an ExtractionError when not a web address."""
+    if url is None or (isinstance(url, str) and not url.strip()):
+        return None
+    if not isinstance(url, str):
+        raise ExtractionError(f"url must be a str (the page's address), not {type(url).__name__}")
+    found = _web_url(url)
+    if found is None:
+        msg = (
+            f"url {url[:80]!r} is not a web address (http or https); pass the page's own "
+            "address, or None to take it from the page"
+        )
+        raise ExtractionError(msg)
+    return found
+
+
+def _web_url(value: Any) -> str | None:
+    """``value`` stripped when it is an http(s) URL or a relative one, else None.
+
+    ``javascript:``, ``data:`` and other schemes, and strings that do not
+    split as a URL (``http://[::1``), are not an article's address.
+
+    Examples
+    --------
+    >>> _web_url(" https://x.example/a "), _web_url("/2024/10/18/a"), _web_url("javascript:alert(1)")
+    ('https://x.example/a', '/2024/10/18/a', None)
+    """
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    try:
+        parts = urlsplit(value)
+        parts.hostname  # noqa: B018 -- raises for a broken IPv6 host
+    except ValueError:
+        return None
+    return value if parts.scheme.lower() in ("", "http", "https") else None
+
+
 def _as_text(html: str | bytes) -> str:
     if isinstance(html, (bytes, bytearray, memoryview)):
-        data = bytes(html)
-        if data[:2] == b"\x1f\x8b":
-            import gzip
-
-            try:
-                data = gzip.decompress(data)
-            except (OSError, EOFError) as exc:
-                msg = f"the page is gzip-compressed but broken ({exc}); save it again or decompress it first"
-                raise ExtractionError(msg) from exc
-        if not data.strip():
-            raise ExtractionError("the page is empty (0 bytes or only white space); save it again")
-        head = data[:8192]
-        utf16 = _utf16_without_bom(head)
-        if utf16:
-            data = data.decode(utf16, errors="replace").encode("utf-8")
-        elif b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise ExtractionError("the file is binary, not a web page; check that it is HTML")
-        text = decode(data)
+        text = _bytes_to_text(bytes(html))
     elif isinstance(html, str):
         text = html
         if "\x00" in text[:8192]:
             raise ExtractionError("the text is binary, not a web page; check that it is HTML")
+        if _SURROGATE.search(text):  # lxml drops the text after one; pairs are joined
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     else:
         msg = f"read_html takes the page as str or bytes, not {type(html).__name__}"
         raise ExtractionError(msg)
@@ -271,27 +323,175 @@ def _as_text(html: str | bytes) -> str:
     return text
 
 
-_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^>]*>", re.IGNORECASE)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _bytes_to_text(data: bytes) -> str:
+    """Saved page bytes (gzip expanded within the page cap) decoded by their real encoding."""
+    if is_gzip(data):
+        try:
+            data = gunzip(data, MAX_PAGE_BYTES, what="the gzip-compressed page")
+        except InputError as exc:  # too big once expanded, or broken
+            raise ExtractionError(str(exc)) from exc
+    if not data.strip():
+        raise ExtractionError("the page is empty (0 bytes or only white space); save it again")
+    head = data[:8192]
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        data = data.decode(utf16, errors="replace").encode("utf-8")
+    elif b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ExtractionError("the file is binary, not a web page; check that it is HTML")
+    return decode(data)
+
+
+def _markup(text: str) -> tuple[str, Any]:
+    """The page's markup within bounds (tag counts, size, depth) and its lxml tree."""
+    text = _shrink(_cap_head_tags(text))
+    tree, too_deep = _parse(text)
+    if too_deep:
+        text = _flatten(text[:MAX_HTML_CHARS], MAX_TREE_DEPTH)
+        tree, _ = _parse(text)
+    return text, tree
+
+
+_HEAD_TAG = re.compile(r"<(meta|link)\b[^<>]*>", re.IGNORECASE)
+
+
+def _cap_head_tags(text: str) -> str:
+    """Drop the ``<meta>`` and ``<link>`` tags past the first MAX_HEAD_TAGS of each kind.
+
+    Every extractor walks them all, several times (100,000 took 8 s); no real
+    page has more than a few hundred.
+    """
+    counts = {"meta": 0, "link": 0}
+
+    def keep(match: re.Match) -> str:
+        name = match.group(1).lower()
+        counts[name] += 1
+        return match.group(0) if counts[name] <= MAX_HEAD_TAGS else ""
+
+    return _HEAD_TAG.sub(keep, text)
+
+
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b[^<>]*>", re.IGNORECASE)
+_LONG_ATTRIBUTE = re.compile(
+    rf"""=\s*(?:"[^"]{{{MAX_ATTRIBUTE_CHARS},}}"|'[^']{{{MAX_ATTRIBUTE_CHARS},}}'"""
+    rf"""|[^\s"'<>=`]{{{MAX_ATTRIBUTE_CHARS},}})"""
+)
 
 
 def _shrink(text: str) -> str:
-    """Empty the scripts and styles of a page over MAX_HTML_CHARS (JSON-LD kept), so its article fits.
+    """Make a page over MAX_HTML_CHARS fit, so its article is not cut off. Linear.
 
-    Pages swollen by inline app state (several MB of JavaScript) would
-    otherwise lose the article behind the size cap. One linear pass.
+    Pages swollen by inline app state (several MB of JavaScript), a giant
+    JSON-LD block or a giant attribute would otherwise lose the article
+    behind the size cap: scripts and styles are emptied (JSON-LD up to
+    MAX_JSON_LD_CHARS kept), and attribute values over MAX_ATTRIBUTE_CHARS.
     """
     if len(text) <= MAX_HTML_CHARS:
         return text
     lower = text.lower()
     kept, pos = [], 0
     for match in _SCRIPT_OR_STYLE.finditer(text):
-        if match.start() < pos or "ld+json" in lower[match.start() : match.end()]:
-            continue
+        if match.start() < pos:
+            continue  # inside a script already passed
         end = lower.find(f"</{match.group(1).lower()}", match.end())
-        kept.append(text[pos : match.end()])
-        pos = len(text) if end < 0 else end
+        end = len(text) if end < 0 else end
+        if (
+            "ld+json" in lower[match.start() : match.end()]
+            and end - match.end() <= MAX_JSON_LD_CHARS
+        ):
+            kept.append(text[pos:end])
+        else:
+            kept.append(text[pos : match.end()])
+        pos = end
     kept.append(text[pos:])
-    return "".join(kept)
+    return _LONG_ATTRIBUTE.sub('=""', "".join(kept))
+
+
+_TAG = re.compile(r"<!--|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^<>]*>")
+_VOID = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    ]
+)
+_RAW_TEXT = frozenset(
+    ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes"]
+)
+_CLOSED_BY_SIBLING = frozenset(["p", "li", "dt", "dd", "option", "tr", "td", "th"])
+
+
+def _flatten(text: str, max_depth: int) -> str:
+    """The markup with tags nested deeper than ``max_depth`` left out, their text kept. One pass.
+
+    lxml stops reading a page nested past 256 levels, and the article
+    behind; browsers likewise flatten such trees. Open elements are tracked
+    as an HTML parser would, roughly (void elements, raw text, siblings that
+    close each other); a closing tag whose opening was left out goes too.
+
+    Examples
+    --------
+    >>> _flatten("<div><div><div><p>Text</p></div></div></div>", 2)
+    '<div><div><p>Text</p></div></div>'
+    """
+    out, last, i = [], 0, 0
+    stack: list[str] = []
+    dropped: dict[str, int] = {}
+    lower = text.lower()
+    while match := _TAG.search(text, i):
+        i = match.end()
+        if match.group(0) == "<!--":
+            end = text.find("-->", i)
+            i = len(text) if end < 0 else end + 3
+            continue
+        name = match.group(2).lower()
+        drop = _open_or_close(stack, dropped, name, match.group(1) == "/", max_depth)
+        if name in _VOID or match.group(0).endswith("/>"):
+            drop = False
+        if drop:
+            out.append(text[last : match.start()])
+            last = match.end()
+        if name in _RAW_TEXT and not match.group(1):
+            end = lower.find(f"</{name}", i)
+            i = len(text) if end < 0 else end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def _open_or_close(
+    stack: list[str], dropped: dict[str, int], name: str, closing: bool, max_depth: int
+) -> bool:
+    """Track one tag in ``stack``; True when it is to be left out (too deep, or closes one that was)."""
+    if name in _VOID:
+        return False
+    if closing:
+        if dropped.get(name):
+            dropped[name] -= 1
+            return True
+        if name in stack:
+            del stack[len(stack) - 1 - stack[::-1].index(name) :]
+        return False
+    if stack and stack[-1] == name and name in _CLOSED_BY_SIBLING:
+        stack.pop()
+    if len(stack) >= max_depth:
+        dropped[name] = dropped.get(name, 0) + 1
+        return True
+    stack.append(name)
+    return False
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -306,19 +506,33 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def _parse(text: str):
+def _parse(text: str) -> tuple[Any, bool]:
+    """The lxml tree of the page's first MAX_HTML_CHARS, and whether lxml hit its depth limit."""
     import lxml.html
 
     snippet = text[:MAX_HTML_CHARS]
     snippet = re.sub(
         r"^\s*<\?xml[^>]*\?>", "", snippet
     )  # lxml refuses str input with an encoding declaration
+    parser = lxml.html.HTMLParser()
     try:
-        tree = lxml.html.document_fromstring(snippet)
+        tree = lxml.html.document_fromstring(snippet, parser=parser)
     except Exception as exc:  # lxml's ParserError for markup it cannot read at all
         msg = f"the page could not be parsed as HTML ({exc}); check that it is a web page"
         raise ExtractionError(msg) from exc
-    return tree
+    too_deep = any("Excessive depth" in entry.message for entry in parser.error_log)
+    return tree, too_deep
+
+
+def _fits_extractors(tree) -> bool:
+    """The tree has at most MAX_ELEMENTS elements (counting stops there)."""
+    return sum(1 for _ in islice(tree.iter(), MAX_ELEMENTS + 1)) <= MAX_ELEMENTS
+
+
+def _visible_text(tree) -> str:
+    """The page's visible text, one line per text node: the body of a page too big to extract."""
+    lines = (t.strip() for t in tree.xpath(_VISIBLE_TEXT))
+    return "\n".join(line for line in lines if line)
 
 
 def _meta(tree) -> dict[str, str]:
@@ -389,7 +603,9 @@ def _publisher(json_ld) -> str | None:
     return None
 
 
-def _authors(tree, json_ld, meta: dict[str, str], outlet: str | None) -> list[str]:
+def _authors(
+    tree, json_ld, meta: dict[str, str], outlet: str | None, search_markup: bool = True
+) -> list[str]:
     """Author names from the most reliable source that credits anyone.
 
     JSON-LD first, then the page's author meta tags (a one-word name there is
@@ -412,6 +628,8 @@ def _authors(tree, json_ld, meta: dict[str, str], outlet: str | None) -> list[st
     ]
     if found:
         return found
+    if not search_markup:
+        return []
     return _byline_list(clean_authors([_trafilatura_byline(tree)], outlet=outlet))
 
 

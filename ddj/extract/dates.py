@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -61,7 +62,10 @@ def parse_value(value: Any) -> tuple[datetime, bool] | None:
     """Parse a date or date-time string: ``(aware datetime, day_only)`` or None.
 
     The datetime keeps the offset the page gave (UTC when it gave none), so the
-    publisher's own calendar day is known; a bare day is 12:00 UTC.
+    publisher's own calendar day is known; a bare day is 12:00 UTC. Garbage
+    never raises: a value that is not a real moment (month 13, day 32, year 0,
+    an offset beyond ±18 hours such as ``+25:00``, a time that leaves the
+    calendar once put in UTC) is None.
 
     Examples
     --------
@@ -69,33 +73,47 @@ def parse_value(value: Any) -> tuple[datetime, bool] | None:
     (datetime.datetime(2024, 10, 18, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(seconds=3600))), False)
     >>> parse_value("2024-10-18")
     (datetime.datetime(2024, 10, 18, 12, 0, tzinfo=datetime.timezone.utc), True)
+    >>> parse_value("2024-10-18T09:30:00+25:00") is None
+    True
     """
     if not isinstance(value, str):
         return None
     text = value.strip()
     if not text or len(text) > 64 or not re.search(r"\d{4}|\d{1,2}[/.]\d{1,2}", text):
         return None
+    try:
+        parsed = _parse_text(text)
+        if parsed is None:
+            return None
+        dt, day_only = parsed
+        offset = dt.utcoffset()
+        if offset is None or abs(offset) > MAX_OFFSET:
+            return None
+        dt.astimezone(UTC)  # the moment exists in UTC (not before year 1 or after 9999)
+    except (ValueError, OverflowError, TypeError, ArithmeticError):
+        return None  # an impossible offset or date that only surfaced on use
+    return dt, day_only
+
+
+#: Real UTC offsets lie between -12:00 and +14:00; ISO 8601 tools accept up to ±18:00.
+MAX_OFFSET = timedelta(hours=18)
+
+
+def _parse_text(text: str) -> tuple[datetime, bool] | None:
+    """ISO 8601 first, then dateutil; None for a value without a year and a day."""
     day_only = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{8}", text))
-    dt = None
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", "+00:00"))
     except ValueError:
-        try:
-            from dateutil import parser as dparser
+        from dateutil import parser as dparser
 
-            dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
-            if dt.year == 1900 or dparser.parse(text, default=datetime(1900, 2, 2)).day != dt.day:
-                return None  # no year, or no day: a year or a month is not a publication date
-            day_only = day_only or (dt.hour, dt.minute, dt.second) == (0, 0, 0) and ":" not in text
-        except (ValueError, OverflowError, TypeError):
-            return None
-    if isinstance(dt, date) and not isinstance(dt, datetime):
-        dt = datetime(dt.year, dt.month, dt.day)
+        dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
+        if dt.year == 1900 or dparser.parse(text, default=datetime(1900, 2, 2)).day != dt.day:
+            return None  # no year, or no day: a year or a month is not a publication date
+        day_only = day_only or (dt.hour, dt.minute, dt.second) == (0, 0, 0) and ":" not in text
     if day_only:
-        dt = datetime(dt.year, dt.month, dt.day, 12, tzinfo=UTC)
-    elif dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt, day_only
+        return datetime(dt.year, dt.month, dt.day, 12, tzinfo=UTC), True
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)), False
 
 
 def plausible(dt: datetime | None, now: datetime | None = None) -> bool:
@@ -125,14 +143,14 @@ def from_json_ld(objects: list[Any]) -> str | None:
 
 
 def walk_json_ld(objects: list[Any]) -> Iterator[dict]:
-    """Every dict in parsed JSON-LD, @graph and nesting included, breadth first."""
-    queue = list(objects)
+    """Every dict in parsed JSON-LD, @graph and nesting included, breadth first (at most 5,000 items)."""
+    queue = deque(objects)
     seen = 0
     while queue and seen < 5000:
-        obj = queue.pop(0)
+        obj = queue.popleft()
         seen += 1
         if isinstance(obj, list):
-            queue.extend(obj)
+            queue.extend(obj[:5000])
         elif isinstance(obj, dict):
             yield obj
             for key in ("@graph", "mainEntity", "mainEntityOfPage", "itemListElement", "hasPart"):
@@ -140,19 +158,75 @@ def walk_json_ld(objects: list[Any]) -> Iterator[dict]:
                     queue.append(obj[key])
 
 
+#: JSON-LD read per ``<script>`` block and per page (characters); real blocks are a few KB.
+MAX_JSON_LD_CHARS = 1_000_000
+MAX_JSON_LD_TOTAL = 3_000_000
+#: Containers nested deeper than this in a JSON-LD block are cut off (None); real ones nest < 10.
+MAX_JSON_LD_DEPTH = 32
+
+
 def load_json_ld(tree: Any) -> list[Any]:
-    """Parse every ``<script type="application/ld+json">`` of an lxml tree, skipping broken ones."""
-    out = []
+    """Parse the ``<script type="application/ld+json">`` blocks of an lxml tree, bounded.
+
+    A block that is broken, larger than :data:`MAX_JSON_LD_CHARS` or past
+    :data:`MAX_JSON_LD_TOTAL` for the page is skipped; the others are read,
+    anything nested deeper than :data:`MAX_JSON_LD_DEPTH` cut off before
+    parsing (:func:`_cut_deep`), so neither the JSON parser nor any later
+    walk meets deep nesting.
+
+    Examples
+    --------
+    >>> from lxml import html
+    >>> page = html.fromstring('<html><head><script type="application/ld+json">'
+    ...     '[{"a": 1}, ' + '[' * 100_000 + '</script></head></html>')
+    >>> load_json_ld(page)
+    []
+    """
+    out, budget = [], MAX_JSON_LD_TOTAL
     for node in tree.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
         raw = (node.text or "").strip()
-        if not raw:
+        if not raw or len(raw) > min(MAX_JSON_LD_CHARS, budget):
             continue
+        budget -= len(raw)
         raw = re.sub(r"^\s*<!\[CDATA\[|\]\]>\s*$", "", raw)
         try:
-            out.append(json.loads(raw, strict=False))
-        except ValueError:
+            out.append(json.loads(_cut_deep(raw, MAX_JSON_LD_DEPTH), strict=False))
+        except ValueError:  # broken JSON (an unclosed deep block stays broken)
             continue
     return out
+
+
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]')
+
+
+def _cut_deep(raw: str, max_depth: int) -> str:
+    """JSON text with every array or object nested below ``max_depth`` levels replaced by ``null``.
+
+    One pass over the brackets outside strings, so ``json.loads`` never
+    meets nesting deep enough to exhaust its stack, and the shallow part of
+    the block (the article object) is still read.
+
+    Examples
+    --------
+    >>> _cut_deep('{"a": [1, {"b": [2]}], "c": "[[["}', 2)
+    '{"a": [1, null], "c": "[[["}'
+    """
+    if raw.count("[") + raw.count("{") <= max_depth:
+        return raw
+    pieces, last, depth, cut_from = [], 0, 0, -1
+    for token in _JSON_TOKEN.finditer(raw):
+        char = token.group()[0]
+        if char in "[{":
+            depth += 1
+            if depth == max_depth + 1:
+                cut_from = token.start()
+        elif char in "]}":
+            if depth == max_depth + 1 and cut_from >= 0:
+                pieces += [raw[last:cut_from], "null"]
+                last, cut_from = token.end(), -1
+            depth -= 1
+    pieces.append(raw[last:] if cut_from < 0 else raw[last:cut_from])  # unclosed: still broken
+    return "".join(pieces)
 
 
 def meta_values(tree: Any) -> list[str]:
@@ -218,12 +292,17 @@ def from_htmldate(tree: Any, url: str | None) -> datetime | None:
     return parsed[0] if parsed else None
 
 
-def publication_date(tree: Any, json_ld: list[Any], url: str | None) -> tuple[datetime | None, str]:
-    """The publication date and the signal that gave it (see module docstring)."""
+def publication_date(
+    tree: Any, json_ld: list[Any], url: str | None, use_htmldate: bool = True
+) -> tuple[datetime | None, str]:
+    """The publication date and the signal that gave it (see module docstring).
+
+    ``use_htmldate=False`` leaves htmldate's estimate out (a page too big for it).
+    """
     found = candidates(tree, json_ld)
     in_url = from_url(url)
     in_url = in_url if plausible(in_url) else None
-    estimate = from_htmldate(tree, url)
+    estimate = from_htmldate(tree, url) if use_htmldate else None
     if not plausible(estimate) or (estimate.month == 1 and estimate.day == 1):
         estimate = None  # YYYY-01-01 is nearly always a copyright year on an undated page
     return choose(found, in_url, estimate)
