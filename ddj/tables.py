@@ -589,7 +589,7 @@ def _read_csv(data: Path | bytes, encoding: str, errors: str, name: str) -> RawT
     Every record is read into one more column than the header has: a row
     that fills it, or that pandas skips for having more still, is a bad row.
     """
-    sep = "\t" if _kind(Path(name)) == ".tsv" else _sniff_separator(data, encoding, errors)
+    sep = "\t" if _kind(Path(name)) == ".tsv" else _sniff_separator(data, encoding)
     opts: dict[str, Any] = dict(
         sep=sep, header=None, dtype="str", keep_default_na=False, na_values=[""],
         index_col=False, skip_blank_lines=False, encoding=encoding, encoding_errors=errors,
@@ -606,13 +606,12 @@ def _read_csv(data: Path | bytes, encoding: str, errors: str, name: str) -> RawT
     extra = body[width].notna().to_numpy(copy=True)
     row_of = _row_numbers(records, blank, [k for k, _ in skipped])
     line_of = _physical_lines(body, records)
-    bad = [(k, f"{why}; the row is skipped") for k, why in skipped]
-    bad += [
-        (k, f"more fields than the {width} of the header; the row is skipped")
-        for k in records[extra]
-    ]
+    bad = [*skipped, *((k, f"{width + 1} fields, the header has {width}") for k in records[extra])]
     problems = [
-        {"source": f"{name}#row={row_of[k]}", "reason": f"line {line_of(k)}: {why}"}
+        {
+            "source": f"{name}#row={row_of[k]}",
+            "reason": f"line {line_of(k)}: {why}; the row is skipped",
+        }
         for k, why in sorted(bad)
     ]
     if cut is not None:
@@ -655,21 +654,18 @@ def _csv_records(
     return _csv_pass(data, opts, width, kept, skipped), skipped, row + 1
 
 
-def _csv_pass(data, opts, width, nrows, skipped) -> pd.DataFrame:
+def _csv_pass(
+    data: Path | bytes, opts: dict, width: int, nrows: int | None, skipped: list[tuple[int, str]]
+) -> pd.DataFrame:
+    """One read by pandas; the records it skipped for having too many fields go to ``skipped``."""
     with warnings.catch_warnings(record=True) as caught, _stream(data) as fh:
         warnings.simplefilter("always", pd.errors.ParserWarning)
         body = pd.read_csv(fh, names=list(range(width)), nrows=nrows, **opts)
     for w in caught:
         for m in re.finditer(
-            r"Skipping line (\d+): (expected \d+ fields, saw \d+)", str(w.message)
+            r"Skipping line (\d+): expected \d+ fields, saw (\d+)", str(w.message)
         ):
-            found = int(m.group(1))
-            skipped.append(
-                (
-                    found,
-                    m.group(2).replace(f"expected {width} fields", f"expected {width - 1} fields"),
-                )
-            )
+            skipped.append((int(m.group(1)), f"{m.group(2)} fields, the header has {width - 1}"))
     return body
 
 
@@ -685,7 +681,7 @@ def _row_numbers(lines: np.ndarray, blank: np.ndarray, skipped: list[int]) -> di
     return {k: i for i, k in enumerate(real)}
 
 
-def _sniff_separator(data: Path | bytes, encoding: str, errors: str) -> str:
+def _sniff_separator(data: Path | bytes, encoding: str) -> str:
     """The separator of a ``.csv``: what csv.Sniffer sees in the header line, else a comma."""
     raw = next(_chunks(data), b"")[:_SAMPLE]
     line = raw.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[:1]
