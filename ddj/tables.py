@@ -183,7 +183,7 @@ def read_table(
     >>> read_table("export.csv", columns={"Link zum Artikel": "url"})  # doctest: +SKIP
     """
     result = read(path, columns, dayfirst=dayfirst)
-    warn(result, stacklevel=3)
+    warn(result, stacklevel=2)
     frame = result.corpus
     frame.attrs[PROBLEMS_ATTR] = result.problems + date_problems(frame, result.date_reasons)
     return frame
