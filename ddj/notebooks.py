@@ -322,14 +322,8 @@ def _claim(place: Path, stem: str, run: Mapping[str, Any], target: Path, overwri
         others = sorted(p.name for p in place.glob(f"{stem}-*.ipynb") if p.name != target.name)
         previous = {"notebook": others[-1]} if others else None
     if previous is not None and previous.get("parameters") != wanted and not overwrite:
-        theirs = previous.get("parameters") or {}
-        changed = [
-            f"{k}={theirs.get(k)!r} there, {wanted.get(k)!r} now"
-            for k in sorted(set(theirs) | set(wanted))
-            if theirs.get(k) != wanted.get(k)
-        ] or [f"the run that wrote {previous.get('notebook', record.name)}"]
         msg = (
-            f"{place} holds the outputs of another {stem} run ({'; '.join(changed)}): this run "
+            f"{place} holds the outputs of another {stem} run ({_differences(previous, wanted)}): this run "
             f"would replace them. Give another --out, or --overwrite (overwrite=True) to replace them."
         )
         raise ParameterError(msg)
@@ -338,6 +332,15 @@ def _claim(place: Path, stem: str, run: Mapping[str, Any], target: Path, overwri
     tmp = record.with_name(f".{record.name}.tmp-{os.getpid()}")
     tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, record)
+
+
+def _differences(previous: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:
+    """How the run that wrote a folder differs from this one, parameter by parameter."""
+    theirs = previous.get("parameters")
+    if not isinstance(theirs, dict):
+        return f"the run that wrote {previous.get('notebook', 'it')}"
+    names = sorted(k for k in set(theirs) | set(wanted) if theirs.get(k) != wanted.get(k))
+    return "; ".join(f"{k}={theirs.get(k)!r} there, {wanted.get(k)!r} now" for k in names)
 
 
 def _previous_run(record: Path) -> dict[str, Any] | None:

@@ -69,6 +69,7 @@ _PAGE = string.Template(
 <style>
 html, body { margin: 0; padding: 0; background: #fff; }
 #vis { width: 100%; max-width: 100%; }
+#vis svg { max-width: 100%; height: auto; }
 #vis.vega-embed { width: 100%; display: flex; }
 #vis.vega-embed details, #vis.vega-embed details summary { position: relative; }
 </style>
@@ -313,17 +314,9 @@ _KINDS = {"rect": "Heatmap", "area": "Stacked area chart", "line": "Line chart"}
 
 def _kind_and_metric(spec: dict) -> tuple[str, str]:
     """What ``ddj.chart`` drew (from the spec's marks) and which measure: share or articles."""
-    units, stack, faceted = [], [spec], False
-    while stack and len(units) < 1000:
-        node = stack.pop()
-        faceted = faceted or "facet" in node
-        for key in ("vconcat", "hconcat", "concat", "layer"):
-            stack.extend(reversed(node.get(key, [])))
-        if isinstance(node.get("spec"), dict):
-            stack.append(node["spec"])
-        if "mark" in node:
-            units.append(node)
-    for unit in units:
+    nodes = _nodes(spec)
+    faceted = any("facet" in node for node in nodes)
+    for unit in (node for node in nodes if "mark" in node):
         mark = unit["mark"]["type"] if isinstance(unit["mark"], dict) else unit["mark"]
         if mark not in _KINDS:
             continue
@@ -332,6 +325,19 @@ def _kind_and_metric(spec: dict) -> tuple[str, str]:
         kind = "Small multiples of line charts" if faceted and mark == "line" else _KINDS[mark]
         return kind, metric
     return "Chart", "share"
+
+
+def _nodes(spec: dict, limit: int = 10_000) -> list[dict]:
+    """Every view of a spec (concat, layer and facet children), in drawing order, at most ``limit``."""
+    nodes, stack = [], [spec]
+    while stack and len(nodes) < limit:
+        node = stack.pop()
+        nodes.append(node)
+        for key in ("vconcat", "hconcat", "concat", "layer"):
+            stack.extend(reversed([n for n in node.get(key, []) if isinstance(n, dict)]))
+        if isinstance(node.get("spec"), dict):
+            stack.append(node["spec"])
+    return nodes
 
 
 def _articles(n: float) -> str:
@@ -390,7 +396,10 @@ def _html(spec: dict, alt_text: str) -> str:
     Security Policy lets only those two scripts run (by hash) and lets nothing
     load from or send to the network.
     """
-    responsive = {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
+    faceted = any(
+        "facet" in node for node in _nodes(spec)
+    )  # Vega-Lite cannot fit a facet: CSS scales it
+    responsive = spec if faceted else {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
     bundle = _script_safe(_embed_bundle())
     return _PAGE.substitute(
         csp=_escape(_csp(bundle, _START)),

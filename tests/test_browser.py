@@ -1,13 +1,20 @@
-"""slug.html in a real browser (Debian's chromium, driven by Playwright), network cut."""
+"""slug.html in a real browser (Debian's chromium, driven by Playwright), network cut.
+
+Hostile titles, labels, outlets, headlines (the tooltips' examples) and event
+labels, in every chart kind: nothing they hold runs, nothing leaves the page,
+the page keeps its real title, and the chart draws.
+"""
 
 import os
+import re
 import shutil
 
 import pytest
 
 import ddj
+from ddj.publishing import publishable
 from tests.test_charts import cov_frame
-from tests.test_publishing import HOSTILE
+from tests.test_publishing import KINDS, PAYLOADS, TITLE, hostile_bundle
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,35 +35,78 @@ def browser():
         b.close()
 
 
-def test_chart_draws_offline_and_hostile_headlines_do_not_run(browser, tmp_path):
+class Watched:
+    """A page whose errors, dialogs and every request other than the file itself are recorded."""
+
+    def __init__(self, browser, path):
+        self.page = browser.new_page()
+        self.errors, self.requests, self.dialogs = [], [], []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.on("request", self._request)
+        self.page.route("**/*", lambda r: r.continue_() if r.request.url == self.url else r.abort())
+        self.url = path.as_uri()
+        self.page.goto(self.url)
+        self.page.wait_for_selector("#vis svg", timeout=20000)
+
+    def _request(self, request):
+        if request.url != self.url:
+            self.requests.append(request.url)
+
+    def hover_marks(self) -> str:
+        """Point at data marks until a tooltip opens; its text (the headlines are in it)."""
+        marks = self.page.locator(
+            "#vis svg g.mark-symbol path, #vis svg g.mark-rect path, #vis svg g.mark-area path"
+        )
+        for i in range(min(marks.count(), 40)):
+            for kind in ("pointermove", "mousemove"):  # what Vega listens to, on the mark itself
+                marks.nth(i).dispatch_event(kind, {"clientX": 50, "clientY": 50})
+            text = self.page.evaluate(
+                "(document.getElementById('vg-tooltip-element') || {}).textContent || ''"
+            )
+            if "Headlines" in text:
+                return text
+        return ""
+
+    def nothing_ran(self) -> bool:
+        pwned = self.page.evaluate("typeof window.__pwned")
+        return pwned == "undefined" and not self.dialogs and not self.requests and not self.errors
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    out = tmp_path_factory.mktemp("hostile-pages")
+    return {kind: hostile_bundle(kind, out) for kind in KINDS}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_hostile_text_does_not_run_and_the_chart_draws(browser, hostile, kind):
+    page = Watched(browser, hostile[kind]["html"])
+    marks = page.page.locator(
+        "#vis svg g.mark-line path, #vis svg g.mark-area path, #vis svg g.mark-rect path"
+    )
+    assert marks.count() >= 1  # the data was drawn
+    assert page.page.locator("#vis svg g.mark-text text").count() >= 1  # the source line too
+    tooltip = page.hover_marks()
+    assert PAYLOADS[1] in tooltip and PAYLOADS[2] in tooltip  # shown as text, run as nothing
+    real = re.sub(r"[ \t\n\f\r]+", " ", publishable(TITLE)).strip()  # as document.title shows it
+    assert page.page.title() == real  # the real title, escaped, unchanged
+    assert page.nothing_ran(), (page.errors, page.requests, page.dialogs)
+    page.page.close()
+
+
+def test_harmless_backtick_title_draws_and_fills_a_narrow_container(browser, tmp_path):
     frame = cov_frame(n=8)
-    frame.loc[frame.index[2], "examples"] = " | ".join(HOSTILE)
-    frame.loc[frame.index[3], "label"] = HOSTILE[0]
-    paths = ddj.publish(ddj.chart(frame, title=HOSTILE[1]), tmp_path, "hostile", data=frame)
-    page = browser.new_page()
-    errors, requests, dialogs = [], [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-
-    def route(r):
-        if r.request.url.startswith("file://"):
-            r.continue_()
-        else:
-            requests.append(r.request.url)
-            r.abort()
-
-    page.route("**/*", route)
-    page.goto(paths["html"].as_uri())
-    page.wait_for_selector("#vis svg", timeout=20000)
-    assert page.locator("#vis svg path").count() > 3  # lines were drawn
-    page.hover("#vis svg", position={"x": 200, "y": 200})
-    page.wait_for_timeout(300)
-    assert page.evaluate("window.__pwned") is None
-    assert dialogs == [] and requests == [] and errors == []
-    # the chart fills a narrow container
-    page.set_viewport_size({"width": 480, "height": 800})
-    page.wait_for_timeout(300)
-    width = page.evaluate("document.querySelector('#vis svg').getBoundingClientRect().width")
+    title = "Coverage of `Hong Kong`"
+    paths = ddj.publish(ddj.chart(frame, title=title, events="default"), tmp_path, "hk", data=frame)
+    page = Watched(browser, paths["html"])
+    assert page.page.locator("#vis svg path").count() > 3  # lines were drawn
+    assert page.page.title() == title
+    assert page.page.locator("#vis").get_attribute("aria-label").startswith(title + ". Line chart")
+    page.page.set_viewport_size({"width": 480, "height": 800})
+    page.page.wait_for_timeout(300)
+    width = page.page.evaluate("document.querySelector('#vis svg').getBoundingClientRect().width")
     assert width <= 480
-    page.close()
+    assert page.nothing_ran(), (page.errors, page.requests, page.dialogs)
+    page.page.close()

@@ -104,6 +104,9 @@ def test_explore_runs(small_corpus, tmp_path):
         ({"corpus": "/no/such/folder"}, "no such file or folder"),
         ({"by": "author"}, "by='author'"),
         ({"metric": "clicks"}, "metric='clicks'"),
+        ({"title": "x" * 301}, "301 characters is not a headline"),
+        ({"title": 2024}, "title=2024: give the headline as text"),
+        ({"events": "notebooks"}, "events='notebooks': no such file"),
     ],
 )
 def test_bad_parameters_refused_before_a_kernel(tmp_path, params, words, no_kernel):
@@ -175,6 +178,63 @@ def test_check_parameters_and_fingerprint():
     c = ddj.corpus.conform([{"url": "u", "title": "a"}])
     assert fingerprint(c) == fingerprint(c.copy()) and fingerprint(c)["rows"] == 1
     assert fingerprint(c) != fingerprint(ddj.corpus.conform([{"url": "u", "title": "b"}]))
+
+
+@pytest.fixture
+def fake_kernel(monkeypatch):
+    """papermill writes the executed notebook without a kernel: for what run_notebook does before one."""
+    import papermill
+
+    runs = []
+
+    def execute(source, target, parameters, **kwargs):
+        runs.append(dict(parameters))
+        Path(target).write_text("{}")
+
+    monkeypatch.setattr(papermill, "execute_notebook", execute)
+    return runs
+
+
+def test_another_parameter_set_never_replaces_a_runs_outputs(tmp_path, fake_kernel):
+    coverage = "notebooks/coverage.ipynb"
+    first = run_notebook(coverage, {"freq": "M"}, out_dir=tmp_path)
+    assert run_notebook(coverage, {"freq": "M"}, out_dir=tmp_path) == first  # a rerun (make demo)
+    with pytest.raises(
+        ddj.ParameterError, match=r"another coverage run \(freq='M' there, 'W' now\)"
+    ):
+        run_notebook(coverage, {"freq": "W"}, out_dir=tmp_path)
+    assert len(fake_kernel) == 2  # refused before a kernel started
+    run_notebook(coverage, {"freq": "W"}, out_dir=tmp_path, overwrite=True)
+    record = json.loads((tmp_path / "coverage.run.json").read_text())
+    assert record["parameters"]["freq"] == "W" and record["notebook"].startswith("coverage-")
+    run_notebook(coverage, {"freq": "M"}, out_dir=tmp_path / "monthly")  # its own --out is fine
+    assert len(fake_kernel) == 4
+
+
+def test_folder_from_before_the_run_record_is_protected_too(tmp_path, fake_kernel, capsys):
+    (tmp_path / "coverage-0badcafe.ipynb").write_text("{}")  # an older ddj's run, other parameters
+    args = ["run", "notebooks/coverage.ipynb", "-p", "freq", "Q", "--out", str(tmp_path)]
+    assert main(args) == 2
+    assert "coverage-0badcafe.ipynb" in capsys.readouterr().err and not fake_kernel
+    assert main([*args, "--overwrite"]) == 0 and len(fake_kernel) == 1
+
+
+def test_out_that_is_a_file_is_exit_2(tmp_path, capsys, no_kernel):
+    blocker = tmp_path / "report.pdf"
+    blocker.write_text("x")
+    assert main(["run", "notebooks/coverage.ipynb", "--out", str(blocker)]) == 2
+    assert f"{blocker}' is a file, not a folder" in capsys.readouterr().err
+    with pytest.raises(ddj.ParameterError, match="is under"):
+        run_notebook("notebooks/coverage.ipynb", {"out_dir": str(blocker / "x")}, out_dir=tmp_path)
+
+
+def test_title_checked_and_passed_through(tmp_path, fake_kernel):
+    title = "Coverage of `Hong Kong` </script>"
+    run_notebook("notebooks/coverage.ipynb", {"title": title}, out_dir=tmp_path)
+    assert fake_kernel[0]["title"] == title
+    assert check_parameters(title="  ")["title"] is None
+    with pytest.raises(ddj.ParameterError, match="contact="):
+        check_parameters(contact="me@example.org\r\nX-Evil: 1")
 
 
 # -- collect.ipynb ------------------------------------------------------------------------------
