@@ -205,3 +205,27 @@ def test_input_not_mutated():
         warnings.simplefilter("ignore")
         chart(frame, kind="heatmap")
     pd.testing.assert_frame_equal(frame, before)
+
+
+def test_any_text_charts_and_renders_offline():
+    """Controls, U+2028 and surrogates in a chart's text: ddj.chart and the notebook renderer draw it."""
+    from ddj.charts import _svg_renderer
+    from ddj.publishing import publishable
+
+    frame = cov_frame().astype({"label": object})
+    frame["label"] = pd.Series(
+        [f"{v}\u2028\x00\ud800" for v in frame["label"]], index=frame.index, dtype=object
+    )
+    spec = chart(
+        frame,
+        title="a\x00b\u2029c",
+        events=pd.DataFrame({"date": ["2024-10-07"], "label": ["e\x1f"]}),
+    ).to_dict()
+    assert spec["title"]["text"] == publishable("a\x00b\u2029c") == "a b c"
+    assert "Hong Kong  \ufffd" in json.dumps(spec, ensure_ascii=False)
+    assert frame["label"].iloc[0] == "Hong Kong\u2028\x00\ud800"  # the frame given is unchanged
+    foreign = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    drawn = _svg_renderer(
+        foreign.properties(title="raw\x00altair\u2028").to_dict()
+    )  # aborted before
+    assert "<svg" in drawn["image/svg+xml"] and "raw altair " in drawn["image/svg+xml"]
