@@ -60,7 +60,7 @@ class Topic:
 
 
 #: A topics file is a few KB; this bounds what an untrusted one can make ddj read and parse.
-MAX_TOPICS_FILE_BYTES = 4 << 20
+MAX_TOPICS_FILE_BYTES = 1 << 20
 #: YAML nesting a topics file may use (it needs three levels: topics, list, topic).
 MAX_YAML_DEPTH = 10
 
@@ -73,7 +73,7 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     mistake is reported with the topic's name and the file. The file is read
     as untrusted: at most ``MAX_TOPICS_FILE_BYTES``, ``MAX_YAML_DEPTH`` levels of
     nesting, and queries adding up (anchors and aliases included) to no more
-    than the file's size limit.
+    than the file's own length.
 
     Examples
     --------
@@ -82,7 +82,7 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     ['hong_kong', 'cyberespionage', 'ukraine']
     """
     path = Path(path) if path else SHIPPED
-    data = _read_yaml(path)
+    data, size = _read_yaml(path)
     items = data.get("topics") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         msg = f"{path}: expected a list of topics under 'topics:' (each with name, label, query, description)."
@@ -92,10 +92,10 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     for i, item in enumerate(items):
         topic = _topic_from_yaml(item, path, i)
         total += len(topic.query)
-        if total > MAX_TOPICS_FILE_BYTES:
+        if total > size:  # only aliases make the queries longer than the file
             msg = (
-                f"{path}: the queries add up to more than {MAX_TOPICS_FILE_BYTES:,} characters "
-                "(anchors and aliases repeat them). Write each query once."
+                f"{path}: the queries add up to more than the file's {size:,} characters "
+                "(anchors and aliases repeat them). Write each query out once."
             )
             raise InputError(msg)
         try:
@@ -117,8 +117,11 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     return out
 
 
-def _read_yaml(path: Path) -> Any:
-    """The YAML document of a topics file, read with bounds (size, nesting) and ``safe_load``."""
+def _read_yaml(path: Path) -> tuple[Any, int]:
+    """The YAML document of a topics file and its length in characters.
+
+    Read with bounds (size, nesting) and ``safe_load``.
+    """
     import yaml
 
     if not path.exists():
@@ -131,7 +134,7 @@ def _read_yaml(path: Path) -> Any:
         msg = f"{path}: cannot be read ({exc.strerror or exc}). Pass the path of a YAML file."
         raise InputError(msg) from exc
     if len(raw) > MAX_TOPICS_FILE_BYTES:
-        msg = f"{path}: larger than {MAX_TOPICS_FILE_BYTES >> 20} MiB, too large for a topics file. Check that it is the right file."
+        msg = f"{path}: larger than {MAX_TOPICS_FILE_BYTES >> 10:,} KiB, too large for a topics file. Check that it is the right file."
         raise InputError(msg)
     try:
         text = raw.decode("utf-8")
@@ -152,7 +155,7 @@ def _read_yaml(path: Path) -> Any:
     if deepest > MAX_YAML_DEPTH:
         msg = f"{path}: nested more than {MAX_YAML_DEPTH} levels deep; a topics file needs three (topics, list, topic)."
         raise InputError(msg)
-    return data
+    return data, len(text)
 
 
 def _yaml_depth(events: Iterable[Any]) -> int:
@@ -486,6 +489,8 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
 
 #: Patterns per RE2 set: a set that still does not compile is split in two until it does.
 RE2_SET_SIZE = 5_000
+#: RE2's memory budget per set (used lazily; a DFA short of memory would give up on a text).
+RE2_MAX_MEM = 512 << 20
 
 
 def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: int) -> np.ndarray:
@@ -528,7 +533,7 @@ def _re2_sets(re2: Any, items: list[tuple[int, str]]) -> list[tuple[list[int], A
         chunk = todo.pop()
         options = re2.Options()
         options.case_sensitive = True
-        options.max_mem = 512 << 20  # a budget, used lazily: a DFA short of it gives up
+        options.max_mem = RE2_MAX_MEM
         rset = re2.Set.SearchSet(options)
         try:
             for _, pattern in chunk:

@@ -177,3 +177,205 @@ def test_newsdatahub_matched(shared_corpora):
     ours = c.loc[m["cyberespionage"], "url"]
     agree = flags.reindex(ours).any(axis=1).mean()
     assert agree > 0.5
+
+
+# -- issue 12: big OR lists, hostile texts, unique topic names, untrusted topics files -----------
+
+
+def _naive(corpus_rows, query):
+    """Each term matched on its own, exactly (no prefilter), combined by the query's logic."""
+    from ddj.query import evaluate, find_leaf, parse
+
+    tree = parse(query)
+    return [evaluate(tree, lambda leaf, row=row: bool(find_leaf(leaf, row))) for row in corpus_rows]
+
+
+def _or_list_corpus():
+    import random
+
+    rng = random.Random(3)
+    vocab = [f"w{i}x" for i in range(6000)] + ["the", "and"] * 500
+    # neighbours RE2's ASCII-only prefilter classes cannot tell from boundaries: é, 香, a lone surrogate
+    odd = ["éw2x", "w3xé", "w4x香", "w5x\ud800", "w6x_y", "W7X"]
+    rows = [
+        {"title": "", "text": " ".join(rng.choice(vocab) for _ in range(30)) + " " + odd[i % 7 - 1]}
+        for i in range(80)
+    ]
+    rows += [{"title": "", "text": odd} for odd in odd]
+    # a plain frame: conform (pyarrow strings) cannot hold a lone surrogate, a pandas object column can
+    return rows, pd.DataFrame(rows, dtype=object)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        " OR ".join(f"w{i}x" for i in range(5000)),
+        " OR ".join(f'"w{i}x w{i + 1}x"' for i in range(0, 6000, 2)),
+        " OR ".join(f'"w{i}x the"~3' for i in range(0, 2000)),
+    ],
+    ids=["5000 words", "3000 phrases", "2000 proximities"],
+)
+def test_big_or_lists_match_like_the_naive_way(query):
+    rows, corpus = _or_list_corpus()
+    got = ddj.match(corpus, {"q": query})["q"].tolist()
+    assert got == _naive(rows, query)
+    assert 0 < sum(got) < len(got)  # some match, some do not: the comparison means something
+
+
+def test_re2_sets_split_until_they_compile(monkeypatch):
+    """With a small RE2 budget a 5,000-pattern set fails to compile; it is split, not fatal."""
+    from ddj import matching
+
+    rows, corpus = _or_list_corpus()
+    query = " OR ".join(f"w{i}x" for i in range(5000))
+    sizes = []
+    real = matching._re2_sets
+
+    def spy(re2, items):
+        sets = real(re2, items)
+        sizes.append([len(cols) for cols, _ in sets])
+        return sets
+
+    monkeypatch.setattr(matching, "_re2_sets", spy)
+    want = _naive(rows, query)
+    monkeypatch.setattr(matching, "RE2_MAX_MEM", 1 << 20)  # 5,000 of these need about 8 MB
+    assert ddj.match(corpus, {"q": query})["q"].tolist() == want
+    assert len(sizes[0]) > 1 and sum(sizes[0]) == 5000
+    monkeypatch.setattr(matching, "RE2_MAX_MEM", 1 << 8)  # not even one pattern compiles
+    assert ddj.match(corpus, {"q": query})["q"].tolist() == want
+    assert sizes[1] == []  # every term left to the exact matcher
+
+
+def test_lone_surrogates_in_a_corpus():
+    c = pd.DataFrame(
+        {"title": ["Hong Kong\ud800"], "text": ["\udc80Jimmy Lai spoke"]}, dtype=object
+    )
+    m = ddj.match(c, ["hong_kong"])
+    assert m["hong_kong"].tolist() == [True] and m["hong_kong_mentions"].tolist() == [2]
+
+
+def test_hits_of_a_proximity_on_a_long_text_is_bounded():
+    import random
+    import time
+
+    rng = random.Random(0)
+    c = conform([{"url": "u", "text": " ".join(rng.choice("ab") for _ in range(40_000))}])
+    t0 = time.perf_counter()
+    found = ddj.hits(c, {"p": '"a b"~5'})
+    assert time.perf_counter() - t0 < 20  # was minutes (quadratic); now about a second
+    assert len(found) > 39_000  # nearly every word is within 5 of the other letter
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        (
+            ["hong_kong", "hong kong"],
+            ["'hong_kong'", "the topic 'hong_kong'", "the query 'hong kong'"],
+        ),
+        (
+            {"x": "a", "x_mentions": "b"},
+            ["'x_mentions'", "the topic 'x' ('a')", "the topic 'x_mentions'"],
+        ),
+        (["hong kong", "Hong-Kong"], ["the query 'hong kong'", "the query 'Hong-Kong'"]),
+        ([{"lai": "lai"}, {"lai": "jimmy"}], ["'lai'", "the query 'lai'", "('jimmy')"]),
+    ],
+)
+def test_two_topics_never_share_a_column(spec, words):
+    with pytest.raises(ddj.ParameterError, match="Two topics would share the column") as err:
+        resolve(spec)
+    for w in words:
+        assert w in str(err.value)
+
+
+def test_the_same_topic_twice_is_one_topic(corpus):
+    assert [t.name for t in resolve(["hong_kong", "hong_kong"])] == ["hong_kong"]
+    assert [t.name for t in resolve(['"Volt Typhoon"', '"Volt Typhoon"'])] == ["volt_typhoon"]
+    m = ddj.match(corpus, ["hong_kong", "hong_kong", "ukraine"])
+    assert list(m.columns) == ["hong_kong", "hong_kong_mentions", "ukraine", "ukraine_mentions"]
+    assert [t.name for t in resolve(["香港", "台灣"])] == ["香港", "台灣"]  # named by their words
+
+
+@pytest.mark.parametrize(
+    ("spec", "words"),
+    [
+        ({"x": None}, "has a NoneType as its query"),
+        ({"x": 5}, "has a int as its query"),
+        ({None: "a"}, "A topic name must be text"),
+        ({"": "a"}, "A topic name must be text"),
+        ([Topic("", "", "a")], "has no name"),
+        ([3], "Cannot use a int as a topic"),
+    ],
+)
+def test_topics_that_are_not_text(spec, words):
+    with pytest.raises(ddj.ParameterError, match=words):
+        resolve(spec)
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+topics:
+  - name: *i
+    query: a
+"""
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (BILLION_LAUGHS, "'name' must be text, not a list"),
+        (BILLION_LAUGHS.replace("name: *i", "name: x\n    label: *i"), "'label' must be text"),
+        ("topics: " + "[" * 5000 + "]" * 5000, "nested more than 10 levels"),
+        ("topics:\n  - name: " + "1" * 5000 + "\n    query: a\n", "a value YAML cannot read"),
+        ("topics:\n  - name: 2024-02-30\n    query: a\n", "a value YAML cannot read"),
+        ("topics:\n  - [a, b]\n", "a topic is a mapping"),
+        ("topics: just text\n", "expected a list of topics"),
+        ("topics:\n  - name: x\n    query: a\n  - name: x_mentions\n    query: b\n", "x_mentions"),
+        (
+            "q: &q '"
+            + " OR ".join(f"w{i}" for i in range(8000))
+            + "'\ntopics:\n"
+            + "".join(f"  - {{name: t{i}, query: *q}}\n" for i in range(200)),
+            "the queries add up to more than",
+        ),
+        (b"topics:\n  - name: caf\xe9\n    query: a\n", "not UTF-8"),
+        (b"x" * (1 << 20) + b"x", "larger than 1,024 KiB"),
+    ],
+    ids=[
+        "billion laughs",
+        "aliased label",
+        "deep nesting",
+        "5000-digit number",
+        "impossible date",
+        "list item",
+        "not a list",
+        "mentions clash",
+        "aliases repeat queries",
+        "latin-1",
+        "too large",
+    ],
+)
+def test_untrusted_topics_files(tmp_path, content, words):
+    import time
+
+    path = tmp_path / "topics.yml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    t0 = time.perf_counter()
+    with pytest.raises(ddj.InputError, match=words) as err:
+        ddj.topics(path)
+    assert str(path) in str(err.value)
+    assert len(str(err.value)) < 2000
+    assert time.perf_counter() - t0 < 10
+
+
+def test_topics_file_that_is_a_folder(tmp_path):
+    with pytest.raises(ddj.InputError, match="cannot be read"):
+        ddj.topics(tmp_path)
