@@ -183,3 +183,17 @@ def test_demo_coverage_has_shape():
     ]
     assert uk[2022] > 3 * uk[2020]
     assert cov.attrs["ddj_demo"] == "synthetic demo data"
+
+
+def test_a_topic_is_counted_in_one_column_only(small):
+    """coverage(corpus, ["hong_kong", "hong kong"]) gave a share of 2.0: two topics in one column."""
+    with pytest.raises(ddj.ParameterError, match="Two topics would share the column 'hong_kong'"):
+        coverage(small, ["hong_kong", "hong kong"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
+        cov = coverage(small, ["hong_kong", "hong_kong"], freq="W")  # the same topic: once
+        flags = ddj.match(small, ["hong_kong"])
+        with pytest.raises(ddj.SchemaError, match=r"\['hong_kong'\] more than once"):
+            coverage(small, pd.concat([flags, flags], axis=1))
+    assert cov["topic"].unique().tolist() == ["hong_kong"]
+    assert cov["share"].max() <= 1.0
