@@ -169,7 +169,7 @@ def publish(
 
 
 def publishable(text: str) -> str:
-    """Chart text that every renderer draws as text: the one place chart text is made safe.
+    r"""Chart text that every renderer draws as text: the one place chart text is made safe.
 
     Control characters (C0, DEL, C1; tab and newline included), U+2028/U+2029
     and the non-characters U+FFFE/U+FFFF become a space, each; a lone surrogate
