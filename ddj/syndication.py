@@ -8,6 +8,7 @@ deterministic. ``coverage(..., dedupe=True)`` uses it to count a story once.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,9 +54,7 @@ def find_syndicated(
     from datasketch import MinHash, MinHashLSH
 
     validate(corpus, ("text",), what="corpus")
-    if not 0 < threshold < 1:
-        msg = f"threshold={threshold!r}: give a similarity between 0 and 1, such as 0.8."
-        raise ParameterError(msg)
+    _check_parameters(threshold, num_perm, shingle, min_words)
     from ddj.query import fold
 
     texts = corpus["text"].tolist()
@@ -110,3 +109,22 @@ def find_syndicated(
     )
     out["group"] = pd.factorize(out["root"])[0] + 1
     return out[columns].reset_index(drop=True)
+
+
+def _check_parameters(threshold: Any, num_perm: Any, shingle: Any, min_words: Any) -> None:
+    """Refuse settings that would group everything (``shingle=0``) or nothing, naming the fix."""
+    number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(
+        threshold, bool
+    )
+    if not number or not 0 < threshold < 1:
+        msg = f"threshold={threshold!r}: give a similarity between 0 and 1, such as 0.8."
+        raise ParameterError(msg)
+    for name, value, lo, hi, example in (
+        ("num_perm", num_perm, 16, 4096, 128),
+        ("shingle", shingle, 1, 50, 5),
+        ("min_words", min_words, 1, 100_000, 40),
+    ):
+        whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+        if not whole or not lo <= value <= hi:
+            msg = f"{name}={value!r}: give a whole number from {lo} to {hi:,}, such as {name}={example}."
+            raise ParameterError(msg)

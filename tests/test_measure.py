@@ -197,3 +197,20 @@ def test_a_topic_is_counted_in_one_column_only(small):
             coverage(small, pd.concat([flags, flags], axis=1))
     assert cov["topic"].unique().tolist() == ["hong_kong"]
     assert cov["share"].max() <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"shingle": 0}, "shingle=0"),  # grouped every article of the demo corpus into one story
+        ({"num_perm": 0}, "num_perm=0"),
+        ({"threshold": "high"}, "threshold='high'"),
+        ({"threshold": float("nan")}, "threshold=nan"),
+        ({"min_words": -5}, "min_words=-5"),
+    ],
+)
+def test_find_syndicated_refuses_settings_it_cannot_use(small, kwargs, words):
+    from ddj.syndication import find_syndicated
+
+    with pytest.raises(ddj.ParameterError, match=words):
+        find_syndicated(small.assign(text="some words"), **kwargs)
