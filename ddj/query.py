@@ -33,6 +33,7 @@ False
 
 from __future__ import annotations
 
+import functools
 import re as _re
 import unicodedata
 from collections.abc import Iterator
@@ -600,7 +601,7 @@ def parse(query: str) -> Node:
 def _word_pattern(t: Term) -> str:
     body = regex.escape(t.word)
     if t.wildcard:
-        body += _WORD + "*"
+        body += _WORD + "*+"  # possessive: '_' is a word character and a separator, no backtracking
     if _CJK.search(t.word):
         return body
     left = "" if not regex.match(_WORD, t.word[0]) else rf"(?<!{_WORD})"
@@ -684,15 +685,10 @@ def evaluate(node: Node, present) -> bool:
     return any(evaluate(i, present) for i in node.items)
 
 
-_COMPILED: dict[Leaf, regex.Pattern] = {}
-
-
+@functools.lru_cache(maxsize=1 << 16)  # bounded: a long session of many queries cannot fill memory
 def compiled(leaf: Leaf) -> regex.Pattern:
     """The compiled exact pattern of a leaf (cached)."""
-    pattern = _COMPILED.get(leaf)
-    if pattern is None:
-        pattern = _COMPILED[leaf] = regex.compile(leaf_pattern(leaf))
-    return pattern
+    return regex.compile(leaf_pattern(leaf))
 
 
 def find_leaf(
