@@ -409,6 +409,9 @@ def hits(
     >>> ddj.hits(corpus, "hong_kong")["snippet"].tolist()
     ['Talks on [Hong Kong] resumed.']
     """
+    _check_count("width", width, 0, 10_000, 80)
+    if limit is not None:
+        _check_count("limit", limit, 0, None, 20)
     chosen = resolve(topic)
     if len(chosen) != 1:
         msg = f"hits() takes one topic at a time; got {len(chosen)}: {[t.name for t in chosen]}."
@@ -469,10 +472,19 @@ def _spans_in(raw: str, name: str, positive: list[Leaf]) -> list[tuple[int, int]
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def _check_count(name: str, value: Any, lo: int, hi: int | None, example: int) -> None:
+    whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+    if not whole or value < lo or (hi is not None and value > hi):
+        span = f"from {lo} to {hi:,}" if hi is not None else f"of {lo} or more"
+        msg = f"{name}={value!r}: give a whole number {span}, such as {name}={example}."
+        raise ParameterError(msg)
+
+
 def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str | None]]:
     if not isinstance(corpus, pd.DataFrame):
         msg = f"Expected a corpus DataFrame (from ddj.load), got {type(corpus).__name__}."
         raise SchemaError(msg)
+    fields = [fields] if isinstance(fields, str) else list(fields)
     unknown = [f for f in fields if f not in FIELDS]
     if unknown:
         msg = f"Unknown field(s) {unknown}: topics search {list(FIELDS)}."

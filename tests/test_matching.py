@@ -1,3 +1,5 @@
+import re
+
 import pandas as pd
 import pytest
 
@@ -379,3 +381,22 @@ def test_untrusted_topics_files(tmp_path, content, words):
 def test_topics_file_that_is_a_folder(tmp_path):
     with pytest.raises(ddj.InputError, match="cannot be read"):
         ddj.topics(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"width": -5}, "width=-5: give a whole number from 0 to 10,000"),  # gave '… [Hong Kong] …'
+        ({"width": "x"}, "width='x'"),
+        ({"limit": -1}, "limit=-1: give a whole number of 0 or more"),  # gave no hits at all
+        ({"limit": 2.5}, "limit=2.5"),
+    ],
+)
+def test_hits_parameters(corpus, kwargs, words):
+    with pytest.raises(ddj.ParameterError, match=re.escape(words)):
+        ddj.hits(corpus, "hong_kong", **kwargs)
+
+
+def test_one_field_by_name(corpus):
+    assert ddj.hits(corpus, "hong_kong", fields="text")["field"].tolist() == ["text"]
+    assert ddj.match(corpus, ["hong_kong"], fields="title")["hong_kong_mentions"].iat[0] == 2
