@@ -9,15 +9,21 @@ The syntax is the one Media Cloud and Lucene users know:
 ``=US``                case matters: ``US`` but not ``us`` (also ``="New York"``)
 ``a AND b``            both; two terms side by side also mean AND
 ``a OR b``             either
-``NOT a``, ``-a``      not (``a NOT b`` is ``a AND NOT b``)
+``NOT a``, ``-a``      not (``a NOT b`` is ``a AND NOT b``; also ``-"a b"``, ``-(a b)``)
 ``( ... )``            grouping
-``"hacker china"~10``  all the words within 10 words of each other, any order
+``"hacker china"~10``  every other word within 10 words of the first, any order
 ``title:lai``          only in the title (fields: title, description, text)
 =====================  ===================================================
 
 Operators are written in capitals; lower-case ``and``/``or``/``not`` are
-ordinary words. Words are whole words (Unicode-aware: ``spy`` does not match
-``spyware``; use ``spy*``). Chinese, Japanese and Korean terms (``香港``) match
+ordinary words. A query has at most ``MAX_QUERY_CHARS`` characters,
+``MAX_TERMS`` words, ``MAX_DEPTH`` levels of parentheses and NOTs, and
+``~`` at most ``MAX_SLOP``; past any of them, and for anything it cannot
+read exactly (``"a b"~1.5``, ``a~2``, ``title:(text:a)``), ``parse`` raises
+a ``QuerySyntaxError`` with the position.
+
+Words are whole words (Unicode-aware: ``spy`` does not match ``spyware``; use
+``spy*``). Chinese, Japanese and Korean terms (``香港``) match
 anywhere, since those scripts do not put spaces between words.
 
 Examples
