@@ -400,3 +400,13 @@ def test_hits_parameters(corpus, kwargs, words):
 def test_one_field_by_name(corpus):
     assert ddj.hits(corpus, "hong_kong", fields="text")["field"].tolist() == ["text"]
     assert ddj.match(corpus, ["hong_kong"], fields="title")["hong_kong_mentions"].iat[0] == 2
+
+
+def test_names_of_a_spec():
+    from ddj.matching import names
+
+    assert names("hong_kong") == ["hong_kong"]  # was one topic per letter
+    assert names({"lai": '"Jimmy Lai"', "wong": "Wong"}) == [
+        "lai",
+        "wong",
+    ]  # was the keys as queries
