@@ -563,3 +563,19 @@ def test_a_100_kb_url_and_a_page_of_only_markup_characters():
     for page in ("<", "<" * 100_000):
         with pytest.raises(ddj.ExtractionError, match="no HTML markup"):
             read_html(page)
+
+
+@pytest.mark.parametrize("element", ["<div></div>", "<br>", "<span>x</span>"])
+def test_a_page_of_100000_elements_gives_its_visible_text(element):
+    # trafilatura, newspaper4k and htmldate took over a minute on 100,000 empty divs
+    rec = _hostile(body=element * 100_000 + BODY)
+    _meta_dated(rec)
+
+
+def test_many_headings_and_articles_are_linear():
+    # lxml's "//h1//text()" and "//article//time" are quadratic in the number of them
+    rec = _hostile(
+        body="<h1>Talks open</h1><article><time datetime='x'>a</time></article>" * 30_000 + BODY
+    )
+    assert rec["title"] == "Talks open"
+    _meta_dated(rec)

@@ -253,9 +253,13 @@ def from_time_tag(tree: Any) -> str | None:
     )
     if marked:
         return marked[0].get("datetime")
-    inside = tree.xpath("//article//time[@datetime] | //header//time[@datetime]")
-    if inside:
-        return inside[0].get("datetime")
+    # the first inside an article or header ('//article//time' would be quadratic in lxml)
+    for node in tree.iter("time"):
+        if (
+            node.get("datetime") is not None
+            and next(node.iterancestors("article", "header"), None) is not None
+        ):
+            return node.get("datetime")
     anywhere = tree.xpath("//time[@datetime]")
     if len(anywhere) == 1:  # one time on the page: it is the page's
         return anywhere[0].get("datetime")
