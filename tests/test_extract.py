@@ -579,3 +579,10 @@ def test_many_headings_and_articles_are_linear():
     )
     assert rec["title"] == "Talks open"
     _meta_dated(rec)
+
+
+def test_countless_scripts_on_a_huge_page():
+    # 100,000 small JSON-LD blocks (4.5 MB) pushed the article past the size cap; 400,000
+    # unclosed '<script ' made the size pass quadratic (minutes)
+    _meta_dated(_hostile(_ld_block("{}") * 100_000))
+    _meta_dated(_hostile(body=BODY + "<script " * 400_000))

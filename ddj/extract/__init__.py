@@ -26,7 +26,13 @@ from urllib.parse import urlsplit
 from ddj.corpus import registered_domain
 from ddj.errors import ExtractionError, InputError
 from ddj.extract.authors import clean_authors
-from ddj.extract.dates import MAX_JSON_LD_CHARS, load_json_ld, publication_date, walk_json_ld
+from ddj.extract.dates import (
+    MAX_JSON_LD_CHARS,
+    MAX_JSON_LD_TOTAL,
+    load_json_ld,
+    publication_date,
+    walk_json_ld,
+)
 from ddj.extract.encoding import decode
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 
@@ -384,27 +390,30 @@ _LONG_ATTRIBUTE = re.compile(
 def _shrink(text: str) -> str:
     """Make a page over MAX_HTML_CHARS fit, so its article is not cut off. Linear.
 
-    Pages swollen by inline app state (several MB of JavaScript), a giant
-    JSON-LD block or a giant attribute would otherwise lose the article
-    behind the size cap: scripts and styles are emptied (JSON-LD up to
-    MAX_JSON_LD_CHARS kept), and attribute values over MAX_ATTRIBUTE_CHARS.
+    Pages swollen by inline app state (several MB of JavaScript), giant or
+    countless JSON-LD blocks or a giant attribute would otherwise lose the
+    article behind the size cap: scripts and styles go (JSON-LD blocks kept
+    up to MAX_JSON_LD_CHARS each and MAX_JSON_LD_TOTAL in all), then
+    attribute values over MAX_ATTRIBUTE_CHARS.
     """
     if len(text) <= MAX_HTML_CHARS:
         return text
     lower = text.lower()
-    kept, pos = [], 0
+    kept, pos, budget = [], 0, MAX_JSON_LD_TOTAL
     for match in _SCRIPT_OR_STYLE.finditer(text):
         if match.start() < pos:
             continue  # inside a script already passed
-        end = lower.find(f"</{match.group(1).lower()}", match.end())
-        end = len(text) if end < 0 else end
-        if (
-            "ld+json" in lower[match.start() : match.end()]
-            and end - match.end() <= MAX_JSON_LD_CHARS
+        close = lower.find(f"</{match.group(1).lower()}", match.end())
+        close = len(text) if close < 0 else close
+        end = (lower.find(">", close) + 1) or len(text)  # past the closing tag
+        size = end - match.start()
+        if "ld+json" in lower[match.start() : match.end()] and size <= min(
+            MAX_JSON_LD_CHARS, budget
         ):
             kept.append(text[pos:end])
+            budget -= size
         else:
-            kept.append(text[pos : match.end()])
+            kept.append(text[pos : match.start()])
         pos = end
     kept.append(text[pos:])
     return _LONG_ATTRIBUTE.sub('=""', "".join(kept))
