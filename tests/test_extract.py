@@ -586,3 +586,13 @@ def test_countless_scripts_on_a_huge_page():
     # unclosed '<script ' made the size pass quadratic (minutes)
     _meta_dated(_hostile(_ld_block("{}") * 100_000))
     _meta_dated(_hostile(body=BODY + "<script " * 400_000))
+
+
+def test_countless_date_values_and_authors_are_bounded():
+    # 20,000 sibling spans: lxml's drop_tag in the extractors is quadratic in siblings (9 s)
+    spans = '<span itemprop="datePublished">Tuesday 2024 at the harbour</span>' * 20_000
+    people = ",".join(f'{{"@type":"Person","name":"Jane Doe{i}"}}' for i in range(20_000))
+    ld = _ld_block(f'{{"@type":"NewsArticle","author":[{people}]}}')
+    rec = _hostile(ld, body=spans + BODY)
+    _meta_dated(rec)
+    assert 0 < len(rec["authors"]) <= 100

@@ -229,8 +229,15 @@ def _cut_deep(raw: str, max_depth: int) -> str:
     return "".join(pieces)
 
 
+#: Meta and microdata date values read per page (each is parsed; real pages have a handful).
+MAX_DATE_VALUES = 100
+
+
 def meta_values(tree: Any) -> list[str]:
-    """Every publication meta tag's value, best-ranked first, then microdata ``datePublished``."""
+    """The publication meta tags' values, best-ranked first, then microdata ``datePublished``.
+
+    At most :data:`MAX_DATE_VALUES`.
+    """
     ranked = []
     for node in tree.xpath("//meta[@content][@property or @name or @itemprop or @http-equiv]"):
         names = ("property", "name", "itemprop", "http-equiv")
@@ -238,11 +245,11 @@ def meta_values(tree: Any) -> list[str]:
         if key in _META_RANK and node.get("content", "").strip():
             ranked.append((_META_RANK[key], len(ranked), node.get("content")))
     out = [value for _, _, value in sorted(ranked)]
-    for node in tree.xpath('//*[@itemprop="datePublished"]'):
+    for node in tree.xpath('//*[@itemprop="datePublished"]')[:MAX_DATE_VALUES]:
         value = node.get("content") or node.get("datetime") or (node.text or "").strip()
         if value:
             out.append(value)
-    return out
+    return out[:MAX_DATE_VALUES]
 
 
 def from_time_tag(tree: Any) -> str | None:
