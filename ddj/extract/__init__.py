@@ -147,9 +147,8 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     else:
         body = _visible_text(tree)
     language = _language(tree, meta, json_ld) or article.get("language")
-    found, signal = publication_date(
-        tree, json_ld, url, use_htmldate=heavy
-    )  # last: htmldate prunes
+    # last: htmldate may prune the tree
+    found, signal = publication_date(tree, json_ld, url, use_htmldate=heavy)
     body = (body or "").strip() or None
     return {
         "url": url,

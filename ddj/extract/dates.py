@@ -161,7 +161,7 @@ def walk_json_ld(objects: list[Any]) -> Iterator[dict]:
 #: JSON-LD read per ``<script>`` block and per page (characters); real blocks are a few KB.
 MAX_JSON_LD_CHARS = 1_000_000
 MAX_JSON_LD_TOTAL = 2_000_000
-#: Containers nested deeper than this in a JSON-LD block are cut off (None); real ones nest < 10.
+#: Arrays and objects nested deeper than this in a JSON-LD block become null; real ones nest < 10.
 MAX_JSON_LD_DEPTH = 32
 
 
