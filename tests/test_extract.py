@@ -596,3 +596,12 @@ def test_countless_date_values_and_authors_are_bounded():
     rec = _hostile(ld, body=spans + BODY)
     _meta_dated(rec)
     assert 0 < len(rec["authors"]) <= 100
+
+
+def test_a_page_over_the_size_cap_is_an_extraction_error():
+    from ddj.limits import MAX_PAGE_BYTES
+
+    page = html(body=BODY + "<p>" + "x" * MAX_PAGE_BYTES)
+    for data in (page, page.encode()):
+        with pytest.raises(ddj.ExtractionError, match="larger than the size cap"):
+            read_html(data)

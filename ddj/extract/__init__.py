@@ -89,9 +89,9 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     Raises
     ------
     ExtractionError
-        The page is empty, binary, has no HTML markup, is gzip that is broken
-        or expands past :data:`ddj.limits.MAX_PAGE_BYTES`, or ``url`` is not
-        a web address.
+        The page is empty, binary, has no HTML markup, is larger than
+        :data:`ddj.limits.MAX_PAGE_BYTES` (also once gzip is expanded), is
+        broken gzip, or ``url`` is not a web address.
 
     Notes
     -----
@@ -310,6 +310,12 @@ def _web_url(value: Any) -> str | None:
 
 
 def _as_text(html: str | bytes) -> str:
+    if isinstance(html, (str, bytes, bytearray, memoryview)) and len(html) > MAX_PAGE_BYTES:
+        msg = (
+            f"the page is larger than the size cap ({len(html):,} bytes or characters, more "
+            f"than {MAX_PAGE_BYTES:,}); it is skipped: cut it down if it really is one article"
+        )
+        raise ExtractionError(msg)
     if isinstance(html, (bytes, bytearray, memoryview)):
         text = _bytes_to_text(bytes(html))
     elif isinstance(html, str):
