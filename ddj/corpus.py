@@ -44,11 +44,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 
-from ddj.errors import DroppedRowsWarning, SchemaError
+from ddj.errors import DdjWarning, DroppedRowsWarning, SchemaError
 
 #: Separator of names in the ``authors`` column.
 AUTHORS_SEP = "; "
@@ -127,6 +128,26 @@ def normalize_url(url: str | None) -> str:
     return key + (qsep + query if query else "")
 
 
+def strip_credentials(url: str) -> str:
+    """``url`` without a ``user:password@`` part (ddj never stores credentials).
+
+    Examples
+    --------
+    >>> strip_credentials("https://me:secret@news.example.org:8443/a?b=1")
+    'https://news.example.org:8443/a?b=1'
+    >>> strip_credentials("https://news.example.org/a@b")
+    'https://news.example.org/a@b'
+    """
+    netloc = urlsplit(url).netloc
+    if "@" not in netloc:
+        return url
+    at = url.find(netloc)  # cut the user:password@ out in place: nothing else changes
+    host = netloc.rpartition("@")[2]
+    if at < 0:  # urlsplit dropped characters (tabs, newlines) from it
+        return urlunsplit(urlsplit(url)._replace(netloc=host))
+    return url[:at] + host + url[at + len(netloc) :]
+
+
 def article_id(url: str | None, text: str | None = None) -> str:
     """Stable id of an article: hash of its normalised URL, else of its text."""
     basis = normalize_url(url) or ("text:" + (text or ""))
@@ -191,9 +212,14 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         raise SchemaError(msg)
     n = len(df)
     out: dict[str, pd.Series] = {}
+    repaired = 0
     for name in ("url", "outlet", "title", "language", "description", "text", "source"):
         col = df[name] if name in df.columns else pd.Series([None] * n, index=df.index)
+        col, bad = _valid_unicode(col)
+        repaired += bad
         out[name] = _as_str(col)
+    out["url"], with_credentials = _without_credentials(out["url"])
+    _warn_repairs(repaired, with_credentials)
     if "published" in df.columns:
         parsed = parse_dates(df["published"])
         out["published"], local = parsed.utc, parsed.local
@@ -528,6 +554,56 @@ def _plausible(parsed: ParsedDates, raw: pd.Series, now: pd.Timestamp | None) ->
 
 def _shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, (pd.Timestamp, datetime)) else str(value).strip()
+
+
+def _valid_unicode(col: pd.Series) -> tuple[pd.Series, int]:
+    """``col`` with lone surrogates (text no file can hold) replaced by U+FFFD, and how many cells."""
+    if col.dtype == "str":
+        return col, 0  # an Arrow string column cannot hold a surrogate
+
+    def bad(v: Any) -> bool:
+        if not isinstance(v, str):
+            return False
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+
+    mask = col.map(bad).astype(bool)
+    if not mask.any():
+        return col, 0
+    fixed = col.copy()
+    # through UTF-16: a surrogate pair becomes its character, a lone one a single U+FFFD
+    fixed[mask] = [
+        v.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace") for v in col[mask]
+    ]
+    return fixed, int(mask.sum())
+
+
+def _without_credentials(urls: pd.Series) -> tuple[pd.Series, int]:
+    """``urls`` with every ``user:password@`` removed, and how many had one."""
+    has = urls.str.contains("@", regex=False, na=False)
+    if not has.any():
+        return urls, 0
+    clean = urls.copy()
+    clean[has] = [strip_credentials(u) for u in urls[has]]
+    changed = int((clean[has] != urls[has]).sum())
+    return clean, changed
+
+
+def _warn_repairs(surrogates: int, credentials: int) -> None:
+    if surrogates:
+        msg = (
+            f"{surrogates} text cell(s) held lone surrogates (broken UTF-16, not text any file can "
+            "hold); each was replaced by U+FFFD. Fix the source's encoding to keep them."
+        )
+        warnings.warn(DdjWarning(msg), stacklevel=3)
+    if credentials:
+        msg = (
+            f"removed the user:password part of {credentials} URL(s): ddj never stores credentials."
+        )
+        warnings.warn(DdjWarning(msg), stacklevel=3)
 
 
 def _as_str(col: pd.Series) -> pd.Series:

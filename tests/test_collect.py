@@ -859,3 +859,21 @@ def test_cli_deadline_max_pages_and_allow_private(site, tmp_path, capsys):
                "--cache-dir", tmp_path / "c") == 0  # fmt: skip
     assert len(pd.read_csv(plan)) == 3
     capsys.readouterr()
+
+
+def test_a_huge_crawl_delay_is_honoured_only_up_to_the_bound():
+    """A robots.txt asking for a day between requests cannot stall a collection for a day."""
+    import urllib.robotparser
+
+    from ddj.collect import fetch
+
+    fetcher = Fetcher(rate=None, robots=True, trusted=["127.0.0.1"])
+    asked: list[float] = []
+    fetcher._book = lambda host, delay: asked.append(delay) or 0.0
+    for delay, expected in (("86400", fetch.MAX_CRAWL_DELAY), ("3", 3.0)):
+        host = fetcher._host(f"http://127.0.0.1/{delay}")
+        host.key = f"127.0.0.1:{delay}"
+        host.robots = urllib.robotparser.RobotFileParser()
+        host.robots.parse(["User-agent: *", f"Crawl-delay: {delay}"])
+        fetcher._wait_turn(host)
+        assert asked[-1] == expected

@@ -146,3 +146,25 @@ def test_parse_dates_keeps_the_stated_clock_and_says_why_it_refuses():
 def test_datetime_columns_are_checked_for_plausibility_too():
     s = pd.Series(pd.to_datetime(["2024-01-01T10:00Z", "1970-01-01T00:00Z"]))
     assert to_utc(s).isna().tolist() == [False, True]
+
+
+def test_conform_repairs_lone_surrogates_and_strips_credentials_with_a_warning():
+    """Text no file can hold, and passwords in URLs, never reach the corpus; both are counted."""
+    from ddj.errors import DdjWarning
+
+    frame = pd.DataFrame(
+        {
+            "url": ["https://me:secret@news.example.org/a", "https://news.example.org/b@c"],
+            "title": ["broken \ud800 title", "fine"],
+            "text": ["one", "two"],
+        },
+        dtype=object,
+    )
+    with pytest.warns(DdjWarning) as caught:
+        corpus = conform(frame)
+    assert list(corpus["url"]) == ["https://news.example.org/a", "https://news.example.org/b@c"]
+    assert list(corpus["title"]) == ["broken \ufffd title", "fine"]
+    messages = " ".join(str(w.message) for w in caught)
+    assert "1 text cell(s) held lone surrogates" in messages
+    assert "user:password part of 1 URL(s)" in messages
+    assert "secret" not in corpus.to_csv()

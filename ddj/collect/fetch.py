@@ -38,7 +38,7 @@ import urllib.robotparser
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -46,6 +46,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from ddj.corpus import strip_credentials
 from ddj.errors import InputError, ParameterError
 from ddj.limits import gunzip, is_gzip
 
@@ -67,6 +68,8 @@ DEFAULT_CONTACT = "set contact= in ddj.collect"
 ROBOTS_MAX_BYTES = 500 * 1024
 #: Redirect hops followed to find robots.txt (RFC 9309: at least five).
 ROBOTS_MAX_REDIRECTS = 5
+#: Longest wait between two requests to one host that a robots.txt Crawl-delay can ask for (s).
+MAX_CRAWL_DELAY = 60.0
 READ_CHUNK = 16384  # bytes read at a time: interruption and the caps are checked between reads
 _ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 
@@ -136,26 +139,6 @@ def host_of(url: str) -> str:
     ('news.example.org', '::1')
     """
     return (urlsplit(url.strip()).hostname or "").rstrip(".")
-
-
-def strip_credentials(url: str) -> str:
-    """``url`` without a ``user:password@`` part (ddj never stores credentials).
-
-    Examples
-    --------
-    >>> strip_credentials("https://me:secret@news.example.org:8443/a?b=1")
-    'https://news.example.org:8443/a?b=1'
-    >>> strip_credentials("https://news.example.org/a@b")
-    'https://news.example.org/a@b'
-    """
-    netloc = urlsplit(url).netloc
-    if "@" not in netloc:
-        return url
-    at = url.find(netloc)  # cut the user:password@ out in place: nothing else changes
-    host = netloc.rpartition("@")[2]
-    if at < 0:  # urlsplit dropped characters (tabs, newlines) from it
-        return urlunsplit(urlsplit(url)._replace(netloc=host))
-    return url[:at] + host + url[at + len(netloc) :]
 
 
 class _Watch:
@@ -463,8 +446,8 @@ class Fetcher:
         delay = self.interval
         if host.robots is not None:
             crawl_delay = host.robots.crawl_delay(self.user_agent)
-            if crawl_delay:
-                delay = max(delay, float(crawl_delay))
+            if crawl_delay:  # honoured up to a bound: a hostile robots.txt cannot stall a run
+                delay = max(delay, min(float(crawl_delay), MAX_CRAWL_DELAY))
         with host.lock:  # one thread of this process at a time per host
             while not self.stop.is_set():
                 wait = self._book(host, delay)
