@@ -21,7 +21,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 setup: $(VENV)/.installed
 
 demo: setup
-	$(BIN)/ddj run notebooks/coverage.ipynb -p freq $(FREQ) --out $(OUT)
+	$(BIN)/ddj run coverage -p freq $(FREQ) --out $(OUT)
 
 test: setup
 	$(BIN)/python -m pytest

@@ -19,7 +19,7 @@ from typing import Any
 
 from ddj.errors import DdjError, InputError, ParameterError
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
 
 
 class NotebookError(DdjError):
