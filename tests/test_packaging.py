@@ -19,11 +19,28 @@ def _pyproject():
     return tomllib.loads((REPO / "pyproject.toml").read_text())
 
 
+#: conda has no extras: each extra pyproject asks for is a conda package of its own.
+CONDA_FOR_EXTRA = {("lxml", "html-clean"): "lxml-html-clean"}
+
+
+def _conda_specs(req: str) -> list[str]:
+    """The conda-forge specs a pip requirement stands for: itself without extras, one per extra."""
+    name = _name(req)
+    extras = re.search(r"\[([^\]]*)\]", req)
+    wanted = [re.sub(r"\[[^\]]*\]", "", req).replace(" ", "")]
+    for extra in extras.group(1).split(",") if extras else []:
+        key = (name, extra.strip().lower().replace("_", "-"))
+        assert key in CONDA_FOR_EXTRA, f"{req}: say which conda package stands for [{key[1]}]"
+        wanted.append(CONDA_FOR_EXTRA[key])
+    return wanted
+
+
 def test_environment_yml_matches_pyproject():
     project = _pyproject()["project"]
     wanted = {
-        _name(r): r.replace(" ", "")
+        _name(spec): spec
         for r in project["dependencies"] + project["optional-dependencies"]["test"]
+        for spec in _conda_specs(r)
     }
     env = yaml.safe_load((REPO / "environment.yml").read_text())
     assert "conda-forge" in env["channels"]
@@ -39,6 +56,68 @@ def test_environment_yml_matches_pyproject():
     assert {n: norm(s) for n, s in have.items()} == {
         n: norm(s) for n, s in wanted.items()
     }  # same bounds
+
+
+def test_an_extra_becomes_its_own_conda_package():
+    assert _conda_specs("lxml[html-clean]>=5.2") == ["lxml>=5.2", "lxml-html-clean"]
+    assert _conda_specs("pandas>=3.0") == ["pandas>=3.0"]
+
+
+def test_no_requirement_asks_for_a_package_twice():
+    """pip 23's resolver fails on ``lxml`` beside ``lxml[html-clean]`` ("Candidate is not for this requirement")."""
+    project = _pyproject()["project"]
+    names = [_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    assert sorted(names) == sorted(set(names))
+    assert "lxml-html-clean" not in names  # it comes with lxml[html-clean]
+
+
+def test_every_imported_package_is_declared():
+    """Each third-party module ddj imports (at the top or lazily) is a declared dependency."""
+    declared = {_name(r) for r in _pyproject()["project"]["dependencies"]}
+    module_of = {  # import name -> distribution, where they differ
+        "yaml": "pyyaml",
+        "vl_convert": "vl-convert-python",
+        "newspaper": "newspaper4k",
+        "charset_normalizer": "charset-normalizer",
+        "re2": "google-re2",
+        "dateutil": "python-dateutil",
+        "jupyter_client": "jupyter-client",
+    }
+    imported = set()
+    for path in (REPO / "ddj").rglob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            found = re.match(r"\s*(?:from|import)\s+([A-Za-z_]\w*)[\w.]*(?:\s|$)", line)
+            if found and (line.lstrip().startswith("import ") or " import " in line):
+                imported.add(found.group(1))
+    third_party = {m for m in imported - {"ddj", "__future__"} if m not in sys.stdlib_module_names}
+    assert third_party, "the scan found no imports at all"
+    missing = sorted(
+        m for m in third_party if module_of.get(m, m).replace("_", "-") not in declared
+    )
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_build_system_supports_the_licence_string():
+    """``license = "MIT"`` (a PEP 639 string) needs setuptools 77 or newer to build."""
+    build = _pyproject()["build-system"]
+    assert isinstance(_pyproject()["project"]["license"], str)
+    floor = next(r for r in build["requires"] if _name(r) == "setuptools")
+    assert tuple(int(x) for x in re.search(r">=\s*([\d.]+)", floor).group(1).split(".")[:1]) >= (
+        77,
+    )
+
+
+def test_the_notebooks_and_data_ship_in_the_package():
+    import ddj.notebooks
+
+    package = REPO / "ddj"
+    assert ddj.notebooks.NOTEBOOKS.is_relative_to(package)
+    names = sorted(p.name for p in ddj.notebooks.NOTEBOOKS.glob("*.ipynb"))
+    assert names == ["collect.ipynb", "coverage.ipynb", "explore.ipynb"]
+    assert (package / "py.typed").is_file()
+    assert (package / "data" / "topics.yml").is_file() and not (package / "data").is_symlink()
+    data = _pyproject()["tool"]["setuptools"]["package-data"]["ddj"]
+    assert {"py.typed", "data/*.yml", "data/*.csv", "data/notebooks/*.ipynb"} <= set(data)
 
 
 def test_python_floor_and_console_script():
