@@ -3,8 +3,8 @@
 ``topics()`` reads topic definitions from YAML (the shipped ``data/topics.yml``
 by default). ``match()`` finds, for every article, which topics it is about and
 how many times their terms are mentioned; it scans each article's text once
-for all the terms of all the topics (an RE2 set, when google-re2 is
-installed, prefilters; the ``regex`` module then confirms exactly).
+for all the terms of all the topics (an RE2 set prefilters; the ``regex``
+module then confirms exactly).
 ``hits()`` lists every match in context, so a reporter can check it.
 """
 
@@ -508,10 +508,8 @@ RE2_MAX_MEM = 512 << 20
 def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: int) -> np.ndarray:
     """docs x leaves: False only where a leaf certainly does not occur (RE2 set scans, one a field and set)."""
     maybe = np.ones((n, len(all_leaves)), dtype=bool)
-    try:
-        import re2
-    except ImportError:  # no RE2: every document is checked exactly
-        return maybe
+    import re2  # google-re2, a required dependency
+
     groups: dict[tuple[str | None, bool], list[tuple[int, str]]] = {}
     for j, leaf in enumerate(all_leaves):
         if isinstance(leaf, Phrase) and leaf.slop is not None:  # proximity: by its first word
