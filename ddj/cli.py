@@ -440,6 +440,54 @@ def _run_run(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "notebooks",
+    "Copy ddj's notebooks, topics.yml and events.csv into a folder, to open in JupyterLab and edit.",
+    "ddj notebooks my-analysis",
+)
+def _add_notebooks(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", help="folder to copy into (made if missing)")
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace files there that differ from ddj's copies (refused without it)",
+    )
+    p.set_defaults(run=_run_notebooks)
+
+
+def _run_notebooks(args: argparse.Namespace) -> int:
+    import shutil
+
+    from ddj.notebooks import NOTEBOOKS
+
+    shipped = [*sorted(NOTEBOOKS.glob("*.ipynb")), *(NOTEBOOKS.parent / n for n in _DATA_FILES)]
+    place = Path(args.dir)
+    if place.exists() and not place.is_dir():
+        raise _Usage(f"{place} is a file: give a folder to copy the notebooks into.")
+    edited = [place / s.name for s in shipped if _differs(place / s.name, s)]
+    if edited and not args.overwrite:
+        names = ", ".join(str(p) for p in edited)
+        msg = f"{names}: differs from ddj's copy (edited?). Give another folder, or --overwrite to replace it."
+        raise _Usage(msg)
+    place.mkdir(parents=True, exist_ok=True)
+    print(f"ddj's notebooks and data, copied into {place}:")
+    for source in shipped:
+        shutil.copyfile(source, place / source.name)
+        print(f"  {place / source.name}")
+    print(f"Open them with:\n  jupyter lab {place}")
+    print("Your edited topics: -p topics_file topics.yml (topics_file='topics.yml' in a notebook).")
+    return 0
+
+
+#: The shipped data ``ddj notebooks`` copies beside the notebooks.
+_DATA_FILES = ("topics.yml", "events.csv")
+
+
+def _differs(copy: Path, source: Path) -> bool:
+    """True when ``copy`` exists with other contents than ``source`` (an edited copy)."""
+    return copy.exists() and copy.read_bytes() != source.read_bytes()
+
+
 # -- helpers -------------------------------------------------------------------------------
 
 
@@ -502,8 +550,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help()
         return 2
-    warnings.simplefilter("default", DdjWarning)
-    warnings.showwarning = _show_warning
+    with warnings.catch_warnings():  # the process's filters and showwarning, restored on return
+        warnings.simplefilter("default", DdjWarning)
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; a DdjError or OSError becomes one line on stderr."""
     try:
         return int(args.run(args) or 0)
     except DdjError as exc:

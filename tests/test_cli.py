@@ -124,3 +124,50 @@ def test_hits_and_topics_commands(tmp_path, capsys):
 def test_bad_topic_is_exit_2(tmp_path, capsys):
     assert main(["coverage", str(_topic_table(tmp_path)), "-t", "no_such_topic"]) == 2
     assert "Unknown topic 'no_such_topic'" in capsys.readouterr().err
+
+
+def test_notebooks_copies_the_notebooks_and_data(tmp_path, capsys):
+    from ddj.notebooks import NOTEBOOKS
+
+    place = tmp_path / "mine"
+    assert main(["notebooks", str(place)]) == 0
+    shipped = [
+        *NOTEBOOKS.glob("*.ipynb"),
+        NOTEBOOKS.parent / "topics.yml",
+        NOTEBOOKS.parent / "events.csv",
+    ]
+    assert sorted(p.name for p in place.iterdir()) == sorted(p.name for p in shipped)
+    assert all((place / p.name).read_bytes() == p.read_bytes() for p in shipped)
+    out = capsys.readouterr().out
+    assert str(place / "coverage.ipynb") in out and f"jupyter lab {place}" in out
+    assert main(["notebooks", str(place)]) == 0  # unedited copies: nothing to lose
+
+
+def test_notebooks_keeps_an_edited_copy_unless_overwrite(tmp_path, capsys):
+    place = tmp_path / "mine"
+    assert main(["notebooks", str(place)]) == 0
+    (place / "topics.yml").write_text("mine: {query: my words}\n")
+    capsys.readouterr()
+    assert main(["notebooks", str(place)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ddj notebooks: error:")
+    assert str(place / "topics.yml") in err[0] and "--overwrite" in err[0]
+    assert (place / "topics.yml").read_text() == "mine: {query: my words}\n"
+    assert main(["notebooks", str(place), "--overwrite"]) == 0
+    assert "hong_kong" in (place / "topics.yml").read_text()
+
+
+def test_notebooks_into_a_file_is_exit_2(tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    assert main(["notebooks", str(tmp_path / "f")]) == 2
+    assert "is a file" in capsys.readouterr().err
+
+
+def test_main_restores_the_warning_hooks(capsys):
+    import warnings
+
+    shown, filters = warnings.showwarning, list(warnings.filters)
+    assert main(["topics"]) == 0
+    assert main(["load", "/nonexistent/missing.csv", "-o", "/nonexistent/c.parquet"]) == 2
+    assert warnings.showwarning is shown
+    assert warnings.filters == filters
