@@ -12,18 +12,6 @@ SHARED = Path(os.environ.get("DDJ_SHARED_CORPORA", REPO.parent / "shared" / "cor
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _isolated_cache(tmp_path_factory):
-    """Every test run gets its own ddj cache, never the user's."""
-    old = os.environ.get("DDJ_CACHE")
-    os.environ["DDJ_CACHE"] = str(tmp_path_factory.mktemp("ddj-cache"))
-    yield
-    if old is None:
-        os.environ.pop("DDJ_CACHE", None)
-    else:
-        os.environ["DDJ_CACHE"] = old
-
-
 @pytest.fixture(scope="session")
 def shared_corpora() -> Path:
     """../shared/corpora: skip without it on a user's machine, fail in CI."""
