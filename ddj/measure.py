@@ -10,22 +10,19 @@ figures a reporter quotes.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ddj.corpus import validate
+from ddj import params
+from ddj.constants import FREQ_ALIASES, PERIODS
+from ddj.corpus import DEMO_ATTR, validate
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 
 #: Friendly frequency names -> pandas period frequencies (weeks run Monday to Sunday).
-FREQUENCIES = {
-    "D": "D", "day": "D", "daily": "D",
-    "W": "W-SUN", "week": "W-SUN", "weekly": "W-SUN", "W-SUN": "W-SUN",
-    "M": "M", "ME": "M", "MS": "M", "month": "M", "monthly": "M",
-    "Q": "Q-DEC", "QE": "Q-DEC", "QS": "Q-DEC", "quarter": "Q-DEC", "quarterly": "Q-DEC",
-    "Y": "Y-DEC", "YE": "Y-DEC", "YS": "Y-DEC", "A": "Y-DEC", "year": "Y-DEC", "yearly": "Y-DEC", "annual": "Y-DEC",
-}  # fmt: skip
+FREQUENCIES = {name: PERIODS[code] for name, code in FREQ_ALIASES.items()}
 
 COLUMNS = [
     "period",
@@ -43,6 +40,7 @@ COLUMNS = [
 def coverage(
     corpus: pd.DataFrame,
     topics: Any,
+    *,
     freq: str = "W",
     by: str | None = None,
     start: Any = None,
@@ -80,10 +78,18 @@ def coverage(
 
     Returns
     -------
-    Tidy DataFrame: ``period`` (start, tz-naive), ``period_end`` (last day),
-    ``topic``, ``label``, [``outlet``], ``articles``, ``total``, ``share``
-    (0 when ``total`` is 0), ``partial``, ``examples`` (up to three headlines,
-    joined by " | "). ``attrs`` records freq, tz, start, end and n_undated.
+    pandas.DataFrame
+        Tidy: ``period`` (start, tz-naive), ``period_end`` (last day),
+        ``topic``, ``label``, [``outlet``], ``articles``, ``total``, ``share``
+        (0 when ``total`` is 0), ``partial``, ``examples`` (up to three
+        headlines, joined by " | "). ``attrs`` records freq, tz, start, end and
+        n_undated.
+
+    Raises
+    ------
+    ParameterError
+        A bad ``freq``, ``by``, ``tz``, ``start``/``end`` or ``rolling`` (see
+        :mod:`ddj.params`), an unknown topic, or no dated article in the window.
 
     Examples
     --------
@@ -91,20 +97,66 @@ def coverage(
     >>> cov = ddj.coverage(ddj.demo_corpus(), ["hong_kong"], freq="M")  # doctest: +SKIP
     >>> cov.loc[cov["share"].idxmax(), ["period", "share"]]              # doctest: +SKIP
     """
-    validate(corpus, ("published",))
-    period_freq = _freq(freq)
-    if by not in (None, "outlet"):
-        msg = f"by={by!r} is not supported: use by=None for all outlets together, or by='outlet'."
-        raise ParameterError(msg)
-    if by == "outlet":
-        validate(corpus, ("outlet",))
-    if rolling is not None and (not isinstance(rolling, (int, np.integer)) or rolling < 1):
-        msg = f"rolling={rolling!r}: give a whole number of periods (e.g. rolling=4), or None."
-        raise ParameterError(msg)
+    how = _How.checked(corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling)
     flags, labels = _flags(corpus, topics)
     local = _local_times(corpus, tz)
-    first, last = _window(start, end)
+    keep, n_undated = _kept(corpus, local, how, dedupe=dedupe)
+    counted, how = _counted(corpus.loc[keep], local[keep], flags.loc[keep], labels, how)
+    result = _rolled(_assembled(counted, how), how)
+    result = _ordered(result, list(flags.columns), how)
+    result.attrs = {
+        "freq": freq,
+        "tz": tz,
+        "start": None if how.first is None else str(how.first.date()),
+        "end": None if how.last is None else str(how.last.date()),
+        "n_undated": n_undated,
+        "by": by,
+        "rolling": rolling,
+        "dedupe": dedupe,
+    }
+    if DEMO_ATTR in corpus.attrs:
+        result.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
+    return result
 
+
+# -- the steps of coverage -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _How:
+    """The checked options of one ``coverage`` call."""
+
+    period: str  # pandas period frequency
+    by: str | None
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    rolling: int | None
+    start: Any = None  # as given, for the message when nothing falls inside
+    end: Any = None
+    lo: pd.Timestamp | None = field(default=None, compare=False)  # first day counted
+    hi: pd.Timestamp | None = field(default=None, compare=False)  # last day counted
+
+    @classmethod
+    def checked(cls, corpus: pd.DataFrame, *, freq, by, start, end, tz, rolling) -> _How:
+        validate(corpus, ("published",))
+        period = PERIODS[params.freq(freq)]
+        by = params.by(by)
+        if by == "outlet":
+            validate(corpus, ("outlet",))
+        params.tz(tz)
+        first, last = params.window(start, end)
+        return cls(period, by, first, last, params.rolling(rolling), start, end)
+
+    @property
+    def keys(self) -> list[str]:
+        """Columns that tell one series from another, besides the topic."""
+        return ["outlet"] if self.by == "outlet" else []
+
+
+def _kept(
+    corpus: pd.DataFrame, local: pd.Series, how: _How, *, dedupe: bool
+) -> tuple[np.ndarray, int]:
+    """Which rows count: dated, inside the window, and (with ``dedupe``) first copies only."""
     dated = local.notna().to_numpy()
     n_undated = int((~dated).sum())
     if n_undated:
@@ -112,126 +164,125 @@ def coverage(
             f"{n_undated} of {len(corpus)} article(s) have no publication date and are not counted "
             "(ddj.problems(corpus) lists them)."
         )
-        warnings.warn(DroppedRowsWarning(msg), stacklevel=2)
+        warnings.warn(DroppedRowsWarning(msg), stacklevel=3)
     keep = dated.copy()
-    if first is not None:
-        keep &= (local >= first).to_numpy()
-    if last is not None:
-        keep &= (local < last + pd.Timedelta(days=1)).to_numpy()
-    if dedupe and by is None:
+    if how.first is not None:
+        keep &= (local >= how.first).to_numpy()
+    if how.last is not None:
+        keep &= (local < how.last + pd.Timedelta(days=1)).to_numpy()
+    if dedupe and how.by is None:
         from ddj.syndication import find_syndicated
 
         groups = find_syndicated(corpus.loc[keep])  # earliest copy first in each group
         later = groups.loc[groups.duplicated("group", keep="first"), "index"]
         keep &= ~corpus.index.isin(later)
-
-    rows = corpus.loc[keep]
-    rows.attrs = {}  # pandas deep-copies attrs (the problems list) into every group: seconds lost
-    times = local[keep]
-    if len(rows) == 0:
+    if not keep.any():
+        bounds = (
+            f" {how.start} to {how.end}" if how.first is not None or how.last is not None else ""
+        )
         msg = (
-            "No dated articles fall inside the window"
-            + (f" {start} to {end}" if first is not None or last is not None else "")
-            + ": widen start/end, or check the corpus's dates (corpus['published'].describe())."
+            f"No dated articles fall inside the window{bounds}: widen start/end, or check the "
+            "corpus's dates (corpus['published'].describe())."
         )
         raise ParameterError(msg)
-    periods = times.dt.to_period(period_freq)
-    data_first = times.min().normalize()
-    data_last = times.max().normalize()
-    lo = first if first is not None else data_first
-    hi = last if last is not None else data_last
-    grid = pd.period_range(lo.to_period(period_freq), hi.to_period(period_freq), freq=period_freq)
-    groups_key: list[pd.Series] = [periods.rename("period")]
-    outlets: list[str] = []
-    if by == "outlet":
+    return keep, n_undated
+
+
+def _counted(
+    rows: pd.DataFrame,
+    times: pd.Series,
+    flags: pd.DataFrame,
+    labels: dict[str, str],
+    how: _How,
+) -> tuple[pd.DataFrame, _How]:
+    """Articles, totals and example headlines per topic and period, every period of the grid.
+
+    Returns the counts and ``how`` with the first and last day counted (``lo``, ``hi``).
+    """
+    rows = rows.copy(deep=False)
+    rows.attrs = {}  # pandas deep-copies attrs (the problems list) into every group: seconds lost
+    lo = how.first if how.first is not None else times.min().normalize()
+    hi = how.last if how.last is not None else times.max().normalize()
+    how = replace(how, lo=lo, hi=hi)
+    grid = pd.period_range(lo.to_period(how.period), hi.to_period(how.period), freq=how.period)
+    groups_key: list[pd.Series] = [times.dt.to_period(how.period).rename("period")]
+    index: pd.Index = pd.Index(grid, name="period")
+    if how.by == "outlet":
         groups_key.append(rows["outlet"].fillna("(unknown)").rename("outlet"))
         outlets = sorted(groups_key[1].unique())
-    total = rows.groupby(groups_key, observed=True).size()
-    frame_flags = flags.loc[keep]
+        index = pd.MultiIndex.from_product([grid, outlets], names=["period", "outlet"])
+    total = rows.groupby(groups_key, observed=True).size().reindex(index, fill_value=0)
     titles = (
         rows["title"].fillna("(no title)")
         if "title" in rows
         else pd.Series("(no title)", index=rows.index)
     )
     order = np.argsort(times.to_numpy(), kind="stable")
-    out = []
+    parts = []
     for name in flags.columns:
-        hit = frame_flags[name].to_numpy()
+        hit = flags[name].to_numpy()
         counts = rows.loc[hit].groupby([k[hit] for k in groups_key], observed=True).size()
         examples = (
             titles.iloc[order][hit[order]]
             .groupby([k.iloc[order][hit[order]] for k in groups_key], observed=True)
             .agg(lambda s: " | ".join(s.head(3)))
         )
-        index = (
-            pd.MultiIndex.from_product([grid, outlets], names=["period", "outlet"])
-            if by == "outlet"
-            else pd.Index(grid, name="period")
-        )
         part = pd.DataFrame(
             {
                 "articles": counts.reindex(index, fill_value=0).astype("int64"),
-                "total": total.reindex(index, fill_value=0).astype("int64"),
+                "total": total.astype("int64"),
                 "examples": examples.reindex(index, fill_value="").astype("str"),
             }
         ).reset_index()
-        part["topic"] = name
-        part["label"] = labels.get(name, name)
-        out.append(part)
-    result = pd.concat(out, ignore_index=True)
-    result["share"] = np.where(
-        result["total"] > 0, result["articles"] / result["total"].where(result["total"] > 0, 1), 0.0
-    )
+        parts.append(part.assign(topic=name, label=labels.get(name, name)))
+    return pd.concat(parts, ignore_index=True), how
+
+
+def _assembled(counted: pd.DataFrame, how: _How) -> pd.DataFrame:
+    """Shares, partial periods and day bounds, in the columns of :data:`COLUMNS`."""
+    result = counted.copy()
+    result["share"] = _ratio(result["articles"], result["total"])
     pstart = result["period"].dt.start_time.dt.normalize()
     pend = result["period"].dt.end_time.dt.normalize()
-    result["partial"] = ((pstart < lo) | (pend > hi)).to_numpy()
+    result["partial"] = ((pstart < how.lo) | (pend > how.hi)).to_numpy()
     result["period"] = pstart.astype("datetime64[us]")
     result["period_end"] = pend.astype("datetime64[us]")
-    columns = COLUMNS[:4] + (["outlet"] if by == "outlet" else []) + COLUMNS[4:]
-    result = result[columns]
-    if rolling:
-        keys = ["topic"] + (["outlet"] if by == "outlet" else [])
-        result = result.sort_values([*keys, "period"], kind="stable")
-        grouped = result.groupby(keys, sort=False)
-        result["articles_rolling"] = (
-            grouped["articles"]
-            .transform(lambda s: s.rolling(rolling, min_periods=1).sum())
+    return result[COLUMNS[:4] + how.keys + COLUMNS[4:]]
+
+
+def _rolled(result: pd.DataFrame, how: _How) -> pd.DataFrame:
+    """With ``rolling``: sums over that many periods of each series, and their ratio."""
+    if not how.rolling:
+        return result
+    keys = ["topic", *how.keys]
+    result = result.sort_values([*keys, "period"], kind="stable")
+    grouped = result.groupby(keys, sort=False)
+    for column in ("articles", "total"):
+        result[f"{column}_rolling"] = (
+            grouped[column]
+            .transform(lambda s: s.rolling(how.rolling, min_periods=1).sum())
             .astype("int64")
         )
-        result["total_rolling"] = (
-            grouped["total"]
-            .transform(lambda s: s.rolling(rolling, min_periods=1).sum())
-            .astype("int64")
-        )
-        result["share_rolling"] = np.where(
-            result["total_rolling"] > 0,
-            result["articles_rolling"]
-            / result["total_rolling"].where(result["total_rolling"] > 0, 1),
-            0.0,
-        )
-    topic_order = {n: i for i, n in enumerate(flags.columns)}
-    sort_keys = ["topic_order"] + (["outlet"] if by == "outlet" else []) + ["period"]
+    result["share_rolling"] = _ratio(result["articles_rolling"], result["total_rolling"])
+    return result
+
+
+def _ordered(result: pd.DataFrame, topics: list[str], how: _How) -> pd.DataFrame:
+    """Topics in the order given, then outlet, then period; text columns as ``str``."""
+    topic_order = {n: i for i, n in enumerate(topics)}
+    sort_keys = ["topic_order", *how.keys, "period"]
     result = (
         result.assign(topic_order=result["topic"].map(topic_order))
         .sort_values(sort_keys, kind="stable")
         .drop(columns="topic_order")
         .reset_index(drop=True)
     )
-    result["topic"] = result["topic"].astype("str")
-    result["label"] = result["label"].astype("str")
-    result.attrs = {
-        "freq": freq,
-        "tz": tz,
-        "start": None if first is None else str(first.date()),
-        "end": None if last is None else str(last.date()),
-        "n_undated": n_undated,
-        "by": by,
-        "rolling": rolling,
-        "dedupe": dedupe,
-    }
-    if "ddj_demo" in corpus.attrs:
-        result.attrs["ddj_demo"] = corpus.attrs["ddj_demo"]
-    return result
+    return result.astype({"topic": "str", "label": "str"})
+
+
+def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
+    """``part / whole``, 0 where ``whole`` is 0."""
+    return np.where(whole > 0, part / whole.where(whole > 0, 1), 0.0)
 
 
 def summary(cov: pd.DataFrame) -> pd.DataFrame:
@@ -285,16 +336,6 @@ def summary(cov: pd.DataFrame) -> pd.DataFrame:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _freq(freq: Any) -> str:
-    if not isinstance(freq, str) or freq.strip() not in FREQUENCIES:
-        msg = (
-            f"freq={freq!r} is not a frequency ddj counts by. Use 'D' (day), 'W' (week, Monday to Sunday), "
-            "'M' (month), 'Q' (quarter) or 'Y' (year)."
-        )
-        raise ParameterError(msg)
-    return FREQUENCIES[freq.strip()]
-
-
 def _flags(corpus: pd.DataFrame, topics: Any) -> tuple[pd.DataFrame, dict[str, str]]:
     if isinstance(topics, pd.DataFrame):
         flag_cols = [
@@ -330,33 +371,4 @@ def _local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
     if not isinstance(published.dtype, pd.DatetimeTZDtype):
         msg = "The corpus's 'published' column is not a time-zone-aware datetime: load it with ddj.load()."
         raise SchemaError(msg)
-    try:
-        return published.dt.tz_convert(tz).dt.tz_localize(None)
-    except Exception as exc:
-        msg = f"tz={tz!r} is not a time zone: use 'UTC', 'local', or an IANA name such as 'Europe/London'."
-        raise ParameterError(msg) from exc
-
-
-def _window(
-    start: Any, end: Any, names: tuple[str, str] = ("start", "end")
-) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    def day(value: Any, name: str) -> pd.Timestamp | None:
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        try:
-            ts = pd.Timestamp(value)
-        except (ValueError, TypeError) as exc:
-            msg = (
-                f"{name}={value!r} is not a date: write it as YYYY-MM-DD, e.g. {name}='2024-10-18'."
-            )
-            raise ParameterError(msg) from exc
-        if ts is pd.NaT:
-            msg = f"{name}={value!r} is not a date: write it as YYYY-MM-DD."
-            raise ParameterError(msg)
-        return (ts.tz_localize(None) if ts.tzinfo else ts).normalize()
-
-    first, last = day(start, names[0]), day(end, names[1])
-    if first is not None and last is not None and first > last:
-        msg = f"{names[0]}={start!r} is after {names[1]}={end!r}: swap them."
-        raise ParameterError(msg)
-    return first, last
+    return published.dt.tz_convert(tz).dt.tz_localize(None)

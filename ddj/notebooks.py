@@ -17,7 +17,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ddj import params as p
+from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
+from ddj.params import folder
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
 
@@ -33,7 +36,8 @@ class NotebookError(DdjError):
 def check_parameters(**params: Any) -> dict[str, Any]:
     """Check the values of the parameters ddj's notebooks use; return them, normalised.
 
-    Known names: ``corpus`` ("demo" or a path), ``topics`` (names or queries),
+    Each known name is checked by its function in :mod:`ddj.params` (see
+    ``CHECKS``): ``corpus`` ("demo" or a path), ``topics`` (names or queries),
     ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
     ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``title``
     (None or a headline of at most 300 characters), ``out_dir`` (a folder, not a
@@ -41,6 +45,16 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     ``sitemaps``, ``sites`` (http(s) URLs), ``warcs`` (files), ``since``,
     ``until``, ``rate``, ``contact``, ``robots``, ``extend`` (a saved corpus).
     Other names are passed through.
+
+    Parameters
+    ----------
+    **params
+        The notebook's parameters, by name.
+
+    Returns
+    -------
+    dict
+        The same names; lists for comma-separated topics, None for empty text.
 
     Raises
     ------
@@ -53,62 +67,50 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     ['hong_kong', 'ukraine']
     """
     out = dict(params)
-    if "title" in out:
-        out["title"] = _headline(out["title"])
-    if "out_dir" in out:
-        out["out_dir"] = str(folder(out["out_dir"], "out_dir"))
-    if "corpus" in out:
-        corpus = out["corpus"]
-        if not isinstance(corpus, (str, os.PathLike)) or not str(corpus).strip():
-            raise ParameterError(
-                f"corpus={corpus!r}: give 'demo' or the path of pages, a table or a saved corpus."
-            )
-        if str(corpus) != "demo" and not Path(corpus).expanduser().exists():
-            msg = (
-                f"corpus={str(corpus)!r}: no such file or folder. Give 'demo' or an existing path."
-            )
-            raise ParameterError(msg)
-    if (
-        "topics_file" in out
-        and out["topics_file"] not in (None, "")
-        and not Path(str(out["topics_file"])).is_file()
-    ):
-        raise ParameterError(
-            f"topics_file={out['topics_file']!r}: no such file. Use None for the shipped topics."
-        )
+    for name, check in CHECKS.items():
+        if name in out:
+            out[name] = check(out[name])
+    for names in (("start", "end"), ("since", "until")):
+        if names[0] in out or names[1] in out:
+            p.window(out.get(names[0]), out.get(names[1]), names=names)
     for name in ("topics", "topic"):
         if name in out:
-            out[name] = _topics(out[name], name, out.get("topics_file") or None)
-    if "freq" in out:
-        from ddj.measure import _freq
-
-        _freq(out["freq"])
-    from ddj.measure import _window
-
-    _window(out.get("start"), out.get("end"))
-    if out.get("by") not in (None, "", "outlet"):
-        raise ParameterError(f"by={out['by']!r}: use None (all outlets together) or 'outlet'.")
-    if out.get("by") == "":
-        out["by"] = None
-    if "metric" in out and out["metric"] not in ("share", "articles"):
-        raise ParameterError(f"metric={out['metric']!r}: use 'share' or 'articles'.")
-    events = out.get("events")
-    if events not in (None, "", "default") and not Path(str(events)).is_file():
-        raise ParameterError(
-            f"events={events!r}: no such file. Use 'default' for the shipped events, or None."
-        )
-    out.update(_collect_parameters(out))
-    if "tz" in out:
-        import zoneinfo
-
-        if out["tz"] not in ("UTC", "local"):
-            try:
-                zoneinfo.ZoneInfo(str(out["tz"]))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-                raise ParameterError(
-                    f"tz={out['tz']!r}: use 'UTC', 'local' or an IANA name such as 'Europe/London'."
-                ) from exc
+            out[name] = p.topics(out[name], name=name, topics_file=out.get("topics_file") or None)
     return out
+
+
+def _as_given(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A check that keeps the value as given (a notebook passes it on to the library)."""
+
+    def keep(value: Any) -> Any:
+        check(value)
+        return value
+
+    return keep
+
+
+#: Each notebook parameter's check (:mod:`ddj.params`), in the order they run;
+#: ``start``/``end``, ``since``/``until`` and ``topics``/``topic`` are checked together after.
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "title": p.title,
+    "out_dir": lambda value: str(p.folder(value, "out_dir")),
+    "corpus": p.corpus,
+    "topics_file": p.topics_file,
+    "freq": _as_given(p.freq),
+    "by": p.by,
+    "metric": p.metric,
+    "events": p.events,
+    "feeds": lambda value: p.web_addresses(value, "feeds"),
+    "sitemaps": lambda value: p.web_addresses(value, "sitemaps"),
+    "sites": lambda value: p.web_addresses(value, "sites"),
+    "warcs": p.warcs,
+    "urls": p.urls,
+    "rate": p.rate,
+    "contact": p.contact,
+    "robots": p.robots,
+    "extend": p.extend,
+    "tz": p.tz,
+}
 
 
 def collect_sources(params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -128,60 +130,6 @@ def collect_sources(params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
     return {"warcs": [str(demo_warc())]}, True
 
 
-def _collect_parameters(out: Mapping[str, Any]) -> dict[str, Any]:
-    """Check (and normalise) the parameters of the collect notebook that are present."""
-    checked: dict[str, Any] = {}
-    for name in ("feeds", "sitemaps", "sites", "warcs"):
-        if name not in out:
-            continue
-        value = out[name]
-        items = [] if value in (None, "") else [value] if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)):
-            raise ParameterError(
-                f"{name}={value!r}: give a list, e.g. {name}=['...'], or [] for none."
-            )
-        items = [str(v).strip() for v in items if str(v).strip()]
-        for item in items:
-            if name == "warcs" and not Path(item).expanduser().is_file():
-                msg = f"warcs: {item!r} is not a file. Give the paths of .warc or .warc.gz files."
-                raise ParameterError(msg)
-            if name != "warcs" and not item.startswith(("http://", "https://")):
-                msg = f"{name}: {item!r} is not a web address. Give http:// or https:// URLs."
-                raise ParameterError(msg)
-        checked[name] = items
-    if out.get("urls") not in (None, "", []):
-        urls = out["urls"]
-        if isinstance(urls, str) and not urls.startswith(("http://", "https://")):
-            if not Path(urls).expanduser().is_file():
-                msg = f"urls={urls!r}: no such file. Give a file with one URL a line, or a list of URLs."
-                raise ParameterError(msg)
-        elif isinstance(urls, str):
-            checked["urls"] = [urls]
-        elif not isinstance(urls, (list, tuple)):
-            raise ParameterError(
-                f"urls={urls!r}: give a file with one URL a line, or a list of URLs."
-            )
-    if "since" in out or "until" in out:
-        from ddj.measure import _window
-
-        _window(out.get("since"), out.get("until"), names=("since", "until"))
-    if "rate" in out:
-        rate = out["rate"]
-        if rate is not None and (
-            isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0
-        ):
-            msg = f"rate={rate!r}: give requests per second per host, e.g. 1.0 (0 or None lifts the limit)."
-            raise ParameterError(msg)
-    if "contact" in out:
-        checked["contact"] = _contact(out["contact"])
-    if "robots" in out and not isinstance(out["robots"], bool):
-        raise ParameterError(f"robots={out['robots']!r}: give True (respect robots.txt) or False.")
-    if out.get("extend") not in (None, "") and not Path(str(out["extend"])).expanduser().exists():
-        msg = f"extend={out['extend']!r}: no such corpus file. Give a saved corpus, or None to start afresh."
-        raise ParameterError(msg)
-    return checked
-
-
 def declared(notebook: str | os.PathLike) -> dict[str, dict[str, Any]]:
     """The parameters a notebook declares (papermill's inspection), by name."""
     import papermill
@@ -194,9 +142,31 @@ def declared(notebook: str | os.PathLike) -> dict[str, dict[str, Any]]:
 
 
 def convert(notebook: str | os.PathLike, given: Mapping[str, Any]) -> dict[str, Any]:
-    """Convert given values to the declared types, refusing unknown names (nothing runs)."""
-    import yaml
+    """Convert given values to the declared types, refusing unknown names (nothing runs).
 
+    Parameters
+    ----------
+    notebook
+        A notebook with a cell tagged ``parameters``.
+    given
+        Values by name; text (from ``-p NAME VALUE``) is read as the declared
+        type: a list (YAML ``[a, b]`` or ``a,b``), a bool, an int, a float or None.
+
+    Returns
+    -------
+    dict
+        The values, converted.
+
+    Raises
+    ------
+    ParameterError
+        No parameters cell, an unknown name, or text that is not of the declared type.
+
+    Examples
+    --------
+    >>> convert("coverage", {"freq": "M", "topics": "hong_kong,ukraine"})["topics"]  # doctest: +SKIP
+    ['hong_kong', 'ukraine']
+    """
     spec = declared(notebook)
     if not spec:
         msg = f"{notebook}: the notebook has no cell tagged 'parameters'; tag one so its values can be set."
@@ -208,35 +178,30 @@ def convert(notebook: str | os.PathLike, given: Mapping[str, Any]) -> dict[str, 
             raise ParameterError(msg)
         kind = str(spec[name].get("inferred_type_name") or "None")
         default = _literal(spec[name].get("default"))
-        if isinstance(value, str):
-            text = value.strip()
-            if isinstance(default, list) or kind.startswith("list"):
-                parsed = (
-                    yaml.safe_load(text)
-                    if text.startswith("[")
-                    else [v.strip() for v in text.split(",") if v.strip()]
-                )
-                value = parsed
-            elif isinstance(default, bool) or kind == "bool":
-                if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
-                    raise ParameterError(f"{name}={value!r}: give true or false.")
-                value = text.lower() in ("true", "yes", "1")
-            elif isinstance(default, int) or kind == "int":
-                try:
-                    value = int(text)
-                except ValueError as exc:
-                    raise ParameterError(f"{name}={value!r}: give a whole number.") from exc
-            elif isinstance(default, float) or kind == "float":
-                try:
-                    value = float(text)
-                except ValueError as exc:
-                    raise ParameterError(f"{name}={value!r}: give a number.") from exc
-            elif text in ("None", "null", "~"):
-                value = None
-        elif isinstance(default, list) and isinstance(value, str):
-            value = [value]
-        out[name] = value
+        out[name] = _typed(name, value, kind, default) if isinstance(value, str) else value
     return out
+
+
+def _typed(name: str, value: str, kind: str, default: Any) -> Any:
+    """Text given for a parameter, read as the type its default (or annotation) declares."""
+    import yaml
+
+    text = value.strip()
+    if isinstance(default, list) or kind.startswith("list"):
+        if text.startswith("["):
+            return yaml.safe_load(text)
+        return [v.strip() for v in text.split(",") if v.strip()]
+    if isinstance(default, bool) or kind == "bool":
+        if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
+            raise ParameterError(f"{name}={value!r}: give true or false.")
+        return text.lower() in ("true", "yes", "1")
+    for type_, wanted in ((int, "a whole number"), (float, "a number")):
+        if isinstance(default, type_) or kind == type_.__name__:
+            try:
+                return type_(text)
+            except ValueError as exc:
+                raise ParameterError(f"{name}={value!r}: give {wanted}.") from exc
+    return None if text in ("None", "null", "~") else value
 
 
 def run_notebook(
@@ -377,7 +342,7 @@ def header(params: Mapping[str, Any], corpus) -> str:
         f"**ddj {__version__}** · corpus: {fp['rows']:,} articles, fingerprint `{fp['sha256']}`"
     ]
     if corpus.attrs.get("ddj_demo"):
-        lines.append("**Synthetic demo data**: invented outlets and articles, not real coverage.")
+        lines.append(f"**{DEMO_BANNER}**")
     lines.append("")
     lines.append("| parameter | value |")
     lines.append("|---|---|")
@@ -416,74 +381,6 @@ def parse_cli_params(
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-MAX_TITLE = 300
-
-
-def _headline(value: Any) -> str | None:
-    """A chart title: None (ddj writes one) or text of at most ``MAX_TITLE`` characters."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str):
-        msg = f"title={value!r}: give the headline as text (in YAML, quote it), or None for ddj's own."
-        raise ParameterError(msg)
-    if len(value) > MAX_TITLE:
-        msg = f"title: {len(value):,} characters is not a headline; keep it to {MAX_TITLE} (put the rest in the article)."
-        raise ParameterError(msg)
-    return value.strip()
-
-
-def _contact(value: Any) -> str | None:
-    """Who to reach, for the User-Agent: None or one line of at most 200 characters."""
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if not isinstance(value, str) or len(value) > 200 or not value.isprintable():
-        msg = f"contact={value!r}: give one line, your email or URL (at most 200 characters), or None."
-        raise ParameterError(msg)
-    return value.strip()
-
-
-def folder(value: Any, name: str, create: bool = False) -> Path:
-    """A folder to write into; a ParameterError naming it when it is, or is under, a file.
-
-    With ``create``, the folder is made (a ParameterError when that fails).
-    """
-    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-        raise ParameterError(f"{name}={value!r}: give the path of a folder to write into.")
-    path = Path(value).expanduser()
-    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
-    if blocker is not None:
-        what = "is a file" if blocker == path else f"is under {blocker}, which is a file"
-        raise ParameterError(
-            f"{name}={str(value)!r} {what}, not a folder. Give a folder to write into."
-        )
-    if create:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            msg = f"{name}={str(value)!r}: cannot create the folder ({exc.strerror or exc})."
-            raise ParameterError(msg) from None
-    return path
-
-
-def _topics(value: Any, name: str, topics_file: str | None) -> list[str] | str:
-    from ddj.matching import resolve
-
-    items = (
-        [v.strip() for v in value.split(",")]
-        if isinstance(value, str) and name == "topics"
-        else value
-    )
-    if isinstance(items, str):
-        resolve([items], topics_file)
-        return items
-    if not isinstance(items, (list, tuple)) or not items:
-        raise ParameterError(
-            f"{name}={value!r}: give topic names, e.g. ['hong_kong', 'ukraine'] or 'hong_kong,ukraine'."
-        )
-    resolve(list(items), topics_file)
-    return list(items)
 
 
 def _existing(notebook: str | os.PathLike) -> Path:

@@ -1,0 +1,604 @@
+"""One check per parameter: the values ddj's functions, CLI and notebooks take.
+
+Each function here checks one parameter and returns it normalised, or raises a
+:class:`ddj.ParameterError` that names the parameter and what to write instead.
+``ddj.coverage``, ``ddj.chart``, the ``ddj`` command and the notebooks
+(through ``ddj.check_parameters``) all call these, so a bad ``freq`` reads the
+same wherever it was given.
+
+Examples
+--------
+>>> from ddj import params
+>>> params.freq("monthly")
+'M'
+>>> params.window("2024-01-01", "2024-03-31")
+(Timestamp('2024-01-01 00:00:00'), Timestamp('2024-03-31 00:00:00'))
+>>> params.by("")  # an empty value from a shell or YAML means "not given"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from ddj.constants import FREQ_ALIASES
+from ddj.errors import ParameterError
+
+#: Longest chart title a notebook takes.
+MAX_TITLE = 300
+#: Longest contact line (sent in the User-Agent).
+MAX_CONTACT = 200
+#: What ``metric=`` takes, and what each shows.
+METRICS = {"share": "Share of all articles", "articles": "Articles"}
+#: What ``kind=`` takes.
+KINDS = ("line", "small-multiples", "heatmap", "area")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _whole(value: Any) -> bool:
+    import numpy as np
+
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+# -- counting ----------------------------------------------------------------------------------
+
+
+def freq(value: Any) -> str:
+    """The one-letter code (``D``, ``W``, ``M``, ``Q``, ``Y``) of a counting frequency.
+
+    Parameters
+    ----------
+    value
+        A code or a friendly name: ``"W"``, ``"week"``, ``"weekly"``, ``"ME"``...
+
+    Returns
+    -------
+    str
+        The code; ``ddj.constants.PERIODS`` gives its pandas period.
+
+    Raises
+    ------
+    ParameterError
+        Not a frequency ddj counts by.
+
+    Examples
+    --------
+    >>> freq(" week ")
+    'W'
+    """
+    if not isinstance(value, str) or value.strip() not in FREQ_ALIASES:
+        msg = (
+            f"freq={value!r} is not a frequency ddj counts by. Use 'D' (day), 'W' (week, Monday "
+            "to Sunday), 'M' (month), 'Q' (quarter) or 'Y' (year)."
+        )
+        raise ParameterError(msg)
+    return FREQ_ALIASES[value.strip()]
+
+
+def tz(value: Any) -> Any:
+    """A time zone to count days in: ``"UTC"``, ``"local"`` or an IANA name.
+
+    Parameters
+    ----------
+    value
+        ``"UTC"``, ``"local"`` (each publisher's own clock), an IANA name such
+        as ``"Europe/London"``, or a ``tzinfo``.
+
+    Returns
+    -------
+    str or tzinfo
+        The value, unchanged.
+
+    Raises
+    ------
+    ParameterError
+        Not a time zone.
+
+    Examples
+    --------
+    >>> tz("Europe/London")
+    'Europe/London'
+    """
+    if isinstance(value, dt.tzinfo) or value in ("UTC", "local"):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            zoneinfo.ZoneInfo(value)
+            return value
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            if _pandas_zone(value):
+                return value
+    msg = f"tz={value!r} is not a time zone: use 'UTC', 'local', or an IANA name such as 'Europe/London'."
+    raise ParameterError(msg)
+
+
+def _pandas_zone(value: str) -> bool:
+    import pandas as pd
+
+    try:
+        pd.Timestamp(0, tz=value)
+    except Exception:  # pandas raises several kinds for a name it does not know
+        return False
+    return True
+
+
+def by(value: Any) -> str | None:
+    """``None`` (all outlets together) or ``"outlet"`` (one series per outlet).
+
+    Raises
+    ------
+    ParameterError
+        Any other value.
+
+    Examples
+    --------
+    >>> by("outlet")
+    'outlet'
+    """
+    if _blank(value):
+        return None
+    if value != "outlet":
+        msg = (
+            f"by={value!r} is not supported: use by=None for all outlets together, or by='outlet'."
+        )
+        raise ParameterError(msg)
+    return value
+
+
+def metric(value: Any) -> str:
+    """``"share"`` (percentage of all articles) or ``"articles"`` (counts).
+
+    Raises
+    ------
+    ParameterError
+        Any other value.
+
+    Examples
+    --------
+    >>> metric("articles")
+    'articles'
+    """
+    if not isinstance(value, str) or value not in METRICS:
+        msg = f"metric={value!r}: use 'share' (percentage of all articles) or 'articles' (counts)."
+        raise ParameterError(msg)
+    return value
+
+
+def kind(value: Any) -> str:
+    """A chart kind: ``"line"``, ``"small-multiples"``, ``"heatmap"`` or ``"area"``.
+
+    Raises
+    ------
+    ParameterError
+        Any other value.
+
+    Examples
+    --------
+    >>> kind("heatmap")
+    'heatmap'
+    """
+    if not isinstance(value, str) or value not in KINDS:
+        msg = f"kind={value!r}: use one of {', '.join(KINDS)}."
+        raise ParameterError(msg)
+    return value
+
+
+def rolling(value: Any) -> int | None:
+    """``None``, or a whole number of periods (1 or more) to sum over.
+
+    Raises
+    ------
+    ParameterError
+        Anything else (0, a fraction, text).
+
+    Examples
+    --------
+    >>> rolling(4)
+    4
+    """
+    if value is None:
+        return None
+    if not _whole(value) or value < 1:
+        msg = f"rolling={value!r}: give a whole number of periods (e.g. rolling=4), or None."
+        raise ParameterError(msg)
+    return int(value)
+
+
+# -- dates -------------------------------------------------------------------------------------
+
+
+def _timestamp(value: Any, name: str):
+    import pandas as pd
+
+    if _blank(value):
+        return None
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        ts = pd.NaT
+    if ts is pd.NaT:
+        msg = f"{name}={value!r} is not a date: write it as YYYY-MM-DD, e.g. {name}='2024-10-18'."
+        raise ParameterError(msg) from None
+    return ts
+
+
+def day(value: Any, name: str):
+    """A calendar day (midnight, no time zone), or ``None`` for no bound.
+
+    Parameters
+    ----------
+    value
+        ``"YYYY-MM-DD"``, a date, a timestamp, ``None`` or ``""``.
+    name
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        The day; a time of day and a time zone are dropped.
+
+    Raises
+    ------
+    ParameterError
+        Not a date.
+
+    Examples
+    --------
+    >>> day("2024-10-18T15:00", "start")
+    Timestamp('2024-10-18 00:00:00')
+    """
+    ts = _timestamp(value, name)
+    if ts is None:
+        return None
+    return (ts.tz_localize(None) if ts.tzinfo else ts).normalize()
+
+
+def window(start: Any, end: Any, *, names: tuple[str, str] = ("start", "end")):
+    """First and last day to count (inclusive), each a :func:`day` or ``None``.
+
+    Raises
+    ------
+    ParameterError
+        Either is not a date, or the first is after the last.
+
+    Examples
+    --------
+    >>> window(None, "2024-12-31")
+    (None, Timestamp('2024-12-31 00:00:00'))
+    """
+    first, last = day(start, names[0]), day(end, names[1])
+    _ordered(first, last, start, end, names)
+    return first, last
+
+
+def moment(value: Any, name: str, *, end: bool = False):
+    """A bound on publication times, in UTC; a bare day as ``until`` means its last instant.
+
+    Parameters
+    ----------
+    value
+        ``"YYYY-MM-DD"``, an ISO timestamp, a date or datetime, or ``None``.
+    name
+        The parameter's name, for the message.
+    end
+        Whether this is the last bound: ``"2024-12-31"`` then means up to
+        23:59:59.999999 that day.
+
+    Returns
+    -------
+    pandas.Timestamp or None
+        Time-zone aware (UTC); a naive value is read as UTC.
+
+    Examples
+    --------
+    >>> moment("2024-12-31", "until", end=True)
+    Timestamp('2024-12-31 23:59:59.999999+0000', tz='UTC')
+    """
+    import pandas as pd
+
+    ts = _timestamp(value, name)
+    if ts is None:
+        return None
+    bare_day = (isinstance(value, dt.date) and not isinstance(value, dt.datetime)) or (
+        isinstance(value, str) and len(value.strip()) == 10
+    )
+    if end and bare_day:
+        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def bounds(since: Any, until: Any, *, names: tuple[str, str] = ("since", "until")):
+    """The :func:`moment` of ``since`` and of ``until`` (its last instant), in order.
+
+    Raises
+    ------
+    ParameterError
+        Either is not a date, or ``since`` is after ``until``.
+
+    Examples
+    --------
+    >>> bounds("2024-01-01", None)
+    (Timestamp('2024-01-01 00:00:00+0000', tz='UTC'), None)
+    """
+    first, last = moment(since, names[0]), moment(until, names[1], end=True)
+    _ordered(first, last, since, until, names)
+    return first, last
+
+
+def _ordered(first: Any, last: Any, start: Any, end: Any, names: tuple[str, str]) -> None:
+    if first is not None and last is not None and first > last:
+        msg = f"{names[0]}={start!r} is after {names[1]}={end!r}: swap them."
+        raise ParameterError(msg)
+
+
+# -- inputs ------------------------------------------------------------------------------------
+
+
+def topics(value: Any, *, name: str = "topics", topics_file: Any = None) -> list[str] | str:
+    """Topic names or queries that the topics file resolves, as a list (or one query).
+
+    Parameters
+    ----------
+    value
+        A list of names or queries, or (for ``name="topics"``) one
+        comma-separated string; for ``name="topic"`` one name or query.
+    name
+        ``"topics"`` or ``"topic"``, for the message.
+    topics_file
+        A topics YAML file, or None for the shipped one.
+
+    Raises
+    ------
+    ParameterError
+        Not text or a list, or an unknown topic (``ddj.resolve`` says which).
+
+    Examples
+    --------
+    >>> topics("hong_kong, ukraine")
+    ['hong_kong', 'ukraine']
+    """
+    from ddj.matching import resolve
+
+    items = (
+        [v.strip() for v in value.split(",")]
+        if isinstance(value, str) and name == "topics"
+        else value
+    )
+    if isinstance(items, str):
+        resolve([items], topics_file)
+        return items
+    if not isinstance(items, (list, tuple)) or not items:
+        msg = f"{name}={value!r}: give topic names, e.g. ['hong_kong', 'ukraine'] or 'hong_kong,ukraine'."
+        raise ParameterError(msg)
+    resolve(list(items), topics_file)
+    return list(items)
+
+
+def topics_file(value: Any) -> Any:
+    """``None`` (the shipped topics) or an existing topics YAML file.
+
+    Examples
+    --------
+    >>> topics_file(None) is None
+    True
+    """
+    if not _blank(value) and not Path(str(value)).is_file():
+        msg = f"topics_file={value!r}: no such file. Use None for the shipped topics."
+        raise ParameterError(msg)
+    return value
+
+
+def corpus(value: Any) -> Any:
+    """``"demo"`` or the path of pages, a table or a saved corpus that exists.
+
+    Examples
+    --------
+    >>> ddj.params.corpus("demo")
+    'demo'
+    """
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        msg = f"corpus={value!r}: give 'demo' or the path of pages, a table or a saved corpus."
+        raise ParameterError(msg)
+    if str(value) != "demo" and not Path(value).expanduser().exists():
+        msg = f"corpus={str(value)!r}: no such file or folder. Give 'demo' or an existing path."
+        raise ParameterError(msg)
+    return value
+
+
+def events(value: Any) -> Any:
+    """``None``, ``"default"`` (the shipped events) or an existing CSV of date, label.
+
+    Examples
+    --------
+    >>> events("default")
+    'default'
+    """
+    if value not in (None, "", "default") and not Path(str(value)).is_file():
+        msg = f"events={value!r}: no such file. Use 'default' for the shipped events, or None."
+        raise ParameterError(msg)
+    return value
+
+
+def title(value: Any) -> str | None:
+    """A chart title: ``None`` (ddj writes one) or text of at most ``MAX_TITLE`` characters.
+
+    Examples
+    --------
+    >>> title("  Hong Kong in the news ")
+    'Hong Kong in the news'
+    """
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        msg = f"title={value!r}: give the headline as text (in YAML, quote it), or None for ddj's own."
+        raise ParameterError(msg)
+    if len(value) > MAX_TITLE:
+        msg = f"title: {len(value):,} characters is not a headline; keep it to {MAX_TITLE} (put the rest in the article)."
+        raise ParameterError(msg)
+    return value.strip()
+
+
+def folder(value: Any, name: str, *, create: bool = False) -> Path:
+    """A folder to write into; refused when it is, or is under, a file.
+
+    Parameters
+    ----------
+    value
+        The folder's path.
+    name
+        The parameter's name, for the message.
+    create
+        Make the folder (a ParameterError when that fails).
+
+    Examples
+    --------
+    >>> folder("out/coverage", "out_dir")
+    PosixPath('out/coverage')
+    """
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise ParameterError(f"{name}={value!r}: give the path of a folder to write into.")
+    path = Path(value).expanduser()
+    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        what = "is a file" if blocker == path else f"is under {blocker}, which is a file"
+        msg = f"{name}={str(value)!r} {what}, not a folder. Give a folder to write into."
+        raise ParameterError(msg)
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            msg = f"{name}={str(value)!r}: cannot create the folder ({exc.strerror or exc})."
+            raise ParameterError(msg) from None
+    return path
+
+
+# -- collecting --------------------------------------------------------------------------------
+
+
+def web_addresses(value: Any, name: str) -> list[str]:
+    """A list of http(s) URLs (``feeds``, ``sitemaps``, ``sites``); one URL or None are fine.
+
+    Examples
+    --------
+    >>> web_addresses("https://news.example.org/rss.xml", "feeds")
+    ['https://news.example.org/rss.xml']
+    """
+    items = _items(value, name)
+    for item in items:
+        if not item.startswith(("http://", "https://")):
+            msg = f"{name}: {item!r} is not a web address. Give http:// or https:// URLs."
+            raise ParameterError(msg)
+    return items
+
+
+def warcs(value: Any) -> list[str]:
+    """A list of existing WARC files; one path or None are fine.
+
+    Examples
+    --------
+    >>> warcs(None)
+    []
+    """
+    items = _items(value, "warcs")
+    for item in items:
+        if not Path(item).expanduser().is_file():
+            msg = f"warcs: {item!r} is not a file. Give the paths of .warc or .warc.gz files."
+            raise ParameterError(msg)
+    return items
+
+
+def _items(value: Any, name: str) -> list[str]:
+    items = [] if value in (None, "") else [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise ParameterError(f"{name}={value!r}: give a list, e.g. {name}=['...'], or [] for none.")
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def urls(value: Any) -> Any:
+    """A file with one URL a line, one URL (as a list), a list of URLs, or None.
+
+    Examples
+    --------
+    >>> urls("https://news.example.org/a.html")
+    ['https://news.example.org/a.html']
+    """
+    if value in (None, "", []):
+        return value
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return [value]
+    if isinstance(value, str) and Path(value).expanduser().is_file():
+        return value
+    if isinstance(value, str):
+        msg = f"urls={value!r}: no such file. Give a file with one URL a line, or a list of URLs."
+        raise ParameterError(msg)
+    if not isinstance(value, (list, tuple)):
+        raise ParameterError(f"urls={value!r}: give a file with one URL a line, or a list of URLs.")
+    return value
+
+
+def rate(value: Any) -> Any:
+    """Requests per second per host (a number, 0 or more), or None for no limit.
+
+    Examples
+    --------
+    >>> rate(1.0)
+    1.0
+    """
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0
+    ):
+        msg = f"rate={value!r}: give requests per second per host, e.g. 1.0 (0 or None lifts the limit)."
+        raise ParameterError(msg)
+    return value
+
+
+def contact(value: Any) -> str | None:
+    """Who to reach, for the User-Agent: None or one line of at most ``MAX_CONTACT`` characters.
+
+    Examples
+    --------
+    >>> contact(" desk@example.org ")
+    'desk@example.org'
+    """
+    if _blank(value):
+        return None
+    if not isinstance(value, str) or len(value) > MAX_CONTACT or not value.isprintable():
+        msg = f"contact={value!r}: give one line, your email or URL (at most {MAX_CONTACT} characters), or None."
+        raise ParameterError(msg)
+    return value.strip()
+
+
+def robots(value: Any) -> bool:
+    """``True`` (respect robots.txt) or ``False``.
+
+    Examples
+    --------
+    >>> robots(True)
+    True
+    """
+    if not isinstance(value, bool):
+        raise ParameterError(f"robots={value!r}: give True (respect robots.txt) or False.")
+    return value
+
+
+def extend(value: Any) -> Any:
+    """A saved corpus to add to, or None to start afresh.
+
+    Examples
+    --------
+    >>> extend(None) is None
+    True
+    """
+    if not _blank(value) and not Path(str(value)).expanduser().exists():
+        msg = (
+            f"extend={value!r}: no such corpus file. Give a saved corpus, or None to start afresh."
+        )
+        raise ParameterError(msg)
+    return value
