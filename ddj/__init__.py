@@ -6,9 +6,11 @@ pays only for what it uses.
 Examples
 --------
 >>> import ddj
->>> corpus = ddj.demo_corpus()                                   # doctest: +SKIP
->>> cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")  # doctest: +SKIP
->>> ddj.publish(ddj.chart(cov, title="Coverage"), "out", "coverage")  # doctest: +SKIP
+>>> corpus = ddj.demo_corpus(n=300)  # 300 invented articles; the full demo has 5,000
+>>> cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")
+>>> paths = ddj.publish(ddj.chart(cov, title="Coverage"), "out", "coverage", data=cov)
+>>> sorted(p.name for p in paths.values())[:3]
+['coverage-datawrapper.csv', 'coverage.csv', 'coverage.html']
 """
 
 from __future__ import annotations
