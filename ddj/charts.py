@@ -4,34 +4,39 @@
 lines per topic, small multiples, a heatmap, or stacked areas of counts. Partial
 periods are drawn hollow, on a dashed segment, so nobody reads them as a drop.
 Dates are day strings on a UTC scale, so no viewer's time zone shifts them.
-Charts carry the ddj theme; a chart of the demo corpus says it is synthetic.
+Charts carry the ddj theme (applied to each chart, never enabled for the
+process); a chart of the demo corpus says it is synthetic.
 Every text the chart shows (title, subtitle, source, labels, outlets,
 headlines, event labels) passes through ``ddj.publishing.publishable`` on the
 way in, so a control character or U+2028 in a headline cannot stop it drawing.
 
-Inside a Jupyter kernel, importing this module makes altair render charts as
-SVG drawn by vl-convert: JupyterLab 4 has no built-in renderer for Vega-Lite 6,
-altair's default renderer loads Vega from a CDN (blank offline), and SVG needs
-no JavaScript, works offline, and survives in saved notebooks. ``ddj.publish``
-writes the interactive HTML.
+Importing this module changes nothing global. Inside a Jupyter kernel, the
+first ``chart()`` makes altair render charts as SVG drawn by vl-convert
+(:func:`use_offline_renderer`), unless another renderer was chosen: JupyterLab 4
+has no built-in renderer for Vega-Lite 6, altair's default renderer loads Vega
+from a CDN (blank offline), and SVG needs no JavaScript, works offline, and
+survives in saved notebooks. ``ddj.publish`` writes the interactive HTML.
 """
 
 from __future__ import annotations
 
 import sys
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from ddj import theme as _theme  # noqa: F401  (registers the "ddj" theme)
+from ddj import params
+from ddj import theme as _theme
+from ddj.constants import DEMO_BANNER, DEMO_NOTE, FREQ_NAMES, MUTED, PAPER, PERIODS, SOFT_INK
 from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
 from ddj.publishing import map_text, publishable, publishable_spec
 
-KINDS = ("line", "small-multiples", "heatmap", "area")
-METRICS = {"share": "Share of all articles", "articles": "Articles"}
+KINDS = params.KINDS
+METRICS = params.METRICS
 NEEDED = ("period", "topic", "label", "articles", "total", "share", "partial")
 MAX_ROWS = 5000
 COARSER = {"D": "W", "W": "M", "M": "Q", "Q": "Y"}
@@ -40,6 +45,7 @@ DEFAULT_EVENTS = Path(__file__).resolve().parent / "data" / "events.csv"
 
 def chart(
     coverage: pd.DataFrame,
+    *,
     metric: str = "share",
     kind: str = "line",
     title: str | None = None,
@@ -70,10 +76,20 @@ def chart(
         the shipped ``data/events.csv``.
     facet
         ``"outlet"`` or ``"topic"``: small multiples by that column.
+    width, height
+        Size of the plot in pixels (of all the panels, for small multiples).
 
     Returns
     -------
-    An altair chart (themed with ``ddj``); ``ddj.publish`` writes it out.
+    altair.VConcatChart
+        The chart with the ``ddj`` theme's config; ``ddj.publish`` writes it out.
+
+    Raises
+    ------
+    SchemaError
+        Not a coverage frame, or an empty one.
+    ParameterError
+        A bad ``metric``, ``kind`` or ``facet``, or too many rows to chart.
 
     Examples
     --------
@@ -82,131 +98,195 @@ def chart(
     >>> ddj.chart(cov, title="Hong Kong and Ukraine in the news", events="default")  # doctest: +SKIP
     """
     frame = map_text(_checked(coverage, metric, kind), publishable)
-    title, subtitle, source = (
-        publishable(t) if isinstance(t, str) else t for t in (title, subtitle, source)
-    )
     frame, note = _fit(frame)
-    demo = coverage.attrs.get("ddj_demo")
     data = _tidy(frame)
-    facet = facet or (
-        "outlet"
-        if kind == "small-multiples" and "outlet" in frame
-        else "label"
-        if kind == "small-multiples"
-        else None
-    )
-    if facet == "topic":
-        facet = "label"
-    if facet and facet not in data:
-        msg = f"facet={facet!r}: the coverage frame has no such column; use 'topic' or (with by='outlet') 'outlet'."
-        raise ParameterError(msg)
-    y_title = METRICS[metric]
-    fmt = ".0%" if metric == "share" else ",d"
-    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(frame))
-    tooltip = [
-        alt.Tooltip("period_label:N", title="Period"),
-        alt.Tooltip("label:N", title="Topic"),
-        *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in data else []),
-        alt.Tooltip("articles:Q", title="Articles", format=",d"),
-        alt.Tooltip("total:Q", title="All articles", format=",d"),
-        alt.Tooltip("share:Q", title="Share", format=".1%"),
-        alt.Tooltip("status:N", title="Period"),
-        alt.Tooltip("examples:N", title="Headlines"),
-    ]
-    color = alt.Color("label:N", title=None, sort=list(dict.fromkeys(data["label"])))
-    base = alt.Chart(data)
-    inner_width = width if not facet else max(160, width // 3 - 20)
-    inner_height = height if not facet else max(120, height // 2)
-    if kind == "heatmap":
-        body = (
-            base.mark_rect(stroke="#ffffff", strokeWidth=0.5)
-            .encode(
-                x=alt.X(
-                    "day:O",
-                    title=None,
-                    timeUnit="utcyearmonthdate",
-                    axis=alt.Axis(format=_date_format(frame), labelOverlap=True, labelAngle=0),
-                ),
-                y=alt.Y("label:N", title=None, sort=list(dict.fromkeys(data["label"]))),
-                color=alt.Color(
-                    f"{metric}:Q",
-                    title=y_title,
-                    scale=alt.Scale(scheme="blues"),
-                    legend=alt.Legend(format=fmt, orient="top", direction="horizontal"),
-                ),
-                opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
-                tooltip=tooltip,
-            )
-            .properties(width=width, height=max(60, 28 * data["label"].nunique()))
+    plot = _Plot.of(frame, data, metric=metric, kind=kind, facet=facet, width=width, height=height)
+    body = _body(plot, events)
+    head = _head(plot, title, subtitle, demo=coverage.attrs.get("ddj_demo"))
+    foot = _footer(_foot(_text(source), coverage.attrs.get("ddj_demo"), frame, note), width)
+    final = alt.vconcat(body, foot, title=head, spacing=6).resolve_scale(color="independent")
+    _offline_in_kernel()
+    return final.configure(**_theme.config()["config"])
+
+
+# -- the steps of chart ----------------------------------------------------------------------
+
+
+def _text(value: Any) -> Any:
+    return publishable(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """What one chart draws: its data, encodings and panel size."""
+
+    frame: pd.DataFrame
+    data: pd.DataFrame
+    metric: str
+    kind: str
+    facet: str | None
+    width: int
+    height: int
+
+    @classmethod
+    def of(cls, frame, data, *, metric, kind, facet, width, height) -> _Plot:
+        facet = facet or (
+            ("outlet" if "outlet" in frame else "label") if kind == "small-multiples" else None
         )
-    elif kind == "area":
-        body = (
-            base.mark_area()
-            .encode(
-                x=x,
-                y=alt.Y("articles:Q", title=None, stack="zero", axis=alt.Axis(format=",d")),
-                color=color,
-                tooltip=tooltip,
-            )
-            .properties(width=inner_width, height=inner_height)
-        )
+        facet = "label" if facet == "topic" else facet
+        if facet and facet not in data:
+            msg = f"facet={facet!r}: the coverage frame has no such column; use 'topic' or (with by='outlet') 'outlet'."
+            raise ParameterError(msg)
+        return cls(frame, data, metric, kind, facet, width, height)
+
+    @property
+    def inner(self) -> tuple[int, int]:
+        """Width and height of one panel."""
+        if not self.facet:
+            return self.width, self.height
+        return max(160, self.width // 3 - 20), max(120, self.height // 2)
+
+    @property
+    def fmt(self) -> str:
+        return ".0%" if self.metric == "share" else ",d"
+
+    @property
+    def labels(self) -> list[str]:
+        return list(dict.fromkeys(self.data["label"]))
+
+    @property
+    def x(self) -> alt.X:
+        return alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(self.frame))
+
+    @property
+    def color(self) -> alt.Color:
+        return alt.Color("label:N", title=None, sort=self.labels)
+
+    @property
+    def tooltip(self) -> list[alt.Tooltip]:
+        return [
+            alt.Tooltip("period_label:N", title="Period"),
+            alt.Tooltip("label:N", title="Topic"),
+            *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in self.data else []),
+            alt.Tooltip("articles:Q", title="Articles", format=",d"),
+            alt.Tooltip("total:Q", title="All articles", format=",d"),
+            alt.Tooltip("share:Q", title="Share", format=".1%"),
+            alt.Tooltip("status:N", title="Period"),
+            alt.Tooltip("examples:N", title="Headlines"),
+        ]
+
+
+def _body(plot: _Plot, events: Any) -> alt.TopLevelMixin:
+    """The plot's layers (and event rules), faceted when asked."""
+    placed = None
+    if events is not None and plot.kind != "heatmap" and not plot.facet:
+        placed = _placed_events(events, plot.data, plot.inner[0])
+    if plot.kind == "heatmap":
+        body = _heatmap(plot)
+    elif plot.kind == "area":
+        body = _area(plot)
     else:
-        placed = (
-            _placed_events(events, data, inner_width) if events is not None and not facet else None
-        )
-        scale = alt.Scale(zero=True)
-        if placed is not None and len(placed):  # headroom above the data for the event labels
-            room = (placed["row"].max() + 1) * LANE_PX + 4
-            top = float(data[metric].max() or 1)
-            scale = alt.Scale(zero=True, domainMax=top * inner_height / max(inner_height - room, 1))
-        y = alt.Y(f"{metric}:Q", title=None, axis=alt.Axis(format=fmt, tickCount=5), scale=scale)
-        line = (
-            base.mark_line()
-            .encode(x=x, y=y, color=color, detail="label:N")
-            .transform_filter("datum.solid")
-        )
-        dashed = (
-            alt.Chart(_dashed_segments(data))
-            .mark_line(strokeDash=[4, 3])
-            .encode(x=x, y=y, color=color, detail="segment:N")
-        )
-        points = (
-            base.mark_point(size=50, filled=False, strokeWidth=2, fill="#ffffff")
-            .encode(x=x, y=y, color=color, tooltip=tooltip)
-            .transform_filter("datum.partial")
-        )
-        hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
-        if facet:  # facets need one dataset: the partial periods show as hollow points only
-            line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N")
-            body = alt.layer(line, points, hover).properties(width=inner_width, height=inner_height)
-        else:
-            body = alt.layer(line, dashed, points, hover).properties(
-                width=inner_width, height=inner_height
-            )
-    if events is not None and kind != "heatmap" and not facet:
-        placed = _placed_events(events, data, inner_width) if kind == "area" else placed
+        body = _lines(plot, placed)
+    if placed is not None:
         body = alt.layer(body, *_event_layers(placed))
-    if facet:
-        body = body.facet(
-            facet=alt.Facet(f"{facet}:N", title=None, sort=list(dict.fromkeys(data[facet]))),
-            columns=3,
+    if plot.facet:
+        facet = alt.Facet(
+            f"{plot.facet}:N", title=None, sort=list(dict.fromkeys(plot.data[plot.facet]))
         )
-    lines = [subtitle or _default_subtitle(frame, metric)]
-    if demo:
-        lines.append("Synthetic demo data: invented outlets and articles, not real coverage.")
-    head = alt.TitleParams(
-        text=title or _default_title(frame, metric), subtitle=lines or None, anchor="start"
+        body = body.facet(facet=facet, columns=3)
+    return body
+
+
+def _heatmap(plot: _Plot) -> alt.Chart:
+    x = alt.X(
+        "day:O",
+        title=None,
+        timeUnit="utcyearmonthdate",
+        axis=alt.Axis(format=_date_format(plot.frame), labelOverlap=True, labelAngle=0),
     )
-    foot = _foot(source, demo, frame, note)
-    footer = (
+    color = alt.Color(
+        f"{plot.metric}:Q",
+        title=METRICS[plot.metric],
+        scale=alt.Scale(scheme="blues"),
+        legend=alt.Legend(format=plot.fmt, orient="top", direction="horizontal"),
+    )
+    return (
+        alt.Chart(plot.data)
+        .mark_rect(stroke=PAPER, strokeWidth=0.5)
+        .encode(
+            x=x,
+            y=alt.Y("label:N", title=None, sort=plot.labels),
+            color=color,
+            opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
+            tooltip=plot.tooltip,
+        )
+        .properties(width=plot.width, height=max(60, 28 * plot.data["label"].nunique()))
+    )
+
+
+def _area(plot: _Plot) -> alt.Chart:
+    y = alt.Y("articles:Q", title=None, stack="zero", axis=alt.Axis(format=",d"))
+    width, height = plot.inner
+    return (
+        alt.Chart(plot.data)
+        .mark_area()
+        .encode(x=plot.x, y=y, color=plot.color, tooltip=plot.tooltip)
+        .properties(width=width, height=height)
+    )
+
+
+def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
+    """Solid lines of complete periods, dashed joins and hollow points for partial ones."""
+    base, x, color, tooltip = alt.Chart(plot.data), plot.x, plot.color, plot.tooltip
+    width, height = plot.inner
+    scale = alt.Scale(zero=True)
+    if placed is not None and len(placed):  # headroom above the data for the event labels
+        room = (placed["row"].max() + 1) * LANE_PX + 4
+        top = float(plot.data[plot.metric].max() or 1)
+        scale = alt.Scale(zero=True, domainMax=top * height / max(height - room, 1))
+    y = alt.Y(
+        f"{plot.metric}:Q", title=None, axis=alt.Axis(format=plot.fmt, tickCount=5), scale=scale
+    )
+    points = (
+        base.mark_point(size=50, filled=False, strokeWidth=2, fill=PAPER)
+        .encode(x=x, y=y, color=color, tooltip=tooltip)
+        .transform_filter("datum.partial")
+    )
+    hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
+    if plot.facet:  # facets need one dataset: the partial periods show as hollow points only
+        line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N")
+        return alt.layer(line, points, hover).properties(width=width, height=height)
+    line = (
+        base.mark_line()
+        .encode(x=x, y=y, color=color, detail="label:N")
+        .transform_filter("datum.solid")
+    )
+    dashed = (
+        alt.Chart(_dashed_segments(plot.data))
+        .mark_line(strokeDash=[4, 3])
+        .encode(x=x, y=y, color=color, detail="segment:N")
+    )
+    return alt.layer(line, dashed, points, hover).properties(width=width, height=height)
+
+
+def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitleParams:
+    """The headline, and under it the standfirst (and the demo banner)."""
+    lines = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
+    if demo:
+        lines.append(DEMO_BANNER)
+    return alt.TitleParams(
+        text=_text(title) or _default_title(plot.frame, plot.metric), subtitle=lines, anchor="start"
+    )
+
+
+def _footer(foot: list[str], width: int) -> alt.Chart:
+    """The source and note lines, as a text mark under the plot."""
+    return (
         alt.Chart(pd.DataFrame({"line": foot, "y": range(len(foot))}))
-        .mark_text(align="left", baseline="top", fontSize=11, color="#5c5c5c")
+        .mark_text(align="left", baseline="top", fontSize=11, color=MUTED)
         .encode(x=alt.value(0), y=alt.Y("y:O", axis=None), text="line:N")
         .properties(width=width, height=16 * len(foot))
     )
-    final = alt.vconcat(body, footer, title=head, spacing=6).resolve_scale(color="independent")
-    final = final.configure(**_theme.config()["config"]) if alt.theme.active != "ddj" else final
-    return final
 
 
 # -- data shaping ------------------------------------------------------------------------------
@@ -240,18 +320,14 @@ def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     while len(frame) > MAX_ROWS and freq in COARSER:
         freq = COARSER[freq]
         keys = ["topic", "label"] + (["outlet"] if "outlet" in frame else [])
-        period = (
-            pd.to_datetime(frame["period"])
-            .dt.to_period({"W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}[freq])
-            .dt.start_time
-        )
+        period = pd.to_datetime(frame["period"]).dt.to_period(PERIODS[freq]).dt.start_time
         grouped = frame.assign(period=period).groupby([*keys, "period"], sort=False)
         frame = grouped.agg(
             articles=("articles", "sum"), total=("total", "sum"), partial=("partial", "any"),
             examples=("examples", lambda s: " | ".join([e for e in s if e][:1])) if "examples" in frame else ("articles", "size"),
         ).reset_index()  # fmt: skip
         frame["share"] = (frame["articles"] / frame["total"].where(frame["total"] > 0)).fillna(0.0)
-        note = f"Counts were grouped by {dict(W='week', M='month', Q='quarter', Y='year')[freq]} to fit the chart."
+        note = f"Counts were grouped by {FREQ_NAMES[freq]} to fit the chart."
     if len(frame) > MAX_ROWS:
         msg = f"{len(frame):,} rows are too many to chart even by year: chart fewer topics or outlets."
         raise ParameterError(msg)
@@ -359,7 +435,7 @@ def _event_layers(placed: pd.DataFrame) -> list[alt.Chart]:
     x = alt.X("day:T", scale=alt.Scale(type="utc"))
     rule = (
         alt.Chart(placed)
-        .mark_rule(strokeDash=[2, 2], color="#5c5c5c")
+        .mark_rule(strokeDash=[2, 2], color=MUTED)
         .encode(
             x=x,
             tooltip=[
@@ -379,8 +455,8 @@ def _event_layers(placed: pd.DataFrame) -> list[alt.Chart]:
             .encode(x=x, y=alt.Y("ypos:Q", scale=None, axis=None), text="label:N")
         )
         style = dict(align=align, dx=dx, baseline="top", fontSize=11)
-        halo = base.mark_text(**style, stroke="#ffffff", strokeWidth=3, strokeJoin="round")
-        texts += [halo, base.mark_text(**style, color="#3a3a3a")]
+        halo = base.mark_text(**style, stroke=PAPER, strokeWidth=3, strokeJoin="round")
+        texts += [halo, base.mark_text(**style, color=SOFT_INK)]
     return [rule, *texts]
 
 
@@ -425,9 +501,7 @@ def _date_axis(frame: pd.DataFrame) -> alt.Axis:
 
 
 def _default_subtitle(frame: pd.DataFrame, metric: str) -> str:
-    per = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(
-        str(frame.attrs.get("freq", ""))[:1].upper(), "period"
-    )
+    per = FREQ_NAMES.get(str(frame.attrs.get("freq", ""))[:1].upper(), "period")
     what = (
         "Share of all articles that match each topic"
         if metric == "share"
@@ -453,7 +527,7 @@ def _default_title(frame: pd.DataFrame, metric: str) -> str:
 def _foot(source: str | None, demo: str | None, frame: pd.DataFrame, note: str | None) -> list[str]:
     lines = []
     if demo:
-        lines.append("Source: synthetic demo data generated by ddj; not real news coverage.")
+        lines.append(DEMO_NOTE)
     if source:
         lines.append(
             source if source.lower().startswith(("source", "sources")) else f"Source: {source}"
@@ -480,22 +554,36 @@ def _in_kernel() -> bool:
     )
 
 
+def _offline_in_kernel() -> None:
+    """In a kernel where altair still has its default renderer, switch to ddj's offline SVG."""
+    if _in_kernel() and alt.renderers.active == "default":
+        use_offline_renderer()
+
+
 def use_offline_renderer() -> None:
-    """Render charts in notebooks as SVG (vl-convert), with CJK fonts when the system has them."""
+    """Render altair charts in this notebook as SVG (vl-convert), with CJK fonts when the system has them.
+
+    ``ddj.chart`` calls it in a Jupyter kernel whose renderer is altair's
+    default (JupyterLab 4 cannot draw Vega-Lite 6 itself, and offline there is
+    no CDN); call it yourself to draw plain altair charts the same way, or
+    ``alt.renderers.enable(...)`` to choose another renderer, which ddj then keeps.
+
+    Examples
+    --------
+    >>> import altair as alt
+    >>> use_offline_renderer()  # doctest: +SKIP
+    >>> alt.renderers.active  # doctest: +SKIP
+    'ddj-svg'
+    """
     from ddj.publishing import _register_fonts
 
     _register_fonts()
     alt.renderers.register("ddj-svg", _svg_renderer)
     alt.renderers.enable("ddj-svg")
-    alt.theme.enable("ddj")
 
 
 def _svg_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
-    """altair's SVG renderer on a ``publishable`` spec: a stray NUL cannot abort the kernel."""
+    """Altair's SVG renderer on a ``publishable`` spec: a stray NUL cannot abort the kernel."""
     from altair.vegalite.v6.display import svg_renderer
 
     return svg_renderer(publishable_spec(spec), **metadata)
-
-
-if _in_kernel():  # JupyterLab 4 cannot render Vega-Lite 6 by itself, and offline there is no CDN
-    use_offline_renderer()

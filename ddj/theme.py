@@ -1,9 +1,12 @@
-"""ddj's newsroom chart theme for altair: ``alt.theme.enable("ddj")``.
+"""ddj's newsroom chart theme for altair, registered as ``"ddj"`` but never enabled here.
 
 Left-aligned headline and subtitle, a source line at the foot (drawn by
 ``ddj.chart``), readable type, light horizontal gridlines only, no chart
 border, and a colour-blind-safe palette (Okabe and Ito's eight colours,
 reordered so the first few differ for every common kind of colour blindness).
+The colours are defined in :mod:`ddj.constants`. ``ddj.chart`` applies the
+config to each chart it makes; ``alt.theme.enable("ddj")`` gives it to every
+altair chart of a session.
 """
 
 from __future__ import annotations
@@ -12,22 +15,28 @@ from typing import Any
 
 import altair as alt
 
-#: Okabe-Ito, reordered: blue, vermillion, bluish green, orange, reddish purple, sky blue, yellow, black.
-PALETTE = ["#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-#: Sequential scale for heatmaps (light to dark blue, readable in greyscale).
-SEQUENTIAL = ["#f0f5fa", "#c6dbef", "#85b9dd", "#4a90c4", "#1f5f9e", "#0b3366"]
+from ddj.constants import GRID, INK, MUTED, PALETTE, PAPER, RULE, SEQUENTIAL
+
 FONT = "Liberation Sans, Helvetica, Arial, WenQuanYi Micro Hei, sans-serif"
-INK = "#1a1a1a"
-MUTED = "#5c5c5c"
-GRID = "#e3e3e3"
 
 
 def config() -> dict[str, Any]:
-    """The theme's Vega-Lite config."""
+    """The theme's Vega-Lite config, as a theme function returns it.
+
+    Returns
+    -------
+    dict
+        ``{"config": {...}}``: fonts, title, axes, legend, colour ranges, marks.
+
+    Examples
+    --------
+    >>> config()["config"]["range"]["category"][0]
+    '#0072B2'
+    """
     return {
         "config": {
             "font": FONT,
-            "background": "#ffffff",
+            "background": PAPER,
             "padding": {"left": 8, "right": 16, "top": 12, "bottom": 8},
             "view": {"stroke": None, "continuousWidth": 640, "continuousHeight": 360},
             "title": {
@@ -37,7 +46,7 @@ def config() -> dict[str, Any]:
             },
             "axis": {
                 "labelFont": FONT, "labelFontSize": 12, "labelColor": MUTED, "titleFont": FONT, "titleFontSize": 12,
-                "titleColor": MUTED, "titleFontWeight": 400, "domainColor": "#8c8c8c", "tickColor": "#8c8c8c",
+                "titleColor": MUTED, "titleFontWeight": 400, "domainColor": RULE, "tickColor": RULE,
                 "gridColor": GRID, "gridWidth": 1, "labelPadding": 4,
             },
             "axisX": {"grid": False, "tickSize": 4, "labelAngle": 0, "labelFlush": True},
@@ -50,7 +59,7 @@ def config() -> dict[str, Any]:
             "line": {"strokeWidth": 2.5, "strokeCap": "round", "strokeJoin": "round"},
             "point": {"size": 36, "filled": True},
             "area": {"opacity": 0.9},
-            "rule": {"color": "#8c8c8c"},
+            "rule": {"color": RULE},
             "text": {"font": FONT, "fontSize": 12, "color": INK},
             "header": {"labelFont": FONT, "labelFontSize": 13, "labelFontWeight": 700, "labelColor": INK,
                        "labelAnchor": "start", "titleFont": FONT},
@@ -61,4 +70,5 @@ def config() -> dict[str, Any]:
 
 @alt.theme.register("ddj", enable=False)
 def ddj_theme() -> alt.theme.ThemeConfig:
+    """The ``"ddj"`` altair theme: :func:`config`, registered but not enabled."""
     return config()  # type: ignore[return-value]

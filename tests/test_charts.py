@@ -229,3 +229,64 @@ def test_any_text_charts_and_renders_offline():
         foreign.properties(title="raw\x00altair\u2028").to_dict()
     )  # aborted before
     assert "<svg" in drawn["image/svg+xml"] and "raw altair " in drawn["image/svg+xml"]
+
+
+_KERNEL_PROBE = """
+import json, sys
+import altair as alt
+if sys.argv[1] == "kernel":  # what charts._in_kernel sees inside Jupyter: ipykernel and a shell
+    import ipykernel  # noqa: F401
+    from IPython.core.interactiveshell import InteractiveShell
+    InteractiveShell.instance()
+before = [alt.theme.active, alt.renderers.active]
+import ddj.charts
+after_import = [alt.theme.active, alt.renderers.active]
+import pandas as pd
+frame = pd.DataFrame({"period": pd.to_datetime(["2024-01-01", "2024-01-08"]).astype("datetime64[us]"),
+    "topic": "t", "label": "T", "articles": [1, 2], "total": [4, 4], "share": [0.25, 0.5],
+    "partial": False, "examples": ""})
+spec = ddj.charts.chart(frame).to_dict()
+print(json.dumps({"before": before, "after_import": after_import,
+    "after_chart": [alt.theme.active, alt.renderers.active], "anchor": spec["config"]["title"]["anchor"]}))
+"""
+
+
+@pytest.mark.parametrize("where", ["script", "kernel"])
+def test_importing_charts_changes_nothing_global(where):
+    """The theme is applied to each chart, never enabled; the renderer changes on a kernel's first chart."""
+    import subprocess
+    import sys
+
+    run = subprocess.run(
+        [sys.executable, "-c", _KERNEL_PROBE, where], capture_output=True, text=True, check=True
+    )
+    seen = json.loads(run.stdout.splitlines()[-1])
+    assert seen["after_import"] == seen["before"] == ["default", "default"]
+    assert seen["anchor"] == "start"  # the chart carries the ddj theme's config all the same
+    expected = "ddj-svg" if where == "kernel" else "default"
+    assert seen["after_chart"] == ["default", expected]
+
+
+def test_a_chosen_renderer_is_kept(monkeypatch):
+    import ddj.charts
+
+    monkeypatch.setattr(ddj.charts, "_in_kernel", lambda: True)
+    with alt.renderers.enable("svg"):
+        chart(cov_frame())
+        assert alt.renderers.active == "svg"
+    with alt.renderers.enable("default"):
+        chart(cov_frame())
+        assert alt.renderers.active == "ddj-svg"
+
+
+def test_chart_is_themed_whether_or_not_the_theme_is_enabled():
+    plain = chart(cov_frame()).to_dict()
+    with alt.theme.enable("ddj"):
+        themed = chart(cov_frame()).to_dict()
+    assert plain == themed
+    assert plain["config"]["range"]["category"][0] == "#0072B2"
+
+
+def test_options_are_keyword_only():
+    with pytest.raises(TypeError):
+        chart(cov_frame(), "articles")
