@@ -211,6 +211,41 @@ def rolling(value: Any) -> int | None:
     return int(value)
 
 
+def fraction(value: Any, name: str, *, example: float) -> float:
+    """A number strictly between 0 and 1 (a similarity threshold, say).
+
+    Examples
+    --------
+    >>> fraction(0.8, "threshold", example=0.8)
+    0.8
+    """
+    import numpy as np
+
+    number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, bool
+    )
+    if not number or not 0 < value < 1:
+        msg = f"{name}={value!r}: give a number between 0 and 1, such as {name}={example}."
+        raise ParameterError(msg)
+    return float(value)
+
+
+def whole(value: Any, name: str, *, lo: int, hi: int, example: int) -> int:
+    """A whole number from ``lo`` to ``hi``.
+
+    Examples
+    --------
+    >>> whole(5, "shingle", lo=1, hi=50, example=5)
+    5
+    """
+    if not _whole(value) or not lo <= value <= hi:
+        msg = (
+            f"{name}={value!r}: give a whole number from {lo} to {hi:,}, such as {name}={example}."
+        )
+        raise ParameterError(msg)
+    return int(value)
+
+
 # -- dates -------------------------------------------------------------------------------------
 
 

@@ -13,14 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import params
 from ddj.corpus import validate
-from ddj.errors import ParameterError
 
 _TOKEN = re.compile(r"\w+")
 
 
 def find_syndicated(
     corpus: pd.DataFrame,
+    *,
     threshold: float = 0.8,
     num_perm: int = 128,
     shingle: int = 5,
@@ -30,6 +31,8 @@ def find_syndicated(
 
     Parameters
     ----------
+    corpus
+        A corpus with a ``text`` column.
     threshold
         Similarity of word shingles above which two texts are one story.
     num_perm
@@ -41,9 +44,15 @@ def find_syndicated(
 
     Returns
     -------
-    DataFrame with one row per article in a group of two or more: ``group``,
-    ``index`` (the corpus index label), ``id``, ``url``, ``outlet``,
-    ``published``, ``title``; in each group the earliest article comes first.
+    pandas.DataFrame
+        One row per article in a group of two or more: ``group``, ``index``
+        (the corpus index label), ``id``, ``url``, ``outlet``, ``published``,
+        ``title``; in each group the earliest article comes first.
+
+    Raises
+    ------
+    ParameterError
+        A setting it cannot use (``shingle=0`` would group everything).
 
     Examples
     --------
@@ -51,27 +60,46 @@ def find_syndicated(
     >>> groups = find_syndicated(ddj.demo_corpus())  # doctest: +SKIP
     >>> groups.groupby("group")["outlet"].apply(list).head()  # doctest: +SKIP
     """
-    from datasketch import MinHash, MinHashLSH
-
     validate(corpus, ("text",), what="corpus")
-    _check_parameters(threshold, num_perm, shingle, min_words)
+    params.fraction(threshold, "threshold", example=0.8)
+    for name, value, hi, example in (
+        ("num_perm", num_perm, 4096, 128),
+        ("shingle", shingle, 50, 5),
+        ("min_words", min_words, 100_000, 40),
+    ):
+        params.whole(value, name, lo=16 if name == "num_perm" else 1, hi=hi, example=example)
+    texts = corpus["text"].tolist()
+    hashes = _minhashes(texts, num_perm=num_perm, shingle=shingle, min_words=min_words)
+    roots = _roots(hashes, len(texts), threshold=threshold, num_perm=num_perm)
+    return _groups(corpus, roots)
+
+
+def _minhashes(texts: list[Any], *, num_perm: int, shingle: int, min_words: int) -> dict[int, Any]:
+    """The MinHash of each text's word shingles, by position; short and missing texts have none."""
+    from datasketch import MinHash
+
     from ddj.query import fold
 
-    texts = corpus["text"].tolist()
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-    hashes: dict[int, MinHash] = {}
+    hashes = {}
     for pos, text in enumerate(texts):
-        if not isinstance(text, str):
-            continue
-        words = _TOKEN.findall(fold(text))
+        words = _TOKEN.findall(fold(text)) if isinstance(text, str) else []
         if len(words) < min_words:
             continue
         grams = {" ".join(words[i : i + shingle]).encode() for i in range(len(words) - shingle + 1)}
         mh = MinHash(num_perm=num_perm, seed=1)
         mh.update_batch(list(grams))
         hashes[pos] = mh
+    return hashes
+
+
+def _roots(hashes: dict[int, Any], n: int, *, threshold: float, num_perm: int) -> np.ndarray:
+    """Each position's group, as its smallest member (union-find over LSH candidates)."""
+    from datasketch import MinHashLSH
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    for pos, mh in hashes.items():
         lsh.insert(pos, mh)
-    parent = list(range(len(texts)))
+    parent = list(range(n))
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -83,24 +111,33 @@ def find_syndicated(
         for other in lsh.query(mh):
             if other != pos and hashes[other].jaccard(mh) >= threshold:
                 a, b = root(pos), root(other)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    roots = np.array([root(i) for i in range(len(texts))])
+                parent[max(a, b)] = min(a, b)
+    return np.array([root(i) for i in range(n)], dtype="int64")
+
+
+COLUMNS = ["group", "index", "id", "url", "outlet", "published", "title"]
+
+
+def _groups(corpus: pd.DataFrame, roots: np.ndarray) -> pd.DataFrame:
+    """One row per article in a group of two or more, groups numbered by first publication."""
     sizes = pd.Series(roots).value_counts()
-    grouped = [i for i in range(len(texts)) if sizes[roots[i]] > 1]
-    columns = ["group", "index", "id", "url", "outlet", "published", "title"]
+    grouped = [i for i in range(len(roots)) if sizes[roots[i]] > 1]
     if not grouped:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=COLUMNS)
     rows = corpus.iloc[grouped]
+
+    def column(name: str, missing: Any = None) -> Any:
+        return rows[name].to_numpy() if name in rows else missing
+
     out = pd.DataFrame(
         {
             "root": roots[grouped],
             "index": rows.index,
-            "id": rows["id"].to_numpy() if "id" in rows else None,
-            "url": rows["url"].to_numpy() if "url" in rows else None,
-            "outlet": rows["outlet"].to_numpy() if "outlet" in rows else None,
-            "published": rows["published"].to_numpy() if "published" in rows else pd.NaT,
-            "title": rows["title"].to_numpy() if "title" in rows else None,
+            "id": column("id"),
+            "url": column("url"),
+            "outlet": column("outlet"),
+            "published": column("published", pd.NaT),
+            "title": column("title"),
         }
     )
     first_seen = out.groupby("root")["published"].transform("min")
@@ -108,23 +145,4 @@ def find_syndicated(
         ["first", "root", "published"], kind="stable", na_position="last"
     )
     out["group"] = pd.factorize(out["root"])[0] + 1
-    return out[columns].reset_index(drop=True)
-
-
-def _check_parameters(threshold: Any, num_perm: Any, shingle: Any, min_words: Any) -> None:
-    """Refuse settings that would group everything (``shingle=0``) or nothing, naming the fix."""
-    number = isinstance(threshold, (int, float, np.integer, np.floating)) and not isinstance(
-        threshold, bool
-    )
-    if not number or not 0 < threshold < 1:
-        msg = f"threshold={threshold!r}: give a similarity between 0 and 1, such as 0.8."
-        raise ParameterError(msg)
-    for name, value, lo, hi, example in (
-        ("num_perm", num_perm, 16, 4096, 128),
-        ("shingle", shingle, 1, 50, 5),
-        ("min_words", min_words, 1, 100_000, 40),
-    ):
-        whole = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-        if not whole or not lo <= value <= hi:
-            msg = f"{name}={value!r}: give a whole number from {lo} to {hi:,}, such as {name}={example}."
-            raise ParameterError(msg)
+    return out[COLUMNS].reset_index(drop=True)
