@@ -47,7 +47,7 @@ def run_collect(
 ) -> tuple[float, int]:
     import warnings
 
-    from ddj.collect import collect
+    from ddj.collecting import collect
 
     with tempfile.TemporaryDirectory() as cache, warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -35,6 +35,7 @@ __version__ = "0.1.0"
 # public name -> module that defines it
 _LAZY = {
     "read_html": "ddj.extract",
+    "collect": "ddj.collecting",
     "load": "ddj.loading",
     "save": "ddj.loading",
     "problems": "ddj.corpus",
@@ -47,8 +48,6 @@ _LAZY = {
     "publish": "ddj.publishing",
     "run_notebook": "ddj.notebooks",
 }
-# public names that are callable subpackages: ``ddj.collect(...)`` calls ddj.collect.collect
-_CALLABLE_MODULES = ("collect",)
 
 __all__ = [
     "DdjError",
@@ -61,7 +60,6 @@ __all__ = [
     "SchemaError",
     "__version__",
     *_LAZY,
-    *_CALLABLE_MODULES,
 ]
 
 

@@ -63,6 +63,7 @@ class RecordCache:
         self._db.commit()
 
     def get_many(self, keys: Iterable[str]) -> dict[str, dict]:
+        """The records stored under ``keys``, by key (keys not stored are left out)."""
         keys = list(dict.fromkeys(keys))
         found: dict[str, dict] = {}
         for i in range(0, len(keys), 500):
@@ -73,17 +74,21 @@ class RecordCache:
         return found
 
     def put_many(self, items: Mapping[str, Mapping[str, Any]]) -> None:
+        """Store every ``key: record`` of ``items`` in one transaction."""
         rows = [(k, json.dumps(v, default=_encode, ensure_ascii=False)) for k, v in items.items()]
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?)", rows)
 
     def close(self) -> None:
+        """Close the database."""
         self._db.close()
 
     def __enter__(self) -> RecordCache:
+        """Use the cache in a ``with`` block; it is closed at the end."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the cache."""
         self.close()
 
 

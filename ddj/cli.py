@@ -243,7 +243,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
 
 def _run_collect(args: argparse.Namespace) -> int:
     import ddj
-    from ddj.collect import failures_path
+    from ddj.collecting import FetchSettings, failures_path
 
     if not args.output and not args.dry_run:
         raise _Usage(
@@ -251,21 +251,24 @@ def _run_collect(args: argparse.Namespace) -> int:
         )
     urls = list(args.urls)
     if args.url_files:
-        from ddj.collect.sources import read_urls
+        from ddj.collecting.sources import read_urls
 
         for path in args.url_files:
             urls += read_urls(path)
     corpus = None
     if args.extend and args.output and Path(args.output).exists():
         corpus = ddj.load(args.output)
+    fetch = FetchSettings(
+        rate=args.rate or None, contact=args.contact, robots=not args.ignore_robots,
+        read_timeout=args.timeout, retries=args.retries, max_bytes=args.max_bytes,
+        deadline=args.deadline, allow_private=args.allow_private,
+    )  # fmt: skip
     found, failures = ddj.collect(
         urls=urls or None, feeds=args.feed or None, sitemaps=args.sitemap or None,
         sites=args.site or None, warcs=args.warc or None, since=args.since, until=args.until,
-        cache_dir=args.cache_dir, refresh=args.refresh, rate=args.rate or None, corpus=corpus,
-        out=None if args.dry_run else args.output, contact=args.contact,
-        robots=not args.ignore_robots, workers=args.workers, read_timeout=args.timeout,
-        retries=args.retries, max_bytes=args.max_bytes, dry_run=args.dry_run,
-        deadline=args.deadline, max_pages=args.max_pages, allow_private=args.allow_private,
+        cache_dir=args.cache_dir, refresh=args.refresh, corpus=corpus,
+        out=None if args.dry_run else args.output, fetch=fetch, workers=args.workers,
+        dry_run=args.dry_run, max_pages=args.max_pages,
         progress=False if args.no_progress else None,
     )  # fmt: skip
     if args.dry_run:

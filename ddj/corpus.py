@@ -49,7 +49,7 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import pandas as pd
 
-from ddj.errors import DdjWarning, DroppedRowsWarning, SchemaError
+from ddj.errors import DdjWarning, SchemaError
 
 #: Separator of names in the ``authors`` column.
 AUTHORS_SEP = "; "
@@ -301,14 +301,13 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     ]
     mask = np.ones(len(corpus), dtype=bool)
     mask[drop_pos] = False
-    result = corpus[mask].reset_index(drop=True)
-    result.attrs[PROBLEMS_ATTR] = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + report
+    from ddj.utils import note_problems
+
     msg = (
         f"Dropped {len(drop_pos)} duplicate article(s) (same URL once scheme, 'www.', "
         "tracking parameters and fragments are removed); ddj.problems(corpus) lists them."
     )
-    warnings.warn(DroppedRowsWarning(msg, report), stacklevel=2)
-    return result
+    return note_problems(corpus[mask].reset_index(drop=True), report, msg)
 
 
 def problems(corpus: pd.DataFrame) -> pd.DataFrame:

@@ -579,10 +579,10 @@ def _declared(s: dict) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    from ddj.utils import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    atomic_write(path, data)
 
 
 def _csv(rows: list[dict]) -> str:

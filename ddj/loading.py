@@ -14,23 +14,20 @@ did not change. Bad pages never stop a load: they are skipped, counted in a
 
 from __future__ import annotations
 
-import glob
 import os
-import re
-import secrets
-import time
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from ddj.cache import RecordCache, content_key
-from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
+from ddj.corpus import COLUMNS, DEMO_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
-from ddj.errors import DdjWarning, DroppedRowsWarning, ExtractionError, InputError
+from ddj.errors import DdjWarning, InputError
 from ddj.limits import gunzip, is_gzip
+from ddj.pool import Extractor
 from ddj.tables import (
     TABLE_SUFFIXES,
     TableRead,
@@ -41,6 +38,7 @@ from ddj.tables import (
     to_corpus,
     undated_warning,
 )
+from ddj.utils import atomic_write, note_problems, progress_bar, safe_read_html
 
 #: File endings read as saved web pages.
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
@@ -113,37 +111,76 @@ def load(
     items = list(source) if isinstance(source, (list, tuple)) else [source]
     if not items:
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
-    pages, tables, failed, demo = _gather(items, columns, dayfirst)
-    frames = [t.corpus for t in tables]
-    page_problems: list[dict] = []
-    if pages:
-        page_frame, page_problems = read_pages(
-            pages, cache=cache, workers=workers, progress=progress
-        )
-        frames.insert(0, page_frame)
-    if not any(len(f) for f in frames) and (page_problems or failed):
-        _nothing_read(pages, page_problems, failed)
-    corpus = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    corpus = conform(corpus) if len(frames) > 1 else corpus
-    corpus.attrs = {}
-    table_problems = failed + [p for t in tables for p in t.problems]
-    _warn_read(pages, page_problems, table_problems, [n for t in tables for n in t.notes])
-    corpus.attrs[PROBLEMS_ATTR] = page_problems + table_problems
-    if demo:
-        corpus.attrs[DEMO_ATTR] = demo
+    read = _gather(items, columns, dayfirst)
+    page_frame, page_problems = _read_pages_of(
+        read, cache=cache, workers=workers, progress=progress
+    )
+    corpus = _combine(read, page_frame, page_problems)
+    corpus = _note_read(corpus, read, page_problems)
     if dedupe:
         corpus = _dedupe(corpus)
-    reasons = {k: v for t in tables for k, v in t.date_reasons.items()}
-    undated = date_problems(corpus, reasons)
-    if undated:
-        corpus.attrs[PROBLEMS_ATTR] = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + undated
-        warnings.warn(undated_warning(undated, len(corpus)), stacklevel=2)
+    return _note_undated(corpus, read)
+
+
+class _Read(NamedTuple):
+    """What :func:`_gather` found: pages to parse, tables read, tables that failed, the demo label."""
+
+    pages: list[Path]
+    tables: list[TableRead]
+    failed: list[dict]
+    demo: str | None
+
+
+def _read_pages_of(
+    read: _Read, *, cache: bool, workers: int | None, progress: bool | None
+) -> tuple[pd.DataFrame | None, list[dict]]:
+    if not read.pages:
+        return None, []
+    return read_pages(read.pages, cache=cache, workers=workers, progress=progress)
+
+
+def _combine(
+    read: _Read, page_frame: pd.DataFrame | None, page_problems: list[dict]
+) -> pd.DataFrame:
+    """One corpus of the pages and the tables, with no attrs yet (InputError if nothing was read)."""
+    frames = ([] if page_frame is None else [page_frame]) + [t.corpus for t in read.tables]
+    if not any(len(f) for f in frames) and (page_problems or read.failed):
+        _nothing_read(read.pages, page_problems, read.failed)
+    corpus = conform(pd.concat(frames, ignore_index=True)) if len(frames) > 1 else frames[0]
+    corpus = corpus.copy(deep=False)
+    corpus.attrs = {}
+    if read.demo:
+        corpus.attrs[DEMO_ATTR] = read.demo
     return corpus
 
 
-def _gather(
-    items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None
-) -> tuple[list[Path], list[TableRead], list[dict], str | None]:
+def _note_read(corpus: pd.DataFrame, read: _Read, page_problems: list[dict]) -> pd.DataFrame:
+    """Warn about what reading found (the tables' notes, pages and rows skipped), listing them."""
+    for note in (n for t in read.tables for n in t.notes):
+        warnings.warn(DdjWarning(note), stacklevel=3)
+    msg = (
+        f"Skipped {len(page_problems)} of {len(read.pages)} page(s) that gave no article "
+        "(see ddj.problems(corpus) for which and why)."
+    )
+    corpus = note_problems(corpus, page_problems, msg, stacklevel=3)
+    table_problems = read.failed + [p for t in read.tables for p in t.problems]
+    if table_problems:
+        corpus = note_problems(
+            corpus, table_problems, skipped_rows_warning(table_problems), stacklevel=3
+        )
+    return corpus
+
+
+def _note_undated(corpus: pd.DataFrame, read: _Read) -> pd.DataFrame:
+    """List and count the articles kept without a date."""
+    reasons = {k: v for t in read.tables for k, v in t.date_reasons.items()}
+    undated = date_problems(corpus, reasons)
+    if not undated:
+        return corpus
+    return note_problems(corpus, undated, undated_warning(undated, len(corpus)), stacklevel=3)
+
+
+def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None) -> _Read:
     """The pages to parse, the tables read, the tables that could not be read, the demo label."""
     pages: list[Path] = []
     tables: list[TableRead] = []
@@ -173,7 +210,7 @@ def _gather(
                 f"tables ({', '.join(TABLE_SUFFIXES)}, text ones optionally .gz)."
             )
             raise InputError(msg)
-    return pages, tables, failed, demo
+    return _Read(pages, tables, failed, demo)
 
 
 def _pages_in(folder: Path) -> list[Path]:
@@ -199,21 +236,6 @@ def _nothing_read(pages: list[Path], page_problems: list[dict], failed: list[dic
     raise InputError(msg)
 
 
-def _warn_read(
-    pages: list[Path], page_problems: list[dict], table_problems: list[dict], notes: list[str]
-) -> None:
-    for note in notes:
-        warnings.warn(DdjWarning(note), stacklevel=3)
-    if page_problems:
-        msg = (
-            f"Skipped {len(page_problems)} of {len(pages)} page(s) that gave no article "
-            "(see ddj.problems(corpus) for which and why)."
-        )
-        warnings.warn(DroppedRowsWarning(msg, page_problems), stacklevel=3)
-    if table_problems:
-        warnings.warn(skipped_rows_warning(table_problems), stacklevel=3)
-
-
 def read_pages(
     paths: Sequence[str | os.PathLike],
     *,
@@ -227,43 +249,57 @@ def read_pages(
     page that gave no article. Used by :func:`load`; it neither deduplicates nor
     warns.
     """
+    paths = [Path(p) for p in paths]
+    keys, results = _content_keys(paths)
+    results.update(_cached_or_parsed(paths, keys, cache=cache, workers=workers, progress=progress))
+    rows, problems = [], []
+    for i, path in enumerate(paths):
+        rec = results[i]
+        if "__error__" in rec:
+            problems.append({"source": str(path), "reason": rec["__error__"]})
+        else:
+            rows.append({**rec, "source": str(path)})
+    return (conform(rows) if rows else empty()), problems
+
+
+def _content_keys(paths: list[Path]) -> tuple[list[str | None], dict[int, dict]]:
+    """Each page's cache key (None when it cannot be read) and the errors of those unread."""
     from ddj.extract import EXTRACTOR_VERSION
 
-    paths = [Path(p) for p in paths]
     keys: list[str | None] = []
-    problems: list[dict] = []
-    results: dict[int, dict] = {}
+    errors: dict[int, dict] = {}
     for i, path in enumerate(paths):
         try:
             keys.append(content_key(path.read_bytes(), EXTRACTOR_VERSION))
         except OSError as exc:
             keys.append(None)
-            results[i] = {"__error__": f"cannot read the file ({exc.strerror or exc})"}
+            errors[i] = {"__error__": f"cannot read the file ({exc.strerror or exc})"}
+    return keys, errors
+
+
+def _cached_or_parsed(
+    paths: list[Path],
+    keys: list[str | None],
+    *,
+    cache: bool,
+    workers: int | None,
+    progress: bool | None,
+) -> dict[int, dict]:
+    """The record (or error) of every readable page: from the cache, else parsed and cached."""
     store = RecordCache() if cache else None
     try:
         cached = store.get_many(k for k in keys if k) if store else {}
+        results = {i: cached[k] for i, k in enumerate(keys) if k and k in cached}
         todo = [i for i, k in enumerate(keys) if k and k not in cached]
-        for i, k in enumerate(keys):
-            if k and k in cached:
-                results[i] = cached[k]
         fresh = dict(
             zip(todo, _parse_all([paths[i] for i in todo], workers, progress), strict=True)
         )
-        results.update(fresh)
         if store and fresh:
             store.put_many({keys[i]: rec for i, rec in fresh.items() if keys[i]})
     finally:
         if store:
             store.close()
-    rows = []
-    for i, path in enumerate(paths):
-        rec = results[i]
-        if "__error__" in rec:
-            problems.append({"source": str(path), "reason": rec["__error__"]})
-            continue
-        rows.append({**rec, "source": str(path)})
-    frame = conform(rows) if rows else empty()
-    return frame, problems
+    return {**results, **fresh}
 
 
 def find_pages(folder: str | os.PathLike) -> list[Path]:
@@ -312,17 +348,11 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
         msg = f"Cannot save to {path}: use a name ending in .parquet, .csv, .csv.gz or .jsonl."
         raise InputError(msg)
     _writable(path)
-    started = time.time()
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        _write(corpus[COLUMNS], tmp, name)
-        os.replace(tmp, path)
+        atomic_write(path, lambda tmp: _write(corpus[COLUMNS], tmp, name), remove_stale=True)
     except OSError as exc:
         msg = f"Cannot save to {path}: {exc.strerror or exc}. Choose a place you can write to."
         raise InputError(msg) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    _remove_stale_temps(path, started)
     return path
 
 
@@ -359,37 +389,6 @@ def _write(frame: pd.DataFrame, tmp: Path, name: str) -> None:
         flat.to_csv(tmp, index=False, compression=comp, lineterminator="\r\n")
     else:
         flat.to_json(tmp, orient="records", lines=True, force_ascii=False, compression=comp)
-
-
-def _remove_stale_temps(path: Path, before: float) -> None:
-    """Remove the temporary files of earlier saves to ``path`` that were killed.
-
-    Only ddj's own ``.NAME.tmp-PID[-TOKEN]`` files for this very name, last
-    written before this save started, whose process is gone.
-    """
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.tmp-(\d+)(?:-[0-9a-f]{{8}})?")
-    for other in path.parent.glob(f".{glob.escape(path.name)}.tmp-*"):
-        m = pattern.fullmatch(other.name)
-        try:
-            if m and not _alive(int(m.group(1))) and other.stat().st_mtime < before:
-                other.unlink()
-        except OSError:  # gone already, or not ours to remove
-            continue
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` still runs (on Windows, where signal 0 is Ctrl-C, not asked)."""
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, OSError):
-        return True
-    return True
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -432,54 +431,24 @@ def _is_table(path: Path) -> bool:
 
 
 def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) -> Iterator[dict]:
+    """The record (or ``{"__error__": reason}``) of each page, in order, on every core."""
     if not paths:
-        return iter(())
+        return
     workers = workers or os.cpu_count() or 1
-    show = progress if progress is not None else len(paths) >= 50 and _interactive()
-    bar = _progress(len(paths), show)
-    if workers <= 1 or len(paths) < POOL_THRESHOLD:
-        return _ticking((_parse_file(p) for p in paths), bar)
-    return _pooled(paths, workers, bar)
-
-
-def _pooled(paths: list[Path], workers: int, bar: Any) -> Iterator[dict]:
-    from ddj.pool import process_pool  # workers exit with this process, even on SIGKILL
-
-    chunk = max(1, min(16, len(paths) // (workers * 8)))
-    with process_pool(workers) as pool:
-        yield from _ticking(pool.map(_parse_file, paths, chunksize=chunk), bar)
-
-
-def _ticking(results: Iterable[dict], bar: Any) -> Iterator[dict]:
+    bar = progress_bar(len(paths), desc="Parsing pages", unit="page", show=progress, leave=False)
     try:
-        for rec in results:
-            if bar is not None:
-                bar.update(1)
-            yield rec
+        with Extractor(_parse_file, workers=workers, pooled=len(paths) >= POOL_THRESHOLD) as pool:
+            for _, record in pool.map((p, (p,)) for p in paths):
+                if bar is not None:
+                    bar.update(1)
+                yield record
     finally:
         if bar is not None:
             bar.close()
 
 
-def _interactive() -> bool:
-    """A person is watching: a terminal, or a Jupyter kernel."""
-    import sys
-
-    return bool(getattr(sys.stderr, "isatty", lambda: False)()) or "ipykernel" in sys.modules
-
-
-def _progress(total: int, show: bool) -> Any:
-    if not show:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc="Parsing pages", unit="page", leave=False)
-
-
 def _parse_file(path: Path) -> dict:
     """Read and parse one page file; errors come back as ``{"__error__": reason}``."""
-    from ddj.extract import read_html
-
     try:
         data = path.read_bytes()
         if path.name.lower().endswith(".gz") or is_gzip(data):
@@ -488,12 +457,9 @@ def _parse_file(path: Path) -> dict:
         return {"__error__": f"cannot read the file ({exc})"}
     except InputError as exc:  # too big once expanded, or broken
         return {"__error__": str(exc)}
-    try:
-        record = read_html(data)
-    except ExtractionError as exc:
-        return {"__error__": str(exc)}
-    except Exception as exc:  # a parser bug must not abort a batch; it is reported instead
-        return {"__error__": f"extraction failed ({type(exc).__name__}: {exc})"}
+    record, reason = safe_read_html(data)
+    if record is None:
+        return {"__error__": reason}
     authors = record.get("authors")
     record["authors"] = list(authors) if authors is not None else []  # JSON-able for the cache
     return record

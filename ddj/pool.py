@@ -8,6 +8,9 @@ holding open what they inherited (caches, sockets). Every pool ddj starts
 :func:`process_pool`, whose workers watch their parent: on Linux the kernel
 kills them with it (``PR_SET_PDEATHSIG``), and everywhere a daemon thread sees
 the parent change (``os.getppid()``) and exits within :data:`POLL_SECONDS`.
+
+:class:`Extractor` is the one way both run a function over many pages: in this
+process, or in such a pool, results in input order, a bounded number waiting.
 """
 
 from __future__ import annotations
@@ -16,7 +19,11 @@ import os
 import signal
 import sys
 import threading
-from concurrent.futures import ProcessPoolExecutor
+import warnings
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 #: How often a worker checks that its parent is alive (seconds).
 POLL_SECONDS = 0.5
@@ -67,3 +74,81 @@ def _poll(parent: int) -> None:
     while not stop.wait(POLL_SECONDS):
         if os.getppid() != parent:  # re-parented: the parent is gone
             os._exit(1)
+
+
+class Extractor:
+    """Apply ``work(*args)`` to many arguments in this process, or in ``workers`` worker processes.
+
+    The pool (when ``pooled`` and ``workers > 1``) is started at once, all its
+    workers running before the caller starts any thread: a process forked while
+    other threads hold locks can inherit a held lock. ``warm(*warm_item)`` is
+    run first in this process, so the imports it pays for are inherited by the
+    workers. Worker processes keep CPU-bound extraction off this process's GIL.
+
+    Parameters
+    ----------
+    work
+        A module-level function (it is pickled by name for the workers).
+    workers
+        Worker processes; 1 (or ``pooled=False``) keeps the work in this process.
+    pooled
+        Whether the batch is large enough to be worth a pool (~1 s to start).
+    warm_item
+        Arguments for one call of ``work`` in this process before the pool starts.
+
+    Examples
+    --------
+    >>> with Extractor(divmod, workers=1, pooled=False) as ex:
+    ...     list(ex.map([("a", (7, 2)), ("b", (9, 3))]))
+    [('a', (3, 1)), ('b', (3, 0))]
+    """
+
+    def __init__(
+        self,
+        work: Callable[..., Any],
+        *,
+        workers: int,
+        pooled: bool,
+        warm_item: tuple | None = None,
+    ):
+        self.work = work
+        self.window = 4 * max(workers, 1)  # items waiting in the pool at most
+        self.pool: ProcessPoolExecutor | None = None
+        if workers > 1 and pooled:
+            if warm_item is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    work(*warm_item)
+            self.pool = process_pool(workers)
+            for future in [self.pool.submit(os.getpid) for _ in range(workers)]:
+                future.result()
+
+    def map(self, items: Iterable[tuple[Any, tuple]]) -> Iterator[tuple[Any, Any]]:
+        """``(key, work(*args))`` for each ``(key, args)``, in input order, read as needed."""
+        if self.pool is None:
+            for key, args in items:
+                yield key, self.work(*args)
+            return
+        pending: deque[tuple[Any, Future]] = deque()
+        for key, args in items:
+            pending.append((key, self.pool.submit(self.work, *args)))
+            while len(pending) > self.window or (pending and pending[0][1].done()):
+                done, future = pending.popleft()
+                yield done, future.result()
+        while pending:
+            done, future = pending.popleft()
+            yield done, future.result()
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Stop the workers (at once with ``cancel``, dropping what waits)."""
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=cancel)
+            self.pool = None
+
+    def __enter__(self) -> Extractor:
+        """Use the extractor in a ``with`` block; its workers stop at the end."""
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        """Stop the workers: after the work waiting, or at once if an exception is raised."""
+        self.close(cancel=kind is not None)

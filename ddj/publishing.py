@@ -379,12 +379,9 @@ def _safe_slug(slug: Any) -> str:
 
 
 def _write(path: Path, content: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if isinstance(content, str):
-        tmp.write_text(content, encoding="utf-8")
-    else:
-        tmp.write_bytes(content)
-    os.replace(tmp, path)
+    from ddj.utils import atomic_write
+
+    atomic_write(path, content)
 
 
 def _html(spec: dict, alt_text: str) -> str:

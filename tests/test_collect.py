@@ -16,10 +16,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ddj.collect import collect, failures_path
-from ddj.collect.cache import PageCache
-from ddj.collect.fetch import Fetcher, retry_after
-from ddj.collect.sources import feed_entries, is_article_url, parse_sitemap, read_urls
+from ddj.collecting import collect, failures_path
+from ddj.collecting.cache import PageCache
+from ddj.collecting.fetch import Fetcher, retry_after
+from ddj.collecting.sources import feed_entries, is_article_url, parse_sitemap, read_urls
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -146,9 +146,11 @@ def test_faults_are_recorded_and_never_stop_the_run(site, tmp_path):
 
 def test_robots_opt_out_and_contact_in_user_agent(site, tmp_path):
     url = site.url("/private/2024/05/02/open-story.html", 1)
+    import ddj
+
     corpus, failures = run(tmp_path, urls=[url], robots=False, contact="desk@example.org")
     assert len(failures) == 0 and len(corpus) == 1
-    assert "ddj/0.1 (+desk@example.org)" in site.user_agents
+    assert f"ddj/{ddj.__version__} (+desk@example.org)" in site.user_agents  # not a hard-coded 0.1
 
 
 def test_retry_after_is_waited_for(site, tmp_path):
@@ -218,7 +220,7 @@ import signal, sys
 signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as in a terminal, even when the
 # suite runs as a background job (which starts with SIGINT ignored, and the child inherits that)
 sys.path.insert(0, {tests!r})
-from ddj.collect import collect
+from ddj.collecting import collect
 collect(urls={listing!r}, cache_dir={cache!r}, rate=4, workers=2, quiet=True, progress=False)
 """
 
@@ -324,7 +326,7 @@ def test_broken_warc_is_a_failure(tmp_path):
 
 def test_demo_warc_declares_itself_and_the_corpus_is_labelled(site, tmp_path):
     import ddj
-    from ddj.collect.sources import warc_records
+    from ddj.collecting.sources import warc_records
     from ddj.demo import DEMO_LABEL, DEMO_WARC_FIELD, demo_warc
 
     warc = demo_warc()
@@ -434,7 +436,7 @@ def test_parsers_on_inline_documents():
 
 
 def test_extraction_in_worker_processes_gives_the_same_corpus(site, tmp_path, monkeypatch):
-    import ddj.collect as collect_module
+    import ddj.collecting as collect_module
 
     urls = site.article_urls(0) + [site.url("/binary")]
     in_process, f1 = run(tmp_path, name="one", urls=urls, extract_workers=1)
@@ -447,16 +449,18 @@ def test_extraction_in_worker_processes_gives_the_same_corpus(site, tmp_path, mo
     assert list(f2["stage"]) == ["extract"]
 
 
-def test_the_subpackage_is_callable_as_ddj_collect(site, tmp_path):
-    import ddj
-    import ddj.collect as module
+def test_ddj_collect_is_a_plain_function_beside_a_plain_package(site, tmp_path):
+    import types
 
-    assert callable(module)
-    corpus, failures = module(
+    import ddj
+    import ddj.collecting as module
+
+    assert isinstance(ddj.collect, types.FunctionType) and ddj.collect is module.collect
+    assert not callable(module)  # no callable-module trick: the package is only a package
+    corpus, failures = ddj.collect(
         urls=site.article_urls(1)[:1], cache_dir=tmp_path / "c", quiet=True, **FAST
     )
     assert len(corpus) == 1 and len(failures) == 0
-    assert callable(ddj.collect)
 
 
 def test_progress_bar_counts_pages(site, tmp_path, capsys):
@@ -568,7 +572,7 @@ def test_gzip_bodies_are_expanded_within_the_page_cap(site, tmp_path):
 def test_warc_record_past_the_cap_or_corrupt_is_a_failure_and_the_rest_is_read(site, tmp_path):
     from collect_site import article_html, gzip_bomb
 
-    from ddj.collect.sources import warc_records
+    from ddj.collecting.sources import warc_records
 
     good = [(site.url(f"/w/{n}"), article_html(0, n).encode(), "text/html") for n in (2, 3)]
     warc = tmp_path / "mixed.warc.gz"
@@ -635,7 +639,7 @@ PRIVATE_TARGETS = [
 @pytest.fixture
 def loopback_only(monkeypatch):
     """Fail a test that would open a connection to anything but 127.0.0.1."""
-    import ddj.collect.fetch as fetch_module
+    import ddj.collecting.fetch as fetch_module
 
     real = fetch_module.urllib3_connection.create_connection
     seen: list[str] = []
@@ -713,7 +717,7 @@ def test_credentials_in_urls_are_never_stored(site, tmp_path):
 
 
 def test_sitemap_and_feed_fan_out_is_bounded_by_max_pages(site, tmp_path):
-    from ddj.collect.sources import Candidate, SourceFailure, walk_sitemaps
+    from ddj.collecting.sources import Candidate, SourceFailure, walk_sitemaps
 
     plan, failures = run(tmp_path, sitemaps=[site.url("/sitemap-big.xml?n=30")], max_pages=10,
                          dry_run=True)  # fmt: skip
@@ -747,7 +751,7 @@ sys.path.insert(0, {tests!r})
 {body}
 """
 _COLLECT_BODY = """
-import ddj.collect as c
+import ddj.collecting as c
 c.POOL_THRESHOLD = 0  # extract in worker processes
 c.collect(urls={listing!r}, cache_dir={cache!r}, rate=2, workers=1, extract_workers=2,
           quiet=True, progress=False)
@@ -815,7 +819,7 @@ def test_sigkill_of_a_load_leaves_no_parser_process(tmp_path):
 
 _CONCURRENT = """
 import sys
-from ddj.collect import collect
+from ddj.collecting import collect
 collect(urls={listing!r}, cache_dir={cache!r}, rate=5, workers=2, quiet=True, progress=False)
 """
 
@@ -865,7 +869,7 @@ def test_a_huge_crawl_delay_is_honoured_only_up_to_the_bound():
     """A robots.txt asking for a day between requests cannot stall a collection for a day."""
     import urllib.robotparser
 
-    from ddj.collect import fetch
+    from ddj.collecting import fetch
 
     fetcher = Fetcher(rate=None, robots=True, trusted=["127.0.0.1"])
     asked: list[float] = []

@@ -6,7 +6,7 @@ Layout under the cache folder::
     objects/ab/abcdef...  page bytes, named by their SHA-256
 
     locks/abcdef....lock  held (``flock``) while a page is fetched and stored
-    hosts/abcdef....next  when each host may be asked next (see ddj.collect.fetch)
+    hosts/abcdef....next  when each host may be asked next (see ddj.collecting.fetch)
 
 A page's bytes are written first (to a temporary file, then ``os.replace``),
 then its index row is committed, one page at a time. A run killed at any moment
@@ -92,16 +92,20 @@ class PageCache:
         self._db.commit()
 
     def close(self) -> None:
+        """Close the index (the pages stay on disk)."""
         with self._lock:
             self._db.close()
 
     def __enter__(self) -> PageCache:
+        """Use the cache in a ``with`` block; it is closed at the end."""
         return self
 
     def __exit__(self, *exc) -> None:
+        """Close the cache."""
         self.close()
 
     def __len__(self) -> int:
+        """How many URLs the index holds (pages and final failures)."""
         with self._lock:
             return self._db.execute("SELECT count(*) FROM pages").fetchone()[0]
 

@@ -36,8 +36,9 @@ import threading
 import time
 import urllib.robotparser
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -93,6 +94,7 @@ class Page:
 
     @property
     def ok(self) -> bool:
+        """Whether the fetch gave a body and no failure."""
         return self.reason is None and self.body is not None
 
 
@@ -170,8 +172,10 @@ class _Watch:
 
 
 class _Watchdog:
-    """One thread per fetcher, while pages are fetched, firing the watches that are due:
-    past their deadline, or all of them once the fetcher is stopped (Ctrl-C)."""
+    """One thread per fetcher, while pages are fetched, firing the watches that are due.
+
+    Due: past their deadline, or all of them once the fetcher is stopped (Ctrl-C).
+    """
 
     TICK = 0.1  # seconds
 
@@ -266,6 +270,7 @@ class GuardedHTTPConnection(HTTPConnection):
         return _connect(self)
 
     def request(self, *args, **kwargs) -> None:
+        """Send a request, under the deadline of the page being fetched."""
         self.guard.attach(self)  # the page's deadline can now shut this connection
         return super().request(*args, **kwargs)
 
@@ -279,6 +284,7 @@ class GuardedHTTPSConnection(HTTPSConnection):
         return _connect(self)
 
     def request(self, *args, **kwargs) -> None:
+        """Send a request, under the deadline of the page being fetched."""
         self.guard.attach(self)
         return super().request(*args, **kwargs)
 
@@ -334,8 +340,13 @@ class _Host:
     blocked: str | None = None  # why robots.txt blocks the whole host for now (5xx, unreachable)
 
 
-class Fetcher:
-    """Fetch pages politely; safe to share between threads.
+@dataclass(frozen=True, kw_only=True)
+class FetchSettings:
+    """How politely and how far a :class:`Fetcher` fetches: one value, checked once.
+
+    :func:`ddj.collect` takes one (``fetch=FetchSettings(rate=2)``) or its
+    fields as keywords (``ddj.collect(..., rate=2)``); ``ddj collect`` builds
+    one from its flags.
 
     Parameters
     ----------
@@ -367,12 +378,82 @@ class Fetcher:
         larger or endless page is abandoned.
     max_redirects
         Redirect hops followed before giving up.
+    allow_private
+        Let any page lead to private, loopback and link-local addresses (by
+        default only the hosts the user started from may be on them).
+
+    Raises
+    ------
+    ParameterError
+        A negative rate, retries or redirect limit, or a size or deadline that is not positive.
+
+    Examples
+    --------
+    >>> FetchSettings(rate=2, contact="desk@example.org").user_agent  # doctest: +ELLIPSIS
+    'ddj/... (+desk@example.org)'
+    >>> FetchSettings(retries=-1)
+    Traceback (most recent call last):
+    ...
+    ddj.errors.ParameterError: retries=-1 must be 0 or more
+    """
+
+    rate: float | None = 1.0
+    contact: str | None = None
+    robots: bool = True
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 60.0
+    retries: int = 3
+    backoff: float = 1.0
+    max_retry_after: float = 120.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    allow_private: bool = False
+
+    def __post_init__(self) -> None:
+        """Check every field once, as it is set."""
+        _check(self.rate, self.retries, self.max_redirects, self.max_bytes, self.deadline)
+
+    @property
+    def user_agent(self) -> str:
+        """``ddj/VERSION (+contact)``: who is asking, and how to reach them."""
+        from ddj import __version__
+
+        return f"ddj/{__version__} (+{self.contact or DEFAULT_CONTACT})"
+
+    @classmethod
+    def of(cls, settings: FetchSettings | None = None, **options: object) -> FetchSettings:
+        """``settings`` (default: the defaults) with ``options`` replacing fields.
+
+        Raises
+        ------
+        ParameterError
+            An option that is not a field, named with the fields there are.
+        """
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(options) - set(names))
+        if unknown:
+            message = (
+                f"unknown fetch option(s) {', '.join(unknown)}: give any of {', '.join(names)}"
+            )
+            raise ParameterError(message)
+        return replace(settings or cls(), **options)
+
+
+class Fetcher:
+    """Fetch pages politely; safe to share between threads.
+
+    Parameters
+    ----------
+    settings
+        Rate, robots.txt, timeouts, retries, size and address limits: a
+        :class:`FetchSettings` (default: its defaults).
+    pool_size
+        Connections kept open per host (the number of fetching threads).
     trusted
         URLs (or host names) the user started from: their hosts may be on a
         loopback or private address. Every other host must resolve to public
         addresses only.
-    allow_private
-        Let any page lead to private, loopback and link-local addresses.
     resolver
         ``resolver(host, port)`` giving a host's IP addresses (default: the
         system's resolver); each connection resolves once and connects to an
@@ -381,49 +462,42 @@ class Fetcher:
         A folder where each host's next free slot is kept, so that every
         process using it shares the rate limit (``flock``; without it, or on
         Windows, the limit is per process).
+    **options
+        Fields of :class:`FetchSettings` replacing those of ``settings``.
 
     Examples
     --------
     >>> f = Fetcher(rate=2, contact="desk@example.org")
-    >>> f.user_agent
-    'ddj/0.1 (+desk@example.org)'
+    >>> f.user_agent  # doctest: +ELLIPSIS
+    'ddj/... (+desk@example.org)'
     >>> f.get("ftp://example.org/x").reason
     'unsupported scheme ftp (only http and https)'
     """
 
     def __init__(
         self,
+        settings: FetchSettings | None = None,
         *,
-        rate: float | None = 1.0,
-        contact: str | None = None,
-        robots: bool = True,
-        connect_timeout: float = 10.0,
-        read_timeout: float = 30.0,
-        deadline: float = 60.0,
-        retries: int = 3,
-        backoff: float = 1.0,
-        max_retry_after: float = 120.0,
-        max_bytes: int = 5_000_000,
-        max_redirects: int = 5,
         pool_size: int = 8,
         trusted: Iterable[str] = (),
-        allow_private: bool = False,
         resolver: Resolver | None = None,
         state_dir: str | os.PathLike | None = None,
+        **options: object,
     ):
-        _check(rate, retries, max_redirects, max_bytes, deadline)
-        self.interval = 1.0 / rate if rate else 0.0
-        self.user_agent = f"ddj/0.1 (+{contact or DEFAULT_CONTACT})"
-        self.robots = robots
-        self.retries = retries
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self.max_bytes = max_bytes
-        self.max_redirects = max_redirects
-        self.deadline = deadline
-        self.timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
+        settings = FetchSettings.of(settings, **options)
+        self.settings = settings
+        self.interval = 1.0 / settings.rate if settings.rate else 0.0
+        self.user_agent = settings.user_agent
+        self.robots = settings.robots
+        self.retries = settings.retries
+        self.backoff = settings.backoff
+        self.max_retry_after = settings.max_retry_after
+        self.max_bytes = settings.max_bytes
+        self.max_redirects = settings.max_redirects
+        self.deadline = settings.deadline
+        self.timeout = urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
         hosts = frozenset(host_of(u) if "/" in u else u.lower() for u in trusted)
-        self._guard = _Guard(allow_private, hosts, resolver)
+        self._guard = _Guard(settings.allow_private, hosts, resolver)
         self._http = _pool_manager(self._guard, pool_size, self.timeout)
         self.state_dir = Path(state_dir) if state_dir is not None else None
         self._hosts: dict[str, _Host] = {}
@@ -464,7 +538,7 @@ class Fetcher:
             if wait <= 0:
                 host.next_at = time.monotonic() + delay
             return wait
-        from ddj.collect.cache import locked_file
+        from ddj.collecting.cache import locked_file
 
         name = hashlib.sha256(host.key.encode()).hexdigest()[:32] + ".next"
         with locked_file(self.state_dir / name) as handle:  # shared by every process
@@ -632,11 +706,6 @@ class Fetcher:
     def _attempt(self, url: str, page: Page, retries: int, watch: _Watch):
         """One request with retries; returns the response or None (``page.reason`` set)."""
         host = self._host(url)
-        headers = {
-            "User-Agent": self.user_agent,
-            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
-            "Accept-Encoding": "gzip",  # expanded by limits.gunzip (zlib-wrapped deflate too)
-        }
         for attempt in range(retries + 1):
             if self.stop.is_set() or watch.fired:
                 page.reason = "collection interrupted"
@@ -644,44 +713,62 @@ class Fetcher:
                 return None
             self._wait_turn(host)
             page.attempts += 1
-            try:
-                response = self._http.request(
-                    "GET", url, headers=headers, preload_content=False, redirect=False
-                )
-            except AddressRefused as exc:
-                page.reason = str(exc)
-                page.refused = True
-                page.retry_later = True  # a later run with allow_private=True may fetch it
-                return None
-            except urllib3.exceptions.TimeoutError as exc:
-                reason = f"timeout ({type(exc).__name__})"
-                wait = self.backoff * 2**attempt
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                reason = f"connection failed: {_short(exc)}"
-                wait = self.backoff * 2**attempt
-            else:
-                if response.status not in RETRY_STATUSES or attempt == retries:
-                    return response
-                wait = retry_after(response.headers.get("Retry-After"))
-                response.drain_conn()
-                response.release_conn()
-                if wait is None:
-                    wait = self.backoff * 2**attempt
-                elif wait > self.max_retry_after:
-                    page.status = response.status
-                    page.reason = (
-                        f"HTTP {response.status}; Retry-After {wait:.0f}s exceeds max_retry_after"
-                    )
-                    page.retry_later = True
-                    return None
-                reason = f"HTTP {response.status}"
-                page.status = response.status
+            step = self._try(url, page, final=attempt == retries)
+            if not step.retry:
+                return step.response
             if attempt == retries:
-                page.reason = reason
+                page.reason = step.reason
                 page.retry_later = True
                 return None
-            self.stop.wait(wait)
+            self.stop.wait(self.backoff * 2**attempt if step.wait is None else step.wait)
         return None  # pragma: no cover
+
+    def _try(self, url: str, page: Page, *, final: bool) -> _Step:
+        """One request: the response to use, None (``page.reason`` set), or a retry and why."""
+        try:
+            response = self._http.request(
+                "GET", url, headers=self._headers(), preload_content=False, redirect=False
+            )
+        except AddressRefused as exc:
+            page.reason = str(exc)
+            page.refused = True
+            page.retry_later = True  # a later run with allow_private=True may fetch it
+            return _Step()
+        except urllib3.exceptions.TimeoutError as exc:
+            return _Step(retry=True, reason=f"timeout ({type(exc).__name__})")
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            return _Step(retry=True, reason=f"connection failed: {_short(exc)}")
+        if response.status not in RETRY_STATUSES or final:
+            return _Step(response)
+        return self._retry_status(response, page)
+
+    def _retry_status(self, response, page: Page) -> _Step:
+        """A 429 or 5xx: retry after its ``Retry-After`` (or backoff), unless that is too long."""
+        wait = retry_after(response.headers.get("Retry-After"))
+        response.drain_conn()
+        response.release_conn()
+        page.status = response.status
+        if wait is not None and wait > self.max_retry_after:
+            page.reason = f"HTTP {response.status}; Retry-After {wait:.0f}s exceeds max_retry_after"
+            page.retry_later = True
+            return _Step()
+        return _Step(retry=True, wait=wait, reason=f"HTTP {response.status}")
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "User-Agent": self.user_agent,
+            "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.5",
+            "Accept-Encoding": "gzip",  # expanded by limits.gunzip (zlib-wrapped deflate too)
+        }
+
+
+class _Step(NamedTuple):
+    """What one request gave :meth:`Fetcher._attempt`: a response (or None), or a retry."""
+
+    response: object = None
+    retry: bool = False
+    wait: float | None = None  # seconds the server asked for (None: the backoff)
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -711,8 +798,9 @@ def _check(rate, retries, max_redirects, max_bytes, deadline) -> None:
 
 
 def expand_body(raw: bytes, encoding: str, limit: int, what: str, expand_gzip: bool) -> bytes:
-    """A body as sent, decoded from its ``Content-Encoding`` (and, with ``expand_gzip``, from
-    gzip when it is itself a gzip file), never larger than ``limit`` bytes.
+    """A body as sent, decoded from its ``Content-Encoding``, never larger than ``limit`` bytes.
+
+    With ``expand_gzip``, a body that is itself a gzip file is expanded too.
 
     Raises
     ------

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from ddj.collect.fetch import strip_credentials
+from ddj.collecting.fetch import strip_credentials
 from ddj.errors import InputError
 from ddj.limits import MAX_PAGE_BYTES, MAX_SITEMAP_BYTES, gunzip, is_gzip
 
@@ -45,6 +45,7 @@ class Candidate:
     had_credentials: bool = field(default=False, init=False)  # a user:password@ was removed
 
     def __post_init__(self) -> None:
+        """Remove any ``user:password@`` from the URL, noting that it had one."""
         clean = strip_credentials(self.url)
         self.had_credentials = clean != self.url
         self.url = clean  # credentials are never kept: not in the corpus, cache or failures
@@ -61,6 +62,7 @@ class SourceFailure:
     attempts: int = 0
 
     def __post_init__(self) -> None:
+        """Remove any ``user:password@`` from the URL."""
         self.url = strip_credentials(self.url)
 
 
@@ -207,15 +209,10 @@ def walk_sitemaps(
             failures.append(SourceFailure(current, "sitemap", None, reason, 0))
             break
         seen.add(current)
-        body, failure = get(current)
-        if failure is not None:
-            failures.append(failure)
+        read = _read_sitemap(current, get, failures)
+        if read is None:
             continue
-        try:
-            children, pages = parse_sitemap(body)
-        except (InputError, OSError, EOFError) as exc:
-            failures.append(SourceFailure(current, "sitemap", 200, str(exc), 1))
-            continue
+        children, pages = read
         room = max_pages - len(out)
         out.extend(pages[:room])
         if len(pages) > room or (queue or children) and len(out) >= max_pages:
@@ -223,14 +220,34 @@ def walk_sitemaps(
                       "the rest are not collected (raise max_pages=, --max-pages, or narrow since=)")  # fmt: skip
             failures.append(SourceFailure(current, "sitemap", 200, reason, 1))
             break
-        if depth < MAX_SITEMAP_DEPTH:
-            for child in children:  # an index entry last changed before `since` holds nothing newer
-                if since is None or child.hint is None or child.hint >= since:
-                    queue.append((child.url, depth + 1))
-        elif children:
+        queue += _children_to_read(current, children, depth, since, failures)
+    return out
+
+
+def _read_sitemap(current, get, failures: list[SourceFailure]):
+    """``(children, pages)`` of one sitemap, or None (the failure noted)."""
+    body, failure = get(current)
+    if failure is not None:
+        failures.append(failure)
+        return None
+    try:
+        return parse_sitemap(body)
+    except (InputError, OSError, EOFError) as exc:
+        failures.append(SourceFailure(current, "sitemap", 200, str(exc), 1))
+        return None
+
+
+def _children_to_read(current, children, depth, since, failures) -> list[tuple[str, int]]:
+    """The child sitemaps to read next, one level down; deeper than the limit is a failure."""
+    if depth >= MAX_SITEMAP_DEPTH:
+        if children:
             reason = f"sitemap indexes nested deeper than {MAX_SITEMAP_DEPTH}"
             failures.append(SourceFailure(current, "sitemap", 200, reason, 1))
-    return out
+        return []
+    # an index entry last changed before `since` holds nothing newer
+    return [
+        (c.url, depth + 1) for c in children if since is None or c.hint is None or c.hint >= since
+    ]
 
 
 # -- front and section pages ---------------------------------------------------------------
@@ -365,7 +382,7 @@ class TruncatedRecord(InputError):
 
 
 def _archive_iterator(handle):
-    """warcio's ArchiveIterator, noting whether the file ended inside a gzip member."""
+    """The ArchiveIterator of warcio, noting whether the file ended inside a gzip member."""
     from warcio.archiveiterator import ArchiveIterator
 
     class Records(ArchiveIterator):
@@ -392,8 +409,11 @@ def _html_response(record) -> str | None:
 
 
 def _payload(record, limit: int, what: str) -> bytes:
-    """A record's payload (de-chunked, decoded), read in steps; InputError past ``limit`` bytes
-    or when it cannot be decoded. The rest of an abandoned record is skipped by the iterator."""
+    """A record's payload (de-chunked, decoded), read in steps.
+
+    Raises InputError past ``limit`` bytes or when it cannot be decoded. The
+    rest of an abandoned record is skipped by the iterator.
+    """
     import zlib
 
     stream = record.content_stream()
@@ -421,11 +441,11 @@ def _payload(record, limit: int, what: str) -> bytes:
 
 
 def warc_fields(body: bytes) -> dict[str, str]:
-    """The ``name: value`` fields of a ``warcinfo`` record (``application/warc-fields``).
+    r"""The ``name: value`` fields of a ``warcinfo`` record (``application/warc-fields``).
 
     Examples
     --------
-    >>> warc_fields(b"software: ddj\\r\\nDDJ-Demo: synthetic demo data\\r\\nno colon\\r\\n")
+    >>> warc_fields(b"software: ddj\r\nDDJ-Demo: synthetic demo data\r\nno colon\r\n")
     {'software': 'ddj', 'ddj-demo': 'synthetic demo data'}
     """
     out = {}

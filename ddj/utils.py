@@ -1,0 +1,209 @@
+"""Small helpers shared by the loaders, the collector and the writers.
+
+One of each: :func:`atomic_write` (every file ddj writes appears whole or not
+at all), :func:`safe_read_html` (a page gives a record or a reason, never an
+exception), :func:`progress_bar` (one policy for when a bar is shown) and
+:func:`note_problems` (rows dropped are listed in ``attrs`` and counted in a
+:class:`ddj.DroppedRowsWarning`). This module sits at the bottom of the import
+graph: it imports nothing of ddj at module level but :mod:`ddj.errors`.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import secrets
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ddj.errors import DdjError, DroppedRowsWarning
+
+#: ``atomic_write``'s content: bytes, text (written as UTF-8), or ``write(temp_path)``.
+Content = bytes | str | Callable[[Path], object]
+
+
+def atomic_write(path: str | os.PathLike, content: Content, *, remove_stale: bool = False) -> Path:
+    """Write ``content`` to ``path`` atomically: a reader sees the old file or the new one, whole.
+
+    The content goes to a temporary ``.NAME.tmp-PID-TOKEN`` beside ``path``,
+    which is then renamed over it (``os.replace``); the temporary file is
+    removed if anything fails.
+
+    Parameters
+    ----------
+    path
+        The file to write; its folder must exist.
+    content
+        Bytes, text (written as UTF-8), or a function that writes the temporary
+        file it is given (``lambda tmp: frame.to_parquet(tmp)``).
+    remove_stale
+        Also remove the temporary files that earlier writes to ``path`` left
+        when they were killed (only ddj's own, of processes that are gone).
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "note.txt"
+    >>> atomic_write(target, "héllo").read_text(encoding="utf-8")
+    'héllo'
+    >>> sorted(p.name for p in target.parent.iterdir())
+    ['note.txt']
+    """
+    path = Path(path)
+    started = time.time()
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        if isinstance(content, str):
+            tmp.write_bytes(content.encode("utf-8"))
+        elif isinstance(content, bytes | bytearray | memoryview):
+            tmp.write_bytes(content)
+        else:
+            content(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    if remove_stale:
+        _remove_stale_temps(path, started)
+    return path
+
+
+def _remove_stale_temps(path: Path, before: float) -> None:
+    """Remove the temporary files of earlier writes to ``path`` that were killed.
+
+    Only ddj's own ``.NAME.tmp-PID[-TOKEN]`` files for this very name, last
+    written before this write started, whose process is gone.
+    """
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.tmp-(\d+)(?:-[0-9a-f]{{8}})?")
+    for other in path.parent.glob(f".{glob.escape(path.name)}.tmp-*"):
+        m = pattern.fullmatch(other.name)
+        try:
+            if m and not _alive(int(m.group(1))) and other.stat().st_mtime < before:
+                other.unlink()
+        except OSError:  # gone already, or not ours to remove
+            continue
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (on Windows, where signal 0 is Ctrl-C, not asked)."""
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True
+    return True
+
+
+def safe_read_html(html: bytes | str, url: str | None = None) -> tuple[dict | None, str | None]:
+    """:func:`ddj.read_html` that never raises: ``(record, None)`` or ``(None, reason)``.
+
+    For batches (worker processes included): one bad page, or a parser bug,
+    never stops a load or a collection; its reason is reported instead.
+
+    Examples
+    --------
+    >>> record, reason = safe_read_html(b"<html><title>T</title><p>Body text.</p></html>")
+    >>> record["title"], reason
+    ('T', None)
+    >>> safe_read_html(b"")[0] is None
+    True
+    """
+    from ddj.extract import read_html
+
+    try:
+        return read_html(html, url=url), None
+    except DdjError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not abort a batch
+        return None, f"extraction failed ({type(exc).__name__}: {exc!s:.150})"
+
+
+def interactive() -> bool:
+    """Whether a person is watching: stderr is a terminal, or this is a Jupyter kernel.
+
+    Examples
+    --------
+    >>> isinstance(interactive(), bool)
+    True
+    """
+    isatty = getattr(sys.stderr, "isatty", None)
+    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+
+
+def progress_bar(
+    total: int, *, desc: str, unit: str, show: bool | None = None, leave: bool = True
+) -> Any:
+    """A tqdm progress bar for ``total`` steps, or None when none is to be shown.
+
+    The one policy of ddj: ``show=None`` shows a bar when a person is watching
+    (:func:`interactive`). In a Jupyter kernel the bar is a widget when
+    ipywidgets is installed, else text on stderr, updated at most once a
+    second, so a notebook executed by papermill keeps a few readable lines.
+
+    Examples
+    --------
+    >>> progress_bar(10, desc="load", unit="page", show=False) is None
+    True
+    """
+    if show is None:
+        show = interactive()
+    if not show or total <= 0:
+        return None
+    in_kernel = "ipykernel" in sys.modules
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tqdm's "IProgress not found" when ipywidgets is missing
+        from tqdm.auto import tqdm
+
+    return tqdm(
+        total=total, desc=desc, unit=unit, leave=leave, mininterval=1.0 if in_kernel else 0.1
+    )
+
+
+def note_problems(
+    frame: Any, report: list[dict], message: str | DroppedRowsWarning, *, stacklevel: int = 2
+) -> Any:
+    """``frame`` with ``report`` added to the problems in its ``attrs``, and a warning saying so.
+
+    The one way a step that drops or cannot read rows tells the user: the
+    rows go to ``attrs["ddj_problems"]`` (read by :func:`ddj.problems`) and a
+    :class:`ddj.DroppedRowsWarning` carrying ``message`` and ``report`` (or
+    ``message`` itself, when it is one such warning already) is issued at the caller's caller (``stacklevel`` counts from the caller, as
+    for :func:`warnings.warn`). Nothing happens when ``report`` is empty.
+
+    Returns
+    -------
+    DataFrame
+        A shallow copy of ``frame`` (``frame`` itself is not changed).
+
+    Examples
+    --------
+    >>> import pandas as pd, warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     out = note_problems(pd.DataFrame(), [{"source": "a", "reason": "b"}], "Dropped 1.")
+    >>> out.attrs["ddj_problems"], str(caught[0].message)
+    ([{'source': 'a', 'reason': 'b'}], 'Dropped 1.')
+    """
+    if not report:
+        return frame
+    from ddj.corpus import PROBLEMS_ATTR
+
+    result = frame.copy(deep=False)
+    result.attrs[PROBLEMS_ATTR] = list(frame.attrs.get(PROBLEMS_ATTR, [])) + list(report)
+    warning = message if isinstance(message, Warning) else DroppedRowsWarning(message, report)
+    warnings.warn(warning, stacklevel=stacklevel + 1)
+    return result
