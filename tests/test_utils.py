@@ -1,0 +1,141 @@
+"""ddj.utils and ddj.pool.Extractor: the helpers load, collect, dedupe, demo and publish share."""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import pandas as pd
+import pytest
+
+from ddj.collecting.fetch import Fetcher, FetchSettings
+from ddj.errors import DroppedRowsWarning, ParameterError
+from ddj.pool import Extractor
+from ddj.utils import atomic_write, interactive, note_problems, progress_bar, safe_read_html
+
+
+def test_atomic_write_takes_bytes_text_or_a_writer_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "a.txt"
+    atomic_write(target, b"one")
+    atomic_write(target, "twö")
+    assert target.read_bytes() == "twö".encode()
+    atomic_write(target, lambda tmp: tmp.write_text("three"))
+    assert target.read_text() == "three"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_a_failed_atomic_write_keeps_the_old_file_and_removes_its_temp(tmp_path):
+    target = tmp_path / "a.txt"
+    target.write_text("old")
+
+    def broken(tmp):
+        tmp.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write(target, broken)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
+def test_atomic_write_removes_only_stale_temps_of_dead_processes_when_asked(tmp_path):
+    target = tmp_path / "c.csv"
+    dead = tmp_path / ".c.csv.tmp-999999999-0123abcd"  # no such process
+    mine = tmp_path / f".c.csv.tmp-{os.getpid()}-0123abcd"  # this process: alive
+    other = tmp_path / ".d.csv.tmp-999999999-0123abcd"  # another name
+    for p in (dead, mine, other):
+        p.write_text("x")
+        os.utime(p, (0, 0))
+    atomic_write(target, "a")
+    assert dead.exists()  # not asked
+    atomic_write(target, "b", remove_stale=True)
+    assert not dead.exists() and mine.exists() and other.exists()
+
+
+def test_safe_read_html_gives_a_record_or_a_reason_never_an_exception(monkeypatch):
+    record, reason = safe_read_html(b"<html><title>T</title><p>Some body text.</p></html>")
+    assert record["title"] == "T" and reason is None
+    record, reason = safe_read_html(b"")
+    assert record is None and reason
+    import ddj.extract
+
+    def bug(html, url=None):
+        raise ZeroDivisionError("a parser bug")
+
+    monkeypatch.setattr(ddj.extract, "read_html", bug)
+    assert safe_read_html(b"<p>x</p>") == (
+        None,
+        "extraction failed (ZeroDivisionError: a parser bug)",
+    )
+
+
+def test_extractor_gives_the_same_results_in_order_in_process_and_in_a_pool():
+    items = [(i, (i * 7, 3)) for i in range(60)]
+    with Extractor(divmod, workers=1, pooled=True) as ex:
+        assert ex.pool is None  # one worker: no pool
+        alone = list(ex.map(items))
+    with Extractor(divmod, workers=2, pooled=True, warm_item=(1, 1)) as ex:
+        assert ex.pool is not None
+        pooled = list(ex.map(iter(items)))
+    assert alone == pooled == [(i, divmod(i * 7, 3)) for i in range(60)]
+
+
+def test_extractor_stops_its_workers_when_the_caller_fails():
+    with pytest.raises(KeyboardInterrupt), Extractor(divmod, workers=2, pooled=True) as ex:
+        pool = ex.pool
+        for _ in ex.map((i, (i, 1)) for i in range(10)):
+            raise KeyboardInterrupt
+    assert ex.pool is None
+    with pytest.raises(RuntimeError, match="shutdown"):
+        pool.submit(divmod, 1, 1)  # the workers were stopped
+
+
+def test_progress_policy_shows_a_bar_only_when_someone_watches(monkeypatch, capsys):
+    assert progress_bar(5, desc="x", unit="page", show=False) is None
+    assert progress_bar(0, desc="x", unit="page", show=True) is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    assert not interactive() and progress_bar(5, desc="x", unit="page") is None
+    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # a Jupyter kernel: a person watches
+    assert interactive()
+    bar = progress_bar(3, desc="load", unit="page")
+    bar.update(3)
+    bar.close()
+    assert "3/3" in capsys.readouterr().err
+
+
+def test_note_problems_lists_and_warns_without_changing_the_frame():
+    frame = pd.DataFrame({"a": [1]})
+    frame.attrs["ddj_problems"] = [{"source": "s0", "reason": "r0"}]
+
+    def step(corpus):  # a library step that drops a row
+        return note_problems(corpus, [{"source": "s1", "reason": "r1"}], "Dropped 1.")
+
+    with pytest.warns(DroppedRowsWarning, match="Dropped 1") as caught:
+        out = step(frame)
+    assert caught[0].message.report == [{"source": "s1", "reason": "r1"}]
+    assert caught[0].filename == __file__  # at the step's caller: here
+    assert [p["source"] for p in out.attrs["ddj_problems"]] == ["s0", "s1"]
+    assert frame.attrs["ddj_problems"] == [{"source": "s0", "reason": "r0"}]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert note_problems(frame, [], "nothing") is frame
+
+
+def test_fetch_settings_are_one_checked_value():
+    settings = FetchSettings(rate=2, contact="desk@example.org")
+    assert FetchSettings.of(settings, retries=0) == FetchSettings(
+        rate=2, contact="desk@example.org", retries=0
+    )
+    with pytest.raises(ParameterError, match="unknown fetch option.*retrys.*give any of"):
+        FetchSettings.of(settings, retrys=1)
+    with pytest.raises(ParameterError, match="deadline=0"):
+        FetchSettings(deadline=0)
+    with pytest.raises(AttributeError):
+        settings.rate = 3  # frozen
+    fetcher = Fetcher(settings, robots=False)
+    assert fetcher.settings == FetchSettings(rate=2, contact="desk@example.org", robots=False)
+    import ddj
+
+    assert fetcher.user_agent == f"ddj/{ddj.__version__} (+desk@example.org)"
