@@ -384,17 +384,19 @@ def parse_cli_params(
 
 
 def _existing(notebook: str | os.PathLike) -> Path:
+    """The notebook file: a path, else one of ddj's by name (``coverage``, ``notebooks/coverage.ipynb``)."""
     path = Path(notebook)
     if not path.exists() and (NOTEBOOKS / path.name).exists():
         path = NOTEBOOKS / path.name
     if not path.exists() and (NOTEBOOKS / f"{path.name}.ipynb").exists():
         path = NOTEBOOKS / f"{path.name}.ipynb"
     if not path.exists():
-        raise InputError(
-            f"{notebook}: no such notebook. ddj's are in {NOTEBOOKS}: "
-            + ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
-            + "."
+        names = ", ".join(sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")))
+        msg = (
+            f"{notebook}: no such notebook. Give a notebook file or the name of one of ddj's "
+            f"({names}); `ddj notebooks DIR` copies them into a folder to edit."
         )
+        raise InputError(msg)
     return path
 
 
