@@ -84,7 +84,8 @@ def load(
     workers
         Processes for parsing pages; default: every core.
     progress
-        Show a progress bar; default: when parsing 50 pages or more.
+        Show a progress bar while pages are parsed; default: when a person
+        watches, in a terminal or a Jupyter kernel (:func:`ddj.utils.progress_bar`).
 
     Returns
     -------
