@@ -6,6 +6,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -162,3 +163,16 @@ def test_public_names_survive_any_import_order():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_run_finds_the_shipped_notebooks_by_name(tmp_path, monkeypatch):
+    from ddj.errors import InputError
+    from ddj.notebooks import NOTEBOOKS, _existing
+
+    monkeypatch.chdir(tmp_path)  # no checkout folders here: found in the package
+    assert _existing("coverage") == NOTEBOOKS / "coverage.ipynb"
+    assert _existing("notebooks/explore.ipynb") == NOTEBOOKS / "explore.ipynb"
+    with pytest.raises(
+        InputError, match=r"nonesuch: no such notebook.*coverage.*ddj notebooks DIR"
+    ):
+        _existing("nonesuch")
