@@ -93,9 +93,9 @@ def chart(
 
     Examples
     --------
-    >>> import ddj
-    >>> cov = ddj.coverage(ddj.demo_corpus(), ["hong_kong", "ukraine"], freq="M")  # doctest: +SKIP
-    >>> ddj.chart(cov, title="Hong Kong and Ukraine in the news", events="default")  # doctest: +SKIP
+    >>> spec = ddj.chart(cov, title="Hong Kong and Ukraine in the news", events="default").to_dict()
+    >>> spec["title"]["text"], spec["config"]["title"]["anchor"]
+    ('Hong Kong and Ukraine in the news', 'start')
     """
     frame = map_text(_checked(coverage, metric, kind), publishable)
     frame, note = _fit(frame)

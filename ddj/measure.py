@@ -93,9 +93,10 @@ def coverage(
 
     Examples
     --------
-    >>> import ddj
-    >>> cov = ddj.coverage(ddj.demo_corpus(), ["hong_kong"], freq="M")  # doctest: +SKIP
-    >>> cov.loc[cov["share"].idxmax(), ["period", "share"]]              # doctest: +SKIP
+    >>> cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")
+    >>> peak = cov.loc[cov["share"].idxmax()]
+    >>> f"{peak['label']}: {peak['share']:.0%} of articles in {peak['period']:%B %Y}"
+    'Ukraine war: 80% of articles in November 2022'
     """
     how = _How.checked(corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling)
     flags, labels = _flags(corpus, topics)
@@ -117,6 +118,63 @@ def coverage(
     if DEMO_ATTR in corpus.attrs:
         result.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
     return result
+
+
+def by_month(corpus: pd.DataFrame) -> pd.DataFrame:
+    """Dated articles per month (rows, ``"YYYY-MM"``) and outlet (columns), zeros filled.
+
+    What a corpus holds at a glance, before any topic: gaps in a month or an
+    outlet show a source that stopped. Undated articles are left out.
+
+    Parameters
+    ----------
+    corpus
+        A corpus from ``ddj.load`` or ``ddj.collect``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month with any dated article, one column per outlet.
+
+    Examples
+    --------
+    >>> ddj.by_month(corpus).loc["2025-10":, ["Channel Daily", "The Northgate Courier"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    outlet   Channel Daily  The Northgate Courier
+    month
+    2025-10              0                      1
+    2025-11              1                      0
+    2025-12              0                      1
+    """
+    validate(corpus, ("published", "outlet"))
+    dated = corpus.dropna(subset=["published"])
+    month = dated["published"].dt.strftime("%Y-%m").rename("month")
+    return dated.groupby([month, "outlet"]).size().unstack(fill_value=0)
+
+
+def date_signals(corpus: pd.DataFrame) -> pd.DataFrame:
+    """How many articles each signal dated (``json-ld``, ``meta``, ``url``, ``none``...), most first.
+
+    Parameters
+    ----------
+    corpus
+        A corpus from ``ddj.load`` or ``ddj.collect``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``published_from`` value, with its count in ``date signal``.
+
+    Examples
+    --------
+    >>> ddj.date_signals(corpus).head(2)  # doctest: +NORMALIZE_WHITESPACE
+                    date signal
+    published_from
+    json-ld                 148
+    meta                     60
+    """
+    validate(corpus, ("published_from",))
+    return corpus["published_from"].value_counts().rename("date signal").to_frame()
 
 
 # -- the steps of coverage -------------------------------------------------------------------
@@ -288,15 +346,31 @@ def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
 def summary(cov: pd.DataFrame) -> pd.DataFrame:
     """The figures a reporter quotes, one row per topic (and outlet).
 
-    Columns: ``topic``, ``label``, [``outlet``], ``articles`` (all matching),
-    ``peak_period``, ``peak_articles``, ``peak_share``, ``latest_period``,
-    ``latest_articles``, ``latest_share``, ``change_articles`` and
-    ``change_share_points`` (latest complete period against the one before).
-    Partial periods are left out of peaks and changes.
+    Parameters
+    ----------
+    cov
+        A frame from :func:`coverage`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``topic``, ``label``, [``outlet``], ``articles`` (all matching),
+        ``peak_period``, ``peak_articles``, ``peak_share``, ``latest_period``,
+        ``latest_articles``, ``latest_share``, ``change_articles`` and
+        ``change_share_points`` (latest complete period against the one
+        before). Partial periods are left out of peaks and changes.
+
+    Raises
+    ------
+    SchemaError
+        Not a coverage frame.
 
     Examples
     --------
-    >>> summary(cov)[["label", "peak_period", "peak_share"]]  # doctest: +SKIP
+    >>> ddj.summary(cov)[["label", "peak_period", "peak_share"]]
+             label peak_period  peak_share
+    0    Hong Kong  2019-06-01         0.5
+    1  Ukraine war  2022-11-01         0.8
     """
     missing = [
         c

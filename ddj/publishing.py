@@ -39,6 +39,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ddj.constants import FREQ_NAMES
 from ddj.errors import ParameterError, SchemaError
 from ddj.notebooks import folder
 
@@ -289,9 +290,7 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     kind, metric = _kind_and_metric(spec)
     labels = list(dict.fromkeys(str(v) for v in data["label"])) if "label" in data else []
     periods = pd.to_datetime(data["period"])
-    freq = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}.get(
-        str(data.attrs.get("freq", ""))[:1].upper(), "period"
-    )
+    freq = FREQ_NAMES.get(str(data.attrs.get("freq", ""))[:1].upper(), "period")
     what = f"as a share of all articles per {freq}" if metric == "share" else f"articles per {freq}"
     parts = [
         f"{kind} of {', '.join(labels)}" if labels else kind,

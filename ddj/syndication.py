@@ -56,9 +56,12 @@ def find_syndicated(
 
     Examples
     --------
-    >>> import ddj
-    >>> groups = find_syndicated(ddj.demo_corpus())  # doctest: +SKIP
-    >>> groups.groupby("group")["outlet"].apply(list).head()  # doctest: +SKIP
+    >>> groups = find_syndicated(corpus)
+    >>> groups.groupby("group")["outlet"].apply(list).head(2)
+    group
+    1    [Channel Daily, The Northgate Courier]
+    2    [The Northgate Courier, Channel Daily]
+    Name: outlet, dtype: object
     """
     validate(corpus, ("text",), what="corpus")
     params.fraction(threshold, "threshold", example=0.8)

@@ -214,3 +214,44 @@ def test_find_syndicated_refuses_settings_it_cannot_use(small, kwargs, words):
 
     with pytest.raises(ddj.ParameterError, match=words):
         find_syndicated(small.assign(text="some words"), **kwargs)
+
+
+def test_by_month_counts_dated_articles_per_outlet(small):
+    extra = corpus_of([{"published": "2024-02-20T10:00Z", "title": "x", "outlet": "B"}])
+    table = ddj.by_month(pd.concat([small, extra], ignore_index=True))
+    assert table.index.tolist() == ["2024-01", "2024-02"]
+    assert table.loc["2024-01"].to_dict() == {"A": 4, "B": 2}  # the undated article is left out
+    assert table.loc["2024-02"].to_dict() == {"A": 0, "B": 1}  # zeros, not gaps
+
+
+def test_date_signals_count_each_signal(small):
+    signals = ddj.date_signals(small)
+    assert signals.columns.tolist() == ["date signal"]
+    assert int(signals["date signal"].sum()) == len(small)
+    assert signals["date signal"].is_monotonic_decreasing
+
+
+def test_coverage_options_are_keyword_only(small):
+    with pytest.raises(TypeError):
+        coverage(small, ["hong_kong"], "M")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"freq": "fortnight"}, "freq='fortnight' is not a frequency ddj counts by"),
+        ({"tz": "Mars/Olympus"}, "tz='Mars/Olympus' is not a time zone"),
+        ({"start": "2024-13-45"}, "start='2024-13-45' is not a date: write it as YYYY-MM-DD"),
+        ({"by": "author"}, "by='author' is not supported"),
+    ],
+)
+def test_coverage_and_notebooks_word_a_bad_parameter_alike(small, kwargs, words):
+    """One check per parameter: the library and the notebooks' check say the same."""
+    from ddj.notebooks import check_parameters
+
+    with pytest.raises(ddj.ParameterError) as library:
+        coverage(small, ["hong_kong"], **kwargs)
+    with pytest.raises(ddj.ParameterError) as notebook:
+        check_parameters(**kwargs)
+    assert str(library.value) == str(notebook.value)
+    assert str(library.value).startswith(words)

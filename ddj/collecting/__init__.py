@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import os
 import warnings
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ddj import params
 from ddj.collecting.cache import PageCache
 from ddj.collecting.discover import Found, Sources, discover, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
@@ -261,8 +262,8 @@ def _dry_run(plan, found: Found, cache: PageCache, *, refresh: bool, outside: in
 
 def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, demo: bool):
     """The records as a corpus (extending ``corpus``), deduplicated, labelled; and how many were dropped."""
+    from ddj.constants import DEMO_LABEL
     from ddj.corpus import DEMO_ATTR, conform, dedupe
-    from ddj.demo import DEMO_LABEL
 
     with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
         warnings.simplefilter("always")
@@ -333,21 +334,7 @@ def _failures_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def _bound(value: DateLike, name: str, *, end: bool) -> pd.Timestamp | None:
-    if value is None:
-        return None
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        message = f"{name}={value!r} is not a date: give an ISO date such as '2024-05-01'"
-        raise ParameterError(message) from None
-    bare_day = (
-        isinstance(value, date)
-        and not isinstance(value, datetime)
-        or (isinstance(value, str) and len(value.strip()) == 10)
-    )
-    if end and bare_day:
-        ts = ts + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-    return ts.tz_localize(UTC) if ts.tzinfo is None else ts.tz_convert(UTC)
+    return params.moment(value, name, end=end)  # one date parser and wording: ddj.params
 
 
 def _summary(corpus, failures, found, fetched, outside, dropped) -> None:

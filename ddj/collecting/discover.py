@@ -169,7 +169,7 @@ class _Reader:
 
 def _archived(path, failures: list[SourceFailure], max_bytes: int) -> tuple[list[Candidate], bool]:
     """The HTML responses of one WARC file, and whether it declares itself ddj demo data."""
-    from ddj.demo import DEMO_WARC_FIELD
+    from ddj.constants import DEMO_WARC_FIELD
 
     info: dict[str, str] = {}
     records = list(

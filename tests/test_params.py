@@ -1,0 +1,145 @@
+"""ddj.params: one check per parameter, one wording per message."""
+
+import datetime as dt
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import ddj
+from ddj import params
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("D", "D"), ("daily", "D"), (" week ", "W"), ("W-SUN", "W"), ("ME", "M"), ("QS", "Q"),
+     ("annual", "Y"), ("Y", "Y")],
+)  # fmt: skip
+def test_freq_names(value, code):
+    assert params.freq(value) == code
+
+
+@pytest.mark.parametrize("value", ["fortnight", "", None, 7, "w"])
+def test_freq_refused(value):
+    with pytest.raises(ddj.ParameterError, match=re.escape(f"freq={value!r} is not a frequency")):
+        params.freq(value)
+
+
+def test_tz():
+    assert params.tz("UTC") == "UTC"
+    assert params.tz("local") == "local"
+    assert params.tz("Asia/Hong_Kong") == "Asia/Hong_Kong"
+    assert params.tz(dt.UTC) is dt.UTC
+    for bad in ("Mars/Olympus", "", None, 3, "../../etc/passwd"):
+        with pytest.raises(ddj.ParameterError, match="IANA name such as 'Europe/London'"):
+            params.tz(bad)
+
+
+def test_by_metric_kind_rolling():
+    assert params.by(None) is None and params.by("") is None and params.by("outlet") == "outlet"
+    assert params.metric("share") == "share"
+    assert params.kind("small-multiples") == "small-multiples"
+    assert params.rolling(None) is None and params.rolling(3) == 3
+    for check, bad, words in (
+        (params.by, "author", "by='author' is not supported"),
+        (params.metric, "clicks", "metric='clicks': use 'share'"),
+        (params.kind, "pie", "kind='pie': use one of line"),
+        (params.rolling, 0, "rolling=0: give a whole number"),
+        (params.rolling, 2.5, "rolling=2.5"),
+        (params.rolling, True, "rolling=True"),
+    ):
+        with pytest.raises(ddj.ParameterError, match=re.escape(words)):
+            check(bad)
+
+
+def test_days_and_windows():
+    assert params.day(None, "start") is None and params.day(" ", "start") is None
+    assert params.day("2024-10-18T23:30+08:00", "start") == pd.Timestamp("2024-10-18")
+    assert params.day(dt.date(2024, 1, 2), "end") == pd.Timestamp("2024-01-02")
+    assert params.window("2024-01-01", None) == (pd.Timestamp("2024-01-01"), None)
+    with pytest.raises(
+        ddj.ParameterError, match=re.escape("end='soon' is not a date: write it as YYYY-MM-DD")
+    ):
+        params.day("soon", "end")
+    with pytest.raises(
+        ddj.ParameterError,
+        match=re.escape("start='2024-02-01' is after end='2024-01-01': swap them."),
+    ):
+        params.window("2024-02-01", "2024-01-01")
+
+
+def test_moments_keep_times_and_read_a_bare_last_day_to_its_end():
+    assert params.moment("2024-05-01T12:00", "since") == pd.Timestamp("2024-05-01T12:00Z")
+    assert params.moment("2024-05-01T12:00+02:00", "since") == pd.Timestamp("2024-05-01T10:00Z")
+    last = params.moment(dt.date(2024, 5, 1), "until", end=True)
+    assert last == pd.Timestamp("2024-05-01T23:59:59.999999Z")
+    assert params.moment("2024-05-01T12:00", "until", end=True) == pd.Timestamp("2024-05-01T12:00Z")
+    assert params.bounds("2024-05-01", "2024-05-01")[1] == last  # one day is a valid window
+    with pytest.raises(ddj.ParameterError, match=re.escape("since='last week' is not a date")):
+        params.bounds("last week", None)
+    with pytest.raises(ddj.ParameterError, match="swap them"):
+        params.bounds("2024-05-02", "2024-05-01")
+
+
+def test_dates_word_the_same_in_the_library_and_the_notebooks():
+    from ddj.notebooks import check_parameters
+
+    for name in ("start", "end", "since", "until"):
+        with pytest.raises(ddj.ParameterError) as given:
+            check_parameters(**{name: "2024-13-45"})
+        assert str(given.value) == (
+            f"{name}='2024-13-45' is not a date: write it as YYYY-MM-DD, e.g. {name}='2024-10-18'."
+        )
+
+
+def test_topics():
+    assert params.topics("hong_kong, ukraine") == ["hong_kong", "ukraine"]
+    assert params.topics("hong_kong", name="topic") == "hong_kong"
+    with pytest.raises(ddj.ParameterError, match="Unknown topic 'no_such_topic'"):
+        params.topics(["no_such_topic"])
+    with pytest.raises(ddj.ParameterError, match=re.escape("topics=[]: give topic names")):
+        params.topics([])
+
+
+def test_numbers():
+    assert params.fraction(0.5, "threshold", example=0.8) == 0.5
+    assert params.whole(5, "shingle", lo=1, hi=50, example=5) == 5
+    for bad in (0, 1, float("nan"), "high", True):
+        with pytest.raises(ddj.ParameterError, match=re.escape(f"threshold={bad!r}")):
+            params.fraction(bad, "threshold", example=0.8)
+    with pytest.raises(
+        ddj.ParameterError, match=re.escape("shingle=0: give a whole number from 1 to 50")
+    ):
+        params.whole(0, "shingle", lo=1, hi=50, example=5)
+
+
+def test_notebook_checks_are_a_table_of_params():
+    from ddj.notebooks import CHECKS, check_parameters
+
+    assert {"freq", "tz", "by", "metric", "title", "contact", "out_dir"} <= set(CHECKS)
+    assert all(callable(c) for c in CHECKS.values())
+    checked = check_parameters(freq="weekly", by="", title="  T ", contact=None, extra=1)
+    assert checked == {"freq": "weekly", "by": None, "title": "T", "contact": None, "extra": 1}
+
+
+def test_constants_import_nothing_of_ddj():
+    code = "import sys, ddj.constants; print(sorted(m for m in sys.modules if m.startswith('ddj')))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (
+        run.stdout.strip() == "['ddj', 'ddj.constants', 'ddj.errors']"
+    )  # ddj/__init__ needs errors
+
+
+def test_words_are_defined_once():
+    """The demo notices and the frequency names are written in ddj.constants only."""
+    from pathlib import Path
+
+    root = Path(ddj.__file__).parent
+    texts = {
+        p: p.read_text(encoding="utf-8") for p in root.rglob("*.py") if p.name != "constants.py"
+    }
+    for words in ("not real news coverage", "invented outlets and articles", '"Q": "quarter"'):
+        assert not [p.name for p, t in texts.items() if words in t], words
+    assert not [p.name for p, t in texts.items() if "from ddj.demo import DEMO_" in t]
