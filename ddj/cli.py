@@ -376,7 +376,12 @@ def _add_coverage(p: argparse.ArgumentParser) -> None:
 
 def _run_coverage(args: argparse.Namespace) -> int:
     import ddj
+    from ddj import params
 
+    params.freq(args.freq)  # the options are checked before the corpus loads
+    params.tz(args.tz)
+    params.window(args.start, args.end)
+    params.events(args.events)
     corpus = _corpus(args.source)
     names = [t.strip() for t in args.topics.split(",") if t.strip()]
     topics = [_topic_arg(n, args.file) for n in names]

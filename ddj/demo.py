@@ -43,6 +43,8 @@ LAST_DAY = date(2025, 12, 31)
 
 @dataclass(frozen=True)
 class Outlet:
+    """One invented outlet: its name, domain, house style, share of articles and clock."""
+
     name: str
     domain: str
     style: str  # json-ld | json-ld-graph | opengraph | time-tag | url-date

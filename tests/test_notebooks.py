@@ -48,6 +48,30 @@ def test_committed_notebooks_are_clean(path):
     assert "check_parameters" in code[1].source  # the notebook checks its own parameters
 
 
+#: The notebook-support helpers a notebook may call as ``ddj.notebooks.NAME`` (the rest is ``ddj.NAME``).
+NOTEBOOK_HELPERS = {"header", "load_corpus", "collect_sources"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_call_only_public_names(path):
+    """``ddj.resolve``, not ``ddj.matching.resolve``: a notebook calls what ddj exports."""
+    import ddj.collecting
+
+    code = "\n".join(
+        c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"
+    )
+    used = re.findall(r"\bddj\.(\w+)(?:\.(\w+))?", code)
+    assert used
+    for name, attribute in used:
+        if name == "notebooks":
+            assert attribute in NOTEBOOK_HELPERS, f"ddj.notebooks.{attribute}"
+        elif name == "collecting":
+            assert attribute in ddj.collecting.__all__, f"ddj.collecting.{attribute}"
+        else:
+            assert name in ddj.__all__, f"ddj.{name}"
+    assert "strftime" not in code  # the by-month table comes from ddj.by_month
+
+
 def test_run_coverage_with_other_parameters(small_corpus, tmp_path):
     out = run_notebook(
         "notebooks/coverage.ipynb",

@@ -143,3 +143,19 @@ def test_words_are_defined_once():
     for words in ("not real news coverage", "invented outlets and articles", '"Q": "quarter"'):
         assert not [p.name for p, t in texts.items() if words in t], words
     assert not [p.name for p, t in texts.items() if "from ddj.demo import DEMO_" in t]
+
+
+@pytest.mark.parametrize(
+    ("option", "words"),
+    [
+        (["--freq", "fortnight"], "freq='fortnight' is not a frequency"),
+        (["--tz", "Mars/Olympus"], "tz='Mars/Olympus' is not a time zone"),
+        (["--start", "2024-13-45"], "start='2024-13-45' is not a date"),
+        (["--events", "/no/such/events.csv"], "events='/no/such/events.csv': no such file"),
+    ],
+)
+def test_cli_checks_coverage_options_before_loading_the_corpus(option, words, capsys):
+    from ddj.cli import main
+
+    assert main(["coverage", "/no/such/corpus", *option]) == 2
+    assert words in capsys.readouterr().err  # not the missing corpus: the option came first
