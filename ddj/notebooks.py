@@ -1,9 +1,9 @@
 """Parameterised notebooks: checked parameters, papermill runs, reproducible headers.
 
 ``run_notebook`` reads a notebook's declared parameters (papermill), converts
-the given values to the declared types and checks them *before* a kernel
-starts, then runs the notebook with papermill into an output folder under a
-name that tells parameter sets apart. The notebooks check their own
+the given values to the declared types and checks them *before* anything runs
+(the kernel boots meanwhile), then runs the notebook with papermill into an
+output folder under a name that tells parameter sets apart. The notebooks check their own
 parameters with the same function (``check_parameters``), so plain
 ``papermill`` runs are checked too.
 """
@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -216,8 +217,9 @@ def run_notebook(
 
     The executed copy goes to ``out_dir`` as ``<name>-<hash of parameters>.ipynb``
     (beside the charts it writes, when the notebook has an ``out_dir``
-    parameter). Parameters are checked before any kernel starts; ``on_start``
-    is then called with the executed notebook's path, just before the kernel starts.
+    parameter). Parameters are checked before anything runs (the kernel boots
+    meanwhile, and is stopped if they fail); ``on_start`` is then called with the
+    executed notebook's path, just before the first cell is sent.
 
     A notebook with an ``out_dir`` parameter records there which parameters
     wrote that folder (``<name>.run.json``). A run with other parameters into a folder that holds
@@ -237,9 +239,23 @@ def run_notebook(
     --------
     >>> ddj.run_notebook("notebooks/coverage.ipynb", {"freq": "M"}, out_dir="out/monthly")  # doctest: +SKIP
     """
+    path = _existing(notebook)
+    with _booting_kernel(path, kernel_name) as km:  # it boots while papermill loads, checks run
+        return _run(path, parameters, out_dir, km, on_start=on_start, overwrite=overwrite)
+
+
+def _run(
+    path: Path,
+    parameters: Mapping[str, Any] | None,
+    out_dir: str | os.PathLike,
+    km: Any,
+    *,
+    on_start: Callable[[Path], None] | None,
+    overwrite: bool,
+) -> Path:
+    """``run_notebook`` with its kernel booting: check, claim the folder, run the notebook."""
     import papermill
 
-    path = _existing(notebook)
     params = convert(path, dict(parameters or {}))
     spec = declared(path)
     out = folder(out_dir, "out_dir")
@@ -256,13 +272,12 @@ def run_notebook(
         run = {k: v for k, v in merged.items() if k != "out_dir"}
         _claim(Path(checked["out_dir"]), path.stem, run, target, overwrite)
     folder(out, "out_dir", create=True)
-    if on_start is not None:  # parameters are good: say so before the kernel starts
+    if on_start is not None:  # parameters are good: say so before the notebook runs
         on_start(target)
     try:
         papermill.execute_notebook(
-            str(path), str(target), parameters=params, kernel_name=kernel_name or _kernel(),
-            progress_bar=False, cwd=str(Path.cwd()), log_output=False,
-            **_local_kernel_manager(),
+            str(path), str(target), parameters=params, kernel_name=km.kernel_name,
+            progress_bar=False, cwd=str(Path.cwd()), log_output=False, km=km,
         )  # fmt: skip
     except papermill.PapermillExecutionError as exc:
         first = (exc.source or "").strip().splitlines()[:1]
@@ -411,24 +426,116 @@ def _literal(text: Any) -> Any:
         return text
 
 
-def _local_kernel_manager() -> dict[str, Any]:
-    """papermill arguments that start the kernel on local sockets (IPC) rather than TCP ports.
+@contextmanager
+def _booting_kernel(notebook: Path, kernel_name: str | None) -> Iterator[Any]:
+    """A kernel for ``notebook``, started at once: it boots while the parameters are checked.
+
+    Importing papermill and checking the parameters take this process about two
+    seconds; the kernel's start, with the imports of the ddj modules the notebook
+    names (``_preload``), takes as long on another core. Nothing of the notebook
+    runs before papermill sends its first cell, after the checks. On the way out
+    the kernel stops: killed when no cell ran (the parameters were refused), shut
+    down gracefully, as papermill does, when the notebook ran.
+    """
+    from jupyter_core.utils import run_sync
+
+    km = _kernel_manager_class()(kernel_name=kernel_name or _kernel())
+    arguments = ["--HistoryManager.hist_file=:memory:"] if km.ipykernel else []  # as nbclient's
+    names = _ddj_names(notebook)
+    if names and any("ipykernel" in arg for arg in km.kernel_spec.argv):
+        preload = f"__import__('ddj.notebooks', fromlist=['_'])._preload({names!r})"
+        # a kernel without ddj stays quiet: the notebook's own import reports it
+        quiet = f"try:\n    {preload}\nexcept Exception:\n    pass"
+        arguments.append(f"--IPKernelApp.exec_lines={[f'exec({quiet!r})']!r}")
+    run_sync(km.start_kernel)(extra_arguments=arguments, cwd=os.getcwd())
+    try:
+        yield km
+    finally:
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=not km.clients)
+        finally:
+            run_sync(km.cleanup_resources)()
+            for client in km.clients:
+                client.stop_channels()
+
+
+def _ddj_names(notebook: Path, limit: int = 100) -> list[str]:
+    """The names a notebook's code takes from ddj (``ddj.chart``, ``from ddj import publish``)."""
+    import re
+
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
+        code = "\n".join(
+            "".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"
+        )
+    except (OSError, ValueError, AttributeError, TypeError):
+        return []  # papermill reports an unreadable notebook
+    names = re.findall(r"(?<![\w.])ddj\.([A-Za-z]\w*)", code)
+    for listed in re.findall(r"^\s*from\s+ddj\s+import\s+\(?([\w\s,]+)", code, re.MULTILINE):
+        names.extend(n.split()[0] for n in listed.split(",") if n.split())
+    return sorted(set(names))[:limit]
+
+
+def _preload(names: Sequence[str]) -> None:
+    """In a booting kernel, before its first cell: import what ``ddj.<name>`` needs, for each name.
+
+    These are the imports the notebook's cells make anyway (pandas, altair and its
+    validator take over a second), done while the parent still checks the
+    parameters. A chart or publish also starts vl-convert's JavaScript engine
+    (half a second on first use), in a thread: it runs outside the GIL, beside
+    the imports. A name that fails to import is left for its cell to report.
+    """
+    import importlib
+    import threading
+
+    if {"chart", "publish"} & set(names):
+        threading.Thread(target=_start_vl_convert, name="ddj-vl-convert").start()
+    ddj = importlib.import_module("ddj")
+    for name in names:
+        try:
+            getattr(ddj, name)
+        except Exception:  # the cell that uses it meets the error
+            pass
+
+
+def _start_vl_convert() -> None:
+    try:
+        import vl_convert
+
+        vl_convert.vegalite_to_svg({"data": {"values": [{"a": 1}]}, "mark": "point"})
+    except Exception:  # publish meets the error
+        pass
+
+
+def _kernel_manager_class() -> type:
+    """The kernel manager of ddj's runs: local sockets (IPC) rather than TCP ports.
 
     Nothing listens on the network, and ipykernel (7.4+) has no reason to warn
     that the kernel "is running over TCP without encryption" in every run's
     output. The sockets live in one short private temporary folder per process
     (a Unix socket path is limited to about 100 characters); jupyter_client
     removes each kernel's sockets when it stops, and the folder goes at exit.
-    Windows has no IPC transport: there the kernel keeps TCP.
+    Windows has no IPC transport: there the kernel keeps TCP. The manager keeps
+    the clients it made (papermill's), for ``_booting_kernel`` to close.
     """
-    if os.name == "nt":
-        return {}
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
-    from traitlets import default
+    from traitlets import List, default
 
-    class IPCKernelManager(AsyncKernelManager):
+    class KernelManager(AsyncKernelManager):
+        clients = List()
+
+        def client(self, **kwargs: Any) -> Any:
+            made = super().client(**kwargs)
+            self.clients = [*self.clients, made]
+            return made
+
+    if os.name == "nt":
+        return KernelManager
+
+    class IPCKernelManager(KernelManager):
         @default("transport")
         def _default_transport(self) -> str:
             return "ipc"
@@ -437,7 +544,7 @@ def _local_kernel_manager() -> dict[str, Any]:
         def _default_ip(self) -> str:
             return os.path.join(_socket_dir(), uuid.uuid4().hex[:12])
 
-    return {"kernel_manager_class": IPCKernelManager}
+    return IPCKernelManager
 
 
 _SOCKET_DIR: list[str] = []
