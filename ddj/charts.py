@@ -304,12 +304,8 @@ def _checked(coverage: Any, metric: str, kind: str) -> pd.DataFrame:
         raise SchemaError(
             "The coverage frame is empty: there is nothing to chart. Check the topics and the start/end window."
         )
-    if metric not in METRICS:
-        msg = f"metric={metric!r}: use 'share' (percentage of all articles) or 'articles' (counts)."
-        raise ParameterError(msg)
-    if kind not in KINDS:
-        msg = f"kind={kind!r}: use one of {', '.join(KINDS)}."
-        raise ParameterError(msg)
+    params.metric(metric)
+    params.kind(kind)
     return coverage
 
 
