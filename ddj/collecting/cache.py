@@ -26,13 +26,14 @@ import contextlib
 import hashlib
 import os
 import sqlite3
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from ddj.utils import atomic_write
 
 try:
     import fcntl
@@ -145,16 +146,10 @@ class PageCache:
             path = self._object(digest)
             if not path.exists():
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-                try:
-                    with os.fdopen(fd, "wb") as handle:
-                        handle.write(body)  # no fsync: os.replace is atomic against a killed
-                        # process; like the WAL index (synchronous=NORMAL), only a power cut can
-                        # lose the last pages, and then the index loses them too
-                    os.replace(tmp, path)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
+                # no fsync: os.replace is atomic against a killed process; like the WAL index
+                # (synchronous=NORMAL), only a power cut can lose the last pages, and then the
+                # index loses them too
+                atomic_write(path, body)
         with self._lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

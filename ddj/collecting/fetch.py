@@ -36,7 +36,7 @@ import threading
 import time
 import urllib.robotparser
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
@@ -47,8 +47,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from ddj.collecting.settings import DEFAULT_CONTACT, FetchSettings  # noqa: F401 (DEFAULT_CONTACT: as before)
 from ddj.corpus import strip_credentials
-from ddj.errors import InputError, ParameterError
+from ddj.errors import InputError
 from ddj.limits import gunzip, is_gzip
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -64,7 +65,6 @@ XML_TYPES = (
     "text/plain",
 )
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-DEFAULT_CONTACT = "set contact= in ddj.collect"
 #: robots.txt is read up to this size (RFC 9309 asks for at least 500 KiB); the rest is ignored.
 ROBOTS_MAX_BYTES = 500 * 1024
 #: Redirect hops followed to find robots.txt (RFC 9309: at least five).
@@ -338,106 +338,6 @@ class _Host:
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_loaded: bool = False
     blocked: str | None = None  # why robots.txt blocks the whole host for now (5xx, unreachable)
-
-
-@dataclass(frozen=True, kw_only=True)
-class FetchSettings:
-    """How politely and how far a :class:`Fetcher` fetches: one value, checked once.
-
-    :func:`ddj.collect` takes one (``fetch=FetchSettings(rate=2)``) or its
-    fields as keywords (``ddj.collect(..., rate=2)``); ``ddj collect`` builds
-    one from its flags.
-
-    Parameters
-    ----------
-    rate
-        Requests per second per host (``None`` or ``0`` lifts the limit).
-    contact
-        An email or URL put in the User-Agent, so site owners can reach you.
-    robots
-        Respect ``robots.txt`` (default), as RFC 9309 says: read up to
-        500 KiB (through up to 5 redirects); a 4xx answer allows everything; a
-        5xx answer, or a host that cannot be reached, disallows everything (the
-        pages are tried again on a later run). ``False`` is an opt-out for sites
-        you have permission to crawl; every page is then fetched regardless.
-    connect_timeout, read_timeout
-        Seconds to open a connection and to wait between bytes.
-    deadline
-        Seconds one page may take in all (redirects, retries, headers and body):
-        a server that sends a byte a second is cut off when it passes.
-    retries
-        Extra attempts after a 429, a 5xx, a timeout or a dropped connection.
-    backoff
-        First wait in seconds before a retry; doubled on every attempt. A
-        ``Retry-After`` header is honoured instead when present.
-    max_retry_after
-        Longest ``Retry-After`` wait accepted; a server asking for longer is
-        recorded as a failure to retry on a later run.
-    max_bytes
-        Largest body read, and largest once a compressed body is expanded; a
-        larger or endless page is abandoned.
-    max_redirects
-        Redirect hops followed before giving up.
-    allow_private
-        Let any page lead to private, loopback and link-local addresses (by
-        default only the hosts the user started from may be on them).
-
-    Raises
-    ------
-    ParameterError
-        A negative rate, retries or redirect limit, or a size or deadline that is not positive.
-
-    Examples
-    --------
-    >>> FetchSettings(rate=2, contact="desk@example.org").user_agent  # doctest: +ELLIPSIS
-    'ddj/... (+desk@example.org)'
-    >>> FetchSettings(retries=-1)
-    Traceback (most recent call last):
-    ...
-    ddj.errors.ParameterError: retries=-1 must be 0 or more
-    """
-
-    rate: float | None = 1.0
-    contact: str | None = None
-    robots: bool = True
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-    deadline: float = 60.0
-    retries: int = 3
-    backoff: float = 1.0
-    max_retry_after: float = 120.0
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    allow_private: bool = False
-
-    def __post_init__(self) -> None:
-        """Check every field once, as it is set."""
-        _check(self.rate, self.retries, self.max_redirects, self.max_bytes, self.deadline)
-
-    @property
-    def user_agent(self) -> str:
-        """``ddj/VERSION (+contact)``: who is asking, and how to reach them."""
-        from ddj import __version__
-
-        return f"ddj/{__version__} (+{self.contact or DEFAULT_CONTACT})"
-
-    @classmethod
-    def of(cls, settings: FetchSettings | None = None, **options: object) -> FetchSettings:
-        """``settings`` (default: the defaults) with ``options`` replacing fields.
-
-        Raises
-        ------
-        ParameterError
-            An option that is not a field, named with the fields there are.
-        """
-        names = [f.name for f in fields(cls)]
-        unknown = sorted(set(options) - set(names))
-        if unknown:
-            message = (
-                f"unknown fetch option(s) {', '.join(unknown)}: give any of {', '.join(names)}"
-            )
-            raise ParameterError(message)
-        return replace(settings or cls(), **options)
 
 
 class Fetcher:
@@ -779,22 +679,6 @@ class _Options:
     limit: int
     truncate: bool
     expand: bool
-
-
-def _check(rate, retries, max_redirects, max_bytes, deadline) -> None:
-    if rate is not None and rate < 0:
-        message = f"rate={rate!r} is negative: give requests per second per host, or None to lift the limit"
-        raise ParameterError(message)
-    for name, value in (("retries", retries), ("max_redirects", max_redirects)):
-        if value < 0:
-            message = f"{name}={value!r} must be 0 or more"
-            raise ParameterError(message)
-    if max_bytes <= 0:
-        message = f"max_bytes={max_bytes!r} must be a positive number of bytes"
-        raise ParameterError(message)
-    if not deadline > 0:
-        message = f"deadline={deadline!r} must be a positive number of seconds a page may take"
-        raise ParameterError(message)
 
 
 def expand_body(raw: bytes, encoding: str, limit: int, what: str, expand_gzip: bool) -> bytes:
