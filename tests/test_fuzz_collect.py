@@ -8,7 +8,13 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ddj.collecting.fetch import ROBOTS_MAX_BYTES, Page, blocked_kind, robots_rules, strip_credentials
+from ddj.collecting.fetch import (
+    ROBOTS_MAX_BYTES,
+    Page,
+    blocked_kind,
+    robots_rules,
+    strip_credentials,
+)
 from ddj.collecting.sources import MAX_PAGES, feed_entries, parse_sitemap, walk_sitemaps
 from ddj.errors import InputError
 
