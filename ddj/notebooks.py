@@ -486,12 +486,13 @@ def _preload(names: Sequence[str]) -> None:
     (half a second on first use), in a thread: it runs outside the GIL, beside
     the imports. A name that fails to import is left for its cell to report.
 
-    What these imports made (modules, classes, altair's schema, its validator's
-    grammars) lives as long as the kernel, so it is frozen out of the cyclic
-    garbage collector (``gc.freeze``, as CPython advises for objects made at
-    start-up): later collections skip it, and the kernel's exit no longer spends
-    0.3-0.7 s tearing it down. The notebook's own objects, made later, are
-    collected as ever.
+    What these imports make (modules, classes, altair's schema, its validator's
+    grammars) lives as long as the kernel. As CPython advises for objects made at
+    start-up, the cyclic garbage collector pauses while they are made (a third
+    of the import time is spent collecting nothing) and then freezes them
+    (``gc.freeze``): later collections skip them, and the kernel's exit no longer
+    spends 0.3-0.7 s tearing them down. The collector is back on before the first
+    cell: the notebook's own objects are collected as ever.
     """
     import gc
     import importlib
@@ -499,13 +500,19 @@ def _preload(names: Sequence[str]) -> None:
 
     if {"chart", "publish"} & set(names):
         threading.Thread(target=_start_vl_convert, name="ddj-vl-convert").start()
-    ddj = importlib.import_module("ddj")
-    for name in names:
-        try:
-            getattr(ddj, name)
-        except Exception:  # the cell that uses it meets the error
-            pass
-    gc.freeze()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        ddj = importlib.import_module("ddj")
+        for name in names:
+            try:
+                getattr(ddj, name)
+            except Exception:  # the cell that uses it meets the error
+                pass
+        gc.freeze()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _start_vl_convert() -> None:
