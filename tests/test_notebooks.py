@@ -317,3 +317,62 @@ def test_collect_bad_parameters_refused_before_a_kernel(tmp_path, params, words,
     with pytest.raises(ddj.ParameterError, match=re.escape(words)):
         run_notebook("collect", params, out_dir=tmp_path)
     assert not list(tmp_path.glob("*.ipynb"))
+
+
+# -- the kernel ddj runs notebooks in -----------------------------------------------------------
+
+
+def test_names_a_notebook_takes_from_ddj(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("ddj.load is only mentioned here"),
+        nbformat.v4.new_code_cell("import ddj\nfrom ddj import (chart,\n    publish as pub)\ncov = ddj.coverage(c)"),
+        nbformat.v4.new_code_cell("x = other.ddj.nothing; ddj.notebooks.header(p, c)"),
+    ]  # fmt: skip
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    assert ddj.notebooks._ddj_names(tmp_path / "n.ipynb") == [
+        "chart", "coverage", "notebooks", "publish"
+    ]  # fmt: skip
+    (tmp_path / "broken.ipynb").write_text("{not json")
+    assert ddj.notebooks._ddj_names(tmp_path / "broken.ipynb") == []
+
+
+def test_kernel_has_the_ddj_modules_before_the_first_cell_and_nothing_in_its_namespace(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import gc, sys\n"
+            "print('ddj.measure' in sys.modules, 'ddj' in globals(), gc.isenabled(), gc.get_freeze_count() > 0)"
+        ),
+        nbformat.v4.new_code_cell("if x == 0:\n    import ddj\n    ddj.coverage"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(nb, tmp_path / "preload.ipynb")
+    out = run_notebook(tmp_path / "preload.ipynb", {"x": "2"}, out_dir=tmp_path / "out")
+    cells = [c for c in nbformat.read(out, as_version=4).cells if c.cell_type == "code"]
+    assert [c.execution_count for c in cells] == list(range(1, len(cells) + 1))  # no hidden cell
+    # imported (ddj.measure), the name ddj not bound for the notebook, GC on, the preload frozen
+    [shown] = [c.outputs[0]["text"] for c in cells if "freeze" in c.source]
+    assert shown == "True False True True\n"
+
+
+def test_refused_parameters_stop_the_booting_kernel(tmp_path, monkeypatch):
+    made, real = [], ddj.notebooks._kernel_manager_class
+
+    def capturing():
+        class Capturing(real()):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                made.append(self)
+
+        return Capturing
+
+    monkeypatch.setattr(ddj.notebooks, "_kernel_manager_class", capturing)
+    with pytest.raises(ddj.ParameterError, match="not a frequency"):
+        run_notebook("notebooks/coverage.ipynb", {"freq": "fortnightly"}, out_dir=tmp_path)
+    assert len(made) == 1 and not made[0].has_kernel and not made[0].clients
