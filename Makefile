@@ -27,8 +27,8 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check ddj tests benchmarks
-	$(BIN)/ruff format --check ddj tests benchmarks
+	$(BIN)/ruff check ddj tests benchmarks conftest.py
+	$(BIN)/ruff format --check ddj tests benchmarks conftest.py
 
 bench: setup
 	$(BIN)/python benchmarks/bench_run.py

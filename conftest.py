@@ -2,8 +2,8 @@
 
 Examples in the docstrings use ``ddj``, ``pd``, a small synthetic demo ``corpus``
 and its monthly ``cov``erage of two shipped topics, and run in a fresh folder
-that holds ``pages/`` (a few saved demo pages) and ``export.csv`` (a table with a
-German link column), so an example that reads or writes files touches nothing
+that holds ``pages/`` (a few saved demo pages), ``corpus.parquet`` (the corpus
+saved) and ``export.csv`` (a table with a German link column), so an example that reads or writes files touches nothing
 of the user's.
 """
 
@@ -42,6 +42,7 @@ def _doctest_world(tmp_path_factory):
         cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")
     folder = tmp_path_factory.mktemp("doctest-world")
     write_demo_pages(folder / "pages", n=12)
+    ddj.save(corpus, folder / "corpus.parquet")
     table = corpus.head(5)[["url", "title", "published", "text"]]
     table.rename(columns={"url": "Link zum Artikel"}).to_csv(folder / "export.csv", index=False)
     return folder, {"ddj": ddj, "pd": pd, "corpus": corpus, "cov": cov}

@@ -567,9 +567,11 @@ def use_offline_renderer() -> None:
     Examples
     --------
     >>> import altair as alt
-    >>> use_offline_renderer()  # doctest: +SKIP
-    >>> alt.renderers.active  # doctest: +SKIP
+    >>> before = alt.renderers.active
+    >>> use_offline_renderer()
+    >>> alt.renderers.active
     'ddj-svg'
+    >>> _ = alt.renderers.enable(before)  # back to the renderer the session had
     """
     from ddj.publishing import _register_fonts
 

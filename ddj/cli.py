@@ -531,6 +531,7 @@ class _Usage(DdjError):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ddj`` argument parser: one sub-command per registered command, each with an example."""
     parser = argparse.ArgumentParser(
         prog="ddj",
         description="Measure news coverage over time: load articles, find topics, chart and publish.",

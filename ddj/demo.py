@@ -11,8 +11,8 @@ moments so that charts have shape. Every page says it is synthetic demo data.
 Examples
 --------
 >>> import ddj
->>> corpus = ddj.demo_corpus()            # doctest: +SKIP
->>> corpus.attrs["ddj_demo"]              # doctest: +SKIP
+>>> corpus = ddj.demo_corpus(n=300)
+>>> corpus.attrs["ddj_demo"]
 'synthetic demo data'
 """
 
@@ -336,8 +336,8 @@ def demo_corpus(n: int | None = None, seed: int = 2024) -> pd.DataFrame:
     Examples
     --------
     >>> import ddj
-    >>> corpus = ddj.demo_corpus()        # doctest: +SKIP
-    >>> corpus["outlet"].nunique()        # doctest: +SKIP
+    >>> corpus = ddj.demo_corpus(n=300)
+    >>> corpus["outlet"].nunique()
     5
     """
     import warnings
@@ -384,8 +384,8 @@ def demo_warc(year: int = 2024, seed: int = 2024, n: int = DEFAULT_N) -> Path:
     Examples
     --------
     >>> import ddj
-    >>> corpus, failures = ddj.collect(warcs=ddj.demo.demo_warc(), quiet=True)  # doctest: +SKIP
-    >>> corpus.attrs["ddj_demo"]                                                  # doctest: +SKIP
+    >>> corpus, failures = ddj.collect(warcs=ddj.demo.demo_warc(n=30), quiet=True)
+    >>> corpus.attrs["ddj_demo"]
     'synthetic demo data'
     """
     folder = demo_pages_dir(seed=seed, n=n)

@@ -105,9 +105,14 @@ def load(
     Examples
     --------
     >>> import ddj
-    >>> corpus = ddj.load("pages/")                                  # doctest: +SKIP
-    >>> corpus = ddj.load("export.csv", columns={"Link": "url"})     # doctest: +SKIP
-    >>> ddj.problems(corpus).head()                                  # doctest: +SKIP
+    >>> pages = ddj.load("pages/", progress=False)
+    >>> len(pages), pages["published"].notna().all()
+    (12, np.True_)
+    >>> table = ddj.load("export.csv", columns={"Link zum Artikel": "url"})
+    >>> len(table)
+    5
+    >>> ddj.problems(table).empty
+    True
     """
     items = list(source) if isinstance(source, (list, tuple)) else [source]
     if not items:
@@ -335,8 +340,8 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
     Examples
     --------
     >>> import ddj
-    >>> ddj.save(corpus, "out/corpus.parquet")          # doctest: +SKIP
-    >>> ddj.load("out/corpus.parquet").equals(corpus)   # doctest: +SKIP
+    >>> path = ddj.save(corpus, "out/corpus.parquet")
+    >>> ddj.load(path).equals(corpus)
     True
     """
     path = Path(path)

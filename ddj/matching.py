@@ -53,6 +53,7 @@ class Topic:
 
     @cached_property
     def tree(self) -> Node:
+        """The parsed query (parsed once)."""
         return parse(self.query)
 
     def __str__(self) -> str:
@@ -506,7 +507,7 @@ RE2_MAX_MEM = 512 << 20
 
 
 def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: int) -> np.ndarray:
-    """docs x leaves: False only where a leaf certainly does not occur (RE2 set scans, one a field and set)."""
+    """Docs x leaves: False only where a leaf certainly does not occur (RE2 set scans, one a field and set)."""
     maybe = np.ones((n, len(all_leaves)), dtype=bool)
     import re2  # google-re2, a required dependency
 

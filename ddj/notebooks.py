@@ -165,7 +165,7 @@ def convert(notebook: str | os.PathLike, given: Mapping[str, Any]) -> dict[str, 
 
     Examples
     --------
-    >>> convert("coverage", {"freq": "M", "topics": "hong_kong,ukraine"})["topics"]  # doctest: +SKIP
+    >>> convert("coverage", {"freq": "M", "topics": "hong_kong,ukraine"})["topics"]
     ['hong_kong', 'ukraine']
     """
     spec = declared(notebook)
@@ -237,7 +237,10 @@ def run_notebook(
 
     Examples
     --------
-    >>> ddj.run_notebook("notebooks/coverage.ipynb", {"freq": "M"}, out_dir="out/monthly")  # doctest: +SKIP
+    >>> executed = ddj.run_notebook("coverage", {"freq": "M", "corpus": "corpus.parquet"},
+    ...                             out_dir="out/monthly")
+    >>> executed.name.startswith("coverage-"), (executed.parent / "coverage.png").exists()
+    (True, True)
     """
     path = _existing(notebook)
     with _booting_kernel(path, kernel_name) as km:  # it boots while papermill loads, checks run

@@ -100,7 +100,7 @@ def publish(
     data: pd.DataFrame | None = None,
     alt_text: str | None = None,
 ) -> dict[str, Path]:
-    """Write the publish bundle of one chart into ``out_dir``.
+    r"""Write the publish bundle of one chart into ``out_dir``.
 
     Parameters
     ----------
@@ -122,9 +122,9 @@ def publish(
 
     Examples
     --------
-    >>> paths = ddj.publish(ddj.chart(cov), "out", "hong-kong-coverage", data=cov)  # doctest: +SKIP
-    >>> paths["png"]                                                                # doctest: +SKIP
-    PosixPath('out/hong-kong-coverage.png')
+    >>> paths = ddj.publish(ddj.chart(cov), "out", "hong-kong-coverage", data=cov)
+    >>> paths["png"].name, paths["png"].read_bytes()[:4]
+    ('hong-kong-coverage.png', b'\x89PNG')
     """
     slug = _safe_slug(slug)
     if not isinstance(chart, alt.TopLevelMixin):

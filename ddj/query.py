@@ -150,6 +150,8 @@ def _check_depth(node: Not | And | Or, children: tuple) -> None:
 
 @dataclass(frozen=True)
 class Not:
+    """``NOT item``: true where ``item`` is not."""
+
     item: Node
     depth: int = field(default=2, init=False, repr=False, compare=False)
 
@@ -162,6 +164,8 @@ class Not:
 
 @dataclass(frozen=True)
 class And:
+    """``a AND b ...``: true where every item is."""
+
     items: tuple[Node, ...]
     depth: int = field(default=2, init=False, repr=False, compare=False)
 
@@ -174,6 +178,8 @@ class And:
 
 @dataclass(frozen=True)
 class Or:
+    """``a OR b ...``: true where any item is."""
+
     items: tuple[Node, ...]
     depth: int = field(default=2, init=False, repr=False, compare=False)
 
@@ -670,12 +676,14 @@ class Query:
 
     @classmethod
     def compile(cls, text: str) -> Query:
+        """Parse ``text`` (a ``QuerySyntaxError`` with the position when it does not parse)."""
         return cls(text, parse(text))
 
     def __str__(self) -> str:
         return str(self.tree)
 
     def matches(self, text: str) -> bool:
+        """Whether ``text`` (as title and body at once) matches the query."""
         fields = {"title": text, "description": "", "text": text}
         return evaluate(self.tree, lambda leaf: bool(find_leaf(leaf, fields)))
 

@@ -167,10 +167,19 @@ def collect(
 
     Examples
     --------
+    From a web archive (here the synthetic demo one), keeping one month:
+
     >>> import ddj
-    >>> corpus, failures = ddj.collect(feeds=["https://news.example.org/rss.xml"],
-    ...                                since="2024-01-01", contact="desk@example.org")  # doctest: +SKIP
-    >>> failures.groupby("reason").size()                                              # doctest: +SKIP
+    >>> corpus, failures = ddj.collect(warcs=[ddj.demo.demo_warc(n=300)],
+    ...                                since="2024-10-01", until="2024-10-31", quiet=True)
+    >>> corpus["published"].dropna().dt.month.unique().tolist()
+    [10]
+    >>> failures[["stage", "reason"]].to_dict("records")  # the demo archive holds one empty capture
+    [{'stage': 'extract', 'reason': 'the page is empty (0 bytes or only white space); save it again'}]
+
+    From the web it reads the same, with ``feeds=``, ``sitemaps=``, ``sites=`` or
+    ``urls=`` and a ``contact=`` for the User-Agent; ``failures`` then lists every URL
+    that could not be fetched, with its reason.
     """
     settings = FetchSettings.of(fetch, **fetch_options)
     start, end = _check(since, until, workers=workers, max_pages=max_pages)

@@ -221,6 +221,14 @@ def _prefer_heading(title: str | None, tree) -> str | None:
     """
     if not title:
         return title
+    candidates = _heading_candidates(tree)
+    if not candidates:
+        return title
+    return _title_part_in(title, candidates) or _closest_heading(title, candidates) or title
+
+
+def _heading_candidates(tree) -> list[str]:
+    """The first three ``<h1>``s, and their parts (child elements, ``|``-separated pieces)."""
     candidates = []
     for h1 in tree.xpath("//h1")[:3]:
         whole = _clean(" ".join(h1.itertext()))
@@ -234,14 +242,20 @@ def _prefer_heading(title: str | None, tree) -> str | None:
         pieces = [p for p in re.split(r"\s*[|│ǀ]\s*", whole) if p.strip()]
         if len(pieces) >= 2:
             candidates += pieces
-    if not candidates:
-        return title
+    return candidates
+
+
+def _title_part_in(title: str, candidates: list[str]) -> str | None:
+    """The part of a composite title ("Story | Section | Site") that is also a heading."""
     parts = [p for p in _HEADING_PARTS.split(title) if p.strip()]
-    if len(parts) >= 2:
-        keys = {_key(c) for c in candidates} - {""}
-        for part in parts:
-            if _key(part) in keys:
-                return part.strip()
+    if len(parts) < 2:
+        return None
+    keys = {_key(c) for c in candidates} - {""}
+    return next((part.strip() for part in parts if _key(part) in keys), None)
+
+
+def _closest_heading(title: str, candidates: list[str]) -> str | None:
+    """The heading holding at least half the title's words, with fewest words of its own."""
     words = set(_words(title))
     best, best_rank = None, None
     for candidate in candidates:
@@ -252,7 +266,7 @@ def _prefer_heading(title: str | None, tree) -> str | None:
         rank = (shared / len(own), shared)
         if best_rank is None or rank > best_rank:
             best, best_rank = candidate, rank
-    return best or title
+    return best
 
 
 _HEADING_PARTS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|›|/)\s+|\s*[|›»]\s*")

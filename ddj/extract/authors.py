@@ -96,7 +96,7 @@ _JOB = re.compile(
 
 
 def _strip_by(text: str) -> str:
-    """ "Post author: By Jane Doe" -> "Jane Doe" (labels may be stacked)."""
+    """Strip byline labels: "Post author: By Jane Doe" -> "Jane Doe" (labels may be stacked)."""
     for _ in range(3):
         shorter = _BY.sub("", text, count=1)
         if shorter == text:

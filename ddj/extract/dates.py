@@ -289,7 +289,7 @@ def from_url(url: str | None) -> datetime | None:
 
 
 def from_htmldate(tree: Any, url: str | None) -> datetime | None:
-    """htmldate's original-date estimate (day precision), or None."""
+    """The original-date estimate of htmldate (day precision), or None."""
     try:
         from htmldate import find_date
 
@@ -348,33 +348,64 @@ def choose(
     (datetime.datetime(2020, 2, 17, 12, 0, tzinfo=datetime.timezone.utc), 'url')
     """
     if not found:
-        if in_url:
-            return in_url, "url"
-        if estimate:
-            return estimate, "htmldate"
-        return None, "none"
+        return _unstructured(in_url, estimate)
     signal, best, day_only, raw = found[0]
-    if not day_only and best.utcoffset() == timedelta(0):
-        for other_signal, other, other_day_only, _ in found[1:]:
-            same_instant = abs(other - best) < timedelta(minutes=1)
-            if same_instant and not other_day_only and other.utcoffset():
-                return other, other_signal  # in the publisher's own time
-    if (
+    return (
+        (_same_instant_local(found) if not day_only and best.utcoffset() == timedelta(0) else None)
+        or ((in_url, "url") if _url_has_local_day(in_url, best, day_only, raw) else None)
+        or (_witnessed_by_estimate(found, in_url, estimate) if estimate else None)
+        or (best, signal)
+    )
+
+
+def _unstructured(
+    in_url: datetime | None, estimate: datetime | None
+) -> tuple[datetime | None, str]:
+    """No structured date: the URL's day, else htmldate's estimate, else none."""
+    if in_url:
+        return in_url, "url"
+    if estimate:
+        return estimate, "htmldate"
+    return None, "none"
+
+
+def _same_instant_local(
+    found: list[tuple[str, datetime, bool, str]],
+) -> tuple[datetime, str] | None:
+    """The first date (in UTC) given again in the publisher's own offset, if a later signal has it."""
+    best = found[0][1]
+    for other_signal, other, other_day_only, _ in found[1:]:
+        same_instant = abs(other - best) < timedelta(minutes=1)
+        if same_instant and not other_day_only and other.utcoffset():
+            return other, other_signal  # in the publisher's own time
+    return None
+
+
+def _url_has_local_day(in_url: datetime | None, best: datetime, day_only: bool, raw: str) -> bool:
+    """A UTC timestamp whose publisher-local day is the URL's: the URL has the publisher's day."""
+    return bool(
         in_url
         and not day_only
         and best.date() != in_url.date()
         and _explicit_utc(raw)
         and _local_day_of(best, in_url.date())
-    ):
-        return in_url, "url"  # the URL has the publisher's own day
-    if estimate and estimate.date() != best.date():
-        for other_signal, other, _, _ in found[1:]:
-            if other.date() == estimate.date() and abs(other - best) >= timedelta(minutes=1):
-                return other, other_signal
-        far = in_url and abs((in_url.date() - best.date()).days) > 1
-        if far and in_url.date() == estimate.date():
-            return in_url, "url"  # a re-dated page or a comment's time, not a time-zone shift
-    return best, signal
+    )
+
+
+def _witnessed_by_estimate(
+    found: list[tuple[str, datetime, bool, str]], in_url: datetime | None, estimate: datetime
+) -> tuple[datetime, str] | None:
+    """When htmldate's estimate disagrees with the first date: the signal that agrees with it."""
+    best = found[0][1]
+    if estimate.date() == best.date():
+        return None
+    for other_signal, other, _, _ in found[1:]:
+        if other.date() == estimate.date() and abs(other - best) >= timedelta(minutes=1):
+            return other, other_signal
+    far = in_url and abs((in_url.date() - best.date()).days) > 1
+    if far and in_url.date() == estimate.date():
+        return in_url, "url"  # a re-dated page or a comment's time, not a time-zone shift
+    return None
 
 
 _UTC_SUFFIX = re.compile(r"(?:(?<=\d)Z|[+-]00:?00|\s(?:UTC|GMT)(?:[+-]0+)?)$", re.I)

@@ -23,7 +23,7 @@ def declared_charset(data: bytes) -> str | None:
 
 
 def decode(data: bytes) -> str:
-    """Decode a web page.
+    r"""Decode a web page.
 
     Strict UTF-8 first (most pages are UTF-8 whatever they declare); a page that
     is UTF-8 but for a few broken bytes keeps its UTF-8 and loses only those
@@ -34,9 +34,19 @@ def decode(data: bytes) -> str:
     --------
     >>> decode("café".encode("cp1252"))
     'café'
-    >>> decode("café crème brûlée".encode("utf-8") + b"\\xff")
-    'café crème brûlée\\ufffd'
+    >>> decode("café crème brûlée".encode("utf-8") + b"\xff")
+    'café crème brûlée\ufffd'
     """
+    text = _by_bom_or_utf8(data)
+    if text is None:
+        text = _as_declared(data)
+    if text is None:
+        text = _as_detected(data)
+    return text
+
+
+def _by_bom_or_utf8(data: bytes) -> str | None:
+    """A byte-order mark's encoding, else strict UTF-8, else UTF-8 with its few bad bytes replaced."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data.decode(enc, errors="replace")
@@ -46,13 +56,23 @@ def decode(data: bytes) -> str:
         pass
     if _mostly_utf8(data):
         return data.decode("utf-8", errors="replace")
+    return None
+
+
+def _as_declared(data: bytes) -> str | None:
+    """The declared charset (latin-1 read as windows-1252), when it decodes cleanly."""
     declared = declared_charset(data)
-    if declared and declared not in ("utf-8", "utf8"):
-        enc = "cp1252" if declared in _AS_1252 else declared
-        try:
-            return data.decode(enc)
-        except (LookupError, UnicodeDecodeError):
-            pass
+    if not declared or declared in ("utf-8", "utf8"):
+        return None
+    enc = "cp1252" if declared in _AS_1252 else declared
+    try:
+        return data.decode(enc)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
+def _as_detected(data: bytes) -> str:
+    """charset-normalizer's guess when multi-byte, else windows-1252, else the guess with replacements."""
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:200_000]).best()
