@@ -586,9 +586,12 @@ def _kernel() -> str:
 
     from jupyter_client.kernelspec import KernelSpecManager
 
+    # compared as written, not resolved: every virtualenv's python links to the same base
+    # interpreter, and a kernelspec of another virtualenv must not run this one's notebook
+    here = os.path.abspath(sys.executable)
     specs = KernelSpecManager().get_all_specs()
     for name, info in specs.items():
         argv = info.get("spec", {}).get("argv", [])
-        if argv and Path(argv[0]).resolve() == Path(sys.executable).resolve():
+        if argv and os.path.abspath(argv[0]) == here:
             return name
-    return "python3"
+    return "python3"  # ipykernel's own kernel, which runs sys.executable

@@ -376,3 +376,20 @@ def test_refused_parameters_stop_the_booting_kernel(tmp_path, monkeypatch):
     with pytest.raises(ddj.ParameterError, match="not a frequency"):
         run_notebook("notebooks/coverage.ipynb", {"freq": "fortnightly"}, out_dir=tmp_path)
     assert len(made) == 1 and not made[0].has_kernel and not made[0].clients
+
+
+def test_a_kernelspec_of_another_virtualenv_is_not_taken_for_this_python(tmp_path, monkeypatch):
+    """Every venv's python links to one base interpreter: only the one written as ours counts."""
+    import os
+    import sys
+
+    from jupyter_client import kernelspec
+
+    other = tmp_path / "other-venv" / "bin" / "python"
+    other.parent.mkdir(parents=True)
+    os.symlink(os.path.realpath(sys.executable), other)  # resolves to the same file as ours
+    specs = {"other-env": {"spec": {"argv": [str(other), "-m", "ipykernel_launcher"]}}}
+    monkeypatch.setattr(kernelspec.KernelSpecManager, "get_all_specs", lambda self: specs)
+    assert ddj.notebooks._kernel() == "python3"
+    specs["this-env"] = {"spec": {"argv": [sys.executable, "-m", "ipykernel_launcher"]}}
+    assert ddj.notebooks._kernel() == "this-env"
