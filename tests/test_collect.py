@@ -881,3 +881,29 @@ def test_a_huge_crawl_delay_is_honoured_only_up_to_the_bound():
         host.robots.parse(["User-agent: *", f"Crawl-delay: {delay}"])
         fetcher._wait_turn(host)
         assert asked[-1] == expected
+
+
+_OPEN_AT = """
+import sys, time
+from ddj.collecting.cache import PageCache
+start = float(sys.argv[2])
+while time.time() < start:
+    pass
+PageCache(sys.argv[1]).close()
+"""
+
+
+def test_processes_opening_one_new_cache_at_once_all_open_it(tmp_path):
+    """SQLite refuses, without waiting, a second process switching a new file to WAL."""
+    for attempt in range(6):
+        root, start = tmp_path / f"cache-{attempt}", time.time() + 1.0
+        children = [
+            subprocess.Popen(
+                [sys.executable, "-c", _OPEN_AT, str(root), str(start)],
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        outcomes = [(c.wait(60), c.stderr.read()) for c in children]
+        assert all(code == 0 for code, _ in outcomes), outcomes

@@ -86,11 +86,16 @@ class PageCache:
         self.root = Path(root)
         (self.root / "objects").mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(self.root / "pages.sqlite", timeout=30, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
-        self._db.commit()
+        # one opener at a time: SQLite answers "database is locked" at once, without waiting,
+        # to a second process switching the same new file to WAL
+        with locked_file(self.root / "open.lock"):
+            self._db = sqlite3.connect(
+                self.root / "pages.sqlite", timeout=30, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(_SCHEMA)
+            self._db.commit()
 
     def close(self) -> None:
         """Close the index (the pages stay on disk)."""
