@@ -143,5 +143,7 @@ def test_explore_runs_in_jupyterlab(lab):
                 >= 1
             )
             assert page.locator("text=hits in").count() >= 1  # the hits cell printed its count
+            if os.environ.get("DDJ_LAB_SHOTS"):  # a folder: keep what a person saw, to look at
+                page.screenshot(path=str(Path(os.environ["DDJ_LAB_SHOTS"]) / "explore.png"))
         finally:
             browser.close()
