@@ -399,11 +399,12 @@ def _run_coverage(args: argparse.Namespace) -> int:
 @command(
     "run",
     "Run a parameterised notebook with checked parameters (papermill).",
-    "ddj run notebooks/coverage.ipynb -p freq M -p topics hong_kong,taiwan --out out/monthly",
+    "ddj run coverage -p freq M -p topics hong_kong,taiwan --out out/monthly",
 )
 def _add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "notebook", help="a notebook with a cell tagged 'parameters', e.g. notebooks/coverage.ipynb"
+        "notebook",
+        help="a notebook with a cell tagged 'parameters', ddj's by name (coverage, collect, explore) or a path",
     )
     p.add_argument(
         "-p",
