@@ -26,6 +26,9 @@ from ddj.errors import InputError
 MAX_PAGE_BYTES = 20_000_000
 #: Largest uncompressed sitemap.
 MAX_SITEMAP_BYTES = 50_000_000
+#: A gzipped table may expand to at most this many times its size (and at least to
+#: ``MAX_PAGE_BYTES``): real tables compress 3-15x, a gzip bomb 1000x.
+MAX_GZIP_RATIO = 50
 _CHUNK = 1 << 16
 
 

@@ -22,6 +22,7 @@ from ddj import params as p
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
 from ddj.params import folder
+from ddj.utils import atomic_write
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
 
@@ -312,9 +313,7 @@ def _claim(place: Path, stem: str, run: Mapping[str, Any], target: Path, overwri
         raise ParameterError(msg)
     folder(place, "out_dir", create=True)
     text = json.dumps({"notebook": target.name, "parameters": wanted}, indent=2, ensure_ascii=False)
-    tmp = record.with_name(f".{record.name}.tmp-{os.getpid()}")
-    tmp.write_text(text + "\n", encoding="utf-8")
-    os.replace(tmp, record)
+    atomic_write(record, text + "\n")
 
 
 def _differences(previous: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ddj.corpus import COLUMNS, PROBLEMS_ATTR, conform, parse_dates, registered_domain
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
-from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 
 #: File endings read as tables (a trailing ``.gz`` is allowed on the text ones).
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
@@ -104,10 +104,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "language": ("language", "lang", "language_code"),
 }
 
-
-#: A gzipped table may expand to at most this many times its size (and at least to
-#: ``limits.MAX_PAGE_BYTES``): real tables compress 3-15x, a gzip bomb 1000x.
-MAX_GZIP_RATIO = 50
 
 _CHUNK = 1 << 20
 _SAMPLE = 1 << 16
