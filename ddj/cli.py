@@ -468,11 +468,10 @@ def _run_notebooks(args: argparse.Namespace) -> int:
     import shutil
 
     from ddj.notebooks import NOTEBOOKS
+    from ddj.params import folder
 
     shipped = [*sorted(NOTEBOOKS.glob("*.ipynb")), *(NOTEBOOKS.parent / n for n in _DATA_FILES)]
-    place = Path(args.dir)
-    if place.exists() and not place.is_dir():
-        raise _Usage(f"{place} is a file: give a folder to copy the notebooks into.")
+    place = folder(args.dir, "dir")  # not a file, nor under one
     edited = [place / s.name for s in shipped if _differs(place / s.name, s)]
     if edited and not args.overwrite:
         names = ", ".join(str(p) for p in edited)

@@ -161,6 +161,8 @@ def test_notebooks_into_a_file_is_exit_2(tmp_path, capsys):
     (tmp_path / "f").write_text("x")
     assert main(["notebooks", str(tmp_path / "f")]) == 2
     assert "is a file" in capsys.readouterr().err
+    assert main(["notebooks", str(tmp_path / "f" / "sub")]) == 2  # under a file: exit 1 before
+    assert f"is under {tmp_path / 'f'}, which is a file" in capsys.readouterr().err
 
 
 def test_main_restores_the_warning_hooks(capsys):
