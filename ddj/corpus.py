@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from ddj.errors import DdjWarning, SchemaError
+from ddj.utils import whole_text
 
 #: Separator of names in the ``authors`` column.
 AUTHORS_SEP = "; "
@@ -573,10 +574,7 @@ def _valid_unicode(col: pd.Series) -> tuple[pd.Series, int]:
     if not mask.any():
         return col, 0
     fixed = col.copy()
-    # through UTF-16: a surrogate pair becomes its character, a lone one a single U+FFFD
-    fixed[mask] = [
-        v.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace") for v in col[mask]
-    ]
+    fixed[mask] = [whole_text(v) for v in col[mask]]
     return fixed, int(mask.sum())
 
 

@@ -41,12 +41,12 @@ import pandas as pd
 
 from ddj.constants import FREQ_NAMES
 from ddj.errors import ParameterError, SchemaError
-from ddj.notebooks import folder
+from ddj.params import folder
+from ddj.utils import whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
 #: Characters no renderer takes as text: C0/C1 controls, line/paragraph separators, non-characters.
 _UNRENDERABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
-_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MAX_SPEC_DEPTH = 200
 #: In JSON inside <script>: nothing can close the element, open a comment or end a JS line.
@@ -134,7 +134,7 @@ def publish(
         msg = f"data= must be the coverage DataFrame behind the chart, not {type(data).__name__}."
         raise SchemaError(msg)
     root = folder(out_dir, "out_dir", create=True).resolve()
-    data = None if data is None else map_text(data, _whole)  # every file is UTF-8
+    data = None if data is None else map_text(data, whole_text)  # every file is UTF-8
     spec = chart.to_dict()  # validated once; every file is made from this one spec
     spec["description"] = alt_text or _describe(spec, data)
     spec = publishable_spec(spec)
@@ -183,7 +183,7 @@ def publishable(text: str) -> str:
     >>> publishable("Hong\u2028Kong\x00")
     'Hong Kong '
     """
-    return _whole(_UNRENDERABLE.sub(" ", text))
+    return whole_text(_UNRENDERABLE.sub(" ", text))
 
 
 def publishable_spec(spec: Any) -> Any:
@@ -243,13 +243,8 @@ def _spreadsheet_csv(frame: pd.DataFrame) -> str:
 
 
 def _cell(value: str) -> str:
-    value = _whole(value)
+    value = whole_text(value)
     return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _whole(text: str) -> str:
-    """Text UTF-8 can hold: a lone surrogate (half of a broken character) becomes U+FFFD."""
-    return _SURROGATE.sub("\ufffd", text)
 
 
 def wide(coverage: pd.DataFrame, metric: str = "share") -> pd.DataFrame:

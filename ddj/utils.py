@@ -27,6 +27,25 @@ from ddj.errors import DdjError, DroppedRowsWarning
 Content = bytes | str | Callable[[Path], object]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def whole_text(text: str) -> str:
+    r"""``text`` that UTF-8 can hold: a surrogate pair becomes its character, a lone one U+FFFD.
+
+    Lone surrogates come from broken UTF-16 or JSON (``"\ud800"``); no file,
+    Arrow string or parser can hold them.
+
+    Examples
+    --------
+    >>> whole_text("a\ud83d\ude00b\ud800c") == "a\U0001f600b\ufffdc"
+    True
+    """
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
 def atomic_write(path: str | os.PathLike, content: Content, *, remove_stale: bool = False) -> Path:
     """Write ``content`` to ``path`` atomically: a reader sees the old file or the new one, whole.
 

@@ -35,6 +35,7 @@ from ddj.extract.dates import (
 )
 from ddj.extract.encoding import decode
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.utils import whole_text
 
 #: Bumped whenever records could change; ddj's cache keys on it.
 EXTRACTOR_VERSION = "10"
@@ -336,8 +337,7 @@ def _as_text(html: str | bytes) -> str:
         text = html
         if "\x00" in text[:8192]:
             raise ExtractionError("the text is binary, not a web page; check that it is HTML")
-        if _SURROGATE.search(text):  # lxml drops the text after one; pairs are joined
-            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        text = whole_text(text)  # lxml drops the text after a lone surrogate
     else:
         msg = f"read_html takes the page as str or bytes, not {type(html).__name__}"
         raise ExtractionError(msg)
@@ -351,9 +351,6 @@ def _as_text(html: str | bytes) -> str:
     if controls > 40:
         raise ExtractionError("the file is binary, not a web page; check that it is HTML")
     return text
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _bytes_to_text(data: bytes) -> str:
