@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from ddj.corpus import registered_domain
 from ddj.errors import ExtractionError, InputError
 from ddj.extract.authors import clean_authors
+from ddj.extract.authors import key as _key
 from ddj.extract.dates import (
     MAX_JSON_LD_CHARS,
     MAX_JSON_LD_TOTAL,
@@ -882,7 +883,3 @@ def _clean(value: str | None) -> str | None:
         return None
     value = re.sub(r"\s+", " ", value).strip()
     return value or None
-
-
-def _key(text: str) -> str:
-    return re.sub(r"\W+", "", text.casefold())

@@ -67,7 +67,7 @@ def clean_authors(candidates: Iterable[Any], outlet: str | None = None) -> list[
     """
     names: list[str] = []
     seen: set[str] = set()
-    outlet_key = _key(outlet or "")
+    outlet_key = key(outlet or "")
     for raw in candidates:
         for text in _strings(raw):
             text = _strip_by(re.sub(r"\s+", " ", text)).strip()
@@ -80,9 +80,9 @@ def clean_authors(candidates: Iterable[Any], outlet: str | None = None) -> list[
                     _JOB.search(bare) and len(name.split()) < 2
                 ):  # "China correspondent", "staff writer"
                     continue
-                if not _is_name(name) or _key(name) == outlet_key or _JOB.search(name):
+                if not _is_name(name) or key(name) == outlet_key or _JOB.search(name):
                     continue
-                k = _key(name)
+                k = key(name)
                 if k not in seen:
                     seen.add(k)
                     names.append(name)
@@ -134,5 +134,12 @@ def _is_name(name: str) -> bool:
     return any(ch.isalpha() for ch in name) and not name.islower()
 
 
-def _key(text: str) -> str:
+def key(text: str) -> str:
+    """Text reduced for comparing: case folded, everything but letters and digits dropped.
+
+    Examples
+    --------
+    >>> key("The Daily-News!") == key("the daily news")
+    True
+    """
     return re.sub(r"\W+", "", text.casefold())
