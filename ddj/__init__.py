@@ -47,6 +47,8 @@ _LAZY = {
     "summary": "ddj.measure",
     "by_month": "ddj.measure",
     "date_signals": "ddj.measure",
+    "compare": "ddj.stats",
+    "spikes": "ddj.stats",
     "resolve": "ddj.matching",
     "check_parameters": "ddj.notebooks",
     "chart": "ddj.charts",

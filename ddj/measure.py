@@ -20,6 +20,7 @@ from ddj import params
 from ddj.constants import FREQ_ALIASES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.stats import SMALL_TOTAL, wilson
 
 #: Friendly frequency names -> pandas period frequencies (weeks run Monday to Sunday).
 FREQUENCIES = {name: PERIODS[code] for name, code in FREQ_ALIASES.items()}
@@ -32,6 +33,9 @@ COLUMNS = [
     "articles",
     "total",
     "share",
+    "share_low",
+    "share_high",
+    "small",
     "partial",
     "examples",
 ]
@@ -81,7 +85,9 @@ def coverage(
     pandas.DataFrame
         Tidy: ``period`` (start, tz-naive), ``period_end`` (last day),
         ``topic``, ``label``, [``outlet``], ``articles``, ``total``, ``share``
-        (0 when ``total`` is 0), ``partial``, ``examples`` (up to three
+        (0 when ``total`` is 0), ``share_low`` and ``share_high`` (its 95%
+        Wilson interval, NaN when ``total`` is 0), ``small`` (``total`` below
+        ``ddj.stats.SMALL_TOTAL``), ``partial``, ``examples`` (up to three
         headlines, joined by " | "). ``attrs`` records freq, tz, start, end and
         n_undated.
 
@@ -297,9 +303,13 @@ def _counted(
 
 
 def _assembled(counted: pd.DataFrame, how: _How) -> pd.DataFrame:
-    """Shares, partial periods and day bounds, in the columns of :data:`COLUMNS`."""
+    """Shares with their Wilson intervals, small and partial periods, day bounds (:data:`COLUMNS`)."""
     result = counted.copy()
     result["share"] = _ratio(result["articles"], result["total"])
+    result["share_low"], result["share_high"] = wilson(
+        result["articles"].to_numpy(), result["total"].to_numpy()
+    )
+    result["small"] = (result["total"] < SMALL_TOTAL).to_numpy()
     pstart = result["period"].dt.start_time.dt.normalize()
     pend = result["period"].dt.end_time.dt.normalize()
     result["partial"] = ((pstart < how.lo) | (pend > how.hi)).to_numpy()
@@ -344,7 +354,7 @@ def _ratio(part: pd.Series, whole: pd.Series) -> np.ndarray:
 
 
 def summary(cov: pd.DataFrame) -> pd.DataFrame:
-    """The figures a reporter quotes, one row per topic (and outlet).
+    """The figures a reporter quotes, one row per topic (and outlet), each with its interval.
 
     Parameters
     ----------
@@ -355,10 +365,16 @@ def summary(cov: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``topic``, ``label``, [``outlet``], ``articles`` (all matching),
-        ``peak_period``, ``peak_articles``, ``peak_share``, ``latest_period``,
-        ``latest_articles``, ``latest_share``, ``change_articles`` and
+        ``peak_period``, ``peak_articles``, ``peak_share``, ``peak_share_low``,
+        ``peak_share_high``, ``peak_small``, ``latest_period``,
+        ``latest_articles``, ``latest_share``, ``latest_share_low``,
+        ``latest_share_high``, ``latest_small``, ``change_articles`` and
         ``change_share_points`` (latest complete period against the one
-        before). Partial periods are left out of peaks and changes.
+        before). Intervals are 95% Wilson intervals (:mod:`ddj.stats`).
+        Partial periods are left out of peaks and changes, and so are periods
+        with a small denominator (``small``: fewer than
+        ``ddj.stats.SMALL_TOTAL`` articles in all) from the peak, unless every
+        period is small: then ``peak_small`` is True.
 
     Raises
     ------
@@ -367,10 +383,10 @@ def summary(cov: pd.DataFrame) -> pd.DataFrame:
 
     Examples
     --------
-    >>> ddj.summary(cov)[["label", "peak_period", "peak_share"]]
-             label peak_period  peak_share
-    0    Hong Kong  2019-06-01         0.5
-    1  Ukraine war  2022-11-01         0.8
+    >>> ddj.summary(cov)[["label", "peak_period", "peak_share", "peak_small"]]
+             label peak_period  peak_share  peak_small
+    0    Hong Kong  2019-06-01         0.5        True
+    1  Ukraine war  2022-11-01         0.8        True
     """
     missing = [
         c
@@ -380,22 +396,17 @@ def summary(cov: pd.DataFrame) -> pd.DataFrame:
     if missing:
         msg = f"summary() needs a frame from ddj.coverage(); this one lacks {missing}."
         raise SchemaError(msg)
-    keys = ["topic", "label"] + (["outlet"] if "outlet" in cov.columns else [])
+    keys = ["topic", "label"] + [k for k in ("outlet", "group") if k in cov.columns]
     rows = []
-    for key, part in cov.groupby(keys, sort=False):
+    for key, part in _with_intervals(cov).groupby(keys, sort=False):
         whole = part[~part["partial"]].sort_values("period")
         whole = whole if len(whole) else part.sort_values("period")
-        peak = whole.loc[whole["share"].idxmax()] if whole["articles"].any() else whole.iloc[-1]
         latest, previous = whole.iloc[-1], (whole.iloc[-2] if len(whole) > 1 else None)
         row = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
+        row["articles"] = int(part["articles"].sum())
+        row.update(_figures("peak", _peak(whole)))
+        row.update(_figures("latest", latest))
         row.update(
-            articles=int(part["articles"].sum()),
-            peak_period=peak["period"],
-            peak_articles=int(peak["articles"]),
-            peak_share=float(peak["share"]),
-            latest_period=latest["period"],
-            latest_articles=int(latest["articles"]),
-            latest_share=float(latest["share"]),
             change_articles=None
             if previous is None
             else int(latest["articles"] - previous["articles"]),
@@ -405,6 +416,34 @@ def summary(cov: pd.DataFrame) -> pd.DataFrame:
         )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _with_intervals(cov: pd.DataFrame) -> pd.DataFrame:
+    """``cov`` with ``share_low``, ``share_high`` and ``small`` (computed if it lacks them)."""
+    if {"share_low", "share_high", "small"} <= set(cov.columns):
+        return cov
+    low, high = wilson(cov["articles"].to_numpy(), cov["total"].to_numpy())
+    return cov.assign(share_low=low, share_high=high, small=cov["total"] < SMALL_TOTAL)
+
+
+def _peak(whole: pd.DataFrame) -> pd.Series:
+    """The period of highest share, among those with a sound denominator when there are any."""
+    if not whole["articles"].any():
+        return whole.iloc[-1]
+    sound = whole[~whole["small"].astype(bool) & (whole["articles"] > 0)]
+    pool = sound if len(sound) else whole
+    return pool.loc[pool["share"].idxmax()]
+
+
+def _figures(name: str, row: pd.Series) -> dict[str, Any]:
+    return {
+        f"{name}_period": row["period"],
+        f"{name}_articles": int(row["articles"]),
+        f"{name}_share": float(row["share"]),
+        f"{name}_share_low": float(row["share_low"]),
+        f"{name}_share_high": float(row["share_high"]),
+        f"{name}_small": bool(row["small"]),
+    }
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -313,6 +313,84 @@ def window(start: Any, end: Any, *, names: tuple[str, str] = ("start", "end")):
     return first, last
 
 
+def at(value: Any, name: str = "at"):
+    """What ``ddj.compare`` looks at: ``None`` (the latest complete period), a day, or two days.
+
+    Parameters
+    ----------
+    value
+        ``None`` or ``""``; a day inside the period (``"2024-10-14"``); or a
+        ``(start, end)`` pair of days (a list from YAML works too).
+    name
+        The parameter's name, for the message (``compare_at`` in the notebook).
+
+    Returns
+    -------
+    None, pandas.Timestamp or tuple of two
+        The day or days, each a :func:`day`.
+
+    Raises
+    ------
+    ParameterError
+        Not a date, not a pair, or a pair whose first day is after its last.
+
+    Examples
+    --------
+    >>> at("2024-10-14")
+    Timestamp('2024-10-14 00:00:00')
+    >>> at(["2024-10-01", "2024-10-31"], "compare_at")[1]
+    Timestamp('2024-10-31 00:00:00')
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2 or any(_blank(v) for v in value):
+            msg = f"{name}={value!r}: give one day ('2024-10-14') or two, a (start, end) pair such as ('2024-10-01', '2024-10-31')."
+            raise ParameterError(msg)
+        return window(value[0], value[1], names=(f"{name}[0]", f"{name}[1]"))
+    return day(value, name)
+
+
+#: The longest trailing baseline ``ddj.compare`` takes, in periods.
+MAX_BASELINE = 1000
+
+
+def baseline(value: Any, name: str = "baseline"):
+    """What ``ddj.compare`` compares with: ``n`` periods before, ``"year"``, or two days.
+
+    Parameters
+    ----------
+    value
+        A whole number of periods (1 to :data:`MAX_BASELINE`), ``"year"`` (the
+        same period a year earlier), or a ``(start, end)`` pair of days.
+    name
+        The parameter's name, for the message.
+
+    Returns
+    -------
+    int, str or tuple of two pandas.Timestamp
+
+    Raises
+    ------
+    ParameterError
+        Anything else.
+
+    Examples
+    --------
+    >>> baseline(12), baseline("year"), baseline(("2024-01-01", "2024-06-30"))[0]
+    (12, 'year', Timestamp('2024-01-01 00:00:00'))
+    """
+    if isinstance(value, str) and value.strip() == "year":
+        return "year"
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return window(value[0], value[1], names=(f"{name}[0]", f"{name}[1]"))
+    if _whole(value) and 1 <= value <= MAX_BASELINE:
+        return int(value)
+    msg = (
+        f"{name}={value!r}: give a number of periods before (e.g. {name}=12), {name}='year' for "
+        f"the same period a year earlier, or a (start, end) pair of days."
+    )
+    raise ParameterError(msg)
+
+
 def moment(value: Any, name: str, *, end: bool = False):
     """A bound on publication times, in UTC; a bare day as ``until`` means its last instant.
 

@@ -43,6 +43,9 @@ def test_weekly_shares_and_zero_weeks(small):
         "articles",
         "total",
         "share",
+        "share_low",
+        "share_high",
+        "small",
         "partial",
         "examples",
     ]
@@ -174,6 +177,41 @@ def test_summary(small):
     )
     assert row["latest_period"] == pd.Timestamp("2024-01-08")  # the partial last week is left out
     assert row["change_articles"] == -2 and row["change_share_points"] == -50.0
+    # 2 of 4 articles: the 95% Wilson interval (computed by hand), and a small denominator
+    assert round(row["peak_share_low"], 4) == 0.1500 and round(row["peak_share_high"], 4) == 0.8500
+    assert row["peak_small"] and row["latest_small"]
+
+
+def test_coverage_carries_wilson_intervals_and_small_periods(small):
+    from scipy.stats import binomtest
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = coverage(small, ["hong_kong"], freq="W")
+    for row in cov.itertuples():
+        if row.total:
+            ci = binomtest(row.articles, row.total).proportion_ci(method="wilson")
+            assert row.share_low == pytest.approx(ci.low, abs=1e-12)
+            assert row.share_high == pytest.approx(ci.high, abs=1e-12)
+        else:  # no article at all that week: no interval, not a confident 0%
+            assert pd.isna(row.share_low) and pd.isna(row.share_high)
+    assert cov["small"].tolist() == [True, True, True]  # 4, 0 and 2 articles in all
+    big = coverage(ddj.demo_corpus(), ["hong_kong"], freq="Y")
+    assert not big["small"].any() and (big["share_low"] <= big["share"]).all()
+    assert (big["share"] <= big["share_high"]).all()
+
+
+def test_summary_peak_leaves_out_small_denominators():
+    cov = pd.DataFrame(
+        {
+            "period": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-03-01"]),
+            "topic": "t", "label": "T", "articles": [5, 40, 30], "total": [6, 100, 100],
+            "share": [5 / 6, 0.4, 0.3], "partial": False,
+        }
+    )  # fmt: skip
+    row = summary(cov).iloc[0]  # intervals computed when the frame lacks them
+    assert row["peak_period"] == pd.Timestamp("2024-02-01") and not row["peak_small"]
+    assert row["peak_share_low"] == pytest.approx(0.3094, abs=1e-4)  # Wilson 40/100, by hand
 
 
 def test_demo_coverage_has_shape():

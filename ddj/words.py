@@ -1,0 +1,171 @@
+"""How ddj writes periods and numbers in sentences: alt text, figures, comparisons.
+
+One function a thing, so a chart's alt text, a tooltip, ``ddj.compare``'s
+sentence and the notebook's figures all say "the week of 14 October 2024",
+"July 2020", "the third quarter of 2022" and "4.1%" the same way.
+
+Examples
+--------
+>>> import pandas as pd
+>>> period(pd.Timestamp("2024-10-14"), "W")
+'the week of 14 October 2024'
+>>> "peaked at " + percent(0.2421) + " " + period(pd.Timestamp("2020-07-01"), "M", preposition=True)
+'peaked at 24.2% in July 2020'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ddj.constants import FREQ_NAMES
+
+_QUARTERS = ("first", "second", "third", "fourth")
+_PLURALS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+
+
+def code(freq: Any) -> str:
+    """The one-letter frequency code of ``freq`` (``"W"``, ``"W-SUN"``, ``"M"``...), ``"D"`` if unknown."""
+    text = str(freq or "").strip().upper()[:1]
+    return text if text in FREQ_NAMES else "D"
+
+
+def period(when: Any, freq: Any, *, preposition: bool = False, year: bool = True) -> str:
+    """A period as a person writes it, from its first day.
+
+    Parameters
+    ----------
+    when
+        The first day of the period (a ``pandas.Timestamp`` or anything with
+        ``day``, ``month``, ``year`` and ``strftime``).
+    freq
+        ``D``, ``W``, ``M``, ``Q`` or ``Y`` (or a pandas period frequency).
+    preposition
+        Start with "in" ("in July 2020"), or "on" for a day ("on 14 October 2024").
+    year
+        Keep the year (``False`` for the first half of "from July to September 2020").
+
+    Returns
+    -------
+    str
+        "14 October 2024", "the week of 14 October 2024", "July 2020", "the
+        third quarter of 2022" or "2021".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> period(pd.Timestamp("2022-07-01"), "Q", preposition=True)
+    'in the third quarter of 2022'
+    >>> period(pd.Timestamp("2021-01-01"), "Y"), period(pd.Timestamp("2024-10-03"), "D", preposition=True)
+    ('2021', 'on 3 October 2024')
+    """
+    kind = code(freq)
+    day = f"{when.day} {when:%B}" + (f" {when.year}" if year else "")
+    text = {
+        "D": day,
+        "W": f"the week of {day}",
+        "M": f"{when:%B}" + (f" {when.year}" if year else ""),
+        "Q": f"the {_QUARTERS[(when.month - 1) // 3]} quarter"
+        + (f" of {when.year}" if year else ""),
+        "Y": f"{when.year}",
+    }[kind]
+    if not preposition:
+        return text
+    return ("on " if kind == "D" else "in ") + text
+
+
+def span(first: Any, last: Any, freq: Any, *, preposition: bool = False) -> str:
+    """Periods from ``first`` to ``last`` (their first days), the year written once when shared.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> span(pd.Timestamp("2020-07-01"), pd.Timestamp("2020-09-01"), "M", preposition=True)
+    'from July to September 2020'
+    >>> span(pd.Timestamp("2024-10-14"), pd.Timestamp("2024-10-14"), "W")
+    'the week of 14 October 2024'
+    """
+    if first == last:
+        return period(first, freq, preposition=preposition)
+    same_year = first.year == last.year and code(freq) != "Y"
+    text = f"from {period(first, freq, year=not same_year)} to {period(last, freq)}"
+    return text
+
+
+def periods(n: int, freq: Any) -> str:
+    """``n`` periods in words: "12 weeks", "1 month".
+
+    Examples
+    --------
+    >>> periods(12, "W"), periods(1, "M")
+    ('12 weeks', '1 month')
+    """
+    kind = code(freq)
+    return f"{n} {FREQ_NAMES[kind] if n == 1 else _PLURALS[kind]}"
+
+
+def percent(share: float) -> str:
+    """A share as a percentage: one decimal, two below 0.1% (so a small share is not "0.0%").
+
+    Examples
+    --------
+    >>> percent(0.0412), percent(0.00042), percent(0), percent(1)
+    ('4.1%', '0.04%', '0%', '100%')
+    """
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "n/a"
+    if share == 0 or share == 1:
+        return f"{share:.0%}"
+    return f"{share:.2%}" if share < 0.001 else f"{share:.1%}"
+
+
+def interval(low: float, high: float) -> str:
+    """An interval of shares, the percent sign once: "3.2–5.2%".
+
+    Examples
+    --------
+    >>> interval(0.0318, 0.0522)
+    '3.2–5.2%'
+    """
+    return f"{percent(low).rstrip('%')}\u2013{percent(high)}"
+
+
+def times(ratio: float) -> str:
+    """A ratio as "2.6 times", "1.04 times" (two decimals near 1 so it never reads "1.0 times").
+
+    Examples
+    --------
+    >>> times(2.61), times(1.04), times(12.3)
+    ('2.6 times', '1.04 times', '12 times')
+    """
+    if ratio >= 10:
+        return f"{ratio:.0f} times"
+    if 0.95 <= ratio < 1.1 or ratio < 0.1:
+        return f"{ratio:.2f} times"
+    return f"{ratio:.1f} times"
+
+
+def count(n: float, noun: str = "article") -> str:
+    """A count with its noun: "1 article", "1,204 articles".
+
+    Examples
+    --------
+    >>> count(1), count(1204)
+    ('1 article', '1,204 articles')
+    """
+    return f"{n:,.0f} {noun}" + ("" if round(n) == 1 else "s")
+
+
+def p_value(p: float) -> str:
+    """A p-value as printed: "p < 0.001", "p = 0.03", "p = 0.41".
+
+    Examples
+    --------
+    >>> p_value(0.00002), p_value(0.0312), p_value(0.41)
+    ('p < 0.001', 'p = 0.03', 'p = 0.41')
+    """
+    if p < 0.001:
+        return "p < 0.001"
+    if p < 0.01:
+        return f"p = {p:.3f}"
+    return f"p = {p:.2f}"
