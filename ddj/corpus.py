@@ -77,6 +77,12 @@ COLUMNS: list[str] = list(SCHEMA)
 #: Values that ``published_from`` may take.
 DATE_SIGNALS = ("json-ld", "meta", "time-tag", "htmldate", "url", "feed", "table", "none")
 
+#: Values that ``page_type`` may take: what a page is (``ddj.extract.page_type`` tells them apart).
+PAGE_TYPES = ("article", "paywall", "blocked", "consent", "error", "index")
+
+#: Values that ``published_confidence`` may take, least sure first.
+CONFIDENCE = ("low", "medium", "high")
+
 #: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
 PROBLEMS_ATTR = "ddj_problems"
 DEMO_ATTR = "ddj_demo"  # attrs key: the corpus holds synthetic demo data; every output built from it says so
