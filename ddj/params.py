@@ -130,7 +130,7 @@ def _pandas_zone(value: str) -> bool:
 
 
 def by(value: Any) -> str | None:
-    """``None`` (all outlets together) or ``"outlet"`` (one series per outlet).
+    """``None`` (all outlets together), ``"outlet"`` or ``"group"`` (one series per outlet, or group).
 
     Raises
     ------
@@ -139,17 +139,41 @@ def by(value: Any) -> str | None:
 
     Examples
     --------
-    >>> by("outlet")
-    'outlet'
+    >>> by("outlet"), by("group")
+    ('outlet', 'group')
     """
     if _blank(value):
         return None
-    if value != "outlet":
+    if value not in ("outlet", "group"):
         msg = (
-            f"by={value!r} is not supported: use by=None for all outlets together, or by='outlet'."
+            f"by={value!r} is not supported: use by=None for all outlets together, by='outlet' "
+            "for one series per outlet, or by='group' for one per group of outlets."
         )
         raise ParameterError(msg)
     return value
+
+
+def outlets(value: Any) -> Any:
+    """``None``, or the outlets chosen: a group name, a list of groups and domains, a groups file.
+
+    Returns
+    -------
+    ddj.outlets.Selection or None
+        See :func:`ddj.outlets.select`, which checks it.
+
+    Raises
+    ------
+    ParameterError
+        An unknown group (the message names the known ones) or no domain.
+
+    Examples
+    --------
+    >>> outlets("international-wires").label
+    'international-wires'
+    """
+    from ddj.outlets import select
+
+    return select(value)
 
 
 def metric(value: Any) -> str:
@@ -509,7 +533,7 @@ def topics_file(value: Any) -> Any:
 
 
 def corpus(value: Any) -> Any:
-    """``"demo"`` or the path of pages, a table or a saved corpus that exists.
+    """``"demo"`` or the path of pages, a table, a saved corpus or a store that exists.
 
     Examples
     --------
@@ -517,7 +541,7 @@ def corpus(value: Any) -> Any:
     'demo'
     """
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
-        msg = f"corpus={value!r}: give 'demo' or the path of pages, a table or a saved corpus."
+        msg = f"corpus={value!r}: give 'demo' or the path of pages, a table, a saved corpus or a store."
         raise ParameterError(msg)
     if str(value) != "demo" and not Path(value).expanduser().exists():
         msg = f"corpus={str(value)!r}: no such file or folder. Give 'demo' or an existing path."
@@ -612,19 +636,81 @@ def web_addresses(value: Any, name: str) -> list[str]:
 
 
 def warcs(value: Any) -> list[str]:
-    """A list of existing WARC files; one path or None are fine.
+    """A list of WARC files: paths, globs (``crawl/*.warc.gz``) or ``https://``/``s3://`` URLs.
+
+    A local path must be a file and a local glob must match one; URLs are
+    checked when read. One item or None are fine.
 
     Examples
     --------
-    >>> warcs(None)
-    []
+    >>> warcs(None), warcs("s3://commoncrawl/crawl-data/CC-NEWS/2024/10/*.warc.gz")
+    ([], ['s3://commoncrawl/crawl-data/CC-NEWS/2024/10/*.warc.gz'])
     """
+    import glob
+
     items = _items(value, "warcs")
     for item in items:
-        if not Path(item).expanduser().is_file():
-            msg = f"warcs: {item!r} is not a file. Give the paths of .warc or .warc.gz files."
+        if item.startswith(("http://", "https://", "s3://")):
+            continue
+        local = os.path.expanduser(item)
+        if not (glob.glob(local) if glob.has_magic(item) else Path(local).is_file()):
+            msg = (
+                f"warcs: {item!r} is not a file (or a glob that matches one). Give the paths "
+                "of .warc or .warc.gz files, a glob, or https:// or s3:// URLs."
+            )
             raise ParameterError(msg)
     return items
+
+
+#: Longest ``url_pattern`` taken.
+MAX_PATTERN = 1_000
+
+
+def domains(value: Any) -> list[str]:
+    """Registered domains to keep (``bbc.co.uk``; a URL or a subdomain is reduced to its domain).
+
+    Examples
+    --------
+    >>> domains(["https://www.bbc.co.uk/news", "theguardian.com"])
+    ['bbc.co.uk', 'theguardian.com']
+    """
+    from ddj.corpus import registered_domain
+
+    items = _items(value, "domains")
+    out = []
+    for item in items:
+        domain = registered_domain(item if "://" in item else f"http://{item.strip('.')}/")
+        if not domain or "." not in domain or "/" in domain:
+            msg = f"domains: {item!r} is not a domain. Give registered domains, e.g. ['bbc.co.uk']."
+            raise ParameterError(msg)
+        out.append(domain)
+    return list(dict.fromkeys(out))
+
+
+def url_pattern(value: Any) -> str | None:
+    """A regular expression (RE2 syntax) a URL must contain a match of, or None.
+
+    Examples
+    --------
+    >>> url_pattern(r"/20(23|24)/"), url_pattern("")
+    ('/20(23|24)/', None)
+    """
+    if _blank(value):
+        return None
+    from ddj.collecting.warc import compiled_pattern
+
+    text = str(value)
+    try:
+        if len(text) > MAX_PATTERN:
+            raise ValueError(f"longer than {MAX_PATTERN} characters")
+        compiled_pattern(text)
+    except Exception as exc:  # noqa: BLE001 - re2.error, or a pattern too large for RE2's memory
+        msg = (
+            f"url_pattern={text[:80]!r} is not a regular expression ddj takes ({exc}). "
+            r"Give one like '/news/' or '/20(23|24)/\d\d/' (RE2 syntax, no look-arounds)."
+        )
+        raise ParameterError(msg) from None
+    return text
 
 
 def _items(value: Any, name: str) -> list[str]:

@@ -25,8 +25,8 @@ from ddj.collecting.sources import (
     feed_entries,
     read_urls,
     walk_sitemaps,
-    warc_records,
 )
+from ddj.collecting.warc import EVERYTHING, Wanted, local_copy, warc_records
 from ddj.errors import DdjWarning, InputError, ParameterError
 
 
@@ -106,6 +106,7 @@ def discover(
     workers: int,
     max_sections: int,
     max_pages: int,
+    wanted: Wanted = EVERYTHING,
 ) -> Found:
     """The candidates of every source, one per URL, in the order found; the failed sources."""
     failures: list[SourceFailure] = []
@@ -113,7 +114,7 @@ def discover(
     found += _listed(fetcher, sources, failures, since, workers, max_sections, max_pages)
     demo = False
     for path in sources.warcs:
-        archived, is_demo = _archived(path, failures, fetcher.max_bytes)
+        archived, is_demo = _archived(path, failures, fetcher.max_bytes, wanted)
         found += archived
         demo = demo or is_demo
     return Found(_merge(found), failures, demo)
@@ -167,14 +168,17 @@ class _Reader:
         )
 
 
-def _archived(path, failures: list[SourceFailure], max_bytes: int) -> tuple[list[Candidate], bool]:
-    """The HTML responses of one WARC file, and whether it declares itself ddj demo data."""
+def _archived(path, failures: list[SourceFailure], max_bytes: int, wanted: Wanted):
+    """The HTML responses ``wanted`` of one WARC file, and whether it declares itself demo data."""
     from ddj.constants import DEMO_WARC_FIELD
 
     info: dict[str, str] = {}
-    records = list(
-        warc_records(path, failures, info, max_bytes=max_bytes)
-    )  # info is filled as it is read
+    read: list[SourceFailure] = []
+    with local_copy(str(path)) as local:  # a remote file: a temporary copy
+        records = list(warc_records(local, read, info, max_bytes=max_bytes, wanted=wanted))
+    for failure in read:  # named as given, not as its copy
+        failure.url = str(path) if failure.url == str(local) else failure.url
+    failures += read
     return records, bool(info.get(DEMO_WARC_FIELD))
 
 

@@ -2,7 +2,8 @@
 
 Every discoverer returns :class:`Candidate` items (a URL, where it was found and,
 when the source gives one, a date hint). Feeds are read with feedparser, sitemaps
-(indexes, gzipped, Google News) with lxml, WARC files with warcio.
+(indexes, gzipped, Google News) with lxml; WARC files are read by
+:mod:`ddj.collecting.warc`.
 
 Front and section pages: ``newspaper.build`` downloads through its own HTTP
 session, which would bypass the rate limit, robots.txt, the retries and the page
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,7 +31,6 @@ MAX_SITEMAP_DEPTH = 3
 MAX_PAGES = 50_000
 #: Sitemaps one walk reads at most (an index of indexes can name thousands).
 MAX_SITEMAPS = 1_000
-_READ = 65536
 
 
 @dataclass
@@ -318,139 +318,12 @@ def discover_site(
     return [Candidate(link, "site") for link in dict.fromkeys(articles)]
 
 
-# -- WARC -------------------------------------------------------------------------------------
-def warc_records(
-    path: str | os.PathLike,
-    failures: list[SourceFailure],
-    info: dict[str, str] | None = None,
-    max_bytes: int = MAX_PAGE_BYTES,
-) -> Iterator[Candidate]:
-    """HTML response records of a WARC or WARC.gz file (status 200 only).
+# -- WARC ------------------------------------------------------------------------------------
+def __getattr__(name: str):
+    """The WARC reader's names, now in :mod:`ddj.collecting.warc`, still found here."""
+    if name in ("warc_records", "warc_fields", "TruncatedRecord"):
+        from ddj.collecting import warc
 
-    Other records (requests, metadata, images, redirects) are skipped. A record
-    whose payload is (or expands to) more than ``max_bytes``, or cannot be
-    decoded, is a failure row and the next record is read; a file broken past
-    repair is a failure row after the records read so far. When ``info`` is
-    given, the fields of the file's ``warcinfo`` records (names in lower case)
-    are added to it as they are read, e.g. ``ddj-demo`` for ddj's synthetic
-    demo archive.
-    """
-    from warcio.exceptions import ArchiveLoadFailed
-
-    path = Path(path)
-    if not path.is_file():
-        message = (
-            f"WARC file {str(path)!r} does not exist: pass the path of a .warc or .warc.gz file"
-        )
-        raise InputError(message)
-    found, cut = 0, False
-    with path.open("rb") as handle:
-        records = _archive_iterator(handle)
-        try:
-            for record in records:
-                if record.rec_type == "warcinfo" and info is not None:
-                    info.update(
-                        warc_fields(_payload(record, max_bytes, f"warcinfo of {path.name}"))
-                    )
-                    continue
-                url = _html_response(record)
-                if url is None:
-                    continue
-                found += 1
-                try:
-                    body = _payload(record, max_bytes, f"WARC record {url}")
-                except InputError as exc:
-                    failures.append(SourceFailure(url, "warc", 200, str(exc), 1))
-                    cut = isinstance(exc, TruncatedRecord)
-                    continue
-                cut = False
-                yield Candidate(url, "warc", None, body)
-        except (ArchiveLoadFailed, OSError, EOFError, ValueError) as exc:
-            reason = f"unreadable WARC: {exc!s:.150}"
-            failures.append(SourceFailure(str(path), "warc", None, reason, 1))
-            return
-    if records.truncated and not cut:  # a gzip member cut short: warcio just stops
-        reason = "the file ends inside a record (truncated): the records before it are kept"
-        failures.append(SourceFailure(str(path), "warc", None, reason, 1))
-    if found == 0:
-        reason = "no HTML response records with status 200 (is this a WARC file of web pages?)"
-        failures.append(SourceFailure(str(path), "warc", None, reason, 1))
-
-
-class TruncatedRecord(InputError):
-    """A WARC record the file ends inside."""
-
-
-def _archive_iterator(handle):
-    """The ArchiveIterator of warcio, noting whether the file ended inside a gzip member."""
-    from warcio.archiveiterator import ArchiveIterator
-
-    class Records(ArchiveIterator):
-        truncated = False
-
-        def close(self) -> None:
-            decompressor = self.reader.decompressor if self.reader else None
-            self.truncated = decompressor is not None and not getattr(decompressor, "eof", True)
-            super().close()
-
-    return Records(handle)
-
-
-def _html_response(record) -> str | None:
-    """The target URL of an HTML response record with status 200, else None."""
-    if record.rec_type != "response" or record.http_headers is None:
-        return None
-    url = record.rec_headers.get_header("WARC-Target-URI")
-    status = record.http_headers.get_statuscode()
-    ctype = (record.http_headers.get_header("Content-Type") or "").split(";")[0].strip().lower()
-    if not url or status != "200" or ctype not in ("text/html", "application/xhtml+xml"):
-        return None
-    return url
-
-
-def _payload(record, limit: int, what: str) -> bytes:
-    """A record's payload (de-chunked, decoded), read in steps.
-
-    Raises InputError past ``limit`` bytes or when it cannot be decoded. The
-    rest of an abandoned record is skipped by the iterator.
-    """
-    import zlib
-
-    stream = record.content_stream()
-    chunks, size = [], 0
-    try:
-        while chunk := stream.read(min(_READ, limit + 1 - size)):
-            size += len(chunk)
-            if size > limit:
-                message = (f"{what} expands past the size cap (more than {limit:,} bytes); "
-                           "it is skipped, the rest of the file is read")  # fmt: skip
-                raise InputError(message)
-            chunks.append(chunk)
-    except (zlib.error, EOFError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        message = (
-            f"{what} is truncated or corrupt ({type(exc).__name__}: {exc!s:.100}); it is skipped"
-        )
-        raise InputError(message) from exc
-    if getattr(record.raw_stream, "limit", 0) > 0:  # the file ended before the record did
-        message = f"{what} is truncated (the file ends inside it); it is skipped"
-        raise TruncatedRecord(message)
-    body = b"".join(chunks)
-    return gunzip(body, limit, what) if is_gzip(body) else body
-
-
-def warc_fields(body: bytes) -> dict[str, str]:
-    r"""The ``name: value`` fields of a ``warcinfo`` record (``application/warc-fields``).
-
-    Examples
-    --------
-    >>> warc_fields(b"software: ddj\r\nDDJ-Demo: synthetic demo data\r\nno colon\r\n")
-    {'software': 'ddj', 'ddj-demo': 'synthetic demo data'}
-    """
-    out = {}
-    for line in body.decode("utf-8", errors="replace").splitlines():
-        name, sep, value = line.partition(":")
-        if sep and name.strip():
-            out[name.strip().lower()] = value.strip()
-    return out
+        return getattr(warc, name)
+    message = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(message)
