@@ -95,7 +95,9 @@ TITLE = "Harbour council warns 100,000 households' details could have been stole
 def test_headline_copies_across_outlets_within_days_are_one_story():
     rows = [
         headline("A", "2025-01-07T14:45Z", TITLE),
-        headline("B", "2025-01-07T14:54Z", TITLE.replace("households'", "households\u2019").upper()),
+        headline(
+            "B", "2025-01-07T14:54Z", TITLE.replace("households'", "households\u2019").upper()
+        ),
         headline("C", "2025-01-08T09:00Z", TITLE.replace("could have been", "may have been")),
         headline("A", "2025-01-07T15:00Z", TITLE, n=1),  # A again: not a copy of another outlet's
         headline("D", "2025-01-20T10:00Z", TITLE),  # thirteen days later: not the same story
@@ -104,12 +106,16 @@ def test_headline_copies_across_outlets_within_days_are_one_story():
     ]
     g = find_syndicated(conform(rows))
     assert g["group"].nunique() == 1
-    assert g["outlet"].tolist() == ["A", "B", "A", "C"]  # earliest first; A's second row joins via B
+    # earliest first; A's second row joins through B
+    assert g["outlet"].tolist() == ["A", "B", "A", "C"]
     assert set(g["matched_on"]) == {"title"}
 
 
 def test_same_outlet_alone_is_never_a_syndicated_story():
-    rows = [headline("A", "2025-01-07T14:45Z", TITLE), headline("A", "2025-01-07T15:45Z", TITLE, n=1)]
+    rows = [
+        headline("A", "2025-01-07T14:45Z", TITLE),
+        headline("A", "2025-01-07T15:45Z", TITLE, n=1),
+    ]
     assert find_syndicated(conform(rows)).empty
 
 
@@ -118,8 +124,12 @@ def test_descriptions_join_rewritten_headlines():
             "the spring after months of delays")  # fmt: skip
     rows = [
         headline("A", "2025-01-07T08:00Z", "Ferry route will open in spring", lede),
-        headline("B", "2025-01-07T09:00Z", "Spring start for long-delayed harbour ferry", lede + "."),
-        headline("C", "2025-01-07T09:00Z", "Harbour ferry delayed again", "A different story entirely."),
+        headline(
+            "B", "2025-01-07T09:00Z", "Spring start for long-delayed harbour ferry", lede + "."
+        ),
+        headline(
+            "C", "2025-01-07T09:00Z", "Harbour ferry delayed again", "A different story entirely."
+        ),
     ]
     g = find_syndicated(conform(rows))
     assert g["outlet"].tolist() == ["A", "B"]
@@ -129,7 +139,10 @@ def test_rows_with_text_are_compared_by_text_only():
     rows = [
         {**headline("A", "2025-01-07T08:00Z", TITLE), "text": WIRE},
         headline("B", "2025-01-07T09:00Z", TITLE),  # same title, no text: not compared with A
-        {**headline("C", "2025-01-07T10:00Z", "Other title entirely, and long enough"), "text": WIRE},
+        {
+            **headline("C", "2025-01-07T10:00Z", "Other title entirely, and long enough"),
+            "text": WIRE,
+        },
     ]
     g = find_syndicated(conform(rows))
     assert g["outlet"].tolist() == ["A", "C"] and set(g["matched_on"]) == {"text"}
@@ -171,7 +184,8 @@ def test_newsdatahub_headline_copies(shared_corpora):
         c = ddj.load(shared_corpora / NEWSDATAHUB)
     words = c["title"].map(lambda t: " ".join(re.findall(r"\w+", fold(t))))
     exact = words[words.duplicated(keep=False)]
-    assert exact.nunique() == 9 and len(exact) == 18  # as the issue says: 9 headlines, 2 outlets each
+    # as the issue says: 9 headlines, word for word in two outlets each
+    assert exact.nunique() == 9 and len(exact) == 18
     g = find_syndicated(c)
     group_of = dict(zip(g["index"], g["group"], strict=True))
     for _, pair in exact.groupby(exact):
