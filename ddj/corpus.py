@@ -34,6 +34,17 @@ words : Int64
     Number of words in ``text`` (missing when there is no text).
 source : str
     Where the row came from: a file path, a table path and row, or a URL.
+page_type : str
+    What the page is: ``article``, or ``paywall``, ``blocked``, ``consent``,
+    ``error``, ``index`` (:data:`PAGE_TYPES`; ``ddj.extract.page_type``). Tables
+    and feeds, which cannot tell, give ``article``. ``coverage`` and ``match``
+    count articles only, unless asked otherwise.
+published_confidence : str
+    How sure ``published`` is: ``high``, ``medium`` or ``low``
+    (:data:`CONFIDENCE`), missing when there is no date. Where a source does
+    not say, it follows ``published_from``: the page's or source's own
+    statement (json-ld, meta, feed, table) is high, a ``<time>`` tag or the
+    URL medium, htmldate's estimate low.
 """
 
 from __future__ import annotations
@@ -70,6 +81,8 @@ SCHEMA: dict[str, Any] = {
     "text": "str",
     "words": "Int64",
     "source": "str",
+    "page_type": "str",
+    "published_confidence": "str",
 }
 
 COLUMNS: list[str] = list(SCHEMA)
@@ -82,6 +95,20 @@ PAGE_TYPES = ("article", "paywall", "blocked", "consent", "error", "index")
 
 #: Values that ``published_confidence`` may take, least sure first.
 CONFIDENCE = ("low", "medium", "high")
+
+#: How sure a date is, by the signal that gave it, where the source does not say.
+CONFIDENCE_OF_SIGNAL = {
+    "json-ld": "high",
+    "meta": "high",
+    "feed": "high",
+    "table": "high",
+    "time-tag": "medium",
+    "url": "medium",
+    "htmldate": "low",
+}
+
+#: Columns that corpora saved before ddj 0.14 lack; ``conform`` fills them.
+ADDED_COLUMNS = ("page_type", "published_confidence")
 
 #: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
 PROBLEMS_ATTR = "ddj_problems"
@@ -199,14 +226,26 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     """Return a new frame in the corpus schema, built from records or a frame.
 
     Missing columns are filled (empty strings stay missing, ``published_from``
-    defaults to ``"table"`` where a date is given and ``"none"`` where not), extra
-    columns are dropped, dtypes are set, ``id`` and ``words`` are computed when
-    absent. The input is never changed.
+    defaults to ``"table"`` where a date is given and ``"none"`` where not,
+    ``page_type`` to ``"article"``, ``published_confidence`` to what
+    ``published_from`` implies, :data:`CONFIDENCE_OF_SIGNAL`), extra columns are
+    dropped, dtypes are set, ``id`` and ``words`` are computed when absent. The
+    input is never changed. A ``page_type`` or ``published_confidence`` ddj does
+    not know is read as the default, with a warning that counts them.
 
     Raises
     ------
     SchemaError
         When there is neither a ``url`` nor a ``text`` column.
+
+    Examples
+    --------
+    >>> c = conform([{"url": "https://news.example.org/a", "published": "2024-10-18",
+    ...               "published_from": "url"}, {"url": "https://news.example.org/b"}])
+    >>> c[["published_from", "page_type", "published_confidence"]].to_dict("records")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'published_from': 'url', 'page_type': 'article', 'published_confidence': 'medium'},
+     {'published_from': 'none', 'page_type': 'article', 'published_confidence': nan}]
     """
     df = pd.DataFrame(list(frame)) if not isinstance(frame, pd.DataFrame) else frame.copy()
     if len(df) == 0 and not len(df.columns):
@@ -255,6 +294,8 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         out["words"] = pd.to_numeric(df["words"], errors="coerce").astype("Int64")
     else:
         out["words"] = count_words(out["text"])
+    out["page_type"] = _page_types(df)
+    out["published_confidence"] = _confidences(df, out["published_from"], has_date)
     if "id" in df.columns and df["id"].notna().all():
         out["id"] = _as_str(df["id"])
     else:
@@ -265,6 +306,43 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         )
     result = pd.DataFrame({name: out[name].astype(SCHEMA[name]) for name in COLUMNS})
     return result.reset_index(drop=True)
+
+
+def _page_types(df: pd.DataFrame) -> pd.Series:
+    """``page_type`` as given (trimmed, lower case), ``"article"`` where missing or unknown."""
+    if "page_type" not in df.columns:
+        return pd.Series("article", index=df.index, dtype="str")
+    given = _as_str(df["page_type"]).str.strip().str.lower()
+    known = given.isin(PAGE_TYPES)
+    _warn_unknown("page_type", given[~known & given.notna()], PAGE_TYPES, "'article'")
+    return given.where(known, "article").astype("str")
+
+
+def _confidences(df: pd.DataFrame, signal: pd.Series, has_date: pd.Series) -> pd.Series:
+    """``published_confidence`` as given where known, else what the signal implies; missing without a date."""
+    implied = signal.map(CONFIDENCE_OF_SIGNAL).astype("str")
+    if "published_confidence" in df.columns:
+        given = _as_str(df["published_confidence"]).str.strip().str.lower()
+        known = given.isin(CONFIDENCE)
+        _warn_unknown(
+            "published_confidence",
+            given[~known & given.notna() & has_date],
+            CONFIDENCE,
+            "what published_from implies",
+        )
+        implied = given.where(known, implied)
+    return implied.where(has_date).astype("str")
+
+
+def _warn_unknown(column: str, bad: pd.Series, allowed: tuple, instead: str) -> None:
+    if not len(bad):
+        return
+    examples = ", ".join(repr(v) for v in bad.unique()[:3])
+    msg = (
+        f"{len(bad)} row(s) have a {column} ddj does not know ({examples}); read as {instead}. "
+        f"Use one of {', '.join(allowed)}."
+    )
+    warnings.warn(DdjWarning(msg), stacklevel=4)
 
 
 def validate(
@@ -318,7 +396,10 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
 
 
 def problems(corpus: pd.DataFrame) -> pd.DataFrame:
-    """The items a loader skipped, dropped or could not date, with the reason.
+    """The items a loader skipped, dropped or could not date, and the pages that are not articles.
+
+    A row whose ``page_type`` is not ``article`` is listed as ``"not an
+    article: paywall"`` (and so on), sourced by its ``source`` (else its URL).
 
     Examples
     --------
@@ -326,8 +407,24 @@ def problems(corpus: pd.DataFrame) -> pd.DataFrame:
     >>> ddj.problems(ddj.corpus.empty()).columns.tolist()
     ['source', 'reason']
     """
-    rows = corpus.attrs.get(PROBLEMS_ATTR, [])
+    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus)
     return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
+
+
+def _not_articles(corpus: pd.DataFrame) -> list[dict]:
+    """One problem a row whose page is not an article ("not an article: paywall")."""
+    if "page_type" not in corpus.columns:
+        return []
+    kinds = corpus["page_type"]
+    other = (kinds.notna() & (kinds != "article")).to_numpy()
+    if not other.any():
+        return []
+    sources = corpus["source"] if "source" in corpus.columns else pd.Series(None, index=kinds.index)
+    urls = corpus["url"] if "url" in corpus.columns else pd.Series(None, index=kinds.index)
+    return [
+        {"source": _first_str(s, u), "reason": f"not an article: {k}"}
+        for s, u, k in zip(sources[other], urls[other], kinds[other], strict=True)
+    ]
 
 
 def count_words(text: pd.Series) -> pd.Series:

@@ -20,7 +20,14 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ddj.corpus import COLUMNS, PROBLEMS_ATTR, conform, parse_dates, registered_domain
+from ddj.corpus import (
+    ADDED_COLUMNS,
+    COLUMNS,
+    PROBLEMS_ATTR,
+    conform,
+    parse_dates,
+    registered_domain,
+)
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 
@@ -206,8 +213,9 @@ def to_corpus(
     _refuse_duplicate_columns(raw.frame, name)
     notes = list(raw.notes)
     table = raw.frame
-    if "published" in table.columns and set(COLUMNS) <= set(table.columns):
-        mapped = table[COLUMNS].copy()  # a corpus ddj saved: keep it as it is
+    if "published" in table.columns and set(COLUMNS) - set(ADDED_COLUMNS) <= set(table.columns):
+        # a corpus ddj saved (before 0.14 without ADDED_COLUMNS, which conform fills): keep it
+        mapped = table[[c for c in COLUMNS if c in table.columns]].copy()
     else:
         mapped = _with_outlets(map_columns(table, columns, name=name, notes=notes))
     if "source" not in mapped.columns:

@@ -168,3 +168,113 @@ def test_conform_repairs_lone_surrogates_and_strips_credentials_with_a_warning()
     assert "1 text cell(s) held lone surrogates" in messages
     assert "user:password part of 1 URL(s)" in messages
     assert "secret" not in corpus.to_csv()
+
+
+# -- page_type and published_confidence (issue 14) --------------------------------------------
+
+
+def test_the_new_columns_come_last():
+    assert COLUMNS[-2:] == ["page_type", "published_confidence"]
+    assert COLUMNS.index("source") == 12  # the columns before keep their places
+
+
+def test_conform_fills_page_type_and_derives_confidence_from_the_date_signal():
+    signals = ["json-ld", "meta", "feed", "table", "time-tag", "url", "htmldate"]
+    # written out by hand: the page's or source's own statement is high, a tag or URL medium
+    expected = ["high", "high", "high", "high", "medium", "medium", "low"]
+    rows = [
+        {"url": f"https://news.example.org/{i}", "published": "2024-10-18", "published_from": s}
+        for i, s in enumerate(signals)
+    ]
+    rows.append({"url": "https://news.example.org/undated"})
+    c = conform(rows)
+    assert c["page_type"].tolist() == ["article"] * 8
+    assert c["published_confidence"].tolist()[:7] == expected
+    assert pd.isna(c["published_confidence"].iat[7])  # no date, no confidence
+    assert str(c["page_type"].dtype) == str(c["published_confidence"].dtype) == "str"
+
+
+def test_conform_keeps_given_values_and_drops_a_confidence_without_a_date():
+    c = conform(
+        [
+            {"url": "u1", "page_type": " Paywall ", "published": "2024-10-18",
+             "published_from": "json-ld", "published_confidence": "LOW"},
+            {"url": "u2", "page_type": "index", "published_confidence": "high"},
+        ]
+    )  # fmt: skip
+    assert c["page_type"].tolist() == ["paywall", "index"]
+    assert c["published_confidence"].iat[0] == "low"
+    assert pd.isna(c["published_confidence"].iat[1])
+
+
+def test_unknown_values_are_counted_and_read_as_the_default():
+    with pytest.warns(ddj.DdjWarning, match=r"2 row\(s\) have a page_type .*'homepage'"):
+        c = conform(
+            [
+                {"url": "u1", "page_type": "homepage"},
+                {"url": "u2", "page_type": "homepage"},
+                {"url": "u3", "page_type": "error"},
+            ]
+        )
+    assert c["page_type"].tolist() == ["article", "article", "error"]
+    with pytest.warns(ddj.DdjWarning, match=r"1 row\(s\) have a published_confidence .*'sure'"):
+        c = conform(
+            [{"url": "u1", "published": "2024-10-18", "published_from": "url",
+              "published_confidence": "sure"}]
+        )  # fmt: skip
+    assert c["published_confidence"].tolist() == ["medium"]
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl"])
+def test_a_corpus_saved_before_the_new_columns_still_loads(tmp_path, suffix):
+    c = conform(
+        [
+            {"url": "https://news.example.org/a", "title": "A", "published": "2024-10-18T09:00:00Z",
+             "published_from": "htmldate", "text": "Some text."},
+            {"url": "https://news.example.org/b", "title": "B", "text": "More text."},
+        ]
+    )  # fmt: skip
+    old = c.drop(columns=["page_type", "published_confidence"])
+    path = tmp_path / f"old{suffix}"
+    if suffix == ".parquet":
+        old.to_parquet(path, index=False)
+    elif suffix == ".csv":
+        old.to_csv(path, index=False)
+    else:
+        old.to_json(path, orient="records", lines=True, date_format="iso")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DroppedRowsWarning)  # the undated row
+        back = ddj.load(path)
+    assert list(back.columns) == COLUMNS
+    assert back["page_type"].tolist() == ["article", "article"]
+    assert back["published_confidence"].iat[0] == "low"
+    assert pd.isna(back["published_confidence"].iat[1])
+    assert back["title"].tolist() == ["A", "B"] and back["published_from"].iat[0] == "htmldate"
+
+
+def test_a_saved_corpus_keeps_its_page_types(tmp_path):
+    c = conform(
+        [{"url": "https://news.example.org/a", "page_type": "paywall", "published": "2024-10-18",
+          "published_from": "json-ld", "published_confidence": "medium"}]
+    )  # fmt: skip
+    back = ddj.load(ddj.save(c, tmp_path / "c.parquet"))
+    assert back["page_type"].tolist() == ["paywall"]
+    assert back["published_confidence"].tolist() == ["medium"]
+
+
+def test_problems_lists_the_pages_that_are_not_articles():
+    c = conform(
+        [
+            {"url": "https://news.example.org/a", "source": "a.html"},
+            {"url": "https://news.example.org/b", "source": "b.html", "page_type": "paywall"},
+            {"url": "https://news.example.org/c", "page_type": "blocked"},
+        ]
+    )
+    c.attrs["ddj_problems"] = [{"source": "x.html", "reason": "not a web page"}]
+    p = ddj.problems(c)
+    assert p.columns.tolist() == ["source", "reason"]
+    assert p.to_dict("records") == [
+        {"source": "x.html", "reason": "not a web page"},
+        {"source": "b.html", "reason": "not an article: paywall"},
+        {"source": "https://news.example.org/c", "reason": "not an article: blocked"},
+    ]
