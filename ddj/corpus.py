@@ -407,6 +407,10 @@ def problems(corpus: pd.DataFrame) -> pd.DataFrame:
     >>> ddj.problems(ddj.corpus.empty()).columns.tolist()
     ['source', 'reason']
     """
+    from ddj import store
+
+    if isinstance(corpus, store.Store):  # a store (ddj.open): its appends' records, streamed
+        return store.problems(corpus)
     rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus)
     return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
 

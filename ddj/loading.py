@@ -28,6 +28,7 @@ from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DdjWarning, InputError
 from ddj.limits import gunzip, is_gzip
 from ddj.pool import Extractor
+from ddj.store import is_store
 from ddj.tables import (
     TABLE_SUFFIXES,
     TableRead,
@@ -221,6 +222,12 @@ def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool 
 
 def _pages_in(folder: Path) -> list[Path]:
     found = find_pages(folder)
+    if not found and is_store(folder):
+        msg = (
+            f"{folder}: a corpus store. Open it with ddj.open({str(folder)!r}) (lazy: ddj.coverage, "
+            "match, hits take it), or ddj.open(...).to_pandas() for all of it in memory."
+        )
+        raise InputError(msg)
     if not found:
         msg = (
             f"{folder}: no web pages in this folder or below it (looked for "
@@ -321,8 +328,13 @@ def find_pages(folder: str | os.PathLike) -> list[Path]:
     return sorted(found)
 
 
-def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
+def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False) -> Path:
     """Save a corpus as Parquet (``.parquet``), CSV (``.csv``, ``.csv.gz``) or JSON Lines (``.jsonl``).
+
+    With ``append=True``, ``path`` is a store folder and the corpus is added
+    to it: Parquet parts by publication month, never rewriting what is there,
+    safe while other processes append too (:mod:`ddj.store`; read it back with
+    ``ddj.open(path)``).
 
     Parquet keeps every dtype exactly; CSV and JSON Lines write dates as ISO
     8601 in UTC, and :func:`load` reads them back to the same dtypes; cells
@@ -343,15 +355,24 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike) -> Path:
     >>> path = ddj.save(corpus, "out/corpus.parquet")
     >>> ddj.load(path).equals(corpus)
     True
+    >>> ddj.open(ddj.save(corpus, "out/store", append=True)).months[0]
+    '2019-01'
     """
     path = Path(path)
     missing = [c for c in COLUMNS if c not in corpus.columns]
     if missing:
         msg = f"Cannot save to {path}: the frame lacks corpus column(s) {missing}; build it with ddj.load()."
         raise InputError(msg)
+    if append:
+        from ddj.store import append as append_to_store
+
+        return append_to_store(corpus, path)
     name = path.name.lower()
     if not name.endswith(SAVE_SUFFIXES):
-        msg = f"Cannot save to {path}: use a name ending in .parquet, .csv, .csv.gz or .jsonl."
+        msg = (
+            f"Cannot save to {path}: use a name ending in .parquet, .csv, .csv.gz or .jsonl, "
+            "or append=True to add to a store folder."
+        )
         raise InputError(msg)
     _writable(path)
     try:
@@ -369,7 +390,10 @@ SAVE_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz")
 def _writable(path: Path) -> None:
     """Raise InputError unless ``path`` can be a file: not a folder, not under a file."""
     if path.is_dir():
-        msg = f"Cannot save to {path}: it is a folder. Give a file name inside it, e.g. {path / 'corpus.parquet'}."
+        msg = (
+            f"Cannot save to {path}: it is a folder. Give a file name inside it, e.g. "
+            f"{path / 'corpus.parquet'}, or pass append=True to add to a store there."
+        )
         raise InputError(msg)
     for parent in path.parents:
         if parent.exists() and not parent.is_dir():

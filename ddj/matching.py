@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import store
 from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
 from ddj.query import (
     FIELDS,
@@ -313,6 +314,7 @@ def _short(text: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+@store.takes_store(store.match)  # a store (ddj.open): streamed, indexed by article id
 def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> pd.DataFrame:
     """Which articles match each topic, and how many times its terms are mentioned.
 
@@ -385,6 +387,7 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
     return pd.DataFrame(out, index=corpus.index)
 
 
+@store.takes_store(store.hits)  # a store (ddj.open): streamed in batches
 def hits(
     corpus: pd.DataFrame,
     topic: Any,

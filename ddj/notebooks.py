@@ -345,7 +345,12 @@ def fingerprint(corpus) -> dict[str, Any]:
     """Row count and a content hash of a corpus, to tell two runs' inputs apart."""
     import pandas as pd
 
+    from ddj.store import Store, fingerprint_hash
+
     cols = [c for c in ("id", "published", "title", "outlet") if c in corpus.columns]
+    if isinstance(corpus, Store):  # hashed batch by batch: the same digest, never all in memory
+        rows, digest = fingerprint_hash(corpus, cols)
+        return {"rows": rows, "sha256": digest[:16]}
     hashed = pd.util.hash_pandas_object(corpus[cols], index=False).to_numpy().tobytes()
     return {"rows": int(len(corpus)), "sha256": hashlib.sha256(hashed).hexdigest()[:16]}
 
@@ -368,10 +373,13 @@ def header(params: Mapping[str, Any], corpus) -> str:
 
 
 def load_corpus(source: str):
-    """``"demo"`` gives the demo corpus; anything else goes to ``ddj.load``."""
+    """``"demo"`` gives the demo corpus, a store folder ``ddj.open`` (lazy), anything else ``ddj.load``."""
     import ddj
+    from ddj.store import is_store
 
-    return ddj.demo_corpus() if source == "demo" else ddj.load(source)
+    if source == "demo":
+        return ddj.demo_corpus()
+    return ddj.open(source) if is_store(source) else ddj.load(source)
 
 
 def parse_cli_params(
