@@ -225,8 +225,9 @@ def clickable_chart(cov: pd.DataFrame, *, kind: str = "line") -> alt.TopLevelMix
     """The chart ``explorer`` shows: a point (or cell) per period and topic, a click selection.
 
     Its tooltips show what the published charts' show: the period, topic
-    (and outlet), articles, all articles, share, whether the period is
-    complete, and up to three headlines.
+    (and outlet), articles, all articles, share and its 95% Wilson interval
+    (``ddj.stats.wilson``), whether the period is complete, and up to three
+    headlines.
 
     Examples
     --------
@@ -268,6 +269,7 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
     data = map_text(cov[keep], publishable)
     period = pd.to_datetime(data["period"])
     return data.drop(columns="period").assign(
+        interval=_intervals(data),
         day=period.dt.strftime("%Y-%m-%d"),
         period_label=period.dt.strftime("%d %b %Y"),
         status=data["partial"].map(
@@ -280,6 +282,17 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _intervals(data: pd.DataFrame) -> list[str]:
+    """Each share's 95% Wilson interval in words ("3.2–5.2%"), as the published tooltips give it."""
+    from ddj import stats, words
+
+    low, high = stats.wilson(data["articles"].to_numpy(), data["total"].to_numpy())
+    return [
+        words.interval(lo, hi) if n else "none (no articles at all)"
+        for lo, hi, n in zip(low, high, data["total"], strict=True)
+    ]
+
+
 def _tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
     """The fields the published charts' tooltips show (``ddj.charts``), in the same words."""
     return [
@@ -289,6 +302,7 @@ def _tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
         alt.Tooltip("articles:Q", title="Articles", format=",d"),
         alt.Tooltip("total:Q", title="All articles", format=",d"),
         alt.Tooltip("share:Q", title="Share", format=".1%"),
+        alt.Tooltip("interval:N", title="95% CI of the share"),
         alt.Tooltip("status:N", title="Data"),
         alt.Tooltip("examples:N", title="Headlines"),
     ]

@@ -298,7 +298,14 @@ def test_clickable_chart_has_the_published_tooltips_and_a_selection(cov):
     spec = interactive.clickable_chart(cov).to_dict()
     assert [p["name"] for p in spec["params"]] == ["pick"]
     titles = [t["title"] for t in spec["layer"][1]["encoding"]["tooltip"]]
-    assert {"Articles", "All articles", "Share", "Headlines"} <= set(titles)
+    assert {"Articles", "All articles", "Share", "95% CI of the share", "Headlines"} <= set(titles)
+    assert len(titles) == len(set(titles))  # vega-tooltip keys by title: one would hide another
+    from ddj import stats
+
+    values = next(iter(spec["datasets"].values()))
+    row = next(v for v in values if v["articles"] > 0)
+    low, high = stats.wilson(row["articles"], row["total"])
+    assert row["interval"] == f"{low:.1%}".rstrip("%") + "\u2013" + f"{high:.1%}"
     heat = interactive.clickable_chart(cov, kind="heatmap").to_dict()
     assert heat["params"][0]["select"]["fields"] == ["day", "topic"]
     assert "synthetic demo data" in str(spec["title"]).lower()

@@ -107,15 +107,74 @@ def test_run_defaults_on_demo(tmp_path, capfd):
     assert "synthetic demo data" in (tmp_path / "coverage.txt").read_text().lower()
 
 
-def test_explore_runs(small_corpus, tmp_path):
+@pytest.fixture(scope="module")
+def explored(small_corpus, tmp_path_factory):
+    """explore.ipynb run once by papermill on the small corpus (and its HTML, as nbconvert writes it)."""
+    from nbconvert import HTMLExporter
+
     out = run_notebook(
-        "explore", {"corpus": str(small_corpus), "topic": "ukraine"}, out_dir=tmp_path
-    )
+        "explore", {"corpus": str(small_corpus), "topic": "ukraine"},
+        out_dir=tmp_path_factory.mktemp("explore"),
+    )  # fmt: skip
     nb = nbformat.read(out, as_version=4)
-    svg = [
-        o for c in nb.cells for o in c.get("outputs", []) if "image/svg+xml" in o.get("data", {})
-    ]
+    page = out.with_suffix(".html")
+    page.write_text(HTMLExporter().from_notebook_node(nb)[0], encoding="utf-8")
+    return nb, page
+
+
+def test_explore_runs(explored):
+    nb, _ = explored
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    svg = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
     assert svg, "the chart is rendered offline as SVG"
+    assert not [o for o in outputs if o.get("name") == "stderr"]  # data notes are not red text
+    text = json.dumps(outputs)
+    assert "About this data" in text and "ddj.problems(articles)" in text
+    assert (
+        "&lt;mark&gt;" not in text and "<mark>Ukraine</mark>" in text
+    )  # marked, not escaped twice
+    assert "12:00:00" not in text  # dates as dates
+    widgets = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert len(widgets) == 2  # the clickable chart of the topic and of the query cell
+
+
+@pytest.mark.slow
+def test_explore_html_works_offline(explored):
+    """The executed notebook's HTML: searchable hit tables with the match marked, no internet."""
+    import os
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but chromium is missing: .ci/run installs Debian's chromium")
+        pytest.skip("no chromium here (apt-get install chromium); CI runs this test")
+    from playwright.sync_api import sync_playwright
+
+    _, page_file = explored
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
+        try:
+            page = browser.new_page()
+            blocked = []
+
+            def offline(route):
+                if route.request.url.startswith(("file:", "data:", "blob:")):
+                    return route.continue_()
+                blocked.append(route.request.url)
+                return route.abort()
+
+            page.route("**/*", offline)
+            page.goto(page_file.as_uri())
+            mark = page.locator("table.dataTable td mark").first
+            mark.wait_for(timeout=20_000)  # DataTables ran from the notebook itself
+            assert mark.is_visible() and mark.inner_text() == "Ukraine"
+            assert page.locator(".dt-search input").count() >= 2  # the hits and problems tables
+            assert not [u for u in blocked if "itables" in u or "datatables" in u.lower()]
+        finally:
+            browser.close()
 
 
 @pytest.mark.parametrize(
