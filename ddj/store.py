@@ -624,6 +624,73 @@ def _month_overlaps(month: str, lo: pd.Timestamp | None, hi: pd.Timestamp | None
     return (lo is None or after > lo) and (hi is None or first < hi)
 
 
+# -- rows a count leaves out, over many batches ---------------------------------------------
+
+
+@dataclass
+class Skipped:
+    """Rows left out by page type or date confidence, summed over batches (one warning for all)."""
+
+    rows: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)  # page types left out, first seen first
+    unsure: int = 0
+    report: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, frame: pd.DataFrame, pages: Any, min_confidence: str | None
+    ) -> tuple[Skipped, np.ndarray]:
+        """What ``ddj.corpus.left_out`` leaves out of one batch, and its mask."""
+        from ddj.corpus import left_out
+
+        out = left_out(frame, pages=pages, min_confidence=min_confidence)
+        skipped = cls(rows=len(frame), report=list(out.report))
+        if out.message is None:
+            return skipped, out.mask
+        other = np.zeros(len(frame), dtype=bool)
+        if pages is not None and "page_type" in frame.columns:
+            other = ~frame["page_type"].fillna("article").isin(pages).to_numpy()
+        for kind, n in frame["page_type"][other].value_counts(sort=False).items():
+            skipped.kinds[kind] = int(n)
+        skipped.unsure = int((out.mask & ~other).sum())
+        return skipped, out.mask
+
+    def add(self, other: Skipped) -> Skipped:
+        """The rows left out of both."""
+        kinds = dict(self.kinds)
+        for kind, n in other.kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + n
+        return Skipped(
+            self.rows + other.rows, kinds, self.unsure + other.unsure, self.report + other.report
+        )
+
+    def warn(self, min_confidence: str | None, stacklevel: int) -> None:
+        """The one DroppedRowsWarning the in-memory call gives, in its words."""
+        from ddj.corpus import _left_out_message
+
+        if not self.report:
+            return
+        kinds = pd.Series(np.repeat(list(self.kinds), list(self.kinds.values())), dtype="str")
+        other = np.ones(len(kinds), dtype=bool)
+        message = _left_out_message(
+            _Counted(kinds, self.rows), other, np.ones(self.unsure, dtype=bool), min_confidence
+        )
+        warnings.warn(DroppedRowsWarning(message, self.report), stacklevel=stacklevel + 1)
+
+
+class _Counted:
+    """What ``ddj.corpus._left_out_message`` reads of a corpus: its length, the page types left out."""
+
+    def __init__(self, kinds: pd.Series, rows: int) -> None:
+        self._kinds, self._rows = kinds, rows
+
+    def __len__(self) -> int:
+        return self._rows
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self._kinds
+
+
 # -- streamed calls --------------------------------------------------------------------------
 
 
@@ -668,10 +735,16 @@ def match(store: Store, topics: Any, *args: Any, **options: Any) -> pd.DataFrame
     from ddj.matching import resolve
 
     chosen = resolve(topics)
+    pages = params.pages(options.get("pages", "article"))
     parts = []
+    skipped = Skipped()
     for frame in store.batches():
-        found = match_frame(frame, chosen, *args, **options)
+        skipped = skipped.add(Skipped.of(frame, pages, None)[0])
+        with warnings.catch_warnings():  # one warning for the whole store, below
+            warnings.simplefilter("ignore", DroppedRowsWarning)
+            found = match_frame(frame, chosen, *args, **options)
         parts.append(found.set_axis(pd.Index(frame["id"], name="id")))
+    skipped.warn(None, stacklevel=3)
     if not parts:
         return match_frame(empty(), chosen, *args, **options).set_axis(
             pd.Index([], dtype="str", name="id")
@@ -690,17 +763,34 @@ def hits(
     """``ddj.hits`` on a store, batch by batch (stops reading once ``limit`` hits are found)."""
     from ddj.matching import hits as hits_frame
 
+    pages = params.pages(options.get("pages", "article"))
     rows: list[dict] = []
     last = None
+    skipped = Skipped()
+    if limit is not None:  # the in-memory call counts the whole corpus's non-articles
+        skipped = _skipped(store, pages)
     for frame in store.batches():
         left = None if limit is None else max(limit - len(rows), 0)
-        last = hits_frame(frame, topic, width, left, *args, **options)
+        if limit is None:
+            skipped = skipped.add(Skipped.of(frame, pages, None)[0])
+        with warnings.catch_warnings():  # one warning for the rows read, below
+            warnings.simplefilter("ignore", DroppedRowsWarning)
+            last = hits_frame(frame, topic, width, left, *args, **options)
         rows.extend(last.drop(columns="snippet").to_dict("records"))
         if limit is not None and len(rows) >= limit:
             break
+    skipped.warn(None, stacklevel=3)
     if last is None:
         return hits_frame(empty(), topic, width, limit, *args, **options)
     return _hits_frame(rows, list(last.columns), limit)
+
+
+def _skipped(store: Store, pages: Any) -> Skipped:
+    """The non-articles of the whole store, from the columns that tell (not the text)."""
+    skipped = Skipped()
+    for frame in store.batches(columns=["page_type", "source", "url"]):
+        skipped = skipped.add(Skipped.of(frame, pages, None)[0])
+    return skipped
 
 
 def _hits_frame(rows: list[dict], columns: list[str], limit: int | None) -> pd.DataFrame:
@@ -783,9 +873,10 @@ class Tally:
     the ``gap`` test reads.
     """
 
-    rows: int = 0
+    rows: int = 0  # of the page types and date confidence counted
     undated: int = 0
-    left_out: int = 0
+    left_out: int = 0  # rows of other outlets (outlets=)
+    skipped: Skipped = field(default_factory=Skipped)
     lo: pd.Timestamp | None = None
     hi: pd.Timestamp | None = None
     total: list[pd.Series] = field(default_factory=list)
@@ -799,6 +890,7 @@ class Tally:
             self.rows + other.rows,
             self.undated + other.undated,
             self.left_out + other.left_out,
+            self.skipped.add(other.skipped),
             _pick(min, self.lo, other.lo),
             _pick(max, self.hi, other.hi),
             [_summed(self.total + other.total)],
@@ -824,14 +916,18 @@ def coverage(store: Store, topics: Any, *, client: Any = None, **options: Any) -
     from ddj.matching import resolve
 
     _refuse_in_memory_options(topics, options)
+    rules = _Rules(
+        params.pages(options.get("pages", "article")),
+        params.confidence(options.get("min_confidence")),
+        options.get("tz", "UTC"),
+    )
     how = _how(options)
     chosen = resolve(topics)
-    tz = options.get("tz", "UTC")
     if client is None:
-        tally = _tally_store(store, chosen, how, tz, base=0)
+        tally = _tally_store(store, chosen, how, rules, base=0)
     else:
-        tally = _tally_on(client, store, chosen, how, tz)
-    _check_counted(store, tally, how)
+        tally = _tally_on(client, store, chosen, how, rules)
+    _check_counted(store, tally, how, rules)
     counted, how = _counted(tally, chosen, how)
     result = measure._rolled(measure._assembled(counted, how), how)
     result, gaps = measure._gapped(result, _summed_table(tally.outlets), how)
@@ -841,6 +937,15 @@ def coverage(store: Store, topics: Any, *, client: Any = None, **options: Any) -
     if demo:
         result.attrs[DEMO_ATTR] = demo
     return result
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """Which rows a streamed coverage counts, and on which clock."""
+
+    pages: tuple[str, ...] | None
+    min_confidence: str | None
+    tz: str
 
 
 def _refuse_in_memory_options(topics: Any, options: dict) -> None:
@@ -891,14 +996,14 @@ def _coverage_attrs(options: dict, how: Any, tally: Tally, gaps: dict) -> dict[s
     }
 
 
-def _tally_store(store: Store, chosen: list, how: Any, tz: str, *, base: int) -> Tally:
+def _tally_store(store: Store, chosen: list, how: Any, rules: _Rules, *, base: int) -> Tally:
     tally = Tally()
     for offset, frame in store._frames(None, store.batch_size, base=base):
-        tally = tally.add(_tally(frame, chosen, how, tz, offset))
+        tally = tally.add(_tally(frame, chosen, how, rules, offset))
     return tally
 
 
-def _tally(frame: pd.DataFrame, chosen: list, how: Any, tz: str, offset: int) -> Tally:
+def _tally(frame: pd.DataFrame, chosen: list, how: Any, rules: _Rules, offset: int) -> Tally:
     """The counts of one batch, in the steps of ``ddj.coverage``: outlets, topics, window, keys."""
     from ddj import measure
 
@@ -909,10 +1014,12 @@ def _tally(frame: pd.DataFrame, chosen: list, how: Any, tz: str, offset: int) ->
         left_out = int((~inside).sum())
         frame, where = frame.loc[inside], where[inside]
     flags, _ = measure._flags(frame, chosen)
-    local = measure._local_times(frame, tz)
+    local = measure._local_times(frame, rules.tz)
+    skipped, out = Skipped.of(frame, rules.pages, rules.min_confidence)
     dated = local.notna().to_numpy()
-    keep = dated & _in_window(local, how)
-    tally = Tally(rows=len(frame), undated=int((~dated).sum()), left_out=left_out)
+    wanted = ~out
+    keep = dated & wanted & _in_window(local, how)
+    tally = Tally(int(wanted.sum()), int((~dated & wanted).sum()), left_out, skipped)
     if not keep.any():
         return tally
     rows = frame.drop(columns=["text", "description"]).loc[keep]
@@ -1004,12 +1111,13 @@ def _pick(f: Any, a: Any, b: Any) -> Any:
     return b if a is None else a if b is None else f(a, b)
 
 
-def _check_counted(store: Store, tally: Tally, how: Any) -> None:
-    """The warning and the errors ``ddj.coverage`` gives, from the whole tally."""
-    if how.chosen is not None and tally.rows == 0:
+def _check_counted(store: Store, tally: Tally, how: Any, rules: _Rules) -> None:
+    """The warnings and the errors ``ddj.coverage`` gives, from the whole tally."""
+    if how.chosen is not None and tally.skipped.rows == 0:
         from ddj.outlets import nothing_chosen
 
         raise nothing_chosen(store.to_pandas(columns=["url", "outlet"]), how.chosen)
+    tally.skipped.warn(rules.min_confidence, stacklevel=4)
     if tally.undated:
         msg = (
             f"{tally.undated} of {tally.rows} article(s) have no publication date and are not "
@@ -1069,7 +1177,7 @@ def _joined(examples: pd.DataFrame, name: str, how: Any) -> pd.Series:
 # -- on a Dask cluster -----------------------------------------------------------------------
 
 
-def _tally_on(client: Any, store: Store, chosen: list, how: Any, tz: str) -> Tally:
+def _tally_on(client: Any, store: Store, chosen: list, how: Any, rules: _Rules) -> Tally:
     """One task a month partition, run on the cluster's workers; their tallies added up here."""
     if not callable(getattr(client, "map", None)) or not callable(getattr(client, "gather", None)):
         msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
@@ -1083,7 +1191,7 @@ def _tally_on(client: Any, store: Store, chosen: list, how: Any, tz: str) -> Tal
         range(len(groups)),
         chosen=chosen,
         how=how,
-        tz=tz,
+        rules=rules,
         pure=False,
     )
     tally = Tally()
@@ -1099,6 +1207,6 @@ def _month_groups(store: Store) -> list[tuple[Part, ...]]:
     return [tuple(g) for g in groups.values()]
 
 
-def _tally_group(store: Store, group: int, *, chosen: list, how: Any, tz: str) -> Tally:
+def _tally_group(store: Store, group: int, *, chosen: list, how: Any, rules: _Rules) -> Tally:
     """A worker's task: the tally of one month partition (positions kept apart by ``group``)."""
-    return _tally_store(store, chosen, how, tz, base=group << _GROUP_SHIFT)
+    return _tally_store(store, chosen, how, rules, base=group << _GROUP_SHIFT)

@@ -35,6 +35,10 @@ def _extra_rows() -> pd.DataFrame:
         {"url": "https://x.example/notitle", "published": "2021-03-04T10:00:00Z",
          "text": "Hong Kong again", "outlet": None, "language": "de"},
         {"url": "https://x.example/undated", "title": "Hong Kong, some day", "text": "Hong Kong"},
+        {"url": "https://x.example/paywall", "title": "Hong Kong: subscribe", "text": "Hong Kong",
+         "published": "2021-03-05T10:00:00Z", "page_type": "paywall", "outlet": "Tie Post"},
+        {"url": "https://x.example/guess", "title": "Hong Kong guessed", "text": "Hong Kong",
+         "published": "2021-03-06T10:00:00Z", "published_from": "htmldate", "outlet": "Tie Post"},
     ]  # fmt: skip
     return _quiet(ddj.corpus.conform, rows)
 
@@ -268,6 +272,8 @@ OPTIONS = [
     {"freq": "Q", "rolling": 3, "tz": "local"},
     {"freq": "Y", "outlets": ["harbourpost.example", "tie.example"]},
     {"freq": "M", "by": "group", "outlets": "GROUPS"},
+    {"freq": "W", "pages": "all"},
+    {"freq": "M", "min_confidence": "medium", "by": "outlet"},
 ]
 
 
@@ -284,8 +290,14 @@ def test_coverage_equals_in_memory(store, frame, options, tmp_path):
         expected = ddj.coverage(frame, TOPICS, **options)
     pd.testing.assert_frame_equal(got, expected)
     assert got.attrs == expected.attrs
-    assert [str(w.message) for w in streamed if issubclass(w.category, DroppedRowsWarning)] == [
-        str(w.message) for w in in_memory if issubclass(w.category, DroppedRowsWarning)
+    assert [
+        (str(w.message), w.message.report)
+        for w in streamed
+        if issubclass(w.category, DroppedRowsWarning)
+    ] == [
+        (str(w.message), w.message.report)
+        for w in in_memory
+        if issubclass(w.category, DroppedRowsWarning)
     ]
 
 
@@ -314,16 +326,32 @@ def test_coverage_refuses_what_needs_the_whole_corpus(store, frame):
         ddj.coverage(store, TOPICS, freq="fortnightly")
 
 
-def test_match_is_keyed_by_id_in_store_order(store, frame):
-    got = _quiet(ddj.match, store, TOPICS)
-    expected = _quiet(ddj.match, frame, TOPICS).set_axis(pd.Index(frame["id"], name="id"))
-    pd.testing.assert_frame_equal(got, expected)
+def _dropped(fn, *args, **kwargs):
+    """The result of a call and the messages of the DroppedRowsWarnings it gave."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn(*args, **kwargs)
+    return result, [
+        (str(w.message), len(w.message.report or []))
+        for w in caught
+        if issubclass(w.category, DroppedRowsWarning)
+    ]
+
+
+@pytest.mark.parametrize("pages", ["article", "all"])
+def test_match_is_keyed_by_id_in_store_order(store, frame, pages):
+    got, said = _dropped(ddj.match, store, TOPICS, pages=pages)
+    expected, told = _dropped(ddj.match, frame, TOPICS, pages=pages)
+    pd.testing.assert_frame_equal(got, expected.set_axis(pd.Index(frame["id"], name="id")))
+    assert said == told and (len(said) == 1) == (pages == "article")
 
 
 @pytest.mark.parametrize("limit", [None, 7, 10_000])
 def test_hits_equal_in_memory(store, frame, limit):
-    got = ddj.hits(store, "hong_kong", width=30, limit=limit)
-    pd.testing.assert_frame_equal(got, ddj.hits(frame, "hong_kong", width=30, limit=limit))
+    got, said = _dropped(ddj.hits, store, "hong_kong", width=30, limit=limit)
+    expected, told = _dropped(ddj.hits, frame, "hong_kong", width=30, limit=limit)
+    pd.testing.assert_frame_equal(got, expected)
+    assert said == told and len(said) == 1
     if limit is None:
         assert got["published"].isna().any()  # the undated hit, in a batch of its own
 
