@@ -27,11 +27,21 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
-from ddj import params
+from ddj import params, stats, words
 from ddj import theme as _theme
-from ddj.constants import DEMO_BANNER, DEMO_NOTE, FREQ_NAMES, MUTED, PAPER, PERIODS, SOFT_INK
+from ddj.constants import (
+    DEMO_BANNER,
+    DEMO_NOTE,
+    FREQ_NAMES,
+    GRID,
+    MUTED,
+    PAPER,
+    PERIODS,
+    SOFT_INK,
+)
 from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
 from ddj.publishing import map_text, publishable, publishable_spec
 
@@ -53,6 +63,8 @@ def chart(
     source: str | None = None,
     events: str | Path | pd.DataFrame | None = None,
     facet: str | None = None,
+    intervals: bool = False,
+    spikes: bool = False,
     width: int = 640,
     height: int = 320,
 ) -> alt.VConcatChart:
@@ -76,6 +88,14 @@ def chart(
         the shipped ``data/events.csv``.
     facet
         ``"outlet"`` or ``"topic"``: small multiples by that column.
+    intervals
+        Draw each period's 95% Wilson interval as a band around the line (of
+        the share; with ``metric="articles"``, the same interval in articles).
+        Line charts and small multiples only.
+    spikes
+        Mark the periods ``ddj.spikes`` finds (a share well above its
+        trailing baseline) with a triangle whose tooltip gives the figure and
+        the stories behind it. Line charts and small multiples only.
     width, height
         Size of the plot in pixels (of all the panels, for small multiples).
 
@@ -83,28 +103,44 @@ def chart(
     -------
     altair.VConcatChart
         The chart with the ``ddj`` theme's config; ``ddj.publish`` writes it out.
+        Periods with fewer than ``ddj.stats.SMALL_TOTAL`` articles in all are
+        open diamonds and named in the note under the chart; periods a
+        ``gap`` column flags (a total missing an outlet) are shaded. What was
+        drawn is in the spec's ``usermeta["ddj"]``, for the alt text.
 
     Raises
     ------
     SchemaError
         Not a coverage frame, or an empty one.
     ParameterError
-        A bad ``metric``, ``kind`` or ``facet``, or too many rows to chart.
+        A bad ``metric``, ``kind`` or ``facet``, ``intervals`` or ``spikes``
+        on a heatmap or area chart, or too many rows to chart.
 
     Examples
     --------
     >>> spec = ddj.chart(cov, title="Hong Kong and Ukraine in the news", events="default").to_dict()
     >>> spec["title"]["text"], spec["config"]["title"]["anchor"]
     ('Hong Kong and Ukraine in the news', 'start')
+    >>> spec = ddj.chart(cov, intervals=True, spikes=True).to_dict()
+    >>> spec["usermeta"]["ddj"]["spikes"][0][:40]
+    'Ukraine war was 80.0% of articles in Nov'
     """
-    frame = map_text(_checked(coverage, metric, kind), publishable)
+    frame = map_text(
+        _checked(coverage, metric, kind, intervals=intervals, spikes=spikes), publishable
+    )
     frame, note = _fit(frame)
-    data = _tidy(frame)
-    plot = _Plot.of(frame, data, metric=metric, kind=kind, facet=facet, width=width, height=height)
+    found = stats.spikes(frame) if spikes else None
+    data = _tidy(frame, found)
+    plot = _Plot.of(
+        frame, data, metric=metric, kind=kind, facet=facet, width=width, height=height,
+        intervals=intervals,
+    )  # fmt: skip
     body = _body(plot, events)
     head = _head(plot, title, subtitle, demo=coverage.attrs.get("ddj_demo"))
-    foot = _footer(_foot(_text(source), coverage.attrs.get("ddj_demo"), frame, note), width)
-    final = alt.vconcat(body, foot, title=head, spacing=6).resolve_scale(color="independent")
+    drawn = _drawn(plot, found)
+    foot = _footer(_foot(_text(source), coverage.attrs.get("ddj_demo"), plot, note), width)
+    final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
+    final = final.resolve_scale(color="independent")
     _offline_in_kernel()
     return final.configure(**_theme.config()["config"])
 
@@ -127,9 +163,10 @@ class _Plot:
     facet: str | None
     width: int
     height: int
+    intervals: bool = False
 
     @classmethod
-    def of(cls, frame, data, *, metric, kind, facet, width, height) -> _Plot:
+    def of(cls, frame, data, *, metric, kind, facet, width, height, intervals=False) -> _Plot:
         facet = facet or (
             ("outlet" if "outlet" in frame else "label") if kind == "small-multiples" else None
         )
@@ -137,7 +174,7 @@ class _Plot:
         if facet and facet not in data:
             msg = f"facet={facet!r}: the coverage frame has no such column; use 'topic' or (with by='outlet') 'outlet'."
             raise ParameterError(msg)
-        return cls(frame, data, metric, kind, facet, width, height)
+        return cls(frame, data, metric, kind, facet, width, height, intervals)
 
     @property
     def inner(self) -> tuple[int, int]:
@@ -168,9 +205,11 @@ class _Plot:
             alt.Tooltip("period_label:N", title="Period"),
             alt.Tooltip("label:N", title="Topic"),
             *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in self.data else []),
+            *([alt.Tooltip("group:N", title="Group")] if "group" in self.data else []),
             alt.Tooltip("articles:Q", title="Articles", format=",d"),
             alt.Tooltip("total:Q", title="All articles", format=",d"),
             alt.Tooltip("share:Q", title="Share", format=".1%"),
+            alt.Tooltip("interval:N", title="95% CI of the share"),
             alt.Tooltip("status:N", title="Period"),
             alt.Tooltip("examples:N", title="Headlines"),
         ]
@@ -197,7 +236,7 @@ def _body(plot: _Plot, events: Any) -> alt.TopLevelMixin:
     return body
 
 
-def _heatmap(plot: _Plot) -> alt.Chart:
+def _heatmap(plot: _Plot) -> alt.LayerChart:
     x = alt.X(
         "day:O",
         title=None,
@@ -210,7 +249,7 @@ def _heatmap(plot: _Plot) -> alt.Chart:
         scale=alt.Scale(scheme="blues"),
         legend=alt.Legend(format=plot.fmt, orient="top", direction="horizontal"),
     )
-    return (
+    cells = (
         alt.Chart(plot.data)
         .mark_rect(stroke=PAPER, strokeWidth=0.5)
         .encode(
@@ -220,7 +259,17 @@ def _heatmap(plot: _Plot) -> alt.Chart:
             opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
             tooltip=plot.tooltip,
         )
-        .properties(width=plot.width, height=max(60, 28 * plot.data["label"].nunique()))
+    )
+    layers = [cells]
+    if plot.data["small"].any():  # an open diamond in each cell of a small denominator
+        layers.append(
+            alt.Chart(plot.data)
+            .mark_point(shape="diamond", size=30, filled=False, color=MUTED, strokeWidth=1)
+            .encode(x=x, y=alt.Y("label:N", title=None, sort=plot.labels), tooltip=plot.tooltip)
+            .transform_filter("datum.small && !datum.partial")
+        )
+    return alt.layer(*layers).properties(
+        width=plot.width, height=max(60, 28 * plot.data["label"].nunique())
     )
 
 
@@ -236,16 +285,18 @@ def _area(plot: _Plot) -> alt.Chart:
 
 
 def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
-    """Solid lines of complete periods, dashed joins and hollow points for partial ones."""
+    """Solid lines of complete periods, dashed joins and hollow points for partial ones.
+
+    Under them, when asked, the interval band and the shaded gap periods; over
+    them, open diamonds on small denominators and triangles on spikes.
+    """
     base, x, color, tooltip = alt.Chart(plot.data), plot.x, plot.color, plot.tooltip
     width, height = plot.inner
-    scale = alt.Scale(zero=True)
-    if placed is not None and len(placed):  # headroom above the data for the event labels
-        room = (placed["row"].max() + 1) * LANE_PX + 4
-        top = float(plot.data[plot.metric].max() or 1)
-        scale = alt.Scale(zero=True, domainMax=top * height / max(height - room, 1))
     y = alt.Y(
-        f"{plot.metric}:Q", title=None, axis=alt.Axis(format=plot.fmt, tickCount=5), scale=scale
+        f"{plot.metric}:Q",
+        title=None,
+        axis=alt.Axis(format=plot.fmt, tickCount=5),
+        scale=_y_scale(plot, placed),
     )
     points = (
         base.mark_point(size=50, filled=False, strokeWidth=2, fill=PAPER)
@@ -253,9 +304,12 @@ def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
         .transform_filter("datum.partial")
     )
     hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
+    under = [*_gap_layer(plot), *_band(plot)]
+    over = [*_small_points(plot, y), *_spike_marks(plot, y)]
     if plot.facet:  # facets need one dataset: the partial periods show as hollow points only
         line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N")
-        return alt.layer(line, points, hover).properties(width=width, height=height)
+        layers = [*under, line, points, *over, hover]
+        return alt.layer(*layers).properties(width=width, height=height)
     line = (
         base.mark_line()
         .encode(x=x, y=y, color=color, detail="label:N")
@@ -266,7 +320,98 @@ def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
         .mark_line(strokeDash=[4, 3])
         .encode(x=x, y=y, color=color, detail="segment:N")
     )
-    return alt.layer(line, dashed, points, hover).properties(width=width, height=height)
+    layers = [*under, line, dashed, points, *over, hover]
+    return alt.layer(*layers).properties(width=width, height=height)
+
+
+def _y_scale(plot: _Plot, placed: pd.DataFrame | None) -> alt.Scale:
+    """From zero; with event labels, headroom above the data (and the band) for them."""
+    if placed is None or not len(placed):
+        return alt.Scale(zero=True)
+    height = plot.inner[1]
+    room = (placed["row"].max() + 1) * LANE_PX + 4
+    column = f"{plot.metric}_high" if plot.intervals else plot.metric
+    top = float(plot.data[column].max() or 1)
+    return alt.Scale(zero=True, domainMax=top * height / max(height - room, 1))
+
+
+def _band(plot: _Plot) -> list[alt.Chart]:
+    """Each series' 95% interval, a light band of its colour (periods with no total left out)."""
+    if not plot.intervals:
+        return []
+    band = (
+        alt.Chart(plot.data)
+        .mark_area(opacity=0.18, interpolate="linear")
+        .encode(
+            x=plot.x,
+            y=alt.Y(f"{plot.metric}_low:Q"),
+            y2=alt.Y2(f"{plot.metric}_high:Q"),
+            # the legend is parsed from the first layer: its symbols keep the lines' full colour
+            color=alt.Color(
+                "label:N", title=None, sort=plot.labels, legend=alt.Legend(symbolOpacity=1)
+            ),
+            detail="label:N",
+        )
+        .transform_filter("datum.total > 0")
+    )
+    return [band]
+
+
+def _small_points(plot: _Plot, y: alt.Y) -> list[alt.Chart]:
+    """Open diamonds where the denominator is small (a partial period keeps its hollow circle)."""
+    if not plot.data["small"].any():
+        return []
+    diamonds = (
+        alt.Chart(plot.data)
+        .mark_point(shape="diamond", size=45, filled=False, strokeWidth=1.5, fill=PAPER)
+        .encode(x=plot.x, y=y, color=plot.color, tooltip=plot.tooltip)
+        .transform_filter("datum.small && !datum.partial")
+    )
+    return [diamonds]
+
+
+def _spike_marks(plot: _Plot, y: alt.Y) -> list[alt.Chart]:
+    """A triangle above each spike; its tooltip gives the figure and the stories behind it."""
+    if not plot.data["spike"].any():
+        return []
+    tooltip = [
+        alt.Tooltip("period_label:N", title="Period"),
+        alt.Tooltip("label:N", title="Topic"),
+        *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in plot.data else []),
+        alt.Tooltip("spike_note:N", title="Spike"),
+        alt.Tooltip("examples:N", title="Stories"),
+    ]
+    marks = (
+        alt.Chart(plot.data)
+        .mark_point(shape="triangle-up", size=70, filled=True, opacity=1, yOffset=-11)
+        .encode(x=plot.x, y=y, color=plot.color, tooltip=tooltip)
+        .transform_filter("datum.spike")
+    )
+    return [marks]
+
+
+def _gap_layer(plot: _Plot) -> list[alt.Chart]:
+    """Grey bands over periods whose total is missing an outlet (a ``gap`` column)."""
+    if not plot.data["gap"].any():
+        return []
+    x = alt.X("day:T", scale=alt.Scale(type="utc"), title=None)
+    if plot.facet:  # one dataset in a facet: each panel shades its own series' gaps
+        source = alt.Chart(plot.data).transform_filter("datum.gap")
+    else:
+        shaded = plot.data.loc[plot.data["gap"], ["day", "day_end", "period_label", "gap_note"]]
+        source = alt.Chart(shaded.drop_duplicates("day"))
+    rect = source.mark_rect(color=GRID, opacity=0.9).encode(
+        x=x,
+        x2="day_end:T",
+        tooltip=[
+            alt.Tooltip("period_label:N", title="Period"),
+            alt.Tooltip("gap_note:N", title="Gap"),
+        ],
+    )
+    return [rect]
+
+
+_GAP_NOTE = "the total lacks an outlet that is normally there (see ddj.health)"
 
 
 def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitleParams:
@@ -292,7 +437,9 @@ def _footer(foot: list[str], width: int) -> alt.Chart:
 # -- data shaping ------------------------------------------------------------------------------
 
 
-def _checked(coverage: Any, metric: str, kind: str) -> pd.DataFrame:
+def _checked(
+    coverage: Any, metric: str, kind: str, *, intervals: Any = False, spikes: Any = False
+) -> pd.DataFrame:
     if not isinstance(coverage, pd.DataFrame):
         msg = f"chart() takes a coverage frame from ddj.coverage(), not {type(coverage).__name__}."
         raise SchemaError(msg)
@@ -306,6 +453,13 @@ def _checked(coverage: Any, metric: str, kind: str) -> pd.DataFrame:
         )
     params.metric(metric)
     params.kind(kind)
+    for name, value in (("intervals", intervals), ("spikes", spikes)):
+        if not isinstance(value, bool):
+            msg = f"{name}={value!r}: give True or False."
+            raise ParameterError(msg)
+        if value and kind in ("heatmap", "area"):
+            msg = f"{name}=True is drawn on line charts and small multiples, not kind={kind!r}: use kind='line'."
+            raise ParameterError(msg)
     return coverage
 
 
@@ -315,15 +469,17 @@ def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     note = None
     while len(frame) > MAX_ROWS and freq in COARSER:
         freq = COARSER[freq]
-        keys = ["topic", "label"] + (["outlet"] if "outlet" in frame else [])
+        keys = ["topic", "label", *[k for k in ("outlet", "group") if k in frame]]
         period = pd.to_datetime(frame["period"]).dt.to_period(PERIODS[freq]).dt.start_time
         grouped = frame.assign(period=period).groupby([*keys, "period"], sort=False)
         frame = grouped.agg(
             articles=("articles", "sum"), total=("total", "sum"), partial=("partial", "any"),
+            **({"gap": ("gap", "any")} if _has_gaps(frame) else {}),
             examples=("examples", lambda s: " | ".join([e for e in s if e][:1])) if "examples" in frame else ("articles", "size"),
         ).reset_index()  # fmt: skip
         frame["share"] = (frame["articles"] / frame["total"].where(frame["total"] > 0)).fillna(0.0)
         note = f"Counts were grouped by {FREQ_NAMES[freq]} to fit the chart."
+        frame.attrs = {**frame.attrs, "freq": freq}
     if len(frame) > MAX_ROWS:
         msg = f"{len(frame):,} rows are too many to chart even by year: chart fewer topics or outlets."
         raise ParameterError(msg)
@@ -332,37 +488,78 @@ def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     return frame, note
 
 
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    cols = [
-        c
-        for c in (
-            "period",
-            "topic",
-            "label",
-            "outlet",
-            "articles",
-            "total",
-            "share",
-            "partial",
-            "examples",
-        )
-        if c in frame
+def _tidy(frame: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The rows the chart draws: day strings, words for tooltips, intervals, flags."""
+    cols = ["period", "topic", "label", "outlet", "group", "articles", "total", "share", "partial"]
+    data = frame[[c for c in [*cols, "examples"] if c in frame]].copy()
+    freq = stats.frequency(frame)
+    period = pd.to_datetime(data["period"])
+    data["day"] = period.dt.strftime("%Y-%m-%d")  # a day string: no time zone to shift
+    ends = period.dt.to_period(PERIODS[freq]).dt.end_time.dt.normalize() + pd.Timedelta(days=1)
+    data["day_end"] = ends.dt.strftime("%Y-%m-%d")
+    data["period_label"] = [_capital(words.period(p, freq)) for p in period]
+    data = _with_intervals(data)
+    data["gap"] = frame["gap"].astype(bool).to_numpy() if _has_gaps(frame) else False
+    data["gap_note"] = data["gap"].map({True: _GAP_NOTE, False: ""})
+    data["status"] = [
+        _status(row) for row in data[["partial", "small", "gap", "total"]].itertuples()
     ]
-    data = frame[cols].copy()
-    data["day"] = pd.to_datetime(data["period"]).dt.strftime(
-        "%Y-%m-%d"
-    )  # a day string: no time zone to shift
-    data["period_label"] = pd.to_datetime(data["period"]).dt.strftime("%d %b %Y")
-    data["status"] = data["partial"].map(
-        {True: "partial (not a full period of data)", False: "complete"}
-    )
     if "examples" not in data:
         data["examples"] = ""
     data["examples"] = data["examples"].fillna("").astype(str).str.slice(0, 300)
     data["partial"] = data["partial"].astype(bool)
     data["solid"] = ~data["partial"]
-    data = data.drop(columns=["period"])
+    data = _with_spikes(data, found)
+    return data.drop(columns=["period"])
+
+
+def _with_intervals(data: pd.DataFrame) -> pd.DataFrame:
+    """95% Wilson bounds of the share (and the same in articles), their words, ``small``."""
+    articles, total = data["articles"].to_numpy(), data["total"].to_numpy()
+    valid = (articles >= 0) & (articles <= total)  # a hand-made frame may hold anything
+    low, high = stats.wilson(np.where(valid, articles, 0), np.where(valid, total, 0))
+    data = data.assign(share_low=low, share_high=high)
+    data["articles_low"] = data["share_low"] * data["total"]
+    data["articles_high"] = data["share_high"] * data["total"]
+    data["interval"] = [
+        words.interval(lo, hi) if total else "none (no articles at all)"
+        for lo, hi, total in zip(low, high, data["total"], strict=True)
+    ]
+    data["small"] = (data["total"] < stats.SMALL_TOTAL).to_numpy()
     return data
+
+
+def _with_spikes(data: pd.DataFrame, found: pd.DataFrame | None) -> pd.DataFrame:
+    data = data.assign(spike=False, spike_note="")
+    if found is None or found.empty:
+        return data
+    keys = ["label", *[k for k in ("outlet", "group") if k in data]]
+    marks = found.assign(day=pd.to_datetime(found["period"]).dt.strftime("%Y-%m-%d"))
+    marks = marks[[*keys, "day", "sentence"]].rename(columns={"sentence": "found_note"})
+    merged = data.merge(marks, on=[*keys, "day"], how="left", sort=False)
+    merged.index = data.index
+    merged["spike"] = merged["found_note"].notna()
+    merged["spike_note"] = merged["found_note"].fillna("")
+    return merged.drop(columns="found_note")
+
+
+def _status(row: Any) -> str:
+    parts = ["partial (not a full period of data)" if row.partial else "complete"]
+    if row.small:
+        parts.append(f"only {words.count(row.total)} in all: the share is unsure")
+    if row.gap:
+        parts.append(_GAP_NOTE)
+    return "; ".join(parts)
+
+
+def _has_gaps(frame: pd.DataFrame) -> bool:
+    return "gap" in frame and pd.api.types.is_bool_dtype(frame["gap"])
+
+
+def _capital(text: str) -> str:
+    """A period's words as a label: "Week of 6 January 2025", "Third quarter of 2022"."""
+    text = text.removeprefix("the ")
+    return text[:1].upper() + text[1:]
 
 
 def _dashed_segments(data: pd.DataFrame) -> pd.DataFrame:
@@ -520,7 +717,8 @@ def _default_title(frame: pd.DataFrame, metric: str) -> str:
     return f"{what}: {'share of all articles' if metric == 'share' else 'articles'} over time"
 
 
-def _foot(source: str | None, demo: str | None, frame: pd.DataFrame, note: str | None) -> list[str]:
+def _foot(source: str | None, demo: str | None, plot: _Plot, note: str | None) -> list[str]:
+    """The source line, then a line for each thing the marks mean."""
     lines = []
     if demo:
         lines.append(DEMO_NOTE)
@@ -528,19 +726,52 @@ def _foot(source: str | None, demo: str | None, frame: pd.DataFrame, note: str |
         lines.append(
             source if source.lower().startswith(("source", "sources")) else f"Source: {source}"
         )
-    partial = bool(frame["partial"].any())
-    note_bits = []
-    if partial:
-        note_bits.append(
-            "Hollow points on dashed lines are periods only partly covered by the data."
-        )
+    notes = [text for text in _notes(plot) if text]
     if note:
-        note_bits.append(note)
-    if note_bits:
-        lines.append("Note: " + " ".join(note_bits))
+        notes.append(note)
+    lines += [("Note: " if i == 0 else "") + text for i, text in enumerate(notes)]
     if not lines:
         lines.append("Chart: ddj")
     return lines
+
+
+def _notes(plot: _Plot) -> list[str]:
+    """What the chart's marks mean, in the order they catch the eye."""
+    data, lines = plot.data, plot.kind in ("line", "small-multiples")
+    notes = []
+    if bool(data["partial"].any()):
+        notes.append("Hollow points on dashed lines are periods only partly covered by the data.")
+    if lines and plot.intervals:
+        notes.append("Bands: 95% confidence intervals of each share (Wilson).")
+    if data["small"].any() and plot.kind != "area":
+        notes.append("Open diamonds: " + stats.small_note(plot.frame))
+    if data["spike"].any():
+        n = int(data["spike"].sum())
+        notes.append(
+            f"Triangles: {words.count(n, 'spike')}, shares well above their trailing average "
+            "(ddj.spikes); hover for the stories."
+        )
+    if data["gap"].any():
+        notes.append(f"Grey: periods where {_GAP_NOTE}.")
+    return notes
+
+
+def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
+    """What the chart shows beyond its lines, for the alt text (``usermeta["ddj"]``)."""
+    spikes = [] if found is None else found["sentence"].head(MAX_NAMED).tolist()
+    return {
+        "kind": plot.kind,
+        "metric": plot.metric,
+        "intervals": bool(plot.intervals),
+        "small": stats.small_note(plot.frame) if plot.data["small"].any() else "",
+        "spikes": spikes,
+        "more_spikes": 0 if found is None else max(0, len(found) - MAX_NAMED),
+        "gaps": int(plot.data.drop_duplicates("day")["gap"].sum()),
+    }
+
+
+#: Spikes named in a chart's alt text; the rest are counted.
+MAX_NAMED = 5
 
 
 def _in_kernel() -> bool:

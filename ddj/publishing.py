@@ -39,9 +39,11 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ddj import words
 from ddj.constants import FREQ_NAMES
 from ddj.errors import ParameterError, SchemaError
 from ddj.params import folder
+from ddj.stats import SMALL_TOTAL, frequency, small_note, wilson
 from ddj.utils import whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
@@ -274,7 +276,7 @@ def wide(coverage: pd.DataFrame, metric: str = "share") -> pd.DataFrame:
 
 
 def describe(chart: alt.TopLevelMixin, data: pd.DataFrame | None) -> str:
-    """Alt text: the chart type, what it shows, the period, and the largest change."""
+    """Alt text: the chart type, what it shows, the period, each peak, and what the marks flag."""
     return _describe(chart.to_dict(), data)
 
 
@@ -285,12 +287,13 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     kind, metric = _kind_and_metric(spec)
     labels = list(dict.fromkeys(str(v) for v in data["label"])) if "label" in data else []
     periods = pd.to_datetime(data["period"])
-    freq = FREQ_NAMES.get(str(data.attrs.get("freq", ""))[:1].upper(), "period")
-    what = f"as a share of all articles per {freq}" if metric == "share" else f"articles per {freq}"
+    freq = frequency(data)
+    per = FREQ_NAMES[freq]
+    what = f"as a share of all articles per {per}" if metric == "share" else f"articles per {per}"
     parts = [
         f"{kind} of {', '.join(labels)}" if labels else kind,
         what,
-        f"from {periods.min():%B %Y} to {periods.max():%B %Y}.",
+        words.span(periods.min(), periods.max(), freq) + ".",
     ]
     sentences = [" ".join(parts)]
     if title:
@@ -298,16 +301,49 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     complete = data[~data["partial"].astype(bool)] if "partial" in data else data
     for label, part in complete.groupby("label", sort=False) if "label" in complete else []:
         sentences.append(_peak_sentence(label, part, metric, freq))
+    sentences += _marks_sentences(spec, data)
     if data.attrs.get("ddj_demo"):
         sentences.append("Synthetic demo data, not real coverage.")
     return " ".join(sentences)
 
 
+def _marks_sentences(spec: dict, data: pd.DataFrame) -> list[str]:
+    """What ``ddj.chart`` drew beyond the lines (its ``usermeta``): bands, small totals, spikes, gaps."""
+    drawn = (spec.get("usermeta") or {}).get("ddj") or {}
+    out = []
+    if drawn.get("intervals"):
+        out.append("Bands show each share's 95% confidence interval.")
+    small = drawn.get("small")
+    if small is None and {"total", "partial"} <= set(data.columns):
+        small = small_note(data)
+    if small:
+        out.append(small)
+    spikes = [str(s) for s in drawn.get("spikes") or []]
+    if spikes:
+        more = int(drawn.get("more_spikes") or 0)
+        out.append("Spikes marked: " + " ".join(spikes) + (f" And {more} more." if more else ""))
+    if drawn.get("gaps"):
+        n = int(drawn["gaps"])
+        out.append(
+            f"{n} shaded period{'s' if n != 1 else ''} lack an outlet's articles in the total."
+        )
+    return out
+
+
 _KINDS = {"rect": "Heatmap", "area": "Stacked area chart", "line": "Line chart"}
+_CHART_KINDS = {
+    "line": "Line chart",
+    "small-multiples": "Small multiples of line charts",
+    "heatmap": "Heatmap",
+    "area": "Stacked area chart",
+}
 
 
 def _kind_and_metric(spec: dict) -> tuple[str, str]:
-    """What ``ddj.chart`` drew (from the spec's marks) and which measure: share or articles."""
+    """What the chart drew and which measure: from ``ddj.chart``'s usermeta, else its marks."""
+    drawn = (spec.get("usermeta") or {}).get("ddj") or {}
+    if drawn.get("kind") in _CHART_KINDS and drawn.get("metric") in ("share", "articles"):
+        return _CHART_KINDS[drawn["kind"]], drawn["metric"]
     nodes = _nodes(spec)
     faceted = any("facet" in node for node in nodes)
     for unit in (node for node in nodes if "mark" in node):
@@ -334,17 +370,22 @@ def _nodes(spec: dict, limit: int = 10_000) -> list[dict]:
     return nodes
 
 
-def _articles(n: float) -> str:
-    return f"{n:,.0f} article" + ("" if round(n) == 1 else "s")
-
-
 def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> str:
+    """A peak as a person writes it: "Hong Kong peaked at 24.2% in July 2020 (95% CI 15.2–36.2%)"."""
     if part["articles"].sum() == 0:
         return f"{label}: no matching articles."
     values = part[metric].astype(float)
-    peak = part.loc[values.idxmax()]
-    show = (lambda v: f"{v:.1%}") if metric == "share" else _articles
-    text = f"{label} peaked at {show(peak[metric])} in the {freq} of {pd.Timestamp(peak['period']):%d %B %Y}"
+    pool = part
+    if metric == "share" and "total" in part:  # a peak on a handful of articles is no peak
+        sound = part[(part["total"] >= SMALL_TOTAL) & (part["articles"] > 0)]
+        pool = sound if len(sound) else part
+    peak = pool.loc[pool[metric].astype(float).idxmax()]
+    show = words.percent if metric == "share" else words.count
+    when = words.period(pd.Timestamp(peak["period"]), freq, preposition=True)
+    text = f"{label} peaked at {show(peak[metric])} {when}"
+    if metric == "share" and "total" in part:
+        low, high = wilson(int(peak["articles"]), int(peak["total"]))
+        text += f" (95% CI {words.interval(low, high)})"
     change = values.diff()
     big = change.abs().idxmax() if change.notna().any() else None
     if big is not None and abs(change[big]) > 0:
@@ -352,9 +393,10 @@ def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> st
         size = (
             f"{abs(change[big]) * 100:.1f} points"
             if metric == "share"
-            else _articles(abs(change[big]))
+            else words.count(abs(change[big]))
         )
-        text += f"; the largest {direction} was {size}, to the {freq} of {pd.Timestamp(part.loc[big, 'period']):%d %B %Y}"
+        later = words.period(pd.Timestamp(part.loc[big, "period"]), freq, preposition=True)
+        text += f"; the largest {direction} was {size}, {later}"
     return text + "."
 
 

@@ -402,7 +402,7 @@ class _Grid:
             .agg(period_end=("period_end", "max"), partial=("partial", "any"))
             .sort_index()
         )
-        freq = _freq(frame, table)
+        freq = frequency(frame)
         if ends is None:
             nxt = table.index.to_period(PERIODS[freq]).end_time.normalize()
             table["period_end"] = nxt
@@ -548,12 +548,8 @@ def _with_statistics(table: pd.DataFrame, confidence: float) -> pd.DataFrame:
 
 def _sentence(row: dict, when: str, base: _Baseline, confidence: float) -> str:
     """The figure as a reporter writes it, or why there is none."""
-    whose = (
-        f"{row['outlet']}'s "
-        if "outlet" in row
-        else (f"{row['group']}'s " if "group" in row else "")
-    )
     who = row.get("outlet", row.get("group"))
+    whose = "" if who is None else (f"{who}' " if str(who).endswith("s") else f"{who}'s ")
     if row["total"] == 0:
         return f"{who or 'The corpus'} had no articles {when}: there is no share of {row['label']} to compare."
     ci = f"{confidence:.0%} CI {words.interval(row['share_low'], row['share_high'])}"
@@ -689,7 +685,10 @@ def _trailing(frame: pd.DataFrame, keys: list[str], window: int) -> pd.DataFrame
     """Complete periods with the sums of the ``window`` complete periods before each."""
     rows = frame[~frame["partial"].astype(bool)].copy()
     rows["period"] = pd.to_datetime(rows["period"])
-    rows = rows.sort_values([*keys, "period"], kind="stable")
+    order = {topic: i for i, topic in enumerate(dict.fromkeys(frame["topic"]))}
+    rows["topic_order"] = rows["topic"].map(order)  # topics as the coverage gives them
+    rows = rows.sort_values(["topic_order", *keys[2:], "period"], kind="stable")
+    rows = rows.drop(columns="topic_order")
     grouped = rows.groupby(keys, sort=False, dropna=False)
     for column in ("articles", "total"):
         rows[f"baseline_{column}"] = grouped[column].transform(
@@ -752,14 +751,75 @@ def _coverage(cov: Any, name: str) -> pd.DataFrame:
     return cov
 
 
-def _freq(frame: pd.DataFrame, table: pd.DataFrame) -> str:
-    """The frequency code from ``attrs``, else from the length of the periods."""
-    given = frame.attrs.get("freq")
+def frequency(cov: pd.DataFrame) -> str:
+    """The frequency code of a coverage frame: its ``attrs``, else the length of its periods.
+
+    A frame read back from a file has no ``attrs``; ``period_end`` then tells
+    a week from a month. Without either, ``"D"``.
+
+    Examples
+    --------
+    >>> bare = cov.copy()
+    >>> bare.attrs = {}
+    >>> frequency(cov), frequency(bare)
+    ('M', 'M')
+    """
+    given = cov.attrs.get("freq")
     if given is not None:
         return params.freq(given)
-    days = (table["period_end"] - table.index.to_series()).dt.days + 1
-    length = int(days.mode().iloc[0]) if len(days) else 1
+    if "period_end" not in cov or cov.empty:
+        return "D"
+    days = (pd.to_datetime(cov["period_end"]) - pd.to_datetime(cov["period"])).dt.days + 1
+    length = int(days.mode().iloc[0])
     return _PERIOD_DAYS.get(length, "Y" if length >= 365 else "D")
+
+
+def small_note(cov: pd.DataFrame, *, limit: int = 3) -> str:
+    """The complete periods whose denominator is small, named, for a chart's note and alt text.
+
+    Parameters
+    ----------
+    cov
+        A coverage frame.
+    limit
+        Name at most this many; beyond it, count them.
+
+    Returns
+    -------
+    str
+        One sentence, or ``""`` when no complete period is small.
+
+    Examples
+    --------
+    >>> small_note(cov)
+    'Every month has fewer than 30 articles in all, so every share is unsure.'
+    >>> small_note(cov.assign(total=cov["total"] * 10))  # as if ten times the articles
+    '7 of 82 months have fewer than 30 articles in all, so those shares are unsure (the first: June 2019, December 2019, January 2020).'
+    """
+    keys = [k for k in _SERIES_KEYS if k in cov]
+    complete = cov[~cov["partial"].astype(bool)].drop_duplicates(["period", *keys])
+    rows = complete[complete["total"] < SMALL_TOTAL].sort_values("period", kind="stable")
+    if rows.empty:
+        return ""
+    freq = frequency(cov)
+    unit = FREQ_NAMES[freq] if not keys else f"{keys[0]}-{FREQ_NAMES[freq]}"
+    if len(rows) == len(complete):
+        return (
+            f"Every {unit} has fewer than {SMALL_TOTAL} articles in all, so every share is unsure."
+        )
+    names = [
+        (f"{row[keys[0]]} ({{}})" if keys else "{}").format(
+            words.period(pd.Timestamp(row["period"]), freq)
+        )
+        for row in rows.head(limit).to_dict("records")
+    ]
+    if len(rows) > limit:
+        return (
+            f"{len(rows):,} of {len(complete):,} {unit}s have fewer than {SMALL_TOTAL} articles "
+            f"in all, so those shares are unsure (the first: {', '.join(names)})."
+        )
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    return f"Fewer than {SMALL_TOTAL} articles in all in {listed}, so those shares are unsure."
 
 
 def _shown(value: Any) -> str:
@@ -774,8 +834,12 @@ def _counts(articles: Any, total: Any) -> tuple[np.ndarray, np.ndarray, bool]:
     n = np.asarray(total, dtype=float)
     bad = (k < 0) | (k > n) | (k != np.round(k)) | (n != np.round(n)) | ~np.isfinite(n)
     if np.any(bad):
+        where = np.flatnonzero(np.broadcast_to(bad, np.broadcast(k, n).shape))
+        first = np.unravel_index(where[0], np.broadcast(k, n).shape)
+        a, t = np.broadcast_to(k, bad.shape)[first], np.broadcast_to(n, bad.shape)[first]
+        place = "" if scalar else f" ({len(where):,} pair(s); the first at position {where[0]:,})"
         msg = (
-            f"articles={articles!r}, total={total!r}: counts must be whole numbers with "
+            f"articles={a:g}, total={t:g}{place}: counts must be whole numbers with "
             "0 <= articles <= total."
         )
         raise ParameterError(msg)

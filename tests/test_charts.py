@@ -290,3 +290,173 @@ def test_chart_is_themed_whether_or_not_the_theme_is_enabled():
 def test_options_are_keyword_only():
     with pytest.raises(TypeError):
         chart(cov_frame(), "articles")
+
+
+# -- intervals, small denominators, spikes and gaps --------------------------------------------
+
+
+def big_frame(n=20, spike_at=14, total=400, gap_at=None):
+    """One weekly topic at 5% of 400 articles a week, a week at 20% (a spike), one small week."""
+    frame = cov_frame(n=n, topics=("hong_kong",), partial_last=False)
+    frame["total"] = total
+    frame["articles"] = 20
+    frame.loc[spike_at, "articles"] = 80
+    frame.loc[3, ["total", "articles"]] = (12, 1)  # a week of only 12 articles in all
+    frame["share"] = frame["articles"] / frame["total"]
+    frame["examples"] = "Raid on a newsroom | Protest <script>alert(1)</script> | Court ruling"
+    if gap_at is not None:
+        frame["gap"] = frame.index == gap_at
+    return frame
+
+
+def marks_of(spec):
+    return [
+        (u["mark"]["type"] if isinstance(u["mark"], dict) else u["mark"], u) for u in layers(spec)
+    ]
+
+
+def test_intervals_are_a_band_of_wilson_bounds():
+    from scipy.stats import binomtest
+
+    spec = chart(big_frame(), intervals=True).to_dict()
+    band = [u for kind, u in marks_of(spec) if kind == "area"]
+    assert len(band) == 1 and band[0]["encoding"]["y2"]["field"] == "share_high"
+    assert band[0]["encoding"]["color"]["legend"] == {"symbolOpacity": 1}  # lines' full colour
+    rows = max(spec["datasets"].values(), key=len)
+    ci = binomtest(80, 400).proportion_ci(method="wilson")
+    spike_row = rows[14]
+    assert (spike_row["share_low"], spike_row["share_high"]) == pytest.approx((ci.low, ci.high))
+    assert (
+        spike_row["interval"] == "16.4–24.2%"
+        and spike_row["period_label"] == "Week of 6 January 2025"
+    )
+    counts = chart(big_frame(), intervals=True, metric="articles").to_dict()
+    band = [u for kind, u in marks_of(counts) if kind == "area"][0]
+    assert band["encoding"]["y"]["field"] == "articles_low"
+    assert not [u for kind, u in marks_of(chart(big_frame()).to_dict()) if kind == "area"]
+
+
+def test_small_denominators_are_open_diamonds_named_in_the_note():
+    spec = chart(big_frame()).to_dict()
+    diamonds = [
+        u for kind, u in marks_of(spec) if kind == "point" and u["mark"].get("shape") == "diamond"
+    ]
+    assert (
+        len(diamonds) == 1
+        and diamonds[0]["transform"][0]["filter"] == "datum.small && !datum.partial"
+    )
+    foot = [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+    assert any(
+        "Open diamonds: Fewer than 30 articles in all in the week of 21 October 2024, so those shares are unsure."
+        in line
+        for line in foot
+    )
+    text = ddj.publishing.describe(chart(big_frame()), big_frame())
+    assert "Fewer than 30 articles in all in the week of 21 October 2024" in text
+    # the peak is not the small week's, and it is written as a person writes it
+    assert "Hong Kong peaked at 20.0% in the week of 6 January 2025 (95% CI 16.4–24.2%)" in text
+    every = chart(cov_frame()).to_dict()  # 10 articles a week: every week is small
+    foot = [r["line"] for d in every["datasets"].values() for r in d if "line" in r]
+    assert any("Every week has fewer than 30 articles in all" in line for line in foot)
+    heat = chart(cov_frame(), kind="heatmap").to_dict()
+    assert any(u["mark"].get("shape") == "diamond" for kind, u in marks_of(heat) if kind == "point")
+
+
+def test_spikes_are_marked_with_their_stories():
+    spec = chart(big_frame(), spikes=True).to_dict()
+    triangles = [
+        u
+        for kind, u in marks_of(spec)
+        if kind == "point" and u["mark"].get("shape") == "triangle-up"
+    ]
+    assert len(triangles) == 1 and triangles[0]["transform"][0]["filter"] == "datum.spike"
+    titles = [t["title"] for t in triangles[0]["encoding"]["tooltip"]]
+    assert titles == ["Period", "Topic", "Spike", "Stories"]
+    rows = max(spec["datasets"].values(), key=len)
+    flagged = [r for r in rows if r["spike"]]
+    assert [r["day"] for r in flagged] == ["2025-01-06"]
+    assert flagged[0]["spike_note"].startswith(
+        "Hong Kong was 20.0% of articles in the week of 6 January 2025 (95% CI 16.4–24.2%), 4.0 times"
+    )
+    assert flagged[0]["examples"].startswith("Raid on a newsroom | Protest")
+    assert spec["usermeta"]["ddj"]["spikes"] == [flagged[0]["spike_note"]]
+    foot = [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+    assert any(line.startswith("Triangles: 1 spike, ") for line in foot)
+    faceted = chart(big_frame(), kind="small-multiples", facet="topic", spikes=True, intervals=True)
+    assert '"triangle-up"' in json.dumps(faceted.to_dict())
+
+
+def test_a_published_chart_with_spikes_says_so_and_stays_inert(tmp_path):
+    frame = big_frame()
+    frame.attrs["ddj_demo"] = "synthetic demo data"
+    paths = ddj.publish(chart(frame, intervals=True, spikes=True), tmp_path, "spikes", data=frame)
+    alt_text = paths["alt_text"].read_text()
+    assert "Bands show each share's 95% confidence interval." in alt_text
+    assert (
+        "Spikes marked: Hong Kong was 20.0% of articles in the week of 6 January 2025" in alt_text
+    )
+    page = paths["html"].read_text()
+    assert "<script>alert(1)" not in page and "Content-Security-Policy" in page
+    assert page.count("<script") == 4  # the two data blocks, the bundle and the starter
+    assert "synthetic demo data" in paths["svg"].read_text().lower()
+
+
+def test_gap_periods_are_shaded():
+    spec = chart(big_frame(gap_at=8)).to_dict()
+    rects = [u for kind, u in marks_of(spec) if kind == "rect"]
+    assert len(rects) == 1 and rects[0]["encoding"]["x2"]["field"] == "day_end"
+    shaded = spec["datasets"][rects[0]["data"]["name"]]
+    assert [(r["day"], r["day_end"]) for r in shaded] == [("2024-11-25", "2024-12-02")]
+    foot = [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+    assert any(line.startswith("Grey: periods where the total lacks an outlet") for line in foot)
+    assert spec["usermeta"]["ddj"]["gaps"] == 1
+    assert not [u for kind, u in marks_of(chart(big_frame()).to_dict()) if kind == "rect"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"intervals": True, "kind": "heatmap"}, "intervals=True is drawn on line charts"),
+        ({"spikes": True, "kind": "area", "metric": "articles"}, "spikes=True is drawn on line"),
+        ({"intervals": "yes"}, "intervals='yes': give True or False"),
+    ],
+)
+def test_intervals_and_spikes_refused_where_they_cannot_be_drawn(kwargs, words):
+    with pytest.raises(ddj.ParameterError, match=words):
+        chart(big_frame(), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("freq", "day", "words"),
+    [
+        ("M", "2020-07-01", "peaked at 60.0% in July 2020"),
+        ("W", "2024-10-14", "peaked at 60.0% in the week of 14 October 2024"),
+        ("Q", "2022-07-01", "peaked at 60.0% in the third quarter of 2022"),
+        ("Y", "2021-01-01", "peaked at 60.0% in 2021"),
+        ("D", "2024-10-14", "peaked at 60.0% on 14 October 2024"),
+    ],
+)
+def test_alt_text_writes_periods_as_a_person_does(freq, day, words):
+    start = {
+        "M": "2020-05-01",
+        "W": "2024-09-30",
+        "Q": "2022-01-01",
+        "Y": "2019-01-01",
+        "D": "2024-10-12",
+    }[freq]
+    periods = pd.period_range(
+        start, periods=4, freq={"W": "W-SUN", "Y": "Y-DEC", "Q": "Q-DEC"}.get(freq, freq)
+    )
+    frame = pd.DataFrame(
+        {
+            "period": periods.start_time.astype("datetime64[us]"),
+            "period_end": periods.end_time.normalize().astype("datetime64[us]"),
+            "topic": "t", "label": "Hong Kong", "articles": [10, 12, 60, 20],
+            "total": 100, "partial": False, "examples": "",
+        }
+    )  # fmt: skip
+    frame["share"] = frame["articles"] / frame["total"]
+    frame.attrs["freq"] = freq
+    assert frame["period"].iloc[2] == pd.Timestamp(day)
+    text = ddj.publishing.describe(chart(frame), frame)
+    assert words in text and " of 0" not in text and "the month of" not in text
