@@ -208,7 +208,8 @@ def explorer(corpus: pd.DataFrame, topics: Any, cov: pd.DataFrame, *, kind: str 
             corpus, flags[topic], day, freq=cov.attrs.get("freq", "M"),
             tz=cov.attrs.get("tz", "UTC"), outlet=outlet,
         )  # fmt: skip
-        listing.value = listed(found, chosen[list(labels).index(topic)], day, labels[topic])
+        when = _when(day, cov.attrs.get("freq", "M"))
+        listing.value = listed(found, chosen[list(labels).index(topic)], when, labels[topic])
 
     def clicked(change: Any) -> None:
         picked = list(change["new"].value or [])
@@ -308,8 +309,11 @@ def _tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
     ]
 
 
-def listed(found: pd.DataFrame, topic: Any, day: str, label: str) -> str:
-    """The HTML list of one period's articles: count, then date, outlet, title link, first match."""
+def listed(found: pd.DataFrame, topic: Any, when: str, label: str) -> str:
+    """The HTML list of one period's articles: count, then date, outlet, title link, first match.
+
+    ``when`` names the period (``"January 2024 (period from 2024-01-01)"``).
+    """
     from ddj.matching import hits
 
     shown = found.head(MAX_LISTED)
@@ -326,7 +330,7 @@ def listed(found: pd.DataFrame, topic: Any, day: str, label: str) -> str:
     ]
     more = f" (first {MAX_LISTED:,} listed)" if len(found) > MAX_LISTED else ""
     head = (
-        f"<p><b>{display._escape(label)}</b>, period from {display._escape(day)}: "
+        f"<p><b>{display._escape(label)}</b>, {display._escape(when)}: "
         f"<span class='ddj-count'>{len(found):,} articles</span>{more}</p>"
     )
     return head + _LISTING_STYLE + "<table class='ddj-period'>" + "".join(rows) + "</table>"
@@ -349,6 +353,13 @@ class _quiet:
         self._notes.__exit__(*exc)
 
 
+def _when(day: str, freq: str) -> str:
+    """The period in words and its first day: "January 2024 (period from 2024-01-01)"."""
+    from ddj import words
+
+    return f"{words.period(pd.Timestamp(day), freq)} (period from {day})"
+
+
 def _day(value: Any) -> str:
     """A clicked period's first day as YYYY-MM-DD (Vega gives a temporal field in ms since 1970)."""
     if isinstance(value, (int, float)):
@@ -365,7 +376,7 @@ def _contexts(first: pd.DataFrame) -> list[str]:
 
 def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
     base = alt.Chart(data)
-    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"))
+    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(data))
     y = alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=5))
     series = ["label", *(["outlet"] if "outlet" in data else [])]
     color = alt.Color(f"{series[-1]}:N", title=None)
@@ -383,6 +394,17 @@ def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
         .add_params(pick)
     )
     return alt.layer(line, points).properties(width=520, height=300)
+
+
+def _date_axis(data: pd.DataFrame) -> alt.Axis:
+    """Years, months or days on the axis, as the span of the data asks (as ``ddj.chart`` does)."""
+    days = pd.to_datetime(data["day"])
+    span = (days.max() - days.min()).days
+    if span > 3 * 365:
+        return alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
+    if span > 90:
+        return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True)
+    return alt.Axis(format="%d %b", labelOverlap=True)
 
 
 def _heatmap(data: pd.DataFrame, pick: Any) -> alt.Chart:

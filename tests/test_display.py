@@ -323,7 +323,10 @@ def test_explorer_lists_the_period_clicked(hostile):
     clicked = PointSelection(name="pick", value=[{"day": ms, "topic": "hong_kong"}], store=[])
     chart.selections._set_value("pick", clicked)
     feb = cov[cov["period"] == "2024-02-01"]["articles"].iloc[0]
-    assert f"period from 2024-02-01: <span class='ddj-count'>{feb} articles</span>" in listing.value
+    assert (
+        f"February 2024 (period from 2024-02-01): <span class='ddj-count'>{feb} articles</span>"
+        in listing.value
+    )
     assert listing.value.count("<tr>") == feb
     body = listing.value.split("</style>", 1)[1]
     _assert_inert(body, allowed=("a", "mark", "span", "small", "br", "p", "b", "table", "tr", "td"))

@@ -215,7 +215,9 @@ def test_explore_runs_in_jupyterlab(lab, tmp_path):
             assert hostile.locator("a").count() == 0  # a javascript: address is no link
             _shot(page, "explore-hostile.png", hostile)
             _click_a_period(page, tmp_path / "work" / "articles.csv")
-            assert page.locator(f"{OUT}:has-text('hits in')").count() >= 2  # hits and query cells
+            query = page.locator(f"{OUT}:has-text('hits in')")
+            assert query.count() >= 2  # the hits cell and the query cell
+            _shot(page, "explore-query.png", query.last)
         finally:
             browser.close()
 
