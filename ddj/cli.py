@@ -397,6 +397,84 @@ def _run_coverage(args: argparse.Namespace) -> int:
 
 
 @command(
+    "compare",
+    "Compare a period with a baseline: shares with confidence intervals, ratio, p-value, a sentence to quote.",
+    "ddj compare demo -t hong_kong --freq M --at 2024-10-14 --baseline 12",
+)
+def _add_compare(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
+    )
+    p.add_argument(
+        "-t",
+        "--topics",
+        default=DEFAULT_TOPICS,
+        help="comma-separated topic names (default: %(default)s)",
+    )
+    p.add_argument("--file", default=None, help="a topics YAML file")
+    p.add_argument("--freq", default="W", help="D, W, M, Q or Y (default: %(default)s)")
+    p.add_argument("--by", default=None, help="'outlet' for one comparison per outlet")
+    p.add_argument(
+        "--at",
+        default=None,
+        help="a day inside the period to compare (default: the latest complete period)",
+    )
+    p.add_argument(
+        "--to",
+        default=None,
+        help="with --at: the last day of a window of periods to compare together",
+    )
+    p.add_argument(
+        "--baseline",
+        default="12",
+        help="N periods before (default: %(default)s), 'year' (the same period a year earlier) "
+        "or START:END (two days)",
+    )
+    p.add_argument(
+        "--tz", default="UTC", help="time zone for days and weeks (default: %(default)s)"
+    )
+    p.add_argument("-o", "--output", default=None, help="write every figure to this CSV")
+    p.set_defaults(run=_run_compare)
+
+
+def _run_compare(args: argparse.Namespace) -> int:
+    import ddj
+    from ddj import params
+    from ddj.publishing import spreadsheet_safe
+
+    params.freq(args.freq)  # the options are checked before the corpus loads
+    params.tz(args.tz)
+    params.by(args.by)
+    at = params.at(args.at if args.to is None else (args.at, args.to))
+    baseline = params.baseline(_baseline_arg(args.baseline))
+    corpus = _corpus(args.source)
+    names = [t.strip() for t in args.topics.split(",") if t.strip()]
+    topics = [_topic_arg(n, args.file) for n in names]
+    cov = ddj.coverage(corpus, topics, freq=args.freq, by=args.by, tz=args.tz)
+    table = ddj.compare(cov, at, baseline=baseline)
+    for sentence in table["sentence"]:
+        print(sentence)
+    if cov.attrs.get("ddj_demo"):
+        print("(synthetic demo data, not real coverage)")
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        spreadsheet_safe(table).to_csv(args.output, index=False)
+        print(f"{len(table):,} comparison(s) -> {args.output}")
+    return 0
+
+
+def _baseline_arg(text: str):
+    """``--baseline`` as ``ddj.compare`` takes it: a number, ``year``, or START:END."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if ":" in text:
+        start, _, end = text.partition(":")
+        return (start, end)
+    return text
+
+
+@command(
     "run",
     "Run a parameterised notebook with checked parameters (papermill).",
     "ddj run coverage -p freq M -p topics hong_kong,taiwan --out out/monthly",

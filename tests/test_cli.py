@@ -173,3 +173,50 @@ def test_main_restores_the_warning_hooks(capsys):
     assert main(["load", "/nonexistent/missing.csv", "-o", "/nonexistent/c.parquet"]) == 2
     assert warnings.showwarning is shown
     assert warnings.filters == filters
+
+
+def test_compare_prints_the_sentences_and_writes_the_figures(tmp_path, capsys):
+    out = tmp_path / "figures.csv"
+    args = ["compare", str(_topic_table(tmp_path)), "-t", "hong_kong", "--freq", "M"]
+    assert main([*args, "--at", "2024-05-15", "--baseline", "3", "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("Hong Kong was ") and "in May 2024 (95% CI " in printed
+    assert "its average of the previous 3 months" in printed
+    table = pd.read_csv(out)
+    for column in ("share_low", "share_high", "ratio_low", "ratio_high", "p_value", "sentence"):
+        assert column in table
+    assert table["period"].tolist() == ["2024-05-01"]
+    assert (
+        main(
+            [
+                *args,
+                "--at",
+                "2024-03-01",
+                "--to",
+                "2024-04-30",
+                "--baseline",
+                "2024-01-01:2024-02-29",
+            ]
+        )
+        == 0
+    )
+    assert "from March to April 2024" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--at", "2031-01-01"], "at=2031-01-01 is outside the coverage"),
+        (["--baseline", "soon"], "baseline='soon': give a number of periods"),
+        (
+            ["--at", "2024-05-15", "--baseline", "year"],
+            "a year before May 2024, is not in the coverage",
+        ),
+        (["--freq", "fortnightly"], "freq='fortnightly' is not a frequency"),
+    ],
+)
+def test_compare_refusals_are_one_line_and_exit_2(tmp_path, capsys, extra, words):
+    args = ["compare", str(_topic_table(tmp_path)), "-t", "hong_kong", "--freq", "M"]
+    assert main([*args, *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("ddj compare: error: ") and words in err[-1]
