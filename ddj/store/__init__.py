@@ -1,0 +1,84 @@
+"""A corpus store on disk: Parquet parts by publication month, read lazily and in batches.
+
+``ddj.save(corpus, "store/", append=True)`` adds a corpus to a store;
+``ddj.open("store/")`` gives a :class:`Store`, a corpus that stays on disk.
+``ddj.match``, ``ddj.hits``, ``ddj.coverage``, ``ddj.problems``,
+``ddj.by_month`` and ``ddj.date_signals`` take a store as they take a frame
+and stream it: peak memory is set by ``batch_size``, not by the size of the
+store, and the results are the ones the same call gives on
+``store.to_pandas()``.
+
+Layout (hive partitions, one schema, :data:`ddj.corpus.SCHEMA`)::
+
+    store/
+      month=2024-10/part-<time>-<pid>-<random>.parquet
+      month=undated/part-....parquet          rows with no publication date
+      _batches/<time>-<pid>-<random>.json     what each append skipped, its demo label
+
+Every append writes new part files (never rewrites one), each through a
+temporary ``.name.tmp-...`` renamed into place, under a name no other writer
+can pick: several processes may append at once. Files and folders whose names
+start with ``_`` or ``.`` are not data. Rows come back in store order: months
+in order (``undated`` last), then the parts in the order they were written,
+then the rows as they were given.
+
+Examples
+--------
+>>> import ddj
+>>> folder = ddj.save(corpus, "store", append=True)
+>>> store = ddj.open(folder)
+>>> len(store), store.months[:2]
+(306, ['2019-01', '2019-02'])
+>>> ddj.coverage(store, ["hong_kong"], freq="Y").equals(
+...     ddj.coverage(store.to_pandas(), ["hong_kong"], freq="Y"))
+True
+"""
+
+from __future__ import annotations
+
+from ddj.store.counting import Tally, coverage
+from ddj.store.disk import (
+    BATCH_SIZE,
+    MAX_RECORD_BYTES,
+    PARTITION,
+    ROW_GROUP,
+    UNDATED,
+    Part,
+    Store,
+    append,
+    is_store,
+    open,
+)
+from ddj.store.streamed import (
+    Skipped,
+    by_month,
+    date_signals,
+    fingerprint_hash,
+    hits,
+    match,
+    problems,
+    takes_store,
+)
+
+__all__ = [
+    "BATCH_SIZE",
+    "MAX_RECORD_BYTES",
+    "PARTITION",
+    "ROW_GROUP",
+    "UNDATED",
+    "Part",
+    "Skipped",
+    "Store",
+    "Tally",
+    "append",
+    "by_month",
+    "coverage",
+    "date_signals",
+    "fingerprint_hash",
+    "hits",
+    "is_store",
+    "match",
+    "open",
+    "problems",
+    "takes_store",
+]

@@ -1,0 +1,588 @@
+"""The store on disk: appends of Parquet parts by month, and the lazy :class:`Store` that reads them."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ddj import params
+from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, SCHEMA, empty
+from ddj.errors import InputError, ParameterError
+from ddj.utils import atomic_write
+
+#: The partition key: publication month in UTC, ``YYYY-MM``.
+PARTITION = "month"
+#: The partition of rows with no publication date.
+UNDATED = "undated"
+#: Rows a batch holds by default: what one step of a streamed call has in memory.
+BATCH_SIZE = 32_768
+#: Rows a Parquet row group holds (a reader decodes one at a time).
+ROW_GROUP = 16_384
+#: Largest ``_batches/*.json`` record a store may hold (they list skipped items).
+MAX_RECORD_BYTES = 256 << 20
+#: Suffixes that name a file, not a store folder.
+_FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".json", ".tsv")
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+def append(corpus: pd.DataFrame, folder: str | os.PathLike) -> Path:
+    """Add ``corpus`` to the store in ``folder`` (created if needed): what ``ddj.save(..., append=True)`` does.
+
+    Parameters
+    ----------
+    corpus
+        A corpus (all the columns of :data:`ddj.corpus.SCHEMA`).
+    folder
+        The store's folder.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+
+    Raises
+    ------
+    InputError
+        ``folder`` names a file (``.parquet``, ``.csv``...), is under a file,
+        or cannot be written.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> ddj.store.append(corpus.head(10), "little-store").name
+    'little-store'
+    """
+    folder = _store_folder(folder)
+    batch = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
+    frame = corpus[COLUMNS]
+    months = frame["published"].dt.strftime("%Y-%m").fillna(UNDATED)
+    try:
+        for month, rows in frame.groupby(months.to_numpy(), sort=True):
+            _write_part(rows, folder / f"{PARTITION}={month}", batch)
+        _write_record(corpus, folder, batch)
+    except OSError as exc:
+        msg = f"Cannot add to the store {folder}: {exc.strerror or exc}. Choose a folder you can write to."
+        raise InputError(msg) from exc
+    return folder
+
+
+def _store_folder(folder: str | os.PathLike) -> Path:
+    """``folder`` as a store folder that exists, or InputError naming what is wrong."""
+    path = Path(folder).expanduser()
+    if path.name.lower().endswith(_FILE_SUFFIXES) or path.is_file():
+        msg = (
+            f"Cannot append to {path}: append=True adds to a store, a folder. Give a folder "
+            f"(e.g. {path.with_suffix('')}/), or leave append out to write one file."
+        )
+        raise InputError(msg)
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            msg = (
+                f"Cannot append to {path}: {parent} is a file, not a folder. Choose another place."
+            )
+            raise InputError(msg)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        msg = f"Cannot append to {path}: cannot create it ({exc.strerror or exc})."
+        raise InputError(msg) from exc
+    return path
+
+
+def _write_part(rows: pd.DataFrame, month_dir: Path, batch: str) -> None:
+    import pyarrow.parquet as pq
+
+    month_dir.mkdir(exist_ok=True)
+    table = _arrow(rows)
+    atomic_write(
+        month_dir / f"part-{batch}.parquet",
+        lambda tmp: pq.write_table(table, tmp, row_group_size=ROW_GROUP, compression="zstd"),
+    )
+
+
+def _write_record(corpus: pd.DataFrame, folder: Path, batch: str) -> None:
+    """``_batches/<batch>.json``: the problems and the demo label of one append, when it has any."""
+    problems = list(corpus.attrs.get(PROBLEMS_ATTR, []))
+    demo = corpus.attrs.get(DEMO_ATTR)
+    if not problems and not demo:
+        return
+    (folder / "_batches").mkdir(exist_ok=True)
+    record = {"rows": len(corpus), "demo": demo, "problems": problems}
+    text = json.dumps(record, ensure_ascii=False, default=str)
+    atomic_write(folder / "_batches" / f"{batch}.json", text)
+
+
+def _arrow(rows: pd.DataFrame) -> Any:
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(rows, schema=_arrow_schema(), preserve_index=False)
+
+
+@functools.cache
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    return pa.Schema.from_pandas(empty(), preserve_index=False).remove_metadata()
+
+
+# -- the lazy corpus -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Part:
+    """One Parquet file of a store: its month partition and path."""
+
+    month: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Store:
+    """A corpus on disk (from :func:`open`): counted, filtered and scanned without loading it.
+
+    The parts are those found when the store was opened; reopen it to see
+    rows appended since. ``filter`` returns a narrower store; nothing is read
+    until a method needs it.
+
+    Examples
+    --------
+    >>> store = ddj.open(ddj.save(corpus, "store2", append=True))
+    >>> oct19 = store.filter(start="2019-10-01", end="2019-10-31")
+    >>> oct19.months, len(oct19) == len(oct19.to_pandas())
+    (['2019-10'], True)
+    """
+
+    path: Path
+    parts: tuple[Part, ...]
+    start: pd.Timestamp | None = None  # first instant kept (UTC), or None
+    stop: pd.Timestamp | None = None  # first instant no longer kept (UTC), or None
+    outlet_names: tuple[str, ...] | None = None
+    languages: tuple[str, ...] | None = None
+    records: tuple[Path, ...] = field(default=(), repr=False)
+    batch_size: int = BATCH_SIZE  # rows a streamed call holds at a time
+
+    # - what the store holds -
+
+    @property
+    def columns(self) -> list[str]:
+        """The corpus columns (:data:`ddj.corpus.COLUMNS`)."""
+        return list(COLUMNS)
+
+    @property
+    def months(self) -> list[str]:
+        """The month partitions in the store (``YYYY-MM``, ``undated`` last)."""
+        return list(dict.fromkeys(p.month for p in self.parts))
+
+    @property
+    def filtered(self) -> bool:
+        """Whether rows are chosen by date, outlet or language (beyond whole months)."""
+        return any(
+            v is not None for v in (self.start, self.stop, self.outlet_names, self.languages)
+        )
+
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """``{ddj.corpus.DEMO_ATTR: label}`` when any append held synthetic demo data."""
+        for record in self._records():
+            if record.get("demo"):
+                return {DEMO_ATTR: record["demo"]}
+        return {}
+
+    def __len__(self) -> int:
+        if not self.filtered:
+            return sum(_parquet(p.path).metadata.num_rows for p in self.parts)
+        return sum(len(t) for t in self._tables(["published"]))
+
+    def __repr__(self) -> str:
+        span = f"{self.months[0]}..{self.months[-1]}" if self.parts else "empty"
+        return f"<ddj Store {str(self.path)!r}: {len(self.parts)} part(s), {span}>"
+
+    @property
+    def dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+        """First and last publication time (UTC), from the files' statistics when unfiltered."""
+        if not self.filtered:
+            stats = [_date_stats(p.path) for p in self.parts]
+            lows = [lo for lo, _ in stats if lo is not None]
+            highs = [hi for _, hi in stats if hi is not None]
+            return (min(lows) if lows else None, max(highs) if highs else None)
+        published = self["published"]
+        return (None, None) if published.isna().all() else (published.min(), published.max())
+
+    @property
+    def outlets(self) -> list[str]:
+        """The outlets, sorted (read from the ``outlet`` column alone)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        seen: set[str] = set()
+        for table in self._tables(["outlet"]):
+            seen.update(pc.unique(table["outlet"].cast(pa.large_string())).drop_null().to_pylist())
+        return sorted(seen)
+
+    # - narrowing -
+
+    def filter(
+        self,
+        *,
+        start: Any = None,
+        end: Any = None,
+        outlets: Any = None,
+        language: Any = None,
+    ) -> Store:
+        """The articles published from ``start`` to ``end`` (days, inclusive, UTC), by outlet, language.
+
+        Parameters
+        ----------
+        start, end
+            First and last day (``"YYYY-MM-DD"``); a bound leaves undated rows out.
+            Only the month partitions that overlap are read.
+        outlets
+            An outlet name or a list of them (exact names, as in ``store.outlets``).
+        language
+            A language code (``"en"``) or a list of them.
+
+        Returns
+        -------
+        Store
+            Narrower still when this store was already filtered.
+        """
+        first, last = params.window(start, end)
+        chosen = _names(outlets, "outlets")
+        langs = _names(language, "language")
+        lo = None if first is None else first.tz_localize("UTC")
+        hi = None if last is None else (last + pd.Timedelta(days=1)).tz_localize("UTC")
+        lo = _later(self.start, lo)
+        hi = _earlier(self.stop, hi)
+        parts = tuple(p for p in self.parts if _month_overlaps(p.month, lo, hi))
+        return replace(
+            self,
+            parts=parts,
+            start=lo,
+            stop=hi,
+            outlet_names=_narrowed(self.outlet_names, chosen),
+            languages=_narrowed(self.languages, langs),
+        )
+
+    # - reading -
+
+    def __contains__(self, column: object) -> bool:
+        return column in COLUMNS
+
+    def __getitem__(self, column: str) -> pd.Series:
+        """One column of the whole store, in memory (the others are not read)."""
+        if column not in COLUMNS:
+            msg = f"The store has no column {column!r}; it has {COLUMNS}."
+            raise KeyError(msg)
+        frame = self.to_pandas(columns=[column])
+        return frame[column]
+
+    def to_pandas(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The store (or the ``columns`` asked) as one corpus frame in memory.
+
+        Its ``attrs`` carry what the appends skipped (``ddj.problems``) and the
+        demo label. For millions of articles prefer the streamed calls or
+        :meth:`batches`.
+        """
+        frames = list(self.batches(columns=columns))
+        if frames:
+            frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+        else:
+            frame = empty()[_columns(columns)]
+        frame = frame.reset_index(drop=True)
+        frame.attrs = self._attrs_in_full()
+        return frame
+
+    def batches(
+        self, *, columns: Sequence[str] | None = None, batch_size: int | None = None
+    ) -> Iterator[pd.DataFrame]:
+        """The store in order, ``batch_size`` rows at a time (default: the store's), corpus schema.
+
+        Each batch's index continues the one before (``pd.concat`` of all the
+        batches is ``to_pandas()``); batches carry no ``attrs``.
+        """
+        for _, frame in self._frames(columns, batch_size or self.batch_size):
+            yield frame
+
+    # - internals -
+
+    def _frames(
+        self, columns: Sequence[str] | None, batch_size: int, base: int = 0
+    ) -> Iterator[tuple[int, pd.DataFrame]]:
+        """``(position of the first row, frame)``: batches of ``batch_size`` rows (the last: fewer)."""
+        import pyarrow as pa
+
+        size = params.whole(batch_size, "batch_size", lo=1, hi=10_000_000, example=BATCH_SIZE)
+        wanted = _columns(columns)
+        pending: list[Any] = []
+        held = 0
+        offset = base
+        for table in self._tables(wanted, size):
+            pending.append(table)
+            held += len(table)
+            while held >= size:
+                joined = pa.concat_tables(pending)
+                yield offset, _frame(joined.slice(0, size), wanted, offset)
+                offset += size
+                held -= size
+                pending = [joined.slice(size)] if held else []
+        if held:
+            yield offset, _frame(pa.concat_tables(pending), wanted, offset)
+
+    def _tables(self, columns: Sequence[str], batch_size: int = BATCH_SIZE) -> Iterator[Any]:
+        """Arrow tables of the rows kept, the ``columns`` asked (missing ones as nulls), in order."""
+        import pyarrow as pa
+
+        need = list(dict.fromkeys([*columns, *self._filter_columns()]))
+        for part in self.parts:
+            pf = _parquet(part.path)
+            older = not set(COLUMNS) <= set(pf.schema_arrow.names)  # before SCHEMA gained columns
+            for batch in pf.iter_batches(batch_size=batch_size, columns=None if older else need):
+                table = pa.Table.from_batches([batch])
+                if older:
+                    table = _conformed(table)
+                mask = self._mask(table)
+                if mask is not None:
+                    table = table.filter(mask)
+                if len(table):
+                    yield table.select(list(columns))
+
+    def _filter_columns(self) -> list[str]:
+        cols = []
+        if self.start is not None or self.stop is not None:
+            cols.append("published")
+        if self.outlet_names is not None:
+            cols.append("outlet")
+        if self.languages is not None:
+            cols.append("language")
+        return cols
+
+    def _mask(self, table: Any) -> Any:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        tests = []
+        if self.start is not None:
+            tests.append(pc.greater_equal(table["published"], pa.scalar(self.start)))
+        if self.stop is not None:
+            tests.append(pc.less(table["published"], pa.scalar(self.stop)))
+        for column, values in (("outlet", self.outlet_names), ("language", self.languages)):
+            if values is not None:
+                tests.append(pc.is_in(table[column], pa.array(values, pa.large_string())))
+        if not tests:
+            return None
+        mask = tests[0]
+        for test in tests[1:]:
+            mask = pc.and_(mask, test)
+        return pc.fill_null(mask, False)
+
+    def _records(self) -> Iterator[dict]:
+        """Each append's record (problems, demo label), in the order they were written."""
+        for path in self.records:
+            yield _read_record(path)
+
+    def _attrs_in_full(self) -> dict[str, Any]:
+        problems: list[dict] = []
+        demo = None
+        for record in self._records():
+            problems.extend(record.get("problems") or [])
+            demo = demo or record.get("demo")
+        attrs: dict[str, Any] = {}
+        if problems:
+            attrs[PROBLEMS_ATTR] = problems
+        if demo:
+            attrs[DEMO_ATTR] = demo
+        return attrs
+
+
+def open(path: str | os.PathLike, *, batch_size: int = BATCH_SIZE) -> Store:  # noqa: A001
+    """Open a corpus store (a folder written by ``ddj.save(..., append=True)``) without reading it.
+
+    Parameters
+    ----------
+    path
+        The store's folder.
+    batch_size
+        Rows the streamed calls (``ddj.match(store, ...)``...) hold at a time:
+        what sets their peak memory (about 10 KB a row of 2 KB text, matching included).
+
+    Returns
+    -------
+    Store
+        Length, dates, outlets and filters from the files' metadata and single
+        columns; ``to_pandas()`` and ``batches()`` to read rows. ``ddj.match``,
+        ``ddj.hits``, ``ddj.coverage``, ``ddj.problems``, ``ddj.by_month`` and
+        ``ddj.date_signals`` take it in place of a frame.
+
+    Raises
+    ------
+    InputError
+        The folder does not exist or holds no store.
+
+    Examples
+    --------
+    >>> store = ddj.open(ddj.save(corpus, "store3", append=True))
+    >>> len(store), store.dates[0].year, store.outlets[:1]
+    (306, 2019, ['Channel Daily'])
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        msg = f"{folder}: no such folder. ddj.open takes a store folder written by ddj.save(corpus, folder, append=True)."
+        raise InputError(msg)
+    parts = tuple(_parts(folder))
+    records = tuple(sorted((folder / "_batches").glob("*.json"))) if parts else ()
+    if not parts and not is_store(folder):
+        msg = (
+            f"{folder}: not a corpus store (no {PARTITION}=YYYY-MM folders of Parquet parts). "
+            "Write one with ddj.save(corpus, folder, append=True), or read files with ddj.load."
+        )
+        raise InputError(msg)
+    size = params.whole(batch_size, "batch_size", lo=1, hi=10_000_000, example=BATCH_SIZE)
+    return Store(folder, parts, records=records, batch_size=size)
+
+
+def is_store(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a store folder (it holds ``month=...`` partitions).
+
+    Examples
+    --------
+    >>> is_store(ddj.save(corpus, "store4", append=True)), is_store("store4/month=2019-01")
+    (True, False)
+    """
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        return False
+    return any(d.is_dir() and d.name.startswith(f"{PARTITION}=") for d in folder.iterdir())
+
+
+def _parts(folder: Path) -> Iterator[Part]:
+    months = sorted(
+        d for d in folder.iterdir() if d.is_dir() and d.name.startswith(f"{PARTITION}=")
+    )
+    for month_dir in months:
+        month = month_dir.name.split("=", 1)[1]
+        for path in sorted(month_dir.glob("part-*.parquet")):
+            yield Part(month, path)
+
+
+def _read_record(path: Path) -> dict:
+    try:
+        size = path.stat().st_size
+        if size > MAX_RECORD_BYTES:
+            msg = f"{path}: {size:,} bytes, more than a store record may hold ({MAX_RECORD_BYTES:,}); move it out of the store."
+            raise InputError(msg)
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        msg = f"{path}: not a readable store record ({exc}). Move it out of {path.parent}."
+        raise InputError(msg) from exc
+    return record if isinstance(record, dict) else {}
+
+
+def _parquet(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        msg = (
+            f"{path}: not a readable Parquet part ({exc}). Move it out of the store, or delete it."
+        )
+        raise InputError(msg) from exc
+
+
+def _date_stats(path: Path) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """The least and greatest ``published`` of one part, from its row-group statistics."""
+    meta = _parquet(path).metadata
+    names = [meta.schema.column(i).name for i in range(meta.num_columns)]
+    if "published" not in names:
+        return None, None
+    k = names.index("published")
+    lows, highs = [], []
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(k).statistics
+        if stats is not None and stats.has_min_max:
+            lows.append(pd.Timestamp(stats.min))
+            highs.append(pd.Timestamp(stats.max))
+    utc = [(None if not v else min(v) if i == 0 else max(v)) for i, v in enumerate((lows, highs))]
+    return tuple(None if t is None else _as_utc(t) for t in utc)  # type: ignore[return-value]
+
+
+def _as_utc(ts: pd.Timestamp) -> pd.Timestamp:
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return ts.as_unit("us")
+
+
+def _columns(columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(COLUMNS)
+    chosen = [columns] if isinstance(columns, str) else list(columns)
+    unknown = [c for c in chosen if c not in COLUMNS]
+    if unknown:
+        msg = f"columns={unknown}: the store has the corpus columns {COLUMNS}."
+        raise ParameterError(msg)
+    return chosen
+
+
+def _conformed(table: Any) -> Any:
+    """Rows of a part written by an older ddj, in today's schema (``conform`` fills what it lacks)."""
+    import pyarrow as pa
+
+    from ddj.corpus import conform
+
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return _arrow(conform(frame))
+
+
+def _frame(table: Any, columns: list[str], offset: int) -> pd.DataFrame:
+    import pyarrow as pa
+
+    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    frame = frame.astype({c: SCHEMA[c] for c in columns})
+    frame.index = pd.RangeIndex(offset, offset + len(frame))
+    return frame
+
+
+def _names(value: Any, name: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple, set, frozenset)) or not all(
+        isinstance(v, str) for v in items
+    ):
+        msg = f"{name}={value!r}: give a name or a list of names, e.g. {name}=['...']."
+        raise ParameterError(msg)
+    return tuple(sorted(set(items)))
+
+
+def _narrowed(old: tuple[str, ...] | None, new: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if old is None or new is None:
+        return new if old is None else old
+    return tuple(v for v in old if v in new)
+
+
+def _later(a: pd.Timestamp | None, b: pd.Timestamp | None) -> pd.Timestamp | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _earlier(a: pd.Timestamp | None, b: pd.Timestamp | None) -> pd.Timestamp | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _month_overlaps(month: str, lo: pd.Timestamp | None, hi: pd.Timestamp | None) -> bool:
+    if lo is None and hi is None:
+        return True
+    if month == UNDATED:
+        return False
+    first = pd.Timestamp(f"{month}-01", tz="UTC")
+    after = first + pd.offsets.MonthBegin(1)
+    return (lo is None or after > lo) and (hi is None or first < hi)
