@@ -367,18 +367,24 @@ def about(corpus: pd.DataFrame, notes: Notes | None = None) -> Markdown:
     >>> print(about(corpus).text)
     **About this data.** 306 articles; 18 without a date (left out of counts over time); 4 duplicates dropped. `ddj.problems(articles)` lists each item and why.
     """
-    counts = _problem_counts(corpus)
-    parts = [f"**About this data.** {len(corpus):,} articles"]
+    types = _page_types(corpus)
+    size = f"{len(corpus):,} articles"
+    if types:
+        size = (
+            f"{len(corpus):,} pages or rows, {len(corpus) - sum(types.values()):,} of them articles"
+        )
+    parts = [f"**About this data.** {size}"]
     undated = int(corpus["published"].isna().sum()) if "published" in corpus else 0
     if undated:
         parts.append(f"{undated:,} without a date (left out of counts over time)")
-    for group, n in counts.items():
-        if group != REASONS["date"] or not undated:
-            parts.append(f"{n:,} {group[n != 1]}")
-    types = _page_types(corpus)
-    if types:
+    said_elsewhere = {REASONS["date"]} if undated else set()
+    if types:  # the page types say it better than the problem list's one line per page
         listed = ", ".join(f"{kind} {n:,}" for kind, n in types.items())
         parts.append(f"{sum(types.values()):,} not articles ({listed}; not counted)")
+        said_elsewhere.add(REASONS["not an article"])
+    for group, n in _problem_counts(corpus).items():
+        if group not in said_elsewhere:
+            parts.append(f"{n:,} {group[n != 1]}")
     text = "; ".join(parts) + ". `ddj.problems(articles)` lists each item and why."
     if notes is not None and notes.messages:
         said = "\n".join(f"- {_escape_markdown(m)}" for m in notes.messages)

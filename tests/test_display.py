@@ -259,12 +259,19 @@ def test_about_counts_what_was_dropped(hostile):
 
 
 def test_about_counts_page_types_and_escapes_notes():
-    corpus = ddj.corpus.conform([{"url": f"https://n.example/{i}", "title": "t"} for i in range(4)])
-    corpus = corpus.assign(page_type=["article", "paywall", "paywall", "consent"])
+    kinds = ["article", "paywall", "paywall", "consent"]
+    rows = [
+        {"url": f"https://n.example/{i}", "title": "t", "page_type": k} for i, k in enumerate(kinds)
+    ]
+    corpus = ddj.corpus.conform(rows)
     notes = display.Notes()
     notes.messages.append("<b>**bold**</b> [link](javascript:x)")
     text = display.about(corpus, notes).text
+    assert text.startswith(
+        "**About this data.** 4 pages or rows, 1 of them articles; 4 without a date"
+    )
     assert "3 not articles (paywall 2, consent 1; not counted)" in text
+    assert text.count("not article") == 1  # the problem list's rows for them are not counted twice
     assert "<b>" not in text and "\\*\\*bold" in text and "\\[link\\]" in text
 
 
