@@ -22,11 +22,13 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
+from ddj import params
 from ddj.cache import RecordCache, content_key
 from ddj.corpus import COLUMNS, DEMO_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DdjWarning, InputError
 from ddj.limits import gunzip, is_gzip
+from ddj.outlets import keep as keep_outlets
 from ddj.pool import Extractor
 from ddj.store import is_store
 from ddj.tables import (
@@ -59,6 +61,7 @@ def load(
     cache: bool = True,
     workers: int | None = None,
     progress: bool | None = None,
+    outlets: Any = None,
 ) -> pd.DataFrame:
     """Load articles into a corpus table.
 
@@ -87,6 +90,11 @@ def load(
     progress
         Show a progress bar while pages are parsed; default: when a person
         watches, in a terminal or a Jupyter kernel (:func:`ddj.utils.progress_bar`).
+    outlets
+        Keep only the articles of these outlets: a group name
+        (``"uk-national"``), a list of group names and registered domains, or
+        the path of a groups file (:func:`ddj.outlets.select`);
+        ``attrs["ddj_outlets"]`` says how many rows were left out.
 
     Returns
     -------
@@ -118,11 +126,12 @@ def load(
     items = list(source) if isinstance(source, (list, tuple)) else [source]
     if not items:
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
+    chosen = params.outlets(outlets)  # checked before anything is read
     read = _gather(items, columns, dayfirst)
     page_frame, page_problems = _read_pages_of(
         read, cache=cache, workers=workers, progress=progress
     )
-    corpus = _combine(read, page_frame, page_problems)
+    corpus = keep_outlets(_combine(read, page_frame, page_problems), chosen)
     corpus = _note_read(corpus, read, page_problems)
     if dedupe:
         corpus = _dedupe(corpus)

@@ -119,15 +119,15 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     return out
 
 
-def _read_yaml(path: Path) -> tuple[Any, int]:
-    """The YAML document of a topics file and its length in characters.
+def _read_yaml(path: Path, what: str = "topics") -> tuple[Any, int]:
+    """The YAML document of a ``what`` file (topics, outlets) and its length in characters.
 
     Read with bounds (size, nesting) and ``safe_load``.
     """
     import yaml
 
     if not path.exists():
-        msg = f"{path}: no such topics file. Pass the path of a YAML file, or None for the shipped topics."
+        msg = f"{path}: no such {what} file. Pass the path of a YAML file, or None for the shipped {what}."
         raise InputError(msg)
     try:
         with path.open("rb") as fh:
@@ -136,7 +136,7 @@ def _read_yaml(path: Path) -> tuple[Any, int]:
         msg = f"{path}: cannot be read ({exc.strerror or exc}). Pass the path of a YAML file."
         raise InputError(msg) from exc
     if len(raw) > MAX_TOPICS_FILE_BYTES:
-        msg = f"{path}: larger than {MAX_TOPICS_FILE_BYTES >> 10:,} KiB, too large for a topics file. Check that it is the right file."
+        msg = f"{path}: larger than {MAX_TOPICS_FILE_BYTES >> 10:,} KiB, too large for a {what} file. Check that it is the right file."
         raise InputError(msg)
     try:
         text = raw.decode("utf-8")
@@ -155,7 +155,7 @@ def _read_yaml(path: Path) -> tuple[Any, int]:
         msg = f"{path}: a value YAML cannot read ({exc}). Put quotation marks around it."
         raise InputError(msg) from exc
     if deepest > MAX_YAML_DEPTH:
-        msg = f"{path}: nested more than {MAX_YAML_DEPTH} levels deep; a topics file needs three (topics, list, topic)."
+        msg = f"{path}: nested more than {MAX_YAML_DEPTH} levels deep, more than a {what} file needs (topics: three, outlets: five)."
         raise InputError(msg)
     return data, len(text)
 

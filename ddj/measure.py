@@ -52,6 +52,7 @@ def coverage(
     tz: str = "UTC",
     rolling: int | None = None,
     dedupe: bool = False,
+    outlets: Any = None,
 ) -> pd.DataFrame:
     """Count matching articles and their share of all articles, per period (and outlet).
 
@@ -65,7 +66,9 @@ def coverage(
     freq
         ``D``, ``W`` (Monday to Sunday), ``M``, ``Q`` or ``Y``.
     by
-        ``"outlet"`` for one series per outlet.
+        ``"outlet"`` for one series per outlet, ``"group"`` for one per group
+        of outlets (``outlets=``, else every group of the shipped
+        ``data/outlets.yml``; an outlet in two groups counts in each).
     start, end
         First and last day to count (inclusive, in ``tz``).
     tz
@@ -79,17 +82,26 @@ def coverage(
         Count a syndicated story (near-identical text in several outlets) once,
         at its first publication. With ``by="outlet"`` each outlet still counts
         its own copy: that is how much that outlet published.
+    outlets
+        Count only these outlets: a group name (``"uk-national"``), a list of
+        group names and registered domains, or the path of a groups file
+        (:func:`ddj.outlets.select`). An article belongs to an outlet by the
+        registered domain of its URL.
 
     Returns
     -------
     pandas.DataFrame
         Tidy: ``period`` (start, tz-naive), ``period_end`` (last day),
-        ``topic``, ``label``, [``outlet``], ``articles``, ``total``, ``share``
+        ``topic``, ``label``, [``outlet`` | ``group``], ``articles``, ``total``, ``share``
         (0 when ``total`` is 0), ``share_low`` and ``share_high`` (its 95%
         Wilson interval, NaN when ``total`` is 0), ``small`` (``total`` below
-        ``ddj.stats.SMALL_TOTAL``), ``partial``, ``examples`` (up to three
-        headlines, joined by " | "). ``attrs`` records freq, tz, start, end and
-        n_undated.
+        ``ddj.stats.SMALL_TOTAL``), ``partial``, ``gap`` (the period's total
+        lacks an outlet that is normally there: silent, far below its usual
+        volume, or before or after its data, as :func:`ddj.health` tests it),
+        ``examples`` (up to three headlines, joined by " | "). ``attrs``
+        records freq, tz, start, end, n_undated, outlets (what ``outlets=``
+        chose), outlets_left_out (rows of other outlets) and gaps (``{period:
+        [outlets]}``).
 
     Raises
     ------
@@ -104,12 +116,17 @@ def coverage(
     >>> f"{peak['label']}: {peak['share']:.0%} of articles in {peak['period']:%B %Y}"
     'Ukraine war: 80% of articles in November 2022'
     """
-    how = _How.checked(corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling)
+    how = _How.checked(
+        corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling, outlets=outlets
+    )
+    corpus, topics, left_out = _chosen(corpus, topics, how)
     flags, labels = _flags(corpus, topics)
     local = _local_times(corpus, tz)
     keep, n_undated = _kept(corpus, local, how, dedupe=dedupe)
-    counted, how = _counted(corpus.loc[keep], local[keep], flags.loc[keep], labels, how)
+    rows, times = corpus.loc[keep], local[keep]
+    counted, how = _counted(rows, times, flags.loc[keep], labels, how)
     result = _rolled(_assembled(counted, how), how)
+    result, gaps = _gapped(result, outlet_totals(rows, times, how), how)
     result = _ordered(result, list(flags.columns), how)
     result.attrs = {
         "freq": freq,
@@ -120,6 +137,9 @@ def coverage(
         "by": by,
         "rolling": rolling,
         "dedupe": dedupe,
+        "outlets": None if how.chosen is None else how.chosen.label,
+        "outlets_left_out": left_out,
+        "gaps": gaps,
     }
     if DEMO_ATTR in corpus.attrs:
         result.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
@@ -199,9 +219,12 @@ class _How:
     end: Any = None
     lo: pd.Timestamp | None = field(default=None, compare=False)  # first day counted
     hi: pd.Timestamp | None = field(default=None, compare=False)  # last day counted
+    chosen: Any = field(default=None, compare=False)  # ddj.outlets.Selection of outlets=, or None
 
     @classmethod
-    def checked(cls, corpus: pd.DataFrame, *, freq, by, start, end, tz, rolling) -> _How:
+    def checked(
+        cls, corpus: pd.DataFrame, *, freq, by, start, end, tz, rolling, outlets=None
+    ) -> _How:
         validate(corpus, ("published",))
         period = PERIODS[params.freq(freq)]
         by = params.by(by)
@@ -209,12 +232,103 @@ class _How:
             validate(corpus, ("outlet",))
         params.tz(tz)
         first, last = params.window(start, end)
-        return cls(period, by, first, last, params.rolling(rolling), start, end)
+        chosen = params.outlets(outlets)
+        if by == "group" and chosen is None:
+            from ddj.outlets import every_group
+
+            chosen = every_group()
+        return cls(period, by, first, last, params.rolling(rolling), start, end, chosen=chosen)
 
     @property
     def keys(self) -> list[str]:
         """Columns that tell one series from another, besides the topic."""
-        return ["outlet"] if self.by == "outlet" else []
+        return [self.by] if self.by in ("outlet", "group") else []
+
+
+def _chosen(corpus: pd.DataFrame, topics: Any, how: _How) -> tuple[pd.DataFrame, Any, int]:
+    """With ``outlets=``: the rows of the chosen outlets (and of a topics frame), and how many are not."""
+    if how.chosen is None:
+        return corpus, topics, 0
+    hit = how.chosen.contains(corpus)
+    if not hit.any():
+        from ddj.outlets import nothing_chosen
+
+        raise nothing_chosen(corpus, how.chosen)
+    if isinstance(topics, pd.DataFrame) and topics.index.equals(corpus.index):
+        topics = topics.loc[hit]
+    return corpus.loc[hit], topics, int((~hit).sum())
+
+
+def _by_group(rows: pd.DataFrame, how: _How) -> tuple[np.ndarray, pd.Series]:
+    """Positions of ``rows`` once per group each is in, and those groups (in the selection's order)."""
+    masks = how.chosen.masks(rows)
+    positions = [np.flatnonzero(m) for m in masks.values()]
+    names = [np.full(len(p), name, dtype=object) for name, p in zip(masks, positions, strict=True)]
+    pos = np.concatenate(positions) if positions else np.array([], dtype="int64")
+    group = np.concatenate(names) if names else np.array([], dtype=object)
+    return pos, pd.Series(group, dtype="str", name="group")
+
+
+def outlet_totals(rows: pd.DataFrame, times: pd.Series, how: _How) -> pd.DataFrame:
+    """Articles counted per period and outlet (and group): what the ``gap`` test reads.
+
+    Counts, so a store can sum them batch by batch (``period``, ``outlet``,
+    [``group``], ``total``).
+    """
+    frame = pd.DataFrame(
+        {
+            "period": times.dt.to_period(how.period).to_numpy(),
+            "outlet": rows["outlet"].fillna("(unknown)").astype("str").to_numpy()
+            if "outlet" in rows
+            else "(unknown)",
+        }
+    )
+    keys = ["period", "outlet"]
+    if how.by == "group":
+        pos, group = _by_group(rows, how)
+        frame = frame.iloc[pos].reset_index(drop=True).assign(group=group.to_numpy())
+        keys.append("group")
+    return frame.groupby(keys, observed=True).size().rename("total").reset_index()
+
+
+def _gapped(
+    result: pd.DataFrame, totals: pd.DataFrame, how: _How
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """``gap`` (before ``examples``): periods whose total lacks an outlet normally there.
+
+    Returns the result and ``{first day of period: [outlets]}`` of the periods with a gap.
+    """
+    from ddj.denominator import Rule, assess
+
+    grid = pd.period_range(
+        how.lo.to_period(how.period), how.hi.to_period(how.period), freq=how.period
+    )
+    per_outlet = totals.groupby(["outlet", "period"], observed=True)["total"].sum()
+    index = pd.MultiIndex.from_product(
+        [sorted(totals["outlet"].unique()), grid], names=["outlet", "period"]
+    )
+    table = per_outlet.reindex(index, fill_value=0).reset_index()
+    start = table["period"].dt.start_time.dt.normalize()
+    end = table["period"].dt.end_time.dt.normalize()
+    table["partial"] = ((start < how.lo) | (end > how.hi)).to_numpy()
+    bad = assess(table, rule=Rule(), period=how.period)
+    bad = bad.loc[bad["gap"], ["period", "outlet"]]
+    keys = ["period"]
+    if how.by == "outlet":
+        keys.append("outlet")
+    elif how.by == "group":
+        bad = bad.merge(totals[["outlet", "group"]].drop_duplicates(), on="outlet")
+        keys.append("group")
+    hit = pd.MultiIndex.from_frame(bad[keys]) if len(keys) > 1 else pd.Index(bad["period"])
+    at = pd.MultiIndex.from_frame(result[keys]) if len(keys) > 1 else pd.Index(result["period"])
+    gap = at.isin(hit)
+    result = result.copy()
+    result.insert(result.columns.get_loc("examples"), "gap", gap)
+    gaps = {
+        str(day.date()): sorted(names)
+        for day, names in bad.groupby("period")["outlet"].agg(set).items()
+    }
+    return result, gaps
 
 
 def _kept(
@@ -269,12 +383,18 @@ def _counted(
     hi = how.last if how.last is not None else times.max().normalize()
     how = replace(how, lo=lo, hi=hi)
     grid = pd.period_range(lo.to_period(how.period), hi.to_period(how.period), freq=how.period)
+    if how.by == "group":  # one row per article and group it is in
+        pos, group = _by_group(rows, how)
+        rows = rows.iloc[pos].reset_index(drop=True).assign(group=group.to_numpy())
+        times = times.iloc[pos].reset_index(drop=True)
+        flags = flags.iloc[pos].reset_index(drop=True)
     groups_key: list[pd.Series] = [times.dt.to_period(how.period).rename("period")]
     index: pd.Index = pd.Index(grid, name="period")
-    if how.by == "outlet":
-        groups_key.append(rows["outlet"].fillna("(unknown)").rename("outlet"))
-        outlets = sorted(groups_key[1].unique())
-        index = pd.MultiIndex.from_product([grid, outlets], names=["period", "outlet"])
+    if how.keys:
+        key = how.keys[0]
+        groups_key.append(rows[key].fillna("(unknown)").rename(key))
+        series = list(how.chosen.domains) if key == "group" else sorted(groups_key[1].unique())
+        index = pd.MultiIndex.from_product([grid, series], names=["period", key])
     total = rows.groupby(groups_key, observed=True).size().reindex(index, fill_value=0)
     titles = (
         rows["title"].fillna("(no title)")

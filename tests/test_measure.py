@@ -47,6 +47,7 @@ def test_weekly_shares_and_zero_weeks(small):
         "share_high",
         "small",
         "partial",
+        "gap",
         "examples",
     ]
     assert cov["period"].tolist() == [

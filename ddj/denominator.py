@@ -1,0 +1,437 @@
+"""Is the denominator whole? Each outlet's volume per period, and where it falls silent.
+
+A share is only as sound as its denominator: a week in which one outlet's
+scraper broke looks like a week in which everybody wrote about the topic.
+:func:`health` tabulates, per outlet and period, how many articles there are,
+what is usual for that outlet, and flags where it falls silent or far below,
+where its data starts and ends, and how many of its rows are duplicates or not
+articles. ``ddj.coverage`` uses the same test (:func:`assess`) for its ``gap``
+column.
+
+The test
+--------
+An outlet's *usual* volume in a period is the median of its totals in the
+``window`` (default 8) periods before it that were not flagged themselves
+(for ``freq="D"``: the same weekday in the 8 weeks before, so Sundays are
+compared with Sundays), once at least half that many are known. A period is
+flagged when it holds at most ``below`` (default a quarter) of the usual
+volume *and* so few articles would come by chance less than once in
+``1/alpha`` (default 1,000) periods if the outlet published at its usual rate
+(Poisson lower tail ``P(X <= total; usual) < alpha``): ``silent`` when it holds
+none, ``low`` otherwise. The chance test means an outlet must usually publish
+more than ``ln(1/alpha)`` (6.9) articles a period before its silence can be
+told from chance: below that, nothing is flagged. Periods at the edge of the
+data (partial) and the periods holding an outlet's first and last article
+(``starts``, ``ends``) are never flagged. Periods before an outlet's first or
+after its last dated article are ``before`` / ``after``; they are a ``gap``
+when the outlet is *regular*: its median volume over its own range is above
+``ln(1/alpha)``, so its silence would be flagged.
+
+Examples
+--------
+>>> h = ddj.health(corpus, freq="M")
+>>> h.columns.tolist()[:7]
+['period', 'period_end', 'outlet', 'total', 'usual', 'status', 'gap']
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ddj import params
+from ddj.constants import FREQ_NAMES, PERIODS
+from ddj.corpus import DEMO_ATTR, PROBLEMS_ATTR, validate
+
+#: What ``status`` may be, in the order a reader looks for them.
+STATUSES = ("silent", "low", "before", "after", "starts", "ends", "ok")
+
+COLUMNS = [
+    "period",
+    "period_end",
+    "outlet",
+    "total",
+    "usual",
+    "status",
+    "gap",
+    "partial",
+    "rows",
+    "duplicates",
+    "non_articles",
+    "undated",
+    "first",
+    "last",
+]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The settings of the silence test (see the module's docstring)."""
+
+    window: int = 8
+    below: float = 0.25
+    alpha: float = 0.001
+
+    @classmethod
+    def checked(cls, *, window: Any, below: Any, alpha: Any) -> Rule:
+        """The settings, each checked by :mod:`ddj.params`."""
+        return cls(
+            params.whole(window, "window", lo=2, hi=520, example=8),
+            params.fraction(below, "below", example=0.25),
+            params.fraction(alpha, "alpha", example=0.001),
+        )
+
+    @property
+    def regular(self) -> float:
+        """The volume above which an outlet's silence can be told from chance: ``ln(1/alpha)``."""
+        return math.log(1 / self.alpha)
+
+
+def health(
+    corpus: pd.DataFrame,
+    *,
+    freq: str = "W",
+    tz: str = "UTC",
+    start: Any = None,
+    end: Any = None,
+    window: int = 8,
+    below: float = 0.25,
+    alpha: float = 0.001,
+) -> pd.DataFrame:
+    """Per outlet and period: articles, the outlet's usual volume, and whether the period is whole.
+
+    Parameters
+    ----------
+    corpus
+        A corpus from ``ddj.load`` or ``ddj.collect``.
+    freq, tz, start, end
+        As for ``ddj.coverage``.
+    window
+        Periods before each one whose median is the outlet's usual volume.
+    below
+        A period holding at most this fraction of the usual volume may be flagged.
+    alpha
+        ...if so few articles would come by chance less often than this
+        (Poisson); the false-alarm rate per outlet and period on a steady
+        outlet.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per outlet (with any dated article) and period: ``period``,
+        ``period_end``, ``outlet``, ``total`` (dated articles: what
+        ``coverage`` counts), ``usual`` (NaN until enough history),
+        ``status`` (``silent``, ``low``, ``before``, ``after``, ``starts``,
+        ``ends``, ``ok``), ``gap`` (the period's total lacks this outlet),
+        ``partial``, ``rows`` (dated rows of any page type), ``duplicates``
+        (rows of a URL seen before, in the corpus or dropped by ``load``),
+        ``non_articles`` (``page_type`` other than ``article``), and per
+        outlet ``undated``, ``first`` and ``last`` (its first and last dated
+        day). ``attrs["summary"]`` says in a few lines what is wrong.
+
+    Raises
+    ------
+    ParameterError
+        A bad option, or no dated article in the window.
+
+    Examples
+    --------
+    >>> h = ddj.health(corpus, freq="Q")
+    >>> h.loc[h["outlet"] == "Harbour Post", ["period", "total", "status"]].head(3)
+           period  total  status
+    56 2019-01-01      3  starts
+    57 2019-04-01      3      ok
+    58 2019-07-01      2      ok
+    >>> print(h.attrs["summary"].splitlines()[0])
+    5 outlets, 5 January 2019 to 30 December 2025: no period flagged.
+    """
+    from ddj.measure import _local_times
+
+    validate(corpus, ("published", "outlet"))
+    period = PERIODS[params.freq(freq)]
+    params.tz(tz)
+    first, last = params.window(start, end)
+    rule = Rule.checked(window=window, below=below, alpha=alpha)
+    rows = _rows(corpus, _local_times(corpus, tz), period)
+    lo, hi = _bounds(rows, first, last, start, end)
+    inside = rows["day"].between(lo, hi)
+    table = _tallied(rows[inside], period, lo, hi)
+    table = assess(table, rule=rule, period=period)
+    table = _with_outlet_facts(table, rows)
+    table.attrs = {
+        "freq": freq,
+        "tz": tz,
+        "start": str(lo.date()),
+        "end": str(hi.date()),
+        "window": rule.window,
+        "below": rule.below,
+        "alpha": rule.alpha,
+        "summary": summarize(table, freq=freq, dropped=_dropped_duplicates(corpus)),
+    }
+    if DEMO_ATTR in corpus.attrs:
+        table.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
+    return table
+
+
+# -- the steps -------------------------------------------------------------------------------
+
+
+def _rows(corpus: pd.DataFrame, local: pd.Series, period: str) -> pd.DataFrame:
+    """One row per article: outlet, day, period, and what it is (article, duplicate)."""
+    page_type = corpus.get("page_type")
+    article = (
+        np.ones(len(corpus), dtype=bool)
+        if page_type is None
+        else page_type.fillna("article").eq("article").to_numpy()
+    )
+    duplicate = (
+        corpus["id"].duplicated().to_numpy() if "id" in corpus else np.zeros(len(corpus), bool)
+    )
+    return pd.DataFrame(
+        {
+            "outlet": corpus["outlet"].fillna("(unknown)").astype("str").to_numpy(),
+            "url": corpus["url"].to_numpy() if "url" in corpus else None,
+            "day": local.dt.normalize().to_numpy(),
+            "period": local.dt.to_period(period).to_numpy(),
+            "article": article,
+            "duplicate": duplicate,
+        }
+    )
+
+
+def _bounds(rows: pd.DataFrame, first, last, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day counted: the window given, else the data's."""
+    from ddj.errors import ParameterError
+
+    days = rows["day"].dropna()
+    lo = first if first is not None else (days.min() if len(days) else None)
+    hi = last if last is not None else (days.max() if len(days) else None)
+    if lo is None or hi is None or not days.between(lo, hi).any():
+        window = f" {start} to {end}" if first is not None or last is not None else ""
+        msg = f"No dated articles fall inside the window{window}: widen start/end, or check the corpus's dates."
+        raise ParameterError(msg)
+    return lo, hi
+
+
+def _tallied(rows: pd.DataFrame, period: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """Counts per outlet and period, every period of the window for every outlet."""
+    grid = pd.period_range(lo.to_period(period), hi.to_period(period), freq=period)
+    outlets = sorted(rows["outlet"].unique())
+    index = pd.MultiIndex.from_product([outlets, grid], names=["outlet", "period"])
+    counts = (
+        rows.assign(
+            rows=1,
+            total=rows["article"].astype("int64"),
+            duplicates=rows["duplicate"].astype("int64"),
+            non_articles=(~rows["article"]).astype("int64"),
+        )
+        .groupby(["outlet", "period"], observed=True)[
+            ["rows", "total", "duplicates", "non_articles"]
+        ]
+        .sum()
+        .reindex(index, fill_value=0)
+        .reset_index()
+    )
+    start = counts["period"].dt.start_time.dt.normalize()
+    end = counts["period"].dt.end_time.dt.normalize()
+    return counts.assign(partial=((start < lo) | (end > hi)).to_numpy())
+
+
+def assess(table: pd.DataFrame, *, rule: Rule, period: str) -> pd.DataFrame:
+    """``usual``, ``status`` and ``gap`` of every outlet and period (the test of the module's docstring).
+
+    Parameters
+    ----------
+    table
+        ``outlet``, ``period`` (pandas Periods, every period of the window for
+        each outlet, in order), ``total`` and ``partial``.
+    rule
+        The settings.
+    period
+        The pandas period frequency of ``period``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``usual``, ``status`` and ``gap``; ``period`` and
+        ``period_end`` as first and last days.
+    """
+    table = table.sort_values(["outlet", "period"], kind="stable").reset_index(drop=True)
+    usual = np.full(len(table), np.nan)
+    status = np.full(len(table), "ok", dtype=object)
+    daily = period == "D"
+    for _, where in table.groupby("outlet", sort=False).indices.items():
+        part = table.iloc[where]
+        u, s = _one_outlet(part["total"].to_numpy(), part["partial"].to_numpy(), daily, rule)
+        usual[where], status[where] = u, s
+    out = table.assign(usual=usual, status=pd.array(status, dtype="str"))
+    regular = _regular(out, rule)
+    flagged = out["status"].isin(["silent", "low"])
+    outside = out["status"].isin(["before", "after"]) & out["outlet"].map(regular)
+    out["gap"] = (flagged | outside).to_numpy()
+    out["period_end"] = out["period"].dt.end_time.dt.normalize().astype("datetime64[us]")
+    out["period"] = out["period"].dt.start_time.dt.normalize().astype("datetime64[us]")
+    return out
+
+
+def _one_outlet(
+    total: np.ndarray, partial: np.ndarray, daily: bool, rule: Rule
+) -> tuple[np.ndarray, np.ndarray]:
+    """One outlet's usual volume and status in each period, in order."""
+    n = len(total)
+    usual = np.full(n, np.nan)
+    status = np.full(n, "ok", dtype=object)
+    present = np.flatnonzero(total > 0)
+    if not len(present):
+        return usual, np.full(n, "before", dtype=object)
+    a, b = present[0], present[-1]
+    status[:a], status[b + 1 :] = "before", "after"
+    status[a], status[b] = "starts", "ends"
+    history: dict[int, deque] = {}
+    for t in range(a + 1, b):
+        seen = history.setdefault(t % 7 if daily else 0, deque(maxlen=rule.window))
+        if len(seen) >= max(2, rule.window // 2):
+            usual[t] = float(np.median(seen))
+        if not partial[t] and _far_below(int(total[t]), usual[t], rule):
+            status[t] = "silent" if total[t] == 0 else "low"
+        elif not partial[t]:
+            seen.append(int(total[t]))
+    return usual, status
+
+
+def _far_below(k: int, usual: float, rule: Rule) -> bool:
+    """At most ``below`` of ``usual``, and that few by chance less often than ``alpha``."""
+    if not usual > 0 or k > rule.below * usual:
+        return False
+    return poisson_cdf(k, usual) < rule.alpha
+
+
+def poisson_cdf(k: int, mean: float) -> float:
+    """``P(X <= k)`` for ``X`` Poisson with ``mean`` (summed in log space: no overflow).
+
+    Examples
+    --------
+    >>> round(poisson_cdf(0, 6.9), 5), round(poisson_cdf(2, 10.0), 6)
+    (0.00101, 0.002769)
+    """
+    if k < 0:
+        return 0.0
+    logs = [i * math.log(mean) - mean - math.lgamma(i + 1) for i in range(k + 1)]
+    top = max(logs)
+    return min(1.0, math.exp(top) * sum(math.exp(v - top) for v in logs))
+
+
+def _regular(table: pd.DataFrame, rule: Rule) -> pd.Series:
+    """Per outlet: whether its median volume over its own range is high enough for silence to show."""
+    inside = table[~table["status"].isin(["before", "after"]) & ~table["partial"]]
+    median = inside.groupby("outlet")["total"].median()
+    return (median > rule.regular).reindex(table["outlet"].unique(), fill_value=False)
+
+
+def _with_outlet_facts(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Each outlet's undated rows and first and last dated day, on each of its rows."""
+    undated = rows.loc[rows["day"].isna()].groupby("outlet").size()
+    days = rows.dropna(subset=["day"]).groupby("outlet")["day"]
+    out = table.assign(
+        undated=table["outlet"].map(undated).fillna(0).astype("int64"),
+        first=table["outlet"].map(days.min()).astype("datetime64[us]"),
+        last=table["outlet"].map(days.max()).astype("datetime64[us]"),
+    )
+    out = out.astype({"outlet": "str"})
+    return out[COLUMNS].reset_index(drop=True)
+
+
+def _dropped_duplicates(corpus: pd.DataFrame) -> int:
+    """Rows ``ddj.load`` dropped as repeats of another URL (its problems list says so)."""
+    listed = corpus.attrs.get(PROBLEMS_ATTR, [])
+    return sum(1 for p in listed if str(p.get("reason", "")).startswith("duplicate of "))
+
+
+# -- the summary -----------------------------------------------------------------------------
+
+
+def summarize(table: pd.DataFrame, *, freq: str, dropped: int = 0) -> str:
+    """What is wrong with the denominator, in a few lines (the first line sums it up).
+
+    Examples
+    --------
+    >>> print(summarize(ddj.health(corpus, freq="Y"), freq="Y").splitlines()[0])
+    5 outlets, 5 January 2019 to 30 December 2025: no period flagged.
+    """
+    from ddj import words
+
+    code = params.freq(freq)
+    flagged = table[table["gap"]]
+    outlets = table["outlet"].nunique()
+    lo, hi = table["first"].min(), table["last"].max()
+    head = f"{outlets} outlet{'s' if outlets != 1 else ''}, {words.period(lo, 'D')} to {words.period(hi, 'D')}: "
+    gaps = flagged["period"].nunique()
+    head += (
+        "no period flagged."
+        if not gaps
+        else f"{words.periods(gaps, code)} with a gap in the denominator."
+    )
+    lines = [head]
+    for outlet, part in flagged.groupby("outlet", sort=True):
+        lines.append(f"{outlet}: {_flagged_words(part, code)}")
+    lines += _share_lines(table, dropped)
+    return "\n".join(lines)
+
+
+def _flagged_words(part: pd.DataFrame, code: str) -> str:
+    """Say, for one outlet, where it was silent or low and where its data starts and ends."""
+    from ddj import words
+
+    said = []
+    for status, what in (("silent", "silent"), ("low", "far below its usual volume")):
+        hit = part[part["status"] == status]
+        if len(hit):
+            shown = ", ".join(words.period(p, code) for p in hit["period"].head(4))
+            more = f" and {len(hit) - 4} more" if len(hit) > 4 else ""
+            said.append(
+                f"{what} in {shown}{more} (usually {hit['usual'].median():g} a {FREQ_NAMES[code]})"
+            )
+    for status, what in (("before", "no data before"), ("after", "no data after")):
+        hit = part[part["status"] == status]
+        if len(hit):
+            day = part["first"].iloc[0] if status == "before" else part["last"].iloc[0]
+            said.append(f"{what} {words.period(day, 'D')} ({words.periods(len(hit), code)})")
+    return "; ".join(said) + "."
+
+
+def _share_lines(table: pd.DataFrame, dropped: int) -> list[str]:
+    """Undated, duplicate and non-article rows, when there are any."""
+    from ddj import words
+
+    per = table.groupby("outlet").agg(
+        rows=("rows", "sum"),
+        undated=("undated", "first"),
+        duplicates=("duplicates", "sum"),
+        non_articles=("non_articles", "sum"),
+    )
+    every = int(per["rows"].sum() + per["undated"].sum())
+    lines = []
+    for column, what in (
+        ("undated", "undated (not counted)"),
+        ("duplicates", "repeats of a URL seen before"),
+        ("non_articles", "not articles (paywalls, errors, index pages; not counted)"),
+    ):
+        n = int(per[column].sum())
+        if not n:
+            continue
+        worst = (per[column] / (per["rows"] + per["undated"]).clip(lower=1)).idxmax()
+        share = per.loc[worst, column] / max(1, per.loc[worst, "rows"] + per.loc[worst, "undated"])
+        lines.append(
+            f"{words.percent(n / max(1, every))} of rows are {what}: {words.count(n, 'row')}; "
+            f"most at {worst} ({words.percent(share)})."
+        )
+    if dropped:
+        lines.append(
+            f"ddj.load already dropped {words.count(dropped, 'row')} repeating another's URL."
+        )
+    return lines

@@ -1,0 +1,387 @@
+"""Groups of outlets ("UK national news", "international wires"), by registered domain.
+
+The shipped ``data/outlets.yml`` groups well-known outlets by their registered
+domain, with each one's name, country and kind; a user's own file of the same
+form adds theirs. :func:`select` turns what ``outlets=`` takes (a group name, a
+list of group names and domains, or the path of a groups file) into a
+:class:`Selection`, which tells which articles of a corpus belong to which
+group: by the registered domain of the article's URL (``news.bbc.co.uk``
+counts for ``bbc.co.uk``), or, for a row with no URL, by its outlet's name.
+``ddj.coverage(..., outlets=...)``, ``by="group"``, ``ddj.load(..., outlets=...)``
+and ``ddj.collect(..., outlets=...)`` all go through it.
+
+Examples
+--------
+>>> from ddj import outlets
+>>> uk = outlets.groups()["uk-national"]
+>>> uk.label, len(uk.outlets) > 20, uk.outlets[0]
+('UK national news', True, Outlet(domain='bbc.co.uk', name='BBC', country='GB', kind='broadcaster'))
+>>> outlets.select("uk-national").contains_urls(["https://news.bbc.co.uk/a", "https://cnn.com/b"])
+[True, False]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ddj.errors import InputError, ParameterError
+
+#: The groups ddj ships.
+SHIPPED = Path(__file__).parent / "data" / "outlets.yml"
+#: What ``kind`` an outlet may be.
+KINDS = ("newspaper", "broadcaster", "magazine", "agency", "online")
+#: Outlets a groups file may list in all (counted across groups, aliases included).
+MAX_OUTLETS = 20_000
+#: The group that domains listed one by one in ``outlets=[...]`` form.
+LISTED = "(listed)"
+
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+@dataclass(frozen=True)
+class Outlet:
+    """One outlet of a group: its registered domain, name, country (ISO 3166 alpha-2) and kind."""
+
+    domain: str
+    name: str
+    country: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named group of outlets."""
+
+    name: str
+    label: str
+    description: str
+    outlets: tuple[Outlet, ...]
+
+
+def groups(path: str | os.PathLike | None = None) -> dict[str, Group]:
+    """Read the groups of a file (default: the shipped ``data/outlets.yml``), in file order.
+
+    The file is untrusted: read with the bounds of a topics file (size, nesting,
+    ``safe_load``) and at most :data:`MAX_OUTLETS` outlets in all.
+
+    Raises
+    ------
+    InputError
+        A file that is missing, too large, not YAML, or not of the form: a list
+        under ``groups:``, each with ``name`` (a slug), ``label``,
+        ``description`` and ``outlets`` (each with ``domain``, ``name``,
+        ``country``, ``kind``); a repeated group name.
+
+    Examples
+    --------
+    >>> list(groups())[:3]
+    ['uk-national', 'us-national', 'international-wires']
+    """
+    from ddj.matching import _read_yaml
+
+    path = Path(path) if path is not None else SHIPPED
+    data, _ = _read_yaml(path, what="outlets")
+    items = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        msg = f"{path}: expected a list of groups under 'groups:' (each with name, label, description and outlets)."
+        raise InputError(msg)
+    found: dict[str, Group] = {}
+    seen = 0
+    for i, item in enumerate(items):
+        group = _group(item, f"{path}, group {i + 1}")
+        seen += len(group.outlets)
+        if seen > MAX_OUTLETS:
+            msg = f"{path}: more than {MAX_OUTLETS:,} outlets in all (aliases count each time). Split the file."
+            raise InputError(msg)
+        if group.name in found:
+            msg = f"{path}: the group name {group.name!r} is used twice; each group needs its own."
+            raise InputError(msg)
+        found[group.name] = group
+    return found
+
+
+def _group(item: Any, where: str) -> Group:
+    if not isinstance(item, dict):
+        msg = f"{where}: a group is a mapping with name, label, description and outlets."
+        raise InputError(msg)
+    name = _text(item, "name", where)
+    if not _SLUG.fullmatch(name):
+        msg = f"{where}: name {name!r} must be a slug of lowercase letters, digits and hyphens, such as 'uk-national'."
+        raise InputError(msg)
+    where = f"{where.rsplit(',', 1)[0]}, group '{name}'"
+    listed = item.get("outlets")
+    if not isinstance(listed, list) or not listed:
+        msg = f"{where}: 'outlets' must be a list of outlets, each with domain, name, country and kind."
+        raise InputError(msg)
+    if len(listed) > MAX_OUTLETS:
+        msg = f"{where}: more than {MAX_OUTLETS:,} outlets. Split the group."
+        raise InputError(msg)
+    members = tuple(_outlet(o, f"{where}, outlet {j + 1}") for j, o in enumerate(listed))
+    return Group(
+        name, _text(item, "label", where) or name, _text(item, "description", where), members
+    )
+
+
+def _outlet(item: Any, where: str) -> Outlet:
+    if not isinstance(item, dict):
+        msg = f"{where}: an outlet is a mapping such as {{domain: bbc.co.uk, name: BBC, country: GB, kind: broadcaster}}."
+        raise InputError(msg)
+    try:
+        domain = domain_of(_text(item, "domain", where))
+    except ParameterError as exc:
+        raise InputError(f"{where}: {exc}") from exc
+    name = _text(item, "name", where) or domain
+    country = _text(item, "country", where).upper()
+    if not _COUNTRY.fullmatch(country):
+        msg = f"{where} ({domain}): country {country!r} must be an ISO 3166 code of two letters, such as GB."
+        raise InputError(msg)
+    kind = _text(item, "kind", where)
+    if kind not in KINDS:
+        msg = f"{where} ({domain}): kind {kind!r} must be one of {', '.join(KINDS)}."
+        raise InputError(msg)
+    return Outlet(domain, name, country, kind)
+
+
+def _text(item: dict, key: str, where: str) -> str:
+    value = item.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    msg = f"{where}: '{key}' must be text, not a {type(value).__name__}. Put the value in quotation marks."
+    raise InputError(msg)
+
+
+def domain_of(value: str) -> str:
+    """``value`` as a registered domain (lowercase, no ``www.``), or ParameterError saying which to write.
+
+    Examples
+    --------
+    >>> domain_of(" WWW.BBC.co.uk ")
+    'bbc.co.uk'
+    """
+    from ddj.corpus import registered_domain
+
+    text = value.strip().lower() if isinstance(value, str) else ""
+    host = text[4:] if text.startswith("www.") else text
+    if not host or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host):
+        msg = f"{value!r} is not a domain: write one such as 'bbc.co.uk' (no https://, no path)."
+        raise ParameterError(msg)
+    registered = registered_domain("http://" + host)
+    if registered != host:
+        msg = (
+            f"{value!r} is not a registered domain: write {registered!r}, which covers every "
+            "subdomain under it."
+        )
+        raise ParameterError(msg)
+    return host
+
+
+# -- which rows belong to which group --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Outlets chosen by ``outlets=``: each group's domains and outlet names.
+
+    ``label`` says what was chosen, for messages and ``attrs``.
+    """
+
+    label: str
+    domains: dict[str, frozenset[str]]
+    names: dict[str, frozenset[str]]
+
+    def masks(self, corpus: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Per group, which rows of ``corpus`` belong to it (one article may be in several)."""
+        domain = row_domains(corpus)
+        urlless = domain.eq("").to_numpy()
+        outlet = (
+            corpus["outlet"].astype("str").str.strip().str.casefold()
+            if "outlet" in corpus
+            else pd.Series("", index=corpus.index)
+        )
+        out = {}
+        for name, domains in self.domains.items():
+            hit = domain.isin(domains).to_numpy()
+            if urlless.any():
+                hit = hit | (urlless & outlet.isin(self.names[name] | domains).to_numpy())
+            out[name] = hit
+        return out
+
+    def contains(self, corpus: pd.DataFrame) -> np.ndarray:
+        """Which rows of ``corpus`` are from a chosen outlet."""
+        hit = np.zeros(len(corpus), dtype=bool)
+        for mask in self.masks(corpus).values():
+            hit |= mask
+        return hit
+
+    @property
+    def every_domain(self) -> list[str]:
+        """The domains of every group, sorted."""
+        return sorted(set().union(*self.domains.values()))
+
+    def contains_urls(self, urls: Iterable[str]) -> list[bool]:
+        """Which of ``urls`` are from a chosen outlet (for filtering before fetching)."""
+        frame = pd.DataFrame({"url": pd.Series(list(urls), dtype="str")})
+        return self.contains(frame).tolist()
+
+
+def select(value: Any) -> Selection | None:
+    """The check of ``outlets=``: ``None``, a group name, a groups file, or a list of names and domains.
+
+    A string ending in ``.yml``/``.yaml`` (or a path) chooses every group of that
+    file; any other string is a group of the shipped file, or one domain; a list
+    may mix group names and domains (the domains form the group ``(listed)``).
+
+    Raises
+    ------
+    ParameterError
+        An unknown group (the message names the known ones), a value that is no
+        domain, an empty list, or something else.
+    InputError
+        A groups file that cannot be read (see :func:`groups`).
+
+    Examples
+    --------
+    >>> select(["international-wires", "scmp.com"]).label
+    'international-wires, scmp.com'
+    >>> select("uk-nationals")
+    Traceback (most recent call last):
+    ...
+    ddj.errors.ParameterError: outlets='uk-nationals' is no group of the shipped outlets.yml: ...
+    """
+    if value is None or isinstance(value, Selection):
+        return value
+    if isinstance(value, str) and not value.strip():
+        return None
+    if isinstance(value, os.PathLike) or (
+        isinstance(value, str) and value.strip().lower().endswith((".yml", ".yaml"))
+    ):
+        return _from_file(Path(value))
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, Sequence) or not items or not all(isinstance(v, str) for v in items):
+        msg = (
+            f"outlets={value!r}: give a group name such as 'uk-national', a list of group names "
+            "and domains such as ['uk-national', 'reuters.com'], or the path of a groups file (.yml)."
+        )
+        raise ParameterError(msg)
+    return _from_items([v.strip() for v in items])
+
+
+def _from_file(path: Path) -> Selection:
+    found = groups(path)
+    return Selection(
+        f"groups in {path.name}",
+        {n: frozenset(o.domain for o in g.outlets) for n, g in found.items()},
+        {n: frozenset(o.name.casefold() for o in g.outlets) for n, g in found.items()},
+    )
+
+
+def _from_items(items: list[str]) -> Selection:
+    shipped = groups()
+    domains: dict[str, frozenset[str]] = {}
+    names: dict[str, frozenset[str]] = {}
+    listed: set[str] = set()
+    for item in items:
+        if item in shipped:
+            domains[item] = frozenset(o.domain for o in shipped[item].outlets)
+            names[item] = frozenset(o.name.casefold() for o in shipped[item].outlets)
+        elif "." in item:
+            listed.add(domain_of(item))
+        else:
+            msg = (
+                f"outlets={item!r} is no group of the shipped outlets.yml: use one of "
+                f"{', '.join(shipped)}, a domain such as 'bbc.co.uk', or the path of your own "
+                "groups file (.yml)."
+            )
+            raise ParameterError(msg)
+    if listed:
+        domains[LISTED] = frozenset(listed)
+        names[LISTED] = frozenset()
+    return Selection(", ".join(items), domains, names)
+
+
+def every_group() -> Selection:
+    """Every group of the shipped file (what ``by="group"`` compares when ``outlets`` is not given)."""
+    return _from_file(SHIPPED)
+
+
+def row_domains(corpus: pd.DataFrame) -> pd.Series:
+    """The registered domain of each row's URL (``""`` when it has none), each host looked up once.
+
+    Examples
+    --------
+    >>> row_domains(pd.DataFrame({"url": ["https://news.bbc.co.uk/x", None]})).tolist()
+    ['bbc.co.uk', '']
+    """
+    from ddj.corpus import registered_domain
+
+    if "url" not in corpus:
+        return pd.Series("", index=corpus.index, dtype="str")
+    urls = corpus["url"].astype("str")
+    hosts = (
+        urls.str.replace(_SCHEME, "", regex=True)
+        .str.split(r"[/?#]", n=1, regex=True)
+        .str[0]
+        .str.rsplit("@", n=1)
+        .str[-1]
+        .str.split(":", n=1)
+        .str[0]
+        .str.lower()
+        .fillna("")
+    )
+    known = {h: registered_domain("http://" + h) if h else "" for h in hosts.unique()}
+    return hosts.map(known).fillna("").astype("str")
+
+
+def keep(corpus: pd.DataFrame, value: Any) -> pd.DataFrame:
+    """The rows of ``corpus`` from the outlets ``value`` chooses (see :func:`select`).
+
+    ``attrs["ddj_outlets"]`` records what was chosen and how many rows were
+    left out; the problems list is kept.
+
+    Raises
+    ------
+    ParameterError
+        No row is from a chosen outlet (the message names the commonest domains
+        of the corpus).
+
+    Examples
+    --------
+    >>> keep(corpus, ["harbourpost.example"])["outlet"].unique().tolist()
+    ['Harbour Post']
+    """
+    chosen = select(value)
+    if chosen is None:
+        return corpus
+    hit = chosen.contains(corpus)
+    if len(corpus) and not hit.any():
+        raise nothing_chosen(corpus, chosen)
+    kept = corpus.loc[hit].reset_index(drop=True)
+    kept.attrs = {**corpus.attrs, ATTR: {"outlets": chosen.label, "left_out": int((~hit).sum())}}
+    return kept
+
+
+#: ``attrs`` key of a corpus filtered by :func:`keep`.
+ATTR = "ddj_outlets"
+
+
+def nothing_chosen(corpus: pd.DataFrame, chosen: Selection) -> ParameterError:
+    """The error for a selection that keeps no row: it names the corpus's commonest domains."""
+    top = row_domains(corpus).replace("", np.nan).value_counts().head(5).index.tolist()
+    msg = (
+        f"outlets={chosen.label!r}: none of the {len(corpus):,} article(s) is from one of these "
+        f"outlets; the corpus's commonest domains are {', '.join(top) or '(none: no URLs)'}. "
+        "Choose another group, or list domains: outlets=['bbc.co.uk', ...]."
+    )
+    return ParameterError(msg)

@@ -1,0 +1,181 @@
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.corpus import conform
+from ddj.denominator import Rule, assess, health, poisson_cdf
+from ddj.errors import ParameterError
+
+MONDAY = pd.Timestamp("2024-01-01", tz="UTC")  # a Monday: week 0 starts here
+
+
+def steady(outlet, per_day, weeks, *, silent=(), low=None, start=0, title="Budget"):
+    """Rows of ``outlet``: ``per_day`` articles each day of ``weeks`` (not in ``silent`` weeks)."""
+    rows = []
+    for week in range(start, weeks):
+        if week in silent:
+            continue
+        days = range(1) if low and week in low else range(7)
+        for day in days:
+            for k in range(per_day):
+                when = MONDAY + pd.Timedelta(days=7 * week + day, hours=8 + k)
+                rows.append({"url": f"https://{outlet.lower()}.example/{week}/{day}/{k}",
+                             "outlet": outlet, "published": when.isoformat(), "title": title})  # fmt: skip
+    return rows
+
+
+def quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+@pytest.fixture
+def silent_three_weeks():
+    """A publishes 14 a week but nothing in weeks 8-10; B publishes 7 a week throughout."""
+    rows = steady("A", 2, 20, silent={8, 9, 10}) + steady("B", 1, 20)
+    rows[0]["title"] = "Hong Kong talks"
+    return conform(rows)
+
+
+def test_an_outlet_silent_for_three_weeks_is_flagged_exactly_there(silent_three_weeks):
+    h = health(silent_three_weeks, freq="W")
+    weeks = [MONDAY.tz_localize(None) + pd.Timedelta(weeks=w) for w in (8, 9, 10)]
+    flagged = h[h["gap"]]
+    assert flagged["outlet"].tolist() == ["A"] * 3
+    assert flagged["period"].tolist() == weeks
+    assert flagged["status"].tolist() == ["silent"] * 3
+    assert flagged["usual"].tolist() == [14.0] * 3  # the median of the weeks before, flags left out
+    a = h[h["outlet"] == "A"].set_index("period")
+    assert a["status"].iloc[0] == "starts" and a["status"].iloc[-1] == "ends"
+    assert (a["status"].iloc[1:-1].drop(weeks) == "ok").all()
+    assert (h.loc[h["outlet"] == "B", "status"].iloc[1:-1] == "ok").all()
+    assert h.attrs["summary"].splitlines() == [
+        "2 outlets, 1 January 2024 to 19 May 2024: 3 weeks with a gap in the denominator.",
+        "A: silent in the week of 26 February 2024, the week of 4 March 2024, the week of "
+        "11 March 2024 (usually 14 a week).",
+    ]
+
+
+def test_coverage_gap_column_marks_the_same_weeks(silent_three_weeks):
+    cov = quiet(ddj.coverage, silent_three_weeks, ["hong_kong"], freq="W")
+    assert cov.columns.tolist()[-2:] == ["gap", "examples"]
+    gaps = cov.loc[cov["gap"], "period"].dt.strftime("%Y-%m-%d").tolist()
+    assert gaps == ["2024-02-26", "2024-03-04", "2024-03-11"]
+    assert cov.attrs["gaps"] == {day: ["A"] for day in gaps}
+    by_outlet = quiet(ddj.coverage, silent_three_weeks, ["hong_kong"], freq="W", by="outlet")
+    assert set(by_outlet.loc[by_outlet["gap"], "outlet"]) == {"A"}
+    assert by_outlet["gap"].sum() == 3
+    monthly = quiet(ddj.coverage, silent_three_weeks, ["hong_kong"], freq="M")
+    assert not monthly["gap"].any()  # two months before March: too little history to judge it
+
+
+def test_far_below_usual_is_low_and_a_late_start_of_a_regular_outlet_is_a_gap():
+    rows = steady("A", 3, 16, low={9}) + steady("B", 2, 16, start=5) + steady("C", 1, 16, start=5)
+    h = health(conform(rows), freq="W")
+    a = h[h["outlet"] == "A"]
+    assert a.loc[a["status"] == "low", "period"].tolist() == [pd.Timestamp("2024-03-04")]
+    assert a.loc[a["status"] == "low", "total"].tolist() == [3]  # one day of 21 a week
+    b = h[h["outlet"] == "B"]
+    assert (b["status"].iloc[:5] == "before").all() and b["gap"].iloc[:5].all()
+    assert b["first"].iloc[0] == pd.Timestamp("2024-02-05")
+    c = h[
+        h["outlet"] == "C"
+    ]  # 7 a week: a silence of C would be told from chance, so its start is a gap
+    assert c["gap"].iloc[:5].all()
+    assert "B: no data before 5 February 2024 (5 weeks)." in h.attrs["summary"]
+
+
+def test_a_sparse_outlet_is_never_flagged():
+    rng = np.random.default_rng(3)
+    rows = []
+    for week in range(60):
+        for k in range(rng.poisson(2.5)):  # a week of none happens 1 in 12 by chance
+            when = MONDAY + pd.Timedelta(days=7 * week + k % 7, hours=k)
+            rows.append({"url": f"https://s.example/{week}/{k}", "outlet": "S",
+                         "published": when.isoformat(), "title": "x"})  # fmt: skip
+    h = health(conform(rows), freq="W")
+    assert (h["total"] == 0).sum() >= 2 and not h["gap"].any()
+
+
+def test_false_alarms_on_a_steady_poisson_outlet_stay_near_alpha():
+    rng = np.random.default_rng(7)
+    n = 4000
+    totals = rng.poisson(12, size=n)
+    table = pd.DataFrame({"outlet": "P", "period": pd.period_range("2000-01-03", periods=n, freq="W-SUN"),
+                          "total": totals, "partial": False})  # fmt: skip
+    totals[0] = totals[-1] = 12
+    out = assess(table.assign(total=totals), rule=Rule(), period="W-SUN")
+    flagged = int(out["gap"].sum())
+    # P(X <= 2; 12) = 0.00052 is the largest tail below alpha = 0.001: about 2 expected in 4,000
+    assert flagged <= 8
+
+
+def test_days_are_compared_with_the_same_weekday():
+    rows = []
+    for day in range(12 * 7):
+        n = 2 if day % 7 == 6 else 20  # quiet Sundays
+        when = MONDAY + pd.Timedelta(days=day)
+        rows += [{"url": f"https://d.example/{day}/{k}", "outlet": "D",
+                  "published": (when + pd.Timedelta(minutes=k)).isoformat(), "title": "x"}
+                 for k in range(n)]  # fmt: skip
+    assert not health(conform(rows), freq="D")["gap"].any()
+
+
+def test_poisson_tail_matches_scipy():
+    from scipy.stats import poisson
+
+    for k, mean in [(0, 6.9), (2, 12.0), (3, 12.0), (40, 200.0), (0, 0.5), (250, 1000.0)]:
+        assert poisson_cdf(k, mean) == pytest.approx(poisson.cdf(k, mean), rel=1e-9, abs=1e-300)
+
+
+def test_duplicates_non_articles_and_undated_are_counted():
+    rows = steady("A", 1, 3)
+    rows.append(dict(rows[0]))  # the same URL again
+    rows.append({"url": "https://a.example/undated", "outlet": "A", "title": "x"})
+    c = conform(rows)
+    c["page_type"] = ["article"] * (len(c) - 3) + ["paywall", "article", "article"]
+    before = c.copy()
+    h = health(c, freq="W")
+    assert c.equals(before)  # the input is not changed
+    assert h["rows"].sum() == 22 and h["total"].sum() == 21
+    assert h["non_articles"].sum() == 1 and h["duplicates"].sum() == 1
+    assert h["undated"].iloc[0] == 1
+    summary = h.attrs["summary"]
+    assert "of rows are undated" in summary and "repeats of a URL" in summary
+    assert "not articles" in summary
+    no_type = health(
+        c.drop(columns="page_type"), freq="W"
+    )  # before page_type existed: all articles
+    assert no_type["total"].sum() == 22
+
+
+def test_rows_dropped_by_load_as_duplicates_are_said(tmp_path):
+    path = tmp_path / "t.csv"
+    rows = steady("A", 1, 2)
+    pd.DataFrame(rows + rows[:2]).to_csv(path, index=False)
+    h = health(quiet(ddj.load, path), freq="W")
+    assert "ddj.load already dropped 2 rows repeating another's URL." in h.attrs["summary"]
+
+
+def test_options_are_checked():
+    c = conform(steady("A", 1, 2))
+    with pytest.raises(ParameterError, match="window"):
+        health(c, window=1)
+    with pytest.raises(ParameterError, match="below"):
+        health(c, below=2)
+    with pytest.raises(ParameterError, match="freq"):
+        health(c, freq="hourly")
+    with pytest.raises(ParameterError, match="No dated articles"):
+        health(c, start="2030-01-01")
+
+
+def test_public_name_and_demo_label():
+    c = conform(steady("A", 1, 3))
+    c.attrs["ddj_demo"] = "synthetic demo data"
+    h = ddj.health(c, freq="M")
+    assert h.attrs["ddj_demo"] == "synthetic demo data"
+    assert set(h["status"]) <= {"silent", "low", "before", "after", "starts", "ends", "ok"}

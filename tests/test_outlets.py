@@ -1,0 +1,214 @@
+import warnings
+
+import pandas as pd
+import pytest
+
+import ddj
+from ddj import outlets
+from ddj.corpus import conform, registered_domain
+from ddj.errors import InputError, ParameterError
+
+
+def corpus_of(rows):
+    return conform(rows)
+
+
+def quiet(fn, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kwargs)
+
+
+MIXED = [
+    {"url": "https://www.bbc.co.uk/news/1", "outlet": "BBC", "published": "2024-05-01T08:00Z",
+     "title": "Hong Kong vote"},
+    {"url": "https://news.bbc.co.uk/2", "outlet": "BBC", "published": "2024-05-02T08:00Z",
+     "title": "Budget"},
+    {"url": "https://www.theguardian.com/world/3", "outlet": "The Guardian",
+     "published": "2024-05-03T08:00Z", "title": "Hong Kong court"},
+    {"url": "https://www.reuters.com/world/4", "outlet": "Reuters", "published": "2024-05-03T09:00Z",
+     "title": "Hong Kong shares"},
+    {"url": "https://www.nytimes.com/5", "outlet": "NYT", "published": "2024-05-04T08:00Z",
+     "title": "Weather"},
+    {"url": None, "text": "A wire story without a link.", "outlet": "Reuters",
+     "published": "2024-05-04T09:00Z", "title": "Hong Kong again"},
+]  # fmt: skip
+
+
+# -- the shipped file ------------------------------------------------------------------------
+
+
+def test_shipped_groups_hold_the_outlets_named_in_the_issue():
+    found = outlets.groups()
+    uk = {o.name for o in found["uk-national"].outlets}
+    for name in ("BBC", "The Guardian", "The Times", "The Telegraph", "Financial Times",
+                 "The Independent", "Daily Mail", "Daily Mirror", "The Sun", "Daily Express",
+                 "Sky News", "ITV News", "Channel 4 News", "i", "Evening Standard", "Metro",
+                 "The Spectator", "New Statesman"):  # fmt: skip
+        assert name in uk, name
+    assert {o.country for o in found["uk-national"].outlets} == {"GB"}
+    wires = {o.name for o in found["international-wires"].outlets}
+    assert wires == {"Reuters", "Associated Press", "AFP", "Bloomberg"}
+    assert {"us-national", "hong-kong"} <= set(found)
+
+
+def test_every_shipped_domain_is_a_registered_domain_of_a_known_kind():
+    for group in outlets.groups().values():
+        assert group.label and group.description
+        for o in group.outlets:
+            assert registered_domain("https://" + o.domain) == o.domain, o
+            assert o.kind in outlets.KINDS and len(o.country) == 2
+
+
+# -- select ----------------------------------------------------------------------------------
+
+
+def test_a_subdomain_counts_for_its_registered_domain():
+    chosen = outlets.select("uk-national")
+    assert chosen.contains_urls(
+        ["https://news.bbc.co.uk/x", "http://www.theguardian.com/a", "https://bbc.co.uk.evil.example/",
+         "https://www.cnn.com/", "not a url"]
+    ) == [True, True, False, False, False]  # fmt: skip
+
+
+def test_unknown_group_names_the_known_ones():
+    with pytest.raises(ParameterError, match="uk-national, us-national, international-wires"):
+        outlets.select("british")
+    with pytest.raises(ParameterError, match="write 'bbc.co.uk'"):
+        outlets.select(["news.bbc.co.uk"])
+    with pytest.raises(ParameterError, match="not a domain"):
+        outlets.select(["https://bbc.co.uk/news"])
+    with pytest.raises(ParameterError, match="group name"):
+        outlets.select([])
+    with pytest.raises(ParameterError, match="group name"):
+        outlets.select(42)
+
+
+def test_list_mixes_groups_and_domains():
+    chosen = outlets.select(["international-wires", "bbc.co.uk"])
+    assert list(chosen.domains) == ["international-wires", outlets.LISTED]
+    assert chosen.domains[outlets.LISTED] == {"bbc.co.uk"}
+
+
+def test_rows_without_a_url_match_by_outlet_name():
+    c = corpus_of(MIXED)
+    hit = outlets.select("international-wires").contains(c)
+    assert hit.tolist() == [False, False, False, True, False, True]
+
+
+# -- a user's file ---------------------------------------------------------------------------
+
+MINE = """\
+groups:
+  - name: public
+    label: Public broadcasters
+    outlets:
+      - {domain: bbc.co.uk, name: BBC, country: GB, kind: broadcaster}
+  - name: london
+    outlets:
+      - {domain: bbc.co.uk, name: BBC, country: gb, kind: broadcaster}
+      - {domain: theguardian.com, name: The Guardian, country: GB, kind: newspaper}
+"""
+
+
+def test_own_file(tmp_path):
+    path = tmp_path / "mine.yml"
+    path.write_text(MINE)
+    found = outlets.groups(path)
+    assert list(found) == ["public", "london"]
+    assert found["london"].label == "london" and found["london"].outlets[0].country == "GB"
+    chosen = outlets.select(str(path))
+    assert chosen.label == "groups in mine.yml"
+    assert outlets.select(path).domains == chosen.domains
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("groups: 3", "a list of groups"),
+        ("groups:\n  - name: Bad Name\n    outlets: [{domain: a.com, country: GB, kind: online}]", "slug"),
+        ("groups:\n  - name: a\n    outlets: []", "must be a list of outlets"),
+        ("groups:\n  - name: a\n    outlets: [{domain: a.com, country: GBR, kind: online}]", "ISO 3166"),
+        ("groups:\n  - name: a\n    outlets: [{domain: a.com, country: GB, kind: blog}]", "kind 'blog'"),
+        ("groups:\n  - name: a\n    outlets: [{domain: news.bbc.co.uk, country: GB, kind: online}]",
+         "write 'bbc.co.uk'"),
+        ("groups:\n  - name: a\n    outlets: [{domain: [a.com], country: GB, kind: online}]", "must be text"),
+        ("groups:\n  - name: a\n    outlets: [{domain: a.com, country: GB, kind: online}]\n"
+         "  - name: a\n    outlets: [{domain: b.com, country: GB, kind: online}]", "used twice"),
+        ("groups: " + "[" * 30 + "]" * 30, "levels deep"),
+        ("groups: [", "not valid YAML"),
+    ],
+)  # fmt: skip
+def test_bad_files_name_the_fix(tmp_path, text, match):
+    path = tmp_path / "bad.yml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=match):
+        outlets.groups(path)
+
+
+def test_aliases_cannot_multiply_outlets_without_bound(tmp_path, monkeypatch):
+    monkeypatch.setattr(outlets, "MAX_OUTLETS", 50)
+    one = "{domain: a.com, country: GB, kind: online}"
+    text = "x: &many [" + ", ".join([one] * 10) + "]\ngroups:\n"
+    text += "".join(f"  - {{name: g{i}, outlets: *many}}\n" for i in range(6))
+    path = tmp_path / "alias.yml"
+    path.write_text(text)
+    with pytest.raises(InputError, match="more than 50 outlets"):
+        outlets.groups(path)
+
+
+def test_missing_file():
+    with pytest.raises(InputError, match="no such outlets file"):
+        outlets.select("nowhere/outlets.yml")
+
+
+# -- coverage, load, collect -----------------------------------------------------------------
+
+
+def test_coverage_keeps_one_group():
+    c = corpus_of(MIXED)
+    cov = quiet(ddj.coverage, c, ["hong_kong"], freq="M", outlets="uk-national")
+    assert cov["articles"].tolist() == [2] and cov["total"].tolist() == [3]
+    assert cov.attrs["outlets"] == "uk-national" and cov.attrs["outlets_left_out"] == 3
+    by_hand = quiet(ddj.coverage, c.iloc[:3], ["hong_kong"], freq="M")
+    assert cov[["articles", "total", "share"]].equals(by_hand[["articles", "total", "share"]])
+    flags = ddj.match(c, ["hong_kong"])  # a topics frame aligned to the whole corpus still works
+    framed = quiet(ddj.coverage, c, flags, freq="M", outlets="uk-national")
+    assert framed["articles"].tolist() == [2]
+
+
+def test_coverage_by_group_one_series_each(tmp_path):
+    c = corpus_of(MIXED)
+    cov = quiet(ddj.coverage, c, ["hong_kong"], freq="M", by="group",
+                outlets=["uk-national", "international-wires"])  # fmt: skip
+    assert "group" in cov.columns and "outlet" not in cov.columns
+    got = cov.set_index("group")[["articles", "total"]].to_dict("index")
+    assert got == {"international-wires": {"articles": 2, "total": 2},
+                   "uk-national": {"articles": 2, "total": 3}}  # fmt: skip
+    path = tmp_path / "mine.yml"
+    path.write_text(MINE)  # BBC is in both groups: counted in each
+    own = quiet(ddj.coverage, c, ["hong_kong"], freq="M", by="group", outlets=path)
+    assert own.set_index("group")["total"].to_dict() == {"london": 3, "public": 2}
+    every = quiet(ddj.coverage, c, ["hong_kong"], freq="M", by="group")
+    assert set(every["group"]) == set(outlets.groups())  # every shipped group, zeros included
+    assert every.set_index("group").loc["us-national", "total"] == 1
+
+
+def test_coverage_errors():
+    c = corpus_of(MIXED)
+    with pytest.raises(ParameterError, match="known|use one of"):
+        quiet(ddj.coverage, c, ["hong_kong"], outlets="uk-nationals")
+    with pytest.raises(ParameterError, match="none of the 6 article"):
+        quiet(ddj.coverage, c, ["hong_kong"], outlets="hong-kong")
+    with pytest.raises(ParameterError, match="by='group'"):
+        quiet(ddj.coverage, c, ["hong_kong"], by="groups")
+
+
+def test_load_filters(tmp_path):
+    path = tmp_path / "table.csv"
+    pd.DataFrame(MIXED).to_csv(path, index=False)
+    got = quiet(ddj.load, path, outlets="uk-national")
+    assert got["outlet"].tolist() == ["BBC", "BBC", "The Guardian"]
+    assert got.attrs[outlets.ATTR] == {"outlets": "uk-national", "left_out": 3}
+    with pytest.raises(ParameterError, match="use one of"):  # checked before anything is read
+        ddj.load(tmp_path / "missing.csv", outlets="nope")
