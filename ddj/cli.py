@@ -162,7 +162,29 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="FILE",
-        help="a WARC or WARC.gz file (nothing is fetched)",
+        help="a WARC or WARC.gz file, a glob ('crawl/*.warc.gz') or an https:// or s3:// URL "
+        "(nothing is fetched; into a store folder -o DIR, files are collected side by side "
+        "and a rerun resumes at the next file)",
+    )
+    src.add_argument(
+        "--domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="keep only WARC records of this registered domain, subdomains included "
+        "(judged on the WARC header, before the payload is read)",
+    )
+    src.add_argument(
+        "--url-pattern",
+        metavar="REGEX",
+        help="keep only WARC records whose URL contains a match of this RE2 expression",
+    )
+    src.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="a Dask scheduler (tcp://HOST:8786) to collect the WARC files on, one task per "
+        "file (default: $DDJ_SCHEDULER; needs -o DIR, a store folder every worker reaches)",
     )
     p.add_argument(
         "-o",
@@ -243,7 +265,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
 
 def _run_collect(args: argparse.Namespace) -> int:
     import ddj
-    from ddj.collecting import FetchSettings, failures_path
+    from ddj.collecting import FetchSettings, failures_path, is_store_name
 
     if not args.output and not args.dry_run:
         raise _Usage(
@@ -266,6 +288,7 @@ def _run_collect(args: argparse.Namespace) -> int:
     found, failures = ddj.collect(
         urls=urls or None, feeds=args.feed or None, sitemaps=args.sitemap or None,
         sites=args.site or None, warcs=args.warc or None, since=args.since, until=args.until,
+        domains=args.domain or None, url_pattern=args.url_pattern, client=_scheduler(args),
         cache_dir=args.cache_dir, refresh=args.refresh, corpus=corpus,
         out=None if args.dry_run else args.output, fetch=fetch, workers=args.workers,
         dry_run=args.dry_run, max_pages=args.max_pages,
@@ -281,8 +304,17 @@ def _run_collect(args: argparse.Namespace) -> int:
         return 0
     print(f"{len(found):,} articles -> {args.output}")
     if len(failures):
-        print(f"{len(failures):,} failed URL(s) -> {failures_path(args.output)}")
+        where = Path(args.output) / "_failures" if is_store_name(args.output) else None
+        print(f"{len(failures):,} failed URL(s) -> {where or failures_path(args.output)}")
     return 0
+
+
+def _scheduler(args: argparse.Namespace) -> str | None:
+    from ddj.collecting import is_store_name
+    from ddj.collecting.cluster import scheduler_from_env
+
+    into_store = bool(args.warc) and bool(args.output) and is_store_name(args.output)
+    return args.scheduler or (scheduler_from_env() if into_store else None)
 
 
 @command(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,13 @@ from typing import Any
 import pandas as pd
 
 from ddj import params
+from ddj.collecting.archive import FAILURES
 from ddj.collecting.cache import PageCache
 from ddj.collecting.discover import Found, Sources, discover, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
+from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
 from ddj.utils import note_problems
 
@@ -46,6 +49,8 @@ def collect(
     sitemaps: str | list[str] | None = None,
     sites: str | list[str] | None = None,
     warcs: str | os.PathLike | list[str | os.PathLike] | None = None,
+    domains: str | list[str] | None = None,
+    url_pattern: str | None = None,
     since: DateLike = None,
     until: DateLike = None,
     cache_dir: str | os.PathLike | None = None,
@@ -60,6 +65,7 @@ def collect(
     dry_run: bool = False,
     progress: bool | None = None,
     quiet: bool = False,
+    client: Any = None,
     **fetch_options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build (or extend) a corpus from the web and from web archives.
@@ -80,11 +86,27 @@ def collect(
     sites
         Front pages: the articles they and their section pages link to.
     warcs
-        WARC or WARC.gz files; their HTML responses are extracted, nothing is fetched.
+        WARC or WARC.gz files, globs (``crawl/*.warc.gz``) or ``https://`` and
+        ``s3://`` (anonymous) URLs; their HTML responses are extracted, nothing
+        is fetched. Into a store (``out=`` a folder) the files are collected
+        side by side on all cores (or on a Dask cluster, ``client=``), each
+        finished file recorded in the store's ``_manifest.jsonl``: a rerun
+        resumes at the next file, nothing counted twice.
+    domains
+        Keep only WARC records of these registered domains, subdomains
+        included (``"bbc.co.uk"`` keeps ``news.bbc.co.uk``). Judged on the
+        record's ``WARC-Target-URI`` before its payload is read, so the other
+        records cost almost nothing.
+    url_pattern
+        Keep only WARC records whose URL contains a match of this regular
+        expression (RE2 syntax), judged like ``domains``.
     since, until
         Keep articles published in ``[since, until]`` (dates or ISO strings, UTC
         when naive; a bare ``until`` date includes that whole day). Articles with
-        no date at all are kept.
+        no date at all are kept. WARC records captured more than a day before
+        ``since`` are skipped unread (``WARC-Date`` is the capture time: a page
+        is not captured before it is published); none is skipped for its capture
+        after ``until`` (archives capture old pages again).
     cache_dir
         Where raw pages are kept (default: ``pages`` in the ddj cache folder). A
         rerun fetches nothing already fetched, so an interrupted run resumes.
@@ -97,7 +119,10 @@ def collect(
     out
         Save the corpus here (``.parquet``, ``.csv``, ``.jsonl``) and the failures
         beside it (``<name>.failures.csv``). Parquet keeps the synthetic demo
-        data label (see Returns).
+        data label (see Returns). A folder (a name without one of those
+        endings) is a store: the articles are added to it
+        (:func:`ddj.save` with ``append=True``), the failures go into its
+        ``_failures/`` folder, and the corpus returned is ``ddj.open(out)``.
     fetch
         How to fetch: a :class:`~ddj.collecting.fetch.FetchSettings` (rate,
         contact, robots, timeouts, deadline, retries, size and address limits).
@@ -139,6 +164,11 @@ def collect(
         a Jupyter kernel; see :func:`ddj.utils.progress_bar`).
     quiet
         Do not print the summary.
+    client
+        A ``dask.distributed.Client`` (or a scheduler's address): each WARC
+        file is one task on the cluster, its workers writing their parts into
+        ``out``, a store folder they all reach. A task whose worker is lost is
+        run again; nothing is added twice. Only WARC files run on a cluster.
 
     Returns
     -------
@@ -183,14 +213,21 @@ def collect(
     """
     settings = FetchSettings.of(fetch, **fetch_options)
     start, end = _check(since, until, workers=workers, max_pages=max_pages)
-    sources = Sources.of(urls, feeds, sitemaps, sites, warcs)
+    wanted = Wanted.of(domains=params.domains(domains), since=start,
+                       url_pattern=params.url_pattern(url_pattern))  # fmt: skip
+    files = warc_files(warcs) if warcs is not None else None
+    if _archive_run(urls, feeds, sitemaps, sites, files, out=out, client=client, dry_run=dry_run):
+        archive = ArchiveJobs(files, out, wanted, start, end, settings.max_bytes, extract_workers)
+        return _collect_archive(archive, corpus=corpus, client=client, progress=progress,
+                                quiet=quiet)  # fmt: skip
+    sources = Sources.of(urls, feeds, sitemaps, sites, files)
     root = Path(cache_dir) if cache_dir is not None else _default_cache() / "pages"
     fetcher = Fetcher(
         settings, pool_size=workers, trusted=sources.hosts(), state_dir=root / "hosts"
     )
     cache = PageCache(root)
     try:
-        found = discover(fetcher, sources, since=start, workers=workers,
+        found = discover(fetcher, sources, since=start, workers=workers, wanted=wanted,
                          max_sections=max_sections, max_pages=max_pages)  # fmt: skip
         sources.removed += sum(c.had_credentials for c in found.candidates)
         plan, outside = within_window(found.candidates, start, end)
@@ -231,6 +268,117 @@ def failures_path(out: str | os.PathLike) -> Path:
 
 
 # -- the steps ---------------------------------------------------------------------------------
+def is_store_name(out: str | os.PathLike) -> bool:
+    """Whether ``out`` names a store folder rather than a corpus file.
+
+    Examples
+    --------
+    >>> is_store_name("out/store"), is_store_name("out/corpus.parquet")
+    (True, False)
+    """
+    from ddj.loading import SAVE_SUFFIXES
+
+    path = Path(out)
+    return path.is_dir() or (not path.name.lower().endswith(SAVE_SUFFIXES) and not path.suffix)
+
+
+def _archive_run(urls, feeds, sitemaps, sites, files, *, out, client, dry_run: bool) -> bool:
+    """Whether this is a run of WARC files alone into a store (file by file, resumable).
+
+    Raises
+    ------
+    ParameterError
+        ``client=`` without WARC files alone, or without a store to write into.
+    """
+    alone = files is not None and all(x is None for x in (urls, feeds, sitemaps, sites))
+    into_store = out is not None and is_store_name(out) and not dry_run
+    if client is not None and not (alone and into_store):
+        message = (
+            "client=: a cluster collects WARC files alone (no urls, feeds, sitemaps or sites), "
+            "each task writing into the store: give warcs= and out= a store folder all the "
+            "workers can reach"
+        )
+        raise ParameterError(message)
+    return alone and into_store
+
+
+def _collect_archive(archive: ArchiveJobs, *, corpus, client, progress, quiet: bool):
+    """Collect WARC files into a store, file by file; ``(ddj.open(store), failures)``."""
+    from ddj.collecting.archive import run_files
+    from ddj.collecting.cluster import client_of
+
+    if corpus is not None:
+        message = "corpus=: a store is extended by collecting into it again; leave corpus= out"
+        raise ParameterError(message)
+    dask_client, ours = client_of(client)
+    try:
+        run = run_files(archive.jobs(), workers=archive.workers, client=dask_client,
+                        progress=progress)  # fmt: skip
+    finally:
+        if ours:
+            dask_client.close()
+    _warn_outside(sum(r.get("outside", 0) for r in run.rows))
+    if not quiet:
+        _archive_summary(run)
+    return archive.opened(), run.failures
+
+
+@dataclass(frozen=True)
+class ArchiveJobs:
+    """The WARC files of a run into a store, and what every file's task is told."""
+
+    files: list[str]
+    out: str | os.PathLike
+    wanted: Wanted
+    start: pd.Timestamp | None
+    end: pd.Timestamp | None
+    max_bytes: int
+    extract_workers: int | None
+
+    @property
+    def workers(self) -> int:
+        """Processes sharing the files (default: one per CPU)."""
+        return self.extract_workers if self.extract_workers is not None else os.cpu_count() or 1
+
+    def jobs(self) -> list:
+        """One :class:`~ddj.collecting.archive.FileJob` per file."""
+        from ddj.collecting.archive import FileJob
+
+        store = str(Path(self.out).expanduser().resolve())
+        return [FileJob(f, store, self.wanted, self.start, self.end, self.max_bytes)
+                for f in self.files]  # fmt: skip
+
+    def opened(self) -> Any:
+        """The store, opened lazily (an empty corpus when nothing was written to it)."""
+        from ddj.corpus import empty
+        from ddj.store import is_store, open
+
+        return open(self.out) if is_store(self.out) else empty()
+
+
+def _warn_outside(outside: int) -> None:
+    if outside:
+        from ddj.errors import DroppedRowsWarning
+
+        message = (
+            f"Dropped {outside} collected article(s) published outside since/until; "
+            "widen since= or until= to keep them."
+        )
+        warnings.warn(DroppedRowsWarning(message), stacklevel=4)
+
+
+def _archive_summary(run) -> None:
+    total = {k: sum(r.get(k, 0) for r in run.rows) for k in ("records", "kept", "articles")}
+    print(
+        f"collected {total['articles']:,} article(s) from {len(run.rows)} WARC file(s) "
+        f"({run.skipped} done before, taken from the manifest): {total['records']:,} response "
+        f"record(s), {total['kept']:,} kept by the filter; {len(run.failures)} failure(s)"
+    )
+    if len(run.failures):
+        top = run.failures.groupby(["stage", "reason"]).size().sort_values(ascending=False).head(8)
+        print("\n".join(f"  {n:5d}  {stage}: {reason}" for (stage, reason), n in top.items()))
+
+
 def _check(since: DateLike, until: DateLike, *, workers: int, max_pages: int):
     """The UTC bounds of ``since``/``until``, once every limit is checked."""
     for name, value in (("workers", workers), ("max_pages", max_pages)):
@@ -294,6 +442,13 @@ def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike |
     from ddj.loading import save
     from ddj.utils import atomic_write
 
+    if is_store_name(out):
+        save(result, out, append=True)
+        folder = Path(out) / FAILURES
+        folder.mkdir(exist_ok=True)
+        name = f"collect-{pd.Timestamp.now(tz='UTC'):%Y%m%dT%H%M%S%f}.csv"
+        atomic_write(folder / name, lambda tmp: failures.to_csv(tmp, index=False))
+        return
     save(result, out)
     atomic_write(failures_path(out), lambda tmp: failures.to_csv(tmp, index=False))
 

@@ -1,0 +1,381 @@
+"""Collect WARC files into a corpus store, one task per file, resumable from its manifest.
+
+:func:`collect_file` is the task: it reads one file (a remote one through a
+local copy), extracts the pages the :class:`~ddj.collecting.warc.Wanted`
+filter keeps, writes the articles as Parquet parts named after the file (so a
+retry overwrites what an interrupted attempt wrote instead of adding to it) and
+its failure rows beside them, and returns its manifest line. :func:`run_files`
+runs the tasks side by side, in worker processes or on a Dask cluster
+(:mod:`ddj.collecting.cluster`), and appends each finished file's line to the
+store's manifest (:class:`Manifest`); a rerun skips the files it lists.
+
+The store layout is the one :func:`ddj.save` writes (hive partitions
+``month=YYYY-MM/`` and ``month=undated/``); names starting with ``_`` are not
+data: ``_manifest.jsonl``, ``_failures/``, ``_staging/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import as_completed
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ddj.collecting.sources import SourceFailure
+from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
+from ddj.errors import ParameterError
+from ddj.limits import MAX_PAGE_BYTES
+
+MANIFEST = "_manifest.jsonl"
+FAILURES = "_failures"
+#: Articles one Parquet part holds at most: a file's pages are extracted and written in
+#: batches of it, so a worker's memory is set by the batch, not by the file.
+BATCH = 2_000
+FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One WARC file to collect into ``store``: what to keep, the date window, the bounds."""
+
+    file: str
+    store: str
+    wanted: Wanted = EVERYTHING
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    max_bytes: int = MAX_PAGE_BYTES
+    batch: int = BATCH
+
+    @property
+    def key(self) -> str:
+        """The file's name in the store (parts, failures): see :func:`file_key`."""
+        return file_key(self.file)
+
+    def window(self) -> str:
+        """``since``/``until`` in words, as the manifest records them."""
+        return " ".join(
+            f"{name}={value.isoformat()}"
+            for name, value in (("since", self.start), ("until", self.end))
+            if value is not None
+        )
+
+
+def file_key(file: str) -> str:
+    """A short name for a WARC file, unique to its full path or URL, safe in file names.
+
+    Examples
+    --------
+    >>> file_key("s3://commoncrawl/crawl-data/CC-NEWS/2024/10/CC-NEWS-20241001.warc.gz")
+    'CC-NEWS-20241001-683a6fb165b4'
+    """
+    stem = re.split(r"\.warc(\.gz)?$", file.rstrip("/").rsplit("/", 1)[-1])[0]
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-")[:60] or "warc"
+    return f"{stem}-{hashlib.sha256(file.encode()).hexdigest()[:12]}"
+
+
+# -- one file ------------------------------------------------------------------------------------
+def collect_file(job: FileJob) -> dict[str, Any]:
+    """Collect one WARC file into the store; return its manifest line (without ``finished``).
+
+    The parts are ``month=M/part-warc-<key>-<batch>.parquet``: the same file collected
+    again writes the same names, so a retried task overwrites, never adds.
+    Nothing in the file stops the task: every bad record is a failure row.
+    """
+    failures: list[dict] = []
+    info: dict[str, str] = {}
+    tally = Tally()
+    counts = {"articles": 0, "outside": 0, "duplicates": 0}
+    seen: set[str] = set()
+    from ddj.utils import safe_read_html
+
+    with local_copy(job.file) as path:
+        records = warc_records(
+            path, _Rows(failures, str(path), job.file), info, job.max_bytes, wanted=job.wanted,
+            tally=tally,
+        )  # fmt: skip
+        for n, batch in enumerate(_batches(records, job.batch)):
+            extracted = []
+            for cand in batch:
+                record, reason = safe_read_html(cand.body, cand.url)
+                if record is None:
+                    failures.append(_row(cand.url, "extract", 200, reason, 0))
+                else:
+                    extracted.append({**record, "source": "warc"})
+            frame = _articles(extracted, job, seen, counts)
+            write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=_is_demo(info))
+    _write_failures(job, failures)
+    return {
+        "file": job.file, "key": job.key, "records": tally.responses, "kept": tally.kept,
+        "pages": tally.pages, **counts, "failures": len(failures),
+        "filter": job.wanted.describe(), "window": job.window(), "demo": _is_demo(info),
+    }  # fmt: skip
+
+
+class _Rows(list):
+    """Failure rows as dicts, naming the file as given (not its local copy)."""
+
+    def __init__(self, rows: list[dict], local: str, given: str):
+        super().__init__()
+        self.rows, self.local, self.given = rows, local, given
+
+    def append(self, failure: SourceFailure) -> None:
+        url = self.given if failure.url == self.local else failure.url
+        self.rows.append(_row(url, failure.stage, failure.status, failure.reason, failure.attempts))
+
+
+def _row(url, stage, status, reason, attempts) -> dict:
+    return dict(zip(FAILURE_COLUMNS, (url, stage, status, reason, attempts), strict=True))
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _articles(records: list[dict], job: FileJob, seen: set[str], counts: dict) -> pd.DataFrame:
+    """The batch as a corpus: published inside the window, each URL once per file (counted)."""
+    from ddj.corpus import conform, empty, normalize_url
+
+    if not records:
+        return empty()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame = conform(records)
+    published = frame["published"]
+    inside = pd.Series(True, index=frame.index)
+    if job.start is not None:
+        inside &= published.isna() | (published >= job.start)
+    if job.end is not None:
+        inside &= published.isna() | (published <= job.end)
+    keys = frame["url"].map(normalize_url, na_action="ignore").fillna("")
+    first = [not (k and (k in seen or seen.add(k))) for k in keys[inside]]
+    kept = frame[inside][first]
+    counts["outside"] += int((~inside).sum())
+    counts["duplicates"] += len(first) - sum(first)
+    counts["articles"] += len(kept)
+    return kept.reset_index(drop=True)
+
+
+def _is_demo(info: dict[str, str]) -> bool:
+    from ddj.constants import DEMO_WARC_FIELD
+
+    return bool(info.get(DEMO_WARC_FIELD))
+
+
+# -- the store -----------------------------------------------------------------------------------
+def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo: bool) -> None:
+    """Add ``frame`` to the store as the parts ``month=M/part-<name>-<i>.parquet``, atomically.
+
+    :func:`ddj.save` (``append=True``) writes the parts into a private
+    ``_staging/`` folder of the store; each is then renamed into its month under
+    a name of ours instead of a random one, so the same name written again (a
+    retried file) replaces the part instead of adding a copy.
+    """
+    if not len(frame):
+        return
+    from ddj.constants import DEMO_LABEL
+    from ddj.corpus import DEMO_ATTR
+    from ddj.loading import save
+
+    folder = Path(store)
+    staging = folder / "_staging" / f"{name}-{os.getpid()}-{secrets.token_hex(4)}"
+    labelled = frame.copy()
+    labelled.attrs = {DEMO_ATTR: DEMO_LABEL} if demo else {}
+    try:
+        save(labelled, staging, append=True)
+        for month in sorted(staging.glob("month=*")):
+            (folder / month.name).mkdir(exist_ok=True)
+            for i, part in enumerate(sorted(month.glob("*.parquet"))):
+                os.replace(part, folder / month.name / f"part-{name}-{i}.parquet")
+        for record in staging.glob("_batches/*.json"):  # the demo label of these rows
+            (folder / "_batches").mkdir(exist_ok=True)
+            os.replace(record, folder / "_batches" / f"{name}.json")
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_failures(job: FileJob, failures: list[dict]) -> None:
+    from ddj.utils import atomic_write
+
+    folder = Path(job.store) / FAILURES
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(failures, columns=list(FAILURE_COLUMNS))
+    atomic_write(folder / f"{job.key}.csv", lambda tmp: frame.to_csv(tmp, index=False))
+
+
+def store_failures(store: str | os.PathLike, files: list[str]) -> pd.DataFrame:
+    """The failure rows of ``files`` collected into ``store``, in the order of ``files``."""
+    frames = []
+    for file in files:
+        path = Path(store) / FAILURES / f"{file_key(file)}.csv"
+        if path.is_file():
+            frames.append(pd.read_csv(path, dtype={"url": "str", "reason": "str"}))
+    rows = pd.concat(frames, ignore_index=True) if frames else None
+    frame = pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+    return frame.astype(
+        {"url": "str", "stage": "str", "status": "Int64", "reason": "str", "attempts": "Int64"}
+    )
+
+
+class Manifest:
+    """The store's record of finished files: ``_manifest.jsonl``, one JSON line per file.
+
+    Lines are appended under a lock (several collections may write one store),
+    each in one write and flushed to disk; a line cut short by a crash is
+    ignored when read, and the next line starts on a fresh line.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> m = Manifest(tempfile.mkdtemp())
+    >>> m.append({"file": "a.warc.gz", "records": 3})
+    >>> list(m.done())
+    ['a.warc.gz']
+    """
+
+    def __init__(self, store: str | os.PathLike):
+        self.path = Path(store) / MANIFEST
+
+    def done(self) -> dict[str, dict]:
+        """The finished files' lines, by file (the last line of a file counts)."""
+        if not self.path.is_file():
+            return {}
+        out = {}
+        for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
+            with contextlib.suppress(ValueError):
+                row = json.loads(line)
+                if isinstance(row, dict) and "file" in row:
+                    out[row["file"]] = row
+        return out
+
+    def append(self, row: dict[str, Any]) -> None:
+        """Add one finished file's line (``finished`` is set to now, UTC, if absent)."""
+        row = {**row, "finished": row.get("finished") or datetime.now(UTC).isoformat()}
+        data = (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode("utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            if os.fstat(fd).st_size and os.pread(fd, 1, os.fstat(fd).st_size - 1) != b"\n":
+                data = b"\n" + data  # a line cut short by a crash stays on its own
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)  # releases the lock
+
+
+# -- many files ----------------------------------------------------------------------------------
+@dataclass
+class ArchiveRun:
+    """What a run over WARC files did: the manifest lines of its files (old and new), its failures."""
+
+    rows: list[dict]
+    failures: pd.DataFrame
+    skipped: int  # files already in the manifest, not read again
+
+    @property
+    def demo(self) -> bool:
+        """Whether any file declared itself ddj's synthetic demo data."""
+        return any(r.get("demo") for r in self.rows)
+
+
+def run_files(
+    jobs: list[FileJob],
+    *,
+    workers: int,
+    client: Any = None,
+    progress: bool | None = None,
+    work: Callable[[FileJob], dict] = collect_file,
+) -> ArchiveRun:
+    """Collect the files of ``jobs`` not yet in the manifest, side by side; append each as it ends.
+
+    With ``client`` (a ``dask.distributed.Client``) each file is a task on the
+    cluster; else ``workers`` processes share the files (one: this process).
+
+    Raises
+    ------
+    ParameterError
+        A file of the manifest was collected with another filter or window.
+    """
+    from ddj.utils import progress_bar
+
+    if not jobs:
+        return ArchiveRun([], store_failures(".", []), 0)  # no file: no row
+    manifest = Manifest(jobs[0].store)
+    done = manifest.done()
+    _same_filters(jobs, done)
+    todo = [job for job in jobs if job.file not in done]
+    bar = progress_bar(len(todo), desc="warc", unit="file", show=progress)
+    try:
+        for row in _finished(todo, workers, client, work):
+            manifest.append(row)
+            done[row["file"]] = row
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    files = [job.file for job in jobs]
+    rows = [done[f] for f in files if f in done]
+    return ArchiveRun(rows, store_failures(jobs[0].store, files), len(jobs) - len(todo))
+
+
+def _same_filters(jobs: list[FileJob], done: dict[str, dict]) -> None:
+    for job in jobs:
+        row = done.get(job.file)
+        if row is None:
+            continue
+        then = (row.get("filter", ""), row.get("window", ""))
+        if then != (job.wanted.describe(), job.window()):
+            message = (
+                f"the store {job.store!r} holds {job.file!r} collected with "
+                f"{' '.join(filter(None, then)) or 'no filter'!r}, not "
+                f"{' '.join(filter(None, (job.wanted.describe(), job.window()))) or 'no filter'!r}:"
+                " collect into a new store, or give the same domains, url_pattern, since and until"
+            )
+            raise ParameterError(message)
+
+
+def _finished(todo: list[FileJob], workers: int, client, work) -> Iterator[dict]:
+    """The manifest line of each file, as each one finishes."""
+    if not todo:
+        return
+    if client is not None:
+        from ddj.collecting.cluster import run_tasks
+
+        yield from run_tasks(client, work, todo, name=lambda job: job.key)
+        return
+    if workers <= 1 or len(todo) == 1:
+        for job in todo:
+            yield work(job)
+        return
+    from ddj.pool import process_pool
+
+    with process_pool(min(workers, len(todo))) as pool:
+        futures = [pool.submit(work, job) for job in todo]
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise

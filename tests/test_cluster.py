@@ -1,0 +1,104 @@
+"""Collecting WARC files on a Dask cluster: a LocalCluster of two worker processes on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.collecting.archive import FileJob, collect_file, run_files
+from ddj.collecting.cluster import ClusterError, connect
+from ddj.store import open as open_store
+from tests.test_warc import archive, sorted_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=50,
+    )  # fmt: skip
+    with distributed.Client(cluster, set_as_default=False) as c:
+        yield c
+    cluster.close()
+
+
+def test_cluster_run_equals_the_local_run(client, tmp_path):
+    files = archive(tmp_path / "in", files=4, per_file=10)
+    on_cluster, c_fail = ddj.collect(warcs=files, out=tmp_path / "dask", client=client, quiet=True)
+    local, l_fail = ddj.collect(warcs=files, out=tmp_path / "local", extract_workers=1, quiet=True)
+    pd.testing.assert_frame_equal(
+        sorted_rows(on_cluster.to_pandas()), sorted_rows(local.to_pandas())
+    )
+    pd.testing.assert_frame_equal(c_fail, l_fail)
+    assert len(on_cluster) == 40
+    workers = {w["name"] for w in client.scheduler_info()["workers"].values()}
+    assert len(workers) == 2
+
+
+def die_once(job: FileJob) -> dict:
+    """Collect the file, then kill this worker before answering: once in a store."""
+    row = collect_file(job)  # its parts are written: a retry must not add them again
+    marker = Path(job.store) / ".died"
+    try:
+        fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        return row
+    os.close(fd)
+    os._exit(1)
+
+
+def test_a_lost_worker_is_retried_and_nothing_is_doubled(client, tmp_path):
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers need not import tests
+    files = archive(tmp_path / "in", files=2, per_file=10)
+    store = tmp_path / "store"
+    jobs = [FileJob(str(f), str(store)) for f in files]
+    run = run_files(jobs, workers=1, client=client, work=die_once)
+    assert (store / ".died").is_file()  # a worker was lost with a file's parts written
+    lines = [json.loads(line) for line in (store / "_manifest.jsonl").read_text().splitlines()]
+    assert sorted(r["file"] for r in lines) == sorted(map(str, files)) and len(run.rows) == 2
+    local, _ = ddj.collect(warcs=files, out=tmp_path / "local", extract_workers=1, quiet=True)
+    pd.testing.assert_frame_equal(
+        sorted_rows(open_store(store).to_pandas()), sorted_rows(local.to_pandas())
+    )
+    client.wait_for_workers(2, timeout=30)  # the nanny has started the lost one again
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed once the socket is
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_error_within_seconds(tmp_path):
+    address = f"tcp://127.0.0.1:{closed_port()}"
+    started = time.monotonic()
+    with pytest.raises(ClusterError, match="no Dask scheduler answered at"):
+        connect(address, timeout=2)
+    assert time.monotonic() - started < 15
+    files = archive(tmp_path / "in", files=1, per_file=2)
+    with pytest.raises(ddj.errors.ParameterError, match="a store folder"):
+        ddj.collect(warcs=files, out=tmp_path / "c.parquet", client=address, quiet=True)
+    # the CLI: DDJ_SCHEDULER, one line, exit 2
+    env = {**os.environ, "DDJ_SCHEDULER": address}
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("ddj")), "collect", "--warc", str(files[0]),
+         "-o", str(tmp_path / "cli"), "--no-progress"],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "no Dask scheduler answered" in result.stderr and address in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
