@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -46,7 +46,7 @@ import pandas as pd
 
 from ddj import params
 from ddj.constants import FREQ_NAMES, PERIODS
-from ddj.corpus import DEMO_ATTR, PROBLEMS_ATTR, validate
+from ddj.corpus import DEMO_ATTR, validate
 
 #: What ``status`` may be, in the order a reader looks for them.
 STATUSES = ("silent", "low", "before", "after", "starts", "ends", "ok")
@@ -93,7 +93,7 @@ class Rule:
 
 
 def health(
-    corpus: pd.DataFrame,
+    corpus: Any,
     *,
     freq: str = "W",
     tz: str = "UTC",
@@ -108,7 +108,9 @@ def health(
     Parameters
     ----------
     corpus
-        A corpus from ``ddj.load`` or ``ddj.collect``.
+        A corpus from ``ddj.load`` or ``ddj.collect``, or a store
+        (``ddj.open``), read batch by batch: memory grows with the outlets and
+        periods, and 8 bytes a row for finding repeated URLs.
     freq, tz, start, end
         As for ``ddj.coverage``.
     window
@@ -129,7 +131,8 @@ def health(
         ``status`` (``silent``, ``low``, ``before``, ``after``, ``starts``,
         ``ends``, ``ok``), ``gap`` (the period's total lacks this outlet),
         ``partial``, ``rows`` (dated rows of any page type), ``duplicates``
-        (rows of a URL seen before, in the corpus or dropped by ``load``),
+        (rows whose ``id``, the hash of the normalised URL, an earlier row
+        has; the summary adds those ``ddj.load`` dropped already),
         ``non_articles`` (``page_type`` other than ``article``), and per
         outlet ``undated``, ``first`` and ``last`` (its first and last dated
         day). ``attrs["summary"]`` says in a few lines what is wrong.
@@ -150,19 +153,14 @@ def health(
     >>> print(h.attrs["summary"].splitlines()[0])
     5 outlets, 5 January 2019 to 30 December 2025: no period flagged.
     """
-    from ddj.measure import _local_times
-
-    validate(corpus, ("published", "outlet"))
     period = PERIODS[params.freq(freq)]
     params.tz(tz)
     first, last = params.window(start, end)
     rule = Rule.checked(window=window, below=below, alpha=alpha)
-    rows = _rows(corpus, _local_times(corpus, tz), period)
-    lo, hi = _bounds(rows, first, last, start, end)
-    inside = rows["day"].between(lo, hi)
-    table = _tallied(rows[inside], period, lo, hi)
-    table = assess(table, rule=rule, period=period)
-    table = _with_outlet_facts(table, rows)
+    tally = _tallied(corpus, tz=tz, period=period, first=first, last=last)
+    lo, hi = _bounds(tally, first, last, start, end)
+    table = assess(tally.grid(period, lo, hi), rule=rule, period=period)
+    table = tally.with_outlet_facts(table)
     table.attrs = {
         "freq": freq,
         "tz": tz,
@@ -173,73 +171,139 @@ def health(
         "alpha": rule.alpha,
         "summary": summarize(table, freq=freq, dropped=_dropped_duplicates(corpus)),
     }
-    if DEMO_ATTR in corpus.attrs:
-        table.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
+    demo = corpus.attrs.get(DEMO_ATTR)
+    if demo:
+        table.attrs[DEMO_ATTR] = demo
     return table
 
 
 # -- the steps -------------------------------------------------------------------------------
 
+#: The columns :func:`health` reads (from a store, only these are read).
+READS = ["id", "url", "outlet", "published", "published_local", "page_type"]
 
-def _rows(corpus: pd.DataFrame, local: pd.Series, period: str) -> pd.DataFrame:
-    """One row per article: outlet, day, period, and what it is (article, duplicate)."""
+
+@dataclass
+class _Tally:
+    """Counts that add up batch by batch: per outlet and period, and per outlet."""
+
+    counts: list[pd.DataFrame] = field(default_factory=list)
+    undated: list[pd.Series] = field(default_factory=list)
+    first: list[pd.Series] = field(default_factory=list)
+    last: list[pd.Series] = field(default_factory=list)
+
+    def add(self, rows: pd.DataFrame, inside: pd.Series) -> None:
+        """Count one batch's rows (``inside``: dated and in the window)."""
+        counted = rows[inside].assign(
+            rows=1,
+            total=rows.loc[inside, "article"].astype("int64"),
+            duplicates=rows.loc[inside, "duplicate"].astype("int64"),
+            non_articles=(~rows.loc[inside, "article"]).astype("int64"),
+        )
+        self.counts.append(
+            counted.groupby(["outlet", "period"], observed=True)[list(_COUNTS)].sum()
+        )
+        self.undated.append(rows.loc[rows["day"].isna(), "outlet"].value_counts())
+        days = rows.dropna(subset=["day"]).groupby("outlet")["day"]
+        self.first.append(days.min())
+        self.last.append(days.max())
+
+    def summed(self) -> pd.DataFrame:
+        """The counts per outlet and period of every batch, added up."""
+        if not self.counts:
+            return pd.DataFrame(columns=list(_COUNTS))
+        return pd.concat(self.counts).groupby(level=[0, 1], observed=True).sum()
+
+    def grid(self, period: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+        """Every period of the window for every outlet with a dated article in it, ``partial`` set."""
+        counts = self.summed()
+        grid = pd.period_range(lo.to_period(period), hi.to_period(period), freq=period)
+        outlets = sorted(counts.index.get_level_values(0).unique())
+        index = pd.MultiIndex.from_product([outlets, grid], names=["outlet", "period"])
+        table = counts.reindex(index, fill_value=0).astype("int64").reset_index()
+        start = table["period"].dt.start_time.dt.normalize()
+        end = table["period"].dt.end_time.dt.normalize()
+        return table.assign(partial=((start < lo) | (end > hi)).to_numpy())
+
+    def with_outlet_facts(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Each outlet's undated rows and first and last dated day, on each of its rows."""
+        undated = pd.concat(self.undated).groupby(level=0).sum() if self.undated else {}
+        first = pd.concat(self.first).groupby(level=0).min() if self.first else {}
+        last = pd.concat(self.last).groupby(level=0).max() if self.last else {}
+        out = table.assign(
+            undated=table["outlet"].map(undated).fillna(0).astype("int64"),
+            first=table["outlet"].map(first).astype("datetime64[us]"),
+            last=table["outlet"].map(last).astype("datetime64[us]"),
+        )
+        return out.astype({"outlet": "str"})[COLUMNS].reset_index(drop=True)
+
+
+_COUNTS = ("rows", "total", "duplicates", "non_articles")
+
+
+def _tallied(corpus: Any, *, tz: str, period: str, first, last) -> _Tally:
+    """The counts of a corpus, or of a store (``ddj.open``) batch by batch."""
+    from ddj.measure import _local_times
+    from ddj.store import Store
+
+    if isinstance(corpus, Store):
+        frames = corpus.batches(columns=[c for c in READS if c in corpus])
+    else:
+        validate(corpus, ("published", "outlet"))
+        frames = iter([corpus])
+    tally, seen = _Tally(), np.empty(0, dtype="uint64")
+    for frame in frames:
+        local = _local_times(frame, tz)
+        keys = _keys(frame)
+        repeat = pd.Series(keys).duplicated().to_numpy() | np.isin(keys, seen)
+        seen = np.union1d(seen, keys)
+        rows = _rows(frame, local, period, repeat)
+        inside = rows["day"].notna()
+        if first is not None:
+            inside &= rows["day"] >= first
+        if last is not None:
+            inside &= rows["day"] <= last
+        tally.add(rows, inside)
+    return tally
+
+
+def _keys(frame: pd.DataFrame) -> np.ndarray:
+    """A 64-bit hash of each row's ``id`` (the hash of its normalised URL), to find repeats."""
+    ids = frame["id"] if "id" in frame else frame["url"]
+    return pd.util.hash_pandas_object(ids.astype("str"), index=False).to_numpy()
+
+
+def _rows(corpus: pd.DataFrame, local: pd.Series, period: str, repeat: np.ndarray) -> pd.DataFrame:
+    """One row per article: outlet, day, period, and what it is (article, repeat of a URL)."""
     page_type = corpus.get("page_type")
     article = (
         np.ones(len(corpus), dtype=bool)
         if page_type is None
         else page_type.fillna("article").eq("article").to_numpy()
     )
-    duplicate = (
-        corpus["id"].duplicated().to_numpy() if "id" in corpus else np.zeros(len(corpus), bool)
-    )
     return pd.DataFrame(
         {
             "outlet": corpus["outlet"].fillna("(unknown)").astype("str").to_numpy(),
-            "url": corpus["url"].to_numpy() if "url" in corpus else None,
             "day": local.dt.normalize().to_numpy(),
             "period": local.dt.to_period(period).to_numpy(),
             "article": article,
-            "duplicate": duplicate,
+            "duplicate": repeat,
         }
     )
 
 
-def _bounds(rows: pd.DataFrame, first, last, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+def _bounds(tally: _Tally, first, last, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first and last day counted: the window given, else the data's."""
     from ddj.errors import ParameterError
 
-    days = rows["day"].dropna()
-    lo = first if first is not None else (days.min() if len(days) else None)
-    hi = last if last is not None else (days.max() if len(days) else None)
-    if lo is None or hi is None or not days.between(lo, hi).any():
+    counts = tally.summed()
+    if not len(counts):
         window = f" {start} to {end}" if first is not None or last is not None else ""
         msg = f"No dated articles fall inside the window{window}: widen start/end, or check the corpus's dates."
         raise ParameterError(msg)
+    lo = first if first is not None else pd.concat(tally.first).min()
+    hi = last if last is not None else pd.concat(tally.last).max()
     return lo, hi
-
-
-def _tallied(rows: pd.DataFrame, period: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
-    """Counts per outlet and period, every period of the window for every outlet."""
-    grid = pd.period_range(lo.to_period(period), hi.to_period(period), freq=period)
-    outlets = sorted(rows["outlet"].unique())
-    index = pd.MultiIndex.from_product([outlets, grid], names=["outlet", "period"])
-    counts = (
-        rows.assign(
-            rows=1,
-            total=rows["article"].astype("int64"),
-            duplicates=rows["duplicate"].astype("int64"),
-            non_articles=(~rows["article"]).astype("int64"),
-        )
-        .groupby(["outlet", "period"], observed=True)[
-            ["rows", "total", "duplicates", "non_articles"]
-        ]
-        .sum()
-        .reindex(index, fill_value=0)
-        .reset_index()
-    )
-    start = counts["period"].dt.start_time.dt.normalize()
-    end = counts["period"].dt.end_time.dt.normalize()
-    return counts.assign(partial=((start < lo) | (end > hi)).to_numpy())
 
 
 def assess(table: pd.DataFrame, *, rule: Rule, period: str) -> pd.DataFrame:
@@ -333,23 +397,11 @@ def _regular(table: pd.DataFrame, rule: Rule) -> pd.Series:
     return (median > rule.regular).reindex(table["outlet"].unique(), fill_value=False)
 
 
-def _with_outlet_facts(table: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Each outlet's undated rows and first and last dated day, on each of its rows."""
-    undated = rows.loc[rows["day"].isna()].groupby("outlet").size()
-    days = rows.dropna(subset=["day"]).groupby("outlet")["day"]
-    out = table.assign(
-        undated=table["outlet"].map(undated).fillna(0).astype("int64"),
-        first=table["outlet"].map(days.min()).astype("datetime64[us]"),
-        last=table["outlet"].map(days.max()).astype("datetime64[us]"),
-    )
-    out = out.astype({"outlet": "str"})
-    return out[COLUMNS].reset_index(drop=True)
-
-
-def _dropped_duplicates(corpus: pd.DataFrame) -> int:
+def _dropped_duplicates(corpus: Any) -> int:
     """Rows ``ddj.load`` dropped as repeats of another URL (its problems list says so)."""
-    listed = corpus.attrs.get(PROBLEMS_ATTR, [])
-    return sum(1 for p in listed if str(p.get("reason", "")).startswith("duplicate of "))
+    from ddj.corpus import problems
+
+    return int(problems(corpus)["reason"].str.startswith("duplicate of ").sum())
 
 
 # -- the summary -----------------------------------------------------------------------------

@@ -179,3 +179,17 @@ def test_public_name_and_demo_label():
     h = ddj.health(c, freq="M")
     assert h.attrs["ddj_demo"] == "synthetic demo data"
     assert set(h["status"]) <= {"silent", "low", "before", "after", "starts", "ends", "ok"}
+
+
+def test_a_store_gives_the_same_table(silent_three_weeks, tmp_path):
+    c = silent_three_weeks.copy()
+    c.loc[5, "published"] = pd.NaT  # an undated row
+    c = pd.concat([c, c.iloc[[3, 40]]], ignore_index=True)  # two repeated URLs
+    store = ddj.open(quiet(ddj.save, c, tmp_path / "store", append=True))
+    for options in ({"freq": "W"}, {"freq": "D", "start": "2024-02-01", "end": "2024-04-30"}):
+        expected = quiet(health, c, **options)
+        got = quiet(health, store, **options)
+        pd.testing.assert_frame_equal(got, expected)
+        assert got.attrs == expected.attrs
+    weekly = quiet(health, store, freq="W")
+    assert weekly["duplicates"].sum() == 2 and weekly["undated"].max() == 1
