@@ -41,7 +41,8 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     Each known name is checked by its function in :mod:`ddj.params` (see
     ``CHECKS``): ``corpus`` ("demo" or a path), ``topics`` (names or queries),
     ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
-    ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``title``
+    ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``compare_at``
+    (None, a day or two, :func:`ddj.params.at`), ``title``
     (None or a headline of at most 300 characters), ``out_dir`` (a folder, not a
     file); for collecting: ``urls`` (a file or a list), ``feeds``,
     ``sitemaps``, ``sites`` (http(s) URLs), ``warcs`` (files), ``since``,
@@ -112,6 +113,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "robots": p.robots,
     "extend": p.extend,
     "tz": p.tz,
+    "compare_at": _as_given(lambda value: p.at(value, "compare_at")),
 }
 
 

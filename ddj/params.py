@@ -344,7 +344,8 @@ def at(value: Any, name: str = "at"):
     ----------
     value
         ``None`` or ``""``; a day inside the period (``"2024-10-14"``); or a
-        ``(start, end)`` pair of days (a list from YAML works too).
+        ``(start, end)`` pair of days (a list from YAML, or ``"START,END"``
+        from a shell, works too).
     name
         The parameter's name, for the message (``compare_at`` in the notebook).
 
@@ -362,9 +363,11 @@ def at(value: Any, name: str = "at"):
     --------
     >>> at("2024-10-14")
     Timestamp('2024-10-14 00:00:00')
-    >>> at(["2024-10-01", "2024-10-31"], "compare_at")[1]
+    >>> at("2024-10-01, 2024-10-31", "compare_at")[1]
     Timestamp('2024-10-31 00:00:00')
     """
+    if isinstance(value, str) and "," in value:
+        value = [v.strip() for v in value.split(",")]
     if isinstance(value, (list, tuple)):
         if len(value) != 2 or any(_blank(v) for v in value):
             msg = f"{name}={value!r}: give one day ('2024-10-14') or two, a (start, end) pair such as ('2024-10-01', '2024-10-31')."

@@ -82,6 +82,7 @@ def test_run_coverage_with_other_parameters(small_corpus, tmp_path):
             "topics": "hong_kong,taiwan",
             "by": "outlet",
             "events": "None",
+            "compare_at": "2024-05-15",
         },
         out_dir=tmp_path,
     )
@@ -95,6 +96,11 @@ def test_run_coverage_with_other_parameters(small_corpus, tmp_path):
     assert (tmp_path / "coverage.png").exists() and (tmp_path / "figures.csv").exists()
     figures = pd.read_csv(tmp_path / "figures.csv")
     assert set(figures["topic"]) == {"hong_kong", "taiwan"} and "outlet" in figures
+    assert {"peak_share_low", "peak_share_high", "latest_share_low"} <= set(figures.columns)
+    comparison = pd.read_csv(tmp_path / "comparison.csv")  # compare_at beside its baseline
+    assert set(comparison["period"]) == {"2024-05-01"} and "ratio_low" in comparison
+    printed = json.dumps([c.get("outputs", []) for c in nb.cells])
+    assert "of Paper 0's articles in May 2024 (95% CI " in printed
 
 
 def test_run_defaults_on_demo(tmp_path, capfd):
@@ -191,6 +197,7 @@ def test_explore_html_works_offline(explored):
         ({"title": "x" * 301}, "301 characters is not a headline"),
         ({"title": 2024}, "title=2024: give the headline as text"),
         ({"events": "notebooks"}, "events='notebooks': no such file"),
+        ({"compare_at": "someday"}, "compare_at='someday' is not a date"),
     ],
 )
 def test_bad_parameters_refused_before_a_kernel(tmp_path, params, words, no_kernel):
