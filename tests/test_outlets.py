@@ -212,3 +212,9 @@ def test_load_filters(tmp_path):
     assert got.attrs[outlets.ATTR] == {"outlets": "uk-national", "left_out": 3}
     with pytest.raises(ParameterError, match="use one of"):  # checked before anything is read
         ddj.load(tmp_path / "missing.csv", outlets="nope")
+
+
+def test_collect_from_an_archive_keeps_one_outlet():
+    corpus, _ = quiet(ddj.collect, warcs=[ddj.demo.demo_warc(n=60)], outlets=["harbourpost.example"],
+                      quiet=True)  # fmt: skip
+    assert len(corpus) and set(corpus["outlet"]) == {"Harbour Post"}

@@ -16,6 +16,7 @@ import os
 import warnings
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,7 @@ def collect(
     progress: bool | None = None,
     quiet: bool = False,
     client: Any = None,
+    outlets: Any = None,
     **fetch_options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build (or extend) a corpus from the web and from web archives.
@@ -100,6 +102,12 @@ def collect(
     url_pattern
         Keep only WARC records whose URL contains a match of this regular
         expression (RE2 syntax), judged like ``domains``.
+    outlets
+        Collect only the articles of these outlets: a group name
+        (``"uk-national"``), a list of group names and registered domains, or
+        the path of a groups file (:func:`ddj.outlets.select`). Other outlets'
+        articles are not fetched, and their WARC records are skipped unread
+        (unless ``domains`` is given).
     since, until
         Keep articles published in ``[since, until]`` (dates or ISO strings, UTC
         when naive; a bare ``until`` date includes that whole day). Articles with
@@ -213,7 +221,9 @@ def collect(
     """
     settings = FetchSettings.of(fetch, **fetch_options)
     start, end = _check(since, until, workers=workers, max_pages=max_pages)
-    wanted = Wanted.of(domains=params.domains(domains), since=start,
+    chosen = params.outlets(outlets)  # outlets=: its domains are those of the WARC records read
+    domains = params.domains(domains) or (chosen.every_domain if chosen else None)
+    wanted = Wanted.of(domains=domains, since=start,
                        url_pattern=params.url_pattern(url_pattern))  # fmt: skip
     files = warc_files(warcs) if warcs is not None else None
     if _archive_run(urls, feeds, sitemaps, sites, files, out=out, client=client, dry_run=dry_run):
@@ -231,6 +241,8 @@ def collect(
                          max_sections=max_sections, max_pages=max_pages)  # fmt: skip
         sources.removed += sum(c.had_credentials for c in found.candidates)
         plan, outside = within_window(found.candidates, start, end)
+        if chosen is not None:  # outlets=: other outlets' articles are not fetched
+            plan = list(compress(plan, chosen.contains_urls(c.url for c in plan)))
         if dry_run:
             return _dry_run(plan, found, cache, refresh=refresh, outside=outside, quiet=quiet)
         work = triage(cache, plan, refresh=refresh)
