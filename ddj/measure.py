@@ -79,9 +79,11 @@ def coverage(
         Add ``articles_rolling``, ``total_rolling`` and ``share_rolling``: sums
         over this many periods, and their ratio (not a mean of shares).
     dedupe
-        Count a syndicated story (near-identical text in several outlets) once,
-        at its first publication. With ``by="outlet"`` each outlet still counts
-        its own copy: that is how much that outlet published.
+        Count a syndicated story (near-identical text in several outlets; for
+        rows without text, near-identical titles or descriptions within three
+        days: :mod:`ddj.syndication`) once, at its first publication. With
+        ``by="outlet"`` each outlet still counts its own copy: that is how
+        much that outlet published.
     outlets
         Count only these outlets: a group name (``"uk-national"``), a list of
         group names and registered domains, or the path of a groups file
