@@ -193,3 +193,22 @@ def test_a_store_gives_the_same_table(silent_three_weeks, tmp_path):
         assert got.attrs == expected.attrs
     weekly = quiet(health, store, freq="W")
     assert weekly["duplicates"].sum() == 2 and weekly["undated"].max() == 1
+
+
+def test_a_group_has_a_gap_where_one_of_its_outlets_is_silent(silent_three_weeks, tmp_path):
+    path = tmp_path / "groups.yml"
+    path.write_text(
+        "groups:\n"
+        "  - name: with-a\n"
+        "    outlets: [{domain: a.example, name: A, country: GB, kind: online}]\n"
+        "  - name: both\n"
+        "    outlets:\n"
+        "      - {domain: a.example, name: A, country: GB, kind: online}\n"
+        "      - {domain: b.example, name: B, country: GB, kind: online}\n"
+        "  - name: only-b\n"
+        "    outlets: [{domain: b.example, name: B, country: GB, kind: online}]\n"
+    )
+    cov = quiet(ddj.coverage, silent_three_weeks, ["hong_kong"], freq="W", by="group", outlets=path)
+    gaps = cov[cov["gap"]].groupby("group")["period"].count().to_dict()
+    assert gaps == {"both": 3, "with-a": 3}
+    assert cov.attrs["outlets"] == "groups in groups.yml"
