@@ -689,11 +689,13 @@ def _trailing(frame: pd.DataFrame, keys: list[str], window: int) -> pd.DataFrame
     rows["topic_order"] = rows["topic"].map(order)  # topics as the coverage gives them
     rows = rows.sort_values(["topic_order", *keys[2:], "period"], kind="stable")
     rows = rows.drop(columns="topic_order")
-    grouped = rows.groupby(keys, sort=False, dropna=False)
+    series = [rows[k] for k in keys]
+    position = rows.groupby(series, sort=False, dropna=False).cumcount().to_numpy()
     for column in ("articles", "total"):
-        rows[f"baseline_{column}"] = grouped[column].transform(
-            lambda s: s.rolling(window, min_periods=window).sum().shift(1)
-        )
+        running = rows[column].groupby(series, sort=False, dropna=False).cumsum()
+        grouped = running.groupby(series, sort=False, dropna=False)
+        before = grouped.shift(1).fillna(0) - grouped.shift(window + 1).fillna(0)
+        rows[f"baseline_{column}"] = np.where(position >= window, before, np.nan)
     return rows.dropna(subset=["baseline_total"]).astype(
         {"baseline_articles": "int64", "baseline_total": "int64"}
     )

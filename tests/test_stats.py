@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -263,16 +262,19 @@ def test_compare_names_what_has_no_number_instead_of_printing_one():
         ddj.compare(pd.DataFrame({"period": []}))
 
 
-def test_compare_reads_a_coverage_frame_without_attrs_and_the_demo():
+def test_compare_reads_a_coverage_frame_without_attrs_and_keeps_the_demo_label():
     cov = weekly([16] * 12 + [41], [1000] * 13)
     cov.attrs = {}  # a frame read back from CSV: the frequency from the length of its periods
     assert "the week of 14 October 2024" in ddj.compare(cov, "2024-10-14")["sentence"].iloc[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        demo = ddj.coverage(ddj.demo_corpus(n=600), ["hong_kong"], freq="Q")
-    out = ddj.compare(demo, "2022-08-01", baseline=4)
+    quarters = pd.period_range("2021Q1", periods=8, freq="Q-DEC")
+    cov = weekly([5] * 8, [100] * 8).assign(
+        period=quarters.start_time, period_end=quarters.end_time.normalize()
+    )
+    cov.attrs = {"freq": "Q", "ddj_demo": "synthetic demo data"}
+    out = ddj.compare(cov, "2022-08-01", baseline=4)
     assert out.attrs["ddj_demo"] == "synthetic demo data"
     assert "in the third quarter of 2022" in out["sentence"].iloc[0]
+    assert "its average of the previous 4 quarters" in out["sentence"].iloc[0]
 
 
 # -- spikes ----------------------------------------------------------------------------------
