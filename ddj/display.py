@@ -36,6 +36,12 @@ __all__ = [
     "offline_tables", "table",
 ]  # fmt: skip
 
+#: How a keyword-in-context cell lines up (one style for every row; see ``in_context``).
+KWIC_STYLE = (
+    "<style>.ddj-kwic{white-space:nowrap}.ddj-left,.ddj-right{display:inline-block}"
+    ".ddj-left{text-align:right}.ddj-right{text-align:left}</style>"
+)
+
 #: Tables with more rows than this are shown searchable and sortable (itables).
 SEARCHABLE_ROWS = 20
 #: At most this many rows of a table go into a notebook page; the note under it says so.
@@ -119,11 +125,13 @@ class Searchable:
         caption: str | None = None,
         cells: pd.DataFrame | None = None,
         options: Mapping[str, Any] | None = None,
+        style: str = "",
     ):
         self.data = data
         self.caption = caption
         self._cells = cells  # HTML per cell, when a view (kwic) built its own
         self._options = dict(options or {})
+        self._style = style
 
     def to_html(self) -> str:
         """The table's HTML: the itables script and data, and a note when rows were left out."""
@@ -138,7 +146,7 @@ class Searchable:
             connected=False, allow_html=True, maxBytes=0, showIndex=False,
             classes="display compact", pageLength=10, lengthMenu=[10, 25, 100], **self._options,
         )  # fmt: skip
-        return page + _more(len(self.data), len(cells))
+        return self._style + page + _more(len(self.data), len(cells))
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -190,7 +198,7 @@ def kwic(hits: pd.DataFrame, *, context: int = CONTEXT, searchable: bool | None 
     >>> found = ddj.hits(ddj.corpus.conform([{"url": "https://n.example/1",
     ...     "title": "Talks <b>", "text": "Talks on Hong Kong resumed."}]), "hong_kong")
     >>> cells = kwic_cells(found)
-    >>> ">Talks on</span> <mark>Hong Kong</mark> <span" in cells.loc[0, "in context"]
+    >>> '">Talks on</span> <mark>Hong Kong</mark> <span class="ddj-right"' in cells.loc[0, "in context"]
     True
     >>> cells.loc[0, "title"]
     '<a href="https://n.example/1" target="_blank" rel="noopener noreferrer">Talks &lt;b&gt;</a>'
@@ -203,8 +211,8 @@ def kwic(hits: pd.DataFrame, *, context: int = CONTEXT, searchable: bool | None 
         searchable = len(hits) > SEARCHABLE_ROWS
     if searchable:
         left = {"columnDefs": [{"className": "dt-left", "targets": "_all"}]}
-        return Searchable(hits, cells=cells, options=left)
-    return _HtmlTable(hits, cells)
+        return Searchable(hits, cells=cells, options=left, style=KWIC_STYLE)
+    return _HtmlTable(hits, cells, style=KWIC_STYLE)
 
 
 def kwic_cells(hits: pd.DataFrame, *, context: int = CONTEXT) -> pd.DataFrame:
@@ -248,10 +256,10 @@ def in_context(
     mark = f"<mark>{_escape(matched)}</mark>"
     if not aligned:
         return f"{shown_left} {mark} {shown_right}".strip()
-    box = f"display:inline-block;min-width:{round(context * 0.45)}em"
+    width = f"min-width:{round(context * 0.45)}em"
     return (
-        f'<span style="white-space:nowrap"><span style="{box};text-align:right">{shown_left}</span>'
-        f' {mark} <span style="{box};text-align:left">{shown_right}</span></span>'
+        f'<span class="ddj-kwic"><span class="ddj-left" style="{width}">{shown_left}</span>'
+        f' {mark} <span class="ddj-right" style="{width}">{shown_right}</span></span>'
     )
 
 
@@ -479,13 +487,14 @@ def _as_cells(frame: pd.DataFrame) -> pd.DataFrame:
 class _HtmlTable:
     """A short view with cells already in HTML (kwic): a plain table, ``data`` the frame."""
 
-    def __init__(self, data: pd.DataFrame, cells: pd.DataFrame):
+    def __init__(self, data: pd.DataFrame, cells: pd.DataFrame, *, style: str = ""):
         self.data = data
         self._cells = cells
+        self._style = style
 
     def to_html(self) -> str:
         """The table's HTML."""
-        return self._cells.to_html(escape=False, index=False, classes="ddj-kwic", border=0)
+        return self._style + self._cells.to_html(escape=False, index=False, border=0)
 
     def _repr_html_(self) -> str:
         return self.to_html()

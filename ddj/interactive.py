@@ -15,6 +15,7 @@ drawn there: the notebooks show the static chart (``ddj.chart``) too.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import altair as alt
@@ -22,7 +23,7 @@ import pandas as pd
 
 from ddj import display
 from ddj.constants import DEMO_BANNER, INK
-from ddj.errors import ParameterError, SchemaError
+from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 
 __all__ = ["Search", "clickable_chart", "explorer", "period_articles", "search"]
 
@@ -190,12 +191,13 @@ def explorer(corpus: pd.DataFrame, topics: Any, cov: pd.DataFrame, *, kind: str 
     from ddj.matching import match, resolve
 
     chosen = resolve(topics)
-    flags = match(corpus, chosen)
+    with warnings.catch_warnings():  # what match leaves out, the coverage shown already said
+        warnings.simplefilter("ignore", DroppedRowsWarning)
+        flags = match(corpus, chosen)
     labels = {t.name: t.label for t in chosen}
-    alt.JupyterChart.enable_offline()
     # SVG, so a point is an element a browser test can click; no export menu (it needs a network)
     options = {"renderer": "svg", "actions": False}
-    widget = alt.JupyterChart(clickable_chart(cov, kind=kind), embed_options=options)
+    widget = _offline_chart()(clickable_chart(cov, kind=kind), embed_options=options)
     listing = ipywidgets.HTML(
         value="<p><i>Click a point of the chart to list that period's articles.</i></p>",
         layout=ipywidgets.Layout(width="45%", max_height="560px", overflow="auto"),
@@ -351,6 +353,44 @@ class _quiet:
 
     def __exit__(self, *exc: object) -> None:
         self._notes.__exit__(*exc)
+
+
+def _offline_chart() -> type:
+    """Altair's ``JupyterChart`` with its Vega code bundled by vl-convert: no CDN, no internet.
+
+    The bundle is what ``alt.JupyterChart.enable_offline()`` builds (the
+    widget's script with its imports bundled), kept on disk per altair and
+    vl-convert version: building it takes four seconds, every kernel. A
+    subclass carries it, so altair's own class is left as the session had it.
+    """
+    import vl_convert as vlc
+
+    from ddj.cache import cache_dir
+    from ddj.utils import atomic_write
+
+    path = cache_dir() / "vega" / f"jupyter-chart-altair{alt.__version__}-vlc{vlc.__version__}.js"
+    try:
+        bundle = path.read_text(encoding="utf-8")
+    except OSError:
+        bundle = _chart_bundle()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, bundle)
+        except OSError:  # a read-only cache only costs time
+            pass
+    return type("OfflineJupyterChart", (alt.JupyterChart,), {"_esm": bundle})
+
+
+def _chart_bundle() -> str:
+    """The JupyterChart script with vega-embed bundled in, as altair's ``enable_offline`` makes it."""
+    import vl_convert as vlc
+    from altair.jupyter.jupyter_chart import load_js_src
+    from altair.utils._importers import vl_version_for_vl_convert
+
+    lines = load_js_src().split("\n")
+    while lines and (not lines[0].strip() or lines[0].startswith(("import", "//"))):
+        lines.pop(0)  # the imports from a CDN: vl-convert bundles what they gave
+    return vlc.javascript_bundle("\n".join(lines), vl_version=vl_version_for_vl_convert())
 
 
 def _when(day: str, freq: str) -> str:

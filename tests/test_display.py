@@ -364,3 +364,23 @@ def test_search_displays_without_a_traceback(corpus, capsys):
     [error] = shown
     assert error["text/html"].startswith("<pre class='ddj-query-error'>Query syntax error")
     assert "&lt;kong&gt;" in error["text/html"] and "Traceback" not in str(shown)
+
+
+def test_period_articles_leave_out_what_coverage_leaves_out(corpus):
+    """Pages that are not articles are not counted by coverage, nor listed for a period."""
+    marked = corpus.assign(
+        page_type=np.where(np.arange(len(corpus)) % 5 == 0, "paywall", "article")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
+        cov = ddj.coverage(marked, ["ukraine"], freq="M")
+        flags = ddj.match(marked, ["ukraine"])["ukraine"]
+        box = interactive.explorer(marked, ["ukraine"], cov)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the explorer adds no note of its own to the notebook
+        box.show(cov["period"].iloc[-1], "ukraine")
+        interactive.explorer(marked, ["ukraine"], cov)
+    listed = [len(interactive.period_articles(marked, flags, p, freq="M")) for p in cov["period"]]
+    assert listed == cov["articles"].tolist()
+    every = ddj.match(marked, ["ukraine"], pages="all")["ukraine"].sum()
+    assert sum(listed) < every
