@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -86,6 +87,10 @@ def lab(tmp_path):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=work,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    # while the server starts: the clickable chart's Vega bundle into the (test's) ddj cache, as
+    # a second run of the notebook finds it; the kernel would otherwise build it, 4 s later
+    warm = threading.Thread(target=__import__("ddj.interactive").interactive._offline_chart)
+    warm.start()
     try:
         for _ in range(120):
             try:
@@ -95,6 +100,7 @@ def lab(tmp_path):
                 if server.poll() is not None:
                     raise RuntimeError(server.stdout.read().decode(errors="replace")) from None
                 time.sleep(0.5)
+        warm.join()
         yield base
     finally:
         server.terminate()
