@@ -167,12 +167,11 @@ class _Plot:
 
     @classmethod
     def of(cls, frame, data, *, metric, kind, facet, width, height, intervals=False) -> _Plot:
-        facet = facet or (
-            ("outlet" if "outlet" in frame else "label") if kind == "small-multiples" else None
-        )
+        series = next((k for k in ("outlet", "group") if k in frame), "label")
+        facet = facet or (series if kind == "small-multiples" else None)
         facet = "label" if facet == "topic" else facet
         if facet and facet not in data:
-            msg = f"facet={facet!r}: the coverage frame has no such column; use 'topic' or (with by='outlet') 'outlet'."
+            msg = f"facet={facet!r}: the coverage frame has no such column; use 'topic', or 'outlet' or 'group' (with by= that)."
             raise ParameterError(msg)
         return cls(frame, data, metric, kind, facet, width, height, intervals)
 
@@ -677,7 +676,9 @@ def load_events(events: Any) -> pd.DataFrame:
         bad = table.loc[days.isna(), "date"].tolist()[:3]
         msg = f"The events table has dates that do not parse: {bad}. Write them as YYYY-MM-DD."
         raise SchemaError(msg)
-    out = table.assign(day=days.dt.strftime("%Y-%m-%d"), date_label=days.dt.strftime("%d %b %Y"))
+    out = table.assign(
+        day=days.dt.strftime("%Y-%m-%d"), date_label=[words.period(d, "D") for d in days]
+    )
     out["label"] = out["label"].map(lambda v: publishable(str(v)))
     if "topic" in out:
         out["topic"] = out["topic"].replace("", None)

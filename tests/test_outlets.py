@@ -1,3 +1,5 @@
+import json
+import re
 import warnings
 
 import pandas as pd
@@ -218,3 +220,11 @@ def test_collect_from_an_archive_keeps_one_outlet():
     corpus, _ = quiet(ddj.collect, warcs=[ddj.demo.demo_warc(n=60)], outlets=["harbourpost.example"],
                       quiet=True)  # fmt: skip
     assert len(corpus) and set(corpus["outlet"]) == {"Harbour Post"}
+
+
+def test_small_multiples_of_groups_have_a_panel_each():
+    c = corpus_of(MIXED)
+    cov = quiet(ddj.coverage, c, ["hong_kong"], freq="M", by="group",
+                outlets=["uk-national", "international-wires"])  # fmt: skip
+    spec = json.dumps(ddj.chart(cov, kind="small-multiples").to_dict())
+    assert re.findall(r'"facet": \{"field": "(\w+)"', spec) == ["group"]
