@@ -320,7 +320,8 @@ def compare(
         ``baseline_share``, ``baseline_low``, ``baseline_high``, ``ratio``,
         ``ratio_low``, ``ratio_high``, ``difference``, ``difference_low``,
         ``difference_high`` (fractions: 0.05 is 5 points), ``p_value``,
-        ``test`` and ``sentence``. A share, ratio or test that cannot be
+        ``test``, ``sentence`` (and ``gap`` when the coverage has it: the
+        sentence then says the total lacks an outlet). A share, ratio or test that cannot be
         computed (a total of 0, no baseline article) is NaN, and the sentence
         says why.
 
@@ -362,10 +363,17 @@ def compare(
     table = _with_statistics(table, confidence)
     when = words.span(chosen[0], chosen[-1], grid.freq, preposition=True)
     table["sentence"] = [
-        _sentence(row, when, base_words, confidence) for row in table.to_dict("records")
+        _sentence(row, when, base_words, confidence) + (_GAP if row.get("gap") else "")
+        for row in table.to_dict("records")
     ]
     table.attrs = {k: v for k, v in cov.attrs.items() if k in ("freq", "by", "ddj_demo")}
-    return table[[*keys, *_COMPARE_COLUMNS]]
+    return table[[*keys, *_COMPARE_COLUMNS, *(["gap"] if "gap" in table else [])]]
+
+
+_GAP = (
+    " The total then lacks an outlet that is normally there (see ddj.health), so the share may "
+    "be off."
+)
 
 
 _COMPARE_COLUMNS = [
@@ -519,9 +527,17 @@ class _Grid:
 
 
 def _summed(frame: pd.DataFrame, periods: list, keys: list[str], prefix: str) -> pd.DataFrame:
+    """Articles and totals of ``periods`` per series (and ``gap``: any of them flagged)."""
     rows = frame[pd.to_datetime(frame["period"]).isin(periods)]
-    summed = rows.groupby(keys, sort=False, dropna=False)[["articles", "total"]].sum()
-    return summed.astype("int64").add_prefix(prefix).reset_index()
+    grouped = rows.groupby(keys, sort=False, dropna=False)
+    summed = grouped[["articles", "total"]].sum().astype("int64")
+    if not prefix and _has_gap(frame):
+        summed["gap"] = grouped["gap"].any()
+    return summed.add_prefix(prefix).reset_index()
+
+
+def _has_gap(frame: pd.DataFrame) -> bool:
+    return "gap" in frame and pd.api.types.is_bool_dtype(frame["gap"])
 
 
 def _with_statistics(table: pd.DataFrame, confidence: float) -> pd.DataFrame:

@@ -240,6 +240,15 @@ def test_compare_refuses_what_it_cannot_compare(at, baseline, words):
         ddj.compare(cov, at, baseline=baseline)
 
 
+def test_compare_says_when_the_total_lacks_an_outlet():
+    cov = weekly([16] * 12 + [41], [1000] * 13, gap=[False] * 11 + [True, True])
+    row = ddj.compare(cov, "2024-10-14").iloc[0]
+    assert row["gap"] and row["sentence"].endswith(
+        "The total then lacks an outlet that is normally there (see ddj.health), so the share may be off."
+    )
+    assert not ddj.compare(cov.assign(gap=False), "2024-10-14").iloc[0]["gap"]
+
+
 def test_compare_names_what_has_no_number_instead_of_printing_one():
     nothing_before = weekly([0, 0, 0, 3], [0, 0, 0, 50])
     with pytest.raises(ddj.ParameterError, match="no articles at all in the previous 3 weeks"):
