@@ -1,3 +1,4 @@
+import html
 import json
 import re
 from pathlib import Path
@@ -113,13 +114,19 @@ def test_run_defaults_on_demo(tmp_path, capfd):
     assert "synthetic demo data" in (tmp_path / "coverage.txt").read_text().lower()
 
 
+BAD_QUERY = 'ukraine AND (war OR <b>"drills'
+
+
 @pytest.fixture(scope="module")
 def explored(small_corpus, tmp_path_factory):
-    """explore.ipynb run once by papermill on the small corpus (and its HTML, as nbconvert writes it)."""
+    """explore.ipynb run once by papermill on the small corpus (and its HTML, as nbconvert writes it).
+
+    Its query has a mistake: the query cell shows it, and the rest of the notebook runs.
+    """
     from nbconvert import HTMLExporter
 
     out = run_notebook(
-        "explore", {"corpus": str(small_corpus), "topic": "ukraine"},
+        "explore", {"corpus": str(small_corpus), "topic": "ukraine", "query": BAD_QUERY},
         out_dir=tmp_path_factory.mktemp("explore"),
     )  # fmt: skip
     nb = nbformat.read(out, as_version=4)
@@ -136,14 +143,19 @@ def test_explore_runs(explored):
     assert not [o for o in outputs if o.get("name") == "stderr"]  # data notes are not red text
     text = json.dumps(outputs)
     assert "About this data" in text and "ddj.problems(articles)" in text
-    assert (
-        "&lt;mark&gt;" not in text and "<mark>Ukraine</mark>" in text
-    )  # marked, not escaped twice
+    assert "<mark>Ukraine</mark>" in text and "&lt;mark&gt;" not in text  # marked, not escaped
     assert "12:00:00" not in text  # dates as dates
-    widgets = [
-        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
-    ]
-    assert len(widgets) == 2  # the clickable chart of the topic and of the query cell
+    widget = "application/vnd.jupyter.widget-view+json"
+    widgets = [o for o in outputs if widget in o.get("data", {})]
+    assert len(widgets) == 1  # the clickable chart of the topic (the query has a mistake)
+    [error] = [o["data"]["text/html"] for o in outputs if "ddj-query-error" in str(o.get("data"))]
+    shown = error.removeprefix("<pre class='ddj-query-error'>").removesuffix("</pre>")
+    assert "<b>" not in shown and "&lt;b&gt;" in shown  # escaped
+    lines = html.unescape(shown).splitlines()  # as the page shows it
+    assert lines[0].startswith("Query syntax error at position 23: ")  # where, what and the fix
+    assert lines[1].strip() == BAD_QUERY
+    assert lines[2].index("^") == lines[1].index('"')  # the caret under the quotation mark
+    assert not [o for o in outputs if o.get("output_type") == "error"]
 
 
 @pytest.mark.slow
@@ -177,7 +189,7 @@ def test_explore_html_works_offline(explored):
             mark = page.locator("table.dataTable td mark").first
             mark.wait_for(timeout=20_000)  # DataTables ran from the notebook itself
             assert mark.is_visible() and mark.inner_text() == "Ukraine"
-            assert page.locator(".dt-search input").count() >= 2  # the hits and problems tables
+            assert page.locator(".dt-search input").count() >= 1  # the hits, searchable
             assert not [u for u in blocked if "itables" in u or "datatables" in u.lower()]
         finally:
             browser.close()
