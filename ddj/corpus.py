@@ -431,6 +431,92 @@ def _not_articles(corpus: pd.DataFrame) -> list[dict]:
     ]
 
 
+@dataclass(frozen=True)
+class LeftOut:
+    """The rows a count leaves out by page type and date confidence, and why.
+
+    Attributes
+    ----------
+    mask
+        One bool a row: True where the row is not counted.
+    report
+        One ``{"source", "reason"}`` a row left out.
+    message
+        The sentence for the one warning that counts them, or None when no row is left out.
+    """
+
+    mask: np.ndarray
+    report: list[dict]
+    message: str | None
+
+
+def left_out(
+    corpus: pd.DataFrame,
+    *,
+    pages: tuple[str, ...] | None = ("article",),
+    min_confidence: str | None = None,
+) -> LeftOut:
+    """Rows a count leaves out: pages of other types than ``pages``, dates less sure than ``min_confidence``.
+
+    ``pages`` and ``min_confidence`` as :func:`ddj.params.pages` and
+    :func:`ddj.params.confidence` return them (``None``: every row, every
+    date). A frame without a ``page_type`` column counts as all articles;
+    undated rows are never left out here (a count says how many it had).
+
+    Examples
+    --------
+    >>> c = conform([{"url": "u1"}, {"url": "u2", "page_type": "paywall"}])
+    >>> out = left_out(c)
+    >>> out.mask.tolist(), out.report[0]["reason"]
+    ([False, True], 'not an article: paywall')
+    """
+    n = len(corpus)
+    other = np.zeros(n, dtype=bool)
+    if pages is not None and "page_type" in corpus.columns:
+        other = ~corpus["page_type"].fillna("article").isin(pages).to_numpy()
+    unsure = np.zeros(n, dtype=bool)
+    if min_confidence is not None:
+        validate(corpus, ("published", "published_confidence"))
+        rank = corpus["published_confidence"].map({c: i for i, c in enumerate(CONFIDENCE)})
+        below = rank.isna() | (rank < CONFIDENCE.index(min_confidence))
+        unsure = (corpus["published"].notna() & below).to_numpy() & ~other
+    mask = other | unsure
+    if not mask.any():
+        return LeftOut(mask, [], None)
+    reasons = pd.Series("", index=corpus.index, dtype=object)
+    if other.any():
+        reasons[other] = "not an article: " + corpus["page_type"][other].astype(object)
+    reasons[unsure] = f"publication date less sure than min_confidence={min_confidence!r}"
+    sources = (
+        corpus["source"] if "source" in corpus.columns else pd.Series(None, index=corpus.index)
+    )
+    urls = corpus["url"] if "url" in corpus.columns else pd.Series(None, index=corpus.index)
+    report = [
+        {"source": _first_str(s, u), "reason": r}
+        for s, u, r in zip(sources[mask], urls[mask], reasons[mask], strict=True)
+    ]
+    return LeftOut(mask, report, _left_out_message(corpus, other, unsure, min_confidence))
+
+
+def _left_out_message(
+    corpus: pd.DataFrame, other: np.ndarray, unsure: np.ndarray, min_confidence: str | None
+) -> str:
+    parts = []
+    if other.any():
+        kinds = corpus["page_type"][other].value_counts()
+        each = ", ".join(f"{k} {kind}" for kind, k in kinds.items())
+        parts.append(
+            f"{int(other.sum())} page(s) that are not articles ({each}; ddj.problems(corpus) "
+            "lists them, pages='all' counts them)"
+        )
+    if unsure.any():
+        parts.append(
+            f"{int(unsure.sum())} whose publication date is less sure than "
+            f"min_confidence={min_confidence!r}"
+        )
+    return f"Left out {' and '.join(parts)}, of {len(corpus)} row(s)."
+
+
 def count_words(text: pd.Series) -> pd.Series:
     """Words in each text (whitespace-separated tokens); missing text gives <NA>."""
     return text.astype("str").str.count(r"\S+").astype("Int64")

@@ -11,6 +11,7 @@ module then confirms exactly).
 from __future__ import annotations
 
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,8 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import store
-from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
+from ddj import params, store
+from ddj.corpus import left_out
+from ddj.errors import DroppedRowsWarning, InputError, ParameterError, QuerySyntaxError, SchemaError
 from ddj.query import (
     FIELDS,
     And,
@@ -315,7 +317,9 @@ def _short(text: Any, limit: int = 60) -> str:
 
 
 @store.takes_store(store.match)  # a store (ddj.open): streamed, indexed by article id
-def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> pd.DataFrame:
+def match(
+    corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS, *, pages: Any = "article"
+) -> pd.DataFrame:
     """Which articles match each topic, and how many times its terms are mentioned.
 
     Parameters
@@ -325,6 +329,13 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
         ``description`` when present).
     topics
         Topic names, queries, Topic objects or a ``{name: query}`` dict.
+    fields
+        The text columns searched (all of ``title``, ``description``, ``text``).
+    pages
+        The page types matched (``page_type``): ``"article"``, a list of
+        types, or ``"all"``. Rows of other types match nothing (False, 0
+        mentions), counted in one ``DroppedRowsWarning``; ``ddj.problems``
+        lists them.
 
     Returns
     -------
@@ -339,7 +350,7 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
     [1, 2]
     """
     chosen = resolve(topics)
-    texts = _fields(corpus, fields)
+    texts, skipped = _matched_rows(corpus, fields, params.pages(pages))
     n = len(corpus)
     all_leaves = list(dict.fromkeys(leaf for t in chosen for leaf, _ in leaves(t.tree)))
     index = {leaf: i for i, leaf in enumerate(all_leaves)}
@@ -353,6 +364,7 @@ def match(corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS) -> 
     candidates = np.array([_candidate(tree, maybe, index, n) for tree in trees]).reshape(
         len(trees), n
     )
+    candidates[:, skipped] = False  # a NOT query would match an empty text
     hit = np.zeros((len(trees), n), dtype=bool)
     mentions = np.zeros((len(trees), n), dtype=np.int64)
     for doc in np.flatnonzero(candidates.any(axis=0)):
@@ -394,11 +406,14 @@ def hits(
     width: int = 80,
     limit: int | None = None,
     fields: Sequence[str] = FIELDS,
+    *,
+    pages: Any = "article",
 ) -> pd.DataFrame:
     """Every match of one topic in context (keyword in context), to check before publishing.
 
     Only articles that match the whole query are listed, and only the terms
-    that count for it (terms under NOT give no hits).
+    that count for it (terms under NOT give no hits). ``pages`` chooses the
+    page types searched, as in :func:`match`.
 
     Returns
     -------
@@ -421,7 +436,7 @@ def hits(
         msg = f"hits() takes one topic at a time; got {len(chosen)}: {[t.name for t in chosen]}."
         raise ParameterError(msg)
     t = chosen[0]
-    matched = match(corpus, [t], fields)[t.name].to_numpy()
+    matched = match(corpus, [t], fields, pages=pages)[t.name].to_numpy()
     texts = _fields(corpus, fields)
     positive = [leaf for leaf, pos in leaves(t.tree) if pos]
     rows = []
@@ -501,6 +516,24 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
         )
         raise SchemaError(msg)
     return {f: [v if isinstance(v, str) else None for v in corpus[f].tolist()] for f in present}
+
+
+def _matched_rows(
+    corpus: pd.DataFrame, fields: Sequence[str], pages: tuple[str, ...] | None
+) -> tuple[dict[str, list[str | None]], np.ndarray]:
+    """The texts to search, with those of rows of other page types emptied, and which rows those are.
+
+    The rows left out are counted in one warning (``ddj.problems`` lists them).
+    """
+    texts = _fields(corpus, fields)
+    skipped = left_out(corpus, pages=pages)
+    if skipped.message is None:
+        return texts, skipped.mask
+    warnings.warn(DroppedRowsWarning(skipped.message, skipped.report), stacklevel=4)
+    keep = ~skipped.mask
+    return {
+        f: [v if k else None for v, k in zip(col, keep, strict=True)] for f, col in texts.items()
+    }, skipped.mask
 
 
 #: Patterns per RE2 set: a set that still does not compile is split in two until it does.

@@ -52,6 +52,8 @@ def coverage(
     tz: str = "UTC",
     rolling: int | None = None,
     dedupe: bool = False,
+    pages: Any = "article",
+    min_confidence: str | None = None,
     outlets: Any = None,
 ) -> pd.DataFrame:
     """Count matching articles and their share of all articles, per period (and outlet).
@@ -89,6 +91,17 @@ def coverage(
         group names and registered domains, or the path of a groups file
         (:func:`ddj.outlets.select`). An article belongs to an outlet by the
         registered domain of its URL.
+    pages
+        The page types counted (``page_type``): ``"article"`` (the default:
+        no paywall teasers, bot challenges, consent walls, error pages or
+        indexes), a list of types, or ``"all"``. Rows of other types are left
+        out of ``articles`` and ``total``, counted in one
+        ``DroppedRowsWarning``; ``ddj.problems(corpus)`` lists them.
+    min_confidence
+        ``None`` counts every date; ``"medium"`` leaves out dates less sure
+        than that (``published_confidence`` low, i.e. htmldate's estimates),
+        ``"high"`` keeps only dates the page or source states; counted in the
+        same warning.
 
     Returns
     -------
@@ -108,8 +121,9 @@ def coverage(
     Raises
     ------
     ParameterError
-        A bad ``freq``, ``by``, ``tz``, ``start``/``end`` or ``rolling`` (see
-        :mod:`ddj.params`), an unknown topic, or no dated article in the window.
+        A bad ``freq``, ``by``, ``tz``, ``start``/``end``, ``rolling``,
+        ``pages`` or ``min_confidence`` (see :mod:`ddj.params`), an unknown
+        topic, or no dated article in the window.
 
     Examples
     --------
@@ -118,13 +132,16 @@ def coverage(
     >>> f"{peak['label']}: {peak['share']:.0%} of articles in {peak['period']:%B %Y}"
     'Ukraine war: 80% of articles in November 2022'
     """
+    pages, min_confidence = params.pages(pages), params.confidence(min_confidence)
     how = _How.checked(
         corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling, outlets=outlets
     )
     corpus, topics, left_out = _chosen(corpus, topics, how)
     flags, labels = _flags(corpus, topics)
     local = _local_times(corpus, tz)
-    keep, n_undated = _kept(corpus, local, how, dedupe=dedupe)
+    keep, n_undated = _kept(
+        corpus, local, how, dedupe=dedupe, pages=pages, min_confidence=min_confidence
+    )
     rows, times = corpus.loc[keep], local[keep]
     counted, how = _counted(rows, times, flags.loc[keep], labels, how)
     result = _rolled(_assembled(counted, how), how)
@@ -334,18 +351,34 @@ def _gapped(
 
 
 def _kept(
-    corpus: pd.DataFrame, local: pd.Series, how: _How, *, dedupe: bool
+    corpus: pd.DataFrame,
+    local: pd.Series,
+    how: _How,
+    *,
+    dedupe: bool,
+    pages: tuple[str, ...] | None = ("article",),
+    min_confidence: str | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Which rows count: dated, inside the window, and (with ``dedupe``) first copies only."""
+    """Which rows count, and how many of the wanted rows are undated.
+
+    A row counts when it is of the page types wanted, sure enough of its
+    date, dated, inside the window, and (with ``dedupe``) a first copy.
+    """
+    from ddj.corpus import left_out
+
+    skipped = left_out(corpus, pages=pages, min_confidence=min_confidence)
+    if skipped.message is not None:
+        warnings.warn(DroppedRowsWarning(skipped.message, skipped.report), stacklevel=3)
+    wanted = ~skipped.mask
     dated = local.notna().to_numpy()
-    n_undated = int((~dated).sum())
+    n_undated = int((~dated & wanted).sum())
     if n_undated:
         msg = (
-            f"{n_undated} of {len(corpus)} article(s) have no publication date and are not counted "
-            "(ddj.problems(corpus) lists them)."
+            f"{n_undated} of {int(wanted.sum())} article(s) have no publication date and are not "
+            "counted (ddj.problems(corpus) lists them)."
         )
         warnings.warn(DroppedRowsWarning(msg), stacklevel=3)
-    keep = dated.copy()
+    keep = dated & wanted
     if how.first is not None:
         keep &= (local >= how.first).to_numpy()
     if how.last is not None:
@@ -592,7 +625,7 @@ def _flags(corpus: pd.DataFrame, topics: Any) -> tuple[pd.DataFrame, dict[str, s
     from ddj.matching import match, resolve
 
     chosen = resolve(topics)
-    matched = match(corpus, chosen)
+    matched = match(corpus, chosen, pages="all")  # _kept leaves out the other page types
     return matched[[t.name for t in chosen]], {t.name: t.label for t in chosen}
 
 

@@ -235,6 +235,60 @@ def rolling(value: Any) -> int | None:
     return int(value)
 
 
+def pages(value: Any) -> tuple[str, ...] | None:
+    """Which page types a count takes: one, a list of them, or ``"all"`` (``None``: every row).
+
+    Raises
+    ------
+    ParameterError
+        Not a page type of ``ddj.corpus.PAGE_TYPES``, a list of them or ``"all"``.
+
+    Examples
+    --------
+    >>> pages("article")
+    ('article',)
+    >>> pages(["article", "paywall"])
+    ('article', 'paywall')
+    >>> pages("all") is None
+    True
+    """
+    from ddj.corpus import PAGE_TYPES
+
+    if isinstance(value, str) and value.strip() == "all":
+        return None
+    items = [value] if isinstance(value, str) else value
+    if isinstance(items, (list, tuple)) and items and all(i in PAGE_TYPES for i in items):
+        return tuple(dict.fromkeys(items))
+    msg = (
+        f"pages={value!r}: give a page type ({', '.join(PAGE_TYPES)}), a list of them, or 'all' "
+        "to count every row."
+    )
+    raise ParameterError(msg)
+
+
+def confidence(value: Any, name: str = "min_confidence") -> str | None:
+    """``None`` (every date), or the least sure level of publication date to count.
+
+    Raises
+    ------
+    ParameterError
+        Not one of ``ddj.corpus.CONFIDENCE`` (``"low"``, ``"medium"``, ``"high"``) or None.
+
+    Examples
+    --------
+    >>> confidence("medium")
+    'medium'
+    """
+    from ddj.corpus import CONFIDENCE
+
+    if _blank(value):
+        return None
+    if value not in CONFIDENCE:
+        msg = f"{name}={value!r}: give {', '.join(map(repr, CONFIDENCE))} or None (every date)."
+        raise ParameterError(msg)
+    return value
+
+
 def fraction(value: Any, name: str, *, example: float) -> float:
     """A number strictly between 0 and 1 (a similarity threshold, say).
 

@@ -1,4 +1,5 @@
 import re
+import warnings
 
 import pandas as pd
 import pytest
@@ -411,3 +412,66 @@ def test_names_of_a_spec():
         "lai",
         "wong",
     ]  # was the keys as queries
+
+
+# -- page types (issue 14) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def mixed():
+    return conform(
+        [
+            {"url": "u1", "title": "Hong Kong talks", "source": "a.html"},
+            {"url": "u2", "title": "Hong Kong: subscribe to read", "page_type": "paywall",
+             "source": "b.html"},
+            {"url": "u3", "title": "Just a moment...", "page_type": "blocked"},
+            {"url": "u4", "title": "Budget", "text": "Hong Kong and Hong Kong"},
+        ]
+    )  # fmt: skip
+
+
+def test_match_counts_articles_only_by_default(mixed):
+    with pytest.warns(
+        ddj.DroppedRowsWarning, match=r"Left out 2 page\(s\) that are not articles"
+    ) as w:
+        m = ddj.match(mixed, ["hong_kong", {"not_budget": "NOT budget"}])
+    assert m["hong_kong"].tolist() == [True, False, False, True]
+    assert m["hong_kong_mentions"].tolist() == [1, 0, 0, 2]
+    assert m["not_budget"].tolist() == [True, False, False, False]  # NOT matches no left-out page
+    drops = [x for x in w if issubclass(x.category, ddj.DroppedRowsWarning)]
+    assert len(drops) == 1
+    assert drops[0].message.report == [
+        {"source": "b.html", "reason": "not an article: paywall"},
+        {"source": "u3", "reason": "not an article: blocked"},
+    ]
+    assert "1 paywall, 1 blocked" in str(drops[0].message)
+
+
+def test_match_pages_all_or_a_list(mixed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing left out: no warning
+        everything = ddj.match(mixed, ["hong_kong"], pages="all")
+    assert everything["hong_kong"].tolist() == [True, True, False, True]
+    with pytest.warns(ddj.DroppedRowsWarning, match=r"Left out 1 page"):
+        some = ddj.match(mixed, ["hong_kong"], pages=["article", "paywall"])
+    assert some["hong_kong"].tolist() == [True, True, False, True]
+
+
+@pytest.mark.parametrize("bad", ["articles", ["article", "story"], [], 3])
+def test_match_refuses_an_unknown_page_type(mixed, bad):
+    with pytest.raises(ddj.ParameterError, match=r"pages=.*'all'"):
+        ddj.match(mixed, ["hong_kong"], pages=bad)
+
+
+def test_a_frame_without_page_types_is_all_articles():
+    frame = pd.DataFrame({"title": ["Hong Kong talks", "Budget"]})
+    assert ddj.match(frame, ["hong_kong"])["hong_kong"].tolist() == [True, False]
+
+
+def test_hits_leave_out_other_page_types(mixed):
+    with pytest.warns(ddj.DroppedRowsWarning):
+        found = ddj.hits(mixed, "hong_kong")
+    assert sorted(set(found["url"])) == ["u1", "u4"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert "u2" in set(ddj.hits(mixed, "hong_kong", pages="all")["url"])

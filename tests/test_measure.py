@@ -294,3 +294,90 @@ def test_coverage_and_notebooks_word_a_bad_parameter_alike(small, kwargs, words)
         check_parameters(**kwargs)
     assert str(library.value) == str(notebook.value)
     assert str(library.value).startswith(words)
+
+
+# -- page types and date confidence (issue 14) --------------------------------------------------
+
+
+@pytest.fixture
+def typed():
+    """Week of 2024-01-01: 2 articles (1 on Hong Kong), a paywall teaser and a bot challenge on it;
+    dates from json-ld (high), a URL (medium) and htmldate (low)."""
+    return corpus_of(
+        [
+            {"published": "2024-01-01T10:00Z", "published_from": "json-ld", "title": "Hong Kong talks"},
+            {"published": "2024-01-02T10:00Z", "published_from": "url", "title": "Budget"},
+            {"published": "2024-01-03T10:00Z", "published_from": "htmldate", "title": "Weather"},
+            {"published": "2024-01-03T11:00Z", "published_from": "json-ld",
+             "title": "Hong Kong: subscribe to read", "page_type": "paywall"},
+            {"published": "2024-01-04T10:00Z", "title": "Hong Kong, just a moment",
+             "page_type": "blocked"},
+        ]
+    )  # fmt: skip
+
+
+def _left_out_warnings(record):
+    return [w for w in record if "Left out" in str(w.message)]
+
+
+def test_coverage_counts_articles_only_in_one_warning(typed):
+    with pytest.warns(ddj.DroppedRowsWarning) as record:
+        cov = coverage(typed, ["hong_kong"], freq="W")
+    (warning,) = _left_out_warnings(record)  # one, not one from match and one from coverage
+    assert "2 page(s) that are not articles (1 paywall, 1 blocked" in str(warning.message)
+    assert [r["reason"] for r in warning.message.report] == [
+        "not an article: paywall",
+        "not an article: blocked",
+    ]
+    # by hand: 3 articles in the week, 1 of them on Hong Kong
+    assert cov[["articles", "total"]].values.tolist() == [[1, 3]]
+
+
+def test_coverage_pages_all_counts_every_row(typed):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cov = coverage(typed, ["hong_kong"], freq="W", pages="all")
+    assert cov[["articles", "total"]].values.tolist() == [[3, 5]]
+
+
+@pytest.mark.parametrize(
+    ("level", "articles", "total", "unsure"),
+    [("low", 1, 3, 0), ("medium", 1, 2, 1), ("high", 1, 1, 2)],  # counted by hand from `typed`
+)
+def test_coverage_min_confidence(typed, level, articles, total, unsure):
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        cov = coverage(typed, ["hong_kong"], freq="W", min_confidence=level)
+    assert cov[["articles", "total"]].values.tolist() == [[articles, total]]
+    (warning,) = _left_out_warnings(record)
+    if unsure:
+        assert f"and {unsure} whose publication date is less sure than" in str(warning.message)
+    else:
+        assert "less sure" not in str(warning.message)
+
+
+def test_undated_rows_are_counted_among_the_wanted_pages_only():
+    c = corpus_of(
+        [
+            {"published": "2024-01-01T10:00Z", "title": "Hong Kong talks"},
+            {"published": None, "title": "Undated article"},
+            {"published": None, "title": "Undated teaser", "page_type": "paywall"},
+        ]
+    )
+    with pytest.warns(
+        ddj.DroppedRowsWarning, match=r"1 of 2 article\(s\) have no publication date"
+    ):
+        cov = coverage(c, ["hong_kong"], freq="W")
+    assert cov.attrs["n_undated"] == 1
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"pages": "front"}, r"pages='front'"),
+        ({"min_confidence": "certain"}, r"min_confidence='certain'"),
+    ],
+)
+def test_coverage_refuses_bad_page_and_confidence_options(typed, options, message):
+    with pytest.raises(ddj.ParameterError, match=message):
+        coverage(typed, ["hong_kong"], **options)
