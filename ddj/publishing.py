@@ -371,10 +371,14 @@ def _nodes(spec: dict, limit: int = 10_000) -> list[dict]:
 
 
 def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> str:
-    """A peak as a person writes it: "Hong Kong peaked at 24.2% in July 2020 (95% CI 15.2–36.2%)"."""
+    """A peak as a person writes it: "Hong Kong peaked at 24.2% in July 2020 (95% CI 15.2–36.2%)".
+
+    With one series per outlet (or group), the peak names whose it was, and the
+    largest change is taken within each series, never across two.
+    """
     if part["articles"].sum() == 0:
         return f"{label}: no matching articles."
-    values = part[metric].astype(float)
+    series = next((k for k in ("outlet", "group") if k in part), None)
     pool = part
     if metric == "share" and "total" in part:  # a peak on a handful of articles is no peak
         sound = part[(part["total"] >= SMALL_TOTAL) & (part["articles"] > 0)]
@@ -382,22 +386,31 @@ def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> st
     peak = pool.loc[pool[metric].astype(float).idxmax()]
     show = words.percent if metric == "share" else words.count
     when = words.period(pd.Timestamp(peak["period"]), freq, preposition=True)
-    text = f"{label} peaked at {show(peak[metric])} {when}"
+    whose = f" of {words.possessive(peak[series])} articles" if series and metric == "share" else ""
+    whose = f" at {peak[series]}" if series and metric != "share" else whose
+    text = f"{label} peaked at {show(peak[metric])}{whose} {when}"
     if metric == "share" and "total" in part:
         low, high = wilson(int(peak["articles"]), int(peak["total"]))
         text += f" (95% CI {words.interval(low, high)})"
-    change = values.diff()
-    big = change.abs().idxmax() if change.notna().any() else None
-    if big is not None and abs(change[big]) > 0:
-        direction = "rise" if change[big] > 0 else "fall"
-        size = (
-            f"{abs(change[big]) * 100:.1f} points"
-            if metric == "share"
-            else words.count(abs(change[big]))
-        )
-        later = words.period(pd.Timestamp(part.loc[big, "period"]), freq, preposition=True)
-        text += f"; the largest {direction} was {size}, {later}"
-    return text + "."
+    return text + _largest_change(part, metric, freq, series) + "."
+
+
+def _largest_change(part: pd.DataFrame, metric: str, freq: str, series: str | None) -> str:
+    ordered = part.sort_values([*([series] if series else []), "period"], kind="stable")
+    values = ordered[metric].astype(float)
+    change = values.groupby(ordered[series]).diff() if series else values.diff()
+    if not change.notna().any() or change.abs().max() == 0:
+        return ""
+    big = change.abs().idxmax()
+    direction = "rise" if change[big] > 0 else "fall"
+    size = (
+        f"{abs(change[big]) * 100:.1f} points"
+        if metric == "share"
+        else words.count(abs(change[big]))
+    )
+    where = f" at {ordered.loc[big, series]}" if series else ""
+    later = words.period(pd.Timestamp(ordered.loc[big, "period"]), freq, preposition=True)
+    return f"; the largest {direction} was {size}{where}, {later}"
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -565,7 +565,7 @@ def _with_statistics(table: pd.DataFrame, confidence: float) -> pd.DataFrame:
 def _sentence(row: dict, when: str, base: _Baseline, confidence: float) -> str:
     """The figure as a reporter writes it, or why there is none."""
     who = row.get("outlet", row.get("group"))
-    whose = "" if who is None else (f"{who}' " if str(who).endswith("s") else f"{who}'s ")
+    whose = "" if who is None else words.possessive(who) + " "
     if row["total"] == 0:
         return f"{who or 'The corpus'} had no articles {when}: there is no share of {row['label']} to compare."
     ci = f"{confidence:.0%} CI {words.interval(row['share_low'], row['share_high'])}"

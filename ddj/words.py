@@ -156,6 +156,18 @@ def count(n: float, noun: str = "article") -> str:
     return f"{n:,.0f} {noun}" + ("" if round(n) == 1 else "s")
 
 
+def possessive(name: Any) -> str:
+    """A name with its possessive: "Channel Daily's", "Eastbridge Times'".
+
+    Examples
+    --------
+    >>> possessive("Channel Daily"), possessive("Eastbridge Times")
+    ("Channel Daily's", "Eastbridge Times'")
+    """
+    name = str(name)
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def p_value(p: float) -> str:
     """A p-value as printed: "p < 0.001", "p = 0.03", "p = 0.41".
 

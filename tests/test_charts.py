@@ -460,3 +460,12 @@ def test_alt_text_writes_periods_as_a_person_does(freq, day, words):
     assert frame["period"].iloc[2] == pd.Timestamp(day)
     text = ddj.publishing.describe(chart(frame), frame)
     assert words in text and " of 0" not in text and "the month of" not in text
+
+
+def test_alt_text_of_outlets_names_whose_peak_and_never_compares_two_outlets():
+    frame = cov_frame(outlets=["A", "B"])  # each outlet 0, 1, ... 5 of 10 articles a week
+    text = ddj.publishing.describe(chart(frame, kind="small-multiples"), frame)
+    assert "peaked at 40.0% of A's articles in the week of 28 October 2024" in text
+    # a change is within one outlet's series: B's first week after A's last is no "fall"
+    assert "the largest rise was 10.0 points at A, in the week of " in text
+    assert "fall" not in text
