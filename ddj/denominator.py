@@ -18,7 +18,9 @@ flagged when it holds at most ``below`` (default a quarter) of the usual
 volume *and* so few articles would come by chance less than once in
 ``1/alpha`` (default 1,000) periods if the outlet published at its usual rate
 (Poisson lower tail ``P(X <= total; usual) < alpha``): ``silent`` when it holds
-none, ``low`` otherwise. The chance test means an outlet must usually publish
+none, ``low`` otherwise. Flagged periods never enter the usual volume, so a
+lasting fall (a feed that now gives a tenth of what it did) stays flagged
+until the outlet recovers: the denominator did change. The chance test means an outlet must usually publish
 more than ``ln(1/alpha)`` (6.9) articles a period before its silence can be
 told from chance: below that, nothing is flagged. Periods at the edge of the
 data (partial) and the periods holding an outlet's first and last article
