@@ -212,3 +212,11 @@ def test_a_group_has_a_gap_where_one_of_its_outlets_is_silent(silent_three_weeks
     gaps = cov[cov["gap"]].groupby("group")["period"].count().to_dict()
     assert gaps == {"both": 3, "with-a": 3}
     assert cov.attrs["outlets"] == "groups in groups.yml"
+
+
+def test_a_long_silence_stays_flagged_throughout():
+    rows = steady("A", 2, 30, silent=set(range(8, 20))) + steady("B", 1, 30)
+    h = health(conform(rows), freq="W")
+    a = h[h["outlet"] == "A"]
+    assert (a["status"] == "silent").sum() == 12  # longer than the window of 8: still every week
+    assert a.loc[a["status"] == "silent", "usual"].eq(14).all()
