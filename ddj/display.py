@@ -327,22 +327,22 @@ class Notes:
 
     def __init__(self) -> None:
         self.messages: list[str] = []
-        self._caught: list[Any] = []
+        self._open: list[tuple[Any, list[Any]]] = []  # (catcher, caught) of each block entered
 
     def __enter__(self) -> Notes:
-        self._catcher = warnings.catch_warnings(record=True)
-        self._caught = self._catcher.__enter__()
+        catcher = warnings.catch_warnings(record=True)
+        self._open.append((catcher, catcher.__enter__()))
         warnings.simplefilter("always")
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._catcher.__exit__(*exc)
-        for w in self._caught:
+        catcher, caught = self._open.pop()
+        catcher.__exit__(*exc)
+        for w in caught:
             if issubclass(w.category, DroppedRowsWarning):
                 self._keep(str(w.message))
             else:  # not a data note: shown as it would have been
                 warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        self._caught = []
 
     def _keep(self, message: str) -> None:
         if message not in self.messages:

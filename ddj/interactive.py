@@ -15,6 +15,7 @@ drawn there: the notebooks show the static chart (``ddj.chart``) too.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -105,7 +106,7 @@ class Search:
         except QuerySyntaxError as exc:
             self.error = str(exc)
             return
-        with notes if notes is not None else _quiet():
+        with notes if notes is not None else contextlib.nullcontext():
             self.hits = hits(corpus, self.topic, width=display.CONTEXT)
             if len(self.hits):
                 from ddj.measure import coverage
@@ -343,16 +344,6 @@ _LISTING_STYLE = (
     "<style>.ddj-period a{color:#1f5f9e;text-decoration:underline}"
     ".ddj-period td{vertical-align:top;padding:2px 6px}</style>"
 )
-
-
-class _quiet:
-    """Data notes kept out of the notebook when no ``Notes`` was given (they are in the hits)."""
-
-    def __enter__(self) -> None:
-        self._notes = display.Notes().__enter__()
-
-    def __exit__(self, *exc: object) -> None:
-        self._notes.__exit__(*exc)
 
 
 def _offline_chart() -> type:

@@ -238,6 +238,16 @@ def test_notes_keep_data_notes_and_pass_the_rest(caplog):
     assert "outside" not in notes.messages
 
 
+def test_notes_nest():
+    notes = display.Notes()
+    with notes:
+        warnings.warn(ddj.DroppedRowsWarning("outer"), stacklevel=1)
+        with notes:
+            warnings.warn(ddj.DroppedRowsWarning("inner"), stacklevel=1)
+        warnings.warn(ddj.DroppedRowsWarning("after"), stacklevel=1)
+    assert notes.messages == ["inner", "outer", "after"]
+
+
 def test_notes_pass_errors_through():
     notes = display.Notes()
     with pytest.raises(ddj.ParameterError), notes:
@@ -344,7 +354,8 @@ def test_search_shows_a_syntax_error_as_text(corpus):
     bad = interactive.search(corpus, '"hong kong AND court')
     assert bad.hits is None and bad.error.splitlines()[-1].strip() == "^"
     assert "position 0" in bad.summary()
-    good = interactive.search(corpus, '"hong kong" AND court', freq="M")
+    with pytest.warns(ddj.DroppedRowsWarning, match="no publication date"):  # no notes: as ever
+        good = interactive.search(corpus, '"hong kong" AND court', freq="M")
     assert len(good.hits) == len(ddj.hits(corpus, '"hong kong" AND court'))
     assert good.coverage is not None and good.coverage.attrs["freq"] == "M"
     nothing = interactive.search(corpus, "zzzunheardof")
