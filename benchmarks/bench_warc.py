@@ -14,13 +14,18 @@ CC-NEWS is written), then measures in this one process:
 
 The last line is the ratio of the filtered scan's rate to full extraction's.
 
-Usage: python benchmarks/bench_warc.py [--files 10] [--per-file 10000] [--sample 2000]
+With ``--pages DIR`` the records carry the real pages of DIR (``.html`` files, in
+turn) instead of synthetic ones, to measure at real page sizes (the archive is
+temporary; nothing of it is kept).
+
+Usage: python benchmarks/bench_warc.py [--files 10] [--per-file 10000] [--sample 2000] [--pages DIR]
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
 import sys
 import tempfile
 import time
@@ -53,11 +58,11 @@ def page(n: int, host: str) -> bytes:
     ).encode()
 
 
-def record(n: int) -> bytes:
+def record(n: int, pages: list[bytes] | None = None) -> bytes:
     """One response record, gzipped on its own (one member a record)."""
     host = f"www.outlet{n % HOSTS}.example"
     url = f"https://{host}/2024/10/story-{n}.html"
-    body = page(n, host)
+    body = pages[n % len(pages)] if pages else page(n, host)
     http = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" + (
         f"Content-Length: {len(body)}\r\n\r\n".encode() + body
     )
@@ -68,18 +73,27 @@ def record(n: int) -> bytes:
         f"WARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype=response\r\n"
         f"Content-Length: {len(http)}\r\n\r\n"
     ).encode()
-    return gzip.compress(head + http + b"\r\n\r\n", compresslevel=1, mtime=0)
+    return gzip.compress(head + http + b"\r\n\r\n", compresslevel=1 if pages is None else 6,
+                         mtime=0)  # fmt: skip
 
 
-def generate(folder: Path, files: int, per_file: int) -> list[Path]:
+def generate(
+    folder: Path, files: int, per_file: int, pages: list[bytes] | None = None
+) -> list[Path]:
     paths = []
     for f in range(files):
         path = folder / f"CC-NEWS-synthetic-{f:03d}.warc.gz"
         with path.open("wb") as out:
             for k in range(per_file):
-                out.write(record(f * per_file + k))
+                out.write(record(f * per_file + k, pages))
         paths.append(path)
     return paths
+
+
+def real_pages(folder: Path) -> list[bytes]:
+    """The ``.html`` and ``.html.gz`` pages under ``folder``, in name order."""
+    found = sorted(p for p in folder.rglob("*") if p.name.endswith((".html", ".html.gz")))
+    return [gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes() for p in found]
 
 
 def fastwarc_scan(paths, payload: bool) -> int:
@@ -145,19 +159,24 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10)
     parser.add_argument("--per-file", type=int, default=10_000)
     parser.add_argument("--sample", type=int, default=2_000)
+    parser.add_argument("--pages", type=Path, help="a folder of real .html pages to archive")
     args = parser.parse_args()
+    pages = real_pages(args.pages) if args.pages else None
     with tempfile.TemporaryDirectory(prefix="ddj-bench-warc-") as tmp:
         folder = Path(tmp)
-        (paths, took) = timed(generate, folder, args.files, args.per_file)
+        (paths, took) = timed(generate, folder, args.files, args.per_file, pages)
         total = args.files * args.per_file
         size = sum(p.stat().st_size for p in paths)
-        print(f"archive: {args.files} files, {total:,} records over {HOSTS} hosts, "
-              f"{size / 1e6:.0f} MB, generated in {took:.1f} s")  # fmt: skip
+        kind = f"{len(pages)} real pages in turn" if pages else "synthetic pages"
+        print(f"archive: {args.files} files, {total:,} records over {HOSTS} hosts ({kind}), "
+              f"{size / 1e6:.0f} MB, generated in {took:.1f} s; load average "
+              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
         for name, fn in (("FastWARC", fastwarc_scan), ("warcio", warcio_scan)):
             for payload in (False, True):
                 n, secs = timed(fn, paths, payload)
                 what = "full read  " if payload else "header scan"
-                print(f"{name:9s} {what}: {n / secs:10,.0f} records/s ({secs:.2f} s)")
+                print(f"{name:9s} {what}: {n / secs:10,.0f} records/s, "
+                      f"{size / secs / 1e6:5.0f} MB/s of .warc.gz ({secs:.2f} s)")  # fmt: skip
         full(paths, 20)  # imports and warm-up outside the timings
         (articles, fails), secs = timed(filtered, paths, "outlet7.example", folder / "store")
         scan_rate = total / secs
