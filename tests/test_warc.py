@@ -234,9 +234,16 @@ def test_remote_files_over_http_read_as_local_ones(served, tmp_path):
     pd.testing.assert_frame_equal(sorted_rows(remote.to_pandas()), sorted_rows(local.to_pandas()))
     assert len(r_fail) == len(l_fail) == 0
     assert list(Manifest(tmp_path / "remote").done()) == urls
-    # a remote file that is not there: a clear error, nothing half written
-    with pytest.raises(InputError, match="could not read"):
-        ddj.collect(warcs=[f"{base}/missing.warc.gz"], out=tmp_path / "none", quiet=True)
+    # a remote file that is not there: a failure row, and not done (the next run tries again)
+    missing = f"{base}/missing.warc.gz"
+    corpus, failures = ddj.collect(warcs=[urls[0], missing], out=tmp_path / "m", quiet=True,
+                                   extract_workers=1)  # fmt: skip
+    assert len(corpus) == 5 and failures["url"].tolist() == [missing]
+    assert "could not read" in failures["reason"].iloc[0]
+    assert list(Manifest(tmp_path / "m").done()) == [urls[0]]
+    (folder / "missing.warc.gz").write_bytes(files[1].read_bytes())  # it is there now
+    corpus, failures = ddj.collect(warcs=[urls[0], missing], out=tmp_path / "m", quiet=True)
+    assert len(corpus) == 10 and len(failures) == 0
 
 
 # -- a store, resumed ------------------------------------------------------------------------------

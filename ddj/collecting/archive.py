@@ -36,7 +36,7 @@ import pandas as pd
 
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
-from ddj.errors import ParameterError
+from ddj.errors import InputError, ParameterError
 from ddj.limits import MAX_PAGE_BYTES
 
 MANIFEST = "_manifest.jsonl"
@@ -90,38 +90,50 @@ def file_key(file: str) -> str:
 def collect_file(job: FileJob) -> dict[str, Any]:
     """Collect one WARC file into the store; return its manifest line (without ``finished``).
 
-    The parts are ``month=M/part-warc-<key>-<batch>.parquet``: the same file collected
-    again writes the same names, so a retried task overwrites, never adds.
-    Nothing in the file stops the task: every bad record is a failure row.
+    The parts are ``month=M/part-warc-<key>-<batch>-<i>.parquet``: the same
+    file collected again writes the same names, so a retried task overwrites,
+    never adds. Nothing in the file stops the task: every bad record is a
+    failure row. A file that cannot be read at all (gone, a remote one that
+    does not answer) is a failure row and an ``unread`` line, which the
+    manifest does not count as done: the next run tries it again.
     """
     failures: list[dict] = []
     info: dict[str, str] = {}
     tally = Tally()
     counts = {"articles": 0, "outside": 0, "duplicates": 0}
-    seen: set[str] = set()
-    from ddj.utils import safe_read_html
-
-    with local_copy(job.file) as path:
-        records = warc_records(
-            path, _Rows(failures, str(path), job.file), info, job.max_bytes, wanted=job.wanted,
-            tally=tally,
-        )  # fmt: skip
-        for n, batch in enumerate(_batches(records, job.batch)):
-            extracted = []
-            for cand in batch:
-                record, reason = safe_read_html(cand.body, cand.url)
-                if record is None:
-                    failures.append(_row(cand.url, "extract", 200, reason, 0))
-                else:
-                    extracted.append({**record, "source": "warc"})
-            frame = _articles(extracted, job, seen, counts)
-            write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=_is_demo(info))
+    unread = None
+    try:
+        with local_copy(job.file) as path:
+            rows = _Rows(failures, str(path), job.file)
+            records = warc_records(path, rows, info, job.max_bytes, wanted=job.wanted, tally=tally)
+            _extract_into_store(records, job, counts, failures, demo=lambda: _is_demo(info))
+    except InputError as exc:  # not read at all: the parts written so far are replaced next time
+        unread = str(exc)
+        failures.append(_row(job.file, "warc", None, unread, 1))
     _write_failures(job, failures)
     return {
         "file": job.file, "key": job.key, "records": tally.responses, "kept": tally.kept,
         "pages": tally.pages, **counts, "failures": len(failures),
         "filter": job.wanted.describe(), "window": job.window(), "demo": _is_demo(info),
+        **({"unread": unread} if unread else {}),
     }  # fmt: skip
+
+
+def _extract_into_store(records: Iterable, job: FileJob, counts: dict, failures: list, *, demo):
+    """Extract the pages in batches of ``job.batch``, each batch one named part of the store."""
+    from ddj.utils import safe_read_html
+
+    seen: set[str] = set()
+    for n, batch in enumerate(_batches(records, job.batch)):
+        extracted = []
+        for cand in batch:
+            record, reason = safe_read_html(cand.body, cand.url)
+            if record is None:
+                failures.append(_row(cand.url, "extract", 200, reason, 0))
+            else:
+                extracted.append({**record, "source": "warc"})
+        frame = _articles(extracted, job, seen, counts)
+        write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=demo())
 
 
 class _Rows(list):
@@ -256,14 +268,14 @@ class Manifest:
         self.path = Path(store) / MANIFEST
 
     def done(self) -> dict[str, dict]:
-        """The finished files' lines, by file (the last line of a file counts)."""
+        """The finished files' lines, by file (the last line counts; ``unread`` ones are not done)."""
         if not self.path.is_file():
             return {}
         out = {}
         for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
             with contextlib.suppress(ValueError):
                 row = json.loads(line)
-                if isinstance(row, dict) and "file" in row:
+                if isinstance(row, dict) and "file" in row and not row.get("unread"):
                     out[row["file"]] = row
         return out
 
