@@ -41,8 +41,8 @@ from ddj.limits import MAX_PAGE_BYTES
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
-#: Articles one Parquet part holds at most: a file's pages are extracted and written in
-#: batches of it, so a worker's memory is set by the batch, not by the file.
+#: Articles one Parquet part holds at most: a file's pages are extracted one at a time and
+#: written in batches of it, so a worker's memory is set by the batch, not by the file.
 BATCH = 2_000
 FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
 
@@ -120,20 +120,23 @@ def collect_file(job: FileJob) -> dict[str, Any]:
 
 
 def _extract_into_store(records: Iterable, job: FileJob, counts: dict, failures: list, *, demo):
-    """Extract the pages in batches of ``job.batch``, each batch one named part of the store."""
+    """Extract each page as it is read; every ``job.batch`` articles are one named part."""
+    seen: set[str] = set()
+    for n, batch in enumerate(_batches(_extracted(records, failures), job.batch)):
+        frame = _articles(batch, job, seen, counts)
+        write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=demo())
+
+
+def _extracted(records: Iterable, failures: list) -> Iterator[dict]:
+    """The records of the pages, one at a time (a page's body is let go once extracted)."""
     from ddj.utils import safe_read_html
 
-    seen: set[str] = set()
-    for n, batch in enumerate(_batches(records, job.batch)):
-        extracted = []
-        for cand in batch:
-            record, reason = safe_read_html(cand.body, cand.url)
-            if record is None:
-                failures.append(_row(cand.url, "extract", 200, reason, 0))
-            else:
-                extracted.append({**record, "source": "warc"})
-        frame = _articles(extracted, job, seen, counts)
-        write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=demo())
+    for cand in records:
+        record, reason = safe_read_html(cand.body, cand.url)
+        if record is None:
+            failures.append(_row(cand.url, "extract", 200, reason, 0))
+        else:
+            yield {**record, "source": "warc"}
 
 
 class _Rows(list):
