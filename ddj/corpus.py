@@ -365,14 +365,25 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     """Drop repeated articles (same normalised URL), keeping the first; warn with the count.
 
     Rows with no URL are never merged. Of each group the row kept is the first
-    one that has a publication date, else the first. The problems list in
-    ``attrs`` gains one entry per dropped row.
+    article (``page_type``; a teaser or challenge page fetched once and the
+    article fetched again share a URL) that has a publication date, else the
+    first article, else the first. The problems list in ``attrs`` gains one
+    entry per dropped row.
     """
     keys = corpus["url"].map(normalize_url, na_action="ignore").fillna("")
     has_key = keys != ""
     order = corpus["published"].isna().to_numpy().astype(int)  # dated rows first
-    ranked = pd.DataFrame({"key": keys, "undated": order, "pos": np.arange(len(corpus))})
-    ranked = ranked[has_key.to_numpy()].sort_values(["key", "undated", "pos"], kind="stable")
+    other = (
+        (corpus["page_type"].fillna("article") != "article").to_numpy().astype(int)
+        if "page_type" in corpus.columns
+        else np.zeros(len(corpus), dtype=int)
+    )  # articles before other page types
+    ranked = pd.DataFrame(
+        {"key": keys, "other": other, "undated": order, "pos": np.arange(len(corpus))}
+    )
+    ranked = ranked[has_key.to_numpy()].sort_values(
+        ["key", "other", "undated", "pos"], kind="stable"
+    )
     drop_pos = ranked.loc[ranked.duplicated("key"), "pos"].to_numpy()
     if len(drop_pos) == 0:
         return corpus.copy()

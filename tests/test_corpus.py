@@ -278,3 +278,17 @@ def test_problems_lists_the_pages_that_are_not_articles():
         {"source": "b.html", "reason": "not an article: paywall"},
         {"source": "https://news.example.org/c", "reason": "not an article: blocked"},
     ]
+
+
+def test_dedupe_keeps_the_article_over_a_teaser_of_the_same_url():
+    c = conform(
+        [
+            {"url": "https://news.example.org/a", "title": "Teaser", "page_type": "paywall",
+             "published": "2024-10-18"},
+            {"url": "https://news.example.org/a?utm_source=x", "title": "Full", "published": None},
+            {"url": "https://news.example.org/a", "title": "Full, dated", "published": "2024-10-18"},
+        ]
+    )  # fmt: skip
+    with pytest.warns(ddj.DroppedRowsWarning, match="2 duplicate"):
+        kept = dedupe(c)
+    assert kept["title"].tolist() == ["Full, dated"]
