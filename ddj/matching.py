@@ -316,7 +316,6 @@ def _short(text: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@store.takes_store(store.match)  # a store (ddj.open): streamed, indexed by article id
 def match(
     corpus: pd.DataFrame, topics: Any, fields: Sequence[str] = FIELDS, *, pages: Any = "article"
 ) -> pd.DataFrame:
@@ -349,6 +348,8 @@ def match(
     >>> ddj.match(corpus, ["hong_kong"]).iloc[0].astype(int).tolist()
     [1, 2]
     """
+    if isinstance(corpus, store.Store):  # a store (ddj.open): streamed, indexed by article id
+        return store.match(**locals())
     chosen = resolve(topics)
     texts, skipped = _matched_rows(corpus, fields, params.pages(pages))
     n = len(corpus)
@@ -392,14 +393,18 @@ def match(
                     present(leaf)
                     spans.update(found[column[id(leaf)]])
                 mentions[ti, doc] = _count_mentions(spans)
+    return pd.DataFrame(_flag_columns(chosen, hit, mentions), index=corpus.index)
+
+
+def _flag_columns(chosen: list[Topic], hit: np.ndarray, mentions: np.ndarray) -> dict:
+    """``{name: flags, name_mentions: counts}`` for each topic, in order."""
     out: dict[str, np.ndarray] = {}
     for ti, t in enumerate(chosen):
         out[t.name] = hit[ti]
         out[f"{t.name}_mentions"] = mentions[ti]
-    return pd.DataFrame(out, index=corpus.index)
+    return out
 
 
-@store.takes_store(store.hits)  # a store (ddj.open): streamed in batches
 def hits(
     corpus: pd.DataFrame,
     topic: Any,
@@ -428,6 +433,8 @@ def hits(
     >>> ddj.hits(corpus, "hong_kong")["snippet"].tolist()
     ['Talks on [Hong Kong] resumed.']
     """
+    if isinstance(corpus, store.Store):  # a store (ddj.open): streamed in batches
+        return store.hits(**locals())
     _check_count("width", width, 0, 10_000, 80)
     if limit is not None:
         _check_count("limit", limit, 0, None, 20)

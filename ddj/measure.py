@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params
+from ddj import params, store
 from ddj.constants import FREQ_ALIASES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
@@ -55,6 +55,7 @@ def coverage(
     pages: Any = "article",
     min_confidence: str | None = None,
     outlets: Any = None,
+    client: Any = None,
 ) -> pd.DataFrame:
     """Count matching articles and their share of all articles, per period (and outlet).
 
@@ -102,6 +103,9 @@ def coverage(
         than that (``published_confidence`` low, i.e. htmldate's estimates),
         ``"high"`` keeps only dates the page or source states; counted in the
         same warning.
+    client
+        With a store (``ddj.open``): a ``dask.distributed.Client`` that counts
+        its month partitions on the cluster's workers (:mod:`ddj.store`).
 
     Returns
     -------
@@ -132,6 +136,8 @@ def coverage(
     >>> f"{peak['label']}: {peak['share']:.0%} of articles in {peak['period']:%B %Y}"
     'Ukraine war: 80% of articles in November 2022'
     """
+    if isinstance(corpus, store.Store):  # a store (ddj.open): counted in batches, or on Dask
+        return store.coverage(**locals())
     pages, min_confidence = params.pages(pages), params.confidence(min_confidence)
     how = _How.checked(
         corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling, outlets=outlets
@@ -191,6 +197,8 @@ def by_month(corpus: pd.DataFrame) -> pd.DataFrame:
     2025-11              1                      0
     2025-12              0                      1
     """
+    if isinstance(corpus, store.Store):  # a store (ddj.open): two columns streamed
+        return store.by_month(corpus)
     validate(corpus, ("published", "outlet"))
     dated = corpus.dropna(subset=["published"])
     month = dated["published"].dt.strftime("%Y-%m").rename("month")
@@ -218,6 +226,8 @@ def date_signals(corpus: pd.DataFrame) -> pd.DataFrame:
     json-ld                 148
     meta                     60
     """
+    if isinstance(corpus, store.Store):  # a store (ddj.open): one column streamed
+        return store.date_signals(corpus)
     validate(corpus, ("published_from",))
     return corpus["published_from"].value_counts().rename("date signal").to_frame()
 

@@ -290,6 +290,8 @@ def test_coverage_equals_in_memory(store, frame, options, tmp_path):
         expected = ddj.coverage(frame, TOPICS, **options)
     pd.testing.assert_frame_equal(got, expected)
     assert got.attrs == expected.attrs
+    dropped = [w for w in streamed + in_memory if issubclass(w.category, DroppedRowsWarning)]
+    assert all(w.filename == __file__ for w in dropped), "warnings point at the caller"
     assert [
         (str(w.message), w.message.report)
         for w in streamed
@@ -331,11 +333,9 @@ def _dropped(fn, *args, **kwargs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = fn(*args, **kwargs)
-    return result, [
-        (str(w.message), len(w.message.report or []))
-        for w in caught
-        if issubclass(w.category, DroppedRowsWarning)
-    ]
+    dropped = [w for w in caught if issubclass(w.category, DroppedRowsWarning)]
+    assert all(w.filename == __file__ for w in dropped), "warnings point at the caller"
+    return result, [(str(w.message), len(w.message.report or [])) for w in dropped]
 
 
 @pytest.mark.parametrize("pages", ["article", "all"])
@@ -373,6 +373,7 @@ def test_an_empty_filter_gives_empty_results(store):
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")  # another cluster on this host
 def test_coverage_on_a_dask_cluster_equals_the_local_run(store):
     distributed = pytest.importorskip("dask.distributed")
     cluster = distributed.LocalCluster(

@@ -57,7 +57,6 @@ from ddj.store.streamed import (
     hits,
     match,
     problems,
-    takes_store,
 )
 
 __all__ = [
@@ -80,5 +79,4 @@ __all__ = [
     "match",
     "open",
     "problems",
-    "takes_store",
 ]

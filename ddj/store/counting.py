@@ -69,7 +69,7 @@ class Tally:
         )
 
 
-def coverage(store: Store, topics: Any, *, client: Any = None, **options: Any) -> pd.DataFrame:
+def coverage(corpus: Store, topics: Any, *, client: Any = None, **options: Any) -> pd.DataFrame:
     """``ddj.coverage`` of a store: counts per batch (or per Dask task), combined, then assembled.
 
     ``options`` are those of :func:`ddj.coverage`; the result (values, dtypes,
@@ -90,16 +90,16 @@ def coverage(store: Store, topics: Any, *, client: Any = None, **options: Any) -
     how = _how(options)
     chosen = resolve(topics)
     if client is None:
-        tally = _tally_store(store, chosen, how, rules, base=0)
+        tally = _tally_store(corpus, chosen, how, rules, base=0)
     else:
-        tally = _tally_on(client, store, chosen, how, rules)
-    _check_counted(store, tally, how, rules)
+        tally = _tally_on(client, corpus, chosen, how, rules)
+    _check_counted(corpus, tally, how, rules)
     counted, how = _counted(tally, chosen, how)
     result = measure._rolled(measure._assembled(counted, how), how)
     result, gaps = measure._gapped(result, _summed_table(tally.outlets), how)
     result = measure._ordered(result, [t.name for t in chosen], how)
     result.attrs = _coverage_attrs(options, how, tally, gaps)
-    demo = store.attrs.get(DEMO_ATTR)
+    demo = corpus.attrs.get(DEMO_ATTR)
     if demo:
         result.attrs[DEMO_ATTR] = demo
     return result

@@ -216,8 +216,15 @@ class Store:
             lows = [lo for lo, _ in stats if lo is not None]
             highs = [hi for _, hi in stats if hi is not None]
             return (min(lows) if lows else None, max(highs) if highs else None)
-        published = self["published"]
-        return (None, None) if published.isna().all() else (published.min(), published.max())
+        import pyarrow.compute as pc
+
+        lows, highs = [], []
+        for table in self._tables(["published"]):  # one column, a batch at a time
+            least, most = pc.min_max(table["published"]).values()
+            if least.is_valid:
+                lows.append(pd.Timestamp(least.as_py()))
+                highs.append(pd.Timestamp(most.as_py()))
+        return (min(lows), max(highs)) if lows else (None, None)
 
     @property
     def outlets(self) -> list[str]:

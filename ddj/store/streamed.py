@@ -6,10 +6,7 @@ others) that sends a :class:`~ddj.store.Store` here.
 
 from __future__ import annotations
 
-import functools
-import inspect
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,38 +88,7 @@ class _Counted:
 # -- streamed calls --------------------------------------------------------------------------
 
 
-def takes_store(streamed: Callable[..., Any]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate a function of a corpus so that, given a :class:`Store`, ``streamed`` answers instead.
-
-    ``streamed`` gets the same arguments, every default filled in (so an
-    option another helper adds to the function flows through unchanged).
-
-    Examples
-    --------
-    >>> @takes_store(lambda corpus, n=1: f"streamed {n}")
-    ... def head(corpus, n=1):
-    ...     return corpus.head(n)
-    >>> head(ddj.open(ddj.save(corpus.head(3), "store5", append=True)), n=2), len(head(corpus))
-    ('streamed 2', 1)
-    """
-
-    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-        signature = inspect.signature(fn)
-
-        @functools.wraps(fn)
-        def dispatch(*args: Any, **kwargs: Any) -> Any:
-            if not args or not isinstance(args[0], Store):
-                return fn(*args, **kwargs)
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            return streamed(*bound.args, **bound.kwargs)
-
-        return dispatch
-
-    return decorate
-
-
-def match(store: Store, topics: Any, *args: Any, **options: Any) -> pd.DataFrame:
+def match(corpus: Store, topics: Any, *args: Any, **options: Any) -> pd.DataFrame:
     """``ddj.match`` on a store, batch by batch: the same columns, indexed by article ``id``.
 
     The rows are in store order; ``ddj.match(store.to_pandas(), topics)``
@@ -135,7 +101,7 @@ def match(store: Store, topics: Any, *args: Any, **options: Any) -> pd.DataFrame
     pages = params.pages(options.get("pages", "article"))
     parts = []
     skipped = Skipped()
-    for frame in store.batches():
+    for frame in corpus.batches():
         skipped = skipped.add(Skipped.of(frame, pages, None)[0])
         with warnings.catch_warnings():  # one warning for the whole store, below
             warnings.simplefilter("ignore", DroppedRowsWarning)
@@ -150,7 +116,7 @@ def match(store: Store, topics: Any, *args: Any, **options: Any) -> pd.DataFrame
 
 
 def hits(
-    store: Store,
+    corpus: Store,
     topic: Any,
     width: int = 80,
     limit: int | None = None,
@@ -165,8 +131,8 @@ def hits(
     last = None
     skipped = Skipped()
     if limit is not None:  # the in-memory call counts the whole corpus's non-articles
-        skipped = _skipped(store, pages)
-    for frame in store.batches():
+        skipped = _skipped(corpus, pages)
+    for frame in corpus.batches():
         left = None if limit is None else max(limit - len(rows), 0)
         if limit is None:
             skipped = skipped.add(Skipped.of(frame, pages, None)[0])
