@@ -24,6 +24,7 @@ import pandas as pd
 
 from ddj import display
 from ddj.constants import DEMO_BANNER, INK
+from ddj.display import text
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 
 __all__ = ["Search", "clickable_chart", "explorer", "period_articles", "search"]
@@ -125,9 +126,9 @@ class Search:
         from IPython.display import display as show
 
         if self.error is not None:
-            show(HTML(f"<pre class='ddj-query-error'>{display._escape(self.error)}</pre>"))
+            show(HTML(f"<pre class='ddj-query-error'>{text.escape(self.error)}</pre>"))
             return
-        show(display.Markdown(f"**{display._escape_markdown(self.summary())}**"))
+        show(display.Markdown(f"**{text.escape_markdown(self.summary())}**"))
         if self.coverage is not None:
             show(explorer(self.corpus, [self.topic], self.coverage))
             show(display.kwic(self.hits))
@@ -324,8 +325,8 @@ def listed(found: pd.DataFrame, topic: Any, when: str, label: str) -> str:
     context = {} if first is None else dict(zip(first["id"], _contexts(first), strict=True))
     rows = [
         "<tr><td>{}</td><td>{}</td><td>{}<br><small>{}</small></td></tr>".format(
-            display._date(r.published),
-            display._escape(r.outlet),
+            text.day(r.published),
+            text.escape(r.outlet),
             display.link(r.url, r.title),
             context.get(r.id, ""),
         )  # fmt: skip
@@ -333,7 +334,7 @@ def listed(found: pd.DataFrame, topic: Any, when: str, label: str) -> str:
     ]
     more = f" (first {MAX_LISTED:,} listed)" if len(found) > MAX_LISTED else ""
     head = (
-        f"<p><b>{display._escape(label)}</b>, {display._escape(when)}: "
+        f"<p><b>{text.escape(label)}</b>, {text.escape(when)}: "
         f"<span class='ddj-count'>{len(found):,} articles</span>{more}</p>"
     )
     return head + _LISTING_STYLE + "<table class='ddj-period'>" + "".join(rows) + "</table>"

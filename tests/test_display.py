@@ -395,3 +395,63 @@ def test_period_articles_leave_out_what_coverage_leaves_out(corpus):
     assert listed == cov["articles"].tolist()
     every = ddj.match(marked, ["ukraine"], pages="all")["ukraine"].sum()
     assert sum(listed) < every
+
+
+# -- health -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def broken_feed():
+    """Two outlets, 20 articles a week each, one silent for three weeks (its scraper broke)."""
+    rows = []
+    for week in range(30):
+        for outlet in ("Steady Times", EVIL):
+            if outlet == EVIL and 15 <= week < 18:
+                continue
+            for k in range(20):
+                day = pd.Timestamp("2024-01-01") + pd.Timedelta(days=7 * week + k % 7)
+                rows.append({"url": f"https://{len(outlet)}.example/{week}/{k}",
+                             "date": f"{day:%Y-%m-%d}", "title": "News", "source_title": outlet})  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ddj.load(pd.DataFrame(rows))
+
+
+def test_health_view_shows_the_silent_weeks(broken_feed):
+    from IPython.core.interactiveshell import InteractiveShell
+
+    health = ddj.health(broken_feed, freq="W")
+    silent = health[health["status"] == "silent"]
+    assert len(silent) == 3 and set(silent["outlet"]) == {EVIL}  # what ddj.health found
+    view = display.health_view(health)
+    assert view.data is health and view.left_out == 0
+    import altair as alt
+
+    renderer = alt.renderers.active
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, **kw: shown.append(data)
+    try:
+        view._ipython_display_()
+    finally:
+        InteractiveShell.clear_instance()
+        alt.renderers.enable(renderer)  # the view chose ddj's offline SVG, as ddj.chart does
+    summary, chart, flagged = shown
+    assert "silent" in summary["text/markdown"] and "<script>" not in summary["text/markdown"]
+    svg = chart["image/svg+xml"]  # drawn offline, the outlet's name as text
+    assert "<script" not in svg and "&lt;script&gt;" in svg
+    page = flagged["text/html"]
+    assert page.count("silent") == 3 and "&lt;script&gt;" in page and "<script>" not in page
+    assert "2024-04-15" in page  # week 15, the first silent one, as a date
+
+
+def test_health_chart_keeps_the_busiest_outlets(broken_feed, monkeypatch):
+    from ddj.display import health as module
+
+    health = ddj.health(broken_feed, freq="W")
+    monkeypatch.setattr(module, "MAX_CELLS", health["period"].nunique())  # room for one outlet
+    chart, left_out = module.health_chart(health)
+    outlets = {row["outlet"] for row in chart.to_dict()["data"]["values"]}
+    assert outlets == {"Steady Times"} and left_out == 1  # it has more articles
+    with pytest.raises(ddj.SchemaError, match="ddj.health"):
+        module.health_chart(health.drop(columns="status"))

@@ -193,7 +193,8 @@ def test_explore_runs_in_jupyterlab(lab, tmp_path):
             assert "2 without a date" in about.inner_text()
             assert "1 duplicate dropped" in about.inner_text()
             _shot(page, "explore-about.png", about)
-            assert page.locator(".jp-RenderedSVG svg, .jp-RenderedSVG img").count() >= 1
+            assert page.locator(".jp-RenderedSVG svg, .jp-RenderedSVG img").count() >= 2
+            _shot(page, "explore-health.png", page.locator("h2:has-text('Is every outlet')"))
             # hits as keyword in context: the matched words marked, visible in a searchable table
             mark = page.locator(f"{OUT} table.dataTable td mark").first
             mark.wait_for(timeout=30_000)

@@ -1,0 +1,142 @@
+"""The health of a corpus (``ddj.health``) for people: its summary, a chart of it, what is flagged.
+
+The chart has a cell per outlet and period, coloured by the period's status:
+silent and low periods (the outlet falls far below its usual volume) stand out,
+periods before an outlet's first or after its last article are pale, and a
+``gap`` (the period's total lacks an outlet that is normally there) is outlined.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+from ddj.constants import GRID, INK, MUTED, PALETTE
+from ddj.display.tables import table
+from ddj.display.text import Markdown, escape_markdown
+from ddj.errors import SchemaError
+
+#: Each status of ``ddj.health`` and its colour, worst first.
+STATUS_COLOURS = {
+    "silent": PALETTE[1],
+    "low": PALETTE[3],
+    "starts": "#bdbdbd",
+    "ends": "#bdbdbd",
+    "ok": GRID,
+    "before": "#f7f7f7",
+    "after": "#f7f7f7",
+}
+#: At most this many cells (outlets x periods) in the chart: the outlets with most articles first.
+MAX_CELLS = 20_000
+
+
+class HealthView:
+    """What ``health_view`` shows; ``data`` is the health table, ``chart`` its altair chart."""
+
+    def __init__(self, data: pd.DataFrame):
+        self.data = data
+        self.chart, self.left_out = health_chart(data)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        from ddj.charts import use_offline_renderer
+
+        if alt.renderers.active == "default":  # as ddj.chart does in a kernel: SVG, offline
+            use_offline_renderer()
+        summary = self.data.attrs.get("summary", "")
+        display(Markdown("\n\n".join(escape_markdown(line) for line in summary.splitlines())))
+        display(self.chart)
+        flagged = self.data[self.data["status"].isin(["silent", "low"]) | self.data["gap"]]
+        if len(flagged):
+            shown = ["period", "outlet", "total", "usual", "status", "gap"]
+            display(table(flagged[[c for c in shown if c in flagged]]))
+
+    def __repr__(self) -> str:
+        return self.data.attrs.get("summary", f"<ddj health view: {len(self.data):,} rows>")
+
+
+def health_view(health: pd.DataFrame) -> HealthView:
+    """The health table (``ddj.health``) as a notebook shows it: summary, chart, flagged periods.
+
+    Examples
+    --------
+    >>> view = health_view(ddj.health(corpus, freq="Q"))
+    >>> print(view)  # doctest: +ELLIPSIS
+    5 outlets, 5 January 2019 to 30 December 2025: no period flagged...
+    """
+    return HealthView(health)
+
+
+def health_chart(health: pd.DataFrame) -> tuple[alt.Chart, int]:
+    """A cell per outlet and period, coloured by status; and how many outlets were left out.
+
+    Examples
+    --------
+    >>> chart, left_out = health_chart(ddj.health(corpus, freq="Y"))
+    >>> chart.to_dict()["mark"]["type"], left_out
+    ('rect', 0)
+    """
+    from ddj.publishing import map_text, publishable
+
+    missing = [c for c in ("period", "outlet", "total", "status", "gap") if c not in health]
+    if missing:
+        msg = f"health_view() takes a table from ddj.health(); this one lacks {missing}."
+        raise SchemaError(msg)
+    kept, left_out = _busiest(health)
+    data = map_text(kept[["period", "outlet", "total", "usual", "status", "gap"]], publishable)
+    data = data.assign(day=pd.to_datetime(data["period"]).dt.strftime("%Y-%m-%d"))
+    data = data.drop(columns="period").astype({"gap": bool})
+    data["usual"] = data["usual"].round(1)
+    order = list(kept.groupby("outlet")["total"].sum().sort_values(ascending=False).index)
+    chart = (
+        alt.Chart(alt.Data(values=data.to_dict("records")))
+        .mark_rect()
+        .encode(
+            x=alt.X("day:O", title=None, axis=alt.Axis(labelOverlap=True, labelAngle=0)),
+            y=alt.Y("outlet:N", title=None, sort=[publishable(str(o)) for o in order]),
+            color=alt.Color(
+                "status:N",
+                title="Status",
+                scale=alt.Scale(domain=list(STATUS_COLOURS), range=list(STATUS_COLOURS.values())),
+                legend=alt.Legend(orient="top"),
+            ),
+            stroke=alt.condition("datum.gap", alt.value(INK), alt.value(None)),
+            tooltip=[
+                alt.Tooltip("outlet:N", title="Outlet"),
+                alt.Tooltip("day:N", title="Period from"),
+                alt.Tooltip("total:Q", title="Articles", format=",d"),
+                alt.Tooltip("usual:Q", title="Usual", format=",.1f"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("gap:N", title="Gap"),
+            ],
+        )  # fmt: skip
+        .properties(
+            width=640,
+            height=max(60, 18 * len(order)),
+            title=alt.TitleParams(
+                "Articles per outlet and period",
+                subtitle=_subtitle(left_out),
+                anchor="start",
+                subtitleColor=MUTED,
+            ),
+        )
+    )
+    return chart, left_out
+
+
+def _busiest(health: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of the outlets with most articles, as many as fit ``MAX_CELLS``."""
+    periods = max(1, health["period"].nunique())
+    totals = health.groupby("outlet")["total"].sum().sort_values(ascending=False)
+    keep = totals.index[: max(1, MAX_CELLS // periods)]
+    return health[health["outlet"].isin(keep)], len(totals) - len(keep)
+
+
+def _subtitle(left_out: int) -> Any:
+    said = "Silent or low: far below the outlet's usual volume; outlined: a gap in the total"
+    if left_out:
+        return [said, f"{left_out:,} outlets with fewer articles are not shown"]
+    return said

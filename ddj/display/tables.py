@@ -1,0 +1,223 @@
+"""Tables for people: shares as percentages, dates as dates, counts with separators.
+
+A view of a frame, never a second copy: a pandas ``Styler`` over it, or, for a
+long table, a searchable and sortable itables table (offline) whose ``data`` is
+the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from ddj.display.text import day, escape
+
+#: Tables with more rows than this are shown searchable and sortable (itables).
+SEARCHABLE_ROWS = 20
+
+#: At most this many rows of a table go into a notebook page; the note under it says so.
+MAX_SHOWN_ROWS = 2_000
+
+
+def formatters(frame: pd.DataFrame) -> dict[Any, Callable[[Any], str]]:
+    """How each column of ``frame`` reads in a table: one function per column that needs one.
+
+    Columns named ``share*`` become percentages (``6.9%``); datetimes (and
+    columns named ``period*`` or ``published*`` that hold them) become dates
+    (``2019-06-29``, which sorts as it reads); whole numbers get thousands
+    separators; other numbers two decimals; booleans ``yes``/``no``. Missing
+    values show as an empty cell.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"period": pd.to_datetime(["2019-06-29 12:00"], utc=True),
+    ...                       "articles": [12345], "share": [0.069613]})
+    >>> {name: f(frame[name].iloc[0]) for name, f in formatters(frame).items()}
+    {'period': '2019-06-29', 'articles': '12,345', 'share': '7.0%'}
+    """
+    kinds: dict[Any, set[str | None]] = {}
+    for name, dtype in frame.dtypes.items():
+        kinds.setdefault(name, set()).add(_kind(str(name), dtype))
+    # a name given to two columns of different kinds is left as it is
+    return {name: _FORMATS[k] for name, (k, *more) in kinds.items() if k and not more}
+
+
+def table(
+    frame: pd.DataFrame, *, caption: str | None = None, searchable: bool | None = None
+) -> Any:
+    """A view of ``frame`` for people: formatted (see :func:`formatters`) and escaped.
+
+    Parameters
+    ----------
+    frame
+        Any DataFrame; it is neither changed nor copied.
+    caption
+        A line above the table.
+    searchable
+        Searchable and sortable (itables, offline); default: when the frame has
+        more than ``SEARCHABLE_ROWS`` rows.
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler or Searchable
+        A Styler over ``frame`` (``.data`` is ``frame``), or, searchable, a view
+        whose ``.data`` is ``frame`` and whose HTML is an itables table.
+
+    Examples
+    --------
+    >>> view = table(cov[["period", "label", "articles", "total", "share"]].head(2))
+    >>> view.data is not None, "2019-01-01" in view.to_html(), "%" in view.to_html()
+    (True, True, True)
+    """
+    if searchable is None:
+        searchable = len(frame) > SEARCHABLE_ROWS
+    if searchable:
+        return Searchable(frame, caption=caption)
+    return _styled(frame, caption)
+
+
+class Searchable:
+    """A long table as a searchable, sortable itables table (offline); ``data`` is the frame."""
+
+    def __init__(
+        self,
+        data: pd.DataFrame,
+        *,
+        caption: str | None = None,
+        cells: pd.DataFrame | None = None,
+        options: Mapping[str, Any] | None = None,
+        style: str = "",
+    ):
+        self.data = data
+        self.caption = caption
+        self._cells = cells  # HTML per cell, when a view (kwic) built its own
+        self._options = dict(options or {})
+        self._style = style
+
+    def to_html(self) -> str:
+        """The table's HTML: the itables script and data, and a note when rows were left out."""
+        from itables import to_html_datatable
+
+        cells = (
+            self._cells if self._cells is not None else _as_cells(self.data.head(MAX_SHOWN_ROWS))
+        )
+        cells = cells.head(MAX_SHOWN_ROWS)
+        page = to_html_datatable(
+            cells, caption=escape(self.caption) if self.caption else None,
+            connected=False, allow_html=True, maxBytes=0, showIndex=False,
+            classes="display compact", pageLength=10, lengthMenu=[10, 25, 100], **self._options,
+        )  # fmt: skip
+        return self._style + page + _more(len(self.data), len(cells))
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"<ddj table view: {len(self.data):,} rows; .data is the frame>"
+
+
+def offline_tables() -> None:
+    """Load the code of searchable tables (itables, offline) into this notebook: once, first.
+
+    The DataTables code goes into the notebook's output, so its tables work with
+    no internet, in JupyterLab and in the HTML of the executed notebook. Keep this
+    cell's output; it changes no other display of pandas.
+    """
+    from itables import init_notebook_mode
+
+    init_notebook_mode(all_interactive=False, connected=False)
+
+
+def _kind(name: str, dtype: Any) -> str | None:
+    """Which format a column takes: share, date, count, number, yes/no, or none (text)."""
+    lowered = name.lower()
+    if isinstance(dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "yes/no"
+    if not pd.api.types.is_numeric_dtype(dtype):
+        return None
+    if lowered.startswith("share"):
+        return "share"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "count"
+    return "number"
+
+
+def _blank_missing(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    def shown(value: Any) -> str:
+        return "" if value is None or pd.isna(value) else fn(value)
+
+    return shown
+
+
+_FORMATS: dict[str, Callable[[Any], str]] = {
+    "share": _blank_missing(lambda v: f"{v:.1%}"),
+    "date": day,
+    "count": _blank_missing(lambda v: f"{int(v):,}"),
+    "number": _blank_missing(lambda v: f"{v:,.2f}"),
+    "yes/no": _blank_missing(lambda v: "yes" if v else "no"),
+}
+
+
+def _styled(frame: pd.DataFrame, caption: str | None) -> Any:
+    """A Styler over ``frame``: formatted, escaped (cells, index, header), text left, numbers right."""
+    shown = formatters(frame)
+    text = [
+        j for j, c in enumerate(frame.columns) if c not in shown
+    ]  # by position: names may repeat
+    left = [{"selector": f"td.col{j}", "props": [("text-align", "left")]} for j in text]
+    styler = (
+        frame.style.format(shown, na_rep="", escape="html")
+        .format_index(escape="html", axis=0)
+        .format_index(escape="html", axis=1)
+        .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}, *left])
+    )
+    if isinstance(frame.index, pd.RangeIndex):
+        styler = styler.hide(axis="index")
+    if caption:
+        styler = styler.set_caption(escape(caption))
+    return styler
+
+
+def _as_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """Each cell's shown text (formatted, escaped), for an itables table."""
+    shown = formatters(frame)
+    cells = {}
+    for i, name in enumerate(frame.columns):
+        fn = shown.get(name, escape)
+        cells[escape(name)] = [fn(v) for v in frame.iloc[:, i]]
+    out = pd.DataFrame(cells, dtype=object)
+    if not isinstance(frame.index, pd.RangeIndex):
+        names = [escape(n) if n is not None else "" for n in frame.index.names]
+        index = frame.index.to_frame(index=False).iloc[: len(out)]
+        for j, n in reversed(list(enumerate(names))):
+            out.insert(0, n or f"level {j}", [escape(v) for v in index.iloc[:, j]])
+    return out
+
+
+class _HtmlTable:
+    """A short view with cells already in HTML (kwic): a plain table, ``data`` the frame."""
+
+    def __init__(self, data: pd.DataFrame, cells: pd.DataFrame, *, style: str = ""):
+        self.data = data
+        self._cells = cells
+        self._style = style
+
+    def to_html(self) -> str:
+        """The table's HTML."""
+        return self._style + self._cells.to_html(escape=False, index=False, border=0)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"<ddj hits view: {len(self.data):,} rows; .data is the frame>"
+
+
+def _more(total: int, shown: int) -> str:
+    if total <= shown:
+        return ""
+    return f"<p>First {shown:,} of {total:,} rows shown; the frame holds them all.</p>"
