@@ -455,3 +455,22 @@ def test_health_chart_keeps_the_busiest_outlets(broken_feed, monkeypatch):
     assert outlets == {"Steady Times"} and left_out == 1  # it has more articles
     with pytest.raises(ddj.SchemaError, match="ddj.health"):
         module.health_chart(health.drop(columns="status"))
+
+
+@pytest.mark.parametrize(("kind", "by"), [("heatmap", None), ("line", "outlet")])
+def test_a_heatmap_cell_or_an_outlets_point_lists_its_articles(corpus, kind, by):
+    from altair.jupyter.jupyter_chart import PointSelection
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
+        cov = ddj.coverage(corpus, ["ukraine", "hong_kong"], freq="Q", by=by)
+        box = interactive.explorer(corpus, ["ukraine", "hong_kong"], cov, kind=kind)
+    row = cov[cov["topic"] == "hong_kong"].sort_values("articles").iloc[-1]
+    point = {"day": f"{row['period']:%Y-%m-%d}", "topic": "hong_kong"}  # an ordinal day: text
+    if by:
+        point["outlet"] = row["outlet"]
+    box.children[0].selections._set_value(
+        "pick", PointSelection(name="pick", value=[point], store=[])
+    )
+    assert f"<span class='ddj-count'>{row['articles']:,} articles</span>" in box.children[1].value
+    assert box.children[1].value.count("<tr>") == min(row["articles"], interactive.MAX_LISTED)
