@@ -408,3 +408,16 @@ def test_notebook_helpers_take_a_store(saved, store, frame):
 def test_load_of_a_store_says_to_open_it(saved):
     with pytest.raises(InputError, match=r"ddj.open"):
         ddj.load(saved[0])
+
+
+@pytest.mark.slow
+def test_the_coverage_notebook_runs_on_a_store(saved, frame, tmp_path):
+    """``ddj run coverage -p corpus store/``: the published data is the in-memory coverage."""
+    from ddj.notebooks import run_notebook
+
+    out = tmp_path / "out"
+    run_notebook("coverage", {"corpus": str(saved[0]), "freq": "M", "out_dir": str(out)}, out)
+    published = pd.read_csv(out / "coverage.csv")
+    expected = _quiet(ddj.coverage, frame, ["hong_kong", "cyberespionage", "ukraine"], freq="M")
+    assert published["articles"].tolist() == expected["articles"].tolist()
+    assert published["total"].tolist() == expected["total"].tolist()
