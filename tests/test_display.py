@@ -474,3 +474,13 @@ def test_a_heatmap_cell_or_an_outlets_point_lists_its_articles(corpus, kind, by)
     )
     assert f"<span class='ddj-count'>{row['articles']:,} articles</span>" in box.children[1].value
     assert box.children[1].value.count("<tr>") == min(row["articles"], interactive.MAX_LISTED)
+
+
+def test_searchable_tables_format_the_index_and_repeated_names():
+    frame = pd.DataFrame({"a": np.arange(30) * 1000, "b": ["<x>"] * 30})
+    frame.columns = ["n", "n"]  # one name, two kinds
+    frame.index = pd.date_range("2024-01-01", periods=30, tz="UTC", name="published")
+    page = display.table(frame).to_html()
+    assert "2024-01-30" in page and "00:00:00" not in page  # the index's dates as dates
+    assert "29,000" in page and "&lt;x&gt;" in page and "<x>" not in page
+    assert '"className": "dt-left", "targets": [2]' in page  # text left, numbers and dates right

@@ -105,7 +105,7 @@ def in_context(
     mark = f"<mark>{escape(matched)}</mark>"
     if not aligned:
         return f"{shown_left} {mark} {shown_right}".strip()
-    width = f"min-width:{round(context * 0.45)}em"
+    width = f"min-width:{round(context * 0.5)}em"
     return (
         f'<span class="ddj-kwic"><span class="ddj-left" style="{width}">{shown_left}</span>'
         f' {mark} <span class="ddj-right" style="{width}">{shown_right}</span></span>'

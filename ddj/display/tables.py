@@ -100,14 +100,16 @@ class Searchable:
         """The table's HTML: the itables script and data, and a note when rows were left out."""
         from itables import to_html_datatable
 
-        cells = (
-            self._cells if self._cells is not None else _as_cells(self.data.head(MAX_SHOWN_ROWS))
-        )
-        cells = cells.head(MAX_SHOWN_ROWS)
+        options = dict(self._options)
+        if self._cells is None:
+            cells, text = _as_cells(self.data.head(MAX_SHOWN_ROWS))
+            options = {**_aligned(cells.shape[1], text), **options}
+        else:
+            cells = self._cells.head(MAX_SHOWN_ROWS)
         page = to_html_datatable(
             cells, caption=escape(self.caption) if self.caption else None,
             connected=False, allow_html=True, maxBytes=0, showIndex=False,
-            classes="display compact", pageLength=10, lengthMenu=[10, 25, 100], **self._options,
+            classes="display compact", pageLength=10, lengthMenu=[10, 25, 100], **options,
         )  # fmt: skip
         return self._style + page + _more(len(self.data), len(cells))
 
@@ -182,20 +184,33 @@ def _styled(frame: pd.DataFrame, caption: str | None) -> Any:
     return styler
 
 
-def _as_cells(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each cell's shown text (formatted, escaped), for an itables table."""
-    shown = formatters(frame)
-    cells = {}
-    for i, name in enumerate(frame.columns):
-        fn = shown.get(name, escape)
-        cells[escape(name)] = [fn(v) for v in frame.iloc[:, i]]
-    out = pd.DataFrame(cells, dtype=object)
+def _as_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
+    """Each cell's shown text (formatted, escaped) for an itables table, index first; text columns."""
+    columns: list[tuple[Any, pd.Series]] = []
     if not isinstance(frame.index, pd.RangeIndex):
-        names = [escape(n) if n is not None else "" for n in frame.index.names]
-        index = frame.index.to_frame(index=False).iloc[: len(out)]
-        for j, n in reversed(list(enumerate(names))):
-            out.insert(0, n or f"level {j}", [escape(v) for v in index.iloc[:, j]])
-    return out
+        levels = frame.index.to_frame(index=False)
+        names = [f"level {j}" if n is None else n for j, n in enumerate(frame.index.names)]
+        columns += [(n, levels.iloc[:, j]) for j, n in enumerate(names)]
+    columns += [(name, frame.iloc[:, i]) for i, name in enumerate(frame.columns)]
+    cells, text = {}, []
+    for j, (name, values) in enumerate(columns):  # by position: names may repeat
+        kind = _kind(str(name), values.dtype)
+        cells[j] = [(_FORMATS[kind] if kind else escape)(v) for v in values]
+        if kind is None:
+            text.append(j)
+    out = pd.DataFrame(cells, index=range(len(frame)), dtype=object)
+    out.columns = [escape(name) for name, _ in columns]
+    return out, text
+
+
+def _aligned(n: int, text: list[int]) -> dict[str, Any]:
+    """DataTables column classes: text left, numbers and dates right."""
+    numbers = [j for j in range(n) if j not in text]
+    defs = [
+        {"className": "dt-left", "targets": text},
+        {"className": "dt-right", "targets": numbers},
+    ]
+    return {"columnDefs": [d for d in defs if d["targets"]]}
 
 
 class _HtmlTable:
