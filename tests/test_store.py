@@ -421,3 +421,12 @@ def test_the_coverage_notebook_runs_on_a_store(saved, frame, tmp_path):
     expected = _quiet(ddj.coverage, frame, ["hong_kong", "cyberespionage", "ukraine"], freq="M")
     assert published["articles"].tolist() == expected["articles"].tolist()
     assert published["total"].tolist() == expected["total"].tolist()
+
+
+def test_an_append_of_nothing_leaves_an_empty_store_with_its_problems(tmp_path):
+    nothing = ddj.corpus.empty()
+    nothing.attrs[ddj.corpus.PROBLEMS_ATTR] = [{"source": "a.html", "reason": "no article"}]
+    store = ddj.open(ddj.save(nothing, tmp_path / "s", append=True))
+    assert len(store) == 0 and store.dates == (None, None) and store.months == []
+    assert ddj.problems(store).to_dict("records") == [{"source": "a.html", "reason": "no article"}]
+    pd.testing.assert_frame_equal(store.to_pandas(), nothing)

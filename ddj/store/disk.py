@@ -23,6 +23,8 @@ from ddj.utils import atomic_write
 PARTITION = "month"
 #: The partition of rows with no publication date.
 UNDATED = "undated"
+#: The folder of each append's record (what it skipped, its demo label).
+RECORDS = "_batches"
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
 BATCH_SIZE = 32_768
 #: Rows a Parquet row group holds (a reader decodes one at a time).
@@ -117,10 +119,10 @@ def _write_record(corpus: pd.DataFrame, folder: Path, batch: str) -> None:
     demo = corpus.attrs.get(DEMO_ATTR)
     if not problems and not demo:
         return
-    (folder / "_batches").mkdir(exist_ok=True)
+    (folder / RECORDS).mkdir(exist_ok=True)
     record = {"rows": len(corpus), "demo": demo, "problems": problems}
     text = json.dumps(record, ensure_ascii=False, default=str)
-    atomic_write(folder / "_batches" / f"{batch}.json", text)
+    atomic_write(folder / RECORDS / f"{batch}.json", text)
 
 
 def _arrow(rows: pd.DataFrame) -> Any:
@@ -447,7 +449,7 @@ def open(path: str | os.PathLike, *, batch_size: int = BATCH_SIZE) -> Store:  # 
         msg = f"{folder}: no such folder. ddj.open takes a store folder written by ddj.save(corpus, folder, append=True)."
         raise InputError(msg)
     parts = tuple(_parts(folder))
-    records = tuple(sorted((folder / "_batches").glob("*.json"))) if parts else ()
+    records = tuple(sorted((folder / RECORDS).glob("*.json")))
     if not parts and not is_store(folder):
         msg = (
             f"{folder}: not a corpus store (no {PARTITION}=YYYY-MM folders of Parquet parts). "
@@ -459,7 +461,7 @@ def open(path: str | os.PathLike, *, batch_size: int = BATCH_SIZE) -> Store:  # 
 
 
 def is_store(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a store folder (it holds ``month=...`` partitions).
+    """Whether ``path`` is a store folder (it holds ``month=...`` partitions, or appends' records).
 
     Examples
     --------
@@ -469,7 +471,9 @@ def is_store(path: str | os.PathLike) -> bool:
     folder = Path(path).expanduser()
     if not folder.is_dir():
         return False
-    return any(d.is_dir() and d.name.startswith(f"{PARTITION}=") for d in folder.iterdir())
+    return (folder / RECORDS).is_dir() or any(
+        d.is_dir() and d.name.startswith(f"{PARTITION}=") for d in folder.iterdir()
+    )
 
 
 def _parts(folder: Path) -> Iterator[Part]:
