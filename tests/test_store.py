@@ -152,6 +152,18 @@ def test_parts_of_an_older_schema_read_as_today(tmp_path, frame):
     assert ddj.open(folder).filter(start="2019-01-01", end="2019-01-31").outlets
 
 
+def test_a_damaged_part_is_an_error_naming_it(tmp_path, frame):
+    folder = ddj.save(frame.head(200), tmp_path / "s", append=True)
+    part = sorted(folder.rglob("part-*.parquet"))[0]
+    data = part.read_bytes()
+    part.write_bytes(data[:100] + bytes(200) + data[300:])  # pages broken, footer whole
+    with pytest.raises(InputError, match=part.name):
+        ddj.open(folder).to_pandas()
+    part.write_bytes(b"PAR1 no footer")
+    with pytest.raises(InputError, match=part.name):
+        len(ddj.open(folder))
+
+
 def test_open_refuses_what_is_no_store(tmp_path):
     with pytest.raises(InputError, match="no such folder"):
         ddj.open(tmp_path / "nothing")

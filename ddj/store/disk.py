@@ -349,14 +349,14 @@ class Store:
             yield offset, _frame(pa.concat_tables(pending), wanted, offset)
 
     def _tables(self, columns: Sequence[str], batch_size: int = BATCH_SIZE) -> Iterator[Any]:
-        """Arrow tables of the rows kept, the ``columns`` asked (missing ones as nulls), in order."""
+        """Arrow tables of the rows kept, the ``columns`` asked, in store order."""
         import pyarrow as pa
 
         need = list(dict.fromkeys([*columns, *self._filter_columns()]))
         for part in self.parts:
             pf = _parquet(part.path)
             older = not set(COLUMNS) <= set(pf.schema_arrow.names)  # before SCHEMA gained columns
-            for batch in pf.iter_batches(batch_size=batch_size, columns=None if older else need):
+            for batch in _batches_of(pf, part, batch_size, None if older else need):
                 table = pa.Table.from_batches([batch])
                 if older:
                     table = _conformed(table)
@@ -507,6 +507,17 @@ def _parquet(path: Path) -> Any:
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         msg = (
             f"{path}: not a readable Parquet part ({exc}). Move it out of the store, or delete it."
+        )
+        raise InputError(msg) from exc
+
+
+def _batches_of(pf: Any, part: Part, batch_size: int, columns: list[str] | None) -> Iterator[Any]:
+    """The record batches of one part; a part damaged on disk is an InputError naming it."""
+    try:
+        yield from pf.iter_batches(batch_size=batch_size, columns=columns)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        msg = (
+            f"{part.path}: a damaged Parquet part ({exc}). Move it out of the store, or delete it."
         )
         raise InputError(msg) from exc
 
