@@ -7,7 +7,9 @@ stores: once in this one process (``extract_workers=1``), once with
 task per file, each worker writing its own parts). The cluster is started and
 its workers have imported ddj before the clock starts (a real cluster is up
 before a run). The runs alternate (``--rounds``, best of each kept), since the
-machine's other load hits both alike. The two corpora are compared row for row.
+machine's other load hits them alike; ddj's own process pool of 2
+(``extract_workers=2``) runs beside them as a reference for what the machine
+gives two processes at the time. The two corpora are compared row for row.
 The last line is the speed-up.
 
 Usage: python benchmarks/bench_dask.py [--files 8] [--per-file 1500]
@@ -65,7 +67,7 @@ def main() -> None:
         warm()
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None, silence_logs=50)  # fmt: skip
-        one_times, two_times = [], []
+        one_times, two_times, pool_times = [], [], []
         with Client(cluster, set_as_default=False) as client:
             client.run(warm)
             for k in range(args.rounds):  # alternated: the others' load hits both alike
@@ -73,15 +75,19 @@ def main() -> None:
                 one_times.append(secs)
                 two, two_fail, secs = collect(paths, folder / f"dask{k}", client=client)
                 two_times.append(secs)
-                print(f"round {k + 1}: one process {one_times[-1]:6.2f} s, "
-                      f"LocalCluster of 2 workers {two_times[-1]:6.2f} s")  # fmt: skip
+                pool, _, secs = collect(paths, folder / f"pool{k}", extract_workers=2)
+                pool_times.append(secs)
+                print(f"round {k + 1}: one process {one_times[-1]:6.2f} s, LocalCluster of 2 "
+                      f"workers {two_times[-1]:6.2f} s, ddj's own pool of 2 {pool_times[-1]:6.2f} s")  # fmt: skip
         cluster.close()
         one_secs, two_secs = min(one_times), min(two_times)
         print(f"one process (best):          {one_secs:6.2f} s  {total / one_secs:7,.0f} records/s")
         print(
             f"LocalCluster, 2 workers (best): {two_secs:6.2f} s  {total / two_secs:7,.0f} records/s"
         )
-        same = one.equals(two) and one_fail.equals(two_fail)
+        print(f"reference, ddj's process pool of 2 (best): {min(pool_times):6.2f} s  "
+              f"({one_secs / min(pool_times):.2f}x one process: what this machine's load leaves)")  # fmt: skip
+        same = one.equals(two) and one_fail.equals(two_fail) and one.equals(pool)
         print(f"identical corpora: {same} ({len(one):,} articles, {len(one_fail)} failures); "
               f"load average now {os.getloadavg()[0]:.1f}")  # fmt: skip
         print(f"speed-up 2 workers/1 process: {one_secs / two_secs:.2f}x (target >= 1.7x)")
