@@ -83,6 +83,7 @@ def test_every_imported_package_is_declared():
         "re2": "google-re2",
         "dateutil": "python-dateutil",
         "jupyter_client": "jupyter-client",
+        "IPython": "ipython",
     }
     imported = set()
     for path in (REPO / "ddj").rglob("*.py"):
