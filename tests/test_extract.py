@@ -264,6 +264,8 @@ def test_record_keys_and_no_network(monkeypatch):
         "description",
         "text",
         "words",
+        "published_confidence",
+        "page_type",
     }
     assert rec["outlet"] == "example.co.uk"
 
@@ -341,13 +343,14 @@ def test_a_year_or_a_month_alone_is_not_a_date():
 def test_a_shown_description_is_the_lede():
     from lxml import html as lxml_html
 
-    from ddj.extract import _with_lede
+    from ddj.extract import _visible_text, _with_lede
 
-    page = lxml_html.fromstring(
+    tree = lxml_html.fromstring(
         "<html><head><meta name='description' content='Only for search engines.'></head><body>"
         "<p class='teaser'>Rain came  back to the valley.</p><p>The story.</p>"
         "<script>var x = 'Hidden in a script.';</script></body></html>"
     )
+    page = _visible_text(tree)
     assert _with_lede("The story.", "Rain came back to the valley.", page) == (
         "Rain came back to the valley.\nThe story."
     )
@@ -373,9 +376,13 @@ def test_short_lines_past_the_agreed_text_are_trimmed():
     # before the last line newspaper4k also kept, short lines stay (subheadings)
     text = "The council met on Monday.\nThe vote\nIt voted for the plan."
     assert _trim_tail(text, newspaper) == text
-    # without newspaper4k's text, or with nothing in common, nothing is trimmed
-    assert _trim_tail(story + "\nWeitere Themen", None) == story + "\nWeitere Themen"
+    # with nothing in common with newspaper4k's text, nothing is trimmed
     assert _trim_tail(story + "\nWeitere Themen", "Other words.") == story + "\nWeitere Themen"
+    # without newspaper4k's text (not asked): the short non-sentence lines at the very end go
+    assert _trim_tail(story + "\nWeitere Themen\nShare this story:", None) == story
+    kept = story + "\nThe vote\nIt was close."  # a sentence after them: the story goes on
+    assert _trim_tail(kept, None) == kept
+    assert _trim_tail("Read more\nShare", None) == "Read more\nShare"  # no story line at all
 
 
 # -- hostile pages: each gives the record that can be found, in bounded time ------------------
