@@ -83,6 +83,7 @@ def closed_port() -> int:
         return s.getsockname()[1]  # closed once the socket is
 
 
+@pytest.mark.slow  # ~8 s: Dask tries a closed port until its timeout, twice
 def test_a_scheduler_that_does_not_answer_is_a_clear_error_within_seconds(tmp_path):
     address = f"tcp://127.0.0.1:{closed_port()}"
     started = time.monotonic()
