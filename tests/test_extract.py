@@ -612,3 +612,69 @@ def test_a_page_over_the_size_cap_is_an_extraction_error():
     for data in (page, page.encode()):
         with pytest.raises(ddj.ExtractionError, match="larger than the size cap"):
             read_html(data)
+
+
+# -- issue 14: how sure a date is, and the cheap path ------------------------------------------
+
+
+def test_shows_day_reads_the_forms_newsrooms_write():
+    from datetime import date
+
+    from ddj.extract.dates import shows_day
+
+    day = date(2024, 10, 18)
+    for written in (
+        "2024-10-18", "2024/10/18", "18.10.2024", "18/10/24", "10/18/2024", "18 October 2024",
+        "October 18, 2024", "Oct. 18 2024", "18. Oktober 2024", "le 18 octobre 2024",
+        "18 de octubre de 2024", "18 ottobre 2024", "18 oktober 2024", "18 de outubro de 2024",
+    ):  # fmt: skip
+        assert shows_day(f"Published {written} at 09:30", day), written
+    for other in ("2024-10-19", "118.10.2024", "18.10.20245", "© 2024", "18 October 2023", ""):
+        assert not shows_day(f"Published {other}", day), other
+
+
+def test_confidence_says_whether_the_page_shows_its_date():
+    shown = '<p class="date">18 October 2024</p>'
+    meta = '<meta property="article:published_time" content="2024-10-18T09:30:00+01:00">'
+    body = "<p>" + "The council met and voted for the plan after a long debate. " * 8 + "</p>"
+    high = read_html(html(f"<title>T</title>{meta}", shown + body), "https://x.example/a")
+    low = read_html(html(f"<title>T</title>{meta}", body), "https://x.example/a")
+    none = read_html(html("<title>T</title>", body), "https://x.example/a")
+    assert (high["published_confidence"], high["published_from"]) == ("high", "meta")
+    assert (low["published_confidence"], low["published_from"]) == ("low", "meta")
+    assert low["published"] == high["published"]  # the date stays; only how sure it is differs
+    assert (none["published"], none["published_confidence"]) == (None, None)
+
+
+def test_htmldate_is_asked_only_where_it_can_change_the_date(monkeypatch):
+    import ddj.extract.dates as dates
+
+    asked = []
+    monkeypatch.setattr(dates, "from_htmldate", lambda page, url: asked.append(url))
+    meta = '<meta property="article:published_time" content="2024-10-18T09:30:00+01:00">'
+    read_html(html(f"<title>T</title>{meta}", "<p>Text.</p>"), "https://x.example/2024/10/18/a")
+    assert asked == []  # one structured date, the URL agrees: the estimate cannot change it
+    read_html(html("<title>T</title>", "<p>Text.</p>"), "https://x.example/b")
+    assert asked == ["https://x.example/b"]  # nothing else to go on
+    read_html(html(f"<title>T</title>{meta}", "<p>Text.</p>"), "https://x.example/2019/01/02/c")
+    assert asked[-1] == "https://x.example/2019/01/02/c"  # the URL disagrees: a witness is needed
+
+
+def test_newspaper4k_is_asked_only_for_a_fragment(monkeypatch):
+    import ddj.extract as extract
+
+    asked = []
+    real = extract._newspaper
+    monkeypatch.setattr(extract, "_newspaper", lambda *a, **k: asked.append(a[1]) or real(*a, **k))
+    story = "".join(
+        f"<p>Paragraph {i} of the story says what the council decided, and why it matters.</p>"
+        for i in range(12)
+    )
+    read_html(html("<title>T</title>", f"<article>{story}</article>"), "https://x.example/full")
+    assert asked == []  # trafilatura kept the story
+    monkeypatch.setattr(extract, "_trafilatura_text", lambda tree, url: "One line.")
+    rec = read_html(
+        html("<title>T</title>", f"<article>{story}</article>"), "https://x.example/cut"
+    )
+    assert asked == ["https://x.example/cut"]
+    assert "Paragraph 11" in rec["text"]  # newspaper4k's longer text won

@@ -31,6 +31,7 @@ import re
 from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
@@ -485,7 +486,7 @@ def shows_day(text: str, day: date) -> bool:
     abbreviations in English, German, French, Spanish, Italian, Dutch and
     Portuguese ("18 October 2024", "18. Oktober 2024", "October 18, 2024",
     "18 de octubre de 2024"). Only the first :data:`MAX_SHOWN_CHARS`
-    characters are read, and only where the year is written.
+    characters are read, and not at all when the year is not written.
 
     Examples
     --------
@@ -495,24 +496,41 @@ def shows_day(text: str, day: date) -> bool:
     (True, False)
     """
     text = text[:MAX_SHOWN_CHARS]
-    year, short = str(day.year), f"{day.year % 100:02d}"
-    if year not in text and not re.search(rf"[./-]{short}(?!\d)", text):
+    if str(day.year) not in text and f"{day.year % 100:02d}" not in text:
         return False
-    return bool(_day_pattern(day).search(text))
+    for m in _NUMERIC_DATE.finditer(text):
+        if m["y"] and (int(m["y"]), int(m["m"]), int(m["d"])) == (day.year, day.month, day.day):
+            return True
+        if m["yy"] and _full_year(m["yy"]) == day.year:
+            a, b = int(m["a"]), int(m["b"])
+            if (day.day, day.month) in ((a, b), (b, a)):
+                return True
+    for m in _named_month(day.month).finditer(text):
+        if (int(m["d1"] or m["d2"]), int(m["y1"] or m["y2"])) == (day.day, day.year):
+            return True
+    return False
 
 
-def _day_pattern(day: date) -> re.Pattern:
-    """The written forms of one day (see :func:`shows_day`), as one pattern."""
-    y, yy, m, d = day.year, f"{day.year % 100:02d}", day.month, day.day
-    names = "|".join(sorted((n for n, k in MONTHS.items() if k == m), key=len, reverse=True))
-    forms = (
-        rf"(?<!\d){y}[-/.]0?{m}[-/.]0?{d}(?!\d)",
-        rf"(?<![\d.])0?{d}[./-]0?{m}[./-](?:{y}|{yy})(?!\d)",
-        rf"(?<![\d.])0?{m}[./-]0?{d}[./-](?:{y}|{yy})(?!\d)",
-        rf"(?<!\w)0?{d}(?:\.|º|er|st|nd|rd|th)?\s*(?:de\s+)?(?:{names})\.?,?\s*(?:de\s+)?{y}(?!\d)",
-        rf"(?<!\w)(?:{names})\.?\s+0?{d}(?:st|nd|rd|th)?,?\s+{y}(?!\d)",
+_NUMERIC_DATE = re.compile(
+    r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"
+    r"|(?<![\d.])(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<yy>(?:19|20)\d\d|\d\d)(?!\d)"
+)
+
+
+def _full_year(written: str) -> int:
+    return int(written) + (2000 if len(written) == 2 else 0)
+
+
+@lru_cache(maxsize=12)
+def _named_month(month: int) -> re.Pattern:
+    """Day and year around one month's names ("18 October 2024", "October 18, 2024")."""
+    names = "|".join(sorted((n for n, k in MONTHS.items() if k == month), key=len, reverse=True))
+    return re.compile(
+        rf"(?<!\w)(?P<d1>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?\s*(?:de\s+)?(?:{names})\.?,?\s*"
+        rf"(?:de\s+)?(?P<y1>(?:19|20)\d\d)(?!\d)"
+        rf"|(?<!\w)(?:{names})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d)",
+        re.IGNORECASE,
     )
-    return re.compile("|".join(forms), re.IGNORECASE)
 
 
 #: How sure a publication date is, least sure first (``ddj.corpus.CONFIDENCE`` has the same).
