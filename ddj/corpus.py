@@ -41,10 +41,13 @@ page_type : str
     count articles only, unless asked otherwise.
 published_confidence : str
     How sure ``published`` is: ``high``, ``medium`` or ``low``
-    (:data:`CONFIDENCE`), missing when there is no date. Where a source does
-    not say, it follows ``published_from``: the page's or source's own
-    statement (json-ld, meta, feed, table) is high, a ``<time>`` tag or the
-    URL medium, htmldate's estimate low.
+    (:data:`CONFIDENCE`), missing when there is no date. ``read_html`` says
+    whether the page shows its reader the day it found
+    (:func:`ddj.extract.dates.confidence`, calibrated on real pages: high
+    97.6% right, medium 90%, low 69%). Where a source does not say (tables,
+    feeds, corpora saved before the column), it follows ``published_from``:
+    the source's own statement (json-ld, meta, feed, table) is high, a
+    ``<time>`` tag or the URL medium, htmldate's estimate low.
 """
 
 from __future__ import annotations

@@ -33,9 +33,9 @@ import pandas as pd
 from ddj.cache import cache_dir
 from ddj.constants import DEMO_LABEL, DEMO_NOTE, DEMO_WARC_FIELD  # noqa: F401  (ddj.demo.DEMO_* as before)
 
-DEMO_VERSION = 3
+DEMO_VERSION = 4
 #: In the cached archive's file name: a copy written before the warcinfo record is rebuilt.
-DEMO_WARC_VERSION = 2
+DEMO_WARC_VERSION = 3
 DEFAULT_N = 5000
 FIRST_DAY = date(2019, 1, 1)
 LAST_DAY = date(2025, 12, 31)
@@ -540,6 +540,8 @@ def _write_page(folder: Path, s: dict, k: int, j: int) -> Path:
         head.append(f'<meta property="article:published_time" content="{iso}">')
     elif s["dated"] and outlet.style == "time-tag":
         time_html = f'<time datetime="{iso}">{local:%d %B %Y, %H:%M}</time>'
+    if s["dated"] and outlet.style in ("json-ld", "json-ld-graph", "opengraph"):
+        time_html = f'<p class="dateline">{local.day} {local:%B %Y}</p>'  # as readers see it
     if outlet.style != "json-ld" and outlet.style != "json-ld-graph":
         head.append(f'<meta name="author" content="{e(byline)}">')
     body = "\n".join(f"<p>{e(p)}</p>" for p in s["paragraphs"])

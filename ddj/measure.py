@@ -100,9 +100,9 @@ def coverage(
         ``DroppedRowsWarning``; ``ddj.problems(corpus)`` lists them.
     min_confidence
         ``None`` counts every date; ``"medium"`` leaves out dates less sure
-        than that (``published_confidence`` low, i.e. htmldate's estimates),
-        ``"high"`` keeps only dates the page or source states; counted in the
-        same warning.
+        than that (``published_confidence`` low: a day the page never shows
+        its reader), ``"high"`` keeps only dates the page marks up and shows
+        (or a table or feed states); counted in the same warning.
     client
         With a store (``ddj.open``): a ``dask.distributed.Client`` that counts
         its month partitions on the cluster's workers (:mod:`ddj.store`).
@@ -138,6 +138,13 @@ def coverage(
     """
     if isinstance(corpus, store.Store):  # a store (ddj.open): counted in batches, or on Dask
         return store.coverage(**locals())
+    if client is not None:
+        msg = (
+            "client= counts a store's partitions on a Dask cluster; this corpus is a DataFrame "
+            "in memory, counted here: save it with ddj.save(corpus, 'store/', append=True) and "
+            "pass ddj.open('store/'), or leave client out"
+        )
+        raise ParameterError(msg)
     pages, min_confidence = params.pages(pages), params.confidence(min_confidence)
     how = _How.checked(
         corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling, outlets=outlets

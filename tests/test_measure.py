@@ -381,3 +381,8 @@ def test_undated_rows_are_counted_among_the_wanted_pages_only():
 def test_coverage_refuses_bad_page_and_confidence_options(typed, options, message):
     with pytest.raises(ddj.ParameterError, match=message):
         coverage(typed, ["hong_kong"], **options)
+
+
+def test_a_client_with_a_frame_is_refused_not_ignored(small):
+    with pytest.raises(ddj.ParameterError, match="client= counts a store"):
+        ddj.coverage(small, ["hong_kong"], freq="M", client=object())
