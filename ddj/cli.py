@@ -371,12 +371,8 @@ def _run_hits(args: argparse.Namespace) -> int:
     return 0
 
 
-@command(
-    "coverage",
-    "Measure coverage of topics over time, chart it and write the publish bundle.",
-    "ddj coverage demo -t hong_kong,cyberespionage --freq M --out out/demo",
-)
-def _add_coverage(p: argparse.ArgumentParser) -> None:
+def _corpus_and_topics(p: argparse.ArgumentParser) -> None:
+    """The arguments ``coverage`` and ``compare`` share: the corpus, the topics and the period."""
     p.add_argument(
         "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
     )
@@ -388,6 +384,15 @@ def _add_coverage(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--file", default=None, help="a topics YAML file")
     p.add_argument("--freq", default="W", help="D, W, M, Q or Y (default: %(default)s)")
+
+
+@command(
+    "coverage",
+    "Measure coverage of topics over time, chart it and write the publish bundle.",
+    "ddj coverage demo -t hong_kong,cyberespionage --freq M --out out/demo",
+)
+def _add_coverage(p: argparse.ArgumentParser) -> None:
+    _corpus_and_topics(p)
     p.add_argument("--by", default=None, choices=["outlet"], help="split by outlet")
     p.add_argument("--start", default=None, help="first day, e.g. 2024-01-01")
     p.add_argument("--end", default=None, help="last day, e.g. 2024-12-31")
@@ -434,17 +439,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
     "ddj compare demo -t hong_kong --freq M --at 2024-10-14 --baseline 12",
 )
 def _add_compare(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
-    )
-    p.add_argument(
-        "-t",
-        "--topics",
-        default=DEFAULT_TOPICS,
-        help="comma-separated topic names (default: %(default)s)",
-    )
-    p.add_argument("--file", default=None, help="a topics YAML file")
-    p.add_argument("--freq", default="W", help="D, W, M, Q or Y (default: %(default)s)")
+    _corpus_and_topics(p)
     p.add_argument("--by", default=None, help="'outlet' for one comparison per outlet")
     p.add_argument(
         "--at",

@@ -407,15 +407,18 @@ def _kept(
         later = groups.loc[groups.duplicated("group", keep="first"), "index"]
         keep &= ~corpus.index.isin(later)
     if not keep.any():
-        bounds = (
-            f" {how.start} to {how.end}" if how.first is not None or how.last is not None else ""
-        )
-        msg = (
-            f"No dated articles fall inside the window{bounds}: widen start/end, or check the "
-            "corpus's dates (corpus['published'].describe())."
-        )
-        raise ParameterError(msg)
+        raise nothing_dated(how)
     return keep, n_undated
+
+
+def nothing_dated(how: _How) -> ParameterError:
+    """The error for a count with no dated article in its window (frames and stores alike)."""
+    bounds = f" {how.start} to {how.end}" if how.first is not None or how.last is not None else ""
+    msg = (
+        f"No dated articles fall inside the window{bounds}: widen start/end, or check the "
+        "corpus's dates (corpus['published'].describe())."
+    )
+    return ParameterError(msg)
 
 
 def _counted(

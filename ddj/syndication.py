@@ -92,7 +92,7 @@ def find_syndicated(
     >>> groups.groupby("group")["outlet"].apply(list).head(2)
     group
     1    [Channel Daily, The Northgate Courier]
-    2    [The Northgate Courier, Channel Daily]
+    2     [The Northgate Courier, Harbour Post]
     Name: outlet, dtype: object
     """
     validate(corpus, ("text",), what="corpus")

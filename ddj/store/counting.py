@@ -291,14 +291,9 @@ def _check_counted(store: Store, tally: Tally, how: Any, rules: _Rules) -> None:
         )
         warnings.warn(DroppedRowsWarning(msg), stacklevel=4)
     if tally.lo is None:
-        bounds = (
-            f" {how.start} to {how.end}" if how.first is not None or how.last is not None else ""
-        )
-        msg = (
-            f"No dated articles fall inside the window{bounds}: widen start/end, or check the "
-            "corpus's dates (corpus['published'].describe())."
-        )
-        raise ParameterError(msg)
+        from ddj.measure import nothing_dated
+
+        raise nothing_dated(how)
 
 
 def _counted(tally: Tally, chosen: list, how: Any) -> tuple[pd.DataFrame, Any]:
