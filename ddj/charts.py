@@ -209,7 +209,7 @@ class _Plot:
             alt.Tooltip("total:Q", title="All articles", format=",d"),
             alt.Tooltip("share:Q", title="Share", format=".1%"),
             alt.Tooltip("interval:N", title="95% CI of the share"),
-            alt.Tooltip("status:N", title="Period"),
+            alt.Tooltip("status:N", title="How sure"),
             alt.Tooltip("examples:N", title="Headlines"),
         ]
 

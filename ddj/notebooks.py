@@ -370,8 +370,20 @@ def header(params: Mapping[str, Any], corpus) -> str:
     lines.append("")
     lines.append("| parameter | value |")
     lines.append("|---|---|")
-    lines.extend(f"| `{k}` | `{v!r}` |" for k, v in params.items())
+    lines.extend(f"| {_cell(k)} | {_cell(repr(v))} |" for k, v in params.items())
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    r"""A Markdown table cell that shows ``text`` as code, whatever it holds (``|``, backticks).
+
+    Examples
+    --------
+    >>> print(_cell("'a|b`c'"), _cell("'x'"))
+    `` 'a\|b`c' `` `'x'`
+    """
+    text = " ".join(str(text).split()).replace("|", "\\|")
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 def load_corpus(source: str):
