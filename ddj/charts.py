@@ -200,18 +200,7 @@ class _Plot:
 
     @property
     def tooltip(self) -> list[alt.Tooltip]:
-        return [
-            alt.Tooltip("period_label:N", title="Period"),
-            alt.Tooltip("label:N", title="Topic"),
-            *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in self.data else []),
-            *([alt.Tooltip("group:N", title="Group")] if "group" in self.data else []),
-            alt.Tooltip("articles:Q", title="Articles", format=",d"),
-            alt.Tooltip("total:Q", title="All articles", format=",d"),
-            alt.Tooltip("share:Q", title="Share", format=".1%"),
-            alt.Tooltip("interval:N", title="95% CI of the share"),
-            alt.Tooltip("status:N", title="How sure"),
-            alt.Tooltip("examples:N", title="Headlines"),
-        ]
+        return tooltip(self.data)
 
 
 def _body(plot: _Plot, events: Any) -> alt.TopLevelMixin:
@@ -512,6 +501,37 @@ def _tidy(frame: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFram
     return data.drop(columns=["period"])
 
 
+def tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
+    """The fields a chart's tooltip shows for each point (the published and the clickable charts)."""
+    return [
+        alt.Tooltip("period_label:N", title="Period"),
+        alt.Tooltip("label:N", title="Topic"),
+        *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in data else []),
+        *([alt.Tooltip("group:N", title="Group")] if "group" in data else []),
+        alt.Tooltip("articles:Q", title="Articles", format=",d"),
+        alt.Tooltip("total:Q", title="All articles", format=",d"),
+        alt.Tooltip("share:Q", title="Share", format=".1%"),
+        alt.Tooltip("interval:N", title="95% CI of the share"),
+        alt.Tooltip("status:N", title="How sure"),
+        alt.Tooltip("examples:N", title="Headlines"),
+    ]
+
+
+def interval_words(articles: Any, total: Any) -> list[str]:
+    """Each share's 95% Wilson interval in words ("3.2–5.2%"), as the tooltips give it."""
+    articles, total = np.asarray(articles), np.asarray(total)
+    valid = (articles >= 0) & (articles <= total)  # a hand-made frame may hold anything
+    low, high = stats.wilson(np.where(valid, articles, 0), np.where(valid, total, 0))
+    return _interval_words(low, high, total)
+
+
+def _interval_words(low: Any, high: Any, totals: Any) -> list[str]:
+    return [
+        words.interval(lo, hi) if total else "none (no articles at all)"
+        for lo, hi, total in zip(low, high, totals, strict=True)
+    ]
+
+
 def _with_intervals(data: pd.DataFrame) -> pd.DataFrame:
     """95% Wilson bounds of the share (and the same in articles), their words, ``small``."""
     articles, total = data["articles"].to_numpy(), data["total"].to_numpy()
@@ -520,10 +540,7 @@ def _with_intervals(data: pd.DataFrame) -> pd.DataFrame:
     data = data.assign(share_low=low, share_high=high)
     data["articles_low"] = data["share_low"] * data["total"]
     data["articles_high"] = data["share_high"] * data["total"]
-    data["interval"] = [
-        words.interval(lo, hi) if total else "none (no articles at all)"
-        for lo, hi, total in zip(low, high, data["total"], strict=True)
-    ]
+    data["interval"] = _interval_words(low, high, data["total"])
     data["small"] = (data["total"] < stats.SMALL_TOTAL).to_numpy()
     return data
 

@@ -22,7 +22,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ddj import display
+from ddj import charts, display
 from ddj.constants import DEMO_BANNER, INK
 from ddj.display import text
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
@@ -274,7 +274,7 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
     data = map_text(cov[keep], publishable)
     period = pd.to_datetime(data["period"])
     return data.drop(columns="period").assign(
-        interval=_intervals(data),
+        interval=charts.interval_words(data["articles"], data["total"]),
         day=period.dt.strftime("%Y-%m-%d"),
         period_label=period.dt.strftime("%d %b %Y"),
         status=data["partial"].map(
@@ -285,32 +285,6 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
         else "",
         partial=data["partial"].astype(bool),
     )
-
-
-def _intervals(data: pd.DataFrame) -> list[str]:
-    """Each share's 95% Wilson interval in words ("3.2–5.2%"), as the published tooltips give it."""
-    from ddj import stats, words
-
-    low, high = stats.wilson(data["articles"].to_numpy(), data["total"].to_numpy())
-    return [
-        words.interval(lo, hi) if n else "none (no articles at all)"
-        for lo, hi, n in zip(low, high, data["total"], strict=True)
-    ]
-
-
-def _tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:
-    """The fields the published charts' tooltips show (``ddj.charts``), in the same words."""
-    return [
-        alt.Tooltip("period_label:N", title="Period"),
-        alt.Tooltip("label:N", title="Topic"),
-        *([alt.Tooltip("outlet:N", title="Outlet")] if "outlet" in data else []),
-        alt.Tooltip("articles:Q", title="Articles", format=",d"),
-        alt.Tooltip("total:Q", title="All articles", format=",d"),
-        alt.Tooltip("share:Q", title="Share", format=".1%"),
-        alt.Tooltip("interval:N", title="95% CI of the share"),
-        alt.Tooltip("status:N", title="Data"),
-        alt.Tooltip("examples:N", title="Headlines"),
-    ]
 
 
 def listed(found: pd.DataFrame, topic: Any, when: str, label: str) -> str:
@@ -419,7 +393,7 @@ def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
             x=x,
             y=y,
             color=color,
-            tooltip=_tooltip(data),
+            tooltip=charts.tooltip(data),
             size=alt.condition(pick, alt.value(180), alt.value(70)),
             opacity=alt.condition("datum.partial", alt.value(0.45), alt.value(1.0)),
         )  # fmt: skip
@@ -453,7 +427,7 @@ def _heatmap(data: pd.DataFrame, pick: Any) -> alt.Chart:
                 legend=alt.Legend(format=".0%", orient="top"),
             ),
             strokeWidth=alt.condition(pick, alt.value(2.5), alt.value(0)),
-            tooltip=_tooltip(data),
+            tooltip=charts.tooltip(data),
         )  # fmt: skip
         .add_params(pick)
         .properties(width=520, height=max(60, 28 * data["label"].nunique()))
