@@ -470,6 +470,14 @@ def hits(
                 )
         if limit is not None and len(rows) >= limit:
             break
+    return hit_table(rows, limit)
+
+
+_HIT_META = ("id", "url", "outlet", "published", "title")
+
+
+def hit_table(rows: list[dict], limit: int | None) -> pd.DataFrame:
+    """The frame :func:`hits` returns, from its rows (one frame, so dtypes come from all rows)."""
     frame = pd.DataFrame(rows, columns=[*_HIT_META, "field", "matched", "before", "after"])
     frame["snippet"] = (
         frame["before"] + " [" + frame["matched"] + "] " + frame["after"]
@@ -477,9 +485,6 @@ def hits(
     if limit is not None:
         frame = frame.head(limit)
     return frame.reset_index(drop=True)
-
-
-_HIT_META = ("id", "url", "outlet", "published", "title")
 
 
 def _spans_in(raw: str, name: str, positive: list[Leaf]) -> list[tuple[int, int]]:

@@ -124,6 +124,7 @@ def hits(
     **options: Any,
 ) -> pd.DataFrame:
     """``ddj.hits`` on a store, batch by batch (stops reading once ``limit`` hits are found)."""
+    from ddj.matching import hit_table
     from ddj.matching import hits as hits_frame
 
     pages = params.pages(options.get("pages", "article"))
@@ -145,7 +146,7 @@ def hits(
     skipped.warn(None, stacklevel=3)
     if last is None:
         return hits_frame(empty(), topic, width, limit, *args, **options)
-    return _hits_frame(rows, list(last.columns), limit)
+    return hit_table(rows, limit)
 
 
 def _skipped(store: Store, pages: Any) -> Skipped:
@@ -154,17 +155,6 @@ def _skipped(store: Store, pages: Any) -> Skipped:
     for frame in store.batches(columns=["page_type", "source", "url"]):
         skipped = skipped.add(Skipped.of(frame, pages, None)[0])
     return skipped
-
-
-def _hits_frame(rows: list[dict], columns: list[str], limit: int | None) -> pd.DataFrame:
-    """The frame ``ddj.hits`` builds from its rows (built once, so dtypes are inferred over all)."""
-    frame = pd.DataFrame(rows, columns=[c for c in columns if c != "snippet"])
-    frame["snippet"] = (
-        frame["before"] + " [" + frame["matched"] + "] " + frame["after"]
-    ).str.strip()
-    if limit is not None:
-        frame = frame.head(limit)
-    return frame.reset_index(drop=True)
 
 
 def problems(store: Store) -> pd.DataFrame:
