@@ -150,7 +150,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     title = title or _clean(article.get("title"))
     language = _language(tree, meta, json_ld) or article.get("language")
     body = (body or "").strip() or None
-    kind = classify(tree, url=url, title=_clean(title), text=body, json_ld=json_ld)
+    kind = classify(tree, url=url, title=_clean(title), text=body, json_ld=json_ld, visible=visible)
     found, signal = publication_date(
         tree, json_ld, url, use_htmldate=heavy, markup=text[:MAX_HTML_CHARS]
     )

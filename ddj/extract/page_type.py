@@ -217,9 +217,17 @@ class _Page:
     """What the rules look at, each fact read from the page when first needed (most are not)."""
 
     def __init__(
-        self, tree: Any, *, url: str | None, title: str | None, text: str | None, json_ld: list
+        self,
+        tree: Any,
+        *,
+        url: str | None,
+        title: str | None,
+        text: str | None,
+        json_ld: list,
+        visible: str | None = None,
     ) -> None:
         self.tree = tree
+        self.given_visible = visible
         self.text = _folded(text or "")  # the body, casefolded, white space made one space
         self.words = len(self.text.split())
         self.title = title
@@ -236,7 +244,9 @@ class _Page:
 
     @cached_property
     def visible(self) -> str:
-        """The page's visible text, casefolded (bounded)."""
+        """The page's visible text, casefolded (bounded); read from the tree unless given."""
+        if self.given_visible is not None:
+            return _folded(self.given_visible[:MAX_VISIBLE_CHARS])
         return _folded(_joined(_VISIBLE_TEXT(self.tree)))
 
     @cached_property
@@ -269,7 +279,13 @@ class _Page:
 
 
 def classify(
-    tree: Any, *, url: str | None, title: str | None, text: str | None, json_ld: list
+    tree: Any,
+    *,
+    url: str | None,
+    title: str | None,
+    text: str | None,
+    json_ld: list,
+    visible: str | None = None,
 ) -> str:
     """What a page is: one of :data:`PAGE_TYPES`.
 
@@ -285,6 +301,9 @@ def classify(
         The extracted body text.
     json_ld
         The page's parsed JSON-LD (``ddj.extract.dates.load_json_ld(tree)``).
+    visible
+        The page's visible text when the caller has read it already (``read_html`` has);
+        else it is read from ``tree`` when a rule needs it.
 
     Returns
     -------
@@ -304,7 +323,7 @@ def classify(
     >>> classify(page, url=None, title="Talks resume", text="Talks resumed. " * 200, json_ld=[])
     'article'
     """
-    page = _Page(tree, url=url, title=title, text=text, json_ld=json_ld)
+    page = _Page(tree, url=url, title=title, text=text, json_ld=json_ld, visible=visible)
     for kind, rule in _RULES:
         if rule(page):
             return kind
