@@ -678,19 +678,3 @@ def test_newspaper4k_is_asked_only_for_a_fragment(monkeypatch):
     )
     assert asked == ["https://x.example/cut"]
     assert "Paragraph 11" in rec["text"]  # newspaper4k's longer text won
-
-
-def test_byline_search_is_skipped_only_where_it_cannot_find_anything():
-    from ddj.extract import _has_byline_markup
-
-    for markup in (
-        '<span class="byline">By A</span>', "<a rel=author href=/a>A</a>", "<author>A</author>",
-        '<div data-testid="AuthorCard">A</div>', "<p CLASS='Post-Author-Name'>A</p>",
-        '<div id="zuozhe">A</div>', '<span itemprop="author">A</span>',
-    ):  # fmt: skip
-        assert _has_byline_markup(f"<html><body>{markup}</body></html>"), markup
-    for markup in (
-        "<p>The author of the report said so.</p>", '<script>var author = "x";</script>',
-        '<meta name="author" content="A">', '<div class="x" data-author-id="7">A</div>',
-    ):  # fmt: skip
-        assert not _has_byline_markup(f"<html><body>{markup}</body></html>"), markup
