@@ -25,13 +25,14 @@ from urllib.parse import urlsplit
 from ddj.corpus import registered_domain
 from ddj.errors import ExtractionError, InputError
 from ddj.extract.authors import clean_authors
-from ddj.extract.byline import byline
+from ddj.extract.bylines import byline
 from ddj.extract.authors import key as _key
 from ddj.extract.dates import (
     MAX_JSON_LD_CHARS,
     MAX_JSON_LD_TOTAL,
     confidence,
     load_json_ld,
+    meta_tags,
     publication_date,
     walk_json_ld,
 )
@@ -119,7 +120,8 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     url = _given_url(url)
     text, tree = _markup(_as_text(html))
     json_ld = load_json_ld(tree)
-    meta = _meta(tree)
+    tags = meta_tags(tree)
+    meta = _meta(tags)
     url = url or _first(
         [_web_url(u) for u in tree.xpath('//link[@rel="canonical"]/@href')[:3]],
         [_web_url(meta.get("og:url"))],
@@ -153,7 +155,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     body = (body or "").strip() or None
     kind = classify(tree, url=url, title=_clean(title), text=body, json_ld=json_ld, visible=visible)
     found, signal = publication_date(
-        tree, json_ld, url, use_htmldate=heavy, markup=text[:MAX_HTML_CHARS]
+        tree, json_ld, url, use_htmldate=heavy, markup=text[:MAX_HTML_CHARS], tags=tags
     )
     return {
         "url": url,
@@ -353,10 +355,12 @@ def _as_text(html: str | bytes) -> str:
         raise ExtractionError(
             "no HTML markup in the page (it looks like plain text); check the file type"
         )
-    controls = sum(1 for ch in text[:4096] if ord(ch) < 32 and ch not in "\t\n\r\f")
-    if controls > 40:
+    if len(_CONTROL_CHARACTERS.findall(text, 0, 4096)) > 40:
         raise ExtractionError("the file is binary, not a web page; check that it is HTML")
     return text
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 
 
 def _bytes_to_text(data: bytes) -> str:
@@ -396,6 +400,8 @@ def _cap_head_tags(text: str) -> str:
     Every extractor walks them all, several times (100,000 took 8 s); no real
     page has more than a few hundred.
     """
+    if len(_HEAD_TAG.findall(text)) <= MAX_HEAD_TAGS:
+        return text  # neither kind can be over the cap
     counts = {"meta": 0, "link": 0}
 
     def keep(match: re.Match) -> str:
@@ -605,9 +611,10 @@ _NESTED_HIDDEN = _xpath("boolean(//body//noscript/* or //body//template/*)")
 _ALL_TEXT = _xpath(f"//text()[not({_HIDDEN})]")
 
 
-def _meta(tree) -> dict[str, str]:
+def _meta(tags: list) -> dict[str, str]:
+    """{name: value} of the page's ``<meta content>`` tags (:func:`~ddj.extract.dates.meta_tags`), the first of each name."""
     out: dict[str, str] = {}
-    for node in tree.xpath("//meta[@content]"):
+    for node in tags:
         key = (
             (node.get("property") or node.get("name") or node.get("itemprop") or "").strip().lower()
         )
@@ -681,7 +688,7 @@ def _authors(
 
     JSON-LD first, then the page's author meta tags (a one-word name there is
     a login, not a byline), then the page's byline markup as trafilatura's
-    search reads it (sidebars and comments left out: :func:`ddj.extract.byline.byline`;
+    search reads it (sidebars and comments left out: :func:`ddj.extract.bylines.byline`;
     not on a page too big for the extractors, ``search_markup=False``).
     newspaper4k's byline search is
     read_html's last resort. Within a source, people win over desk and
@@ -831,7 +838,8 @@ def _looks_cut(found: str | None, tree) -> bool:
     """
     if not found:
         return True
-    share = SHORT_CUT_SHARE if len(found.split()) < SHORT_TEXT_WORDS else CUT_SHARE
+    short = len(found.split(None, SHORT_TEXT_WORDS)) < SHORT_TEXT_WORDS  # fewer words than that
+    share = SHORT_CUT_SHARE if short else CUT_SHARE
     return share * sum(map(len, _PARAGRAPH_TEXT(tree))) > len(found)
 
 

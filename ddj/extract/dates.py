@@ -34,6 +34,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from lxml.etree import XPath
+
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 
 ARTICLE_TYPES = {
@@ -234,19 +236,24 @@ def _cut_deep(raw: str, max_depth: int) -> str:
 MAX_DATE_VALUES = 100
 
 
-def meta_values(tree: Any) -> list[str]:
+def meta_tags(tree: Any) -> list[Any]:
+    """The page's ``<meta content>`` elements, in order (one walk, shared by read_html and the dates)."""
+    return _META_TAGS(tree)
+
+
+def meta_values(tree: Any, tags: list[Any] | None = None) -> list[str]:
     """The publication meta tags' values, best-ranked first, then microdata ``datePublished``.
 
-    At most :data:`MAX_DATE_VALUES`.
+    At most :data:`MAX_DATE_VALUES`. ``tags`` is :func:`meta_tags` when the caller has it.
     """
     ranked = []
-    for node in tree.xpath("//meta[@content][@property or @name or @itemprop or @http-equiv]"):
-        names = ("property", "name", "itemprop", "http-equiv")
+    names = ("property", "name", "itemprop", "http-equiv")
+    for node in _META_TAGS(tree) if tags is None else tags:
         key = next((node.get(n) for n in names if node.get(n)), "").strip().lower()
         if key in _META_RANK and node.get("content", "").strip():
             ranked.append((_META_RANK[key], len(ranked), node.get("content")))
     out = [value for _, _, value in sorted(ranked)]
-    for node in tree.xpath('//*[@itemprop="datePublished"]')[:MAX_DATE_VALUES]:
+    for node in _DATE_PUBLISHED(tree)[:MAX_DATE_VALUES]:
         value = node.get("content") or node.get("datetime") or (node.text or "").strip()
         if value:
             out.append(value)
@@ -254,24 +261,30 @@ def meta_values(tree: Any) -> list[str]:
 
 
 def from_time_tag(tree: Any) -> str | None:
-    """A ``<time datetime>`` marked as the publication time, else the first in the article."""
-    marked = tree.xpath(
-        '//time[@datetime][@pubdate or contains(@class, "publish") or contains(@class, "posted")'
-        ' or contains(@class, "date-pub") or @itemprop="datePublished"]'
-    )
-    if marked:
-        return marked[0].get("datetime")
-    # the first inside an article or header ('//article//time' would be quadratic in lxml)
-    for node in tree.iter("time"):
+    """A ``<time datetime>`` marked as the publication time, else the first in the article.
+
+    Marked: ``pubdate``, ``itemprop="datePublished"``, or a class naming it
+    ("publish", "posted", "date-pub"). Else the first inside an ``<article>``
+    or ``<header>``, else the page's only one. One walk of the tree.
+    """
+    times = _TIMES(tree)
+    for node in times:
+        kind = node.get("class") or ""
         if (
-            node.get("datetime") is not None
-            and next(node.iterancestors("article", "header"), None) is not None
+            node.get("pubdate") is not None
+            or node.get("itemprop") == "datePublished"
+            or any(word in kind for word in ("publish", "posted", "date-pub"))
         ):
             return node.get("datetime")
-    anywhere = tree.xpath("//time[@datetime]")
-    if len(anywhere) == 1:  # one time on the page: it is the page's
-        return anywhere[0].get("datetime")
-    return None
+    for node in times:
+        if next(node.iterancestors("article", "header"), None) is not None:
+            return node.get("datetime")
+    return times[0].get("datetime") if len(times) == 1 else None
+
+
+_META_TAGS = XPath("//meta[@content]")
+_DATE_PUBLISHED = XPath('//@itemprop[.="datePublished"]/parent::*')
+_TIMES = XPath("//time[@datetime]")
 
 
 def from_url(url: str | None) -> datetime | None:
@@ -311,14 +324,16 @@ def publication_date(
     use_htmldate: bool = True,
     *,
     markup: str | None = None,
+    tags: list[Any] | None = None,
 ) -> tuple[datetime | None, str]:
     """The publication date and the signal that gave it (see module docstring).
 
     ``use_htmldate=False`` leaves htmldate's estimate out (a page too big for
     it). htmldate reads ``markup`` when given (it parses it itself, HTML
-    comments kept: some pages give their date only there), else ``tree``.
+    comments kept: some pages give their date only there), else ``tree``;
+    ``tags`` is :func:`meta_tags` when the caller has it.
     """
-    found = candidates(tree, json_ld)
+    found = candidates(tree, json_ld, tags)
     in_url = from_url(url)
     in_url = in_url if plausible(in_url) else None
     estimate = None
@@ -348,12 +363,14 @@ def _estimate_matters(
     return any(other.date() != best.date() for _, other, _, _ in found[1:])
 
 
-def candidates(tree: Any, json_ld: list[Any]) -> list[tuple[str, datetime, bool, str]]:
+def candidates(
+    tree: Any, json_ld: list[Any], tags: list[Any] | None = None
+) -> list[tuple[str, datetime, bool, str]]:
     """Every plausible structured date, most trusted first: ``(signal, datetime, day_only, raw)``."""
     out = []
     for signal, values in (
         ("json-ld", [from_json_ld(json_ld)]),
-        ("meta", meta_values(tree)),
+        ("meta", meta_values(tree, tags)),
         ("time-tag", [from_time_tag(tree)]),
     ):
         for value in values:
@@ -511,9 +528,10 @@ def shows_day(text: str, day: date) -> bool:
     return False
 
 
+#: Both forms start at a digit: the lookahead lets every other place fail at once (4x faster).
 _NUMERIC_DATE = re.compile(
-    r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"
-    r"|(?<![\d.])(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<yy>(?:19|20)\d\d|\d\d)(?!\d)"
+    r"(?=\d)(?:(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)"
+    r"|(?<![\d.])(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<yy>(?:19|20)\d\d|\d\d)(?!\d))"
 )
 
 
@@ -524,11 +542,13 @@ def _full_year(written: str) -> int:
 @lru_cache(maxsize=12)
 def _named_month(month: int) -> re.Pattern:
     """Day and year around one month's names ("18 October 2024", "October 18, 2024")."""
-    names = "|".join(sorted((n for n, k in MONTHS.items() if k == month), key=len, reverse=True))
-    return re.compile(
-        rf"(?<!\w)(?P<d1>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?\s*(?:de\s+)?(?:{names})\.?,?\s*"
+    written = sorted((n for n, k in MONTHS.items() if k == month), key=len, reverse=True)
+    names = "|".join(written)
+    first = re.escape("".join(sorted({n[0] for n in written})))
+    return re.compile(  # each form starts at a digit or a name's first letter (the lookahead)
+        rf"(?=[\d{first}])(?:(?<!\w)(?P<d1>\d{{1,2}})(?:\.|º|er|st|nd|rd|th)?\s*(?:de\s+)?(?:{names})\.?,?\s*"
         rf"(?:de\s+)?(?P<y1>(?:19|20)\d\d)(?!\d)"
-        rf"|(?<!\w)(?:{names})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d)",
+        rf"|(?<!\w)(?:{names})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d))",
         re.IGNORECASE,
     )
 

@@ -1,4 +1,4 @@
-"""ddj.extract.byline: the names trafilatura's byline search gives, found without its copy and regex callbacks."""
+"""ddj.extract.bylines: the names trafilatura's byline search gives, found without its copy and regex callbacks."""
 
 import gzip
 
@@ -7,7 +7,7 @@ import pytest
 from trafilatura.metadata import extract_author
 
 from ddj.extract import _as_text, _markup
-from ddj.extract.byline import byline
+from ddj.extract.bylines import byline
 
 
 def page(body: str) -> str:
