@@ -810,11 +810,30 @@ def _trafilatura_text(tree, url: str | None) -> str | None:
     try:
         import trafilatura
 
-        return trafilatura.extract(
-            tree, url=url, include_comments=False, include_tables=True, favor_precision=True
-        )
+        return trafilatura.extract(tree, options=_trafilatura_options(url))
     except Exception:  # trafilatura gives up on odd markup: the fallback stands
         return None
+
+
+_TRAFILATURA_OPTIONS: list[Any] = []
+
+
+def _trafilatura_options(url: str | None) -> Any:
+    """trafilatura's options for one page: precision mode, tables kept, comments out.
+
+    Built once and copied per page with the page's address: building them
+    reads trafilatura's settings each time (0.2 ms a page).
+    """
+    from copy import copy
+
+    from trafilatura.settings import Extractor
+
+    if not _TRAFILATURA_OPTIONS:
+        _TRAFILATURA_OPTIONS.append(Extractor(precision=True, comments=False, tables=True))
+    options = copy(_TRAFILATURA_OPTIONS[0])
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    return options
 
 
 #: trafilatura's text shorter than this share of the page's paragraph text asks newspaper4k too,

@@ -228,14 +228,22 @@ class _Page:
     ) -> None:
         self.tree = tree
         self.given_visible = visible
-        self.text = _folded(text or "")  # the body, casefolded, white space made one space
-        self.words = len(self.text.split())
+        self.body = text or ""
+        self.words = len(self.body.split())  # as many as in the folded text
         self.title = title
         self.url = url
-        types, self.not_free, self.selectors = _json_ld_facts(json_ld)
-        og_type = _folded(" ".join(_OG_TYPE(tree)[:1]))
-        self.article_markup = bool(types & ARTICLE_TYPES) or og_type == "article"
-        self.index_markup = bool(types & INDEX_TYPES)
+        self.types, self.not_free, self.selectors = _json_ld_facts(json_ld)
+        self.index_markup = bool(self.types & INDEX_TYPES)
+
+    @cached_property
+    def text(self) -> str:
+        """The body, casefolded, white space made one space."""
+        return _folded(self.body)
+
+    @cached_property
+    def article_markup(self) -> bool:
+        """JSON-LD article types, or ``og:type`` article (only read when JSON-LD has none)."""
+        return bool(self.types & ARTICLE_TYPES) or _folded(" ".join(_OG_TYPE(self.tree)[:1])) == "article"
 
     @cached_property
     def titles(self) -> tuple[str, ...]:
