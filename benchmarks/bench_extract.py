@@ -18,7 +18,8 @@ kept in memory only) and one table is printed, one row per dataset and tool:
   article body (scrapinghub-aeb, as the Article Extraction Benchmark scores it);
 - ``ms``: median time per page.
 
-The tools take turns on each page (so a busy machine slows them alike). The
+The tools take turns on each page, in an order that rotates from page to page (so a
+busy machine slows them alike, and no tool always runs after the same one). The
 last lines give each tool's median and mean time a page, read_html's median
 over newspaper4k's own parse (download from the HTML in hand plus parse), and
 read_html's median and mean over trafilatura's (``bare_extraction`` with
@@ -213,6 +214,11 @@ def main() -> None:
 def run_interleaved(pages: list[dict], runners: dict, warm_up: int = 20) -> tuple[dict, dict]:
     """Every tool on each page in turn, so a busy machine slows them all alike.
 
+    The order of the turns rotates from page to page: running just after
+    another tool (its garbage, its effect on the CPU caches) measurably
+    changes a tool's time, by about 2% between read_html and trafilatura,
+    so each tool takes each place equally often.
+
     The first ``warm_up`` pages are read once untimed by every tool: lazy
     imports and one-time set-up (dateparser compiles its locales on first
     use, several seconds, which htmldate, trafilatura and read_html share)
@@ -226,8 +232,10 @@ def run_interleaved(pages: list[dict], runners: dict, warm_up: int = 20) -> tupl
                 pass
     got: dict[str, list[dict]] = {name: [] for name in runners}
     times: dict[str, list[float]] = {name: [] for name in runners}
-    for p in pages:
-        for name, fn in runners.items():
+    names = list(runners)
+    for i, p in enumerate(pages):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            fn = runners[name]
             t0 = time.perf_counter()
             try:
                 out = fn(p["html"], p["url"])

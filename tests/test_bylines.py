@@ -47,6 +47,13 @@ CASES = [
     # too short, or too long to be a byline: the next candidate
     ('<span class="author">JD</span><p class="byline">By Jane Doe</p>', "Jane Doe"),
     (f'<div class="author">{"word " * 40}</div>', None),
+    # one element found by several tests; an <author> element; the most specific search first
+    ('<author class="byline" id="author">Jane Doe</author>', "Jane Doe"),
+    ('<span id="author-box" class="writer">Ann Other</span><div class="author">Jane Doe</div>',
+     "Jane Doe"),
+    # a <rel> child reading "me" is a search-1 test of its parent's text (searched XPath by XPath)
+    ('<div class="x"><rel>me</rel>Jane Doe</div><span class="author">Ann Other</span>',
+     "Me Jane Doe"),
     # a word in other attributes, or in the text, is not byline markup
     ('<div data-author-id="7">Ann Other</div><p>The author said so.</p>', None),
     ('<div class="x" title="author">Ann Other</div>', None),

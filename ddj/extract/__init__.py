@@ -137,7 +137,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         [_ld_value(json_ld, "headline")],
         [meta.get("og:title")],
         [meta.get("twitter:title")],
-        tree.xpath("//title/text()"),
+        _title_texts(tree),
         _h1_texts(tree),
     )
     title = _prefer_heading(strip_site_name(_unescape(title), outlet, url), tree)
@@ -567,6 +567,11 @@ def _parse(text: str) -> tuple[Any, bool]:
     return tree, too_deep
 
 
+def _title_texts(tree) -> Iterator[str]:
+    """The text of the page's ``<title>``s, read only when asked for (most pages name a title in metadata)."""
+    yield from _TITLE_TEXT(tree)
+
+
 def _h1_texts(tree) -> Iterator[str]:
     """The text of the page's ``<h1>``s, in order (lxml's ``//h1//text()`` is quadratic in their number)."""
     for h1 in tree.iter("h1"):
@@ -607,7 +612,8 @@ _HIDDEN = "ancestor::script or ancestor::style or ancestor::noscript or ancestor
 _VISIBLE_TEXT = _xpath(f"//body//text()[not({_HIDDEN})]")
 _HIDDEN_PARENT = "parent::script or parent::style or parent::noscript or parent::template"
 _VISIBLE_CHILD_TEXT = _xpath(f"//body//text()[not({_HIDDEN_PARENT})]")
-_NESTED_HIDDEN = _xpath("boolean(//body//noscript/* or //body//template/*)")
+_NESTED_HIDDEN = _xpath("boolean(//body//*[self::noscript or self::template]/*)")
+_TITLE_TEXT = _xpath("//title/text()")
 _ALL_TEXT = _xpath(f"//text()[not({_HIDDEN})]")
 
 
@@ -973,9 +979,19 @@ def _with_lede(body: str | None, description: str | None, visible: str) -> str |
         return body
     lede = _clean(description)
     key = _key(lede or "")
-    if not key or key in _key(body) or key not in _key(visible):
+    if not key or _holds(body, lede, key) or not _holds(visible, lede, key):
         return body
     return f"{lede}\n{body}"
+
+
+def _holds(text: str, part: str, key: str) -> bool:
+    """Whether ``text`` holds ``part`` (whose :func:`_key` is ``key``), case and punctuation aside.
+
+    ``part`` written as it is settles it without reducing all of ``text``:
+    ``_key`` reduces each character on its own, so ``part in text`` implies
+    ``key in _key(text)``.
+    """
+    return part in text or key in _key(text)
 
 
 _QUIET = False
