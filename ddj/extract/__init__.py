@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 from ddj.corpus import registered_domain
 from ddj.errors import ExtractionError, InputError
 from ddj.extract.authors import clean_authors
-from ddj.extract.bylines import byline
 from ddj.extract.authors import key as _key
+from ddj.extract.bylines import byline
 from ddj.extract.dates import (
     MAX_JSON_LD_CHARS,
     MAX_JSON_LD_TOTAL,
@@ -847,7 +847,7 @@ _TRAFILATURA_OPTIONS: list[Any] = []
 
 
 def _trafilatura_options(url: str | None) -> Any:
-    """trafilatura's options for one page: precision mode, tables kept, comments out.
+    """The options trafilatura reads one page with: precision mode, tables kept, comments out.
 
     Built once and copied per page with the page's address: building them
     reads trafilatura's settings each time (0.2 ms a page).

@@ -45,7 +45,9 @@ def _attributes(function: str, attribute: str, words: list[str]) -> str:
     return " or ".join(f"{function}(@{attribute}, '{word}')" for word in words)
 
 
-_NAMED = "[self::a or self::address or self::div or self::link or self::p or self::span or self::strong]"
+_NAMED = (
+    "[self::a or self::address or self::div or self::link or self::p or self::span or self::strong]"
+)
 _LOOSE = "[self::a or self::div or self::h3 or self::h4 or self::p or self::span]"
 
 #: The three searches, most specific first; each gives its elements in document order.
@@ -71,28 +73,29 @@ _SEARCHES = (
     ),
 )
 
+#: Class words of the parts where a name is not the article's byline.
+_PRUNED_CLASSES = [
+    "commentlist", "comments-list", "sidebar", "is-hidden", "quote", "embedly-instagram",
+    "article-share", "article-support", "print", "category", "meta-date", "meta-reviewer",
+]  # fmt: skip
 #: A part where a name is not the article's byline: comments, sidebars, quotes, dates, figures.
 _PRUNED = (
     "(self::a or self::div or self::section or self::span) and ("
     "@id='comments' or @class='comments' or @class='title' or @class='date' or "
-    f"starts-with(@id, 'comments') or {_attributes('contains', 'id', ['commentlist', 'comment-list', 'ProductReviews'])} or "
+    "starts-with(@id, 'comments') or "
+    f"{_attributes('contains', 'id', ['commentlist', 'comment-list', 'ProductReviews'])} or "
     f"{_attributes('starts-with', 'class', ['Comments', 'comments'])} or "
-    + _attributes(
-        "contains",
-        "class",
-        [
-            "commentlist", "comments-list", "sidebar", "is-hidden", "quote", "embedly-instagram",
-            "article-share", "article-support", "print", "category", "meta-date", "meta-reviewer",
-        ],
-    )  # fmt: skip
-    + " or contains(@data-component, 'Figure'))"
+    f"{_attributes('contains', 'class', _PRUNED_CLASSES)} or "
+    "contains(@data-component, 'Figure'))"
 )
 #: The element is in a pruned part (the page's root element never is).
 _IN_PRUNED = XPath(
     f"boolean(ancestor-or-self::*[parent::* and ({_PRUNED})]"
     " or ancestor-or-self::time or ancestor-or-self::figure)"
 )
-_HOLDS_PRUNED = XPath(f"boolean(descendant::*[{_PRUNED}] or descendant::time or descendant::figure)")
+_HOLDS_PRUNED = XPath(
+    f"boolean(descendant::*[{_PRUNED}] or descendant::time or descendant::figure)"
+)
 _PRUNED_BELOW = (XPath(f".//*[{_PRUNED}]"), XPath("//time | //figure"))
 
 

@@ -243,7 +243,10 @@ class _Page:
     @cached_property
     def article_markup(self) -> bool:
         """JSON-LD article types, or ``og:type`` article (only read when JSON-LD has none)."""
-        return bool(self.types & ARTICLE_TYPES) or _folded(" ".join(_OG_TYPE(self.tree)[:1])) == "article"
+        return (
+            bool(self.types & ARTICLE_TYPES)
+            or _folded(" ".join(_OG_TYPE(self.tree)[:1])) == "article"
+        )
 
     @cached_property
     def titles(self) -> tuple[str, ...]:
