@@ -5,7 +5,7 @@ whole page, prunes the parts where a name is not the article's author
 (comments, sidebars, quotes, dates, figures...) and then runs three XPath
 searches, most specific first, whose attribute tests are Python regular
 expressions called back once per element (EXSLT ``re:test``). On the 854
-shared pages that took 5.2 ms a page (median), a fifth of read_html.
+shared pages that took 5.2 ms a page where it ran (median), a fifth of read_html's time.
 
 :func:`byline` asks the same questions of the same attributes, in the same
 order, and returns the same names (a test compares them on every shared
@@ -13,8 +13,8 @@ page and on the project's fixtures):
 
 - each test is written with libxml2's own string functions (``contains``,
   ``starts-with``, ``=``) on the attribute nodes themselves, so the search
-  never leaves C (each pattern is a plain alternation of literals, so the
-  two forms are equivalent);
+  never leaves C (each of trafilatura's patterns spells out a few literal
+  words, or prefixes for ``^``, so the two forms are equivalent);
 - an element inside a part trafilatura prunes is skipped, instead of
   pruning a copy of the page; only a candidate that holds a pruned part is
   copied (itself only) and pruned, so its text reads as trafilatura's.
