@@ -41,7 +41,7 @@ from ddj.tables import (
     to_corpus,
     undated_warning,
 )
-from ddj.utils import atomic_write, note_problems, progress_bar, safe_read_html
+from ddj.utils import atomic_write, file_above, note_problems, progress_bar, safe_read_html
 
 #: File endings read as saved web pages.
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
@@ -404,10 +404,10 @@ def _writable(path: Path) -> None:
             f"{path / 'corpus.parquet'}, or pass append=True to add to a store there."
         )
         raise InputError(msg)
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            msg = f"Cannot save to {path}: {parent} is a file, not a folder. Choose another place."
-            raise InputError(msg)
+    parent = file_above(path)
+    if parent is not None:
+        msg = f"Cannot save to {path}: {parent} is a file, not a folder. Choose another place."
+        raise InputError(msg)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -26,6 +26,7 @@ from typing import Any
 
 from ddj.constants import FREQ_ALIASES
 from ddj.errors import ParameterError
+from ddj.utils import file_above
 
 #: Longest chart title a notebook takes.
 MAX_TITLE = 300
@@ -659,7 +660,7 @@ def folder(value: Any, name: str, *, create: bool = False) -> Path:
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
         raise ParameterError(f"{name}={value!r}: give the path of a folder to write into.")
     path = Path(value).expanduser()
-    blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+    blocker = path if path.exists() and not path.is_dir() else file_above(path)
     if blocker is not None:
         what = "is a file" if blocker == path else f"is under {blocker}, which is a file"
         msg = f"{name}={str(value)!r} {what}, not a folder. Give a folder to write into."

@@ -96,6 +96,17 @@ def atomic_write(path: str | os.PathLike, content: Content, *, remove_stale: boo
     return path
 
 
+def file_above(path: Path) -> Path | None:
+    """The nearest folder of ``path``'s that is a file, so nothing can be made at ``path``; else None.
+
+    Examples
+    --------
+    >>> file_above(Path("/tmp/ddj-no-such/x/y")) is None
+    True
+    """
+    return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
 def _remove_stale_temps(path: Path, before: float) -> None:
     """Remove the temporary files of earlier writes to ``path`` that were killed.
 

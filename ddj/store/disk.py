@@ -17,7 +17,7 @@ import pandas as pd
 from ddj import params
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, SCHEMA, empty
 from ddj.errors import InputError, ParameterError
-from ddj.utils import atomic_write
+from ddj.utils import atomic_write, file_above
 
 #: The partition key: publication month in UTC, ``YYYY-MM``.
 PARTITION = "month"
@@ -88,12 +88,10 @@ def _store_folder(folder: str | os.PathLike) -> Path:
             f"(e.g. {path.with_suffix('')}/), or leave append out to write one file."
         )
         raise InputError(msg)
-    for parent in path.parents:
-        if parent.exists() and not parent.is_dir():
-            msg = (
-                f"Cannot append to {path}: {parent} is a file, not a folder. Choose another place."
-            )
-            raise InputError(msg)
+    parent = file_above(path)
+    if parent is not None:
+        msg = f"Cannot append to {path}: {parent} is a file, not a folder. Choose another place."
+        raise InputError(msg)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
