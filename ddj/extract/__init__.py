@@ -19,6 +19,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from datetime import UTC
+from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -843,9 +844,6 @@ def _trafilatura_text(tree, url: str | None) -> str | None:
         return None
 
 
-_TRAFILATURA_OPTIONS: list[Any] = []
-
-
 def _trafilatura_options(url: str | None) -> Any:
     """The options trafilatura reads one page with: precision mode, tables kept, comments out.
 
@@ -854,14 +852,17 @@ def _trafilatura_options(url: str | None) -> Any:
     """
     from copy import copy
 
-    from trafilatura.settings import Extractor
-
-    if not _TRAFILATURA_OPTIONS:
-        _TRAFILATURA_OPTIONS.append(Extractor(precision=True, comments=False, tables=True))
-    options = copy(_TRAFILATURA_OPTIONS[0])
+    options = copy(_trafilatura_defaults())
     options.url = url
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     return options
+
+
+@cache
+def _trafilatura_defaults() -> Any:
+    from trafilatura.settings import Extractor
+
+    return Extractor(precision=True, comments=False, tables=True)
 
 
 #: trafilatura's text shorter than this share of the page's paragraph text asks newspaper4k too,

@@ -35,14 +35,9 @@ __all__ = ["byline"]
 MAX_BYLINE_CHARS = 120
 
 
-def _any(function: str, words: list[str]) -> str:
-    """``function(., 'w1') or function(., 'w2') ...``: a test of the attribute node in hand."""
-    return " or ".join(f"{function}(., '{word}')" for word in words)
-
-
-def _attributes(function: str, attribute: str, words: list[str]) -> str:
-    """The same test of an element's ``attribute`` (``function(@a, 'w1') or ...``)."""
-    return " or ".join(f"{function}(@{attribute}, '{word}')" for word in words)
+def _any(function: str, words: list[str], of: str = ".") -> str:
+    """``function(of, 'w1') or function(of, 'w2') ...``: by default, of the attribute node in hand."""
+    return " or ".join(f"{function}({of}, '{word}')" for word in words)
 
 
 _NAMED = (
@@ -83,9 +78,9 @@ _PRUNED = (
     "(self::a or self::div or self::section or self::span) and ("
     "@id='comments' or @class='comments' or @class='title' or @class='date' or "
     "starts-with(@id, 'comments') or "
-    f"{_attributes('contains', 'id', ['commentlist', 'comment-list', 'ProductReviews'])} or "
-    f"{_attributes('starts-with', 'class', ['Comments', 'comments'])} or "
-    f"{_attributes('contains', 'class', _PRUNED_CLASSES)} or "
+    f"{_any('contains', ['commentlist', 'comment-list', 'ProductReviews'], of='@id')} or "
+    f"{_any('starts-with', ['Comments', 'comments'], of='@class')} or "
+    f"{_any('contains', _PRUNED_CLASSES, of='@class')} or "
     "contains(@data-component, 'Figure'))"
 )
 #: The element is in a pruned part (the page's root element never is).
