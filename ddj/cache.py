@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def cache_dir() -> Path:
@@ -36,10 +36,30 @@ def cache_dir() -> Path:
 
 
 def content_key(data: bytes, version: str) -> str:
-    """Cache key of a page: SHA-256 of its bytes, salted with the extractor version."""
+    """Cache key of a page: SHA-256 of its bytes, salted with the extractor version.
+
+    Examples
+    --------
+    >>> import io
+    >>> content_key(b"<p>a</p>", "1") == file_key(io.BytesIO(b"<p>a</p>"), "1")
+    True
+    """
     h = hashlib.sha256(data)
     h.update(b"\0ddj-extractor\0" + version.encode())
     return h.hexdigest()
+
+
+def file_key(handle: BinaryIO, version: str) -> str:
+    """:func:`content_key` of an open file, read in chunks (never all of it in memory at once)."""
+    h = hashlib.sha256()
+    while chunk := handle.read(_CHUNK):
+        h.update(chunk)
+    h.update(b"\0ddj-extractor\0" + version.encode())
+    return h.hexdigest()
+
+
+#: Bytes hashed at a time by :func:`file_key`.
+_CHUNK = 1 << 20
 
 
 class RecordCache:

@@ -10,6 +10,10 @@ a progress bar; parsed records are cached on disk by content hash and
 extractor version, so a second load of the same folder parses nothing that
 did not change. Bad pages never stop a load: they are skipped, counted in a
 :class:`ddj.DroppedRowsWarning` and listed by :func:`ddj.problems`.
+
+Only regular files are read, each sized before it is read (:mod:`ddj.files`):
+a FIFO, a device, a broken link or a folder named like a page is a problem row,
+and a page over :data:`ddj.limits.MAX_PAGE_BYTES` is refused unread.
 """
 
 from __future__ import annotations
@@ -23,11 +27,12 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from ddj import params
-from ddj.cache import RecordCache, content_key
+from ddj.cache import RecordCache, file_key
 from ddj.corpus import COLUMNS, DEMO_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DdjWarning, InputError
-from ddj.limits import gunzip, is_gzip
+from ddj.files import find_files, open_regular, read_regular, reason, shown
+from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.outlets import keep as keep_outlets
 from ddj.pool import Extractor
 from ddj.store import is_store
@@ -128,9 +133,10 @@ def load(
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
     chosen = params.outlets(outlets)  # checked before anything is read
     read = _gather(items, columns, dayfirst)
-    page_frame, page_problems = _read_pages_of(
+    page_frame, parse_problems = _read_pages_of(
         read, cache=cache, workers=workers, progress=progress
     )
+    page_problems = read.unread + parse_problems
     corpus = keep_outlets(_combine(read, page_frame, page_problems), chosen)
     corpus = _note_read(corpus, read, page_problems)
     if dedupe:
@@ -139,9 +145,14 @@ def load(
 
 
 class _Read(NamedTuple):
-    """What :func:`_gather` found: pages to parse, tables read, tables that failed, the demo label."""
+    """What :func:`_gather` found: pages to parse, tables read, tables that failed, the demo label.
+
+    ``unread`` lists the entries of folders named like pages that are not
+    regular files (broken links, folders, FIFOs, devices) and links to folders.
+    """
 
     pages: list[Path]
+    unread: list[dict]
     tables: list[TableRead]
     failed: list[dict]
     demo: str | None
@@ -161,7 +172,7 @@ def _combine(
     """One corpus of the pages and the tables, with no attrs yet (InputError if nothing was read)."""
     frames = ([] if page_frame is None else [page_frame]) + [t.corpus for t in read.tables]
     if not any(len(f) for f in frames) and (page_problems or read.failed):
-        _nothing_read(read.pages, page_problems, read.failed)
+        _nothing_read(len(read.pages) + len(read.unread), page_problems, read.failed)
     corpus = conform(pd.concat(frames, ignore_index=True)) if len(frames) > 1 else frames[0]
     corpus = corpus.copy(deep=False)
     corpus.attrs = {}
@@ -175,7 +186,8 @@ def _note_read(corpus: pd.DataFrame, read: _Read, page_problems: list[dict]) -> 
     for note in (n for t in read.tables for n in t.notes):
         warnings.warn(DdjWarning(note), stacklevel=3)
     msg = (
-        f"Skipped {len(page_problems)} of {len(read.pages)} page(s) that gave no article "
+        f"Skipped {len(page_problems)} of {len(read.pages) + len(read.unread)} page(s) "
+        "that gave no article "
         "(see ddj.problems(corpus) for which and why)."
     )
     corpus = note_problems(corpus, page_problems, msg, stacklevel=3)
@@ -199,6 +211,7 @@ def _note_undated(corpus: pd.DataFrame, read: _Read) -> pd.DataFrame:
 def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None) -> _Read:
     """The pages to parse, the tables read, the tables that could not be read, the demo label."""
     pages: list[Path] = []
+    unread: list[dict] = []
     tables: list[TableRead] = []
     failed: list[dict] = []
     demo = None  # a corpus with any synthetic demo data in it says so in everything built from it
@@ -209,53 +222,60 @@ def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool 
             continue
         path = _existing(item)
         if path.is_dir():
-            pages.extend(_pages_in(path))
+            found, refused = _pages_in(path)
+            pages.extend(found)
+            unread.extend(refused)
         elif _is_page(path):
             pages.append(path)
         elif _is_table(path):
             try:
                 raw = read_raw(path)
             except InputError as exc:  # a broken file is a problem row; the others still load
-                failed.append({"source": str(path), "reason": str(exc)})
+                failed.append({"source": shown(path), "reason": reason(exc, path)})
                 continue
-            tables.append(to_corpus(raw, columns, name=str(path), dayfirst=dayfirst))
+            tables.append(to_corpus(raw, columns, name=shown(path), dayfirst=dayfirst))
             demo = demo or _saved_demo_label(path)
         else:
             msg = (
-                f"{path}: unknown file type. ddj.load reads web pages ({', '.join(PAGE_SUFFIXES)}) and "
+                f"{shown(path)}: unknown file type. ddj.load reads web pages ({', '.join(PAGE_SUFFIXES)}) and "
                 f"tables ({', '.join(TABLE_SUFFIXES)}, text ones optionally .gz)."
             )
             raise InputError(msg)
-    return _Read(pages, tables, failed, demo)
+    return _Read(pages, unread, tables, failed, demo)
 
 
-def _pages_in(folder: Path) -> list[Path]:
-    found = find_pages(folder)
-    if not found and is_store(folder):
+def _pages_in(folder: Path) -> tuple[list[Path], list[dict]]:
+    """The pages below ``folder`` and the problem rows of what looked like pages but is not."""
+    found, refused = find_files(folder, _is_page_name)
+    if not found and not refused and is_store(folder):
         msg = (
-            f"{folder}: a corpus store. Open it with ddj.open({str(folder)!r}) (lazy: ddj.coverage, "
+            f"{shown(folder)}: a corpus store. Open it with ddj.open({str(folder)!r}) (lazy: ddj.coverage, "
             "match, hits take it), or ddj.open(...).to_pandas() for all of it in memory."
         )
         raise InputError(msg)
-    if not found:
+    if not found and not refused:
         msg = (
-            f"{folder}: no web pages in this folder or below it (looked for "
+            f"{shown(folder)}: no web pages in this folder or below it (looked for "
             f"{', '.join(PAGE_SUFFIXES)}). Point ddj.load at the folder that holds the saved "
             "pages, or at a table file."
         )
         raise InputError(msg)
-    return found
+    return found, refused
 
 
-def _nothing_read(pages: list[Path], page_problems: list[dict], failed: list[dict]) -> None:
+def _nothing_read(pages: int, page_problems: list[dict], failed: list[dict]) -> None:
     if failed and not pages:
-        shown = "; ".join(p["reason"] for p in failed[:3])
-        raise InputError(f"None of the {len(failed)} table(s) could be read: {shown}")
-    shown = "; ".join(f"{p['source']}: {p['reason']}" for p in (page_problems + failed)[:3])
-    msg = (
-        f"None of the {len(pages)} page(s) could be read ({shown}). Check that they are HTML files."
-    )
+        some = "; ".join(p["reason"] for p in failed[:3])
+        raise InputError(f"None of the {len(failed)} table(s) could be read: {some}")
+    some = "; ".join(_said(p) for p in (page_problems + failed)[:3])
+    msg = f"None of the {pages} page(s) could be read ({some}). Check that they are HTML files."
     raise InputError(msg)
+
+
+def _said(problem: dict) -> str:
+    """A problem as ``source: reason``, the source left out when the reason starts with it."""
+    source, why = problem["source"], problem["reason"]
+    return why if why.startswith(source) else f"{source}: {why}"
 
 
 def read_pages(
@@ -265,11 +285,12 @@ def read_pages(
     workers: int | None = None,
     progress: bool | None = None,
 ) -> tuple[pd.DataFrame, list[dict]]:
-    """Parse saved pages into corpus rows, in input order, using the cache and every core.
+    r"""Parse saved pages into corpus rows, in input order, using the cache and every core.
 
     Returns the rows and a list of problems (``source``, ``reason``), one per
     page that gave no article. Used by :func:`load`; it neither deduplicates nor
-    warns.
+    warns. ``source`` is the path as :func:`ddj.files.shown` writes it (bytes
+    of a name that are not UTF-8 as ``\xNN``).
     """
     paths = [Path(p) for p in paths]
     keys, results = _content_keys(paths)
@@ -278,21 +299,30 @@ def read_pages(
     for i, path in enumerate(paths):
         rec = results[i]
         if "__error__" in rec:
-            problems.append({"source": str(path), "reason": rec["__error__"]})
+            problems.append({"source": shown(path), "reason": rec["__error__"]})
         else:
-            rows.append({**rec, "source": str(path)})
+            rows.append({**rec, "source": shown(path)})
     return (conform(rows) if rows else empty()), problems
 
 
 def _content_keys(paths: list[Path]) -> tuple[list[str | None], dict[int, dict]]:
-    """Each page's cache key (None when it cannot be read) and the errors of those unread."""
+    """Each page's cache key (None when it cannot be read) and the errors of those unread.
+
+    A page is hashed in chunks from the regular file it is, after its size
+    was checked (:func:`ddj.files.open_regular`): a FIFO, a device or a file
+    over the page cap is an error here, and is never read.
+    """
     from ddj.extract import EXTRACTOR_VERSION
 
     keys: list[str | None] = []
     errors: dict[int, dict] = {}
     for i, path in enumerate(paths):
         try:
-            keys.append(content_key(path.read_bytes(), EXTRACTOR_VERSION))
+            with open_regular(path, MAX_PAGE_BYTES, "page") as fh:
+                keys.append(file_key(fh, EXTRACTOR_VERSION))
+        except InputError as exc:
+            keys.append(None)
+            errors[i] = {"__error__": reason(exc, path)}
         except OSError as exc:
             keys.append(None)
             errors[i] = {"__error__": f"cannot read the file ({exc.strerror or exc})"}
@@ -325,16 +355,12 @@ def _cached_or_parsed(
 
 
 def find_pages(folder: str | os.PathLike) -> list[Path]:
-    """Every saved page below ``folder``, in a stable (sorted) order; hidden files are skipped."""
-    folder = Path(folder)
-    found = [
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and _is_page(p)
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    ]
-    return sorted(found)
+    """Every saved page below ``folder``, in a stable (sorted) order; hidden files are skipped.
+
+    Links to folders are not followed; entries named like pages that are not
+    regular files are left out (:func:`ddj.files.find_files` lists them).
+    """
+    return find_files(folder, _is_page_name)[0]
 
 
 def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False) -> Path:
@@ -438,8 +464,11 @@ def _existing(item: Any) -> Path:
         msg = f"ddj.load() cannot read a {type(item).__name__}; pass a path, a folder, a table file or a DataFrame."
         raise InputError(msg)
     path = Path(item).expanduser()
+    if path.is_symlink() and not path.exists():
+        msg = f"{shown(path)}: a link to {shown(os.readlink(path))}, which does not exist. Fix the link, or give the file itself."
+        raise InputError(msg)
     if not path.exists():
-        msg = f"{path}: no such file or folder. Check the path (it is relative to {Path.cwd()})."
+        msg = f"{shown(path)}: no such file or folder. Check the path (it is relative to {shown(Path.cwd())})."
         raise InputError(msg)
     return path
 
@@ -453,14 +482,19 @@ def _saved_demo_label(path: Path) -> str | None:
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.read_schema(path).metadata or {}
+        with open_regular(path) as fh:
+            meta = pq.read_schema(fh).metadata or {}
         return json.loads(meta.get(b"PANDAS_ATTRS", b"{}")).get(DEMO_ATTR)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError):  # InputError is a ValueError
         return None
 
 
 def _is_page(path: Path) -> bool:
-    return path.name.lower().endswith(PAGE_SUFFIXES)
+    return _is_page_name(path.name)
+
+
+def _is_page_name(name: str) -> bool:
+    return name.lower().endswith(PAGE_SUFFIXES)
 
 
 def _is_table(path: Path) -> bool:
@@ -489,16 +523,16 @@ def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) ->
 def _parse_file(path: Path) -> dict:
     """Read and parse one page file; errors come back as ``{"__error__": reason}``."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_PAGE_BYTES, "page")
         if path.name.lower().endswith(".gz") or is_gzip(data):
-            data = gunzip(data, what=path.name)
+            data = gunzip(data, what=shown(path.name))
     except OSError as exc:
         return {"__error__": f"cannot read the file ({exc})"}
-    except InputError as exc:  # too big once expanded, or broken
-        return {"__error__": str(exc)}
-    record, reason = safe_read_html(data)
+    except InputError as exc:  # not a regular file, too big (once expanded), or broken
+        return {"__error__": reason(exc, path)}
+    record, why = safe_read_html(data)
     if record is None:
-        return {"__error__": reason}
+        return {"__error__": why}
     authors = record.get("authors")
     record["authors"] = list(authors) if authors is not None else []  # JSON-able for the cache
     return record

@@ -29,6 +29,7 @@ from ddj.corpus import (
     registered_domain,
 )
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
+from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 
 #: File endings read as tables (a trailing ``.gz`` is allowed on the text ones).
@@ -199,7 +200,7 @@ def read(
 ) -> TableRead:
     """:func:`read_table` without warnings: the corpus and what reading it found."""
     path = Path(path)
-    return to_corpus(read_raw(path), columns, name=str(path), dayfirst=dayfirst)
+    return to_corpus(read_raw(path), columns, name=shown(path), dayfirst=dayfirst)
 
 
 def to_corpus(
@@ -385,29 +386,35 @@ def _norm(name: object) -> str:
 def read_raw(path: str | Path) -> RawTable:
     """Read a table file as it is: columns as named in the file, every cell a string.
 
+    Every open goes through :func:`ddj.files.open_regular`: a FIFO, a device
+    or a folder is refused before anything is read. A plain table has no
+    size cap; it is read in chunks.
+
     Raises
     ------
     InputError
-        The file cannot be read at all (broken, truncated, not the format its
-        name says, or a ``.gz`` that expands past its cap).
+        The file cannot be read at all (not a regular file, broken, truncated,
+        not the format its name says, or a ``.gz`` that expands past its cap).
     """
     path = Path(path)
+    name = shown(path)
     kind = _kind(path)
     if kind not in _READERS:
-        msg = f"{path}: not a table type ddj reads; use one of {', '.join(TABLE_SUFFIXES)}."
+        msg = f"{name}: not a table type ddj reads; use one of {', '.join(TABLE_SUFFIXES)}."
         raise InputError(msg)
     try:
         if kind in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
+            with open_regular(path, what="table") as fh:
+                frame = pd.read_parquet(fh)
             return RawTable(frame, list(range(len(frame))), [], [])
         data = _bytes_of(path)
-        encoding, lossy, note = table_encoding(data, str(path))
-        raw = _READERS[kind](data, encoding, "replace" if lossy else "strict", str(path))
+        encoding, lossy, note = table_encoding(data, name)
+        raw = _READERS[kind](data, encoding, "replace" if lossy else "strict", name)
     except InputError:
         raise
     except Exception as exc:  # pandas/pyarrow raise many types for a broken file
         msg = (
-            f"{path}: could not be read as a {kind.lstrip('.').upper()} table "
+            f"{name}: could not be read as a {kind.lstrip('.').upper()} table "
             f"({type(exc).__name__}: {exc}). Check that the file is complete and really {kind}."
         )
         raise InputError(msg) from exc
@@ -423,14 +430,15 @@ def _kind(path: Path) -> str:
 
 def _bytes_of(path: Path) -> Path | bytes:
     """The path of a plain file, or the bytes of a gzipped one, expanded within bounds."""
-    with path.open("rb") as fh:
+    with open_regular(path, what="table") as fh:
         gz = is_gzip(fh.read(2))
-    if not gz:
-        return path
-    packed = path.read_bytes()
+        if not gz:
+            return path
+        fh.seek(0)
+        packed = fh.read()
     limit = max(MAX_PAGE_BYTES, MAX_GZIP_RATIO * len(packed))
     try:
-        return gunzip(packed, limit=limit, what=str(path))
+        return gunzip(packed, limit=limit, what=shown(path))
     except InputError as exc:
         msg = f"{exc}. A plain (not gzipped) table has no size cap: gunzip it and load that."
         raise InputError(msg) from exc
@@ -442,13 +450,13 @@ def _chunks(data: Path | bytes) -> Iterator[bytes]:
         for i in range(0, len(view), _CHUNK):
             yield bytes(view[i : i + _CHUNK])
         return
-    with data.open("rb") as fh:
+    with open_regular(data, what="table") as fh:
         while chunk := fh.read(_CHUNK):
             yield chunk
 
 
 def _stream(data: Path | bytes) -> io.BufferedIOBase:
-    return data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+    return open_regular(data, what="table") if isinstance(data, Path) else io.BytesIO(data)
 
 
 # -- encodings -------------------------------------------------------------------------------
@@ -571,7 +579,7 @@ def _window(data: Path | bytes, at: int) -> bytes:
     start = max(0, at - _SAMPLE // 2)
     if isinstance(data, bytes):
         return data[start : start + _SAMPLE]
-    with data.open("rb") as fh:
+    with open_regular(data, what="table") as fh:
         fh.seek(start)
         return fh.read(_SAMPLE)
 
