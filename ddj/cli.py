@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ddj import __version__
 from ddj.errors import DdjError, DdjWarning
+from ddj.files import shown
 
 DEFAULT_TOPICS = "hong_kong,cyberespionage,ukraine"
 
@@ -564,41 +565,23 @@ def _add_notebooks(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace files there that differ from ddj's copies (refused without it)",
+        help="replace files there that differ from ddj's copies (refused without it); "
+        "links, FIFOs and folders where a copy goes are refused either way",
     )
     p.set_defaults(run=_run_notebooks)
 
 
 def _run_notebooks(args: argparse.Namespace) -> int:
-    import shutil
+    from ddj.notebooks import copy_notebooks
 
-    from ddj.notebooks import NOTEBOOKS
-    from ddj.params import folder
-
-    shipped = [*sorted(NOTEBOOKS.glob("*.ipynb")), *(NOTEBOOKS.parent / n for n in _DATA_FILES)]
-    place = folder(args.dir, "dir")  # not a file, nor under one
-    edited = [place / s.name for s in shipped if _differs(place / s.name, s)]
-    if edited and not args.overwrite:
-        names = ", ".join(str(p) for p in edited)
-        msg = f"{names}: differs from ddj's copy (edited?). Give another folder, or --overwrite to replace it."
-        raise _Usage(msg)
-    place.mkdir(parents=True, exist_ok=True)
-    print(f"ddj's notebooks and data, copied into {place}:")
-    for source in shipped:
-        shutil.copyfile(source, place / source.name)
-        print(f"  {place / source.name}")
-    print(f"Open them with:\n  jupyter lab {place}")
+    written = copy_notebooks(args.dir, overwrite=args.overwrite)
+    place = written[0].parent
+    print(f"ddj's notebooks and data, copied into {shown(place)}:")
+    for path in written:
+        print(f"  {shown(path)}")
+    print(f"Open them with:\n  jupyter lab {shown(place)}")
     print("Your edited topics: -p topics_file topics.yml (topics_file='topics.yml' in a notebook).")
     return 0
-
-
-#: The shipped data ``ddj notebooks`` copies beside the notebooks.
-_DATA_FILES = ("topics.yml", "events.csv")
-
-
-def _differs(copy: Path, source: Path) -> bool:
-    """True when ``copy`` exists with other contents than ``source`` (an edited copy)."""
-    return copy.exists() and copy.read_bytes() != source.read_bytes()
 
 
 # -- helpers -------------------------------------------------------------------------------

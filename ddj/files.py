@@ -101,6 +101,43 @@ def not_regular(path: str | os.PathLike) -> str | None:
     return None if stat.S_ISREG(info.st_mode) else _refusal(path, info)
 
 
+def not_writable(path: str | os.PathLike) -> str | None:
+    """Why ddj will not write a file at ``path`` (something that is no regular file is there), else None.
+
+    Looks at ``path`` itself, never following a link: a link (even to a
+    regular file), a folder, a FIFO or a device there is refused by name, so
+    nothing is ever written through a link or into a pipe. A missing path
+    or a regular file is fine.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> not_writable(folder / "new.txt") is None
+    True
+    >>> (folder / "link.txt").symlink_to("../victim.txt")
+    >>> not_writable(folder / "link.txt")
+    '.../link.txt: a symbolic link (to ../victim.txt); ddj writes only regular files and never through a link. Remove it, or choose another folder.'
+    """
+    path = Path(path)
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return _unopenable(path, exc)
+    if stat.S_ISREG(info.st_mode):
+        return None
+    if stat.S_ISLNK(info.st_mode):
+        kind = f"a symbolic link (to {shown(_link_target(path) or '?')})"
+    else:
+        kind = next((k for test, k in _KINDS if test(info.st_mode)), "not a regular file")
+    return (
+        f"{shown(path)}: {kind}; ddj writes only regular files and never through a link. "
+        "Remove it, or choose another folder."
+    )
+
+
 def open_regular(
     path: str | os.PathLike, max_bytes: int | None = None, what: str = "file"
 ) -> BinaryIO:

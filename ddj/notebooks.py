@@ -21,6 +21,7 @@ from typing import Any
 from ddj import params as p
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
+from ddj.files import not_writable, open_regular, shown
 from ddj.params import folder
 from ddj.utils import atomic_write
 
@@ -616,3 +617,77 @@ def _kernel() -> str:
         if argv and os.path.abspath(argv[0]) == here:
             return name
     return "python3"  # ipykernel's own kernel, which runs sys.executable
+
+
+# -- copies to edit ----------------------------------------------------------------------------
+
+#: The shipped data :func:`copy_notebooks` puts beside the notebooks.
+DATA_FILES = ("topics.yml", "events.csv")
+
+
+def copy_notebooks(dir: str | os.PathLike, *, overwrite: bool = False) -> list[Path]:
+    """Copy ddj's notebooks, ``topics.yml`` and ``events.csv`` into ``dir``, to open and edit.
+
+    Only regular files inside ``dir`` are written, each through a temporary
+    file in ``dir`` renamed over its name (:func:`ddj.utils.atomic_write`).
+    Everything is checked before anything is written: a link (even to a
+    regular file), a FIFO, a device or a folder where a copy goes is refused
+    by name, with or without ``overwrite``, so nothing is written through a
+    link or blocks on a pipe. ``dir`` itself may be a link to a folder (the
+    user named it); it is made when missing.
+
+    Parameters
+    ----------
+    dir
+        The folder to copy into.
+    overwrite
+        Replace copies there that differ from ddj's (edited ones); refused
+        without it.
+
+    Returns
+    -------
+    list of Path
+        The files written, in order.
+
+    Raises
+    ------
+    InputError
+        Something other than a regular file stands where a copy goes, or a
+        copy differs from ddj's and ``overwrite`` is False.
+    ParameterError
+        ``dir`` is a file, is under one, or cannot be made.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> written = copy_notebooks(Path(tempfile.mkdtemp()) / "analysis")
+    >>> [p.name for p in written][-2:]
+    ['topics.yml', 'events.csv']
+    """
+    shipped = [*sorted(NOTEBOOKS.glob("*.ipynb")), *(NOTEBOOKS.parent / n for n in DATA_FILES)]
+    given = Path(dir).expanduser()
+    if given.is_symlink() and not given.exists():
+        msg = f"dir={shown(given)!r}: a link to {shown(os.readlink(given))}, which does not exist. Give a folder to write into."
+        raise ParameterError(msg)
+    place = folder(given, "dir", create=False)
+    refused = [why for s in shipped if (why := not_writable(place / s.name))]
+    if refused:
+        raise InputError(" ".join(refused))
+    edited = [place / s.name for s in shipped if _differs(place / s.name, s)]
+    if edited and not overwrite:
+        names = ", ".join(shown(p) for p in edited)
+        msg = f"{names}: differs from ddj's copy (edited?). Give another folder, or --overwrite (overwrite=True) to replace it."
+        raise InputError(msg)
+    place = folder(given, "dir", create=True)
+    return [atomic_write(place / s.name, s.read_bytes()) for s in shipped]
+
+
+def _differs(copy: Path, source: Path) -> bool:
+    """True when the regular file ``copy`` exists with other contents than ``source`` (edited)."""
+    if not copy.exists():
+        return False
+    wanted = source.read_bytes()
+    with open_regular(copy) as fh:  # checked: never a link, a pipe or a device
+        if os.fstat(fh.fileno()).st_size != len(wanted):
+            return True
+        return fh.read(len(wanted) + 1) != wanted

@@ -51,7 +51,9 @@ def atomic_write(path: str | os.PathLike, content: Content, *, remove_stale: boo
 
     The content goes to a temporary ``.NAME.tmp-PID-TOKEN`` beside ``path``,
     which is then renamed over it (``os.replace``); the temporary file is
-    removed if anything fails.
+    removed if anything fails. A link at ``path`` is replaced by the file,
+    never written through, and the temporary file is made new (bytes and
+    text content), never opened through a link planted at its name.
 
     Parameters
     ----------
@@ -83,9 +85,9 @@ def atomic_write(path: str | os.PathLike, content: Content, *, remove_stale: boo
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
     try:
         if isinstance(content, str):
-            tmp.write_bytes(content.encode("utf-8"))
+            _write_new(tmp, content.encode("utf-8"))
         elif isinstance(content, bytes | bytearray | memoryview):
-            tmp.write_bytes(content)
+            _write_new(tmp, content)
         else:
             content(tmp)
         os.replace(tmp, path)
@@ -94,6 +96,23 @@ def atomic_write(path: str | os.PathLike, content: Content, *, remove_stale: boo
     if remove_stale:
         _remove_stale_temps(path, started)
     return path
+
+
+#: Flags that create a new file and refuse one (or a link) already at the name.
+_NEW_FILE = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _write_new(path: Path, data: bytes | bytearray | memoryview) -> None:
+    """Write ``data`` to ``path``, a file this call creates (an existing name raises)."""
+    with os.fdopen(os.open(path, _NEW_FILE, 0o666), "wb") as fh:
+        fh.write(data)
 
 
 def file_above(path: Path) -> Path | None:
