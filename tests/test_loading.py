@@ -14,7 +14,9 @@ import pytest
 import ddj
 import ddj.extract
 import ddj.limits
+import ddj.loading
 from ddj.corpus import COLUMNS
+from tests.hostile_files import fifo, finishes, sparse, undecodable_name
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{title} | The Test Gazette</title>
@@ -307,3 +309,165 @@ def test_gzip_bomb_page_is_a_problem_and_memory_stays_bounded(tmp_path):
     assert "expands past the size cap" in result["problems"][0]["reason"]
     print(f"peak memory grew by {result['grew_mb']:.0f} MB")
     assert result["grew_mb"] < 400, result["grew_mb"]
+
+
+# -- hostile local files: only regular files are read, sized first; the rest are problem rows ----
+
+
+def _pages_beside(root: Path) -> Path:
+    root.mkdir()
+    (root / "a.html").write_text(page("a", "Harbour plan approved", "2024-10-18T09:30:00Z"))
+    (root / "b.html").write_text(page("b", "Council meets again", "2024-10-19T10:00:00Z"))
+    return root
+
+
+def _load_warned(source, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = ddj.load(source, progress=False, **kwargs)
+    dropped = [w.message for w in caught if isinstance(w.message, ddj.DroppedRowsWarning)]
+    return corpus, dropped
+
+
+def _reasons(corpus) -> dict[str, str]:
+    return {
+        Path(s).name: r
+        for s, r in ddj.problems(corpus)[["source", "reason"]].itertuples(index=False)
+    }
+
+
+def test_a_fifo_named_like_a_page_is_a_problem_not_a_hang(tmp_path):
+    root = _pages_beside(tmp_path / "pages")
+    pipe = fifo(root / "x.html")
+    corpus, dropped = finishes(lambda: _load_warned(root), [pipe])
+    assert corpus["title"].tolist() == ["Harbour plan approved", "Council meets again"]
+    assert "named pipe (FIFO)" in _reasons(corpus)["x.html"]
+    assert any("Skipped 1 of 3 page(s)" in str(w) for w in dropped)
+    with pytest.raises(ddj.InputError, match=r"x\.html.*named pipe"):  # named by itself
+        finishes(lambda: ddj.load(pipe, progress=False), [pipe])
+
+
+def test_a_fifo_named_like_a_table_is_a_problem_not_a_hang(tmp_path):
+    good = tmp_path / "good.csv"
+    good.write_text("url,date,title\nhttps://a.example/1,2024-01-02,One\n")
+    pipe = fifo(tmp_path / "pipe.csv")
+    corpus, dropped = finishes(lambda: _load_warned([good, pipe]), [pipe])
+    assert corpus["title"].tolist() == ["One"]
+    assert "named pipe (FIFO)" in _reasons(corpus)["pipe.csv"]
+    assert dropped
+
+
+DEVICE_LOAD = """
+import json, resource, sys, warnings
+resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))  # a regression dies here, not the host
+import ddj
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    corpus = ddj.load(sys.argv[1:], cache=False, workers=1, progress=False)
+print(json.dumps({"titles": corpus["title"].tolist(), "problems": ddj.problems(corpus).to_dict("records")}))
+"""
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_a_link_to_a_device_is_refused_unread(tmp_path, device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device} here")
+    root = _pages_beside(tmp_path / "pages")
+    (root / "zero.html").symlink_to(device)
+    (tmp_path / "rows.csv").symlink_to(device)
+    out = subprocess.run(
+        [sys.executable, "-c", DEVICE_LOAD, str(root), str(tmp_path / "rows.csv")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["titles"] == ["Harbour plan approved", "Council meets again"]
+    reasons = {Path(p["source"]).name: p["reason"] for p in result["problems"]}
+    assert f"a link to {device}, a character device" in reasons["zero.html"]
+    assert f"a link to {device}, a character device" in reasons["rows.csv"]
+
+
+def test_a_giant_page_is_refused_by_its_size_without_reading_it(tmp_path):
+    import tracemalloc
+
+    root = _pages_beside(tmp_path / "pages")
+    sparse(root / "giant.html", 1 << 30)  # 1 GB of zeros that takes no disk
+    tracemalloc.start()
+    try:
+        corpus, _ = _load_warned(root, workers=1)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert corpus["title"].tolist() == ["Harbour plan approved", "Council meets again"]
+    assert (
+        "1,073,741,824 bytes, more than the 20,000,000-byte cap of a page"
+        in (_reasons(corpus)["giant.html"])
+    )
+    assert peak < 50_000_000, f"peak {peak:,} bytes: the page was read"
+
+
+def test_pages_are_hashed_for_the_cache_as_before(tmp_path):
+    root = _pages_beside(tmp_path / "pages")
+    from ddj.cache import content_key, file_key
+    from ddj.extract import EXTRACTOR_VERSION
+
+    data = (root / "a.html").read_bytes()
+    with (root / "a.html").open("rb") as fh:
+        assert file_key(fh, EXTRACTOR_VERSION) == content_key(data, EXTRACTOR_VERSION)
+    first = ddj.load(root, progress=False)
+    again = ddj.load(root, progress=False)  # from the cache, same rows
+    assert again.equals(first)
+
+
+def test_broken_links_folders_named_like_pages_and_folder_links_are_problem_rows(tmp_path):
+    root = _pages_beside(tmp_path / "pages")
+    (root / "gone.html").symlink_to("nowhere.html")
+    (root / "dir.html").mkdir()
+    (root / "dir.html" / "inner.html").write_text(page("i", "Inner page read", "2024-10-20"))
+    (root / "loop").symlink_to(".")  # would never end if followed
+    outside = tmp_path / "outside.html"
+    outside.write_text(page("o", "Linked page read", "2024-10-21"))
+    (root / "linked.html").symlink_to(outside)  # a link to a regular file is the user's file
+    corpus, dropped = _load_warned(root)
+    assert sorted(corpus["title"]) == [
+        "Council meets again", "Harbour plan approved", "Inner page read", "Linked page read",
+    ]  # fmt: skip
+    reasons = _reasons(corpus)
+    assert reasons["gone.html"].startswith("a link to nowhere.html, which does not exist")
+    assert reasons["dir.html"].startswith("a folder named like a page file")
+    assert reasons["loop"].startswith("a link to a folder, not followed")
+    assert len(reasons) == 3
+    assert any("Skipped 3 of 7 page(s)" in str(w) for w in dropped)
+    assert [Path(p).name for p in ddj.loading.find_pages(root)] == [
+        "a.html", "b.html", "inner.html", "linked.html",
+    ]  # fmt: skip
+
+
+def test_a_folder_of_nothing_but_broken_links_says_why(tmp_path):
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "gone.html").symlink_to("nowhere.html")
+    with pytest.raises(
+        ddj.InputError, match=r"gone\.html: a link to nowhere\.html, which does not exist"
+    ):
+        ddj.load(root, progress=False)
+    with pytest.raises(
+        ddj.InputError, match=r"gone\.html: a link to nowhere\.html, which does not"
+    ):
+        ddj.load(root / "gone.html", progress=False)
+
+
+def test_names_that_are_not_utf8_are_kept_escaped(tmp_path):
+    root = _pages_beside(tmp_path / "pages")
+    named = undecodable_name(root, b"caf\xe9", ".html")
+    named.write_text(page("c", "Cafe page", "2024-10-20"))
+    undecodable_name(root, b"vide\xff", ".html")  # gives no article: a problem row
+    table = undecodable_name(tmp_path, b"t\xe9", ".csv")
+    table.write_text("url,date,title\nhttps://a.example/1,2024-01-02,From the table\n")
+    corpus, _ = _load_warned([root, table])
+    sources = dict(zip(corpus["title"], corpus["source"], strict=True))
+    assert sources["Cafe page"].endswith("/caf\\xe9.html")
+    assert sources["From the table"].endswith("/t\\xe9.csv#row=0")
+    assert ddj.problems(corpus)["source"].str.endswith("/vide\\xff.html").any()
+    saved = ddj.load(ddj.save(corpus, tmp_path / "kept.parquet"), progress=False)
+    assert saved["source"].tolist() == corpus["source"].tolist()
