@@ -6,6 +6,7 @@ import pytest
 
 import ddj
 from ddj.cli import COMMANDS, build_parser, main
+from tests.hostile_files import fifo, finishes
 
 
 def test_every_command_is_documented_with_an_example():
@@ -163,6 +164,51 @@ def test_notebooks_into_a_file_is_exit_2(tmp_path, capsys):
     assert "is a file" in capsys.readouterr().err
     assert main(["notebooks", str(tmp_path / "f" / "sub")]) == 2  # under a file: exit 1 before
     assert f"is under {tmp_path / 'f'}, which is a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("overwrite", [[], ["--overwrite"]])
+def test_notebooks_never_write_through_a_link(tmp_path, capsys, overwrite):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    place = tmp_path / "mine"
+    assert main(["notebooks", str(place)]) == 0
+    (place / "topics.yml").unlink()
+    (place / "topics.yml").symlink_to("../victim.txt")  # an existing copy turned into a link
+    (place / "events.csv").unlink()
+    (place / "events.csv").symlink_to("../created.txt")  # a dangling link
+    capsys.readouterr()
+    assert main(["notebooks", str(place), *overwrite]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ddj notebooks: error:")
+    assert f"{place / 'topics.yml'}: a symbolic link (to ../victim.txt)" in err[0]
+    assert f"{place / 'events.csv'}: a symbolic link (to ../created.txt)" in err[0]
+    assert victim.read_text() == "keep me\n"
+    assert not (tmp_path / "created.txt").exists()
+    assert (place / "topics.yml").is_symlink() and (place / "events.csv").is_symlink()
+
+
+def test_notebooks_refuse_a_fifo_or_a_folder_where_a_copy_goes(tmp_path, capsys):
+    place = tmp_path / "mine"
+    place.mkdir()
+    pipe = fifo(place / "coverage.ipynb")
+    (place / "topics.yml").mkdir()
+    for flags in ([], ["--overwrite"]):
+        assert finishes(lambda flags=flags: main(["notebooks", str(place), *flags]), [pipe]) == 2
+        err = capsys.readouterr().err
+        assert f"{pipe}: a named pipe (FIFO)" in err and f"{place / 'topics.yml'}: a folder" in err
+    assert sorted(p.name for p in place.iterdir()) == ["coverage.ipynb", "topics.yml"]  # none
+
+
+def test_notebooks_into_a_linked_folder_writes_into_its_target(tmp_path, capsys):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to("real")  # the folder the user names may be a link
+    assert main(["notebooks", str(tmp_path / "link")]) == 0
+    assert (real / "topics.yml").is_file() and not (real / "topics.yml").is_symlink()
+    (tmp_path / "dangling").symlink_to("nowhere")
+    assert main(["notebooks", str(tmp_path / "dangling")]) == 2
+    assert "a link to nowhere, which does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "nowhere").exists()
 
 
 def test_main_restores_the_warning_hooks(capsys):

@@ -139,3 +139,30 @@ def test_fetch_settings_are_one_checked_value():
     import ddj
 
     assert fetcher.user_agent == f"ddj/{ddj.__version__} (+desk@example.org)"
+
+
+def test_atomic_write_replaces_a_link_and_never_writes_through_it(tmp_path, monkeypatch):
+    import ddj
+    import ddj.utils
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    place = tmp_path / "out"
+    place.mkdir()
+    (place / "note.txt").symlink_to("../victim.txt")
+    atomic_write(place / "note.txt", "new")
+    assert victim.read_text() == "keep me"
+    assert not (place / "note.txt").is_symlink() and (place / "note.txt").read_text() == "new"
+    # a link planted at the temporary name is not written through either
+    monkeypatch.setattr(ddj.utils.secrets, "token_hex", lambda n: "00000000")
+    planted = place / f".again.txt.tmp-{os.getpid()}-00000000"
+    planted.symlink_to("../victim.txt")
+    with pytest.raises(FileExistsError):
+        atomic_write(place / "again.txt", "new")
+    assert victim.read_text() == "keep me" and not (place / "again.txt").exists()
+    # ddj.save writes the same way
+    rows = pd.DataFrame({"url": ["https://a.example/1"], "published": ["2024-01-02"]})
+    corpus = ddj.load(rows)
+    (place / "corpus.csv").symlink_to("../victim.txt")
+    ddj.save(corpus, place / "corpus.csv")
+    assert victim.read_text() == "keep me" and not (place / "corpus.csv").is_symlink()
