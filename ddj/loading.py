@@ -376,7 +376,8 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False)
     are written exactly as they are (no spreadsheet escaping). The file is
     written atomically, through a temporary ``.NAME.tmp-PID-TOKEN`` beside it;
     such files left by a save that was killed are removed by the next save to
-    the same name.
+    the same name. A link at ``path`` is replaced by the file, never written
+    through.
 
     Raises
     ------
