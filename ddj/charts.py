@@ -43,6 +43,7 @@ from ddj.constants import (
     SOFT_INK,
 )
 from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
+from ddj.files import open_regular
 from ddj.publishing import map_text, publishable, publishable_spec
 
 KINDS = params.KINDS
@@ -678,7 +679,8 @@ def load_events(events: Any) -> pd.DataFrame:
         if not path.exists():
             msg = f"{path}: no such events file. Give a CSV with 'date' and 'label' columns, or 'default'."
             raise InputError(msg)
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        with open_regular(path, what="events file") as fh:  # a regular file: no FIFO, no device
+            table = pd.read_csv(fh, dtype=str, keep_default_na=False)
     elif isinstance(events, pd.DataFrame):
         table = events.copy()
     else:

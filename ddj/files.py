@@ -91,7 +91,7 @@ def not_regular(path: str | os.PathLike) -> str | None:
     >>> not_regular(folder / "x.html")
     '.../x.html: no such file. Check the path.'
     >>> not_regular(folder)
-    '...: a folder, not a file. Give a file, or load the folder itself.'
+    '...: a folder, not a file. Give the path of a file.'
     """
     path = Path(path)
     try:
@@ -314,7 +314,7 @@ def _refusal(path: Path, info: os.stat_result) -> str:
     link = _link_target(path)
     where = f"a link to {shown(link)}, {kind}" if link is not None else kind
     if stat.S_ISDIR(info.st_mode):
-        return f"{shown(path)}: {where}, not a file. Give a file, or load the folder itself."
+        return f"{shown(path)}: {where}, not a file. Give the path of a file."
     return (
         f"{shown(path)}: {where}, not a regular file; ddj reads only regular files. "
         "Save the data into a file and give that."

@@ -25,6 +25,7 @@ import pandas as pd
 from ddj import params, store
 from ddj.corpus import left_out
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError, QuerySyntaxError, SchemaError
+from ddj.files import open_regular
 from ddj.query import (
     FIELDS,
     And,
@@ -132,7 +133,7 @@ def _read_yaml(path: Path, what: str = "topics") -> tuple[Any, int]:
         msg = f"{path}: no such {what} file. Pass the path of a YAML file, or None for the shipped {what}."
         raise InputError(msg)
     try:
-        with path.open("rb") as fh:
+        with open_regular(path, what=f"{what} file") as fh:  # a regular file: no FIFO, no device
             raw = fh.read(MAX_TOPICS_FILE_BYTES + 1)
     except OSError as exc:
         msg = f"{path}: cannot be read ({exc.strerror or exc}). Pass the path of a YAML file."

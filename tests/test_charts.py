@@ -182,6 +182,17 @@ def test_bad_input():
         chart(cov_frame(), events=pd.DataFrame({"date": ["soon"], "label": ["x"]}))
 
 
+def test_an_events_file_that_is_a_fifo_or_a_device_is_refused_not_read(tmp_path):
+    from tests.hostile_files import fifo, finishes
+
+    pipe = fifo(tmp_path / "events.csv")
+    with pytest.raises(ddj.InputError, match=r"events\.csv: a named pipe \(FIFO\), not a regular"):
+        finishes(lambda: load_events(pipe), [pipe])
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    with pytest.raises(ddj.InputError, match=r"a link to /dev/zero, a character device"):
+        load_events(tmp_path / "zero.csv")
+
+
 def test_too_many_rows_are_grouped_not_an_error():
     frame = cov_frame(n=2000, topics=("a", "b", "c"), freq="D")
     with pytest.warns(ddj.DdjWarning, match="grouped by"):

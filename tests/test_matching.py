@@ -381,7 +381,7 @@ def test_untrusted_topics_files(tmp_path, content, words):
 
 
 def test_topics_file_that_is_a_folder(tmp_path):
-    with pytest.raises(ddj.InputError, match="cannot be read"):
+    with pytest.raises(ddj.InputError, match="a folder, not a file"):
         ddj.topics(tmp_path)
 
 
@@ -475,3 +475,17 @@ def test_hits_leave_out_other_page_types(mixed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert "u2" in set(ddj.hits(mixed, "hong_kong", pages="all")["url"])
+
+
+def test_a_topics_or_outlets_file_that_is_a_fifo_or_a_device_is_refused_not_read(tmp_path):
+    from ddj.outlets import groups
+    from tests.hostile_files import fifo, finishes
+
+    pipe = fifo(tmp_path / "topics.yml")
+    with pytest.raises(ddj.InputError, match=r"topics\.yml: a named pipe \(FIFO\), not a regular"):
+        finishes(lambda: ddj.topics(pipe), [pipe])
+    with pytest.raises(ddj.InputError, match=r"outlets\.yml: a named pipe \(FIFO\)"):
+        finishes(lambda: groups(fifo(tmp_path / "outlets.yml")), [tmp_path / "outlets.yml"])
+    (tmp_path / "zero.yml").symlink_to("/dev/zero")
+    with pytest.raises(ddj.InputError, match=r"a link to /dev/zero, a character device"):
+        ddj.topics(tmp_path / "zero.yml")
