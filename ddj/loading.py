@@ -265,7 +265,7 @@ def _pages_in(folder: Path) -> tuple[list[Path], list[dict]]:
 
 def _nothing_read(pages: int, page_problems: list[dict], failed: list[dict]) -> None:
     if failed and not pages:
-        some = "; ".join(p["reason"] for p in failed[:3])
+        some = "; ".join(_said(p) for p in failed[:3])
         raise InputError(f"None of the {len(failed)} table(s) could be read: {some}")
     some = "; ".join(_said(p) for p in (page_problems + failed)[:3])
     msg = f"None of the {pages} page(s) could be read ({some}). Check that they are HTML files."

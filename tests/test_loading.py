@@ -355,6 +355,8 @@ def test_a_fifo_named_like_a_table_is_a_problem_not_a_hang(tmp_path):
     assert corpus["title"].tolist() == ["One"]
     assert "named pipe (FIFO)" in _reasons(corpus)["pipe.csv"]
     assert dropped
+    with pytest.raises(ddj.InputError, match=r"could be read: .*pipe\.csv: a named pipe"):
+        finishes(lambda: ddj.load(pipe), [pipe])  # named alone
 
 
 DEVICE_LOAD = """
