@@ -472,3 +472,20 @@ def test_a_kernelspec_of_another_virtualenv_is_not_taken_for_this_python(tmp_pat
     assert ddj.notebooks._kernel() == "python3"
     specs["this-env"] = {"spec": {"argv": [sys.executable, "-m", "ipykernel_launcher"]}}
     assert ddj.notebooks._kernel() == "this-env"
+
+
+def test_copy_notebooks_checks_every_target_before_writing_any(tmp_path):
+    place = tmp_path / "mine"
+    place.mkdir()
+    (tmp_path / "victim.txt").write_text("keep me")
+    (place / "events.csv").symlink_to("../victim.txt")  # the last file copied
+    with pytest.raises(
+        ddj.InputError, match=r"events\.csv: a symbolic link \(to \.\./victim\.txt\)"
+    ):
+        ddj.notebooks.copy_notebooks(place, overwrite=True)
+    assert sorted(p.name for p in place.iterdir()) == ["events.csv"]  # nothing else written first
+    assert (tmp_path / "victim.txt").read_text() == "keep me"
+    (place / "events.csv").unlink()
+    written = ddj.notebooks.copy_notebooks(place)
+    assert [p.name for p in written][-2:] == ["topics.yml", "events.csv"]
+    assert all(p.is_file() and not p.is_symlink() and p.parent == place for p in written)
