@@ -256,11 +256,11 @@ def find_files(
         current = pending.pop()
         try:
             with os.scandir(current) as it:
-                entries = sorted(it, key=lambda e: e.name, reverse=True)
+                entries = list(it)
         except OSError as exc:
             refused.append(_row(current, _unopenable(current, exc)))
             continue
-        for entry in entries:  # reversed, so popping keeps the sorted order
+        for entry in entries:  # the order is made stable by sorting at the end
             if entry.name.startswith("."):
                 continue
             path = Path(entry.path)
