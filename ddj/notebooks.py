@@ -21,7 +21,7 @@ from typing import Any
 from ddj import params as p
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
-from ddj.files import not_writable, open_regular, shown
+from ddj.files import not_writable, open_regular, read_regular, shown
 from ddj.params import folder
 from ddj.utils import atomic_write
 
@@ -409,7 +409,8 @@ def parse_cli_params(
         if not path.exists():
             raise InputError(f"{path}: no such parameters file.")
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            text = read_regular(path, MAX_PARAMETERS_FILE_BYTES, "parameters file")
+            loaded = yaml.safe_load(text.decode("utf-8", "replace")) or {}
         except yaml.YAMLError as exc:
             raise InputError(f"{path}: not valid YAML ({exc}).") from exc
         if not isinstance(loaded, dict):
@@ -620,6 +621,9 @@ def _kernel() -> str:
 
 
 # -- copies to edit ----------------------------------------------------------------------------
+
+#: Largest ``-f params.yaml`` file read (bytes): a regular file, read only when no larger.
+MAX_PARAMETERS_FILE_BYTES = 1 << 20
 
 #: The shipped data :func:`copy_notebooks` puts beside the notebooks.
 DATA_FILES = ("topics.yml", "events.csv")

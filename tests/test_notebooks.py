@@ -489,3 +489,19 @@ def test_copy_notebooks_checks_every_target_before_writing_any(tmp_path):
     written = ddj.notebooks.copy_notebooks(place)
     assert [p.name for p in written][-2:] == ["topics.yml", "events.csv"]
     assert all(p.is_file() and not p.is_symlink() and p.parent == place for p in written)
+
+
+def test_a_parameters_file_that_is_a_fifo_or_a_device_is_refused_not_read(tmp_path):
+    from tests.hostile_files import fifo, finishes
+
+    pipe = fifo(tmp_path / "params.yml")
+    with pytest.raises(ddj.InputError, match=r"params\.yml: a named pipe \(FIFO\), not a regular"):
+        finishes(lambda: ddj.notebooks.parse_cli_params([], str(pipe)), [pipe])
+    (tmp_path / "zero.yml").symlink_to("/dev/zero")
+    with pytest.raises(ddj.InputError, match=r"a link to /dev/zero, a character device"):
+        ddj.notebooks.parse_cli_params([], str(tmp_path / "zero.yml"))
+    (tmp_path / "ok.yml").write_text("freq: W\n")
+    assert ddj.notebooks.parse_cli_params([("title", "T")], str(tmp_path / "ok.yml")) == {
+        "freq": "W",
+        "title": "T",
+    }
