@@ -147,7 +147,11 @@ def collect(
         other non-public addresses; by default only the hosts of the URLs,
         feeds, sitemaps and sites you pass may be on such addresses),
         ``connect_timeout``, ``read_timeout``, ``retries``, ``backoff``,
-        ``max_retry_after``, ``max_bytes``, ``max_redirects``.
+        ``max_retry_after``, ``max_bytes``, ``max_redirects``;
+        ``warc_max_bytes`` (largest remote WARC file copied, default 2 GB) and
+        ``warc_deadline`` (seconds one remote WARC file may take in all, default
+        1,800): a remote file past either, cut short, or redirected to a
+        private address is a failure row, and the other files are read.
     workers
         Hosts fetched at the same time (each host is asked one request at a time).
     extract_workers
