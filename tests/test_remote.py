@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,13 @@ def test_an_endless_body_stops_at_the_size_cap(hostile, tmp_path):
     base, sent = hostile
     target = tmp_path / "copy.warc"
     began = time.monotonic()
-    reason = failed(f"{base}/endless.warc.gz", RemoteLimits(max_bytes=MB), target)
+    tracemalloc.start()
+    try:
+        reason = failed(f"{base}/endless.warc.gz", RemoteLimits(max_bytes=MB), target)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 * MB  # streamed: memory stays near a chunk (~1 MB here), not the body
     assert reason == (
         f"could not read {base}/endless.warc.gz: over the size cap (1,048,576 bytes): more came; "
         "raise --warc-max-bytes (warc_max_bytes=) or split the file"

@@ -275,7 +275,7 @@ async def _http_copy(url: str, sink: Callable[[bytes], Any], limits: RemoteLimit
             why = f"no answer for {limits.read_timeout:g} s (read timeout) after {progress[0]:,} bytes"
         raise RemoteFileError(f"could not read {shown}: {why}") from None
     except (aiohttp.ClientError, OSError, ValueError) as exc:
-        reason = _refusal(exc) or f"{type(exc).__name__}: {str(exc)[:150]}"
+        reason = _refusal(exc) or f"{type(exc).__name__}: {_one_line(exc)}"
         raise RemoteFileError(f"could not read {shown}: {reason}") from None
 
 
@@ -349,7 +349,11 @@ def _check_literal(url: str, limits: RemoteLimits) -> None:
         return
     kind = blocked_kind(host)
     if kind is not None:
-        raise _Refused(_refused_message(host, [f"{host}, a {kind} address"]))
+        raise _Refused(_refused_message(host, [_kind(host, kind)]))
+
+
+def _kind(ip: str, kind: str | None) -> str:
+    return f"{ip}, {'an' if (kind or 'x')[0] in 'aeiou' else 'a'} {kind} address"
 
 
 def _refused_message(host: str, why: list[str]) -> str:
@@ -357,6 +361,11 @@ def _refused_message(host: str, why: list[str]) -> str:
         f"redirect to a private address refused: {host} ({'; '.join(why)}); pass "
         "allow_private=True (--allow-private) to follow it"
     )
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's text on one line, at most 150 characters (a server's words are in it)."""
+    return " ".join(str(exc).split())[:150]
 
 
 def _refusal(exc: BaseException) -> str | None:
@@ -390,7 +399,7 @@ class _CheckedResolver(AbstractResolver):
         allowed = [r for r in found if blocked_kind(r["host"]) is None]
         if allowed:
             return allowed
-        why = [f"{r['host']}, a {blocked_kind(r['host'])} address" for r in found]
+        why = [_kind(r["host"], blocked_kind(r["host"])) for r in found]
         raise _Refused(_refused_message(host, why))
 
     async def close(self) -> None:
@@ -436,5 +445,7 @@ def _s3_copy(url: str, sink: Callable[[bytes], Any], limits: RemoteLimits) -> in
     except RemoteFileError as exc:
         raise RemoteFileError(f"could not read {url}: {exc}") from None
     except Exception as exc:  # s3fs and botocore raise many kinds: each is this file's failure
-        raise RemoteFileError(f"could not read {url}: {type(exc).__name__}: {exc!s:.150}") from None
+        raise RemoteFileError(
+            f"could not read {url}: {type(exc).__name__}: {_one_line(exc)}"
+        ) from None
     return size
