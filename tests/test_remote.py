@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -144,6 +145,25 @@ def test_a_drip_stops_at_the_deadline(hostile, tmp_path):
     assert "took longer than the deadline of 1.5 s for one remote file" in reason
     assert 1.4 < took < 15  # the drip would take 20 s; the guard is generous
     assert sent["/drip.warc.gz"] < 100
+
+
+def test_ctrl_c_stops_a_copy_at_once(hostile, tmp_path):
+    base, sent = hostile
+    script = (
+        "from pathlib import Path\n"
+        "from ddj.collecting.remote import RemoteLimits, download\n"
+        f"download({base + '/drip.warc.gz'!r}, Path({str(tmp_path / 'c')!r}), RemoteLimits())\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE)
+    guard = time.monotonic() + 60
+    while sent.get("/drip.warc.gz", 0) < 2 and time.monotonic() < guard:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert b"KeyboardInterrupt" in err
+    assert time.monotonic() - interrupted < 8  # the drip had over 15 s to go
+    assert sent["/drip.warc.gz"] < 60
 
 
 def test_a_body_shorter_than_declared_is_named(hostile, tmp_path):

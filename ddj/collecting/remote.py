@@ -50,6 +50,7 @@ import fnmatch
 import ipaddress
 import re
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -238,9 +239,44 @@ def _trusting(limits: RemoteLimits, url: str) -> RemoteLimits:
 
 
 def _in_thread(coroutine) -> Any:
-    """Run ``coroutine`` on its own event loop, in a thread (a Jupyter kernel's loop is busy)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddj-remote") as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+    """Run ``coroutine`` on its own event loop, in a thread (a Jupyter kernel's loop is busy).
+
+    When the wait is interrupted (Ctrl-C), the copy is cancelled: it stops at
+    once instead of running on to its deadline.
+    """
+    run = _Cancellable(coroutine)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddj-remote")
+    try:
+        return pool.submit(asyncio.run, run.main()).result()
+    except BaseException:
+        run.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=False)
+
+
+class _Cancellable:
+    """A coroutine run in another thread that this thread can cancel, before or after it starts."""
+
+    def __init__(self, coroutine):
+        self.coroutine = coroutine
+        self.lock = threading.Lock()
+        self.task: asyncio.Task | None = None
+        self.cancelled = False
+
+    async def main(self) -> Any:
+        with self.lock:
+            if self.cancelled:
+                self.coroutine.close()
+                raise asyncio.CancelledError
+            self.task = asyncio.current_task()
+        return await self.coroutine
+
+    def cancel(self) -> None:
+        with self.lock:
+            self.cancelled = True
+            if self.task is not None:
+                self.task.get_loop().call_soon_threadsafe(self.task.cancel)
 
 
 async def _http_copy(url: str, sink: Callable[[bytes], Any], limits: RemoteLimits, cap: int):
