@@ -246,10 +246,12 @@ def _in_thread(coroutine) -> Any:
     """
     run = _Cancellable(coroutine)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddj-remote")
+    future = pool.submit(asyncio.run, run.main())
     try:
-        return pool.submit(asyncio.run, run.main()).result()
+        return future.result()
     except BaseException:
-        run.cancel()
+        if not future.done():  # interrupted while it runs (else: its own failure)
+            run.cancel()
         raise
     finally:
         pool.shutdown(wait=False)
@@ -270,7 +272,11 @@ class _Cancellable:
                 self.coroutine.close()
                 raise asyncio.CancelledError
             self.task = asyncio.current_task()
-        return await self.coroutine
+        try:
+            return await self.coroutine
+        finally:
+            with self.lock:
+                self.task = None  # its loop is about to close: nothing left to cancel
 
     def cancel(self) -> None:
         with self.lock:
