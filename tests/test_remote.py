@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import os
@@ -194,6 +195,17 @@ def test_redirects_to_private_addresses_are_refused_unless_allowed(hostile, tmp_
     assert download(f"{base}/hop.warc.gz", tmp_path / "c", limits) == len(good)  # same host
     reason = failed(f"{base}/loop.warc.gz", limits, tmp_path / "c")
     assert reason.endswith("more than 5 redirects (max_redirects=)")
+
+
+def test_a_copy_works_inside_a_running_event_loop(hostile, tmp_path):
+    """A Jupyter kernel runs an event loop: the copy runs on its own, in a thread."""
+    base, _ = hostile
+
+    async def cell():
+        return download(f"{base}/good-0.warc.gz", tmp_path / "c", RemoteLimits())
+
+    size = asyncio.run(cell())
+    assert size == (tmp_path / "served" / "good-0.warc.gz").stat().st_size > 0
 
 
 def test_limits_are_checked_and_the_copy_is_removed(hostile):

@@ -77,7 +77,8 @@ def warc_files(
     Raises
     ------
     InputError
-        A path that does not exist, or a glob that matches nothing.
+        A path that does not exist, a glob that matches nothing, or a remote
+        folder listing that cannot be read.
 
     Examples
     --------
