@@ -45,6 +45,9 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         elif path == "/drip.warc.gz":  # declares 100 bytes, sends one every 0.2 s
             self._head(200, {"Content-Length": "100"})
             self._pour(path, 100, block=1, pause=0.2)
+        elif path == "/stall.warc.gz":  # headers, then nothing for 5 s
+            self._head(200, {"Content-Length": "100"})
+            self._pour(path, 1, block=1, pause=5)
         elif path.startswith(("/liar", "/terabyte")):  # declares more than it sends
             declared = 5000 if path.startswith("/liar") else 1099511627776
             self._head(200, {"Content-Length": str(declared)})
@@ -146,6 +149,8 @@ def test_a_drip_stops_at_the_deadline(hostile, tmp_path):
     assert "took longer than the deadline of 1.5 s for one remote file" in reason
     assert 1.4 < took < 15  # the drip would take 20 s; the guard is generous
     assert sent["/drip.warc.gz"] < 100
+    reason = failed(f"{base}/stall.warc.gz", RemoteLimits(read_timeout=0.5), tmp_path / "c")
+    assert reason.endswith("no answer for 0.5 s (read timeout) after 1 bytes")
 
 
 def test_ctrl_c_stops_a_copy_at_once(hostile, tmp_path):
@@ -174,7 +179,8 @@ def test_a_body_shorter_than_declared_is_named(hostile, tmp_path):
                            "the server cut it short; try again later")  # fmt: skip
     reason = failed(f"{base}/terabyte.warc.gz", RemoteLimits(), tmp_path / "c")
     assert reason.endswith(
-        "over the size cap (2,000,000,000 bytes): it declares 1,099,511,627,776 bytes"
+        "over the size cap (2,000,000,000 bytes): it declares 1,099,511,627,776 bytes; "
+        "raise --warc-max-bytes (warc_max_bytes=) or split the file"
     )
 
 

@@ -288,10 +288,10 @@ class _Cancellable:
 async def _http_copy(url: str, sink: Callable[[bytes], Any], limits: RemoteLimits, cap: int):
     """Send the body at ``url`` to ``sink``, following and checking redirects; the bytes sent."""
     shown = strip_credentials(url)
-    started = time.monotonic()
     progress = [0]  # bytes sent to the sink so far (named in a deadline's message)
+    deadline = asyncio.timeout(limits.deadline)  # the whole copy, whatever it waits for
     try:
-        async with asyncio.timeout(limits.deadline):
+        async with deadline:
             timeout = aiohttp.ClientTimeout(
                 total=None,
                 sock_connect=min(limits.connect_timeout, limits.deadline),
@@ -307,7 +307,7 @@ async def _http_copy(url: str, sink: Callable[[bytes], Any], limits: RemoteLimit
     except RemoteFileError as exc:
         raise RemoteFileError(f"could not read {shown}: {exc}") from None
     except TimeoutError:
-        if time.monotonic() - started >= limits.deadline * 0.99:
+        if deadline.expired():
             why = (
                 f"took longer than the deadline of {limits.deadline:g} s for one remote file "
                 f"({progress[0]:,} bytes read); raise --warc-deadline (warc_deadline=) or "
@@ -337,7 +337,8 @@ async def _follow(session, url: str, sink, limits: RemoteLimits, cap: int, progr
                 current = urljoin(current, location)
                 continue
             if response.status != 200:
-                raise RemoteFileError(f"HTTP {response.status} {response.reason or ''}".rstrip())
+                words = " ".join((response.reason or "").split())[:60]
+                raise RemoteFileError(f"HTTP {response.status} {words}".rstrip())
             return await _stream(response, sink, cap, progress)
 
 
@@ -345,7 +346,11 @@ async def _stream(response, sink, cap: int, progress: list[int]) -> int:
     """Send the body to ``sink`` chunk by chunk: refused past ``cap``, checked against its length."""
     declared = response.content_length
     if declared is not None and declared > cap:
-        raise RemoteFileError(f"over the size cap ({cap:,} bytes): it declares {declared:,} bytes")
+        message = (
+            f"over the size cap ({cap:,} bytes): it declares {declared:,} bytes; raise "
+            "--warc-max-bytes (warc_max_bytes=) or split the file"
+        )
+        raise RemoteFileError(message)
     try:
         while chunk := await response.content.read(_CHUNK):
             if progress[0] + len(chunk) > cap:
