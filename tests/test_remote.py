@@ -236,6 +236,62 @@ def test_a_remote_glob_reads_the_listing_within_bounds(hostile):
         http_glob(f"{base}/liar/*.warc", RemoteLimits())
 
 
+# -- s3 (s3fs stood in for by a fake file system: the same loop, the same bounds) ----------------
+class FakeS3:
+    """``fsspec.filesystem("s3", ...)`` serving one object: endless, slow, sized or broken."""
+
+    def __init__(self, kind: str):
+        self.kind, self.read_calls = kind, 0
+
+    def open(self, url, mode, block_size):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    @property
+    def size(self):
+        return 1099511627776 if self.kind == "huge" else None
+
+    def read(self, n):
+        self.read_calls += 1
+        if self.kind == "slow":
+            time.sleep(0.3)
+        if self.kind == "broken":
+            raise KeyError("botocore says no")  # any exception of s3fs/botocore: one row
+        return b"x" * n
+
+
+@pytest.mark.parametrize(
+    ("kind", "limits", "why"),
+    [
+        (
+            "endless",
+            RemoteLimits(max_bytes=3 * MB),
+            "over the size cap (3,145,728 bytes): more came",
+        ),
+        ("slow", RemoteLimits(deadline=1), "took longer than the deadline of 1 s"),
+        (
+            "huge",
+            RemoteLimits(),
+            "over the size cap (2,000,000,000 bytes): it is 1,099,511,627,776",
+        ),
+        ("broken", RemoteLimits(), "KeyError: 'botocore says no'"),
+    ],
+)
+def test_s3_copies_keep_the_same_bounds(kind, limits, why, monkeypatch, tmp_path):
+    import fsspec
+
+    fake = FakeS3(kind)
+    monkeypatch.setattr(fsspec, "filesystem", lambda *a, **k: fake)
+    reason = failed("s3://bucket/crawl.warc.gz", limits, tmp_path / "c")
+    assert reason.startswith(f"could not read s3://bucket/crawl.warc.gz: {why}"), reason
+    assert (tmp_path / "c").stat().st_size <= limits.max_bytes and fake.read_calls < 10
+
+
 # -- a batch ---------------------------------------------------------------------------------------
 BAD = {
     "endless": "over the size cap (1,048,576 bytes): more came",
