@@ -63,8 +63,9 @@ import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 
-from ddj.collecting.fetch import blocked_kind, host_of, strip_credentials
+from ddj.collecting.fetch import blocked_kind, host_of
 from ddj.collecting.settings import WARC_DEADLINE, WARC_MAX_BYTES, check_warc_limits
+from ddj.corpus import strip_credentials
 from ddj.errors import InputError
 
 #: Largest remote file copied, by default (bytes): ``--warc-max-bytes`` sets it.
