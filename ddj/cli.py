@@ -252,6 +252,20 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         help="largest page accepted (default: %(default)s)",
     )
     polite.add_argument(
+        "--warc-max-bytes",
+        type=int,
+        default=2_000_000_000,
+        help="largest remote WARC file (https://, s3://) copied; a larger one is a failure row "
+        "(default: %(default)s)",
+    )
+    polite.add_argument(
+        "--warc-deadline",
+        type=float,
+        default=1800.0,
+        help="seconds one remote WARC file may take in all, however slowly it comes "
+        "(default: %(default)s)",
+    )
+    polite.add_argument(
         "--cache-dir", help="where raw pages are kept (default: the ddj cache folder)"
     )
     polite.add_argument("--refresh", action="store_true", help="fetch pages again even if cached")
@@ -285,6 +299,7 @@ def _run_collect(args: argparse.Namespace) -> int:
         rate=args.rate or None, contact=args.contact, robots=not args.ignore_robots,
         read_timeout=args.timeout, retries=args.retries, max_bytes=args.max_bytes,
         deadline=args.deadline, allow_private=args.allow_private,
+        warc_max_bytes=args.warc_max_bytes, warc_deadline=args.warc_deadline,
     )  # fmt: skip
     found, failures = ddj.collect(
         urls=urls or None, feeds=args.feed or None, sitemaps=args.sitemap or None,

@@ -17,6 +17,7 @@ import ddj
 from ddj.collecting.archive import FileJob, collect_file, run_files
 from ddj.collecting.cluster import ClusterError, connect
 from ddj.store import open as open_store
+from tests.test_remote import hostile  # noqa: F401 (a fixture)
 from tests.test_warc import archive, sorted_rows
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +46,18 @@ def test_cluster_run_equals_the_local_run(client, tmp_path):
     assert len(on_cluster) == 40
     workers = {w["name"] for w in client.scheduler_info()["workers"].values()}
     assert len(workers) == 2
+
+
+def test_bad_remote_files_on_the_cluster_are_rows(client, hostile, tmp_path):  # noqa: F811
+    base, _ = hostile
+    files = [f"{base}/liar.warc.gz", f"{base}/to-localhost.warc.gz", f"{base}/good-0.warc.gz"]
+    corpus, failures = ddj.collect(warcs=files, out=tmp_path / "dask", client=client, quiet=True,
+                                   warc_deadline=20)  # fmt: skip
+    assert len(corpus) == 5 and failures["url"].tolist() == files[:2]
+    assert "body shorter than declared" in failures["reason"].iloc[0]
+    assert "redirect to a private address refused" in failures["reason"].iloc[1]
+    lines = (tmp_path / "dask" / "_manifest.jsonl").read_text().splitlines()
+    assert sorted(json.loads(x)["file"] for x in lines) == sorted(files)
 
 
 def die_once(job: FileJob) -> dict:

@@ -25,9 +25,10 @@ import pandas as pd
 from ddj import params
 from ddj.collecting.archive import FAILURES
 from ddj.collecting.cache import PageCache
-from ddj.collecting.discover import Found, Sources, discover, within_window
+from ddj.collecting.discover import Found, Sources, discover, listify, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
+from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
@@ -146,7 +147,11 @@ def collect(
         other non-public addresses; by default only the hosts of the URLs,
         feeds, sitemaps and sites you pass may be on such addresses),
         ``connect_timeout``, ``read_timeout``, ``retries``, ``backoff``,
-        ``max_retry_after``, ``max_bytes``, ``max_redirects``.
+        ``max_retry_after``, ``max_bytes``, ``max_redirects``;
+        ``warc_max_bytes`` (largest remote WARC file copied, default 2 GB) and
+        ``warc_deadline`` (seconds one remote WARC file may take in all, default
+        1,800): a remote file past either, cut short, or redirected to a
+        private address is a failure row, and the other files are read.
     workers
         Hosts fetched at the same time (each host is asked one request at a time).
     extract_workers
@@ -225,9 +230,11 @@ def collect(
     domains = params.domains(domains) or (chosen.every_domain if chosen else None)
     wanted = Wanted.of(domains=domains, since=start,
                        url_pattern=params.url_pattern(url_pattern))  # fmt: skip
-    files = warc_files(warcs) if warcs is not None else None
+    remote = RemoteLimits.of(settings, listify(warcs))  # the hosts of the WARC URLs are trusted
+    files = warc_files(warcs, remote) if warcs is not None else None
     if _archive_run(urls, feeds, sitemaps, sites, files, out=out, client=client, dry_run=dry_run):
-        archive = ArchiveJobs(files, out, wanted, start, end, settings.max_bytes, extract_workers)
+        archive = ArchiveJobs(files, out, wanted, start, end, settings.max_bytes, extract_workers,
+                              remote)  # fmt: skip
         return _collect_archive(archive, corpus=corpus, client=client, progress=progress,
                                 quiet=quiet)  # fmt: skip
     sources = Sources.of(urls, feeds, sitemaps, sites, files)
@@ -346,6 +353,7 @@ class ArchiveJobs:
     end: pd.Timestamp | None
     max_bytes: int
     extract_workers: int | None
+    remote: RemoteLimits
 
     @property
     def workers(self) -> int:
@@ -357,8 +365,8 @@ class ArchiveJobs:
         from ddj.collecting.archive import FileJob
 
         store = str(Path(self.out).expanduser().resolve())
-        return [FileJob(f, store, self.wanted, self.start, self.end, self.max_bytes)
-                for f in self.files]  # fmt: skip
+        return [FileJob(f, store, self.wanted, self.start, self.end, self.max_bytes,
+                        remote=self.remote) for f in self.files]  # fmt: skip
 
     def opened(self) -> Any:
         """The store, opened lazily (an empty corpus when nothing was written to it)."""

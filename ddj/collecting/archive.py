@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
 from ddj.errors import InputError, ParameterError
@@ -58,6 +59,7 @@ class FileJob:
     end: pd.Timestamp | None = None
     max_bytes: int = MAX_PAGE_BYTES
     batch: int = BATCH
+    remote: RemoteLimits = RemoteLimits()  # a remote file's size cap, deadline and address rules
 
     @property
     def key(self) -> str:
@@ -93,9 +95,11 @@ def collect_file(job: FileJob) -> dict[str, Any]:
     The parts are ``month=M/part-warc-<key>-<batch>-<i>.parquet``: the same
     file collected again writes the same names, so a retried task overwrites,
     never adds. Nothing in the file stops the task: every bad record is a
-    failure row. A file that cannot be read at all (gone, a remote one that
-    does not answer) is a failure row and an ``unread`` line, which the
-    manifest does not count as done: the next run tries it again.
+    failure row. A file that cannot be read at all (gone; a remote one that
+    does not answer, passes its deadline or size cap, is cut short or redirects
+    to a private address: see :mod:`ddj.collecting.remote`) is a failure row
+    and an ``unread`` line, which the manifest does not count as done: the
+    next run tries it again.
     """
     failures: list[dict] = []
     info: dict[str, str] = {}
@@ -103,7 +107,7 @@ def collect_file(job: FileJob) -> dict[str, Any]:
     counts = {"articles": 0, "outside": 0, "duplicates": 0}
     unread = None
     try:
-        with local_copy(job.file) as path:
+        with local_copy(job.file, limits=job.remote) as path:
             rows = _Rows(failures, str(path), job.file)
             records = warc_records(path, rows, info, job.max_bytes, wanted=job.wanted, tally=tally)
             _extract_into_store(records, job, counts, failures, demo=lambda: _is_demo(info))

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ddj.collecting.fetch import Fetcher, host_of, strip_credentials
+from ddj.collecting.remote import RemoteFileError, RemoteLimits
 from ddj.collecting.sources import (
     Candidate,
     SourceFailure,
@@ -113,8 +114,9 @@ def discover(
     found = [Candidate(u, "urls") for u in sources.urls]
     found += _listed(fetcher, sources, failures, since, workers, max_sections, max_pages)
     demo = False
+    remote = RemoteLimits.of(fetcher.settings, sources.warcs)
     for path in sources.warcs:
-        archived, is_demo = _archived(path, failures, fetcher.max_bytes, wanted)
+        archived, is_demo = _archived(path, failures, fetcher.max_bytes, wanted, remote)
         found += archived
         demo = demo or is_demo
     return Found(_merge(found), failures, demo)
@@ -168,14 +170,21 @@ class _Reader:
         )
 
 
-def _archived(path, failures: list[SourceFailure], max_bytes: int, wanted: Wanted):
-    """The HTML responses ``wanted`` of one WARC file, and whether it declares itself demo data."""
+def _archived(path, failures: list[SourceFailure], max_bytes: int, wanted: Wanted, remote):
+    """The HTML responses ``wanted`` of one WARC file, and whether it declares itself demo data.
+
+    A remote file that cannot be copied (see :mod:`ddj.collecting.remote`) is a failure row.
+    """
     from ddj.constants import DEMO_WARC_FIELD
 
     info: dict[str, str] = {}
     read: list[SourceFailure] = []
-    with local_copy(str(path)) as local:  # a remote file: a temporary copy
-        records = list(warc_records(local, read, info, max_bytes=max_bytes, wanted=wanted))
+    try:
+        with local_copy(str(path), limits=remote) as local:  # a remote file: a temporary copy
+            records = list(warc_records(local, read, info, max_bytes=max_bytes, wanted=wanted))
+    except RemoteFileError as exc:
+        failures.append(SourceFailure(str(path), "warc", None, str(exc), 1))
+        return [], False
     for failure in read:  # named as given, not as its copy
         failure.url = str(path) if failure.url == str(local) else failure.url
     failures += read

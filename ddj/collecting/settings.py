@@ -12,6 +12,10 @@ from dataclasses import dataclass, fields, replace
 from ddj.errors import ParameterError
 
 DEFAULT_CONTACT = "set contact= in ddj.collect"
+#: Largest remote WARC file copied, by default (bytes): ``--warc-max-bytes``.
+WARC_MAX_BYTES = 2_000_000_000
+#: Seconds one remote WARC file may take in all, by default: ``--warc-deadline``.
+WARC_DEADLINE = 1800.0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +59,12 @@ class FetchSettings:
     allow_private
         Let any page lead to private, loopback and link-local addresses (by
         default only the hosts the user started from may be on them).
+    warc_max_bytes
+        Largest remote WARC file copied (``https://``, ``s3://``; default 2 GB):
+        a larger one is a failure row, and its temporary copy never grows past it.
+    warc_deadline
+        Seconds one remote WARC file may take in all (default 1,800), however
+        slowly the server sends it; past it the file is a failure row.
 
     Raises
     ------
@@ -83,10 +93,13 @@ class FetchSettings:
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     allow_private: bool = False
+    warc_max_bytes: int = WARC_MAX_BYTES
+    warc_deadline: float = WARC_DEADLINE
 
     def __post_init__(self) -> None:
         """Check every field once, as it is set."""
         _check(self.rate, self.retries, self.max_redirects, self.max_bytes, self.deadline)
+        check_warc_limits(self.warc_max_bytes, self.warc_deadline)
 
     @property
     def user_agent(self) -> str:
@@ -127,4 +140,17 @@ def _check(rate, retries, max_redirects, max_bytes, deadline) -> None:
         raise ParameterError(message)
     if not deadline > 0:
         message = f"deadline={deadline!r} must be a positive number of seconds a page may take"
+        raise ParameterError(message)
+
+
+def check_warc_limits(warc_max_bytes: int, warc_deadline: float) -> None:
+    """Refuse a remote WARC size cap or deadline that is not positive (a :class:`ParameterError`)."""
+    if not warc_max_bytes > 0:
+        message = f"warc_max_bytes={warc_max_bytes!r} must be a positive number of bytes"
+        raise ParameterError(message)
+    if not warc_deadline > 0:
+        message = (
+            f"warc_deadline={warc_deadline!r} must be a positive number of seconds "
+            "one remote WARC file may take"
+        )
         raise ParameterError(message)

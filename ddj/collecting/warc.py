@@ -1,7 +1,9 @@
 """Read WARC files, local or remote, skipping unwanted records before their payload is read.
 
 :func:`warc_files` turns paths, globs and URLs (``https://``, ``s3://``
-anonymous, through fsspec) into the list of files a collection reads.
+anonymous) into the list of files a collection reads; :func:`local_copy`
+copies a remote one within the bounds of :mod:`ddj.collecting.remote` (size
+cap, total deadline, address rules).
 :func:`warc_records` yields the HTML responses of one file that a
 :class:`Wanted` filter keeps. The filter looks only at the WARC headers
 (``WARC-Target-URI``, ``WARC-Date``), so a record of another outlet costs its
@@ -44,6 +46,7 @@ from typing import Any
 
 import pandas as pd
 
+from ddj.collecting.remote import RemoteLimits, download, http_glob, is_remote
 from ddj.collecting.sources import Candidate, SourceFailure
 from ddj.errors import InputError
 from ddj.limits import MAX_PAGE_BYTES, gunzip
@@ -52,13 +55,10 @@ from ddj.limits import MAX_PAGE_BYTES, gunzip
 #: ``since`` is skipped unread (the margin covers time zones and wrong clocks). Nothing is
 #: skipped for being captured after ``until``: archives capture old pages again.
 CAPTURE_MARGIN = pd.Timedelta(days=1)
-#: Largest WARC file read (bytes); a remote file is copied to a local temporary file first.
-MAX_WARC_BYTES = 20_000_000_000
 #: Restarts after corrupt data in one file, at most (each skips to the next whole record).
 MAX_RESTARTS = 1_000
 #: Bytes after the last record read to check that a file ends whole.
 MAX_TAIL_BYTES = 64 << 20
-REMOTE = ("http://", "https://", "s3://")
 _GZIP = b"\x1f\x8b\x08"
 _PLAIN = b"WARC/1."
 _CHUNK = 1 << 20
@@ -66,13 +66,19 @@ _HTML = ("text/html", "application/xhtml+xml")
 
 
 # -- which files -------------------------------------------------------------------------------
-def warc_files(warcs: str | os.PathLike | list[str | os.PathLike]) -> list[str]:
+def warc_files(
+    warcs: str | os.PathLike | list[str | os.PathLike], limits: RemoteLimits | None = None
+) -> list[str]:
     """The WARC files that paths, globs and URLs name, in order, each once.
+
+    A remote glob reads the folder's listing (``https://``: within ``limits``,
+    see :func:`~ddj.collecting.remote.http_glob`; ``s3://``: through s3fs).
 
     Raises
     ------
     InputError
-        A path that does not exist, or a glob that matches nothing.
+        A path that does not exist, a glob that matches nothing, or a remote
+        folder listing that cannot be read.
 
     Examples
     --------
@@ -80,16 +86,17 @@ def warc_files(warcs: str | os.PathLike | list[str | os.PathLike]) -> list[str]:
     ['https://data.example.org/CC-NEWS-1.warc.gz']
     """
     items = [warcs] if isinstance(warcs, (str, os.PathLike)) else list(warcs)
+    limits = limits or RemoteLimits.of(files=[str(i) for i in items])
     found: list[str] = []
     for item in items:
-        found += _expand(str(item))
+        found += _expand(str(item), limits)
     return list(dict.fromkeys(found))
 
 
-def _expand(item: str) -> list[str]:
+def _expand(item: str, limits: RemoteLimits) -> list[str]:
     wild = glob.has_magic(item)
-    if item.startswith(REMOTE):
-        return _remote_glob(item) if wild else [item]
+    if is_remote(item):
+        return _remote_glob(item, limits) if wild else [item]
     if wild:
         matched = sorted(p for p in glob.glob(os.path.expanduser(item)) if Path(p).is_file())
         if not matched:
@@ -103,71 +110,55 @@ def _expand(item: str) -> list[str]:
     return [str(path.resolve())]
 
 
-def _remote_glob(item: str) -> list[str]:
-    fs, _ = _filesystem(item)
-    protocol = item.split("://", 1)[0]
-    try:
-        matched = sorted(fs.glob(item.split("://", 1)[1] if protocol == "s3" else item))
-    except OSError as exc:
-        message = f"could not list {item!r}: {exc!s:.150}"
-        raise InputError(message) from exc
+def _remote_glob(item: str, limits: RemoteLimits) -> list[str]:
+    matched = _s3_glob(item) if item.lower().startswith("s3://") else http_glob(item, limits)
     if not matched:
         message = f"WARC glob {item!r} matches no file: check the address and the pattern"
         raise InputError(message)
-    return [m if "://" in m else f"{protocol}://{m}" for m in matched]
+    return matched
 
 
-def _filesystem(url: str):
-    """The fsspec filesystem of a remote URL (``s3://`` anonymous)."""
-    import fsspec
-
-    protocol = url.split("://", 1)[0]
-    options: dict[str, Any] = {"anon": True} if protocol == "s3" else {}
+def _s3_glob(item: str) -> list[str]:
+    """The ``s3://`` files a glob matches (anonymous, through s3fs)."""
     try:
-        return fsspec.filesystem(protocol, **options), protocol
+        import fsspec
+
+        fs = fsspec.filesystem("s3", anon=True)
     except ImportError as exc:
-        package = "s3fs" if protocol == "s3" else "aiohttp"
-        message = f"reading {url!r} needs the package {package}: pip install {package}"
+        message = f"reading {item!r} needs the package s3fs: pip install 'ddj[s3]' (or s3fs)"
         raise InputError(message) from exc
+    try:
+        matched = sorted(fs.glob(item.split("://", 1)[1]))
+    except OSError as exc:
+        message = f"could not list {item!r}: {exc!s:.150}"
+        raise InputError(message) from exc
+    return [f"s3://{m}" for m in matched]
 
 
 @contextlib.contextmanager
-def local_copy(url: str, *, max_bytes: int = MAX_WARC_BYTES) -> Iterator[Path]:
+def local_copy(url: str, *, limits: RemoteLimits | None = None) -> Iterator[Path]:
     """A local path of ``url``: the file itself, or a temporary copy of a remote file.
+
+    The copy keeps to ``limits`` (size cap, total deadline, address rules; by
+    default :class:`~ddj.collecting.remote.RemoteLimits`' defaults, trusting
+    the host of ``url``) and is removed on exit.
 
     Raises
     ------
     InputError
-        The remote file cannot be read, or is larger than ``max_bytes``.
+        The remote file cannot be read (a :class:`~ddj.collecting.remote.RemoteFileError`
+        naming why: the deadline, the size cap, a short body, a refused redirect).
     """
-    if not url.startswith(REMOTE):
+    if not is_remote(url):
         yield Path(url)
         return
-    fs, _ = _filesystem(url)
     folder = tempfile.mkdtemp(prefix="ddj-warc-")
     target = Path(folder) / "copy.warc"
     try:
-        _download(fs, url, target, max_bytes)
+        download(url, target, limits or RemoteLimits())
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _download(fs, url: str, target: Path, max_bytes: int) -> None:
-    size = 0
-    try:
-        with fs.open(url, "rb", block_size=_CHUNK) as src, target.open("wb") as out:
-            while chunk := src.read(_CHUNK):
-                size += len(chunk)
-                if size > max_bytes:
-                    message = f"{url} is larger than {max_bytes:,} bytes: split it or raise the cap"
-                    raise InputError(message)
-                out.write(chunk)
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        message = f"could not read {url}: {type(exc).__name__}: {exc!s:.150}"
-        raise InputError(message) from exc
 
 
 # -- which records -------------------------------------------------------------------------------
