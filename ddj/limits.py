@@ -30,6 +30,16 @@ MAX_SITEMAP_BYTES = 50_000_000
 #: ``MAX_PAGE_BYTES``): real tables compress 3-15x, a gzip bomb 1000x.
 MAX_GZIP_RATIO = 50
 _CHUNK = 1 << 16
+#: Largest YAML file or value ddj reads (topics, outlets, parameters; ``ddj.yamlfile``).
+MAX_YAML_BYTES = 1 << 20
+#: Deepest nesting of lists and mappings in YAML (topics need three levels, outlets five).
+MAX_YAML_DEPTH = 10
+#: Longest value of one notebook parameter (``ddj run -p``, ``-f``, ``run_notebook``), in characters.
+MAX_PARAMETER_CHARS = 100_000
+#: Longest all the parameters of one run may be together, in characters.
+MAX_PARAMETERS_CHARS = 1_000_000
+#: Longest number YAML may hold, in characters (longer ones cost quadratic time to read).
+MAX_YAML_NUMBER = 100
 
 
 def is_gzip(data: bytes) -> bool:

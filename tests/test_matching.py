@@ -110,7 +110,7 @@ def test_bad_topics(tmp_path, corpus):
         ddj.match(corpus, {"x": "a AND"})
     bad = tmp_path / "t.yml"
     bad.write_text("topics:\n  - name: x\n    query: [unclosed\n")
-    with pytest.raises(ddj.InputError, match="t.yml: not valid YAML"):
+    with pytest.raises(ddj.InputError, match=r"t.yml, line \d+: not valid YAML"):
         ddj.topics(bad)
     bad.write_text("topics:\n  - name: x\n    label: X\n")
     with pytest.raises(ddj.InputError, match="topic 'x': the topic has no query"):
@@ -335,10 +335,14 @@ topics:
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (BILLION_LAUGHS, "'name' must be text, not a list"),
-        (BILLION_LAUGHS.replace("name: *i", "name: x\n    label: *i"), "'label' must be text"),
-        ("topics: " + "[" * 5000 + "]" * 5000, "nested more than 10 levels"),
-        ("topics:\n  - name: " + "1" * 5000 + "\n    query: a\n", "a value YAML cannot read"),
+        (BILLION_LAUGHS, r"line 1: an anchor \(&a\)"),
+        (BILLION_LAUGHS.replace("name: *i", "name: x\n    label: *i"), r"line 1: an anchor \(&a\)"),
+        ("topics: " + "[" * 5000 + "]" * 5000, "nest"),
+        ("topics: " + "[" * 50 + "]" * 50, "nested more than 10 levels"),
+        (
+            "topics:\n  - name: " + "1" * 5000 + "\n    query: a\n",
+            "line 2: a number of 5,000 characters",
+        ),
         ("topics:\n  - name: 2024-02-30\n    query: a\n", "a value YAML cannot read"),
         ("topics:\n  - [a, b]\n", "a topic is a mapping"),
         ("topics: just text\n", "expected a list of topics"),
@@ -348,7 +352,7 @@ topics:
             + " OR ".join(f"w{i}" for i in range(8000))
             + "'\ntopics:\n"
             + "".join(f"  - {{name: t{i}, query: *q}}\n" for i in range(200)),
-            "the queries add up to more than",
+            "line 1: an anchor",
         ),
         (b"topics:\n  - name: caf\xe9\n    query: a\n", "not UTF-8"),
         (b"x" * (1 << 20) + b"x", "larger than 1,024 KiB"),
@@ -357,6 +361,7 @@ topics:
         "billion laughs",
         "aliased label",
         "deep nesting",
+        "nesting past the cap",
         "5000-digit number",
         "impossible date",
         "list item",
