@@ -417,12 +417,12 @@ def _spans_in(raw: str, name: str, positive: list[Leaf]) -> list[tuple[int, int]
     """Where the counting terms occur in one field's original text, outermost first."""
     spans: set[tuple[int, int]] = set()
     for case in {leaf.case for leaf in positive}:
-        folded_text, where = fold_with_map(raw, case)
+        folded_text, starts, ends = fold_with_map(raw, case)
         for leaf in positive:
             if leaf.case != case or (leaf.field and leaf.field != name):
                 continue
             for _, s, e in find_leaf(_unfielded(leaf), {name: folded_text}, prefolded=True):
-                spans.add((where[s], where[e - 1] + 1))
+                spans.add((starts[s], ends[e - 1]))
     return _outermost(spans)
 
 

@@ -480,3 +480,83 @@ def test_hits_leave_out_other_page_types(mixed):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert "u2" in set(ddj.hits(mixed, "hong_kong", pages="all")["url"])
+
+
+# -- text written decomposed (NFD) matches as composed (NFC) -----------------------------------
+
+
+def _nfd_nfc_corpus():
+    import unicodedata
+
+    text = "Le café de Zürich ferme. Un café à São Paulo, Ἀθῆναι et Hà Nội."
+    rows = [
+        {"url": f"https://x.example/{form}", "title": unicodedata.normalize(form, "Café crème"),
+         "text": unicodedata.normalize(form, text), "published": "2024-05-01T10:00:00Z"}
+        for form in ("NFC", "NFD")
+    ]  # fmt: skip
+    return ddj.corpus.conform(rows), text
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+@pytest.mark.parametrize(
+    ("query", "mentions"),
+    [("café", 3), ("zürich", 1), ('"são paulo"', 1), ("ἀθῆναι", 1), ('"hà nội"', 1), ("cafe", 3)],
+)
+def test_nfd_and_nfc_texts_match_nfd_and_nfc_queries_alike(form, query, mentions):
+    import unicodedata
+
+    corpus, _ = _nfd_nfc_corpus()
+    got = ddj.match(corpus, {"q": unicodedata.normalize(form, query)})
+    assert got["q"].tolist() == [True, True]  # the NFD row matched nothing before
+    assert got["q_mentions"].tolist() == [mentions, mentions]
+
+
+def test_hits_in_nfd_text_highlight_the_original_characters():
+    import unicodedata
+
+    corpus, _ = _nfd_nfc_corpus()
+    found = ddj.hits(corpus, {"q": "café OR zürich"}, fields=["text"])
+    for url, form in (("https://x.example/NFC", "NFC"), ("https://x.example/NFD", "NFD")):
+        rows = found[found["url"] == url]
+        raw = corpus.loc[corpus["url"] == url, "text"].iloc[0]
+        assert rows["matched"].tolist() == [
+            unicodedata.normalize(form, w) for w in ("café", "Zürich", "café")
+        ]
+        for _, row in rows.iterrows():  # the text is short: before, matched, after are all of it
+            assert " ".join([row["before"], row["matched"], row["after"]]) == raw
+            assert not row["after"].startswith(("\u0301", "\u0308"))  # the accents go with the hit
+
+
+def test_folding_is_the_same_whatever_the_text_around_it():
+    from ddj.query import fold, fold_with_map
+
+    corpus = ddj.corpus.conform(
+        [
+            {
+                "url": "https://x.example/th",
+                "title": "ที่นี่",
+                "text": "ที่นี่ café",
+                "published": "2024-05-01",
+            }
+        ]
+    )
+    assert ddj.match(corpus, {"q": "ที่นี่"})["q_mentions"].tolist() == [
+        2
+    ]  # text: 0 before (é stripped Thai marks)
+    for text in ("ที่นี่ café", "Cafe\u0301 noir", "Straße ①", "がぎ"):
+        folded, starts, ends = fold_with_map(text)
+        assert folded == fold(text) and len(starts) == len(ends) == len(folded)
+
+
+def test_a_store_scan_folds_nfd_text_the_same_way(tmp_path):
+    import unicodedata
+
+    corpus, _ = _nfd_nfc_corpus()
+    ddj.save(corpus, tmp_path / "store", append=True)
+    store = ddj.open(tmp_path / "store")
+    query = {"q": unicodedata.normalize("NFD", "zürich OR café")}
+    assert ddj.match(store, query)["q_mentions"].tolist() == [4, 4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = ddj.coverage(store, query, freq="M")
+    assert cov["articles"].tolist() == [2]
