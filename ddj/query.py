@@ -57,7 +57,7 @@ _WORD = r"[\p{L}\p{N}\p{M}_]"
 #: The marks folding removes: accents (combining diacritical marks, their extensions and
 #: supplement, marks for symbols, half marks) and the kana voicing marks. Marks of other scripts
 #: (Thai vowels and tones, Devanagari, Arabic, Hebrew points) stay: they tell words apart.
-_ACCENTS = regex.compile(
+_ACCENTS = _re.compile(
     "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]+"
 )
 _WORD_RUN = regex.compile(_WORD + "+")
