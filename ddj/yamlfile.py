@@ -252,8 +252,19 @@ def read(
         too large, not UTF-8, or refused by :func:`loads`.
     """
     path = Path(path)
+    raw = _read_bytes(path, what, limit, error)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{path}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8."
+        raise error(msg) from None
+    return loads(text, str(path), limit=limit, error=error)
+
+
+def _read_bytes(path: Path, what: str, limit: int, error: type[DdjError]) -> bytes:
+    """At most ``limit`` bytes of ``path``, only when it is a regular file (a FIFO would block)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         msg = f"{path}: no such {what} file. Give the path of a YAML file."
         raise error(msg) from None
@@ -273,9 +284,4 @@ def read(
     if len(raw) > limit:
         msg = f"{path}: larger than {limit >> 10:,} KiB, too large for a {what} file. Check that it is the right file."
         raise error(msg)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8."
-        raise error(msg) from None
-    return loads(text, str(path), limit=limit, error=error)
+    return raw
