@@ -44,7 +44,22 @@ from ddj.constants import (
 )
 from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
 from ddj.files import open_regular
-from ddj.publishing import map_text, publishable, publishable_spec
+from ddj.limits import (
+    MAX_CHART_EVENTS,
+    MAX_EVENTS_FILE_BYTES,
+    MAX_LABEL_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_TITLE_CHARS,
+)
+from ddj.publishing import (
+    capped_labels,
+    cut_text,
+    map_text,
+    publishable,
+    publishable_spec,
+    shortened,
+    warn_cut,
+)
 
 KINDS = params.KINDS
 METRICS = params.METRICS
@@ -126,9 +141,9 @@ def chart(
     >>> spec["usermeta"]["ddj"]["spikes"][0][:40]
     'Ukraine war was 80.0% of articles in Nov'
     """
-    frame = map_text(
-        _checked(coverage, metric, kind, intervals=intervals, spikes=spikes), publishable
-    )
+    cut: list[dict] = []  # texts cut to their caps, and events left out: one warning at the end
+    checked = _checked(coverage, metric, kind, intervals=intervals, spikes=spikes)
+    frame = map_text(capped_labels(checked, cut), publishable)
     frame, note = _fit(frame)
     found = stats.spikes(frame) if spikes else None
     data = _tidy(frame, found)
@@ -136,13 +151,18 @@ def chart(
         frame, data, metric=metric, kind=kind, facet=facet, width=width, height=height,
         intervals=intervals,
     )  # fmt: skip
-    body = _body(plot, events)
+    body = _body(plot, events, cut)
+    title, subtitle = (
+        cut_text(v, MAX_TITLE_CHARS, n, cut) for v, n in ((title, "title"), (subtitle, "subtitle"))
+    )
     head = _head(plot, title, subtitle, demo=coverage.attrs.get("ddj_demo"))
     drawn = _drawn(plot, found)
-    foot = _footer(_foot(_text(source), coverage.attrs.get("ddj_demo"), plot, note), width)
+    source = _text(cut_text(source, MAX_NOTE_CHARS, "source line", cut))
+    foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
     _offline_in_kernel()
+    warn_cut(cut, "The chart")
     return final.configure(**_theme.config()["config"])
 
 
@@ -204,11 +224,11 @@ class _Plot:
         return tooltip(self.data)
 
 
-def _body(plot: _Plot, events: Any) -> alt.TopLevelMixin:
+def _body(plot: _Plot, events: Any, cut: list[dict] | None = None) -> alt.TopLevelMixin:
     """The plot's layers (and event rules), faceted when asked."""
     placed = None
     if events is not None and plot.kind != "heatmap" and not plot.facet:
-        placed = _placed_events(events, plot.data, plot.inner[0])
+        placed = _placed_events(events, plot.data, plot.inner[0], cut)
     if plot.kind == "heatmap":
         body = _heatmap(plot)
     elif plot.kind == "area":
@@ -580,19 +600,32 @@ def _capital(text: str) -> str:
 
 
 def _dashed_segments(data: pd.DataFrame) -> pd.DataFrame:
-    """Each partial point with its neighbours, so a dashed line joins it to the series."""
+    """Each partial point with its neighbours, so a dashed line joins it to the series.
+
+    One segment (two rows) per pair of neighbouring periods of a series where
+    either is partial. More rows than a chart embeds (``MAX_ROWS``) draw no
+    dashed joins (the partial periods keep their hollow points), with a warning.
+    """
     keys = ["label"] + (["outlet"] if "outlet" in data else [])
-    parts = []
-    for n, (_, series) in enumerate(data.groupby(keys, sort=False)):
-        series = series.reset_index(drop=True)
-        for i in series.index[series["partial"]]:
-            for j in (i - 1, i + 1):
-                if 0 <= j < len(series):
-                    pair = series.loc[sorted((i, j))].assign(segment=f"{n}-{min(i, j)}")
-                    parts.append(pair)
-    if not parts:
+    series = data.groupby(keys, sort=False).ngroup().to_numpy()
+    order = np.lexsort((np.arange(len(data)), series))  # each series together, in its order
+    ordered = data.iloc[order].reset_index(drop=True)
+    series, partial = series[order], ordered["partial"].to_numpy(dtype=bool)
+    starts = np.flatnonzero((series[:-1] == series[1:]) & (partial[:-1] | partial[1:]))
+    if not len(starts) or 2 * len(starts) > MAX_ROWS:
+        if len(starts):
+            msg = (
+                f"{len(starts):,} dashed joins to partial periods are more than a chart embeds; "
+                "the partial periods show as hollow points without them."
+            )
+            warnings.warn(DdjWarning(msg), stacklevel=4)
         return data.head(0).assign(segment="")
-    return pd.concat(parts, ignore_index=True)
+    segment = [f"{series[i]}-{i}" for i in starts]
+    pairs = [
+        ordered.iloc[starts].assign(segment=segment),
+        ordered.iloc[starts + 1].assign(segment=segment),
+    ]
+    return pd.concat(pairs, ignore_index=True)
 
 
 LANE_PX = 14  # height of one row of event labels
@@ -600,20 +633,37 @@ CHAR_PX = 6.2  # mean width of a character of an 11 px label (measured on the th
 MAX_LANES = 4
 
 
-def _placed_events(events: Any, data: pd.DataFrame, width: int) -> pd.DataFrame:
+def _placed_events(
+    events: Any, data: pd.DataFrame, width: int, cut: list[dict] | None = None
+) -> pd.DataFrame:
     """The events inside the chart's time range, each given a row (``row``) and a side (``align``).
+
+    At most ``MAX_CHART_EVENTS`` of them, spread evenly over the dates; those
+    left out, and labels cut to ``MAX_LABEL_CHARS``, are noted in ``cut``.
 
     A label runs right of its line, or left of it where it would leave the plot.
     Labels go to the first row where they overlap no other label (greedy, in
     date order); with more crowding than ``MAX_LANES`` rows can hold, a label
     goes to the row it overlaps least (every event keeps its line and tooltip).
     """
+    cut = [] if cut is None else cut
     table = load_events(events)
     first, last = data["day"].min(), data["day"].max()
     table = table[(table["day"] >= first) & (table["day"] <= last)]
     if "topic" in table and "topic" in data:  # events of other topics are noise on this chart
         table = table[table["topic"].isna() | table["topic"].isin(set(data["topic"]))]
     table = table.sort_values("day", kind="stable").reset_index(drop=True)
+    if len(table) > MAX_CHART_EVENTS:  # evenly over the dates: every stretch keeps some
+        keep = np.unique(np.linspace(0, len(table) - 1, MAX_CHART_EVENTS).round().astype(int))
+        left = table.drop(index=keep)
+        cut += [
+            {"source": f"event {day} {_short(label)!r}", "reason": f"more than {MAX_CHART_EVENTS} events in the chart's dates", "kind": "left out"}
+            for day, label in zip(left["day"], left["label"], strict=True)
+        ]  # fmt: skip
+        table = table.loc[keep].reset_index(drop=True)
+    for i, label in enumerate(table["label"]):
+        if len(label) > MAX_LABEL_CHARS:
+            table.loc[i, "label"] = cut_text(label, MAX_LABEL_CHARS, "event label", cut)
     if table.empty:
         return table.assign(row=pd.Series(dtype="int64"), align=pd.Series(dtype="str"))
     start, span = (
@@ -670,8 +720,15 @@ def _event_layers(placed: pd.DataFrame) -> list[alt.Chart]:
     return [rule, *texts]
 
 
+def _short(text: Any) -> str:
+    return shortened(str(text), 60)
+
+
 def load_events(events: Any) -> pd.DataFrame:
-    """Events as a frame with ``day`` (YYYY-MM-DD), ``label`` and ``date_label``; ``"default"`` = shipped file."""
+    """Events as a frame with ``day`` (YYYY-MM-DD), ``label`` and ``date_label``; ``"default"`` = shipped file.
+
+    A file is read only when it is a regular file of at most ``MAX_EVENTS_FILE_BYTES``.
+    """
     if isinstance(events, str) and events == "default":
         events = DEFAULT_EVENTS
     if isinstance(events, (str, Path)):
@@ -679,7 +736,9 @@ def load_events(events: Any) -> pd.DataFrame:
         if not path.exists():
             msg = f"{path}: no such events file. Give a CSV with 'date' and 'label' columns, or 'default'."
             raise InputError(msg)
-        with open_regular(path, what="events file") as fh:  # a regular file: no FIFO, no device
+        with open_regular(
+            path, MAX_EVENTS_FILE_BYTES, what="events file"
+        ) as fh:  # no FIFO, no device
             table = pd.read_csv(fh, dtype=str, keep_default_na=False)
     elif isinstance(events, pd.DataFrame):
         table = events.copy()
@@ -734,6 +793,7 @@ def _date_format(frame: pd.DataFrame) -> str:
 def _default_title(frame: pd.DataFrame, metric: str) -> str:
     labels = list(dict.fromkeys(frame["label"]))
     what = ", ".join(labels[:-1]) + f" and {labels[-1]}" if len(labels) > 1 else labels[0]
+    what = shortened(what, MAX_TITLE_CHARS - 40)  # many topics: the legend names them all
     return f"{what}: {'share of all articles' if metric == 'share' else 'articles'} over time"
 
 

@@ -79,7 +79,7 @@ def shown(path: str | bytes | os.PathLike) -> str:
         return name.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def not_regular(path: str | os.PathLike) -> str | None:
+def not_regular(path: str | os.PathLike, what: str = "file") -> str | None:
     """Why ``path`` cannot be read as a regular file (a reason naming it and the fix), else None.
 
     Looks, never opens: a link is followed to what it points to.
@@ -97,7 +97,7 @@ def not_regular(path: str | os.PathLike) -> str | None:
     try:
         info = os.stat(path)
     except OSError as exc:
-        return _unstattable(path, exc)
+        return _unstattable(path, exc, what)
     return None if stat.S_ISREG(info.st_mode) else _refusal(path, info)
 
 
@@ -176,7 +176,7 @@ def open_regular(
     ddj.errors.InputError: .../a.html: 9 bytes, more than the 4-byte cap of a page; it is not read. ...
     """
     path = Path(path)
-    reason = not_regular(path)
+    reason = not_regular(path, what)
     if reason:
         raise InputError(reason)
     try:
@@ -321,14 +321,14 @@ def _refusal(path: Path, info: os.stat_result) -> str:
     )
 
 
-def _unstattable(path: Path, exc: OSError) -> str:
+def _unstattable(path: Path, exc: OSError, what: str = "file") -> str:
     link = _link_target(path)
     if link is not None and isinstance(exc, FileNotFoundError):
         return (
             f"{shown(path)}: a link to {shown(link)}, which does not exist. Fix or remove the link."
         )
     if isinstance(exc, FileNotFoundError):
-        return f"{shown(path)}: no such file. Check the path."
+        return f"{shown(path)}: no such {what}. Check the path."
     return _unopenable(path, exc)
 
 

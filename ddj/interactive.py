@@ -258,7 +258,7 @@ def clickable_chart(cov: pd.DataFrame, *, kind: str = "line") -> alt.TopLevelMix
 
 def _points(cov: pd.DataFrame) -> pd.DataFrame:
     """One row per period and series, its texts made safe to draw, days as strings (no zone shift)."""
-    from ddj.publishing import map_text, publishable
+    from ddj.publishing import capped_labels, map_text, publishable, warn_cut
 
     needed = ["period", "topic", "label", "articles", "total", "share", "partial"]
     missing = [c for c in needed if c not in cov]
@@ -271,7 +271,9 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
         )
         raise ParameterError(msg)
     keep = [*needed, *[c for c in ("outlet", "examples") if c in cov]]
-    data = map_text(cov[keep], publishable)
+    cut: list[dict] = []
+    data = map_text(capped_labels(cov[keep], cut), publishable)
+    warn_cut(cut, "The clickable chart")
     period = pd.to_datetime(data["period"])
     return data.drop(columns="period").assign(
         interval=charts.interval_words(data["articles"], data["total"]),

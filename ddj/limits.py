@@ -30,6 +30,28 @@ MAX_SITEMAP_BYTES = 50_000_000
 #: ``MAX_PAGE_BYTES``): real tables compress 3-15x, a gzip bomb 1000x.
 MAX_GZIP_RATIO = 50
 _CHUNK = 1 << 16
+#: Largest YAML file or value ddj reads (topics, outlets, parameters; ``ddj.yamlfile``).
+MAX_YAML_BYTES = 1 << 20
+#: Deepest nesting of lists and mappings in YAML (topics need three levels, outlets five).
+MAX_YAML_DEPTH = 10
+#: Longest value of one notebook parameter (``ddj run -p``, ``-f``, ``run_notebook``), in characters.
+MAX_PARAMETER_CHARS = 100_000
+#: Longest all the parameters of one run may be together, in characters.
+MAX_PARAMETERS_CHARS = 1_000_000
+#: Longest label a chart draws (a topic, outlet or group name, an event), in characters; longer
+#: ones are cut with "…" and counted (``ddj.chart``, ``ddj.publish``, the clickable chart).
+#: Drawing text is what costs: 200 event labels of 200 characters took vl-convert 20-50 s.
+MAX_LABEL_CHARS = 100
+#: Longest chart title or subtitle.
+MAX_TITLE_CHARS = 300
+#: Longest source line under a chart.
+MAX_NOTE_CHARS = 500
+#: Most events drawn on one chart, of those in its date range (more are thinned evenly over the dates).
+MAX_CHART_EVENTS = 50
+#: Largest events file read (bytes).
+MAX_EVENTS_FILE_BYTES = 10_000_000
+#: Longest number YAML may hold, in characters (longer ones cost quadratic time to read).
+MAX_YAML_NUMBER = 100
 
 
 def is_gzip(data: bytes) -> bool:

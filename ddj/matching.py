@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, store
+from ddj import params, store, yamlfile
 from ddj.corpus import left_out
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError, QuerySyntaxError, SchemaError
-from ddj.files import open_regular
 from ddj.query import (
     FIELDS,
     And,
@@ -64,21 +63,15 @@ class Topic:
         return f"{self.name}: {self.query}"
 
 
-#: A topics file is a few KB; this bounds what an untrusted one can make ddj read and parse.
-MAX_TOPICS_FILE_BYTES = 1 << 20
-#: YAML nesting a topics file may use (it needs three levels: topics, list, topic).
-MAX_YAML_DEPTH = 10
-
-
 def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     """Read topic definitions from a YAML file (default: the shipped ``data/topics.yml``).
 
     The file holds a list under ``topics:``; each item has ``name``, ``label``,
     ``query`` and ``description``. Every query is parsed on reading, so a
     mistake is reported with the topic's name and the file. The file is read
-    as untrusted: at most ``MAX_TOPICS_FILE_BYTES``, ``MAX_YAML_DEPTH`` levels of
-    nesting, and queries adding up (anchors and aliases included) to no more
-    than the file's own length.
+    as untrusted, by :func:`ddj.yamlfile.read`: at most ``MAX_YAML_BYTES``,
+    ``MAX_YAML_DEPTH`` levels of nesting, no anchors, aliases, custom tags or
+    repeated keys.
 
     Examples
     --------
@@ -87,22 +80,14 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     ['hong_kong', 'cyberespionage', 'ukraine']
     """
     path = Path(path) if path else SHIPPED
-    data, size = _read_yaml(path)
+    data = yamlfile.read(path, what="topics")
     items = data.get("topics") if isinstance(data, dict) else data
     if not isinstance(items, list) or not items:
         msg = f"{path}: expected a list of topics under 'topics:' (each with name, label, query, description)."
         raise InputError(msg)
     out: list[Topic] = []
-    total = 0
     for i, item in enumerate(items):
         topic = _topic_from_yaml(item, path, i)
-        total += len(topic.query)
-        if total > size:  # only aliases make the queries longer than the file
-            msg = (
-                f"{path}: the queries add up to more than the file's {size:,} characters "
-                "(anchors and aliases repeat them). Write each query out once."
-            )
-            raise InputError(msg)
         try:
             topic.tree  # noqa: B018 - parse now, to report the topic and file
         except QuerySyntaxError as exc:
@@ -120,66 +105,6 @@ def topics(path: str | os.PathLike | None = None) -> list[Topic]:
         msg = f"{path}: {exc}"
         raise InputError(msg) from exc
     return out
-
-
-def _read_yaml(path: Path, what: str = "topics") -> tuple[Any, int]:
-    """The YAML document of a ``what`` file (topics, outlets) and its length in characters.
-
-    Read with bounds (size, nesting) and ``safe_load``.
-    """
-    import yaml
-
-    if not path.exists():
-        msg = f"{path}: no such {what} file. Pass the path of a YAML file, or None for the shipped {what}."
-        raise InputError(msg)
-    try:
-        with open_regular(path, what=f"{what} file") as fh:  # a regular file: no FIFO, no device
-            raw = fh.read(MAX_TOPICS_FILE_BYTES + 1)
-    except OSError as exc:
-        msg = f"{path}: cannot be read ({exc.strerror or exc}). Pass the path of a YAML file."
-        raise InputError(msg) from exc
-    if len(raw) > MAX_TOPICS_FILE_BYTES:
-        msg = f"{path}: larger than {MAX_TOPICS_FILE_BYTES >> 10:,} KiB, too large for a {what} file. Check that it is the right file."
-        raise InputError(msg)
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        msg = f"{path}: not UTF-8 text (byte {exc.start}). Save the file as UTF-8."
-        raise InputError(msg) from exc
-    try:
-        deepest = _yaml_depth(yaml.parse(text, Loader=yaml.SafeLoader))
-        data = yaml.safe_load(text) if deepest <= MAX_YAML_DEPTH else None
-    except yaml.YAMLError as exc:
-        msg = f"{path}: not valid YAML ({exc}). Check the indentation and quoting around the line named."
-        raise InputError(msg) from exc
-    except (
-        ValueError
-    ) as exc:  # PyYAML's own constructors: a date such as 2024-02-30, a 5,000-digit number
-        msg = f"{path}: a value YAML cannot read ({exc}). Put quotation marks around it."
-        raise InputError(msg) from exc
-    if deepest > MAX_YAML_DEPTH:
-        msg = f"{path}: nested more than {MAX_YAML_DEPTH} levels deep, more than a {what} file needs (topics: three, outlets: five)."
-        raise InputError(msg)
-    return data, len(text)
-
-
-def _yaml_depth(events: Iterable[Any]) -> int:
-    """The deepest nesting of a YAML stream, from its events (PyYAML's parser does not recurse).
-
-    Stops reading at ``MAX_YAML_DEPTH + 1``, before the recursive composer sees the document.
-    """
-    import yaml
-
-    depth = deepest = 0
-    for event in events:
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-            deepest = max(deepest, depth)
-            if deepest > MAX_YAML_DEPTH:
-                break
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
-    return deepest
 
 
 def _topic_from_yaml(item: Any, path: Path, i: int) -> Topic:
@@ -492,12 +417,12 @@ def _spans_in(raw: str, name: str, positive: list[Leaf]) -> list[tuple[int, int]
     """Where the counting terms occur in one field's original text, outermost first."""
     spans: set[tuple[int, int]] = set()
     for case in {leaf.case for leaf in positive}:
-        folded_text, where = fold_with_map(raw, case)
+        folded_text, starts, ends = fold_with_map(raw, case)
         for leaf in positive:
             if leaf.case != case or (leaf.field and leaf.field != name):
                 continue
             for _, s, e in find_leaf(_unfielded(leaf), {name: folded_text}, prefolded=True):
-                spans.add((where[s], where[e - 1] + 1))
+                spans.add((starts[s], ends[e - 1]))
     return _outermost(spans)
 
 

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from ddj import params as p
+from ddj import yamlfile
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
-from ddj.files import not_writable, open_regular, read_regular, shown
+from ddj.files import not_writable, open_regular, shown
 from ddj.params import folder
 from ddj.utils import atomic_write
 
@@ -70,6 +71,7 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     >>> check_parameters(freq="M", topics="hong_kong, ukraine")["topics"]
     ['hong_kong', 'ukraine']
     """
+    p.given(params)
     out = dict(params)
     for name, check in CHECKS.items():
         if name in out:
@@ -156,6 +158,8 @@ def convert(notebook: str | os.PathLike, given: Mapping[str, Any]) -> dict[str, 
     given
         Values by name; text (from ``-p NAME VALUE``) is read as the declared
         type: a list (YAML ``[a, b]`` or ``a,b``), a bool, an int, a float or None.
+        Free text (``title``, ``contact``, ``query``, ``topic``, and string
+        parameters ddj does not know) stays as given: ``null`` is the text "null".
 
     Returns
     -------
@@ -188,13 +192,17 @@ def convert(notebook: str | os.PathLike, given: Mapping[str, Any]) -> dict[str, 
 
 
 def _typed(name: str, value: str, kind: str, default: Any) -> Any:
-    """Text given for a parameter, read as the type its default (or annotation) declares."""
-    import yaml
+    """Text given for a parameter, read as the type its default (or annotation) declares.
 
+    Free text (``params.TEXT``, and a string parameter ddj does not know) stays the
+    text given: ``null``, ``123`` or ``[1]`` is a headline too.
+    """
+    if name in p.TEXT or (kind == "str" and name not in _KNOWN):
+        return value
     text = value.strip()
     if isinstance(default, list) or kind.startswith("list"):
         if text.startswith("["):
-            return yaml.safe_load(text)
+            return yamlfile.loads(text, f"-p {name}", error=ParameterError)
         return [v.strip() for v in text.split(",") if v.strip()]
     if isinstance(default, bool) or kind == "bool":
         if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
@@ -207,6 +215,10 @@ def _typed(name: str, value: str, kind: str, default: Any) -> Any:
             except ValueError as exc:
                 raise ParameterError(f"{name}={value!r}: give {wanted}.") from exc
     return None if text in ("None", "null", "~") else value
+
+
+#: ddj's own notebook parameters: text ``None``/``null``/``~`` is None for those not in ``params.TEXT``.
+_KNOWN = frozenset(CHECKS) | {"start", "end", "since", "until", "topics", "topic"}
 
 
 def run_notebook(
@@ -223,7 +235,8 @@ def run_notebook(
     (beside the charts it writes, when the notebook has an ``out_dir``
     parameter). Parameters are checked before anything runs (the kernel boots
     meanwhile, and is stopped if they fail); ``on_start`` is then called with the
-    executed notebook's path, just before the first cell is sent.
+    executed notebook's path, just before the first cell is sent. The sizes of the
+    values and their text are checked before the kernel starts (:func:`ddj.params.given`).
 
     A notebook with an ``out_dir`` parameter records there which parameters
     wrote that folder (``<name>.run.json``). A run with other parameters into a folder that holds
@@ -247,6 +260,7 @@ def run_notebook(
     (True, True)
     """
     path = _existing(notebook)
+    p.given(dict(parameters or {}))  # sizes and text, before a kernel starts
     with _booting_kernel(path, kernel_name) as km:  # it boots while papermill loads, checks run
         return _run(path, parameters, out_dir, km, on_start=on_start, overwrite=overwrite)
 
@@ -400,19 +414,14 @@ def load_corpus(source: str):
 def parse_cli_params(
     pairs: Sequence[Sequence[str]], yaml_file: str | None = None
 ) -> dict[str, Any]:
-    """``-p NAME VALUE`` pairs and a ``-f params.yaml`` file into one dict (pairs win)."""
-    import yaml
+    """``-p NAME VALUE`` pairs and a ``-f params.yaml`` file into one dict (pairs win).
 
+    The file is read by :func:`ddj.yamlfile.read` (no aliases, custom tags or repeated names).
+    """
     params: dict[str, Any] = {}
     if yaml_file:
         path = Path(yaml_file)
-        if not path.exists():
-            raise InputError(f"{path}: no such parameters file.")
-        try:
-            text = read_regular(path, MAX_PARAMETERS_FILE_BYTES, "parameters file")
-            loaded = yaml.safe_load(text.decode("utf-8", "replace")) or {}
-        except yaml.YAMLError as exc:
-            raise InputError(f"{path}: not valid YAML ({exc}).") from exc
+        loaded = yamlfile.read(path, what="parameters") or {}
         if not isinstance(loaded, dict):
             raise InputError(f"{path}: write the parameters as 'name: value' lines.")
         params.update(loaded)
@@ -621,9 +630,6 @@ def _kernel() -> str:
 
 
 # -- copies to edit ----------------------------------------------------------------------------
-
-#: Largest ``-f params.yaml`` file read (bytes): a regular file, read only when no larger.
-MAX_PARAMETERS_FILE_BYTES = 1 << 20
 
 #: The shipped data :func:`copy_notebooks` puts beside the notebooks.
 DATA_FILES = ("topics.yml", "events.csv")

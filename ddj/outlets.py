@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import yamlfile
 from ddj.errors import InputError, ParameterError
 
 #: The groups ddj ships.
@@ -87,10 +88,8 @@ def groups(path: str | os.PathLike | None = None) -> dict[str, Group]:
     >>> list(groups())[:3]
     ['uk-national', 'us-national', 'international-wires']
     """
-    from ddj.matching import _read_yaml
-
     path = Path(path) if path is not None else SHIPPED
-    data, _ = _read_yaml(path, what="outlets")
+    data = yamlfile.read(path, what="outlets")
     items = data.get("groups") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         msg = f"{path}: expected a list of groups under 'groups:' (each with name, label, description and outlets)."
@@ -101,7 +100,7 @@ def groups(path: str | os.PathLike | None = None) -> dict[str, Group]:
         group = _group(item, f"{path}, group {i + 1}")
         seen += len(group.outlets)
         if seen > MAX_OUTLETS:
-            msg = f"{path}: more than {MAX_OUTLETS:,} outlets in all (aliases count each time). Split the file."
+            msg = f"{path}: more than {MAX_OUTLETS:,} outlets in all. Split the file."
             raise InputError(msg)
         if group.name in found:
             msg = f"{path}: the group name {group.name!r} is used twice; each group needs its own."

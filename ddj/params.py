@@ -26,12 +26,15 @@ from typing import Any
 
 from ddj.constants import FREQ_ALIASES
 from ddj.errors import ParameterError
+from ddj.limits import MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS
 from ddj.utils import file_above
 
 #: Longest chart title a notebook takes.
 MAX_TITLE = 300
 #: Longest contact line (sent in the User-Agent).
 MAX_CONTACT = 200
+#: Parameters whose value is free text: ``-p title null`` is the headline "null" (``''`` is None).
+TEXT = frozenset({"title", "contact", "query", "topic"})
 #: What ``metric=`` takes, and what each shows.
 METRICS = {"share": "Share of all articles", "articles": "Articles"}
 #: What ``kind=`` takes.
@@ -46,6 +49,79 @@ def _whole(value: Any) -> bool:
     import numpy as np
 
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+# -- any value given to a notebook -----------------------------------------------------------
+
+
+def given(values: Any) -> None:
+    """Refuse notebook parameters too long to run, or text that is not Unicode, naming the parameter.
+
+    Each value may be at most ``MAX_PARAMETER_CHARS`` characters (text, and the
+    items of lists and mappings counted together), all of them at most
+    ``MAX_PARAMETERS_CHARS``: a value that long belongs in a file (``urls``,
+    ``topics_file``). Text holding a lone surrogate (what a shell argument of bytes
+    that are not UTF-8 becomes) is refused: it cannot be written into a notebook.
+
+    Examples
+    --------
+    >>> given({"title": "Hong Kong", "topics": ["hong_kong"]})
+    >>> given({"title": "x" * 200_000})
+    Traceback (most recent call last):
+    ...
+    ddj.errors.ParameterError: title: more than 100,000 characters; ...
+    """
+    items = values.items() if hasattr(values, "items") else ()
+    total = 0
+    for name, value in items:
+        where = _text_of(name, "a parameter name")
+        total += _size(value, where, MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS - total) + len(where)
+
+
+def _size(value: Any, name: str, cap: int, left: int) -> int:
+    """Characters in ``value`` (text, numbers, nested lists and mappings), refused past ``cap`` or ``left``."""
+    budget = min(cap, left)
+    stack, size = [value], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            size += len(item)
+            if size <= budget:
+                _text_of(item, name)
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack += list(item)[: budget - size + 1]
+        elif isinstance(item, int) and not isinstance(item, bool):
+            size += item.bit_length() // 3  # about its digits, without writing them out
+        size += 1
+        if size > budget:
+            what = f"more than {cap:,} characters" if budget == cap else (
+                f"the parameters add up to more than {MAX_PARAMETERS_CHARS:,} characters here"
+            )  # fmt: skip
+            msg = (
+                f"{name}: {what}; a notebook parameter takes at most {MAX_PARAMETER_CHARS:,} "
+                f"characters ({MAX_PARAMETERS_CHARS:,} for all of them). Put a long list in a file "
+                "(urls: a text file, topics: topics_file)."
+            )
+            raise ParameterError(msg)
+    return size
+
+
+def _text_of(value: Any, name: str) -> str:
+    """``value`` as text, refused when it holds a lone surrogate (not Unicode, cannot be written)."""
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        shown = text.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")[:60]
+        msg = (
+            f"{name}: the text '{shown}' holds a lone surrogate (U+{ord(text[exc.start]):04X} at "
+            f"character {exc.start + 1}), which is not Unicode: bytes that are not UTF-8 in a shell "
+            "argument or a file name become one. Give the value as UTF-8 text."
+        )
+        raise ParameterError(msg) from None
+    return text
 
 
 # -- counting ----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ import math
 import os
 import re
 import string
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,13 @@ import pandas as pd
 
 from ddj import words
 from ddj.constants import FREQ_NAMES
-from ddj.errors import ParameterError, SchemaError
+from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.limits import (
+    MAX_CHART_EVENTS,
+    MAX_LABEL_CHARS,
+    MAX_NOTE_CHARS,
+    MAX_TITLE_CHARS,
+)
 from ddj.params import folder
 from ddj.stats import SMALL_TOTAL, frequency, small_note, wilson
 from ddj.utils import whole_text
@@ -136,7 +143,9 @@ def publish(
         msg = f"data= must be the coverage DataFrame behind the chart, not {type(data).__name__}."
         raise SchemaError(msg)
     root = folder(out_dir, "out_dir", create=True).resolve()
-    data = None if data is None else map_text(data, whole_text)  # every file is UTF-8
+    cut: list[dict] = []
+    data = None if data is None else map_text(capped_labels(data, cut), whole_text)  # UTF-8
+    warn_cut(cut, "publish()")
     spec = chart.to_dict()  # validated once; every file is made from this one spec
     spec["description"] = alt_text or _describe(spec, data)
     spec = publishable_spec(spec)
@@ -186,6 +195,97 @@ def publishable(text: str) -> str:
     'Hong Kong '
     """
     return whole_text(_UNRENDERABLE.sub(" ", text))
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, ending in "…" when it was cut.
+
+    Examples
+    --------
+    >>> shortened("Hong Kong national security trial", 12)
+    'Hong Kong n…'
+    >>> shortened("Taiwan", 12)
+    'Taiwan'
+    """
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)] + "…"
+
+
+#: Columns of a coverage frame that name a series: cut to ``MAX_LABEL_CHARS``, kept distinct.
+LABEL_COLUMNS = ("topic", "label", "outlet", "group")
+
+
+def cut_text(value: Any, limit: int, what: str, cut: list[dict]) -> Any:
+    """``value`` cut to ``limit`` characters (noted in ``cut`` as a ``what``); anything but text as given."""
+    if not isinstance(value, str) or len(value) <= limit:
+        return value
+    cut.append(
+        {
+            "source": what,
+            "reason": f"cut from {len(value):,} to {limit:,} characters",
+            "kind": what,
+        }
+    )
+    return shortened(value, limit)
+
+
+def capped_labels(frame: pd.DataFrame, cut: list[dict]) -> pd.DataFrame:
+    """A copy of ``frame`` whose topic, label, outlet and group texts are at most ``MAX_LABEL_CHARS``.
+
+    A long text is cut with "…"; two that would then read the same get " (2)",
+    " (3)"... so they stay two series. Each text cut is noted in ``cut``.
+    """
+    out = frame
+    for column in [c for c in LABEL_COLUMNS if c in frame]:
+        values = frame[column]
+        long = [v for v in pd.unique(values) if isinstance(v, str) and len(v) > MAX_LABEL_CHARS]
+        if not long:
+            continue
+        taken = {v for v in pd.unique(values) if isinstance(v, str) and len(v) <= MAX_LABEL_CHARS}
+        renamed = {}
+        for value in long:
+            short, k = shortened(value, MAX_LABEL_CHARS), 2
+            while short in taken:
+                suffix = f" ({k})"
+                short, k = shortened(value, MAX_LABEL_CHARS - len(suffix)) + suffix, k + 1
+            taken.add(short)
+            renamed[value] = short
+            cut.append(
+                {
+                    "source": f"{column} {short!r}",
+                    "reason": f"cut from {len(value):,} to {MAX_LABEL_CHARS} characters",
+                    "kind": "label",
+                }
+            )
+        out = out.assign(
+            **{column: values.map(lambda v, m=renamed: m.get(v, v) if isinstance(v, str) else v)}
+        )
+    return out
+
+
+def warn_cut(cut: list[dict], who: str) -> None:
+    """One :class:`ddj.DroppedRowsWarning` counting the texts ``who`` cut and the events it left out."""
+    if not cut:
+        return
+    kinds: dict[str, int] = {}
+    for row in cut:
+        kinds[row["kind"]] = kinds.get(row["kind"], 0) + 1
+    left = kinds.pop("left out", 0)
+    parts = [words.count(n, kind) for kind, n in kinds.items()]
+    did = (f"cut {_listed(parts)}" if parts else "") + (" and " if parts and left else "")
+    did += f"left out {words.count(left, 'event')}" if left else ""
+    msg = (
+        f"{who} {did} to fit: labels and event labels to {MAX_LABEL_CHARS} characters "
+        f"(ending in '…'), titles to {MAX_TITLE_CHARS}, the source line to {MAX_NOTE_CHARS}, and "
+        f"at most {MAX_CHART_EVENTS} events spread over its dates. Shorten them where they are "
+        "written (label: in the topics file, the events file)."
+    )
+    warnings.warn(DroppedRowsWarning(msg, cut), stacklevel=3)
+
+
+def _listed(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
 
 
 def publishable_spec(spec: Any) -> Any:

@@ -42,7 +42,7 @@ from __future__ import annotations
 import functools
 import re as _re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,7 +54,12 @@ FIELDS = ("title", "description", "text")
 
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 _WORD = r"[\p{L}\p{N}\p{M}_]"
-_MARKS = regex.compile(r"\p{Mn}+")
+#: The marks folding removes: accents (combining diacritical marks, their extensions and
+#: supplement, marks for symbols, half marks) and the kana voicing marks. Marks of other scripts
+#: (Thai vowels and tones, Devanagari, Arabic, Hebrew points) stay: they tell words apart.
+_ACCENTS = _re.compile(
+    "[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]+"
+)
 _WORD_RUN = regex.compile(_WORD + "+")
 
 
@@ -62,34 +67,56 @@ _WORD_RUN = regex.compile(_WORD + "+")
 
 
 def fold(text: str, case: bool = False) -> str:
-    """Fold text for matching: accents removed, and case folded unless ``case``.
+    """Fold text for matching: compatibility forms and accents removed, case folded unless ``case``.
+
+    Text is decomposed (NFKD) and its accents (``_ACCENTS``) removed, so a text
+    written composed (NFC) and the same text written decomposed (NFD: macOS
+    file names, some CMS exports) fold alike, and every character folds the
+    same whatever the text around it.
 
     Examples
     --------
     >>> fold("Café CRÈME")
     'cafe creme'
+    >>> fold("Cafe\u0301") == fold("Caf\u00e9") == "cafe"
+    True
     """
     if not text:
         return ""
     if text.isascii():  # the common case: lower() is casefold() for ASCII, and faster
         return text if case else text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    if decomposed != text:
-        text = _MARKS.sub("", decomposed)
+    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
     return text if case else text.casefold()
 
 
-def fold_with_map(text: str, case: bool = False) -> tuple[str, list[int]]:
-    """``fold`` plus, for each folded character, the index of the original character it came from."""
+#: A character and the combining marks after it (a decomposed "é" is two code points).
+_CLUSTER = regex.compile(r"\P{M}\p{M}*+|\p{M}++")
+
+
+def fold_with_map(text: str, case: bool = False) -> tuple[str, Sequence[int], Sequence[int]]:
+    """``fold`` plus, for each folded character, where its original character starts and ends.
+
+    A folded character comes from a character and the combining marks after it:
+    its span in ``text`` covers them all, so a hit in decomposed text takes its
+    accents with it. ``folded[s:e]`` comes from ``text[starts[s]:ends[e - 1]]``.
+
+    Examples
+    --------
+    >>> folded, starts, ends = fold_with_map("Cafe\u0301 noir")
+    >>> folded, starts[3], ends[3]
+    ('cafe noir', 3, 5)
+    """
     if text.isascii():
-        return (text if case else text.lower()), list(range(len(text)))
+        return (text if case else text.lower()), range(len(text)), range(1, len(text) + 1)
     out: list[str] = []
-    where: list[int] = []
-    for i, ch in enumerate(text):
-        piece = fold(ch, case) if not ch.isascii() else (ch if case else ch.lower())
+    starts: list[int] = []
+    ends: list[int] = []
+    for m in _CLUSTER.finditer(text):
+        piece = fold(m.group(), case)
         out.append(piece)
-        where.extend([i] * len(piece))
-    return "".join(out), where
+        starts.extend([m.start()] * len(piece))
+        ends.extend([m.end()] * len(piece))
+    return "".join(out), starts, ends
 
 
 # -- the syntax tree -------------------------------------------------------------------------

@@ -480,3 +480,114 @@ def test_alt_text_of_outlets_names_whose_peak_and_never_compares_two_outlets():
     # a change is within one outlet's series: B's first week after A's last is no "fall"
     assert "the largest rise was 10.0 points at A, in the week of " in text
     assert "fall" not in text
+
+
+# -- caps on labels, titles and events; never more rows than altair embeds ------------------------
+
+
+def _cut_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, ddj.DroppedRowsWarning)]
+
+
+def test_an_events_file_of_20000_rows_charts_a_bounded_spread_and_says_so(tmp_path):
+    from ddj.limits import MAX_CHART_EVENTS
+
+    frame = cov_frame(n=30)  # 2024-09-30 .. 2025-04-21
+    days = pd.date_range("2024-10-01", periods=20_000, freq="1min").append(
+        pd.date_range("2024-10-01", "2025-04-20", periods=5)
+    )  # crowded at the start; a few later ones must survive the thinning
+    path = tmp_path / "events.csv"
+    pd.DataFrame(
+        {"date": days.strftime("%Y-%m-%d"), "label": [f"e{i}" for i in range(len(days))]}
+    ).to_csv(path, index=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = chart(frame, events=str(path)).to_dict()  # altair's MaxRowsError before
+    rules = [r for d in spec["datasets"].values() for r in d if "date_label" in r]
+    drawn = {r["label"] for r in rules}
+    assert (
+        0 < len(drawn) <= MAX_CHART_EVENTS
+        and max(len(d) for d in spec["datasets"].values()) <= 5000
+    )
+    assert "e20004" in drawn  # the last event, months after the crowd
+    (message,) = _cut_warnings(caught)
+    assert (
+        f"left out {len(days) - len(drawn):,} events" in message and "at most 50 events" in message
+    )
+
+
+def test_a_500000_character_label_is_cut_and_counted():
+    from ddj.limits import MAX_LABEL_CHARS
+
+    frame = cov_frame(n=8)
+    frame["label"] = frame["label"].where(frame["topic"] != "hong_kong", "L" * 500_000)
+    events = pd.DataFrame({"date": ["2024-10-18"], "label": ["E" * 10_000]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        spec = chart(frame, events=events, title="T" * 100_000, source="S" * 10_000).to_dict()
+    text = json.dumps(spec, ensure_ascii=False)
+    assert "L" * (MAX_LABEL_CHARS + 1) not in text and "E" * (MAX_LABEL_CHARS + 1) not in text
+    labels = {r["label"] for d in spec["datasets"].values() for r in d if "label" in r}
+    assert "L" * (MAX_LABEL_CHARS - 1) + "…" in labels and "Ukraine" in labels
+    assert "E" * (MAX_LABEL_CHARS - 1) + "…" in labels
+    assert spec["title"]["text"] == "T" * 299 + "…" and len(text) < 500_000
+    (message,) = _cut_warnings(caught)
+    assert message.startswith(
+        "The chart cut 1 label, 1 event label, 1 title and 1 source line to fit"
+    )
+
+
+def test_labels_cut_to_the_same_text_stay_two_series():
+    frame = cov_frame(n=4, topics=("a", "b"))
+    frame["label"] = frame["topic"].map({"a": "X" * 300 + "a", "b": "X" * 300 + "b"})
+    with pytest.warns(ddj.DroppedRowsWarning, match="cut 2 labels"):
+        spec = chart(frame).to_dict()
+    labels = {r["label"] for d in spec["datasets"].values() for r in d if "articles" in r}
+    assert len(labels) == 2 and all(len(v) <= 100 for v in labels)
+    assert frame["label"].str.len().min() == 301  # the frame given is not changed
+
+
+def test_a_coverage_frame_beyond_5000_rows_still_charts():
+    frame = cov_frame(
+        n=400, topics=("a", "b", "c"), outlets=[f"o{i}.example" for i in range(6)], freq="D"
+    )
+    frame["partial"] = True  # every period partial: dashed joins would be 4x the rows
+    assert len(frame) == 7200
+    for kind in ("line", "small-multiples", "heatmap", "area"):
+        with warnings.catch_warnings(record=True):
+            warnings.simplefilter("always")
+            spec = chart(frame, kind=kind).to_dict()  # never altair's MaxRowsError
+        assert max(len(d) for d in spec["datasets"].values()) <= 5000
+
+
+def test_dashed_joins_beyond_the_row_limit_are_left_out_with_a_warning():
+    from ddj.charts import _dashed_segments, _tidy
+
+    frame = cov_frame(n=1000, topics=("a", "b", "c"), freq="D")
+    frame["partial"] = True
+    with pytest.warns(ddj.DdjWarning, match="2,997 dashed joins"):
+        assert _dashed_segments(_tidy(frame)).empty
+    few = cov_frame(n=6)  # the last period partial: one join per series, two rows each
+    segments = _dashed_segments(_tidy(few))
+    assert len(segments) == 4 and segments.groupby("segment")["day"].nunique().eq(2).all()
+
+
+def test_an_events_file_that_is_not_a_regular_file_or_too_large_is_refused(tmp_path):
+    with pytest.raises(ddj.InputError, match="a folder, not a file"):
+        load_events(tmp_path)
+    big = tmp_path / "events.csv"
+    big.write_bytes(b"date,label\n" + b"2024-01-01,x\n" * 1_000_000)
+    with pytest.raises(ddj.InputError, match="10,000,000-byte cap"):
+        load_events(big)
+
+
+def test_the_clickable_chart_cuts_labels_the_same_way():
+    from ddj import interactive
+
+    frame = cov_frame(n=8)
+    frame["label"] = frame["label"].where(frame["topic"] != "hong_kong", "L" * 500_000)
+    with pytest.warns(ddj.DroppedRowsWarning, match="^The clickable chart cut 1 label to fit"):
+        spec = interactive.clickable_chart(frame).to_dict()
+    assert "L" * 101 not in json.dumps(spec) and "L" * 99 + "…" in json.dumps(
+        spec, ensure_ascii=False
+    )

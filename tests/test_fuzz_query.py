@@ -179,3 +179,16 @@ def test_match_and_hits_agree_with_brute_force(query, rows):
     query_words = {fold(w) for w in WORDS}
     for matched in found["matched"]:
         assert all(any(tok.startswith(w) for w in query_words) for tok in tokens(matched, False))
+
+
+@given(ANY_TEXT)
+def test_composed_and_decomposed_text_fold_alike_and_map_back(text):
+    import unicodedata
+
+    from ddj.query import fold_with_map
+
+    assert fold(unicodedata.normalize("NFD", text)) == fold(unicodedata.normalize("NFC", text))
+    folded, starts, ends = fold_with_map(text)
+    assert folded == fold(text) and len(starts) == len(ends) == len(folded)
+    assert all(0 <= s < e <= len(text) for s, e in zip(starts, ends, strict=True))
+    assert list(starts) == sorted(starts)

@@ -110,7 +110,7 @@ def test_bad_topics(tmp_path, corpus):
         ddj.match(corpus, {"x": "a AND"})
     bad = tmp_path / "t.yml"
     bad.write_text("topics:\n  - name: x\n    query: [unclosed\n")
-    with pytest.raises(ddj.InputError, match="t.yml: not valid YAML"):
+    with pytest.raises(ddj.InputError, match=r"t.yml, line \d+: not valid YAML"):
         ddj.topics(bad)
     bad.write_text("topics:\n  - name: x\n    label: X\n")
     with pytest.raises(ddj.InputError, match="topic 'x': the topic has no query"):
@@ -335,10 +335,14 @@ topics:
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (BILLION_LAUGHS, "'name' must be text, not a list"),
-        (BILLION_LAUGHS.replace("name: *i", "name: x\n    label: *i"), "'label' must be text"),
-        ("topics: " + "[" * 5000 + "]" * 5000, "nested more than 10 levels"),
-        ("topics:\n  - name: " + "1" * 5000 + "\n    query: a\n", "a value YAML cannot read"),
+        (BILLION_LAUGHS, r"line 1: an anchor \(&a\)"),
+        (BILLION_LAUGHS.replace("name: *i", "name: x\n    label: *i"), r"line 1: an anchor \(&a\)"),
+        ("topics: " + "[" * 5000 + "]" * 5000, "nest"),
+        ("topics: " + "[" * 50 + "]" * 50, "nested more than 10 levels"),
+        (
+            "topics:\n  - name: " + "1" * 5000 + "\n    query: a\n",
+            "line 2: a number of 5,000 characters",
+        ),
         ("topics:\n  - name: 2024-02-30\n    query: a\n", "a value YAML cannot read"),
         ("topics:\n  - [a, b]\n", "a topic is a mapping"),
         ("topics: just text\n", "expected a list of topics"),
@@ -348,15 +352,16 @@ topics:
             + " OR ".join(f"w{i}" for i in range(8000))
             + "'\ntopics:\n"
             + "".join(f"  - {{name: t{i}, query: *q}}\n" for i in range(200)),
-            "the queries add up to more than",
+            "line 1: an anchor",
         ),
         (b"topics:\n  - name: caf\xe9\n    query: a\n", "not UTF-8"),
-        (b"x" * (1 << 20) + b"x", "larger than 1,024 KiB"),
+        (b"x" * (1 << 20) + b"x", "more than the 1,048,576-byte cap of a topics file"),
     ],
     ids=[
         "billion laughs",
         "aliased label",
         "deep nesting",
+        "nesting past the cap",
         "5000-digit number",
         "impossible date",
         "list item",
@@ -489,3 +494,83 @@ def test_a_topics_or_outlets_file_that_is_a_fifo_or_a_device_is_refused_not_read
     (tmp_path / "zero.yml").symlink_to("/dev/zero")
     with pytest.raises(ddj.InputError, match=r"a link to /dev/zero, a character device"):
         ddj.topics(tmp_path / "zero.yml")
+
+
+# -- text written decomposed (NFD) matches as composed (NFC) -----------------------------------
+
+
+def _nfd_nfc_corpus():
+    import unicodedata
+
+    text = "Le café de Zürich ferme. Un café à São Paulo, Ἀθῆναι et Hà Nội."
+    rows = [
+        {"url": f"https://x.example/{form}", "title": unicodedata.normalize(form, "Café crème"),
+         "text": unicodedata.normalize(form, text), "published": "2024-05-01T10:00:00Z"}
+        for form in ("NFC", "NFD")
+    ]  # fmt: skip
+    return ddj.corpus.conform(rows), text
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+@pytest.mark.parametrize(
+    ("query", "mentions"),
+    [("café", 3), ("zürich", 1), ('"são paulo"', 1), ("ἀθῆναι", 1), ('"hà nội"', 1), ("cafe", 3)],
+)
+def test_nfd_and_nfc_texts_match_nfd_and_nfc_queries_alike(form, query, mentions):
+    import unicodedata
+
+    corpus, _ = _nfd_nfc_corpus()
+    got = ddj.match(corpus, {"q": unicodedata.normalize(form, query)})
+    assert got["q"].tolist() == [True, True]  # the NFD row matched nothing before
+    assert got["q_mentions"].tolist() == [mentions, mentions]
+
+
+def test_hits_in_nfd_text_highlight_the_original_characters():
+    import unicodedata
+
+    corpus, _ = _nfd_nfc_corpus()
+    found = ddj.hits(corpus, {"q": "café OR zürich"}, fields=["text"])
+    for url, form in (("https://x.example/NFC", "NFC"), ("https://x.example/NFD", "NFD")):
+        rows = found[found["url"] == url]
+        raw = corpus.loc[corpus["url"] == url, "text"].iloc[0]
+        assert rows["matched"].tolist() == [
+            unicodedata.normalize(form, w) for w in ("café", "Zürich", "café")
+        ]
+        for _, row in rows.iterrows():  # the text is short: before, matched, after are all of it
+            assert " ".join([row["before"], row["matched"], row["after"]]) == raw
+            assert not row["after"].startswith(("\u0301", "\u0308"))  # the accents go with the hit
+
+
+def test_folding_is_the_same_whatever_the_text_around_it():
+    from ddj.query import fold, fold_with_map
+
+    corpus = ddj.corpus.conform(
+        [
+            {
+                "url": "https://x.example/th",
+                "title": "ที่นี่",
+                "text": "ที่นี่ café",
+                "published": "2024-05-01",
+            }
+        ]
+    )
+    assert ddj.match(corpus, {"q": "ที่นี่"})["q_mentions"].tolist() == [
+        2
+    ]  # text: 0 before (é stripped Thai marks)
+    for text in ("ที่นี่ café", "Cafe\u0301 noir", "Straße ①", "がぎ"):
+        folded, starts, ends = fold_with_map(text)
+        assert folded == fold(text) and len(starts) == len(ends) == len(folded)
+
+
+def test_a_store_scan_folds_nfd_text_the_same_way(tmp_path):
+    import unicodedata
+
+    corpus, _ = _nfd_nfc_corpus()
+    ddj.save(corpus, tmp_path / "store", append=True)
+    store = ddj.open(tmp_path / "store")
+    query = {"q": unicodedata.normalize("NFD", "zürich OR café")}
+    assert ddj.match(store, query)["q_mentions"].tolist() == [4, 4]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = ddj.coverage(store, query, freq="M")
+    assert cov["articles"].tolist() == [2]

@@ -505,3 +505,60 @@ def test_a_parameters_file_that_is_a_fifo_or_a_device_is_refused_not_read(tmp_pa
         "freq": "W",
         "title": "T",
     }
+
+
+@pytest.mark.parametrize("text", ["null", "123", "true", "[1]", "None", "~", " spaced "])
+def test_free_text_parameters_stay_the_text_given(text):
+    coverage = REPO / "notebooks" / "coverage.ipynb"
+    assert convert(coverage, {"title": text}) == {"title": text}
+    assert convert(REPO / "notebooks" / "explore.ipynb", {"query": text}) == {"query": text}
+    assert convert(REPO / "notebooks" / "collect.ipynb", {"contact": text}) == {"contact": text}
+
+
+def test_other_parameters_still_parse():
+    coverage = REPO / "notebooks" / "coverage.ipynb"
+    got = convert(coverage, {"topics": "[hong_kong, taiwan]", "by": "null", "events": "None"})
+    assert got == {"topics": ["hong_kong", "taiwan"], "by": None, "events": None}
+    assert convert(REPO / "notebooks" / "collect.ipynb", {"rate": "2", "robots": "false"}) == {
+        "rate": 2.0,
+        "robots": False,
+    }
+    assert check_parameters(title="")["title"] is None  # an empty value is ddj's own headline
+
+
+@pytest.fixture
+def no_kernel_start(monkeypatch):
+    """Starting a kernel fails the test: these refusals must come before one boots."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a kernel was started for parameters that should have been refused")
+
+    monkeypatch.setattr(ddj.notebooks, "_booting_kernel", refuse)
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (
+            ["-p", "title", "\udcff"],
+            "title: the text '\\udcff' holds a lone surrogate",
+        ),  # argv bytes b"\xff"
+        (["-p", "topics", "x" * 200_000], "topics: more than 100,000 characters"),
+        (["-p", "\udcff", "x"], "a parameter name: the text"),
+    ],
+)
+def test_cli_run_refuses_bad_text_before_a_kernel_starts(
+    tmp_path, capsys, argv, words, no_kernel_start
+):
+    assert main(["run", "coverage", *argv, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ddj run: error: ") and words in err and err.count("\n") == 1
+
+
+def test_run_notebook_refuses_a_surrogate_or_a_huge_value_before_a_kernel(
+    tmp_path, no_kernel_start
+):
+    with pytest.raises(ddj.ParameterError, match="^title: .* lone surrogate"):
+        run_notebook("coverage", {"title": "\ud800"}, out_dir=tmp_path)
+    with pytest.raises(ddj.ParameterError, match="^topics: more than 100,000 characters"):
+        run_notebook("coverage", {"topics": ["hong_kong"] * 20_000}, out_dir=tmp_path)

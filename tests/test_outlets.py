@@ -148,14 +148,21 @@ def test_bad_files_name_the_fix(tmp_path, text, match):
         outlets.groups(path)
 
 
-def test_aliases_cannot_multiply_outlets_without_bound(tmp_path, monkeypatch):
+def test_outlets_are_bounded_and_aliases_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(outlets, "MAX_OUTLETS", 50)
     one = "{domain: a.com, country: GB, kind: online}"
-    text = "x: &many [" + ", ".join([one] * 10) + "]\ngroups:\n"
-    text += "".join(f"  - {{name: g{i}, outlets: *many}}\n" for i in range(6))
-    path = tmp_path / "alias.yml"
-    path.write_text(text)
+    many = "[" + ", ".join([one] * 10) + "]"
+    path = tmp_path / "many.yml"
+    path.write_text(
+        "groups:\n" + "".join(f"  - {{name: g{i}, outlets: {many}}}\n" for i in range(6))
+    )
     with pytest.raises(InputError, match="more than 50 outlets"):
+        outlets.groups(path)
+    path.write_text(
+        f"x: &many {many}\ngroups:\n"
+        + "".join(f"  - {{name: g{i}, outlets: *many}}\n" for i in range(6))
+    )
+    with pytest.raises(InputError, match=r"many.yml, line 1: an anchor \(&many\)"):
         outlets.groups(path)
 
 

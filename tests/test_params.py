@@ -159,3 +159,44 @@ def test_cli_checks_coverage_options_before_loading_the_corpus(option, words, ca
 
     assert main(["coverage", "/no/such/corpus", *option]) == 2
     assert words in capsys.readouterr().err  # not the missing corpus: the option came first
+
+
+def test_given_values_are_size_capped_naming_the_parameter():
+    from ddj.limits import MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS
+
+    params.given({"title": "Hong Kong", "topics": ["hong_kong"] * 100, "rate": 1.0, "n": 10**50})
+    for value in (
+        "x" * (MAX_PARAMETER_CHARS + 1),
+        ["url"] * MAX_PARAMETER_CHARS,
+        {"k": "v" * MAX_PARAMETER_CHARS},
+        10**400_000,
+    ):
+        with pytest.raises(
+            ddj.ParameterError, match=r"^topics: more than 100,000 characters; .* in a file"
+        ):
+            params.given({"title": "ok", "topics": value})
+    many = {
+        f"p{i}": "x" * (MAX_PARAMETER_CHARS - 10)
+        for i in range(MAX_PARAMETERS_CHARS // MAX_PARAMETER_CHARS + 1)
+    }
+    with pytest.raises(
+        ddj.ParameterError, match=r"^p10: the parameters add up to more than 1,000,000"
+    ):
+        params.given(many)
+    loop: list = []
+    loop.append(loop)  # a list holding itself is counted until the cap, not forever
+    with pytest.raises(ddj.ParameterError, match="^loop: more than"):
+        params.given({"loop": loop})
+
+
+@pytest.mark.parametrize(
+    ("values", "name"),
+    [({"title": "caf\udce9"}, "title"), ({"topics": ["ok", "\ud800"]}, "topics"),
+     ({"caf\udce9": 1}, "a parameter name")],
+)  # fmt: skip
+def test_given_text_with_a_lone_surrogate_is_refused(values, name):
+    with pytest.raises(
+        ddj.ParameterError, match=f"^{name}: the text .* holds a lone surrogate"
+    ) as err:
+        params.given(values)
+    str(err.value).encode("utf-8")  # the message itself prints anywhere

@@ -322,3 +322,22 @@ def test_out_dir_that_is_a_file_is_a_ddj_error(tmp_path):
     with pytest.raises(ddj.ParameterError, match=re.escape(f"is under {blocker}, which is a file")):
         publish(ddj.chart(cov_frame()), blocker / "sub", "x")
     assert blocker.read_text() == "not a folder"
+
+
+def test_publish_cuts_long_labels_in_every_file_and_counts_them(tmp_path):
+    from ddj.limits import MAX_LABEL_CHARS
+
+    frame = cov_frame(n=8)
+    frame["label"] = frame["label"].where(frame["topic"] != "hong_kong", "L" * 500_000)
+    with pytest.warns(ddj.DroppedRowsWarning) as caught:
+        paths = publish(ddj.chart(frame), tmp_path, "long", data=frame)
+    assert [str(w.message)[:30] for w in caught] == [
+        "The chart cut 1 label to fit: ",
+        "publish() cut 1 label to fit: ",
+    ]
+    for kind in ("csv", "datawrapper", "alt_text", "spec", "html"):
+        text = paths[kind].read_text(encoding="utf-8")
+        assert (
+            "L" * (MAX_LABEL_CHARS - 1) + "…" in text and "L" * (MAX_LABEL_CHARS + 1) not in text
+        ), kind
+    assert frame["label"].str.len().max() == 500_000  # the frame given is not changed
