@@ -37,18 +37,8 @@ True
 from __future__ import annotations
 
 from ddj.store.counting import Tally, coverage
-from ddj.store.disk import (
-    BATCH_SIZE,
-    MAX_RECORD_BYTES,
-    PARTITION,
-    ROW_GROUP,
-    UNDATED,
-    Part,
-    Store,
-    append,
-    is_store,
-    open,
-)
+from ddj.store.disk import BATCH_SIZE, Store, open
+from ddj.store.layout import MAX_RECORD_BYTES, PARTITION, UNDATED, Part
 from ddj.store.streamed import (
     Skipped,
     by_month,
@@ -58,6 +48,7 @@ from ddj.store.streamed import (
     match,
     problems,
 )
+from ddj.store.writing import ROW_GROUP, append, is_store
 
 __all__ = [
     "BATCH_SIZE",
