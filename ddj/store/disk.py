@@ -315,7 +315,10 @@ class Store:
     def _records(self) -> Iterator[dict]:
         """Each append's record (problems, demo label), in the order they were written."""
         for path in self.records:
-            yield read_record(path)
+            try:
+                yield read_record(path)
+            except InputError as exc:  # changed since ddj.open, or not JSON: a problem, not the end
+                yield {"problems": [{"source": str(path), "reason": str(exc)}]}
 
     def _attrs_in_full(self) -> dict[str, Any]:
         problems: list[dict] = []

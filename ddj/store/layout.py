@@ -146,7 +146,15 @@ def listing(folder: Path) -> Listing:
     month, and files named like parts that are not regular files, are problems.
     """
     listed, commit_records, unread = committed(folder)
-    legacy = sorted((folder / RECORDS).glob("*.json")) if (folder / RECORDS).is_dir() else []
+    legacy = []
+    for path in sorted((folder / RECORDS).glob("*.json")) if (folder / RECORDS).is_dir() else []:
+        reason = not_regular(path)
+        if reason is None:
+            legacy.append(path)
+        else:
+            unread.append(
+                {"source": str(path), "reason": f"{reason}, not a store record: not read"}
+            )
     parts: list[Part] = []
     for month_dir in _month_dirs(folder):
         month = month_dir.name.split("=", 1)[1]

@@ -50,7 +50,7 @@ class Survey:
         if self.repeats:
             said.append(f"{self.repeats:,} repeated article(s) (same id) read once")
         if self.unread_parts:
-            said.append(f"{self.unread_parts:,} damaged or misplaced part(s) not read")
+            said.append(f"{self.unread_parts:,} damaged or misplaced file(s) not read")
         if not said:
             return None
         return f"The store holds {' and '.join(said)}; ddj.problems(store) lists them."
