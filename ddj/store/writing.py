@@ -267,23 +267,15 @@ def _left_out(
     rows = []
     for mask, why in ((known, "already in the store"), (again, "given twice in one append")):
         where = np.flatnonzero(mask)
-        for i in where[:MAX_LISTED].tolist():
-            source = (
-                frame["url"].iat[i] if pd.notna(frame["url"].iat[i]) else frame["source"].iat[i]
-            )
-            rows.append(
-                {
-                    "source": str(source),
-                    "reason": f"{why} (article {frame['id'].iat[i]}): not added",
-                }
-            )
+        chosen = frame.iloc[where[:MAX_LISTED]]
+        sources = chosen["url"].fillna(chosen["source"]).fillna("").tolist()
+        rows += [
+            {"source": str(s), "reason": f"{why} (article {i}): not added"}
+            for s, i in zip(sources, chosen["id"].tolist(), strict=True)
+        ]
         if len(where) > MAX_LISTED:
-            rows.append(
-                {
-                    "source": str(folder),
-                    "reason": f"{len(where) - MAX_LISTED:,} more {why}: not added",
-                }
-            )
+            more = f"{len(where) - MAX_LISTED:,} more {why}: not added"
+            rows.append({"source": str(folder), "reason": more})
     return rows
 
 
