@@ -55,8 +55,9 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     corpus = ddj.demo_corpus(seed=args.seed)
     out = Path(args.out)
-    parquet = ddj.save(corpus, out / "corpus.parquet")
-    csv = ddj.save(corpus, out / "corpus.csv")
+    # the synthetic demo's own files: a rerun writes them again, the same
+    parquet = ddj.save(corpus, out / "corpus.parquet", overwrite=True)
+    csv = ddj.save(corpus, out / "corpus.csv", overwrite=True)
     print(
         f"Synthetic demo data: {len(corpus):,} articles from {corpus['outlet'].nunique()} invented outlets"
     )
