@@ -1,4 +1,4 @@
-"""The store on disk: appends of Parquet parts by month, and the lazy :class:`Store` that reads them."""
+"""The lazy :class:`Store`: the committed Parquet parts of a store folder, read in batches."""
 
 from __future__ import annotations
 
