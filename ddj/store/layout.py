@@ -236,19 +236,23 @@ def id_keys(ids: object) -> np.ndarray:
     return keys
 
 
-def repeats(keys: np.ndarray) -> np.ndarray:
-    """Positions of the keys seen before (not the first of each), in order; key 0 is never a repeat.
+def repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, firsts)``: each key seen before (key 0 never), and where it was first seen.
 
     Examples
     --------
-    >>> repeats(np.array([5, 7, 5, 0, 0, 7, 5], dtype=np.uint64)).tolist()
-    [2, 5, 6]
+    >>> where, first = repeats(np.array([5, 7, 5, 0, 0, 7, 5], dtype=np.uint64))
+    >>> where.tolist(), first.tolist()
+    ([2, 5, 6], [0, 1, 0])
     """
     order = np.argsort(keys, kind="stable")
     ranked = keys[order]
     again = np.zeros(len(keys), dtype=bool)
     again[1:] = (ranked[1:] == ranked[:-1]) & (ranked[1:] != 0)
-    return np.sort(order[again])
+    run_start = np.maximum.accumulate(np.where(again, 0, np.arange(len(keys))))
+    where, first = order[again], order[run_start][again]  # stable: a run's start is its first
+    by_place = np.argsort(where, kind="stable")
+    return where[by_place], first[by_place]
 
 
 def read_ids(path: Path, rows: int) -> np.ndarray | None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ddj.corpus import COLUMNS, empty
-from ddj.store.layout import Part, id_keys, read_ids
+from ddj.store.layout import Part, id_keys, read_ids, repeats
 
 #: Largest Parquet footer (schema and row-group statistics) a part may declare.
 MAX_FOOTER_BYTES = 64 << 20
@@ -38,11 +38,6 @@ class Survey:
     problems: tuple[dict, ...] = ()
     repeats: int = 0
     unread_parts: int = 0
-
-    @property
-    def dropped(self) -> int:
-        """Rows left out as repeats."""
-        return self.repeats
 
     def message(self) -> str | None:
         """The sentence of the warning that counts what a read leaves out, or None."""
@@ -72,7 +67,7 @@ def survey(parts: tuple[Part, ...], unread: tuple[dict, ...]) -> Survey:
             n = pf.metadata.num_rows
             ids = read_ids(part.ids, n) if part.ids is not None else None
             if ids is None:
-                ids = _ids_of(pf, n)
+                ids = ids_of(pf, n)
         except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
             problems.append({"source": str(part.path), "reason": f"damaged part, not read: {exc}"})
             continue
@@ -174,7 +169,7 @@ def _exact(schema: Any) -> bool:
     )
 
 
-def _ids_of(pf: Any, rows: int) -> np.ndarray:
+def ids_of(pf: Any, rows: int) -> np.ndarray:
     """The id keys of a part without an id list (written before commits), its ``id`` column alone."""
     chunks = [id_keys(batch.column(0).to_pandas()) for batch in pf.iter_batches(columns=["id"])]
     keys = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.uint64)
@@ -191,16 +186,9 @@ def _repeats(
     if not keys:
         return {}, [], 0
     every = np.concatenate(keys)
-    order = np.argsort(every, kind="stable")
-    ranked = every[order]
-    again = np.zeros(len(every), dtype=bool)
-    again[1:] = (ranked[1:] == ranked[:-1]) & (ranked[1:] != 0)
-    if not again.any():
+    where, first = repeats(every)
+    if not len(where):
         return {}, [], 0
-    first_of = order[np.maximum.accumulate(np.where(again, 0, np.arange(len(every))))]
-    where, first = order[again], first_of[again]
-    sort = np.argsort(where, kind="stable")
-    where, first = where[sort], first[sort]
     starts = np.cumsum([0] + [len(k) for k in keys])
     part_of = np.searchsorted(starts, where, side="right") - 1
     drop = {parts[i].path: where[part_of == i] - starts[i] for i in np.unique(part_of).tolist()}

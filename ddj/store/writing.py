@@ -46,8 +46,9 @@ from ddj.store.layout import (
     month_dirs_exist,
     read_ids,
     read_record,
+    repeats,
 )
-from ddj.store.survey import MAX_LISTED, arrow_schema, open_part, schema_problem
+from ddj.store.survey import MAX_LISTED, arrow_schema, ids_of, open_part, schema_problem
 from ddj.utils import atomic_write, file_above
 
 #: Rows a Parquet row group holds (a reader decodes one at a time).
@@ -227,8 +228,6 @@ def held_ids(folder: Path, *, but: str | None = None) -> np.ndarray:
 
 def _part_keys(part: Any) -> np.ndarray | None:
     """One part's id keys: its id list, else its ``id`` column; None when it cannot be read."""
-    from ddj.store.survey import _ids_of
-
     if part.ids is not None and part.rows is not None:
         keys = read_ids(part.ids, part.rows)  # a committed part: its id list alone is read
         if keys is not None:
@@ -237,7 +236,7 @@ def _part_keys(part: Any) -> np.ndarray | None:
         pf = open_part(part.path)
         if schema_problem(pf.schema_arrow) is not None:
             return None
-        return _ids_of(pf, pf.metadata.num_rows)
+        return ids_of(pf, pf.metadata.num_rows)
     except (OSError, ValueError):  # a damaged part: readers leave it out too
         return None
 
@@ -253,10 +252,8 @@ def _batch_name(name: str | None) -> str:
 
 def _first_seen(keys: np.ndarray) -> np.ndarray:
     """True where a key was given before in the batch (0, no id, never)."""
-    from ddj.store.layout import repeats
-
     again = np.zeros(len(keys), dtype=bool)
-    again[repeats(keys)] = True
+    again[repeats(keys)[0]] = True
     return again
 
 
