@@ -397,8 +397,14 @@ def test_an_empty_filter_gives_empty_results(store):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Port .* is already in use")  # another cluster on this host
-def test_coverage_on_a_dask_cluster_equals_the_local_run(store):
+def test_coverage_on_a_dask_cluster_equals_the_local_run(store, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
+    batch = _articles(30)
+    moved = batch.assign(published=batch["published"] + pd.Timedelta(days=31))
+    for name, rows in (("0001", batch), ("0002", moved)):  # each id twice, a month apart
+        for _, part in rows.groupby(_month(rows)):
+            _legacy_part(tmp_path / "old", part, name)
+    repeated = ddj.open(tmp_path / "old")
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
         dashboard_address=None, silence_logs=50,
@@ -410,6 +416,10 @@ def test_coverage_on_a_dask_cluster_equals_the_local_run(store):
             local = _quiet(ddj.coverage, store, TOPICS, **options)
             pd.testing.assert_frame_equal(got, local)
             assert got.attrs == local.attrs
+            with pytest.warns(DroppedRowsWarning, match="30 repeated article"):
+                got = ddj.coverage(repeated, ["hong_kong"], freq="M", client=client)
+            expected = _quiet(ddj.coverage, batch, ["hong_kong"], freq="M")
+            pd.testing.assert_frame_equal(got, expected)  # each article once, the first copy
     finally:
         cluster.close()
 
