@@ -736,3 +736,18 @@ def test_parts_of_other_string_time_and_integer_types_read_as_today(tmp_path, fr
     got = ddj.open(folder).to_pandas()
     expected = rows.assign(published_local=rows["published_local"].dt.floor("ms"))
     pd.testing.assert_frame_equal(got, expected)
+
+
+def test_an_unreadable_commit_record_is_a_problem_and_its_parts_are_kept_on_disk(tmp_path):
+    folder = ddj.save(_articles(30), tmp_path / "s", append=True)
+    ddj.save(_articles(6, "b"), folder, append=True)
+    record = sorted((folder / "_commits").glob("*.json"))[-1]
+    kept = {p for p in folder.rglob("part-*.parquet") if record.stem in p.name}
+    record.write_text("{ cut short")  # a commit record damaged by hand
+    store = ddj.open(folder)
+    assert len(store) == 30  # its batch is not read ...
+    problems = ddj.problems(store)
+    assert "unreadable commit record" in problems.set_index("source")["reason"][str(record)]
+    ddj.save(_articles(3, "c"), folder, append=True)
+    assert len(kept) == 3 and all(p.exists() for p in kept)  # ... nor removed by the next append
+    assert len(ddj.open(folder)) == 33
