@@ -132,6 +132,10 @@ def add(
     stacklevel: int = 2,
 ) -> Added:
     """:func:`append`, saying what it added and left out (the warning is issued at ``stacklevel``)."""
+    missing = [c for c in COLUMNS if c not in corpus.columns]
+    if missing:
+        msg = f"Cannot add to the store {folder}: the frame lacks corpus column(s) {missing}; build it with ddj.load()."
+        raise InputError(msg)
     folder = store_folder(folder)
     batch = _batch_name(name)
     frame = corpus[COLUMNS].reset_index(drop=True)
@@ -289,6 +293,10 @@ def _commit(
     import pyarrow.parquet as pq
 
     commits = folder / COMMITS
+    problems = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + report
+    demo = corpus.attrs.get(DEMO_ATTR)
+    if not len(frame) and not problems and not demo and not (commits / f"{batch}.json").exists():
+        return  # nothing to add, and nothing to say
     commits.mkdir(exist_ok=True)
     token = secrets.token_hex(4)
     months = frame["published"].dt.strftime("%Y-%m").fillna(UNDATED).to_numpy()
@@ -314,8 +322,8 @@ def _commit(
         "batch": batch,
         "rows": len(frame),
         "parts": parts,
-        "demo": corpus.attrs.get(DEMO_ATTR),
-        "problems": list(corpus.attrs.get(PROBLEMS_ATTR, [])) + report,
+        "demo": demo,
+        "problems": problems,
     }
     text = json.dumps(record, ensure_ascii=False, default=str)
     atomic_write(commits / f"{batch}.json", text)  # the commit: the batch is visible from here
