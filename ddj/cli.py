@@ -56,8 +56,9 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     corpus = ddj.demo_corpus(seed=args.seed)
     out = Path(args.out)
-    parquet = ddj.save(corpus, out / "corpus.parquet")
-    csv = ddj.save(corpus, out / "corpus.csv")
+    # the synthetic demo's own files: a rerun writes them again, the same
+    parquet = ddj.save(corpus, out / "corpus.parquet", overwrite=True)
+    csv = ddj.save(corpus, out / "corpus.csv", overwrite=True)
     print(
         f"Synthetic demo data: {len(corpus):,} articles from {corpus['outlet'].nunique()} invented outlets"
     )
@@ -79,6 +80,7 @@ def _add_load(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "-o", "--output", required=True, help="corpus file to write: .parquet, .csv or .jsonl"
     )
+    _replace_options(p)
     p.add_argument(
         "--column",
         action="append",
@@ -105,6 +107,7 @@ def _run_load(args: argparse.Namespace) -> int:
     import ddj
 
     columns = _pairs(args.column, "--column")
+    _check_output(args.output, overwrite=args.overwrite, extend=args.extend)
     corpus = ddj.load(
         args.sources,
         columns=columns or None,
@@ -113,7 +116,9 @@ def _run_load(args: argparse.Namespace) -> int:
         cache=not args.no_cache,
         workers=args.workers,
     )
-    path = ddj.save(corpus, args.output)
+    path = ddj.save(corpus, args.output, overwrite=args.overwrite, extend=args.extend)
+    if args.extend:
+        corpus = ddj.load(path)
     dated = int(corpus["published"].notna().sum())
     print(
         f"{len(corpus):,} articles ({dated:,} dated) from {corpus['outlet'].nunique()} outlets -> {path}"
@@ -193,11 +198,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         help="corpus file to write (.parquet, .csv, .jsonl); "
         "failures go beside it as NAME.failures.csv. Required unless --dry-run",
     )
-    p.add_argument(
-        "--extend",
-        action="store_true",
-        help="add to the corpus already in --output instead of replacing it",
-    )
+    _replace_options(p)
     p.add_argument("--since", help="keep articles published on or after this date (YYYY-MM-DD)")
     p.add_argument("--until", help="keep articles published on or before this date (YYYY-MM-DD)")
     polite = p.add_argument_group("fetching")
@@ -286,15 +287,13 @@ def _run_collect(args: argparse.Namespace) -> int:
         raise _Usage(
             "give -o/--output FILE for the corpus (or --dry-run to only list the articles)"
         )
+    corpus = _collect_target(args)
     urls = list(args.urls)
     if args.url_files:
         from ddj.collecting.sources import read_urls
 
         for path in args.url_files:
             urls += read_urls(path)
-    corpus = None
-    if args.extend and args.output and Path(args.output).exists():
-        corpus = ddj.load(args.output)
     fetch = FetchSettings(
         rate=args.rate or None, contact=args.contact, robots=not args.ignore_robots,
         read_timeout=args.timeout, retries=args.retries, max_bytes=args.max_bytes,
@@ -306,7 +305,8 @@ def _run_collect(args: argparse.Namespace) -> int:
         sites=args.site or None, warcs=args.warc or None, since=args.since, until=args.until,
         domains=args.domain or None, url_pattern=args.url_pattern, client=_scheduler(args),
         cache_dir=args.cache_dir, refresh=args.refresh, corpus=corpus,
-        out=None if args.dry_run else args.output, fetch=fetch, workers=args.workers,
+        out=None if args.dry_run else args.output, overwrite=args.overwrite or args.extend,
+        fetch=fetch, workers=args.workers,
         dry_run=args.dry_run, max_pages=args.max_pages,
         progress=False if args.no_progress else None,
     )  # fmt: skip
@@ -323,6 +323,54 @@ def _run_collect(args: argparse.Namespace) -> int:
         where = Path(args.output) / "_failures" if is_store_name(args.output) else None
         print(f"{len(failures):,} failed URL(s) -> {where or failures_path(args.output)}")
     return 0
+
+
+def _collect_target(args: argparse.Namespace) -> object:
+    """Check ``-o`` against ``--overwrite``/``--extend``; the corpus to extend (``--extend``), or None."""
+    import ddj
+    from ddj.collecting import is_store_name
+
+    if not args.output:
+        return None
+    if args.dry_run or not is_store_name(args.output):
+        _check_output(
+            args.output, overwrite=args.overwrite, extend=args.extend and not args.dry_run
+        )
+        if args.extend and not args.dry_run and Path(args.output).exists():
+            return ddj.load(args.output)
+        return None
+    if args.overwrite:
+        msg = (
+            f"{args.output} is a store folder: it is only added to (the articles it holds are "
+            "left out); --overwrite replaces a corpus file. Leave --overwrite out."
+        )
+        raise _Usage(msg)
+    return None  # a store: --extend is what it does anyway
+
+
+def _replace_options(p: argparse.ArgumentParser) -> None:
+    """``--overwrite`` and ``--extend``: what to do when the corpus file of ``-o`` exists."""
+    how = p.add_mutually_exclusive_group()
+    how.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the corpus file --output when it exists (refused without it or --extend)",
+    )
+    how.add_argument(
+        "--extend",
+        action="store_true",
+        help="add the new articles to the corpus already in --output (its articles kept)",
+    )
+
+
+def _check_output(path: str, *, overwrite: bool, extend: bool) -> None:
+    """Refuse an existing ``-o`` file unless ``--overwrite`` or ``--extend`` says what to do with it."""
+    from ddj.loading import refuse_existing
+
+    if not overwrite and not extend:
+        refuse_existing(
+            path, "give --overwrite to replace it, or --extend to add the new articles to it"
+        )
 
 
 def _scheduler(args: argparse.Namespace) -> str | None:

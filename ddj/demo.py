@@ -362,7 +362,7 @@ def demo_corpus(n: int | None = None, seed: int = 2024) -> pd.DataFrame:
         corpus = load(folder)
     corpus.attrs[DEMO_ATTR] = DEMO_LABEL
     try:
-        save(corpus, table)
+        save(corpus, table, overwrite=True)  # the cache of the demo corpus
     except OSError:  # a read-only cache only costs time
         pass
     return corpus

@@ -28,9 +28,9 @@ import pandas as pd
 
 from ddj import params
 from ddj.cache import RecordCache, file_key
-from ddj.corpus import COLUMNS, DEMO_ATTR, conform, empty
+from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
-from ddj.errors import DdjWarning, InputError
+from ddj.errors import DdjWarning, InputError, ParameterError
 from ddj.files import find_files, open_regular, read_regular, reason, shown
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.outlets import keep as keep_outlets
@@ -363,13 +363,27 @@ def find_pages(folder: str | os.PathLike) -> list[Path]:
     return find_files(folder, _is_page_name)[0]
 
 
-def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False) -> Path:
+def save(
+    corpus: pd.DataFrame,
+    path: str | os.PathLike,
+    *,
+    append: bool = False,
+    overwrite: bool = False,
+    extend: bool = False,
+) -> Path:
     """Save a corpus as Parquet (``.parquet``), CSV (``.csv``, ``.csv.gz``) or JSON Lines (``.jsonl``).
+
+    A file that exists is never replaced silently: ``overwrite=True``
+    replaces it, ``extend=True`` adds the corpus's new articles to the corpus
+    it holds (an article whose ``id`` it holds is left out, counted in a
+    :class:`ddj.DroppedRowsWarning` and listed by ``ddj.problems``); without
+    either, an :class:`~ddj.errors.InputError` names the file.
 
     With ``append=True``, ``path`` is a store folder and the corpus is added
     to it: Parquet parts by publication month, never rewriting what is there,
-    safe while other processes append too (:mod:`ddj.store`; read it back with
-    ``ddj.open(path)``).
+    each append whole or not at all, articles it holds already left out
+    (counted), safe while other processes append too (:mod:`ddj.store`; read
+    it back with ``ddj.open(path)``).
 
     Parquet keeps every dtype exactly; CSV and JSON Lines write dates as ISO
     8601 in UTC, and :func:`load` reads them back to the same dtypes; cells
@@ -382,15 +396,20 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False)
     Raises
     ------
     InputError
-        The frame is not a corpus, the name has no known ending, or the path
-        cannot be written (a folder, a place under a file, no permission).
+        The frame is not a corpus, the name has no known ending, the path
+        cannot be written (a folder, a place under a file, no permission), or
+        the file exists and neither ``overwrite`` nor ``extend`` is given.
 
     Examples
     --------
     >>> import ddj
-    >>> path = ddj.save(corpus, "out/corpus.parquet")
+    >>> path = ddj.save(corpus, "out/corpus.parquet", overwrite=True)
     >>> ddj.load(path).equals(corpus)
     True
+    >>> ddj.save(corpus, path)
+    Traceback (most recent call last):
+    ...
+    ddj.errors.InputError: out/corpus.parquet exists already: pass overwrite=True to replace it, or extend=True to add the new articles to it.
     >>> ddj.open(ddj.save(corpus, "out/store", append=True)).months[0]
     '2019-01'
     """
@@ -403,6 +422,9 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False)
         from ddj.store import append as append_to_store
 
         return append_to_store(corpus, path)
+    if overwrite and extend:
+        msg = "overwrite=True and extend=True: give one (replace the file, or add to it)."
+        raise ParameterError(msg)
     name = path.name.lower()
     if not name.endswith(SAVE_SUFFIXES):
         msg = (
@@ -411,12 +433,67 @@ def save(corpus: pd.DataFrame, path: str | os.PathLike, *, append: bool = False)
         )
         raise InputError(msg)
     _writable(path)
+    if not overwrite and not extend:
+        refuse_existing(
+            path, "pass overwrite=True to replace it, or extend=True to add the new articles to it"
+        )
+    if extend and path.exists():
+        corpus = extended(load(path), corpus, path)
     try:
         atomic_write(path, lambda tmp: _write(corpus[COLUMNS], tmp, name), remove_stale=True)
     except OSError as exc:
         msg = f"Cannot save to {path}: {exc.strerror or exc}. Choose a place you can write to."
         raise InputError(msg) from exc
     return path
+
+
+def refuse_existing(path: str | os.PathLike, fix: str) -> None:
+    """Raise InputError when ``path`` exists (no corpus file is replaced silently); ``fix`` says how.
+
+    The one check of :func:`save`, ``ddj.collect(out=...)`` and the CLI's
+    ``-o``, each saying how in its own words (``fix``).
+
+    Examples
+    --------
+    >>> refuse_existing("/dev/null", "give --overwrite to replace it")
+    Traceback (most recent call last):
+    ...
+    ddj.errors.InputError: /dev/null exists already: give --overwrite to replace it.
+    """
+    if Path(path).exists() or Path(path).is_symlink():
+        msg = f"{path} exists already: {fix}."
+        raise InputError(msg)
+
+
+def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> pd.DataFrame:
+    """``old`` then the articles of ``new`` whose ``id`` it does not hold (each left out counted).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     both = extended(corpus.head(3), corpus.head(5), "c.parquet")
+    >>> len(both), str(caught[0].message)[:36]
+    (5, 'Left out 3 article(s) c.parquet hold')
+    """
+    old, new = conform(old), conform(new)
+    held = new["id"].isin(set(old["id"])) | new["id"].duplicated()
+    both = pd.concat([old, new[~held.to_numpy()]], ignore_index=True)
+    both.attrs = {**old.attrs}
+    problems = list(old.attrs.get(PROBLEMS_ATTR, [])) + list(new.attrs.get(PROBLEMS_ATTR, []))
+    if problems:
+        both.attrs[PROBLEMS_ATTR] = problems
+    if new.attrs.get(DEMO_ATTR):
+        both.attrs[DEMO_ATTR] = new.attrs[DEMO_ATTR]
+    report = [
+        {"source": str(u), "reason": f"already in {path} (article {i}): not added"}
+        for u, i in zip(
+            new.loc[held.to_numpy(), "url"], new.loc[held.to_numpy(), "id"], strict=True
+        )
+    ]
+    msg = f"Left out {len(report)} article(s) {path} holds already (same id); ddj.problems(corpus) lists them."
+    return note_problems(both, report, msg, stacklevel=3)
 
 
 #: Endings :func:`save` writes.

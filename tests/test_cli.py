@@ -266,3 +266,43 @@ def test_compare_refusals_are_one_line_and_exit_2(tmp_path, capsys, extra, words
     assert main([*args, *extra]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("ddj compare: error: ") and words in err[-1]
+
+
+# -- no corpus file is replaced silently (issue 22) ------------------------------------------
+
+
+def test_load_over_an_existing_corpus_needs_overwrite_or_extend(tmp_path, capsys):
+    out = tmp_path / "c.parquet"
+    assert main(["load", str(_table(tmp_path)), "-o", str(out)]) == 0
+    before = out.read_bytes()
+    other = tmp_path / "other.csv"
+    other.write_text("article_link,pub_date,title\nhttps://a.example/3,2024-02-01,Three\n")
+    capsys.readouterr()
+    assert main(["load", str(other), "-o", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(out) in err and "--overwrite" in err and "--extend" in err and "\n" not in err
+    assert out.read_bytes() == before  # untouched
+    assert main(["load", str(other), str(_table(tmp_path)), "-o", str(out), "--extend"]) == 0
+    assert ddj.load(out, dedupe=False)["title"].tolist() == ["One", "Two", "Three"]
+    assert main(["load", str(other), "-o", str(out), "--overwrite"]) == 0
+    assert ddj.load(out, dedupe=False)["title"].tolist() == ["Three"]
+    with pytest.raises(SystemExit) as given_both:
+        main(["load", str(other), "-o", str(out), "--overwrite", "--extend"])
+    assert given_both.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def test_save_replaces_or_extends_a_file_only_when_asked(tmp_path):
+    corpus = ddj.corpus.conform(
+        [{"url": f"https://a.example/{i}", "published": "2024-01-02"} for i in range(300)]
+    )
+    path = ddj.save(corpus, tmp_path / "c.parquet")
+    with pytest.raises(
+        ddj.InputError, match=r"c\.parquet exists already.*overwrite=True.*extend=True"
+    ):
+        ddj.save(corpus.head(5), path)
+    assert len(ddj.load(path)) == 300
+    new = ddj.corpus.conform([{"url": "https://a.example/new"}])
+    with pytest.warns(ddj.DroppedRowsWarning, match="Left out 5 article"):
+        both = ddj.load(ddj.save(pd.concat([corpus.head(5), new]), path, extend=True))
+    assert len(both) == 301 and both["url"].iat[-1] == "https://a.example/new"
+    assert len(ddj.load(ddj.save(corpus.head(5), path, overwrite=True))) == 5

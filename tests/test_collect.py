@@ -856,7 +856,8 @@ def test_cli_deadline_max_pages_and_allow_private(site, tmp_path, capsys):
     reasons = pd.read_csv(failures_path(out))["reason"].tolist()
     assert reasons[0] == "took longer than 1 s (deadline=1)"
     assert reasons[1].startswith("refused to connect to 2130706433")
-    assert cli(private, "-o", out, "--cache-dir", tmp_path / "c", *fast, "--allow-private") == 0
+    again = [private, "-o", out, "--cache-dir", tmp_path / "c", *fast, "--allow-private"]
+    assert cli(*again, "--overwrite") == 0
     assert pd.read_csv(failures_path(out))["reason"].tolist() == ["HTTP 404"]  # reached it
     plan = tmp_path / "plan.csv"
     assert cli("--feed", site.url("/rss.xml"), "--dry-run", "--max-pages", "3", "-o", plan, *fast,
@@ -907,3 +908,45 @@ def test_processes_opening_one_new_cache_at_once_all_open_it(tmp_path):
         ]
         outcomes = [(c.wait(60), c.stderr.read()) for c in children]
         assert all(code == 0 for code, _ in outcomes), outcomes
+
+
+# -- issue 22: a store never counts an article twice; no corpus file replaced silently ------------
+def test_collecting_a_feed_into_a_store_twice_counts_each_article_once(site, tmp_path, capsys):
+    import ddj
+
+    store = tmp_path / "store"
+    argv = ["--feed", site.url("/rss.xml", 0), "-o", store, "--rate", "0", "--no-progress",
+            "--cache-dir", tmp_path / "cache"]  # fmt: skip
+    assert cli(*argv) == 0
+    once = ddj.coverage(ddj.open(store), ["hong_kong"], freq="M")
+    assert cli(*argv) == 0  # the daily job, run again
+    opened = ddj.open(store)
+    assert len(opened) == 8 and opened.to_pandas()["id"].is_unique
+    twice = ddj.coverage(opened, ["hong_kong"], freq="M")
+    pd.testing.assert_frame_equal(twice, once)
+    assert once["total"].sum() > 0
+    held = ddj.problems(opened)["reason"].str.startswith("already in the store").sum()
+    assert held == 8  # the second run's articles, each counted
+    assert cli(*argv, "--overwrite") == 2  # a store is only added to
+    assert "is a store folder" in capsys.readouterr().err
+
+
+def test_collect_over_an_existing_corpus_file_needs_overwrite_or_extend(site, tmp_path, capsys):
+    out = tmp_path / "corpus.parquet"
+    fast = ["--rate", "0", "--no-progress", "--cache-dir", tmp_path / "cache"]
+    assert cli("--feed", site.url("/rss.xml", 0), "-o", out, *fast) == 0
+    before = out.read_bytes()
+    requests = sum(site.hits.values())
+    capsys.readouterr()
+    assert cli(site.article_urls(1)[0], "-o", out, *fast) == 2
+    err = capsys.readouterr().err.strip()
+    assert str(out) in err and "--overwrite" in err and "--extend" in err and "\n" not in err
+    assert out.read_bytes() == before and sum(site.hits.values()) == requests  # nothing fetched
+    assert cli(site.article_urls(1)[0], "-o", out, "--dry-run", *fast) == 2  # the plan too
+    assert cli(site.article_urls(1)[0], "-o", out, "--extend", *fast) == 0
+    assert len(pd.read_parquet(out)) == 9
+    assert cli(site.article_urls(1)[0], "-o", out, "--overwrite", *fast) == 0
+    assert len(pd.read_parquet(out)) == 1
+    with pytest.raises(InputError, match=r"corpus\.parquet exists already: pass overwrite=True"):
+        run(tmp_path, urls=site.article_urls(1)[:2], out=out)
+    assert len(pd.read_parquet(out)) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import warnings
 from pathlib import Path
@@ -152,16 +153,26 @@ def test_parts_of_an_older_schema_read_as_today(tmp_path, frame):
     assert ddj.open(folder).filter(start="2019-01-01", end="2019-01-31").outlets
 
 
-def test_a_damaged_part_is_an_error_naming_it(tmp_path, frame):
+def test_a_part_damaged_inside_is_an_error_naming_it_and_one_without_a_footer_a_problem(
+    tmp_path, frame
+):
     folder = ddj.save(frame.head(200), tmp_path / "s", append=True)
     part = sorted(folder.rglob("part-*.parquet"))[0]
     data = part.read_bytes()
     part.write_bytes(data[:100] + bytes(200) + data[300:])  # pages broken, footer whole
     with pytest.raises(InputError, match=part.name):
-        ddj.open(folder).to_pandas()
+        _quiet(ddj.open(folder).to_pandas)
     part.write_bytes(b"PAR1 no footer")
-    with pytest.raises(InputError, match=part.name):
-        len(ddj.open(folder))
+    store = ddj.open(folder)
+    with pytest.warns(DroppedRowsWarning, match="1 damaged or misplaced file"):
+        got = store.to_pandas()
+    head = frame.head(200)
+    rest = head[_month(head) != part.parent.name.split("=")[1]]  # the other months read
+    assert len(store) == len(rest) < 200
+    pd.testing.assert_frame_equal(got, rest.reset_index(drop=True))  # frame is in store order
+    reasons = ddj.problems(store)
+    row = reasons[reasons["source"] == str(part)]
+    assert len(row) == 1 and "no Parquet footer" in row["reason"].iat[0]
 
 
 def test_open_refuses_what_is_no_store(tmp_path):
@@ -386,8 +397,14 @@ def test_an_empty_filter_gives_empty_results(store):
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:Port .* is already in use")  # another cluster on this host
-def test_coverage_on_a_dask_cluster_equals_the_local_run(store):
+def test_coverage_on_a_dask_cluster_equals_the_local_run(store, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
+    batch = _articles(30)
+    moved = batch.assign(published=batch["published"] + pd.Timedelta(days=31))
+    for name, rows in (("0001", batch), ("0002", moved)):  # each id twice, a month apart
+        for _, part in rows.groupby(_month(rows)):
+            _legacy_part(tmp_path / "old", part, name)
+    repeated = ddj.open(tmp_path / "old")
     cluster = distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
         dashboard_address=None, silence_logs=50,
@@ -399,6 +416,10 @@ def test_coverage_on_a_dask_cluster_equals_the_local_run(store):
             local = _quiet(ddj.coverage, store, TOPICS, **options)
             pd.testing.assert_frame_equal(got, local)
             assert got.attrs == local.attrs
+            with pytest.warns(DroppedRowsWarning, match="30 repeated article"):
+                got = ddj.coverage(repeated, ["hong_kong"], freq="M", client=client)
+            expected = _quiet(ddj.coverage, batch, ["hong_kong"], freq="M")
+            pd.testing.assert_frame_equal(got, expected)  # each article once, the first copy
     finally:
         cluster.close()
 
@@ -442,3 +463,291 @@ def test_an_append_of_nothing_leaves_an_empty_store_with_its_problems(tmp_path):
     assert len(store) == 0 and store.dates == (None, None) and store.months == []
     assert ddj.problems(store).to_dict("records") == [{"source": "a.html", "reason": "no article"}]
     pd.testing.assert_frame_equal(store.to_pandas(), nothing)
+
+
+# -- an article is stored once ---------------------------------------------------------------
+
+
+def _articles(n: int, prefix: str = "a") -> pd.DataFrame:
+    rows = [
+        {"url": f"https://{prefix}.example/{i}", "published": f"2024-0{1 + i % 3}-1{i % 10}",
+         "text": "Hong Kong" if i % 2 else "other", "title": f"{prefix} {i}"}
+        for i in range(n)
+    ]  # fmt: skip
+    return ddj.corpus.conform(rows)
+
+
+def _counts(store_or_frame) -> list[int]:
+    cov = _quiet(ddj.coverage, store_or_frame, ["hong_kong"], freq="M")
+    return cov["total"].tolist() + cov["articles"].tolist()
+
+
+def test_the_same_batch_appended_twice_is_stored_once_and_counted(tmp_path):
+    batch = _articles(30)
+    folder = ddj.save(batch, tmp_path / "s", append=True)
+    with pytest.warns(DroppedRowsWarning, match="Left out 30 article.*holds already") as caught:
+        ddj.save(batch, folder, append=True)
+    assert len(caught[0].message.report) == 30
+    store = ddj.open(folder)
+    assert len(store) == 30 and store.to_pandas()["id"].is_unique
+    assert _counts(store) == _counts(batch)
+    problems = ddj.problems(store)
+    held = problems[problems["reason"].str.startswith("already in the store")]
+    assert sorted(held["source"]) == sorted(batch["url"])
+    more = pd.concat([batch.iloc[20:], _articles(5, "b")], ignore_index=True)
+    with pytest.warns(DroppedRowsWarning, match="Left out 10 article"):
+        ddj.save(more, folder, append=True)  # the new articles of a batch are added, the rest not
+    assert len(ddj.open(folder)) == 35
+
+
+def _commit_fails(monkeypatch, how) -> None:
+    """Make the next append stop where it would write its commit record (its parts written)."""
+    from ddj.store import writing
+
+    real = writing.atomic_write
+
+    def write(path, content, **kw):
+        if Path(path).parent.name == "_commits":
+            how()
+        return real(path, content, **kw)
+
+    monkeypatch.setattr(writing, "atomic_write", write)
+
+
+def test_an_append_that_fails_before_its_commit_is_not_read_and_a_rerun_adds_it_once(
+    tmp_path, monkeypatch
+):
+    first, second = _articles(40, "a"), _articles(40, "b")
+    folder = ddj.save(first, tmp_path / "s", append=True)
+
+    def crash():
+        raise OSError(28, "No space left on device")
+
+    _commit_fails(monkeypatch, crash)
+    with pytest.raises(InputError, match="No space left"):
+        ddj.save(second, folder, append=True)
+    assert len(list(folder.rglob("part-*.parquet"))) == 6  # the crashed batch's 3 parts are there
+    assert len(ddj.open(folder)) == 40  # ... and not read
+    monkeypatch.undo()
+    ddj.save(second, folder, append=True)  # the rerun
+    store = ddj.open(folder)
+    assert len(store) == 80 and len(list(folder.rglob("part-*.parquet"))) == 6  # leftovers gone
+    assert _counts(store) == _counts(pd.concat([first, second], ignore_index=True))
+    assert not list(folder.rglob(".*")) and len(list((folder / "_ids").iterdir())) == 6
+
+
+_KILLED = """
+import os, signal, sys
+import ddj
+from ddj.store import writing
+real = writing.atomic_write
+def write(path, content, **kw):
+    if path.parent.name == "_commits":
+        os.kill(os.getpid(), signal.SIGKILL)  # killed with its parts written, before its commit
+    return real(path, content, **kw)
+writing.atomic_write = write
+rows = [{"url": f"https://k.example/{i}", "published": "2024-05-0%d" % (1 + i % 9),
+         "text": "Hong Kong"} for i in range(2820)]
+ddj.save(ddj.corpus.conform(rows), sys.argv[1], append=True)
+"""
+
+
+def test_an_append_killed_mid_way_then_rerun_counts_each_article_once(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    folder = tmp_path / "s"
+    ddj.save(_articles(10), folder, append=True)
+    done = subprocess.run([sys.executable, "-c", _KILLED, str(folder)], timeout=120, check=False)
+    assert done.returncode == -signal.SIGKILL
+    assert len(ddj.open(folder)) == 10
+    rows = [{"url": f"https://k.example/{i}", "published": f"2024-05-0{1 + i % 9}",
+             "text": "Hong Kong"} for i in range(2820)]  # fmt: skip
+    batch = ddj.corpus.conform(rows)
+    ddj.save(batch, folder, append=True)
+    store = ddj.open(folder)
+    assert len(store) == 2830
+    may = _quiet(ddj.coverage, store, ["hong_kong"], freq="M", start="2024-05-01", end="2024-05-31")
+    assert may["total"].tolist() == [2820] and may["articles"].tolist() == [2820]
+
+
+def _append_same(folder: str, start) -> None:
+    corpus = _articles(60, "same")
+    start.wait(60)  # every process appends at once
+    for k in range(3):
+        _quiet(ddj.save, corpus.iloc[k * 20 : (k + 2) * 20], folder, append=True)  # overlapping
+
+
+def test_processes_appending_the_same_articles_at_once_leave_one_copy(tmp_path):
+    folder = str(tmp_path / "shared")
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(3)
+    procs = [ctx.Process(target=_append_same, args=(folder, start)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    store = ddj.open(folder)
+    got = store.to_pandas()
+    assert len(got) == len(store) == 60 and got["id"].is_unique
+    assert _counts(store) == _counts(_articles(60, "same"))
+    held = ddj.problems(store)["reason"].str.startswith("already in the store").sum()
+    assert held == 3 * 100 - 60  # every row appended and not added is counted
+
+
+def test_an_append_waits_for_the_lock_a_bounded_time(tmp_path):
+    from ddj.store.writing import append, locked
+
+    folder = ddj.save(_articles(3), tmp_path / "s", append=True)
+    with locked(folder), pytest.raises(InputError, match=r"is busy: another append.*_lock"):
+        append(_articles(5, "b"), folder, wait=0.3)
+    append(_articles(5, "b"), folder, wait=0.3)  # released
+    assert len(ddj.open(folder)) == 8
+
+
+def _legacy_part(folder: Path, rows: pd.DataFrame, name: str) -> Path:
+    """A part as a ddj before commits wrote it: no commit record, no id list."""
+    month = _month(rows).iat[0]
+    path = folder / f"month={month}" / f"part-{name}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    rows.to_parquet(path, index=False)
+    return path
+
+
+def test_repeats_in_a_store_written_before_commits_are_read_once_and_counted(tmp_path):
+    batch = _articles(30)
+    folder = tmp_path / "old"
+    for _, rows in batch.groupby(_month(batch)):
+        _legacy_part(folder, rows, "0001-crashed")  # an append killed, then run again
+        _legacy_part(folder, rows, "0002-rerun")
+    store = ddj.open(folder)
+    with pytest.warns(DroppedRowsWarning, match="30 repeated article") as caught:
+        got = store.to_pandas()
+    assert len(caught[0].message.report) == 30
+    assert len(got) == len(store) == 30 and got["id"].is_unique
+    assert _counts(store) == _counts(batch)
+    assert (ddj.problems(store)["reason"].str.startswith("repeat of article")).sum() == 30
+    assert len(store.filter(start="2024-01-01", end="2024-01-31")) == 10
+    dup = ddj.corpus.conform(batch.iloc[:3])
+    ddj.save(pd.concat([dup, _articles(2, "n")], ignore_index=True), folder, append=True)
+    assert len(_quiet(ddj.open(folder).to_pandas)) == 32  # a new append refuses what they hold
+
+
+@pytest.mark.slow
+def test_collecting_a_store_twice_on_a_dask_cluster_adds_nothing(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from tests.test_warc import archive
+
+    files = archive(tmp_path / "in", files=2, per_file=10)
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                 host="127.0.0.1", dashboard_address=None,
+                                 silence_logs=50) as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):  # fmt: skip
+        store, _ = ddj.collect(warcs=files, out=tmp_path / "s", client=client, quiet=True)
+        copy = tmp_path / "copies"
+        copy.mkdir()
+        again = [copy / f.name for f in files]
+        for f, g in zip(files, again, strict=True):
+            g.write_bytes(Path(f).read_bytes())  # the same records under other names
+        twice, _ = ddj.collect(warcs=again, out=tmp_path / "s", client=client, quiet=True)
+    assert len(store) == 20 and len(ddj.open(tmp_path / "s")) == 20
+    lines = (tmp_path / "s" / "_manifest.jsonl").read_text().splitlines()
+    assert sum(json.loads(line)["duplicates"] for line in lines[2:]) == 20
+
+
+# -- damaged stores --------------------------------------------------------------------------
+
+
+def _damage(folder: Path, frame: pd.DataFrame) -> list[Path]:
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    bad = []
+    text = frame.head(5).astype({"published": "str"})
+    path = folder / "month=2019-01" / "part-textdate.parquet"
+    pq.write_table(pa.Table.from_pandas(text, preserve_index=False), path)
+    bad.append(path)
+    structs = frame.head(5).assign(title=[{"a": 1}] * 5)
+    path = folder / "month=2019-02" / "part-structs.parquet"
+    pq.write_table(pa.Table.from_pandas(structs, preserve_index=False), path)
+    bad.append(path)
+    for month in ("2024-13", "abc"):
+        (folder / f"month={month}").mkdir()
+        path = folder / f"month={month}" / "part-x.parquet"
+        frame.head(5).to_parquet(path, index=False)
+        bad.append(path)
+    path = folder / "month=2019-03" / "part-fifo.parquet"
+    os.mkfifo(path)  # a reader that opened it would wait for ever
+    bad.append(path)
+    path = folder / "month=2019-03" / "part-zero.parquet"
+    path.symlink_to("/dev/zero")
+    bad.append(path)
+    (folder / "_batches").mkdir(exist_ok=True)
+    path = folder / "_batches" / "fifo.json"
+    os.mkfifo(path)
+    bad.append(path)
+    return bad
+
+
+def test_a_damaged_store_names_each_bad_part_and_reads_the_rest(tmp_path, frame):
+    folder = ddj.save(frame.head(100), tmp_path / "s", append=True)
+    expected = ddj.open(folder).to_pandas()
+    bad = _damage(folder, frame)
+    store = ddj.open(folder)
+    with pytest.warns(DroppedRowsWarning, match="7 damaged or misplaced file"):
+        got = store.to_pandas()
+    pd.testing.assert_frame_equal(got, expected)
+    assert len(store) == 100 and store.months == ddj.open(folder).months
+    problems = ddj.problems(store)
+    for path in bad:
+        assert (problems["source"] == str(path)).sum() == 1, path
+    reasons = dict(zip(problems["source"], problems["reason"], strict=False))
+    assert "column 'published' is large_string, not timestamp" in reasons[str(bad[0])]
+    assert "column 'title' is struct" in reasons[str(bad[1])]
+    assert "no month" in reasons[str(bad[2])] and "a FIFO" in reasons[str(bad[4])]
+    assert "character device" in reasons[str(bad[5])]
+    cov = _quiet(ddj.coverage, store.filter(start="2019-01-01"), ["hong_kong"], freq="M")
+    assert (
+        cov["total"].sum() == _quiet(ddj.coverage, expected, ["hong_kong"], freq="M")["total"].sum()
+    )
+    ddj.save(_articles(3), folder, append=True)  # an append reads past them too
+    assert len(ddj.open(folder)) == 103
+
+
+def test_parts_of_other_string_time_and_integer_types_read_as_today(tmp_path, frame):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = frame[_month(frame) == "2019-01"].reset_index(drop=True)
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    other = {"id": pa.string(), "published": pa.timestamp("ns", tz="Europe/Paris"),
+             "published_local": pa.timestamp("ms"), "words": pa.int32()}  # fmt: skip
+    for name, kind in other.items():
+        table = table.set_column(table.schema.get_field_index(name), name, table[name].cast(kind))
+    folder = tmp_path / "s"
+    (folder / "month=2019-01").mkdir(parents=True)
+    pq.write_table(table, folder / "month=2019-01" / "part-other.parquet")
+    got = ddj.open(folder).to_pandas()
+    expected = rows.assign(published_local=rows["published_local"].dt.floor("ms"))
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_an_unreadable_commit_record_is_a_problem_and_its_parts_are_kept_on_disk(tmp_path):
+    folder = ddj.save(_articles(30), tmp_path / "s", append=True)
+    ddj.save(_articles(6, "b"), folder, append=True)
+    record = sorted((folder / "_commits").glob("*.json"))[-1]
+    kept = {p for p in folder.rglob("part-*.parquet") if record.stem in p.name}
+    record.write_text("{ cut short")  # a commit record damaged by hand
+    store = ddj.open(folder)
+    assert len(store) == 30  # its batch is not read ...
+    problems = ddj.problems(store)
+    assert "unreadable commit record" in problems.set_index("source")["reason"][str(record)]
+    ddj.save(_articles(3, "c"), folder, append=True)
+    assert len(kept) == 3 and all(p.exists() for p in kept)  # ... nor removed by the next append
+    assert len(ddj.open(folder)) == 33

@@ -116,7 +116,9 @@ def test_size_cap_before_parsing(tmp_path):
         yamlfile.loads("#" * (MAX_YAML_BYTES + 1), "f.yml")
     path = tmp_path / "big.yml"
     path.write_bytes(b"a: " + b"x" * MAX_YAML_BYTES)
-    with pytest.raises(ddj.InputError, match=r"big.yml: 1,048,579 bytes, more than the 1,048,576-byte cap"):
+    with pytest.raises(
+        ddj.InputError, match=r"big.yml: 1,048,579 bytes, more than the 1,048,576-byte cap"
+    ):
         yamlfile.read(path)
 
 

@@ -32,6 +32,7 @@ from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
+from ddj.loading import refuse_existing
 from ddj.utils import note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
@@ -59,6 +60,7 @@ def collect(
     refresh: bool = False,
     corpus: pd.DataFrame | None = None,
     out: str | os.PathLike | None = None,
+    overwrite: bool = False,
     fetch: FetchSettings | None = None,
     workers: int = 8,
     extract_workers: int | None = None,
@@ -129,9 +131,15 @@ def collect(
         Save the corpus here (``.parquet``, ``.csv``, ``.jsonl``) and the failures
         beside it (``<name>.failures.csv``). Parquet keeps the synthetic demo
         data label (see Returns). A folder (a name without one of those
-        endings) is a store: the articles are added to it
-        (:func:`ddj.save` with ``append=True``), the failures go into its
-        ``_failures/`` folder, and the corpus returned is ``ddj.open(out)``.
+        endings) is a store: the articles it does not hold are added to it
+        (:func:`ddj.save` with ``append=True``; collecting the same articles
+        again adds nothing), the failures go into its ``_failures/`` folder,
+        and the corpus returned is ``ddj.open(out)``.
+    overwrite
+        Replace the corpus file ``out`` when it exists. Without it, an
+        existing file is refused before anything is fetched (to add to it, pass
+        ``corpus=ddj.load(out)`` and ``overwrite=True``). A store is only ever
+        added to.
     fetch
         How to fetch: a :class:`~ddj.collecting.fetch.FetchSettings` (rate,
         contact, robots, timeouts, deadline, retries, size and address limits).
@@ -206,7 +214,8 @@ def collect(
     ParameterError
         No source given, a limit that makes no sense, or an unknown fetch option.
     InputError
-        A URL list or WARC file that does not exist.
+        A URL list or WARC file that does not exist, or ``out`` a file that
+        exists without ``overwrite=True``.
 
     Examples
     --------
@@ -226,6 +235,10 @@ def collect(
     """
     settings = FetchSettings.of(fetch, **fetch_options)
     start, end = _check(since, until, workers=workers, max_pages=max_pages)
+    if out is not None and not dry_run and not overwrite and not is_store_name(out):
+        refuse_existing(
+            out, "pass overwrite=True to replace it (with corpus=ddj.load(out) to add to it)"
+        )
     chosen = params.outlets(outlets)  # outlets=: its domains are those of the WARC records read
     domains = params.domains(domains) or (chosen.every_domain if chosen else None)
     wanted = Wanted.of(domains=domains, since=start,
@@ -463,13 +476,13 @@ def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike |
     from ddj.utils import atomic_write
 
     if is_store_name(out):
-        save(result, out, append=True)
+        save(result, out, append=True)  # what the store holds already is left out, counted
         folder = Path(out) / FAILURES
         folder.mkdir(exist_ok=True)
         name = f"collect-{pd.Timestamp.now(tz='UTC'):%Y%m%dT%H%M%S%f}.csv"
         atomic_write(folder / name, lambda tmp: failures.to_csv(tmp, index=False))
         return
-    save(result, out)
+    save(result, out, overwrite=True)  # checked before collecting: overwrite=True was given
     atomic_write(failures_path(out), lambda tmp: failures.to_csv(tmp, index=False))
 
 

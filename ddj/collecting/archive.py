@@ -2,16 +2,18 @@
 
 :func:`collect_file` is the task: it reads one file (a remote one through a
 local copy), extracts the pages the :class:`~ddj.collecting.warc.Wanted`
-filter keeps, writes the articles as Parquet parts named after the file (so a
-retry overwrites what an interrupted attempt wrote instead of adding to it) and
-its failure rows beside them, and returns its manifest line. :func:`run_files`
+filter keeps, appends the articles to the store in batches named after the
+file (so a retry replaces what an interrupted attempt committed instead of
+adding to it; an article the store holds from another file is not added again)
+and writes its failure rows beside them, and returns its manifest line. :func:`run_files`
 runs the tasks side by side, in worker processes or on a Dask cluster
 (:mod:`ddj.collecting.cluster`), and appends each finished file's line to the
 store's manifest (:class:`Manifest`); a rerun skips the files it lists.
 
 The store layout is the one :func:`ddj.save` writes (hive partitions
 ``month=YYYY-MM/`` and ``month=undated/``); names starting with ``_`` are not
-data: ``_manifest.jsonl``, ``_failures/``, ``_staging/``.
+data: ``_manifest.jsonl``, ``_failures/``, and the store's own ``_commits/``,
+``_ids/``, ``_lock``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ import hashlib
 import json
 import os
 import re
-import secrets
-import shutil
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import as_completed
@@ -37,7 +37,7 @@ import pandas as pd
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
-from ddj.errors import InputError, ParameterError
+from ddj.errors import DroppedRowsWarning, InputError, ParameterError
 from ddj.limits import MAX_PAGE_BYTES
 
 MANIFEST = "_manifest.jsonl"
@@ -92,14 +92,14 @@ def file_key(file: str) -> str:
 def collect_file(job: FileJob) -> dict[str, Any]:
     """Collect one WARC file into the store; return its manifest line (without ``finished``).
 
-    The parts are ``month=M/part-warc-<key>-<batch>-<i>.parquet``: the same
-    file collected again writes the same names, so a retried task overwrites,
-    never adds. Nothing in the file stops the task: every bad record is a
-    failure row. A file that cannot be read at all (gone; a remote one that
-    does not answer, passes its deadline or size cap, is cut short or redirects
-    to a private address: see :mod:`ddj.collecting.remote`) is a failure row
-    and an ``unread`` line, which the manifest does not count as done: the
-    next run tries it again.
+    Each batch of articles is one atomic append named ``warc-<key>-<batch>``:
+    the same file collected again appends under the same names, so a retried
+    task replaces what it committed before, never adds. Nothing in the file
+    stops the task: every bad record is a failure row. A file that cannot be
+    read at all (gone; a remote one that does not answer, passes its deadline
+    or size cap, is cut short or redirects to a private address: see
+    :mod:`ddj.collecting.remote`) is a failure row and an ``unread`` line,
+    which the manifest does not count as done: the next run tries it again.
     """
     failures: list[dict] = []
     info: dict[str, str] = {}
@@ -124,11 +124,15 @@ def collect_file(job: FileJob) -> dict[str, Any]:
 
 
 def _extract_into_store(records: Iterable, job: FileJob, counts: dict, failures: list, *, demo):
-    """Extract each page as it is read; every ``job.batch`` articles are one named part."""
+    """Extract each page as it is read; every ``job.batch`` articles are one named append."""
     seen: set[str] = set()
     for n, batch in enumerate(_batches(_extracted(records, failures), job.batch)):
         frame = _articles(batch, job, seen, counts)
-        write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=demo())
+        held = write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=demo())
+        counts["articles"] -= (
+            held  # in the store already (from another file): counted as duplicates
+        )
+        counts["duplicates"] += held
 
 
 def _extracted(records: Iterable, failures: list) -> Iterator[dict]:
@@ -201,35 +205,26 @@ def _is_demo(info: dict[str, str]) -> bool:
 
 
 # -- the store -----------------------------------------------------------------------------------
-def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo: bool) -> None:
-    """Add ``frame`` to the store as the parts ``month=M/part-<name>-<i>.parquet``, atomically.
+def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo: bool) -> int:
+    """Append ``frame`` to the store as the batch ``name`` (:func:`ddj.store.writing.add`); rows held.
 
-    :func:`ddj.save` (``append=True``) writes the parts into a private
-    ``_staging/`` folder of the store; each is then renamed into its month under
-    a name of ours instead of a random one, so the same name written again (a
-    retried file) replaces the part instead of adding a copy.
+    An append under a name the store holds replaces that batch: a retried
+    file's batch replaces what the interrupted attempt committed. Articles the
+    store holds from other batches are left out (listed by ``ddj.problems``)
+    and their number returned.
     """
     if not len(frame):
-        return
+        return 0
     from ddj.constants import DEMO_LABEL
     from ddj.corpus import DEMO_ATTR
-    from ddj.loading import save
+    from ddj.store.writing import add
 
-    folder = Path(store)
-    staging = folder / "_staging" / f"{name}-{os.getpid()}-{secrets.token_hex(4)}"
     labelled = frame.copy()
     labelled.attrs = {DEMO_ATTR: DEMO_LABEL} if demo else {}
-    try:
-        save(labelled, staging, append=True)
-        for month in sorted(staging.glob("month=*")):
-            (folder / month.name).mkdir(exist_ok=True)
-            for i, part in enumerate(sorted(month.glob("*.parquet"))):
-                os.replace(part, folder / month.name / f"part-{name}-{i}.parquet")
-        for record in staging.glob("_batches/*.json"):  # the demo label of these rows
-            (folder / "_batches").mkdir(exist_ok=True)
-            os.replace(record, folder / "_batches" / f"{name}.json")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    with warnings.catch_warnings():  # counted in the manifest line and the store's problems
+        warnings.simplefilter("ignore", DroppedRowsWarning)
+        added = add(labelled, store, name=name)
+    return added.held + added.repeated
 
 
 def _write_failures(job: FileJob, failures: list[dict]) -> None:

@@ -11,16 +11,23 @@ store, and the results are the ones the same call gives on
 Layout (hive partitions, one schema, :data:`ddj.corpus.SCHEMA`)::
 
     store/
-      month=2024-10/part-<time>-<pid>-<random>.parquet
-      month=undated/part-....parquet          rows with no publication date
-      _batches/<time>-<pid>-<random>.json     what each append skipped, its demo label
+      month=2024-10/part-c.<batch>.<token>.<i>.parquet
+      month=undated/part-c....parquet          rows with no publication date
+      _commits/<batch>.json   an append's commit: its parts, what it skipped, its demo label
+      _ids/part-c....u64      each committed part's article ids (8 bytes an id, row order)
+      _lock                   held by the append that is writing
+      _batches/<...>.json     records of appends by a ddj before commits
 
-Every append writes new part files (never rewrites one), each through a
-temporary ``.name.tmp-...`` renamed into place, under a name no other writer
-can pick: several processes may append at once. Files and folders whose names
-start with ``_`` or ``.`` are not data. Rows come back in store order: months
-in order (``undated`` last), then the parts in the order they were written,
-then the rows as they were given.
+An append (:mod:`ddj.store.writing`) is atomic and idempotent: under the
+store's lock it leaves out the ids the store holds, writes its parts and
+their id lists, then commits them with one rename of its record. Readers
+(:mod:`ddj.store.layout`, :mod:`ddj.store.survey`) see only committed parts
+(and the parts of stores written before commits), check each part's footer
+and schema before reading it, read each article id once, and count what they
+leave out. Several processes may append at once. Files and folders whose
+names start with ``_`` or ``.`` are not data. Rows come back in store order:
+months in order (``undated`` last), then the parts in the order they were
+written, then the rows as they were given.
 
 Examples
 --------
@@ -37,18 +44,8 @@ True
 from __future__ import annotations
 
 from ddj.store.counting import Tally, coverage
-from ddj.store.disk import (
-    BATCH_SIZE,
-    MAX_RECORD_BYTES,
-    PARTITION,
-    ROW_GROUP,
-    UNDATED,
-    Part,
-    Store,
-    append,
-    is_store,
-    open,
-)
+from ddj.store.disk import BATCH_SIZE, Store, open
+from ddj.store.layout import MAX_RECORD_BYTES, PARTITION, UNDATED, Part
 from ddj.store.streamed import (
     Skipped,
     by_month,
@@ -58,6 +55,7 @@ from ddj.store.streamed import (
     match,
     problems,
 )
+from ddj.store.writing import ROW_GROUP, append, is_store
 
 __all__ = [
     "BATCH_SIZE",

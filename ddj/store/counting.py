@@ -343,6 +343,7 @@ def _tally_on(client: Any, store: Store, chosen: list, how: Any, rules: _Rules) 
     if not callable(getattr(client, "map", None)) or not callable(getattr(client, "gather", None)):
         msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
         raise ParameterError(msg)
+    store.warn_unread(stacklevel=4)  # the survey is made here once, and travels with each task
     groups = _month_groups(store)
     if not groups:
         return Tally()

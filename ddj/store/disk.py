@@ -1,12 +1,9 @@
-"""The store on disk: appends of Parquet parts by month, and the lazy :class:`Store` that reads them."""
+"""The lazy :class:`Store`: the committed Parquet parts of a store folder, read in batches."""
 
 from __future__ import annotations
 
-import functools
-import json
 import os
-import secrets
-import time
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,136 +12,17 @@ from typing import Any
 import pandas as pd
 
 from ddj import params
-from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, SCHEMA, empty
-from ddj.errors import InputError, ParameterError
-from ddj.utils import atomic_write, file_above
+from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, SCHEMA, conform, empty
+from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.store.layout import PARTITION, UNDATED, Part, listing, read_record
+from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
+from ddj.store.writing import is_store
 
-#: The partition key: publication month in UTC, ``YYYY-MM``.
-PARTITION = "month"
-#: The partition of rows with no publication date.
-UNDATED = "undated"
-#: The folder of each append's record (what it skipped, its demo label).
-RECORDS = "_batches"
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
 BATCH_SIZE = 32_768
-#: Rows a Parquet row group holds (a reader decodes one at a time).
-ROW_GROUP = 16_384
-#: Largest ``_batches/*.json`` record a store may hold (they list skipped items).
-MAX_RECORD_BYTES = 256 << 20
-#: Suffixes that name a file, not a store folder.
-_FILE_SUFFIXES = (".parquet", ".pq", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".json", ".tsv")
-
-
-# -- writing ---------------------------------------------------------------------------------
-
-
-def append(corpus: pd.DataFrame, folder: str | os.PathLike) -> Path:
-    """Add ``corpus`` to the store in ``folder`` (created if needed): what ``ddj.save(..., append=True)`` does.
-
-    Parameters
-    ----------
-    corpus
-        A corpus (all the columns of :data:`ddj.corpus.SCHEMA`).
-    folder
-        The store's folder.
-
-    Returns
-    -------
-    Path
-        ``folder``.
-
-    Raises
-    ------
-    InputError
-        ``folder`` names a file (``.parquet``, ``.csv``...), is under a file,
-        or cannot be written.
-
-    Examples
-    --------
-    >>> import ddj
-    >>> ddj.store.append(corpus.head(10), "little-store").name
-    'little-store'
-    """
-    folder = _store_folder(folder)
-    batch = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
-    frame = corpus[COLUMNS]
-    months = frame["published"].dt.strftime("%Y-%m").fillna(UNDATED)
-    try:
-        for month, rows in frame.groupby(months.to_numpy(), sort=True):
-            _write_part(rows, folder / f"{PARTITION}={month}", batch)
-        _write_record(corpus, folder, batch)
-    except OSError as exc:
-        msg = f"Cannot add to the store {folder}: {exc.strerror or exc}. Choose a folder you can write to."
-        raise InputError(msg) from exc
-    return folder
-
-
-def _store_folder(folder: str | os.PathLike) -> Path:
-    """``folder`` as a store folder that exists, or InputError naming what is wrong."""
-    path = Path(folder).expanduser()
-    if path.name.lower().endswith(_FILE_SUFFIXES) or path.is_file():
-        msg = (
-            f"Cannot append to {path}: append=True adds to a store, a folder. Give a folder "
-            f"(e.g. {path.with_suffix('')}/), or leave append out to write one file."
-        )
-        raise InputError(msg)
-    parent = file_above(path)
-    if parent is not None:
-        msg = f"Cannot append to {path}: {parent} is a file, not a folder. Choose another place."
-        raise InputError(msg)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"Cannot append to {path}: cannot create it ({exc.strerror or exc})."
-        raise InputError(msg) from exc
-    return path
-
-
-def _write_part(rows: pd.DataFrame, month_dir: Path, batch: str) -> None:
-    import pyarrow.parquet as pq
-
-    month_dir.mkdir(exist_ok=True)
-    table = _arrow(rows)
-    atomic_write(
-        month_dir / f"part-{batch}.parquet",
-        lambda tmp: pq.write_table(table, tmp, row_group_size=ROW_GROUP, compression="zstd"),
-    )
-
-
-def _write_record(corpus: pd.DataFrame, folder: Path, batch: str) -> None:
-    """``_batches/<batch>.json``: the problems and the demo label of one append, when it has any."""
-    problems = list(corpus.attrs.get(PROBLEMS_ATTR, []))
-    demo = corpus.attrs.get(DEMO_ATTR)
-    if not problems and not demo:
-        return
-    (folder / RECORDS).mkdir(exist_ok=True)
-    record = {"rows": len(corpus), "demo": demo, "problems": problems}
-    text = json.dumps(record, ensure_ascii=False, default=str)
-    atomic_write(folder / RECORDS / f"{batch}.json", text)
-
-
-def _arrow(rows: pd.DataFrame) -> Any:
-    import pyarrow as pa
-
-    return pa.Table.from_pandas(rows, schema=_arrow_schema(), preserve_index=False)
-
-
-@functools.cache
-def _arrow_schema() -> Any:
-    import pyarrow as pa
-
-    return pa.Schema.from_pandas(empty(), preserve_index=False).remove_metadata()
 
 
 # -- the lazy corpus -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Part:
-    """One Parquet file of a store: its month partition and path."""
-
-    month: str
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -171,6 +49,9 @@ class Store:
     languages: tuple[str, ...] | None = None
     records: tuple[Path, ...] = field(default=(), repr=False)
     batch_size: int = BATCH_SIZE  # rows a streamed call holds at a time
+    #: What :func:`open` found (``parts``, ``unread``) and, once read, the :class:`Survey` of the
+    #: whole store: shared by the narrower stores ``filter`` returns.
+    found: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     # - what the store holds -
 
@@ -201,7 +82,10 @@ class Store:
 
     def __len__(self) -> int:
         if not self.filtered:
-            return sum(_parquet(p.path).metadata.num_rows for p in self.parts)
+            checked = self._survey()
+            return sum(
+                checked.rows[p.path] - len(checked.drop.get(p.path, ())) for p in self._readable()
+            )
         return sum(len(t) for t in self._tables(["published"]))
 
     def __repr__(self) -> str:
@@ -211,8 +95,8 @@ class Store:
     @property
     def dates(self) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
         """First and last publication time (UTC), from the files' statistics when unfiltered."""
-        if not self.filtered:
-            stats = [_date_stats(p.path) for p in self.parts]
+        if not self.filtered and not self._survey().drop:
+            stats = [_date_stats(p.path) for p in self._readable()]
             lows = [lo for lo, _ in stats if lo is not None]
             highs = [hi for _, hi in stats if hi is not None]
             return (min(lows) if lows else None, max(highs) if highs else None)
@@ -321,6 +205,13 @@ class Store:
         for _, frame in self._frames(columns, batch_size or self.batch_size):
             yield frame
 
+    def unread(self) -> list[dict]:
+        """What a read of the store leaves out, and why: damaged parts, repeated articles.
+
+        Each a ``{"source", "reason"}`` row, as ``ddj.problems(store)`` lists them.
+        """
+        return list(self._survey().problems)
+
     # - internals -
 
     def _frames(
@@ -331,6 +222,7 @@ class Store:
 
         size = params.whole(batch_size, "batch_size", lo=1, hi=10_000_000, example=BATCH_SIZE)
         wanted = _columns(columns)
+        self.warn_unread(stacklevel=4)
         pending: list[Any] = []
         held = 0
         offset = base
@@ -351,18 +243,45 @@ class Store:
         import pyarrow as pa
 
         need = list(dict.fromkeys([*columns, *self._filter_columns()]))
-        for part in self.parts:
+        checked = self._survey()
+        for part in self._readable():
             pf = _parquet(part.path)
-            older = not set(COLUMNS) <= set(pf.schema_arrow.names)  # before SCHEMA gained columns
-            for batch in _batches_of(pf, part, batch_size, None if older else need):
+            exact = checked.exact[part.path]  # else: another type, or a column missing
+            drop = checked.drop.get(part.path)
+            start = 0
+            for batch in _batches_of(pf, part, batch_size, need if exact else None):
                 table = pa.Table.from_batches([batch])
-                if older:
+                keep = keep_mask(drop, start, len(table))  # repeats of articles read before
+                start += len(table)
+                if keep is not None:
+                    table = table.filter(pa.array(keep))
+                if not exact:
                     table = _conformed(table)
                 mask = self._mask(table)
                 if mask is not None:
                     table = table.filter(mask)
                 if len(table):
                     yield table.select(list(columns))
+
+    def _survey(self) -> Survey:
+        """The check of the whole store's parts (footers, schemas, ids), made once and shared."""
+        if "survey" not in self.found:
+            parts = self.found.get("parts", self.parts)
+            self.found["survey"] = survey(parts, self.found.get("unread", ()))
+        return self.found["survey"]
+
+    def _readable(self) -> list[Part]:
+        """The parts of this store that can be read as the corpus."""
+        rows = self._survey().rows
+        return [p for p in self.parts if p.path in rows]
+
+    def warn_unread(self, stacklevel: int = 2) -> None:
+        """The one DroppedRowsWarning that counts what a read leaves out (repeats, damaged parts)."""
+        checked = self._survey()
+        message = checked.message()
+        if message is not None:
+            warning = DroppedRowsWarning(message, list(checked.problems))
+            warnings.warn(warning, stacklevel=stacklevel + 1)
 
     def _filter_columns(self) -> list[str]:
         cols = []
@@ -396,7 +315,10 @@ class Store:
     def _records(self) -> Iterator[dict]:
         """Each append's record (problems, demo label), in the order they were written."""
         for path in self.records:
-            yield _read_record(path)
+            try:
+                yield read_record(path)
+            except InputError as exc:  # changed since ddj.open, or not JSON: a problem, not the end
+                yield {"problems": [{"source": str(path), "reason": str(exc)}]}
 
     def _attrs_in_full(self) -> dict[str, Any]:
         problems: list[dict] = []
@@ -404,6 +326,7 @@ class Store:
         for record in self._records():
             problems.extend(record.get("problems") or [])
             demo = demo or record.get("demo")
+        problems.extend(self._survey().problems)
         attrs: dict[str, Any] = {}
         if problems:
             attrs[PROBLEMS_ATTR] = problems
@@ -446,8 +369,8 @@ def open(path: str | os.PathLike, *, batch_size: int = BATCH_SIZE) -> Store:  # 
     if not folder.is_dir():
         msg = f"{folder}: no such folder. ddj.open takes a store folder written by ddj.save(corpus, folder, append=True)."
         raise InputError(msg)
-    parts = tuple(_parts(folder))
-    records = tuple(sorted((folder / RECORDS).glob("*.json")))
+    found = listing(folder)
+    parts = found.parts
     if not parts and not is_store(folder):
         msg = (
             f"{folder}: not a corpus store (no {PARTITION}=YYYY-MM folders of Parquet parts). "
@@ -455,53 +378,13 @@ def open(path: str | os.PathLike, *, batch_size: int = BATCH_SIZE) -> Store:  # 
         )
         raise InputError(msg)
     size = params.whole(batch_size, "batch_size", lo=1, hi=10_000_000, example=BATCH_SIZE)
-    return Store(folder, parts, records=records, batch_size=size)
-
-
-def is_store(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is a store folder (it holds ``month=...`` partitions, or appends' records).
-
-    Examples
-    --------
-    >>> is_store(ddj.save(corpus, "store4", append=True)), is_store("store4/month=2019-01")
-    (True, False)
-    """
-    folder = Path(path).expanduser()
-    if not folder.is_dir():
-        return False
-    return (folder / RECORDS).is_dir() or any(
-        d.is_dir() and d.name.startswith(f"{PARTITION}=") for d in folder.iterdir()
-    )
-
-
-def _parts(folder: Path) -> Iterator[Part]:
-    months = sorted(
-        d for d in folder.iterdir() if d.is_dir() and d.name.startswith(f"{PARTITION}=")
-    )
-    for month_dir in months:
-        month = month_dir.name.split("=", 1)[1]
-        for path in sorted(month_dir.glob("part-*.parquet")):
-            yield Part(month, path)
-
-
-def _read_record(path: Path) -> dict:
-    try:
-        size = path.stat().st_size
-        if size > MAX_RECORD_BYTES:
-            msg = f"{path}: {size:,} bytes, more than a store record may hold ({MAX_RECORD_BYTES:,}); move it out of the store."
-            raise InputError(msg)
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        msg = f"{path}: not a readable store record ({exc}). Move it out of {path.parent}."
-        raise InputError(msg) from exc
-    return record if isinstance(record, dict) else {}
+    seen = {"parts": parts, "unread": found.unread}
+    return Store(folder, parts, records=found.records, batch_size=size, found=seen)
 
 
 def _parquet(path: Path) -> Any:
-    import pyarrow.parquet as pq
-
     try:
-        return pq.ParquetFile(path)
+        return open_part(path)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         msg = (
             f"{path}: not a readable Parquet part ({exc}). Move it out of the store, or delete it."
@@ -554,13 +437,26 @@ def _columns(columns: Sequence[str] | None) -> list[str]:
 
 
 def _conformed(table: Any) -> Any:
-    """Rows of a part written by an older ddj, in today's schema (``conform`` fills what it lacks)."""
+    """Rows of a part of other types (checked to fit) or columns missing, in today's schema.
+
+    Each column present is cast to its type (another string type, unit of
+    time, integer); ``conform`` fills the columns a part written by an older
+    ddj lacks.
+    """
     import pyarrow as pa
 
-    from ddj.corpus import conform
-
-    frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
-    return _arrow(conform(frame))
+    target = arrow_schema()
+    cast = pa.table(
+        {
+            f.name: table[f.name].cast(f.type, safe=False)
+            for f in target
+            if f.name in table.column_names
+        }
+    )
+    if set(COLUMNS) <= set(cast.column_names):
+        return cast.select(COLUMNS)
+    frame = cast.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
+    return pa.Table.from_pandas(conform(frame)[COLUMNS], schema=target, preserve_index=False)
 
 
 def _frame(table: Any, columns: list[str], offset: int) -> pd.DataFrame:
@@ -603,6 +499,9 @@ def _month_overlaps(month: str, lo: pd.Timestamp | None, hi: pd.Timestamp | None
         return True
     if month == UNDATED:
         return False
-    first = pd.Timestamp(f"{month}-01", tz="UTC")
+    try:
+        first = pd.Timestamp(f"{month}-01", tz="UTC")
+    except ValueError:  # a folder that is no month (ddj.open leaves its parts out)
+        return False
     after = first + pd.offsets.MonthBegin(1)
     return (lo is None or after > lo) and (hi is None or first < hi)

@@ -158,14 +158,17 @@ def _skipped(store: Store, pages: Any) -> Skipped:
 
 
 def problems(store: Store) -> pd.DataFrame:
-    """``ddj.problems`` of a store: what its appends skipped or left undated, then the non-articles.
+    """``ddj.problems`` of a store: what its appends skipped or left out, what a read leaves out, the non-articles.
 
-    The appends' records in the order written, then each row whose
+    The appends' records in the order written (what they skipped, left
+    undated, or left out as already held), then the parts not read (damaged,
+    misplaced) and the repeated articles read once, then each row whose
     ``page_type`` is not ``article``, in store order (three columns read).
     """
     from ddj.corpus import _not_articles
 
     rows = [p for record in store._records() for p in record.get("problems") or []]
+    rows.extend(store.unread())
     for frame in store.batches(columns=["page_type", "source", "url"]):
         rows.extend(_not_articles(frame))
     return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
