@@ -80,8 +80,8 @@ ATTRIBUTES = _names(
 #: CSS is kept only when it holds none of these (no loads, no escapes that hide them).
 _UNSAFE_CSS = re.compile(r"url\s*\(|@import|expression\s*\(|image-set|\\|<|javascript:", re.I)
 _IMAGE = re.compile(r"data:image/(png|jpeg|gif);base64,[A-Za-z0-9+/=\s]+\Z")
-#: ANSI escape sequences (colours in tracebacks, and anything else from a stream).
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])")
+#: Terminal colours (IPython's tracebacks): dropped. Every other control is shown as ``\xNN``.
+_COLOURS = re.compile(r"\x1b\[[0-9;]{0,40}m")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 _PAGE_CSS = """
@@ -237,7 +237,8 @@ def clean_html(fragment: str) -> str:
     inner = (_escape(root.text) if root.text else "") + "".join(
         lxml_html.tostring(child, encoding="unicode", method="html") for child in root
     )
-    return inner
+    # controls can stand only in text and attribute values here: shown, never obeyed
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", inner)
 
 
 def _clean(root: Any) -> None:
@@ -305,8 +306,8 @@ def output_html(output: Mapping[str, Any], widgets: Mapping[str, Any] | None = N
 
     Examples
     --------
-    >>> output_html({"output_type": "stream", "name": "stdout", "text": "a <b>\x1b[31m\x07"})
-    '<pre>a &lt;b&gt;\\x07</pre>'
+    >>> output_html({"output_type": "stream", "name": "stdout", "text": "a <b>\x1b[31m\x1b]0;t\x07"})
+    '<pre>a &lt;b&gt;\\x1b]0;t\\x07</pre>'
     """
     widgets = widgets or {}
     kind = output.get("output_type")
@@ -491,7 +492,7 @@ def _escape(text: Any) -> str:
 
 def _shown(text: str) -> str:
     r"""Text for a ``<pre>``: terminal colours dropped, other controls shown as ``\xNN``, escaped."""
-    text = _ANSI.sub("", text)
+    text = _COLOURS.sub("", text)
     return _escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 

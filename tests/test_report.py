@@ -185,7 +185,7 @@ def test_outputs_are_static():
     assert fetched == "<pre>chart</pre>"
     assert output_html({"output_type": "error", "ename": "E", "evalue": "v", "traceback": [
         "\x1b[31mValueError\x1b[0m: <b>\x1b]0;title\x07"]}) == (
-        '<div class="error"><pre>ValueError: &lt;b&gt;</pre></div>'
+        '<div class="error"><pre>ValueError: &lt;b&gt;\\x1b]0;title\\x07</pre></div>'
     )  # fmt: skip
     unknown = output_html({"output_type": "display_data", "data": {"application/x-thing": "x"}})
     assert unknown == '<p class="note">An output this report cannot show (application/x-thing).</p>'
