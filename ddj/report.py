@@ -31,6 +31,8 @@ from typing import Any
 import mistune
 from lxml import etree
 from lxml import html as lxml_html
+from mistune.util import escape as escape_text
+from mistune.util import safe_entity
 
 from ddj.constants import STATIC_HTML_MIME
 from ddj.display.text import web_address
@@ -193,7 +195,16 @@ def markdown(text: str) -> str:
 
 
 class _Renderer(mistune.HTMLRenderer):
-    """mistune's HTML with links only to the web and images shown as their text."""
+    """mistune's HTML: raw HTML as text, entities read once, links only to the web, no images."""
+
+    def text(self, text: str) -> str:
+        return safe_entity(text)  # "&lt;" shows "<", as CommonMark reads it; never a tag
+
+    def inline_html(self, html: str) -> str:
+        return escape_text(html)
+
+    def block_html(self, html: str) -> str:
+        return "<p>" + escape_text(html.strip()) + "</p>\n"
 
     def link(self, text: str, url: str, title: str | None = None) -> str:
         address = web_address(url)
