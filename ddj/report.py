@@ -25,6 +25,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise InputError(msg)
     try:
         nb = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError(f"{path}: not a notebook (not JSON: {exc}).") from None
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise InputError(f"{path}: not a notebook (no list of cells).")
@@ -176,7 +177,7 @@ def render(nb: Mapping[str, Any], *, title: str = "notebook") -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
         '<meta name="referrer" content="no-referrer">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{_escape(name)}</title>\n<style>{_PAGE_CSS}</style></head>\n"
+        f"<title>{_shown(name)}</title>\n<style>{_PAGE_CSS}</style></head>\n"
         f"<body><main>\n{body}\n</main></body></html>\n"
     )
 
@@ -336,33 +337,36 @@ def output_html(output: Mapping[str, Any], widgets: Mapping[str, Any] | None = N
     return ""
 
 
-def bundle_html(data: Mapping[str, Any], widgets: Mapping[str, Any], depth: int = 0) -> str:
+def bundle_html(
+    data: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk | None = None
+) -> str:
     """The best static view of one output's representations (its mimetypes).
 
     In this order: ddj's static HTML of a view, a saved widget, an image (PNG,
     JPEG, GIF, SVG), a Vega-Lite chart, HTML, Markdown, LaTeX or plain text as
     text; else a note naming the mimetypes.
     """
+    walk = walk or _Walk()
     for view in (_static, _widget_view, _picture, _markup):
-        shown = view(data, widgets, depth)
+        shown = view(data, widgets, walk)
         if shown is not None:
             return shown
     kinds = ", ".join(sorted(str(m) for m in data)) or "nothing"
     return _note(f"An output this report cannot show ({_escape(kinds)}).")
 
 
-def _static(data: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str | None:
+def _static(data: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str | None:
     return clean_html(_text(data[STATIC_HTML_MIME])) if STATIC_HTML_MIME in data else None
 
 
-def _widget_view(data: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str | None:
+def _widget_view(data: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str | None:
     view = data.get(WIDGET_VIEW)
     if isinstance(view, Mapping) and isinstance(view.get("model_id"), str):
-        return _widget(view["model_id"], widgets, depth)
+        return _widget(view["model_id"], widgets, walk)
     return None
 
 
-def _picture(data: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str | None:
+def _picture(data: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str | None:
     """An image, as a ``data:`` ``<img>`` (an SVG there runs no script and loads nothing)."""
     for mime in ("image/png", "image/jpeg", "image/gif"):
         shown = _image(mime, _text(data[mime])) if mime in data else None
@@ -379,7 +383,7 @@ def _picture(data: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) ->
     return None
 
 
-def _markup(data: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str | None:
+def _markup(data: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str | None:
     if "text/html" in data:
         return clean_html(_text(data["text/html"]))
     if "text/markdown" in data:
@@ -427,16 +431,32 @@ def _widget_state(nb: Mapping[str, Any]) -> dict[str, Any]:
     return dict(state) if isinstance(state, Mapping) else {}
 
 
-def _widget(model_id: str, widgets: Mapping[str, Any], depth: int) -> str | None:
-    """A saved widget drawn statically: boxes, HTML, labels, progress bars, charts, outputs."""
+@dataclass
+class _Walk:
+    """Where a walk through saved widgets is: how deep, and which models it drew already."""
+
+    depth: int = 0
+    drawn: set[str] = field(default_factory=set)
+
+    def down(self) -> _Walk:
+        return _Walk(self.depth + 1, self.drawn)
+
+
+def _widget(model_id: str, widgets: Mapping[str, Any], walk: _Walk) -> str | None:
+    """A saved widget drawn statically: boxes, HTML, labels, progress bars, charts, outputs.
+
+    Each model is drawn once an output, at most ``MAX_WIDGET_DEPTH`` deep: shared
+    or circular children cannot multiply the work.
+    """
     model = widgets.get(model_id)
-    if depth > MAX_WIDGET_DEPTH or not isinstance(model, Mapping):
+    if walk.depth > MAX_WIDGET_DEPTH or model_id in walk.drawn or not isinstance(model, Mapping):
         return None
+    walk.drawn.add(model_id)
     state = model.get("state") if isinstance(model.get("state"), Mapping) else {}
     name = str(model.get("model_name", ""))
     draw = _WIDGETS.get(name)
     if draw is not None:
-        return draw(state, widgets, depth)
+        return draw(state, widgets, walk)
     if isinstance(state.get("spec"), Mapping):  # altair's JupyterChart: its Vega-Lite spec
         shown = _vegalite(state["spec"])
         if shown:
@@ -444,26 +464,26 @@ def _widget(model_id: str, widgets: Mapping[str, Any], depth: int) -> str | None
     return _note(f"An interactive widget ({_escape(name)}): open the notebook to use it.")
 
 
-def _box(state: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str:
+def _box(state: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str:
     shown = []
     for child in state.get("children") or []:
         if isinstance(child, str) and child.startswith("IPY_MODEL_"):
-            part = _widget(child.removeprefix("IPY_MODEL_"), widgets, depth + 1)
+            part = _widget(child.removeprefix("IPY_MODEL_"), widgets, walk.down())
             shown.append(f"<div>{part}</div>" if part else "")
     return f'<div class="widget-box">{"".join(shown)}</div>'
 
 
-def _progress(state: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str:
+def _progress(state: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str:
     top, value = state.get("max"), state.get("value")
     if isinstance(top, int | float) and isinstance(value, int | float):
         return f'<progress max="{float(top)}" value="{float(value)}"></progress>'
     return ""
 
 
-def _outputs(state: Mapping[str, Any], widgets: Mapping[str, Any], depth: int) -> str:
+def _outputs(state: Mapping[str, Any], widgets: Mapping[str, Any], walk: _Walk) -> str:
     outputs = state.get("outputs") or []
     return "".join(
-        bundle_html(o.get("data") or {}, widgets, depth + 1)
+        bundle_html(o.get("data") or {}, widgets, walk.down())
         if isinstance(o.get("data"), Mapping)
         else output_html(o, {})
         for o in outputs

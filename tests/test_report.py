@@ -234,7 +234,15 @@ def test_saved_widgets_are_drawn_from_their_state():
     assert "<p>Click </p>" in box and "onerror" not in box and "cdn" not in page
     assert '<progress max="10.0" value="4.0"></progress>' in page
     assert page.count("An interactive widget (SliderModel)") == 1
-    assert "An interactive widget (VBoxModel)" not in page  # the loop ends at the depth limit
+    assert "An interactive widget (VBoxModel)" not in page  # a model is drawn once: the loop ends
+    # boxes whose two children are both the next box: 2**60 paths, each model drawn once
+    chain = {f"b{i}": {"model_name": "HBoxModel", "state": {"children": [f"IPY_MODEL_b{i + 1}"] * 2}}
+             for i in range(60)}  # fmt: skip
+    chain["b60"] = {"model_name": "LabelModel", "state": {"value": "end"}}
+    out = {"application/vnd.jupyter.widget-view+json": {"model_id": "b0"}}
+    shown = bundle_html(out, chain)
+    assert shown.count("<span>end</span>") == 0  # deeper than MAX_WIDGET_DEPTH
+    assert shown.count('class="widget-box"') == 21  # depths 0 to 20, once each
 
 
 def test_report_page(tmp_path):
@@ -259,7 +267,7 @@ def test_report_page(tmp_path):
 
 
 def test_report_refuses_what_is_not_a_notebook(tmp_path):
-    for text, why in (("{", "not JSON"), ("[1]", "no list of cells")):
+    for text, why in (("{", "not JSON"), ("[1]", "no list of cells"), ("[" * 100_000, "not JSON")):
         (tmp_path / "x.ipynb").write_text(text)
         with pytest.raises(InputError, match=why):
             write_report(tmp_path / "x.ipynb")
