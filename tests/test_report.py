@@ -280,3 +280,21 @@ def test_cli_documents_html():
     run = parser._subparsers._group_actions[0].choices["run"]
     text = run.format_help()
     assert "--html" in text and "self-contained HTML report" in text and "--html" in run.epilog
+
+
+def test_notebook_charts_carry_a_png_beside_svg_and_widget():
+    """JupyterLab shows no SVG or widget of an untrusted notebook (any papermill wrote): a PNG does."""
+    import warnings
+
+    from ddj.charts import _svg_renderer
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = ddj.demo_corpus(n=300)
+        cov = ddj.coverage(corpus, ["hong_kong"], freq="M")
+    drawn = _svg_renderer(ddj.chart(cov).to_dict())
+    assert drawn["image/svg+xml"].startswith("<svg") and drawn["image/png"][:4] == b"\x89PNG"
+    box = ddj.interactive.explorer(corpus, ["hong_kong"], cov)
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["image/png"][:4] == b"\x89PNG"
