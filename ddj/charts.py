@@ -891,8 +891,26 @@ def use_offline_renderer() -> None:
     alt.renderers.enable("ddj-svg")
 
 
-def _svg_renderer(spec: dict, **metadata: Any) -> dict[str, str]:
-    """Altair's SVG renderer on a ``publishable`` spec: a stray NUL cannot abort the kernel."""
+def _svg_renderer(spec: dict, **metadata: Any) -> dict[str, Any]:
+    """Altair's SVG renderer on a ``publishable`` spec, with a PNG beside it (see :func:`png_bundle`).
+
+    A stray NUL in the spec cannot abort the kernel.
+    """
     from altair.vegalite.v6.display import svg_renderer
 
-    return svg_renderer(publishable_spec(spec), **metadata)
+    safe = publishable_spec(spec)
+    return {**svg_renderer(safe, **metadata), **png_bundle(safe)}
+
+
+def png_bundle(spec: dict) -> dict[str, bytes]:
+    """``{"image/png": ...}`` of a Vega-Lite spec, drawn offline by vl-convert.
+
+    Beside an SVG or a widget in a notebook's output: JupyterLab shows neither
+    SVG nor widgets of a notebook it does not trust (any notebook papermill
+    wrote), nor does a report without script (``ddj run --html``); both show
+    the PNG.
+    """
+    from altair.vegalite.v6.display import png_renderer
+
+    drawn = png_renderer(publishable_spec(spec))
+    return {"image/png": (drawn[0] if isinstance(drawn, tuple) else drawn)["image/png"]}

@@ -568,7 +568,7 @@ def _baseline_arg(text: str):
 @command(
     "run",
     "Run a parameterised notebook with checked parameters (papermill).",
-    "ddj run coverage -p freq M -p topics hong_kong,taiwan --out out/monthly",
+    "ddj run coverage -p freq M -p topics hong_kong,taiwan --out out/monthly --html",
 )
 def _add_run(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -591,6 +591,12 @@ def _add_run(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="replace the outputs another parameter set wrote into --out (refused without it)",
     )
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write a self-contained HTML report of the executed notebook beside it "
+        "(no script, nothing loaded from the network: opens offline and tells no one)",
+    )
     p.set_defaults(run=_run_run)
 
 
@@ -604,13 +610,17 @@ def _run_run(args: argparse.Namespace) -> int:
     out = notebooks.run_notebook(
         args.notebook, params, out_dir=args.out, overwrite=args.overwrite,
         on_start=lambda target: print(f"Parameters checked; running {target.name} ...", flush=True),
+        html=args.html,
     )  # fmt: skip
+    report = out.with_suffix(".html") if args.html else None
     written = sorted(
         p
         for p in Path(args.out).iterdir()
-        if p.is_file() and p.stat().st_mtime >= started and p != out
+        if p.is_file() and p.stat().st_mtime >= started and p not in (out, report)
     )
     print(f"Executed notebook: {out}")
+    if report is not None:
+        print(f"HTML report (self-contained, offline): {report}")
     if written:
         print("Written beside it:")
         for path in written:

@@ -53,3 +53,9 @@ MUTED = "#5c5c5c"  # subtitles, axis labels, source line, event rules
 RULE = "#8c8c8c"  # axis domains and ticks, rules
 GRID = "#e3e3e3"
 PAPER = "#ffffff"  # the background, halos, hollow points
+
+# -- notebook outputs --------------------------------------------------------------------------
+
+#: The mimetype of a view's static HTML (no script), beside its interactive ``text/html``: what
+#: ``ddj run --html`` shows of a searchable table (JupyterLab and nbconvert ignore it).
+STATIC_HTML_MIME = "text/vnd.ddj.static+html"

@@ -205,6 +205,14 @@ def explorer(corpus: pd.DataFrame, topics: Any, cov: pd.DataFrame, *, kind: str 
         layout=ipywidgets.Layout(width="45%", max_height="560px", overflow="auto"),
     )
     box = ipywidgets.HBox([widget, listing])
+    as_widget = box._repr_mimebundle_
+
+    def with_picture(**kwargs: Any) -> Any:
+        """The widget's view, and a PNG of the chart where widgets do not run (see ``png_bundle``)."""
+        shown = as_widget(**kwargs)
+        return {**shown, **charts.png_bundle(widget.spec)} if isinstance(shown, dict) else shown
+
+    box._repr_mimebundle_ = with_picture  # type: ignore[method-assign]
 
     def show(day: Any, topic: str, outlet: str | None = None) -> None:
         day = _day(day)

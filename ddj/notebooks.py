@@ -24,6 +24,7 @@ from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
 from ddj.files import not_writable, open_regular, shown
 from ddj.params import folder
+from ddj.report import write_report
 from ddj.utils import atomic_write
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
@@ -228,6 +229,7 @@ def run_notebook(
     kernel_name: str | None = None,
     on_start: Callable[[Path], None] | None = None,
     overwrite: bool = False,
+    html: bool = False,
 ) -> Path:
     """Run a notebook with checked parameters; return the executed notebook's path.
 
@@ -243,6 +245,10 @@ def run_notebook(
     another run's outputs is refused unless ``overwrite=True``: published files
     keep their names (``coverage.html``), so they would be replaced. Rerunning
     the same parameters there needs no ``overwrite``.
+
+    With ``html=True``, a self-contained HTML report of the executed notebook
+    goes beside it (``<name>-<hash>.html``, see :func:`ddj.report.write_report`):
+    it holds no script and requests nothing from the network.
 
     Raises
     ------
@@ -262,7 +268,10 @@ def run_notebook(
     path = _existing(notebook)
     p.given(dict(parameters or {}))  # sizes and text, before a kernel starts
     with _booting_kernel(path, kernel_name) as km:  # it boots while papermill loads, checks run
-        return _run(path, parameters, out_dir, km, on_start=on_start, overwrite=overwrite)
+        target = _run(path, parameters, out_dir, km, on_start=on_start, overwrite=overwrite)
+    if html:
+        write_report(target)
+    return target
 
 
 def _run(

@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -63,6 +65,16 @@ def lab(tmp_path):
     params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
     params.source = params.source.replace('corpus = "demo"', f"corpus = {json.dumps(str(table))}")
     nbformat.write(nb, work / "explore.ipynb")
+    with lab_server(work, tmp_path, warm_up=True) as base:
+        yield base
+
+
+@contextmanager
+def lab_server(work: Path, home: Path, *, warm_up: bool = False) -> Iterator[str]:
+    """JupyterLab on 127.0.0.1 serving ``work`` (its settings under ``home``); yields its base URL.
+
+    ``warm_up`` builds the clickable chart's Vega bundle while the server starts.
+    """
     env = dict(os.environ)
     for name in (
         "JUPYTER_RUNTIME_DIR",
@@ -70,27 +82,29 @@ def lab(tmp_path):
         "JUPYTERLAB_SETTINGS_DIR",
         "JUPYTERLAB_WORKSPACES_DIR",
     ):
-        env[name] = str(tmp_path / name.lower())
+        env[name] = str(home / name.lower())
     env["PYTHONPATH"] = str(REPO)
     # every cell in the page (no windowing), so locators find outputs far down the notebook
-    tracker = tmp_path / "jupyterlab_settings_dir" / "@jupyterlab" / "notebook-extension"
+    tracker = home / "jupyterlab_settings_dir" / "@jupyterlab" / "notebook-extension"
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    news = tmp_path / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension"
+    news = home / "jupyterlab_settings_dir" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)  # no "notified about Jupyter news?" box over the screenshots
     (news / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     port = _free_port()
+    log = (home / "jupyterlab.log").open("wb")  # a file, not a pipe no one reads (it would fill)
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
          "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={work}",
          "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=work,
+        env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     # while the server starts: the clickable chart's Vega bundle into the (test's) ddj cache, as
     # a second run of the notebook finds it; the kernel would otherwise build it, 4 s later
     warm = threading.Thread(target=__import__("ddj.interactive").interactive._offline_chart)
-    warm.start()
+    if warm_up:
+        warm.start()
     try:
         for _ in range(120):
             try:
@@ -98,9 +112,12 @@ def lab(tmp_path):
                 break
             except OSError:
                 if server.poll() is not None:
-                    raise RuntimeError(server.stdout.read().decode(errors="replace")) from None
+                    raise RuntimeError(
+                        (home / "jupyterlab.log").read_text(errors="replace")
+                    ) from None
                 time.sleep(0.5)
-        warm.join()
+        if warm_up:
+            warm.join()
         yield base
     finally:
         server.terminate()
@@ -108,6 +125,7 @@ def lab(tmp_path):
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        log.close()
 
 
 def _wait_accepting_kernel_dialogs(page, selector: str, seconds: float) -> bool:

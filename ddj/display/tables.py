@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from ddj.constants import STATIC_HTML_MIME
 from ddj.display.text import day, escape
 
 #: Tables with more rows than this are shown searchable and sortable (itables).
@@ -19,6 +20,9 @@ SEARCHABLE_ROWS = 20
 
 #: At most this many rows of a table go into a notebook page; the note under it says so.
 MAX_SHOWN_ROWS = 2_000
+
+#: Rows of a searchable table in its static view (the HTML report of a notebook, no script).
+STATIC_ROWS = 100
 
 
 def formatters(frame: pd.DataFrame) -> dict[Any, Callable[[Any], str]]:
@@ -115,6 +119,20 @@ class Searchable:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Beside the itables HTML (from ``_repr_html_``), a static view for reports."""
+        return {STATIC_HTML_MIME: self.static_html()}
+
+    def static_html(self) -> str:
+        """The first ``STATIC_ROWS`` rows as a plain table (no script), with a note of the rest."""
+        if self._cells is None:
+            cells, _ = _as_cells(self.data.head(STATIC_ROWS))
+        else:
+            cells = self._cells.head(STATIC_ROWS)
+        caption = f"<p>{escape(self.caption)}</p>" if self.caption else ""
+        body = _HtmlTable(self.data, cells, style=self._style).to_html()
+        return caption + body + _more(len(self.data), len(cells), "the notebook's table")
 
     def __repr__(self) -> str:
         return f"<ddj table view: {len(self.data):,} rows; .data is the frame>"
@@ -232,7 +250,7 @@ class _HtmlTable:
         return f"<ddj hits view: {len(self.data):,} rows; .data is the frame>"
 
 
-def _more(total: int, shown: int) -> str:
+def _more(total: int, shown: int, holder: str = "the frame") -> str:
     if total <= shown:
         return ""
-    return f"<p>First {shown:,} of {total:,} rows shown; the frame holds them all.</p>"
+    return f"<p>First {shown:,} of {total:,} rows shown; {holder} holds them all.</p>"
