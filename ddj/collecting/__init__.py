@@ -254,6 +254,7 @@ def collect(
     finally:
         cache.close()
         sources.warn_credentials(fetcher.credentials_removed)
+        fetcher.warn_ignored(stacklevel=2)  # values hosts sent that could not be read, counted
     result, dropped = _build_corpus(harvest, start, end, corpus, demo=found.demo)
     failures = _failures_frame([_as_row(f) for f in found.failures] + harvest.failures)
     _save(result, failures, out)
