@@ -31,6 +31,7 @@ from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
+from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.utils import note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
@@ -504,7 +505,10 @@ def _as_row(f: SourceFailure) -> dict:
 
 
 def _failures_frame(rows: list[dict]) -> pd.DataFrame:
+    """The failure rows as written and returned: no ``user:password@`` in a URL or a reason."""
     frame = pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+    frame["url"] = frame["url"].map(strip_credentials, na_action="ignore")
+    frame["reason"] = frame["reason"].map(scrub_credentials, na_action="ignore")
     return frame.astype(
         {"url": "str", "stage": "str", "status": "Int64", "reason": "str", "attempts": "Int64"}
     )

@@ -46,7 +46,7 @@ import pandas as pd
 
 from ddj.collecting.sources import Candidate, SourceFailure
 from ddj.errors import InputError
-from ddj.hostvalues import bounded_number, url_host
+from ddj.hostvalues import bounded_number, split_credentials, strip_credentials, url_host
 from ddj.limits import MAX_PAGE_BYTES, gunzip
 
 #: A page is not captured before it is published: a record captured more than this before
@@ -124,6 +124,11 @@ def _filesystem(url: str):
 
     protocol = url.split("://", 1)[0]
     options: dict[str, Any] = {"anon": True} if protocol == "s3" else {}
+    _, user, password = split_credentials(url)
+    if user is not None and protocol in ("http", "https"):  # sent apart from the URL, never logged
+        import aiohttp
+
+        options["client_kwargs"] = {"auth": aiohttp.BasicAuth(user, password or "")}
     try:
         return fsspec.filesystem(protocol, **options), protocol
     except ImportError as exc:
@@ -148,7 +153,7 @@ def local_copy(url: str, *, max_bytes: int = MAX_WARC_BYTES) -> Iterator[Path]:
     folder = tempfile.mkdtemp(prefix="ddj-warc-")
     target = Path(folder) / "copy.warc"
     try:
-        _download(fs, url, target, max_bytes)
+        _download(fs, strip_credentials(url), target, max_bytes)
         yield target
     finally:
         shutil.rmtree(folder, ignore_errors=True)
