@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import ipaddress
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ddj.collecting.fetch import (
@@ -230,6 +230,12 @@ def _loopback_only(host: str, _port: int) -> list[str]:
 
 
 @settings(max_examples=40)
+@example("503 Service Unavailable", "Retry-After", "²")  # each of these raised before
+@example("429 Too Many Requests", "Retry-After", "1" + "0" * 400)
+@example("200 OK", "Content-Length", "9" * 5000)
+@example("200 OK", "Content-Length", "²")
+@example("302 Found", "Location", "http://[::1")
+@example("302 Found", "Location", "http://a:99999999/")
 @given(
     st.sampled_from(["200 OK", "302 Found", "503 Service Unavailable", "429 Too Many Requests"]),
     st.sampled_from(["Retry-After", "Content-Length", "Location"]),
