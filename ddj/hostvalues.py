@@ -55,8 +55,13 @@ MAX_LABEL_CHARS = 63
 #: Schemes ddj fetches.
 WEB_SCHEMES = ("http", "https")
 
+#: A URL whose host this reads exactly as :func:`url_host` does (an ASCII name, no credentials,
+#: a port of 1-9999, nothing a browser reads otherwise): its first group, to lower-case.
+PLAIN_URL_HOST = r"(?i)^https?://([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.?(?::[1-9][0-9]{0,3})?(?:[/?#]|$)"
+_PLAIN = re.compile(PLAIN_URL_HOST)
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 _TAB_NEWLINE = str.maketrans("", "", "\t\n\r")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 _C0_SPACE = "".join(chr(c) for c in range(0x21))
 _ASCII_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
 # scheme://authority, the authority ending where a browser ends it (special schemes: at \ too)
@@ -268,7 +273,8 @@ def _parsed(text, base, schemes, *, strict_host: bool) -> ParsedURL:
     if schemes is not None and scheme not in schemes:
         raise _bad(text, f"unsupported scheme {scheme or '(none)'} (only {' and '.join(schemes)})")
     host, netloc = _host_and_netloc(text, parts, strict_host)
-    clean = urlunsplit((scheme, netloc, parts.path, parts.query, ""))
+    path, query = (_CONTROL.sub(_escaped, part) for part in (parts.path, parts.query))
+    clean = urlunsplit((scheme, netloc, path, query, ""))  # controls escaped, as a browser does
     return ParsedURL(clean, scheme, host, _port(parts.netloc), had_credentials="@" in parts.netloc)
 
 
@@ -315,9 +321,19 @@ def url_host(text: str | None) -> str:
     >>> url_host("HTTPS://user:pw@WWW.BBC.CO.UK./x"), url_host("bbc.co.uk/news"), url_host("http://[::1")
     ('www.bbc.co.uk', 'bbc.co.uk', '')
     """
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
         return ""
+    plain = _PLAIN.match(text)
+    if plain is not None:  # the common case, at a regular expression's cost
+        return plain.group(1).lower()
+    return _host_read(text)
+
+
+def _host_read(text: str) -> str:
+    """:func:`url_host` of any text, read by the URL reader itself."""
     text = text.strip(_C0_SPACE)
+    if not text:
+        return ""
     if "://" not in text[:64] and not text.startswith("//"):
         text = "http://" + text
     try:
@@ -350,6 +366,10 @@ def _cleaned(text: str) -> str:
         cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
         url = url[:cut].replace("\\", "/") + url[cut:]
     return url
+
+
+def _escaped(match: re.Match) -> str:
+    return f"%{ord(match.group()):02X}"
 
 
 def _bad(text: str, why: str) -> BadURL:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from ddj.corpus import registered_domain
 from ddj.errors import InputError, ParameterError
-from ddj.hostvalues import BadURL, normal_domain, url_host
+from ddj.hostvalues import PLAIN_URL_HOST, BadURL, normal_domain, url_host
 
 #: The groups ddj ships.
 SHIPPED = Path(__file__).parent / "data" / "outlets.yml"
@@ -47,9 +47,6 @@ LISTED = "(listed)"
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
-# A URL whose host a regular expression reads as ddj.hostvalues.url_host does (ASCII name, no
-# credentials, port under 10000, nothing a browser would read otherwise); others go through it.
-_PLAIN_URL = r"(?i)^https?://([a-z0-9-]+(?:\.[a-z0-9-]+)*)\.?(?::[0-9]{1,4})?(?:[/?#]|$)"
 
 
 @dataclass(frozen=True)
@@ -343,7 +340,7 @@ def row_domains(corpus: pd.DataFrame) -> pd.Series:
     if "url" not in corpus:
         return pd.Series("", index=corpus.index, dtype="str")
     urls = corpus["url"].astype("str")
-    hosts = urls.str.extract(_PLAIN_URL, expand=False).str.lower()
+    hosts = urls.str.extract(PLAIN_URL_HOST, expand=False).str.lower()  # the common case, at once
     other = hosts.isna() & urls.notna()
     if other.any():  # anything else is read by the one URL reader
         hosts[other] = urls[other].map(url_host)

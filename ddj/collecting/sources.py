@@ -155,20 +155,25 @@ def parse_sitemap(body: bytes) -> tuple[list[Candidate], list[Candidate]]:
     pages: list[Candidate] = []
     for node in root.iter("{*}sitemap", "{*}url"):
         values = {
-            etree.QName(el).localname: (el.text or "").strip()
+            _local_name(el.tag): (el.text or "").strip()
             for el in node.iter()
             if isinstance(el.tag, str)
         }
         loc = values.get("loc")
         if not loc:
             continue
-        if etree.QName(node).localname == "sitemap":
+        if _local_name(node.tag) == "sitemap":
             children.append(Candidate(loc, "sitemap", _parse_date(values.get("lastmod"))))
         else:
             news = _parse_date(values.get("publication_date"))
             hint = news or _parse_date(values.get("lastmod"))
             pages.append(Candidate(loc, "sitemap", hint, published=news is not None))
     return children, pages
+
+
+def _local_name(tag: str) -> str:
+    """An element's name without its namespace (a tag lxml recovered from junk, ``http:``, too)."""
+    return tag.rpartition("}")[2]
 
 
 def _parse_date(value: str | None) -> datetime | None:
