@@ -257,7 +257,7 @@ def _parsed(text, base, schemes, *, strict_host: bool) -> ParsedURL:
             f"{_shown(text)} is not a URL ddj can fetch: longer than {MAX_URL_CHARS:,} characters"
         )
         raise BadURL(message)
-    url = _cleaned(text)
+    url = _cleaned(text, web=base is not None and _is_web(base))
     if base is not None:
         try:
             url = urljoin(_cleaned(base), url)
@@ -358,14 +358,23 @@ def join_url(base: str, link: str) -> str:
         return link
 
 
-def _cleaned(text: str) -> str:
-    r"""``text`` as a browser takes it: trimmed, no tabs or newlines, ``\`` as ``/`` in web URLs."""
+def _cleaned(text: str, *, web: bool = False) -> str:
+    r"""``text`` as a browser takes it: trimmed, no tabs or newlines, ``\`` as ``/`` in web URLs.
+
+    ``web``: ``text`` is relative to an ``http``/``https`` URL (unless it has a scheme of its own).
+    """
     url = text.strip(_C0_SPACE).translate(_TAB_NEWLINE)
     match = _SCHEME.match(url)
-    if match and match.group(0)[:-1].lower() in WEB_SCHEMES:
+    scheme = match.group(0)[:-1].lower() if match else None
+    if scheme in WEB_SCHEMES or (web and scheme is None):
         cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
         url = url[:cut].replace("\\", "/") + url[cut:]
     return url
+
+
+def _is_web(url: str) -> bool:
+    match = _SCHEME.match(url.strip(_C0_SPACE))
+    return match is not None and match.group(0)[:-1].lower() in WEB_SCHEMES
 
 
 def _escaped(match: re.Match) -> str:

@@ -62,7 +62,6 @@ from ddj.hostvalues import (
     BadURL,
     ParsedURL,
     bounded_number,
-    join_url,
     normal_domain,
     parse_url,
     strip_credentials,  # noqa: F401 (imported from here by other modules)
@@ -554,8 +553,8 @@ class Fetcher:
             handle.seek(0)
             text = handle.read(64).decode("ascii", "replace")
             now = time.time()
-            next_at = bounded_number(text, low=0, high=now + MAX_CRAWL_DELAY, what="slot",
-                                     fraction=True) or 0.0  # fmt: skip
+            latest = now + max(delay, MAX_CRAWL_DELAY)  # no slot is booked further ahead
+            next_at = bounded_number(text, low=0, high=latest, what="slot", fraction=True) or 0.0
             wait = next_at - now
             if wait <= 0:
                 handle.seek(0)
@@ -598,6 +597,7 @@ class Fetcher:
         with host.lock:
             host.robots, host.blocked = parser, blocked
             host.robots_loaded = True
+        with self._hosts_lock:
             self.ignored.update(notes)
 
     # -- fetching --------------------------------------------------------------------
@@ -649,8 +649,10 @@ class Fetcher:
             except BadURL as exc:
                 page.reason = str(exc) if base is None else f"a redirect leads to {exc}"
                 return
-            if base is not None:  # a redirect: its target as written, without credentials
-                current = self._clean(parsed, current, base)
+            if (
+                base is not None
+            ):  # a redirect: its target as requested (no credentials, no fragment)
+                current = self._clean(parsed)
             elif parsed.had_credentials:
                 current = strip_credentials(current)
             page.final_url = current
@@ -675,13 +677,12 @@ class Fetcher:
         page.reason = f"more than {max_redirects} redirects"
         page.final_url = current
 
-    def _clean(self, parsed: ParsedURL, location: str, base: str) -> str:
-        """A redirect's target as written (joined to ``base``), its credentials removed and counted."""
+    def _clean(self, parsed: ParsedURL) -> str:
+        """A redirect's target as requested; credentials it carried are counted (and gone)."""
         if parsed.had_credentials:
             with self._hosts_lock:
                 self.credentials_removed += 1
-        joined = join_url(base, location)
-        return strip_credentials(joined)
+        return parsed.url
 
     def _take(self, response, page: Page, options: _Options, watch: _Watch) -> None:
         """Status, type and size checks, then the body (expanded when compressed)."""
