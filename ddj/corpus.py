@@ -58,12 +58,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
 
 from ddj.errors import DdjWarning, SchemaError
+from ddj.hostvalues import strip_credentials, url_host
 from ddj.utils import whole_text
 
 #: Separator of names in the ``authors`` column.
@@ -165,26 +165,6 @@ def normalize_url(url: str | None) -> str:
     return key + (qsep + query if query else "")
 
 
-def strip_credentials(url: str) -> str:
-    """``url`` without a ``user:password@`` part (ddj never stores credentials).
-
-    Examples
-    --------
-    >>> strip_credentials("https://me:secret@news.example.org:8443/a?b=1")
-    'https://news.example.org:8443/a?b=1'
-    >>> strip_credentials("https://news.example.org/a@b")
-    'https://news.example.org/a@b'
-    """
-    netloc = urlsplit(url).netloc
-    if "@" not in netloc:
-        return url
-    at = url.find(netloc)  # cut the user:password@ out in place: nothing else changes
-    host = netloc.rpartition("@")[2]
-    if at < 0:  # urlsplit dropped characters (tabs, newlines) from it
-        return urlunsplit(urlsplit(url)._replace(netloc=host))
-    return url[:at] + host + url[at + len(netloc) :]
-
-
 def article_id(url: str | None, text: str | None = None) -> str:
     """Stable id of an article: hash of its normalised URL, else of its text."""
     basis = normalize_url(url) or ("text:" + (text or ""))
@@ -194,21 +174,28 @@ def article_id(url: str | None, text: str | None = None) -> str:
 def registered_domain(url: str | None) -> str:
     """The registered domain of ``url`` (``news.bbc.co.uk`` -> ``bbc.co.uk``), offline.
 
+    The host is read as ddj's fetcher reads it (:func:`ddj.hostvalues.url_host`:
+    credentials, fragments and backslashes as a browser takes them) and compared in
+    one normal form, lower-case IDNA ASCII (``bücher.example`` ->
+    ``xn--bcher-kva.example``); ``""`` when the URL names no host.
+
     Examples
     --------
     >>> registered_domain("https://news.example.co.uk/a")
     'example.co.uk'
+    >>> registered_domain("https://evil.example#@bbc.co.uk"), registered_domain("https://bücher.example/")
+    ('evil.example', 'xn--bcher-kva.example')
     """
-    if not url:
+    host = url_host(url) if isinstance(url, str) else ""
+    if not host:
         return ""
-    ext = _tld_extractor()(str(url))
+    ext = _tld_extractor()(host)
     if hasattr(ext, "top_domain_under_public_suffix"):
         domain = ext.top_domain_under_public_suffix
     else:  # tldextract < 5.3
         domain = ext.registered_domain
     if not domain:  # no known public suffix (an intranet or .example host): the host itself
-        host = str(url).split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0]
-        domain = host[4:] if host.lower().startswith("www.") else host
+        domain = host[4:] if host.startswith("www.") else host
     return domain.lower()
 
 

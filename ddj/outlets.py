@@ -33,7 +33,9 @@ import numpy as np
 import pandas as pd
 
 from ddj import yamlfile
+from ddj.corpus import registered_domain
 from ddj.errors import InputError, ParameterError
+from ddj.hostvalues import PLAIN_URL_HOST, BadURL, normal_domain, url_host
 
 #: The groups ddj ships.
 SHIPPED = Path(__file__).parent / "data" / "outlets.yml"
@@ -46,7 +48,6 @@ LISTED = "(listed)"
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 _COUNTRY = re.compile(r"[A-Z]{2}")
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 
 
 @dataclass(frozen=True)
@@ -162,19 +163,25 @@ def _text(item: dict, key: str, where: str) -> str:
 
 
 def domain_of(value: str) -> str:
-    """``value`` as a registered domain (lowercase, no ``www.``), or ParameterError saying which to write.
+    """``value`` as a registered domain (normal form, no ``www.``), or ParameterError saying which to write.
+
+    Domains are compared in one normal form, lower-case IDNA ASCII
+    (:func:`ddj.hostvalues.normal_domain`): ``bücher.example`` is
+    ``xn--bcher-kva.example``, as in the URLs of the corpus.
 
     Examples
     --------
-    >>> domain_of(" WWW.BBC.co.uk ")
-    'bbc.co.uk'
+    >>> domain_of(" WWW.BBC.co.uk "), domain_of("Bücher.example")
+    ('bbc.co.uk', 'xn--bcher-kva.example')
     """
-    from ddj.corpus import registered_domain
-
-    text = value.strip().lower() if isinstance(value, str) else ""
+    try:
+        text = normal_domain(value, strict=True) if isinstance(value, str) else ""
+    except BadURL:  # a label too long, empty or of other characters; a name IDNA refuses
+        text = ""
     host = text[4:] if text.startswith("www.") else text
     if not host or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", host):
-        msg = f"{value!r} is not a domain: write one such as 'bbc.co.uk' (no https://, no path)."
+        shown = value if not isinstance(value, str) or len(value) <= 100 else value[:100] + "..."
+        msg = f"{shown!r} is not a domain: write one such as 'bbc.co.uk' (no https://, no path)."
         raise ParameterError(msg)
     registered = registered_domain("http://" + host)
     if registered != host:
@@ -318,28 +325,27 @@ def every_group() -> Selection:
 def row_domains(corpus: pd.DataFrame) -> pd.Series:
     """The registered domain of each row's URL (``""`` when it has none), each host looked up once.
 
+    The host is the one ddj's fetcher reads (:func:`ddj.hostvalues.url_host`:
+    ``https://evil.example#@bbc.co.uk`` is ``evil.example``), in the normal
+    form of :func:`ddj.hostvalues.normal_domain`.
+
     Examples
     --------
     >>> row_domains(pd.DataFrame({"url": ["https://news.bbc.co.uk/x", None]})).tolist()
     ['bbc.co.uk', '']
+    >>> row_domains(pd.DataFrame({"url": ["https://evil.example#@bbc.co.uk", "https://bücher.example/"]})).tolist()
+    ['evil.example', 'xn--bcher-kva.example']
     """
-    from ddj.corpus import registered_domain
-
     if "url" not in corpus:
         return pd.Series("", index=corpus.index, dtype="str")
     urls = corpus["url"].astype("str")
-    hosts = (
-        urls.str.replace(_SCHEME, "", regex=True)
-        .str.split(r"[/?#]", n=1, regex=True)
-        .str[0]
-        .str.rsplit("@", n=1)
-        .str[-1]
-        .str.split(":", n=1)
-        .str[0]
-        .str.lower()
-        .fillna("")
-    )
-    known = {h: registered_domain("http://" + h) if h else "" for h in hosts.unique()}
+    hosts = urls.str.extract(PLAIN_URL_HOST, expand=False).str.lower()  # the common case, at once
+    other = hosts.isna() & urls.notna()
+    if other.any():  # anything else is read by the one URL reader
+        hosts[other] = urls[other].map(url_host)
+    hosts = hosts.fillna("")
+    known = {h: registered_domain(f"http://[{h}]/" if ":" in h else f"http://{h}/") if h else ""
+             for h in hosts.unique()}  # fmt: skip
     return hosts.map(known).fillna("").astype("str")
 
 

@@ -20,7 +20,8 @@ from ddj.collecting import collect, failures_path
 from ddj.collecting.cache import PageCache
 from ddj.collecting.fetch import Fetcher, retry_after
 from ddj.collecting.sources import feed_entries, is_article_url, parse_sitemap, read_urls
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, ParameterError
+from ddj.hostvalues import parse_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from collect_site import Site, article_date, article_path  # noqa: E402
@@ -876,11 +877,11 @@ def test_a_huge_crawl_delay_is_honoured_only_up_to_the_bound():
     asked: list[float] = []
     fetcher._book = lambda host, delay: asked.append(delay) or 0.0
     for delay, expected in (("86400", fetch.MAX_CRAWL_DELAY), ("3", 3.0)):
-        host = fetcher._host(f"http://127.0.0.1/{delay}")
+        host = fetcher._host(parse_url(f"http://127.0.0.1/{delay}"))
         host.key = f"127.0.0.1:{delay}"
         host.robots = urllib.robotparser.RobotFileParser()
         host.robots.parse(["User-agent: *", f"Crawl-delay: {delay}"])
-        fetcher._wait_turn(host)
+        fetcher._wait_turn(host, fetch._Watch(60))
         assert asked[-1] == expected
 
 
@@ -950,3 +951,189 @@ def test_collect_over_an_existing_corpus_file_needs_overwrite_or_extend(site, tm
     with pytest.raises(InputError, match=r"corpus\.parquet exists already: pass overwrite=True"):
         run(tmp_path, urls=site.article_urls(1)[:2], out=out)
     assert len(pd.read_parquet(out)) == 1
+
+
+# -- issue 22: the page deadline, numbers and URLs from hosts -----------------------------------------
+class RawSite:
+    """A 127.0.0.1 server answering each path with the raw bytes of ``answers[path]`` (a generator).
+
+    Each item the generator gives is sent as it comes, so a body can drip; the
+    server stops sending once the client has gone.
+    """
+
+    def __init__(self, answers: dict):
+        import socket
+
+        self.answers = answers
+        self.hits: list[str] = []
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn) -> None:
+        with conn:
+            try:
+                request = conn.recv(65536).decode("latin-1")
+                path = request.split(" ", 2)[1] if " " in request else "/"
+                self.hits.append(path)
+                answer = self.answers.get(path)
+                if answer is None:
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    return
+                for piece in answer():
+                    if self.stop.is_set():
+                        return
+                    conn.sendall(piece)
+            except OSError:
+                pass  # the client gave up: what the test wants
+
+    def close(self) -> None:
+        self.stop.set()
+        self.sock.close()
+
+
+def head(status: str = "200 OK", *fields: str) -> bytes:
+    lines = [f"HTTP/1.1 {status}", "Content-Type: text/html", *fields, "", ""]
+    return "\r\n".join(lines).encode("latin-1")
+
+
+def drip(prefix: bytes, seconds: float = 20.0, every: float = 0.2):
+    """``prefix`` at once, then a byte every ``every`` s for ``seconds``."""
+
+    def answer():
+        yield prefix
+        for _ in range(int(seconds / every)):
+            time.sleep(every)
+            yield b"x"
+
+    return answer
+
+
+def page(*fields: str, body: bytes | None = None):
+    html = (
+        body
+        if body is not None
+        else (
+            b"<html><head><title>A page</title></head><body><article><p>"
+            + b"Words of a page that is long enough to be an article. " * 20
+            + b"</p></article></body></html>"
+        )
+    )
+    return lambda: iter([head("200 OK", "Connection: close", *fields) + html])
+
+
+@pytest.fixture
+def raw_site():
+    sites: list[RawSite] = []
+
+    def make(answers: dict) -> RawSite:
+        sites.append(RawSite(answers))
+        return sites[-1]
+
+    yield make
+    for s in sites:
+        s.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        drip(head("200 OK", "Connection: close")),  # no length: read until the server closes
+        drip(head("200 OK", "Connection: close", "Content-Encoding: gzip")),
+        drip(head("200 OK", "Transfer-Encoding: chunked") + b"1000\r\n"),
+        drip(head("200 OK", "Content-Length: 5000")),
+        drip(b"HTTP/1.1 200 OK\r\n"),  # headers
+    ],
+    ids=["until-close", "gzip", "chunked", "length", "headers"],
+)
+def test_a_dripping_page_fails_at_its_deadline_whatever_it_sends(raw_site, tmp_path, answer):
+    site = raw_site({"/robots.txt": lambda: iter([head("404 Not Found", "Content-Length: 0")]),
+                     "/drip": answer})  # fmt: skip
+    start = time.monotonic()
+    corpus, failures = run(tmp_path, urls=[site.url("/drip")], deadline=2, retries=0,
+                           read_timeout=5)  # fmt: skip
+    took = time.monotonic() - start
+    assert len(corpus) == 0
+    assert failures[["url", "stage"]].values.tolist() == [[site.url("/drip"), "fetch"]]
+    assert "deadline" in failures["reason"].iloc[0]
+    assert (
+        took < 10
+    )  # a guard, not a benchmark: the drip lasts 20 s (before: 20 s, or 101 s at 1 B/s)
+
+
+def test_retry_waits_and_redirect_bodies_stay_within_the_deadline(raw_site, tmp_path):
+    site = raw_site({
+        "/busy": lambda: iter([head("503 Service Unavailable", "Retry-After: 30", "Content-Length: 0")]),
+        "/moved": drip(head("302 Found", "Location: /ok", "Content-Length: 5000")),  # a dripping body
+        "/ok": page(),
+    })  # fmt: skip
+    start = time.monotonic()
+    corpus, failures = run(tmp_path, urls=[site.url("/busy"), site.url("/moved")], deadline=3,
+                           retries=3, max_retry_after=60, robots=False)  # fmt: skip
+    assert time.monotonic() - start < 10  # before: 30 s of Retry-After, then 20 s of redirect body
+    assert failures["url"].tolist() == [site.url("/busy")]
+    assert failures["reason"].iloc[0] == (
+        "HTTP 503; the next try, in 30 s, would pass the deadline (deadline=3)"
+    )
+    assert corpus["url"].tolist() == [site.url("/ok")]
+    assert site.hits.count("/busy") == 1  # no retry that could not finish in time
+
+
+HUGE = ["9" * 5000, "1" + "0" * 400, "²", "1e400", "-1", "Wed, 21 Oct 99999 07:28:00 GMT"]
+
+
+def test_numbers_and_urls_from_hosts_and_lists_are_bounded_or_failure_rows(raw_site, tmp_path):
+    robots = "User-agent: *\n" + "".join(f"Crawl-delay: {v}\nRequest-rate: {v}/{v}\n" for v in HUGE)
+    robots_site = raw_site({  # one page: a Crawl-delay (bounded to 60 s) spaces pages, not the first
+        "/robots.txt": page("Content-Type: text/plain", body=(robots + "Disallow: //[x\n").encode()),
+        "/ok": page(),
+    })  # fmt: skip
+    answers = {
+        "/to-broken": lambda: iter([head("302 Found", "Location: http://[::1", "Content-Length: 0")]),
+    }  # fmt: skip
+    for k, value in enumerate(HUGE):
+        answers[f"/length-{k}"] = page(f"Content-Length: {value}")
+        answers[f"/retry-{k}"] = lambda v=value: iter(
+            [head("503 Service Unavailable", f"Retry-After: {v}", "Content-Length: 0")]
+        )
+    site = raw_site(answers)
+    urls = [site.url(f"/{kind}-{k}") for kind in ("length", "retry") for k in range(len(HUGE))]
+    listed = urls + [site.url("/to-broken"), "http://[::1", "http://a:99999999/", "https://x:²/",
+                     robots_site.url("/ok")]  # fmt: skip
+    with pytest.warns(DdjWarning, match="hosts sent .* value") as caught:
+        corpus, failures = run(tmp_path, urls=listed, retries=1, backoff=0.01, deadline=5,
+                               rate=None)  # fmt: skip
+    by_url = dict(zip(failures["url"], failures["reason"], strict=True))
+    assert by_url[site.url("/to-broken")].startswith(
+        "a redirect leads to 'http://[::1' is not a URL"
+    )
+    assert "its [...] address is broken" in by_url["http://[::1"]
+    assert "port is not a number from 1 to 65535" in by_url["http://a:99999999/"]
+    assert "port is not a number from 1 to 65535" in by_url["https://x:²/"]
+    for k in range(len(HUGE)):  # a Retry-After too long to wait, else the backoff: never a crash
+        assert by_url[site.url(f"/retry-{k}")].startswith("HTTP 503")
+    assert "exceeds max_retry_after" in by_url[site.url("/retry-0")]  # 5,000 digits: bounded
+    assert "31536000s or more" in by_url[site.url("/retry-1")]
+    # a Content-Length that is no number is ignored (the body read under max_bytes); a huge one
+    # is larger than max_bytes, which no page can be
+    kept = set(corpus["url"])
+    for k in range(len(HUGE)):
+        url = site.url(f"/length-{k}")
+        assert (url in kept) != (url in by_url)  # a page or a failure row, nothing lost
+    assert "bytes or more declared" in by_url[site.url("/length-0")]
+    assert {site.url(f"/length-{k}") for k in (2, 3, 4, 5)} | {robots_site.url("/ok")} <= kept
+    message = next(str(w.message) for w in caught if "hosts sent" in str(w.message))
+    for what in ("Crawl-delay unreadable", "Retry-After unreadable", "Content-Length unreadable"):
+        assert what in message

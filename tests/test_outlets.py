@@ -235,3 +235,79 @@ def test_small_multiples_of_groups_have_a_panel_each():
                 outlets=["uk-national", "international-wires"])  # fmt: skip
     spec = json.dumps(ddj.chart(cov, kind="small-multiples").to_dict())
     assert re.findall(r'"facet": \{"field": "(\w+)"', spec) == ["group"]
+
+
+# -- issue 22: the fetcher, the domain filter and the outlet read a URL one way -----------------
+TRICKY = [  # (url, the host a browser and ddj's fetcher connect to)
+    ("https://evil.example#@bbc.co.uk", "evil.example"),
+    ("https://evil.example?@bbc.co.uk", "evil.example"),
+    ("https://bbc.co.uk.evil.example/", "bbc.co.uk.evil.example"),
+    ("https://evil.example\\@bbc.co.uk", "evil.example"),  # \ is / to a browser: a path follows
+    ("https://user:pw@bbc.co.uk/", "bbc.co.uk"),
+    ("https://a@evil.example@bbc.co.uk/", "bbc.co.uk"),  # the last @ ends the credentials
+    ("HTTPS://WWW.BBC.CO.UK./x", "www.bbc.co.uk"),
+    (" https://news.bbc.co.uk/a\t", "news.bbc.co.uk"),
+    ("https://bbc.co.uk\t.evil.example/", "bbc.co.uk.evil.example"),  # tabs are dropped
+    ("https://xn--bcher-kva.example/", "xn--bcher-kva.example"),
+    ("https://bücher.example/", "xn--bcher-kva.example"),
+    ("https://BÜCHER.example:8443/", "xn--bcher-kva.example"),
+]
+
+
+def connected_host(url: str) -> str:
+    """The host name ddj's fetcher resolves (to connect) for ``url``: nothing leaves the machine."""
+    import socket
+
+    from ddj.collecting.fetch import Fetcher
+
+    asked: list[str] = []
+
+    def resolver(host, _port):
+        asked.append(host)
+        raise socket.gaierror("not resolved in this test")
+
+    page = Fetcher(rate=None, robots=False, retries=0, resolver=resolver).get(url)
+    assert not page.ok and len(asked) == 1, (page.reason, asked)
+    return asked[0]
+
+
+@pytest.mark.parametrize(("url", "host"), TRICKY)
+def test_fetcher_filter_and_outlet_agree_on_the_host(url, host):
+    from ddj.collecting.warc import Wanted
+
+    assert connected_host(url) == host
+    domain = registered_domain("http://" + host)
+    assert registered_domain(url) == domain  # the outlet label of a page without a site name
+    page = (
+        b"<html><body><article><p>" + b"Words of a story. " * 40 + b"</p></article></body></html>"
+    )
+    assert ddj.read_html(page, url)["outlet"] == domain
+    assert outlets.row_domains(pd.DataFrame({"url": [url]})).tolist() == [domain]
+    for wanted in ("bbc.co.uk", "bücher.example", "xn--bcher-kva.example"):
+        kept = domain == outlets.domain_of(wanted)
+        assert Wanted.of(domains=[wanted]).keeps(url, None) is kept, wanted
+        assert outlets.select([wanted]).contains_urls([url]) == [kept], wanted
+        assert (ddj.params.domains([wanted]) == [domain]) is kept
+
+
+def test_unicode_and_punycode_domains_are_one_domain_in_outlet_files(tmp_path):
+    path = tmp_path / "mine.yml"
+    path.write_text(
+        "groups:\n  - name: books\n    label: Books\n    outlets:\n"
+        "      - {domain: bücher.de, name: Bücher, country: DE, kind: online}\n",
+        encoding="utf-8",
+    )
+    chosen = outlets.select(path)
+    urls = ["https://www.xn--bcher-kva.de/a", "https://news.BÜCHER.de/b", "https://bucher.de/"]
+    assert chosen.contains_urls(urls) == [True, True, False]
+    assert outlets.groups(path)["books"].outlets[0].domain == "xn--bcher-kva.de"
+
+
+@pytest.mark.parametrize("name", ["☃.net", "a" * 64 + ".example", "ü" * 5000 + ".example", "a..b"])
+def test_a_domain_that_does_not_encode_is_kept_or_refused_by_name_never_a_crash(name):
+    from ddj.hostvalues import normal_domain
+
+    assert normal_domain(name) == name.lower()
+    assert registered_domain(f"https://{name}/x") in (name.lower(), "")
+    with pytest.raises(ParameterError, match="is not a"):
+        outlets.domain_of(name)

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -317,3 +318,63 @@ def test_cli_collects_warcs_into_a_store_with_a_domain(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "4 articles ->" in result.stdout
     assert set(open_store(store).to_pandas()["url"].str.split("/").str[2]) == {"www.host1.example"}
+
+
+# -- issue 22: credentials are never written -------------------------------------------------------
+def written_text(folder: Path) -> str:
+    """Every file under ``folder`` as text (Parquet parts read back, with their metadata)."""
+    import pyarrow.parquet as pq
+
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if not path.is_file():
+            continue
+        if path.suffix == ".parquet":
+            out.append(pd.read_parquet(path).to_csv())
+            out.append(str(pq.read_schema(path).metadata))
+        else:
+            out.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(out)
+
+
+def test_credentials_are_written_nowhere_from_warcs_remote_files_and_url_lists(
+    served, tmp_path, caplog
+):
+    import logging
+
+    folder, base = served
+    secret = "https://user:secret@host.example/2024/10"
+    pages = [
+        (f"{secret}/1.html", article("host.example", 1)),
+        (f"{secret}/2.html", b""),  # an empty page: a failure row naming it
+        (f"{secret}/3.html", b"\0" * 64),  # binary: a failure row
+        ("https://user:secret@[::1/4.html", article("x", 4)),  # no host to read: a failure row
+        ("https://user:secret@host.example\\@evil.example/5.html", b""),
+    ]
+    local = write_warc(tmp_path / "creds.warc.gz", pages)
+    (folder / "creds.warc.gz").write_bytes(local.read_bytes())
+    remote = base.replace("http://", "http://user:secret@") + "/creds.warc.gz"
+    gone = base.replace("http://", "http://user:secret@") + "/gone.warc.gz"
+    caplog.set_level(logging.DEBUG)
+    out = tmp_path / "out"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store, failures = ddj.collect(warcs=[local, remote, gone], out=out / "store",
+                                      quiet=False, extract_workers=1)  # fmt: skip
+        corpus, more = ddj.collect(warcs=[local], out=out / "corpus.parquet", quiet=True)
+        listed, listed_failures = ddj.collect(
+            urls=[f"{base.replace('http://', 'http://user:secret@')}/nothing.html"],
+            out=out / "listed.csv", quiet=True, rate=None, retries=0, robots=False,
+            cache_dir=tmp_path / "cache",
+        )  # fmt: skip
+    # the page, from the file and its copy: stored once (the copy's is already in the store)
+    assert len(store.to_pandas()) == 1 and len(corpus) == 1
+    assert ddj.problems(store)["reason"].str.startswith("already in the store").sum() == 1
+    assert len(failures) == 2 * 4 + 1 and len(more) == 4 and len(listed_failures) == 1
+    assert failures["url"].str.contains("gone.warc.gz").sum() == 1  # the file that is not there
+    assert "host.example" in written_text(out)  # the URLs are there, without what preceded @
+    assert "secret" not in written_text(out)
+    assert not [r for r in caplog.records if "secret" in r.getMessage()]
+    assert caught and not [w for w in caught if "secret" in str(w.message)]
+    for frame in (failures, more, listed_failures, store.to_pandas(), corpus, listed):
+        assert "secret" not in frame.to_csv()

@@ -32,6 +32,7 @@ from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
+from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.loading import refuse_existing
 from ddj.utils import note_problems
 
@@ -274,6 +275,7 @@ def collect(
     finally:
         cache.close()
         sources.warn_credentials(fetcher.credentials_removed)
+        fetcher.warn_ignored(stacklevel=2)  # values hosts sent that could not be read, counted
     result, dropped = _build_corpus(harvest, start, end, corpus, demo=found.demo)
     failures = _failures_frame([_as_row(f) for f in found.failures] + harvest.failures)
     _save(result, failures, out)
@@ -524,7 +526,10 @@ def _as_row(f: SourceFailure) -> dict:
 
 
 def _failures_frame(rows: list[dict]) -> pd.DataFrame:
+    """The failure rows as written and returned: no ``user:password@`` in a URL or a reason."""
     frame = pd.DataFrame(rows, columns=list(FAILURE_COLUMNS))
+    frame["url"] = frame["url"].map(strip_credentials, na_action="ignore")
+    frame["reason"] = frame["reason"].map(scrub_credentials, na_action="ignore")
     return frame.astype(
         {"url": "str", "stage": "str", "status": "Int64", "reason": "str", "attempts": "Int64"}
     )

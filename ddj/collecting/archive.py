@@ -38,6 +38,7 @@ from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
 
 MANIFEST = "_manifest.jsonl"
@@ -112,11 +113,11 @@ def collect_file(job: FileJob) -> dict[str, Any]:
             records = warc_records(path, rows, info, job.max_bytes, wanted=job.wanted, tally=tally)
             _extract_into_store(records, job, counts, failures, demo=lambda: _is_demo(info))
     except InputError as exc:  # not read at all: the parts written so far are replaced next time
-        unread = str(exc)
+        unread = scrub_credentials(str(exc))
         failures.append(_row(job.file, "warc", None, unread, 1))
     _write_failures(job, failures)
     return {
-        "file": job.file, "key": job.key, "records": tally.responses, "kept": tally.kept,
+        "file": strip_credentials(job.file), "key": job.key, "records": tally.responses, "kept": tally.kept,
         "pages": tally.pages, **counts, "failures": len(failures),
         "filter": job.wanted.describe(), "window": job.window(), "demo": _is_demo(info),
         **({"unread": unread} if unread else {}),
@@ -160,6 +161,8 @@ class _Rows(list):
 
 
 def _row(url, stage, status, reason, attempts) -> dict:
+    """A failure row, as written: no ``user:password@`` in its URL or its reason."""
+    url, reason = strip_credentials(str(url)), scrub_credentials(str(reason))
     return dict(zip(FAILURE_COLUMNS, (url, stage, status, reason, attempts), strict=True))
 
 
@@ -282,8 +285,9 @@ class Manifest:
         return out
 
     def append(self, row: dict[str, Any]) -> None:
-        """Add one finished file's line (``finished`` is set to now, UTC, if absent)."""
+        """Add one finished file's line (``finished`` is set to now, UTC, if absent; no credentials)."""
         row = {**row, "finished": row.get("finished") or datetime.now(UTC).isoformat()}
+        row["file"] = strip_credentials(str(row.get("file", "")))
         data = (json.dumps(row, ensure_ascii=False, default=str) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
@@ -337,31 +341,31 @@ def run_files(
     manifest = Manifest(jobs[0].store)
     done = manifest.done()
     _same_filters(jobs, done)
-    todo = [job for job in jobs if job.file not in done]
+    todo = [job for job in jobs if strip_credentials(job.file) not in done]  # as the lines name it
     bar = progress_bar(len(todo), desc="warc", unit="file", show=progress)
     try:
         for row in _finished(todo, workers, client, work):
             manifest.append(row)
-            done[row["file"]] = row
+            done[strip_credentials(row["file"])] = row
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
     files = [job.file for job in jobs]
-    rows = [done[f] for f in files if f in done]
+    rows = [done[f] for f in map(strip_credentials, files) if f in done]
     return ArchiveRun(rows, store_failures(jobs[0].store, files), len(jobs) - len(todo))
 
 
 def _same_filters(jobs: list[FileJob], done: dict[str, dict]) -> None:
     for job in jobs:
-        row = done.get(job.file)
+        row = done.get(strip_credentials(job.file))
         if row is None:
             continue
         then = (row.get("filter", ""), row.get("window", ""))
         if then != (job.wanted.describe(), job.window()):
             message = (
-                f"the store {job.store!r} holds {job.file!r} collected with "
+                f"the store {job.store!r} holds {strip_credentials(job.file)!r} collected with "
                 f"{' '.join(filter(None, then)) or 'no filter'!r}, not "
                 f"{' '.join(filter(None, (job.wanted.describe(), job.window()))) or 'no filter'!r}:"
                 " collect into a new store, or give the same domains, url_pattern, since and until"

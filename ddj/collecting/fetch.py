@@ -9,9 +9,14 @@ robots.txt, redirect limit, address), and bodies are read raw, in chunks, so a
 page beyond ``max_bytes`` is abandoned, not read, and a compressed body is
 expanded by :func:`ddj.limits.gunzip` under the same cap.
 
-Each page has a total ``deadline``: a watchdog shuts the connection when it
-passes, whatever the request waits for (headers or body dripping a byte at a
-time).
+Each page has a total ``deadline`` (connecting, robots.txt, headers, body,
+redirects, retries and their waits; not the wait for the host's turn under the
+rate limit): the body is read a piece at a time, the deadline checked between
+pieces, each socket read waiting no longer than the time left, and a watchdog
+shuts the connection when it passes, whatever the request waits for (headers or
+body dripping a byte at a time). Every URL is read by
+:func:`ddj.hostvalues.parse_url` and every number a host sends by
+:func:`ddj.hostvalues.bounded_number`, so no value a host sends can raise.
 
 Connections are opened by :class:`GuardedHTTPConnection`, which resolves the
 host once, checks every address it got (:func:`blocked_kind`) and connects to
@@ -30,16 +35,20 @@ import contextlib
 import email.utils
 import hashlib
 import ipaddress
+import math
 import os
 import socket
 import threading
 import time
+import urllib.parse
 import urllib.robotparser
+import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -48,8 +57,16 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util import connection as urllib3_connection
 
 from ddj.collecting.settings import DEFAULT_CONTACT, FetchSettings  # noqa: F401 (DEFAULT_CONTACT: as before)
-from ddj.corpus import strip_credentials
-from ddj.errors import InputError
+from ddj.errors import DdjWarning, InputError
+from ddj.hostvalues import (
+    BadURL,
+    ParsedURL,
+    bounded_number,
+    normal_domain,
+    parse_url,
+    strip_credentials,  # noqa: F401 (imported from here by other modules)
+    url_host,
+)
 from ddj.limits import gunzip, is_gzip
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -71,6 +88,10 @@ ROBOTS_MAX_BYTES = 500 * 1024
 ROBOTS_MAX_REDIRECTS = 5
 #: Longest wait between two requests to one host that a robots.txt Crawl-delay can ask for (s).
 MAX_CRAWL_DELAY = 60.0
+#: Longest Retry-After read (s): any longer is this (and past ``max_retry_after``, a failure).
+MAX_RETRY_AFTER = 365 * 86400
+#: Largest Content-Length read (bytes): any larger is this (and past ``max_bytes``, a failure).
+MAX_DECLARED_BYTES = 1 << 62
 READ_CHUNK = 16384  # bytes read at a time: interruption and the caps are checked between reads
 _ENCODINGS = frozenset({"gzip", "x-gzip", "deflate"})
 
@@ -133,42 +154,89 @@ def resolve(host: str, port: int) -> list[str]:
 
 
 def host_of(url: str) -> str:
-    """The host name of ``url``, lower case, without brackets, port or credentials.
+    """The host name of ``url`` as the fetcher reads it (:func:`ddj.hostvalues.url_host`), or "".
 
     Examples
     --------
     >>> host_of("https://user:pw@News.Example.org:8443/a"), host_of("http://[::1]:80/")
     ('news.example.org', '::1')
+    >>> host_of("http://[::1")
+    ''
     """
-    return (urlsplit(url.strip()).hostname or "").rstrip(".")
+    return url_host(url)
 
 
 class _Watch:
-    """The deadline of one page: when it passes, the connection in use is shut down.
+    """The deadline of one page: when it passes, the socket in use is shut down.
 
     Shutting the socket wakes whatever the request is blocked on (the status
-    line, headers, a body dripping a byte at a time), in any thread.
+    line, headers, a body dripping a byte at a time), in any thread. The
+    socket is the one the request connected or reused, kept here itself: a
+    response that closes its connection leaves the connection without it.
+    A watch inside another (robots.txt read for a page) ends no later than it.
     """
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, outer: _Watch | None = None):
+        self.seconds = seconds
         self.end = time.monotonic() + seconds
+        self.outer = outer
+        if outer is not None:
+            self.end = min(self.end, outer.end)
         self.fired = False
-        self._conn: HTTPConnection | None = None
+        self.pauses = 0  # > 0: waiting for the host's turn, not counted
+        self._sock: socket.socket | None = None
         self._lock = threading.Lock()
 
-    def attach(self, conn: HTTPConnection) -> None:
+    def left(self) -> float:
+        """Seconds until the deadline (0 once it has passed)."""
+        return max(0.0, self.end - time.monotonic())
+
+    @property
+    def passed(self) -> bool:
+        """Whether the deadline has passed (fired or not)."""
+        return self.fired or time.monotonic() >= self.end
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Time spent inside is not counted (nor in the outer watch): the deadline moves on by it."""
+        watches = [self] if self.outer is None else [self, self.outer]
+        started = time.monotonic()
+        for watch in watches:
+            with watch._lock:
+                watch.pauses += 1
+        try:
+            yield
+        finally:
+            waited = time.monotonic() - started
+            for watch in watches:
+                with watch._lock:
+                    watch.end += waited
+                    watch.pauses -= 1
+
+    def attach(self, sock: socket.socket | None) -> None:
+        if sock is None:
+            return
         with self._lock:
-            self._conn = conn
+            self._sock = sock
             fired = self.fired
         if fired:
-            _shut(conn)
+            _shut(sock)
 
     def fire(self) -> None:
         with self._lock:
             self.fired = True
-            conn = self._conn
-        if conn is not None:
-            _shut(conn)
+            sock = self._sock
+        if sock is not None:
+            _shut(sock)
+
+    def bound_reads(self, read_timeout: float | None) -> None:
+        """Make the next socket read wait no longer than the time left (nor ``read_timeout``)."""
+        with self._lock:
+            sock = self._sock
+        if sock is not None:
+            wait = self.left() if read_timeout is None else min(read_timeout, self.left())
+            with contextlib.suppress(OSError):
+                sock.settimeout(max(wait, 0.001))
 
 
 class _Watchdog:
@@ -186,8 +254,8 @@ class _Watchdog:
         self._running = False
 
     @contextlib.contextmanager
-    def watch(self, seconds: float) -> Iterator[_Watch]:
-        watch = _Watch(seconds)
+    def watch(self, seconds: float, outer: _Watch | None = None) -> Iterator[_Watch]:
+        watch = _Watch(seconds, outer)
         with self._lock:
             self._watches.add(watch)
             start, self._running = not self._running, True
@@ -207,16 +275,15 @@ class _Watchdog:
                 if not self._watches:
                     self._running = False  # started again by the next watch
                     return
-                due = [w for w in self._watches if not w.fired and (stopped or w.end <= now)]
+                due = [w for w in self._watches
+                       if not w.fired and (stopped or (w.end <= now and not w.pauses))]  # fmt: skip
             for watch in due:
                 watch.fire()
 
 
-def _shut(conn: HTTPConnection) -> None:
-    sock = getattr(conn, "sock", None)
-    if sock is not None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class _Guard:
@@ -255,10 +322,14 @@ class _Guard:
         finally:
             self._local.watch = previous
 
-    def attach(self, conn: HTTPConnection) -> None:
-        watch = getattr(self._local, "watch", None)
+    def current(self) -> _Watch | None:
+        """The watch of the request this thread runs, if any."""
+        return getattr(self._local, "watch", None)
+
+    def attach(self, sock: socket.socket | None) -> None:
+        watch = self.current()
         if watch is not None:
-            watch.attach(conn)
+            watch.attach(sock)
 
 
 class GuardedHTTPConnection(HTTPConnection):
@@ -269,9 +340,14 @@ class GuardedHTTPConnection(HTTPConnection):
     def _new_conn(self) -> socket.socket:
         return _connect(self)
 
+    def connect(self) -> None:
+        """Connect, and put the socket under the deadline of the page being fetched."""
+        super().connect()
+        self.guard.attach(self.sock)
+
     def request(self, *args, **kwargs) -> None:
         """Send a request, under the deadline of the page being fetched."""
-        self.guard.attach(self)  # the page's deadline can now shut this connection
+        self.guard.attach(self.sock)  # a reused connection: the page's deadline can shut it
         return super().request(*args, **kwargs)
 
 
@@ -283,9 +359,14 @@ class GuardedHTTPSConnection(HTTPSConnection):
     def _new_conn(self) -> socket.socket:
         return _connect(self)
 
+    def connect(self) -> None:
+        """Connect (TLS included), and put the socket under the page's deadline."""
+        super().connect()
+        self.guard.attach(self.sock)
+
     def request(self, *args, **kwargs) -> None:
         """Send a request, under the deadline of the page being fetched."""
-        self.guard.attach(self)
+        self.guard.attach(self.sock)
         return super().request(*args, **kwargs)
 
 
@@ -371,7 +452,7 @@ class Fetcher:
     >>> f.user_agent  # doctest: +ELLIPSIS
     'ddj/... (+desk@example.org)'
     >>> f.get("ftp://example.org/x").reason
-    'unsupported scheme ftp (only http and https)'
+    "'ftp://example.org/x' is not a URL ddj can fetch: unsupported scheme ftp (only http and https)"
     """
 
     def __init__(
@@ -396,7 +477,7 @@ class Fetcher:
         self.max_redirects = settings.max_redirects
         self.deadline = settings.deadline
         self.timeout = urllib3.Timeout(connect=settings.connect_timeout, read=settings.read_timeout)
-        hosts = frozenset(host_of(u) if "/" in u else u.lower() for u in trusted)
+        hosts = frozenset(host_of(u) if "/" in u else normal_domain(u) for u in trusted)
         self._guard = _Guard(settings.allow_private, hosts, resolver)
         self._http = _pool_manager(self._guard, pool_size, self.timeout)
         self.state_dir = Path(state_dir) if state_dir is not None else None
@@ -405,24 +486,51 @@ class Fetcher:
         self.stop = threading.Event()
         self._watchdog = _Watchdog(self.stop)
         self.credentials_removed = 0  # redirect targets that carried user:password@
+        self.read_timeout = settings.read_timeout
+        self.ignored: Counter = Counter()  # values hosts sent that could not be read, by kind
 
     # -- per host state -------------------------------------------------------------
-    def _host(self, url: str) -> _Host:
-        key = urlsplit(url).netloc.lower()
+    def _host(self, url: ParsedURL) -> _Host:
+        key = f"{url.scheme}://{url.host}:{url.port or ''}"
         with self._hosts_lock:
             host = self._hosts.get(key)
             if host is None:
                 host = self._hosts[key] = _Host(key)
             return host
 
-    def _wait_turn(self, host: _Host) -> None:
-        """Block until this host may be asked again, then book the next slot."""
+    def _number(self, text: str | None, **bounds) -> int | float | None:
+        """A number a host sent, bounded (:func:`ddj.hostvalues.bounded_number`); what is not one is counted."""
+        notes: Counter = Counter()
+        value = bounded_number(text, notes=notes, **bounds)
+        if notes:
+            with self._hosts_lock:
+                self.ignored.update(notes)
+        return value
+
+    def warn_ignored(self, stacklevel: int = 2) -> None:
+        """One warning for the whole collection, counting the values hosts sent that were not read."""
+        if not self.ignored:
+            return
+        counts = ", ".join(f"{what} {n}" for what, n in sorted(self.ignored.items()))
+        message = (
+            f"hosts sent {sum(self.ignored.values())} value(s) ddj could not read or had to bound "
+            f"({counts}): an unreadable value was ignored (the backoff, the rate, the body read "
+            "under max_bytes were used instead), one out of bounds was taken at its bound"
+        )
+        warnings.warn(DdjWarning(message), stacklevel=stacklevel + 1)
+
+    def _wait_turn(self, host: _Host, watch: _Watch) -> None:
+        """Block until this host may be asked again, then book the next slot.
+
+        The time waited is not counted in the page's deadline: it is ddj's own
+        politeness (``rate``, a ``Crawl-delay`` of at most :data:`MAX_CRAWL_DELAY`).
+        """
         delay = self.interval
         if host.robots is not None:
-            crawl_delay = host.robots.crawl_delay(self.user_agent)
+            crawl_delay = host.robots.crawl_delay(self.user_agent)  # bounded by robots_rules
             if crawl_delay:  # honoured up to a bound: a hostile robots.txt cannot stall a run
                 delay = max(delay, min(float(crawl_delay), MAX_CRAWL_DELAY))
-        with host.lock:  # one thread of this process at a time per host
+        with watch.paused(), host.lock:  # one thread of this process at a time per host
             while not self.stop.is_set():
                 wait = self._book(host, delay)
                 if wait <= 0:
@@ -443,9 +551,11 @@ class Fetcher:
         name = hashlib.sha256(host.key.encode()).hexdigest()[:32] + ".next"
         with locked_file(self.state_dir / name) as handle:  # shared by every process
             handle.seek(0)
-            text = handle.read().decode("ascii", "replace").strip()
-            next_at = float(text) if text.replace(".", "", 1).isdigit() else 0.0
-            wait = next_at - time.time()
+            text = handle.read(64).decode("ascii", "replace")
+            now = time.time()
+            latest = now + max(delay, MAX_CRAWL_DELAY)  # no slot is booked further ahead
+            next_at = bounded_number(text, low=0, high=latest, what="slot", fraction=True) or 0.0
+            wait = next_at - now
             if wait <= 0:
                 handle.seek(0)
                 handle.truncate()
@@ -454,7 +564,17 @@ class Fetcher:
             return wait
 
     def allowed(self, url: str) -> bool:
-        """Whether robots.txt lets ddj fetch ``url`` (always True with ``robots=False``)."""
+        """Whether robots.txt lets ddj fetch ``url`` (always True with ``robots=False``).
+
+        A URL ddj cannot fetch (:func:`ddj.hostvalues.parse_url`) is not allowed.
+        """
+        try:
+            parsed = parse_url(url)
+        except BadURL:
+            return False
+        return self._allowed(parsed)
+
+    def _allowed(self, url: ParsedURL) -> bool:
         if not self.robots:
             return True
         host = self._host(url)
@@ -463,19 +583,22 @@ class Fetcher:
                 loaded = host.robots_loaded
             if not loaded:
                 self._load_robots(url, host)
-        return host.robots.can_fetch(self.user_agent, url) if host.robots else True
+        return host.robots.can_fetch(self.user_agent, url.url) if host.robots else True
 
-    def _load_robots(self, url: str, host: _Host) -> None:
-        parts = urlsplit(url)
+    def _load_robots(self, url: ParsedURL, host: _Host) -> None:
+        parts = urlsplit(url.url)
         robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
         page = self._request(
             robots_url, kinds=None, check_robots=False, retries=1,
             max_redirects=ROBOTS_MAX_REDIRECTS, limit=ROBOTS_MAX_BYTES, truncate=True,
         )  # fmt: skip
-        parser, blocked = robots_rules(page, robots_url)
+        notes: Counter = Counter()
+        parser, blocked = robots_rules(page, robots_url, notes)
         with host.lock:
             host.robots, host.blocked = parser, blocked
             host.robots_loaded = True
+        with self._hosts_lock:
+            self.ignored.update(notes)
 
     # -- fetching --------------------------------------------------------------------
     def get(self, url: str, kind: str = "html") -> Page:
@@ -483,8 +606,8 @@ class Fetcher:
 
         An HTML body that is itself gzip (a ``.html.gz`` served as ``text/html``)
         is expanded; feeds and sitemaps are expanded by their readers, under
-        their own caps. Never raises for a network or server problem: see
-        :attr:`Page.reason`.
+        their own caps. Never raises for a network or server problem, nor for a
+        URL or value it cannot read: see :attr:`Page.reason`.
         """
         kinds = HTML_TYPES if kind == "html" else HTML_TYPES + XML_TYPES
         return self._request(
@@ -506,53 +629,62 @@ class Fetcher:
         page = Page(url=url)
         options = _Options(kinds, check_robots, retries, limit or self.max_bytes, truncate, expand)
         hops = self.max_redirects if max_redirects is None else max_redirects
-        with self._watchdog.watch(self.deadline) as watch, self._guard.watching(watch):
+        outer = self._guard.current()  # robots.txt read for a page: within the page's deadline
+        with self._watchdog.watch(self.deadline, outer) as watch, self._guard.watching(watch):
             self._follow(page, watch, options, hops)
-        if watch.fired and not self.stop.is_set():  # what was read was cut short, even if it parsed
+        if (
+            watch.passed and not self.stop.is_set()
+        ):  # what was read was cut short, even if it parsed
             page.body = None
-            page.reason = f"took longer than {self.deadline:g} s (deadline={self.deadline:g})"
+            page.reason = _past_deadline(self.deadline)
             page.retry_later = True
         return page
 
     def _follow(self, page: Page, watch: _Watch, options: _Options, max_redirects: int) -> None:
         """Request ``page.url``, following up to ``max_redirects`` redirects, each hop checked."""
-        current = page.url
+        current, base = page.url, None
         for _hop in range(max_redirects + 1):
-            scheme = urlsplit(current).scheme.lower()
-            if scheme not in ("http", "https"):
-                page.reason = f"unsupported scheme {scheme or '(none)'} (only http and https)"
+            try:
+                parsed = parse_url(current, base=base)
+            except BadURL as exc:
+                page.reason = str(exc) if base is None else f"a redirect leads to {exc}"
                 return
+            if (
+                base is not None
+            ):  # a redirect: its target as requested (no credentials, no fragment)
+                current = self._clean(parsed)
+            elif parsed.had_credentials:
+                current = strip_credentials(current)
             page.final_url = current
-            if options.check_robots and not self.allowed(current):
-                blocked = self._host(current).blocked
+            if options.check_robots and not self._allowed(parsed):
+                blocked = self._host(parsed).blocked
                 page.reason = blocked or "disallowed by robots.txt"
                 page.retry_later = blocked is not None
                 return
-            response = self._attempt(current, page, options.retries, watch)
+            response = self._attempt(parsed, page, options.retries, watch)
             if response is None:
                 return
             location = response.headers.get("Location")
             if response.status in (301, 302, 303, 307, 308) and location:
-                response.drain_conn()
-                response.release_conn()
-                current = self._clean(urljoin(current, location.strip()))
+                _let_go(response)  # not drained: a redirect's body could drip or never end
+                current, base = location.strip(), current
                 continue
             try:
-                self._take(response, page, options)
+                self._take(response, page, options, watch)
             finally:
                 response.close()
             return
         page.reason = f"more than {max_redirects} redirects"
         page.final_url = current
 
-    def _clean(self, url: str) -> str:
-        clean = strip_credentials(url)
-        if clean != url:
+    def _clean(self, parsed: ParsedURL) -> str:
+        """A redirect's target as requested; credentials it carried are counted (and gone)."""
+        if parsed.had_credentials:
             with self._hosts_lock:
                 self.credentials_removed += 1
-        return clean
+        return parsed.url
 
-    def _take(self, response, page: Page, options: _Options) -> None:
+    def _take(self, response, page: Page, options: _Options, watch: _Watch) -> None:
         """Status, type and size checks, then the body (expanded when compressed)."""
         page.status = response.status
         page.content_type = (
@@ -565,11 +697,15 @@ class Fetcher:
         if options.kinds is not None and page.content_type not in options.kinds:
             page.reason = f"content type {page.content_type or '(none)'} is not HTML"
             return
-        declared = response.headers.get("Content-Length") or ""
-        if not options.truncate and declared.isdigit() and int(declared) > options.limit:
-            page.reason = f"page larger than max_bytes={options.limit} ({declared} bytes declared)"
+        declared = self._number(response.headers.get("Content-Length"), low=0,
+                                high=MAX_DECLARED_BYTES, what="Content-Length")  # fmt: skip
+        if not options.truncate and declared is not None and declared > options.limit:
+            more = " or more" if declared >= MAX_DECLARED_BYTES else ""
+            page.reason = (
+                f"page larger than max_bytes={options.limit} ({declared} bytes{more} declared)"
+            )
             return
-        raw = self._read(response, page, options.limit, options.truncate)
+        raw = self._read(response, page, options.limit, options.truncate, watch)
         if raw is None:
             return
         encoding = (response.headers.get("Content-Encoding") or "").strip().lower()
@@ -580,15 +716,30 @@ class Fetcher:
         except InputError as exc:
             page.reason = str(exc)
 
-    def _read(self, response, page: Page, limit: int, truncate: bool) -> bytes | None:
-        """The raw body, read a chunk at a time; None (``page.reason`` set) past ``limit``."""
+    def _read(
+        self, response, page: Page, limit: int, truncate: bool, watch: _Watch
+    ) -> bytes | None:
+        """The raw body, read a piece at a time; None (``page.reason`` set) past ``limit`` or the deadline.
+
+        Each piece is what one socket read gives (at most :data:`READ_CHUNK`
+        bytes), waiting no longer than the time left, so a body dripping a byte
+        at a time is cut off at the deadline, not when the drip ends.
+        """
         chunks, size = [], 0
         try:
-            for chunk in response.stream(READ_CHUNK, decode_content=False):
+            while True:
                 if self.stop.is_set():
                     page.reason = "collection interrupted"
                     page.retry_later = True
                     return None
+                if watch.passed:
+                    page.reason = _past_deadline(self.deadline)
+                    page.retry_later = True
+                    return None
+                watch.bound_reads(self.read_timeout)
+                chunk = response.read1(READ_CHUNK, decode_content=False)
+                if not chunk:
+                    break
                 if size + len(chunk) > limit:
                     if truncate:
                         chunks.append(chunk[: limit - size])
@@ -603,32 +754,40 @@ class Fetcher:
             return None
         return b"".join(chunks)
 
-    def _attempt(self, url: str, page: Page, retries: int, watch: _Watch):
+    def _attempt(self, url: ParsedURL, page: Page, retries: int, watch: _Watch):
         """One request with retries; returns the response or None (``page.reason`` set)."""
         host = self._host(url)
         for attempt in range(retries + 1):
-            if self.stop.is_set() or watch.fired:
+            if self.stop.is_set():
                 page.reason = "collection interrupted"
                 page.retry_later = True
                 return None
-            self._wait_turn(host)
+            self._wait_turn(host, watch)
+            if watch.passed:
+                return None  # the page's reason: past its deadline
             page.attempts += 1
-            step = self._try(url, page, final=attempt == retries)
+            step = self._try(url.url, page, watch, final=attempt == retries)
             if not step.retry:
                 return step.response
-            if attempt == retries:
+            wait = self.backoff * 2**attempt if step.wait is None else step.wait
+            if attempt == retries or wait >= watch.left():
                 page.reason = step.reason
+                if attempt < retries:
+                    page.reason += f"; the next try, in {wait:g} s, would pass the deadline"
+                    page.reason += f" (deadline={self.deadline:g})"
                 page.retry_later = True
                 return None
-            self.stop.wait(self.backoff * 2**attempt if step.wait is None else step.wait)
+            self.stop.wait(wait)
         return None  # pragma: no cover
 
-    def _try(self, url: str, page: Page, *, final: bool) -> _Step:
+    def _try(self, url: str, page: Page, watch: _Watch, *, final: bool) -> _Step:
         """One request: the response to use, None (``page.reason`` set), or a retry and why."""
+        left = max(watch.left(), 0.01)  # no single wait past the deadline
+        timeout = urllib3.Timeout(connect=min(self.timeout.connect_timeout, left),
+                                  read=min(self.read_timeout, left))  # fmt: skip
         try:
-            response = self._http.request(
-                "GET", url, headers=self._headers(), preload_content=False, redirect=False
-            )
+            response = self._http.request("GET", url, headers=self._headers(), timeout=timeout,
+                                          preload_content=False, redirect=False)  # fmt: skip
         except AddressRefused as exc:
             page.reason = str(exc)
             page.refused = True
@@ -644,12 +803,18 @@ class Fetcher:
 
     def _retry_status(self, response, page: Page) -> _Step:
         """A 429 or 5xx: retry after its ``Retry-After`` (or backoff), unless that is too long."""
-        wait = retry_after(response.headers.get("Retry-After"))
-        response.drain_conn()
-        response.release_conn()
+        notes: Counter = Counter()
+        wait = retry_after(response.headers.get("Retry-After"), notes)
+        if notes:
+            with self._hosts_lock:
+                self.ignored.update(notes)
+        _let_go(response)  # not drained: its body could drip or never end
         page.status = response.status
         if wait is not None and wait > self.max_retry_after:
-            page.reason = f"HTTP {response.status}; Retry-After {wait:.0f}s exceeds max_retry_after"
+            more = " or more" if wait >= MAX_RETRY_AFTER else ""
+            page.reason = (
+                f"HTTP {response.status}; Retry-After {wait:.0f}s{more} exceeds max_retry_after"
+            )
             page.retry_later = True
             return _Step()
         return _Step(retry=True, wait=wait, reason=f"HTTP {response.status}")
@@ -713,21 +878,23 @@ def expand_body(raw: bytes, encoding: str, limit: int, what: str, expand_gzip: b
 
 
 def robots_rules(
-    page: Page, robots_url: str
+    page: Page, robots_url: str, notes: Counter | None = None
 ) -> tuple[urllib.robotparser.RobotFileParser, str | None]:
     """The rules of a fetched robots.txt (RFC 9309), and why the host is blocked if it is.
 
     A file is parsed up to :data:`ROBOTS_MAX_BYTES` (the last cut line left
     out); a 4xx answer allows everything; any other failure (5xx, no
     connection, timeout, a refused address, a broken body) disallows
-    everything until a later run.
+    everything until a later run. Its numbers and paths are read by
+    :func:`robots_lines` first, so none can raise (unreadable ones are counted
+    in ``notes``).
     """
     parser = urllib.robotparser.RobotFileParser(robots_url)
     if page.ok:
         body = page.body
         if len(body) >= ROBOTS_MAX_BYTES and b"\n" in body:
             body = body[: body.rfind(b"\n") + 1]  # a line cut at the cap is not a rule
-        parser.parse(body.decode("utf-8", "replace").splitlines())
+        parser.parse(robots_lines(body.decode("utf-8", "replace"), notes))
         return parser, None
     if page.status is not None and 400 <= page.status < 500:
         parser.allow_all = True  # RFC 9309 2.3.1.3: unavailable, no rules
@@ -742,26 +909,91 @@ def robots_rules(
     return parser, reason
 
 
-def retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date).
+def robots_lines(text: str, notes: Counter | None = None) -> list[str]:
+    r"""The lines of a robots.txt, each number bounded and each path readable by urllib's parser.
+
+    ``Crawl-delay`` is read by :func:`ddj.hostvalues.bounded_number` (up to
+    :data:`MAX_CRAWL_DELAY`, a fraction rounded up) and ``Request-rate``
+    likewise; a line whose number or path urllib's parser would fail on
+    (``²``, 5,000 digits, ``//[``) is left out and counted in ``notes``.
 
     Examples
     --------
-    >>> retry_after("3")
-    3.0
+    >>> robots_lines("User-agent: *\nCrawl-delay: 1" + "0" * 400 + "\nCrawl-delay: ²\nDisallow: //[x")
+    ['User-agent: *', 'Crawl-delay: 60']
+    """
+    out = []
+    for line in text.splitlines():
+        name, colon, value = line.partition("#")[0].partition(":")
+        field = name.strip().lower()
+        if not colon or field not in ("crawl-delay", "request-rate", "allow", "disallow"):
+            out.append(line)
+            continue
+        value = urllib.parse.unquote(value.strip())  # as urllib's parser reads it
+        if field == "crawl-delay":
+            delay = bounded_number(value, low=0, high=MAX_CRAWL_DELAY, what="Crawl-delay",
+                                   fraction=True, notes=notes)  # fmt: skip
+            if delay is not None:
+                out.append(f"Crawl-delay: {math.ceil(delay)}")
+        elif field == "request-rate":
+            pair = [bounded_number(v, low=0, high=1_000_000, what="Request-rate", notes=notes)
+                    for v in value.split("/", 1)]  # fmt: skip
+            if len(pair) == 2 and None not in pair:
+                out.append(f"Request-rate: {pair[0]}/{pair[1]}")
+        elif _readable_path(value):
+            out.append(line)
+        elif notes is not None:
+            notes[f"robots.txt {field} path unreadable"] += 1
+    return out
+
+
+def _readable_path(path: str) -> bool:
+    try:
+        urllib.parse.urlparse(path)
+    except ValueError:
+        return False
+    return True
+
+
+def retry_after(value: str | None, notes: Counter | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or an HTTP date), bounded.
+
+    A number is read by :func:`ddj.hostvalues.bounded_number` (at most
+    :data:`MAX_RETRY_AFTER`); what is neither a number nor a date is None (the
+    backoff is used), counted in ``notes``.
+
+    Examples
+    --------
+    >>> retry_after("3"), retry_after("1" + "0" * 400), retry_after("²")
+    (3.0, 31536000.0, None)
     >>> retry_after(None) is None
     True
     """
-    if not value:
+    if not value or not value.strip():
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    text = value.strip()
+    if text[:1].isdigit() and text.isascii() and text.isdigit():
+        return float(bounded_number(text, low=0, high=MAX_RETRY_AFTER, what="Retry-After",
+                                    notes=notes))  # fmt: skip
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        when = email.utils.parsedate_to_datetime(text[:200])
+        seconds = when.timestamp() - time.time()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        if notes is not None:
+            notes["Retry-After unreadable"] += 1
         return None
-    return max(0.0, when.timestamp() - time.time())
+    return min(max(0.0, seconds), float(MAX_RETRY_AFTER))
+
+
+def _past_deadline(deadline: float) -> str:
+    return f"took longer than {deadline:g} s (deadline={deadline:g})"
+
+
+def _let_go(response) -> None:
+    """Close a response unread and give its (closed) connection back to the pool."""
+    response.close()
+    with contextlib.suppress(Exception):
+        response.release_conn()
 
 
 def _short(exc: BaseException) -> str:

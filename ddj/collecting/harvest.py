@@ -15,10 +15,9 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from ddj.collecting.cache import PageCache
-from ddj.collecting.fetch import Fetcher, Page
+from ddj.collecting.fetch import Fetcher, Page, host_of
 from ddj.collecting.sources import Candidate
 from ddj.pool import Extractor
 from ddj.utils import progress_bar, safe_read_html
@@ -76,7 +75,7 @@ def triage(cache: PageCache, candidates: list[Candidate], *, refresh: bool) -> W
         elif entry is not None and entry.sha256 is None:
             work.failures[i] = _failure(cand, "fetch", entry.status, entry.reason, entry.attempts)
         else:
-            work.todo.setdefault(urlsplit(cand.url).netloc.lower(), []).append(i)
+            work.todo.setdefault(host_of(cand.url), []).append(i)  # "": no host, a failure
     return work
 
 

@@ -41,8 +41,11 @@ class FetchSettings:
     connect_timeout, read_timeout
         Seconds to open a connection and to wait between bytes.
     deadline
-        Seconds one page may take in all (redirects, retries, headers and body):
-        a server that sends a byte a second is cut off when it passes.
+        Seconds one page may take in all (connecting, its host's robots.txt,
+        redirects, retries and their waits, headers and body; not the wait for
+        the host's turn under ``rate`` or a ``Crawl-delay``): a server that sends
+        a byte a second, with or without a length, is cut off when it passes,
+        and a retry that could not start before it is not waited for.
     retries
         Extra attempts after a 429, a 5xx, a timeout or a dropped connection.
     backoff

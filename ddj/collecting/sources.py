@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag
 
-from ddj.collecting.fetch import strip_credentials
 from ddj.errors import InputError
+from ddj.hostvalues import BadURL, join_url, parse_url, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES, MAX_SITEMAP_BYTES, gunzip, is_gzip
 
 MAX_SITEMAP_DEPTH = 3
@@ -117,7 +117,7 @@ def feed_entries(body: bytes, base_url: str) -> list[Candidate]:
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         hint = datetime(*stamp[:6], tzinfo=UTC) if stamp else None
-        out.append(Candidate(urljoin(base_url, link.strip()), "feed", hint, published=True))
+        out.append(Candidate(join_url(base_url, link.strip()), "feed", hint, published=True))
     if not out and parsed.get("bozo") and not parsed.entries:
         message = f"not a readable feed: {parsed.get('bozo_exception')!s:.100}"
         raise InputError(message)
@@ -155,20 +155,25 @@ def parse_sitemap(body: bytes) -> tuple[list[Candidate], list[Candidate]]:
     pages: list[Candidate] = []
     for node in root.iter("{*}sitemap", "{*}url"):
         values = {
-            etree.QName(el).localname: (el.text or "").strip()
+            _local_name(el.tag): (el.text or "").strip()
             for el in node.iter()
             if isinstance(el.tag, str)
         }
         loc = values.get("loc")
         if not loc:
             continue
-        if etree.QName(node).localname == "sitemap":
+        if _local_name(node.tag) == "sitemap":
             children.append(Candidate(loc, "sitemap", _parse_date(values.get("lastmod"))))
         else:
             news = _parse_date(values.get("publication_date"))
             hint = news or _parse_date(values.get("lastmod"))
             pages.append(Candidate(loc, "sitemap", hint, published=news is not None))
     return children, pages
+
+
+def _local_name(tag: str) -> str:
+    """An element's name without its namespace (a tag lxml recovered from junk, ``http:``, too)."""
+    return tag.rpartition("}")[2]
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -260,12 +265,19 @@ def page_links(body: bytes, base_url: str) -> list[str]:
     except (ValueError, TypeError) as exc:  # lxml's ParserError is a ValueError
         message = f"front page {base_url} is not HTML: {exc}"
         raise InputError(message) from None
-    host = urlsplit(base_url).netloc.lower()
+    try:
+        base = parse_url(base_url)
+    except BadURL:
+        return []
     out, seen = [], set()
     for href in tree.xpath("//a/@href"):
-        link = urldefrag(urljoin(base_url, href.strip())).url
-        parts = urlsplit(link)
-        if parts.scheme in ("http", "https") and parts.netloc.lower() == host and link not in seen:
+        link = join_url(base_url, str(href).strip())
+        try:
+            parsed = parse_url(link)
+        except BadURL:
+            continue  # not an http(s) link ddj can fetch (mailto:, javascript:, a broken one)
+        link = urldefrag(link).url
+        if (parsed.host, parsed.port) == (base.host, base.port) and link not in seen:
             seen.add(link)
             out.append(link)
     return out

@@ -49,6 +49,7 @@ import pandas as pd
 from ddj.collecting.remote import RemoteLimits, download, http_glob, is_remote
 from ddj.collecting.sources import Candidate, SourceFailure
 from ddj.errors import InputError
+from ddj.hostvalues import bounded_number, url_host
 from ddj.limits import MAX_PAGE_BYTES, gunzip
 
 #: A page is not captured before it is published: a record captured more than this before
@@ -202,11 +203,12 @@ class Wanted:
         return self.pattern is None or compiled_pattern(self.pattern).search(url) is not None
 
     def _in_domains(self, url: str) -> bool:
+        """Whether the host of ``url``, read as the fetcher and the outlet read it, is in a domain."""
         from ddj.corpus import registered_domain
 
-        host = url.split("://", 1)[-1].split("/", 1)[0].split("@")[-1].split(":")[0].lower()
+        host = url_host(url)
         near = any(host == d or host.endswith("." + d) for d in self.domains)  # cheap, first
-        return near and registered_domain(url) in self.domains
+        return near and registered_domain(host) in self.domains
 
     def describe(self) -> str:
         """The filter in words, as the manifest records it (empty: every record).
@@ -554,14 +556,15 @@ def _plain_tail(data: bytes, start: int, size: int) -> int | None:
     return None
 
 
+#: Largest record length a WARC header may declare; any length past the data's end reads as the end.
+MAX_RECORD_LENGTH = 1 << 50
+
+
 def _content_length(head: bytes) -> int | None:
     for line in head.split(b"\r\n"):
         name, _, value = line.partition(b":")
         if name.strip().lower() == b"content-length":
-            try:
-                return int(value.strip())
-            except ValueError:
-                return None
+            return bounded_number(value, low=0, high=MAX_RECORD_LENGTH, what="Content-Length")
     return None
 
 
