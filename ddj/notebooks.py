@@ -21,6 +21,7 @@ from typing import Any
 from ddj import params as p
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
+from ddj.escaping import code_span
 from ddj.params import folder
 from ddj.utils import atomic_write
 
@@ -375,15 +376,17 @@ def header(params: Mapping[str, Any], corpus) -> str:
 
 
 def _cell(text: str) -> str:
-    r"""A Markdown table cell that shows ``text`` as code, whatever it holds (``|``, backticks).
+    r"""A Markdown table cell that shows ``text`` as code, whatever it holds (``|``, backticks, ``$``).
+
+    The code span's fence is longer than any run of backticks inside
+    (:func:`ddj.escaping.code_span`), so a value cannot end it early.
 
     Examples
     --------
-    >>> print(_cell("'a|b`c'"), _cell("'x'"))
-    `` 'a\|b`c' `` `'x'`
+    >>> print(_cell("'a|b`c'"), _cell("'x'"), _cell("'``$x$``'"))
+    `` 'a\|b`c' `` `'x'` ``` '``$x$``' ```
     """
-    text = " ".join(str(text).split()).replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
+    return code_span(text, in_table=True)
 
 
 def load_corpus(source: str):
