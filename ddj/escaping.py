@@ -225,19 +225,19 @@ def _escaped_character(match: re.Match[str]) -> str:
 
 
 class TerminalStream(io.TextIOBase):
-    """A text stream that writes everything through :func:`terminal` to ``raw``.
+    r"""A text stream that writes everything through :func:`terminal` to ``raw``.
 
     The ``ddj`` command wraps its stdout and stderr in one while a command
     runs: its own lines, the library's, warnings, log records, argparse's
     messages and tables printed by pandas all pass here. Only a progress bar
-    (ddj's own text, which needs ``\\r``) writes to ``raw`` (:func:`unwrapped`).
+    (ddj's own text, which needs ``\r``) writes to ``raw`` (:func:`unwrapped`).
 
     Examples
     --------
     >>> out = io.StringIO()
-    >>> _ = TerminalStream(out).write("ok\\x1b[2J\\n")
+    >>> _ = TerminalStream(out).write("ok\x1b[2J\n")
     >>> out.getvalue()
-    'ok\\\\x1b[2J\\n'
+    'ok\\x1b[2J\n'
     """
 
     def __init__(self, raw: TextIO):
@@ -245,27 +245,34 @@ class TerminalStream(io.TextIOBase):
         self.raw = raw
 
     def write(self, text: str) -> int:
+        """Write ``text`` to ``raw``, its control characters escaped; return its length."""
         self.raw.write(terminal(text))
         return len(text)
 
     def flush(self) -> None:
+        """Flush ``raw``."""
         self.raw.flush()
 
     def writable(self) -> bool:
+        """True: a stream to write to."""
         return True
 
     def isatty(self) -> bool:
+        """Whether ``raw`` is a terminal (progress bars ask)."""
         return bool(getattr(self.raw, "isatty", lambda: False)())
 
     def fileno(self) -> int:
+        """``raw``'s file descriptor."""
         return self.raw.fileno()
 
     @property
     def encoding(self) -> str:  # type: ignore[override]
+        """``raw``'s encoding."""
         return getattr(self.raw, "encoding", None) or "utf-8"
 
     @property
     def errors(self) -> str | None:  # type: ignore[override]
+        """``raw``'s error handler."""
         return getattr(self.raw, "errors", None)
 
 

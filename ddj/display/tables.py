@@ -177,9 +177,7 @@ def _styled(frame: pd.DataFrame, caption: str | None) -> Any:
         styler = styler.format_index(escape_html, axis=axis).format_index_names(
             escape_html, axis=axis
         )
-    styler = styler.set_table_styles(
-        [{"selector": "th", "props": [("text-align", "left")]}, *left]
-    )
+    styler = styler.set_table_styles([{"selector": "th", "props": [("text-align", "left")]}, *left])
     if isinstance(frame.index, pd.RangeIndex):
         styler = styler.hide(axis="index")
     if caption:
