@@ -188,8 +188,8 @@ def code_span(value: Any, *, in_table: bool = False) -> str:
         text = text.replace("|", "\\|")
     runs = [len(r) for r in re.findall("`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
-    if runs or text[0] == " " or text[-1] == " ":
-        text = f" {text} "
+    if text.strip(" ") and (runs or text[0] == " " or text[-1] == " "):
+        text = f" {text} "  # CommonMark takes one space off each end (not of spaces alone)
     return f"{fence}{text}{fence}"
 
 
