@@ -191,14 +191,10 @@ def test_searchable_table_shows_names_and_cells_as_text(first, index_name, cell,
     for row in rows:
         for value in row:
             inert(value)
-    assert [lxml_html.fragment_fromstring(v, create_parent="td").text_content() for v in rows[0]][
-        :2
-    ] == [
-        label,
-        cell,
-    ]
+    first_row = [inert(v).text_content().strip() for v in rows[0][:2]]
+    assert first_row == [label.strip(), cell.strip()]  # a parser keeps no cell of spaces alone
     header = texts(inert(args["table_html"]))
-    assert header[:2] == [index_name, first]
+    assert [h.strip() for h in header[:2]] == [index_name.strip(), first.strip()]
     if caption:
         assert (
             lxml_html.fragment_fromstring(args["caption"], create_parent="p").text_content()
