@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 import os
@@ -42,6 +41,7 @@ import pandas as pd
 from ddj import words
 from ddj.constants import FREQ_NAMES
 from ddj.errors import ParameterError, SchemaError
+from ddj.escaping import html_attribute
 from ddj.params import folder
 from ddj.stats import SMALL_TOTAL, frequency, small_note, wilson
 from ddj.utils import whole_text
@@ -509,7 +509,7 @@ def _embed_bundle() -> str:
 
 
 def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html_attribute(text)  # the page has no MathJax: text and attributes escape alike
 
 
 def _title(spec: dict) -> str:
