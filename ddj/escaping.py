@@ -13,7 +13,8 @@ line goes through them:
 - :func:`markdown_text` for text inside Markdown: HTML escaped, Markdown's
   marks backslashed, ``$`` and ``\`` as in HTML; :func:`code_span` for a
   code span whose fence is longer than any run of backticks inside (the
-  CommonMark rule), so nothing breaks out of it;
+  CommonMark rule), so nothing breaks out of it (in a table cell, ``<code>``
+  around escaped text: no pipe to split the row at);
 - :func:`terminal` for a terminal: control characters (C0 but a newline, DEL,
   C1), bidirectional overrides and line separators shown escaped (``\x1b``,
   ``\u202e``); :class:`TerminalStream` applies it to everything a stream is
@@ -47,9 +48,10 @@ MAX_URL = 2_000
 _TEX = {"$": "<span>&#36;</span>", "\\": "<span>&#92;</span>"}
 _TEX_PATTERN = re.compile(r"[$\\]")
 
-# every character CommonMark (and GFM: ~ | ) can read as a mark, backslashed
-_MARKDOWN_MARKS = "`*_{}[]()#+-.!|~:"
-_MARKDOWN_PATTERN = re.compile("[" + re.escape(_MARKDOWN_MARKS) + r"$\\]")
+# every character CommonMark (and GFM: ~) can read as a mark, backslashed; a table's | as an entity
+_MARKDOWN_MARKS = "`*_{}[]()#+-.!~:"
+_MARKDOWN_PATTERN = re.compile("[" + re.escape(_MARKDOWN_MARKS) + r"|$\\]")
+_ENTITIES = {**_TEX, "|": "&#124;"}
 
 # C0 controls but newline, DEL, C1 controls, bidi embeddings/overrides/isolates, marks that
 # reorder text (ALM, LRM, RLM), line and paragraph separators, lone surrogates
@@ -150,7 +152,8 @@ def html_link(url: Any, text: Any) -> str:
 def markdown_text(value: Any) -> str:
     r"""The value as Markdown that shows it as written, on one line.
 
-    HTML is escaped, every mark Markdown could read is backslashed, ``$`` and
+    HTML is escaped, every mark Markdown could read is backslashed (``|`` is
+    ``&#124;``: no table splits at it), ``$`` and
     ``\`` cannot start TeX (as in :func:`html_text`), and runs of whitespace,
     newlines included, become one space: the value cannot start a heading, a
     list, a quote or a table row.
@@ -163,16 +166,19 @@ def markdown_text(value: Any) -> str:
     '\\# not a heading \\- nor a list'
     """
     text = html.escape(" ".join(plain(value).split()), quote=False)
-    return _MARKDOWN_PATTERN.sub(lambda m: _TEX.get(m.group()) or "\\" + m.group(), text)
+    return _MARKDOWN_PATTERN.sub(lambda m: _ENTITIES.get(m.group()) or "\\" + m.group(), text)
 
 
 def code_span(value: Any, *, in_table: bool = False) -> str:
-    r"""The value as a Markdown code span that nothing breaks out of.
+    r"""The value as Markdown code that nothing breaks out of.
 
-    The fence is one backtick longer than the longest run of backticks inside
-    (CommonMark's rule), with a space inside each end when needed. Whitespace
-    runs become one space; in a table cell (``in_table``) ``|`` is backslashed,
-    as GFM reads it before the span.
+    A code span whose fence is one backtick longer than the longest run of
+    backticks inside (CommonMark's rule), with a space inside each end when
+    needed; whitespace runs become one space. In a table cell (``in_table``)
+    no code span can hold a ``|`` safely (GFM splits the row first, and
+    renderers count the backslashes before a pipe differently), so the value
+    is ``<code>`` around its :func:`markdown_text`, which writes ``|`` as
+    ``&#124;``.
 
     Examples
     --------
@@ -180,12 +186,12 @@ def code_span(value: Any, *, in_table: bool = False) -> str:
     '`x`'
     >>> code_span("a``b")
     '``` a``b ```'
-    >>> code_span("a|b", in_table=True)
-    '`a\\|b`'
+    >>> code_span("a\\|b", in_table=True)
+    '<code>a<span>&#92;</span>&#124;b</code>'
     """
-    text = " ".join(plain(value).split()) or " "
     if in_table:
-        text = text.replace("|", "\\|")
+        return f"<code>{markdown_text(value)}</code>"
+    text = " ".join(plain(value).split()) or " "
     runs = [len(r) for r in re.findall("`+", text)]
     fence = "`" * (max(runs, default=0) + 1)
     if text.strip(" ") and (runs or text[0] == " " or text[-1] == " "):

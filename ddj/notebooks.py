@@ -378,13 +378,13 @@ def header(params: Mapping[str, Any], corpus) -> str:
 def _cell(text: str) -> str:
     r"""A Markdown table cell that shows ``text`` as code, whatever it holds (``|``, backticks, ``$``).
 
-    The code span's fence is longer than any run of backticks inside
-    (:func:`ddj.escaping.code_span`), so a value cannot end it early.
+    The text is escaped inside ``<code>`` (:func:`ddj.escaping.code_span` in a
+    table): no pipe, backslash or backtick in it can split the row or end the code.
 
     Examples
     --------
-    >>> print(_cell("'a|b`c'"), _cell("'x'"), _cell("'``$x$``'"))
-    `` 'a\|b`c' `` `'x'` ``` '``$x$``' ```
+    >>> print(_cell("'a|b`c'"))
+    <code>'a&#124;b\`c'</code>
     """
     return code_span(text, in_table=True)
 

@@ -24,7 +24,7 @@ import pandas as pd
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from lxml import html as lxml_html  # noqa: E402
 
@@ -194,7 +194,8 @@ def test_searchable_table_shows_names_and_cells_as_text(first, index_name, cell,
     first_row = [inert(v).text_content().strip() for v in rows[0][:2]]
     assert first_row == [label.strip(), cell.strip()]  # a parser keeps no cell of spaces alone
     header = texts(inert(args["table_html"]))
-    assert [h.strip() for h in header[:2]] == [index_name.strip(), first.strip()]
+    header = [h.replace("\xa0", " ").strip() for h in header[:2]]  # itables keeps runs of spaces
+    assert header == [index_name.strip(), first.strip()]
     if caption:
         assert (
             lxml_html.fragment_fromstring(args["caption"], create_parent="p").text_content()
@@ -224,12 +225,12 @@ def test_kwic_shows_every_text_as_text_and_links_only_to_the_web(
         cells = []
     roots = [inert(c) for c in cells] or list(inert(page).iter("td"))
     outlet_text, title_text, context_text, field_text = (r.text_content() for r in roots[1:5])
-    assert outlet_text == outlet and field_text == field
-    assert matched in context_text
-    assert (
-        title_text == (title or "(no title)")[:199] + ("…" if len(title or "") > 200 else "")
-        or len(title) > 200
-    )
+    # a parser keeps no text of spaces alone: compared stripped
+    assert outlet_text.strip() == outlet.strip() and field_text.strip() == field.strip()
+    assert matched.strip() in context_text
+    want = title or "(no title)"
+    want = want if len(want) <= display.MAX_TITLE else want[: display.MAX_TITLE - 1] + "…"
+    assert title_text.strip() == want.strip()
     links = [a.get("href") for a in roots[2].iter("a")]
     assert links == ([escaping.web_address(url)] if escaping.web_address(url) else [])
 
@@ -292,7 +293,10 @@ def test_health_view_summary_shows_as_text(health, lines):
 @settings(max_examples=30)
 def test_a_query_and_its_error_show_as_text(corpus, query):
     with mock.patch.object(interactive, "explorer", lambda *a, **k: None):
-        objects = _displayed(interactive.search(corpus, query))
+        try:
+            objects = _displayed(interactive.search(corpus, query))
+        except ddj.ParameterError:  # a bare word names a topic: an unknown one is refused
+            assume(False)
     first = objects[0]
     if isinstance(first, display.Markdown):
         root = inert(markdown_html(first._repr_markdown_()))
@@ -310,6 +314,7 @@ def test_a_query_and_its_error_show_as_text(corpus, query):
         NAME.filter(lambda s: s.strip()), st.one_of(TEXT, st.lists(TEXT, max_size=3)), max_size=4
     )
 )
+@example(params={"\\| x |": "a\\|b"})  # a backslash before a pipe split the row
 @settings(max_examples=40)
 def test_the_notebook_header_shows_every_parameter_whole(corpus, params):
     markdown = notebooks.header(params, corpus)
@@ -317,7 +322,7 @@ def test_the_notebook_header_shows_every_parameter_whole(corpus, params):
     rows = root.findall(".//tbody/tr")
     assert len(rows) == len(params)  # no value made a row or ended the table
     for row, (name, value) in zip(rows, params.items(), strict=True):
-        codes = [c.text_content().replace("\\|", "|") for c in row.iter("code")]
+        codes = [c.text_content() for c in row.iter("code")]
         assert codes == [shown(name), shown(repr(value))]
 
 
