@@ -34,7 +34,7 @@ def _views(corpus: pd.DataFrame) -> list[dict]:
     notes = display.Notes()
     notes.messages.append(TEX + RUNS)
     about = display.about(corpus.assign(page_type=TEX), notes)
-    header = notebooks.header({"query": TEX + " `` x", "title": TEX}, corpus)
+    header = notebooks.header({"query": TEX + " `` x", "title": TEX, "pipe": "a\\|b | c"}, corpus)
     return [
         {"text/html": display.table(frame).to_html()},
         {"text/html": display.kwic(hits).to_html()},
@@ -82,6 +82,9 @@ def test_views_of_hostile_text_are_neither_typeset_nor_run(lab, tmp_path):  # no
             assert RUNS in shown  # as text: the element was never made
             assert TEX in cells.nth(1).inner_text()
             assert page.title() != "pwned" and not cells.nth(2).locator("img").count()
+            rows = cells.nth(2).locator(".jp-RenderedMarkdown table").last.locator("tbody tr")
+            assert rows.count() == 3 and rows.nth(2).locator("td").count() == 2  # no row split
+            assert rows.nth(2).locator("td").nth(1).inner_text() == "'a\\\\|b | c'"
             hrefs = (
                 cells.nth(2)
                 .locator("a")
