@@ -173,10 +173,8 @@ def _styled(frame: pd.DataFrame, caption: str | None) -> Any:
     ]  # by position: names may repeat
     left = [{"selector": f"td.col{j}", "props": [("text-align", "left")]} for j in text]
     styler = frame.style.format(cells)
-    for axis in (0, 1):  # labels and the names of their levels: pandas escapes neither itself
-        styler = styler.format_index(escape_html, axis=axis).format_index_names(
-            escape_html, axis=axis
-        )
+    for axis in (0, 1):  # labels and their levels' names (escape="html" leaves names raw, and TeX)
+        styler = styler.format_index(escape, axis=axis).format_index_names(escape, axis=axis)
     styler = styler.set_table_styles([{"selector": "th", "props": [("text-align", "left")]}, *left])
     if isinstance(frame.index, pd.RangeIndex):
         styler = styler.hide(axis="index")
@@ -192,11 +190,6 @@ def _escaped(fn: Callable[[Any], str]) -> Callable[[Any], str]:
         return escape(fn(value))
 
     return shown
-
-
-def escape_html(value: Any) -> str:
-    """A label or a level's name as HTML text (see :func:`ddj.escaping.html_text`)."""
-    return escape(value)
 
 
 def _as_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
