@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -675,7 +676,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings():  # the process's filters and showwarning, restored on return
             warnings.simplefilter("default", DdjWarning)
             warnings.showwarning = _show_warning
-            return _run(args)
+            try:
+                return _run(args)
+            except Exception:  # a bug: its traceback may quote a corpus too, so it is escaped here
+                traceback.print_exc()
+                return 1
 
 
 @contextmanager

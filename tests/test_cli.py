@@ -322,3 +322,16 @@ def test_collect_lines_quoting_a_servers_headers_are_escaped(tmp_path, capsys):
     assert code == 0
     assert "text/x\\x1b[2j\\x1b]0,pwned\\x07" in printed.out  # the failure line names the type
     _no_raw_control(printed)
+
+
+def test_a_bugs_traceback_is_escaped_too(monkeypatch, capsys):
+    import ddj.cli as cli
+
+    def broken(args):
+        raise ValueError(f"bad text {TERMINAL_EVIL}")
+
+    monkeypatch.setattr(cli, "_run_topics", broken)
+    assert main(["topics"]) == 1  # as Python exits on an uncaught exception
+    printed = capsys.readouterr()
+    assert "Traceback" in printed.err and "ValueError: bad text \\x1b]0;pwned" in printed.err
+    _no_raw_control(printed)
