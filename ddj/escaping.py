@@ -215,6 +215,8 @@ def terminal(value: Any, *, lines: bool = True) -> str:
     '\\x1b[2Jcleared\\r\nnext'
     >>> terminal("a\nb", lines=False)
     'a\\nb'
+    >>> terminal("file\udcff.csv")  # a name that was not UTF-8: no UnicodeEncodeError on print
+    'file\\udcff.csv'
     """
     pattern = _TERMINAL_UNSAFE if lines else _TERMINAL_UNSAFE_LINE
     return pattern.sub(_escaped_character, plain(value))
