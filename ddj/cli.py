@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from ddj import __version__
 from ddj.errors import DdjError, DdjWarning
+from ddj.escaping import TerminalStream, terminal
 from ddj.files import shown
 
 DEFAULT_TOPICS = "hong_kong,cyberespionage,ukraine"
@@ -431,7 +434,7 @@ def _run_hits(args: argparse.Namespace) -> int:
             if row.published is not None and str(row.published) != "NaT"
             else "undated"
         )
-        print(f"{day}  {row.outlet}: {row.snippet}")
+        print(f"{day}  {terminal(row.outlet, lines=False)}: {terminal(row.snippet, lines=False)}")
     return 0
 
 
@@ -714,16 +717,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ddj`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "run", None):
-        parser.print_help()
-        return 2
-    with warnings.catch_warnings():  # the process's filters and showwarning, restored on return
-        warnings.simplefilter("default", DdjWarning)
-        warnings.showwarning = _show_warning
-        return _run(args)
+    """Entry point of the ``ddj`` console script.
+
+    Everything the command writes, to stdout or stderr, passes through
+    :func:`ddj.escaping.terminal` (:func:`_terminal_output`): text from a corpus
+    or a server shows its control characters escaped, never drives the terminal.
+    """
+    with _terminal_output():
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "run", None):
+            parser.print_help()
+            return 2
+        with warnings.catch_warnings():  # the process's filters and showwarning, restored on return
+            warnings.simplefilter("default", DdjWarning)
+            warnings.showwarning = _show_warning
+            try:
+                return _run(args)
+            except Exception:  # a bug: its traceback may quote a corpus too, so it is escaped here
+                traceback.print_exc()
+                return 1
+
+
+@contextmanager
+def _terminal_output() -> Iterator[None]:
+    """The one place the command writes: stdout and stderr escape control characters meanwhile.
+
+    Its own lines, the library's summaries, warnings, log records, argparse's
+    messages and printed tables all go through :class:`ddj.escaping.TerminalStream`;
+    only the progress bar (ddj's own text) writes to the terminal as it is.
+    """
+    saved = sys.stdout, sys.stderr
+    if sys.stdout is not None and not isinstance(sys.stdout, TerminalStream):
+        sys.stdout = TerminalStream(sys.stdout)
+    if sys.stderr is not None and not isinstance(sys.stderr, TerminalStream):
+        sys.stderr = TerminalStream(sys.stderr)
+    try:
+        yield
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+        sys.stdout, sys.stderr = saved
 
 
 def _run(args: argparse.Namespace) -> int:

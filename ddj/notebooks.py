@@ -22,6 +22,7 @@ from ddj import params as p
 from ddj import yamlfile
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
+from ddj.escaping import code_span
 from ddj.files import not_writable, open_regular, shown
 from ddj.params import folder
 from ddj.report import write_report
@@ -399,15 +400,17 @@ def header(params: Mapping[str, Any], corpus) -> str:
 
 
 def _cell(text: str) -> str:
-    r"""A Markdown table cell that shows ``text`` as code, whatever it holds (``|``, backticks).
+    r"""A Markdown table cell that shows ``text`` as code, whatever it holds (``|``, backticks, ``$``).
+
+    The text is escaped inside ``<code>`` (:func:`ddj.escaping.code_span` in a
+    table): no pipe, backslash or backtick in it can split the row or end the code.
 
     Examples
     --------
-    >>> print(_cell("'a|b`c'"), _cell("'x'"))
-    `` 'a\|b`c' `` `'x'`
+    >>> print(_cell("'a|b`c'"))
+    <code>'a&#124;b\`c'</code>
     """
-    text = " ".join(str(text).split()).replace("|", "\\|")
-    return f"`` {text} ``" if "`" in text else f"`{text}`"
+    return code_span(text, in_table=True)
 
 
 def load_corpus(source: str):

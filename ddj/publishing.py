@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import math
 import os
@@ -43,6 +42,7 @@ import pandas as pd
 from ddj import words
 from ddj.constants import FREQ_NAMES
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.escaping import html_attribute
 from ddj.limits import (
     MAX_CHART_EVENTS,
     MAX_LABEL_CHARS,
@@ -609,7 +609,7 @@ def _embed_bundle() -> str:
 
 
 def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+    return html_attribute(text)  # the page has no MathJax: text and attributes escape alike
 
 
 def _title(spec: dict) -> str:

@@ -5,7 +5,8 @@ at all), :func:`safe_read_html` (a page gives a record or a reason, never an
 exception), :func:`progress_bar` (one policy for when a bar is shown) and
 :func:`note_problems` (rows dropped are listed in ``attrs`` and counted in a
 :class:`ddj.DroppedRowsWarning`). This module sits at the bottom of the import
-graph: it imports nothing of ddj at module level but :mod:`ddj.errors`.
+graph: it imports nothing of ddj at module level but :mod:`ddj.errors` and
+:mod:`ddj.escaping`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ddj.errors import DdjError, DroppedRowsWarning
+from ddj.escaping import unwrapped
 
 #: ``atomic_write``'s content: bytes, text (written as UTF-8), or ``write(temp_path)``.
 Content = bytes | str | Callable[[Path], object]
@@ -218,8 +220,9 @@ def progress_bar(
         from tqdm.auto import tqdm
 
     return tqdm(
-        total=total, desc=desc, unit=unit, leave=leave, mininterval=1.0 if in_kernel else 0.1
-    )
+        total=total, desc=desc, unit=unit, leave=leave, mininterval=1.0 if in_kernel else 0.1,
+        file=unwrapped(sys.stderr),  # its own text, redrawn with \r: past the CLI's escaping
+    )  # fmt: skip
 
 
 def note_problems(

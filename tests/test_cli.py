@@ -1,3 +1,4 @@
+import re
 import subprocess
 import sys
 
@@ -306,3 +307,117 @@ def test_save_replaces_or_extends_a_file_only_when_asked(tmp_path):
         both = ddj.load(ddj.save(pd.concat([corpus.head(5), new]), path, extend=True))
     assert len(both) == 301 and both["url"].iat[-1] == "https://a.example/new"
     assert len(ddj.load(ddj.save(corpus.head(5), path, overwrite=True))) == 5
+
+
+# -- terminal output: control characters from a corpus or a server are shown escaped ----------
+
+#: What a corpus or a server may hold to drive a terminal: a title change (OSC), a screen clear
+#: (CSI), a C1 CSI, a carriage return over the line, and a right-to-left override.
+TERMINAL_EVIL = "\x1b]0;pwned\x07\x1b[2J\x9b31m\rfake\u202eevil\u2066x\x7f\x00"
+
+_RAW_CONTROL = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
+)
+
+
+def _no_raw_control(printed) -> None:
+    for stream in (printed.out, printed.err):
+        assert not _RAW_CONTROL.findall(stream), stream
+
+
+def test_every_line_of_the_cli_shows_control_characters_escaped(tmp_path, capsys):
+    table = tmp_path / "evil.jsonl"
+    rows = [
+        {"url": f"https://n.example/{i}?q={TERMINAL_EVIL}", "date": f"2024-01-0{i + 1}",
+         "title": f"Hong Kong {TERMINAL_EVIL}", "source_title": f"Out{TERMINAL_EVIL}let",
+         "text": f"Hong Kong court {TERMINAL_EVIL} hears\ncase {TERMINAL_EVIL}"}
+        for i in range(3)
+    ]  # fmt: skip
+    pd.DataFrame(rows).to_json(table, orient="records", lines=True)
+    corpus = tmp_path / "evil.parquet"
+    assert main(["load", str(table), "-o", str(corpus)]) == 0
+    assert main(["hits", str(corpus), "hong_kong", "-o", str(tmp_path / "hits.csv")]) == 0
+    printed = capsys.readouterr()
+    _no_raw_control(printed)
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m" in printed.out and "\\u202eevil" in printed.out
+    lines = [ln for ln in printed.out.splitlines() if ln.startswith("2024-")]
+    assert len(lines) == 6  # one line a hit: the text's own newline is shown, not obeyed
+
+    topics = tmp_path / "topics.yml"
+    topics.write_text(
+        'topics:\n  - name: evil\n    label: "Evil \\e[2J \\u202e"\n    query: court\n',
+        encoding="utf-8",
+    )
+    assert main(["topics", "--file", str(topics)]) == 0
+    missing = tmp_path / f"missing{TERMINAL_EVIL}.csv"
+    assert main(["hits", str(missing), "hong_kong"]) == 2  # an error quoting its input
+    assert main(["hits", str(corpus), f'"{TERMINAL_EVIL}']) == 2  # a query that does not parse
+    printed = capsys.readouterr()
+    _no_raw_control(printed)
+    assert "Evil \\x1b[2J \\u202e" in printed.out and "missing\\x1b]0;pwned" in printed.err
+
+
+def test_the_cli_restores_its_streams_and_a_progress_bar_draws_as_ever(tmp_path, capsys):
+    import io
+
+    from ddj.escaping import TerminalStream
+    from ddj.utils import progress_bar
+
+    out, err = sys.stdout, sys.stderr
+    assert main(["topics"]) == 0
+    assert sys.stdout is out and sys.stderr is err
+    raw = io.StringIO()
+    sys.stderr = TerminalStream(raw)
+    try:
+        bar = progress_bar(2, desc="collect", unit="page", show=True)
+        bar.update(2)
+        bar.close()
+    finally:
+        sys.stderr = err
+    assert "\r" in raw.getvalue() and "2/2" in raw.getvalue()  # tqdm's own \r, not escaped
+
+
+def test_collect_lines_quoting_a_servers_headers_are_escaped(tmp_path, capsys):
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"not a page"
+            self.send_response(200)
+            evil = "text/x\x1b[2J\x1b]0,pwned\x07\u202e"  # no ";": the type ends there
+            self.send_header("Content-Type", evil.encode().decode("latin-1"))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/a"
+        code = main(["collect", url, "-o", str(tmp_path / "c.parquet"), "--rate", "0",
+                     "--retries", "0", "--no-progress", "--cache-dir", str(tmp_path / "cache")])  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    printed = capsys.readouterr()
+    assert code == 0
+    assert "text/x\\x1b[2j\\x1b]0,pwned\\x07" in printed.out  # the failure line names the type
+    _no_raw_control(printed)
+
+
+def test_a_bugs_traceback_is_escaped_too(monkeypatch, capsys):
+    import ddj.cli as cli
+
+    def broken(args):
+        raise ValueError(f"bad text {TERMINAL_EVIL}")
+
+    monkeypatch.setattr(cli, "_run_topics", broken)
+    assert main(["topics"]) == 1  # as Python exits on an uncaught exception
+    printed = capsys.readouterr()
+    assert "Traceback" in printed.err and "ValueError: bad text \\x1b]0;pwned" in printed.err
+    _no_raw_control(printed)

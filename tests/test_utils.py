@@ -164,5 +164,8 @@ def test_atomic_write_replaces_a_link_and_never_writes_through_it(tmp_path, monk
     rows = pd.DataFrame({"url": ["https://a.example/1"], "published": ["2024-01-02"]})
     corpus = ddj.load(rows)
     (place / "corpus.csv").symlink_to("../victim.txt")
-    ddj.save(corpus, place / "corpus.csv")
+    with pytest.raises(ddj.InputError, match="exists already"):  # a file stands there: asked first
+        ddj.save(corpus, place / "corpus.csv")
+    assert victim.read_text() == "keep me"
+    ddj.save(corpus, place / "corpus.csv", overwrite=True)
     assert victim.read_text() == "keep me" and not (place / "corpus.csv").is_symlink()

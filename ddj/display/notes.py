@@ -98,7 +98,7 @@ def about(corpus: pd.DataFrame, notes: Notes | None = None) -> Markdown:
         parts.append(f"{undated:,} without a date (left out of counts over time)")
     said_elsewhere = {REASONS["date"]} if undated else set()
     if types:  # the page types say it better than the problem list's one line per page
-        listed = ", ".join(f"{kind} {n:,}" for kind, n in types.items())
+        listed = ", ".join(f"{escape_markdown(kind)} {n:,}" for kind, n in types.items())
         parts.append(f"{sum(types.values()):,} not articles ({listed}; not counted)")
         said_elsewhere.add(REASONS["not an article"])
     for group, n in _problem_counts(corpus).items():

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from ddj.constants import STATIC_HTML_MIME
-from ddj.display.text import day, escape
+from ddj.display.text import day, escape, plain
 
 #: Tables with more rows than this are shown searchable and sortable (itables).
 SEARCHABLE_ROWS = 20
@@ -183,23 +183,31 @@ _FORMATS: dict[str, Callable[[Any], str]] = {
 
 
 def _styled(frame: pd.DataFrame, caption: str | None) -> Any:
-    """A Styler over ``frame``: formatted, escaped (cells, index, header), text left, numbers right."""
+    """A Styler over ``frame``: formatted, escaped (cells, index, header, their names), text left."""
     shown = formatters(frame)
+    cells = {name: _escaped(shown.get(name, plain)) for name in dict.fromkeys(frame.columns)}
     text = [
         j for j, c in enumerate(frame.columns) if c not in shown
     ]  # by position: names may repeat
     left = [{"selector": f"td.col{j}", "props": [("text-align", "left")]} for j in text]
-    styler = (
-        frame.style.format(shown, na_rep="", escape="html")
-        .format_index(escape="html", axis=0)
-        .format_index(escape="html", axis=1)
-        .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}, *left])
-    )
+    styler = frame.style.format(cells)
+    for axis in (0, 1):  # labels and their levels' names (escape="html" leaves names raw, and TeX)
+        styler = styler.format_index(escape, axis=axis).format_index_names(escape, axis=axis)
+    styler = styler.set_table_styles([{"selector": "th", "props": [("text-align", "left")]}, *left])
     if isinstance(frame.index, pd.RangeIndex):
         styler = styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(escape(caption))
     return styler
+
+
+def _escaped(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``fn``'s text, escaped for HTML."""
+
+    def shown(value: Any) -> str:
+        return escape(fn(value))
+
+    return shown
 
 
 def _as_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
@@ -213,7 +221,7 @@ def _as_cells(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
     cells, text = {}, []
     for j, (name, values) in enumerate(columns):  # by position: names may repeat
         kind = _kind(str(name), values.dtype)
-        cells[j] = [(_FORMATS[kind] if kind else escape)(v) for v in values]
+        cells[j] = [escape(_FORMATS[kind](v)) if kind else escape(v) for v in values]
         if kind is None:
             text.append(j)
     out = pd.DataFrame(cells, index=range(len(frame)), dtype=object)

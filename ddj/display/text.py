@@ -1,21 +1,25 @@
 """Text a notebook view shows, made safe: escaped for HTML or Markdown, links only to the web.
 
 Every value from a corpus (a title, a text, an outlet, an address) goes through
-these before any view of :mod:`ddj.display` shows it.
+these before any view of :mod:`ddj.display` shows it; they are the helpers of
+:mod:`ddj.escaping` under the names the views use.
 """
 
 from __future__ import annotations
 
-import html
 from typing import Any
-from urllib.parse import urlsplit
 
 import pandas as pd
 
-#: A title longer than this is cut (with "…") in a view; an address longer than this is not a link.
-MAX_TITLE = 200
+from ddj.escaping import MAX_URL, html_link, html_text, markdown_text, plain, web_address
 
-MAX_URL = 2_000
+__all__ = [
+    "MAX_TITLE", "MAX_URL", "Markdown", "day", "escape", "escape_markdown", "link", "plain",
+    "web_address",
+]  # fmt: skip
+
+#: A title longer than this is cut (with "…") in a view; an address longer than ``MAX_URL`` is not a link.
+MAX_TITLE = 200
 
 
 def link(url: Any, title: Any) -> str:
@@ -31,15 +35,11 @@ def link(url: Any, title: Any) -> str:
     text = plain(title) or "(no title)"
     if len(text) > MAX_TITLE:
         text = text[: MAX_TITLE - 1] + "…"
-    shown = escape(text)
-    address = web_address(url)
-    if address is None:
-        return shown
-    return f'<a href="{escape(address)}" target="_blank" rel="noopener noreferrer">{shown}</a>'
+    return html_link(url, text)
 
 
 class Markdown:
-    """Markdown text a notebook shows (``text``)."""
+    """Markdown text a notebook shows (``text``); build it with :func:`escape_markdown`."""
 
     def __init__(self, text: str):
         self.text = text
@@ -51,34 +51,13 @@ class Markdown:
         return self.text
 
 
-def plain(value: Any) -> str:
-    """The value as text; missing (None, NaN, NA) as an empty string."""
-    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+#: The value as HTML text (tags, entities and TeX delimiters shown as written): :func:`ddj.escaping.html_text`.
+escape = html_text
 
-
-def escape(value: Any) -> str:
-    """The value as HTML text (``<``, ``>``, ``&`` and quotes escaped)."""
-    return html.escape(plain(value), quote=True)
+#: Text as Markdown that shows it as written, on one line: :func:`ddj.escaping.markdown_text`.
+escape_markdown = markdown_text
 
 
 def day(value: Any) -> str:
     """A date or moment as ``YYYY-MM-DD``; missing as an empty string."""
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
-
-
-def escape_markdown(text: str) -> str:
-    """Text as Markdown that shows it as written: HTML escaped, Markdown's marks backslashed."""
-    marks = "\\`*_{}[]()#+-!|"
-    return "".join("\\" + ch if ch in marks else ch for ch in html.escape(text, quote=False))
-
-
-def web_address(url: Any) -> str | None:
-    """``url`` when it is an http(s) address with a host and no spaces or controls, else None."""
-    text = plain(url)
-    if not text or len(text) > MAX_URL or any(ch.isspace() or ord(ch) < 32 for ch in text):
-        return None
-    try:
-        parts = urlsplit(text)
-    except ValueError:
-        return None
-    return text if parts.scheme.lower() in ("http", "https") and parts.netloc else None

@@ -1,0 +1,296 @@
+r"""Text from outside, made safe for where ddj shows it: HTML, Markdown, links, a terminal.
+
+One helper for each context, and every view, note, notebook header and CLI
+line goes through them:
+
+- :func:`html_text` for text between HTML tags: ``<``, ``>``, ``&`` and
+  quotes escaped, and the two characters that start TeX in JupyterLab (``$``
+  and ``\``) each alone in a ``<span>``, so MathJax, which looks for its
+  delimiters in one run of text at a time, never pairs them;
+- :func:`html_attribute` for a value inside a quoted attribute;
+- :func:`web_address` for a link: only an ``http`` or ``https`` address with a
+  host is ever made clickable;
+- :func:`markdown_text` for text inside Markdown: HTML escaped, Markdown's
+  marks backslashed, ``$`` and ``\`` as in HTML; :func:`code_span` for a
+  code span whose fence is longer than any run of backticks inside (the
+  CommonMark rule), so nothing breaks out of it (in a table cell, ``<code>``
+  around escaped text: no pipe to split the row at);
+- :func:`terminal` for a terminal: control characters (C0 but a newline, DEL,
+  C1), bidirectional overrides and line separators shown escaped (``\x1b``,
+  ``\u202e``); :class:`TerminalStream` applies it to everything a stream is
+  given, so the ``ddj`` command writes nothing else.
+
+This module sits at the bottom of the import graph: it imports nothing of ddj.
+
+Examples
+--------
+>>> html_text('<img src=x onerror="alert(1)"> $x$')
+'&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <span>&#36;</span>x<span>&#36;</span>'
+>>> markdown_text("**bold** `code` [link](x)")
+'\\*\\*bold\\*\\* \\`code\\` \\[link\\]\\(x\\)'
+>>> terminal("title\x1b]0;pwned\x07 \u202eevil")
+'title\\x1b]0;pwned\\x07 \\u202eevil'
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+#: An address longer than this is never a link.
+MAX_URL = 2_000
+
+# TeX starts with one of these in JupyterLab's MathJax ($...$, $$...$$, \(...\), \[...\], \begin{}):
+# each alone in an element, MathJax (2 and 3 alike) cannot pair it with another
+_TEX = {"$": "<span>&#36;</span>", "\\": "<span>&#92;</span>"}
+_TEX_PATTERN = re.compile(r"[$\\]")
+
+# every character CommonMark (and GFM: ~) can read as a mark, backslashed; a table's | as an entity
+_MARKDOWN_MARKS = "`*_{}[]()#+-.!~:"
+_MARKDOWN_PATTERN = re.compile("[" + re.escape(_MARKDOWN_MARKS) + r"|$\\]")
+_ENTITIES = {**_TEX, "|": "&#124;"}
+
+# C0 controls but newline, DEL, C1 controls, bidi embeddings/overrides/isolates, marks that
+# reorder text (ALM, LRM, RLM), line and paragraph separators, lone surrogates
+_TERMINAL_UNSAFE = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_TERMINAL_UNSAFE_LINE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def plain(value: Any) -> str:
+    """The value as text; missing (None, NaN, NA, NaT) as an empty string.
+
+    Examples
+    --------
+    >>> plain(None), plain(float("nan")), plain(3)
+    ('', '', '3')
+    """
+    if value is None or isinstance(value, str):
+        return value or ""
+    try:
+        if value != value:  # NaN, NaT
+            return ""
+    except (TypeError, ValueError):  # pd.NA, arrays: compare as they can
+        pass
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return ""
+    return str(value)
+
+
+def html_text(value: Any) -> str:
+    r"""The value as HTML text: tags, entities and TeX delimiters shown as written.
+
+    Examples
+    --------
+    >>> html_text("a < b & c")
+    'a &lt; b &amp; c'
+    >>> html_text(r"\(x\)")
+    '<span>&#92;</span>(x<span>&#92;</span>)'
+    """
+    escaped = html.escape(plain(value), quote=True)
+    return _TEX_PATTERN.sub(lambda m: _TEX[m.group()], escaped)
+
+
+def html_attribute(value: Any) -> str:
+    """The value inside a double-quoted HTML attribute.
+
+    Examples
+    --------
+    >>> html_attribute('x" onmouseover="alert(1)')
+    'x&quot; onmouseover=&quot;alert(1)'
+    """
+    return html.escape(plain(value), quote=True)
+
+
+def web_address(url: Any) -> str | None:
+    """``url`` when it is an http(s) address with a host and no spaces or controls, else None.
+
+    Examples
+    --------
+    >>> web_address("https://news.example/a?b=1"), web_address(" JaVaScRiPt:alert(1)")
+    ('https://news.example/a?b=1', None)
+    >>> web_address("data:text/html,<script>"), web_address("https:///no-host")
+    (None, None)
+    """
+    text = plain(url)
+    if not text or len(text) > MAX_URL:
+        return None
+    if any(ch.isspace() or not ch.isprintable() for ch in text):
+        return None
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return text if parts.scheme.lower() in ("http", "https") and host else None
+
+
+def html_link(url: Any, text: Any) -> str:
+    """``text`` as a link to ``url`` when that is a web address (:func:`web_address`), else text.
+
+    Examples
+    --------
+    >>> html_link("https://n.example/?a=1&b=2", "Read <this>")
+    '<a href="https://n.example/?a=1&amp;b=2" target="_blank" rel="noopener noreferrer">Read &lt;this&gt;</a>'
+    >>> html_link("javascript:alert(1)", "Read")
+    'Read'
+    """
+    shown = html_text(text)
+    address = web_address(url)
+    if address is None:
+        return shown
+    href = html_attribute(address)
+    return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{shown}</a>'
+
+
+def markdown_text(value: Any) -> str:
+    r"""The value as Markdown that shows it as written, on one line.
+
+    HTML is escaped, every mark Markdown could read is backslashed (``|`` is
+    ``&#124;``: no table splits at it), ``$`` and
+    ``\`` cannot start TeX (as in :func:`html_text`), and runs of whitespace,
+    newlines included, become one space: the value cannot start a heading, a
+    list, a quote or a table row.
+
+    Examples
+    --------
+    >>> markdown_text("$\\href{javascript:alert(1)}{x}$")
+    '<span>&#36;</span><span>&#92;</span>href\\{javascript\\:alert\\(1\\)\\}\\{x\\}<span>&#36;</span>'
+    >>> markdown_text("# not a heading\n- nor a list")
+    '\\# not a heading \\- nor a list'
+    """
+    text = html.escape(" ".join(plain(value).split()), quote=False)
+    return _MARKDOWN_PATTERN.sub(lambda m: _ENTITIES.get(m.group()) or "\\" + m.group(), text)
+
+
+def code_span(value: Any, *, in_table: bool = False) -> str:
+    r"""The value as Markdown code that nothing breaks out of.
+
+    A code span whose fence is one backtick longer than the longest run of
+    backticks inside (CommonMark's rule), with a space inside each end when
+    needed; whitespace runs become one space. In a table cell (``in_table``)
+    no code span can hold a ``|`` safely (GFM splits the row first, and
+    renderers count the backslashes before a pipe differently), so the value
+    is ``<code>`` around its :func:`markdown_text`, which writes ``|`` as
+    ``&#124;``.
+
+    Examples
+    --------
+    >>> code_span("x")
+    '`x`'
+    >>> code_span("a``b")
+    '``` a``b ```'
+    >>> code_span("a\\|b", in_table=True)
+    '<code>a<span>&#92;</span>&#124;b</code>'
+    """
+    if in_table:
+        return f"<code>{markdown_text(value)}</code>"
+    text = " ".join(plain(value).split()) or " "
+    runs = [len(r) for r in re.findall("`+", text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    if text.strip(" ") and (runs or text[0] == " " or text[-1] == " "):
+        text = f" {text} "  # CommonMark takes one space off each end (not of spaces alone)
+    return f"{fence}{text}{fence}"
+
+
+def terminal(value: Any, *, lines: bool = True) -> str:
+    r"""The value as a terminal may show it: every control character escaped, visibly.
+
+    C0 controls (but a newline, when ``lines``), DEL, C1 controls, the
+    bidirectional embeddings, overrides and isolates (U+202A-202E,
+    U+2066-2069) and marks (U+061C, U+200E, U+200F), the line and paragraph
+    separators and lone surrogates become ``\xNN`` or ``\uNNNN``: text from a
+    corpus or a server can neither drive the terminal nor show other text than
+    it holds.
+
+    Examples
+    --------
+    >>> terminal("\x1b[2Jcleared\r\nnext")
+    '\\x1b[2Jcleared\\r\nnext'
+    >>> terminal("a\nb", lines=False)
+    'a\\nb'
+    >>> terminal("file\udcff.csv")  # a name that was not UTF-8: no UnicodeEncodeError on print
+    'file\\udcff.csv'
+    """
+    pattern = _TERMINAL_UNSAFE if lines else _TERMINAL_UNSAFE_LINE
+    return pattern.sub(_escaped_character, plain(value))
+
+
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escaped_character(match: re.Match[str]) -> str:
+    if match.group() in _NAMED:
+        return _NAMED[match.group()]
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class TerminalStream(io.TextIOBase):
+    r"""A text stream that writes everything through :func:`terminal` to ``raw``.
+
+    The ``ddj`` command wraps its stdout and stderr in one while a command
+    runs: its own lines, the library's, warnings, log records, argparse's
+    messages and tables printed by pandas all pass here. Only a progress bar
+    (ddj's own text, which needs ``\r``) writes to ``raw`` (:func:`unwrapped`).
+
+    Examples
+    --------
+    >>> out = io.StringIO()
+    >>> _ = TerminalStream(out).write("ok\x1b[2J\n")
+    >>> out.getvalue()
+    'ok\\x1b[2J\n'
+    """
+
+    def __init__(self, raw: TextIO):
+        super().__init__()
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        """Write ``text`` to ``raw``, its control characters escaped; return its length."""
+        self.raw.write(terminal(text))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush ``raw``."""
+        self.raw.flush()
+
+    def writable(self) -> bool:
+        """True: a stream to write to."""
+        return True
+
+    def isatty(self) -> bool:
+        """Whether ``raw`` is a terminal (progress bars ask)."""
+        return bool(getattr(self.raw, "isatty", lambda: False)())
+
+    def fileno(self) -> int:
+        """``raw``'s file descriptor."""
+        return self.raw.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """``raw``'s encoding."""
+        return getattr(self.raw, "encoding", None) or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        """``raw``'s error handler."""
+        return getattr(self.raw, "errors", None)
+
+
+def unwrapped(stream: Any) -> Any:
+    """The stream a :class:`TerminalStream` writes to, or ``stream`` itself.
+
+    Examples
+    --------
+    >>> out = io.StringIO()
+    >>> unwrapped(TerminalStream(out)) is out, unwrapped(out) is out
+    (True, True)
+    """
+    return stream.raw if isinstance(stream, TerminalStream) else stream
