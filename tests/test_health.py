@@ -186,13 +186,19 @@ def test_a_store_gives_the_same_table(silent_three_weeks, tmp_path):
     c.loc[5, "published"] = pd.NaT  # an undated row
     c = pd.concat([c, c.iloc[[3, 40]]], ignore_index=True)  # two repeated URLs
     store = ddj.open(quiet(ddj.save, c, tmp_path / "store", append=True))
+    # a store never holds a repeat: the append leaves them out (counted in its problems), so its
+    # table is the table of the corpus without them
+    once = c.drop_duplicates("id", ignore_index=True)
     for options in ({"freq": "W"}, {"freq": "D", "start": "2024-02-01", "end": "2024-04-30"}):
-        expected = quiet(health, c, **options)
+        expected = quiet(health, once, **options)
         got = quiet(health, store, **options)
         pd.testing.assert_frame_equal(got, expected)
         assert got.attrs == expected.attrs
     weekly = quiet(health, store, freq="W")
-    assert weekly["duplicates"].sum() == 2 and weekly["undated"].max() == 1
+    assert weekly["duplicates"].sum() == 0 and weekly["undated"].max() == 1
+    assert quiet(health, c, freq="W")["duplicates"].sum() == 2  # the frame shows them
+    refused = quiet(ddj.problems, store)["reason"].str.startswith("given twice in one append")
+    assert refused.sum() == 2
 
 
 def test_a_group_has_a_gap_where_one_of_its_outlets_is_silent(silent_three_weeks, tmp_path):
