@@ -19,6 +19,7 @@ from ddj import __version__
 from ddj.errors import DdjError, DdjWarning
 from ddj.escaping import TerminalStream, terminal
 from ddj.files import shown
+from ddj.hostvalues import scrub_credentials
 
 DEFAULT_TOPICS = "hong_kong,cyberespionage,ukraine"
 
@@ -749,9 +750,9 @@ def _terminal_output() -> Iterator[None]:
     """
     saved = sys.stdout, sys.stderr
     if sys.stdout is not None and not isinstance(sys.stdout, TerminalStream):
-        sys.stdout = TerminalStream(sys.stdout)
+        sys.stdout = TerminalStream(sys.stdout, clean=scrub_credentials)
     if sys.stderr is not None and not isinstance(sys.stderr, TerminalStream):
-        sys.stderr = TerminalStream(sys.stderr)
+        sys.stderr = TerminalStream(sys.stderr, clean=scrub_credentials)
     try:
         yield
     finally:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Callable
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
@@ -235,6 +236,9 @@ def _escaped_character(match: re.Match[str]) -> str:
 class TerminalStream(io.TextIOBase):
     r"""A text stream that writes everything through :func:`terminal` to ``raw``.
 
+    ``clean``, when given, rewrites each text first (the ``ddj`` command takes
+    ``user:password@`` out of every URL it prints with it).
+
     The ``ddj`` command wraps its stdout and stderr in one while a command
     runs: its own lines, the library's, warnings, log records, argparse's
     messages and tables printed by pandas all pass here. Only a progress bar
@@ -248,13 +252,15 @@ class TerminalStream(io.TextIOBase):
     'ok\\x1b[2J\n'
     """
 
-    def __init__(self, raw: TextIO):
+    def __init__(self, raw: TextIO, clean: Callable[[str], str] | None = None):
         super().__init__()
         self.raw = raw
+        self.clean = clean
 
     def write(self, text: str) -> int:
-        """Write ``text`` to ``raw``, its control characters escaped; return its length."""
-        self.raw.write(terminal(text))
+        """Write ``text`` to ``raw`` (through ``clean`` first), its control characters escaped."""
+        shown = self.clean(text) if self.clean is not None else text
+        self.raw.write(terminal(shown))
         return len(text)
 
     def flush(self) -> None:

@@ -421,3 +421,14 @@ def test_a_bugs_traceback_is_escaped_too(monkeypatch, capsys):
     printed = capsys.readouterr()
     assert "Traceback" in printed.err and "ValueError: bad text \\x1b]0;pwned" in printed.err
     _no_raw_control(printed)
+
+
+def test_nothing_the_command_prints_shows_a_password_in_a_url(capsys):
+    from ddj.cli import _terminal_output
+
+    with _terminal_output():  # every line of a command passes here: the last wall
+        print("read https://u:secret@a.example/x.warc.gz\x1b[2J")
+        print("failed: http://me:pw@b.example/feed", file=sys.stderr)
+    out, err = capsys.readouterr()
+    assert out == "read https://a.example/x.warc.gz\\x1b[2J\n"
+    assert err == "failed: http://b.example/feed\n"

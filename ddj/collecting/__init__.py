@@ -32,6 +32,7 @@ from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
+from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.loading import refuse_existing
 from ddj.utils import note_problems
@@ -411,7 +412,12 @@ def _archive_summary(run) -> None:
     )
     if len(run.failures):
         top = run.failures.groupby(["stage", "reason"]).size().sort_values(ascending=False).head(8)
-        print("\n".join(f"  {n:5d}  {stage}: {reason}" for (stage, reason), n in top.items()))
+        print(
+            "\n".join(
+                f"  {n:5d}  {stage}: {terminal(reason, lines=False)}"
+                for (stage, reason), n in top.items()
+            )
+        )
 
 
 def _check(since: DateLike, until: DateLike, *, workers: int, max_pages: int):
@@ -548,5 +554,8 @@ def _summary(corpus, failures, found, fetched, outside, dropped) -> None:
     ]
     if len(failures):
         top = failures.groupby(["stage", "reason"]).size().sort_values(ascending=False).head(8)
-        lines += [f"  {n:5d}  {stage}: {reason}" for (stage, reason), n in top.items()]
+        lines += [
+            f"  {n:5d}  {stage}: {terminal(reason, lines=False)}"
+            for (stage, reason), n in top.items()
+        ]
     print("\n".join(lines))
