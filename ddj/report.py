@@ -36,8 +36,8 @@ from mistune.util import escape as escape_text
 from mistune.util import safe_entity
 
 from ddj.constants import STATIC_HTML_MIME
-from ddj.display.text import web_address
 from ddj.errors import InputError
+from ddj.escaping import web_address
 from ddj.utils import atomic_write
 
 #: The report's Content-Security-Policy: no script, no request; ``data:`` images and its own CSS.
