@@ -32,7 +32,8 @@ DEMO_WARC_FIELD = "ddj-demo"
 FREQ_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}
 #: The pandas period frequency of each code (weeks run Monday to Sunday).
 PERIODS = {"D": "D", "W": "W-SUN", "M": "M", "Q": "Q-DEC", "Y": "Y-DEC"}
-#: Every name ``freq=`` accepts -> its one-letter code.
+#: Every name ``freq=`` accepts -> its one-letter code. Names are read without regard to case
+#: (``"Weekly"``, ``"w"``): look them up in :data:`FREQ_CODES`, never here.
 FREQ_ALIASES = {
     "D": "D", "day": "D", "daily": "D",
     "W": "W", "week": "W", "weekly": "W", "W-SUN": "W",
@@ -40,6 +41,8 @@ FREQ_ALIASES = {
     "Q": "Q", "QE": "Q", "QS": "Q", "quarter": "Q", "quarterly": "Q",
     "Y": "Y", "YE": "Y", "YS": "Y", "A": "Y", "year": "Y", "yearly": "Y", "annual": "Y",
 }  # fmt: skip
+#: :data:`FREQ_ALIASES` by lower-case name: the one lookup ``ddj.params.freq`` makes.
+FREQ_CODES = {name.lower(): code for name, code in FREQ_ALIASES.items()}
 
 # -- colours -----------------------------------------------------------------------------------
 

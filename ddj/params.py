@@ -24,7 +24,7 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from ddj.constants import FREQ_ALIASES
+from ddj.constants import FREQ_CODES
 from ddj.errors import ParameterError
 from ddj.limits import MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS
 from ddj.utils import file_above
@@ -133,7 +133,8 @@ def freq(value: Any) -> str:
     Parameters
     ----------
     value
-        A code or a friendly name: ``"W"``, ``"week"``, ``"weekly"``, ``"ME"``...
+        A code or a friendly name, in any case: ``"W"``, ``"w"``, ``"week"``,
+        ``"Weekly"``, ``"ME"``...
 
     Returns
     -------
@@ -149,14 +150,17 @@ def freq(value: Any) -> str:
     --------
     >>> freq(" week ")
     'W'
+    >>> freq("Monthly")
+    'M'
     """
-    if not isinstance(value, str) or value.strip() not in FREQ_ALIASES:
+    if not isinstance(value, str) or value.strip().lower() not in FREQ_CODES:
         msg = (
             f"freq={value!r} is not a frequency ddj counts by. Use 'D' (day), 'W' (week, Monday "
-            "to Sunday), 'M' (month), 'Q' (quarter) or 'Y' (year)."
+            "to Sunday), 'M' (month), 'Q' (quarter) or 'Y' (year), or a name such as 'weekly' "
+            "(any case)."
         )
         raise ParameterError(msg)
-    return FREQ_ALIASES[value.strip()]
+    return FREQ_CODES[value.strip().lower()]
 
 
 def tz(value: Any) -> Any:

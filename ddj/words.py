@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ddj.constants import FREQ_NAMES
+from ddj.constants import FREQ_CODES, FREQ_NAMES
 
 _QUARTERS = ("first", "second", "third", "fourth")
 _PLURALS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
@@ -26,7 +26,10 @@ _PLURALS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "yea
 
 def code(freq: Any) -> str:
     """The one-letter frequency code of ``freq`` (``"W"``, ``"W-SUN"``, ``"M"``...), ``"D"`` if unknown."""
-    text = str(freq or "").strip().upper()[:1]
+    text = str(freq or "").strip()
+    if text.lower() in FREQ_CODES:  # the names ddj.params.freq reads ("annual", "Weekly")
+        return FREQ_CODES[text.lower()]
+    text = text.upper()[:1]
     return text if text in FREQ_NAMES else "D"
 
 

@@ -15,13 +15,30 @@ from ddj import params
 @pytest.mark.parametrize(
     ("value", "code"),
     [("D", "D"), ("daily", "D"), (" week ", "W"), ("W-SUN", "W"), ("ME", "M"), ("QS", "Q"),
-     ("annual", "Y"), ("Y", "Y")],
+     ("annual", "Y"), ("Y", "Y"), ("w", "W"), ("Weekly", "W"), ("MONTHLY", "M"), ("Quarter", "Q"),
+     ("ms", "M"), ("Annual", "Y"), ("Day", "D")],
 )  # fmt: skip
 def test_freq_names(value, code):
     assert params.freq(value) == code
 
 
-@pytest.mark.parametrize("value", ["fortnight", "", None, 7, "w"])
+def test_freq_reads_names_in_any_case_in_the_library_the_cli_and_the_notebooks(capsys):
+    """One rule: a name the CLI takes in one case it takes in any case, and so do the others."""
+    from ddj.cli import main
+    from ddj.notebooks import check_parameters
+    from ddj.words import code
+
+    corpus = ddj.demo_corpus()
+    weekly = ddj.coverage(corpus, ["hong_kong"], freq="W")
+    pd.testing.assert_frame_equal(ddj.coverage(corpus, ["hong_kong"], freq="Weekly"), weekly)
+    assert check_parameters(freq="Weekly")["freq"] == "Weekly"  # checked, not refused
+    assert [code(f) for f in ("Weekly", "annual", "A", "w", "W-SUN")] == ["W", "Y", "Y", "W", "W"]
+    for given in ("weekly", "Weekly", "WEEKLY"):
+        assert main(["coverage", "demo", "-t", "hong_kong", "--freq", given]) == 0, given
+        assert "per " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("value", ["fortnight", "", None, 7, "weeks", "2W"])
 def test_freq_refused(value):
     with pytest.raises(ddj.ParameterError, match=re.escape(f"freq={value!r} is not a frequency")):
         params.freq(value)
