@@ -333,9 +333,10 @@ def map_columns(
     if missing:
         hints = {"url": "the article links", "published": "the publication dates"}
         wanted = ", ".join(f"'<column with {hints[m]}>': '{m}'" for m in missing)
+        flags = " ".join(f"--column NAME={m}" for m in missing)  # each hint names its own field
         msg = (
             f"{name}: found no {' and no '.join(missing)} column among {list(raw.columns)}. "
-            f"Name it with ddj.load(..., columns={{{wanted}}}) (CLI: --column NAME=url)."
+            f"Name it with ddj.load(..., columns={{{wanted}}}) (CLI: {flags})."
         )
         raise SchemaError(msg)
     return raw[list(rename)].rename(columns=rename)

@@ -59,6 +59,28 @@ def test_missing_date_column(tmp_path):
         read_table(p)
 
 
+def test_missing_column_hints_name_the_field_each_column_is_for(tmp_path, capsys):
+    """The hint's columns= and --column name the field missing: published for dates, url for links."""
+    from ddj.cli import main
+
+    p = _write(tmp_path / "t.csv", "link,headline,Tag\nhttps://a.example/x,x,2024-01-02\n")
+    with pytest.raises(ddj.SchemaError) as err:
+        read_table(p)
+    said = str(err.value)
+    assert "columns={'<column with the publication dates>': 'published'}" in said
+    assert "(CLI: --column NAME=published)" in said and "NAME=url" not in said
+    assert main(["load", str(p), "-o", str(tmp_path / "c.parquet")]) == 2
+    assert "--column NAME=published" in capsys.readouterr().err
+    # following the hint loads the table
+    assert (
+        main(["load", str(p), "-o", str(tmp_path / "c.parquet"), "--column", "Tag=published"]) == 0
+    )
+    both = pd.DataFrame({"headline": ["x"], "Tag": ["2024-01-02"]})
+    with pytest.raises(ddj.SchemaError) as err:
+        map_columns(both)
+    assert "(CLI: --column NAME=url --column NAME=published)" in str(err.value)
+
+
 def test_bad_mapping_is_explained():
     t = pd.DataFrame({"link": ["u"], "date": ["2024-01-01"]})
     with pytest.raises(ddj.SchemaError, match="does not have"):
