@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ddj import __version__
-from ddj.errors import DdjError, DdjWarning
+from ddj.errors import DdjError, DdjWarning, ParameterError
 from ddj.escaping import TerminalStream, terminal
 from ddj.files import shown
 from ddj.hostvalues import scrub_credentials
@@ -422,6 +422,9 @@ def _add_hits(p: argparse.ArgumentParser) -> None:
 def _run_hits(args: argparse.Namespace) -> int:
     import ddj
 
+    if args.limit < 0:
+        msg = f"--limit {args.limit}: give the number of hits to show, 0 or more (e.g. --limit 10)."
+        raise ParameterError(msg)
     corpus = _corpus(args.source)
     topic = _topic_arg(args.topic, args.file)
     found = ddj.hits(corpus, topic)
@@ -436,7 +439,17 @@ def _run_hits(args: argparse.Namespace) -> int:
             else "undated"
         )
         print(f"{day}  {terminal(row.outlet, lines=False)}: {terminal(row.snippet, lines=False)}")
+    if len(found):
+        print(_hits_shown(len(found), found["id"].nunique(), args.limit))
     return 0
+
+
+def _hits_shown(n_hits: int, n_articles: int, limit: int) -> str:
+    """The last line of ``ddj hits``: how many hits there are in all, and how many were shown."""
+    hits = f"{n_hits:,} hit{'s' if n_hits != 1 else ''} in {n_articles:,} article{'s' if n_articles != 1 else ''}"
+    if n_hits > limit:
+        return f"{limit:,} of {hits} shown; --limit to see more."
+    return f"All {hits} shown."
 
 
 def _corpus_and_topics(p: argparse.ArgumentParser) -> None:

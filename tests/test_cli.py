@@ -118,9 +118,22 @@ def test_coverage_command_writes_the_bundle(tmp_path, capsys):
 def test_hits_and_topics_commands(tmp_path, capsys):
     assert main(["hits", str(_topic_table(tmp_path)), "hong_kong", "--limit", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and "[Hong Kong]" in lines[0]
+    assert len(lines) == 3 and "[Hong Kong]" in lines[0]
     assert main(["topics"]) == 0
     assert "hong_kong" in capsys.readouterr().out
+
+
+def test_hits_says_how_many_hits_there_are_in_all(tmp_path, capsys):
+    """10 articles say Hong Kong in title and text: 20 hits; --limit shows some and says so."""
+    table = str(_topic_table(tmp_path))
+    assert main(["hits", table, "hong_kong", "--limit", "5"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 6
+    assert lines[-1] == "5 of 20 hits in 10 articles shown; --limit to see more."
+    assert main(["hits", table, "hong_kong", "--limit", "20"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == "All 20 hits in 10 articles shown."
+    assert main(["hits", table, "hong_kong", "--limit", "-1"]) == 2  # head(-1) would show 19
+    assert "--limit -1: give the number of hits to show" in capsys.readouterr().err
 
 
 def test_bad_topic_is_exit_2(tmp_path, capsys):
