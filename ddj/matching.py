@@ -350,7 +350,8 @@ def hits(
     -------
     DataFrame with ``id``, ``url``, ``outlet``, ``published``, ``title``,
     ``field``, ``matched`` (as written in the article), ``before``, ``after``
-    and ``snippet`` (``…before [matched] after…``), in corpus order.
+    and ``snippet`` (``…before [matched] after…``), in corpus order. ``before``
+    and ``after`` hold a space next to the match only where the text has one.
 
     Examples
     --------
@@ -390,8 +391,8 @@ def hits(
                         **meta,
                         "field": name,
                         "matched": raw[s:e],
-                        "before": ("…" if s > width else "") + " ".join(before.split()),
-                        "after": " ".join(after.split()) + ("…" if e + width < len(raw) else ""),
+                        "before": ("…" if s > width else "") + _squeezed(before).lstrip(),
+                        "after": _squeezed(after).rstrip() + ("…" if e + width < len(raw) else ""),
                     }
                 )
         if limit is not None and len(rows) >= limit:
@@ -405,12 +406,26 @@ _HIT_META = ("id", "url", "outlet", "published", "title")
 def hit_table(rows: list[dict], limit: int | None) -> pd.DataFrame:
     """The frame :func:`hits` returns, from its rows (one frame, so dtypes come from all rows)."""
     frame = pd.DataFrame(rows, columns=[*_HIT_META, "field", "matched", "before", "after"])
-    frame["snippet"] = (
-        frame["before"] + " [" + frame["matched"] + "] " + frame["after"]
-    ).str.strip()
+    frame["snippet"] = (frame["before"] + "[" + frame["matched"] + "]" + frame["after"]).str.strip()
     if limit is not None:
         frame = frame.head(limit)
     return frame.reset_index(drop=True)
+
+
+def _squeezed(text: str) -> str:
+    r"""``text`` with each run of whitespace as one space, kept where the text has one.
+
+    ``before`` and ``after`` keep the space next to the match only where the
+    article has one, so a snippet reads as written (``[China]'s``, not
+    ``[China] 's``).
+
+    >>> _squeezed("talks on\n\n "), _squeezed("'s  deal")
+    ('talks on ', "'s deal")
+    """
+    words = " ".join(text.split())
+    start = " " if words and text[:1].isspace() else ""
+    end = " " if words and text[-1:].isspace() else ""
+    return start + words + end if words else (" " if text else "")
 
 
 def _spans_in(raw: str, name: str, positive: list[Leaf]) -> list[tuple[int, int]]:

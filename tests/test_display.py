@@ -205,13 +205,20 @@ def test_long_titles_are_cut():
 
 
 def test_in_context_cuts_at_words():
-    before, after = "one two three four five six", "seven eight nine ten eleven"
+    before, after = "one two three four five six ", " seven eight nine ten eleven"
     assert (
         display.in_context(before, "X", after, context=12)
         == "…five six <mark>X</mark> seven eight…"
     )
     assert display.in_context("…" + before, "X", "", context=100).startswith("…one two")
     assert display.in_context(None, "X", None) == "<mark>X</mark>"
+
+
+def test_kwic_shows_the_text_around_a_match_as_written():
+    text = "Officials said China's exports rose (China) and “China” too, in China."
+    found = ddj.hits(ddj.corpus.conform([{"url": "u", "text": text}]), "China", fields=["text"])
+    shown = [_text_of(c) for c in display.kwic_cells(found, context=200)["in context"]]
+    assert shown == [text] * 4  # no space added before 's, ), ” or . nor after ( or “
 
 
 def test_context_is_checked():

@@ -89,6 +89,23 @@ def test_hits_in_context(corpus):
     assert ddj.hits(corpus, "hong_kong", limit=1).shape[0] == 1
 
 
+def test_snippets_keep_the_text_around_the_match_as_written():
+    """A space beside the match only where the article has one: ``[China]'s``, not ``[China] 's``."""
+    text = "Officials said China's exports rose (China),\n\n and “China”  too: China."
+    found = ddj.hits(ddj.corpus.conform([{"url": "u", "text": text}]), "China", fields=["text"])
+    written = " ".join(text.split())  # runs of whitespace read as one space, as before
+    assert found["snippet"].tolist() == [
+        "Officials said [China]'s exports rose (China), and “China” too: China.",
+        "Officials said China's exports rose ([China]), and “China” too: China.",
+        "Officials said China's exports rose (China), and “[China]” too: China.",
+        "Officials said China's exports rose (China), and “China” too: [China].",
+    ]
+    for row in found.itertuples():
+        assert row.before + row.matched + row.after == written
+    cut = ddj.hits(ddj.corpus.conform([{"url": "u", "text": text}]), "China", width=6)
+    assert cut["snippet"].iat[0] == "…said [China]'s exp…"
+
+
 def test_hits_keep_original_spelling():
     c = conform([{"url": "u", "text": "Le CAFÉ du coin — a café, and a CAFE."}])
     assert ddj.hits(c, {"cafe": "cafe"})["matched"].tolist() == ["CAFÉ", "café", "CAFE"]
@@ -537,7 +554,7 @@ def test_hits_in_nfd_text_highlight_the_original_characters():
             unicodedata.normalize(form, w) for w in ("café", "Zürich", "café")
         ]
         for _, row in rows.iterrows():  # the text is short: before, matched, after are all of it
-            assert " ".join([row["before"], row["matched"], row["after"]]) == raw
+            assert "".join([row["before"], row["matched"], row["after"]]) == raw
             assert not row["after"].startswith(("\u0301", "\u0308"))  # the accents go with the hit
 
 

@@ -91,12 +91,17 @@ def in_context(
 
     Examples
     --------
-    >>> in_context("a long run of words before", "<Hong Kong>", "and after it", context=14)
+    >>> in_context("a long run of words before ", "<Hong Kong>", " and after it", context=14)
     '…words before <mark>&lt;Hong Kong&gt;</mark> and after it'
-    >>> in_context("", "Taiwan", "drills near the strait", context=12)
+    >>> in_context("", "Taiwan", " drills near the strait", context=12)
     '<mark>Taiwan</mark> drills near…'
+    >>> in_context("talks in ", "China", ", its capital")  # a space only where the text has one
+    'talks in <mark>China</mark>, its capital'
     """
     left, right = plain(before), plain(after)
+    gap_left = " " if left[-1:].isspace() else ""  # as ddj.hits kept it from the article
+    gap_right = " " if right[:1].isspace() else ""
+    left, right = left.rstrip(), right.lstrip()
     cut_left, cut_right = left.startswith("…") or len(left) > context, right.endswith("…")
     cut_right = cut_right or len(right) > context
     left, right = _tail(left.lstrip("…"), context), _head(right.rstrip("…"), context)
@@ -104,11 +109,11 @@ def in_context(
     shown_right = escape(right) + ("…" if cut_right else "")
     mark = f"<mark>{escape(matched)}</mark>"
     if not aligned:
-        return f"{shown_left} {mark} {shown_right}".strip()
+        return f"{shown_left}{gap_left}{mark}{gap_right}{shown_right}".strip()
     width = f"min-width:{round(context * 0.5)}em"
     return (
         f'<span class="ddj-kwic"><span class="ddj-left" style="{width}">{shown_left}</span>'
-        f' {mark} <span class="ddj-right" style="{width}">{shown_right}</span></span>'
+        f'{gap_left}{mark}{gap_right}<span class="ddj-right" style="{width}">{shown_right}</span></span>'
     )
 
 
