@@ -171,7 +171,9 @@ def health(
         "window": rule.window,
         "below": rule.below,
         "alpha": rule.alpha,
-        "summary": summarize(table, freq=freq, dropped=_dropped_duplicates(corpus)),
+        "summary": summarize(
+            table, freq=freq, dropped=_dropped_duplicates(corpus), undated=tally.undated_rows()
+        ),
     }
     demo = corpus.attrs.get(DEMO_ATTR)
     if demo:
@@ -227,9 +229,15 @@ class _Tally:
         end = table["period"].dt.end_time.dt.normalize()
         return table.assign(partial=((start < lo) | (end > hi)).to_numpy())
 
+    def undated_rows(self) -> pd.Series:
+        """Undated rows per outlet, of every outlet (one with no dated row has no row in the table)."""
+        if not self.undated:
+            return pd.Series(dtype="int64")
+        return pd.concat(self.undated).groupby(level=0).sum().astype("int64")
+
     def with_outlet_facts(self, table: pd.DataFrame) -> pd.DataFrame:
         """Each outlet's undated rows and first and last dated day, on each of its rows."""
-        undated = pd.concat(self.undated).groupby(level=0).sum() if self.undated else {}
+        undated = self.undated_rows()
         first = pd.concat(self.first).groupby(level=0).min() if self.first else {}
         last = pd.concat(self.last).groupby(level=0).max() if self.last else {}
         out = table.assign(
@@ -409,8 +417,16 @@ def _dropped_duplicates(corpus: Any) -> int:
 # -- the summary -----------------------------------------------------------------------------
 
 
-def summarize(table: pd.DataFrame, *, freq: str, dropped: int = 0) -> str:
+def summarize(
+    table: pd.DataFrame, *, freq: str, dropped: int = 0, undated: pd.Series | None = None
+) -> str:
     """What is wrong with the denominator, in a few lines (the first line sums it up).
+
+    ``undated`` gives the undated rows per outlet of every outlet, as
+    :func:`health` passes them, so the undated count is the one ``ddj.load``
+    warns of: rows with no publication date, of any page type, at any outlet
+    (an outlet with no dated row has no row in ``table``). Without it, the
+    ``undated`` column of ``table`` is used.
 
     Examples
     --------
@@ -433,7 +449,7 @@ def summarize(table: pd.DataFrame, *, freq: str, dropped: int = 0) -> str:
     lines = [head]
     for outlet, part in flagged.groupby("outlet", sort=True):
         lines.append(f"{outlet}: {_flagged_words(part, code)}")
-    lines += _share_lines(table, dropped)
+    lines += _share_lines(table, dropped, undated)
     return "\n".join(lines)
 
 
@@ -458,7 +474,7 @@ def _flagged_words(part: pd.DataFrame, code: str) -> str:
     return "; ".join(said) + "."
 
 
-def _share_lines(table: pd.DataFrame, dropped: int) -> list[str]:
+def _share_lines(table: pd.DataFrame, dropped: int, undated: pd.Series | None) -> list[str]:
     """Undated, duplicate and non-article rows, when there are any."""
     from ddj import words
 
@@ -468,6 +484,9 @@ def _share_lines(table: pd.DataFrame, dropped: int) -> list[str]:
         duplicates=("duplicates", "sum"),
         non_articles=("non_articles", "sum"),
     )
+    if undated is not None:  # every outlet's, those with no dated row too
+        per = per.reindex(per.index.union(undated.index), fill_value=0)
+        per["undated"] = undated.reindex(per.index, fill_value=0)
     every = int(per["rows"].sum() + per["undated"].sum())
     lines = []
     for column, what in (

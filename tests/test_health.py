@@ -153,6 +153,30 @@ def test_duplicates_non_articles_and_undated_are_counted():
     assert no_type["total"].sum() == 22
 
 
+def test_the_summary_counts_the_undated_rows_load_counts(tmp_path):
+    """Undated is one thing: no publication date, any page type, any outlet, the window or not.
+
+    On 862 real pages, load said 27 undated and health 7: health counted only outlets with a
+    dated article, and 20 of the undated pages were the only page of their site.
+    """
+    rows = steady("A", 1, 3) + [{"url": "https://a.example/u", "outlet": "A", "title": "x"}]
+    rows += [
+        {"url": f"https://only{i}.example/u", "outlet": f"Only {i}", "title": "x"} for i in (1, 2)
+    ]
+    rows += [{"url": "https://a.example/i", "outlet": "A", "title": "index"}]
+    path = tmp_path / "t.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    with pytest.warns(ddj.DroppedRowsWarning, match="4 of 25 article") as said:
+        corpus = ddj.load(path)
+    assert len(said) == 1
+    corpus["page_type"] = ["article"] * 24 + ["index"]  # undated non-articles count too
+    for options in ({"freq": "W"}, {"freq": "M", "start": "2024-01-08", "end": "2024-01-14"}):
+        summary = health(corpus, **options).attrs["summary"]
+        assert "of rows are undated (not counted): 4 rows; most at Only 1 (100%)." in summary
+    h = health(corpus, freq="W")
+    assert h.groupby("outlet")["undated"].first().to_dict() == {"A": 2}  # no row for Only 1, 2
+
+
 def test_rows_dropped_by_load_as_duplicates_are_said(tmp_path):
     path = tmp_path / "t.csv"
     rows = steady("A", 1, 2)
