@@ -506,7 +506,7 @@ def _tidy(frame: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFram
     data["day"] = period.dt.strftime("%Y-%m-%d")  # a day string: no time zone to shift
     ends = period.dt.to_period(PERIODS[freq]).dt.end_time.dt.normalize() + pd.Timedelta(days=1)
     data["day_end"] = ends.dt.strftime("%Y-%m-%d")
-    data["period_label"] = [_capital(words.period(p, freq)) for p in period]
+    data["period_label"] = period_labels(period, freq)
     data = _with_intervals(data)
     data["gap"] = frame["gap"].astype(bool).to_numpy() if _has_gaps(frame) else False
     data["gap_note"] = data["gap"].map({True: _GAP_NOTE, False: ""})
@@ -520,6 +520,22 @@ def _tidy(frame: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFram
     data["solid"] = ~data["partial"]
     data = _with_spikes(data, found)
     return data.drop(columns=["period"])
+
+
+def period_labels(periods: Any, freq: str) -> list[str]:
+    """Each period as its tooltip names it, one wording per ``freq`` for every chart.
+
+    The published and the clickable charts both call this, so a month reads
+    "February 2019" in both.
+
+    Examples
+    --------
+    >>> period_labels(pd.to_datetime(["2019-02-01", "2025-01-06"]), "M")
+    ['February 2019', 'January 2025']
+    >>> period_labels(pd.to_datetime(["2025-01-06"]), "W")
+    ['Week of 6 January 2025']
+    """
+    return [_capital(words.period(p, freq)) for p in pd.to_datetime(pd.Series(periods))]
 
 
 def tooltip(data: pd.DataFrame) -> list[alt.Tooltip]:

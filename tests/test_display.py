@@ -335,6 +335,34 @@ def test_clickable_chart_has_the_published_tooltips_and_a_selection(cov):
     assert "synthetic demo data" in str(spec["title"]).lower()
 
 
+def _labels_by_day(spec):
+    return {
+        r["day"]: r["period_label"]
+        for d in spec["datasets"].values()
+        for r in d
+        if "period_label" in r and "day" in r
+    }
+
+
+@pytest.mark.parametrize(
+    ("freq", "day", "label"),
+    [("M", "2019-02-01", "February 2019"), ("W", "2019-02-04", "Week of 4 February 2019"),
+     ("Q", "2019-04-01", "Second quarter of 2019"), ("Y", "2019-01-01", "2019"),
+     ("D", "2019-02-05", "5 February 2019")],
+)  # fmt: skip
+def test_the_clickable_chart_dates_its_tooltips_as_the_published_chart(corpus, freq, day, label):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = ddj.coverage(corpus, ["hong_kong"], freq=freq, start="2019-01-01", end="2019-12-31")
+        published = _labels_by_day(ddj.chart(cov).to_dict())
+    clickable = _labels_by_day(interactive.clickable_chart(cov).to_dict())
+    assert clickable[day] == published[day] == label  # was "01 Feb 2019" in the explorer
+    assert clickable == {d: published[d] for d in clickable}
+    bare = cov.copy()  # read back from a file: no attrs, the periods' length gives the freq
+    bare.attrs = {}
+    assert _labels_by_day(interactive.clickable_chart(bare).to_dict())[day] == label
+
+
 def test_explorer_lists_the_period_clicked(hostile):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
