@@ -137,6 +137,29 @@ def test_ci_runs_the_readme_test_command():
     assert re.search(r"^make test\s*$", ci, flags=re.M), "the CI script must run `make test`"
 
 
+def test_a_pip_user_is_told_what_to_run_and_can_add_jupyterlab():
+    """The README (the package's page on the index) says what to run without a checkout."""
+    import shlex
+
+    from ddj.cli import build_parser
+
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert extras["lab"] == ["jupyterlab>=4.2"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    assert "jupyterlab>=4.2" in env["dependencies"]  # conda users get the same JupyterLab
+    readme = (REPO / "README.md").read_text()
+    after_quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    pip_part = after_quick.split("### Installed with pip", 1)[1]
+    lines = [ln.split("  #", 1)[0].strip() for ln in pip_part.split("```")[1].splitlines()]
+    lines = [ln for ln in lines if ln]
+    assert lines[0] == 'pip install "ddj[lab]"'
+    commands = [shlex.split(ln)[1:] for ln in lines if ln.startswith("ddj ")]
+    assert [c[0] for c in commands] == ["run", "notebooks"]
+    parser = build_parser()
+    for args in commands:
+        parser.parse_args(args)  # a command and options ddj has (argparse exits 2 otherwise)
+
+
 def test_version_matches():
     import ddj
 
