@@ -53,6 +53,7 @@ published_confidence : str
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -605,6 +606,83 @@ def to_local(values: Any, dayfirst: bool | None = None) -> pd.Series:
     return parse_dates(values, dayfirst).local
 
 
+#: Time-zone abbreviations read in dates (``Oct 2, 2024 2:03 PM PDT``) -> UTC offset.
+#: ``IST`` is India (+05:30), not Irish or Israel Standard Time; ``CST`` is US Central,
+#: not China; ``BST`` British Summer Time. Any other abbreviation is refused, counted.
+ZONE_OFFSETS: dict[str, str] = {
+    "UTC": "+00:00", "UT": "+00:00", "GMT": "+00:00", "Z": "+00:00",
+    "EST": "-05:00", "EDT": "-04:00", "CST": "-06:00", "CDT": "-05:00",
+    "MST": "-07:00", "MDT": "-06:00", "PST": "-08:00", "PDT": "-07:00",
+    "AKST": "-09:00", "AKDT": "-08:00", "HST": "-10:00", "AST": "-04:00", "ADT": "-03:00",
+    "NST": "-03:30", "NDT": "-02:30",
+    "WET": "+00:00", "WEST": "+01:00", "BST": "+01:00", "IST": "+05:30",
+    "CET": "+01:00", "CEST": "+02:00", "MET": "+01:00", "MEST": "+02:00",
+    "EET": "+02:00", "EEST": "+03:00", "MSK": "+03:00",
+    "PKT": "+05:00", "ICT": "+07:00", "WIB": "+07:00", "SGT": "+08:00", "HKT": "+08:00",
+    "AWST": "+08:00", "PHT": "+08:00", "JST": "+09:00", "KST": "+09:00",
+    "ACST": "+09:30", "ACDT": "+10:30", "AEST": "+10:00", "AEDT": "+11:00",
+    "NZST": "+12:00", "NZDT": "+13:00",
+}  # fmt: skip
+
+#: A zone abbreviation after a time of day: ``2:03 PM PDT``, ``14:03 (CEST)``, ``14:03 GMT+1``.
+_ZONE_WORD = re.compile(
+    r"(?<=[\d\s.M])\s*\(?(?P<zone>[A-Z]{1,5})\)?\s*(?P<rest>[+-]\d{1,2}(?::?\d\d)?)?$"
+)
+
+#: ISO 8601 basic format (GDELT's ``20250810T113933Z``, ``20250810113933``, ``20250810``).
+_COMPACT_ISO = re.compile(
+    r"^(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)"
+    r"(?:[T ]?(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)?(?P<f>[.,]\d{1,9})?"
+    r"\s*(?P<z>Z|[+-]\d\d(?::?\d\d)?)?)?$"
+)
+
+
+def expanded_date(text: str) -> tuple[str, str | None]:
+    """A date written so ISO 8601 readers take it as it says, and the zone word not understood.
+
+    ISO 8601 basic format becomes extended (``20250810T113933Z`` ->
+    ``2025-08-10T11:39:33+00:00``); a zone abbreviation after the time (``PDT``,
+    ``CEST``, :data:`ZONE_OFFSETS`) becomes its offset. An abbreviation ddj does
+    not know is returned second (the text unchanged), so callers refuse the
+    value rather than read it in the wrong zone.
+
+    Examples
+    --------
+    >>> expanded_date("20250810T113933Z")
+    ('2025-08-10T11:39:33+00:00', None)
+    >>> expanded_date("20250810113933"), expanded_date("20250810")
+    (('2025-08-10T11:39:33', None), ('2025-08-10', None))
+    >>> expanded_date("Oct 2, 2024 2:03 PM PDT"), expanded_date("2 Oct 2024 14:03 XYZT")
+    (('Oct 2, 2024 2:03 PM -07:00', None), ('2 Oct 2024 14:03 XYZT', 'XYZT'))
+    """
+    compact = _COMPACT_ISO.match(text)
+    if compact:
+        g = compact.groupdict()
+        out = f"{g['y']}-{g['m']}-{g['d']}"
+        if g["H"]:
+            out += f"T{g['H']}:{g['M']}:{g['S'] or '00'}{(g['f'] or '').replace(',', '.')}"
+            zone = g["z"] or ""
+            if zone == "Z":
+                zone = "+00:00"
+            elif zone:
+                digits = zone[1:].replace(":", "")
+                zone = f"{zone[0]}{digits[:2]}:{digits[2:] or '00'}"
+            out += zone
+        return out, None
+    word = _ZONE_WORD.search(text) if re.search(_TIME_OF_DAY, text) else None
+    if word is None or word["zone"] in ("AM", "PM", "A", "P", "T", "Z"):
+        return text, None
+    zone = word["zone"]
+    if zone not in ZONE_OFFSETS:
+        return text, zone
+    offset = ZONE_OFFSETS[zone]
+    if word["rest"]:  # "GMT+1", "UTC-05:00": the offset written after the zone
+        sign, digits = word["rest"][0], word["rest"][1:].replace(":", "")
+        hours, minutes = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "00")
+        offset = f"{sign}{int(hours):02d}:{minutes}"
+    return f"{text[: word.start()]} {offset}", None
+
+
 _OFFSET_PARTS = r"(?:\d|\s)([+-])(\d\d):?(\d\d)$"
 _DAY_MONTH = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})((?:\s+|T).*)?$"
 _EPOCH = r"^\d{10}(?:\.\d+)?$|^\d{13}$"
@@ -627,8 +705,17 @@ def _from_text(
     text: pd.Series, dayfirst: bool | None
 ) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
     given = text.notna() & (text != "")
+    serials = _excel_serials(text[given])
+    if serials is not None:
+        return _from_excel(text, given, serials)
     partial = text.str.fullmatch(_YEAR_ONLY, na=False)  # "2024" or "2024-10" is not a day
-    iso, bad_dm, name, rule = _day_month_as_iso(text.where(given & ~partial), dayfirst)
+    expanded = [expanded_date(v) if g else (v, None) for v, g in zip(text, given, strict=True)]
+    zones = pd.Series([z for _, z in expanded], index=text.index, dtype="str")
+    unknown_zone = zones.notna()
+    written = pd.Series([v for v, _ in expanded], index=text.index, dtype="str")
+    iso, bad_dm, name, rule = _day_month_as_iso(
+        written.where(given & ~partial & ~unknown_zone), dayfirst
+    )
     utc = pd.to_datetime(iso, utc=True, format="ISO8601", errors="coerce")
     epoch = given & text.str.fullmatch(_EPOCH, na=False)
     if epoch.any():
@@ -648,7 +735,45 @@ def _from_text(
         f"unparseable date {v!r} (a year or month, not a day)" for v in text[partial]
     ]
     reasons[bad_dm] = [f"unparseable date {v!r} (not a valid {name} date)" for v in text[bad_dm]]
+    reasons[unknown_zone] = [
+        f"unparseable date {v!r} (time zone {z!r} unknown: write it as an offset such as +01:00)"
+        for v, z in zip(text[unknown_zone], zones[unknown_zone], strict=True)
+    ]
     return utc, _local(iso, utc), reasons, rule
+
+
+#: Day 0 of spreadsheet serial dates (Excel, LibreOffice, Google Sheets: 1900 system).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
+
+
+def _excel_serials(text: pd.Series) -> pd.Series | None:
+    """Days since :data:`EXCEL_EPOCH` when every value is a plausible serial date, else None.
+
+    Only a whole column is read this way: every value five digits (with an
+    optional fraction of a day) between 1990 and tomorrow, so a stray number
+    in a column of dates is never taken for one.
+    """
+    if text.empty or not text.str.fullmatch(_SERIAL).all():
+        return None
+    days = pd.to_numeric(text)
+    first = (EARLIEST.tz_localize(None) - EXCEL_EPOCH).days
+    last = (pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() - EXCEL_EPOCH).days + 2
+    return days if days.between(first, last).all() else None
+
+
+def _from_excel(
+    text: pd.Series, given: pd.Series, serials: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+    """Spreadsheet serial days: no zone (read as UTC); a whole day is 12:00, as other days."""
+    utc = pd.Series(pd.NaT, index=text.index, dtype=SCHEMA["published"])
+    whole = serials == serials.round()
+    days = serials + whole * 0.5
+    stamps = EXCEL_EPOCH + pd.to_timedelta((days * 86_400_000_000).round(), unit="us")
+    utc[given] = stamps.dt.round("ms").dt.tz_localize("UTC").astype(SCHEMA["published"])
+    rule = "read the dates as spreadsheet serial days (days since 1899-12-30, UTC)"
+    reasons = pd.Series(None, index=text.index, dtype="str")
+    return utc, utc.dt.tz_localize(None).astype(SCHEMA["published_local"]), reasons, rule
 
 
 def _from_epoch(text: pd.Series) -> pd.Series:

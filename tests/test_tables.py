@@ -376,3 +376,75 @@ def test_two_columns_for_one_field_prefer_the_specific_one_with_a_warning(tmp_pa
     assert read_table(p, columns={"headline": "title"})["title"].tolist() == ["H"]
     with pytest.raises(ddj.SchemaError, match="all to 'title'"):
         read_table(p, columns={"headline": "title", "title": "title"})
+
+
+# -- dates from other tools' exports ----------------------------------------------------------
+
+# GDELT DOC 2.0 `mode=artlist` (and gdeltdoc's `article_search` frame): these columns, in this order.
+_GDELT_COLUMNS = "url,url_mobile,title,seendate,socialimage,domain,language,sourcecountry"
+_GDELT_ROWS = [
+    ("https://news.example.org/a", "20250810T113933Z", "news.example.org", "English"),
+    ("https://www.paper.example/b", "20250810T235901Z", "paper.example", "German"),
+    ("https://paper.example/c", "20250811T000000Z", "paper.example", "French"),
+]
+
+
+def test_gdelt_artlist_csv_keeps_each_instant(tmp_path):
+    lines = [_GDELT_COLUMNS] + [
+        f"{u},,Headline {i},{d},,{dom},{lang},United States"
+        for i, (u, d, dom, lang) in enumerate(_GDELT_ROWS)
+    ]
+    p = _write(tmp_path / "gdelt.csv", "\n".join(lines) + "\n")
+    c = read_table(p)
+    independent = pd.to_datetime(
+        [d for _, d, _, _ in _GDELT_ROWS], format="%Y%m%dT%H%M%SZ", utc=True
+    )
+    assert c["published"].tolist() == list(independent)
+    assert c["published"].dt.day.tolist() == [
+        10,
+        10,
+        11,
+    ]  # 12 hours late put the second on the 11th
+    assert c["outlet"].tolist() == ["news.example.org", "paper.example", "paper.example"]
+
+
+def test_gdelt_artlist_json_and_a_gdeltdoc_frame(tmp_path):
+    import json
+
+    articles = [
+        dict(zip(_GDELT_COLUMNS.split(","), [u, "", "T", d, "", dom, lang, "France"], strict=True))
+        for u, d, dom, lang in _GDELT_ROWS
+    ]
+    p = tmp_path / "artlist.json"
+    p.write_text(json.dumps({"articles": articles}), encoding="utf-8")
+    from_json = read_table(p)
+    frame = pd.DataFrame(articles)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_frame = ddj.load(frame)
+    expected = pd.to_datetime([a["seendate"] for a in articles], format="%Y%m%dT%H%M%SZ", utc=True)
+    assert from_json["published"].tolist() == list(expected)
+    assert sorted(from_frame["published"].tolist()) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("written", "fmt"),
+    [
+        ("20250810T113933Z", "%Y%m%dT%H%M%S%z"),
+        ("20250810113933", "%Y%m%d%H%M%S"),
+        ("20250810T113933", "%Y%m%dT%H%M%S"),
+        ("20250810T113933+0100", "%Y%m%dT%H%M%S%z"),
+        ("20250810T113933-05:30", "%Y%m%dT%H%M%S%z"),
+        ("20250810T1139Z", "%Y%m%dT%H%M%z"),
+        ("20250810 113933", "%Y%m%d %H%M%S"),
+    ],
+)
+def test_compact_iso_8601_is_read_as_it_says(tmp_path, written, fmt):
+    p = _write(tmp_path / "t.csv", f"url,seendate\nhttps://a.example/1,{written}\n")
+    expected = pd.to_datetime(written, format=fmt, utc=True)
+    assert read_table(p)["published"].iloc[0] == expected
+
+
+def test_compact_day_is_noon_utc(tmp_path):
+    p = _write(tmp_path / "t.csv", "url,seendate\nhttps://a.example/1,20250810\n")
+    assert read_table(p)["published"].iloc[0] == pd.Timestamp("2025-08-10T12:00Z")
