@@ -448,3 +448,85 @@ def test_compact_iso_8601_is_read_as_it_says(tmp_path, written, fmt):
 def test_compact_day_is_noon_utc(tmp_path):
     p = _write(tmp_path / "t.csv", "url,seendate\nhttps://a.example/1,20250810\n")
     assert read_table(p)["published"].iloc[0] == pd.Timestamp("2025-08-10T12:00Z")
+
+
+# Every date form the README promises, and those of GDELT, Media Cloud, newsdatahub, a CMS export
+# and a spreadsheet, each with its format written out for an independent reading by pandas.
+_EVERY_FORM = [
+    ("2024-10-02T14:03:11+02:00", "%Y-%m-%dT%H:%M:%S%z"),  # ISO 8601 with an offset
+    ("2024-10-02", "%Y-%m-%d"),  # a day: noon UTC
+    ("20250810T113933Z", "%Y%m%dT%H%M%S%z"),  # GDELT seendate
+    ("20250810113933", "%Y%m%d%H%M%S"),  # GDELT, no T, no zone
+    ("2024-10-02 14:03:11.123456", "%Y-%m-%d %H:%M:%S.%f"),  # Media Cloud publish_date, naive UTC
+    ("2024-10-02T14:03:11+00:00", "%Y-%m-%dT%H:%M:%S%z"),  # Media Cloud, aware
+    ("2025-08-10T11:39:33", "%Y-%m-%dT%H:%M:%S"),  # newsdatahub pub_date
+    ("Oct 2, 2024 2:03 PM", "%b %d, %Y %I:%M %p"),  # CMS export
+    ("Oct 2, 2024 2:03 PM EDT", "%b %d, %Y %I:%M %p %z"),  # CMS export with a zone word
+    ("Wed, 02 Oct 2024 14:03:11 GMT", "%a, %d %b %Y %H:%M:%S %z"),  # RFC 2822
+    ("18 October 2024", "%d %B %Y"),  # written date with a year
+    ("1728000000", None),  # Unix seconds
+    ("1728000000123", None),  # Unix milliseconds
+]
+_ZONE_WORDS = {"EDT": "-0400", "GMT": "+0000"}
+
+
+def _independent(written, fmt):
+    if fmt is None:
+        unit = "ms" if len(written) == 13 else "s"
+        return pd.to_datetime(int(written), unit=unit, utc=True)
+    for word, offset in _ZONE_WORDS.items():
+        written = written.replace(word, offset)
+    stamp = pd.to_datetime(written, format=fmt, utc=True)
+    return stamp + pd.Timedelta(hours=12) if "%H" not in fmt and "%I" not in fmt else stamp
+
+
+def test_every_table_date_form_gives_the_instant_it_says(tmp_path):
+    rows = [f'https://a.example/{i},"{w}"' for i, (w, _) in enumerate(_EVERY_FORM)]
+    p = _write(tmp_path / "t.csv", "url,date\n" + "\n".join(rows) + "\n")
+    c = read_table(p)
+    expected = [_independent(w, f) for w, f in _EVERY_FORM]
+    got = dict(zip(c["url"], c["published"], strict=True))
+    wrong = {w: got[f"https://a.example/{i}"] for i, (w, _) in enumerate(_EVERY_FORM)
+             if got[f"https://a.example/{i}"] != expected[i]}  # fmt: skip
+    assert not wrong
+
+
+def test_day_month_columns_by_one_rule(tmp_path):
+    p = _write(tmp_path / "t.csv", "url,date\nhttps://a.example/1,02/10/2024 14:03\n"
+               "https://a.example/2,13/10/2024 09:00\n")  # fmt: skip
+    c = read_table(p)
+    assert c["published"].tolist() == list(
+        pd.to_datetime(["02/10/2024 14:03", "13/10/2024 09:00"], format="%d/%m/%Y %H:%M", utc=True)
+    )
+
+
+def test_spreadsheet_serial_days_when_the_whole_column_is_serials(tmp_path):
+    serials = [45567.5845, 45568, 45570.25]
+    p = tmp_path / "sheet.parquet"
+    pd.DataFrame({"url": [f"https://a.example/{i}" for i in range(3)], "date": serials}).to_parquet(
+        p
+    )
+    with pytest.warns(ddj.DdjWarning, match="spreadsheet serial days"):
+        c = read_table(p)
+    independent = pd.to_datetime(serials, unit="D", origin="1899-12-30", utc=True)
+    independent = independent + pd.to_timedelta([0, 12, 0], unit="h")  # a whole day sits at noon
+    assert c["published"].dt.round("ms").tolist() == list(independent.round("ms"))
+
+
+def test_a_number_among_dates_is_never_a_serial_day(tmp_path):
+    p = _write(
+        tmp_path / "t.csv", "url,date\nhttps://a.example/1,45567\nhttps://a.example/2,2024-10-02\n"
+    )
+    c, _ = _quiet_load(p)
+    assert c["published"].isna().tolist() == [True, False]
+    assert "unparseable date '45567'" in ddj.problems(c)["reason"].tolist()
+
+
+def test_unknown_zone_word_refuses_the_date_and_says_so(tmp_path):
+    p = _write(tmp_path / "t.csv", 'url,date\nhttps://a.example/1,"2 Oct 2024 14:03 QQT"\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = ddj.load(p)
+    assert c["published"].isna().all()
+    assert "time zone 'QQT' unknown" in ddj.problems(c)["reason"].iloc[0]
+    assert not [w for w in caught if "UnknownTimezone" in type(w.message).__name__]
