@@ -255,6 +255,7 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         col, bad = _valid_unicode(col)
         repaired += bad
         out[name] = _as_str(col)
+    out["language"] = language_codes(out["language"])
     out["url"], with_credentials = _without_credentials(out["url"])
     _warn_repairs(repaired, with_credentials)
     if "published" in df.columns:
@@ -323,6 +324,91 @@ def _confidences(df: pd.DataFrame, signal: pd.Series, has_date: pd.Series) -> pd
         )
         implied = given.where(known, implied)
     return implied.where(has_date).astype("str")
+
+
+def _split_names(names: str) -> list[str]:
+    """``"tiếng việt vie"`` -> its names; two-word names are kept whole where listed so."""
+    whole = [n for n in ("tiếng việt", "bahasa indonesia", "bahasa melayu") if n in names]
+    rest = names
+    for n in whole:
+        rest = rest.replace(n, "")
+    return whole + rest.split()
+
+
+#: The ISO 639-1 codes: a ``language`` is one of these (``iw``, ``in``, ``ji`` are old codes).
+_ISO_639_1_CODES = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da "
+    "de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy "
+    "hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg "
+    "li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or "
+    "os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta "
+    "te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
+)
+ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
+
+#: Names and three-letter codes of common languages -> ISO 639-1 (lower case, accents kept).
+LANGUAGE_NAMES: dict[str, str] = {
+    **{name: code for code, names in {
+        "en": "english eng", "de": "german deutsch deu ger", "fr": "french français francais fra fre",
+        "es": "spanish español espanol castellano spa", "it": "italian italiano ita",
+        "pt": "portuguese português portugues por", "nl": "dutch nederlands nld dut",
+        "sv": "swedish svenska swe", "no": "norwegian norsk nor", "nb": "bokmål bokmal nob",
+        "da": "danish dansk dan", "fi": "finnish suomi fin", "pl": "polish polski pol",
+        "cs": "czech čeština cestina ces cze", "sk": "slovak slovenčina slk slo",
+        "hu": "hungarian magyar hun", "ro": "romanian română romana ron rum",
+        "bg": "bulgarian български bul", "el": "greek ελληνικά ell gre", "ru": "russian русский rus",
+        "uk": "ukrainian українська ukr", "tr": "turkish türkçe turkce tur", "ar": "arabic العربية ara",
+        "he": "hebrew עברית heb iw", "fa": "persian farsi فارسی fas per", "hi": "hindi हिन्दी हिंदी hin",
+        "bn": "bengali bangla বাংলা ben", "ur": "urdu اردو urd", "zh": "chinese 中文 汉语 漢語 zho chi",
+        "ja": "japanese 日本語 jpn", "ko": "korean 한국어 kor", "vi": "vietnamese tiếng việt vie",
+        "th": "thai ไทย tha", "id": "indonesian bahasa indonesia ind in",
+        "ms": "malay bahasa melayu msa may", "tl": "tagalog filipino tgl fil", "sw": "swahili kiswahili swa",
+        "ca": "catalan català cat", "hr": "croatian hrvatski hrv", "sr": "serbian српски srpski srp",
+        "sl": "slovenian slovene slovenščina slv", "et": "estonian eesti est", "lv": "latvian latviešu lav",
+        "lt": "lithuanian lietuvių lit", "ga": "irish gaeilge gle", "cy": "welsh cymraeg cym wel",
+        "is": "icelandic íslenska isl ice", "af": "afrikaans afr", "yi": "yiddish ji yid",
+        "ta": "tamil தமிழ் tam", "mr": "marathi मराठी mar", "pa": "punjabi ਪੰਜਾਬੀ pan",
+    }.items() for name in _split_names(names)},
+}  # fmt: skip
+
+
+def language_code(value: Any) -> str | None:
+    """The ISO 639-1 code of a language as tables and pages write it; None when unknown.
+
+    Codes with a region (``zh-CN``, ``pt_BR``) keep the language; names in
+    English or in the language itself (``German``, ``Français``) and three-letter
+    codes (``deu``) are mapped through :data:`LANGUAGE_NAMES`.
+
+    Examples
+    --------
+    >>> [language_code(v) for v in ["English", "german", "Français", "zh-CN", "EN", "Klingon"]]
+    ['en', 'de', 'fr', 'zh', 'en', None]
+    """
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split()).casefold()
+    if text in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[text]
+    head = re.split(r"[-_\s(,;]", text, maxsplit=1)[0]
+    if head in ISO_639_1:
+        return head
+    return LANGUAGE_NAMES.get(head)
+
+
+def language_codes(values: pd.Series) -> pd.Series:
+    """:func:`language_code` of each value, with a warning counting the values it cannot read."""
+    given = values.notna() & values.astype("str").str.strip().ne("")
+    distinct = {v: language_code(v) for v in values[given].unique()}
+    codes = values.map(distinct).where(given)
+    unknown = given & codes.isna()
+    if unknown.any():
+        examples = ", ".join(repr(v) for v in values[unknown].unique()[:3])
+        msg = (
+            f"{int(unknown.sum())} row(s) have a language ddj cannot read as an ISO 639-1 code "
+            f"({examples}); their language is left empty. Write codes such as 'en', 'de', 'zh'."
+        )
+        warnings.warn(DdjWarning(msg), stacklevel=4)
+    return codes.astype("str")
 
 
 def _warn_unknown(column: str, bad: pd.Series, allowed: tuple, instead: str) -> None:

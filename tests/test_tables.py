@@ -530,3 +530,21 @@ def test_unknown_zone_word_refuses_the_date_and_says_so(tmp_path):
     assert c["published"].isna().all()
     assert "time zone 'QQT' unknown" in ddj.problems(c)["reason"].iloc[0]
     assert not [w for w in caught if "UnknownTimezone" in type(w.message).__name__]
+
+
+def test_language_names_become_iso_codes_and_unknown_ones_are_counted(tmp_path):
+    langs = ["English", "german", "Français", "zh-CN", "EN", "pt_BR", "deu", "Klingon", ""]
+    rows = [f"https://a.example/{i},2024-10-02,{v}" for i, v in enumerate(langs)]
+    p = _write(tmp_path / "t.csv", "url,date,language\n" + "\n".join(rows) + "\n")
+    with pytest.warns(ddj.DdjWarning, match=r"1 row\(s\) have a language .*'Klingon'"):
+        c = read_table(p)
+    assert c["language"].tolist()[:7] == ["en", "de", "fr", "zh", "en", "pt", "de"]
+    assert c["language"].iloc[7:].isna().all()
+
+
+def test_gdelt_language_is_a_code(tmp_path):
+    lines = [_GDELT_COLUMNS] + [
+        f"{u},,T,{d},,{dom},{lang},United States" for u, d, dom, lang in _GDELT_ROWS
+    ]
+    c = read_table(_write(tmp_path / "gdelt.csv", "\n".join(lines) + "\n"))
+    assert c["language"].tolist() == ["en", "de", "fr"]
