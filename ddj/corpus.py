@@ -166,9 +166,31 @@ def normalize_url(url: str | None) -> str:
     return key + (qsep + query if query else "")
 
 
-def article_id(url: str | None, text: str | None = None) -> str:
-    """Stable id of an article: hash of its normalised URL, else of its text."""
-    basis = normalize_url(url) or ("text:" + (text or ""))
+def article_id(
+    url: str | None,
+    text: str | None = None,
+    *,
+    outlet: str | None = None,
+    title: str | None = None,
+    day: str | None = None,
+) -> str:
+    """Stable id of an article: hash of its normalised URL, else of its text, else of its headline.
+
+    A row with neither URL nor text (a headline table without links) is known
+    by its outlet, title and day (``YYYY-MM-DD``, UTC), so the same headline
+    loaded again gets the same id.
+
+    Examples
+    --------
+    >>> article_id("https://www.example.org/a?utm_source=x") == article_id("http://example.org/a")
+    True
+    >>> article_id(None, outlet="The Courier", title="Talks open", day="2024-10-02")
+    '4263ddf5976defbc'
+    """
+    basis = normalize_url(url)
+    if not basis and not text and title:
+        basis = "headline:" + "\n".join(v or "" for v in (outlet, " ".join(title.split()), day))
+    basis = basis or ("text:" + (text or ""))
     return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
 
 
@@ -227,7 +249,7 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        When there is neither a ``url`` nor a ``text`` column.
+        When there is no ``url``, ``text`` or ``title`` column.
 
     Examples
     --------
@@ -241,9 +263,9 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(list(frame)) if not isinstance(frame, pd.DataFrame) else frame.copy()
     if len(df) == 0 and not len(df.columns):
         return empty()
-    if "url" not in df.columns and "text" not in df.columns:
+    if not {"url", "text", "title"} & set(df.columns):
         msg = (
-            f"A corpus needs a 'url' or a 'text' column; this table has {list(df.columns)}. "
+            f"A corpus needs a 'url', 'text' or 'title' column; this table has {list(df.columns)}. "
             "Rename the column that holds article links to 'url' (ddj.load(..., columns={'link': 'url'}))."
         )
         raise SchemaError(msg)
@@ -291,8 +313,13 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     if "id" in df.columns and df["id"].notna().all():
         out["id"] = _as_str(df["id"])
     else:
+        days = out["published"].dt.strftime("%Y-%m-%d")
+        columns = (out["url"], out["text"], out["outlet"], out["title"], days)
         out["id"] = pd.Series(
-            [article_id(u, t) for u, t in zip(_none(out["url"]), _none(out["text"]), strict=True)],
+            [
+                article_id(u, t, outlet=o, title=h, day=d)
+                for u, t, o, h, d in zip(*map(_none, columns), strict=True)
+            ],
             index=df.index,
             dtype="str",
         )
@@ -447,7 +474,7 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     first article, else the first. The problems list in ``attrs`` gains one
     entry per dropped row.
     """
-    keys = corpus["url"].map(normalize_url, na_action="ignore").fillna("")
+    keys = corpus["url"].map(normalize_url, na_action="ignore").astype("str").fillna("")
     has_key = keys != ""
     order = corpus["published"].isna().to_numpy().astype(int)  # dated rows first
     other = (
@@ -499,8 +526,23 @@ def problems(corpus: pd.DataFrame) -> pd.DataFrame:
 
     if isinstance(corpus, store.Store):  # a store (ddj.open): its appends' records, streamed
         return store.problems(corpus)
-    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus)
+    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus) + _without_url(corpus)
     return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
+
+
+def _without_url(corpus: pd.DataFrame) -> list[dict]:
+    """One problem per file of rows with neither URL nor text: their id is their headline's."""
+    if not {"url", "text", "source"} <= set(corpus.columns):
+        return []
+    blank = [corpus[c].isna() | corpus[c].eq("") for c in ("url", "text")]
+    missing = (blank[0] & blank[1]).to_numpy()
+    if not missing.any():
+        return []
+    files = corpus["source"][missing].fillna("").str.replace(r"#row=\d+$", "", regex=True)
+    return [
+        {"source": file, "reason": f"{n} row(s) with no URL: id made from outlet, title and day"}
+        for file, n in files.value_counts(sort=False).items()
+    ]
 
 
 def _not_articles(corpus: pd.DataFrame) -> list[dict]:

@@ -46,7 +46,7 @@ def test_explicit_mapping_wins(tmp_path):
 
 
 def test_missing_url_column_names_file_and_fix(tmp_path):
-    p = _write(tmp_path / "t.csv", "headline,pub_date\nx,2024-01-01\n")
+    p = _write(tmp_path / "t.csv", "summary,pub_date\nx,2024-01-01\n")  # no link, no headline
     with pytest.raises(ddj.SchemaError) as err:
         read_table(p)
     assert "t.csv" in str(err.value) and "no url column" in str(err.value)
@@ -548,3 +548,41 @@ def test_gdelt_language_is_a_code(tmp_path):
     ]
     c = read_table(_write(tmp_path / "gdelt.csv", "\n".join(lines) + "\n"))
     assert c["language"].tolist() == ["en", "de", "fr"]
+
+
+# -- a headline table without a link column ---------------------------------------------------
+
+
+def test_headline_table_without_links_loads_with_ids_from_outlet_title_and_day(tmp_path):
+    p = _write(
+        tmp_path / "headlines.csv",
+        "headline,outlet,pub_date\n"
+        "Talks open in Beijing,The Courier,2024-10-02\n"
+        "Talks open in Beijing,The Courier,2024-10-03\n"  # same headline, another day
+        "Talks open in Beijing,Harbour Post,2024-10-02\n"  # same headline, another outlet
+        "Markets fall,The Courier,2024-10-02 14:03\n",
+    )
+    with pytest.warns(ddj.DdjWarning, match="no link column.*headline table"):
+        c = ddj.load(p)
+    assert len(c) == 4 and c["url"].isna().all()
+    assert c["id"].nunique() == 4
+    assert c["published"].notna().all()
+    again, _ = _quiet_load(p)
+    assert again["id"].tolist() == c["id"].tolist()  # stable: the same headline, the same id
+    problems = ddj.problems(c)
+    assert problems["reason"].tolist() == [
+        "4 row(s) with no URL: id made from outlet, title and day"
+    ]
+    assert problems["source"].iloc[0].endswith("headlines.csv")
+    assert ddj.match(c, "Beijing")["beijing"].sum() == 3
+
+
+def test_rows_with_urls_keep_their_ids(tmp_path):
+    from ddj.corpus import article_id
+
+    p = _write(
+        tmp_path / "t.csv", "url,title,date\nhttps://www.a.example/1?utm_source=x,T,2024-10-02\n"
+    )
+    c = read_table(p)
+    assert c["id"].iloc[0] == article_id("https://a.example/1")
+    assert ddj.problems(c).empty
