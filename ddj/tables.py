@@ -349,7 +349,16 @@ def map_columns(
             f"Name it with ddj.load(..., columns={{{wanted}}}) (CLI: --column NAME=url)."
         )
         raise SchemaError(msg)
-    return raw[list(rename)].rename(columns=rename)
+    mapped = raw[list(rename)].rename(columns=rename)
+    by_domain = [c for c, t in rename.items() if t == "outlet" and _norm(c) == "domain"]
+    if (
+        by_domain
+    ):  # GDELT's "domain" (uk.reuters.com): one outlet per registered domain, as for pages
+        mapped["outlet"] = [
+            registered_domain(f"https://{v.strip()}/") if isinstance(v, str) and v.strip() else v
+            for v in mapped["outlet"]
+        ]
+    return mapped
 
 
 def _explicit(raw: pd.DataFrame, columns: dict[str, str], name: str) -> dict[str, str]:

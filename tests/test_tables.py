@@ -384,8 +384,8 @@ def test_two_columns_for_one_field_prefer_the_specific_one_with_a_warning(tmp_pa
 _GDELT_COLUMNS = "url,url_mobile,title,seendate,socialimage,domain,language,sourcecountry"
 _GDELT_ROWS = [
     ("https://news.example.org/a", "20250810T113933Z", "news.example.org", "English"),
-    ("https://www.paper.example/b", "20250810T235901Z", "paper.example", "German"),
-    ("https://paper.example/c", "20250811T000000Z", "paper.example", "French"),
+    ("https://www.harbourpost.co.uk/b", "20250810T235901Z", "harbourpost.co.uk", "German"),
+    ("https://news.harbourpost.co.uk/c", "20250811T000000Z", "news.harbourpost.co.uk", "French"),
 ]
 
 
@@ -405,7 +405,11 @@ def test_gdelt_artlist_csv_keeps_each_instant(tmp_path):
         10,
         11,
     ]  # 12 hours late put the second on the 11th
-    assert c["outlet"].tolist() == ["news.example.org", "paper.example", "paper.example"]
+    assert c["outlet"].tolist() == [
+        "example.org",
+        "harbourpost.co.uk",
+        "harbourpost.co.uk",
+    ]  # registered
 
 
 def test_gdelt_artlist_json_and_a_gdeltdoc_frame(tmp_path):
