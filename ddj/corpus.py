@@ -757,6 +757,9 @@ _ZONE_WORD = re.compile(
     r"(?<=[\d\s.M])\s*\(?(?P<zone>[A-Z]{1,5})\)?\s*(?P<rest>[+-]\d{1,2}(?::?\d\d)?)?$"
 )
 
+#: ISO 8601 extended format, which pandas reads as it is.
+_EXTENDED_ISO = r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(?:Z|[+-]\d\d:?\d\d)?"
+
 #: ISO 8601 basic format (GDELT's ``20250810T113933Z``, ``20250810113933``, ``20250810``).
 _COMPACT_ISO = re.compile(
     r"^(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)"
@@ -837,7 +840,11 @@ def _from_text(
     if serials is not None:
         return _from_excel(text, given, serials)
     partial = text.str.fullmatch(_YEAR_ONLY, na=False)  # "2024" or "2024-10" is not a day
-    expanded = [expanded_date(v) if g else (v, None) for v, g in zip(text, given, strict=True)]
+    plain = text.str.fullmatch(_EXTENDED_ISO, na=False)  # most values: nothing to rewrite
+    expanded = [
+        expanded_date(v) if g and not p else (v, None)
+        for v, g, p in zip(text, given, plain, strict=True)
+    ]
     zones = pd.Series([z for _, z in expanded], index=text.index, dtype="str")
     unknown_zone = zones.notna()
     written = pd.Series([v for v, _ in expanded], index=text.index, dtype="str")
