@@ -590,3 +590,21 @@ def test_rows_with_urls_keep_their_ids(tmp_path):
     c = read_table(p)
     assert c["id"].iloc[0] == article_id("https://a.example/1")
     assert ddj.problems(c).empty
+
+
+def test_media_cloud_records_with_python_dates_load_as_days_and_instants():
+    from datetime import UTC, date, datetime
+
+    stories = [  # the mediacloud client's story_list gives publish_date as a date, or a datetime
+        {"url": "https://a.example/1", "title": "A", "publish_date": date(2024, 10, 2)},
+        {"url": "https://a.example/2", "title": "B", "publish_date": datetime(2024, 10, 2, 14, 3, 11)},
+        {"url": "https://a.example/3", "title": "C", "publish_date": datetime(2024, 10, 2, 23, 3, tzinfo=UTC)},
+    ]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = ddj.load(pd.DataFrame(stories))
+    assert c.set_index("url")["published"].to_dict() == {
+        "https://a.example/1": pd.Timestamp("2024-10-02T12:00Z"),
+        "https://a.example/2": pd.Timestamp("2024-10-02T14:03:11Z"),
+        "https://a.example/3": pd.Timestamp("2024-10-02T23:03Z"),
+    }
