@@ -339,7 +339,8 @@ def map_columns(
             notes.append(
                 f"{name}: no link column among {list(raw.columns)}; read as a headline table "
                 "(each id made from outlet, title and day; rows are never merged as repeats). "
-                "Name a link column with columns={'<column with the article links>': 'url'}."
+                "Name a link column with columns={'<column with the article links>': 'url'} "
+                "(CLI: --column NAME=url)."
             )
     if missing:
         hints = {"url": "the article links", "published": "the publication dates"}
