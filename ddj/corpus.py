@@ -53,6 +53,7 @@ published_confidence : str
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -165,9 +166,31 @@ def normalize_url(url: str | None) -> str:
     return key + (qsep + query if query else "")
 
 
-def article_id(url: str | None, text: str | None = None) -> str:
-    """Stable id of an article: hash of its normalised URL, else of its text."""
-    basis = normalize_url(url) or ("text:" + (text or ""))
+def article_id(
+    url: str | None,
+    text: str | None = None,
+    *,
+    outlet: str | None = None,
+    title: str | None = None,
+    day: str | None = None,
+) -> str:
+    """Stable id of an article: hash of its normalised URL, else of its text, else of its headline.
+
+    A row with neither URL nor text (a headline table without links) is known
+    by its outlet, title and day (``YYYY-MM-DD``, UTC), so the same headline
+    loaded again gets the same id.
+
+    Examples
+    --------
+    >>> article_id("https://www.example.org/a?utm_source=x") == article_id("http://example.org/a")
+    True
+    >>> article_id(None, outlet="The Courier", title="Talks open", day="2024-10-02")
+    '4263ddf5976defbc'
+    """
+    basis = normalize_url(url)
+    if not basis and not text and title:
+        basis = "headline:" + "\n".join(v or "" for v in (outlet, " ".join(title.split()), day))
+    basis = basis or ("text:" + (text or ""))
     return hashlib.blake2b(basis.encode("utf-8"), digest_size=8).hexdigest()
 
 
@@ -226,7 +249,7 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     Raises
     ------
     SchemaError
-        When there is neither a ``url`` nor a ``text`` column.
+        When there is no ``url``, ``text`` or ``title`` column.
 
     Examples
     --------
@@ -240,9 +263,9 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame(list(frame)) if not isinstance(frame, pd.DataFrame) else frame.copy()
     if len(df) == 0 and not len(df.columns):
         return empty()
-    if "url" not in df.columns and "text" not in df.columns:
+    if not {"url", "text", "title"} & set(df.columns):
         msg = (
-            f"A corpus needs a 'url' or a 'text' column; this table has {list(df.columns)}. "
+            f"A corpus needs a 'url', 'text' or 'title' column; this table has {list(df.columns)}. "
             "Rename the column that holds article links to 'url' (ddj.load(..., columns={'link': 'url'}))."
         )
         raise SchemaError(msg)
@@ -254,6 +277,7 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
         col, bad = _valid_unicode(col)
         repaired += bad
         out[name] = _as_str(col)
+    out["language"] = language_codes(out["language"])
     out["url"], with_credentials = _without_credentials(out["url"])
     _warn_repairs(repaired, with_credentials)
     if "published" in df.columns:
@@ -289,8 +313,13 @@ def conform(frame: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame:
     if "id" in df.columns and df["id"].notna().all():
         out["id"] = _as_str(df["id"])
     else:
+        days = out["published"].dt.strftime("%Y-%m-%d")
+        columns = (out["url"], out["text"], out["outlet"], out["title"], days)
         out["id"] = pd.Series(
-            [article_id(u, t) for u, t in zip(_none(out["url"]), _none(out["text"]), strict=True)],
+            [
+                article_id(u, t, outlet=o, title=h, day=d)
+                for u, t, o, h, d in zip(*map(_none, columns), strict=True)
+            ],
             index=df.index,
             dtype="str",
         )
@@ -322,6 +351,91 @@ def _confidences(df: pd.DataFrame, signal: pd.Series, has_date: pd.Series) -> pd
         )
         implied = given.where(known, implied)
     return implied.where(has_date).astype("str")
+
+
+def _split_names(names: str) -> list[str]:
+    """``"tiếng việt vie"`` -> its names; two-word names are kept whole where listed so."""
+    whole = [n for n in ("tiếng việt", "bahasa indonesia", "bahasa melayu") if n in names]
+    rest = names
+    for n in whole:
+        rest = rest.replace(n, "")
+    return whole + rest.split()
+
+
+#: The ISO 639-1 codes: a ``language`` is one of these (``iw``, ``in``, ``ji`` are old codes).
+_ISO_639_1_CODES = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da "
+    "de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy "
+    "hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg "
+    "li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or "
+    "os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta "
+    "te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo za zh zu"
+)
+ISO_639_1 = frozenset(_ISO_639_1_CODES.split())
+
+#: Names and three-letter codes of common languages -> ISO 639-1 (lower case, accents kept).
+LANGUAGE_NAMES: dict[str, str] = {
+    **{name: code for code, names in {
+        "en": "english eng", "de": "german deutsch deu ger", "fr": "french français francais fra fre",
+        "es": "spanish español espanol castellano spa", "it": "italian italiano ita",
+        "pt": "portuguese português portugues por", "nl": "dutch nederlands nld dut",
+        "sv": "swedish svenska swe", "no": "norwegian norsk nor", "nb": "bokmål bokmal nob",
+        "da": "danish dansk dan", "fi": "finnish suomi fin", "pl": "polish polski pol",
+        "cs": "czech čeština cestina ces cze", "sk": "slovak slovenčina slk slo",
+        "hu": "hungarian magyar hun", "ro": "romanian română romana ron rum",
+        "bg": "bulgarian български bul", "el": "greek ελληνικά ell gre", "ru": "russian русский rus",
+        "uk": "ukrainian українська ukr", "tr": "turkish türkçe turkce tur", "ar": "arabic العربية ara",
+        "he": "hebrew עברית heb iw", "fa": "persian farsi فارسی fas per", "hi": "hindi हिन्दी हिंदी hin",
+        "bn": "bengali bangla বাংলা ben", "ur": "urdu اردو urd", "zh": "chinese 中文 汉语 漢語 zho chi",
+        "ja": "japanese 日本語 jpn", "ko": "korean 한국어 kor", "vi": "vietnamese tiếng việt vie",
+        "th": "thai ไทย tha", "id": "indonesian bahasa indonesia ind in",
+        "ms": "malay bahasa melayu msa may", "tl": "tagalog filipino tgl fil", "sw": "swahili kiswahili swa",
+        "ca": "catalan català cat", "hr": "croatian hrvatski hrv", "sr": "serbian српски srpski srp",
+        "sl": "slovenian slovene slovenščina slv", "et": "estonian eesti est", "lv": "latvian latviešu lav",
+        "lt": "lithuanian lietuvių lit", "ga": "irish gaeilge gle", "cy": "welsh cymraeg cym wel",
+        "is": "icelandic íslenska isl ice", "af": "afrikaans afr", "yi": "yiddish ji yid",
+        "ta": "tamil தமிழ் tam", "mr": "marathi मराठी mar", "pa": "punjabi ਪੰਜਾਬੀ pan",
+    }.items() for name in _split_names(names)},
+}  # fmt: skip
+
+
+def language_code(value: Any) -> str | None:
+    """The ISO 639-1 code of a language as tables and pages write it; None when unknown.
+
+    Codes with a region (``zh-CN``, ``pt_BR``) keep the language; names in
+    English or in the language itself (``German``, ``Français``) and three-letter
+    codes (``deu``) are mapped through :data:`LANGUAGE_NAMES`.
+
+    Examples
+    --------
+    >>> [language_code(v) for v in ["English", "german", "Français", "zh-CN", "EN", "Klingon"]]
+    ['en', 'de', 'fr', 'zh', 'en', None]
+    """
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.split()).casefold()
+    if text in LANGUAGE_NAMES:
+        return LANGUAGE_NAMES[text]
+    head = re.split(r"[-_\s(,;]", text, maxsplit=1)[0]
+    if head in ISO_639_1:
+        return head
+    return LANGUAGE_NAMES.get(head)
+
+
+def language_codes(values: pd.Series) -> pd.Series:
+    """:func:`language_code` of each value, with a warning counting the values it cannot read."""
+    given = values.notna() & values.astype("str").str.strip().ne("")
+    distinct = {v: language_code(v) for v in values[given].unique()}
+    codes = values.map(distinct).where(given)
+    unknown = given & codes.isna()
+    if unknown.any():
+        examples = ", ".join(repr(v) for v in values[unknown].unique()[:3])
+        msg = (
+            f"{int(unknown.sum())} row(s) have a language ddj cannot read as an ISO 639-1 code "
+            f"({examples}); their language is left empty. Write codes such as 'en', 'de', 'zh'."
+        )
+        warnings.warn(DdjWarning(msg), stacklevel=4)
+    return codes.astype("str")
 
 
 def _warn_unknown(column: str, bad: pd.Series, allowed: tuple, instead: str) -> None:
@@ -360,7 +474,7 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     first article, else the first. The problems list in ``attrs`` gains one
     entry per dropped row.
     """
-    keys = corpus["url"].map(normalize_url, na_action="ignore").fillna("")
+    keys = corpus["url"].map(normalize_url, na_action="ignore").astype("str").fillna("")
     has_key = keys != ""
     order = corpus["published"].isna().to_numpy().astype(int)  # dated rows first
     other = (
@@ -412,8 +526,23 @@ def problems(corpus: pd.DataFrame) -> pd.DataFrame:
 
     if isinstance(corpus, store.Store):  # a store (ddj.open): its appends' records, streamed
         return store.problems(corpus)
-    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus)
+    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus) + _without_url(corpus)
     return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
+
+
+def _without_url(corpus: pd.DataFrame) -> list[dict]:
+    """One problem per file of rows with neither URL nor text: their id is their headline's."""
+    if not {"url", "text", "source"} <= set(corpus.columns):
+        return []
+    blank = [corpus[c].isna() | corpus[c].eq("") for c in ("url", "text")]
+    missing = (blank[0] & blank[1]).to_numpy()
+    if not missing.any():
+        return []
+    files = corpus["source"][missing].fillna("").str.replace(r"#row=\d+$", "", regex=True)
+    return [
+        {"source": file, "reason": f"{n} row(s) with no URL: id made from outlet, title and day"}
+        for file, n in files.value_counts(sort=False).items()
+    ]
 
 
 def _not_articles(corpus: pd.DataFrame) -> list[dict]:
@@ -605,6 +734,86 @@ def to_local(values: Any, dayfirst: bool | None = None) -> pd.Series:
     return parse_dates(values, dayfirst).local
 
 
+#: Time-zone abbreviations read in dates (``Oct 2, 2024 2:03 PM PDT``) -> UTC offset.
+#: ``IST`` is India (+05:30), not Irish or Israel Standard Time; ``CST`` is US Central,
+#: not China; ``BST`` British Summer Time. Any other abbreviation is refused, counted.
+ZONE_OFFSETS: dict[str, str] = {
+    "UTC": "+00:00", "UT": "+00:00", "GMT": "+00:00", "Z": "+00:00",
+    "EST": "-05:00", "EDT": "-04:00", "CST": "-06:00", "CDT": "-05:00",
+    "MST": "-07:00", "MDT": "-06:00", "PST": "-08:00", "PDT": "-07:00",
+    "AKST": "-09:00", "AKDT": "-08:00", "HST": "-10:00", "AST": "-04:00", "ADT": "-03:00",
+    "NST": "-03:30", "NDT": "-02:30",
+    "WET": "+00:00", "WEST": "+01:00", "BST": "+01:00", "IST": "+05:30",
+    "CET": "+01:00", "CEST": "+02:00", "MET": "+01:00", "MEST": "+02:00",
+    "EET": "+02:00", "EEST": "+03:00", "MSK": "+03:00",
+    "PKT": "+05:00", "ICT": "+07:00", "WIB": "+07:00", "SGT": "+08:00", "HKT": "+08:00",
+    "AWST": "+08:00", "PHT": "+08:00", "JST": "+09:00", "KST": "+09:00",
+    "ACST": "+09:30", "ACDT": "+10:30", "AEST": "+10:00", "AEDT": "+11:00",
+    "NZST": "+12:00", "NZDT": "+13:00",
+}  # fmt: skip
+
+#: A zone abbreviation after a time of day: ``2:03 PM PDT``, ``14:03 (CEST)``, ``14:03 GMT+1``.
+_ZONE_WORD = re.compile(
+    r"(?<=[\d\s.M])\s*\(?(?P<zone>[A-Z]{1,5})\)?\s*(?P<rest>[+-]\d{1,2}(?::?\d\d)?)?$"
+)
+
+#: ISO 8601 extended format, which pandas reads as it is.
+_EXTENDED_ISO = r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?)?(?:Z|[+-]\d\d:?\d\d)?"
+
+#: ISO 8601 basic format (GDELT's ``20250810T113933Z``, ``20250810113933``, ``20250810``).
+_COMPACT_ISO = re.compile(
+    r"^(?P<y>\d{4})(?P<m>\d\d)(?P<d>\d\d)"
+    r"(?:[T ]?(?P<H>\d\d)(?P<M>\d\d)(?P<S>\d\d)?(?P<f>[.,]\d{1,9})?"
+    r"\s*(?P<z>Z|[+-]\d\d(?::?\d\d)?)?)?$"
+)
+
+
+def expanded_date(text: str) -> tuple[str, str | None]:
+    """A date written so ISO 8601 readers take it as it says, and the zone word not understood.
+
+    ISO 8601 basic format becomes extended (``20250810T113933Z`` ->
+    ``2025-08-10T11:39:33+00:00``); a zone abbreviation after the time (``PDT``,
+    ``CEST``, :data:`ZONE_OFFSETS`) becomes its offset. An abbreviation ddj does
+    not know is returned second (the text unchanged), so callers refuse the
+    value rather than read it in the wrong zone.
+
+    Examples
+    --------
+    >>> expanded_date("20250810T113933Z")
+    ('2025-08-10T11:39:33+00:00', None)
+    >>> expanded_date("20250810113933"), expanded_date("20250810")
+    (('2025-08-10T11:39:33', None), ('2025-08-10', None))
+    >>> expanded_date("Oct 2, 2024 2:03 PM PDT"), expanded_date("2 Oct 2024 14:03 XYZT")
+    (('Oct 2, 2024 2:03 PM -07:00', None), ('2 Oct 2024 14:03 XYZT', 'XYZT'))
+    """
+    compact = _COMPACT_ISO.match(text)
+    if compact:
+        g = compact.groupdict()
+        out = f"{g['y']}-{g['m']}-{g['d']}"
+        if g["H"]:
+            out += f"T{g['H']}:{g['M']}:{g['S'] or '00'}{(g['f'] or '').replace(',', '.')}"
+            zone = g["z"] or ""
+            if zone == "Z":
+                zone = "+00:00"
+            elif zone:
+                digits = zone[1:].replace(":", "")
+                zone = f"{zone[0]}{digits[:2]}:{digits[2:] or '00'}"
+            out += zone
+        return out, None
+    word = _ZONE_WORD.search(text) if re.search(_TIME_OF_DAY, text) else None
+    if word is None or word["zone"] in ("AM", "PM", "A", "P", "T", "Z"):
+        return text, None
+    zone = word["zone"]
+    if zone not in ZONE_OFFSETS:
+        return text, zone
+    offset = ZONE_OFFSETS[zone]
+    if word["rest"]:  # "GMT+1", "UTC-05:00": the offset written after the zone
+        sign, digits = word["rest"][0], word["rest"][1:].replace(":", "")
+        hours, minutes = (digits[:-2], digits[-2:]) if len(digits) > 2 else (digits, "00")
+        offset = f"{sign}{int(hours):02d}:{minutes}"
+    return f"{text[: word.start()]} {offset}", None
+
+
 _OFFSET_PARTS = r"(?:\d|\s)([+-])(\d\d):?(\d\d)$"
 _DAY_MONTH = r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})((?:\s+|T).*)?$"
 _EPOCH = r"^\d{10}(?:\.\d+)?$|^\d{13}$"
@@ -627,8 +836,21 @@ def _from_text(
     text: pd.Series, dayfirst: bool | None
 ) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
     given = text.notna() & (text != "")
+    serials = _excel_serials(text[given])
+    if serials is not None:
+        return _from_excel(text, given, serials)
     partial = text.str.fullmatch(_YEAR_ONLY, na=False)  # "2024" or "2024-10" is not a day
-    iso, bad_dm, name, rule = _day_month_as_iso(text.where(given & ~partial), dayfirst)
+    plain = text.str.fullmatch(_EXTENDED_ISO, na=False)  # most values: nothing to rewrite
+    expanded = [
+        expanded_date(v) if g and not p else (v, None)
+        for v, g, p in zip(text, given, plain, strict=True)
+    ]
+    zones = pd.Series([z for _, z in expanded], index=text.index, dtype="str")
+    unknown_zone = zones.notna()
+    written = pd.Series([v for v, _ in expanded], index=text.index, dtype="str")
+    iso, bad_dm, name, rule = _day_month_as_iso(
+        written.where(given & ~partial & ~unknown_zone), dayfirst
+    )
     utc = pd.to_datetime(iso, utc=True, format="ISO8601", errors="coerce")
     epoch = given & text.str.fullmatch(_EPOCH, na=False)
     if epoch.any():
@@ -648,7 +870,45 @@ def _from_text(
         f"unparseable date {v!r} (a year or month, not a day)" for v in text[partial]
     ]
     reasons[bad_dm] = [f"unparseable date {v!r} (not a valid {name} date)" for v in text[bad_dm]]
+    reasons[unknown_zone] = [
+        f"unparseable date {v!r} (time zone {z!r} unknown: write it as an offset such as +01:00)"
+        for v, z in zip(text[unknown_zone], zones[unknown_zone], strict=True)
+    ]
     return utc, _local(iso, utc), reasons, rule
+
+
+#: Day 0 of spreadsheet serial dates (Excel, LibreOffice, Google Sheets: 1900 system).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_SERIAL = r"^\d{5}(?:\.\d+)?$"
+
+
+def _excel_serials(text: pd.Series) -> pd.Series | None:
+    """Days since :data:`EXCEL_EPOCH` when every value is a plausible serial date, else None.
+
+    Only a whole column is read this way: every value five digits (with an
+    optional fraction of a day) between 1990 and tomorrow, so a stray number
+    in a column of dates is never taken for one.
+    """
+    if text.empty or not text.str.fullmatch(_SERIAL).all():
+        return None
+    days = pd.to_numeric(text)
+    first = (EARLIEST.tz_localize(None) - EXCEL_EPOCH).days
+    last = (pd.Timestamp.now(tz="UTC").tz_localize(None).normalize() - EXCEL_EPOCH).days + 2
+    return days if days.between(first, last).all() else None
+
+
+def _from_excel(
+    text: pd.Series, given: pd.Series, serials: pd.Series
+) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+    """Spreadsheet serial days: no zone (read as UTC); a whole day is 12:00, as other days."""
+    utc = pd.Series(pd.NaT, index=text.index, dtype=SCHEMA["published"])
+    whole = serials == serials.round()
+    days = serials + whole * 0.5
+    stamps = EXCEL_EPOCH + pd.to_timedelta((days * 86_400_000_000).round(), unit="us")
+    utc[given] = stamps.dt.round("ms").dt.tz_localize("UTC").astype(SCHEMA["published"])
+    rule = "read the dates as spreadsheet serial days (days since 1899-12-30, UTC)"
+    reasons = pd.Series(None, index=text.index, dtype="str")
+    return utc, utc.dt.tz_localize(None).astype(SCHEMA["published_local"]), reasons, rule
 
 
 def _from_epoch(text: pd.Series) -> pd.Series:

@@ -218,7 +218,10 @@ def to_corpus(
         # a corpus ddj saved (before 0.14 without ADDED_COLUMNS, which conform fills): keep it
         mapped = table[[c for c in COLUMNS if c in table.columns]].copy()
     else:
-        mapped = _with_outlets(map_columns(table, columns, name=name, notes=notes))
+        mapped = map_columns(table, columns, name=name, notes=notes)
+        if "url" not in mapped.columns:
+            mapped["url"] = pd.Series(None, index=mapped.index, dtype="str")
+        mapped = _with_outlets(mapped)
     if "source" not in mapped.columns:
         mapped["source"] = [f"{name}#row={n}" for n in raw.rows]
     parsed = parse_dates(mapped["published"], dayfirst)
@@ -330,6 +333,15 @@ def map_columns(
                 f"used {found[0]!r}. Choose with columns={{{found[1]!r}: {target!r}}}."
             )
     missing = [c for c in ("url", "published") if c not in taken]
+    if missing == ["url"] and "title" in taken:  # a headline table: ids from outlet, title and day
+        missing = []
+        if notes is not None:
+            notes.append(
+                f"{name}: no link column among {list(raw.columns)}; read as a headline table "
+                "(each id made from outlet, title and day; rows are never merged as repeats). "
+                "Name a link column with columns={'<column with the article links>': 'url'} "
+                "(CLI: --column NAME=url)."
+            )
     if missing:
         hints = {"url": "the article links", "published": "the publication dates"}
         wanted = ", ".join(f"'<column with {hints[m]}>': '{m}'" for m in missing)
@@ -339,7 +351,16 @@ def map_columns(
             f"Name it with ddj.load(..., columns={{{wanted}}}) (CLI: {flags})."
         )
         raise SchemaError(msg)
-    return raw[list(rename)].rename(columns=rename)
+    mapped = raw[list(rename)].rename(columns=rename)
+    by_domain = [c for c, t in rename.items() if t == "outlet" and _norm(c) == "domain"]
+    if (
+        by_domain
+    ):  # GDELT's "domain" (uk.reuters.com): one outlet per registered domain, as for pages
+        mapped["outlet"] = [
+            registered_domain(f"https://{v.strip()}/") if isinstance(v, str) and v.strip() else v
+            for v in mapped["outlet"]
+        ]
+    return mapped
 
 
 def _explicit(raw: pd.DataFrame, columns: dict[str, str], name: str) -> dict[str, str]:

@@ -678,3 +678,34 @@ def test_newspaper4k_is_asked_only_for_a_fragment(monkeypatch):
     )
     assert asked == ["https://x.example/cut"]
     assert "Paragraph 11" in rec["text"]  # newspaper4k's longer text won
+
+
+# -- time-zone abbreviations (dateutil's UnknownTimezoneWarning never reaches the user) ----------
+
+
+@pytest.mark.parametrize(
+    ("written", "utc"),
+    [
+        ("2021-01-03T17:40:00EET", datetime(2021, 1, 3, 15, 40, tzinfo=UTC)),  # seen on a real page
+        ("2020-09-25T16:02:50CDT", datetime(2020, 9, 25, 21, 2, 50, tzinfo=UTC)),  # and this
+        ("Tue, 15 Sep 2020 06:01:41 EDT", datetime(2020, 9, 15, 10, 1, 41, tzinfo=UTC)),
+        ("Oct 2, 2024 2:03 PM PDT", datetime(2024, 10, 2, 21, 3, tzinfo=UTC)),
+        ("2 Oct 2024 14:03 CEST", datetime(2024, 10, 2, 12, 3, tzinfo=UTC)),
+        ("2 Oct 2024 14:03 IST", datetime(2024, 10, 2, 8, 33, tzinfo=UTC)),  # India, documented
+        ("2 Oct 2024 14:03 JST", datetime(2024, 10, 2, 5, 3, tzinfo=UTC)),
+        ("2 Oct 2024 14:03 AEDT", datetime(2024, 10, 2, 3, 3, tzinfo=UTC)),
+    ],
+)
+def test_zone_abbreviations_are_read(written, utc, recwarn):
+    rec = read_html(html(_ld(written)), "https://news.example.org/a")
+    assert rec["published"] == utc
+    assert rec["published_from"] == "json-ld"
+    assert not [w for w in recwarn if "tzname" in str(w.message)]
+
+
+def test_an_unknown_zone_gives_way_to_another_signal(recwarn):
+    meta = '<meta property="article:published_time" content="2024-10-02T14:03:00+05:00">'
+    rec = read_html(html(_ld("2 Oct 2024 14:03 QQT") + meta), "https://news.example.org/a")
+    assert rec["published"] == datetime(2024, 10, 2, 9, 3, tzinfo=UTC)
+    assert rec["published_from"] == "meta"
+    assert not [w for w in recwarn if "tzname" in str(w.message)]

@@ -106,3 +106,25 @@ def test_arbitrary_bytes_raise_only_ddj_errors(tmp_path_factory, kind, data):
     except ddj.DdjError:
         return
     assert list(corpus.columns) == ddj.corpus.COLUMNS
+
+
+@settings(max_examples=_share(20), deadline=None)
+@given(
+    st.datetimes(
+        min_value=pd.Timestamp("1990-01-02").to_pydatetime(),
+        max_value=pd.Timestamp("2025-12-31").to_pydatetime(),
+    ),
+    st.integers(min_value=-12 * 4, max_value=14 * 4),
+    st.sampled_from(["%Y%m%dT%H%M%S", "%Y%m%d%H%M%S", "%Y%m%d %H%M%S", "%Y%m%dT%H%M"]),
+)
+def test_compact_iso_8601_is_the_instant_it_says(moment, quarters, form):
+    """ISO 8601 basic format (GDELT's seendate), any offset: the instant pandas reads with the format."""
+    minutes = quarters * 15
+    sign = "+" if minutes >= 0 else "-"
+    offset = f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+    written = moment.strftime(form) + (offset if minutes else "Z")
+    expected = pd.to_datetime(written.replace("Z", "+0000"), format=form + "%z", utc=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # an implausible date (after tomorrow) is its own test
+        got = ddj.corpus.parse_dates([written]).utc.iloc[0]
+    assert got == expected

@@ -46,7 +46,7 @@ def test_explicit_mapping_wins(tmp_path):
 
 
 def test_missing_url_column_names_file_and_fix(tmp_path):
-    p = _write(tmp_path / "t.csv", "headline,pub_date\nx,2024-01-01\n")
+    p = _write(tmp_path / "t.csv", "summary,pub_date\nx,2024-01-01\n")  # no link, no headline
     with pytest.raises(ddj.SchemaError) as err:
         read_table(p)
     assert "t.csv" in str(err.value) and "no url column" in str(err.value)
@@ -398,3 +398,235 @@ def test_two_columns_for_one_field_prefer_the_specific_one_with_a_warning(tmp_pa
     assert read_table(p, columns={"headline": "title"})["title"].tolist() == ["H"]
     with pytest.raises(ddj.SchemaError, match="all to 'title'"):
         read_table(p, columns={"headline": "title", "title": "title"})
+
+
+# -- dates from other tools' exports ----------------------------------------------------------
+
+# GDELT DOC 2.0 `mode=artlist` (and gdeltdoc's `article_search` frame): these columns, in this order.
+_GDELT_COLUMNS = "url,url_mobile,title,seendate,socialimage,domain,language,sourcecountry"
+_GDELT_ROWS = [
+    ("https://news.example.org/a", "20250810T113933Z", "news.example.org", "English"),
+    ("https://www.harbourpost.co.uk/b", "20250810T235901Z", "harbourpost.co.uk", "German"),
+    ("https://news.harbourpost.co.uk/c", "20250811T000000Z", "news.harbourpost.co.uk", "French"),
+]
+
+
+def test_gdelt_artlist_csv_keeps_each_instant(tmp_path):
+    lines = [_GDELT_COLUMNS] + [
+        f"{u},,Headline {i},{d},,{dom},{lang},United States"
+        for i, (u, d, dom, lang) in enumerate(_GDELT_ROWS)
+    ]
+    p = _write(tmp_path / "gdelt.csv", "\n".join(lines) + "\n")
+    c = read_table(p)
+    independent = pd.to_datetime(
+        [d for _, d, _, _ in _GDELT_ROWS], format="%Y%m%dT%H%M%SZ", utc=True
+    )
+    assert c["published"].tolist() == list(independent)
+    assert c["published"].dt.day.tolist() == [
+        10,
+        10,
+        11,
+    ]  # 12 hours late put the second on the 11th
+    assert c["outlet"].tolist() == [
+        "example.org",
+        "harbourpost.co.uk",
+        "harbourpost.co.uk",
+    ]  # registered
+
+
+def test_gdelt_artlist_json_and_a_gdeltdoc_frame(tmp_path):
+    import json
+
+    articles = [
+        dict(zip(_GDELT_COLUMNS.split(","), [u, "", "T", d, "", dom, lang, "France"], strict=True))
+        for u, d, dom, lang in _GDELT_ROWS
+    ]
+    p = tmp_path / "artlist.json"
+    p.write_text(json.dumps({"articles": articles}), encoding="utf-8")
+    from_json = read_table(p)
+    frame = pd.DataFrame(articles)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from_frame = ddj.load(frame)
+    expected = pd.to_datetime([a["seendate"] for a in articles], format="%Y%m%dT%H%M%SZ", utc=True)
+    assert from_json["published"].tolist() == list(expected)
+    assert sorted(from_frame["published"].tolist()) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("written", "fmt"),
+    [
+        ("20250810T113933Z", "%Y%m%dT%H%M%S%z"),
+        ("20250810113933", "%Y%m%d%H%M%S"),
+        ("20250810T113933", "%Y%m%dT%H%M%S"),
+        ("20250810T113933+0100", "%Y%m%dT%H%M%S%z"),
+        ("20250810T113933-05:30", "%Y%m%dT%H%M%S%z"),
+        ("20250810T1139Z", "%Y%m%dT%H%M%z"),
+        ("20250810 113933", "%Y%m%d %H%M%S"),
+    ],
+)
+def test_compact_iso_8601_is_read_as_it_says(tmp_path, written, fmt):
+    p = _write(tmp_path / "t.csv", f"url,seendate\nhttps://a.example/1,{written}\n")
+    expected = pd.to_datetime(written, format=fmt, utc=True)
+    assert read_table(p)["published"].iloc[0] == expected
+
+
+def test_compact_day_is_noon_utc(tmp_path):
+    p = _write(tmp_path / "t.csv", "url,seendate\nhttps://a.example/1,20250810\n")
+    assert read_table(p)["published"].iloc[0] == pd.Timestamp("2025-08-10T12:00Z")
+
+
+# Every date form the README promises, and those of GDELT, Media Cloud, newsdatahub, a CMS export
+# and a spreadsheet, each with its format written out for an independent reading by pandas.
+_EVERY_FORM = [
+    ("2024-10-02T14:03:11+02:00", "%Y-%m-%dT%H:%M:%S%z"),  # ISO 8601 with an offset
+    ("2024-10-02", "%Y-%m-%d"),  # a day: noon UTC
+    ("20250810T113933Z", "%Y%m%dT%H%M%S%z"),  # GDELT seendate
+    ("20250810113933", "%Y%m%d%H%M%S"),  # GDELT, no T, no zone
+    ("2024-10-02 14:03:11.123456", "%Y-%m-%d %H:%M:%S.%f"),  # Media Cloud publish_date, naive UTC
+    ("2024-10-02T14:03:11+00:00", "%Y-%m-%dT%H:%M:%S%z"),  # Media Cloud, aware
+    ("2025-08-10T11:39:33", "%Y-%m-%dT%H:%M:%S"),  # newsdatahub pub_date
+    ("Oct 2, 2024 2:03 PM", "%b %d, %Y %I:%M %p"),  # CMS export
+    ("Oct 2, 2024 2:03 PM EDT", "%b %d, %Y %I:%M %p %z"),  # CMS export with a zone word
+    ("Wed, 02 Oct 2024 14:03:11 GMT", "%a, %d %b %Y %H:%M:%S %z"),  # RFC 2822
+    ("18 October 2024", "%d %B %Y"),  # written date with a year
+    ("1728000000", None),  # Unix seconds
+    ("1728000000123", None),  # Unix milliseconds
+]
+_ZONE_WORDS = {"EDT": "-0400", "GMT": "+0000"}
+
+
+def _independent(written, fmt):
+    if fmt is None:
+        unit = "ms" if len(written) == 13 else "s"
+        return pd.to_datetime(int(written), unit=unit, utc=True)
+    for word, offset in _ZONE_WORDS.items():
+        written = written.replace(word, offset)
+    stamp = pd.to_datetime(written, format=fmt, utc=True)
+    return stamp + pd.Timedelta(hours=12) if "%H" not in fmt and "%I" not in fmt else stamp
+
+
+def test_every_table_date_form_gives_the_instant_it_says(tmp_path):
+    rows = [f'https://a.example/{i},"{w}"' for i, (w, _) in enumerate(_EVERY_FORM)]
+    p = _write(tmp_path / "t.csv", "url,date\n" + "\n".join(rows) + "\n")
+    c = read_table(p)
+    expected = [_independent(w, f) for w, f in _EVERY_FORM]
+    got = dict(zip(c["url"], c["published"], strict=True))
+    wrong = {w: got[f"https://a.example/{i}"] for i, (w, _) in enumerate(_EVERY_FORM)
+             if got[f"https://a.example/{i}"] != expected[i]}  # fmt: skip
+    assert not wrong
+
+
+def test_day_month_columns_by_one_rule(tmp_path):
+    p = _write(tmp_path / "t.csv", "url,date\nhttps://a.example/1,02/10/2024 14:03\n"
+               "https://a.example/2,13/10/2024 09:00\n")  # fmt: skip
+    c = read_table(p)
+    assert c["published"].tolist() == list(
+        pd.to_datetime(["02/10/2024 14:03", "13/10/2024 09:00"], format="%d/%m/%Y %H:%M", utc=True)
+    )
+
+
+def test_spreadsheet_serial_days_when_the_whole_column_is_serials(tmp_path):
+    serials = [45567.5845, 45568, 45570.25]
+    p = tmp_path / "sheet.parquet"
+    pd.DataFrame({"url": [f"https://a.example/{i}" for i in range(3)], "date": serials}).to_parquet(
+        p
+    )
+    with pytest.warns(ddj.DdjWarning, match="spreadsheet serial days"):
+        c = read_table(p)
+    independent = pd.to_datetime(serials, unit="D", origin="1899-12-30", utc=True)
+    independent = independent + pd.to_timedelta([0, 12, 0], unit="h")  # a whole day sits at noon
+    assert c["published"].dt.round("ms").tolist() == list(independent.round("ms"))
+
+
+def test_a_number_among_dates_is_never_a_serial_day(tmp_path):
+    p = _write(
+        tmp_path / "t.csv", "url,date\nhttps://a.example/1,45567\nhttps://a.example/2,2024-10-02\n"
+    )
+    c, _ = _quiet_load(p)
+    assert c["published"].isna().tolist() == [True, False]
+    assert "unparseable date '45567'" in ddj.problems(c)["reason"].tolist()
+
+
+def test_unknown_zone_word_refuses_the_date_and_says_so(tmp_path):
+    p = _write(tmp_path / "t.csv", 'url,date\nhttps://a.example/1,"2 Oct 2024 14:03 QQT"\n')
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        c = ddj.load(p)
+    assert c["published"].isna().all()
+    assert "time zone 'QQT' unknown" in ddj.problems(c)["reason"].iloc[0]
+    assert not [w for w in caught if "UnknownTimezone" in type(w.message).__name__]
+
+
+def test_language_names_become_iso_codes_and_unknown_ones_are_counted(tmp_path):
+    langs = ["English", "german", "Français", "zh-CN", "EN", "pt_BR", "deu", "Klingon", ""]
+    rows = [f"https://a.example/{i},2024-10-02,{v}" for i, v in enumerate(langs)]
+    p = _write(tmp_path / "t.csv", "url,date,language\n" + "\n".join(rows) + "\n")
+    with pytest.warns(ddj.DdjWarning, match=r"1 row\(s\) have a language .*'Klingon'"):
+        c = read_table(p)
+    assert c["language"].tolist()[:7] == ["en", "de", "fr", "zh", "en", "pt", "de"]
+    assert c["language"].iloc[7:].isna().all()
+
+
+def test_gdelt_language_is_a_code(tmp_path):
+    lines = [_GDELT_COLUMNS] + [
+        f"{u},,T,{d},,{dom},{lang},United States" for u, d, dom, lang in _GDELT_ROWS
+    ]
+    c = read_table(_write(tmp_path / "gdelt.csv", "\n".join(lines) + "\n"))
+    assert c["language"].tolist() == ["en", "de", "fr"]
+
+
+# -- a headline table without a link column ---------------------------------------------------
+
+
+def test_headline_table_without_links_loads_with_ids_from_outlet_title_and_day(tmp_path):
+    p = _write(
+        tmp_path / "headlines.csv",
+        "headline,outlet,pub_date\n"
+        "Talks open in Beijing,The Courier,2024-10-02\n"
+        "Talks open in Beijing,The Courier,2024-10-03\n"  # same headline, another day
+        "Talks open in Beijing,Harbour Post,2024-10-02\n"  # same headline, another outlet
+        "Markets fall,The Courier,2024-10-02 14:03\n",
+    )
+    with pytest.warns(ddj.DdjWarning, match="no link column.*headline table"):
+        c = ddj.load(p)
+    assert len(c) == 4 and c["url"].isna().all()
+    assert c["id"].nunique() == 4
+    assert c["published"].notna().all()
+    again, _ = _quiet_load(p)
+    assert again["id"].tolist() == c["id"].tolist()  # stable: the same headline, the same id
+    problems = ddj.problems(c)
+    assert problems["reason"].tolist() == [
+        "4 row(s) with no URL: id made from outlet, title and day"
+    ]
+    assert problems["source"].iloc[0].endswith("headlines.csv")
+    assert ddj.match(c, "Beijing")["beijing"].sum() == 3
+
+
+def test_rows_with_urls_keep_their_ids(tmp_path):
+    from ddj.corpus import article_id
+
+    p = _write(
+        tmp_path / "t.csv", "url,title,date\nhttps://www.a.example/1?utm_source=x,T,2024-10-02\n"
+    )
+    c = read_table(p)
+    assert c["id"].iloc[0] == article_id("https://a.example/1")
+    assert ddj.problems(c).empty
+
+
+def test_media_cloud_records_with_python_dates_load_as_days_and_instants():
+    from datetime import UTC, date, datetime
+
+    stories = [  # the mediacloud client's story_list gives publish_date as a date, or a datetime
+        {"url": "https://a.example/1", "title": "A", "publish_date": date(2024, 10, 2)},
+        {"url": "https://a.example/2", "title": "B", "publish_date": datetime(2024, 10, 2, 14, 3, 11)},
+        {"url": "https://a.example/3", "title": "C", "publish_date": datetime(2024, 10, 2, 23, 3, tzinfo=UTC)},
+    ]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = ddj.load(pd.DataFrame(stories))
+    assert c.set_index("url")["published"].to_dict() == {
+        "https://a.example/1": pd.Timestamp("2024-10-02T12:00Z"),
+        "https://a.example/2": pd.Timestamp("2024-10-02T14:03:11Z"),
+        "https://a.example/3": pd.Timestamp("2024-10-02T23:03Z"),
+    }

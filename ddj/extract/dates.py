@@ -30,11 +30,14 @@ import json
 import re
 from collections import deque
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from typing import Any
 
+from dateutil import parser as dparser
 from lxml.etree import XPath
+
+from ddj.corpus import ZONE_OFFSETS
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 
@@ -108,15 +111,39 @@ def _parse_text(text: str) -> tuple[datetime, bool] | None:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", "+00:00"))
     except ValueError:
-        from dateutil import parser as dparser
-
-        dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1))
-        if dt.year == 1900 or dparser.parse(text, default=datetime(1900, 2, 2)).day != dt.day:
+        try:
+            dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1), tzinfos=_zone)
+            other = dparser.parse(text, default=datetime(1900, 2, 2), tzinfos=_zone)
+        except UnknownZoneError:
+            return None  # read in the wrong zone it would be hours off: another signal decides
+        if dt.year == 1900 or other.day != dt.day:
             return None  # no year, or no day: a year or a month is not a publication date
         day_only = day_only or (dt.hour, dt.minute, dt.second) == (0, 0, 0) and ":" not in text
     if day_only:
         return datetime(dt.year, dt.month, dt.day, 12, tzinfo=UTC), True
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)), False
+
+
+class UnknownZoneError(ValueError):
+    """A date names a time zone ddj cannot place (not in :data:`ddj.corpus.ZONE_OFFSETS`)."""
+
+
+def _zone(name: str | None, offset: int | None) -> tzinfo | None:
+    """The zone a date names, for dateutil's ``tzinfos``, through :data:`ddj.corpus.ZONE_OFFSETS`.
+
+    Examples
+    --------
+    >>> dparser.parse("Tue, 15 Sep 2020 06:01:41 EDT", tzinfos=_zone).isoformat()
+    '2020-09-15T06:01:41-04:00'
+    """
+    if name is None or name.upper() not in ZONE_OFFSETS:
+        if name is None or offset is not None:  # no name, or "+02:00 (XYZ)": the offset decides
+            return None if offset is None else timezone(timedelta(seconds=offset))
+        raise UnknownZoneError(name)
+    written = ZONE_OFFSETS[name.upper()]
+    sign = -1 if written.startswith("-") else 1
+    hours, minutes = written[1:].split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
 def plausible(dt: datetime | None, now: datetime | None = None) -> bool:
