@@ -360,7 +360,7 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     first article, else the first. The problems list in ``attrs`` gains one
     entry per dropped row.
     """
-    keys = corpus["url"].map(normalize_url, na_action="ignore").fillna("")
+    keys = corpus["url"].map(normalize_url, na_action="ignore").astype(object).fillna("")
     has_key = keys != ""
     order = corpus["published"].isna().to_numpy().astype(int)  # dated rows first
     other = (
