@@ -530,3 +530,23 @@ def test_a_given_url_is_part_of_the_cache_key(tmp_path, monkeypatch):
     assert pd.isna(first["url"].iloc[0])
     assert second["url"].tolist() == ["https://www.latimes.com/a"]
     assert second["outlet"].tolist() == ["Los Angeles Times"]  # from the shipped outlet file
+
+
+def test_the_load_command_takes_a_url_file(tmp_path, capsys):
+    from ddj.cli import main
+
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "a.html").write_text(_BARE.format(title="Harbour plan", head=""))
+    (root / "urls.csv").write_text("file,url\na.html,https://www.latimes.com/a\n")
+    out = tmp_path / "c.csv"
+    assert main(["load", str(root), "-o", str(out), "--urls", str(root / "urls.csv")]) == 0
+    saved = pd.read_csv(out)
+    capsys.readouterr()
+    assert saved["url"].tolist() == ["https://www.latimes.com/a"]
+    assert saved["outlet"].tolist() == ["Los Angeles Times"]
+    bad = root / "bad.csv"
+    bad.write_text("name,link\n")
+    assert main(["load", str(root), "-o", str(tmp_path / "d.csv"), "--urls", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'file' and 'url'" in err[0]
