@@ -127,9 +127,14 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     tags = meta_tags(tree)
     meta = _meta(tags)
     url = url or page_address(text, tree, meta, json_ld)
-    outlet = outlet_name(url, _publisher(json_ld), meta.get("og:site_name"))
+    publisher = _publisher(json_ld)
+    outlet = outlet_name(url, publisher, meta.get("og:site_name"))
+    # The name the page gives itself, whether or not it is the outlet's label: a title's
+    # "| Site" suffix and an imprint among the bylines are written with it.
+    site = _first([meta.get("og:site_name")], [publisher], [meta.get("application-name")])
+    site = site or outlet
     heavy = _fits_extractors(tree)
-    authors = _authors(tree, json_ld, meta, outlet, search_markup=heavy)
+    authors = _authors(tree, json_ld, meta, site, search_markup=heavy)
     title = _first(
         [_ld_value(json_ld, "headline")],
         [meta.get("og:title")],
@@ -137,7 +142,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         _title_texts(tree),
         _h1_texts(tree),
     )
-    title = _prefer_heading(strip_site_name(_unescape(title), outlet, url), tree)
+    title = _prefer_heading(strip_site_name(_unescape(title), site, url), tree)
     description = _first(
         [meta.get("og:description")], [meta.get("description")], [_ld_value(json_ld, "description")],
         [meta.get("twitter:description")],
@@ -146,7 +151,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     body, article = _main_text(
         text, tree, url, description, visible, heavy=heavy, want_authors=not authors
     )
-    authors = authors or _byline_list(clean_authors(article.get("authors") or [], outlet=outlet))
+    authors = authors or _byline_list(clean_authors(article.get("authors") or [], outlet=site))
     title = title or _clean(article.get("title"))
     language = _language(tree, meta, json_ld) or article.get("language")
     body = (body or "").strip() or None
