@@ -263,7 +263,7 @@ _WAYBACK = re.compile(
 
 
 #: Words that make a site name a host name, not an outlet's name.
-_HOST_LIKE = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*:|www\d?\.)|^[\w.-]+\.[a-z]{2,}(?:/\S*)?$")
+_HOST_LIKE = re.compile(r"(?i)^(?:[a-z][a-z0-9+.-]*://|www\d?\.)|^[\w.-]+\.[a-z]{2,}(?:/\S*)?$")
 
 
 def outlet_name(url: str | None, publisher: str | None, site_name: str | None) -> str | None:
