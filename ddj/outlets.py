@@ -374,7 +374,8 @@ def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = No
     those names (the first seen on a tie); a domain none of whose pages
     names its outlet takes the name the outlet files give it (``names``,
     default :func:`names_by_domain` of the shipped ``data/outlets.yml``),
-    else the registered domain itself. Rows without a URL keep their label.
+    else the registered domain itself. Rows without a URL, or whose host is an
+    IP address (several sites may share one), keep their label.
 
     Examples
     --------
@@ -397,7 +398,7 @@ def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = No
     )
     chosen = {d: names.get(d, d) for d in domains.unique() if d} | commonest.to_dict()
     out = corpus.copy()
-    has = domains != ""
+    has = (domains != "") & ~domains.str.contains(r"^[\d.]+$|:", regex=True)  # not an IP address
     out.loc[has, "outlet"] = domains[has].map(chosen)
     return out
 

@@ -351,3 +351,17 @@ def test_a_users_outlet_file_names_a_domain(tmp_path):
     names = outlets.names_by_domain(path)
     frame = pd.DataFrame({"url": ["https://www.harbour.example/a"], "outlet": ["harbour.example"]})
     assert outlets.one_label_per_domain(frame, names)["outlet"].tolist() == ["The Harbour Post"]
+
+
+def test_pages_served_from_an_ip_address_keep_their_own_names():
+    frame = pd.DataFrame(
+        {
+            "url": ["http://127.0.0.1:8001/a", "http://127.0.0.1:8002/b", "http://[::1]:8003/c"],
+            "outlet": ["Outlet 0", "Outlet 1", "Outlet 2"],
+        }
+    )
+    assert outlets.one_label_per_domain(frame)["outlet"].tolist() == [
+        "Outlet 0", "Outlet 1", "Outlet 2",
+    ]  # fmt: skip
+    page = "<html><head><meta property='og:site_name' content='Outlet 0'></head><body><p>x</p></body></html>"
+    assert ddj.read_html(page, "http://127.0.0.1:8001/a")["outlet"] == "Outlet 0"

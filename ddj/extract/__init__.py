@@ -273,7 +273,8 @@ def outlet_name(url: str | None, publisher: str | None, site_name: str | None) -
     kept only when it plausibly names the owner of the page's registered
     domain (:func:`names_domain`: ``Reuters`` for ``reuters.com``, ``Los
     Angeles Times`` for ``latimes.com``; a section such as ``U.S.`` does not);
-    without a URL, the first given that is no URL or host name. Otherwise the
+    without a URL, or on a host that is an IP address or a single label
+    (``localhost``), the first given that is no URL or host name. Otherwise the
     registered domain (``ddj.load`` then gives every page of one domain one
     label, and maps a bare domain through the outlet files:
     :func:`ddj.outlets.one_label_per_domain`).
@@ -286,15 +287,25 @@ def outlet_name(url: str | None, publisher: str | None, site_name: str | None) -
     'Los Angeles Times'
     >>> outlet_name(None, None, "www.diariolibre.com") is None
     True
+    >>> outlet_name("http://127.0.0.1:8000/a", None, "Intranet News")
+    'Intranet News'
     """
     domain = registered_domain(url)
     for name in (publisher, site_name):
         name = _clean(_unescape(name)) if isinstance(name, str) else None
         if not name or _HOST_LIKE.search(name):
             continue
-        if not domain or names_domain(name, domain):
+        if not domain or not _named_host(domain) or names_domain(name, domain):
             return name
     return domain or None
+
+
+def _named_host(domain: str) -> bool:
+    """Whether ``domain`` is a name whose letters can be compared (not ``127.0.0.1`` nor ``localhost``)."""
+    return "." in domain and not _IP_HOST.match(domain)
+
+
+_IP_HOST = re.compile(r"^[\d.]+$|:")
 
 
 def names_domain(name: str, domain: str) -> bool:
