@@ -99,6 +99,13 @@ def _add_load(p: argparse.ArgumentParser) -> None:
         help="read table dates like 01/02/2024 day-first (--no-dayfirst: month-first); "
         "default: day-first when a value needs it (13/02/2024)",
     )
+    p.add_argument(
+        "--urls",
+        metavar="FILE",
+        default=None,
+        help="CSV with columns file,url giving saved pages' web addresses "
+        "(file relative to the CSV's folder); other pages take theirs from the page",
+    )
     p.add_argument("--keep-duplicates", action="store_true", help="do not drop repeated URLs")
     p.add_argument("--no-cache", action="store_true", help="parse every page again")
     p.add_argument(
@@ -119,6 +126,7 @@ def _run_load(args: argparse.Namespace) -> int:
         dedupe=not args.keep_duplicates,
         cache=not args.no_cache,
         workers=args.workers,
+        urls=args.urls,
     )
     path = ddj.save(corpus, args.output, overwrite=args.overwrite, extend=args.extend)
     if args.extend:

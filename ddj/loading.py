@@ -18,6 +18,8 @@ and a page over :data:`ddj.limits.MAX_PAGE_BYTES` is refused unread.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -32,8 +34,10 @@ from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DdjWarning, InputError, ParameterError
 from ddj.files import find_files, open_regular, read_regular, reason, shown
+from ddj.hostvalues import BadURL, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.outlets import keep as keep_outlets
+from ddj.outlets import one_label_per_domain
 from ddj.pool import Extractor
 from ddj.store import is_store
 from ddj.tables import (
@@ -67,6 +71,7 @@ def load(
     workers: int | None = None,
     progress: bool | None = None,
     outlets: Any = None,
+    urls: str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Load articles into a corpus table.
 
@@ -100,6 +105,13 @@ def load(
         (``"uk-national"``), a list of group names and registered domains, or
         the path of a groups file (:func:`ddj.outlets.select`);
         ``attrs["ddj_outlets"]`` says how many rows were left out.
+    urls
+        A CSV file with columns ``file`` and ``url`` giving saved pages' web
+        addresses (``file`` relative to the CSV's folder, or absolute). A page
+        listed there is read as coming from that address; others take theirs
+        from the page (:func:`ddj.extract.page_address`). Rows that name no
+        loaded page, or whose URL is no http(s) address, are listed in
+        ``ddj.problems(corpus)`` with a counted warning.
 
     Returns
     -------
@@ -132,13 +144,21 @@ def load(
     if not items:
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
     chosen = params.outlets(outlets)  # checked before anything is read
+    given, url_problems = read_url_file(urls) if urls is not None else ({}, [])
     read = _gather(items, columns, dayfirst)
+    url_problems += _unmatched(given, read.pages)
     page_frame, parse_problems = _read_pages_of(
-        read, cache=cache, workers=workers, progress=progress
+        read, cache=cache, workers=workers, progress=progress, urls=given
     )
     page_problems = read.unread + parse_problems
     corpus = keep_outlets(_combine(read, page_frame, page_problems), chosen)
     corpus = _note_read(corpus, read, page_problems)
+    if url_problems:
+        msg = (
+            f"{len(url_problems)} row(s) of the URL file {shown(Path(urls))} were not used "
+            "(see ddj.problems(corpus) for which and why); those pages take their address from the page."
+        )
+        corpus = note_problems(corpus, url_problems, msg, stacklevel=2)
     if dedupe:
         corpus = _dedupe(corpus)
     return _note_undated(corpus, read)
@@ -159,11 +179,101 @@ class _Read(NamedTuple):
 
 
 def _read_pages_of(
-    read: _Read, *, cache: bool, workers: int | None, progress: bool | None
+    read: _Read,
+    *,
+    cache: bool,
+    workers: int | None,
+    progress: bool | None,
+    urls: Mapping[Path, str],
 ) -> tuple[pd.DataFrame | None, list[dict]]:
     if not read.pages:
         return None, []
-    return read_pages(read.pages, cache=cache, workers=workers, progress=progress)
+    return read_pages(read.pages, cache=cache, workers=workers, progress=progress, urls=urls)
+
+
+#: The most rows a file of page URLs (``ddj.load(..., urls=)``) may have, and its size cap.
+MAX_URL_FILE_ROWS = 1_000_000
+MAX_URL_FILE_BYTES = 200_000_000
+
+
+def read_url_file(path: str | os.PathLike) -> tuple[dict[Path, str], list[dict]]:
+    r"""{page path: URL} of a CSV with columns ``file`` and ``url``, and the problem rows of its bad lines.
+
+    ``file`` is read relative to the CSV's folder (or absolute); each URL goes
+    through :func:`ddj.hostvalues.parse_url` (http and https only,
+    credentials removed). A line with no file, a bad URL, or a file listed
+    before is a problem row (``source`` ``urls.csv, line N``); the first
+    URL of a file wins.
+
+    Raises
+    ------
+    InputError
+        The file is missing, not a regular file, larger than
+        :data:`MAX_URL_FILE_BYTES`, has more than :data:`MAX_URL_FILE_ROWS`
+        rows, or has no ``file`` and ``url`` columns.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "urls.csv").write_text("file,url\na.html,https://u:p@news.example/a\nb.html,ftp://x\n")
+    >>> found, problems = read_url_file(folder / "urls.csv")
+    >>> list(found.values()), problems[0]["reason"]
+    (['https://news.example/a'], "'ftp://x' is not a URL ddj can fetch: unsupported scheme ftp (only http and https)")
+    """
+    path = Path(path)
+    data = read_regular(path, MAX_URL_FILE_BYTES, "URL file")
+    text = data.decode("utf-8-sig", errors="replace")
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = {(f or "").strip().casefold(): f for f in reader.fieldnames or []}
+    if "file" not in fields or "url" not in fields:
+        msg = (
+            f"{shown(path)}: a URL file needs the columns 'file' and 'url' (one saved page a "
+            f"row, such as: pages/a.html,https://news.example/a); found {list(fields) or 'none'}."
+        )
+        raise InputError(msg)
+    found: dict[Path, str] = {}
+    problems: list[dict] = []
+    for line, row in enumerate(reader, start=2):
+        if line - 1 > MAX_URL_FILE_ROWS:
+            msg = f"{shown(path)}: more than {MAX_URL_FILE_ROWS:,} rows. Split the file."
+            raise InputError(msg)
+        where = f"{shown(path)}, line {line}"
+        name = (row.get(fields["file"]) or "").strip()
+        if not name:
+            problems.append({"source": where, "reason": "no file named: the row is left out"})
+            continue
+        try:
+            url = parse_url(row.get(fields["url"]) or "").url
+        except BadURL as exc:
+            problems.append({"source": where, "reason": str(exc)})
+            continue
+        page = _absolute(path.parent / name)
+        if page in found:
+            problems.append(
+                {"source": where, "reason": f"{name} is listed before; the first URL is used"}
+            )
+            continue
+        found[page] = url
+    return found, problems
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` made absolute without following links (a page is matched by the path it was given)."""
+    return Path(os.path.abspath(path))
+
+
+def _unmatched(given: Mapping[Path, str], pages: list[Path]) -> list[dict]:
+    """Problem rows for the files of a URL file that are not among the pages loaded."""
+    loaded = {_absolute(p) for p in pages}
+    return [
+        {
+            "source": shown(p),
+            "reason": f"listed in the URL file ({url}) but not among the pages loaded",
+        }
+        for p, url in given.items()
+        if p not in loaded
+    ]
 
 
 def _combine(
@@ -284,8 +394,14 @@ def read_pages(
     cache: bool = True,
     workers: int | None = None,
     progress: bool | None = None,
+    urls: Mapping[Path, str] | None = None,
 ) -> tuple[pd.DataFrame, list[dict]]:
     r"""Parse saved pages into corpus rows, in input order, using the cache and every core.
+
+    ``urls`` gives some pages' web addresses (keyed by absolute path, as
+    :func:`read_url_file` returns them); the others take theirs from the page.
+    Every page of one registered domain gets one outlet label
+    (:func:`ddj.outlets.one_label_per_domain`).
 
     Returns the rows and a list of problems (``source``, ``reason``), one per
     page that gave no article. Used by :func:`load`; it neither deduplicates nor
@@ -293,8 +409,11 @@ def read_pages(
     of a name that are not UTF-8 as ``\xNN``).
     """
     paths = [Path(p) for p in paths]
-    keys, results = _content_keys(paths)
-    results.update(_cached_or_parsed(paths, keys, cache=cache, workers=workers, progress=progress))
+    given = [(urls or {}).get(_absolute(p)) for p in paths]
+    keys, results = _content_keys(paths, given)
+    results.update(
+        _cached_or_parsed(paths, given, keys, cache=cache, workers=workers, progress=progress)
+    )
     rows, problems = [], []
     for i, path in enumerate(paths):
         rec = results[i]
@@ -302,10 +421,12 @@ def read_pages(
             problems.append({"source": shown(path), "reason": rec["__error__"]})
         else:
             rows.append({**rec, "source": shown(path)})
-    return (conform(rows) if rows else empty()), problems
+    return (one_label_per_domain(conform(rows)) if rows else empty()), problems
 
 
-def _content_keys(paths: list[Path]) -> tuple[list[str | None], dict[int, dict]]:
+def _content_keys(
+    paths: list[Path], urls: list[str | None]
+) -> tuple[list[str | None], dict[int, dict]]:
     """Each page's cache key (None when it cannot be read) and the errors of those unread.
 
     A page is hashed in chunks from the regular file it is, after its size
@@ -317,9 +438,10 @@ def _content_keys(paths: list[Path]) -> tuple[list[str | None], dict[int, dict]]
     keys: list[str | None] = []
     errors: dict[int, dict] = {}
     for i, path in enumerate(paths):
+        version = EXTRACTOR_VERSION if urls[i] is None else f"{EXTRACTOR_VERSION}\0{urls[i]}"
         try:
             with open_regular(path, MAX_PAGE_BYTES, "page") as fh:
-                keys.append(file_key(fh, EXTRACTOR_VERSION))
+                keys.append(file_key(fh, version))
         except InputError as exc:
             keys.append(None)
             errors[i] = {"__error__": reason(exc, path)}
@@ -331,6 +453,7 @@ def _content_keys(paths: list[Path]) -> tuple[list[str | None], dict[int, dict]]
 
 def _cached_or_parsed(
     paths: list[Path],
+    urls: list[str | None],
     keys: list[str | None],
     *,
     cache: bool,
@@ -344,7 +467,11 @@ def _cached_or_parsed(
         results = {i: cached[k] for i, k in enumerate(keys) if k and k in cached}
         todo = [i for i, k in enumerate(keys) if k and k not in cached]
         fresh = dict(
-            zip(todo, _parse_all([paths[i] for i in todo], workers, progress), strict=True)
+            zip(
+                todo,
+                _parse_all([(paths[i], urls[i]) for i in todo], workers, progress),
+                strict=True,
+            )
         )
         if store and fresh:
             store.put_many({keys[i]: rec for i, rec in fresh.items() if keys[i]})
@@ -581,7 +708,9 @@ def _is_table(path: Path) -> bool:
     return name.endswith(TABLE_SUFFIXES)
 
 
-def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) -> Iterator[dict]:
+def _parse_all(
+    paths: list[tuple[Path, str | None]], workers: int | None, progress: bool | None
+) -> Iterator[dict]:
     """The record (or ``{"__error__": reason}``) of each page, in order, on every core."""
     if not paths:
         return
@@ -589,7 +718,7 @@ def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) ->
     bar = progress_bar(len(paths), desc="Parsing pages", unit="page", show=progress, leave=False)
     try:
         with Extractor(_parse_file, workers=workers, pooled=len(paths) >= POOL_THRESHOLD) as pool:
-            for _, record in pool.map((p, (p,)) for p in paths):
+            for _, record in pool.map((p, (p,) if url is None else (p, url)) for p, url in paths):
                 if bar is not None:
                     bar.update(1)
                 yield record
@@ -598,8 +727,8 @@ def _parse_all(paths: list[Path], workers: int | None, progress: bool | None) ->
             bar.close()
 
 
-def _parse_file(path: Path) -> dict:
-    """Read and parse one page file; errors come back as ``{"__error__": reason}``."""
+def _parse_file(path: Path, url: str | None = None) -> dict:
+    """Read and parse one page file (from ``url`` when given); errors come back as ``{"__error__": reason}``."""
     try:
         data = read_regular(path, MAX_PAGE_BYTES, "page")
         if path.name.lower().endswith(".gz") or is_gzip(data):
@@ -608,7 +737,7 @@ def _parse_file(path: Path) -> dict:
         return {"__error__": f"cannot read the file ({exc})"}
     except InputError as exc:  # not a regular file, too big (once expanded), or broken
         return {"__error__": reason(exc, path)}
-    record, why = safe_read_html(data)
+    record, why = safe_read_html(data, url)
     if record is None:
         return {"__error__": why}
     authors = record.get("authors")

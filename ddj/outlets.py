@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -347,6 +348,59 @@ def row_domains(corpus: pd.DataFrame) -> pd.Series:
     known = {h: registered_domain(f"http://[{h}]/" if ":" in h else f"http://{h}/") if h else ""
              for h in hosts.unique()}  # fmt: skip
     return hosts.map(known).fillna("").astype("str")
+
+
+def names_by_domain(path: str | os.PathLike | None = None) -> dict[str, str]:
+    """{registered domain: outlet name} of a groups file (default: the shipped one), first name listed wins.
+
+    Examples
+    --------
+    >>> names_by_domain()["bbc.co.uk"], names_by_domain()["latimes.com"]
+    ('BBC', 'Los Angeles Times')
+    """
+    found: dict[str, str] = {}
+    for group in groups(path).values():
+        for outlet in group.outlets:
+            found.setdefault(outlet.domain, outlet.name)
+    return found
+
+
+def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """A copy of ``corpus`` whose rows of one registered domain all carry one outlet label.
+
+    Each page's own label comes from :func:`ddj.extract.outlet_name` (the
+    publisher's name when the page names it, else the registered domain).
+    Per registered domain of the rows' URLs, the label is the commonest of
+    those names (the first seen on a tie); a domain none of whose pages
+    names its outlet takes the name the outlet files give it (``names``,
+    default :func:`names_by_domain` of the shipped ``data/outlets.yml``),
+    else the registered domain itself. Rows without a URL, or whose host is an
+    IP address (several sites may share one), keep their label.
+
+    Examples
+    --------
+    >>> pages = pd.DataFrame({"url": ["https://www.reuters.com/a", "https://reuters.com/b",
+    ...                               "https://www.latimes.com/c", "https://x.example/d"],
+    ...                       "outlet": ["reuters.com", "Reuters", "latimes.com", "x.example"]})
+    >>> one_label_per_domain(pages)["outlet"].tolist()
+    ['Reuters', 'Reuters', 'Los Angeles Times', 'x.example']
+    """
+    if corpus.empty or "outlet" not in corpus or "url" not in corpus:
+        return corpus
+    names = names_by_domain() if names is None else names
+    domains = row_domains(corpus)
+    labels = corpus["outlet"].astype("str")
+    named = (domains != "") & labels.notna() & (labels.str.casefold() != domains)
+    commonest = (
+        pd.DataFrame({"domain": domains[named], "label": labels[named]})
+        .groupby("domain", sort=False)["label"]
+        .agg(lambda s: Counter(s).most_common(1)[0][0])
+    )
+    chosen = {d: names.get(d, d) for d in domains.unique() if d} | commonest.to_dict()
+    out = corpus.copy()
+    has = (domains != "") & ~domains.str.contains(r"^[\d.]+$|:", regex=True)  # not an IP address
+    out.loc[has, "outlet"] = domains[has].map(chosen)
+    return out
 
 
 def keep(corpus: pd.DataFrame, value: Any) -> pd.DataFrame:

@@ -709,3 +709,68 @@ def test_an_unknown_zone_gives_way_to_another_signal(recwarn):
     assert rec["published"] == datetime(2024, 10, 2, 9, 3, tzinfo=UTC)
     assert rec["published_from"] == "meta"
     assert not [w for w in recwarn if "tzname" in str(w.message)]
+
+
+# -- a page's address and its outlet (issue 23) ---------------------------------------------
+_STORY = (
+    "<article><p>" + "Words of a story about the harbour and the council. " * 20 + "</p></article>"
+)
+
+
+def _page(head: str, before: str = "") -> str:
+    return f"{before}<html><head>{head}</head><body>{_STORY}</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("before", "head", "url"),
+    [
+        # what Internet Explorer / Edge / Chrome's "save as" write
+        ("<!-- saved from url=(0038)https://news.example/2024/10/story -->", "", "https://news.example/2024/10/story"),
+        # SingleFile's header comment
+        ("<!--\n Page saved with SingleFile \n url: https://news.example/a/b \n saved date: Mon Oct 21 2024\n-->", "", "https://news.example/a/b"),
+        # a relative canonical gives way to the absolute og:url
+        ("", '<link rel="canonical" href="/"><meta property="og:url" content="https://news.example/s/1">', "https://news.example/s/1"),
+        # relative ones are read against the page's <base href>
+        ("", '<base href="https://news.example/"><link rel="canonical" href="index.html">', "https://news.example/index.html"),
+        # protocol-relative is https
+        ("", '<meta property="og:url" content="//news.example/p/2">', "https://news.example/p/2"),
+        # credentials and fragments are taken out (ddj.hostvalues.parse_url)
+        ("", '<link rel="canonical" href="https://user:pw@news.example/c#top">', "https://news.example/c"),
+        # an archived page's own address
+        ("", '<link rel="canonical" href="https://web.archive.org/web/20200101000000/https://news.example/w">', "https://news.example/w"),
+        # percent-encoded whole
+        ("", '<meta property="og:url" content="https%3A%2F%2Fnews.example%2Fq">', "https://news.example/q"),
+        # a path alone, with nothing to read it against, is no address
+        ("", '<link rel="canonical" href="/"><meta property="og:url" content="index.html">', None),
+        ("", '<link rel="canonical" href="javascript:alert(1)">', None),
+    ],
+)  # fmt: skip
+def test_a_saved_pages_address_is_read_from_what_savers_write(before, head, url):
+    rec = read_html(_page(head, before))
+    assert rec["url"] == url
+    assert rec["outlet"] == ("news.example" if url else None)
+
+
+@pytest.mark.parametrize(
+    ("url", "head", "outlet"),
+    [
+        # a section name in og:site_name is not the outlet
+        ("https://www.reuters.com/world/us/x", '<meta property="og:site_name" content="U.S.">', "reuters.com"),
+        ("https://www.latimes.com/a", '<meta property="og:site_name" content="Los Angeles Times">', "Los Angeles Times"),
+        ("https://www.theverge.com/a", '<meta property="og:site_name" content="The Verge">', "The Verge"),
+        ("https://www.sueddeutsche.de/a", '<meta property="og:site_name" content="Süddeutsche Zeitung">', "Süddeutsche Zeitung"),
+        # a URL or host as a site name is no label: the registered domain is
+        ("https://www.fr.de/a", '<meta property="og:site_name" content="https://www.fr.de">', "fr.de"),
+        ("https://www.diariolibre.com/a", '<meta property="og:site_name" content="www.diariolibre.com">', "diariolibre.com"),
+        # JSON-LD publisher first, when it names the domain's owner
+        ("https://www.nytimes.com/a", '<meta property="og:site_name" content="NYT Cooking">'
+         '<script type="application/ld+json">{"@type": "NewsArticle", "publisher": {"name": "The New York Times"}}</script>',
+         "The New York Times"),
+        # a wire named as publisher on a newspaper's page is not that newspaper
+        ("https://www.sfgate.com/a", '<meta property="og:site_name" content="SFGATE">'
+         '<script type="application/ld+json">{"@type": "NewsArticle", "publisher": {"name": "Associated Press"}}</script>',
+         "SFGATE"),
+    ],
+)  # fmt: skip
+def test_the_outlet_is_a_name_of_the_domains_owner_or_the_domain(url, head, outlet):
+    assert read_html(_page(head), url)["outlet"] == outlet

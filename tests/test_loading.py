@@ -473,3 +473,80 @@ def test_names_that_are_not_utf8_are_kept_escaped(tmp_path):
     assert ddj.problems(corpus)["source"].str.endswith("/vide\\xff.html").any()
     saved = ddj.load(ddj.save(corpus, tmp_path / "kept.parquet"), progress=False)
     assert saved["source"].tolist() == corpus["source"].tolist()
+
+
+# -- a saved page's address from a file of URLs, one outlet per domain (issue 23) ------------
+_BARE = """<html><head><title>{title}</title>{head}</head><body><article><p>{title}.
+Officials met in the town hall on Tuesday to discuss the harbour project, the council budget and
+the weather; this paragraph is long enough for an article extractor to take it as a story.</p>
+</article></body></html>"""
+
+
+def test_a_url_file_gives_saved_pages_their_address(tmp_path):
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "a.html").write_text(_BARE.format(title="Harbour plan", head=""))
+    (root / "b.html").write_text(_BARE.format(title="Council meets", head=""))
+    (root / "c.html").write_text(
+        _BARE.format(title="Storm warning", head='<link rel="canonical" href="/">')
+    )
+    sidecar = root / "urls.csv"
+    sidecar.write_text(
+        "file,url\n"
+        "a.html,https://editor:secret@www.reuters.com/world/harbour-plan\n"
+        "b.html,https://www.reuters.com/world/council\n"
+        "gone.html,https://www.reuters.com/world/gone\n"
+        "c.html,mailto:desk@reuters.com\n"
+    )
+    with pytest.warns(ddj.DdjWarning, match="2 row.s. of the URL file .*urls.csv were not used"):
+        corpus = ddj.load(root, urls=sidecar, progress=False, cache=False)
+    by_title = corpus.set_index("title")
+    assert by_title.loc["Harbour plan", "url"] == "https://www.reuters.com/world/harbour-plan"
+    assert by_title.loc["Council meets", "url"] == "https://www.reuters.com/world/council"
+    assert pd.isna(by_title.loc["Storm warning", "url"])  # a relative canonical is no address
+    assert set(by_title.loc[["Harbour plan", "Council meets"], "outlet"]) == {"Reuters"}
+    reasons = ddj.problems(corpus).set_index("source")["reason"].to_dict()
+    assert any("line 5" in s and "not a URL" in r for s, r in reasons.items())
+    assert any(s.endswith("gone.html") and "not among the pages" in r for s, r in reasons.items())
+
+
+def test_a_url_file_without_its_columns_is_refused(tmp_path, folder):
+    sidecar = tmp_path / "urls.csv"
+    sidecar.write_text("path,address\na.html,https://x.example/a\n")
+    with pytest.raises(ddj.InputError, match="'file' and 'url'"):
+        ddj.load(folder, urls=sidecar, progress=False)
+    with pytest.raises(ddj.InputError, match="missing.csv"):
+        ddj.load(folder, urls=tmp_path / "missing.csv", progress=False)
+
+
+def test_a_given_url_is_part_of_the_cache_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("DDJ_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "a.html").write_text(_BARE.format(title="Harbour plan", head=""))
+    first = ddj.load(root, progress=False)
+    (root / "urls.csv").write_text("file,url\na.html,https://www.latimes.com/a\n")
+    second = ddj.load(root, urls=root / "urls.csv", progress=False)
+    assert pd.isna(first["url"].iloc[0])
+    assert second["url"].tolist() == ["https://www.latimes.com/a"]
+    assert second["outlet"].tolist() == ["Los Angeles Times"]  # from the shipped outlet file
+
+
+def test_the_load_command_takes_a_url_file(tmp_path, capsys):
+    from ddj.cli import main
+
+    root = tmp_path / "pages"
+    root.mkdir()
+    (root / "a.html").write_text(_BARE.format(title="Harbour plan", head=""))
+    (root / "urls.csv").write_text("file,url\na.html,https://www.latimes.com/a\n")
+    out = tmp_path / "c.csv"
+    assert main(["load", str(root), "-o", str(out), "--urls", str(root / "urls.csv")]) == 0
+    saved = pd.read_csv(out)
+    capsys.readouterr()
+    assert saved["url"].tolist() == ["https://www.latimes.com/a"]
+    assert saved["outlet"].tolist() == ["Los Angeles Times"]
+    bad = root / "bad.csv"
+    bad.write_text("name,link\n")
+    assert main(["load", str(root), "-o", str(tmp_path / "d.csv"), "--urls", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'file' and 'url'" in err[0]

@@ -311,3 +311,57 @@ def test_a_domain_that_does_not_encode_is_kept_or_refused_by_name_never_a_crash(
     assert registered_domain(f"https://{name}/x") in (name.lower(), "")
     with pytest.raises(ParameterError, match="is not a"):
         outlets.domain_of(name)
+
+
+def test_every_page_of_a_registered_domain_carries_one_label():
+    pages = pd.DataFrame(
+        {
+            "url": [
+                "https://www.reuters.com/world/a",  # its page named no outlet: the domain
+                "https://reuters.com/b",
+                "https://uk.reuters.com/c",
+                "https://www.latimes.com/d",  # no page names it: the outlet file's name
+                "https://www.latimes.com/e",
+                "https://blog.unknown.example/f",  # neither: the registered domain
+                "https://www.nbcnews.com/g",
+                "https://www.nbcnews.com/h",
+                "https://www.nbcnews.com/i",
+                None,
+            ],
+            "outlet": ["reuters.com", "Reuters", "Reuters", "latimes.com", "latimes.com",
+                       "unknown.example", "NBC News", "MSN", "NBC News", "A name"],
+        }
+    )  # fmt: skip
+    before = pages.copy()
+    got = outlets.one_label_per_domain(pages)
+    assert got["outlet"].tolist() == [
+        "Reuters", "Reuters", "Reuters", "Los Angeles Times", "Los Angeles Times",
+        "unknown.example", "NBC News", "NBC News", "NBC News", "A name",
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(pages, before)  # the input is not changed
+
+
+def test_a_users_outlet_file_names_a_domain(tmp_path):
+    path = tmp_path / "mine.yml"
+    path.write_text(
+        "groups:\n  - name: local\n    label: Local\n    description: Ours.\n    outlets:\n"
+        "      - {domain: harbour.example, name: The Harbour Post, country: GB, kind: newspaper}\n",
+        encoding="utf-8",
+    )
+    names = outlets.names_by_domain(path)
+    frame = pd.DataFrame({"url": ["https://www.harbour.example/a"], "outlet": ["harbour.example"]})
+    assert outlets.one_label_per_domain(frame, names)["outlet"].tolist() == ["The Harbour Post"]
+
+
+def test_pages_served_from_an_ip_address_keep_their_own_names():
+    frame = pd.DataFrame(
+        {
+            "url": ["http://127.0.0.1:8001/a", "http://127.0.0.1:8002/b", "http://[::1]:8003/c"],
+            "outlet": ["Outlet 0", "Outlet 1", "Outlet 2"],
+        }
+    )
+    assert outlets.one_label_per_domain(frame)["outlet"].tolist() == [
+        "Outlet 0", "Outlet 1", "Outlet 2",
+    ]  # fmt: skip
+    page = "<html><head><meta property='og:site_name' content='Outlet 0'></head><body><p>x</p></body></html>"
+    assert ddj.read_html(page, "http://127.0.0.1:8001/a")["outlet"] == "Outlet 0"
