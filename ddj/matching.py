@@ -64,6 +64,27 @@ class Topic:
     def __str__(self) -> str:
         return f"{self.name}: {self.query}"
 
+    @property
+    def from_query(self) -> bool:
+        """Whether the topic is a query given as text, named and labelled after itself by :func:`resolve`."""
+        named = (self.label, self.query, QUERY_PREFIX + self.query)
+        return self.label == label(self.query) and self.name in named
+
+    @property
+    def definition(self) -> str:
+        """What the topic counts, to show beside a result: ``the query …`` or ``the topic NAME (…)``.
+
+        Examples
+        --------
+        >>> resolve('"Salt Typhoon"')[0].definition
+        'the query "Salt Typhoon"'
+        >>> Topic("lai", "Jimmy Lai", '"Jimmy Lai"').definition
+        'the topic lai ("Jimmy Lai")'
+        """
+        if self.from_query:
+            return f"the query {_short(self.query, 200)}"
+        return f"the topic {self.name} ({_short(self.query, 200)})"
+
 
 def topics(path: str | os.PathLike | None = None) -> list[Topic]:
     """Read topic definitions from a YAML file (default: the shipped ``data/topics.yml``).
@@ -325,7 +346,7 @@ def _unique(chosen: list[Topic]) -> list[Topic]:
 
 
 def _describe(t: Topic) -> str:
-    if t.label == label(t.query) and t.name in (t.label, t.query):
+    if t.from_query:
         return f"the query {_short(t.query)!r} (column {t.name!r})"
     return f"the topic {t.name!r} ({_short(t.query)!r})"
 
