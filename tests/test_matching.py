@@ -645,3 +645,23 @@ def test_newsdatahub_topic_and_word_apart(shared_corpora):
     for spec in ("Ukraine", "Hong_Kong", "hongkong"):
         with pytest.raises(ddj.ParameterError, match="reads as the topic"):
             ddj.match(c, [spec])
+
+
+def test_coverage_chart_and_alt_text_show_the_queries_counted():
+    import json
+
+    from ddj.publishing import describe
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
+        cov = ddj.coverage(ddj.demo_corpus(), ['"Hong Kong" OR "Jimmy Lai"', "ukraine"], freq="M")
+    shipped = {t.name: t.query for t in ddj.topics()}
+    assert cov.attrs["queries"] == {
+        "Hong Kong or Jimmy Lai": '"Hong Kong" OR "Jimmy Lai"',
+        "ukraine": shipped["ukraine"],
+    }
+    said = 'Counted by query: Hong Kong or Jimmy Lai = "Hong Kong" OR "Jimmy Lai".'
+    chart = ddj.chart(cov)
+    assert said in json.dumps(chart.to_dict(), ensure_ascii=False).replace('\\"', '"')
+    assert said in describe(chart, cov)
+    assert "Ukraine war =" not in describe(chart, cov)  # a shipped topic is named by its label
