@@ -464,7 +464,11 @@ def hits(
     -------
     DataFrame with ``id``, ``url``, ``outlet``, ``published``, ``title``,
     ``field``, ``matched`` (as written in the article), ``before``, ``after``
-    and ``snippet`` (``…before [matched] after…``), in corpus order.
+    and ``snippet`` (``…before [matched] after…``), in corpus order. No
+    match gives an empty frame with these columns, without a warning: no hits
+    is an answer (``ddj hits`` prints ``0 hits for the query …``). The topic
+    is resolved by :func:`resolve`'s rule, so a near miss of a topic name is
+    refused, never counted as a word.
 
     Examples
     --------
