@@ -568,7 +568,7 @@ def test_header_lists_each_topic_with_the_query_it_counts(tmp_path):
     """issue 23: the notebook says what it measured, a topic from the file and a query alike."""
     path = tmp_path / "t.yml"
     path.write_text(
-        "topics:\n  - name: lai\n    label: Jimmy Lai\n    query: '\"Jimmy Lai\" OR \"a|b\"'\n"
+        'topics:\n  - name: lai\n    label: Jimmy Lai\n    query: \'"Jimmy Lai" OR "a|b"\'\n'
     )
     params = {"topics": ["lai", '"Salt Typhoon" OR Volt'], "topics_file": str(path)}
     text = ddj.notebooks.header(params, ddj.demo_corpus())
