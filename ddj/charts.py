@@ -158,6 +158,7 @@ def chart(
     head = _head(plot, title, subtitle, demo=coverage.attrs.get("ddj_demo"))
     drawn = _drawn(plot, found)
     source = _text(cut_text(source, MAX_NOTE_CHARS, "source line", cut))
+    note = " ".join(n for n in (note, words.queries(coverage)) if n) or None
     foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")

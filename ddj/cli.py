@@ -420,7 +420,10 @@ def _add_hits(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
     )
-    p.add_argument("topic", help="a topic name from the topics file, or a query in quotes")
+    p.add_argument(
+        "topic",
+        help="a topic name from the topics file (exactly), or a query: in quotes or after query:",
+    )
     p.add_argument("--file", default=None, help="a topics YAML file")
     p.add_argument("--limit", type=int, default=20, help="hits to show (default: %(default)s)")
     p.add_argument("-o", "--output", default=None, help="write all hits to this CSV")
@@ -436,6 +439,8 @@ def _run_hits(args: argparse.Namespace) -> int:
     corpus = _corpus(args.source)
     topic = _topic_arg(args.topic, args.file)
     found = ddj.hits(corpus, topic)
+    if found.empty:
+        print(f"0 hits for {terminal(topic.definition, lines=False)}")
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
         found.to_csv(args.output, index=False)
@@ -694,11 +699,10 @@ def _corpus(source: str):
 
 
 def _topic_arg(value: str, file: str | None):
-    """A name from the topics file, else the text itself as a query."""
+    """The topic ``value`` stands for, by ``ddj.resolve``'s rule, with the topics file given."""
     import ddj
 
-    known = {t.name: t for t in ddj.topics(file)}
-    return known.get(value, value)
+    return ddj.resolve(value, file)[0]
 
 
 def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:

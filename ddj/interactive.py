@@ -90,13 +90,14 @@ class Search:
     """What a query found in a corpus, for a notebook's query cell (see :func:`search`).
 
     ``hits`` and ``coverage`` are plain frames (None when the query did not
-    parse); ``error`` is the ``QuerySyntaxError`` message, with its caret line.
+    parse); ``error`` is the ``QuerySyntaxError`` message, with its caret line, or the
+    ``ParameterError`` of a near miss of a topic name (``hongkong``).
     Shown in a notebook: the hit count, the clickable chart and the hits in
     context, or the error as text, never a traceback.
     """
 
     def __init__(self, corpus: pd.DataFrame, query: str, *, freq: str, notes: Any) -> None:
-        from ddj.errors import QuerySyntaxError
+        from ddj.errors import ParameterError, QuerySyntaxError
         from ddj.matching import hits, resolve
 
         self.corpus, self.query, self.error = corpus, query, None
@@ -104,7 +105,7 @@ class Search:
         self.coverage: pd.DataFrame | None = None
         try:
             self.topic = resolve([query])[0]
-        except QuerySyntaxError as exc:
+        except (QuerySyntaxError, ParameterError) as exc:  # a near miss of a topic name too
             self.error = str(exc)
             return
         with notes if notes is not None else contextlib.nullcontext():

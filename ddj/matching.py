@@ -11,6 +11,7 @@ module then confirms exactly).
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,7 @@ from ddj.query import (
     find_leaf,
     fold,
     fold_with_map,
+    label,
     leaf_re2_pattern,
     leaves,
     parse,
@@ -61,6 +63,27 @@ class Topic:
 
     def __str__(self) -> str:
         return f"{self.name}: {self.query}"
+
+    @property
+    def from_query(self) -> bool:
+        """Whether the topic is a query given as text, named and labelled after itself by :func:`resolve`."""
+        named = (self.label, self.query, QUERY_PREFIX + self.query)
+        return self.label == label(self.query) and self.name in named
+
+    @property
+    def definition(self) -> str:
+        """What the topic counts, to show beside a result: ``the query …`` or ``the topic NAME (…)``.
+
+        Examples
+        --------
+        >>> resolve('"Salt Typhoon"')[0].definition
+        'the query "Salt Typhoon"'
+        >>> Topic("lai", "Jimmy Lai", '"Jimmy Lai"').definition
+        'the topic lai ("Jimmy Lai")'
+        """
+        if self.from_query:
+            return f"the query {_short(self.query, 200)}"
+        return f"the topic {self.name} ({_short(self.query, 200)})"
 
 
 def topics(path: str | os.PathLike | None = None) -> list[Topic]:
@@ -143,11 +166,26 @@ def _yaml_text(item: dict, key: str, where: str) -> str:
 
 
 def resolve(spec: Any, path: str | os.PathLike | None = None) -> list[Topic]:
-    """Topics from any of the forms ddj accepts.
+    """Topics from any of the forms ddj accepts, by one rule, so a topic is never swapped silently.
 
-    A topic name from the topics file, a :class:`Topic`, a query string (a
-    string that is not a known name, named by its words: ``"hong kong"`` is
-    ``hong_kong``), a ``{name: query}`` dict, or a list of these.
+    - A :class:`Topic`, or a ``{name: query}`` dict (``{"Salt Typhoon":
+      '"Salt Typhoon"'}``): the name is the column and the label.
+    - A string equal to a topic's name in the topics file (the shipped
+      ``data/topics.yml`` unless ``path``): that topic.
+    - A string written like a name but not one exactly: a single bare word or
+      identifier (letters, digits, ``_``, ``-``), or bare words that read as a
+      topic's name or label once case, ``-``, ``_`` and spaces are set aside,
+      within a small edit distance of a topic's name (``hongkong``,
+      ``Hong_Kong``, ``hong-kong``, ``Ukraine``, ``taiwn``): a
+      ``ParameterError`` naming the topic meant and both ways to say what you
+      mean, the topic's name or the query (``'"Ukraine"'`` or
+      ``'query:Ukraine'``). A lower-case name with ``_`` near no topic is an
+      unknown topic, also refused.
+    - Anything else, and anything after a ``query:`` prefix: a query. Its
+      label is the query as a person writes it (:func:`ddj.query.label`:
+      ``"Hong Kong" OR "Jimmy Lai"`` is ``Hong Kong or Jimmy Lai``), and so
+      is its column, unless that is a topic's name: then the column is the
+      query as written. A query's column never reads as a topic's.
 
     Every topic gets its own columns in ``match`` (``name`` and
     ``name_mentions``): the same topic given twice is kept once; two different
@@ -157,6 +195,12 @@ def resolve(spec: Any, path: str | os.PathLike | None = None) -> list[Topic]:
     --------
     >>> [t.name for t in resolve(["hong_kong", {"lai": '"Jimmy Lai"'}])]
     ['hong_kong', 'lai']
+    >>> [t.name for t in resolve(['"Ukraine"', "query:ukraine"])]
+    ['Ukraine', 'query:ukraine']
+    >>> resolve("Hong_Kong")
+    Traceback (most recent call last):
+    ...
+    ddj.errors.ParameterError: 'Hong_Kong' is not a topic name but reads as the topic 'hong_kong' (Hong Kong). For that topic write 'hong_kong'; to search for the words write '"Hong_Kong"' or 'query:Hong_Kong'.
     """
     if spec is None or (isinstance(spec, (list, tuple)) and not spec):
         msg = "No topics given: pass topic names (see ddj.topics()), a query string, or a {name: query} dict."
@@ -197,15 +241,85 @@ def _from_mapping(item: Mapping) -> list[Topic]:
     return out
 
 
+#: What a query is said with, before its text, when it could read as a topic's name.
+QUERY_PREFIX = "query:"
+#: A string written like a name: bare words of letters, digits, ``_`` and ``-`` (no quotes or operators).
+_BARE = re.compile(r"[^\W_][\w-]*(?: [^\W_][\w-]*)*")
+#: Longest bare string compared by edit distance (the comparison is quadratic in length).
+_MAX_NEAR = 64
+
+
 def _from_string(item: str, lookup: Any) -> Topic:
-    name = item.strip()
-    if name in lookup():
-        return lookup()[name]
-    if _looks_like_name(name):
-        msg = f"Unknown topic {name!r}. Known topics: {', '.join(lookup())}. To search for the word itself, quote it: '\"{name}\"'."
-        raise ParameterError(msg)
-    parse(name)  # a query: check it now
-    return Topic(_slug(name), name, name)
+    text = " ".join(item.split())
+    if text in lookup():
+        return lookup()[text]
+    if text[: len(QUERY_PREFIX)].lower() == QUERY_PREFIX:
+        query = text[len(QUERY_PREFIX) :].strip()
+    else:
+        query = text
+        meant = _meant(text, lookup().values())
+        if meant is not None:
+            msg = (
+                f"{text!r} is not a topic name but reads as the topic {meant.name!r} ({meant.label}). "
+                f"For that topic write {meant.name!r}; to search for the words write "
+                f"'\"{text}\"' or '{QUERY_PREFIX}{text}'."
+            )
+            raise ParameterError(msg)
+        if _looks_like_name(text):
+            msg = f"Unknown topic {text!r}. Known topics: {', '.join(lookup())}. To search for the word itself, quote it: '\"{text}\"'."
+            raise ParameterError(msg)
+    parse(query)  # a query: check it now
+    name = label(query) or query
+    if name in lookup():  # a query never takes a topic's column: keep it as written
+        name = text
+    return Topic(name, label(query) or query, query)
+
+
+def _meant(text: str, known: Any) -> Topic | None:
+    """The topic a bare word (or bare words) written like a topic name stands for, or None."""
+    if not _BARE.fullmatch(text) or _OPERATORS.search(text):
+        return None
+    squeezed = _squeeze(text)
+    single = " " not in text
+    for t in known:
+        if squeezed in (_squeeze(t.name), _squeeze(t.label)):
+            return t
+    if not single or len(squeezed) > _MAX_NEAR:
+        return None
+    near = [
+        (d, t)
+        for t in known
+        if (d := _distance(squeezed, _squeeze(t.name), _allowed(t.name))) <= _allowed(t.name)
+    ]
+    return min(near, key=lambda dt: dt[0])[1] if near else None
+
+
+_OPERATORS = re.compile(r"\b(?:AND|OR|NOT)\b")
+
+
+def _squeeze(text: str) -> str:
+    """A name with case, ``-``, ``_`` and spaces set aside: ``Hong_Kong`` and ``hong-kong`` are ``hongkong``."""
+    return re.sub(r"[\s_-]+", "", text.casefold())
+
+
+def _allowed(name: str) -> int:
+    """Edits a string may be from a topic name and still read as it: 1 for short names, 2 past 6 letters."""
+    n = len(_squeeze(name))
+    return 0 if n < 4 else 1 if n <= 6 else 2
+
+
+def _distance(a: str, b: str, bound: int) -> int:
+    """Levenshtein distance of two short strings, or ``bound + 1`` once it is certainly past ``bound``."""
+    if abs(len(a) - len(b)) > bound or len(b) > _MAX_NEAR:
+        return bound + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > bound:
+            return bound + 1
+    return row[-1]
 
 
 def _unique(chosen: list[Topic]) -> list[Topic]:
@@ -232,8 +346,8 @@ def _unique(chosen: list[Topic]) -> list[Topic]:
 
 
 def _describe(t: Topic) -> str:
-    if t.label == t.query and t.name == _slug(t.query):
-        return f"the query {_short(t.query)!r} (named {t.name!r} after its words)"
+    if t.from_query:
+        return f"the query {_short(t.query)!r} (column {t.name!r})"
     return f"the topic {t.name!r} ({_short(t.query)!r})"
 
 
@@ -351,7 +465,11 @@ def hits(
     DataFrame with ``id``, ``url``, ``outlet``, ``published``, ``title``,
     ``field``, ``matched`` (as written in the article), ``before``, ``after``
     and ``snippet`` (``…before [matched] after…``), in corpus order. ``before``
-    and ``after`` hold a space next to the match only where the text has one.
+    and ``after`` hold a space next to the match only where the text has one. No
+    match gives an empty frame with these columns, without a warning: no hits
+    is an answer (``ddj hits`` prints ``0 hits for the query …``). The topic
+    is resolved by :func:`resolve`'s rule, so a near miss of a topic name is
+    refused, never counted as a word.
 
     Examples
     --------
@@ -587,12 +705,6 @@ def _unfielded(leaf: Leaf) -> Leaf:
 
 def _looks_like_name(text: str) -> bool:
     return text.isidentifier() and text.lower() == text and "_" in text
-
-
-def _slug(text: str) -> str:
-    import re
-
-    return re.sub(r"[^\w]+|_+", "_", fold(str(text))).strip("_")[:40] or "query"
 
 
 def names(spec: Any) -> list[str]:

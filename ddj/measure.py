@@ -119,8 +119,9 @@ def coverage(
         volume, or before or after its data, as :func:`ddj.health` tests it),
         ``examples`` (up to three headlines, joined by " | "). ``attrs``
         records freq, tz, start, end, n_undated, outlets (what ``outlets=``
-        chose), outlets_left_out (rows of other outlets) and gaps (``{period:
-        [outlets]}``).
+        chose), outlets_left_out (rows of other outlets), gaps (``{period:
+        [outlets]}``) and queries (``{topic: query}``, the definition each
+        ``topic`` counted; empty for a frame of flags).
 
     Raises
     ------
@@ -172,6 +173,7 @@ def coverage(
         "outlets": None if how.chosen is None else how.chosen.label,
         "outlets_left_out": left_out,
         "gaps": gaps,
+        "queries": _queries(topics),
     }
     if DEMO_ATTR in corpus.attrs:
         result.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
@@ -647,6 +649,15 @@ def _flags(corpus: pd.DataFrame, topics: Any) -> tuple[pd.DataFrame, dict[str, s
     chosen = resolve(topics)
     matched = match(corpus, chosen, pages="all")  # _kept leaves out the other page types
     return matched[[t.name for t in chosen]], {t.name: t.label for t in chosen}
+
+
+def _queries(topics: Any) -> dict[str, str]:
+    """Each topic's query by its column, for a coverage frame's attrs; ``{}`` for a frame of flags."""
+    if isinstance(topics, pd.DataFrame):
+        return {}
+    from ddj.matching import resolve
+
+    return {t.name: t.query for t in resolve(topics)}
 
 
 def _local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:

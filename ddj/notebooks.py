@@ -22,8 +22,9 @@ from ddj import params as p
 from ddj import yamlfile
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
-from ddj.escaping import code_span
+from ddj.escaping import code_span, markdown_text
 from ddj.files import not_writable, open_regular, shown
+from ddj.matching import resolve
 from ddj.params import folder
 from ddj.report import write_report
 from ddj.utils import atomic_write
@@ -383,7 +384,11 @@ def fingerprint(corpus) -> dict[str, Any]:
 
 
 def header(params: Mapping[str, Any], corpus) -> str:
-    """Markdown for the top of an executed notebook: ddj version, parameters, corpus fingerprint."""
+    """Markdown for the top of an executed notebook: ddj version, parameters, corpus fingerprint.
+
+    Then each topic the parameters name (``topics`` or ``topic``), with its
+    label and the query it counts, so the notebook says what it measured.
+    """
     from ddj import __version__
 
     fp = fingerprint(corpus)
@@ -396,7 +401,23 @@ def header(params: Mapping[str, Any], corpus) -> str:
     lines.append("| parameter | value |")
     lines.append("|---|---|")
     lines.extend(f"| {_cell(k)} | {_cell(repr(v))} |" for k, v in params.items())
+    chosen = _chosen_topics(params)
+    if chosen:
+        lines += ["", "| topic | label | query counted |", "|---|---|---|"]
+        lines.extend(
+            f"| {_cell(t.name)} | {markdown_text(t.label)} | {_cell(t.query)} |" for t in chosen
+        )
     return "\n".join(lines)
+
+
+def _chosen_topics(params: Mapping[str, Any]) -> list:
+    """The topics a notebook's parameters name, by ``ddj.resolve``'s rule, with its topics file."""
+    spec = params.get("topics") or params.get("topic")
+    if not spec:
+        return []
+    if isinstance(spec, str):
+        spec = [v.strip() for v in spec.split(",")] if params.get("topics") else [spec]
+    return resolve(list(spec), params.get("topics_file") or None)
 
 
 def _cell(text: str) -> str:

@@ -402,6 +402,7 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     for label, part in complete.groupby("label", sort=False) if "label" in complete else []:
         sentences.append(_peak_sentence(label, part, metric, freq))
     sentences += _marks_sentences(spec, data)
+    sentences += [words.queries(data)] if words.queries(data) else []
     if data.attrs.get("ddj_demo"):
         sentences.append("Synthetic demo data, not real coverage.")
     return " ".join(sentences)

@@ -610,6 +610,35 @@ def _reads_back(word: str, wildcard: bool, case: bool) -> bool:
     return len(tokens) == 1 and tokens[0].kind == "word" and tokens[0].text == written
 
 
+#: The operators a label writes in lower case, as a person writes them.
+_OPERATOR_WORDS = _re.compile(r"(?<![\w=:])(AND|OR|NOT)(?!\w)")
+
+
+def label(query: str) -> str:
+    """A query as a person writes it, for a column, a legend or a note.
+
+    Quotation marks go, the operators ``AND``/``OR``/``NOT`` become ``and``,
+    ``or``, ``not`` (outside quotes only) and runs of spaces become one; the
+    words keep their case. The result is for reading: :func:`parse` the query,
+    never its label.
+
+    Examples
+    --------
+    >>> label('"Salt Typhoon"')
+    'Salt Typhoon'
+    >>> label('"Hong Kong" OR "Jimmy Lai"')
+    'Hong Kong or Jimmy Lai'
+    >>> label('taiwan  AND NOT "OR gate"')
+    'taiwan and not OR gate'
+    """
+    parts = str(query).split('"')
+    words = [
+        part if i % 2 else _OPERATOR_WORDS.sub(lambda m: m[1].lower(), part)
+        for i, part in enumerate(parts)
+    ]
+    return " ".join("".join(words).split())
+
+
 def parse(query: str) -> Node:
     """Parse a query into a syntax tree; ``str(tree)`` writes it back in canonical form.
 

@@ -19,6 +19,7 @@ import math
 from typing import Any
 
 from ddj.constants import FREQ_CODES, FREQ_NAMES
+from ddj.query import label as query_label
 
 _QUARTERS = ("first", "second", "third", "fourth")
 _PLURALS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
@@ -184,3 +185,40 @@ def p_value(p: float) -> str:
     if p < 0.01:
         return f"p = {p:.3f}"
     return f"p = {p:.2f}"
+
+
+#: Queries named in a chart's note or alt text (the rest are counted), and characters of each.
+MAX_QUERIES_NAMED, MAX_QUERY_SHOWN = 8, 120
+
+
+def queries(coverage: Any) -> str:
+    """The queries a coverage frame counted for its query topics, for a chart's note and alt text.
+
+    A topic given as a query (``'"Salt Typhoon"'``, not a name from the topics
+    file) is labelled by its words; this sentence says which query those words
+    stand for. Topics from a topics file are left out (their label names them).
+    Empty when there is none, or no ``queries`` in the frame's ``attrs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame({"topic": ["Salt Typhoon", "ukraine"], "label": ["Salt Typhoon", "Ukraine war"]})
+    >>> cov.attrs["queries"] = {"Salt Typhoon": '"Salt Typhoon"', "ukraine": "ukrain* OR kyiv"}
+    >>> queries(cov)
+    'Counted by query: Salt Typhoon = "Salt Typhoon".'
+    """
+    counted = getattr(coverage, "attrs", {}).get("queries") or {}
+    if not counted or not {"topic", "label"} <= set(getattr(coverage, "columns", ())):
+        return ""
+    pairs = coverage[["topic", "label"]].drop_duplicates()
+    shown = []
+    for topic, label in zip(pairs["topic"], pairs["label"], strict=True):
+        query = counted.get(topic)
+        if isinstance(query, str) and str(label) == query_label(query):
+            cut = query if len(query) <= MAX_QUERY_SHOWN else query[: MAX_QUERY_SHOWN - 1] + "…"
+            shown.append(f"{label} = {cut}")
+    if not shown:
+        return ""
+    more = len(shown) - MAX_QUERIES_NAMED
+    text = "; ".join(shown[:MAX_QUERIES_NAMED]) + (f"; and {more:,} more" if more > 0 else "")
+    return f"Counted by query: {text}."

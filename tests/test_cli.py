@@ -445,3 +445,46 @@ def test_nothing_the_command_prints_shows_a_password_in_a_url(capsys):
     out, err = capsys.readouterr()
     assert out == "read https://a.example/x.warc.gz\\x1b[2J\n"
     assert err == "failed: http://b.example/feed\n"
+
+
+# -- issue 23: a topic is never swapped silently ------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["hongkong", "Hong_Kong", "hong-kong"])
+def test_hits_refuses_a_near_miss_of_a_topic_name(capsys, spec):
+    assert main(["hits", "demo", spec]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "reads as the topic 'hong_kong'" in err and f"'query:{spec}'" in err
+
+
+def test_hits_says_when_a_query_has_no_hits(capsys):
+    assert main(["hits", "demo", "query:hongkong"]) == 0
+    assert capsys.readouterr().out.strip() == "0 hits for the query hongkong"
+    assert main(["hits", "demo", '"Salt Typhoon" AND zzzq']) == 0
+    assert capsys.readouterr().out.strip() == '0 hits for the query "Salt Typhoon" AND zzzq'
+
+
+def test_hits_reads_topic_names_from_the_topics_file(tmp_path, capsys):
+    path = tmp_path / "t.yml"
+    path.write_text("topics:\n  - name: budget\n    label: Budget\n    query: council\n")
+    table = str(_topic_table(tmp_path))
+    assert main(["hits", table, "budget", "--file", str(path), "--limit", "1"]) == 0
+    assert "[Council]" in capsys.readouterr().out  # the file's topic, not the word "budget"
+    assert main(["hits", table, "Budget", "--file", str(path)]) == 2
+    assert "reads as the topic 'budget' (Budget)" in capsys.readouterr().err
+
+
+def test_hits_on_newsdatahub_topic_and_word(shared_corpora, tmp_path, capsys):
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    assert main(["hits", str(path), "Ukraine"]) == 2
+    assert "reads as the topic 'ukraine' (Ukraine war)" in capsys.readouterr().err
+    assert main(["hits", str(path), '"Ukraine"', "-o", str(tmp_path / "word.csv")]) == 0
+    assert main(["hits", str(path), "ukraine", "-o", str(tmp_path / "topic.csv")]) == 0
+    word, topic = (pd.read_csv(tmp_path / f"{n}.csv") for n in ("word", "topic"))
+    assert set(word["matched"].str.lower()) == {"ukraine"}
+    assert (
+        word["url"].nunique() != topic["url"].nunique()
+    )  # 4 articles say the word, 7 are the topic
+    assert main(["hits", str(path), "query:Hong_Kong"]) == 0
+    assert "0 hits for the query Hong_Kong" in capsys.readouterr().out

@@ -395,6 +395,8 @@ def test_search_shows_a_syntax_error_as_text(corpus):
     assert good.coverage is not None and good.coverage.attrs["freq"] == "M"
     nothing = interactive.search(corpus, "zzzunheardof")
     assert nothing.summary().startswith("0 hits in 0 articles") and nothing.coverage is None
+    near = interactive.search(corpus, "hongkong")  # issue 23: a near miss, said as text
+    assert near.hits is None and "reads as the topic 'hong_kong'" in near.error
 
 
 def test_search_displays_without_a_traceback(corpus, capsys):

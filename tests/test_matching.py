@@ -63,10 +63,10 @@ def test_topic_forms(corpus):
     ts = resolve(
         ["hong_kong", {"lai": '"Jimmy Lai"'}, Topic("kong", "Kong", "kong"), '"Volt Typhoon"']
     )
-    assert [t.name for t in ts] == ["hong_kong", "lai", "kong", "volt_typhoon"]
+    assert [t.name for t in ts] == ["hong_kong", "lai", "kong", "Volt Typhoon"]
     m = ddj.match(corpus, ts)
     assert m["kong"].tolist() == [True, False, False, False, True, False]
-    assert m["volt_typhoon"].sum() == 1
+    assert m["Volt Typhoon"].sum() == 1
 
 
 def test_hits_in_context(corpus):
@@ -118,7 +118,12 @@ def test_not_terms_give_no_hits():
 
 def test_bad_topics(tmp_path, corpus):
     with pytest.raises(
-        ddj.ParameterError, match="Unknown topic 'hong_kongg'. Known topics: hong_kong"
+        ddj.ParameterError, match="Unknown topic 'no_such_topic'. Known topics: hong_kong"
+    ):
+        ddj.match(corpus, ["no_such_topic"])
+    with pytest.raises(
+        ddj.ParameterError,
+        match="'hong_kongg' is not a topic name but reads as the topic 'hong_kong'",
     ):
         ddj.match(corpus, ["hong_kongg"])
     with pytest.raises(ddj.QuerySyntaxError, match="empty"):
@@ -291,14 +296,14 @@ def test_hits_of_a_proximity_on_a_long_text_is_bounded():
     ("spec", "words"),
     [
         (
-            ["hong_kong", "hong kong"],
-            ["'hong_kong'", "the topic 'hong_kong'", "the query 'hong kong'"],
+            ['"Hong Kong"', "query:Hong Kong"],
+            ["'Hong Kong'", "the query '\"Hong Kong\"'", "the query 'Hong Kong'"],
         ),
         (
             {"x": "a", "x_mentions": "b"},
             ["'x_mentions'", "the topic 'x' ('a')", "the topic 'x_mentions'"],
         ),
-        (["hong kong", "Hong-Kong"], ["the query 'hong kong'", "the query 'Hong-Kong'"]),
+        (['"Volt Typhoon"', "Volt Typhoon"], ["the query 'Volt Typhoon'"]),
         ([{"lai": "lai"}, {"lai": "jimmy"}], ["'lai'", "the query 'lai'", "('jimmy')"]),
     ],
 )
@@ -311,7 +316,7 @@ def test_two_topics_never_share_a_column(spec, words):
 
 def test_the_same_topic_twice_is_one_topic(corpus):
     assert [t.name for t in resolve(["hong_kong", "hong_kong"])] == ["hong_kong"]
-    assert [t.name for t in resolve(['"Volt Typhoon"', '"Volt Typhoon"'])] == ["volt_typhoon"]
+    assert [t.name for t in resolve(['"Volt Typhoon"', '"Volt Typhoon"'])] == ["Volt Typhoon"]
     m = ddj.match(corpus, ["hong_kong", "hong_kong", "ukraine"])
     assert list(m.columns) == ["hong_kong", "hong_kong_mentions", "ukraine", "ukraine_mentions"]
     assert [t.name for t in resolve(["香港", "台灣"])] == ["香港", "台灣"]  # named by their words
@@ -591,3 +596,89 @@ def test_a_store_scan_folds_nfd_text_the_same_way(tmp_path):
         warnings.simplefilter("ignore")
         cov = ddj.coverage(store, query, freq="M")
     assert cov["articles"].tolist() == [2]
+
+
+# -- issue 23: a topic is never swapped silently ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        ("hongkong", "hong_kong"),
+        ("Hong_Kong", "hong_kong"),
+        ("hong-kong", "hong_kong"),
+        ("HONG KONG", "hong_kong"),
+        ("Ukraine", "ukraine"),
+        ("taiwn", "taiwan"),
+        ("Xinjiang", "xinjiang"),
+    ],
+)
+def test_a_near_miss_of_a_topic_name_is_refused_naming_the_topic(spec, name):
+    with pytest.raises(ddj.ParameterError) as err:
+        ddj.match(ddj.demo_corpus(), [spec])
+    message = str(err.value)
+    assert f"reads as the topic '{name}'" in message
+    assert f"write '{name}'" in message  # the topic, by its name
+    assert f"'\"{spec}\"' or 'query:{spec}'" in message  # or the words, as a query
+
+
+def test_queries_get_columns_and_labels_as_a_person_writes_them():
+    corpus = ddj.demo_corpus()
+    ts = resolve(['"Hong Kong" OR "Jimmy Lai"', '"Salt Typhoon"', "query:Ukraine", '"ukraine"'])
+    assert [t.label for t in ts] == ["Hong Kong or Jimmy Lai", "Salt Typhoon", "Ukraine", "ukraine"]
+    # a query's column never reads as a topic's: 'ukraine' is the shipped topic, so the query keeps its quotes
+    assert [t.name for t in ts] == [
+        "Hong Kong or Jimmy Lai",
+        "Salt Typhoon",
+        "Ukraine",
+        '"ukraine"',
+    ]
+    m = ddj.match(corpus, ["ukraine", *ts])
+    assert "ukraine" in m.columns and '"ukraine"' in m.columns and "Ukraine" in m.columns
+    assert m['"ukraine"'].equals(m["Ukraine"])  # the same words, any case
+
+
+def test_exact_names_of_a_topics_file_are_its_topics(tmp_path):
+    path = tmp_path / "t.yml"
+    path.write_text("topics:\n  - name: lai\n    label: Jimmy Lai\n    query: '\"Jimmy Lai\"'\n")
+    assert [t.query for t in resolve("lai", path)] == ['"Jimmy Lai"']
+    with pytest.raises(ddj.ParameterError, match="reads as the topic 'lai' \\(Jimmy Lai\\)"):
+        resolve("Jimmy-Lai", path)
+    assert [t.name for t in resolve("query:lai", path)] == ["query:lai"]
+
+
+def test_newsdatahub_topic_and_word_apart(shared_corpora):
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    with pytest.warns(ddj.DroppedRowsWarning):
+        c = ddj.load(path)
+    m = ddj.match(c, ["ukraine", '"Ukraine"'])
+    words = c["title"].fillna("") + " " + c["description"].fillna("")
+    by_pandas = words.str.contains(r"\bukraine\b", case=False, regex=True)
+    assert list(m.columns) == ["ukraine", "ukraine_mentions", "Ukraine", "Ukraine_mentions"]
+    assert m["Ukraine"].sum() == by_pandas.sum() > 0
+    assert (
+        m["ukraine"].sum() != m["Ukraine"].sum()
+    )  # the shipped topic "Ukraine war" is not the word
+    for spec in ("Ukraine", "Hong_Kong", "hongkong"):
+        with pytest.raises(ddj.ParameterError, match="reads as the topic"):
+            ddj.match(c, [spec])
+
+
+def test_coverage_chart_and_alt_text_show_the_queries_counted():
+    import json
+
+    from ddj.publishing import describe
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
+        cov = ddj.coverage(ddj.demo_corpus(), ['"Hong Kong" OR "Jimmy Lai"', "ukraine"], freq="M")
+    shipped = {t.name: t.query for t in ddj.topics()}
+    assert cov.attrs["queries"] == {
+        "Hong Kong or Jimmy Lai": '"Hong Kong" OR "Jimmy Lai"',
+        "ukraine": shipped["ukraine"],
+    }
+    said = 'Counted by query: Hong Kong or Jimmy Lai = "Hong Kong" OR "Jimmy Lai".'
+    chart = ddj.chart(cov)
+    assert said in json.dumps(chart.to_dict(), ensure_ascii=False).replace('\\"', '"')
+    assert said in describe(chart, cov)
+    assert "Ukraine war =" not in describe(chart, cov)  # a shipped topic is named by its label

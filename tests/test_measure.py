@@ -226,10 +226,12 @@ def test_demo_coverage_has_shape():
 
 def test_a_topic_is_counted_in_one_column_only(small):
     """coverage(corpus, ["hong_kong", "hong kong"]) gave a share of 2.0: two topics in one column."""
-    with pytest.raises(ddj.ParameterError, match="Two topics would share the column 'hong_kong'"):
+    with pytest.raises(ddj.ParameterError, match="'hong kong' is not a topic name but reads as"):
         coverage(small, ["hong_kong", "hong kong"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ddj.DroppedRowsWarning)
+        both = coverage(small, ["hong_kong", "query:hong kong"])  # the words, said as a query
+        assert set(both["topic"]) == {"hong_kong", "hong kong"}  # get their own column
         cov = coverage(small, ["hong_kong", "hong_kong"], freq="W")  # the same topic: once
         flags = ddj.match(small, ["hong_kong"])
         with pytest.raises(ddj.SchemaError, match=r"\['hong_kong'\] more than once"):

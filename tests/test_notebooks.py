@@ -562,3 +562,18 @@ def test_run_notebook_refuses_a_surrogate_or_a_huge_value_before_a_kernel(
         run_notebook("coverage", {"title": "\ud800"}, out_dir=tmp_path)
     with pytest.raises(ddj.ParameterError, match="^topics: more than 100,000 characters"):
         run_notebook("coverage", {"topics": ["hong_kong"] * 20_000}, out_dir=tmp_path)
+
+
+def test_header_lists_each_topic_with_the_query_it_counts(tmp_path):
+    """issue 23: the notebook says what it measured, a topic from the file and a query alike."""
+    path = tmp_path / "t.yml"
+    path.write_text(
+        'topics:\n  - name: lai\n    label: Jimmy Lai\n    query: \'"Jimmy Lai" OR "a|b"\'\n'
+    )
+    params = {"topics": ["lai", '"Salt Typhoon" OR Volt'], "topics_file": str(path)}
+    text = ddj.notebooks.header(params, ddj.demo_corpus())
+    rows = text.split("| topic | label | query counted |")[1].strip().splitlines()[1:]
+    assert rows == [
+        '| <code>lai</code> | Jimmy Lai | <code>"Jimmy Lai" OR "a&#124;b"</code> |',
+        '| <code>Salt Typhoon or Volt</code> | Salt Typhoon or Volt | <code>"Salt Typhoon" OR Volt</code> |',
+    ]

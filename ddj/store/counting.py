@@ -99,6 +99,7 @@ def coverage(corpus: Store, topics: Any, *, client: Any = None, **options: Any) 
     result, gaps = measure._gapped(result, _summed_table(tally.outlets), how)
     result = measure._ordered(result, [t.name for t in chosen], how)
     result.attrs = _coverage_attrs(options, how, tally, gaps)
+    result.attrs["queries"] = {t.name: t.query for t in chosen}
     demo = corpus.attrs.get(DEMO_ATTR)
     if demo:
         result.attrs[DEMO_ATTR] = demo
