@@ -52,8 +52,11 @@ from ddj.limits import (
     MAX_TITLE_CHARS,
 )
 from ddj.publishing import (
+    MAX_OUTLETS,
+    OTHER_OUTLETS,
     capped_labels,
     cut_text,
+    largest_outlets,
     map_text,
     publishable,
     publishable_spec,
@@ -103,7 +106,10 @@ def chart(
         ``topic``) columns, drawn as annotated vertical rules; ``"default"`` for
         the shipped ``data/events.csv``.
     facet
-        ``"outlet"`` or ``"topic"``: small multiples by that column.
+        ``"outlet"`` or ``"topic"``: small multiples by that column. A frame
+        by outlet keeps its ``ddj.publishing.MAX_OUTLETS`` (8) largest outlets
+        by articles in all, and sums the rest as "Other outlets"
+        (``ddj.publishing.largest_outlets``).
     intervals
         Draw each period's 95% Wilson interval as a band around the line (of
         the share; with ``metric="articles"``, the same interval in articles).
@@ -143,7 +149,7 @@ def chart(
     """
     cut: list[dict] = []  # texts cut to their caps, and events left out: one warning at the end
     checked = _checked(coverage, metric, kind, intervals=intervals, spikes=spikes)
-    frame = map_text(capped_labels(checked, cut), publishable)
+    frame = map_text(capped_labels(largest_outlets(checked), cut), publishable)
     frame, note = _fit(frame)
     found = stats.spikes(frame) if spikes else None
     data = _tidy(frame, found)
@@ -833,6 +839,12 @@ def _notes(plot: _Plot) -> list[str]:
         )
     if data["gap"].any():
         notes.append(f"Grey: periods where {_GAP_NOTE}.")
+    others = int(plot.frame.attrs.get("other_outlets") or 0)
+    if others:
+        notes.append(
+            f"The {MAX_OUTLETS} outlets with the most articles; {OTHER_OUTLETS.lower()}: "
+            f"{words.count(others, 'outlet')} summed."
+        )
     return notes
 
 

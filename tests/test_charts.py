@@ -1,5 +1,6 @@
 import json
 import warnings
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -10,8 +11,15 @@ from ddj.charts import chart, load_events
 
 
 def cov_frame(
-    n=6, topics=("hong_kong", "ukraine"), outlets=None, freq="W", partial_last=True, demo=False
+    n=6,
+    topics=("hong_kong", "ukraine"),
+    outlets=None,
+    freq="W",
+    partial_last=True,
+    demo=False,
+    total=10,
 ):
+    """Period i has i tenths of ``total`` matching (10: every share on too few articles to quote)."""
     rows = []
     days = pd.date_range("2024-09-30", periods=n, freq="7D")
     for t in topics:
@@ -26,8 +34,8 @@ def cov_frame(
                 if o:
                     row["outlet"] = o
                 row.update(
-                    articles=i,
-                    total=10,
+                    articles=i * total // 10,
+                    total=total,
                     share=i / 10,
                     partial=partial_last and i == n - 1,
                     examples="A | B",
@@ -474,7 +482,7 @@ def test_alt_text_writes_periods_as_a_person_does(freq, day, words):
 
 
 def test_alt_text_of_outlets_names_whose_peak_and_never_compares_two_outlets():
-    frame = cov_frame(outlets=["A", "B"])  # each outlet 0, 1, ... 5 of 10 articles a week
+    frame = cov_frame(outlets=["A", "B"], total=100)  # each outlet 0, 10, ... 50 of 100 a week
     text = ddj.publishing.describe(chart(frame, kind="small-multiples"), frame)
     assert "peaked at 40.0% of A's articles in the week of 28 October 2024" in text
     # a change is within one outlet's series: B's first week after A's last is no "fall"
@@ -591,3 +599,80 @@ def test_the_clickable_chart_cuts_labels_the_same_way():
     assert "L" * 101 not in json.dumps(spec) and "L" * 99 + "…" in json.dumps(
         spec, ensure_ascii=False
     )
+
+
+# -- issue 23: long-tail outlets, partial periods, events by topic, sources, titles -----------
+
+
+def long_tail(n_outlets=40, periods=4):
+    """One big outlet, seven middling ones and a long tail of 1-article outlets (one at 100%)."""
+    rows = []
+    days = pd.date_range("2025-01-06", periods=periods, freq="7D").astype("datetime64[us]")
+    sizes = [200, 90, 80, 70, 60, 50, 40, 35] + [1] * (n_outlets - 8)
+    for o, size in enumerate(sizes):
+        for i, d in enumerate(days):
+            articles = 1 if size == 1 else size // 10 + i  # each tail outlet's one article matches
+            total = size
+            rows.append({
+                "period": d, "period_end": d + pd.Timedelta(days=6), "topic": "t", "label": "T",
+                "outlet": f"Outlet {o:02d}", "articles": articles, "total": total,
+                "share": articles / total, "partial": False, "gap": False, "examples": "",
+            })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.attrs["freq"] = "W"
+    return frame
+
+
+def test_long_tail_keeps_the_largest_outlets_and_sums_the_rest():
+    cov = long_tail()
+    spec = chart(cov, kind="small-multiples").to_dict()
+    panels = [r["outlet"] for r in next(iter(spec["datasets"].values()))]
+    kept = list(dict.fromkeys(panels))
+    assert kept == [f"Outlet {i:02d}" for i in range(8)] + ["Other outlets"]
+    other = [r for r in next(iter(spec["datasets"].values())) if r["outlet"] == "Other outlets"]
+    assert [r["articles"] for r in other] == [32] * 4  # 32 tail outlets, summed
+    assert [r["total"] for r in other] == [32] * 4
+    assert other[0]["share"] == 1.0  # the sums' share, not an average of shares
+    foot = " ".join(r["line"] for d in spec["datasets"].values() for r in d if "line" in r)
+    assert "The 8 outlets with the most articles; other outlets: 32 outlets summed." in foot
+
+
+def test_other_outlets_share_is_summed_not_averaged():
+    from ddj.publishing import largest_outlets
+
+    cov = long_tail(n_outlets=10, periods=1)
+    cov.loc[cov["outlet"] == "Outlet 09", ["articles", "share"]] = [0, 0.0]
+    cov.loc[cov["outlet"] == "Outlet 07", ["articles", "total", "share"]] = [1, 35, 1 / 35]
+    out = largest_outlets(cov, n=7)
+    other = out[out["outlet"] == "Other outlets"].iloc[0]
+    assert (other["articles"], other["total"]) == (2, 37)  # 1/35 + 1/1 + 0/1 summed
+    assert other["share"] == pytest.approx(2 / 37)  # an average of the shares would be 0.34
+    assert out.attrs["other_outlets"] == 3
+    assert largest_outlets(cov, n=20) is cov  # nothing to sum: the frame as it is
+
+
+def test_rank_outlets_never_puts_a_one_article_outlet_first():
+    ranked = ddj.stats.rank_outlets(long_tail())
+    assert ranked.loc[0, "outlet"] != "Outlet 39" and ranked.loc[0, "total"] >= 30
+    assert ranked.loc[0, "rank"] == 1
+    tail = ranked[ranked["total"] < ddj.stats.SMALL_TOTAL]
+    assert tail["rank"].isna().all() and (tail["share"] == 1.0).all()
+    assert tail["note"].str.startswith("too few articles").all()
+    assert list(ranked.index[ranked["rank"].notna()]) == list(range(8))  # ranked ones first
+    assert (ranked["share_low"].iloc[:8].diff().dropna() <= 0).all()  # by the lower bound
+    assert "lower bound" in ranked.attrs["caption"] and "32 of 40" in ranked.attrs["caption"]
+
+
+def test_explore_notebook_ranks_with_rank_outlets():
+    nb = json.loads(
+        (Path(ddj.__file__).parent / "data" / "notebooks" / "explore.ipynb").read_text()
+    )
+    code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "ddj.stats.rank_outlets(" in code and 'sort_values("share"' not in code
+
+
+def test_alt_text_never_quotes_a_share_on_too_few_articles():
+    frame = cov_frame(outlets=["A", "B"])  # each outlet 0 .. 5 of 10 articles a week: all small
+    text = ddj.publishing.describe(chart(frame, kind="small-multiples"), frame)
+    assert "peaked" not in text and "%" not in text
+    assert "Hong Kong: too few articles to quote a share (fewer than 30 in a period)." in text

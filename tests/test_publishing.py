@@ -88,7 +88,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    frame = cov_frame(n=8, demo=True)
+    frame = cov_frame(n=8, demo=True, total=100)  # shares on enough articles to quote
     frame.loc[frame.index[3], "examples"] = " | ".join(HOSTILE)
     frame.loc[frame["topic"] == "ukraine", "label"] = "香港 and Ukraine"
     out = tmp_path_factory.mktemp("pub")
@@ -298,7 +298,8 @@ def test_save_keeps_a_formula_like_title_exact(tmp_path):
     ],
 )
 def test_alt_text_names_the_chart_kind(kind, opening, measure):
-    frame = cov_frame(outlets=["A", "B"]) if kind == "small-multiples" else cov_frame()
+    total = 10 if kind == "area" else 100  # a share is quoted on 30 or more articles in all
+    frame = cov_frame(outlets=["A", "B"] if kind == "small-multiples" else None, total=total)
     chart = ddj.chart(frame, kind=kind, metric="articles" if kind == "area" else "share", title="T")
     text = describe(chart, frame)
     assert text.startswith(f"T. {opening}") and measure in text
@@ -341,3 +342,26 @@ def test_publish_cuts_long_labels_in_every_file_and_counts_them(tmp_path):
             "L" * (MAX_LABEL_CHARS - 1) + "…" in text and "L" * (MAX_LABEL_CHARS + 1) not in text
         ), kind
     assert frame["label"].str.len().max() == 500_000  # the frame given is not changed
+
+
+# -- issue 23: long-tail outlets in the Datawrapper table, figures on too few articles -------
+
+
+def test_datawrapper_table_keeps_the_largest_outlets_and_sums_the_rest():
+    from tests.test_charts import long_tail
+
+    table = wide(long_tail())
+    series = [c for c in table.columns if c != "date"]
+    assert series == [f"T - Outlet {i:02d}" for i in range(8)] + ["T - Other outlets"]
+    assert (table["T - Other outlets"] == 100.0).all()  # 32 of 32 tail articles, as a percentage
+
+
+def test_figures_never_quote_a_share_on_too_few_articles():
+    from tests.test_charts import long_tail
+
+    figures = ddj.publishing.quotable(ddj.summary(long_tail()))
+    tail = figures[figures["outlet"] == "Outlet 39"].iloc[0]
+    assert pd.isna(tail["peak_share"]) and pd.isna(tail["latest_share_low"])
+    assert tail["peak_note"].startswith("too few articles to quote a share")
+    big = figures[figures["outlet"] == "Outlet 00"].iloc[0]
+    assert big["peak_share"] == pytest.approx(23 / 200) and big["peak_note"] == ""
