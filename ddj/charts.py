@@ -276,7 +276,9 @@ def _heatmap(plot: _Plot) -> alt.LayerChart:
         )
     )
     layers = [cells]
-    if plot.data["small"].any():  # an open diamond in each cell of a small denominator
+    if (
+        plot.data["small"] & ~plot.data["partial"]
+    ).any():  # an open diamond in each cell of a small denominator
         layers.append(
             alt.Chart(plot.data)
             .mark_point(shape="diamond", size=30, filled=False, color=MUTED, strokeWidth=1)
@@ -314,25 +316,25 @@ def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
         scale=_y_scale(plot, placed),
     )
     points = (
-        base.mark_point(size=50, filled=False, strokeWidth=2, fill=PAPER)
+        base.mark_point(size=50, filled=False, strokeWidth=2, fill=PAPER, clip=True)
         .encode(x=x, y=y, color=color, tooltip=tooltip)
         .transform_filter("datum.partial")
     )
-    hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
+    hover = base.mark_point(size=120, opacity=0, clip=True).encode(x=x, y=y, tooltip=tooltip)
     under = [*_gap_layer(plot), *_band(plot)]
     over = [*_small_points(plot, y), *_spike_marks(plot, y)]
     if plot.facet:  # facets need one dataset: the partial periods show as hollow points only
-        line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N")
+        line = base.mark_line(clip=True).encode(x=x, y=y, color=color, detail="label:N")
         layers = [*under, line, points, *over, hover]
         return alt.layer(*layers).properties(width=width, height=height)
     line = (
-        base.mark_line()
+        base.mark_line(clip=True)
         .encode(x=x, y=y, color=color, detail="label:N")
         .transform_filter("datum.solid")
     )
     dashed = (
         alt.Chart(_dashed_segments(plot.data))
-        .mark_line(strokeDash=[4, 3])
+        .mark_line(strokeDash=[4, 3], clip=True)
         .encode(x=x, y=y, color=color, detail="segment:N")
     )
     layers = [*under, line, dashed, points, *over, hover]
@@ -340,14 +342,35 @@ def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
 
 
 def _y_scale(plot: _Plot, placed: pd.DataFrame | None) -> alt.Scale:
-    """From zero; with event labels, headroom above the data (and the band) for them."""
+    """From zero to the top of the complete periods; with event labels, headroom above for them.
+
+    A partial first or last period (six articles of a week) can sit far above
+    the rest: it never sets the scale. It is still drawn, cut at the top of the
+    plot when it is higher (the marks are clipped, and the note says so).
+    """
+    top = _top(plot)
     if placed is None or not len(placed):
-        return alt.Scale(zero=True)
+        return alt.Scale(zero=True, domainMax=top, nice=True)
     height = plot.inner[1]
     room = (placed["row"].max() + 1) * LANE_PX + 4
-    column = f"{plot.metric}_high" if plot.intervals else plot.metric
-    top = float(plot.data[column].max() or 1)
     return alt.Scale(zero=True, domainMax=top * height / max(height - room, 1))
+
+
+def _top(plot: _Plot) -> float:
+    """The highest value (or interval bound) of the complete periods; of all when none is complete."""
+    column = f"{plot.metric}_high" if plot.intervals else plot.metric
+    complete = plot.data[~plot.data["partial"]]
+    values = (complete if len(complete) else plot.data)[column].astype(float)
+    top = float(values.max(skipna=True)) if values.notna().any() else 0.0
+    return top if top > 0 else 1.0
+
+
+def _cut_partial(plot: _Plot) -> bool:
+    """Whether a partial period lies above the scale (and is cut at the top)."""
+    if plot.kind not in ("line", "small-multiples") or not plot.data["partial"].any():
+        return False
+    partial = plot.data.loc[plot.data["partial"], plot.metric].astype(float)
+    return bool((partial > _top(plot) * (1 + 1e-9)).any())
 
 
 def _band(plot: _Plot) -> list[alt.Chart]:
@@ -356,7 +379,7 @@ def _band(plot: _Plot) -> list[alt.Chart]:
         return []
     band = (
         alt.Chart(plot.data)
-        .mark_area(opacity=0.18, interpolate="linear")
+        .mark_area(opacity=0.18, interpolate="linear", clip=True)
         .encode(
             x=plot.x,
             y=alt.Y(f"{plot.metric}_low:Q"),
@@ -374,11 +397,11 @@ def _band(plot: _Plot) -> list[alt.Chart]:
 
 def _small_points(plot: _Plot, y: alt.Y) -> list[alt.Chart]:
     """Open diamonds where the denominator is small (a partial period keeps its hollow circle)."""
-    if not plot.data["small"].any():
+    if not (plot.data["small"] & ~plot.data["partial"]).any():
         return []
     diamonds = (
         alt.Chart(plot.data)
-        .mark_point(shape="diamond", size=45, filled=False, strokeWidth=1.5, fill=PAPER)
+        .mark_point(shape="diamond", size=45, filled=False, strokeWidth=1.5, fill=PAPER, clip=True)
         .encode(x=plot.x, y=y, color=plot.color, tooltip=plot.tooltip)
         .transform_filter("datum.small && !datum.partial")
     )
@@ -826,11 +849,18 @@ def _notes(plot: _Plot) -> list[str]:
     data, lines = plot.data, plot.kind in ("line", "small-multiples")
     notes = []
     if bool(data["partial"].any()):
-        notes.append("Hollow points on dashed lines are periods only partly covered by the data.")
+        cut = " (cut at the top where they are higher than every full one)"
+        notes.append(
+            "Hollow points on dashed lines are periods only partly covered by the data"
+            + (cut if _cut_partial(plot) else "")
+            + "."
+        )
     if lines and plot.intervals:
-        notes.append("Bands: 95% confidence intervals of each share (Wilson).")
-    if data["small"].any() and plot.kind != "area":
-        notes.append("Open diamonds: " + stats.small_note(plot.frame))
+        of = "each share" if plot.metric == "share" else "each count"
+        notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
+    small = stats.small_note(plot.frame) if plot.kind != "area" else ""
+    if small:  # never an empty "Open diamonds:"
+        notes.append("Open diamonds: " + small)
     if data["spike"].any():
         n = int(data["spike"].sum())
         notes.append(

@@ -676,3 +676,50 @@ def test_alt_text_never_quotes_a_share_on_too_few_articles():
     text = ddj.publishing.describe(chart(frame, kind="small-multiples"), frame)
     assert "peaked" not in text and "%" not in text
     assert "Hong Kong: too few articles to quote a share (fewer than 30 in a period)." in text
+
+
+def _scales(spec):
+    found, stack = [], [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            scale = node.get("scale")
+            if isinstance(scale, dict) and "domainMax" in scale:
+                found.append(scale)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _foot_lines(spec):
+    return [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+
+
+@pytest.mark.parametrize("kind", ["line", "small-multiples"])
+def test_a_partial_first_week_never_sets_the_y_axis(kind):
+    frame = cov_frame(n=6, total=100, partial_last=False, outlets=["A"] if kind != "line" else None)
+    first = frame["period"] == frame["period"].min()  # 4 of 6 articles in a partial first week
+    frame.loc[first, ["articles", "total", "share", "partial"]] = [4, 6, 4 / 6, True]
+    spec = chart(frame, kind=kind).to_dict()
+    assert {s["domainMax"] for s in _scales(spec)} == {0.5}  # the complete weeks' top, not 67%
+    drawn = next(iter(spec["datasets"].values()))
+    assert any(r["partial"] and r["share"] == pytest.approx(4 / 6) for r in drawn)  # still drawn
+    marks = [
+        layer["mark"]
+        for layer in spec["vconcat"][0].get("layer") or spec["vconcat"][0]["spec"]["layer"]
+    ]
+    assert all(m.get("clip") for m in marks if m["type"] == "line")
+    assert any("cut at the top" in line for line in _foot_lines(spec))
+
+
+def test_footer_never_prints_an_empty_note_and_counts_say_count():
+    frame = cov_frame(n=6, total=100)  # complete weeks of 100 articles, a partial last week
+    frame.loc[frame["partial"], "total"] = 5  # small, but only in the partial period
+    frame.loc[frame["partial"], "articles"] = 1
+    spec = chart(frame, metric="articles", intervals=True).to_dict()
+    lines = _foot_lines(spec)
+    assert not any(line.rstrip().endswith(":") for line in lines)
+    assert not any("Open diamonds" in line for line in lines)
+    assert "Bands: 95% confidence intervals of each count (Wilson)." in lines
+    assert "diamond" not in json.dumps(spec["vconcat"][0])
