@@ -102,9 +102,11 @@ def chart(
         Headline, standfirst and the source line at the foot. A chart of the
         demo corpus always says "synthetic demo data".
     events
-        A CSV path or frame with ``date`` and ``label`` (and optional
-        ``topic``) columns, drawn as annotated vertical rules; ``"default"`` for
-        the shipped ``data/events.csv``.
+        A CSV path or frame with ``date`` and ``label`` columns, drawn as
+        annotated vertical rules; ``"default"`` for the shipped
+        ``data/events.csv``. An optional ``topics`` column (names separated by
+        ``;``) ties an event to topics: it is drawn only on a chart of one of
+        them. An empty cell, or no such column, draws the event on every chart.
     facet
         ``"outlet"`` or ``"topic"``: small multiples by that column. A frame
         by outlet keeps its ``ddj.publishing.MAX_OUTLETS`` (8) largest outlets
@@ -679,8 +681,7 @@ def _placed_events(
     table = load_events(events)
     first, last = data["day"].min(), data["day"].max()
     table = table[(table["day"] >= first) & (table["day"] <= last)]
-    if "topic" in table and "topic" in data:  # events of other topics are noise on this chart
-        table = table[table["topic"].isna() | table["topic"].isin(set(data["topic"]))]
+    table = for_topics(table, [*data["topic"], *data["label"]] if "topic" in data else [])
     table = table.sort_values("day", kind="stable").reset_index(drop=True)
     if len(table) > MAX_CHART_EVENTS:  # evenly over the dates: every stretch keeps some
         keep = np.unique(np.linspace(0, len(table) - 1, MAX_CHART_EVENTS).round().astype(int))
@@ -754,8 +755,11 @@ def _short(text: Any) -> str:
 
 
 def load_events(events: Any) -> pd.DataFrame:
-    """Events as a frame with ``day`` (YYYY-MM-DD), ``label`` and ``date_label``; ``"default"`` = shipped file.
+    """Events as a frame with ``day`` (YYYY-MM-DD), ``label``, ``date_label`` and ``topics``; ``"default"`` = shipped file.
 
+    ``topics`` holds the names of the topics each event belongs to, separated
+    by ``;`` (from a ``topics`` column, or an older ``topic`` column); empty,
+    or a file without such a column, means the event applies to every chart.
     A file is read only when it is a regular file of at most ``MAX_EVENTS_FILE_BYTES``.
     """
     if isinstance(events, str) and events == "default":
@@ -787,9 +791,51 @@ def load_events(events: Any) -> pd.DataFrame:
         day=days.dt.strftime("%Y-%m-%d"), date_label=[words.period(d, "D") for d in days]
     )
     out["label"] = out["label"].map(lambda v: publishable(str(v)))
-    if "topic" in out:
-        out["topic"] = out["topic"].replace("", None)
+    out["topics"] = _event_topics(out)
     return out.sort_values("day").reset_index(drop=True)
+
+
+def _event_topics(table: pd.DataFrame) -> list[str]:
+    """Each event's topic names, ``;``-separated and stripped (``""``: every topic).
+
+    Read from a ``topics`` column, and from a ``topic`` column (one name, or
+    several with ``;``) as older files have it; a file with neither tags no event.
+    """
+    out = []
+    for i in range(len(table)):
+        names: list[str] = []
+        for column in ("topics", "topic"):
+            if column in table:
+                value = table[column].iloc[i]
+                text = (
+                    ""
+                    if value is None or (isinstance(value, float) and np.isnan(value))
+                    else str(value)
+                )
+                names += [n.strip() for n in text.split(";") if n.strip()]
+        out.append(";".join(dict.fromkeys(names)))
+    return out
+
+
+def for_topics(events: pd.DataFrame, names: Any) -> pd.DataFrame:
+    """The events (from :func:`load_events`) for any of the topics ``names``, and the untagged ones.
+
+    An event whose ``topics`` is empty applies to every chart; a tagged one
+    only to a chart of one of its topics (names compared without case, as
+    a topic's name or its label: ``hong_kong`` or ``Hong Kong``).
+
+    Examples
+    --------
+    >>> events = load_events("default")
+    >>> for_topics(events, ["ukraine"])["label"].tolist()
+    ['Russia invades Ukraine']
+    >>> for_topics(events, ["festival"]).empty  # a word no event is tagged with
+    True
+    """
+    wanted = {str(n).strip().casefold() for n in names}
+    tags = events["topics"] if "topics" in events else pd.Series("", index=events.index)
+    keep = [not t or bool(wanted & {n.casefold() for n in t.split(";")}) for t in tags]
+    return events[keep]
 
 
 def _date_axis(frame: pd.DataFrame) -> alt.Axis:

@@ -723,3 +723,36 @@ def test_footer_never_prints_an_empty_note_and_counts_say_count():
     assert not any("Open diamonds" in line for line in lines)
     assert "Bands: 95% confidence intervals of each count (Wilson)." in lines
     assert "diamond" not in json.dumps(spec["vconcat"][0])
+
+
+def _event_labels(spec):
+    return [
+        r["label"]
+        for d in spec["datasets"].values()
+        for r in d
+        if "label" in r and "date_label" in r
+    ]
+
+
+def test_default_events_are_drawn_only_on_charts_of_their_topics():
+    frame = cov_frame(n=8, topics=("festival",))  # 2024-09-30 .. 2024-11-18
+    assert _event_labels(chart(frame, events="default").to_dict()) == []  # no Foreign Secretary
+    frame = cov_frame(n=8, topics=("hong_kong",))
+    assert _event_labels(chart(frame, events="default").to_dict()) == [
+        "Foreign Secretary in Beijing"
+    ]
+    shipped = load_events("default")
+    assert shipped["topics"].ne("").all()  # every shipped event says its topics
+
+
+def test_a_users_events_file_with_and_without_topics(tmp_path):
+    frame = cov_frame(n=8, topics=("festival",))
+    tagged = tmp_path / "tagged.csv"
+    tagged.write_text(
+        "date,label,topics\n2024-10-05,Opening night,Festival; film\n"
+        "2024-10-10,Budget,budget\n2024-10-20,Storm,\n"
+    )
+    assert _event_labels(chart(frame, events=tagged).to_dict()) == ["Opening night", "Storm"]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("date,label\n2024-10-05,Opening night\n2024-10-10,Budget\n")
+    assert _event_labels(chart(frame, events=plain).to_dict()) == ["Opening night", "Budget"]
