@@ -164,8 +164,10 @@ def chart(
         cut_text(v, MAX_TITLE_CHARS, n, cut) for v, n in ((title, "title"), (subtitle, "subtitle"))
     )
     head = _head(plot, title, subtitle, demo=coverage.attrs.get("ddj_demo"))
-    drawn = _drawn(plot, found)
+    drawn = {**_drawn(plot, found), "title": _text(title) or _default_title(plot.frame, metric)}
     source = _text(cut_text(source, MAX_NOTE_CHARS, "source line", cut))
+    if not source and not coverage.attrs.get("ddj_demo"):
+        source = _data_line(checked)  # never nothing: where the data came from
     foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
@@ -455,17 +457,26 @@ _GAP_NOTE = "the total lacks an outlet that is normally there (see ddj.health)"
 
 
 def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitleParams:
-    """The headline, and under it the standfirst (and the demo banner)."""
-    lines = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
+    """The headline, and under it the standfirst (and the demo banner), wrapped to the chart's width.
+
+    Vega draws a title on one line however long (an HTML page then cuts it
+    off): each is given as the list of its lines (``ddj.words.lines``).
+    """
+    style = _theme.config()["config"]["title"]
+    texts = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
     if demo:
-        lines.append(DEMO_BANNER)
-    return alt.TitleParams(
-        text=_text(title) or _default_title(plot.frame, plot.metric), subtitle=lines, anchor="start"
-    )
+        texts.append(DEMO_BANNER)
+    sub = [
+        line for text in texts for line in words.lines(text, plot.width, style["subtitleFontSize"])
+    ]
+    head = _text(title) or _default_title(plot.frame, plot.metric)
+    heads = words.lines(head, plot.width, style["fontSize"], bold=True)
+    return alt.TitleParams(text=heads if len(heads) > 1 else heads[0], subtitle=sub, anchor="start")
 
 
 def _footer(foot: list[str], width: int) -> alt.Chart:
-    """The source and note lines, as a text mark under the plot."""
+    """The source and note lines, as a text mark under the plot, each wrapped to the width."""
+    foot = [part for line in foot for part in words.lines(line, width, 11)]
     return (
         alt.Chart(pd.DataFrame({"line": foot, "y": range(len(foot))}))
         .mark_text(align="left", baseline="top", fontSize=11, color=MUTED)
@@ -879,7 +890,9 @@ def _foot(source: str | None, demo: str | None, plot: _Plot, note: str | None) -
         lines.append(DEMO_NOTE)
     if source:
         lines.append(
-            source if source.lower().startswith(("source", "sources")) else f"Source: {source}"
+            source
+            if source.lower().startswith(("source", "sources", "data:"))
+            else f"Source: {source}"
         )
     notes = [text for text in _notes(plot) if text]
     if note:
@@ -888,6 +901,52 @@ def _foot(source: str | None, demo: str | None, plot: _Plot, note: str | None) -
     if not lines:
         lines.append("Chart: ddj")
     return lines
+
+
+def source_line(corpus: pd.DataFrame, name: Any = None) -> str:
+    """Where a chart's data came from, for its foot when no source is given.
+
+    Parameters
+    ----------
+    corpus
+        The articles the coverage was counted in.
+    name
+        The corpus as the user named it (``"demo"``, or a path: only its last
+        part is written).
+
+    Returns
+    -------
+    str
+        "Data: 1,999 articles of 461 outlets (4 August 2025 to 12 February 2026), from the corpus news.csv".
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"outlet": ["A", "B", "A"],
+    ...     "published": pd.to_datetime(["2024-10-14", "2024-11-02", None], utc=True)})
+    >>> source_line(frame, "/data/exports/news.csv")
+    'Data: 3 articles of 2 outlets (14 October to 2 November 2024), from the corpus news.csv'
+    """
+    what = words.count(len(corpus))
+    if "outlet" in corpus:
+        what += f" of {words.count(corpus['outlet'].dropna().nunique(), 'outlet')}"
+    if "published" in corpus:
+        dated = pd.to_datetime(corpus["published"], utc=True, errors="coerce").dropna()
+        if len(dated):
+            what += f" ({words.span(dated.min(), dated.max(), 'D').removeprefix('from ')})"
+    if name is not None and str(name).strip():
+        what += f", from the corpus {Path(str(name).strip()).name or str(name).strip()}"
+    return f"Data: {what}"
+
+
+def _data_line(coverage: pd.DataFrame) -> str:
+    """The foot's data line from a coverage frame alone: its outlets and its periods."""
+    periods = pd.to_datetime(coverage["period"])
+    freq = stats.frequency(coverage)
+    what = "articles"
+    if "outlet" in coverage:
+        what += f" of {words.count(coverage['outlet'].nunique(), 'outlet')}"
+    span = words.span(periods.min(), periods.max(), freq)
+    return f"Data: {what} {span if span.startswith('from') else 'in ' + span}, counted with ddj"
 
 
 def _notes(plot: _Plot) -> list[str]:

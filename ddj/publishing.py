@@ -729,6 +729,9 @@ def _escape(text: str) -> str:
 
 
 def _title(spec: dict) -> str:
+    whole = ((spec.get("usermeta") or {}).get("ddj") or {}).get("title")
+    if isinstance(whole, str) and whole:  # ddj.chart's headline as written, before it was wrapped
+        return whole
     title = spec.get("title")
     if isinstance(title, dict):
         title = title.get("text")

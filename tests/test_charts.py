@@ -364,7 +364,7 @@ def test_small_denominators_are_open_diamonds_named_in_the_note():
         len(diamonds) == 1
         and diamonds[0]["transform"][0]["filter"] == "datum.small && !datum.partial"
     )
-    foot = [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+    foot = [" ".join(_foot_lines(spec))]  # the note's lines, wrapped at the chart's width
     assert any(
         "Open diamonds: Fewer than 30 articles in all in the week of 21 October 2024, so those shares are unsure."
         in line
@@ -538,7 +538,7 @@ def test_a_500000_character_label_is_cut_and_counted():
     labels = {r["label"] for d in spec["datasets"].values() for r in d if "label" in r}
     assert "L" * (MAX_LABEL_CHARS - 1) + "…" in labels and "Ukraine" in labels
     assert "E" * (MAX_LABEL_CHARS - 1) + "…" in labels
-    assert spec["title"]["text"] == "T" * 299 + "…" and len(text) < 500_000
+    assert "".join(spec["title"]["text"]) == "T" * 299 + "…" and len(text) < 500_000  # wrapped
     (message,) = _cut_warnings(caught)
     assert message.startswith(
         "The chart cut 1 label, 1 event label, 1 title and 1 source line to fit"
@@ -756,3 +756,62 @@ def test_a_users_events_file_with_and_without_topics(tmp_path):
     plain = tmp_path / "plain.csv"
     plain.write_text("date,label\n2024-10-05,Opening night\n2024-10-10,Budget\n")
     assert _event_labels(chart(frame, events=plain).to_dict()) == ["Opening night", "Budget"]
+
+
+def test_a_chart_without_a_source_says_where_its_data_came_from():
+    spec = chart(cov_frame(outlets=["A", "B"]), kind="small-multiples").to_dict()
+    assert " ".join(_foot_lines(spec)).startswith(
+        "Data: articles of 2 outlets from the week of 30 September to the week of "
+        "4 November 2024, counted with ddj"
+    )
+    spec = chart(cov_frame(), source="Media monitor", subtitle="Per week").to_dict()
+    assert _foot_lines(spec)[0] == "Source: Media monitor"
+    assert spec["title"]["subtitle"] == ["Per week"]
+
+
+def test_coverage_command_takes_source_and_subtitle(tmp_path, capsys):
+    from ddj.cli import main
+    from tests.test_cli import _topic_table
+
+    table = _topic_table(tmp_path)
+    args = ["coverage", str(table), "-t", "hong_kong", "--freq", "M"]
+    assert (
+        main([*args, "--out", str(tmp_path / "a"), "--subtitle", "Monthly", "--source", "AP"]) == 0
+    )
+    spec = json.loads((tmp_path / "a" / "coverage.vl.json").read_text())
+    assert spec["title"]["subtitle"][0] == "Monthly"
+    assert "Source: AP" in _foot_lines(spec)
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0  # no source: the corpus says it
+    spec = json.loads((tmp_path / "b" / "coverage.vl.json").read_text())
+    line = " ".join(_foot_lines(spec)).split(" Note:")[0]  # the data line, wrapped or not
+    assert line.startswith("Data: ") and line.endswith(f"from the corpus {table.name}")
+    assert " outlet" in line and " to " in line
+    capsys.readouterr()
+    assert main([*args, "--source", "x" * 600]) == 2  # refused before the corpus loads
+    assert "source: 600 characters" in capsys.readouterr().err
+
+
+def test_coverage_notebook_declares_source_and_subtitle():
+    import papermill
+
+    from ddj.notebooks import CHECKS
+
+    path = Path(ddj.__file__).parent / "data" / "notebooks" / "coverage.ipynb"
+    declared = papermill.inspect_notebook(str(path))
+    assert {"source", "subtitle"} <= set(declared)
+    assert CHECKS["source"] is ddj.params.source and CHECKS["subtitle"] is ddj.params.subtitle
+    with pytest.raises(ddj.ParameterError, match="subtitle"):
+        ddj.check_parameters(subtitle=["not", "text"])
+
+
+def test_a_long_title_wraps_at_the_chart_width():
+    long = "Hong Kong, Ukraine war, Taiwan and Cyberespionage: share of all articles over time"
+    spec = chart(cov_frame(), title=long, subtitle="word " * 40, width=400).to_dict()
+    heads = spec["title"]["text"]
+    assert isinstance(heads, list) and len(heads) > 1 and " ".join(heads) == long
+    assert all(len(line) * 20 * ddj.words.EM_BOLD <= 400 for line in heads)
+    assert len(spec["title"]["subtitle"]) > 1
+    assert chart(cov_frame(), title="Short").to_dict()["title"]["text"] == "Short"
+    long_source = "A source line that goes on " * 8
+    lines = _foot_lines(chart(cov_frame(), source=long_source, width=400).to_dict())
+    assert len(lines) > 1 and all(len(line) * 11 * ddj.words.EM_REGULAR <= 400 for line in lines)

@@ -190,7 +190,8 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
     assert scripts[2][1] == _script_safe(_embed_bundle())  # the bundle, not a byte changed
     spec = json.loads(scripts[0][1])
-    assert spec["title"]["text"] == publishable(TITLE)
+    assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole, for the page and alt text
+    assert " ".join(spec["title"]["text"]) == " ".join(publishable(TITLE).split())  # drawn wrapped
     assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
     (vis,) = [a for a, _ in page.all("div") if a.get("id") == "vis"]
     assert vis["aria-label"] == paths["alt_text"].read_text(encoding="utf-8").strip()
@@ -365,3 +366,18 @@ def test_figures_never_quote_a_share_on_too_few_articles():
     assert tail["peak_note"].startswith("too few articles to quote a share")
     big = figures[figures["outlet"] == "Outlet 00"].iloc[0]
     assert big["peak_share"] == pytest.approx(23 / 200) and big["peak_note"] == ""
+
+
+def test_a_long_title_is_drawn_whole_in_svg_and_html(tmp_path):
+    long = "Hong Kong, Ukraine war, Taiwan and Cyberespionage: share of all articles over time"
+    paths = publish(ddj.chart(cov_frame(), title=long, width=400), tmp_path, "t")
+    svg = paths["svg"].read_text()
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)"', svg).group(1))
+    spec = json.loads(paths["spec"].read_text())
+    heads = spec["title"]["text"]
+    assert isinstance(heads, list) and all(line in svg for line in heads)
+    assert width < 520  # the title never widens the drawing past the chart (400 + axes)
+    assert (
+        json.dumps(heads)[1:-1] in paths["html"].read_text()
+        or heads[0] in paths["html"].read_text()
+    )
