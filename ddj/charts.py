@@ -846,7 +846,7 @@ def for_topics(events: pd.DataFrame, names: Any) -> pd.DataFrame:
     wanted = {str(n).strip().casefold() for n in names}
     tags = events["topics"] if "topics" in events else pd.Series("", index=events.index)
     keep = [not t or bool(wanted & {n.casefold() for n in t.split(";")}) for t in tags]
-    return events[keep]
+    return events.loc[pd.Series(keep, index=events.index, dtype=bool)]  # none left: still a frame
 
 
 def _date_axis(frame: pd.DataFrame) -> alt.Axis:

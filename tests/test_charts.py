@@ -1,4 +1,5 @@
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -743,6 +744,10 @@ def test_default_events_are_drawn_only_on_charts_of_their_topics():
     ]
     shipped = load_events("default")
     assert shipped["topics"].ne("").all()  # every shipped event says its topics
+    later = cov_frame(n=8, topics=("hong_kong",)).assign(  # no shipped event in its dates
+        period=lambda f: f["period"] + pd.Timedelta(days=7 * 60)
+    )
+    assert _event_labels(chart(later, events="default").to_dict()) == []
 
 
 def test_a_users_events_file_with_and_without_topics(tmp_path):
@@ -815,3 +820,30 @@ def test_a_long_title_wraps_at_the_chart_width():
     long_source = "A source line that goes on " * 8
     lines = _foot_lines(chart(cov_frame(), source=long_source, width=400).to_dict())
     assert len(lines) > 1 and all(len(line) * 11 * ddj.words.EM_REGULAR <= 400 for line in lines)
+
+
+def test_newsdatahub_weekly_by_outlet_is_publishable(shared_corpora, tmp_path):
+    """The real table: 461 outlets, most with 1-5 articles, and a partial first week at 67%."""
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = ddj.load(path)
+        by_outlet = ddj.coverage(corpus, ["ransomware"], freq="W", by="outlet")
+        weekly = ddj.coverage(corpus, ["ransomware"], freq="W")
+    assert by_outlet["outlet"].nunique() > 400
+    spec = chart(by_outlet, kind="small-multiples").to_dict()
+    outlets = {r["outlet"] for d in spec["datasets"].values() for r in d if "outlet" in r}
+    assert len(outlets) == 9 and "Other outlets" in outlets  # 9 panels, not 461
+    ranked = ddj.stats.rank_outlets(by_outlet)
+    assert ranked.loc[0, "total"] >= ddj.stats.SMALL_TOTAL and ranked.loc[0, "share"] < 1
+    first = weekly.iloc[0]
+    assert first["partial"] and first["share"] > 0.6  # the partial first week
+    top = weekly.loc[~weekly["partial"], "share"].max()
+    line = chart(weekly, events="default").to_dict()
+    assert {s["domainMax"] for s in _scales(line)} == {top}  # set by the complete weeks
+    assert _event_labels(line) == []  # no shipped event is tagged for this word
+    text = ddj.publishing.describe(chart(by_outlet, kind="small-multiples"), by_outlet)
+    assert "too few articles to quote a share" in text and "100.0%" not in text
+    source = ddj.charts.source_line(corpus, path)
+    assert re.match(r"Data: 1,9\d\d articles of 4\d\d outlets \(\d+ August 2025 to ", source)
+    assert source.endswith("from the corpus cybersecurity-news-en.csv.gz")
