@@ -669,7 +669,7 @@ def test_explore_notebook_ranks_with_rank_outlets():
         (Path(ddj.__file__).parent / "data" / "notebooks" / "explore.ipynb").read_text()
     )
     code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert "ddj.stats.rank_outlets(" in code and 'sort_values("share"' not in code
+    assert "ddj.rank_outlets(" in code and 'sort_values("share"' not in code
 
 
 def test_alt_text_never_quotes_a_share_on_too_few_articles():

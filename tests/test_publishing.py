@@ -190,7 +190,7 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
     assert scripts[2][1] == _script_safe(_embed_bundle())  # the bundle, not a byte changed
     spec = json.loads(scripts[0][1])
-    assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole, for the page and alt text
+    assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole: page title, alt text
     assert " ".join(spec["title"]["text"]) == " ".join(publishable(TITLE).split())  # drawn wrapped
     assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
     (vis,) = [a for a, _ in page.all("div") if a.get("id") == "vis"]
