@@ -51,10 +51,13 @@ _LAZY = {
     "health": "ddj.denominator",
     "compare": "ddj.stats",
     "spikes": "ddj.stats",
+    "rank_outlets": "ddj.stats",
     "resolve": "ddj.matching",
     "check_parameters": "ddj.notebooks",
     "chart": "ddj.charts",
     "publish": "ddj.publishing",
+    "quotable": "ddj.publishing",
+    "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
 }
 

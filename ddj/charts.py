@@ -52,8 +52,11 @@ from ddj.limits import (
     MAX_TITLE_CHARS,
 )
 from ddj.publishing import (
+    MAX_OUTLETS,
+    OTHER_OUTLETS,
     capped_labels,
     cut_text,
+    largest_outlets,
     map_text,
     publishable,
     publishable_spec,
@@ -99,11 +102,16 @@ def chart(
         Headline, standfirst and the source line at the foot. A chart of the
         demo corpus always says "synthetic demo data".
     events
-        A CSV path or frame with ``date`` and ``label`` (and optional
-        ``topic``) columns, drawn as annotated vertical rules; ``"default"`` for
-        the shipped ``data/events.csv``.
+        A CSV path or frame with ``date`` and ``label`` columns, drawn as
+        annotated vertical rules; ``"default"`` for the shipped
+        ``data/events.csv``. An optional ``topics`` column (names separated by
+        ``;``) ties an event to topics: it is drawn only on a chart of one of
+        them. An empty cell, or no such column, draws the event on every chart.
     facet
-        ``"outlet"`` or ``"topic"``: small multiples by that column.
+        ``"outlet"`` or ``"topic"``: small multiples by that column. A frame
+        by outlet keeps its ``ddj.publishing.MAX_OUTLETS`` (8) largest outlets
+        by articles in all, and sums the rest as "Other outlets"
+        (``ddj.publishing.largest_outlets``).
     intervals
         Draw each period's 95% Wilson interval as a band around the line (of
         the share; with ``metric="articles"``, the same interval in articles).
@@ -143,7 +151,7 @@ def chart(
     """
     cut: list[dict] = []  # texts cut to their caps, and events left out: one warning at the end
     checked = _checked(coverage, metric, kind, intervals=intervals, spikes=spikes)
-    frame = map_text(capped_labels(checked, cut), publishable)
+    frame = map_text(capped_labels(largest_outlets(checked), cut), publishable)
     frame, note = _fit(frame)
     found = stats.spikes(frame) if spikes else None
     data = _tidy(frame, found)
@@ -156,9 +164,11 @@ def chart(
         cut_text(v, MAX_TITLE_CHARS, n, cut) for v, n in ((title, "title"), (subtitle, "subtitle"))
     )
     head = _head(plot, title, subtitle, demo=coverage.attrs.get("ddj_demo"))
-    drawn = _drawn(plot, found)
+    drawn = {**_drawn(plot, found), "title": _text(title) or _default_title(plot.frame, metric)}
     source = _text(cut_text(source, MAX_NOTE_CHARS, "source line", cut))
     note = " ".join(n for n in (note, words.queries(coverage)) if n) or None
+    if not source and not coverage.attrs.get("ddj_demo"):
+        source = _data_line(checked)  # never nothing: where the data came from
     foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
@@ -271,7 +281,9 @@ def _heatmap(plot: _Plot) -> alt.LayerChart:
         )
     )
     layers = [cells]
-    if plot.data["small"].any():  # an open diamond in each cell of a small denominator
+    if (
+        plot.data["small"] & ~plot.data["partial"]
+    ).any():  # an open diamond in each cell of a small denominator
         layers.append(
             alt.Chart(plot.data)
             .mark_point(shape="diamond", size=30, filled=False, color=MUTED, strokeWidth=1)
@@ -309,25 +321,25 @@ def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
         scale=_y_scale(plot, placed),
     )
     points = (
-        base.mark_point(size=50, filled=False, strokeWidth=2, fill=PAPER)
+        base.mark_point(size=50, filled=False, strokeWidth=2, fill=PAPER, clip=True)
         .encode(x=x, y=y, color=color, tooltip=tooltip)
         .transform_filter("datum.partial")
     )
-    hover = base.mark_point(size=120, opacity=0).encode(x=x, y=y, tooltip=tooltip)
+    hover = base.mark_point(size=120, opacity=0, clip=True).encode(x=x, y=y, tooltip=tooltip)
     under = [*_gap_layer(plot), *_band(plot)]
     over = [*_small_points(plot, y), *_spike_marks(plot, y)]
     if plot.facet:  # facets need one dataset: the partial periods show as hollow points only
-        line = base.mark_line().encode(x=x, y=y, color=color, detail="label:N")
+        line = base.mark_line(clip=True).encode(x=x, y=y, color=color, detail="label:N")
         layers = [*under, line, points, *over, hover]
         return alt.layer(*layers).properties(width=width, height=height)
     line = (
-        base.mark_line()
+        base.mark_line(clip=True)
         .encode(x=x, y=y, color=color, detail="label:N")
         .transform_filter("datum.solid")
     )
     dashed = (
         alt.Chart(_dashed_segments(plot.data))
-        .mark_line(strokeDash=[4, 3])
+        .mark_line(strokeDash=[4, 3], clip=True)
         .encode(x=x, y=y, color=color, detail="segment:N")
     )
     layers = [*under, line, dashed, points, *over, hover]
@@ -335,14 +347,35 @@ def _lines(plot: _Plot, placed: pd.DataFrame | None) -> alt.LayerChart:
 
 
 def _y_scale(plot: _Plot, placed: pd.DataFrame | None) -> alt.Scale:
-    """From zero; with event labels, headroom above the data (and the band) for them."""
+    """From zero to the top of the complete periods; with event labels, headroom above for them.
+
+    A partial first or last period (six articles of a week) can sit far above
+    the rest: it never sets the scale. It is still drawn, cut at the top of the
+    plot when it is higher (the marks are clipped, and the note says so).
+    """
+    top = _top(plot)
     if placed is None or not len(placed):
-        return alt.Scale(zero=True)
+        return alt.Scale(zero=True, domainMax=top, nice=True)
     height = plot.inner[1]
     room = (placed["row"].max() + 1) * LANE_PX + 4
-    column = f"{plot.metric}_high" if plot.intervals else plot.metric
-    top = float(plot.data[column].max() or 1)
     return alt.Scale(zero=True, domainMax=top * height / max(height - room, 1))
+
+
+def _top(plot: _Plot) -> float:
+    """The highest value (or interval bound) of the complete periods; of all when none is complete."""
+    column = f"{plot.metric}_high" if plot.intervals else plot.metric
+    complete = plot.data[~plot.data["partial"]]
+    values = (complete if len(complete) else plot.data)[column].astype(float)
+    top = float(values.max(skipna=True)) if values.notna().any() else 0.0
+    return top if top > 0 else 1.0
+
+
+def _cut_partial(plot: _Plot) -> bool:
+    """Whether a partial period lies above the scale (and is cut at the top)."""
+    if plot.kind not in ("line", "small-multiples") or not plot.data["partial"].any():
+        return False
+    partial = plot.data.loc[plot.data["partial"], plot.metric].astype(float)
+    return bool((partial > _top(plot) * (1 + 1e-9)).any())
 
 
 def _band(plot: _Plot) -> list[alt.Chart]:
@@ -351,7 +384,7 @@ def _band(plot: _Plot) -> list[alt.Chart]:
         return []
     band = (
         alt.Chart(plot.data)
-        .mark_area(opacity=0.18, interpolate="linear")
+        .mark_area(opacity=0.18, interpolate="linear", clip=True)
         .encode(
             x=plot.x,
             y=alt.Y(f"{plot.metric}_low:Q"),
@@ -369,11 +402,11 @@ def _band(plot: _Plot) -> list[alt.Chart]:
 
 def _small_points(plot: _Plot, y: alt.Y) -> list[alt.Chart]:
     """Open diamonds where the denominator is small (a partial period keeps its hollow circle)."""
-    if not plot.data["small"].any():
+    if not (plot.data["small"] & ~plot.data["partial"]).any():
         return []
     diamonds = (
         alt.Chart(plot.data)
-        .mark_point(shape="diamond", size=45, filled=False, strokeWidth=1.5, fill=PAPER)
+        .mark_point(shape="diamond", size=45, filled=False, strokeWidth=1.5, fill=PAPER, clip=True)
         .encode(x=plot.x, y=y, color=plot.color, tooltip=plot.tooltip)
         .transform_filter("datum.small && !datum.partial")
     )
@@ -425,17 +458,26 @@ _GAP_NOTE = "the total lacks an outlet that is normally there (see ddj.health)"
 
 
 def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitleParams:
-    """The headline, and under it the standfirst (and the demo banner)."""
-    lines = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
+    """The headline, and under it the standfirst (and the demo banner), wrapped to the chart's width.
+
+    Vega draws a title on one line however long (an HTML page then cuts it
+    off): each is given as the list of its lines (``ddj.words.lines``).
+    """
+    style = _theme.config()["config"]["title"]
+    texts = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
     if demo:
-        lines.append(DEMO_BANNER)
-    return alt.TitleParams(
-        text=_text(title) or _default_title(plot.frame, plot.metric), subtitle=lines, anchor="start"
-    )
+        texts.append(DEMO_BANNER)
+    sub = [
+        line for text in texts for line in words.lines(text, plot.width, style["subtitleFontSize"])
+    ]
+    head = _text(title) or _default_title(plot.frame, plot.metric)
+    heads = words.lines(head, plot.width, style["fontSize"], bold=True)
+    return alt.TitleParams(text=heads if len(heads) > 1 else heads[0], subtitle=sub, anchor="start")
 
 
 def _footer(foot: list[str], width: int) -> alt.Chart:
-    """The source and note lines, as a text mark under the plot."""
+    """The source and note lines, as a text mark under the plot, each wrapped to the width."""
+    foot = [part for line in foot for part in words.lines(line, width, 11)]
     return (
         alt.Chart(pd.DataFrame({"line": foot, "y": range(len(foot))}))
         .mark_text(align="left", baseline="top", fontSize=11, color=MUTED)
@@ -667,8 +709,7 @@ def _placed_events(
     table = load_events(events)
     first, last = data["day"].min(), data["day"].max()
     table = table[(table["day"] >= first) & (table["day"] <= last)]
-    if "topic" in table and "topic" in data:  # events of other topics are noise on this chart
-        table = table[table["topic"].isna() | table["topic"].isin(set(data["topic"]))]
+    table = for_topics(table, [*data["topic"], *data["label"]] if "topic" in data else [])
     table = table.sort_values("day", kind="stable").reset_index(drop=True)
     if len(table) > MAX_CHART_EVENTS:  # evenly over the dates: every stretch keeps some
         keep = np.unique(np.linspace(0, len(table) - 1, MAX_CHART_EVENTS).round().astype(int))
@@ -742,8 +783,11 @@ def _short(text: Any) -> str:
 
 
 def load_events(events: Any) -> pd.DataFrame:
-    """Events as a frame with ``day`` (YYYY-MM-DD), ``label`` and ``date_label``; ``"default"`` = shipped file.
+    """Events as a frame with ``day`` (YYYY-MM-DD), ``label``, ``date_label`` and ``topics``; ``"default"`` = shipped file.
 
+    ``topics`` holds the names of the topics each event belongs to, separated
+    by ``;`` (from a ``topics`` column, or an older ``topic`` column); empty,
+    or a file without such a column, means the event applies to every chart.
     A file is read only when it is a regular file of at most ``MAX_EVENTS_FILE_BYTES``.
     """
     if isinstance(events, str) and events == "default":
@@ -775,9 +819,51 @@ def load_events(events: Any) -> pd.DataFrame:
         day=days.dt.strftime("%Y-%m-%d"), date_label=[words.period(d, "D") for d in days]
     )
     out["label"] = out["label"].map(lambda v: publishable(str(v)))
-    if "topic" in out:
-        out["topic"] = out["topic"].replace("", None)
+    out["topics"] = _event_topics(out)
     return out.sort_values("day").reset_index(drop=True)
+
+
+def _event_topics(table: pd.DataFrame) -> list[str]:
+    """Each event's topic names, ``;``-separated and stripped (``""``: every topic).
+
+    Read from a ``topics`` column, and from a ``topic`` column (one name, or
+    several with ``;``) as older files have it; a file with neither tags no event.
+    """
+    out = []
+    for i in range(len(table)):
+        names: list[str] = []
+        for column in ("topics", "topic"):
+            if column in table:
+                value = table[column].iloc[i]
+                text = (
+                    ""
+                    if value is None or (isinstance(value, float) and np.isnan(value))
+                    else str(value)
+                )
+                names += [n.strip() for n in text.split(";") if n.strip()]
+        out.append(";".join(dict.fromkeys(names)))
+    return out
+
+
+def for_topics(events: pd.DataFrame, names: Any) -> pd.DataFrame:
+    """The events (from :func:`load_events`) for any of the topics ``names``, and the untagged ones.
+
+    An event whose ``topics`` is empty applies to every chart; a tagged one
+    only to a chart of one of its topics (names compared without case, as
+    a topic's name or its label: ``hong_kong`` or ``Hong Kong``).
+
+    Examples
+    --------
+    >>> events = load_events("default")
+    >>> for_topics(events, ["ukraine"])["label"].tolist()
+    ['Russia invades Ukraine']
+    >>> for_topics(events, ["festival"]).empty  # a word no event is tagged with
+    True
+    """
+    wanted = {str(n).strip().casefold() for n in names}
+    tags = events["topics"] if "topics" in events else pd.Series("", index=events.index)
+    keep = [not t or bool(wanted & {n.casefold() for n in t.split(";")}) for t in tags]
+    return events.loc[pd.Series(keep, index=events.index, dtype=bool)]  # none left: still a frame
 
 
 def _date_axis(frame: pd.DataFrame) -> alt.Axis:
@@ -821,7 +907,9 @@ def _foot(source: str | None, demo: str | None, plot: _Plot, note: str | None) -
         lines.append(DEMO_NOTE)
     if source:
         lines.append(
-            source if source.lower().startswith(("source", "sources")) else f"Source: {source}"
+            source
+            if source.lower().startswith(("source", "sources", "data:"))
+            else f"Source: {source}"
         )
     notes = [text for text in _notes(plot) if text]
     if note:
@@ -832,16 +920,69 @@ def _foot(source: str | None, demo: str | None, plot: _Plot, note: str | None) -
     return lines
 
 
+def source_line(corpus: pd.DataFrame, name: Any = None) -> str:
+    """Where a chart's data came from, for its foot when no source is given.
+
+    Parameters
+    ----------
+    corpus
+        The articles the coverage was counted in.
+    name
+        The corpus as the user named it (``"demo"``, or a path: only its last
+        part is written).
+
+    Returns
+    -------
+    str
+        "Data: 1,999 articles of 461 outlets (4 August 2025 to 12 February 2026), from the corpus news.csv".
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"outlet": ["A", "B", "A"],
+    ...     "published": pd.to_datetime(["2024-10-14", "2024-11-02", None], utc=True)})
+    >>> source_line(frame, "/data/exports/news.csv")
+    'Data: 3 articles of 2 outlets (14 October to 2 November 2024), from the corpus news.csv'
+    """
+    what = words.count(len(corpus))
+    if "outlet" in corpus:
+        what += f" of {words.count(corpus['outlet'].dropna().nunique(), 'outlet')}"
+    if "published" in corpus:
+        dated = pd.to_datetime(corpus["published"], utc=True, errors="coerce").dropna()
+        if len(dated):
+            what += f" ({words.span(dated.min(), dated.max(), 'D').removeprefix('from ')})"
+    if name is not None and str(name).strip():
+        what += f", from the corpus {Path(str(name).strip()).name or str(name).strip()}"
+    return f"Data: {what}"
+
+
+def _data_line(coverage: pd.DataFrame) -> str:
+    """The foot's data line from a coverage frame alone: its outlets and its periods."""
+    periods = pd.to_datetime(coverage["period"])
+    freq = stats.frequency(coverage)
+    what = "articles"
+    if "outlet" in coverage:
+        what += f" of {words.count(coverage['outlet'].nunique(), 'outlet')}"
+    span = words.span(periods.min(), periods.max(), freq)
+    return f"Data: {what} {span if span.startswith('from') else 'in ' + span}, counted with ddj"
+
+
 def _notes(plot: _Plot) -> list[str]:
     """What the chart's marks mean, in the order they catch the eye."""
     data, lines = plot.data, plot.kind in ("line", "small-multiples")
     notes = []
     if bool(data["partial"].any()):
-        notes.append("Hollow points on dashed lines are periods only partly covered by the data.")
+        cut = " (cut at the top where they are higher than every full one)"
+        notes.append(
+            "Hollow points on dashed lines are periods only partly covered by the data"
+            + (cut if _cut_partial(plot) else "")
+            + "."
+        )
     if lines and plot.intervals:
-        notes.append("Bands: 95% confidence intervals of each share (Wilson).")
-    if data["small"].any() and plot.kind != "area":
-        notes.append("Open diamonds: " + stats.small_note(plot.frame))
+        of = "each share" if plot.metric == "share" else "each count"
+        notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
+    small = stats.small_note(plot.frame) if plot.kind != "area" else ""
+    if small:  # never an empty "Open diamonds:"
+        notes.append("Open diamonds: " + small)
     if data["spike"].any():
         n = int(data["spike"].sum())
         notes.append(
@@ -850,6 +991,12 @@ def _notes(plot: _Plot) -> list[str]:
         )
     if data["gap"].any():
         notes.append(f"Grey: periods where {_GAP_NOTE}.")
+    others = int(plot.frame.attrs.get("other_outlets") or 0)
+    if others:
+        notes.append(
+            f"The {MAX_OUTLETS} outlets with the most articles; {OTHER_OUTLETS.lower()}: "
+            f"{words.count(others, 'outlet')} summed."
+        )
     return notes
 
 

@@ -498,6 +498,13 @@ def _add_coverage(p: argparse.ArgumentParser) -> None:
         "--events", default=None, help="CSV of (date, label) events to mark on the chart"
     )
     p.add_argument("--title", default=None, help="chart title")
+    p.add_argument("--subtitle", default=None, help="the line under the chart title")
+    p.add_argument(
+        "--source",
+        dest="source_line",
+        default=None,
+        help="the chart's source line (default: the corpus, its outlets and dates)",
+    )
     p.add_argument(
         "--slug", default="coverage", help="base name of the output files (default: %(default)s)"
     )
@@ -507,19 +514,28 @@ def _add_coverage(p: argparse.ArgumentParser) -> None:
 
 def _run_coverage(args: argparse.Namespace) -> int:
     import ddj
-    from ddj import params
+    from ddj import charts, params
 
     params.freq(args.freq)  # the options are checked before the corpus loads
     params.tz(args.tz)
     params.window(args.start, args.end)
     params.events(args.events)
+    title, subtitle = params.title(args.title), params.subtitle(args.subtitle)
+    source = params.source(args.source_line)
     corpus = _corpus(args.source)
     names = [t.strip() for t in args.topics.split(",") if t.strip()]
     topics = [_topic_arg(n, args.file) for n in names]
     cov = ddj.coverage(
         corpus, topics, freq=args.freq, by=args.by, start=args.start, end=args.end, tz=args.tz
     )
-    chart = ddj.chart(cov, metric=args.metric, title=args.title, events=args.events)
+    chart = ddj.chart(
+        cov,
+        metric=args.metric,
+        title=title,
+        subtitle=subtitle,
+        source=source or charts.source_line(corpus, args.source),
+        events=args.events,
+    )
     paths = ddj.publish(chart, args.out, args.slug, data=cov)
     print(f"Coverage of {', '.join(names)} in {len(corpus):,} articles, per {args.freq}:")
     for kind, path in paths.items():

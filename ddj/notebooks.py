@@ -48,7 +48,8 @@ def check_parameters(**params: Any) -> dict[str, Any]:
     ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
     ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``compare_at``
     (None, a day or two, :func:`ddj.params.at`), ``title``
-    (None or a headline of at most 300 characters), ``out_dir`` (a folder, not a
+    (None or a headline of at most 300 characters), ``subtitle`` (the same),
+    ``source`` (None or a source line of at most 500 characters), ``out_dir`` (a folder, not a
     file); for collecting: ``urls`` (a file or a list), ``feeds``,
     ``sitemaps``, ``sites`` (http(s) URLs), ``warcs`` (files), ``since``,
     ``until``, ``rate``, ``contact``, ``robots``, ``extend`` (a saved corpus).
@@ -102,6 +103,8 @@ def _as_given(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
 #: ``start``/``end``, ``since``/``until`` and ``topics``/``topic`` are checked together after.
 CHECKS: dict[str, Callable[[Any], Any]] = {
     "title": p.title,
+    "subtitle": p.subtitle,
+    "source": p.source,
     "out_dir": lambda value: str(p.folder(value, "out_dir")),
     "corpus": p.corpus,
     "topics_file": p.topics_file,

@@ -34,7 +34,9 @@ MAX_TITLE = 300
 #: Longest contact line (sent in the User-Agent).
 MAX_CONTACT = 200
 #: Parameters whose value is free text: ``-p title null`` is the headline "null" (``''`` is None).
-TEXT = frozenset({"title", "contact", "query", "topic"})
+TEXT = frozenset({"title", "subtitle", "source", "contact", "query", "topic"})
+#: Longest source line under a chart a notebook takes.
+MAX_SOURCE = 500
 #: What ``metric=`` takes, and what each shows.
 METRICS = {"share": "Share of all articles", "articles": "Articles"}
 #: What ``kind=`` takes.
@@ -716,6 +718,42 @@ def title(value: Any) -> str | None:
         raise ParameterError(msg)
     if len(value) > MAX_TITLE:
         msg = f"title: {len(value):,} characters is not a headline; keep it to {MAX_TITLE} (put the rest in the article)."
+        raise ParameterError(msg)
+    return value.strip()
+
+
+def subtitle(value: Any) -> str | None:
+    """A chart's standfirst: ``None`` (ddj writes one) or text of at most ``MAX_TITLE`` characters.
+
+    Examples
+    --------
+    >>> subtitle(" Share of all articles, per week ")
+    'Share of all articles, per week'
+    """
+    return _chart_text(value, "subtitle", MAX_TITLE, "the line under the headline")
+
+
+def source(value: Any) -> str | None:
+    """A chart's source line: ``None`` (ddj says where the data came from) or text of at most ``MAX_SOURCE`` characters.
+
+    Examples
+    --------
+    >>> source("Newsdatahub export, August 2025 to February 2026")
+    'Newsdatahub export, August 2025 to February 2026'
+    >>> source(None) is None
+    True
+    """
+    return _chart_text(value, "source", MAX_SOURCE, "the source line")
+
+
+def _chart_text(value: Any, name: str, limit: int, what: str) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        msg = f"{name}={value!r}: give {what} as text (in YAML, quote it), or None for ddj's own."
+        raise ParameterError(msg)
+    if len(value) > limit:
+        msg = f"{name}: {len(value):,} characters is too long for {what}; keep it to {limit}."
         raise ParameterError(msg)
     return value.strip()
 

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from ddj import words
@@ -349,13 +350,126 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
+#: What alt text and figures say instead of a share whose denominator is below ``SMALL_TOTAL``.
+TOO_FEW = f"too few articles to quote a share (fewer than {SMALL_TOTAL} in a period)"
+
+#: Outlets a by-outlet chart, its small multiples and its Datawrapper table keep (the largest by
+#: articles in all); the rest are summed into one series, ``OTHER_OUTLETS``.
+MAX_OUTLETS = 8
+OTHER_OUTLETS = "Other outlets"
+
+
+def largest_outlets(coverage: pd.DataFrame, n: int = MAX_OUTLETS) -> pd.DataFrame:
+    """A by-outlet coverage frame with its ``n`` largest outlets and the rest summed as "Other outlets".
+
+    Outlets are ranked by their articles in all (the sum of ``total`` over the
+    periods); ties keep the frame's order. The rest are summed per topic and
+    period: articles and totals are added and the share is recomputed from the
+    sums (shares are never averaged), with its interval and ``small`` flag.
+    A frame without an ``outlet`` column, or with at most ``n`` outlets, comes
+    back as it is. The new frame's ``attrs["other_outlets"]`` counts the
+    outlets summed (0 when none were).
+
+    Parameters
+    ----------
+    coverage
+        A frame from ``ddj.coverage(..., by="outlet")``; it is not changed.
+    n
+        How many outlets to keep.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept outlets' rows, largest outlet first, then the "Other outlets" rows.
+
+    Examples
+    --------
+    >>> cov = pd.DataFrame({"period": ["2025-01-06"] * 3, "topic": "t", "label": "T",
+    ...     "outlet": ["A", "B", "C"], "articles": [5, 1, 1], "total": [50, 2, 1],
+    ...     "share": [0.1, 0.5, 1.0], "partial": False})
+    >>> out = largest_outlets(cov, n=1)
+    >>> out[["outlet", "articles", "total", "share"]].to_dict("list")
+    {'outlet': ['A', 'Other outlets'], 'articles': [5, 2], 'total': [50, 3], 'share': [0.1, 0.6666666666666666]}
+    >>> out.attrs["other_outlets"]
+    2
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        msg = f"n={n!r}: give how many outlets to keep, a whole number of at least 1."
+        raise ParameterError(msg)
+    if "outlet" not in coverage or coverage["outlet"].nunique() <= n:
+        return coverage
+    sizes = coverage.drop_duplicates(["outlet", "period"]).groupby("outlet", sort=False)["total"]
+    ranked = sizes.sum().sort_values(ascending=False, kind="stable").index
+    rank = {outlet: i for i, outlet in enumerate(ranked[:n])}
+    inside = coverage["outlet"].map(rank)
+    kept = coverage[inside.notna()].assign(_rank=inside[inside.notna()])
+    kept = kept.sort_values("_rank", kind="stable").drop(columns="_rank")
+    rest = coverage[inside.isna()]
+    keys = [c for c in ("period", "period_end", "topic", "label", "group") if c in rest]
+    sums: dict[str, Any] = {"articles": ("articles", "sum"), "total": ("total", "sum")}
+    for flag in ("partial", "gap"):
+        if flag in rest:
+            sums[flag] = (flag, "any")
+    if "examples" in rest:
+        sums["examples"] = ("examples", lambda s: " | ".join([e for e in s if e][:3]))
+    other = rest.groupby(keys, sort=False, dropna=False).agg(**sums).reset_index()
+    total = other["total"].where(other["total"] > 0)
+    other["share"] = (other["articles"] / total).fillna(0.0)
+    if {"share_low", "share_high"} <= set(coverage.columns):
+        other["share_low"], other["share_high"] = wilson(
+            other["articles"].to_numpy(), other["total"].to_numpy()
+        )
+    if "small" in coverage:
+        other["small"] = other["total"] < SMALL_TOTAL
+    other["outlet"] = OTHER_OUTLETS
+    out = pd.concat([kept, other[[c for c in coverage.columns if c in other]]], ignore_index=True)
+    out = out.astype({c: coverage[c].dtype for c in ("articles", "total") if c in coverage})
+    out.attrs = {**coverage.attrs, "other_outlets": int(rest["outlet"].nunique())}
+    return out
+
+
+def quotable(figures: pd.DataFrame) -> pd.DataFrame:
+    """``ddj.summary``'s figures with no share quoted on too few articles.
+
+    Where a figure's period had fewer than ``ddj.stats.SMALL_TOTAL`` articles
+    in all (``peak_small`` or ``latest_small``), its share and interval are
+    emptied and ``peak_note`` / ``latest_note`` say "too few articles to quote
+    a share"; the change in points is emptied when the latest period was small.
+
+    Examples
+    --------
+    >>> row = {"peak_share": 1.0, "peak_share_low": 0.2, "peak_share_high": 1.0, "peak_small": True}
+    >>> out = quotable(pd.DataFrame([row]))
+    >>> bool(pd.isna(out.loc[0, "peak_share"])), out.loc[0, "peak_note"][:30]
+    (True, 'too few articles to quote a sh')
+    """
+    out = figures.copy()
+    for name in ("peak", "latest"):
+        if f"{name}_small" not in out:
+            continue
+        small = out[f"{name}_small"].astype(bool)
+        for column in (f"{name}_share", f"{name}_share_low", f"{name}_share_high"):
+            if column in out:
+                out[column] = out[column].astype(float).where(~small)
+        out[f"{name}_note"] = np.where(small, TOO_FEW, "")
+    if "change_share_points" in out and "latest_small" in out:
+        out["change_share_points"] = (
+            out["change_share_points"].astype(float).where(~out["latest_small"].astype(bool))
+        )
+    return out
+
+
 def wide(coverage: pd.DataFrame, metric: str = "share") -> pd.DataFrame:
     """One date column and one column per series (topic, or topic - outlet), as Datawrapper imports.
+
+    A by-outlet frame keeps its ``MAX_OUTLETS`` largest outlets and sums the
+    rest as "Other outlets" (:func:`largest_outlets`).
 
     Shares are written as percentages (0-100) with two decimals.
     """
     if "period" not in coverage or "label" not in coverage:
         return _clean_csv(coverage)
+    coverage = largest_outlets(coverage)
     series = coverage["label"].astype(str)
     if "outlet" in coverage:
         series = series + " - " + coverage["outlet"].astype(str)
@@ -482,8 +596,10 @@ def _peak_sentence(label: Any, part: pd.DataFrame, metric: str, freq: str) -> st
     series = next((k for k in ("outlet", "group") if k in part), None)
     pool = part
     if metric == "share" and "total" in part:  # a peak on a handful of articles is no peak
-        sound = part[(part["total"] >= SMALL_TOTAL) & (part["articles"] > 0)]
-        pool = sound if len(sound) else part
+        pool = part[(part["total"] >= SMALL_TOTAL) & (part["articles"] > 0)]
+        if pool.empty:
+            return f"{label}: {TOO_FEW}."
+        part = part[part["total"] >= SMALL_TOTAL]  # nor is a change to or from one
     peak = pool.loc[pool[metric].astype(float).idxmax()]
     show = words.percent if metric == "share" else words.count
     when = words.period(pd.Timestamp(peak["period"]), freq, preposition=True)
@@ -614,6 +730,9 @@ def _escape(text: str) -> str:
 
 
 def _title(spec: dict) -> str:
+    whole = ((spec.get("usermeta") or {}).get("ddj") or {}).get("title")
+    if isinstance(whole, str) and whole:  # ddj.chart's headline as written, before it was wrapped
+        return whole
     title = spec.get("title")
     if isinstance(title, dict):
         title = title.get("text")

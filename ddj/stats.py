@@ -751,6 +751,78 @@ def _stories(examples: Any) -> list[str]:
     return [e.strip() for e in examples.split(" | ") if e.strip()]
 
 
+# -- who covers it most -----------------------------------------------------------------------
+
+
+def rank_outlets(cov: pd.DataFrame, *, min_total: int = SMALL_TOTAL) -> pd.DataFrame:
+    """Outlets ranked by how much of their output a topic takes, without trusting a handful of articles.
+
+    Each outlet's articles and totals are summed over the periods (shares are
+    never averaged). Outlets are ranked by the lower bound of the share's 95%
+    Wilson interval (the share one can be sure of), and only those with at
+    least ``min_total`` articles in all get a rank: an outlet with 1 article,
+    which matched, has a share of 100% and a lower bound near 21%, and is
+    listed after the ranked ones with ``rank`` empty and ``note`` saying so.
+
+    Parameters
+    ----------
+    cov
+        A frame from ``ddj.coverage(..., by="outlet")`` (one topic, or the
+        topics' counts are added).
+    min_total
+        Fewest articles in all for an outlet to be ranked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank``, ``outlet``, ``articles``, ``total``, ``share``,
+        ``share_low``, ``share_high``, ``note``; ``attrs["caption"]`` says how
+        it was ranked.
+
+    Raises
+    ------
+    SchemaError
+        Not a coverage frame by outlet.
+
+    Examples
+    --------
+    >>> cov = pd.DataFrame({"period": "2025-01-06", "topic": "t", "label": "T", "partial": False,
+    ...     "outlet": ["Big", "Tiny"], "articles": [30, 1], "total": [100, 1]})
+    >>> rank_outlets(cov)[["rank", "outlet", "share"]].to_dict("list")
+    {'rank': [1, None], 'outlet': ['Big', 'Tiny'], 'share': [0.3, 1.0]}
+    """
+    cov = _coverage(cov, "rank_outlets")
+    if "outlet" not in cov:
+        msg = "rank_outlets() needs a coverage frame by outlet: ddj.coverage(corpus, topics, by='outlet')."
+        raise SchemaError(msg)
+    if isinstance(min_total, bool) or not isinstance(min_total, int) or min_total < 1:
+        msg = f"min_total={min_total!r}: give the fewest articles an outlet needs to be ranked (a whole number, at least 1)."
+        raise ParameterError(msg)
+    totals = cov.drop_duplicates(["outlet", "period"]).groupby("outlet", sort=False)["total"].sum()
+    table = cov.groupby("outlet", sort=False)[["articles"]].sum().join(totals).reset_index()
+    table["share"] = np.where(
+        table["total"] > 0, table["articles"] / table["total"].clip(lower=1), 0.0
+    )
+    table["share_low"], table["share_high"] = wilson(
+        table["articles"].to_numpy(), table["total"].to_numpy()
+    )
+    sound = table["total"] >= min_total
+    table = table.assign(_sound=sound).sort_values(
+        ["_sound", "share_low", "total"], ascending=False, kind="stable", na_position="last"
+    )
+    n = int(sound.sum())
+    table.insert(0, "rank", pd.array([*range(1, n + 1), *[None] * (len(table) - n)], dtype="Int64"))
+    table["note"] = np.where(
+        table["_sound"], "", f"too few articles to rank (fewer than {min_total} in all)"
+    )
+    table = table.drop(columns="_sound").reset_index(drop=True)
+    table.attrs["caption"] = (
+        f"Ranked by the lower bound of the share's 95% confidence interval (Wilson); outlets with "
+        f"fewer than {min_total} articles in all are listed last, unranked ({len(table) - n:,} of {len(table):,})."
+    )
+    return table
+
+
 # -- helpers ---------------------------------------------------------------------------------
 
 

@@ -1,5 +1,7 @@
 import json
+import re
 import warnings
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -10,8 +12,15 @@ from ddj.charts import chart, load_events
 
 
 def cov_frame(
-    n=6, topics=("hong_kong", "ukraine"), outlets=None, freq="W", partial_last=True, demo=False
+    n=6,
+    topics=("hong_kong", "ukraine"),
+    outlets=None,
+    freq="W",
+    partial_last=True,
+    demo=False,
+    total=10,
 ):
+    """Period i has i tenths of ``total`` matching (10: every share on too few articles to quote)."""
     rows = []
     days = pd.date_range("2024-09-30", periods=n, freq="7D")
     for t in topics:
@@ -26,8 +35,8 @@ def cov_frame(
                 if o:
                     row["outlet"] = o
                 row.update(
-                    articles=i,
-                    total=10,
+                    articles=i * total // 10,
+                    total=total,
                     share=i / 10,
                     partial=partial_last and i == n - 1,
                     examples="A | B",
@@ -356,7 +365,7 @@ def test_small_denominators_are_open_diamonds_named_in_the_note():
         len(diamonds) == 1
         and diamonds[0]["transform"][0]["filter"] == "datum.small && !datum.partial"
     )
-    foot = [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+    foot = [" ".join(_foot_lines(spec))]  # the note's lines, wrapped at the chart's width
     assert any(
         "Open diamonds: Fewer than 30 articles in all in the week of 21 October 2024, so those shares are unsure."
         in line
@@ -474,7 +483,7 @@ def test_alt_text_writes_periods_as_a_person_does(freq, day, words):
 
 
 def test_alt_text_of_outlets_names_whose_peak_and_never_compares_two_outlets():
-    frame = cov_frame(outlets=["A", "B"])  # each outlet 0, 1, ... 5 of 10 articles a week
+    frame = cov_frame(outlets=["A", "B"], total=100)  # each outlet 0, 10, ... 50 of 100 a week
     text = ddj.publishing.describe(chart(frame, kind="small-multiples"), frame)
     assert "peaked at 40.0% of A's articles in the week of 28 October 2024" in text
     # a change is within one outlet's series: B's first week after A's last is no "fall"
@@ -530,7 +539,7 @@ def test_a_500000_character_label_is_cut_and_counted():
     labels = {r["label"] for d in spec["datasets"].values() for r in d if "label" in r}
     assert "L" * (MAX_LABEL_CHARS - 1) + "…" in labels and "Ukraine" in labels
     assert "E" * (MAX_LABEL_CHARS - 1) + "…" in labels
-    assert spec["title"]["text"] == "T" * 299 + "…" and len(text) < 500_000
+    assert "".join(spec["title"]["text"]) == "T" * 299 + "…" and len(text) < 500_000  # wrapped
     (message,) = _cut_warnings(caught)
     assert message.startswith(
         "The chart cut 1 label, 1 event label, 1 title and 1 source line to fit"
@@ -591,3 +600,250 @@ def test_the_clickable_chart_cuts_labels_the_same_way():
     assert "L" * 101 not in json.dumps(spec) and "L" * 99 + "…" in json.dumps(
         spec, ensure_ascii=False
     )
+
+
+# -- issue 23: long-tail outlets, partial periods, events by topic, sources, titles -----------
+
+
+def long_tail(n_outlets=40, periods=4):
+    """One big outlet, seven middling ones and a long tail of 1-article outlets (one at 100%)."""
+    rows = []
+    days = pd.date_range("2025-01-06", periods=periods, freq="7D").astype("datetime64[us]")
+    sizes = [200, 90, 80, 70, 60, 50, 40, 35] + [1] * (n_outlets - 8)
+    for o, size in enumerate(sizes):
+        for i, d in enumerate(days):
+            articles = 1 if size == 1 else size // 10 + i  # each tail outlet's one article matches
+            total = size
+            rows.append({
+                "period": d, "period_end": d + pd.Timedelta(days=6), "topic": "t", "label": "T",
+                "outlet": f"Outlet {o:02d}", "articles": articles, "total": total,
+                "share": articles / total, "partial": False, "gap": False, "examples": "",
+            })  # fmt: skip
+    frame = pd.DataFrame(rows)
+    frame.attrs["freq"] = "W"
+    return frame
+
+
+def test_long_tail_keeps_the_largest_outlets_and_sums_the_rest():
+    cov = long_tail()
+    spec = chart(cov, kind="small-multiples").to_dict()
+    panels = [r["outlet"] for r in next(iter(spec["datasets"].values()))]
+    kept = list(dict.fromkeys(panels))
+    assert kept == [f"Outlet {i:02d}" for i in range(8)] + ["Other outlets"]
+    other = [r for r in next(iter(spec["datasets"].values())) if r["outlet"] == "Other outlets"]
+    assert [r["articles"] for r in other] == [32] * 4  # 32 tail outlets, summed
+    assert [r["total"] for r in other] == [32] * 4
+    assert other[0]["share"] == 1.0  # the sums' share, not an average of shares
+    foot = " ".join(r["line"] for d in spec["datasets"].values() for r in d if "line" in r)
+    assert "The 8 outlets with the most articles; other outlets: 32 outlets summed." in foot
+
+
+def test_other_outlets_share_is_summed_not_averaged():
+    from ddj.publishing import largest_outlets
+
+    cov = long_tail(n_outlets=10, periods=1)
+    cov.loc[cov["outlet"] == "Outlet 09", ["articles", "share"]] = [0, 0.0]
+    cov.loc[cov["outlet"] == "Outlet 07", ["articles", "total", "share"]] = [1, 35, 1 / 35]
+    out = largest_outlets(cov, n=7)
+    other = out[out["outlet"] == "Other outlets"].iloc[0]
+    assert (other["articles"], other["total"]) == (2, 37)  # 1/35 + 1/1 + 0/1 summed
+    assert other["share"] == pytest.approx(2 / 37)  # an average of the shares would be 0.34
+    assert out.attrs["other_outlets"] == 3
+    assert largest_outlets(cov, n=20) is cov  # nothing to sum: the frame as it is
+
+
+def test_rank_outlets_never_puts_a_one_article_outlet_first():
+    ranked = ddj.stats.rank_outlets(long_tail())
+    assert ranked.loc[0, "outlet"] != "Outlet 39" and ranked.loc[0, "total"] >= 30
+    assert ranked.loc[0, "rank"] == 1
+    tail = ranked[ranked["total"] < ddj.stats.SMALL_TOTAL]
+    assert tail["rank"].isna().all() and (tail["share"] == 1.0).all()
+    assert tail["note"].str.startswith("too few articles").all()
+    assert list(ranked.index[ranked["rank"].notna()]) == list(range(8))  # ranked ones first
+    assert (ranked["share_low"].iloc[:8].diff().dropna() <= 0).all()  # by the lower bound
+    assert "lower bound" in ranked.attrs["caption"] and "32 of 40" in ranked.attrs["caption"]
+
+
+def test_explore_notebook_ranks_with_rank_outlets():
+    nb = json.loads(
+        (Path(ddj.__file__).parent / "data" / "notebooks" / "explore.ipynb").read_text()
+    )
+    code = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "ddj.rank_outlets(" in code and 'sort_values("share"' not in code
+
+
+def test_alt_text_never_quotes_a_share_on_too_few_articles():
+    frame = cov_frame(outlets=["A", "B"])  # each outlet 0 .. 5 of 10 articles a week: all small
+    text = ddj.publishing.describe(chart(frame, kind="small-multiples"), frame)
+    assert "peaked" not in text and "%" not in text
+    assert "Hong Kong: too few articles to quote a share (fewer than 30 in a period)." in text
+
+
+def _scales(spec):
+    found, stack = [], [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            scale = node.get("scale")
+            if isinstance(scale, dict) and "domainMax" in scale:
+                found.append(scale)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _foot_lines(spec):
+    return [r["line"] for d in spec["datasets"].values() for r in d if "line" in r]
+
+
+@pytest.mark.parametrize("kind", ["line", "small-multiples"])
+def test_a_partial_first_week_never_sets_the_y_axis(kind):
+    frame = cov_frame(n=6, total=100, partial_last=False, outlets=["A"] if kind != "line" else None)
+    first = frame["period"] == frame["period"].min()  # 4 of 6 articles in a partial first week
+    frame.loc[first, ["articles", "total", "share", "partial"]] = [4, 6, 4 / 6, True]
+    spec = chart(frame, kind=kind).to_dict()
+    assert {s["domainMax"] for s in _scales(spec)} == {0.5}  # the complete weeks' top, not 67%
+    drawn = next(iter(spec["datasets"].values()))
+    assert any(r["partial"] and r["share"] == pytest.approx(4 / 6) for r in drawn)  # still drawn
+    marks = [
+        layer["mark"]
+        for layer in spec["vconcat"][0].get("layer") or spec["vconcat"][0]["spec"]["layer"]
+    ]
+    assert all(m.get("clip") for m in marks if m["type"] == "line")
+    assert any("cut at the top" in line for line in _foot_lines(spec))
+
+
+def test_footer_never_prints_an_empty_note_and_counts_say_count():
+    frame = cov_frame(n=6, total=100)  # complete weeks of 100 articles, a partial last week
+    frame.loc[frame["partial"], "total"] = 5  # small, but only in the partial period
+    frame.loc[frame["partial"], "articles"] = 1
+    spec = chart(frame, metric="articles", intervals=True).to_dict()
+    lines = _foot_lines(spec)
+    assert not any(line.rstrip().endswith(":") for line in lines)
+    assert not any("Open diamonds" in line for line in lines)
+    assert "Bands: 95% confidence intervals of each count (Wilson)." in lines
+    assert "diamond" not in json.dumps(spec["vconcat"][0])
+
+
+def _event_labels(spec):
+    return [
+        r["label"]
+        for d in spec["datasets"].values()
+        for r in d
+        if "label" in r and "date_label" in r
+    ]
+
+
+def test_default_events_are_drawn_only_on_charts_of_their_topics():
+    frame = cov_frame(n=8, topics=("festival",))  # 2024-09-30 .. 2024-11-18
+    assert _event_labels(chart(frame, events="default").to_dict()) == []  # no Foreign Secretary
+    frame = cov_frame(n=8, topics=("hong_kong",))
+    assert _event_labels(chart(frame, events="default").to_dict()) == [
+        "Foreign Secretary in Beijing"
+    ]
+    shipped = load_events("default")
+    assert shipped["topics"].ne("").all()  # every shipped event says its topics
+    later = cov_frame(n=8, topics=("hong_kong",)).assign(  # no shipped event in its dates
+        period=lambda f: f["period"] + pd.Timedelta(days=7 * 60)
+    )
+    assert _event_labels(chart(later, events="default").to_dict()) == []
+
+
+def test_a_users_events_file_with_and_without_topics(tmp_path):
+    frame = cov_frame(n=8, topics=("festival",))
+    tagged = tmp_path / "tagged.csv"
+    tagged.write_text(
+        "date,label,topics\n2024-10-05,Opening night,Festival; film\n"
+        "2024-10-10,Budget,budget\n2024-10-20,Storm,\n"
+    )
+    assert _event_labels(chart(frame, events=tagged).to_dict()) == ["Opening night", "Storm"]
+    plain = tmp_path / "plain.csv"
+    plain.write_text("date,label\n2024-10-05,Opening night\n2024-10-10,Budget\n")
+    assert _event_labels(chart(frame, events=plain).to_dict()) == ["Opening night", "Budget"]
+
+
+def test_a_chart_without_a_source_says_where_its_data_came_from():
+    spec = chart(cov_frame(outlets=["A", "B"]), kind="small-multiples").to_dict()
+    assert " ".join(_foot_lines(spec)).startswith(
+        "Data: articles of 2 outlets from the week of 30 September to the week of "
+        "4 November 2024, counted with ddj"
+    )
+    spec = chart(cov_frame(), source="Media monitor", subtitle="Per week").to_dict()
+    assert _foot_lines(spec)[0] == "Source: Media monitor"
+    assert spec["title"]["subtitle"] == ["Per week"]
+
+
+def test_coverage_command_takes_source_and_subtitle(tmp_path, capsys):
+    from ddj.cli import main
+    from tests.test_cli import _topic_table
+
+    table = _topic_table(tmp_path)
+    args = ["coverage", str(table), "-t", "hong_kong", "--freq", "M"]
+    assert (
+        main([*args, "--out", str(tmp_path / "a"), "--subtitle", "Monthly", "--source", "AP"]) == 0
+    )
+    spec = json.loads((tmp_path / "a" / "coverage.vl.json").read_text())
+    assert spec["title"]["subtitle"][0] == "Monthly"
+    assert "Source: AP" in _foot_lines(spec)
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0  # no source: the corpus says it
+    spec = json.loads((tmp_path / "b" / "coverage.vl.json").read_text())
+    line = " ".join(_foot_lines(spec)).split(" Note:")[0]  # the data line, wrapped or not
+    assert line.startswith("Data: ") and line.endswith(f"from the corpus {table.name}")
+    assert " outlet" in line and " to " in line
+    capsys.readouterr()
+    assert main([*args, "--source", "x" * 600]) == 2  # refused before the corpus loads
+    assert "source: 600 characters" in capsys.readouterr().err
+
+
+def test_coverage_notebook_declares_source_and_subtitle():
+    import papermill
+
+    from ddj.notebooks import CHECKS
+
+    path = Path(ddj.__file__).parent / "data" / "notebooks" / "coverage.ipynb"
+    declared = papermill.inspect_notebook(str(path))
+    assert {"source", "subtitle"} <= set(declared)
+    assert CHECKS["source"] is ddj.params.source and CHECKS["subtitle"] is ddj.params.subtitle
+    with pytest.raises(ddj.ParameterError, match="subtitle"):
+        ddj.check_parameters(subtitle=["not", "text"])
+
+
+def test_a_long_title_wraps_at_the_chart_width():
+    long = "Hong Kong, Ukraine war, Taiwan and Cyberespionage: share of all articles over time"
+    spec = chart(cov_frame(), title=long, subtitle="word " * 40, width=400).to_dict()
+    heads = spec["title"]["text"]
+    assert isinstance(heads, list) and len(heads) > 1 and " ".join(heads) == long
+    assert all(len(line) * 20 * ddj.words.EM_BOLD <= 400 for line in heads)
+    assert len(spec["title"]["subtitle"]) > 1
+    assert chart(cov_frame(), title="Short").to_dict()["title"]["text"] == "Short"
+    long_source = "A source line that goes on " * 8
+    lines = _foot_lines(chart(cov_frame(), source=long_source, width=400).to_dict())
+    assert len(lines) > 1 and all(len(line) * 11 * ddj.words.EM_REGULAR <= 400 for line in lines)
+
+
+def test_newsdatahub_weekly_by_outlet_is_publishable(shared_corpora, tmp_path):
+    """The real table: 461 outlets, most with 1-5 articles, and a partial first week at 67%."""
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = ddj.load(path)
+        by_outlet = ddj.coverage(corpus, ["ransomware"], freq="W", by="outlet")
+        weekly = ddj.coverage(corpus, ["ransomware"], freq="W")
+    assert by_outlet["outlet"].nunique() > 400
+    spec = chart(by_outlet, kind="small-multiples").to_dict()
+    outlets = {r["outlet"] for d in spec["datasets"].values() for r in d if "outlet" in r}
+    assert len(outlets) == 9 and "Other outlets" in outlets  # 9 panels, not 461
+    ranked = ddj.stats.rank_outlets(by_outlet)
+    assert ranked.loc[0, "total"] >= ddj.stats.SMALL_TOTAL and ranked.loc[0, "share"] < 1
+    first = weekly.iloc[0]
+    assert first["partial"] and first["share"] > 0.6  # the partial first week
+    top = weekly.loc[~weekly["partial"], "share"].max()
+    line = chart(weekly, events="default").to_dict()
+    assert {s["domainMax"] for s in _scales(line)} == {top}  # set by the complete weeks
+    assert _event_labels(line) == []  # no shipped event is tagged for this word
+    text = ddj.publishing.describe(chart(by_outlet, kind="small-multiples"), by_outlet)
+    assert "too few articles to quote a share" in text and "100.0%" not in text
+    source = ddj.charts.source_line(corpus, path)
+    assert re.match(r"Data: 1,9\d\d articles of 4\d\d outlets \(\d+ August 2025 to ", source)
+    assert source.endswith("from the corpus cybersecurity-news-en.csv.gz")

@@ -88,7 +88,7 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory):
-    frame = cov_frame(n=8, demo=True)
+    frame = cov_frame(n=8, demo=True, total=100)  # shares on enough articles to quote
     frame.loc[frame.index[3], "examples"] = " | ".join(HOSTILE)
     frame.loc[frame["topic"] == "ukraine", "label"] = "香港 and Ukraine"
     out = tmp_path_factory.mktemp("pub")
@@ -190,7 +190,8 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
     assert scripts[2][1] == _script_safe(_embed_bundle())  # the bundle, not a byte changed
     spec = json.loads(scripts[0][1])
-    assert spec["title"]["text"] == publishable(TITLE)
+    assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole: page title, alt text
+    assert " ".join(spec["title"]["text"]) == " ".join(publishable(TITLE).split())  # drawn wrapped
     assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
     (vis,) = [a for a, _ in page.all("div") if a.get("id") == "vis"]
     assert vis["aria-label"] == paths["alt_text"].read_text(encoding="utf-8").strip()
@@ -298,7 +299,8 @@ def test_save_keeps_a_formula_like_title_exact(tmp_path):
     ],
 )
 def test_alt_text_names_the_chart_kind(kind, opening, measure):
-    frame = cov_frame(outlets=["A", "B"]) if kind == "small-multiples" else cov_frame()
+    total = 10 if kind == "area" else 100  # a share is quoted on 30 or more articles in all
+    frame = cov_frame(outlets=["A", "B"] if kind == "small-multiples" else None, total=total)
     chart = ddj.chart(frame, kind=kind, metric="articles" if kind == "area" else "share", title="T")
     text = describe(chart, frame)
     assert text.startswith(f"T. {opening}") and measure in text
@@ -341,3 +343,41 @@ def test_publish_cuts_long_labels_in_every_file_and_counts_them(tmp_path):
             "L" * (MAX_LABEL_CHARS - 1) + "…" in text and "L" * (MAX_LABEL_CHARS + 1) not in text
         ), kind
     assert frame["label"].str.len().max() == 500_000  # the frame given is not changed
+
+
+# -- issue 23: long-tail outlets in the Datawrapper table, figures on too few articles -------
+
+
+def test_datawrapper_table_keeps_the_largest_outlets_and_sums_the_rest():
+    from tests.test_charts import long_tail
+
+    table = wide(long_tail())
+    series = [c for c in table.columns if c != "date"]
+    assert series == [f"T - Outlet {i:02d}" for i in range(8)] + ["T - Other outlets"]
+    assert (table["T - Other outlets"] == 100.0).all()  # 32 of 32 tail articles, as a percentage
+
+
+def test_figures_never_quote_a_share_on_too_few_articles():
+    from tests.test_charts import long_tail
+
+    figures = ddj.publishing.quotable(ddj.summary(long_tail()))
+    tail = figures[figures["outlet"] == "Outlet 39"].iloc[0]
+    assert pd.isna(tail["peak_share"]) and pd.isna(tail["latest_share_low"])
+    assert tail["peak_note"].startswith("too few articles to quote a share")
+    big = figures[figures["outlet"] == "Outlet 00"].iloc[0]
+    assert big["peak_share"] == pytest.approx(23 / 200) and big["peak_note"] == ""
+
+
+def test_a_long_title_is_drawn_whole_in_svg_and_html(tmp_path):
+    long = "Hong Kong, Ukraine war, Taiwan and Cyberespionage: share of all articles over time"
+    paths = publish(ddj.chart(cov_frame(), title=long, width=400), tmp_path, "t")
+    svg = paths["svg"].read_text()
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)"', svg).group(1))
+    spec = json.loads(paths["spec"].read_text())
+    heads = spec["title"]["text"]
+    assert isinstance(heads, list) and all(line in svg for line in heads)
+    assert width < 520  # the title never widens the drawing past the chart (400 + axes)
+    assert (
+        json.dumps(heads)[1:-1] in paths["html"].read_text()
+        or heads[0] in paths["html"].read_text()
+    )
