@@ -484,3 +484,40 @@ def test_searchable_tables_format_the_index_and_repeated_names():
     assert "2024-01-30" in page and "00:00:00" not in page  # the index's dates as dates
     assert "29,000" in page and "&lt;x&gt;" in page and "<x>" not in page
     assert '"className": "dt-left", "targets": [2]' in page  # text left, numbers and dates right
+
+
+def test_setup_formats_every_frame_and_shows_data_warnings_as_notes():
+    """``ddj.display.setup()``: a user's own notebook gets ddj's tables and notes with one call."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, **kw: shown.append(data)
+    before = warnings.showwarning
+    frame = pd.DataFrame({
+        "period": pd.to_datetime(["2019-06-29", "2019-07-06"], utc=True),
+        "articles": [12345, 2], "share": [0.069613, 0.5], "title": ["<b>x</b>", "y"],
+    })  # fmt: skip
+    passed = []
+    try:
+        warnings.showwarning = lambda message, *args, **kw: passed.append(str(message))
+        notes = display.setup(searchable=False)
+        html = shell.display_formatter.format(frame)[0]["text/html"]
+        long_html = shell.display_formatter.format(pd.DataFrame({"n": range(500)}))[0]["text/html"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = (
+                warnings.showwarning
+            )  # the one setup() installed, kept in the block
+            warnings.warn(ddj.DroppedRowsWarning("Dropped 2 rows <without> a date"), stacklevel=1)
+            warnings.warn(UserWarning("not ddj's"), stacklevel=1)
+    finally:
+        warnings.showwarning = before
+        InteractiveShell.clear_instance()
+    assert "7.0%" in html and "2019-06-29" in html and "12,345" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
+    assert "First 60 of 500 rows shown" in long_html and long_html.count("<tr") == 61
+    [note] = [d["text/markdown"] for d in shown if "text/markdown" in d]
+    assert note.startswith("**Data note.** Dropped 2 rows") and "<without>" not in note
+    assert notes.messages == ["Dropped 2 rows <without> a date"]
+    assert passed == ["not ddj's"]  # other warnings shown as ever

@@ -112,6 +112,12 @@ def test_run_defaults_on_demo(tmp_path, capfd):
     assert "synthetic demo data" in json.dumps([c.get("outputs", []) for c in nb.cells]).lower()
     assert (tmp_path / "coverage.svg").exists()
     assert "synthetic demo data" in (tmp_path / "coverage.txt").read_text().lower()
+    # data notes, not red warning boxes: what loading dropped is one "about this data" note
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    red = [o["text"] for o in outputs if o.get("name") == "stderr"]
+    assert not [t for t in red if "Warning" in t], red
+    notes = [o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
+    assert any(n.startswith("**About this data.**") and "duplicate" in n for n in notes), notes
 
 
 BAD_QUERY = 'ukraine AND (war OR <b>"drills'
