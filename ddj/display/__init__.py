@@ -23,6 +23,7 @@ become links.
 from ddj.display.health import health_view
 from ddj.display.kwic import CONTEXT, KWIC_STYLE, in_context, kwic, kwic_cells
 from ddj.display.notes import REASONS, Notes, about
+from ddj.display.setup import setup
 from ddj.display.tables import (
     MAX_SHOWN_ROWS,
     SEARCHABLE_ROWS,
@@ -31,7 +32,6 @@ from ddj.display.tables import (
     offline_tables,
     table,
 )
-from ddj.display.setup import setup
 from ddj.display.text import MAX_TITLE, MAX_URL, Markdown, link
 
 __all__ = [

@@ -42,7 +42,7 @@ def setup(*, searchable: bool = True, notes: bool = True) -> Notes:
 
     Returns
     -------
-    Notes
+    ddj.display.Notes
         The data notes shown so far (``.messages``), for ``ddj.display.about``.
 
     Examples
