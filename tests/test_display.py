@@ -521,3 +521,56 @@ def test_setup_formats_every_frame_and_shows_data_warnings_as_notes():
     assert note.startswith("**Data note.** Dropped 2 rows") and "<without>" not in note
     assert notes.messages == ["Dropped 2 rows <without> a date"]
     assert passed == ["not ddj's"]  # other warnings shown as ever
+
+
+def test_clickable_chart_colours_topics_as_the_published_chart_and_labels_ticks_apart(corpus):
+    topics = ["hong_kong", "ukraine", "taiwan", "cyberespionage"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DdjWarning)
+        cov = ddj.coverage(corpus, topics, freq="M")
+    spec = interactive.clickable_chart(cov).to_dict()
+    color = spec["layer"][0]["encoding"]["color"]
+    published = ddj.chart(cov).to_dict()
+    order = next(
+        c["sort"] for c in _colour_encodings(published) if c.get("field") == "label" and "sort" in c
+    )
+    assert color["scale"]["domain"] == order == color["sort"]  # the same order as ddj.chart
+    assert (
+        color["scale"]["range"] == ddj.constants.PALETTE[: len(order)]
+    )  # the theme's category range
+    assert published["config"]["range"]["category"][: len(order)] == color["scale"]["range"]
+    # ticks from 0 to a top share under 5%: '.1%' tells 0.8%, 1.6%, ... apart ('.0%' gave 1%, 1%, 2%)
+    small = cov.assign(share=cov["share"] * 0.035 / cov["share"].max())
+    y = interactive.clickable_chart(small).to_dict()["layer"][0]["encoding"]["y"]["axis"]["format"]
+    assert y == ".1%"
+    ticks = [f"{v:{y[1:]}}" for v in np.linspace(0, 0.035, 5)]
+    assert len(set(ticks)) == len(ticks)
+
+
+def test_explorer_lists_articles_under_the_chart_at_any_number_of_topics(corpus):
+    import ipywidgets
+
+    topics = ["hong_kong", "ukraine", "taiwan", "cyberespionage"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DdjWarning)
+        cov = ddj.coverage(corpus, topics, freq="M")
+        box = interactive.explorer(corpus, topics, cov)
+    assert isinstance(box, ipywidgets.VBox)  # a column: the list never beside a wide chart
+    assert box.children[1].layout.width == "100%"
+
+
+def _colour_encodings(spec):
+    """Every ``color`` encoding in a Vega-Lite spec, however its layers and concatenations nest."""
+    if isinstance(spec, dict):
+        colour = (
+            spec.get("encoding", {}).get("color")
+            if isinstance(spec.get("encoding"), dict)
+            else None
+        )
+        if isinstance(colour, dict):
+            yield colour
+        for value in spec.values():
+            yield from _colour_encodings(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            yield from _colour_encodings(item)
