@@ -61,4 +61,11 @@ PAPER = "#ffffff"  # the background, halos, hollow points
 
 #: The mimetype of a view's static HTML (no script), beside its interactive ``text/html``: what
 #: ``ddj run --html`` shows of a searchable table (JupyterLab and nbconvert ignore it).
+#: The names of saved web pages ddj reads (``ddj.load``, the corpus check of ``ddj run``).
+PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
+#: The names of the files that make a corpus: pages, tables, saved corpora and a store's parts.
+CORPUS_SUFFIXES = (*PAGE_SUFFIXES, ".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+#: At most this many folder entries are looked at when checking that a corpus folder holds something.
+CORPUS_LOOK_ENTRIES = 200_000
+
 STATIC_HTML_MIME = "text/vnd.ddj.static+html"

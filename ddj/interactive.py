@@ -16,6 +16,7 @@ drawn there: the notebooks show the static chart (``ddj.chart``) too.
 from __future__ import annotations
 
 import contextlib
+import math
 import warnings
 from typing import Any
 
@@ -23,7 +24,7 @@ import altair as alt
 import pandas as pd
 
 from ddj import charts, display, stats
-from ddj.constants import DEMO_BANNER, INK
+from ddj.constants import DEMO_BANNER, INK, PALETTE
 from ddj.display import text
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 
@@ -176,9 +177,9 @@ def explorer(corpus: pd.DataFrame, topics: Any, cov: pd.DataFrame, *, kind: str 
 
     Returns
     -------
-    ipywidgets.HBox
-        The chart (``.children[0]``, an altair ``JupyterChart``) and the list
-        (``.children[1]``, an ``ipywidgets.HTML``); ``show(day, topic)`` fills
+    ipywidgets.VBox
+        The chart (``.children[0]``, an altair ``JupyterChart``) and, under it, the
+        list (``.children[1]``, an ``ipywidgets.HTML``); ``show(day, topic)`` fills
         the list as a click does.
 
     Examples
@@ -201,11 +202,13 @@ def explorer(corpus: pd.DataFrame, topics: Any, cov: pd.DataFrame, *, kind: str 
     # SVG, so a point is an element a browser test can click; no export menu (it needs a network)
     options = {"renderer": "svg", "actions": False}
     widget = _offline_chart()(clickable_chart(cov, kind=kind), embed_options=options)
+    # the list under the chart, as wide as the cell: beside it, a wide chart (a long legend,
+    # many topics) pushed it off-screen
     listing = ipywidgets.HTML(
         value="<p><i>Click a point of the chart to list that period's articles.</i></p>",
-        layout=ipywidgets.Layout(width="45%", max_height="560px", overflow="auto"),
+        layout=ipywidgets.Layout(width="100%", max_height="560px", overflow="auto"),
     )
-    box = ipywidgets.HBox([widget, listing])
+    box = ipywidgets.VBox([widget, listing])
     as_widget = box._repr_mimebundle_
 
     def with_picture(**kwargs: Any) -> Any:
@@ -394,9 +397,11 @@ def _contexts(first: pd.DataFrame) -> list[str]:
 def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
     base = alt.Chart(data)
     x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(data))
-    y = alt.Y("share:Q", title=None, axis=alt.Axis(format=".0%", tickCount=5))
+    y = alt.Y(
+        "share:Q", title=None, axis=alt.Axis(format=share_format(data["share"].max()), tickCount=5)
+    )
     series = ["label", *(["outlet"] if "outlet" in data else [])]
-    color = alt.Color(f"{series[-1]}:N", title=None)
+    color = series_color(data, series[-1])
     line = base.mark_line().encode(x=x, y=y, color=color, detail=[f"{s}:N" for s in series])
     points = (
         base.mark_point(filled=True)
@@ -411,6 +416,37 @@ def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
         .add_params(pick)
     )
     return alt.layer(line, points).properties(width=520, height=300)
+
+
+def series_color(data: pd.DataFrame, field: str = "label") -> alt.Color:
+    """Each series' colour as in the published chart: ddj's palette in the order the series come.
+
+    ``ddj.chart`` colours topics by ``label`` in order of first appearance
+    with the theme's category range (:data:`ddj.constants.PALETTE`); here the
+    same domain and range are written out, so a topic has one colour in both.
+
+    Examples
+    --------
+    >>> series_color(pd.DataFrame({"label": ["b", "a", "b"]})).to_dict()["scale"]["range"]
+    ['#0072B2', '#D55E00']
+    """
+    names = [str(v) for v in dict.fromkeys(data[field].dropna())]
+    scale = alt.Scale(domain=names, range=[PALETTE[i % len(PALETTE)] for i in range(len(names))])
+    return alt.Color(f"{field}:N", title=None, sort=names, scale=scale)
+
+
+def share_format(top: float, ticks: int = 5) -> str:
+    """A d3 percent format with the decimals that tell ``ticks`` ticks from 0 to ``top`` apart.
+
+    Examples
+    --------
+    >>> share_format(0.6), share_format(0.034), share_format(0.004), share_format(float("nan"))
+    ('.0%', '.1%', '.2%', '.0%')
+    """
+    if not top or not math.isfinite(top) or top <= 0:
+        return ".0%"
+    step = top * 100 / ticks  # in percentage points
+    return f".{min(3, max(0, math.ceil(-math.log10(step))))}%"
 
 
 def _date_axis(data: pd.DataFrame) -> alt.Axis:
@@ -435,7 +471,7 @@ def _heatmap(data: pd.DataFrame, pick: Any) -> alt.Chart:
                 "share:Q",
                 title="Share",
                 scale=alt.Scale(scheme="blues"),
-                legend=alt.Legend(format=".0%", orient="top"),
+                legend=alt.Legend(format=share_format(data["share"].max()), orient="top"),
             ),
             strokeWidth=alt.condition(pick, alt.value(2.5), alt.value(0)),
             tooltip=charts.tooltip(data),

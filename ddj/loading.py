@@ -30,6 +30,7 @@ import pandas as pd
 
 from ddj import params
 from ddj.cache import RecordCache, file_key
+from ddj.constants import PAGE_SUFFIXES
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DdjWarning, InputError, ParameterError
@@ -51,9 +52,6 @@ from ddj.tables import (
     undated_warning,
 )
 from ddj.utils import atomic_write, file_above, note_problems, progress_bar, safe_read_html
-
-#: File endings read as saved web pages.
-PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz", ".xhtml")
 
 #: Below this many pages to parse, parsing stays in this process (a pool costs ~1 s to start).
 POOL_THRESHOLD = 24

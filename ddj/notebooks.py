@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,12 +23,12 @@ from ddj import params as p
 from ddj import yamlfile
 from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
-from ddj.escaping import code_span, markdown_text
+from ddj.escaping import code_span, markdown_text, unwrapped
 from ddj.files import not_writable, open_regular, shown
 from ddj.matching import resolve
 from ddj.params import folder
 from ddj.report import write_report
-from ddj.utils import atomic_write
+from ddj.utils import PROGRESS_ENV, atomic_write, in_kernel, progress_wanted
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
 
@@ -312,7 +313,7 @@ def _run(
     try:
         papermill.execute_notebook(
             str(path), str(target), parameters=params, kernel_name=km.kernel_name,
-            progress_bar=False, cwd=str(Path.cwd()), log_output=False, km=km,
+            progress_bar=_cells_bar(), cwd=str(Path.cwd()), log_output=False, km=km,
         )  # fmt: skip
     except papermill.PapermillExecutionError as exc:
         first = (exc.source or "").strip().splitlines()[:1]
@@ -322,6 +323,13 @@ def _run(
         )
         raise NotebookError(msg, target) from None
     return target
+
+
+def _cells_bar() -> dict | bool:
+    """Papermill's bar of cells run, on the terminal when a person watches (``ddj run`` in a shell)."""
+    if not progress_wanted() or in_kernel():
+        return False  # a notebook that runs a notebook: its cell says when it is done
+    return {"desc": "Running cells", "file": unwrapped(sys.stderr), "leave": False}
 
 
 def _claim(place: Path, stem: str, run: Mapping[str, Any], target: Path, overwrite: bool) -> None:
@@ -518,7 +526,8 @@ def _booting_kernel(notebook: Path, kernel_name: str | None) -> Iterator[Any]:
         # a kernel without ddj stays quiet: the notebook's own import reports it
         quiet = f"try:\n    {preload}\nexcept Exception:\n    pass"
         arguments.append(f"--IPKernelApp.exec_lines={[f'exec({quiet!r})']!r}")
-    run_sync(km.start_kernel)(extra_arguments=arguments, cwd=os.getcwd())
+    env = {**os.environ, PROGRESS_ENV: os.environ.get(PROGRESS_ENV, "0")}  # nobody watches it
+    run_sync(km.start_kernel)(extra_arguments=arguments, cwd=os.getcwd(), env=env)
     try:
         yield km
     finally:

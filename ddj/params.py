@@ -24,8 +24,9 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from ddj.constants import FREQ_CODES
+from ddj.constants import CORPUS_LOOK_ENTRIES, CORPUS_SUFFIXES, FREQ_CODES
 from ddj.errors import ParameterError
+from ddj.files import not_regular, shown
 from ddj.limits import MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS
 from ddj.utils import file_above
 
@@ -673,20 +674,79 @@ def topics_file(value: Any) -> Any:
 
 
 def corpus(value: Any) -> Any:
-    """``"demo"`` or the path of pages, a table, a saved corpus or a store that exists.
+    """``"demo"`` or the path of pages, a table, a saved corpus or a store that can be read.
+
+    Checked before a kernel starts: the path exists; a file is a regular file
+    (not a FIFO, which would hang the read, nor a device) that can be read; a
+    folder can be listed and holds, at some depth, at least one file named like
+    a page, a table or a store's part (:data:`ddj.constants.CORPUS_SUFFIXES`;
+    hidden folders skipped, at most :data:`ddj.constants.CORPUS_LOOK_ENTRIES`
+    entries looked at).
+
+    Raises
+    ------
+    ParameterError
+        Naming the path and what to give instead.
 
     Examples
     --------
     >>> ddj.params.corpus("demo")
     'demo'
+    >>> import tempfile
+    >>> ddj.params.corpus(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    ddj.errors.ParameterError: corpus='...': a folder with no web pages or tables in it (looked for .html, ...). Give the folder that holds the saved pages, a table file, a saved corpus or a store.
     """
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
         msg = f"corpus={value!r}: give 'demo' or the path of pages, a table, a saved corpus or a store."
         raise ParameterError(msg)
-    if str(value) != "demo" and not Path(value).expanduser().exists():
-        msg = f"corpus={str(value)!r}: no such file or folder. Give 'demo' or an existing path."
+    if str(value) == "demo":
+        return value
+    path = Path(value).expanduser()
+    named = shown(path)
+    if not path.exists():
+        msg = f"corpus={named!r}: no such file or folder. Give 'demo' or an existing path."
+        raise ParameterError(msg)
+    if not path.is_dir():
+        why = not_regular(path, "corpus")
+        if why is None and not os.access(path, os.R_OK):
+            why = f"{named}: not readable (permission denied). Check its permissions."
+        if why is not None:
+            raise ParameterError(f"corpus={named!r}: {why.removeprefix(named + ': ')}")
+        return value
+    if not os.access(path, os.R_OK | os.X_OK):
+        msg = f"corpus={named!r}: a folder that cannot be read (permission denied). Check its permissions."
+        raise ParameterError(msg)
+    if not _holds_corpus_files(path):
+        looked = ", ".join(CORPUS_SUFFIXES[:3])
+        msg = (
+            f"corpus={named!r}: a folder with no web pages or tables in it (looked for {looked}, ...). "
+            "Give the folder that holds the saved pages, a table file, a saved corpus or a store."
+        )
         raise ParameterError(msg)
     return value
+
+
+def _holds_corpus_files(folder: Path) -> bool:
+    """Whether a file named like a page, table or store part is below ``folder`` (bounded walk)."""
+    pending, seen = [folder], 0
+    while pending and seen < CORPUS_LOOK_ENTRIES:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    seen += 1
+                    if seen > CORPUS_LOOK_ENTRIES:
+                        return True  # a folder this large holds something; the loader says what
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(Path(entry.path))
+                    elif entry.name.lower().endswith(CORPUS_SUFFIXES):
+                        return True
+        except OSError:
+            continue  # an unreadable subfolder: the loader lists it as a problem
+    return seen >= CORPUS_LOOK_ENTRIES
 
 
 def events(value: Any) -> Any:

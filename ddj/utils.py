@@ -183,6 +183,18 @@ def safe_read_html(html: bytes | str, url: str | None = None) -> tuple[dict | No
         return None, f"extraction failed ({type(exc).__name__}: {exc!s:.150})"
 
 
+def in_kernel() -> bool:
+    """Whether this process is a running Jupyter kernel (not one that merely imported ipykernel).
+
+    Examples
+    --------
+    >>> in_kernel()
+    False
+    """
+    app = sys.modules.get("ipykernel.kernelapp")
+    return bool(app is not None and app.IPKernelApp.initialized())
+
+
 def interactive() -> bool:
     """Whether a person is watching: stderr is a terminal, or this is a Jupyter kernel.
 
@@ -192,7 +204,32 @@ def interactive() -> bool:
     True
     """
     isatty = getattr(sys.stderr, "isatty", None)
-    return bool(isatty and isatty()) or "ipykernel" in sys.modules
+    return bool(isatty and isatty()) or in_kernel()
+
+
+#: The environment variable that asks for progress bars (``1``) or none (``0``), whoever watches.
+#: ``ddj run`` sets it to ``0`` in the kernel it starts (nobody watches a papermill kernel) unless
+#: it is set already.
+PROGRESS_ENV = "DDJ_PROGRESS"
+
+
+def progress_wanted() -> bool:
+    """Whether a bar is shown when a call does not say: ``DDJ_PROGRESS`` if set, else :func:`interactive`.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ[PROGRESS_ENV] = "0"
+    >>> progress_wanted()
+    False
+    >>> del os.environ[PROGRESS_ENV]
+    """
+    asked = os.environ.get(PROGRESS_ENV, "").strip().lower()
+    if asked in ("0", "off", "false", "no"):
+        return False
+    if asked in ("1", "on", "true", "yes"):
+        return True
+    return interactive()
 
 
 def progress_bar(
@@ -201,9 +238,11 @@ def progress_bar(
     """A tqdm progress bar for ``total`` steps, or None when none is to be shown.
 
     The one policy of ddj: ``show=None`` shows a bar when a person is watching
-    (:func:`interactive`). In a Jupyter kernel the bar is a widget when
-    ipywidgets is installed, else text on stderr, updated at most once a
-    second, so a notebook executed by papermill keeps a few readable lines.
+    (:func:`interactive`: a terminal, or a Jupyter kernel) unless ``DDJ_PROGRESS``
+    says otherwise (:func:`progress_wanted`). In a Jupyter kernel the bar is a
+    widget when ipywidgets is installed (``tqdm.auto``), else text on stderr,
+    updated at most once a second. The kernel ``ddj run`` starts has
+    ``DDJ_PROGRESS=0``, so an executed notebook holds no bar.
 
     Examples
     --------
@@ -211,16 +250,19 @@ def progress_bar(
     True
     """
     if show is None:
-        show = interactive()
+        show = progress_wanted()
     if not show or total <= 0:
         return None
-    in_kernel = "ipykernel" in sys.modules
+    kernel = in_kernel()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tqdm's "IProgress not found" when ipywidgets is missing
-        from tqdm.auto import tqdm
+        if kernel:
+            from tqdm.auto import tqdm  # a widget in a live kernel
+        else:
+            from tqdm.std import tqdm  # text on a terminal, whatever else was imported
 
     return tqdm(
-        total=total, desc=desc, unit=unit, leave=leave, mininterval=1.0 if in_kernel else 0.1,
+        total=total, desc=desc, unit=unit, leave=leave, mininterval=1.0 if kernel else 0.1,
         file=unwrapped(sys.stderr),  # its own text, redrawn with \r: past the CLI's escaping
     )  # fmt: skip
 

@@ -521,3 +521,93 @@ def test_searchable_tables_format_the_index_and_repeated_names():
     assert "2024-01-30" in page and "00:00:00" not in page  # the index's dates as dates
     assert "29,000" in page and "&lt;x&gt;" in page and "<x>" not in page
     assert '"className": "dt-left", "targets": [2]' in page  # text left, numbers and dates right
+
+
+def test_setup_formats_every_frame_and_shows_data_warnings_as_notes():
+    """``ddj.display.setup()``: a user's own notebook gets ddj's tables and notes with one call."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown = []
+    shell.display_pub.publish = lambda data, **kw: shown.append(data)
+    before = warnings.showwarning
+    frame = pd.DataFrame({
+        "period": pd.to_datetime(["2019-06-29", "2019-07-06"], utc=True),
+        "articles": [12345, 2], "share": [0.069613, 0.5], "title": ["<b>x</b>", "y"],
+    })  # fmt: skip
+    passed = []
+    try:
+        warnings.showwarning = lambda message, *args, **kw: passed.append(str(message))
+        notes = display.setup(searchable=False)
+        html = shell.display_formatter.format(frame)[0]["text/html"]
+        long_html = shell.display_formatter.format(pd.DataFrame({"n": range(500)}))[0]["text/html"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = (
+                warnings.showwarning
+            )  # the one setup() installed, kept in the block
+            warnings.warn(ddj.DroppedRowsWarning("Dropped 2 rows <without> a date"), stacklevel=1)
+            warnings.warn(UserWarning("not ddj's"), stacklevel=1)
+    finally:
+        warnings.showwarning = before
+        InteractiveShell.clear_instance()
+    assert "7.0%" in html and "2019-06-29" in html and "12,345" in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x" not in html
+    assert "First 60 of 500 rows shown" in long_html and long_html.count("<tr") == 61
+    [note] = [d["text/markdown"] for d in shown if "text/markdown" in d]
+    assert note.startswith("**Data note.** Dropped 2 rows") and "<without>" not in note
+    assert notes.messages == ["Dropped 2 rows <without> a date"]
+    assert passed == ["not ddj's"]  # other warnings shown as ever
+
+
+def test_clickable_chart_colours_topics_as_the_published_chart_and_labels_ticks_apart(corpus):
+    topics = ["hong_kong", "ukraine", "taiwan", "cyberespionage"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DdjWarning)
+        cov = ddj.coverage(corpus, topics, freq="M")
+    spec = interactive.clickable_chart(cov).to_dict()
+    color = spec["layer"][0]["encoding"]["color"]
+    published = ddj.chart(cov).to_dict()
+    order = next(
+        c["sort"] for c in _colour_encodings(published) if c.get("field") == "label" and "sort" in c
+    )
+    assert color["scale"]["domain"] == order == color["sort"]  # the same order as ddj.chart
+    assert (
+        color["scale"]["range"] == ddj.constants.PALETTE[: len(order)]
+    )  # the theme's category range
+    assert published["config"]["range"]["category"][: len(order)] == color["scale"]["range"]
+    # ticks from 0 to a top share under 5%: '.1%' tells 0.8%, 1.6%, ... apart ('.0%' gave 1%, 1%, 2%)
+    small = cov.assign(share=cov["share"] * 0.035 / cov["share"].max())
+    y = interactive.clickable_chart(small).to_dict()["layer"][0]["encoding"]["y"]["axis"]["format"]
+    assert y == ".1%"
+    ticks = [f"{v:{y[1:]}}" for v in np.linspace(0, 0.035, 5)]
+    assert len(set(ticks)) == len(ticks)
+
+
+def test_explorer_lists_articles_under_the_chart_at_any_number_of_topics(corpus):
+    import ipywidgets
+
+    topics = ["hong_kong", "ukraine", "taiwan", "cyberespionage"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ddj.DdjWarning)
+        cov = ddj.coverage(corpus, topics, freq="M")
+        box = interactive.explorer(corpus, topics, cov)
+    assert isinstance(box, ipywidgets.VBox)  # a column: the list never beside a wide chart
+    assert box.children[1].layout.width == "100%"
+
+
+def _colour_encodings(spec):
+    """Every ``color`` encoding in a Vega-Lite spec, however its layers and concatenations nest."""
+    if isinstance(spec, dict):
+        colour = (
+            spec.get("encoding", {}).get("color")
+            if isinstance(spec.get("encoding"), dict)
+            else None
+        )
+        if isinstance(colour, dict):
+            yield colour
+        for value in spec.values():
+            yield from _colour_encodings(value)
+    elif isinstance(spec, list):
+        for item in spec:
+            yield from _colour_encodings(item)

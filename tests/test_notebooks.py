@@ -112,6 +112,12 @@ def test_run_defaults_on_demo(tmp_path, capfd):
     assert "synthetic demo data" in json.dumps([c.get("outputs", []) for c in nb.cells]).lower()
     assert (tmp_path / "coverage.svg").exists()
     assert "synthetic demo data" in (tmp_path / "coverage.txt").read_text().lower()
+    # data notes, not red warning boxes: what loading dropped is one "about this data" note
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    red = [o["text"] for o in outputs if o.get("name") == "stderr"]
+    assert not [t for t in red if "Warning" in t], red
+    notes = [o["data"]["text/markdown"] for o in outputs if "text/markdown" in o.get("data", {})]
+    assert any(n.startswith("**About this data.**") and "duplicate" in n for n in notes), notes
 
 
 BAD_QUERY = 'ukraine AND (war OR <b>"drills'
@@ -577,3 +583,70 @@ def test_header_lists_each_topic_with_the_query_it_counts(tmp_path):
         '| <code>lai</code> | Jimmy Lai | <code>"Jimmy Lai" OR "a&#124;b"</code> |',
         '| <code>Salt Typhoon or Volt</code> | Salt Typhoon or Volt | <code>"Salt Typhoon" OR Volt</code> |',
     ]
+
+
+def _loading_notebook(tmp_path: Path) -> Path:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(3):
+        (pages / f"p{i}.html").write_text(
+            f"<html><head><title>Story {i}</title><meta property='article:published_time' "
+            f"content='2024-03-0{i + 1}T10:00:00Z'></head><body><article><p>Story {i} text.</p></article></body></html>"
+        )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(f"folder = {str(pages)!r}", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(
+            "import ddj\narticles = ddj.load(folder, cache=False)\nlen(articles)"
+        ),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    path = tmp_path / "load.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_an_executed_notebook_holds_no_progress_bar_unless_asked(tmp_path, monkeypatch):
+    """ddj run's kernel has DDJ_PROGRESS=0: nobody watches it, so no widget or bar text is saved."""
+    path = _loading_notebook(tmp_path)
+    monkeypatch.delenv("DDJ_PROGRESS", raising=False)
+    out = run_notebook(path, {}, out_dir=tmp_path / "quiet")
+    saved = json.dumps(nbformat.read(out, as_version=4).cells[1].outputs)
+    assert '"3"' in saved and "widget-view" not in saved and "Parsing pages" not in saved
+    monkeypatch.setenv("DDJ_PROGRESS", "1")  # asked for: the kernel shows it (text on stderr here)
+    out = run_notebook(path, {}, out_dir=tmp_path / "asked")
+    saved = json.dumps(nbformat.read(out, as_version=4).cells[1].outputs)
+    assert "Parsing pages" in saved or "widget-view" in saved
+
+
+def test_ddj_run_in_a_terminal_shows_the_cells_run(tmp_path):
+    """A person running ``ddj run`` in a shell sees a bar of cells on stderr, not minutes of silence."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    path = _loading_notebook(tmp_path)
+    main_fd, child_fd = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "DDJ_PROGRESS"}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("ddj")), "run", str(path), "--out", str(tmp_path / "o")],
+        stdout=subprocess.PIPE, stderr=child_fd, env=env, timeout=180,
+    )  # fmt: skip
+    os.close(child_fd)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main_fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(main_fd)
+    assert done.returncode == 0, seen
+    assert b"Running cells" in seen and b"cell/s" in seen

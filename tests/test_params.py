@@ -1,9 +1,11 @@
 """ddj.params: one check per parameter, one wording per message."""
 
 import datetime as dt
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -217,3 +219,62 @@ def test_given_text_with_a_lone_surrogate_is_refused(values, name):
     ) as err:
         params.given(values)
     str(err.value).encode("utf-8")  # the message itself prints anywhere
+
+
+def _corpus_error(value) -> str:
+    with pytest.raises(ddj.errors.ParameterError) as info:
+        params.corpus(value)
+    return str(info.value)
+
+
+def test_corpus_is_checked_readable_before_a_kernel_starts(tmp_path):
+    assert params.corpus("demo") == "demo"
+    assert "no such file or folder" in _corpus_error(tmp_path / "missing.csv")
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)  # reading it would hang the kernel
+    assert "named pipe (FIFO)" in _corpus_error(fifo)
+    (tmp_path / "empty" / "notes").mkdir(parents=True)
+    (tmp_path / "empty" / "notes" / "readme.txt").write_text("no pages here")
+    assert "no web pages or tables" in _corpus_error(tmp_path / "empty")
+    (tmp_path / "pages" / "2024").mkdir(parents=True)
+    (tmp_path / "pages" / "2024" / "a.html").write_text("<title>a</title>")
+    assert params.corpus(tmp_path / "pages") == tmp_path / "pages"
+    table = tmp_path / "t.csv"
+    table.write_text("title\nx\n")
+    assert params.corpus(str(table)) == str(table)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file: no permission to refuse")
+def test_corpus_that_cannot_be_read_is_refused(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("title\nx\n")
+    table.chmod(0)
+    assert "not readable" in _corpus_error(table)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "empty", "missing"])
+def test_ddj_run_refuses_an_unreadable_corpus_in_one_line_exit_2(kind, tmp_path):
+    path = tmp_path / "corpus"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "empty":
+        path.mkdir()
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("ddj")),
+            "run",
+            "coverage",
+            "-p",
+            "corpus",
+            str(path),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ddj run: error: corpus="), done.stderr
+    assert not (tmp_path / "o").exists()  # refused before a kernel started

@@ -95,14 +95,36 @@ def test_progress_policy_shows_a_bar_only_when_someone_watches(monkeypatch, caps
     assert progress_bar(5, desc="x", unit="page", show=False) is None
     assert progress_bar(0, desc="x", unit="page", show=True) is None
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
-    monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+    monkeypatch.delenv("DDJ_PROGRESS", raising=False)
+    import ipykernel.kernelapp  # imported, as papermill's parent process may: no kernel runs here
+
     assert not interactive() and progress_bar(5, desc="x", unit="page") is None
-    monkeypatch.setitem(sys.modules, "ipykernel", sys)  # a Jupyter kernel: a person watches
+
+    class Running:
+        @staticmethod
+        def initialized():
+            return True
+
+    monkeypatch.setattr(
+        ipykernel.kernelapp, "IPKernelApp", Running
+    )  # a Jupyter kernel: a person watches
     assert interactive()
     bar = progress_bar(3, desc="load", unit="page")
     bar.update(3)
+    assert (bar.n, bar.total, bar.unit) == (3, 3, "page")  # tqdm.auto: a widget in a real kernel
     bar.close()
-    assert "3/3" in capsys.readouterr().err
+    capsys.readouterr()
+    monkeypatch.setenv(
+        "DDJ_PROGRESS", "0"
+    )  # what ddj run gives the kernel it starts: nobody watches
+    assert progress_bar(5, desc="x", unit="page") is None
+    monkeypatch.undo()
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False, raising=False)
+    monkeypatch.setenv("DDJ_PROGRESS", "1")  # asked for, in a log or a test
+    bar = progress_bar(2, desc="load", unit="page")
+    bar.update(2)
+    bar.close()
+    assert "2/2" in capsys.readouterr().err
 
 
 def test_note_problems_lists_and_warns_without_changing_the_frame():

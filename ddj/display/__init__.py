@@ -10,6 +10,9 @@ title a link to the article; ``about`` gathers what loading and counting
 dropped into one short note, and ``Notes`` keeps the warnings that note is made
 of out of the notebook's red stderr while they still reach code and logs.
 
+``setup()``, once at the top of any notebook, shows every frame as ``table``
+does and ddj's warnings as data notes instead of red stderr.
+
 Long tables become searchable and sortable with itables in its offline mode
 (the DataTables code is in the page, no CDN): call :func:`offline_tables` once
 in the notebook, before the first long table. Every text from a corpus is
@@ -20,6 +23,7 @@ become links.
 from ddj.display.health import health_view
 from ddj.display.kwic import CONTEXT, KWIC_STYLE, in_context, kwic, kwic_cells
 from ddj.display.notes import REASONS, Notes, about
+from ddj.display.setup import setup
 from ddj.display.tables import (
     MAX_SHOWN_ROWS,
     SEARCHABLE_ROWS,
@@ -33,5 +37,5 @@ from ddj.display.text import MAX_TITLE, MAX_URL, Markdown, link
 __all__ = [
     "CONTEXT", "KWIC_STYLE", "MAX_SHOWN_ROWS", "MAX_TITLE", "MAX_URL", "REASONS", "SEARCHABLE_ROWS",
     "Markdown", "Notes", "Searchable", "about", "formatters", "in_context", "kwic", "kwic_cells",
-    "health_view", "link", "offline_tables", "table",
+    "health_view", "link", "offline_tables", "setup", "table",
 ]  # fmt: skip

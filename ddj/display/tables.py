@@ -7,6 +7,7 @@ the frame.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,6 +15,9 @@ import pandas as pd
 
 from ddj.constants import STATIC_HTML_MIME
 from ddj.display.text import day, escape, plain
+
+#: itables' notes for a browser without script ("is your notebook trusted?"), left out.
+_NOSCRIPT = re.compile(r"<noscript>.*?</noscript>", re.DOTALL | re.IGNORECASE)
 
 #: Tables with more rows than this are shown searchable and sortable (itables).
 SEARCHABLE_ROWS = 20
@@ -143,11 +147,20 @@ def offline_tables() -> None:
 
     The DataTables code goes into the notebook's output, so its tables work with
     no internet, in JupyterLab and in the HTML of the executed notebook. Keep this
-    cell's output; it changes no other display of pandas.
+    cell's output; it changes no other display of pandas. Where the notebook is
+    not trusted (any executed notebook JupyterLab opens) the cell shows nothing:
+    itables' "is your notebook trusted?" note is left out, and each table shows
+    its first rows as a plain table instead.
     """
+    from IPython.display import display
+    from IPython.utils.capture import capture_output
     from itables import init_notebook_mode
 
-    init_notebook_mode(all_interactive=False, connected=False)
+    with capture_output(stdout=False, stderr=False) as shown:
+        init_notebook_mode(all_interactive=False, connected=False)
+    for output in shown.outputs:
+        data = {k: _NOSCRIPT.sub("", v) if k == "text/html" else v for k, v in output.data.items()}
+        display(data, raw=True, metadata=output.metadata)
 
 
 def _kind(name: str, dtype: Any) -> str | None:
