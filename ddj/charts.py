@@ -97,7 +97,9 @@ def chart(
         ``"share"`` (percentage of all articles) or ``"articles"`` (counts).
     kind
         ``"line"``, ``"small-multiples"`` (one panel per outlet, or per topic),
-        ``"heatmap"`` (period x topic) or ``"area"`` (stacked counts).
+        ``"heatmap"`` (period x topic) or ``"area"`` (stacked counts). A line
+        chart of a frame counted by outlet (or group) of more than one is drawn
+        one panel per outlet: one line a topic cannot hold several outlets.
     title, subtitle, source
         Headline, standfirst and the source line at the foot. A chart of the
         demo corpus always says "synthetic demo data".
@@ -200,6 +202,8 @@ class _Plot:
     @classmethod
     def of(cls, frame, data, *, metric, kind, facet, width, height, intervals=False) -> _Plot:
         series = next((k for k in ("outlet", "group") if k in frame), "label")
+        several = series != "label" and series in data and data[series].nunique() > 1
+        kind = "small-multiples" if kind == "line" and several and not facet else kind
         facet = facet or (series if kind == "small-multiples" else None)
         facet = "label" if facet == "topic" else facet
         if facet and facet not in data:

@@ -847,3 +847,14 @@ def test_newsdatahub_weekly_by_outlet_is_publishable(shared_corpora, tmp_path):
     source = ddj.charts.source_line(corpus, path)
     assert re.match(r"Data: 1,9\d\d articles of 4\d\d outlets \(\d+ August 2025 to ", source)
     assert source.endswith("from the corpus cybersecurity-news-en.csv.gz")
+
+
+def test_a_line_chart_of_a_frame_by_outlet_draws_a_panel_per_outlet():
+    # one line a topic through several outlets' points would zigzag between them: never drawn so
+    spec = chart(long_tail()).to_dict()
+    assert spec["vconcat"][0]["facet"]["field"] == "outlet"
+    assert spec == chart(long_tail(), kind="small-multiples").to_dict()
+    whole = long_tail()
+    one = whole[whole["outlet"] == "Outlet 00"].reset_index(drop=True)
+    one.attrs = whole.attrs
+    assert "facet" not in chart(one).to_dict()["vconcat"][0]
