@@ -611,3 +611,17 @@ def _colour_encodings(spec):
     elif isinstance(spec, list):
         for item in spec:
             yield from _colour_encodings(item)
+
+
+def test_health_chart_of_a_long_tail_shows_at_most_max_outlets():
+    from ddj.display import health as module
+
+    rows = [
+        {"url": f"https://o{i}.example/{k}", "outlet": f"Outlet {i:03d}", "published": "2024-05-01"}
+        for i in range(module.MAX_OUTLETS + 25)
+        for k in range(1 + i % 3)
+    ]
+    health = ddj.health(ddj.corpus.conform(rows), freq="M")
+    chart, left_out = module.health_chart(health)
+    outlets = {row["outlet"] for row in chart.to_dict()["data"]["values"]}
+    assert len(outlets) == module.MAX_OUTLETS and left_out == 25

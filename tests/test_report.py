@@ -198,8 +198,8 @@ def test_searchable_table_has_a_static_view():
     bundle = view._repr_mimebundle_()
     static = bundle[STATIC_HTML_MIME]
     assert "<script" not in static and "&lt;img src=x" in static
-    assert static.count("</tr>") == 101  # a header and STATIC_ROWS rows
-    assert f"First 100 of {len(frame)} rows shown; the notebook's table holds them all." in static
+    assert static.count("</tr>") == 26  # a header and STATIC_ROWS rows
+    assert f"First 25 of {len(frame)} rows shown; the notebook's table holds them all." in static
     shown = bundle_html({**bundle, "text/html": view.to_html()}, {})
     assert "<script" not in shown and "rally" in shown
 

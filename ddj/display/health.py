@@ -31,6 +31,9 @@ STATUS_COLOURS = {
 #: At most this many cells (outlets x periods) in the chart: the outlets with most articles first.
 MAX_CELLS = 20_000
 
+#: At most this many outlets (rows) in the chart, so a long tail of outlets keeps it readable.
+MAX_OUTLETS = 40
+
 
 class HealthView:
     """What ``health_view`` shows; ``data`` is the health table, ``chart`` its altair chart."""
@@ -128,10 +131,10 @@ def health_chart(health: pd.DataFrame) -> tuple[alt.Chart, int]:
 
 
 def _busiest(health: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """The rows of the outlets with most articles, as many as fit ``MAX_CELLS``."""
+    """The rows of the outlets with most articles, at most ``MAX_OUTLETS``, as many as fit ``MAX_CELLS``."""
     periods = max(1, health["period"].nunique())
     totals = health.groupby("outlet")["total"].sum().sort_values(ascending=False)
-    keep = totals.index[: max(1, MAX_CELLS // periods)]
+    keep = totals.index[: max(1, min(MAX_OUTLETS, MAX_CELLS // periods))]
     return health[health["outlet"].isin(keep)], len(totals) - len(keep)
 
 

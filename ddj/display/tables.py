@@ -26,7 +26,7 @@ SEARCHABLE_ROWS = 20
 MAX_SHOWN_ROWS = 2_000
 
 #: Rows of a searchable table in its static view (the HTML report of a notebook, no script).
-STATIC_ROWS = 100
+STATIC_ROWS = 25
 
 
 def formatters(frame: pd.DataFrame) -> dict[Any, Callable[[Any], str]]:
