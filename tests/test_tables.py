@@ -600,7 +600,7 @@ def test_headline_table_without_links_loads_with_ids_from_outlet_title_and_day(t
         "4 row(s) with no URL: id made from outlet, title and day"
     ]
     assert problems["source"].iloc[0].endswith("headlines.csv")
-    assert ddj.match(c, "Beijing")["beijing"].sum() == 3
+    assert ddj.match(c, "Beijing")["Beijing"].sum() == 3
 
 
 def test_rows_with_urls_keep_their_ids(tmp_path):
