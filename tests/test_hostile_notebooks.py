@@ -199,7 +199,9 @@ def test_executed_notebook_in_jupyterlab_runs_nothing_and_shows_the_charts(
     notebook, _ = done[name]
     page = Watched(chromium, lambda u: u.startswith(("http://127.0.0.1:", "data:", "blob:")))
     page.page.goto(f"{lab}/lab/tree/{notebook.relative_to(work).as_posix()}?token={TOKEN}")
-    page.page.wait_for_selector(f".jp-Notebook .jp-Cell {OUT}", timeout=90_000)
+    # the first output may be drawn zero pixels high (itables' set-up is an empty <div>)
+    shown_output = page.page.locator(f".jp-Notebook .jp-Cell {OUT}").filter(visible=True)
+    shown_output.first.wait_for(timeout=90_000)
     _wait_accepting_kernel_dialogs(page.page, ".jp-StatusBar-TextItem:has-text('| Idle')", 60)
     deadline = time.time() + 20  # MathJax typesets after the outputs show: give it its time
     while (
