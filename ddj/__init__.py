@@ -39,7 +39,7 @@ _LAZY = {
     "load": "ddj.loading",
     "save": "ddj.loading",
     "open": "ddj.store",
-    "problems": "ddj.corpus",
+    "problems": "ddj.scan",
     "demo_corpus": "ddj.demo",
     "topics": "ddj.matching",
     "match": "ddj.matching",

@@ -510,42 +510,30 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     return note_problems(corpus[mask].reset_index(drop=True), report, msg)
 
 
-def problems(corpus: pd.DataFrame) -> pd.DataFrame:
-    """The items a loader skipped, dropped or could not date, and the pages that are not articles.
+def without_url(corpus: pd.DataFrame) -> pd.Series:
+    """Rows with neither URL nor text, per file (first seen first): their id is their headline's.
 
-    A row whose ``page_type`` is not ``article`` is listed as ``"not an
-    article: paywall"`` (and so on), sourced by its ``source`` (else its URL).
-
-    Examples
-    --------
-    >>> import ddj
-    >>> ddj.problems(ddj.corpus.empty()).columns.tolist()
-    ['source', 'reason']
+    Counts, so batches add up; :func:`without_url_problems` words them.
     """
-    from ddj import store
-
-    if isinstance(corpus, store.Store):  # a store (ddj.open): its appends' records, streamed
-        return store.problems(corpus)
-    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus) + _without_url(corpus)
-    return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
-
-
-def _without_url(corpus: pd.DataFrame) -> list[dict]:
-    """One problem per file of rows with neither URL nor text: their id is their headline's."""
     if not {"url", "text", "source"} <= set(corpus.columns):
-        return []
+        return pd.Series(dtype="int64")
     blank = [corpus[c].isna() | corpus[c].eq("") for c in ("url", "text")]
     missing = (blank[0] & blank[1]).to_numpy()
     if not missing.any():
-        return []
+        return pd.Series(dtype="int64")
     files = corpus["source"][missing].fillna("").str.replace(r"#row=\d+$", "", regex=True)
+    return files.value_counts(sort=False)
+
+
+def without_url_problems(counts: pd.Series) -> list[dict]:
+    """One problem per file of rows with no URL, from :func:`without_url`'s counts."""
     return [
         {"source": file, "reason": f"{n} row(s) with no URL: id made from outlet, title and day"}
-        for file, n in files.value_counts(sort=False).items()
+        for file, n in counts.items()
     ]
 
 
-def _not_articles(corpus: pd.DataFrame) -> list[dict]:
+def not_articles(corpus: pd.DataFrame) -> list[dict]:
     """One problem a row whose page is not an article ("not an article: paywall")."""
     if "page_type" not in corpus.columns:
         return []
@@ -625,26 +613,39 @@ def left_out(
         {"source": _first_str(s, u), "reason": r}
         for s, u, r in zip(sources[mask], urls[mask], reasons[mask], strict=True)
     ]
-    return LeftOut(mask, report, _left_out_message(corpus, other, unsure, min_confidence))
+    kinds = corpus["page_type"][other].value_counts() if other.any() else pd.Series(dtype="int64")
+    message = left_out_message(
+        kinds, int(other.sum()), int(unsure.sum()), len(corpus), min_confidence
+    )
+    return LeftOut(mask, report, message)
 
 
-def _left_out_message(
-    corpus: pd.DataFrame, other: np.ndarray, unsure: np.ndarray, min_confidence: str | None
+def left_out_message(
+    kinds: pd.Series, other: int, unsure: int, rows: int, min_confidence: str | None
 ) -> str:
+    """The sentence of the one warning that counts the rows a count leaves out.
+
+    ``kinds`` counts the page types left out (most first, as ``value_counts``
+    orders them), ``other`` the pages left out, ``unsure`` the rows whose date is less sure than
+    ``min_confidence``, of ``rows`` in all: counts, so a store's batches add up.
+
+    Examples
+    --------
+    >>> left_out_message(pd.Series({"paywall": 2}), 2, 0, 10, None)
+    "Left out 2 page(s) that are not articles (2 paywall; ddj.problems(corpus) lists them, pages='all' counts them), of 10 row(s)."
+    """
     parts = []
-    if other.any():
-        kinds = corpus["page_type"][other].value_counts()
+    if other:
         each = ", ".join(f"{k} {kind}" for kind, k in kinds.items())
         parts.append(
-            f"{int(other.sum())} page(s) that are not articles ({each}; ddj.problems(corpus) "
+            f"{other} page(s) that are not articles ({each}; ddj.problems(corpus) "
             "lists them, pages='all' counts them)"
         )
-    if unsure.any():
+    if unsure:
         parts.append(
-            f"{int(unsure.sum())} whose publication date is less sure than "
-            f"min_confidence={min_confidence!r}"
+            f"{unsure} whose publication date is less sure than min_confidence={min_confidence!r}"
         )
-    return f"Left out {' and '.join(parts)}, of {len(corpus)} row(s)."
+    return f"Left out {' and '.join(parts)}, of {rows} row(s)."
 
 
 def count_words(text: pd.Series) -> pd.Series:

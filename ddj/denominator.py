@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params
+from ddj import params, scan, words
 from ddj.constants import FREQ_NAMES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 
@@ -159,7 +159,8 @@ def health(
     params.tz(tz)
     first, last = params.window(start, end)
     rule = Rule.checked(window=window, below=below, alpha=alpha)
-    tally = _tallied(corpus, tz=tz, period=period, first=first, last=last)
+    validate(scan.head(corpus), ("published", "outlet"))
+    tally = scan.run(corpus, _Health(tz, period, first, last))
     lo, hi = _bounds(tally, first, last, start, end)
     table = assess(tally.grid(period, lo, hi), rule=rule, period=period)
     table = tally.with_outlet_facts(table)
@@ -189,34 +190,61 @@ READS = ["id", "url", "outlet", "published", "published_local", "page_type"]
 
 @dataclass
 class _Tally:
-    """Counts that add up batch by batch: per outlet and period, and per outlet."""
+    """Counts that add up batch by batch: per outlet and period, and per outlet.
 
-    counts: list[pd.DataFrame] = field(default_factory=list)
+    Repeats are found once, at the end: each batch keeps the id hash of every
+    row (8 bytes a row), and of the rows counted where their count went;
+    :meth:`summed` marks every row whose id an earlier row has (one hash
+    table over all of them) and adds those to ``duplicates``.
+    """
+
+    counts: list[pd.DataFrame] = field(default_factory=list)  # rows, total, non_articles
+    keys: list[np.ndarray] = field(default_factory=list)  # id hash of every row, in scan order
+    counted: list[np.ndarray] = field(default_factory=list)  # positions of the rows counted
+    codes: list[np.ndarray] = field(default_factory=list)  # their row in the batch's counts
     undated: list[pd.Series] = field(default_factory=list)
     first: list[pd.Series] = field(default_factory=list)
     last: list[pd.Series] = field(default_factory=list)
 
-    def add(self, rows: pd.DataFrame, inside: pd.Series) -> None:
-        """Count one batch's rows (``inside``: dated and in the window)."""
+    @classmethod
+    def of(cls, rows: pd.DataFrame, keys: np.ndarray, inside: np.ndarray) -> _Tally:
+        """The counts of one batch's rows (``inside``: dated and in the window)."""
         counted = rows[inside].assign(
             rows=1,
             total=rows.loc[inside, "article"].astype("int64"),
-            duplicates=rows.loc[inside, "duplicate"].astype("int64"),
             non_articles=(~rows.loc[inside, "article"]).astype("int64"),
         )
-        self.counts.append(
-            counted.groupby(["outlet", "period"], observed=True)[list(_COUNTS)].sum()
-        )
-        self.undated.append(rows.loc[rows["day"].isna(), "outlet"].value_counts())
+        grouped = counted.groupby(["outlet", "period"], observed=True)
         days = rows.dropna(subset=["day"]).groupby("outlet")["day"]
-        self.first.append(days.min())
-        self.last.append(days.max())
+        return cls(
+            [grouped[["rows", "total", "non_articles"]].sum()],
+            [keys],
+            [np.flatnonzero(inside)],
+            [grouped.ngroup().to_numpy()],
+            [rows.loc[rows["day"].isna(), "outlet"].value_counts()],
+            [days.min()],
+            [days.max()],
+        )
+
+    def add(self, other: _Tally) -> _Tally:
+        """Both tallies, in scan order."""
+        return _Tally(*(getattr(self, f) + getattr(other, f) for f in _FIELDS))
 
     def summed(self) -> pd.DataFrame:
-        """The counts per outlet and period of every batch, added up."""
+        """The counts per outlet and period of every batch, added up, with their repeats."""
         if not self.counts:
             return pd.DataFrame(columns=list(_COUNTS))
-        return pd.concat(self.counts).groupby(level=[0, 1], observed=True).sum()
+        every = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype="uint64")
+        repeat = pd.Series(every).duplicated().to_numpy()  # an earlier row has its id
+        parts, offset = [], 0
+        for counts, keys, counted, codes in zip(
+            self.counts, self.keys, self.counted, self.codes, strict=True
+        ):
+            seen = repeat[offset : offset + len(keys)][counted]
+            offset += len(keys)
+            duplicates = np.bincount(codes[seen], minlength=len(counts)).astype("int64")
+            parts.append(counts.assign(duplicates=duplicates)[list(_COUNTS)])
+        return pd.concat(parts).groupby(level=[0, 1], observed=True).sum()
 
     def grid(self, period: str, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
         """Every period of the window for every outlet with a dated article in it, ``partial`` set."""
@@ -251,30 +279,36 @@ class _Tally:
 _COUNTS = ("rows", "total", "duplicates", "non_articles")
 
 
-def _tallied(corpus: Any, *, tz: str, period: str, first, last) -> _Tally:
-    """The counts of a corpus, or of a store (``ddj.open``) batch by batch."""
-    from ddj.measure import _local_times
-    from ddj.store import Store
+_FIELDS = ("counts", "keys", "counted", "codes", "undated", "first", "last")
 
-    if isinstance(corpus, Store):
-        frames = corpus.batches(columns=[c for c in READS if c in corpus])
-    else:
-        validate(corpus, ("published", "outlet"))
-        frames = iter([corpus])
-    tally, seen = _Tally(), np.empty(0, dtype="uint64")
-    for frame in frames:
-        local = _local_times(frame, tz)
-        keys = _keys(frame)
-        repeat = pd.Series(keys).duplicated().to_numpy() | np.isin(keys, seen)
-        seen = np.union1d(seen, keys)
-        rows = _rows(frame, local, period, repeat)
-        inside = rows["day"].notna()
-        if first is not None:
-            inside &= rows["day"] >= first
-        if last is not None:
-            inside &= rows["day"] <= last
-        tally.add(rows, inside)
-    return tally
+
+@dataclass(frozen=True)
+class _Health(scan.Reduction):
+    """``health`` as a reduction: a :class:`_Tally` a batch, in scan order."""
+
+    tz: str
+    period: str
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns :func:`health` reads (from a store, only these are read)."""
+        return READS
+
+    def tally(self, batch: pd.DataFrame, start: int) -> _Tally:
+        """The counts of one batch."""
+        local = scan.local_times(batch, self.tz)
+        rows = _rows(batch, local, self.period)
+        return _Tally.of(rows, _keys(batch), scan.in_window(local, self.first, self.last))
+
+    def combine(self, a: _Tally, b: _Tally) -> _Tally:
+        """Both, in scan order."""
+        return a.add(b)
+
+    def finish(self, total: _Tally, corpus: Any) -> _Tally:
+        """The tally: :func:`health` assesses it."""
+        return total
 
 
 def _keys(frame: pd.DataFrame) -> np.ndarray:
@@ -283,8 +317,8 @@ def _keys(frame: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(ids.astype("str"), index=False).to_numpy()
 
 
-def _rows(corpus: pd.DataFrame, local: pd.Series, period: str, repeat: np.ndarray) -> pd.DataFrame:
-    """One row per article: outlet, day, period, and what it is (article, repeat of a URL)."""
+def _rows(corpus: pd.DataFrame, local: pd.Series, period: str) -> pd.DataFrame:
+    """One row per article: outlet, day, period, and whether it is an article."""
     page_type = corpus.get("page_type")
     article = (
         np.ones(len(corpus), dtype=bool)
@@ -297,20 +331,14 @@ def _rows(corpus: pd.DataFrame, local: pd.Series, period: str, repeat: np.ndarra
             "day": local.dt.normalize().to_numpy(),
             "period": local.dt.to_period(period).to_numpy(),
             "article": article,
-            "duplicate": repeat,
         }
     )
 
 
 def _bounds(tally: _Tally, first, last, start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first and last day counted: the window given, else the data's."""
-    from ddj.errors import ParameterError
-
-    counts = tally.summed()
-    if not len(counts):
-        window = f" {start} to {end}" if first is not None or last is not None else ""
-        msg = f"No dated articles fall inside the window{window}: widen start/end, or check the corpus's dates."
-        raise ParameterError(msg)
+    if not any(len(c) for c in tally.counts):
+        raise scan.nothing_dated(start, end)
     lo = first if first is not None else pd.concat(tally.first).min()
     hi = last if last is not None else pd.concat(tally.last).max()
     return lo, hi
@@ -409,9 +437,7 @@ def _regular(table: pd.DataFrame, rule: Rule) -> pd.Series:
 
 def _dropped_duplicates(corpus: Any) -> int:
     """Rows ``ddj.load`` dropped as repeats of another URL (its problems list says so)."""
-    from ddj.corpus import problems
-
-    return int(problems(corpus)["reason"].str.startswith("duplicate of ").sum())
+    return int(scan.problems(corpus)["reason"].str.startswith("duplicate of ").sum())
 
 
 # -- the summary -----------------------------------------------------------------------------
@@ -433,8 +459,6 @@ def summarize(
     >>> print(summarize(ddj.health(corpus, freq="Y"), freq="Y").splitlines()[0])
     5 outlets, 5 January 2019 to 30 December 2025: no period flagged.
     """
-    from ddj import words
-
     code = params.freq(freq)
     flagged = table[table["gap"]]
     outlets = table["outlet"].nunique()
@@ -455,8 +479,6 @@ def summarize(
 
 def _flagged_words(part: pd.DataFrame, code: str) -> str:
     """Say, for one outlet, where it was silent or low and where its data starts and ends."""
-    from ddj import words
-
     said = []
     for status, what in (("silent", "silent"), ("low", "far below its usual volume")):
         hit = part[part["status"] == status]
@@ -476,8 +498,6 @@ def _flagged_words(part: pd.DataFrame, code: str) -> str:
 
 def _share_lines(table: pd.DataFrame, dropped: int, undated: pd.Series | None) -> list[str]:
     """Undated, duplicate and non-article rows, when there are any."""
-    from ddj import words
-
     per = table.groupby("outlet").agg(
         rows=("rows", "sum"),
         undated=("undated", "first"),

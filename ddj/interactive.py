@@ -75,10 +75,10 @@ def period_articles(
     (2, 2)
     """
     from ddj.constants import PERIODS
-    from ddj.measure import _local_times
     from ddj.params import freq as checked_freq
+    from ddj.scan import local_times
 
-    times = _local_times(corpus, tz)
+    times = local_times(corpus, tz)
     first = pd.Period(pd.Timestamp(period), freq=PERIODS[checked_freq(freq)])
     inside = (times >= first.start_time) & (times <= first.end_time)
     keep = inside.fillna(False).to_numpy() & matched.fillna(False).to_numpy(dtype=bool)

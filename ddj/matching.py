@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -23,9 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, store, yamlfile
-from ddj.corpus import left_out
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError, QuerySyntaxError, SchemaError
+from ddj import params, scan, yamlfile
+from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
 from ddj.query import (
     FIELDS,
     And,
@@ -388,10 +386,46 @@ def match(
     >>> ddj.match(corpus, ["hong_kong"]).iloc[0].astype(int).tolist()
     [1, 2]
     """
-    if isinstance(corpus, store.Store):  # a store (ddj.open): streamed, indexed by article id
-        return store.match(**locals())
     chosen = resolve(topics)
-    texts, skipped = _matched_rows(corpus, fields, params.pages(pages))
+    keyed = not scan.in_memory(corpus)  # a store's rows are known by their article id
+    return scan.run(corpus, _Match(chosen, fields, params.pages(pages), keyed))
+
+
+@dataclass(frozen=True)
+class _Match(scan.Reduction):
+    """``match`` as a reduction: each batch's flags (a store's keyed by article id), in order."""
+
+    chosen: list[Topic]
+    fields: Sequence[str]
+    pages: tuple[str, ...] | None
+    keyed: bool  # index the flags by article id (a store's batches), not by the frame's index
+
+    def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[pd.DataFrame], scan.Skipped]:
+        """The flags of one batch, and the rows of other page types it left out."""
+        texts = _fields(batch, self.fields)
+        skipped, out = scan.Skipped.of(batch, self.pages, None)
+        found = _flagged(batch, self.chosen, _emptied(texts, out), out)
+        if self.keyed:
+            found = found.set_axis(pd.Index(batch["id"], name="id"))
+        return [found], skipped
+
+    def combine(self, a: tuple, b: tuple) -> tuple[list[pd.DataFrame], scan.Skipped]:
+        """Both batches' flags, in order, and the rows both left out."""
+        return a[0] + b[0], a[1].add(b[1])
+
+    def finish(self, total: tuple, corpus: Any) -> pd.DataFrame:
+        """One frame of flags; one warning for the rows of other page types."""
+        total[1].warn(None)
+        return pd.concat(total[0]) if len(total[0]) > 1 else total[0][0]
+
+
+def _flagged(
+    corpus: pd.DataFrame,
+    chosen: list[Topic],
+    texts: dict[str, list[str | None]],
+    skipped: np.ndarray,
+) -> pd.DataFrame:
+    """The flags and mentions of each topic in each row of one batch (rows ``skipped`` match nothing)."""
     n = len(corpus)
     all_leaves = list(dict.fromkeys(leaf for t in chosen for leaf, _ in leaves(t.tree)))
     index = {leaf: i for i, leaf in enumerate(all_leaves)}
@@ -478,8 +512,6 @@ def hits(
     >>> ddj.hits(corpus, "hong_kong")["snippet"].tolist()
     ['Talks on [Hong Kong] resumed.']
     """
-    if isinstance(corpus, store.Store):  # a store (ddj.open): streamed in batches
-        return store.hits(**locals())
     _check_count("width", width, 0, 10_000, 80)
     if limit is not None:
         _check_count("limit", limit, 0, None, 20)
@@ -487,9 +519,55 @@ def hits(
     if len(chosen) != 1:
         msg = f"hits() takes one topic at a time; got {len(chosen)}: {[t.name for t in chosen]}."
         raise ParameterError(msg)
-    t = chosen[0]
-    matched = match(corpus, [t], fields, pages=pages)[t.name].to_numpy()
-    texts = _fields(corpus, fields)
+    pages = params.pages(pages)
+    # with a limit the scan may stop early: the rows left out are counted in the whole corpus
+    skipped = None if limit is None else scan.reduce(corpus, scan.LeftOut(pages))
+    return scan.run(corpus, _Hits(chosen[0], width, limit, fields, pages, skipped))
+
+
+@dataclass(frozen=True)
+class _Hits(scan.Reduction):
+    """``hits`` as a reduction: each batch's hits in order, stopping once ``limit`` are found."""
+
+    topic: Topic
+    width: int
+    limit: int | None
+    fields: Sequence[str]
+    pages: tuple[str, ...] | None
+    skipped: scan.Skipped | None  # counted beforehand (with a limit), else batch by batch
+
+    def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[dict], scan.Skipped]:
+        """The hits of one batch (up to ``limit``), and the rows of other page types it left out."""
+        texts = _fields(batch, self.fields)
+        skipped, out = scan.Skipped.of(batch, self.pages, None)
+        matched = _flagged(batch, [self.topic], _emptied(texts, out), out)[self.topic.name]
+        rows = _hit_rows(batch, self.topic, texts, matched.to_numpy(), self.width, self.limit)
+        return rows, skipped if self.skipped is None else scan.Skipped()
+
+    def combine(self, a: tuple, b: tuple) -> tuple[list[dict], scan.Skipped]:
+        """Both batches' hits, in order (the first ``limit``), and the rows both left out."""
+        rows = a[0] + b[0]
+        return rows if self.limit is None else rows[: self.limit], a[1].add(b[1])
+
+    def done(self, partial: tuple) -> bool:
+        """Whether ``limit`` hits are found."""
+        return self.limit is not None and len(partial[0]) >= self.limit
+
+    def finish(self, total: tuple, corpus: Any) -> pd.DataFrame:
+        """The table of hits; one warning for the rows of other page types."""
+        (total[1] if self.skipped is None else self.skipped).warn(None)
+        return hit_table(total[0], self.limit)
+
+
+def _hit_rows(
+    corpus: pd.DataFrame,
+    t: Topic,
+    texts: dict[str, list[str | None]],
+    matched: np.ndarray,
+    width: int,
+    limit: int | None,
+) -> list[dict]:
+    """Each match of ``t``'s counting terms in the rows ``matched``, in context (up to ``limit``)."""
     positive = [leaf for leaf, pos in leaves(t.tree) if pos]
     rows = []
     for doc in np.flatnonzero(matched):
@@ -515,7 +593,7 @@ def hits(
                 )
         if limit is not None and len(rows) >= limit:
             break
-    return hit_table(rows, limit)
+    return rows
 
 
 _HIT_META = ("id", "url", "outlet", "published", "title")
@@ -589,22 +667,16 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
     return {f: [v if isinstance(v, str) else None for v in corpus[f].tolist()] for f in present}
 
 
-def _matched_rows(
-    corpus: pd.DataFrame, fields: Sequence[str], pages: tuple[str, ...] | None
-) -> tuple[dict[str, list[str | None]], np.ndarray]:
-    """The texts to search, with those of rows of other page types emptied, and which rows those are.
-
-    The rows left out are counted in one warning (``ddj.problems`` lists them).
-    """
-    texts = _fields(corpus, fields)
-    skipped = left_out(corpus, pages=pages)
-    if skipped.message is None:
-        return texts, skipped.mask
-    warnings.warn(DroppedRowsWarning(skipped.message, skipped.report), stacklevel=4)
-    keep = ~skipped.mask
+def _emptied(
+    texts: dict[str, list[str | None]], skipped: np.ndarray
+) -> dict[str, list[str | None]]:
+    """The texts to search, with those of rows left out (other page types) emptied."""
+    if not skipped.any():
+        return texts
+    keep = ~skipped
     return {
         f: [v if k else None for v, k in zip(col, keep, strict=True)] for f, col in texts.items()
-    }, skipped.mask
+    }
 
 
 #: Patterns per RE2 set: a set that still does not compile is split in two until it does.

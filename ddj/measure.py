@@ -9,21 +9,21 @@ figures a reporter quotes.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ddj import params, store
-from ddj.constants import FREQ_ALIASES, PERIODS
+from ddj import params, scan
+from ddj.constants import PERIODS
 from ddj.corpus import DEMO_ATTR, validate
-from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.denominator import Rule, assess
+from ddj.errors import SchemaError
+from ddj.matching import Topic, match, resolve
+from ddj.outlets import every_group, nothing_chosen
 from ddj.stats import SMALL_TOTAL, wilson
-
-#: Friendly frequency names -> pandas period frequencies (weeks run Monday to Sunday).
-FREQUENCIES = {name: PERIODS[code] for name, code in FREQ_ALIASES.items()}
+from ddj.syndication import find_syndicated
 
 COLUMNS = [
     "period",
@@ -137,46 +137,37 @@ def coverage(
     >>> f"{peak['label']}: {peak['share']:.0%} of articles in {peak['period']:%B %Y}"
     'Ukraine war: 80% of articles in November 2022'
     """
-    if isinstance(corpus, store.Store):  # a store (ddj.open): counted in batches, or on Dask
-        return store.coverage(**locals())
-    if client is not None:
-        msg = (
-            "client= counts a store's partitions on a Dask cluster; this corpus is a DataFrame "
-            "in memory, counted here: save it with ddj.save(corpus, 'store/', append=True) and "
-            "pass ddj.open('store/'), or leave client out"
+    if dedupe:
+        scan.refuse_batches(
+            corpus,
+            "dedupe=True compares every article with every other, which a store streamed in "
+            "batches cannot do: load it with to_pandas() for dedupe "
+            "(ddj.coverage(store.filter(...).to_pandas(), topics, dedupe=True)), or leave dedupe out.",
         )
-        raise ParameterError(msg)
-    pages, min_confidence = params.pages(pages), params.confidence(min_confidence)
+    if isinstance(topics, pd.DataFrame):
+        scan.refuse_batches(
+            corpus,
+            "A frame of topic flags cannot be aligned to a store: pass topic names, queries or "
+            "Topic objects (ddj.coverage(store, ['hong_kong'])), which are matched batch by batch.",
+        )
+    rules = _Rules(params.pages(pages), params.confidence(min_confidence), tz)
     how = _How.checked(
-        corpus, freq=freq, by=by, start=start, end=end, tz=tz, rolling=rolling, outlets=outlets
+        scan.head(corpus),
+        freq=freq,
+        by=by,
+        start=start,
+        end=end,
+        tz=tz,
+        rolling=rolling,
+        outlets=outlets,
     )
-    corpus, topics, left_out = _chosen(corpus, topics, how)
-    flags, labels = _flags(corpus, topics)
-    local = _local_times(corpus, tz)
-    keep, n_undated = _kept(
-        corpus, local, how, dedupe=dedupe, pages=pages, min_confidence=min_confidence
-    )
-    rows, times = corpus.loc[keep], local[keep]
-    counted, how = _counted(rows, times, flags.loc[keep], labels, how)
-    result = _rolled(_assembled(counted, how), how)
-    result, gaps = _gapped(result, outlet_totals(rows, times, how), how)
-    result = _ordered(result, list(flags.columns), how)
-    result.attrs = {
-        "freq": freq,
-        "tz": tz,
-        "start": None if how.first is None else str(how.first.date()),
-        "end": None if how.last is None else str(how.last.date()),
-        "n_undated": n_undated,
-        "by": by,
-        "rolling": rolling,
-        "dedupe": dedupe,
-        "outlets": None if how.chosen is None else how.chosen.label,
-        "outlets_left_out": left_out,
-        "gaps": gaps,
-        "queries": _queries(topics),
-    }
-    if DEMO_ATTR in corpus.attrs:
-        result.attrs[DEMO_ATTR] = corpus.attrs[DEMO_ATTR]
+    asked = (("freq", freq), ("tz", tz), ("by", by), ("rolling", rolling), ("dedupe", dedupe))
+    reduction = _Coverage(how, rules, dedupe, *_topics(corpus, topics, how), asked)
+    result = scan.run(corpus, reduction, client=client)
+    result.attrs["queries"] = _queries(topics)
+    demo = corpus.attrs.get(DEMO_ATTR)
+    if demo:
+        result.attrs[DEMO_ATTR] = demo
     return result
 
 
@@ -206,12 +197,28 @@ def by_month(corpus: pd.DataFrame) -> pd.DataFrame:
     2025-11              1                      0
     2025-12              0                      1
     """
-    if isinstance(corpus, store.Store):  # a store (ddj.open): two columns streamed
-        return store.by_month(corpus)
-    validate(corpus, ("published", "outlet"))
-    dated = corpus.dropna(subset=["published"])
-    month = dated["published"].dt.strftime("%Y-%m").rename("month")
-    return dated.groupby([month, "outlet"]).size().unstack(fill_value=0)
+    return scan.run(corpus, _ByMonth())
+
+
+@dataclass(frozen=True)
+class _ByMonth(scan.Reduction):
+    """``by_month``: dated articles per month and outlet, counts that add up."""
+
+    @property
+    def columns(self) -> list[str]:
+        return ["published", "outlet"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> pd.Series:
+        validate(batch, ("published", "outlet"))
+        dated = batch.dropna(subset=["published"])
+        month = dated["published"].dt.strftime("%Y-%m").rename("month")
+        return dated.groupby([month, "outlet"]).size()
+
+    def combine(self, a: pd.Series, b: pd.Series) -> pd.Series:
+        return pd.concat([a, b]).groupby(level=["month", "outlet"]).sum()
+
+    def finish(self, total: pd.Series, corpus: Any) -> pd.DataFrame:
+        return total.unstack(fill_value=0)
 
 
 def date_signals(corpus: pd.DataFrame) -> pd.DataFrame:
@@ -235,10 +242,27 @@ def date_signals(corpus: pd.DataFrame) -> pd.DataFrame:
     json-ld                 148
     meta                     60
     """
-    if isinstance(corpus, store.Store):  # a store (ddj.open): one column streamed
-        return store.date_signals(corpus)
-    validate(corpus, ("published_from",))
-    return corpus["published_from"].value_counts().rename("date signal").to_frame()
+    return scan.run(corpus, _DateSignals())
+
+
+@dataclass(frozen=True)
+class _DateSignals(scan.Reduction):
+    """``date_signals``: articles per ``published_from``, first seen first until finished."""
+
+    @property
+    def columns(self) -> list[str]:
+        return ["published_from"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> pd.Series:
+        validate(batch, ("published_from",))
+        return batch["published_from"].value_counts(sort=False)
+
+    def combine(self, a: pd.Series, b: pd.Series) -> pd.Series:
+        return pd.concat([a, b]).groupby(level=0, sort=False).sum()
+
+    def finish(self, total: pd.Series, corpus: Any) -> pd.DataFrame:
+        counts = total.sort_values(ascending=False, kind="stable")  # value_counts' order
+        return counts.rename("date signal").to_frame()
 
 
 # -- the steps of coverage -------------------------------------------------------------------
@@ -272,8 +296,6 @@ class _How:
         first, last = params.window(start, end)
         chosen = params.outlets(outlets)
         if by == "group" and chosen is None:
-            from ddj.outlets import every_group
-
             chosen = every_group()
         return cls(period, by, first, last, params.rolling(rolling), start, end, chosen=chosen)
 
@@ -283,18 +305,230 @@ class _How:
         return [self.by] if self.by in ("outlet", "group") else []
 
 
-def _chosen(corpus: pd.DataFrame, topics: Any, how: _How) -> tuple[pd.DataFrame, Any, int]:
-    """With ``outlets=``: the rows of the chosen outlets (and of a topics frame), and how many are not."""
-    if how.chosen is None:
-        return corpus, topics, 0
-    hit = how.chosen.contains(corpus)
-    if not hit.any():
-        from ddj.outlets import nothing_chosen
+@dataclass(frozen=True)
+class _Rules:
+    """Which rows a coverage counts, and on which clock."""
 
-        raise nothing_chosen(corpus, how.chosen)
-    if isinstance(topics, pd.DataFrame) and topics.index.equals(corpus.index):
-        topics = topics.loc[hit]
-    return corpus.loc[hit], topics, int((~hit).sum())
+    pages: tuple[str, ...] | None
+    min_confidence: str | None
+    tz: str
+
+
+def _topics(
+    corpus: Any, topics: Any, how: _How
+) -> tuple[list[Topic] | None, pd.DataFrame | None, dict[str, str]]:
+    """The topics matched batch by batch, or a frame of flags (checked against the corpus), and labels."""
+    if not isinstance(topics, pd.DataFrame):
+        chosen = resolve(topics)
+        return chosen, None, {t.name: t.label for t in chosen}
+    if how.chosen is not None and not how.chosen.contains(corpus).any():
+        raise nothing_chosen(corpus, how.chosen)  # before the frame's own checks, as ever
+    flags = _flags(corpus, topics)
+    return None, flags, {c: c for c in flags.columns}
+
+
+@dataclass
+class Tally:
+    """Coverage counts of some rows: they add up, so batches and Dask tasks combine.
+
+    ``total`` and ``articles`` are counts per period (and outlet or group);
+    ``examples`` the first three matching headlines of each, with their time
+    and position in the scan; ``outlets`` the counts per period and outlet that
+    the ``gap`` test reads.
+    """
+
+    rows: int = 0  # of the page types and date confidence counted
+    undated: int = 0
+    inside: int = 0  # rows of the outlets chosen (outlets=)
+    left_out: int = 0  # rows of other outlets
+    skipped: scan.Skipped = field(default_factory=scan.Skipped)
+    lo: pd.Timestamp | None = None
+    hi: pd.Timestamp | None = None
+    total: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
+    articles: dict[str, pd.Series] = field(default_factory=dict)
+    examples: pd.DataFrame = field(default_factory=lambda: _first_examples([]))
+    outlets: pd.DataFrame = field(default_factory=lambda: _summed_table([]))
+
+    def add(self, other: Tally) -> Tally:
+        """The sum of this tally and ``other`` (kept small: counts and three examples a key)."""
+        return Tally(
+            self.rows + other.rows,
+            self.undated + other.undated,
+            self.inside + other.inside,
+            self.left_out + other.left_out,
+            self.skipped.add(other.skipped),
+            _pick(min, self.lo, other.lo),
+            _pick(max, self.hi, other.hi),
+            _summed([self.total, other.total]),
+            {
+                k: _summed([self.articles.get(k, _NONE), other.articles.get(k, _NONE)])
+                for k in dict.fromkeys([*self.articles, *other.articles])
+            },
+            _first_examples([self.examples, other.examples]),
+            _summed_table([self.outlets, other.outlets]),
+        )
+
+
+_NONE = pd.Series(dtype="int64")
+
+
+@dataclass(frozen=True)
+class _Coverage(scan.Reduction):
+    """``coverage`` as a reduction: a :class:`Tally` a batch, added up, assembled once."""
+
+    how: _How
+    rules: _Rules
+    dedupe: bool
+    chosen: list[Topic] | None  # matched batch by batch
+    flags: pd.DataFrame | None  # or a frame of flags aligned to the one batch
+    labels: dict[str, str]
+    asked: tuple[tuple[str, Any], ...]  # freq, tz, by, rolling, dedupe as given: the attrs
+
+    def tally(self, batch: pd.DataFrame, start: int) -> Tally:
+        """The counts of one batch, in order: outlets, topics, page types, dates, window, keys."""
+        how = self.how
+        batch = batch.copy(deep=False)
+        batch.attrs = {}  # pandas deep-copies attrs (the problems list) into every step: seconds lost
+        where = np.arange(start, start + len(batch))  # positions in the scan: ties keep its order
+        inside = np.ones(len(batch), dtype=bool)
+        if how.chosen is not None:
+            inside = how.chosen.contains(batch)
+            batch, where = batch.loc[inside], where[inside]
+        if self.flags is None:
+            matched = match(batch, self.chosen, pages="all")  # page types are left out below
+            flags = matched[[t.name for t in self.chosen]]
+        else:
+            flags = self.flags.loc[inside]
+        local = scan.local_times(batch, self.rules.tz)
+        skipped, out = scan.Skipped.of(batch, self.rules.pages, self.rules.min_confidence)
+        wanted = ~out
+        dated = local.notna().to_numpy()
+        keep = wanted & scan.in_window(local, how.first, how.last)
+        if self.dedupe and how.by is None:  # the one batch is the whole corpus
+            groups = find_syndicated(batch.loc[keep])  # earliest copy first in each group
+            later = groups.loc[groups.duplicated("group", keep="first"), "index"]
+            keep &= ~batch.index.isin(later)
+        tally = Tally(
+            int(wanted.sum()),
+            int((~dated & wanted).sum()),
+            int(inside.sum()),
+            int((~inside).sum()),
+            skipped,
+        )
+        if not keep.any():
+            return tally
+        rows = batch.drop(columns=["text", "description"], errors="ignore").loc[keep]
+        times, flags, where = local[keep], flags.loc[keep], where[keep]
+        tally.lo, tally.hi = times.min(), times.max()
+        tally.outlets = outlet_totals(rows, times, how)
+        if how.by == "group":  # one row per article and group it is in
+            pos, group = _by_group(rows, how)
+            rows = rows.iloc[pos].reset_index(drop=True).assign(group=group.to_numpy())
+            times = times.iloc[pos].reset_index(drop=True)
+            flags = flags.iloc[pos].reset_index(drop=True)
+            where = where[pos]
+        keys = [times.dt.to_period(how.period).rename("period")]
+        keys += [rows[key].fillna("(unknown)").rename(key) for key in how.keys]
+        tally.total = rows.groupby(keys, observed=True).size()
+        titles = (
+            rows["title"].fillna("(no title)").to_numpy()
+            if "title" in rows
+            else np.full(len(rows), "(no title)", dtype=object)
+        )
+        examples = []
+        for name in flags.columns:
+            hit = flags[name].to_numpy()
+            tally.articles[name] = (
+                rows.loc[hit].groupby([k[hit] for k in keys], observed=True).size()
+            )
+            examples.append(_examples(name, keys, times, titles, where, hit))
+        tally.examples = _first_examples(examples)
+        return tally
+
+    def combine(self, a: Tally, b: Tally) -> Tally:
+        return a.add(b)
+
+    def finish(self, tally: Tally, corpus: Any) -> pd.DataFrame:
+        """Warnings and errors once, then shares, intervals, ``partial``, rolling sums, ``gap``, order."""
+        how = self.how
+        if how.chosen is not None and tally.inside == 0:
+            raise nothing_chosen(scan.read(corpus, ["url", "outlet"]), how.chosen)
+        tally.skipped.warn(self.rules.min_confidence)
+        if tally.undated:
+            scan.warn(scan.undated_warning(tally.undated, tally.rows))
+        if tally.lo is None:
+            raise scan.nothing_dated(how.start, how.end)
+        counted, how = _counted(tally, list(self.labels), self.labels, how)
+        result = _rolled(_assembled(counted, how), how)
+        result, gaps = _gapped(result, tally.outlets, how)
+        result = _ordered(result, list(self.labels), how)
+        asked = dict(self.asked)
+        result.attrs = {
+            "freq": asked["freq"],
+            "tz": asked["tz"],
+            "start": None if how.first is None else str(how.first.date()),
+            "end": None if how.last is None else str(how.last.date()),
+            "n_undated": tally.undated,
+            "by": asked["by"],
+            "rolling": asked["rolling"],
+            "dedupe": asked["dedupe"],
+            "outlets": None if how.chosen is None else how.chosen.label,
+            "outlets_left_out": tally.left_out,
+            "gaps": gaps,
+        }
+        return result
+
+
+def _examples(
+    name: str,
+    keys: list[pd.Series],
+    times: pd.Series,
+    titles: np.ndarray,
+    where: np.ndarray,
+    hit: np.ndarray,
+) -> pd.DataFrame:
+    idx = np.flatnonzero(hit)
+    table = pd.DataFrame({k.name: k.array[idx] for k in keys})  # periods stay a PeriodArray
+    table["topic"] = name
+    table["time"] = times.array[idx]
+    table["pos"] = where[idx]
+    table["title"] = titles[idx]
+    return _first_examples([table])
+
+
+def _first_examples(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The first three rows by (time, position in the scan) of each topic and key."""
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return pd.DataFrame(columns=["topic", "time", "pos", "title"])
+    table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    keys = [c for c in table.columns if c not in ("time", "pos", "title")]
+    table = table.sort_values(["time", "pos"], kind="stable")
+    return table.groupby(keys, sort=False, observed=True).head(3).reset_index(drop=True)
+
+
+def _summed(series: list[pd.Series]) -> pd.Series:
+    series = [s for s in series if len(s)]
+    if not series:
+        return pd.Series(dtype="int64")
+    if len(series) == 1:
+        return series[0]
+    joined = pd.concat(series)
+    return joined.groupby(level=list(range(joined.index.nlevels)), observed=True).sum()
+
+
+def _summed_table(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of counts (key columns and ``total``) added up by their keys."""
+    tables = [t for t in tables if len(t)]
+    if len(tables) <= 1:
+        return tables[0] if tables else pd.DataFrame(columns=["period", "outlet", "total"])
+    joined = pd.concat(tables, ignore_index=True)
+    keys = [c for c in joined.columns if c != "total"]
+    return joined.groupby(keys, observed=True)["total"].sum().reset_index()
+
+
+def _pick(f: Any, a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else f(a, b)
 
 
 def _by_group(rows: pd.DataFrame, how: _How) -> tuple[np.ndarray, pd.Series]:
@@ -310,8 +544,7 @@ def _by_group(rows: pd.DataFrame, how: _How) -> tuple[np.ndarray, pd.Series]:
 def outlet_totals(rows: pd.DataFrame, times: pd.Series, how: _How) -> pd.DataFrame:
     """Articles counted per period and outlet (and group): what the ``gap`` test reads.
 
-    Counts, so a store can sum them batch by batch (``period``, ``outlet``,
-    [``group``], ``total``).
+    Counts, so batches add up (``period``, ``outlet``, [``group``], ``total``).
     """
     frame = pd.DataFrame(
         {
@@ -336,8 +569,6 @@ def _gapped(
 
     Returns the result and ``{first day of period: [outlets]}`` of the periods with a gap.
     """
-    from ddj.denominator import Rule, assess
-
     grid = pd.period_range(
         how.lo.to_period(how.period), how.hi.to_period(how.period), freq=how.period
     )
@@ -369,114 +600,47 @@ def _gapped(
     return result, gaps
 
 
-def _kept(
-    corpus: pd.DataFrame,
-    local: pd.Series,
-    how: _How,
-    *,
-    dedupe: bool,
-    pages: tuple[str, ...] | None = ("article",),
-    min_confidence: str | None = None,
-) -> tuple[np.ndarray, int]:
-    """Which rows count, and how many of the wanted rows are undated.
-
-    A row counts when it is of the page types wanted, sure enough of its
-    date, dated, inside the window, and (with ``dedupe``) a first copy.
-    """
-    from ddj.corpus import left_out
-
-    skipped = left_out(corpus, pages=pages, min_confidence=min_confidence)
-    if skipped.message is not None:
-        warnings.warn(DroppedRowsWarning(skipped.message, skipped.report), stacklevel=3)
-    wanted = ~skipped.mask
-    dated = local.notna().to_numpy()
-    n_undated = int((~dated & wanted).sum())
-    if n_undated:
-        msg = (
-            f"{n_undated} of {int(wanted.sum())} article(s) have no publication date and are not "
-            "counted (ddj.problems(corpus) lists them)."
-        )
-        warnings.warn(DroppedRowsWarning(msg), stacklevel=3)
-    keep = dated & wanted
-    if how.first is not None:
-        keep &= (local >= how.first).to_numpy()
-    if how.last is not None:
-        keep &= (local < how.last + pd.Timedelta(days=1)).to_numpy()
-    if dedupe and how.by is None:
-        from ddj.syndication import find_syndicated
-
-        groups = find_syndicated(corpus.loc[keep])  # earliest copy first in each group
-        later = groups.loc[groups.duplicated("group", keep="first"), "index"]
-        keep &= ~corpus.index.isin(later)
-    if not keep.any():
-        raise nothing_dated(how)
-    return keep, n_undated
-
-
-def nothing_dated(how: _How) -> ParameterError:
-    """The error for a count with no dated article in its window (frames and stores alike)."""
-    bounds = f" {how.start} to {how.end}" if how.first is not None or how.last is not None else ""
-    msg = (
-        f"No dated articles fall inside the window{bounds}: widen start/end, or check the "
-        "corpus's dates (corpus['published'].describe())."
-    )
-    return ParameterError(msg)
-
-
 def _counted(
-    rows: pd.DataFrame,
-    times: pd.Series,
-    flags: pd.DataFrame,
-    labels: dict[str, str],
-    how: _How,
+    tally: Tally, names: list[str], labels: dict[str, str], how: _How
 ) -> tuple[pd.DataFrame, _How]:
     """Articles, totals and example headlines per topic and period, every period of the grid.
 
     Returns the counts and ``how`` with the first and last day counted (``lo``, ``hi``).
     """
-    rows = rows.copy(deep=False)
-    rows.attrs = {}  # pandas deep-copies attrs (the problems list) into every group: seconds lost
-    lo = how.first if how.first is not None else times.min().normalize()
-    hi = how.last if how.last is not None else times.max().normalize()
+    lo = how.first if how.first is not None else tally.lo.normalize()
+    hi = how.last if how.last is not None else tally.hi.normalize()
     how = replace(how, lo=lo, hi=hi)
     grid = pd.period_range(lo.to_period(how.period), hi.to_period(how.period), freq=how.period)
-    if how.by == "group":  # one row per article and group it is in
-        pos, group = _by_group(rows, how)
-        rows = rows.iloc[pos].reset_index(drop=True).assign(group=group.to_numpy())
-        times = times.iloc[pos].reset_index(drop=True)
-        flags = flags.iloc[pos].reset_index(drop=True)
-    groups_key: list[pd.Series] = [times.dt.to_period(how.period).rename("period")]
     index: pd.Index = pd.Index(grid, name="period")
     if how.keys:
         key = how.keys[0]
-        groups_key.append(rows[key].fillna("(unknown)").rename(key))
-        series = list(how.chosen.domains) if key == "group" else sorted(groups_key[1].unique())
+        found = sorted(tally.total.index.get_level_values(key).unique())
+        series = list(how.chosen.domains) if key == "group" else found
         index = pd.MultiIndex.from_product([grid, series], names=["period", key])
-    total = rows.groupby(groups_key, observed=True).size().reindex(index, fill_value=0)
-    titles = (
-        rows["title"].fillna("(no title)")
-        if "title" in rows
-        else pd.Series("(no title)", index=rows.index)
-    )
-    order = np.argsort(times.to_numpy(), kind="stable")
     parts = []
-    for name in flags.columns:
-        hit = flags[name].to_numpy()
-        counts = rows.loc[hit].groupby([k[hit] for k in groups_key], observed=True).size()
-        examples = (
-            titles.iloc[order][hit[order]]
-            .groupby([k.iloc[order][hit[order]] for k in groups_key], observed=True)
-            .agg(lambda s: " | ".join(s.head(3)))
-        )
+    for name in names:
+        counts = tally.articles.get(name, _NONE)
+        joined = _joined(tally.examples, name, how)
         part = pd.DataFrame(
             {
                 "articles": counts.reindex(index, fill_value=0).astype("int64"),
-                "total": total.astype("int64"),
-                "examples": examples.reindex(index, fill_value="").astype("str"),
+                "total": tally.total.reindex(index, fill_value=0).astype("int64"),
+                "examples": joined.reindex(index, fill_value="").astype("str"),
             }
         ).reset_index()
         parts.append(part.assign(topic=name, label=labels.get(name, name)))
     return pd.concat(parts, ignore_index=True), how
+
+
+def _joined(examples: pd.DataFrame, name: str, how: _How) -> pd.Series:
+    """Up to three headlines of a topic per key, earliest first, joined by " | "."""
+    keys = ["period", *how.keys]
+    mine = examples[examples["topic"] == name] if len(examples) else examples
+    if not len(mine):
+        return pd.Series(dtype="str")
+    mine = mine.sort_values(["time", "pos"], kind="stable")
+    grouped = mine.groupby(keys if len(keys) > 1 else keys[0], observed=True)["title"]
+    return grouped.agg(lambda s: " | ".join(s.head(3)))
 
 
 def _assembled(counted: pd.DataFrame, how: _How) -> pd.DataFrame:
@@ -626,48 +790,28 @@ def _figures(name: str, row: pd.Series) -> dict[str, Any]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _flags(corpus: pd.DataFrame, topics: Any) -> tuple[pd.DataFrame, dict[str, str]]:
-    if isinstance(topics, pd.DataFrame):
-        flag_cols = [
-            c
-            for c, dtype in zip(topics.columns, topics.dtypes, strict=True)
-            if isinstance(dtype, np.dtype) and dtype.kind == "b"
-        ]
-        if not flag_cols:
-            msg = "The topics frame has no boolean columns: pass ddj.match(corpus, topics) or topic names."
-            raise SchemaError(msg)
-        repeated = sorted({str(c) for c in flag_cols if flag_cols.count(c) > 1})
-        if repeated:
-            msg = f"The topics frame has the column(s) {repeated} more than once: each topic needs its own column."
-            raise SchemaError(msg)
-        if not topics.index.equals(corpus.index):
-            msg = "The topics frame is not aligned to the corpus (different index): build it with ddj.match(corpus, ...)."
-            raise SchemaError(msg)
-        return topics[flag_cols], {c: c for c in flag_cols}
-    from ddj.matching import match, resolve
-
-    chosen = resolve(topics)
-    matched = match(corpus, chosen, pages="all")  # _kept leaves out the other page types
-    return matched[[t.name for t in chosen]], {t.name: t.label for t in chosen}
+def _flags(corpus: pd.DataFrame, topics: pd.DataFrame) -> pd.DataFrame:
+    """The boolean columns of a frame of topic flags, checked to be aligned to ``corpus``."""
+    flag_cols = [
+        c
+        for c, dtype in zip(topics.columns, topics.dtypes, strict=True)
+        if isinstance(dtype, np.dtype) and dtype.kind == "b"
+    ]
+    if not flag_cols:
+        msg = "The topics frame has no boolean columns: pass ddj.match(corpus, topics) or topic names."
+        raise SchemaError(msg)
+    repeated = sorted({str(c) for c in flag_cols if flag_cols.count(c) > 1})
+    if repeated:
+        msg = f"The topics frame has the column(s) {repeated} more than once: each topic needs its own column."
+        raise SchemaError(msg)
+    if not topics.index.equals(corpus.index):
+        msg = "The topics frame is not aligned to the corpus (different index): build it with ddj.match(corpus, ...)."
+        raise SchemaError(msg)
+    return topics[flag_cols]
 
 
 def _queries(topics: Any) -> dict[str, str]:
     """Each topic's query by its column, for a coverage frame's attrs; ``{}`` for a frame of flags."""
     if isinstance(topics, pd.DataFrame):
         return {}
-    from ddj.matching import resolve
-
     return {t.name: t.query for t in resolve(topics)}
-
-
-def _local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
-    if tz == "local":
-        if "published_local" not in corpus.columns:
-            msg = "tz='local' needs the corpus's published_local column; load the corpus with ddj.load()."
-            raise SchemaError(msg)
-        return corpus["published_local"].astype("datetime64[us]")
-    published = corpus["published"]
-    if not isinstance(published.dtype, pd.DatetimeTZDtype):
-        msg = "The corpus's 'published' column is not a time-zone-aware datetime: load it with ddj.load()."
-        raise SchemaError(msg)
-    return published.dt.tz_convert(tz).dt.tz_localize(None)

@@ -382,16 +382,11 @@ def _previous_run(record: Path) -> dict[str, Any] | None:
 
 def fingerprint(corpus) -> dict[str, Any]:
     """Row count and a content hash of a corpus, to tell two runs' inputs apart."""
-    import pandas as pd
-
-    from ddj.store import Store, fingerprint_hash
+    from ddj.scan import fingerprint as hashed
 
     cols = [c for c in ("id", "published", "title", "outlet") if c in corpus.columns]
-    if isinstance(corpus, Store):  # hashed batch by batch: the same digest, never all in memory
-        rows, digest = fingerprint_hash(corpus, cols)
-        return {"rows": rows, "sha256": digest[:16]}
-    hashed = pd.util.hash_pandas_object(corpus[cols], index=False).to_numpy().tobytes()
-    return {"rows": int(len(corpus)), "sha256": hashlib.sha256(hashed).hexdigest()[:16]}
+    rows, digest = hashed(corpus, cols)  # batch by batch: a store is never all in memory
+    return {"rows": int(rows), "sha256": digest[:16]}
 
 
 def header(params: Mapping[str, Any], corpus) -> str:

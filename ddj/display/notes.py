@@ -112,7 +112,7 @@ def about(corpus: pd.DataFrame, notes: Notes | None = None) -> Markdown:
 
 
 def _problem_counts(corpus: pd.DataFrame) -> Mapping[tuple[str, str], int]:
-    from ddj.corpus import problems
+    from ddj.scan import problems
 
     counts: Counter[tuple[str, str]] = Counter()
     for reason in problems(corpus)["reason"]:

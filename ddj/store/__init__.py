@@ -2,11 +2,12 @@
 
 ``ddj.save(corpus, "store/", append=True)`` adds a corpus to a store;
 ``ddj.open("store/")`` gives a :class:`Store`, a corpus that stays on disk.
-``ddj.match``, ``ddj.hits``, ``ddj.coverage``, ``ddj.problems``,
-``ddj.by_month`` and ``ddj.date_signals`` take a store as they take a frame
-and stream it: peak memory is set by ``batch_size``, not by the size of the
-store, and the results are the ones the same call gives on
-``store.to_pandas()``.
+The store only yields batches (:meth:`Store.batches`) and knows no analysis:
+``ddj.match``, ``ddj.hits``, ``ddj.coverage``, ``ddj.health``,
+``ddj.problems``, ``ddj.by_month`` and ``ddj.date_signals`` read it through
+:mod:`ddj.scan`, as they read a frame: peak memory is set by ``batch_size``,
+not by the size of the store, and the results are the ones the same call
+gives on ``store.to_pandas()``.
 
 Layout (hive partitions, one schema, :data:`ddj.corpus.SCHEMA`)::
 
@@ -43,18 +44,8 @@ True
 
 from __future__ import annotations
 
-from ddj.store.counting import Tally, coverage
 from ddj.store.disk import BATCH_SIZE, Store, open
 from ddj.store.layout import MAX_RECORD_BYTES, PARTITION, UNDATED, Part
-from ddj.store.streamed import (
-    Skipped,
-    by_month,
-    date_signals,
-    fingerprint_hash,
-    hits,
-    match,
-    problems,
-)
 from ddj.store.writing import ROW_GROUP, append, is_store
 
 __all__ = [
@@ -64,17 +55,8 @@ __all__ = [
     "ROW_GROUP",
     "UNDATED",
     "Part",
-    "Skipped",
     "Store",
-    "Tally",
     "append",
-    "by_month",
-    "coverage",
-    "date_signals",
-    "fingerprint_hash",
-    "hits",
     "is_store",
-    "match",
     "open",
-    "problems",
 ]

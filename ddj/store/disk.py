@@ -212,6 +212,12 @@ class Store:
         """
         return list(self._survey().problems)
 
+    def noted(self) -> list[dict]:
+        """What the appends skipped (their records, in the order written), then :meth:`unread`."""
+        return [
+            p for record in self._records() for p in record.get("problems") or []
+        ] + self.unread()
+
     # - internals -
 
     def _frames(

@@ -1,0 +1,397 @@
+"""The scan core: every analysis that reads a corpus is one reduction over its batches.
+
+A corpus is a DataFrame in memory or a store on disk (``ddj.open``).
+:func:`batches` yields it as DataFrames: a frame is one batch, a store yields
+its batches in store order (only the columns an analysis reads). An analysis
+(``match``, ``hits``, ``coverage``, ``health``, ``problems``, ``by_month``,
+``date_signals``) is a :class:`Reduction`: ``tally(batch, start)`` gives a
+partial result of one batch, ``combine(a, b)`` adds two partials (associative:
+batches, or Dask tasks, combine in any grouping), and ``finish(total,
+corpus)`` makes the result once (shares, intervals, gaps, attrs, warnings).
+:func:`run` drives it, locally or with one Dask task a month partition.
+
+This is the only module that tells a frame from a store. A search index (a
+filter of candidate ids) belongs here too: :func:`batches` is where it would
+narrow what a store yields.
+
+Examples
+--------
+>>> import ddj
+>>> frame = ddj.corpus.conform([{"url": "u1", "page_type": "paywall"}])
+>>> len(list(batches(frame))), problems(frame)["reason"].tolist()
+(1, ['not an article: paywall'])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ddj.corpus import (
+    PROBLEMS_ATTR,
+    empty,
+    left_out,
+    left_out_message,
+    not_articles,
+    without_url,
+    without_url_problems,
+)
+from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.store import Part, Store
+
+#: Where a row's position goes in a 64-bit key on Dask: the positions of two tasks stay apart.
+TASK_SHIFT = 40
+
+_PACKAGE = str(Path(__file__).resolve().parent)
+
+
+# -- what a corpus is, read in batches ------------------------------------------------------
+
+
+def in_memory(corpus: Any) -> bool:
+    """Whether ``corpus`` is one frame in memory (one batch), not a store read in batches."""
+    return not isinstance(corpus, Store)
+
+
+def batches(corpus: Any, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+    """The corpus as DataFrames in order: a frame is one batch; a store yields ``columns`` of its rows.
+
+    A frame is yielded whole (every column, its own index); a store's batches
+    hold the ``columns`` asked (all when None), indexed by their position in
+    the store.
+    """
+    if in_memory(corpus):
+        yield corpus
+    else:
+        yield from corpus.batches(columns=columns)
+
+
+def head(corpus: Any) -> pd.DataFrame:
+    """No rows, the corpus's columns: what a check of its columns reads."""
+    return corpus.iloc[:0] if in_memory(corpus) else empty()
+
+
+def read(corpus: Any, columns: Sequence[str]) -> pd.DataFrame:
+    """The ``columns`` of the whole corpus in memory (a frame: itself)."""
+    return corpus if in_memory(corpus) else corpus.to_pandas(columns=list(columns))
+
+
+def noted(corpus: Any) -> list[dict]:
+    """The problems a corpus carries from its loading (a store: its appends' and its read's)."""
+    if in_memory(corpus):
+        return list(corpus.attrs.get(PROBLEMS_ATTR, []))
+    return corpus.noted()
+
+
+def refuse_batches(corpus: Any, why: str) -> None:
+    """Raise ``why`` (a ParameterError's message) unless the corpus is one batch in memory."""
+    if not in_memory(corpus):
+        raise ParameterError(why)
+
+
+# -- reductions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """An analysis over batches: ``tally`` each, ``combine`` the partials, ``finish`` once.
+
+    Subclasses set ``columns`` (what a store reads; None: all) and may stop a
+    scan early with ``done`` (``hits`` with a ``limit``).
+    """
+
+    @property
+    def columns(self) -> list[str] | None:
+        """The columns read from a store (None: every column)."""
+        return None
+
+    def tally(self, batch: pd.DataFrame, start: int) -> Any:
+        """The partial result of one batch, whose first row is row ``start`` of the scan."""
+        raise NotImplementedError
+
+    def combine(self, a: Any, b: Any) -> Any:
+        """Two partials added up (``a``'s rows come first)."""
+        raise NotImplementedError
+
+    def finish(self, total: Any, corpus: Any) -> Any:
+        """The result, from the partial of every batch."""
+        raise NotImplementedError
+
+    def done(self, partial: Any) -> bool:
+        """Whether the scan may stop here."""
+        return False
+
+
+def reduce(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
+    """The combined partial of every batch of ``corpus`` (on a Dask cluster with ``client``)."""
+    if client is not None:
+        return _reduce_on(client, corpus, reduction)
+    return _reduce(batches(corpus, reduction.columns), reduction, base=0)
+
+
+def run(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
+    """``reduction`` over ``corpus``: tallied batch by batch, combined, finished once."""
+    return reduction.finish(reduce(corpus, reduction, client=client), corpus)
+
+
+def _reduce(frames: Iterator[pd.DataFrame], reduction: Reduction, *, base: int) -> Any:
+    partial = None
+    start = base
+    for batch in frames:
+        tallied = reduction.tally(batch, start)
+        start += len(batch)
+        partial = tallied if partial is None else reduction.combine(partial, tallied)
+        if reduction.done(partial):
+            break
+    if partial is None:  # nothing to read: the tally of no rows
+        partial = reduction.tally(_no_rows(reduction.columns), base)
+    return partial
+
+
+def _no_rows(columns: list[str] | None) -> pd.DataFrame:
+    frame = empty()
+    return frame if columns is None else frame[list(columns)]
+
+
+def _reduce_on(client: Any, corpus: Any, reduction: Reduction) -> Any:
+    """One Dask task a month partition of a store, run on the cluster's workers; partials combined here."""
+    if in_memory(corpus):
+        msg = (
+            "client= counts a store's partitions on a Dask cluster; this corpus is a DataFrame "
+            "in memory, counted here: save it with ddj.save(corpus, 'store/', append=True) and "
+            "pass ddj.open('store/'), or leave client out"
+        )
+        raise ParameterError(msg)
+    if not callable(getattr(client, "map", None)) or not callable(getattr(client, "gather", None)):
+        msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
+        raise ParameterError(msg)
+    corpus.warn_unread(stacklevel=_outside())  # the store's survey is made once, here
+    groups = _month_groups(corpus.parts)
+    if not groups:
+        return _reduce(iter(()), reduction, base=0)
+    futures = client.map(
+        _task,
+        [replace(corpus, parts=parts) for parts in groups],
+        range(len(groups)),
+        reduction=reduction,
+        pure=False,
+    )
+    partial = None
+    for tallied in client.gather(futures):  # in the order of the partitions
+        partial = tallied if partial is None else reduction.combine(partial, tallied)
+    return partial
+
+
+def _month_groups(parts: tuple[Part, ...]) -> list[tuple[Part, ...]]:
+    groups: dict[str, list[Part]] = {}
+    for part in parts:
+        groups.setdefault(part.month, []).append(part)
+    return [tuple(g) for g in groups.values()]
+
+
+def _task(store: Store, group: int, *, reduction: Reduction) -> Any:
+    """A worker's task: the partial of one month partition (positions kept apart by ``group``)."""
+    return _reduce(store.batches(columns=reduction.columns), reduction, base=group << TASK_SHIFT)
+
+
+# -- what every reduction shares -------------------------------------------------------------
+
+
+def warn(warning: Warning) -> None:
+    """Issue ``warning`` at the caller's line: the first frame outside the ddj package."""
+    warnings.warn(warning, stacklevel=_outside())
+
+
+def _outside() -> int:
+    """The ``stacklevel`` of the first frame outside ddj, seen from the function that warns."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
+    """Publication times on the clock counted (tz-naive): ``tz``'s, or each page's own (``"local"``)."""
+    if tz == "local":
+        if "published_local" not in corpus.columns:
+            msg = "tz='local' needs the corpus's published_local column; load the corpus with ddj.load()."
+            raise SchemaError(msg)
+        return corpus["published_local"].astype("datetime64[us]")
+    published = corpus["published"]
+    if not isinstance(published.dtype, pd.DatetimeTZDtype):
+        msg = "The corpus's 'published' column is not a time-zone-aware datetime: load it with ddj.load()."
+        raise SchemaError(msg)
+    return published.dt.tz_convert(tz).dt.tz_localize(None)
+
+
+def in_window(
+    times: pd.Series, first: pd.Timestamp | None, last: pd.Timestamp | None
+) -> np.ndarray:
+    """Which ``times`` fall on the days ``first`` to ``last`` (inclusive; None: open)."""
+    keep = times.notna().to_numpy().copy()
+    if first is not None:
+        keep &= (times >= first).to_numpy()
+    if last is not None:
+        keep &= (times < last + pd.Timedelta(days=1)).to_numpy()
+    return keep
+
+
+def undated_warning(undated: int, of: int) -> DroppedRowsWarning:
+    """The warning for the articles a count over time leaves out because they have no date."""
+    msg = (
+        f"{undated} of {of} article(s) have no publication date and are not "
+        "counted (ddj.problems(corpus) lists them)."
+    )
+    return DroppedRowsWarning(msg)
+
+
+def nothing_dated(start: Any, end: Any) -> ParameterError:
+    """The error for a count with no dated article in its window (``start``/``end`` as given)."""
+    bounds = f" {start} to {end}" if start is not None or end is not None else ""
+    msg = (
+        f"No dated articles fall inside the window{bounds}: widen start/end, or check the "
+        "corpus's dates (corpus['published'].describe())."
+    )
+    return ParameterError(msg)
+
+
+@dataclass
+class Skipped:
+    """Rows left out by page type or date confidence, summed over batches (one warning for all)."""
+
+    rows: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)  # page types left out, first seen first
+    other: int = 0  # pages of other types
+    unsure: int = 0
+    report: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, frame: pd.DataFrame, pages: Any, min_confidence: str | None
+    ) -> tuple[Skipped, np.ndarray]:
+        """What ``ddj.corpus.left_out`` leaves out of one batch, and its mask."""
+        out = left_out(frame, pages=pages, min_confidence=min_confidence)
+        skipped = cls(rows=len(frame), report=list(out.report))
+        if out.message is None:
+            return skipped, out.mask
+        other = np.zeros(len(frame), dtype=bool)
+        if pages is not None and "page_type" in frame.columns:
+            other = ~frame["page_type"].fillna("article").isin(pages).to_numpy()
+        for kind, n in frame["page_type"][other].value_counts(sort=False).items():
+            skipped.kinds[kind] = int(n)
+        skipped.other = int(other.sum())
+        skipped.unsure = int((out.mask & ~other).sum())
+        return skipped, out.mask
+
+    def add(self, other: Skipped) -> Skipped:
+        """The rows left out of both."""
+        kinds = dict(self.kinds)
+        for kind, n in other.kinds.items():
+            kinds[kind] = kinds.get(kind, 0) + n
+        return Skipped(
+            self.rows + other.rows,
+            kinds,
+            self.other + other.other,
+            self.unsure + other.unsure,
+            self.report + other.report,
+        )
+
+    def warn(self, min_confidence: str | None) -> None:
+        """The one DroppedRowsWarning for every row left out, in ``ddj.corpus.left_out``'s words."""
+        if not self.report:
+            return
+        kinds = pd.Series(self.kinds, dtype="int64").sort_values(ascending=False, kind="stable")
+        message = left_out_message(kinds, self.other, self.unsure, self.rows, min_confidence)
+        warn(DroppedRowsWarning(message, self.report))
+
+
+@dataclass(frozen=True)
+class LeftOut(Reduction):
+    """The rows of other page types (``pages``) in a corpus, from the columns that tell."""
+
+    pages: tuple[str, ...] | None
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns that tell a page's type and where it came from."""
+        return ["page_type", "source", "url"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> Skipped:
+        """The rows of other page types in one batch."""
+        return Skipped.of(batch, self.pages, None)[0]
+
+    def combine(self, a: Skipped, b: Skipped) -> Skipped:
+        """The rows left out of both."""
+        return a.add(b)
+
+    def finish(self, total: Skipped, corpus: Any) -> Skipped:
+        """The rows left out (its :meth:`Skipped.warn` says so)."""
+        return total
+
+
+# -- problems --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problems(Reduction):
+    """``ddj.problems``: the rows of other page types and the files of rows with no URL."""
+
+    @property
+    def columns(self) -> list[str]:
+        """The columns that tell a page's type and where it came from (a store's text is not read)."""
+        return ["page_type", "source", "url"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[dict], pd.Series]:
+        """One batch's non-articles, and its rows with no URL counted per file."""
+        return not_articles(batch), without_url(batch)
+
+    def combine(self, a: tuple, b: tuple) -> tuple[list[dict], pd.Series]:
+        """Both batches' non-articles in order, their rows with no URL added up per file."""
+        files = [f for f in (a[1], b[1]) if len(f)]
+        if len(files) > 1:  # counts per file, first seen first
+            files = [pd.concat(files).groupby(level=0, sort=False).sum()]
+        return a[0] + b[0], files[0] if files else a[1]
+
+    def finish(self, total: tuple, corpus: Any) -> pd.DataFrame:
+        """What loading noted, then the non-articles, then the files of rows with no URL."""
+        rows = noted(corpus) + total[0] + without_url_problems(total[1])
+        return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
+
+
+def problems(corpus: Any) -> pd.DataFrame:
+    """The items a loader skipped, dropped or could not date, and the pages that are not articles.
+
+    A row whose ``page_type`` is not ``article`` is listed as ``"not an
+    article: paywall"`` (and so on), sourced by its ``source`` (else its URL).
+    Of a store (``ddj.open``): what its appends skipped, then what a read
+    leaves out (damaged parts, repeated articles), then its non-articles in
+    store order (three columns read).
+
+    Examples
+    --------
+    >>> import ddj
+    >>> ddj.problems(ddj.corpus.empty()).columns.tolist()
+    ['source', 'reason']
+    """
+    return run(corpus, Problems())
+
+
+def fingerprint(corpus: Any, columns: list[str]) -> tuple[int, str]:
+    """Rows and the SHA-256 (hex) of ``hash_pandas_object`` of ``columns``, batch by batch.
+
+    The digest is the same for a store and for its rows in memory.
+    """
+    digest = hashlib.sha256()
+    n = 0
+    for batch in batches(corpus, columns):
+        digest.update(pd.util.hash_pandas_object(batch[columns], index=False).to_numpy().tobytes())
+        n += len(batch)
+    return n, digest.hexdigest()
