@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ddj.corpus import COLUMNS, empty
 from ddj.store.layout import Part, id_keys, read_ids, repeats
@@ -90,8 +92,6 @@ def open_part(path: Path) -> Any:
     OSError
         The file cannot be read.
     """
-    import pyarrow.parquet as pq
-
     with path.open("rb") as fh:
         size = fh.seek(0, 2)
         if size < 12:
@@ -112,8 +112,6 @@ def open_part(path: Path) -> Any:
 @functools.cache
 def arrow_schema() -> Any:
     """The corpus schema (:data:`ddj.corpus.SCHEMA`) as an Arrow schema."""
-    import pyarrow as pa
-
     return pa.Schema.from_pandas(empty(), preserve_index=False).remove_metadata()
 
 
@@ -146,8 +144,6 @@ def schema_problem(schema: Any) -> str | None:
 
 
 def _fits(got: Any, want: Any) -> bool:
-    import pyarrow as pa
-
     t = pa.types
     if got.equals(want) or t.is_null(got):
         return True
