@@ -112,7 +112,7 @@ def health(
     corpus
         A corpus from ``ddj.load`` or ``ddj.collect``, or a store
         (``ddj.open``), read batch by batch: memory grows with the outlets and
-        periods, and 8 bytes a row for finding repeated URLs.
+        periods, and 16 bytes a row for finding repeated URLs (one hash table at the end).
     freq, tz, start, end
         As for ``ddj.coverage``.
     window
@@ -193,7 +193,7 @@ class _Tally:
     """Counts that add up batch by batch: per outlet and period, and per outlet.
 
     Repeats are found once, at the end: each batch keeps the id hash of every
-    row (8 bytes a row), and of the rows counted where their count went;
+    row (8 bytes), and of the rows counted where their count went (8 bytes);
     :meth:`summed` marks every row whose id an earlier row has (one hash
     table over all of them) and adds those to ``duplicates``.
     """
@@ -219,8 +219,8 @@ class _Tally:
         return cls(
             [grouped[["rows", "total", "non_articles"]].sum()],
             [keys],
-            [np.flatnonzero(inside)],
-            [grouped.ngroup().to_numpy()],
+            [np.flatnonzero(inside).astype("int32")],  # a batch holds at most 10M rows
+            [grouped.ngroup().to_numpy().astype("int32")],
             [rows.loc[rows["day"].isna(), "outlet"].value_counts()],
             [days.min()],
             [days.max()],
