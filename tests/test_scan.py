@@ -101,3 +101,22 @@ def test_a_client_is_refused_for_a_frame():
     corpus = ddj.corpus.conform([{"url": "u1", "published": "2024-01-01T00:00:00Z"}])
     with pytest.raises(ddj.ParameterError, match="this corpus is a DataFrame in memory"):
         ddj.coverage(corpus, ["hong_kong"], client=object())
+
+
+def test_the_real_table_as_a_store_counts_as_in_memory(shared_corpora, tmp_path):
+    """2,000 real headlines of 564 outlets, saved and read in batches of 250: every analysis the same."""
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = ddj.load(path)
+        store = ddj.open(ddj.save(corpus, tmp_path / "store", append=True), batch_size=250)
+        frame = store.to_pandas()
+        for analysis in (
+            lambda c: ddj.coverage(c, ["ransomware"], freq="W", by="outlet"),
+            lambda c: ddj.health(c, freq="W"),
+            ddj.problems,
+            ddj.by_month,
+        ):
+            pd.testing.assert_frame_equal(analysis(store), analysis(frame))
+        flags = ddj.match(store, ["ransomware"])
+    assert flags["ransomware"].sum() > 100 and flags.index.name == "id"
