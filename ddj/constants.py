@@ -26,6 +26,11 @@ DEMO_BANNER = "Synthetic demo data: invented outlets and articles, not real cove
 #: (its value is :data:`DEMO_LABEL`); ``ddj.collect`` labels what it reads from such a WARC.
 DEMO_WARC_FIELD = "ddj-demo"
 
+# -- the corpus schema's values ------------------------------------------------------------
+
+#: Values that ``published_confidence`` may take, least sure first.
+CONFIDENCE = ("low", "medium", "high")
+
 # -- counting frequencies ----------------------------------------------------------------------
 
 #: The frequencies ddj counts by, by their one-letter code, with the word for one period.

@@ -63,8 +63,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import problem_rows
+from ddj.constants import CONFIDENCE
 from ddj.errors import DdjWarning, SchemaError
 from ddj.hostvalues import strip_credentials, url_host
+from ddj.problem_rows import PROBLEMS_ATTR, LeftOut, left_out  # noqa: F401 (their home is ddj.problems)
 from ddj.utils import whole_text
 
 #: Separator of names in the ``authors`` column.
@@ -97,8 +100,6 @@ DATE_SIGNALS = ("json-ld", "meta", "time-tag", "htmldate", "url", "feed", "table
 #: Values that ``page_type`` may take: what a page is (``ddj.extract.page_type`` tells them apart).
 PAGE_TYPES = ("article", "paywall", "blocked", "consent", "error", "index")
 
-#: Values that ``published_confidence`` may take, least sure first.
-CONFIDENCE = ("low", "medium", "high")
 
 #: How sure a date is, by the signal that gave it, where the source does not say.
 CONFIDENCE_OF_SIGNAL = {
@@ -114,8 +115,6 @@ CONFIDENCE_OF_SIGNAL = {
 #: Columns that corpora saved before ddj 0.14 lack; ``conform`` fills them.
 ADDED_COLUMNS = ("page_type", "published_confidence")
 
-#: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
-PROBLEMS_ATTR = "ddj_problems"
 DEMO_ATTR = "ddj_demo"  # attrs key: the corpus holds synthetic demo data; every output built from it says so
 
 
@@ -492,11 +491,15 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     if len(drop_pos) == 0:
         return corpus.copy()
     keep_of = ranked.drop_duplicates("key").set_index("key")["pos"]
+    ids = corpus["id"] if "id" in corpus.columns else pd.Series(None, index=corpus.index)
     report = [
-        {
-            "source": _first_str(corpus["source"].iat[p], corpus["url"].iat[p]),
-            "reason": f"duplicate of {corpus['url'].iat[int(keep_of[keys.iat[p]])]}",
-        }
+        problem_rows.problem(
+            "duplicate",
+            _first_str(corpus["source"].iat[p], corpus["url"].iat[p]),
+            f"duplicate of {corpus['url'].iat[int(keep_of[keys.iat[p]])]}",
+            id=ids.iat[p],
+            url=corpus["url"].iat[p],
+        )
         for p in drop_pos
     ]
     mask = np.ones(len(corpus), dtype=bool)
@@ -513,138 +516,23 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
 def problems(corpus: pd.DataFrame) -> pd.DataFrame:
     """The items a loader skipped, dropped or could not date, and the pages that are not articles.
 
-    A row whose ``page_type`` is not ``article`` is listed as ``"not an
+    One row a problem: ``source``, ``reason``, ``kind`` (one of
+    :data:`ddj.problem_rows.KINDS`: ``undated``, ``duplicate``, ``not-an-article``,
+    ``unreadable``, ...), and the article's ``id`` and ``url`` where there is
+    one. A row whose ``page_type`` is not ``article`` is listed as ``"not an
     article: paywall"`` (and so on), sourced by its ``source`` (else its URL).
 
     Examples
     --------
     >>> import ddj
     >>> ddj.problems(ddj.corpus.empty()).columns.tolist()
-    ['source', 'reason']
+    ['source', 'reason', 'kind', 'id', 'url']
     """
     from ddj import store
 
     if isinstance(corpus, store.Store):  # a store (ddj.open): its appends' records, streamed
         return store.problems(corpus)
-    rows = list(corpus.attrs.get(PROBLEMS_ATTR, [])) + _not_articles(corpus) + _without_url(corpus)
-    return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
-
-
-def _without_url(corpus: pd.DataFrame) -> list[dict]:
-    """One problem per file of rows with neither URL nor text: their id is their headline's."""
-    if not {"url", "text", "source"} <= set(corpus.columns):
-        return []
-    blank = [corpus[c].isna() | corpus[c].eq("") for c in ("url", "text")]
-    missing = (blank[0] & blank[1]).to_numpy()
-    if not missing.any():
-        return []
-    files = corpus["source"][missing].fillna("").str.replace(r"#row=\d+$", "", regex=True)
-    return [
-        {"source": file, "reason": f"{n} row(s) with no URL: id made from outlet, title and day"}
-        for file, n in files.value_counts(sort=False).items()
-    ]
-
-
-def _not_articles(corpus: pd.DataFrame) -> list[dict]:
-    """One problem a row whose page is not an article ("not an article: paywall")."""
-    if "page_type" not in corpus.columns:
-        return []
-    kinds = corpus["page_type"]
-    other = (kinds.notna() & (kinds != "article")).to_numpy()
-    if not other.any():
-        return []
-    sources = corpus["source"] if "source" in corpus.columns else pd.Series(None, index=kinds.index)
-    urls = corpus["url"] if "url" in corpus.columns else pd.Series(None, index=kinds.index)
-    return [
-        {"source": _first_str(s, u), "reason": f"not an article: {k}"}
-        for s, u, k in zip(sources[other], urls[other], kinds[other], strict=True)
-    ]
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    """The rows a count leaves out by page type and date confidence, and why.
-
-    Attributes
-    ----------
-    mask
-        One bool a row: True where the row is not counted.
-    report
-        One ``{"source", "reason"}`` a row left out.
-    message
-        The sentence for the one warning that counts them, or None when no row is left out.
-    """
-
-    mask: np.ndarray
-    report: list[dict]
-    message: str | None
-
-
-def left_out(
-    corpus: pd.DataFrame,
-    *,
-    pages: tuple[str, ...] | None = ("article",),
-    min_confidence: str | None = None,
-) -> LeftOut:
-    """Rows a count leaves out: pages of other types than ``pages``, dates less sure than ``min_confidence``.
-
-    ``pages`` and ``min_confidence`` as :func:`ddj.params.pages` and
-    :func:`ddj.params.confidence` return them (``None``: every row, every
-    date). A frame without a ``page_type`` column counts as all articles;
-    undated rows are never left out here (a count says how many it had).
-
-    Examples
-    --------
-    >>> c = conform([{"url": "u1"}, {"url": "u2", "page_type": "paywall"}])
-    >>> out = left_out(c)
-    >>> out.mask.tolist(), out.report[0]["reason"]
-    ([False, True], 'not an article: paywall')
-    """
-    n = len(corpus)
-    other = np.zeros(n, dtype=bool)
-    if pages is not None and "page_type" in corpus.columns:
-        other = ~corpus["page_type"].fillna("article").isin(pages).to_numpy()
-    unsure = np.zeros(n, dtype=bool)
-    if min_confidence is not None:
-        validate(corpus, ("published", "published_confidence"))
-        rank = corpus["published_confidence"].map({c: i for i, c in enumerate(CONFIDENCE)})
-        below = rank.isna() | (rank < CONFIDENCE.index(min_confidence))
-        unsure = (corpus["published"].notna() & below).to_numpy() & ~other
-    mask = other | unsure
-    if not mask.any():
-        return LeftOut(mask, [], None)
-    reasons = pd.Series("", index=corpus.index, dtype=object)
-    if other.any():
-        reasons[other] = "not an article: " + corpus["page_type"][other].astype(object)
-    reasons[unsure] = f"publication date less sure than min_confidence={min_confidence!r}"
-    sources = (
-        corpus["source"] if "source" in corpus.columns else pd.Series(None, index=corpus.index)
-    )
-    urls = corpus["url"] if "url" in corpus.columns else pd.Series(None, index=corpus.index)
-    report = [
-        {"source": _first_str(s, u), "reason": r}
-        for s, u, r in zip(sources[mask], urls[mask], reasons[mask], strict=True)
-    ]
-    return LeftOut(mask, report, _left_out_message(corpus, other, unsure, min_confidence))
-
-
-def _left_out_message(
-    corpus: pd.DataFrame, other: np.ndarray, unsure: np.ndarray, min_confidence: str | None
-) -> str:
-    parts = []
-    if other.any():
-        kinds = corpus["page_type"][other].value_counts()
-        each = ", ".join(f"{k} {kind}" for kind, k in kinds.items())
-        parts.append(
-            f"{int(other.sum())} page(s) that are not articles ({each}; ddj.problems(corpus) "
-            "lists them, pages='all' counts them)"
-        )
-    if unsure.any():
-        parts.append(
-            f"{int(unsure.sum())} whose publication date is less sure than "
-            f"min_confidence={min_confidence!r}"
-        )
-    return f"Left out {' and '.join(parts)}, of {len(corpus)} row(s)."
+    return problem_rows.frame(problem_rows.listed(corpus))
 
 
 def count_words(text: pd.Series) -> pd.Series:
@@ -672,12 +560,16 @@ class ParsedDates:
     rule
         How ambiguous day/month dates (``01/02/2024``) were read and how to
         choose otherwise; ``None`` when the column had none.
+    kinds
+        Per row with a reason, its kind of problem (``bad-date``,
+        ``implausible-date``, ``unknown-timezone``: see :data:`ddj.problem_rows.KINDS`).
     """
 
     utc: pd.Series
     local: pd.Series
     reasons: pd.Series
     rule: str | None
+    kinds: pd.Series | None = None
 
 
 def parse_dates(
@@ -706,13 +598,15 @@ def parse_dates(
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
         utc, local = _from_datetimes(s)
         reasons, rule = pd.Series(None, index=s.index, dtype="str"), None
+        kinds = reasons.copy()
     else:
-        utc, local, reasons, rule = _from_text(s.astype("str").str.strip(), dayfirst)
-    p = _plausible(ParsedDates(utc, local, reasons, rule), s, now)
+        utc, local, reasons, kinds, rule = _from_text(s.astype("str").str.strip(), dayfirst)
+    p = _plausible(ParsedDates(utc, local, reasons, rule, kinds), s, now)
     back = given.index
     return ParsedDates(
-        p.utc.set_axis(back), p.local.set_axis(back), p.reasons.set_axis(back), p.rule
-    )
+        p.utc.set_axis(back), p.local.set_axis(back), p.reasons.set_axis(back), p.rule,
+        p.kinds.set_axis(back),
+    )  # fmt: skip
 
 
 def to_utc(values: Any, dayfirst: bool | None = None) -> pd.Series:
@@ -834,7 +728,7 @@ def _from_datetimes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _from_text(
     text: pd.Series, dayfirst: bool | None
-) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, str | None]:
     given = text.notna() & (text != "")
     serials = _excel_serials(text[given])
     if serials is not None:
@@ -874,7 +768,9 @@ def _from_text(
         f"unparseable date {v!r} (time zone {z!r} unknown: write it as an offset such as +01:00)"
         for v, z in zip(text[unknown_zone], zones[unknown_zone], strict=True)
     ]
-    return utc, _local(iso, utc), reasons, rule
+    kinds = pd.Series(None, index=text.index, dtype="str").where(reasons.isna(), "bad-date")
+    kinds[unknown_zone] = "unknown-timezone"
+    return utc, _local(iso, utc), reasons, kinds, rule
 
 
 #: Day 0 of spreadsheet serial dates (Excel, LibreOffice, Google Sheets: 1900 system).
@@ -899,7 +795,7 @@ def _excel_serials(text: pd.Series) -> pd.Series | None:
 
 def _from_excel(
     text: pd.Series, given: pd.Series, serials: pd.Series
-) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, str | None]:
     """Spreadsheet serial days: no zone (read as UTC); a whole day is 12:00, as other days."""
     utc = pd.Series(pd.NaT, index=text.index, dtype=SCHEMA["published"])
     whole = serials == serials.round()
@@ -908,7 +804,8 @@ def _from_excel(
     utc[given] = stamps.dt.round("ms").dt.tz_localize("UTC").astype(SCHEMA["published"])
     rule = "read the dates as spreadsheet serial days (days since 1899-12-30, UTC)"
     reasons = pd.Series(None, index=text.index, dtype="str")
-    return utc, utc.dt.tz_localize(None).astype(SCHEMA["published_local"]), reasons, rule
+    local = utc.dt.tz_localize(None).astype(SCHEMA["published_local"])
+    return utc, local, reasons, reasons.copy(), rule
 
 
 def _from_epoch(text: pd.Series) -> pd.Series:
@@ -999,11 +896,12 @@ def _plausible(parsed: ParsedDates, raw: pd.Series, now: pd.Timestamp | None) ->
     wrong = utc.notna() & ((utc < EARLIEST) | (utc >= today + pd.Timedelta(days=2)))
     if not wrong.any():
         return parsed
-    reasons = parsed.reasons.copy()
+    reasons, kinds = parsed.reasons.copy(), parsed.kinds.copy()
     reasons[wrong] = [
         f"implausible date {_shown(v)!r} (before 1990 or after tomorrow)" for v in raw[wrong]
     ]
-    return ParsedDates(utc.where(~wrong), parsed.local.where(~wrong), reasons, parsed.rule)
+    kinds[wrong] = "implausible-date"
+    return ParsedDates(utc.where(~wrong), parsed.local.where(~wrong), reasons, parsed.rule, kinds)
 
 
 def _shown(value: Any) -> str:

@@ -239,7 +239,7 @@ def read_url_file(path: str | os.PathLike) -> tuple[dict[Path, str], list[dict]]
         where = f"{shown(path)}, line {line}"
         name = (row.get(fields["file"]) or "").strip()
         if not name:
-            problems.append({"source": where, "reason": "no file named: the row is left out"})
+            problems.append({"source": where, "reason": "no file named: the row is left out", "kind": "unreadable"})
             continue
         try:
             url = parse_url(row.get(fields["url"]) or "").url
@@ -249,7 +249,8 @@ def read_url_file(path: str | os.PathLike) -> tuple[dict[Path, str], list[dict]]
         page = _absolute(path.parent / name)
         if page in found:
             problems.append(
-                {"source": where, "reason": f"{name} is listed before; the first URL is used"}
+                {"source": where, "reason": f"{name} is listed before; the first URL is used",
+                 "kind": "duplicate"}
             )
             continue
         found[page] = url
@@ -268,6 +269,7 @@ def _unmatched(given: Mapping[Path, str], pages: list[Path]) -> list[dict]:
         {
             "source": shown(p),
             "reason": f"listed in the URL file ({url}) but not among the pages loaded",
+            "kind": "not-found",
         }
         for p, url in given.items()
         if p not in loaded
@@ -612,7 +614,8 @@ def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> p
     if new.attrs.get(DEMO_ATTR):
         both.attrs[DEMO_ATTR] = new.attrs[DEMO_ATTR]
     report = [
-        {"source": str(u), "reason": f"already in {path} (article {i}): not added"}
+        {"source": str(u), "reason": f"already in {path} (article {i}): not added",
+         "kind": "duplicate", "id": str(i), "url": str(u)}
         for u, i in zip(
             new.loc[held.to_numpy(), "url"], new.loc[held.to_numpy(), "id"], strict=True
         )

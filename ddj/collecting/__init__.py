@@ -511,7 +511,8 @@ def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
     if not outside.any():
         return corpus, 0
     report = [
-        {"source": u, "reason": "published outside since/until"} for u in corpus.loc[outside, "url"]
+        {"source": u, "reason": "published outside since/until", "kind": "outside-window", "url": u}
+        for u in corpus.loc[outside, "url"]
     ]
     message = (
         f"Dropped {int(outside.sum())} collected article(s) published outside since/until; "

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params
+from ddj import params, problem_rows
 from ddj.corpus import empty
 from ddj.errors import DroppedRowsWarning
 from ddj.store.disk import Store
@@ -60,29 +60,10 @@ class Skipped:
 
     def warn(self, min_confidence: str | None, stacklevel: int) -> None:
         """The one DroppedRowsWarning the in-memory call gives, in its words."""
-        from ddj.corpus import _left_out_message
-
         if not self.report:
             return
-        kinds = pd.Series(np.repeat(list(self.kinds), list(self.kinds.values())), dtype="str")
-        other = np.ones(len(kinds), dtype=bool)
-        message = _left_out_message(
-            _Counted(kinds, self.rows), other, np.ones(self.unsure, dtype=bool), min_confidence
-        )
+        message = problem_rows.left_out_message(self.kinds, self.unsure, self.rows, min_confidence)
         warnings.warn(DroppedRowsWarning(message, self.report), stacklevel=stacklevel + 1)
-
-
-class _Counted:
-    """What ``ddj.corpus._left_out_message`` reads of a corpus: its length, the page types left out."""
-
-    def __init__(self, kinds: pd.Series, rows: int) -> None:
-        self._kinds, self._rows = kinds, rows
-
-    def __len__(self) -> int:
-        return self._rows
-
-    def __getitem__(self, column: str) -> pd.Series:
-        return self._kinds
 
 
 # -- streamed calls --------------------------------------------------------------------------
@@ -165,13 +146,11 @@ def problems(store: Store) -> pd.DataFrame:
     misplaced) and the repeated articles read once, then each row whose
     ``page_type`` is not ``article``, in store order (three columns read).
     """
-    from ddj.corpus import _not_articles
-
     rows = [p for record in store._records() for p in record.get("problems") or []]
     rows.extend(store.unread())
-    for frame in store.batches(columns=["page_type", "source", "url"]):
-        rows.extend(_not_articles(frame))
-    return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
+    for frame in store.batches(columns=["page_type", "source", "url", "id"]):
+        rows.extend(problem_rows.not_articles(frame))
+    return problem_rows.frame(rows)
 
 
 def by_month(store: Store) -> pd.DataFrame:

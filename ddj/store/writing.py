@@ -29,6 +29,7 @@ import pandas as pd
 
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.problem_rows import problem
 from ddj.store.layout import (
     BATCH_NAME,
     COMMITS,
@@ -271,12 +272,12 @@ def _left_out(
         chosen = frame.iloc[where[:MAX_LISTED]]
         sources = chosen["url"].fillna(chosen["source"]).fillna("").tolist()
         rows += [
-            {"source": str(s), "reason": f"{why} (article {i}): not added"}
-            for s, i in zip(sources, chosen["id"].tolist(), strict=True)
+            problem("duplicate", s, f"{why} (article {i}): not added", id=i, url=u)
+            for s, i, u in zip(sources, chosen["id"].tolist(), chosen["url"].tolist(), strict=True)
         ]
         if len(where) > MAX_LISTED:
             more = f"{len(where) - MAX_LISTED:,} more {why}: not added"
-            rows.append({"source": str(folder), "reason": more})
+            rows.append(problem("duplicate", folder, more))
     return rows
 
 
