@@ -63,12 +63,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import problem_rows
+from ddj import problem_rows, warns
 from ddj.constants import CONFIDENCE
-from ddj.errors import DdjWarning, SchemaError
+from ddj.errors import SchemaError
 from ddj.hostvalues import strip_credentials, url_host
 from ddj.problem_rows import PROBLEMS_ATTR, LeftOut, left_out  # noqa: F401 (their home is ddj.problems)
-from ddj.utils import whole_text
+from ddj.utils import note_problems, whole_text
 
 #: Separator of names in the ``authors`` column.
 AUTHORS_SEP = "; "
@@ -428,24 +428,27 @@ def language_codes(values: pd.Series) -> pd.Series:
     codes = values.map(distinct).where(given)
     unknown = given & codes.isna()
     if unknown.any():
-        examples = ", ".join(repr(v) for v in values[unknown].unique()[:3])
-        msg = (
-            f"{int(unknown.sum())} row(s) have a language ddj cannot read as an ISO 639-1 code "
-            f"({examples}); their language is left empty. Write codes such as 'en', 'de', 'zh'."
-        )
-        warnings.warn(DdjWarning(msg), stacklevel=4)
+        bad = values[unknown].unique()
+        report = _unknown_rows("language", bad, "not an ISO 639-1 code: left empty")
+        warnings.warn(warns.unknown_language(report, int(unknown.sum()), bad[:3]), stacklevel=4)
     return codes.astype("str")
 
 
 def _warn_unknown(column: str, bad: pd.Series, allowed: tuple, instead: str) -> None:
     if not len(bad):
         return
-    examples = ", ".join(repr(v) for v in bad.unique()[:3])
-    msg = (
-        f"{len(bad)} row(s) have a {column} ddj does not know ({examples}); read as {instead}. "
-        f"Use one of {', '.join(allowed)}."
-    )
-    warnings.warn(DdjWarning(msg), stacklevel=4)
+    values = bad.unique()
+    report = _unknown_rows(column, values, f"read as {instead}")
+    warning = warns.unknown_value(report, column, len(bad), values[:3], allowed, instead)
+    warnings.warn(warning, stacklevel=4)
+
+
+def _unknown_rows(column: str, values: Any, done: str) -> list[dict]:
+    """One problem a distinct unknown value of ``column`` (the first 20), sourced by the column."""
+    return [
+        problem_rows.problem("unknown-value", column, f"{column} {v!r} unknown: {done}")
+        for v in list(values)[:20]
+    ]
 
 
 def validate(
@@ -504,13 +507,7 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     ]
     mask = np.ones(len(corpus), dtype=bool)
     mask[drop_pos] = False
-    from ddj.utils import note_problems
-
-    msg = (
-        f"Dropped {len(drop_pos)} duplicate article(s) (same URL once scheme, 'www.', "
-        "tracking parameters and fragments are removed); ddj.problems(corpus) lists them."
-    )
-    return note_problems(corpus[mask].reset_index(drop=True), report, msg)
+    return note_problems(corpus[mask].reset_index(drop=True), report, warns.duplicates(report))
 
 
 def problems(corpus: pd.DataFrame) -> pd.DataFrame:
@@ -943,16 +940,13 @@ def _without_credentials(urls: pd.Series) -> tuple[pd.Series, int]:
 
 def _warn_repairs(surrogates: int, credentials: int) -> None:
     if surrogates:
-        msg = (
-            f"{surrogates} text cell(s) held lone surrogates (broken UTF-16, not text any file can "
-            "hold); each was replaced by U+FFFD. Fix the source's encoding to keep them."
-        )
-        warnings.warn(DdjWarning(msg), stacklevel=3)
+        why = f"{surrogates} text cell(s) with lone surrogates: each replaced by U+FFFD"
+        report = [problem_rows.problem("repaired", "text", why)]
+        warnings.warn(warns.surrogates(report, surrogates), stacklevel=3)
     if credentials:
-        msg = (
-            f"removed the user:password part of {credentials} URL(s): ddj never stores credentials."
-        )
-        warnings.warn(DdjWarning(msg), stacklevel=3)
+        why = f"user:password removed from {credentials} URL(s)"
+        report = [problem_rows.problem("repaired", "url", why)]
+        warnings.warn(warns.credentials(report, credentials), stacklevel=3)
 
 
 def _as_str(col: pd.Series) -> pd.Series:

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ddj import params, store, yamlfile
 from ddj.corpus import left_out
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError, QuerySyntaxError, SchemaError
+from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
 from ddj.query import (
     FIELDS,
     And,
@@ -600,7 +600,7 @@ def _matched_rows(
     skipped = left_out(corpus, pages=pages)
     if skipped.message is None:
         return texts, skipped.mask
-    warnings.warn(DroppedRowsWarning(skipped.message, skipped.report), stacklevel=4)
+    warnings.warn(skipped.warning, stacklevel=4)
     keep = ~skipped.mask
     return {
         f: [v if k else None for v, k in zip(col, keep, strict=True)] for f, col in texts.items()

@@ -7,8 +7,8 @@ Loaders keep them in ``attrs[PROBLEMS_ATTR]``; :func:`frame` turns any list of
 them into the table ``ddj.problems(...)`` returns. Code that reads problems
 reads the ``kind``, never the words of the ``reason``.
 
-This module imports nothing of ddj's but its errors and constants: every
-other module may import it.
+This module imports nothing of ddj's but its errors, constants and warnings
+(:mod:`ddj.warns`): every other module may import it.
 
 Examples
 --------
@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import warns
 from ddj.constants import CONFIDENCE
-from ddj.errors import SchemaError
+from ddj.errors import DroppedRowsWarning, SchemaError
 
 #: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
 PROBLEMS_ATTR = "ddj_problems"
@@ -163,11 +164,14 @@ class LeftOut:
         One problem record a row left out.
     message
         The sentence for the one warning that counts them, or None when no row is left out.
+    warning
+        That warning (:func:`ddj.warns.left_out`, carrying ``report``), or None.
     """
 
     mask: np.ndarray
     report: list[dict]
     message: str | None
+    warning: DroppedRowsWarning | None = None
 
 
 def left_out(
@@ -230,33 +234,8 @@ def left_out(
         )
     ]
     types = corpus["page_type"][other].value_counts(sort=False).to_dict() if other.any() else {}
-    said = left_out_message(types, int(unsure.sum()), len(corpus), min_confidence)
-    return LeftOut(mask, report, said)
-
-
-def left_out_message(
-    types: dict[str, int], unsure: int, rows: int, min_confidence: str | None
-) -> str:
-    """The sentence counting the rows a count leaves out: ``types`` (page type: rows), ``unsure`` dates.
-
-    Examples
-    --------
-    >>> left_out_message({"paywall": 1, "index": 2}, 0, 9, None)
-    "Left out 3 page(s) that are not articles (2 index, 1 paywall; ddj.problems(corpus) lists them, pages='all' counts them), of 9 row(s)."
-    """
-    parts = []
-    if types:
-        shown = pd.Series(types).sort_values(ascending=False, kind="stable")
-        each = ", ".join(f"{k} {kind}" for kind, k in shown.items())
-        parts.append(
-            f"{sum(types.values())} page(s) that are not articles ({each}; ddj.problems(corpus) "
-            "lists them, pages='all' counts them)"
-        )
-    if unsure:
-        parts.append(
-            f"{unsure} whose publication date is less sure than min_confidence={min_confidence!r}"
-        )
-    return f"Left out {' and '.join(parts)}, of {rows} row(s)."
+    warning = warns.left_out(report, types, int(unsure.sum()), len(corpus), min_confidence)
+    return LeftOut(mask, report, str(warning), warning)
 
 
 def _column(corpus: pd.DataFrame, name: str) -> pd.Series:

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ddj import warns
 from ddj.corpus import (
     ADDED_COLUMNS,
     COLUMNS,
@@ -28,7 +29,7 @@ from ddj.corpus import (
     parse_dates,
     registered_domain,
 )
-from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
+from ddj.errors import InputError, SchemaError
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.problem_rows import problem
@@ -282,42 +283,12 @@ def date_problems(corpus: pd.DataFrame, reasons: Mapping[str, dict]) -> list[dic
 def warn(result: TableRead, stacklevel: int = 2) -> None:
     """Warn about what reading a table found: rows skipped, dates refused, decisions taken."""
     for note in result.notes:
-        warnings.warn(DdjWarning(note), stacklevel=stacklevel + 1)
+        warnings.warn(warns.note(note), stacklevel=stacklevel + 1)
     if result.problems:
-        warnings.warn(skipped_rows_warning(result.problems), stacklevel=stacklevel + 1)
+        warnings.warn(warns.skipped_rows(result.problems), stacklevel=stacklevel + 1)
     undated = date_problems(result.corpus, result.date_reasons)
     if undated:
-        warnings.warn(undated_warning(undated, len(result.corpus)), stacklevel=stacklevel + 1)
-
-
-def skipped_rows_warning(problems: list[dict]) -> DroppedRowsWarning:
-    """The warning for table rows (or whole tables) that could not be read."""
-    shown = "; ".join(f"{p['source']}: {p['reason']}" for p in problems[:3])
-    more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
-    msg = (
-        f"Skipped {len(problems)} table row(s) or file(s) that could not be read ({shown}{more}); "
-        "ddj.problems(corpus) lists them."
-    )
-    return DroppedRowsWarning(msg, problems)
-
-
-def undated_warning(undated: list[dict], total: int) -> DroppedRowsWarning:
-    """The warning for rows kept without a date, counted by reason."""
-    kinds = pd.Series([p["kind"] for p in undated]).value_counts()
-    why = ", ".join(f"{n} {_REASON_NAMES[k]}" for k, n in kinds.items())
-    msg = (
-        f"{len(undated)} of {total} article(s) have no publication date ({why}); they are kept "
-        "(published is NaT) but left out of coverage counts. ddj.problems(corpus) lists them."
-    )
-    return DroppedRowsWarning(msg, undated)
-
-
-_REASON_NAMES = {
-    "undated": "with none",
-    "bad-date": "unparseable",
-    "unknown-timezone": "in a time zone ddj does not know",
-    "implausible-date": "implausible",
-}
+        warnings.warn(warns.undated(undated, len(result.corpus)), stacklevel=stacklevel + 1)
 
 
 def map_columns(

@@ -9,7 +9,8 @@ import ddj
 from ddj import display
 from ddj.corpus import PROBLEMS_ATTR, conform, dedupe
 from ddj.problem_rows import KINDS, counts, frame, problem
-from ddj.tables import read_table, undated_warning
+from ddj.tables import read_table
+from ddj.warns import undated as undated_warning
 
 
 def _table(tmp_path):

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from ddj import params
+from ddj import params, warns
 from ddj.collecting.archive import FAILURES
 from ddj.collecting.cache import PageCache
 from ddj.collecting.discover import Found, Sources, discover, listify, within_window
@@ -394,13 +394,7 @@ class ArchiveJobs:
 
 def _warn_outside(outside: int) -> None:
     if outside:
-        from ddj.errors import DroppedRowsWarning
-
-        message = (
-            f"Dropped {outside} collected article(s) published outside since/until; "
-            "widen since= or until= to keep them."
-        )
-        warnings.warn(DroppedRowsWarning(message), stacklevel=4)
+        warnings.warn(warns.outside_window([], outside), stacklevel=4)
 
 
 def _archive_summary(run) -> None:
@@ -514,11 +508,9 @@ def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
         {"source": u, "reason": "published outside since/until", "kind": "outside-window", "url": u}
         for u in corpus.loc[outside, "url"]
     ]
-    message = (
-        f"Dropped {int(outside.sum())} collected article(s) published outside since/until; "
-        "widen since= or until= to keep them."
+    kept = note_problems(
+        corpus[~outside].reset_index(drop=True), report, warns.outside_window(report)
     )
-    kept = note_problems(corpus[~outside].reset_index(drop=True), report, message)
     return kept, int(outside.sum())
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, problem_rows
+from ddj import params, problem_rows, warns
 from ddj.corpus import empty
 from ddj.errors import DroppedRowsWarning
 from ddj.store.disk import Store
@@ -62,8 +62,8 @@ class Skipped:
         """The one DroppedRowsWarning the in-memory call gives, in its words."""
         if not self.report:
             return
-        message = problem_rows.left_out_message(self.kinds, self.unsure, self.rows, min_confidence)
-        warnings.warn(DroppedRowsWarning(message, self.report), stacklevel=stacklevel + 1)
+        warning = warns.left_out(self.report, self.kinds, self.unsure, self.rows, min_confidence)
+        warnings.warn(warning, stacklevel=stacklevel + 1)
 
 
 # -- streamed calls --------------------------------------------------------------------------

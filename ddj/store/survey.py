@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ddj import warns
 from ddj.corpus import COLUMNS, empty
 from ddj.store.layout import Part, id_keys, read_ids, repeats
 
@@ -41,14 +42,9 @@ class Survey:
 
     def message(self) -> str | None:
         """The sentence of the warning that counts what a read leaves out, or None."""
-        said = []
-        if self.repeats:
-            said.append(f"{self.repeats:,} repeated article(s) (same id) read once")
-        if self.unread_parts:
-            said.append(f"{self.unread_parts:,} damaged or misplaced file(s) not read")
-        if not said:
+        if not self.repeats and not self.unread_parts:
             return None
-        return f"The store holds {' and '.join(said)}; ddj.problems(store) lists them."
+        return str(warns.store_unread([], self.repeats, self.unread_parts))
 
 
 def survey(parts: tuple[Part, ...], unread: tuple[dict, ...]) -> Survey:

@@ -27,8 +27,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import warns
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.errors import InputError, ParameterError
 from ddj.problem_rows import problem
 from ddj.store.layout import (
     BATCH_NAME,
@@ -155,13 +156,8 @@ def add(
         raise InputError(msg) from exc
     added = Added(folder, int(keep.sum()), int(known.sum()), int((again & ~known).sum()))
     if report:
-        said = []
-        if added.held:
-            said.append(f"{added.held} article(s) the store {folder} holds already")
-        if added.repeated:
-            said.append(f"{added.repeated} given twice in this batch")
-        msg = f"Left out {' and '.join(said)} (same id); ddj.problems(ddj.open({str(folder)!r})) lists them."
-        warnings.warn(DroppedRowsWarning(msg, report), stacklevel=stacklevel + 1)
+        warning = warns.held_in_store(report, added.held, added.repeated, folder)
+        warnings.warn(warning, stacklevel=stacklevel + 1)
     return added
 
 
