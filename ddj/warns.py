@@ -188,6 +188,23 @@ def store_unread(report: list[dict], repeats: int, unread_parts: int) -> Dropped
     return _dropped("duplicate" if repeats else "unreadable", msg, report)
 
 
+def read_notes(notes: Mapping[str, int], store: Any) -> DdjWarning:
+    """What reading the records of a collection into ``store`` found, by kind (conform's warnings).
+
+    Examples
+    --------
+    >>> str(read_notes({"unknown-value": 2, "repaired": 1}, "st"))[:72]
+    'Collecting into st, ddj warned 3 time(s) about the records: 2 unknown-va'
+    """
+    each = ", ".join(f"{n} {kind}" for kind, n in notes.items())
+    msg = (
+        f"Collecting into {store}, ddj warned {sum(notes.values())} time(s) about the records: "
+        f"{each} (values read otherwise or repaired); ddj.problems(ddj.open({str(store)!r})) "
+        "lists them."
+    )
+    return _note("note", msg)
+
+
 def chart_cut(report: list[dict], message: str) -> DroppedRowsWarning:
     """Labels and titles a chart or page cut to fit, and events it left out (``message`` says which)."""
     return _dropped("note", message, report)
