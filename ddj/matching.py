@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from ddj import params, store, yamlfile
-from ddj.corpus import left_out
 from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
+from ddj.problem_rows import left_out
 from ddj.query import (
     FIELDS,
     And,
