@@ -91,7 +91,7 @@ class OneCopy:
         keys = _keys(frame)
         known = keys.isin(list(self.written)).to_numpy() & (keys != "").to_numpy()
         self.report += [
-            problem("duplicate", s or u, f"duplicate of {self.written[k]}", id=i, url=u)
+            problem("duplicate", s if isinstance(s, str) and s else u, f"duplicate of {self.written[k]}", id=i, url=u)
             for s, u, i, k in zip(
                 frame["source"][known], frame["url"][known], frame["id"][known], keys[known],
                 strict=True,
