@@ -436,3 +436,18 @@ def test_conform_warnings_of_a_warc_batch_are_problem_rows_and_counted(tmp_path)
     assert frame["url"].tolist() == ["https://a.example/1"]
     assert [r["kind"] for r in report] == ["unknown-value", "outside-window"]
     assert counts["notes"] == {"unknown-value": 1} and counts["outside"] == 1
+
+
+def test_copies_held_for_a_later_dated_one_are_bounded():
+    from ddj.collecting.articles import OneCopy
+    from ddj.corpus import conform
+
+    one = OneCopy(hold=2)
+    undated = [{"url": f"https://a.example/{n}", "source": f"u{n}"} for n in range(3)]
+    written = one.add(conform(undated))  # three held: past the bound, all written now
+    later = one.add(conform([{**undated[0], "source": "dated", "published": "2024-10-05"}]))
+    assert written["source"].tolist() == ["u0", "u1", "u2"] and len(one.held) == 0
+    assert (
+        len(later) == 0 and one.report[0]["source"] == "dated"
+    )  # the copy read after: a duplicate
+    assert len(one.finish()) == 0
