@@ -30,11 +30,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ddj import params, stats, words
+from ddj import params, stats, warns, words
 from ddj import theme as _theme
 from ddj.constants import (
-    DEMO_BANNER,
-    DEMO_NOTE,
+    DEMO_NOTICE,
     FREQ_NAMES,
     GRID,
     MUTED,
@@ -42,7 +41,7 @@ from ddj.constants import (
     PERIODS,
     SOFT_INK,
 )
-from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
+from ddj.errors import InputError, ParameterError, SchemaError
 from ddj.files import open_regular
 from ddj.limits import (
     MAX_CHART_EVENTS,
@@ -470,7 +469,7 @@ def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitlePara
     style = _theme.config()["config"]["title"]
     texts = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
     if demo:
-        texts.append(DEMO_BANNER)
+        texts.append(DEMO_NOTICE)
     sub = [
         line for text in texts for line in words.lines(text, plot.width, style["subtitleFontSize"])
     ]
@@ -540,7 +539,7 @@ def _fit(frame: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
         msg = f"{len(frame):,} rows are too many to chart even by year: chart fewer topics or outlets."
         raise ParameterError(msg)
     if note:
-        warnings.warn(DdjWarning(note), stacklevel=3)
+        warnings.warn(warns.note(note), stacklevel=3)
     return frame, note
 
 
@@ -681,7 +680,7 @@ def _dashed_segments(data: pd.DataFrame) -> pd.DataFrame:
                 f"{len(starts):,} dashed joins to partial periods are more than a chart embeds; "
                 "the partial periods show as hollow points without them."
             )
-            warnings.warn(DdjWarning(msg), stacklevel=4)
+            warnings.warn(warns.note(msg), stacklevel=4)
         return data.head(0).assign(segment="")
     segment = [f"{series[i]}-{i}" for i in starts]
     pairs = [
@@ -908,7 +907,7 @@ def _foot(source: str | None, demo: str | None, plot: _Plot, note: str | None) -
     """The source line, then a line for each thing the marks mean."""
     lines = []
     if demo:
-        lines.append(DEMO_NOTE)
+        lines.append(DEMO_NOTICE)
     if source:
         lines.append(
             source

@@ -63,9 +63,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj.errors import DdjWarning, SchemaError
+from ddj import problem_rows, warns
+from ddj.constants import CONFIDENCE
+from ddj.errors import SchemaError
 from ddj.hostvalues import strip_credentials, url_host
-from ddj.utils import whole_text
+from ddj.problem_rows import PROBLEMS_ATTR, LeftOut, left_out  # noqa: F401 (their home is ddj.problems)
+from ddj.utils import note_problems, whole_text
 
 #: Separator of names in the ``authors`` column.
 AUTHORS_SEP = "; "
@@ -97,8 +100,6 @@ DATE_SIGNALS = ("json-ld", "meta", "time-tag", "htmldate", "url", "feed", "table
 #: Values that ``page_type`` may take: what a page is (``ddj.extract.page_type`` tells them apart).
 PAGE_TYPES = ("article", "paywall", "blocked", "consent", "error", "index")
 
-#: Values that ``published_confidence`` may take, least sure first.
-CONFIDENCE = ("low", "medium", "high")
 
 #: How sure a date is, by the signal that gave it, where the source does not say.
 CONFIDENCE_OF_SIGNAL = {
@@ -114,8 +115,6 @@ CONFIDENCE_OF_SIGNAL = {
 #: Columns that corpora saved before ddj 0.14 lack; ``conform`` fills them.
 ADDED_COLUMNS = ("page_type", "published_confidence")
 
-#: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
-PROBLEMS_ATTR = "ddj_problems"
 DEMO_ATTR = "ddj_demo"  # attrs key: the corpus holds synthetic demo data; every output built from it says so
 
 
@@ -429,24 +428,27 @@ def language_codes(values: pd.Series) -> pd.Series:
     codes = values.map(distinct).where(given)
     unknown = given & codes.isna()
     if unknown.any():
-        examples = ", ".join(repr(v) for v in values[unknown].unique()[:3])
-        msg = (
-            f"{int(unknown.sum())} row(s) have a language ddj cannot read as an ISO 639-1 code "
-            f"({examples}); their language is left empty. Write codes such as 'en', 'de', 'zh'."
-        )
-        warnings.warn(DdjWarning(msg), stacklevel=4)
+        bad = values[unknown].unique()
+        report = _unknown_rows("language", bad, "not an ISO 639-1 code: left empty")
+        warnings.warn(warns.unknown_language(report, int(unknown.sum()), bad[:3]), stacklevel=4)
     return codes.astype("str")
 
 
 def _warn_unknown(column: str, bad: pd.Series, allowed: tuple, instead: str) -> None:
     if not len(bad):
         return
-    examples = ", ".join(repr(v) for v in bad.unique()[:3])
-    msg = (
-        f"{len(bad)} row(s) have a {column} ddj does not know ({examples}); read as {instead}. "
-        f"Use one of {', '.join(allowed)}."
-    )
-    warnings.warn(DdjWarning(msg), stacklevel=4)
+    values = bad.unique()
+    report = _unknown_rows(column, values, f"read as {instead}")
+    warning = warns.unknown_value(report, column, len(bad), values[:3], allowed, instead)
+    warnings.warn(warning, stacklevel=4)
+
+
+def _unknown_rows(column: str, values: Any, done: str) -> list[dict]:
+    """One problem a distinct unknown value of ``column`` (the first 20), sourced by the column."""
+    return [
+        problem_rows.problem("unknown-value", column, f"{column} {v!r} unknown: {done}")
+        for v in list(values)[:20]
+    ]
 
 
 def validate(
@@ -492,160 +494,20 @@ def dedupe(corpus: pd.DataFrame) -> pd.DataFrame:
     if len(drop_pos) == 0:
         return corpus.copy()
     keep_of = ranked.drop_duplicates("key").set_index("key")["pos"]
+    ids = corpus["id"] if "id" in corpus.columns else pd.Series(None, index=corpus.index)
     report = [
-        {
-            "source": _first_str(corpus["source"].iat[p], corpus["url"].iat[p]),
-            "reason": f"duplicate of {corpus['url'].iat[int(keep_of[keys.iat[p]])]}",
-        }
+        problem_rows.problem(
+            "duplicate",
+            _first_str(corpus["source"].iat[p], corpus["url"].iat[p]),
+            f"duplicate of {corpus['url'].iat[int(keep_of[keys.iat[p]])]}",
+            id=ids.iat[p],
+            url=corpus["url"].iat[p],
+        )
         for p in drop_pos
     ]
     mask = np.ones(len(corpus), dtype=bool)
     mask[drop_pos] = False
-    from ddj.utils import note_problems
-
-    msg = (
-        f"Dropped {len(drop_pos)} duplicate article(s) (same URL once scheme, 'www.', "
-        "tracking parameters and fragments are removed); ddj.problems(corpus) lists them."
-    )
-    return note_problems(corpus[mask].reset_index(drop=True), report, msg)
-
-
-def without_url(corpus: pd.DataFrame) -> pd.Series:
-    """Rows with neither URL nor text, per file (first seen first): their id is their headline's.
-
-    Counts, so batches add up; :func:`without_url_problems` words them.
-    """
-    if not {"url", "text", "source"} <= set(corpus.columns):
-        return pd.Series(dtype="int64")
-    blank = [corpus[c].isna() | corpus[c].eq("") for c in ("url", "text")]
-    missing = (blank[0] & blank[1]).to_numpy()
-    if not missing.any():
-        return pd.Series(dtype="int64")
-    files = corpus["source"][missing].fillna("").str.replace(r"#row=\d+$", "", regex=True)
-    return files.value_counts(sort=False)
-
-
-def without_url_problems(counts: pd.Series) -> list[dict]:
-    """One problem per file of rows with no URL, from :func:`without_url`'s counts."""
-    return [
-        {"source": file, "reason": f"{n} row(s) with no URL: id made from outlet, title and day"}
-        for file, n in counts.items()
-    ]
-
-
-def not_articles(corpus: pd.DataFrame) -> list[dict]:
-    """One problem a row whose page is not an article ("not an article: paywall")."""
-    if "page_type" not in corpus.columns:
-        return []
-    kinds = corpus["page_type"]
-    other = (kinds.notna() & (kinds != "article")).to_numpy()
-    if not other.any():
-        return []
-    sources = corpus["source"] if "source" in corpus.columns else pd.Series(None, index=kinds.index)
-    urls = corpus["url"] if "url" in corpus.columns else pd.Series(None, index=kinds.index)
-    return [
-        {"source": _first_str(s, u), "reason": f"not an article: {k}"}
-        for s, u, k in zip(sources[other], urls[other], kinds[other], strict=True)
-    ]
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    """The rows a count leaves out by page type and date confidence, and why.
-
-    Attributes
-    ----------
-    mask
-        One bool a row: True where the row is not counted.
-    report
-        One ``{"source", "reason"}`` a row left out.
-    message
-        The sentence for the one warning that counts them, or None when no row is left out.
-    """
-
-    mask: np.ndarray
-    report: list[dict]
-    message: str | None
-
-
-def left_out(
-    corpus: pd.DataFrame,
-    *,
-    pages: tuple[str, ...] | None = ("article",),
-    min_confidence: str | None = None,
-) -> LeftOut:
-    """Rows a count leaves out: pages of other types than ``pages``, dates less sure than ``min_confidence``.
-
-    ``pages`` and ``min_confidence`` as :func:`ddj.params.pages` and
-    :func:`ddj.params.confidence` return them (``None``: every row, every
-    date). A frame without a ``page_type`` column counts as all articles;
-    undated rows are never left out here (a count says how many it had).
-
-    Examples
-    --------
-    >>> c = conform([{"url": "u1"}, {"url": "u2", "page_type": "paywall"}])
-    >>> out = left_out(c)
-    >>> out.mask.tolist(), out.report[0]["reason"]
-    ([False, True], 'not an article: paywall')
-    """
-    n = len(corpus)
-    other = np.zeros(n, dtype=bool)
-    if pages is not None and "page_type" in corpus.columns:
-        other = ~corpus["page_type"].fillna("article").isin(pages).to_numpy()
-    unsure = np.zeros(n, dtype=bool)
-    if min_confidence is not None:
-        validate(corpus, ("published", "published_confidence"))
-        rank = corpus["published_confidence"].map({c: i for i, c in enumerate(CONFIDENCE)})
-        below = rank.isna() | (rank < CONFIDENCE.index(min_confidence))
-        unsure = (corpus["published"].notna() & below).to_numpy() & ~other
-    mask = other | unsure
-    if not mask.any():
-        return LeftOut(mask, [], None)
-    reasons = pd.Series("", index=corpus.index, dtype=object)
-    if other.any():
-        reasons[other] = "not an article: " + corpus["page_type"][other].astype(object)
-    reasons[unsure] = f"publication date less sure than min_confidence={min_confidence!r}"
-    sources = (
-        corpus["source"] if "source" in corpus.columns else pd.Series(None, index=corpus.index)
-    )
-    urls = corpus["url"] if "url" in corpus.columns else pd.Series(None, index=corpus.index)
-    report = [
-        {"source": _first_str(s, u), "reason": r}
-        for s, u, r in zip(sources[mask], urls[mask], reasons[mask], strict=True)
-    ]
-    kinds = corpus["page_type"][other].value_counts() if other.any() else pd.Series(dtype="int64")
-    message = left_out_message(
-        kinds, int(other.sum()), int(unsure.sum()), len(corpus), min_confidence
-    )
-    return LeftOut(mask, report, message)
-
-
-def left_out_message(
-    kinds: pd.Series, other: int, unsure: int, rows: int, min_confidence: str | None
-) -> str:
-    """The sentence of the one warning that counts the rows a count leaves out.
-
-    ``kinds`` counts the page types left out (most first, as ``value_counts``
-    orders them), ``other`` the pages left out, ``unsure`` the rows whose date is less sure than
-    ``min_confidence``, of ``rows`` in all: counts, so a store's batches add up.
-
-    Examples
-    --------
-    >>> left_out_message(pd.Series({"paywall": 2}), 2, 0, 10, None)
-    "Left out 2 page(s) that are not articles (2 paywall; ddj.problems(corpus) lists them, pages='all' counts them), of 10 row(s)."
-    """
-    parts = []
-    if other:
-        each = ", ".join(f"{k} {kind}" for kind, k in kinds.items())
-        parts.append(
-            f"{other} page(s) that are not articles ({each}; ddj.problems(corpus) "
-            "lists them, pages='all' counts them)"
-        )
-    if unsure:
-        parts.append(
-            f"{unsure} whose publication date is less sure than min_confidence={min_confidence!r}"
-        )
-    return f"Left out {' and '.join(parts)}, of {rows} row(s)."
+    return note_problems(corpus[mask].reset_index(drop=True), report, warns.duplicates(report))
 
 
 def count_words(text: pd.Series) -> pd.Series:
@@ -673,12 +535,16 @@ class ParsedDates:
     rule
         How ambiguous day/month dates (``01/02/2024``) were read and how to
         choose otherwise; ``None`` when the column had none.
+    kinds
+        Per row with a reason, its kind of problem (``bad-date``,
+        ``implausible-date``, ``unknown-timezone``: see :data:`ddj.problem_rows.KINDS`).
     """
 
     utc: pd.Series
     local: pd.Series
     reasons: pd.Series
     rule: str | None
+    kinds: pd.Series | None = None
 
 
 def parse_dates(
@@ -707,13 +573,15 @@ def parse_dates(
     if isinstance(s.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(s.dtype):
         utc, local = _from_datetimes(s)
         reasons, rule = pd.Series(None, index=s.index, dtype="str"), None
+        kinds = reasons.copy()
     else:
-        utc, local, reasons, rule = _from_text(s.astype("str").str.strip(), dayfirst)
-    p = _plausible(ParsedDates(utc, local, reasons, rule), s, now)
+        utc, local, reasons, kinds, rule = _from_text(s.astype("str").str.strip(), dayfirst)
+    p = _plausible(ParsedDates(utc, local, reasons, rule, kinds), s, now)
     back = given.index
     return ParsedDates(
-        p.utc.set_axis(back), p.local.set_axis(back), p.reasons.set_axis(back), p.rule
-    )
+        p.utc.set_axis(back), p.local.set_axis(back), p.reasons.set_axis(back), p.rule,
+        p.kinds.set_axis(back),
+    )  # fmt: skip
 
 
 def to_utc(values: Any, dayfirst: bool | None = None) -> pd.Series:
@@ -835,7 +703,7 @@ def _from_datetimes(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _from_text(
     text: pd.Series, dayfirst: bool | None
-) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, str | None]:
     given = text.notna() & (text != "")
     serials = _excel_serials(text[given])
     if serials is not None:
@@ -875,7 +743,9 @@ def _from_text(
         f"unparseable date {v!r} (time zone {z!r} unknown: write it as an offset such as +01:00)"
         for v, z in zip(text[unknown_zone], zones[unknown_zone], strict=True)
     ]
-    return utc, _local(iso, utc), reasons, rule
+    kinds = pd.Series(None, index=text.index, dtype="str").where(reasons.isna(), "bad-date")
+    kinds[unknown_zone] = "unknown-timezone"
+    return utc, _local(iso, utc), reasons, kinds, rule
 
 
 #: Day 0 of spreadsheet serial dates (Excel, LibreOffice, Google Sheets: 1900 system).
@@ -900,7 +770,7 @@ def _excel_serials(text: pd.Series) -> pd.Series | None:
 
 def _from_excel(
     text: pd.Series, given: pd.Series, serials: pd.Series
-) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, str | None]:
     """Spreadsheet serial days: no zone (read as UTC); a whole day is 12:00, as other days."""
     utc = pd.Series(pd.NaT, index=text.index, dtype=SCHEMA["published"])
     whole = serials == serials.round()
@@ -909,7 +779,8 @@ def _from_excel(
     utc[given] = stamps.dt.round("ms").dt.tz_localize("UTC").astype(SCHEMA["published"])
     rule = "read the dates as spreadsheet serial days (days since 1899-12-30, UTC)"
     reasons = pd.Series(None, index=text.index, dtype="str")
-    return utc, utc.dt.tz_localize(None).astype(SCHEMA["published_local"]), reasons, rule
+    local = utc.dt.tz_localize(None).astype(SCHEMA["published_local"])
+    return utc, local, reasons, reasons.copy(), rule
 
 
 def _from_epoch(text: pd.Series) -> pd.Series:
@@ -1000,11 +871,12 @@ def _plausible(parsed: ParsedDates, raw: pd.Series, now: pd.Timestamp | None) ->
     wrong = utc.notna() & ((utc < EARLIEST) | (utc >= today + pd.Timedelta(days=2)))
     if not wrong.any():
         return parsed
-    reasons = parsed.reasons.copy()
+    reasons, kinds = parsed.reasons.copy(), parsed.kinds.copy()
     reasons[wrong] = [
         f"implausible date {_shown(v)!r} (before 1990 or after tomorrow)" for v in raw[wrong]
     ]
-    return ParsedDates(utc.where(~wrong), parsed.local.where(~wrong), reasons, parsed.rule)
+    kinds[wrong] = "implausible-date"
+    return ParsedDates(utc.where(~wrong), parsed.local.where(~wrong), reasons, parsed.rule, kinds)
 
 
 def _shown(value: Any) -> str:
@@ -1046,16 +918,13 @@ def _without_credentials(urls: pd.Series) -> tuple[pd.Series, int]:
 
 def _warn_repairs(surrogates: int, credentials: int) -> None:
     if surrogates:
-        msg = (
-            f"{surrogates} text cell(s) held lone surrogates (broken UTF-16, not text any file can "
-            "hold); each was replaced by U+FFFD. Fix the source's encoding to keep them."
-        )
-        warnings.warn(DdjWarning(msg), stacklevel=3)
+        why = f"{surrogates} text cell(s) with lone surrogates: each replaced by U+FFFD"
+        report = [problem_rows.problem("repaired", "text", why)]
+        warnings.warn(warns.surrogates(report, surrogates), stacklevel=3)
     if credentials:
-        msg = (
-            f"removed the user:password part of {credentials} URL(s): ddj never stores credentials."
-        )
-        warnings.warn(DdjWarning(msg), stacklevel=3)
+        why = f"user:password removed from {credentials} URL(s)"
+        report = [problem_rows.problem("repaired", "url", why)]
+        warnings.warn(warns.credentials(report, credentials), stacklevel=3)
 
 
 def _as_str(col: pd.Series) -> pd.Series:

@@ -31,7 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from ddj.cache import cache_dir
-from ddj.constants import DEMO_LABEL, DEMO_NOTE, DEMO_WARC_FIELD  # noqa: F401  (ddj.demo.DEMO_* as before)
+from ddj.constants import DEMO_LABEL, DEMO_NOTICE, DEMO_WARC_FIELD  # noqa: F401  (ddj.demo.DEMO_* as before)
 
 DEMO_VERSION = 4
 #: In the cached archive's file name: a copy written before the warcinfo record is rebuilt.
@@ -422,7 +422,7 @@ def _warc_bytes(records: list[tuple[str, bytes]]) -> bytes:
     info = {
         "software": "ddj (ddj.demo.demo_warc)",
         "format": "WARC File Format 1.0",
-        "description": DEMO_NOTE,
+        "description": DEMO_NOTICE,
         DEMO_WARC_FIELD: DEMO_LABEL,
     }
     writer.write_record(writer.create_warcinfo_record("ddj-demo-crawl.warc.gz", info))

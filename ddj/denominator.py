@@ -437,7 +437,7 @@ def _regular(table: pd.DataFrame, rule: Rule) -> pd.Series:
 
 def _dropped_duplicates(corpus: Any) -> int:
     """Rows ``ddj.load`` dropped as repeats of another URL (its problems list says so)."""
-    return int(scan.problems(corpus)["reason"].str.startswith("duplicate of ").sum())
+    return int(scan.problems(corpus)["kind"].eq("duplicate").sum())
 
 
 # -- the summary -----------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import altair as alt
 import pandas as pd
 
 from ddj import charts, display, stats
-from ddj.constants import DEMO_BANNER, INK, PALETTE
+from ddj.constants import DEMO_NOTICE, INK, PALETTE
 from ddj.display import text
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 
@@ -263,7 +263,7 @@ def clickable_chart(cov: pd.DataFrame, *, kind: str = "line") -> alt.TopLevelMix
     title = " and ".join(dict.fromkeys(data["label"])) + ": share of all articles"
     lines = ["Click a period to list its articles"]
     if cov.attrs.get("ddj_demo"):
-        lines.append(DEMO_BANNER)
+        lines.append(DEMO_NOTICE)
     body = body.properties(title=alt.TitleParams(text=title, subtitle=lines, anchor="start"))
     return body.configure(**_theme.config()["config"])
 

@@ -28,12 +28,12 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from ddj import params
+from ddj import params, warns
 from ddj.cache import RecordCache, file_key
 from ddj.constants import PAGE_SUFFIXES
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
-from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.errors import InputError, ParameterError
 from ddj.files import find_files, open_regular, read_regular, reason, shown
 from ddj.hostvalues import BadURL, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
@@ -47,9 +47,7 @@ from ddj.tables import (
     date_problems,
     from_frame,
     read_raw,
-    skipped_rows_warning,
     to_corpus,
-    undated_warning,
 )
 from ddj.utils import atomic_write, file_above, note_problems, progress_bar, safe_read_html
 
@@ -152,11 +150,8 @@ def load(
     corpus = keep_outlets(_combine(read, page_frame, page_problems), chosen)
     corpus = _note_read(corpus, read, page_problems)
     if url_problems:
-        msg = (
-            f"{len(url_problems)} row(s) of the URL file {shown(Path(urls))} were not used "
-            "(see ddj.problems(corpus) for which and why); those pages take their address from the page."
-        )
-        corpus = note_problems(corpus, url_problems, msg, stacklevel=2)
+        warning = warns.url_file_rows(url_problems, shown(Path(urls)))
+        corpus = note_problems(corpus, url_problems, warning, stacklevel=2)
     if dedupe:
         corpus = _dedupe(corpus)
     return _note_undated(corpus, read)
@@ -239,7 +234,13 @@ def read_url_file(path: str | os.PathLike) -> tuple[dict[Path, str], list[dict]]
         where = f"{shown(path)}, line {line}"
         name = (row.get(fields["file"]) or "").strip()
         if not name:
-            problems.append({"source": where, "reason": "no file named: the row is left out"})
+            problems.append(
+                {
+                    "source": where,
+                    "reason": "no file named: the row is left out",
+                    "kind": "unreadable",
+                }
+            )
             continue
         try:
             url = parse_url(row.get(fields["url"]) or "").url
@@ -249,7 +250,11 @@ def read_url_file(path: str | os.PathLike) -> tuple[dict[Path, str], list[dict]]
         page = _absolute(path.parent / name)
         if page in found:
             problems.append(
-                {"source": where, "reason": f"{name} is listed before; the first URL is used"}
+                {
+                    "source": where,
+                    "reason": f"{name} is listed before; the first URL is used",
+                    "kind": "duplicate",
+                }
             )
             continue
         found[page] = url
@@ -268,6 +273,7 @@ def _unmatched(given: Mapping[Path, str], pages: list[Path]) -> list[dict]:
         {
             "source": shown(p),
             "reason": f"listed in the URL file ({url}) but not among the pages loaded",
+            "kind": "not-found",
         }
         for p, url in given.items()
         if p not in loaded
@@ -292,17 +298,13 @@ def _combine(
 def _note_read(corpus: pd.DataFrame, read: _Read, page_problems: list[dict]) -> pd.DataFrame:
     """Warn about what reading found (the tables' notes, pages and rows skipped), listing them."""
     for note in (n for t in read.tables for n in t.notes):
-        warnings.warn(DdjWarning(note), stacklevel=3)
-    msg = (
-        f"Skipped {len(page_problems)} of {len(read.pages) + len(read.unread)} page(s) "
-        "that gave no article "
-        "(see ddj.problems(corpus) for which and why)."
-    )
-    corpus = note_problems(corpus, page_problems, msg, stacklevel=3)
+        warnings.warn(warns.note(note), stacklevel=3)
+    skipped = warns.skipped_pages(page_problems, len(read.pages) + len(read.unread))
+    corpus = note_problems(corpus, page_problems, skipped, stacklevel=3)
     table_problems = read.failed + [p for t in read.tables for p in t.problems]
     if table_problems:
         corpus = note_problems(
-            corpus, table_problems, skipped_rows_warning(table_problems), stacklevel=3
+            corpus, table_problems, warns.skipped_rows(table_problems), stacklevel=3
         )
     return corpus
 
@@ -313,7 +315,7 @@ def _note_undated(corpus: pd.DataFrame, read: _Read) -> pd.DataFrame:
     undated = date_problems(corpus, reasons)
     if not undated:
         return corpus
-    return note_problems(corpus, undated, undated_warning(undated, len(corpus)), stacklevel=3)
+    return note_problems(corpus, undated, warns.undated(undated, len(corpus)), stacklevel=3)
 
 
 def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None) -> _Read:
@@ -612,13 +614,18 @@ def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> p
     if new.attrs.get(DEMO_ATTR):
         both.attrs[DEMO_ATTR] = new.attrs[DEMO_ATTR]
     report = [
-        {"source": str(u), "reason": f"already in {path} (article {i}): not added"}
+        {
+            "source": str(u),
+            "reason": f"already in {path} (article {i}): not added",
+            "kind": "duplicate",
+            "id": str(i),
+            "url": str(u),
+        }
         for u, i in zip(
             new.loc[held.to_numpy(), "url"], new.loc[held.to_numpy(), "id"], strict=True
         )
     ]
-    msg = f"Left out {len(report)} article(s) {path} holds already (same id); ddj.problems(corpus) lists them."
-    return note_problems(both, report, msg, stacklevel=3)
+    return note_problems(both, report, warns.held_in_file(report, path), stacklevel=3)
 
 
 #: Endings :func:`save` writes.

@@ -40,9 +40,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ddj import words
-from ddj.constants import FREQ_NAMES
-from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj import warns, words
+from ddj.constants import DEMO_NOTICE, FREQ_NAMES
+from ddj.errors import ParameterError, SchemaError
 from ddj.escaping import html_attribute
 from ddj.limits import (
     MAX_CHART_EVENTS,
@@ -282,7 +282,7 @@ def warn_cut(cut: list[dict], who: str) -> None:
         f"at most {MAX_CHART_EVENTS} events spread over its dates. Shorten them where they are "
         "written (label: in the topics file, the events file)."
     )
-    warnings.warn(DroppedRowsWarning(msg, cut), stacklevel=3)
+    warnings.warn(warns.chart_cut(cut, msg), stacklevel=3)
 
 
 def _listed(parts: list[str]) -> str:
@@ -518,7 +518,7 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     sentences += _marks_sentences(spec, data)
     sentences += [words.queries(data)] if words.queries(data) else []
     if data.attrs.get("ddj_demo"):
-        sentences.append("Synthetic demo data, not real coverage.")
+        sentences.append(DEMO_NOTICE)
     return " ".join(sentences)
 
 

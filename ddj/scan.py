@@ -35,16 +35,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj.corpus import (
+from ddj import warns
+from ddj.corpus import empty
+from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.problem_rows import (
     PROBLEMS_ATTR,
-    empty,
+    frame,
     left_out,
-    left_out_message,
     not_articles,
-    without_url,
+    without_url_counts,
     without_url_problems,
 )
-from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 from ddj.store import Part, Store
 
 #: Where a row's position goes in a 64-bit key on Dask: the positions of two tasks stay apart.
@@ -246,11 +247,7 @@ def in_window(
 
 def undated_warning(undated: int, of: int) -> DroppedRowsWarning:
     """The warning for the articles a count over time leaves out because they have no date."""
-    msg = (
-        f"{undated} of {of} article(s) have no publication date and are not "
-        "counted (ddj.problems(corpus) lists them)."
-    )
-    return DroppedRowsWarning(msg)
+    return warns.not_counted(undated, of)
 
 
 def nothing_dated(start: Any, end: Any) -> ParameterError:
@@ -308,9 +305,7 @@ class Skipped:
         """The one DroppedRowsWarning for every row left out, in ``ddj.corpus.left_out``'s words."""
         if not self.report:
             return
-        kinds = pd.Series(self.kinds, dtype="int64").sort_values(ascending=False, kind="stable")
-        message = left_out_message(kinds, self.other, self.unsure, self.rows, min_confidence)
-        warn(DroppedRowsWarning(message, self.report))
+        warn(warns.left_out(self.report, self.kinds, self.unsure, self.rows, min_confidence))
 
 
 @dataclass(frozen=True)
@@ -347,11 +342,11 @@ class Problems(Reduction):
     @property
     def columns(self) -> list[str]:
         """The columns that tell a page's type and where it came from (a store's text is not read)."""
-        return ["page_type", "source", "url"]
+        return ["page_type", "source", "url", "id"]
 
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[dict], pd.Series]:
         """One batch's non-articles, and its rows with no URL counted per file."""
-        return not_articles(batch), without_url(batch)
+        return not_articles(batch), without_url_counts(batch)
 
     def combine(self, a: tuple, b: tuple) -> tuple[list[dict], pd.Series]:
         """Both batches' non-articles in order, their rows with no URL added up per file."""
@@ -362,8 +357,7 @@ class Problems(Reduction):
 
     def finish(self, total: tuple, corpus: Any) -> pd.DataFrame:
         """What loading noted, then the non-articles, then the files of rows with no URL."""
-        rows = noted(corpus) + total[0] + without_url_problems(total[1])
-        return pd.DataFrame(rows, columns=["source", "reason"]).astype("str")
+        return frame(noted(corpus) + total[0] + without_url_problems(total[1]))
 
 
 def problems(corpus: Any) -> pd.DataFrame:
@@ -379,7 +373,7 @@ def problems(corpus: Any) -> pd.DataFrame:
     --------
     >>> import ddj
     >>> ddj.problems(ddj.corpus.empty()).columns.tolist()
-    ['source', 'reason']
+    ['source', 'reason', 'kind', 'id', 'url']
     """
     return run(corpus, Problems())
 

@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from ddj import warns
 from ddj.corpus import (
     ADDED_COLUMNS,
     COLUMNS,
@@ -28,9 +29,10 @@ from ddj.corpus import (
     parse_dates,
     registered_domain,
 )
-from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
+from ddj.errors import InputError, SchemaError
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.problem_rows import problem
 
 #: File endings read as tables (a trailing ``.gz`` is allowed on the text ones).
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
@@ -136,13 +138,14 @@ class TableRead(NamedTuple):
     """A table in the corpus schema, and what reading it found.
 
     ``problems`` lists the rows skipped; ``date_reasons`` maps the ``source``
-    of each row whose date was refused to the reason; ``notes`` are the
+    of each row whose date was refused to its problem record (kind and
+    reason: :func:`ddj.problem_rows.problem`); ``notes`` are the
     decisions to warn about (encoding, day/month rule, a column ignored).
     """
 
     corpus: pd.DataFrame
     problems: list[dict]
-    date_reasons: dict[str, str]
+    date_reasons: dict[str, dict]
     notes: list[str]
 
 
@@ -232,7 +235,13 @@ def to_corpus(
         mapped["published_local"] = parsed.local
     corpus = conform(mapped)
     refused = parsed.reasons.notna().to_numpy()
-    reasons = dict(zip(corpus["source"][refused], parsed.reasons[refused], strict=True))
+    reasons = {
+        s: problem(k, s, r, url=u)
+        for s, u, r, k in zip(
+            corpus["source"][refused], corpus["url"][refused], parsed.reasons[refused],
+            parsed.kinds[refused], strict=True,
+        )
+    }  # fmt: skip
     return TableRead(corpus, list(raw.problems), reasons, notes)
 
 
@@ -256,46 +265,30 @@ def from_frame(
     return to_corpus(raw, columns, name="DataFrame", dayfirst=dayfirst)
 
 
-def date_problems(corpus: pd.DataFrame, reasons: Mapping[str, str]) -> list[dict]:
-    """One problem per row of ``corpus`` with no date: why its date was refused, or that it has none."""
-    undated = corpus["source"][corpus["published"].isna()]
-    return [{"source": s, "reason": reasons.get(s, "no publication date found")} for s in undated]
+def date_problems(corpus: pd.DataFrame, reasons: Mapping[str, dict]) -> list[dict]:
+    """One problem per row of ``corpus`` with no date: why its date was refused, or that it has none.
+
+    ``reasons`` maps a row's ``source`` to the problem of its refused date
+    (:attr:`TableRead.date_reasons`); a row not in it had no date (``undated``).
+    """
+    undated = corpus["published"].isna().to_numpy()
+    return [
+        reasons.get(s) or problem("undated", s, "no publication date found", id=i, url=u)
+        for s, i, u in zip(
+            corpus["source"][undated], corpus["id"][undated], corpus["url"][undated], strict=True
+        )
+    ]
 
 
 def warn(result: TableRead, stacklevel: int = 2) -> None:
     """Warn about what reading a table found: rows skipped, dates refused, decisions taken."""
     for note in result.notes:
-        warnings.warn(DdjWarning(note), stacklevel=stacklevel + 1)
+        warnings.warn(warns.note(note), stacklevel=stacklevel + 1)
     if result.problems:
-        warnings.warn(skipped_rows_warning(result.problems), stacklevel=stacklevel + 1)
+        warnings.warn(warns.skipped_rows(result.problems), stacklevel=stacklevel + 1)
     undated = date_problems(result.corpus, result.date_reasons)
     if undated:
-        warnings.warn(undated_warning(undated, len(result.corpus)), stacklevel=stacklevel + 1)
-
-
-def skipped_rows_warning(problems: list[dict]) -> DroppedRowsWarning:
-    """The warning for table rows (or whole tables) that could not be read."""
-    shown = "; ".join(f"{p['source']}: {p['reason']}" for p in problems[:3])
-    more = f" and {len(problems) - 3} more" if len(problems) > 3 else ""
-    msg = (
-        f"Skipped {len(problems)} table row(s) or file(s) that could not be read ({shown}{more}); "
-        "ddj.problems(corpus) lists them."
-    )
-    return DroppedRowsWarning(msg, problems)
-
-
-def undated_warning(undated: list[dict], total: int) -> DroppedRowsWarning:
-    """The warning for rows kept without a date, counted by reason."""
-    kinds = pd.Series([p["reason"].split(" ", 1)[0] for p in undated]).value_counts()
-    why = ", ".join(f"{n} {_REASON_NAMES.get(k, k)}" for k, n in kinds.items())
-    msg = (
-        f"{len(undated)} of {total} article(s) have no publication date ({why}); they are kept "
-        "(published is NaT) but left out of coverage counts. ddj.problems(corpus) lists them."
-    )
-    return DroppedRowsWarning(msg, undated)
-
-
-_REASON_NAMES = {"no": "with none", "unparseable": "unparseable", "implausible": "implausible"}
+        warnings.warn(warns.undated(undated, len(result.corpus)), stacklevel=stacklevel + 1)
 
 
 def map_columns(
@@ -644,15 +637,14 @@ def _read_csv(data: Path | bytes, encoding: str, errors: str, name: str) -> RawT
     line_of = _physical_lines(body, records)
     bad = [*skipped, *((k, f"{width + 1} fields, the header has {width}") for k in records[extra])]
     problems = [
-        {
-            "source": f"{name}#row={row_of[k]}",
-            "reason": f"line {line_of(k)}: {why}; the row is skipped",
-        }
+        problem(
+            "unreadable", f"{name}#row={row_of[k]}", f"line {line_of(k)}: {why}; the row is skipped"
+        )
         for k, why in sorted(bad)
     ]
     if cut is not None:
         why = f"line {line_of(cut)}: a quote opened here is never closed; the rest of the file is not read"
-        problems.append({"source": f"{name}#line={line_of(cut)}", "reason": why})
+        problems.append(problem("unreadable", f"{name}#line={line_of(cut)}", why))
     keep = ~blank & ~extra
     keep[0] = False
     frame = body.loc[keep, list(range(width))].set_axis(header, axis=1).reset_index(drop=True)
@@ -740,9 +732,8 @@ def _read_jsonl(data: Path | bytes, encoding: str, errors: str, name: str) -> Ra
                 continue
             record, why = _json_object(line)
             if why:
-                problems.append(
-                    {"source": f"{name}#row={n}", "reason": f"line {k}: {why}; the line is skipped"}
-                )
+                why = f"line {k}: {why}; the line is skipped"
+                problems.append(problem("unreadable", f"{name}#row={n}", why))
             else:
                 records.append(record)
                 rows.append(n)
@@ -791,7 +782,7 @@ def _read_json(data: Path | bytes, encoding: str, errors: str, name: str) -> Raw
             rows.append(n)
         else:
             why = f"{where}: a JSON {type(value).__name__}, not an object; the item is skipped"
-            problems.append({"source": f"{name}#row={n}", "reason": why})
+            problems.append(problem("unreadable", f"{name}#row={n}", why))
     return RawTable(pd.DataFrame(records), rows, problems, [])
 
 

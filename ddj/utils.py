@@ -24,6 +24,7 @@ from typing import Any
 
 from ddj.errors import DdjError, DroppedRowsWarning
 from ddj.escaping import unwrapped
+from ddj.problem_rows import PROBLEMS_ATTR
 
 #: ``atomic_write``'s content: bytes, text (written as UTF-8), or ``write(temp_path)``.
 Content = bytes | str | Callable[[Path], object]
@@ -268,15 +269,16 @@ def progress_bar(
 
 
 def note_problems(
-    frame: Any, report: list[dict], message: str | DroppedRowsWarning, *, stacklevel: int = 2
+    frame: Any, report: list[dict], warning: DroppedRowsWarning, *, stacklevel: int = 2
 ) -> Any:
     """``frame`` with ``report`` added to the problems in its ``attrs``, and a warning saying so.
 
     The one way a step that drops or cannot read rows tells the user: the
-    rows go to ``attrs["ddj_problems"]`` (read by :func:`ddj.problems`) and a
-    :class:`ddj.DroppedRowsWarning` carrying ``message`` and ``report`` (or
-    ``message`` itself, when it is one such warning already) is issued at the caller's caller (``stacklevel`` counts from the caller, as
-    for :func:`warnings.warn`). Nothing happens when ``report`` is empty.
+    rows go to ``attrs["ddj_problems"]`` (read by :func:`ddj.problems`) and
+    ``warning`` (built by its function in :mod:`ddj.warns`, carrying
+    ``report``) is issued at the caller's caller (``stacklevel`` counts from
+    the caller, as for :func:`warnings.warn`). Nothing happens when ``report``
+    is empty.
 
     Returns
     -------
@@ -286,18 +288,17 @@ def note_problems(
     Examples
     --------
     >>> import pandas as pd, warnings
+    >>> from ddj import warns
+    >>> rows = [{"source": "a", "reason": "b", "kind": "duplicate"}]
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     out = note_problems(pd.DataFrame(), [{"source": "a", "reason": "b"}], "Dropped 1.")
-    >>> out.attrs["ddj_problems"], str(caught[0].message)
-    ([{'source': 'a', 'reason': 'b'}], 'Dropped 1.')
+    ...     out = note_problems(pd.DataFrame(), rows, warns.duplicates(rows))
+    >>> out.attrs["ddj_problems"] == rows, str(caught[0].message)[:29]
+    (True, 'Dropped 1 duplicate article(s')
     """
     if not report:
         return frame
-    from ddj.corpus import PROBLEMS_ATTR
-
     result = frame.copy(deep=False)
     result.attrs[PROBLEMS_ATTR] = list(frame.attrs.get(PROBLEMS_ATTR, [])) + list(report)
-    warning = message if isinstance(message, Warning) else DroppedRowsWarning(message, report)
     warnings.warn(warning, stacklevel=stacklevel + 1)
     return result

@@ -272,12 +272,15 @@ def test_problems_lists_the_pages_that_are_not_articles():
     )
     c.attrs["ddj_problems"] = [{"source": "x.html", "reason": "not a web page"}]
     p = ddj.problems(c)
-    assert p.columns.tolist() == ["source", "reason"]
-    assert p.to_dict("records") == [
-        {"source": "x.html", "reason": "not a web page"},
-        {"source": "b.html", "reason": "not an article: paywall"},
-        {"source": "https://news.example.org/c", "reason": "not an article: blocked"},
-    ]
+    assert p.columns.tolist() == ["source", "reason", "kind", "id", "url"]
+    assert p[["source", "reason", "kind"]].to_dict("records") == [
+        {"source": "x.html", "reason": "not a web page", "kind": "unreadable"},  # no kind: old
+        {"source": "b.html", "reason": "not an article: paywall", "kind": "not-an-article"},
+        {"source": "https://news.example.org/c", "reason": "not an article: blocked",
+         "kind": "not-an-article"},
+    ]  # fmt: skip
+    assert p["url"].tolist()[1:] == ["https://news.example.org/b", "https://news.example.org/c"]
+    assert p["id"].tolist()[1:] == c["id"].tolist()[1:]
 
 
 def test_dedupe_keeps_the_article_over_a_teaser_of_the_same_url():

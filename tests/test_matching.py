@@ -467,9 +467,9 @@ def test_match_counts_articles_only_by_default(mixed):
     assert m["not_budget"].tolist() == [True, False, False, False]  # NOT matches no left-out page
     drops = [x for x in w if issubclass(x.category, ddj.DroppedRowsWarning)]
     assert len(drops) == 1
-    assert drops[0].message.report == [
-        {"source": "b.html", "reason": "not an article: paywall"},
-        {"source": "u3", "reason": "not an article: blocked"},
+    assert [{k: r[k] for k in ("source", "reason", "kind")} for r in drops[0].message.report] == [
+        {"source": "b.html", "reason": "not an article: paywall", "kind": "not-an-article"},
+        {"source": "u3", "reason": "not an article: blocked", "kind": "not-an-article"},
     ]
     assert "1 paywall, 1 blocked" in str(drops[0].message)
 

@@ -461,7 +461,9 @@ def test_an_append_of_nothing_leaves_an_empty_store_with_its_problems(tmp_path):
     nothing.attrs[ddj.corpus.PROBLEMS_ATTR] = [{"source": "a.html", "reason": "no article"}]
     store = ddj.open(ddj.save(nothing, tmp_path / "s", append=True))
     assert len(store) == 0 and store.dates == (None, None) and store.months == []
-    assert ddj.problems(store).to_dict("records") == [{"source": "a.html", "reason": "no article"}]
+    assert ddj.problems(store)[["source", "reason"]].to_dict("records") == [
+        {"source": "a.html", "reason": "no article"}
+    ]
     pd.testing.assert_frame_equal(store.to_pandas(), nothing)
 
 

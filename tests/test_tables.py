@@ -213,8 +213,12 @@ def test_json_array_with_a_non_object_is_read_without_it(tmp_path):
     c, _ = _quiet_load(p)
     assert c["url"].tolist() == ["https://a.example/1", "https://a.example/2"]
     assert c["source"].tolist() == [f"{p}#row=0", f"{p}#row=2"]
-    assert ddj.problems(c).to_dict("records") == [
-        {"source": f"{p}#row=1", "reason": "line 3: a JSON str, not an object; the item is skipped"}
+    assert ddj.problems(c)[["source", "reason", "kind"]].to_dict("records") == [
+        {
+            "source": f"{p}#row=1",
+            "reason": "line 3: a JSON str, not an object; the item is skipped",
+            "kind": "unreadable",
+        }
     ]
 
 

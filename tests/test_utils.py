@@ -9,6 +9,7 @@ import warnings
 import pandas as pd
 import pytest
 
+from ddj import warns
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.errors import DroppedRowsWarning, ParameterError
 from ddj.pool import Extractor
@@ -132,9 +133,10 @@ def test_note_problems_lists_and_warns_without_changing_the_frame():
     frame.attrs["ddj_problems"] = [{"source": "s0", "reason": "r0"}]
 
     def step(corpus):  # a library step that drops a row
-        return note_problems(corpus, [{"source": "s1", "reason": "r1"}], "Dropped 1.")
+        rows = [{"source": "s1", "reason": "r1"}]
+        return note_problems(corpus, rows, warns.duplicates(rows))
 
-    with pytest.warns(DroppedRowsWarning, match="Dropped 1") as caught:
+    with pytest.warns(DroppedRowsWarning, match="Dropped 1 duplicate") as caught:
         out = step(frame)
     assert caught[0].message.report == [{"source": "s1", "reason": "r1"}]
     assert caught[0].filename == __file__  # at the step's caller: here
@@ -142,7 +144,7 @@ def test_note_problems_lists_and_warns_without_changing_the_frame():
     assert frame.attrs["ddj_problems"] == [{"source": "s0", "reason": "r0"}]
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert note_problems(frame, [], "nothing") is frame
+        assert note_problems(frame, [], warns.duplicates([])) is frame
 
 
 def test_fetch_settings_are_one_checked_value():

@@ -378,3 +378,76 @@ def test_credentials_are_written_nowhere_from_warcs_remote_files_and_url_lists(
     assert caught and not [w for w in caught if "secret" in str(w.message)]
     for frame in (failures, more, listed_failures, store.to_pandas(), corpus, listed):
         assert "secret" not in frame.to_csv()
+
+
+# -- one rule from records to a corpus or a store ---------------------------------------------------
+def undated_article(host: str, n: int) -> bytes:
+    """:func:`article` without its date (and a title that says so)."""
+    return (
+        article(host, n)
+        .replace(b"<title>", b"<title>Undated ")
+        .replace(b'<meta property="article:published_time" content="2024-10-05T10:00:00Z">', b"")
+    )
+
+
+def test_a_duplicate_whose_first_copy_is_undated_keeps_the_same_article_in_frame_and_store(
+    tmp_path,
+):
+    url = "https://www.host.example/story-1.html"
+    pages = [
+        (url, undated_article("host.example", 1)),  # first copy: no date
+        ("https://www.host.example/story-2.html", article("host.example", 2)),
+        ("https://host.example/story-1.html?utm_source=x", article("host.example", 1)),  # dated
+        ("https://www.host.example/story-3.html", undated_article("host.example", 3)),
+    ]
+    path = write_warc(tmp_path / "dup.warc.gz", pages)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame, _ = ddj.collect(warcs=[path], quiet=True, extract_workers=1)
+        store, _ = ddj.collect(warcs=[path], out=tmp_path / "store", quiet=True, extract_workers=1)
+    # batches of one page: the dated copy comes two batches after the undated one
+    job = FileJob(str(path), str(tmp_path / "small"), batch=1)
+    line = collect_file(job)
+    for got in (store.to_pandas(), open_store(tmp_path / "small").to_pandas()):
+        assert sorted_rows(got)[["url", "title", "published"]].equals(
+            sorted_rows(frame)[["url", "title", "published"]]
+        )
+    kept = frame.set_index("title").loc["Story 1 on host.example"]
+    assert kept["url"] == "https://host.example/story-1.html?utm_source=x"
+    assert pd.notna(kept["published"]) and len(frame) == 3
+    assert line["articles"] == 3 and line["duplicates"] == 1
+    for problems in (ddj.problems(frame), ddj.problems(store), ddj.problems(open_store(job.store))):
+        dup = problems[problems["kind"] == "duplicate"]
+        assert dup["url"].tolist() == [url], problems
+
+
+def test_conform_warnings_of_a_warc_batch_are_problem_rows_and_counted(tmp_path):
+    from ddj.collecting.archive import _articles
+
+    counts = {"articles": 0, "outside": 0, "duplicates": 0, "notes": {}}
+    job = FileJob("in.warc", str(tmp_path / "store"), start=pd.Timestamp("2024-01-01", tz="UTC"))
+    records = [
+        {"url": "https://a.example/1", "language": "Klingon", "published": "2024-10-05"},
+        {"url": "https://a.example/2", "published": "2023-10-05"},
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing is warned in the worker: all is in the rows
+        frame, report = _articles(records, job, counts)
+    assert frame["url"].tolist() == ["https://a.example/1"]
+    assert [r["kind"] for r in report] == ["unknown-value", "outside-window"]
+    assert counts["notes"] == {"unknown-value": 1} and counts["outside"] == 1
+
+
+def test_copies_held_for_a_later_dated_one_are_bounded():
+    from ddj.collecting.articles import OneCopy
+    from ddj.corpus import conform
+
+    one = OneCopy(hold=2)
+    undated = [{"url": f"https://a.example/{n}", "source": f"u{n}"} for n in range(3)]
+    written = one.add(conform(undated))  # three held: past the bound, all written now
+    later = one.add(conform([{**undated[0], "source": "dated", "published": "2024-10-05"}]))
+    assert written["source"].tolist() == ["u0", "u1", "u2"] and len(one.held) == 0
+    assert (
+        len(later) == 0 and one.report[0]["source"] == "dated"
+    )  # the copy read after: a duplicate
+    assert len(one.finish()) == 0

@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from ddj import params
+from ddj import params, warns
 from ddj.collecting.archive import FAILURES
+from ddj.collecting.articles import as_corpus
 from ddj.collecting.cache import PageCache
 from ddj.collecting.discover import Found, Sources, discover, listify, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
@@ -353,6 +354,12 @@ def _collect_archive(archive: ArchiveJobs, *, corpus, client, progress, quiet: b
         if ours:
             dask_client.close()
     _warn_outside(sum(r.get("outside", 0) for r in run.rows))
+    notes: dict[str, int] = {}
+    for row in run.rows:
+        for kind, n in (row.get("notes") or {}).items():
+            notes[kind] = notes.get(kind, 0) + n
+    if notes:  # what conform said in the workers, once for the run
+        warnings.warn(warns.read_notes(notes, archive.out), stacklevel=3)
     if not quiet:
         _archive_summary(run)
     return archive.opened(), run.failures
@@ -394,13 +401,7 @@ class ArchiveJobs:
 
 def _warn_outside(outside: int) -> None:
     if outside:
-        from ddj.errors import DroppedRowsWarning
-
-        message = (
-            f"Dropped {outside} collected article(s) published outside since/until; "
-            "widen since= or until= to keep them."
-        )
-        warnings.warn(DroppedRowsWarning(message), stacklevel=4)
+        warnings.warn(warns.outside_window([], outside), stacklevel=4)
 
 
 def _archive_summary(run) -> None:
@@ -497,28 +498,8 @@ def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike |
 # -- results -------------------------------------------------------------------------------------
 def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
     """The records as a corpus, without those published outside [start, end] (counted)."""
-    from ddj.corpus import conform, empty
-
-    if not records:
-        return empty(), 0
-    corpus = conform(records)
-    published = corpus["published"]
-    outside = pd.Series(False, index=corpus.index)
-    if start is not None:
-        outside |= published.notna() & (published < start)
-    if end is not None:
-        outside |= published.notna() & (published > end)
-    if not outside.any():
-        return corpus, 0
-    report = [
-        {"source": u, "reason": "published outside since/until"} for u in corpus.loc[outside, "url"]
-    ]
-    message = (
-        f"Dropped {int(outside.sum())} collected article(s) published outside since/until; "
-        "widen since= or until= to keep them."
-    )
-    kept = note_problems(corpus[~outside].reset_index(drop=True), report, message)
-    return kept, int(outside.sum())
+    corpus, outside = as_corpus(records, start, end)
+    return note_problems(corpus, outside, warns.outside_window(outside)), len(outside)
 
 
 def _as_row(f: SourceFailure) -> dict:

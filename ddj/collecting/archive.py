@@ -34,12 +34,17 @@ from typing import Any
 
 import pandas as pd
 
+from ddj.collecting.articles import OneCopy, as_corpus, limited
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.constants import DEMO_LABEL
+from ddj.corpus import DEMO_ATTR
+from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, ParameterError
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
+from ddj.problem_rows import PROBLEMS_ATTR, problem
+from ddj.store.writing import add
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
@@ -47,6 +52,10 @@ FAILURES = "_failures"
 #: written in batches of it, so a worker's memory is set by the batch, not by the file.
 BATCH = 2_000
 FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
+#: Rows a file's copies held back for a later dated one may reach, in batches (then they are written).
+HOLD_BATCHES = 5
+#: Problem rows of one kind a file lists in the store; the rest are one "more" row.
+LISTED = 1_000
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ def collect_file(job: FileJob) -> dict[str, Any]:
     failures: list[dict] = []
     info: dict[str, str] = {}
     tally = Tally()
-    counts = {"articles": 0, "outside": 0, "duplicates": 0}
+    counts = {"articles": 0, "outside": 0, "duplicates": 0, "notes": {}}
     unread = None
     try:
         with local_copy(job.file, limits=job.remote) as path:
@@ -125,15 +134,41 @@ def collect_file(job: FileJob) -> dict[str, Any]:
 
 
 def _extract_into_store(records: Iterable, job: FileJob, counts: dict, failures: list, *, demo):
-    """Extract each page as it is read; every ``job.batch`` articles are one named append."""
-    seen: set[str] = set()
+    """Extract each page as it is read; every ``job.batch`` articles are one named append.
+
+    The records become articles as ``ddj.collect`` makes them into a frame
+    (:mod:`ddj.collecting.articles`): conformed (what conform warns of is a
+    problem row, and counted in ``counts["notes"]`` by kind), inside the
+    window, one copy of each article, the one ``dedupe`` keeps. The copies
+    held back for a later dated one are the file's last batch.
+    """
+    one = OneCopy(hold=HOLD_BATCHES * job.batch)
+    listed: dict[str, int] = {}
+    n = -1
     for n, batch in enumerate(_batches(_extracted(records, failures), job.batch)):
-        frame = _articles(batch, job, seen, counts)
-        held = write_part(frame, job.store, f"warc-{job.key}-{n:05d}", demo=demo())
-        counts["articles"] -= (
-            held  # in the store already (from another file): counted as duplicates
-        )
-        counts["duplicates"] += held
+        frame, report = _articles(batch, job, counts)
+        out = one.add(frame)
+        report += one.report
+        one.report = []
+        counts["duplicates"] += sum(r.get("kind") == "duplicate" for r in report)
+        shown = limited(report, listed, LISTED)
+        _write(out, shown, job, f"warc-{job.key}-{n:05d}", counts, demo=demo())
+    rest = one.finish()
+    counts["duplicates"] += len(one.report)
+    shown = limited(one.report, listed, LISTED) + [
+        problem(kind, job.file, f"{k - LISTED:,} more of this kind in this file, not listed")
+        for kind, k in listed.items()
+        if k > LISTED
+    ]
+    if len(rest) or shown:
+        _write(rest, shown, job, f"warc-{job.key}-{n + 1:05d}", counts, demo=demo())
+
+
+def _write(frame, report: list[dict], job: FileJob, name: str, counts: dict, *, demo: bool) -> None:
+    """Append one batch and its problems; count its articles (those the store held: duplicates)."""
+    held = write_part(frame, job.store, name, demo=demo, problems=report)
+    counts["articles"] += len(frame) - held
+    counts["duplicates"] += held
 
 
 def _extracted(records: Iterable, failures: list) -> Iterator[dict]:
@@ -177,28 +212,22 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
         yield batch
 
 
-def _articles(records: list[dict], job: FileJob, seen: set[str], counts: dict) -> pd.DataFrame:
-    """The batch as a corpus: published inside the window, each URL once per file (counted)."""
-    from ddj.corpus import conform, empty, normalize_url
-
-    if not records:
-        return empty()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        frame = conform(records)
-    published = frame["published"]
-    inside = pd.Series(True, index=frame.index)
-    if job.start is not None:
-        inside &= published.isna() | (published >= job.start)
-    if job.end is not None:
-        inside &= published.isna() | (published <= job.end)
-    keys = frame["url"].map(normalize_url, na_action="ignore").fillna("")
-    first = [not (k and (k in seen or seen.add(k))) for k in keys[inside]]
-    kept = frame[inside][first]
-    counts["outside"] += int((~inside).sum())
-    counts["duplicates"] += len(first) - sum(first)
-    counts["articles"] += len(kept)
-    return kept.reset_index(drop=True)
+def _articles(records: list[dict], job: FileJob, counts: dict) -> tuple[pd.DataFrame, list[dict]]:
+    """The batch as a corpus inside the window, and its problems: conform's, those outside (counted)."""
+    with warnings.catch_warnings(record=True) as caught:  # in a worker: kept as problem rows
+        warnings.simplefilter("always")
+        frame, outside = as_corpus(records, job.start, job.end)
+    report = []
+    for w in caught:
+        if not isinstance(w.message, DdjWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            continue
+        kind = getattr(w.message, "kind", "note")
+        counts["notes"][kind] = counts["notes"].get(kind, 0) + 1
+        rows = getattr(w.message, "report", [])
+        report += rows or [problem("unreadable", job.file, str(w.message))]
+    counts["outside"] += len(outside)
+    return frame, report + outside
 
 
 def _is_demo(info: dict[str, str]) -> bool:
@@ -208,22 +237,28 @@ def _is_demo(info: dict[str, str]) -> bool:
 
 
 # -- the store -----------------------------------------------------------------------------------
-def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo: bool) -> int:
+def write_part(
+    frame: pd.DataFrame,
+    store: str | os.PathLike,
+    name: str,
+    *,
+    demo: bool,
+    problems: list[dict] | None = None,
+) -> int:
     """Append ``frame`` to the store as the batch ``name`` (:func:`ddj.store.writing.add`); rows held.
 
     An append under a name the store holds replaces that batch: a retried
     file's batch replaces what the interrupted attempt committed. Articles the
     store holds from other batches are left out (listed by ``ddj.problems``)
-    and their number returned.
+    and their number returned. ``problems`` go into the batch's record, for
+    ``ddj.problems(store)``.
     """
-    if not len(frame):
+    if not len(frame) and not problems:
         return 0
-    from ddj.constants import DEMO_LABEL
-    from ddj.corpus import DEMO_ATTR
-    from ddj.store.writing import add
-
     labelled = frame.copy()
     labelled.attrs = {DEMO_ATTR: DEMO_LABEL} if demo else {}
+    if problems:
+        labelled.attrs[PROBLEMS_ATTR] = list(problems)
     with warnings.catch_warnings():  # counted in the manifest line and the store's problems
         warnings.simplefilter("ignore", DroppedRowsWarning)
         added = add(labelled, store, name=name)

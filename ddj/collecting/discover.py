@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from ddj import warns
 from ddj.collecting.fetch import Fetcher, host_of, strip_credentials
 from ddj.collecting.remote import RemoteFileError, RemoteLimits
 from ddj.collecting.sources import (
@@ -28,7 +29,7 @@ from ddj.collecting.sources import (
     walk_sitemaps,
 )
 from ddj.collecting.warc import EVERYTHING, Wanted, local_copy, warc_records
-from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.errors import InputError, ParameterError
 
 
 @dataclass
@@ -74,11 +75,7 @@ class Sources:
         """One warning for the whole collection, counting the URLs whose credentials went."""
         total = self.removed + more
         if total:
-            message = (
-                f"removed the user:password part of {total} URL(s): ddj never stores credentials "
-                "(in the corpus, the cache or the failures) and never sends them"
-            )
-            warnings.warn(DdjWarning(message), stacklevel=3)
+            warnings.warn(warns.credentials([], total, collected=True), stacklevel=3)
 
 
 @dataclass

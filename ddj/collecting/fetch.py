@@ -56,8 +56,9 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from ddj import warns
 from ddj.collecting.settings import DEFAULT_CONTACT, FetchSettings  # noqa: F401 (DEFAULT_CONTACT: as before)
-from ddj.errors import DdjWarning, InputError
+from ddj.errors import InputError
 from ddj.hostvalues import (
     BadURL,
     ParsedURL,
@@ -511,13 +512,7 @@ class Fetcher:
         """One warning for the whole collection, counting the values hosts sent that were not read."""
         if not self.ignored:
             return
-        counts = ", ".join(f"{what} {n}" for what, n in sorted(self.ignored.items()))
-        message = (
-            f"hosts sent {sum(self.ignored.values())} value(s) ddj could not read or had to bound "
-            f"({counts}): an unreadable value was ignored (the backoff, the rate, the body read "
-            "under max_bytes were used instead), one out of bounds was taken at its bound"
-        )
-        warnings.warn(DdjWarning(message), stacklevel=stacklevel + 1)
+        warnings.warn(warns.host_values(self.ignored), stacklevel=stacklevel + 1)
 
     def _wait_turn(self, host: _Host, watch: _Watch) -> None:
         """Block until this host may be asked again, then book the next slot.

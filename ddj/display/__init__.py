@@ -22,7 +22,7 @@ become links.
 
 from ddj.display.health import health_view
 from ddj.display.kwic import CONTEXT, KWIC_STYLE, in_context, kwic, kwic_cells
-from ddj.display.notes import REASONS, Notes, about
+from ddj.display.notes import Notes, about
 from ddj.display.setup import setup
 from ddj.display.tables import (
     MAX_SHOWN_ROWS,
@@ -35,7 +35,7 @@ from ddj.display.tables import (
 from ddj.display.text import MAX_TITLE, MAX_URL, Markdown, link
 
 __all__ = [
-    "CONTEXT", "KWIC_STYLE", "MAX_SHOWN_ROWS", "MAX_TITLE", "MAX_URL", "REASONS", "SEARCHABLE_ROWS",
+    "CONTEXT", "KWIC_STYLE", "MAX_SHOWN_ROWS", "MAX_TITLE", "MAX_URL", "SEARCHABLE_ROWS",
     "Markdown", "Notes", "Searchable", "about", "formatters", "in_context", "kwic", "kwic_cells",
     "health_view", "link", "offline_tables", "setup", "table",
 ]  # fmt: skip

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import warnings
 from collections import Counter
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from ddj.corpus import problems
 from ddj.display.text import Markdown, escape_markdown
 from ddj.errors import DroppedRowsWarning
+from ddj.problem_rows import DATE_KINDS, KINDS, counts
 
 log = logging.getLogger("ddj")
 
@@ -61,23 +62,11 @@ class Notes:
             log.warning(message)
 
 
-#: How ``about`` groups the reasons of ``ddj.problems``: the first phrase found in a reason names its group.
-REASONS = {
-    "duplicate of": ("duplicate dropped", "duplicates dropped"),
-    "date": ("without a usable date", "without a usable date"),
-    "not an article": ("not an article", "not articles"),
-    "outside since/until": ("outside the collection window", "outside the collection window"),
-}
-
-#: The group of every other reason of ``ddj.problems``.
-UNREAD = ("could not be read", "could not be read")
-
-
 def about(corpus: pd.DataFrame, notes: Notes | None = None) -> Markdown:
     """One short "about this data" note: articles, what was dropped or undated or not an article.
 
-    Counts come from ``ddj.problems(corpus)`` (grouped as in :data:`REASONS`;
-    other reasons are "could not be read") and from the corpus itself (rows
+    Counts come from ``ddj.problems(corpus)`` (grouped by ``kind``, in the
+    words of :data:`ddj.problem_rows.KINDS`) and from the corpus itself (rows
     without a date, ``page_type`` other than article); the messages ``notes``
     kept follow, and a pointer to ``ddj.problems`` for the item-by-item list.
 
@@ -96,29 +85,21 @@ def about(corpus: pd.DataFrame, notes: Notes | None = None) -> Markdown:
     undated = int(corpus["published"].isna().sum()) if "published" in corpus else 0
     if undated:
         parts.append(f"{undated:,} without a date (left out of counts over time)")
-    said_elsewhere = {REASONS["date"]} if undated else set()
+    said_elsewhere = set(DATE_KINDS) if undated else set()
     if types:  # the page types say it better than the problem list's one line per page
         listed = ", ".join(f"{escape_markdown(kind)} {n:,}" for kind, n in types.items())
         parts.append(f"{sum(types.values()):,} not articles ({listed}; not counted)")
-        said_elsewhere.add(REASONS["not an article"])
-    for group, n in _problem_counts(corpus).items():
-        if group not in said_elsewhere:
-            parts.append(f"{n:,} {group[n != 1]}")
+        said_elsewhere.add("not-an-article")
+    groups: Counter[tuple[str, str]] = Counter()  # kinds that share their words are one group
+    for kind, n in counts(problems(corpus)).items():
+        if kind not in said_elsewhere:
+            groups[KINDS[kind]] += n
+    parts += [f"{n:,} {words[n != 1]}" for words, n in groups.items()]
     text = "; ".join(parts) + ". `ddj.problems(articles)` lists each item and why."
     if notes is not None and notes.messages:
         said = "\n".join(f"- {escape_markdown(m)}" for m in notes.messages)
         text += f"\n\nWhat loading and counting reported:\n\n{said}"
     return Markdown(text)
-
-
-def _problem_counts(corpus: pd.DataFrame) -> Mapping[tuple[str, str], int]:
-    from ddj.scan import problems
-
-    counts: Counter[tuple[str, str]] = Counter()
-    for reason in problems(corpus)["reason"]:
-        group = next((g for phrase, g in REASONS.items() if phrase in reason), UNREAD)
-        counts[group] += 1
-    return counts
 
 
 def _page_types(corpus: pd.DataFrame) -> dict[str, int]:

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from ddj import params
+from ddj import params, warns
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, SCHEMA, conform, empty
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.errors import InputError, ParameterError
 from ddj.store.layout import PARTITION, UNDATED, Part, listing, read_record
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
 from ddj.store.writing import is_store
@@ -284,9 +284,9 @@ class Store:
     def warn_unread(self, stacklevel: int = 2) -> None:
         """The one DroppedRowsWarning that counts what a read leaves out (repeats, damaged parts)."""
         checked = self._survey()
-        message = checked.message()
-        if message is not None:
-            warning = DroppedRowsWarning(message, list(checked.problems))
+        if checked.message() is not None:
+            report = list(checked.problems)
+            warning = warns.store_unread(report, checked.repeats, checked.unread_parts)
             warnings.warn(warning, stacklevel=stacklevel + 1)
 
     def _filter_columns(self) -> list[str]:

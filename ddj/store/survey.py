@@ -20,6 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ddj import warns
 from ddj.corpus import COLUMNS, empty
 from ddj.store.layout import Part, id_keys, read_ids, repeats
 
@@ -43,14 +44,9 @@ class Survey:
 
     def message(self) -> str | None:
         """The sentence of the warning that counts what a read leaves out, or None."""
-        said = []
-        if self.repeats:
-            said.append(f"{self.repeats:,} repeated article(s) (same id) read once")
-        if self.unread_parts:
-            said.append(f"{self.unread_parts:,} damaged or misplaced file(s) not read")
-        if not said:
+        if not self.repeats and not self.unread_parts:
             return None
-        return f"The store holds {' and '.join(said)}; ddj.problems(store) lists them."
+        return str(warns.store_unread([], self.repeats, self.unread_parts))
 
 
 def survey(parts: tuple[Part, ...], unread: tuple[dict, ...]) -> Survey:
@@ -198,11 +194,13 @@ def _repeats(
             "source": f"{parts[i].path}#row={pos - starts[i]}",
             "reason": f"repeat of article {int(every[pos]):016x}, read once "
                       f"(from {parts[j].path.parent.name}/{parts[j].path.name})",
+            "kind": "duplicate",
         })  # fmt: skip
     if len(where) > MAX_LISTED:
         more = len(where) - MAX_LISTED
         listed.append({"source": str(parts[0].path.parents[1]),
-                       "reason": f"{more:,} more repeated article(s), read once"})  # fmt: skip
+                       "reason": f"{more:,} more repeated article(s), read once",
+                       "kind": "duplicate"})  # fmt: skip
     return drop, listed, len(where)
 
 

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ddj import warns
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR
-from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.errors import InputError, ParameterError
+from ddj.problem_rows import problem
 from ddj.store.layout import (
     BATCH_NAME,
     COMMITS,
@@ -154,13 +156,8 @@ def add(
         raise InputError(msg) from exc
     added = Added(folder, int(keep.sum()), int(known.sum()), int((again & ~known).sum()))
     if report:
-        said = []
-        if added.held:
-            said.append(f"{added.held} article(s) the store {folder} holds already")
-        if added.repeated:
-            said.append(f"{added.repeated} given twice in this batch")
-        msg = f"Left out {' and '.join(said)} (same id); ddj.problems(ddj.open({str(folder)!r})) lists them."
-        warnings.warn(DroppedRowsWarning(msg, report), stacklevel=stacklevel + 1)
+        warning = warns.held_in_store(report, added.held, added.repeated, folder)
+        warnings.warn(warning, stacklevel=stacklevel + 1)
     return added
 
 
@@ -271,12 +268,12 @@ def _left_out(
         chosen = frame.iloc[where[:MAX_LISTED]]
         sources = chosen["url"].fillna(chosen["source"]).fillna("").tolist()
         rows += [
-            {"source": str(s), "reason": f"{why} (article {i}): not added"}
-            for s, i in zip(sources, chosen["id"].tolist(), strict=True)
+            problem("duplicate", s, f"{why} (article {i}): not added", id=i, url=u)
+            for s, i, u in zip(sources, chosen["id"].tolist(), chosen["url"].tolist(), strict=True)
         ]
         if len(where) > MAX_LISTED:
             more = f"{len(where) - MAX_LISTED:,} more {why}: not added"
-            rows.append({"source": str(folder), "reason": more})
+            rows.append(problem("duplicate", folder, more))
     return rows
 
 
