@@ -617,7 +617,7 @@ def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> p
         {
             "source": str(u),
             "reason": f"already in {path} (article {i}): not added",
-            "kind": "duplicate",
+            "kind": "already-held",
             "id": str(i),
             "url": str(u),
         }

@@ -40,6 +40,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "unknown-timezone": ("without a usable date", "without a usable date"),
     "unsure-date": ("with a date less sure than asked", "with a date less sure than asked"),
     "duplicate": ("duplicate dropped", "duplicates dropped"),
+    "already-held": ("held already (same id), read once", "held already (same id), read once"),
     "not-an-article": ("not an article", "not articles"),
     "outside-window": ("outside the collection window", "outside the collection window"),
     "unreadable": ("could not be read", "could not be read"),

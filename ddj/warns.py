@@ -168,13 +168,13 @@ def held_in_store(report: list[dict], held: int, repeated: int, folder: Any) -> 
         f"Left out {' and '.join(said)} (same id); "
         f"ddj.problems(ddj.open({str(folder)!r})) lists them."
     )
-    return _dropped("duplicate", msg, report)
+    return _dropped("already-held", msg, report)
 
 
 def held_in_file(report: list[dict], path: Any) -> DroppedRowsWarning:
     """Articles an append to the file ``path`` left out as held already."""
     msg = f"Left out {len(report)} article(s) {path} holds already (same id); {_LISTED}."
-    return _dropped("duplicate", msg, report)
+    return _dropped("already-held", msg, report)
 
 
 def store_unread(report: list[dict], repeats: int, unread_parts: int) -> DroppedRowsWarning:
@@ -185,7 +185,7 @@ def store_unread(report: list[dict], repeats: int, unread_parts: int) -> Dropped
     if unread_parts:
         said.append(f"{unread_parts:,} damaged or misplaced file(s) not read")
     msg = f"The store holds {' and '.join(said)}; ddj.problems(store) lists them."
-    return _dropped("duplicate" if repeats else "unreadable", msg, report)
+    return _dropped("already-held" if repeats else "unreadable", msg, report)
 
 
 def read_notes(notes: Mapping[str, int], store: Any) -> DdjWarning:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ddj.corpus import problems
+from ddj.scan import problems
 from ddj.display.text import Markdown, escape_markdown
 from ddj.errors import DroppedRowsWarning
 from ddj.problem_rows import DATE_KINDS, KINDS, counts

@@ -194,13 +194,13 @@ def _repeats(
             "source": f"{parts[i].path}#row={pos - starts[i]}",
             "reason": f"repeat of article {int(every[pos]):016x}, read once "
                       f"(from {parts[j].path.parent.name}/{parts[j].path.name})",
-            "kind": "duplicate",
+            "kind": "already-held",
         })  # fmt: skip
     if len(where) > MAX_LISTED:
         more = len(where) - MAX_LISTED
         listed.append({"source": str(parts[0].path.parents[1]),
                        "reason": f"{more:,} more repeated article(s), read once",
-                       "kind": "duplicate"})  # fmt: skip
+                       "kind": "already-held"})  # fmt: skip
     return drop, listed, len(where)
 
 

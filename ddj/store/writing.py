@@ -268,12 +268,12 @@ def _left_out(
         chosen = frame.iloc[where[:MAX_LISTED]]
         sources = chosen["url"].fillna(chosen["source"]).fillna("").tolist()
         rows += [
-            problem("duplicate", s, f"{why} (article {i}): not added", id=i, url=u)
+            problem("already-held", s, f"{why} (article {i}): not added", id=i, url=u)
             for s, i, u in zip(sources, chosen["id"].tolist(), chosen["url"].tolist(), strict=True)
         ]
         if len(where) > MAX_LISTED:
             more = f"{len(where) - MAX_LISTED:,} more {why}: not added"
-            rows.append(problem("duplicate", folder, more))
+            rows.append(problem("already-held", folder, more))
     return rows
 
 
