@@ -9,10 +9,10 @@ from typing import Any
 
 import pandas as pd
 
-from ddj.scan import problems
 from ddj.display.text import Markdown, escape_markdown
 from ddj.errors import DroppedRowsWarning
 from ddj.problem_rows import DATE_KINDS, KINDS, counts
+from ddj.scan import problems
 
 log = logging.getLogger("ddj")
 
