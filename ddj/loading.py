@@ -145,7 +145,7 @@ def load(
     given, url_problems = read_url_file(urls) if urls is not None else ({}, [])
     read = _gather(items, columns, dayfirst)
     url_problems += _unmatched(given, read.pages)
-    page_frame, parse_problems = _read_pages_of(
+    page_frame, parse_problems, zones = _read_pages_of(
         read, cache=cache, workers=workers, progress=progress, urls=given
     )
     page_problems = read.unread + parse_problems
@@ -159,7 +159,7 @@ def load(
         corpus = note_problems(corpus, url_problems, msg, stacklevel=2)
     if dedupe:
         corpus = _dedupe(corpus)
-    return _note_undated(corpus, read)
+    return _note_undated(_note_zones(corpus, zones), read, zones)
 
 
 class _Read(NamedTuple):
@@ -183,9 +183,9 @@ def _read_pages_of(
     workers: int | None,
     progress: bool | None,
     urls: Mapping[Path, str],
-) -> tuple[pd.DataFrame | None, list[dict]]:
+) -> tuple[pd.DataFrame | None, list[dict], dict[str, list]]:
     if not read.pages:
-        return None, []
+        return None, [], {}
     return read_pages(read.pages, cache=cache, workers=workers, progress=progress, urls=urls)
 
 
@@ -307,13 +307,58 @@ def _note_read(corpus: pd.DataFrame, read: _Read, page_problems: list[dict]) -> 
     return corpus
 
 
-def _note_undated(corpus: pd.DataFrame, read: _Read) -> pd.DataFrame:
-    """List and count the articles kept without a date."""
+def _note_undated(
+    corpus: pd.DataFrame, read: _Read, zones: Mapping[str, list] | None = None
+) -> pd.DataFrame:
+    """List and count the articles kept without a date (a page's refused zone named as its reason)."""
     reasons = {k: v for t in read.tables for k, v in t.date_reasons.items()}
+    reasons.update({source: _zone_reason(found) for source, found in (zones or {}).items()})
     undated = date_problems(corpus, reasons)
     if not undated:
         return corpus
     return note_problems(corpus, undated, undated_warning(undated, len(corpus)), stacklevel=3)
+
+
+def _zone_reason(found: list) -> str:
+    """Why a page's dates naming an unknown time zone were refused (worded as for a table's date)."""
+    value, zone = found[0]
+    more = f" and {len(found) - 1} more date(s)" if len(found) > 1 else ""
+    return (
+        f"unparseable date {value!r}{more} (time zone {zone!r} unknown: a date in it would be "
+        "read hours off, so it was set aside)"
+    )
+
+
+#: Where a page's date came from (``published_from``), as the problems report says it.
+_SIGNAL_WORDS = {
+    "json-ld": "its JSON-LD", "meta": "its meta tags", "time-tag": "its <time> tag",
+    "url": "its URL", "htmldate": "htmldate's estimate from its text",
+}  # fmt: skip
+
+
+def _note_zones(corpus: pd.DataFrame, zones: Mapping[str, list]) -> pd.DataFrame:
+    """One problem a dated page with a date set aside for its time zone, and one warning counting them.
+
+    A page left undated by it is listed with the undated ones
+    (:func:`_note_undated`), the zone named as its reason.
+    """
+    if not zones:
+        return corpus
+    dated = corpus.loc[corpus["published"].notna() & corpus["source"].isin(list(zones))]
+    report = [
+        {
+            "source": s,
+            "reason": f"{_zone_reason(zones[s])}; dated from {_SIGNAL_WORDS.get(signal, signal)}",
+        }
+        for s, signal in zip(dated["source"], dated["published_from"], strict=True)
+    ]
+    names = sorted({zone for s in dated["source"] for _, zone in zones[s]})
+    msg = (
+        f"{len(report)} page(s) give a date in a time zone ddj does not know ({', '.join(names)}): "
+        "that date was set aside and another of the page's dates used (see "
+        "ddj.problems(corpus) for which)."
+    )
+    return note_problems(corpus, report, msg, stacklevel=3)
 
 
 def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None) -> _Read:
@@ -401,8 +446,10 @@ def read_pages(
     Every page of one registered domain gets one outlet label
     (:func:`ddj.outlets.one_label_per_domain`).
 
-    Returns the rows and a list of problems (``source``, ``reason``), one per
-    page that gave no article. Used by :func:`load`; it neither deduplicates nor
+    Returns the rows, a list of problems (``source``, ``reason``), one per
+    page that gave no article, and ``{source: dates set aside}`` for the pages
+    with a date naming a time zone ddj does not know (the record's
+    ``dates_set_aside``). Used by :func:`load`; it neither deduplicates nor
     warns. ``source`` is the path as :func:`ddj.files.shown` writes it (bytes
     of a name that are not UTF-8 as ``\xNN``).
     """
@@ -412,14 +459,16 @@ def read_pages(
     results.update(
         _cached_or_parsed(paths, given, keys, cache=cache, workers=workers, progress=progress)
     )
-    rows, problems = [], []
+    rows, problems, zones = [], [], {}
     for i, path in enumerate(paths):
         rec = results[i]
         if "__error__" in rec:
             problems.append({"source": shown(path), "reason": rec["__error__"]})
         else:
             rows.append({**rec, "source": shown(path)})
-    return (one_label_per_domain(conform(rows)) if rows else empty()), problems
+            if rec.get("dates_set_aside"):
+                zones[shown(path)] = rec["dates_set_aside"]
+    return (one_label_per_domain(conform(rows)) if rows else empty()), problems, zones
 
 
 def _content_keys(
