@@ -37,10 +37,11 @@ from ddj.errors import DdjWarning, InputError, ParameterError
 from ddj.files import find_files, open_regular, read_regular, reason, shown
 from ddj.hostvalues import BadURL, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.outlets import held_labels, one_label_per_domain
 from ddj.outlets import keep as keep_outlets
-from ddj.outlets import one_label_per_domain
 from ddj.pool import Extractor
 from ddj.store import is_store
+from ddj.store import open as open_store
 from ddj.tables import (
     TABLE_SUFFIXES,
     TableRead,
@@ -149,7 +150,7 @@ def load(
         read, cache=cache, workers=workers, progress=progress, urls=given
     )
     page_problems = read.unread + parse_problems
-    corpus = keep_outlets(_combine(read, page_frame, page_problems), chosen)
+    corpus = keep_outlets(one_label_per_domain(_combine(read, page_frame, page_problems)), chosen)
     corpus = _note_read(corpus, read, page_problems)
     if url_problems:
         msg = (
@@ -443,8 +444,8 @@ def read_pages(
 
     ``urls`` gives some pages' web addresses (keyed by absolute path, as
     :func:`read_url_file` returns them); the others take theirs from the page.
-    Every page of one registered domain gets one outlet label
-    (:func:`ddj.outlets.one_label_per_domain`).
+    Each page keeps its own outlet label: :func:`load` gives every row of one
+    registered domain one label (:func:`ddj.outlets.one_label_per_domain`).
 
     Returns the rows, a list of problems (``source``, ``reason``), one per
     page that gave no article, and ``{source: dates set aside}`` for the pages
@@ -468,7 +469,7 @@ def read_pages(
             rows.append({**rec, "source": shown(path)})
             if rec.get("dates_set_aside"):
                 zones[shown(path)] = rec["dates_set_aside"]
-    return (one_label_per_domain(conform(rows)) if rows else empty()), problems, zones
+    return (conform(rows) if rows else empty()), problems, zones
 
 
 def _content_keys(
@@ -595,7 +596,7 @@ def save(
     if append:
         from ddj.store import append as append_to_store
 
-        return append_to_store(corpus, path)
+        return append_to_store(labelled_as_stored(corpus, path), path)
     if overwrite and extend:
         msg = "overwrite=True and extend=True: give one (replace the file, or add to it)."
         raise ParameterError(msg)
@@ -639,6 +640,20 @@ def refuse_existing(path: str | os.PathLike, fix: str) -> None:
         raise InputError(msg)
 
 
+def labelled_as_stored(corpus: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFrame:
+    """``corpus`` with one outlet label per registered domain, the one the store in ``folder`` uses.
+
+    A domain the store holds keeps the store's label
+    (:func:`ddj.outlets.held_labels` over its ``url`` and ``outlet``
+    columns); a new one is labelled as :func:`load` labels it. A folder that
+    is no store yet holds no labels.
+    """
+    held = {}
+    if is_store(folder):
+        held = held_labels(open_store(folder).batches(columns=["url", "outlet"]))
+    return one_label_per_domain(corpus, held=held)
+
+
 def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> pd.DataFrame:
     """``old`` then the articles of ``new`` whose ``id`` it does not hold (each left out counted).
 
@@ -651,7 +666,8 @@ def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> p
     >>> len(both), str(caught[0].message)[:36]
     (5, 'Left out 3 article(s) c.parquet hold')
     """
-    old, new = conform(old), conform(new)
+    old = conform(old)
+    new = one_label_per_domain(conform(new), held=held_labels([old]))  # outlets named as before
     held = new["id"].isin(set(old["id"])) | new["id"].duplicated()
     both = pd.concat([old, new[~held.to_numpy()]], ignore_index=True)
     both.attrs = {**old.attrs}

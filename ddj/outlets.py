@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -365,17 +365,26 @@ def names_by_domain(path: str | os.PathLike | None = None) -> dict[str, str]:
     return found
 
 
-def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+def one_label_per_domain(
+    corpus: pd.DataFrame,
+    names: dict[str, str] | None = None,
+    *,
+    held: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """A copy of ``corpus`` whose rows of one registered domain all carry one outlet label.
 
-    Each page's own label comes from :func:`ddj.extract.outlet_name` (the
-    publisher's name when the page names it, else the registered domain).
-    Per registered domain of the rows' URLs, the label is the commonest of
-    those names (the first seen on a tie); a domain none of whose pages
-    names its outlet takes the name the outlet files give it (``names``,
-    default :func:`names_by_domain` of the shipped ``data/outlets.yml``),
-    else the registered domain itself. Rows without a URL, or whose host is an
-    IP address (several sites may share one), keep their label.
+    Every way articles come in (``ddj.load`` of pages and tables,
+    ``ddj.collect``, an append to a store) labels them here. Each page's own
+    label comes from :func:`ddj.extract.outlet_name` (the publisher's name
+    when the page names it, else the registered domain); a table's is its
+    outlet column. Per registered domain of the rows' URLs, the label is the
+    one ``held`` gives it (what a store or corpus being added to already
+    calls it: :func:`held_labels`), else the commonest of those names (the
+    first seen on a tie); a domain none of whose rows names its outlet takes
+    the name the outlet files give it (``names``, default
+    :func:`names_by_domain` of the shipped ``data/outlets.yml``), else the
+    registered domain itself. Rows without a URL, or whose host is an IP
+    address (several sites may share one), keep their label.
 
     Examples
     --------
@@ -384,23 +393,55 @@ def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = No
     ...                       "outlet": ["reuters.com", "Reuters", "latimes.com", "x.example"]})
     >>> one_label_per_domain(pages)["outlet"].tolist()
     ['Reuters', 'Reuters', 'Los Angeles Times', 'x.example']
+    >>> one_label_per_domain(pages, held={"reuters.com": "Reuters News"})["outlet"].tolist()[:2]
+    ['Reuters News', 'Reuters News']
     """
     if corpus.empty or "outlet" not in corpus or "url" not in corpus:
         return corpus
     names = names_by_domain() if names is None else names
     domains = row_domains(corpus)
     labels = corpus["outlet"].astype("str")
-    named = (domains != "") & labels.notna() & (labels.str.casefold() != domains)
+    named = (domains != "") & labels.notna() & (labels != domains)
     commonest = (
         pd.DataFrame({"domain": domains[named], "label": labels[named]})
         .groupby("domain", sort=False)["label"]
         .agg(lambda s: Counter(s).most_common(1)[0][0])
     )
     chosen = {d: names.get(d, d) for d in domains.unique() if d} | commonest.to_dict()
+    chosen |= {d: label for d, label in (held or {}).items() if d in chosen}
     out = corpus.copy()
     has = (domains != "") & ~domains.str.contains(r"^[\d.]+$|:", regex=True)  # not an IP address
     out.loc[has, "outlet"] = domains[has].map(chosen)
     return out
+
+
+def held_labels(batches: Iterable[pd.DataFrame]) -> dict[str, str]:
+    """{registered domain: outlet label} of the rows of ``batches`` (a corpus is one batch).
+
+    The commonest label of each domain's rows (the first seen on a tie); what
+    :func:`one_label_per_domain` keeps when articles are added to a store or
+    a corpus, so an outlet is named as it was before. Rows without a URL or
+    label, or whose host is an IP address, are left out. Each batch needs
+    ``url`` and ``outlet`` (a store: ``store.batches(columns=["url", "outlet"])``).
+
+    Examples
+    --------
+    >>> held_labels([pd.DataFrame({"url": ["https://www.reuters.com/a", "https://reuters.com/b"],
+    ...                            "outlet": ["Reuters", "Reuters"]})])
+    {'reuters.com': 'Reuters'}
+    """
+    counts: Counter = Counter()
+    for batch in batches:
+        if batch.empty or not {"url", "outlet"} <= set(batch.columns):
+            continue
+        domains = row_domains(batch)
+        labels = batch["outlet"].astype("str")
+        ok = (domains != "") & labels.notna() & ~domains.str.contains(r"^[\d.]+$|:", regex=True)
+        counts.update(zip(domains[ok], labels[ok], strict=True))
+    found: dict[str, str] = {}
+    for (domain, label), _ in counts.most_common():
+        found.setdefault(domain, label)
+    return found
 
 
 def keep(corpus: pd.DataFrame, value: Any) -> pd.DataFrame:

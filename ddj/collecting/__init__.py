@@ -35,6 +35,7 @@ from ddj.errors import ParameterError
 from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.loading import refuse_existing
+from ddj.outlets import held_labels, one_label_per_domain
 from ddj.utils import note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
@@ -466,8 +467,10 @@ def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, 
     with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
         warnings.simplefilter("always")
         result, dropped = _to_corpus(harvest.records, start, end)
-        if corpus is not None:
-            result = dedupe(pd.concat([conform(corpus), result], ignore_index=True))
+        if corpus is not None:  # a domain the corpus holds keeps its outlet label
+            old = conform(corpus)
+            result = one_label_per_domain(result, held=held_labels([old]))
+            result = dedupe(pd.concat([old, result], ignore_index=True))
         elif len(result):
             result = dedupe(result)
     for caught_warning in caught:
@@ -501,7 +504,7 @@ def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
 
     if not records:
         return empty(), 0
-    corpus = conform(records)
+    corpus = one_label_per_domain(conform(records))  # one outlet label per registered domain
     published = corpus["published"]
     outside = pd.Series(False, index=corpus.index)
     if start is not None:

@@ -40,6 +40,7 @@ from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_reco
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
+from ddj.loading import labelled_as_stored
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
@@ -212,8 +213,9 @@ def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo
     """Append ``frame`` to the store as the batch ``name`` (:func:`ddj.store.writing.add`); rows held.
 
     An append under a name the store holds replaces that batch: a retried
-    file's batch replaces what the interrupted attempt committed. Articles the
-    store holds from other batches are left out (listed by ``ddj.problems``)
+    file's batch replaces what the interrupted attempt committed. Outlets are
+    labelled as the store labels them (:func:`ddj.loading.labelled_as_stored`).
+    Articles the store holds from other batches are left out (listed by ``ddj.problems``)
     and their number returned.
     """
     if not len(frame):
@@ -222,7 +224,7 @@ def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo
     from ddj.corpus import DEMO_ATTR
     from ddj.store.writing import add
 
-    labelled = frame.copy()
+    labelled = labelled_as_stored(frame, store)  # a domain the store holds keeps its outlet label
     labelled.attrs = {DEMO_ATTR: DEMO_LABEL} if demo else {}
     with warnings.catch_warnings():  # counted in the manifest line and the store's problems
         warnings.simplefilter("ignore", DroppedRowsWarning)
