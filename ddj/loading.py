@@ -160,7 +160,7 @@ def load(
         corpus = note_problems(corpus, url_problems, msg, stacklevel=2)
     if dedupe:
         corpus = _dedupe(corpus)
-    return _note_undated(_note_zones(corpus, zones), read, zones)
+    return _note_undated(note_zones(corpus, zones, stacklevel=2), read, zones)
 
 
 class _Read(NamedTuple):
@@ -337,29 +337,58 @@ _SIGNAL_WORDS = {
 }  # fmt: skip
 
 
-def _note_zones(corpus: pd.DataFrame, zones: Mapping[str, list]) -> pd.DataFrame:
-    """One problem a dated page with a date set aside for its time zone, and one warning counting them.
+def note_zones(
+    corpus: pd.DataFrame,
+    zones: Mapping[str, list],
+    *,
+    key: str = "source",
+    undated: bool = False,
+    stacklevel: int = 2,
+) -> pd.DataFrame:
+    """``corpus`` with a problem per page whose date was set aside for its time zone, and one warning.
 
-    A page left undated by it is listed with the undated ones
-    (:func:`_note_undated`), the zone named as its reason.
+    ``zones`` is ``{page: its record's dates_set_aside}``, the page named by
+    its ``key`` column (``source`` for saved pages, ``url`` for collected
+    ones). Each row names the date, the zone word and the signal that dated
+    the page instead. ``undated=False`` leaves out the pages it left
+    undated (:func:`load` lists those with its undated ones, the zone named
+    as the reason).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> pages = conform([{"url": "https://n.example/a", "published": "2024-10-02T09:03:00Z",
+    ...                   "published_from": "meta", "source": "a.html"}])
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     noted = note_zones(pages, {"a.html": [("2 Oct 2024 14:03 QQT", "QQT")]})
+    >>> noted.attrs["ddj_problems"][0]["reason"][-36:]
+    'set aside); dated from its meta tags'
     """
     if not zones:
         return corpus
-    dated = corpus.loc[corpus["published"].notna() & corpus["source"].isin(list(zones))]
+    pages = corpus.loc[corpus[key].isin(list(zones))]
+    if not undated:
+        pages = pages.loc[pages["published"].notna()]
     report = [
-        {
-            "source": s,
-            "reason": f"{_zone_reason(zones[s])}; dated from {_SIGNAL_WORDS.get(signal, signal)}",
-        }
-        for s, signal in zip(dated["source"], dated["published_from"], strict=True)
+        {"source": page, "reason": _zone_reason(zones[page]) + _dated_from(when, signal)}
+        for page, when, signal in zip(
+            pages[key], pages["published"], pages["published_from"], strict=True
+        )
     ]
-    names = sorted({zone for s in dated["source"] for _, zone in zones[s]})
+    names = sorted({zone for page in pages[key] for _, zone in zones[page]})
     msg = (
         f"{len(report)} page(s) give a date in a time zone ddj does not know ({', '.join(names)}): "
-        "that date was set aside and another of the page's dates used (see "
+        "that date was set aside and another of the page's signals used, if it had one (see "
         "ddj.problems(corpus) for which)."
     )
-    return note_problems(corpus, report, msg, stacklevel=3)
+    return note_problems(corpus, report, msg, stacklevel=stacklevel + 1)
+
+
+def _dated_from(when: Any, signal: Any) -> str:
+    if pd.isna(when):
+        return "; no other date found: left undated"
+    return f"; dated from {_SIGNAL_WORDS.get(signal, signal)}"
 
 
 def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None) -> _Read:

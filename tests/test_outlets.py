@@ -9,6 +9,7 @@ import ddj
 from ddj import outlets
 from ddj.corpus import conform, registered_domain
 from ddj.errors import InputError, ParameterError
+from tests.local_pages import serve
 
 
 def corpus_of(rows):
@@ -385,28 +386,6 @@ def test_a_table_gets_one_label_per_domain(tmp_path):
     assert corpus["outlet"].tolist() == ["The Harbour Post"] * 3 + ["Los Angeles Times"]
 
 
-def _serve(pages):
-    """A local web server on 127.0.0.1 serving ``{path: html}``; the caller shuts it down."""
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = pages.get(self.path, "").encode()
-            self.send_response(200 if body else 404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def _page(name, day):
     words = " ".join(["council", "harbour", "budget", "vote", "river"] * 30)
     return (
@@ -421,7 +400,7 @@ def test_a_collect_gets_one_label_per_domain(tmp_path):
     # each page's label: several sites may share one address)
     pages = {"/a": _page("The Harbour Post", 1), "/b": _page("The Harbour Post", 2),
              "/c": _page("Harbour Post Sport", 3)}  # fmt: skip
-    server = _serve(pages)
+    server = serve(pages)
     try:
         base = f"http://localhost:{server.server_address[1]}"
         corpus, failures = quiet(

@@ -34,7 +34,7 @@ from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
 from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
-from ddj.loading import refuse_existing
+from ddj.loading import note_zones, refuse_existing
 from ddj.outlets import held_labels, one_label_per_domain
 from ddj.utils import note_problems
 
@@ -505,6 +505,8 @@ def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
     if not records:
         return empty(), 0
     corpus = one_label_per_domain(conform(records))  # one outlet label per registered domain
+    zones = {r["url"]: r["dates_set_aside"] for r in records if r.get("dates_set_aside")}
+    corpus = note_zones(corpus, zones, key="url", undated=True)  # dates in zones ddj cannot place
     published = corpus["published"]
     outside = pd.Series(False, index=corpus.index)
     if start is not None:
