@@ -27,7 +27,7 @@ from ddj.escaping import code_span, markdown_text, unwrapped
 from ddj.files import not_writable, open_regular, shown
 from ddj.matching import resolve
 from ddj.params import folder
-from ddj.report import write_report
+from ddj.report import WIDGET_VIEW, write_report
 from ddj.utils import PROGRESS_ENV, atomic_write, in_kernel, progress_wanted
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
@@ -327,7 +327,6 @@ def _run(
 
 
 #: Output types stored in place of another form of the same output (see :func:`slim`).
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _ONE_FORM = (("image/png", WIDGET_VIEW), ("image/png", "image/svg+xml"))
 
 

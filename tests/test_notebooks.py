@@ -9,7 +9,15 @@ import pytest
 
 import ddj
 from ddj.cli import main
-from ddj.notebooks import NotebookError, check_parameters, convert, fingerprint, run_notebook
+from ddj.notebooks import (
+    NotebookError,
+    check_parameters,
+    convert,
+    fingerprint,
+    run_notebook,
+    slim,
+)
+from ddj.report import WIDGET_VIEW
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -657,8 +665,6 @@ def test_ddj_run_in_a_terminal_shows_the_cells_run(tmp_path):
 
 
 def test_an_executed_notebook_keeps_one_form_of_each_chart(tmp_path):
-    from ddj.notebooks import WIDGET_VIEW, slim
-
     png = {"image/png": "iVBORw0KGgo=", "text/plain": "<chart>"}
     state = {"application/vnd.jupyter.widget-state+json": {"state": {"m1": {"_esm": "x" * 1000}}}}
 
