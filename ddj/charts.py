@@ -983,7 +983,7 @@ def _notes(plot: _Plot) -> list[str]:
     if lines and plot.intervals:
         of = "each share" if plot.metric == "share" else "each count"
         notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
-    small = stats.small_note(plot.frame) if plot.kind != "area" else ""
+    small = stats.small_note(plot.frame, metric=plot.metric) if plot.kind != "area" else ""
     if small:  # never an empty "Open diamonds:"
         notes.append("Open diamonds: " + small)
     if data["spike"].any():
@@ -1010,7 +1010,9 @@ def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
         "kind": plot.kind,
         "metric": plot.metric,
         "intervals": bool(plot.intervals),
-        "small": stats.small_note(plot.frame) if plot.data["small"].any() else "",
+        "small": stats.small_note(plot.frame, metric=plot.metric)
+        if plot.data["small"].any()
+        else "",
         "spikes": spikes,
         "more_spikes": 0 if found is None else max(0, len(found) - MAX_NAMED),
         "gaps": int(plot.data.drop_duplicates("day")["gap"].sum()),

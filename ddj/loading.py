@@ -37,10 +37,12 @@ from ddj.errors import InputError, ParameterError
 from ddj.files import find_files, open_regular, read_regular, reason, shown
 from ddj.hostvalues import BadURL, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.outlets import held_labels, one_label_per_domain
 from ddj.outlets import keep as keep_outlets
-from ddj.outlets import one_label_per_domain
 from ddj.pool import Extractor
+from ddj.problem_rows import problem
 from ddj.store import is_store
+from ddj.store import open as open_store
 from ddj.tables import (
     TABLE_SUFFIXES,
     TableRead,
@@ -143,18 +145,18 @@ def load(
     given, url_problems = read_url_file(urls) if urls is not None else ({}, [])
     read = _gather(items, columns, dayfirst)
     url_problems += _unmatched(given, read.pages)
-    page_frame, parse_problems = _read_pages_of(
+    page_frame, parse_problems, zones = _read_pages_of(
         read, cache=cache, workers=workers, progress=progress, urls=given
     )
     page_problems = read.unread + parse_problems
-    corpus = keep_outlets(_combine(read, page_frame, page_problems), chosen)
+    corpus = keep_outlets(one_label_per_domain(_combine(read, page_frame, page_problems)), chosen)
     corpus = _note_read(corpus, read, page_problems)
     if url_problems:
         warning = warns.url_file_rows(url_problems, shown(Path(urls)))
         corpus = note_problems(corpus, url_problems, warning, stacklevel=2)
     if dedupe:
         corpus = _dedupe(corpus)
-    return _note_undated(corpus, read)
+    return _note_undated(note_zones(corpus, zones, stacklevel=2), read, zones)
 
 
 class _Read(NamedTuple):
@@ -178,9 +180,9 @@ def _read_pages_of(
     workers: int | None,
     progress: bool | None,
     urls: Mapping[Path, str],
-) -> tuple[pd.DataFrame | None, list[dict]]:
+) -> tuple[pd.DataFrame | None, list[dict], dict[str, list]]:
     if not read.pages:
-        return None, []
+        return None, [], {}
     return read_pages(read.pages, cache=cache, workers=workers, progress=progress, urls=urls)
 
 
@@ -309,13 +311,89 @@ def _note_read(corpus: pd.DataFrame, read: _Read, page_problems: list[dict]) -> 
     return corpus
 
 
-def _note_undated(corpus: pd.DataFrame, read: _Read) -> pd.DataFrame:
-    """List and count the articles kept without a date."""
+def _note_undated(
+    corpus: pd.DataFrame, read: _Read, zones: Mapping[str, list] | None = None
+) -> pd.DataFrame:
+    """List and count the articles kept without a date (a page's refused zone named as its reason)."""
     reasons = {k: v for t in read.tables for k, v in t.date_reasons.items()}
+    reasons.update(
+        {
+            source: problem("unknown-timezone", source, _zone_reason(found))
+            for source, found in (zones or {}).items()
+        }
+    )
     undated = date_problems(corpus, reasons)
     if not undated:
         return corpus
     return note_problems(corpus, undated, warns.undated(undated, len(corpus)), stacklevel=3)
+
+
+def _zone_reason(found: list) -> str:
+    """Why a page's dates naming an unknown time zone were refused (worded as for a table's date)."""
+    value, zone = found[0]
+    more = f" and {len(found) - 1} more date(s)" if len(found) > 1 else ""
+    return (
+        f"unparseable date {value!r}{more} (time zone {zone!r} unknown: a date in it would be "
+        "read hours off, so it was set aside)"
+    )
+
+
+#: Where a page's date came from (``published_from``), as the problems report says it.
+_SIGNAL_WORDS = {
+    "json-ld": "its JSON-LD", "meta": "its meta tags", "time-tag": "its <time> tag",
+    "url": "its URL", "htmldate": "htmldate's estimate from its text",
+}  # fmt: skip
+
+
+def note_zones(
+    corpus: pd.DataFrame,
+    zones: Mapping[str, list],
+    *,
+    key: str = "source",
+    undated: bool = False,
+    stacklevel: int = 2,
+) -> pd.DataFrame:
+    """``corpus`` with a problem per page whose date was set aside for its time zone, and one warning.
+
+    ``zones`` is ``{page: its record's dates_set_aside}``, the page named by
+    its ``key`` column (``source`` for saved pages, ``url`` for collected
+    ones). Each row names the date, the zone word and the signal that dated
+    the page instead. ``undated=False`` leaves out the pages it left
+    undated (:func:`load` lists those with its undated ones, the zone named
+    as the reason).
+
+    Examples
+    --------
+    >>> import warnings
+    >>> pages = conform([{"url": "https://n.example/a", "published": "2024-10-02T09:03:00Z",
+    ...                   "published_from": "meta", "source": "a.html"}])
+    >>> with warnings.catch_warnings(record=True):
+    ...     warnings.simplefilter("always")
+    ...     noted = note_zones(pages, {"a.html": [("2 Oct 2024 14:03 QQT", "QQT")]})
+    >>> noted.attrs["ddj_problems"][0]["reason"][-36:]
+    'set aside); dated from its meta tags'
+    """
+    if not zones:
+        return corpus
+    pages = corpus.loc[corpus[key].isin(list(zones))]
+    if not undated:
+        pages = pages.loc[pages["published"].notna()]
+    report = [
+        problem("unknown-timezone", page, _zone_reason(zones[page]) + _dated_from(when, signal))
+        for page, when, signal in zip(
+            pages[key], pages["published"], pages["published_from"], strict=True
+        )
+    ]
+    names = sorted({zone for page in pages[key] for _, zone in zones[page]})
+    return note_problems(
+        corpus, report, warns.unknown_zones(report, names), stacklevel=stacklevel + 1
+    )
+
+
+def _dated_from(when: Any, signal: Any) -> str:
+    if pd.isna(when):
+        return "; no other date found: left undated"
+    return f"; dated from {_SIGNAL_WORDS.get(signal, signal)}"
 
 
 def _gather(items: list[Any], columns: Mapping[str, str] | None, dayfirst: bool | None) -> _Read:
@@ -400,11 +478,13 @@ def read_pages(
 
     ``urls`` gives some pages' web addresses (keyed by absolute path, as
     :func:`read_url_file` returns them); the others take theirs from the page.
-    Every page of one registered domain gets one outlet label
-    (:func:`ddj.outlets.one_label_per_domain`).
+    Each page keeps its own outlet label: :func:`load` gives every row of one
+    registered domain one label (:func:`ddj.outlets.one_label_per_domain`).
 
-    Returns the rows and a list of problems (``source``, ``reason``), one per
-    page that gave no article. Used by :func:`load`; it neither deduplicates nor
+    Returns the rows, a list of problems (``source``, ``reason``), one per
+    page that gave no article, and ``{source: dates set aside}`` for the pages
+    with a date naming a time zone ddj does not know (the record's
+    ``dates_set_aside``). Used by :func:`load`; it neither deduplicates nor
     warns. ``source`` is the path as :func:`ddj.files.shown` writes it (bytes
     of a name that are not UTF-8 as ``\xNN``).
     """
@@ -414,14 +494,16 @@ def read_pages(
     results.update(
         _cached_or_parsed(paths, given, keys, cache=cache, workers=workers, progress=progress)
     )
-    rows, problems = [], []
+    rows, problems, zones = [], [], {}
     for i, path in enumerate(paths):
         rec = results[i]
         if "__error__" in rec:
             problems.append({"source": shown(path), "reason": rec["__error__"]})
         else:
             rows.append({**rec, "source": shown(path)})
-    return (one_label_per_domain(conform(rows)) if rows else empty()), problems
+            if rec.get("dates_set_aside"):
+                zones[shown(path)] = rec["dates_set_aside"]
+    return (conform(rows) if rows else empty()), problems, zones
 
 
 def _content_keys(
@@ -548,7 +630,7 @@ def save(
     if append:
         from ddj.store import append as append_to_store
 
-        return append_to_store(corpus, path)
+        return append_to_store(labelled_as_stored(corpus, path), path)
     if overwrite and extend:
         msg = "overwrite=True and extend=True: give one (replace the file, or add to it)."
         raise ParameterError(msg)
@@ -592,6 +674,20 @@ def refuse_existing(path: str | os.PathLike, fix: str) -> None:
         raise InputError(msg)
 
 
+def labelled_as_stored(corpus: pd.DataFrame, folder: str | os.PathLike) -> pd.DataFrame:
+    """``corpus`` with one outlet label per registered domain, the one the store in ``folder`` uses.
+
+    A domain the store holds keeps the store's label
+    (:func:`ddj.outlets.held_labels` over its ``url`` and ``outlet``
+    columns); a new one is labelled as :func:`load` labels it. A folder that
+    is no store yet holds no labels.
+    """
+    held = {}
+    if is_store(folder):
+        held = held_labels(open_store(folder).batches(columns=["url", "outlet"]))
+    return one_label_per_domain(corpus, held=held)
+
+
 def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> pd.DataFrame:
     """``old`` then the articles of ``new`` whose ``id`` it does not hold (each left out counted).
 
@@ -604,7 +700,8 @@ def extended(old: pd.DataFrame, new: pd.DataFrame, path: str | os.PathLike) -> p
     >>> len(both), str(caught[0].message)[:36]
     (5, 'Left out 3 article(s) c.parquet hold')
     """
-    old, new = conform(old), conform(new)
+    old = conform(old)
+    new = one_label_per_domain(conform(new), held=held_labels([old]))  # outlets named as before
     held = new["id"].isin(set(old["id"])) | new["id"].duplicated()
     both = pd.concat([old, new[~held.to_numpy()]], ignore_index=True)
     both.attrs = {**old.attrs}

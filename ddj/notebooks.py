@@ -27,7 +27,7 @@ from ddj.escaping import code_span, markdown_text, unwrapped
 from ddj.files import not_writable, open_regular, shown
 from ddj.matching import resolve
 from ddj.params import folder
-from ddj.report import write_report
+from ddj.report import WIDGET_VIEW, write_report
 from ddj.utils import PROGRESS_ENV, atomic_write, in_kernel, progress_wanted
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
@@ -322,7 +322,46 @@ def _run(
             f"It starts: {first[0] if first else '(empty)'!r}. The partly run notebook is at {target}."
         )
         raise NotebookError(msg, target) from None
+    slim(target)
     return target
+
+
+#: Output types stored in place of another form of the same output (see :func:`slim`).
+_ONE_FORM = (("image/png", WIDGET_VIEW), ("image/png", "image/svg+xml"))
+
+
+def slim(path: str | os.PathLike) -> Path:
+    """Keep one form of each chart in an executed notebook: its PNG, without SVG or saved widget.
+
+    A chart output carries a PNG beside its SVG or widget (JupyterLab shows only
+    the PNG of a notebook it does not trust, which any executed notebook is).
+    The PNG is kept; the SVG, and a widget's view with its saved state (the
+    widget's script, ~0.9 MB each, only draws again once its cell runs: its
+    clicks need the kernel), are left out. On explore of the demo, 7.0 MB
+    became under 3 MB. Run the cell again for the live widget.
+
+    Returns
+    -------
+    Path
+        ``path``, rewritten atomically.
+    """
+    path = Path(path)
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    views = 0
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            data = output.get("data")
+            if not isinstance(data, dict):
+                continue
+            for kept, dropped in _ONE_FORM:
+                if kept in data and dropped in data:
+                    del data[dropped]
+            views += WIDGET_VIEW in data
+    metadata = notebook.get("metadata", {})
+    if not views and isinstance(metadata, dict):
+        metadata.pop("widgets", None)  # no view left to draw from the saved state
+    atomic_write(path, json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    return path
 
 
 def _cells_bar() -> dict | bool:

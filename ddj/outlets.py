@@ -24,8 +24,9 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import yamlfile
+from ddj import warns, yamlfile
 from ddj.corpus import registered_domain
 from ddj.errors import InputError, ParameterError
 from ddj.hostvalues import PLAIN_URL_HOST, BadURL, normal_domain, url_host
@@ -323,19 +324,16 @@ def every_group() -> Selection:
     return _from_file(SHIPPED)
 
 
-def row_domains(corpus: pd.DataFrame) -> pd.Series:
-    """The registered domain of each row's URL (``""`` when it has none), each host looked up once.
+def row_hosts(corpus: pd.DataFrame) -> pd.Series:
+    """The host of each row's URL (``""`` when it has none), lower case, as ddj's fetcher reads it.
 
-    The host is the one ddj's fetcher reads (:func:`ddj.hostvalues.url_host`:
-    ``https://evil.example#@bbc.co.uk`` is ``evil.example``), in the normal
-    form of :func:`ddj.hostvalues.normal_domain`.
+    The host is the one :func:`ddj.hostvalues.url_host` reads
+    (``https://evil.example#@bbc.co.uk`` is ``evil.example``).
 
     Examples
     --------
-    >>> row_domains(pd.DataFrame({"url": ["https://news.bbc.co.uk/x", None]})).tolist()
-    ['bbc.co.uk', '']
-    >>> row_domains(pd.DataFrame({"url": ["https://evil.example#@bbc.co.uk", "https://bücher.example/"]})).tolist()
-    ['evil.example', 'xn--bcher-kva.example']
+    >>> row_hosts(pd.DataFrame({"url": ["https://News.BBC.co.uk/x", None]})).tolist()
+    ['news.bbc.co.uk', '']
     """
     if "url" not in corpus:
         return pd.Series("", index=corpus.index, dtype="str")
@@ -344,10 +342,103 @@ def row_domains(corpus: pd.DataFrame) -> pd.Series:
     other = hosts.isna() & urls.notna()
     if other.any():  # anything else is read by the one URL reader
         hosts[other] = urls[other].map(url_host)
-    hosts = hosts.fillna("")
+    return hosts.fillna("").astype("str")
+
+
+def row_domains(corpus: pd.DataFrame, hosts: pd.Series | None = None) -> pd.Series:
+    """The registered domain of each row's URL (``""`` when it has none), each host looked up once.
+
+    The host is :func:`row_hosts`'s, in the normal form of
+    :func:`ddj.hostvalues.normal_domain`.
+
+    Examples
+    --------
+    >>> row_domains(pd.DataFrame({"url": ["https://news.bbc.co.uk/x", None]})).tolist()
+    ['bbc.co.uk', '']
+    >>> row_domains(pd.DataFrame({"url": ["https://evil.example#@bbc.co.uk", "https://bücher.example/"]})).tolist()
+    ['evil.example', 'xn--bcher-kva.example']
+    """
+    hosts = row_hosts(corpus) if hosts is None else hosts
     known = {h: registered_domain(f"http://[{h}]/" if ":" in h else f"http://{h}/") if h else ""
              for h in hosts.unique()}  # fmt: skip
     return hosts.map(known).fillna("").astype("str")
+
+
+#: Prefixes of a host that name no other site (``www.bbc.co.uk`` is ``bbc.co.uk``'s own).
+SAME_SITE_PREFIXES = r"^(?:www\d*|m|mobile|amp)\."
+
+
+def outlet_keys(corpus: pd.DataFrame, split: set[str] | frozenset[str] = frozenset()) -> pd.Series:
+    """The key one outlet label goes with: a row's registered domain, or its site in a ``split`` domain.
+
+    A site is the host without ``www.``, ``m.``, ``amp.``. Rows without a URL
+    have ``""``; rows whose host is an IP address (several sites may share
+    one) have ``""`` too.
+
+    Examples
+    --------
+    >>> urls = pd.DataFrame({"url": ["https://www.reuters.com/a", "https://sports.yahoo.com/b"]})
+    >>> outlet_keys(urls).tolist(), outlet_keys(urls, {"yahoo.com"}).tolist()
+    (['reuters.com', 'yahoo.com'], ['reuters.com', 'sports.yahoo.com'])
+    """
+    hosts = row_hosts(corpus)
+    domains = row_domains(corpus, hosts)
+    domains = domains.where(~domains.str.contains(r"^[\d.]+$|:", regex=True), "")  # IP addresses
+    if not split:
+        return domains
+    sites = hosts.str.replace(SAME_SITE_PREFIXES, "", regex=True)
+    return domains.where(~domains.isin(split) | (domains == ""), sites)
+
+
+def split_domains(rows: pd.DataFrame) -> set[str]:
+    """Registered domains whose sites go by different names: each site keeps its own label.
+
+    ``rows`` has ``domain``, ``site``, ``label`` and ``n`` (rows naming their
+    outlet). A domain is split when two of its sites' commonest labels
+    name different outlets (``economictimes.indiatimes.com`` "The Economic
+    Times" and ``timesofindia.indiatimes.com`` "Times of India" are two; a
+    site whose name begins with another's, "Harbour Post Sport" of "The
+    Harbour Post", is a section of it): one label per registered domain
+    would merge two publications.
+    """
+    if rows.empty:
+        return set()
+    summed = rows.groupby(["domain", "site", "label"], sort=False)["n"].sum().reset_index()
+    top = summed.sort_values("n", ascending=False, kind="stable").drop_duplicates(
+        ["domain", "site"]
+    )
+    return {d for d, labels in top.groupby("domain")["label"] if _different_outlets(labels)}
+
+
+def _different_outlets(labels: pd.Series) -> bool:
+    """Whether some two labels name different outlets: neither's words begin the other's.
+
+    "Harbour Post Sport" is a section of "The Harbour Post" (an outlet's
+    name, then more words); "The Economic Times" and "Times of India" are two.
+    """
+    words = sorted({tuple(re.sub(r"^the\s+", "", str(x).casefold()).split()) for x in labels})
+    return any(
+        a[: len(b)] != b and b[: len(a)] != a for i, a in enumerate(words) for b in words[i + 1 :]
+    )
+
+
+def _named_rows(corpus: pd.DataFrame, *, domain_labels: bool = False) -> pd.DataFrame:
+    """``domain``, ``site``, ``label`` and ``n`` of the rows that name their outlet.
+
+    A label that is the row's registered domain names nothing, unless ``domain_labels``.
+    """
+    hosts = row_hosts(corpus)
+    domains = row_domains(corpus, hosts)
+    labels = corpus["outlet"].astype("str")
+    named = (
+        (domains != "")
+        & labels.notna()
+        & (domain_labels | (labels != domains))
+        & ~domains.str.contains(r"^[\d.]+$|:", regex=True)
+    )
+    sites = hosts.str.replace(SAME_SITE_PREFIXES, "", regex=True)
+    frame = pd.DataFrame({"domain": domains[named], "site": sites[named], "label": labels[named]})
+    return frame.groupby(["domain", "site", "label"], sort=False).size().rename("n").reset_index()
 
 
 def names_by_domain(path: str | os.PathLike | None = None) -> dict[str, str]:
@@ -365,17 +456,29 @@ def names_by_domain(path: str | os.PathLike | None = None) -> dict[str, str]:
     return found
 
 
-def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
+def one_label_per_domain(
+    corpus: pd.DataFrame,
+    names: dict[str, str] | None = None,
+    *,
+    held: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """A copy of ``corpus`` whose rows of one registered domain all carry one outlet label.
 
-    Each page's own label comes from :func:`ddj.extract.outlet_name` (the
-    publisher's name when the page names it, else the registered domain).
-    Per registered domain of the rows' URLs, the label is the commonest of
-    those names (the first seen on a tie); a domain none of whose pages
-    names its outlet takes the name the outlet files give it (``names``,
-    default :func:`names_by_domain` of the shipped ``data/outlets.yml``),
-    else the registered domain itself. Rows without a URL, or whose host is an
-    IP address (several sites may share one), keep their label.
+    Every way articles come in (``ddj.load`` of pages and tables,
+    ``ddj.collect``, an append to a store) labels them here. Each page's own
+    label comes from :func:`ddj.extract.outlet_name` (the publisher's name
+    when the page names it, else the registered domain); a table's is its
+    outlet column. Per registered domain of the rows' URLs, the label is the
+    one ``held`` gives it (what a store or corpus being added to already
+    calls it: :func:`held_labels`), else the commonest of those names (the
+    first seen on a tie); a domain none of whose rows names its outlet takes
+    the name the outlet files give it (``names``, default
+    :func:`names_by_domain` of the shipped ``data/outlets.yml``), else the
+    registered domain itself. Where a domain's sites go by different names
+    (``sports.yahoo.com`` "Yahoo Sports", ``news.yahoo.com`` "Yahoo News":
+    :func:`split_domains`), each site keeps its own label instead, so two
+    publications are never merged. Rows without a URL, or whose host is an IP
+    address (several sites may share one), keep their label.
 
     Examples
     --------
@@ -384,23 +487,72 @@ def one_label_per_domain(corpus: pd.DataFrame, names: dict[str, str] | None = No
     ...                       "outlet": ["reuters.com", "Reuters", "latimes.com", "x.example"]})
     >>> one_label_per_domain(pages)["outlet"].tolist()
     ['Reuters', 'Reuters', 'Los Angeles Times', 'x.example']
+    >>> one_label_per_domain(pages, held={"reuters.com": "Reuters News"})["outlet"].tolist()[:2]
+    ['Reuters News', 'Reuters News']
+    >>> yahoo = pd.DataFrame({"url": ["https://sports.yahoo.com/a", "https://news.yahoo.com/b",
+    ...                               "https://www.news.yahoo.com/c"],
+    ...                       "outlet": ["Yahoo Sports", "Yahoo News", "yahoo.com"]})
+    >>> one_label_per_domain(yahoo)["outlet"].tolist()
+    ['Yahoo Sports', 'Yahoo News', 'Yahoo News']
     """
     if corpus.empty or "outlet" not in corpus or "url" not in corpus:
         return corpus
     names = names_by_domain() if names is None else names
-    domains = row_domains(corpus)
+    rows = _named_rows(corpus)
+    held = held or {}
+    split = split_domains(rows) | {d for k in held if (d := registered_domain(f"http://{k}/")) != k}
+    keys = outlet_keys(corpus, split)
     labels = corpus["outlet"].astype("str")
-    named = (domains != "") & labels.notna() & (labels.str.casefold() != domains)
+    named = (keys != "") & labels.notna() & (labels != row_domains(corpus))
     commonest = (
-        pd.DataFrame({"domain": domains[named], "label": labels[named]})
-        .groupby("domain", sort=False)["label"]
+        pd.DataFrame({"key": keys[named], "label": labels[named]})
+        .groupby("key", sort=False)["label"]
         .agg(lambda s: Counter(s).most_common(1)[0][0])
     )
-    chosen = {d: names.get(d, d) for d in domains.unique() if d} | commonest.to_dict()
+    chosen = {k: names.get(k, k) for k in keys.unique() if k} | commonest.to_dict()
+    chosen |= {k: label for k, label in held.items() if k in chosen}
     out = corpus.copy()
-    has = (domains != "") & ~domains.str.contains(r"^[\d.]+$|:", regex=True)  # not an IP address
-    out.loc[has, "outlet"] = domains[has].map(chosen)
+    has = keys != ""
+    out.loc[has, "outlet"] = keys[has].map(chosen)
+    renamed = named & has & (out["outlet"] != corpus["outlet"]) & (labels != row_hosts(corpus))
+    if renamed.any():  # a name the rows gave, changed: said, never silent
+        changes = Counter(zip(labels[renamed], out["outlet"][renamed], strict=True))
+        warnings.warn(warns.relabelled(changes), stacklevel=3)
     return out
+
+
+def held_labels(batches: Iterable[pd.DataFrame]) -> dict[str, str]:
+    """{registered domain (or site of a split domain): outlet label} of the rows of ``batches``.
+
+    The commonest label of each domain's rows (the first seen on a tie), of
+    each site's where the domain's sites go by different names
+    (:func:`split_domains`); what
+    :func:`one_label_per_domain` keeps when articles are added to a store or
+    a corpus, so an outlet is named as it was before. Rows without a URL or
+    label, or whose host is an IP address, are left out. Each batch needs
+    ``url`` and ``outlet`` (a store: ``store.batches(columns=["url", "outlet"])``).
+
+    Examples
+    --------
+    >>> held_labels([pd.DataFrame({"url": ["https://www.reuters.com/a", "https://reuters.com/b"],
+    ...                            "outlet": ["Reuters", "Reuters"]})])
+    {'reuters.com': 'Reuters'}
+    """
+    named = []
+    for batch in batches:
+        if batch.empty or not {"url", "outlet"} <= set(batch.columns):
+            continue
+        named.append(_named_rows(batch, domain_labels=True))
+    found: dict[str, str] = {}
+    if not named:
+        return found
+    rows = pd.concat(named, ignore_index=True)
+    split = split_domains(rows[rows["label"] != rows["domain"]])
+    rows = rows.assign(key=rows["domain"].where(~rows["domain"].isin(split), rows["site"]))
+    summed = rows.groupby(["key", "label"], sort=False)["n"].sum()
+    for (key, label), _ in summed.sort_values(ascending=False, kind="stable").items():
+        found.setdefault(key, label)
+    return found
 
 
 def keep(corpus: pd.DataFrame, value: Any) -> pd.DataFrame:

@@ -526,11 +526,12 @@ def _marks_sentences(spec: dict, data: pd.DataFrame) -> list[str]:
     """What ``ddj.chart`` drew beyond the lines (its ``usermeta``): bands, small totals, spikes, gaps."""
     drawn = (spec.get("usermeta") or {}).get("ddj") or {}
     out = []
+    what = "count" if drawn.get("metric") == "articles" else "share"
     if drawn.get("intervals"):
-        out.append("Bands show each share's 95% confidence interval.")
+        out.append(f"Bands show each {what}'s 95% confidence interval.")
     small = drawn.get("small")
     if small is None and {"total", "partial"} <= set(data.columns):
-        small = small_note(data)
+        small = small_note(data, metric="articles" if what == "count" else "share")
     if small:
         out.append(small)
     spikes = [str(s) for s in drawn.get("spikes") or []]

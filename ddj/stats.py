@@ -864,7 +864,7 @@ def frequency(cov: pd.DataFrame) -> str:
     return _PERIOD_DAYS.get(length, "Y" if length >= 365 else "D")
 
 
-def small_note(cov: pd.DataFrame, *, limit: int = 3) -> str:
+def small_note(cov: pd.DataFrame, *, limit: int = 3, metric: str = "share") -> str:
     """The complete periods whose denominator is small, named, for a chart's note and alt text.
 
     Parameters
@@ -873,6 +873,9 @@ def small_note(cov: pd.DataFrame, *, limit: int = 3) -> str:
         A coverage frame.
     limit
         Name at most this many; beyond it, count them.
+    metric
+        What the chart shows: ``"share"`` (the shares are unsure) or
+        ``"articles"`` (the counts are).
 
     Returns
     -------
@@ -885,6 +888,8 @@ def small_note(cov: pd.DataFrame, *, limit: int = 3) -> str:
     'Every month has fewer than 30 articles in all, so every share is unsure.'
     >>> small_note(cov.assign(total=cov["total"] * 10))  # as if ten times the articles
     '7 of 82 months have fewer than 30 articles in all, so those shares are unsure (the first: June 2019, December 2019, January 2020).'
+    >>> small_note(cov, metric="articles")
+    'Every month has fewer than 30 articles in all, so every count is unsure.'
     """
     keys = [k for k in _SERIES_KEYS if k in cov]
     complete = cov[~cov["partial"].astype(bool)].drop_duplicates(["period", *keys])
@@ -893,9 +898,10 @@ def small_note(cov: pd.DataFrame, *, limit: int = 3) -> str:
         return ""
     freq = frequency(cov)
     unit = FREQ_NAMES[freq] if not keys else f"{keys[0]}-{FREQ_NAMES[freq]}"
+    what = "share" if metric == "share" else "count"
     if len(rows) == len(complete):
         return (
-            f"Every {unit} has fewer than {SMALL_TOTAL} articles in all, so every share is unsure."
+            f"Every {unit} has fewer than {SMALL_TOTAL} articles in all, so every {what} is unsure."
         )
     names = [
         (f"{row[keys[0]]} ({{}})" if keys else "{}").format(
@@ -906,10 +912,10 @@ def small_note(cov: pd.DataFrame, *, limit: int = 3) -> str:
     if len(rows) > limit:
         return (
             f"{len(rows):,} of {len(complete):,} {unit}s have fewer than {SMALL_TOTAL} articles "
-            f"in all, so those shares are unsure (the first: {', '.join(names)})."
+            f"in all, so those {what}s are unsure (the first: {', '.join(names)})."
         )
     listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-    return f"Fewer than {SMALL_TOTAL} articles in all in {listed}, so those shares are unsure."
+    return f"Fewer than {SMALL_TOTAL} articles in all in {listed}, so those {what}s are unsure."
 
 
 def _shown(value: Any) -> str:

@@ -93,6 +93,16 @@ def undated(report: list[dict], total: int) -> DroppedRowsWarning:
     return _dropped("undated", msg, report)
 
 
+def unknown_zones(report: list[dict], zones: Iterable[str]) -> DroppedRowsWarning:
+    """Pages whose date names a time zone ddj does not know (``zones``): that date set aside."""
+    msg = (
+        f"{len(report)} page(s) give a date in a time zone ddj does not know ({', '.join(zones)}): "
+        "that date was set aside and another of the page's signals used, if it had one (see "
+        "ddj.problems(corpus) for which)."
+    )
+    return _dropped("unknown-timezone", msg, report)
+
+
 def not_counted(undated: int, rows: int, report: list[dict] | None = None) -> DroppedRowsWarning:
     """Articles a count leaves out for want of a date: ``undated`` of ``rows``.
 
@@ -266,6 +276,25 @@ def host_values(ignored: Mapping[str, int]) -> DdjWarning:
         f"hosts sent {sum(ignored.values())} value(s) ddj could not read or had to bound "
         f"({counts}): an unreadable value was ignored (the backoff, the rate, the body read "
         "under max_bytes were used instead), one out of bounds was taken at its bound"
+    )
+    return _note("note", msg)
+
+
+def relabelled(changes: Mapping[tuple[str, str], int]) -> DdjWarning:
+    """Outlet names a corpus gave that ddj replaced by its site's one label: ``{(given, now): rows}``.
+
+    Examples
+    --------
+    >>> str(relabelled({("IT PRO", "ITProPortal"): 11}))
+    "Outlet names made one per site: 11 row(s) renamed ('IT PRO' -> 'ITProPortal' 11). The commonest name of a site's rows is its label; give every row of a site the name you want to choose it."
+    """
+    shown = sorted(changes.items(), key=lambda kv: -kv[1])
+    each = ", ".join(f"{a!r} -> {b!r} {n}" for (a, b), n in shown[:3])
+    more = f", {len(shown) - 3} more" if len(shown) > 3 else ""
+    msg = (
+        f"Outlet names made one per site: {sum(changes.values())} row(s) renamed ({each}{more}). "
+        "The commonest name of a site's rows is its label; give every row of a site the name you "
+        "want to choose it."
     )
     return _note("note", msg)
 

@@ -858,3 +858,24 @@ def test_a_line_chart_of_a_frame_by_outlet_draws_a_panel_per_outlet():
     one = whole[whole["outlet"] == "Outlet 00"].reset_index(drop=True)
     one.attrs = whole.attrs
     assert "facet" not in chart(one).to_dict()["vconcat"][0]
+
+
+@pytest.mark.parametrize(
+    ("metric", "said", "bands"),
+    [("share", "so those shares are unsure", "each share's"),
+     ("articles", "so those counts are unsure", "each count's")],
+)  # fmt: skip
+def test_the_diamond_note_names_what_the_chart_shows(metric, said, bands, tmp_path):
+    spec = chart(big_frame(), metric=metric, intervals=True).to_dict()
+    foot = " ".join(_foot_lines(spec))
+    assert (
+        f"Open diamonds: Fewer than 30 articles in all in the week of 21 October 2024, {said}."
+        in foot
+    )
+    assert spec["usermeta"]["ddj"]["small"].endswith(f"{said}.")
+    other = "counts" if metric == "share" else "shares"
+    assert f"those {other} are unsure" not in foot
+    frame = big_frame()
+    paths = ddj.publish(chart(frame, metric=metric, intervals=True), tmp_path, "c", data=frame)
+    alt_text = paths["alt_text"].read_text()
+    assert said in alt_text and f"Bands show {bands} 95% confidence interval." in alt_text

@@ -22,6 +22,8 @@ from ddj.collecting.fetch import Fetcher, retry_after
 from ddj.collecting.sources import feed_entries, is_article_url, parse_sitemap, read_urls
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, ParameterError
 from ddj.hostvalues import parse_url
+from ddj.scan import problems
+from tests.local_pages import serve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from collect_site import Site, article_date, article_path  # noqa: E402
@@ -1137,3 +1139,34 @@ def test_numbers_and_urls_from_hosts_and_lists_are_bounded_or_failure_rows(raw_s
     message = next(str(w.message) for w in caught if "hosts sent" in str(w.message))
     for what in ("Crawl-delay unreadable", "Retry-After unreadable", "Content-Length unreadable"):
         assert what in message
+
+
+def test_a_collected_page_dated_in_an_unknown_time_zone_is_counted(tmp_path):
+    words = " ".join(["council", "harbour", "budget", "vote", "river"] * 30)
+
+    def page(date, extra=""):
+        return (
+            f"<html><head><title>Story</title><meta property='article:published_time' "
+            f"content='{date}'>{extra}</head><body><article><h1>Story</h1><p>{words}.</p>"
+            f"<p>{words}.</p></article></body></html>"
+        )
+
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "datePublished": "2024-05-02T08:00:00+02:00"}</script>'
+    pages = {"/a": page("2 May 2024 08:00 QQT", ld), "/b": page("2024-05-03T08:00:00Z")}
+    server = serve(pages)
+    try:
+        urls = [f"http://127.0.0.1:{server.server_address[1]}{p}" for p in pages]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            corpus, _ = collect(urls=urls, **{**FAST, "quiet": True, "cache_dir": tmp_path / "c"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (
+        corpus["published"].notna().all()
+    )  # a's JSON-LD dates it (the meta tag's zone is unknown)
+    reasons = problems(corpus).set_index("source")["reason"].to_dict()
+    assert list(reasons) == [urls[0]]
+    assert "'QQT' unknown" in reasons[urls[0]] and "dated from its JSON-LD" in reasons[urls[0]]
+    said = [str(w.message) for w in caught if "time zone ddj does not know" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith("1 page(s)") and "(QQT)" in said[0]

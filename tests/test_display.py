@@ -625,3 +625,14 @@ def test_health_chart_of_a_long_tail_shows_at_most_max_outlets():
     chart, left_out = module.health_chart(health)
     outlets = {row["outlet"] for row in chart.to_dict()["data"]["values"]}
     assert len(outlets) == module.MAX_OUTLETS and left_out == 25
+
+
+def test_a_long_hits_table_embeds_the_first_rows_and_says_how_to_have_all():
+    text = "Hong Kong. " * 3
+    rows = [{"url": f"https://n.example/{i}", "title": f"T{i}", "text": text} for i in range(200)]
+    found = ddj.hits(ddj.corpus.conform(rows), "hong_kong", fields=["text"])
+    assert len(found) == 600 > display.MAX_SHOWN_ROWS == 500
+    page = display.kwic(found).to_html()
+    assert "First 500 of 600 hits shown; the frame holds them all" in page
+    assert "ddj.hits(corpus, topic)</code> gives every hit" in page and "hits.csv" in page
+    assert "T166" in page and "T167" not in page  # three hits an article: the first 500 rows

@@ -266,6 +266,7 @@ def test_record_keys_and_no_network(monkeypatch):
         "words",
         "published_confidence",
         "page_type",
+        "dates_set_aside",
     }
     assert rec["outlet"] == "example.co.uk"
 

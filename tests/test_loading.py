@@ -550,3 +550,42 @@ def test_the_load_command_takes_a_url_file(tmp_path, capsys):
     assert main(["load", str(root), "-o", str(tmp_path / "d.csv"), "--urls", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "'file' and 'url'" in err[0]
+
+
+def test_a_date_in_an_unknown_time_zone_is_counted_for_pages(tmp_path, monkeypatch):
+    # htmldate's estimate left out: it finds the day of any written date, so b stays undated
+    monkeypatch.setattr(ddj.extract.dates, "from_htmldate", lambda page, url: None)
+    root = tmp_path / "pages"
+    root.mkdir()
+    meta = '<meta property="article:published_time" content="2024-10-02T14:03:00+05:00">'
+    # a: the JSON-LD date names a zone ddj does not know, a meta tag dates the page instead;
+    # b: the only date names one, so the page is undated; c: a zone ddj knows (PDT)
+    (root / "a.html").write_text(
+        page("a", "Harbour plan approved", "2 Oct 2024 14:03 QQT").replace(
+            "</head>", meta + "</head>"
+        )
+    )
+    (root / "b.html").write_text(page("b", "Council meets again", "Oct 3, 2024 2:03 PM XYZT"))
+    (root / "c.html").write_text(page("c", "Storm warning issued", "Oct 4, 2024 2:03 PM PDT"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        corpus = ddj.load(root, progress=False, cache=False)
+    said = [str(w.message) for w in caught]
+    assert not [s for s in said if "tzname" in s]  # dateutil's own warning never reaches the user
+    by_slug = corpus.set_index(corpus["url"].str.rsplit("/", n=1).str[-1])
+    assert by_slug.loc["a", "published"] == pd.Timestamp("2024-10-02T09:03:00Z")
+    assert by_slug.loc["a", "published_from"] == "meta"
+    assert pd.isna(by_slug.loc["b", "published"])
+    assert by_slug.loc["c", "published"] == pd.Timestamp("2024-10-04T21:03:00Z")
+    reasons = _reasons(corpus)
+    assert "'QQT' unknown" in reasons["a.html"] and "dated from its meta tags" in reasons["a.html"]
+    assert "'XYZT' unknown" in reasons["b.html"] and reasons["b.html"].startswith("unparseable")
+    assert "c.html" not in reasons
+    zone_warnings = [s for s in said if "give a date in a time zone ddj does not know" in s]
+    assert len(zone_warnings) == 1 and zone_warnings[0].startswith("1 page(s)")
+    assert "QQT" in zone_warnings[0]
+    assert [
+        s
+        for s in said
+        if s.startswith("1 of 3 article(s) have no publication date (1 ") and "time zone" in s
+    ]

@@ -9,7 +9,15 @@ import pytest
 
 import ddj
 from ddj.cli import main
-from ddj.notebooks import NotebookError, check_parameters, convert, fingerprint, run_notebook
+from ddj.notebooks import (
+    NotebookError,
+    check_parameters,
+    convert,
+    fingerprint,
+    run_notebook,
+    slim,
+)
+from ddj.report import WIDGET_VIEW
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -144,16 +152,20 @@ def explored(small_corpus, tmp_path_factory):
 def test_explore_runs(explored):
     nb, _ = explored
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]
-    svg = [o for o in outputs if "image/svg+xml" in o.get("data", {})]
-    assert svg, "the chart is rendered offline as SVG"
+    png = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(png) >= 3, "the charts are drawn offline, as PNG"
     assert not [o for o in outputs if o.get("name") == "stderr"]  # data notes are not red text
     text = json.dumps(outputs)
     assert "About this data" in text and "ddj.problems(articles)" in text
     assert "<mark>Ukraine</mark>" in text and "&lt;mark&gt;" not in text  # marked, not escaped
     assert "12:00:00" not in text  # dates as dates
+    # each chart stored once, as the PNG an untrusted notebook shows: no SVG beside it, and the
+    # clickable chart's widget (its ~0.9 MB script in the saved state) comes back when its cell runs
     widget = "application/vnd.jupyter.widget-view+json"
-    widgets = [o for o in outputs if widget in o.get("data", {})]
-    assert len(widgets) == 1  # the clickable chart of the topic (the query has a mistake)
+    assert not [o for o in outputs if {"image/svg+xml", widget} & set(o.get("data", {}))]
+    assert "widgets" not in nb.metadata
+    clickable = [o for o in png if "OfflineJupyterChart" in str(o["data"].get("text/plain"))]
+    assert len(clickable) == 1  # the clickable chart of the topic (the query has a mistake)
     [error] = [o["data"]["text/html"] for o in outputs if "ddj-query-error" in str(o.get("data"))]
     shown = error.removeprefix("<pre class='ddj-query-error'>").removesuffix("</pre>")
     assert "<b>" not in shown and "&lt;b&gt;" in shown  # escaped
@@ -650,3 +662,36 @@ def test_ddj_run_in_a_terminal_shows_the_cells_run(tmp_path):
     os.close(main_fd)
     assert done.returncode == 0, seen
     assert b"Running cells" in seen and b"cell/s" in seen
+
+
+def test_an_executed_notebook_keeps_one_form_of_each_chart(tmp_path):
+    png = {"image/png": "iVBORw0KGgo=", "text/plain": "<chart>"}
+    state = {"application/vnd.jupyter.widget-state+json": {"state": {"m1": {"_esm": "x" * 1000}}}}
+
+    def notebook(*datas):
+        nb = nbformat.v4.new_notebook(metadata={"widgets": state})
+        nb.cells = [nbformat.v4.new_code_cell("x", outputs=[
+            nbformat.v4.new_output("display_data", data=d) for d in datas])]  # fmt: skip
+        path = tmp_path / f"nb{len(list(tmp_path.iterdir()))}.ipynb"
+        nbformat.write(nb, path)
+        return path
+
+    path = notebook(
+        {**png, WIDGET_VIEW: {"model_id": "m1", "version_major": 2, "version_minor": 0}},
+        {**png, "image/svg+xml": "<svg/>"},
+        {"text/html": "<p>a table</p>"},
+    )
+    before = path.stat().st_size
+    slim(path)
+    nb = nbformat.read(path, as_version=4)  # still a valid notebook
+    datas = [o["data"] for o in nb.cells[0].outputs]
+    assert [sorted(d) for d in datas] == [["image/png", "text/plain"]] * 2 + [["text/html"]]
+    assert "widgets" not in nb.metadata and path.stat().st_size < before
+    # a widget with no picture beside it (a progress bar) keeps its view and the saved state
+    bar = notebook(
+        {WIDGET_VIEW: {"model_id": "m1"}, "text/plain": "bar"}, {**png, "image/svg+xml": "<svg/>"}
+    )
+    slim(bar)
+    nb = nbformat.read(bar, as_version=4)
+    assert WIDGET_VIEW in nb.cells[0].outputs[0]["data"] and "widgets" in nb.metadata
+    assert "image/svg+xml" not in nb.cells[0].outputs[1]["data"]

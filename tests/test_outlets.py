@@ -9,6 +9,7 @@ import ddj
 from ddj import outlets
 from ddj.corpus import conform, registered_domain
 from ddj.errors import InputError, ParameterError
+from tests.local_pages import serve
 
 
 def corpus_of(rows):
@@ -365,3 +366,68 @@ def test_pages_served_from_an_ip_address_keep_their_own_names():
     ]  # fmt: skip
     page = "<html><head><meta property='og:site_name' content='Outlet 0'></head><body><p>x</p></body></html>"
     assert ddj.read_html(page, "http://127.0.0.1:8001/a")["outlet"] == "Outlet 0"
+
+
+# -- every way in gives one label per registered domain (tables, collect, store appends) ---------
+
+
+def test_a_table_gets_one_label_per_domain(tmp_path):
+    table = tmp_path / "export.csv"
+    pd.DataFrame(
+        {
+            "url": ["https://www.harbourpost.co.uk/a", "https://harbourpost.co.uk/b",
+                    "https://sport.harbourpost.co.uk/c", "https://www.latimes.com/d"],
+            "outlet": ["The Harbour Post", "The Harbour Post", "Harbour Post Sport", ""],
+            "published": ["2024-05-01", "2024-05-02", "2024-05-03", "2024-05-04"],
+            "title": ["A", "B", "C", "D"],
+        }
+    ).to_csv(table, index=False)  # fmt: skip
+    corpus = quiet(ddj.load, table, progress=False)
+    assert corpus["outlet"].tolist() == ["The Harbour Post"] * 3 + ["Los Angeles Times"]
+
+
+def _page(name, day):
+    words = " ".join(["council", "harbour", "budget", "vote", "river"] * 30)
+    return (
+        f"<html><head><title>Story of {day}</title><meta property='og:site_name' content='{name}'>"
+        f"<meta property='article:published_time' content='2024-05-{day:02d}T08:00:00Z'></head>"
+        f"<body><article><h1>Story of {day}</h1><p>{words}.</p><p>{words}.</p></article></body></html>"
+    )
+
+
+def test_a_collect_gets_one_label_per_domain(tmp_path):
+    # "localhost" resolves to 127.0.0.1 and is a registered domain of its own (an IP host keeps
+    # each page's label: several sites may share one address)
+    pages = {"/a": _page("The Harbour Post", 1), "/b": _page("The Harbour Post", 2),
+             "/c": _page("Harbour Post Sport", 3)}  # fmt: skip
+    server = serve(pages)
+    try:
+        base = f"http://localhost:{server.server_address[1]}"
+        corpus, failures = quiet(
+            ddj.collect, urls=[base + p for p in pages], quiet=True, rate=None,
+            cache_dir=tmp_path / "cache",
+        )  # fmt: skip
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert failures.empty
+    assert corpus["outlet"].tolist() == ["The Harbour Post"] * 3
+
+
+def test_a_store_append_labels_a_domain_as_the_store_does(tmp_path):
+    store = tmp_path / "store"
+    first = corpus_of(
+        [{"url": "https://www.harbour.example/a", "outlet": "Harbour Post",
+          "published": "2024-05-01T08:00Z", "title": "A"}]
+    )  # fmt: skip
+    quiet(ddj.save, first, store, append=True)
+    later = corpus_of(
+        [{"url": f"https://harbour.example/{c}", "outlet": "The Harbour Post",
+          "published": "2024-05-02T08:00Z", "title": c} for c in "bc"]
+        + [{"url": "https://new.example/d", "outlet": "New Times",
+            "published": "2024-05-02T08:00Z", "title": "d"}]
+    )  # fmt: skip
+    quiet(ddj.save, later, store, append=True)
+    held = ddj.open(store).to_pandas().sort_values("title")
+    assert held["outlet"].tolist() == ["Harbour Post"] * 3 + ["New Times"]
+    assert later["outlet"].tolist()[0] == "The Harbour Post"  # the input is not changed

@@ -35,7 +35,8 @@ from ddj.collecting.warc import Wanted, warc_files
 from ddj.errors import ParameterError
 from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
-from ddj.loading import refuse_existing
+from ddj.loading import note_zones, refuse_existing
+from ddj.outlets import held_labels, one_label_per_domain
 from ddj.utils import note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
@@ -467,8 +468,10 @@ def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, 
     with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
         warnings.simplefilter("always")
         result, dropped = _to_corpus(harvest.records, start, end)
-        if corpus is not None:
-            result = dedupe(pd.concat([conform(corpus), result], ignore_index=True))
+        if corpus is not None:  # a domain the corpus holds keeps its outlet label
+            old = conform(corpus)
+            result = one_label_per_domain(result, held=held_labels([old]))
+            result = dedupe(pd.concat([old, result], ignore_index=True))
         elif len(result):
             result = dedupe(result)
     for caught_warning in caught:
@@ -499,6 +502,9 @@ def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike |
 def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
     """The records as a corpus, without those published outside [start, end] (counted)."""
     corpus, outside = as_corpus(records, start, end)
+    corpus = one_label_per_domain(corpus)  # one outlet label per registered domain
+    zones = {r["url"]: r["dates_set_aside"] for r in records if r.get("dates_set_aside")}
+    corpus = note_zones(corpus, zones, key="url", undated=True)  # dates in zones ddj cannot place
     return note_problems(corpus, outside, warns.outside_window(outside)), len(outside)
 
 

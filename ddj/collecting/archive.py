@@ -45,6 +45,7 @@ from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
 from ddj.problem_rows import PROBLEMS_ATTR, problem
 from ddj.store.writing import add
+from ddj.loading import labelled_as_stored
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
@@ -248,14 +249,14 @@ def write_part(
     """Append ``frame`` to the store as the batch ``name`` (:func:`ddj.store.writing.add`); rows held.
 
     An append under a name the store holds replaces that batch: a retried
-    file's batch replaces what the interrupted attempt committed. Articles the
-    store holds from other batches are left out (listed by ``ddj.problems``)
-    and their number returned. ``problems`` go into the batch's record, for
-    ``ddj.problems(store)``.
+    file's batch replaces what the interrupted attempt committed. Outlets are
+    labelled as the store labels them (:func:`ddj.loading.labelled_as_stored`).
+    Articles the store holds from other batches are left out (listed by ``ddj.problems``)
+    and their number returned.
     """
     if not len(frame) and not problems:
         return 0
-    labelled = frame.copy()
+    labelled = labelled_as_stored(frame, store)  # a domain the store holds keeps its outlet label
     labelled.attrs = {DEMO_ATTR: DEMO_LABEL} if demo else {}
     if problems:
         labelled.attrs[PROBLEMS_ATTR] = list(problems)

@@ -15,6 +15,12 @@ KWIC_STYLE = (
     ".ddj-left{text-align:right}.ddj-right{text-align:left}</style>"
 )
 
+#: How to have every hit when a view shows the first ``MAX_SHOWN_ROWS``.
+GET_ALL = (
+    "<code>found = ddj.hits(corpus, topic)</code> gives every hit, "
+    '<code>found.to_csv("hits.csv")</code> saves them for a spreadsheet'
+)
+
 #: Characters of context on each side of a match in ``kwic``.
 CONTEXT = 40
 
@@ -60,7 +66,9 @@ def kwic(hits: pd.DataFrame, *, context: int = CONTEXT, searchable: bool | None 
         searchable = len(hits) > SEARCHABLE_ROWS
     if searchable:
         left = {"columnDefs": [{"className": "dt-left", "targets": "_all"}]}
-        return Searchable(hits, cells=cells, options=left, style=KWIC_STYLE)
+        return Searchable(
+            hits, cells=cells, options=left, style=KWIC_STYLE, rows="hits", get_all=GET_ALL
+        )
     return _HtmlTable(hits, cells, style=KWIC_STYLE)
 
 

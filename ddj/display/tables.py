@@ -23,7 +23,9 @@ _NOSCRIPT = re.compile(r"<noscript>.*?</noscript>", re.DOTALL | re.IGNORECASE)
 SEARCHABLE_ROWS = 20
 
 #: At most this many rows of a table go into a notebook page; the note under it says so.
-MAX_SHOWN_ROWS = 2_000
+#: Each row is stored in the saved notebook (a hits row ~650 bytes): 2,000 made explore's
+#: executed notebook 7 MB, two hits tables 1.3 MB each.
+MAX_SHOWN_ROWS = 500
 
 #: Rows of a searchable table in its static view (the HTML report of a notebook, no script).
 STATIC_ROWS = 25
@@ -97,12 +99,16 @@ class Searchable:
         cells: pd.DataFrame | None = None,
         options: Mapping[str, Any] | None = None,
         style: str = "",
+        rows: str = "rows",
+        get_all: str = "",
     ):
         self.data = data
         self.caption = caption
         self._cells = cells  # HTML per cell, when a view (kwic) built its own
         self._options = dict(options or {})
         self._style = style
+        self._rows = rows  # what a row is, for the note under a long table ("hits")
+        self._get_all = get_all  # how to have every row, when not all are shown
 
     def to_html(self) -> str:
         """The table's HTML: the itables script and data, and a note when rows were left out."""
@@ -119,7 +125,8 @@ class Searchable:
             connected=False, allow_html=True, maxBytes=0, showIndex=False,
             classes="display compact", pageLength=10, lengthMenu=[10, 25, 100], **options,
         )  # fmt: skip
-        return self._style + page + _more(len(self.data), len(cells))
+        more = _more(len(self.data), len(cells), rows=self._rows, get_all=self._get_all)
+        return self._style + page + more
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -136,7 +143,8 @@ class Searchable:
             cells = self._cells.head(STATIC_ROWS)
         caption = f"<p>{escape(self.caption)}</p>" if self.caption else ""
         body = _HtmlTable(self.data, cells, style=self._style).to_html()
-        return caption + body + _more(len(self.data), len(cells), "the notebook's table")
+        more = _more(len(self.data), len(cells), "the notebook's table", rows=self._rows)
+        return caption + body + more
 
     def __repr__(self) -> str:
         return f"<ddj table view: {len(self.data):,} rows; .data is the frame>"
@@ -271,7 +279,11 @@ class _HtmlTable:
         return f"<ddj hits view: {len(self.data):,} rows; .data is the frame>"
 
 
-def _more(total: int, shown: int, holder: str = "the frame") -> str:
+def _more(
+    total: int, shown: int, holder: str = "the frame", *, rows: str = "rows", get_all: str = ""
+) -> str:
+    """The note under a table cut at ``shown`` rows: how many in all, and how to have them all."""
     if total <= shown:
         return ""
-    return f"<p>First {shown:,} of {total:,} rows shown; {holder} holds them all.</p>"
+    how = f" ({get_all})" if get_all else ""
+    return f"<p>First {shown:,} of {total:,} {rows} shown; {holder} holds them all{how}.</p>"

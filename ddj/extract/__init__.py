@@ -37,6 +37,7 @@ from ddj.extract.dates import (
     meta_tags,
     publication_date,
     walk_json_ld,
+    zones_set_aside,
 )
 from ddj.extract.encoding import decode
 from ddj.extract.page_type import classify
@@ -45,7 +46,7 @@ from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.utils import whole_text
 
 #: Bumped whenever records could change; ddj's cache keys on it.
-EXTRACTOR_VERSION = "12"
+EXTRACTOR_VERSION = "13"
 
 #: HTML beyond this many characters is not handed to the heavy extractors (bounded time).
 MAX_HTML_CHARS = 3_000_000
@@ -67,6 +68,7 @@ MAX_CHILDREN = 5_000
 RECORD_KEYS = (
     "url", "outlet", "title", "authors", "published", "published_local", "published_from",
     "published_confidence", "language", "description", "text", "words", "page_type",
+    "dates_set_aside",
 )  # fmt: skip
 
 _GENERIC_HOST_LABELS = {"www", "m", "amp", "mobile", "web", "news", "blog", "blogs"}
@@ -93,7 +95,10 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
     dict with ``url``, ``outlet`` (:func:`outlet_name`), ``title``, ``authors`` (list of names),
     ``published`` (aware UTC datetime or None), ``published_from`` (json-ld,
     meta, time-tag, url, htmldate or none), ``language`` (ISO 639-1),
-    ``description``, ``text`` and ``words``.
+    ``description``, ``text``, ``words``, ``page_type`` and ``dates_set_aside``
+    (``(value, zone)`` of each date refused for naming a time zone ddj does
+    not know, such as ``("2 Oct 2024 14:03 QQT", "QQT")``: read as UTC it
+    would be hours off).
 
     Raises
     ------
@@ -173,6 +178,7 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         "text": body,
         "words": len(body.split()) if body else 0,
         "page_type": kind,
+        "dates_set_aside": zones_set_aside(tree, json_ld, tags),
     }
 
 

@@ -106,16 +106,18 @@ MAX_OFFSET = timedelta(hours=18)
 
 
 def _parse_text(text: str) -> tuple[datetime, bool] | None:
-    """ISO 8601 first, then dateutil; None for a value without a year and a day."""
+    """ISO 8601 first, then dateutil; None for a value without a year and a day.
+
+    Raises ValueError (:class:`UnknownZoneError` for a zone ddj does not know) on what is no date.
+    """
     day_only = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}|\d{4}/\d{2}/\d{2}|\d{8}", text))
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" UTC", "+00:00"))
     except ValueError:
-        try:
-            dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1), tzinfos=_zone)
-            other = dparser.parse(text, default=datetime(1900, 2, 2), tzinfos=_zone)
-        except UnknownZoneError:
-            return None  # read in the wrong zone it would be hours off: another signal decides
+        # a zone ddj does not know raises UnknownZoneError: read in the wrong zone the date
+        # would be hours off, so parse_value refuses it and another signal decides
+        dt = dparser.parse(text, fuzzy=False, default=datetime(1900, 1, 1), tzinfos=_zone)
+        other = dparser.parse(text, default=datetime(1900, 2, 2), tzinfos=_zone)
         if dt.year == 1900 or other.day != dt.day:
             return None  # no year, or no day: a year or a month is not a publication date
         day_only = day_only or (dt.hour, dt.minute, dt.second) == (0, 0, 0) and ":" not in text
@@ -395,16 +397,59 @@ def candidates(
 ) -> list[tuple[str, datetime, bool, str]]:
     """Every plausible structured date, most trusted first: ``(signal, datetime, day_only, raw)``."""
     out = []
+    for signal, value in _structured(tree, json_ld, tags):
+        parsed = parse_value(value)
+        if parsed and plausible(parsed[0]):
+            out.append((signal, parsed[0], parsed[1], value.strip()))
+    return out
+
+
+def zones_set_aside(
+    tree: Any, json_ld: list[Any], tags: list[Any] | None = None
+) -> list[tuple[str, str]]:
+    """The structured dates set aside for naming a time zone ddj does not know: ``(value, zone)``.
+
+    :func:`parse_value` refuses such a value (read as UTC it would be hours
+    off), so another signal dates the page; this says which were refused,
+    for the problems report. Only values ending in a capitalised word are
+    parsed again.
+
+    Examples
+    --------
+    >>> from lxml import html
+    >>> page = html.fromstring('<html><head><meta property="article:published_time" '
+    ...     'content="2 Oct 2024 14:03 QQT"></head></html>')
+    >>> zones_set_aside(page, [])
+    [('2 Oct 2024 14:03 QQT', 'QQT')]
+    """
+    out = []
+    for _, value in _structured(tree, json_ld, tags):
+        text = value.strip()
+        if len(text) > 64 or not _ENDS_IN_WORD.search(text) or not _HAS_DAY.search(text):
+            continue
+        try:
+            _parse_text(text)
+        except UnknownZoneError as exc:
+            out.append((text, str(exc)))
+        except (ValueError, OverflowError, TypeError, ArithmeticError):
+            continue
+    return out
+
+
+_ENDS_IN_WORD = re.compile(r"[A-Za-z]{2,6}\)?$")
+_HAS_DAY = re.compile(r"\d{4}|\d{1,2}[/.]\d{1,2}")  # what parse_value asks of a value
+
+
+def _structured(tree: Any, json_ld: list[Any], tags: list[Any] | None) -> Iterator[tuple[str, str]]:
+    """``(signal, value)`` of every structured date value, most trusted first (empty ones left out)."""
     for signal, values in (
         ("json-ld", [from_json_ld(json_ld)]),
         ("meta", meta_values(tree, tags)),
         ("time-tag", [from_time_tag(tree)]),
     ):
         for value in values:
-            parsed = parse_value(value) if value else None
-            if parsed and plausible(parsed[0]):
-                out.append((signal, parsed[0], parsed[1], value.strip()))
-    return out
+            if isinstance(value, str) and value.strip():
+                yield signal, value
 
 
 def choose(
