@@ -43,9 +43,9 @@ from ddj.corpus import DEMO_ATTR
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, ParameterError
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
+from ddj.loading import labelled_as_stored
 from ddj.problem_rows import PROBLEMS_ATTR, problem
 from ddj.store.writing import add
-from ddj.loading import labelled_as_stored
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
