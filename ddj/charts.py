@@ -40,6 +40,7 @@ from ddj.constants import (
     MUTED,
     PAPER,
     PERIODS,
+    SMALL_TOTAL,
     SOFT_INK,
 )
 from ddj.errors import DdjWarning, InputError, ParameterError, SchemaError
@@ -129,7 +130,7 @@ def chart(
     -------
     altair.VConcatChart
         The chart with the ``ddj`` theme's config; ``ddj.publish`` writes it out.
-        Periods with fewer than ``ddj.stats.SMALL_TOTAL`` articles in all are
+        Periods with fewer than ``ddj.constants.SMALL_TOTAL`` articles in all are
         open diamonds and named in the note under the chart; periods a
         ``gap`` column flags (a total missing an outlet) are shaded. What was
         drawn is in the spec's ``usermeta["ddj"]``, for the alt text.
@@ -548,7 +549,7 @@ def _tidy(frame: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFram
     """The rows the chart draws: day strings, words for tooltips, intervals, flags."""
     cols = ["period", "topic", "label", "outlet", "group", "articles", "total", "share", "partial"]
     data = frame[[c for c in [*cols, "examples"] if c in frame]].copy()
-    freq = stats.frequency(frame)
+    freq = words.frequency(frame)
     period = pd.to_datetime(data["period"])
     data["day"] = period.dt.strftime("%Y-%m-%d")  # a day string: no time zone to shift
     ends = period.dt.to_period(PERIODS[freq]).dt.end_time.dt.normalize() + pd.Timedelta(days=1)
@@ -625,7 +626,7 @@ def _with_intervals(data: pd.DataFrame) -> pd.DataFrame:
     data["articles_low"] = data["share_low"] * data["total"]
     data["articles_high"] = data["share_high"] * data["total"]
     data["interval"] = _interval_words(low, high, data["total"])
-    data["small"] = (data["total"] < stats.SMALL_TOTAL).to_numpy()
+    data["small"] = (data["total"] < SMALL_TOTAL).to_numpy()
     return data
 
 
@@ -962,7 +963,7 @@ def source_line(corpus: pd.DataFrame, name: Any = None) -> str:
 def _data_line(coverage: pd.DataFrame) -> str:
     """The foot's data line from a coverage frame alone: its outlets and its periods."""
     periods = pd.to_datetime(coverage["period"])
-    freq = stats.frequency(coverage)
+    freq = words.frequency(coverage)
     what = "articles"
     if "outlet" in coverage:
         what += f" of {words.count(coverage['outlet'].nunique(), 'outlet')}"
@@ -984,7 +985,7 @@ def _notes(plot: _Plot) -> list[str]:
     if lines and plot.intervals:
         of = "each share" if plot.metric == "share" else "each count"
         notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
-    small = stats.small_note(plot.frame) if plot.kind != "area" else ""
+    small = words.small_note(plot.frame) if plot.kind != "area" else ""
     if small:  # never an empty "Open diamonds:"
         notes.append("Open diamonds: " + small)
     if data["spike"].any():
@@ -1011,7 +1012,7 @@ def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
         "kind": plot.kind,
         "metric": plot.metric,
         "intervals": bool(plot.intervals),
-        "small": stats.small_note(plot.frame) if plot.data["small"].any() else "",
+        "small": words.small_note(plot.frame) if plot.data["small"].any() else "",
         "spikes": spikes,
         "more_spikes": 0 if found is None else max(0, len(found) - MAX_NAMED),
         "gaps": int(plot.data.drop_duplicates("day")["gap"].sum()),

@@ -23,7 +23,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ddj import charts, display, stats
+from ddj import charts, display, words
 from ddj.constants import DEMO_BANNER, INK, PALETTE
 from ddj.display import text
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
@@ -290,7 +290,7 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
     return data.drop(columns="period").assign(
         interval=charts.interval_words(data["articles"], data["total"]),
         day=period.dt.strftime("%Y-%m-%d"),
-        period_label=charts.period_labels(period, stats.frequency(cov)),  # as published charts
+        period_label=charts.period_labels(period, words.frequency(cov)),  # as published charts
         status=data["partial"].map(
             {True: "partial (not a full period of data)", False: "complete"}
         ),

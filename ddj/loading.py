@@ -28,17 +28,18 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from ddj import params
 from ddj.cache import RecordCache, file_key
 from ddj.constants import PAGE_SUFFIXES
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.extract import EXTRACTOR_VERSION, safe_read_html
 from ddj.files import find_files, open_regular, read_regular, reason, shown
 from ddj.hostvalues import BadURL, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.outlets import keep as keep_outlets
 from ddj.outlets import one_label_per_domain
+from ddj.outlets import select as select_outlets
 from ddj.pool import Extractor
 from ddj.store import is_store
 from ddj.tables import (
@@ -51,7 +52,7 @@ from ddj.tables import (
     to_corpus,
     undated_warning,
 )
-from ddj.utils import atomic_write, file_above, note_problems, progress_bar, safe_read_html
+from ddj.utils import atomic_write, file_above, note_problems, progress_bar
 
 #: Below this many pages to parse, parsing stays in this process (a pool costs ~1 s to start).
 POOL_THRESHOLD = 24
@@ -141,7 +142,7 @@ def load(
     items = list(source) if isinstance(source, (list, tuple)) else [source]
     if not items:
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
-    chosen = params.outlets(outlets)  # checked before anything is read
+    chosen = select_outlets(outlets)  # checked before anything is read
     given, url_problems = read_url_file(urls) if urls is not None else ({}, [])
     read = _gather(items, columns, dayfirst)
     url_problems += _unmatched(given, read.pages)
@@ -431,8 +432,6 @@ def _content_keys(
     was checked (:func:`ddj.files.open_regular`): a FIFO, a device or a file
     over the page cap is an error here, and is never read.
     """
-    from ddj.extract import EXTRACTOR_VERSION
-
     keys: list[str | None] = []
     errors: dict[int, dict] = {}
     for i, path in enumerate(paths):

@@ -20,6 +20,7 @@ from ddj import params, store
 from ddj.constants import FREQ_ALIASES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.outlets import select as select_outlets
 from ddj.stats import SMALL_TOTAL, wilson
 
 #: Friendly frequency names -> pandas period frequencies (weeks run Monday to Sunday).
@@ -270,7 +271,7 @@ class _How:
             validate(corpus, ("outlet",))
         params.tz(tz)
         first, last = params.window(start, end)
-        chosen = params.outlets(outlets)
+        chosen = select_outlets(outlets)
         if by == "group" and chosen is None:
             from ddj.outlets import every_group
 

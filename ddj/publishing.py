@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ddj import words
-from ddj.constants import FREQ_NAMES
+from ddj.constants import FREQ_NAMES, SMALL_TOTAL
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 from ddj.escaping import html_attribute
 from ddj.limits import (
@@ -51,7 +51,7 @@ from ddj.limits import (
     MAX_TITLE_CHARS,
 )
 from ddj.params import folder
-from ddj.stats import SMALL_TOTAL, frequency, small_note, wilson
+from ddj.stats import wilson
 from ddj.utils import whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
@@ -431,7 +431,7 @@ def largest_outlets(coverage: pd.DataFrame, n: int = MAX_OUTLETS) -> pd.DataFram
 def quotable(figures: pd.DataFrame) -> pd.DataFrame:
     """``ddj.summary``'s figures with no share quoted on too few articles.
 
-    Where a figure's period had fewer than ``ddj.stats.SMALL_TOTAL`` articles
+    Where a figure's period had fewer than ``ddj.constants.SMALL_TOTAL`` articles
     in all (``peak_small`` or ``latest_small``), its share and interval are
     emptied and ``peak_note`` / ``latest_note`` say "too few articles to quote
     a share"; the change in points is emptied when the latest period was small.
@@ -501,7 +501,7 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     kind, metric = _kind_and_metric(spec)
     labels = list(dict.fromkeys(str(v) for v in data["label"])) if "label" in data else []
     periods = pd.to_datetime(data["period"])
-    freq = frequency(data)
+    freq = words.frequency(data)
     per = FREQ_NAMES[freq]
     what = f"as a share of all articles per {per}" if metric == "share" else f"articles per {per}"
     parts = [
@@ -530,7 +530,7 @@ def _marks_sentences(spec: dict, data: pd.DataFrame) -> list[str]:
         out.append("Bands show each share's 95% confidence interval.")
     small = drawn.get("small")
     if small is None and {"total", "partial"} <= set(data.columns):
-        small = small_note(data)
+        small = words.small_note(data)
     if small:
         out.append(small)
     spikes = [str(s) for s in drawn.get("spikes") or []]

@@ -26,11 +26,11 @@ from ddj.corpus import (
     PROBLEMS_ATTR,
     conform,
     parse_dates,
-    registered_domain,
 )
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.urls import registered_domain
 
 #: File endings read as tables (a trailing ``.gz`` is allowed on the text ones).
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")

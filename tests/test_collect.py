@@ -327,7 +327,7 @@ def test_broken_warc_is_a_failure(tmp_path):
 
 def test_demo_warc_declares_itself_and_the_corpus_is_labelled(site, tmp_path):
     import ddj
-    from ddj.collecting.sources import warc_records
+    from ddj.collecting.warc import warc_records
     from ddj.demo import DEMO_LABEL, DEMO_WARC_FIELD, demo_warc
 
     warc = demo_warc()
@@ -573,7 +573,7 @@ def test_gzip_bodies_are_expanded_within_the_page_cap(site, tmp_path):
 def test_warc_record_past_the_cap_or_corrupt_is_a_failure_and_the_rest_is_read(site, tmp_path):
     from collect_site import article_html, gzip_bomb
 
-    from ddj.collecting.sources import warc_records
+    from ddj.collecting.warc import warc_records
 
     good = [(site.url(f"/w/{n}"), article_html(0, n).encode(), "text/html") for n in (2, 3)]
     warc = tmp_path / "mixed.warc.gz"

@@ -774,3 +774,21 @@ def test_a_saved_pages_address_is_read_from_what_savers_write(before, head, url)
 )  # fmt: skip
 def test_the_outlet_is_a_name_of_the_domains_owner_or_the_domain(url, head, outlet):
     assert read_html(_page(head), url)["outlet"] == outlet
+
+
+def test_safe_read_html_gives_a_record_or_a_reason_never_an_exception(monkeypatch):
+    record, reason = ddj.extract.safe_read_html(
+        b"<html><title>T</title><p>Some body text.</p></html>"
+    )
+    assert record["title"] == "T" and reason is None
+    record, reason = ddj.extract.safe_read_html(b"")
+    assert record is None and reason
+
+    def bug(html, url=None):
+        raise ZeroDivisionError("a parser bug")
+
+    monkeypatch.setattr(ddj.extract, "read_html", bug)
+    assert ddj.extract.safe_read_html(b"<p>x</p>") == (
+        None,
+        "extraction failed (ZeroDivisionError: a parser bug)",
+    )

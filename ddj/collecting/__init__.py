@@ -30,11 +30,12 @@ from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
-from ddj.collecting.warc import Wanted, warc_files
+from ddj.collecting.warc import Wanted, compiled_pattern, warc_files
 from ddj.errors import ParameterError
 from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.loading import refuse_existing
+from ddj.outlets import select as select_outlets
 from ddj.utils import note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
@@ -45,6 +46,34 @@ FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
 POOL_THRESHOLD = 200
 
 DateLike = str | date | datetime | pd.Timestamp | None
+
+
+#: Longest ``url_pattern`` taken.
+MAX_PATTERN = 1_000
+
+
+def _url_pattern(value: Any) -> str | None:
+    """A regular expression (RE2 syntax) a URL must contain a match of, or None.
+
+    Examples
+    --------
+    >>> _url_pattern(r"/20(23|24)/"), _url_pattern("")
+    ('/20(23|24)/', None)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value)
+    try:
+        if len(text) > MAX_PATTERN:
+            raise ValueError(f"longer than {MAX_PATTERN} characters")
+        compiled_pattern(text)
+    except Exception as exc:  # noqa: BLE001 - re2.error, or a pattern too large for RE2's memory
+        msg = (
+            f"url_pattern={text[:80]!r} is not a regular expression ddj takes ({exc}). "
+            r"Give one like '/news/' or '/20(23|24)/\d\d/' (RE2 syntax, no look-arounds)."
+        )
+        raise ParameterError(msg) from None
+    return text
 
 
 def collect(
@@ -241,10 +270,10 @@ def collect(
         refuse_existing(
             out, "pass overwrite=True to replace it (with corpus=ddj.load(out) to add to it)"
         )
-    chosen = params.outlets(outlets)  # outlets=: its domains are those of the WARC records read
+    chosen = select_outlets(outlets)  # outlets=: its domains are those of the WARC records read
     domains = params.domains(domains) or (chosen.every_domain if chosen else None)
     wanted = Wanted.of(domains=domains, since=start,
-                       url_pattern=params.url_pattern(url_pattern))  # fmt: skip
+                       url_pattern=_url_pattern(url_pattern))  # fmt: skip
     remote = RemoteLimits.of(settings, listify(warcs))  # the hosts of the WARC URLs are trusted
     files = warc_files(warcs, remote) if warcs is not None else None
     if _archive_run(urls, feeds, sitemaps, sites, files, out=out, client=client, dry_run=dry_run):

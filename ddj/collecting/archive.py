@@ -38,6 +38,7 @@ from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.extract import safe_read_html
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
 
@@ -138,8 +139,6 @@ def _extract_into_store(records: Iterable, job: FileJob, counts: dict, failures:
 
 def _extracted(records: Iterable, failures: list) -> Iterator[dict]:
     """The records of the pages, one at a time (a page's body is let go once extracted)."""
-    from ddj.utils import safe_read_html
-
     for cand in records:
         record, reason = safe_read_html(cand.body, cand.url)
         if record is None:

@@ -24,8 +24,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ddj.corpus import registered_domain
-from ddj.errors import ExtractionError, InputError
+from ddj.errors import DdjError, ExtractionError, InputError
 from ddj.extract.authors import clean_authors
 from ddj.extract.authors import key as _key
 from ddj.extract.bylines import byline
@@ -42,6 +41,7 @@ from ddj.extract.encoding import decode
 from ddj.extract.page_type import classify
 from ddj.hostvalues import BadURL, join_url, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
+from ddj.urls import registered_domain
 from ddj.utils import whole_text
 
 #: Bumped whenever records could change; ddj's cache keys on it.
@@ -72,7 +72,14 @@ RECORD_KEYS = (
 _GENERIC_HOST_LABELS = {"www", "m", "amp", "mobile", "web", "news", "blog", "blogs"}
 _TITLE_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|/)\s+")
 
-__all__ = ["EXTRACTOR_VERSION", "RECORD_KEYS", "outlet_name", "page_address", "read_html"]
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "RECORD_KEYS",
+    "outlet_name",
+    "page_address",
+    "read_html",
+    "safe_read_html",
+]
 
 
 def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
@@ -174,6 +181,28 @@ def read_html(html: str | bytes, url: str | None = None) -> dict[str, Any]:
         "words": len(body.split()) if body else 0,
         "page_type": kind,
     }
+
+
+def safe_read_html(html: bytes | str, url: str | None = None) -> tuple[dict | None, str | None]:
+    """:func:`ddj.read_html` that never raises: ``(record, None)`` or ``(None, reason)``.
+
+    For batches (worker processes included): one bad page, or a parser bug,
+    never stops a load or a collection; its reason is reported instead.
+
+    Examples
+    --------
+    >>> record, reason = safe_read_html(b"<html><title>T</title><p>Body text.</p></html>")
+    >>> record["title"], reason
+    ('T', None)
+    >>> safe_read_html(b"")[0] is None
+    True
+    """
+    try:
+        return read_html(html, url=url), None
+    except DdjError as exc:
+        return None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not abort a batch
+        return None, f"extraction failed ({type(exc).__name__}: {exc!s:.150})"
 
 
 #: How far into a page the comment of a browser's "Save as" or of SingleFile is looked for.

@@ -580,10 +580,6 @@ def _named_month(month: int) -> re.Pattern:
     )
 
 
-#: How sure a publication date is, least sure first (``ddj.corpus.CONFIDENCE`` has the same).
-CONFIDENCE = ("low", "medium", "high")
-
-
 def confidence(found: datetime | None, signal: str, visible_text: str) -> str | None:
     """How sure the date is: whether the page shows its reader the day that was found.
 
