@@ -25,8 +25,8 @@ from ddj.corpus import (
     COLUMNS,
     PROBLEMS_ATTR,
     conform,
-    parse_dates,
 )
+from ddj.date_parsing import parse_dates
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip

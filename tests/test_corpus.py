@@ -10,9 +10,8 @@ from ddj.corpus import (
     conform,
     dedupe,
     empty,
-    parse_dates,
-    to_utc,
 )
+from ddj.date_parsing import parse_dates, to_utc
 from ddj.urls import normalize_url, registered_domain
 
 
