@@ -61,6 +61,7 @@ from ddj.publishing import (
     map_text,
     publishable,
     publishable_spec,
+    register_fonts,
     shortened,
     warn_cut,
 )
@@ -1053,9 +1054,7 @@ def use_offline_renderer() -> None:
     'ddj-svg'
     >>> _ = alt.renderers.enable(before)  # back to the renderer the session had
     """
-    from ddj.publishing import _register_fonts
-
-    _register_fonts()
+    register_fonts()
     alt.renderers.register("ddj-svg", _svg_renderer)
     alt.renderers.enable("ddj-svg")
 

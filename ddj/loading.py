@@ -41,6 +41,7 @@ from ddj.outlets import keep as keep_outlets
 from ddj.outlets import one_label_per_domain
 from ddj.outlets import select as select_outlets
 from ddj.pool import Extractor
+from ddj.store import append as append_to_store
 from ddj.store import is_store
 from ddj.tables import (
     TABLE_SUFFIXES,
@@ -543,8 +544,6 @@ def save(
         msg = f"Cannot save to {path}: the frame lacks corpus column(s) {missing}; build it with ddj.load()."
         raise InputError(msg)
     if append:
-        from ddj.store import append as append_to_store
-
         return append_to_store(corpus, path)
     if overwrite and extend:
         msg = "overwrite=True and extend=True: give one (replace the file, or add to it)."

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ddj import words
+from ddj.cache import cache_dir
 from ddj.constants import FREQ_NAMES, SMALL_TOTAL
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 from ddj.escaping import html_attribute
@@ -52,7 +53,7 @@ from ddj.limits import (
 )
 from ddj.params import folder
 from ddj.stats import wilson
-from ddj.utils import whole_text
+from ddj.utils import atomic_write, whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
 #: Characters no renderer takes as text: C0/C1 controls, line/paragraph separators, non-characters.
@@ -161,7 +162,7 @@ def publish(
         "alt_text": root / f"{slug}.txt",
     }
     assert all(p.parent == root for p in paths.values())  # never outside out_dir
-    _register_fonts()
+    register_fonts()
     import vl_convert as vlc
 
     _write(paths["spec"], json.dumps(spec, indent=2, ensure_ascii=False))
@@ -645,8 +646,6 @@ def _safe_slug(slug: Any) -> str:
 
 
 def _write(path: Path, content: str | bytes) -> None:
-    from ddj.utils import atomic_write
-
     atomic_write(path, content)
 
 
@@ -709,8 +708,6 @@ def _embed_bundle() -> str:
     """
     import vl_convert as vlc
 
-    from ddj.cache import cache_dir
-
     path = cache_dir() / "vega" / f"vega-embed-vlc{vlc.__version__}-{_vl_version()}.js"
     try:
         return path.read_text(encoding="utf-8")
@@ -763,7 +760,7 @@ def _vl_version() -> str:
     return "v" + "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """Give vl-convert a font with Chinese, Japanese and Korean glyphs when the system has one."""
     global _FONTS_READY
     if _FONTS_READY:

@@ -23,20 +23,26 @@ from typing import Any
 import pandas as pd
 
 from ddj import params
-from ddj.collecting.archive import FAILURES
+from ddj.cache import cache_dir as user_cache_dir
+from ddj.collecting.archive import FAILURES, FileJob, run_files
 from ddj.collecting.cache import PageCache
+from ddj.collecting.cluster import client_of
 from ddj.collecting.discover import Found, Sources, discover, listify, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, compiled_pattern, warc_files
-from ddj.errors import ParameterError
+from ddj.constants import DEMO_LABEL
+from ddj.corpus import DEMO_ATTR, conform, dedupe, empty
+from ddj.errors import DroppedRowsWarning, ParameterError
 from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
-from ddj.loading import refuse_existing
+from ddj.loading import SAVE_SUFFIXES, refuse_existing, save
 from ddj.outlets import select as select_outlets
-from ddj.utils import note_problems
+from ddj.store import is_store
+from ddj.store import open as open_store
+from ddj.utils import atomic_write, note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
 
@@ -340,8 +346,6 @@ def is_store_name(out: str | os.PathLike) -> bool:
     >>> is_store_name("out/store"), is_store_name("out/corpus.parquet")
     (True, False)
     """
-    from ddj.loading import SAVE_SUFFIXES
-
     path = Path(out)
     return path.is_dir() or (not path.name.lower().endswith(SAVE_SUFFIXES) and not path.suffix)
 
@@ -368,9 +372,6 @@ def _archive_run(urls, feeds, sitemaps, sites, files, *, out, client, dry_run: b
 
 def _collect_archive(archive: ArchiveJobs, *, corpus, client, progress, quiet: bool):
     """Collect WARC files into a store, file by file; ``(ddj.open(store), failures)``."""
-    from ddj.collecting.archive import run_files
-    from ddj.collecting.cluster import client_of
-
     if corpus is not None:
         message = "corpus=: a store is extended by collecting into it again; leave corpus= out"
         raise ParameterError(message)
@@ -407,24 +408,17 @@ class ArchiveJobs:
 
     def jobs(self) -> list:
         """One :class:`~ddj.collecting.archive.FileJob` per file."""
-        from ddj.collecting.archive import FileJob
-
         store = str(Path(self.out).expanduser().resolve())
         return [FileJob(f, store, self.wanted, self.start, self.end, self.max_bytes,
                         remote=self.remote) for f in self.files]  # fmt: skip
 
     def opened(self) -> Any:
         """The store, opened lazily (an empty corpus when nothing was written to it)."""
-        from ddj.corpus import empty
-        from ddj.store import is_store, open
-
-        return open(self.out) if is_store(self.out) else empty()
+        return open_store(self.out) if is_store(self.out) else empty()
 
 
 def _warn_outside(outside: int) -> None:
     if outside:
-        from ddj.errors import DroppedRowsWarning
-
         message = (
             f"Dropped {outside} collected article(s) published outside since/until; "
             "widen since= or until= to keep them."
@@ -463,9 +457,7 @@ def _check(since: DateLike, until: DateLike, *, workers: int, max_pages: int):
 
 
 def _default_cache() -> Path:
-    from ddj.cache import cache_dir
-
-    return cache_dir()
+    return user_cache_dir()
 
 
 def _dry_run(plan, found: Found, cache: PageCache, *, refresh: bool, outside: int, quiet: bool):
@@ -489,9 +481,6 @@ def _dry_run(plan, found: Found, cache: PageCache, *, refresh: bool, outside: in
 
 def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, demo: bool):
     """The records as a corpus (extending ``corpus``), deduplicated, labelled; and how many were dropped."""
-    from ddj.constants import DEMO_LABEL
-    from ddj.corpus import DEMO_ATTR, conform, dedupe
-
     with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
         warnings.simplefilter("always")
         result, dropped = _to_corpus(harvest.records, start, end)
@@ -509,9 +498,6 @@ def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, 
 def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike | None) -> None:
     if out is None:
         return
-    from ddj.loading import save
-    from ddj.utils import atomic_write
-
     if is_store_name(out):
         save(result, out, append=True)  # what the store holds already is left out, counted
         folder = Path(out) / FAILURES
@@ -526,8 +512,6 @@ def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike |
 # -- results -------------------------------------------------------------------------------------
 def _to_corpus(records: list[dict], start, end) -> tuple[pd.DataFrame, int]:
     """The records as a corpus, without those published outside [start, end] (counted)."""
-    from ddj.corpus import conform, empty
-
     if not records:
         return empty(), 0
     corpus = conform(records)

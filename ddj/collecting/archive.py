@@ -34,13 +34,20 @@ from typing import Any
 
 import pandas as pd
 
+from ddj.collecting.cluster import run_tasks
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
+from ddj.constants import DEMO_LABEL, DEMO_WARC_FIELD
+from ddj.corpus import DEMO_ATTR, conform, empty
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
 from ddj.extract import safe_read_html
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
+from ddj.pool import process_pool
+from ddj.store.writing import add
+from ddj.urls import normalize_url
+from ddj.utils import atomic_write, progress_bar
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
@@ -178,8 +185,6 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 def _articles(records: list[dict], job: FileJob, seen: set[str], counts: dict) -> pd.DataFrame:
     """The batch as a corpus: published inside the window, each URL once per file (counted)."""
-    from ddj.corpus import conform, empty, normalize_url
-
     if not records:
         return empty()
     with warnings.catch_warnings():
@@ -201,8 +206,6 @@ def _articles(records: list[dict], job: FileJob, seen: set[str], counts: dict) -
 
 
 def _is_demo(info: dict[str, str]) -> bool:
-    from ddj.constants import DEMO_WARC_FIELD
-
     return bool(info.get(DEMO_WARC_FIELD))
 
 
@@ -217,10 +220,6 @@ def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo
     """
     if not len(frame):
         return 0
-    from ddj.constants import DEMO_LABEL
-    from ddj.corpus import DEMO_ATTR
-    from ddj.store.writing import add
-
     labelled = frame.copy()
     labelled.attrs = {DEMO_ATTR: DEMO_LABEL} if demo else {}
     with warnings.catch_warnings():  # counted in the manifest line and the store's problems
@@ -230,8 +229,6 @@ def write_part(frame: pd.DataFrame, store: str | os.PathLike, name: str, *, demo
 
 
 def _write_failures(job: FileJob, failures: list[dict]) -> None:
-    from ddj.utils import atomic_write
-
     folder = Path(job.store) / FAILURES
     folder.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(failures, columns=list(FAILURE_COLUMNS))
@@ -333,8 +330,6 @@ def run_files(
     ParameterError
         A file of the manifest was collected with another filter or window.
     """
-    from ddj.utils import progress_bar
-
     if not jobs:
         return ArchiveRun([], store_failures(".", []), 0)  # no file: no row
     manifest = Manifest(jobs[0].store)
@@ -377,16 +372,12 @@ def _finished(todo: list[FileJob], workers: int, client, work) -> Iterator[dict]
     if not todo:
         return
     if client is not None:
-        from ddj.collecting.cluster import run_tasks
-
         yield from run_tasks(client, work, todo, name=lambda job: job.key)
         return
     if workers <= 1 or len(todo) == 1:
         for job in todo:
             yield work(job)
         return
-    from ddj.pool import process_pool
-
     with process_pool(min(workers, len(todo))) as pool:
         futures = [pool.submit(work, job) for job in todo]
         try:

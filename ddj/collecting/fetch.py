@@ -56,6 +56,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util import connection as urllib3_connection
 
+from ddj.collecting.cache import locked_file
 from ddj.collecting.settings import DEFAULT_CONTACT, FetchSettings  # noqa: F401 (DEFAULT_CONTACT: as before)
 from ddj.errors import DdjWarning, InputError
 from ddj.hostvalues import (
@@ -546,8 +547,6 @@ class Fetcher:
             if wait <= 0:
                 host.next_at = time.monotonic() + delay
             return wait
-        from ddj.collecting.cache import locked_file
-
         name = hashlib.sha256(host.key.encode()).hexdigest()[:32] + ".next"
         with locked_file(self.state_dir / name) as handle:  # shared by every process
             handle.seek(0)
