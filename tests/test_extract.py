@@ -343,14 +343,15 @@ def test_a_year_or_a_month_alone_is_not_a_date():
 def test_a_shown_description_is_the_lede():
     from lxml import html as lxml_html
 
-    from ddj.extract import _visible_text, _with_lede
+    from ddj.extract.body import _with_lede
+    from ddj.extract.xpaths import visible_text
 
     tree = lxml_html.fromstring(
         "<html><head><meta name='description' content='Only for search engines.'></head><body>"
         "<p class='teaser'>Rain came  back to the valley.</p><p>The story.</p>"
         "<script>var x = 'Hidden in a script.';</script></body></html>"
     )
-    page = _visible_text(tree)
+    page = visible_text(tree)
     assert _with_lede("The story.", "Rain came back to the valley.", page) == (
         "Rain came back to the valley.\nThe story."
     )
@@ -365,7 +366,7 @@ def test_a_shown_description_is_the_lede():
 
 
 def test_short_lines_past_the_agreed_text_are_trimmed():
-    from ddj.extract import _trim_tail
+    from ddj.extract.body import _trim_tail
 
     story = "The council met on Monday.\nIt voted for the plan."
     newspaper = "The council met on Monday. It voted for the plan."
@@ -661,7 +662,7 @@ def test_htmldate_is_asked_only_where_it_can_change_the_date(monkeypatch):
 
 
 def test_newspaper4k_is_asked_only_for_a_fragment(monkeypatch):
-    import ddj.extract as extract
+    import ddj.extract.body as extract  # where main_text looks them up
 
     asked = []
     real = extract._newspaper
