@@ -230,7 +230,9 @@ class _Plot:
 
     @property
     def x(self) -> alt.X:
-        return alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(self.frame))
+        return alt.X(
+            "day:T", title=None, scale=alt.Scale(type="utc"), axis=date_axis(self.frame["period"])
+        )
 
     @property
     def color(self) -> alt.Color:
@@ -872,11 +874,25 @@ def for_topics(events: pd.DataFrame, names: Any) -> pd.DataFrame:
     return events.loc[pd.Series(keep, index=events.index, dtype=bool)]  # none left: still a frame
 
 
-def _date_axis(frame: pd.DataFrame) -> alt.Axis:
-    days = (pd.to_datetime(frame["period"]).max() - pd.to_datetime(frame["period"]).min()).days
-    if days > 3 * 365:
+#: A time axis spanning at most this many days is labelled by day ("14 Oct"), a longer one by
+#: month, one over three years by year: below four months, month ticks leave four labels or fewer.
+DAY_LABELS_DAYS = 120
+
+
+def date_axis(days: pd.Series) -> alt.Axis:
+    """Years, months or days on a time axis, as the span of ``days`` asks: one rule for every chart.
+
+    Examples
+    --------
+    >>> date_axis(pd.Series(pd.date_range("2024-01-01", periods=100))).format
+    '%d %b'
+    >>> date_axis(pd.Series(pd.date_range("2024-01-01", periods=200))).format
+    '%b %Y'
+    """
+    span = (pd.to_datetime(days).max() - pd.to_datetime(days).min()).days
+    if span > 3 * 365:
         return alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
-    if days > 120:
+    if span > DAY_LABELS_DAYS:
         return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True)
     return alt.Axis(format="%d %b", labelOverlap=True)
 
@@ -894,7 +910,7 @@ def _default_subtitle(frame: pd.DataFrame, metric: str) -> str:
 def _date_format(frame: pd.DataFrame) -> str:
     freq = str(frame.attrs.get("freq", "M")).upper()[:1]
     days = (pd.to_datetime(frame["period"]).max() - pd.to_datetime(frame["period"]).min()).days
-    if freq == "D" and days < 120:
+    if freq == "D" and days < DAY_LABELS_DAYS:
         return "%d %b"
     return "%Y" if days > 3 * 365 else "%b %Y"
 

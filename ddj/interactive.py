@@ -381,7 +381,7 @@ def _contexts(first: pd.DataFrame) -> list[str]:
 
 def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
     base = alt.Chart(data)
-    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(data))
+    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=charts.date_axis(data["day"]))
     y = alt.Y(
         "share:Q", title=None, axis=alt.Axis(format=share_format(data["share"].max()), tickCount=5)
     )
@@ -432,17 +432,6 @@ def share_format(top: float, ticks: int = 5) -> str:
         return ".0%"
     step = top * 100 / ticks  # in percentage points
     return f".{min(3, max(0, math.ceil(-math.log10(step))))}%"
-
-
-def _date_axis(data: pd.DataFrame) -> alt.Axis:
-    """Years, months or days on the axis, as the span of the data asks (as ``ddj.chart`` does)."""
-    days = pd.to_datetime(data["day"])
-    span = (days.max() - days.min()).days
-    if span > 3 * 365:
-        return alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
-    if span > 90:
-        return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True)
-    return alt.Axis(format="%d %b", labelOverlap=True)
 
 
 def _heatmap(data: pd.DataFrame, pick: Any) -> alt.Chart:

@@ -40,7 +40,7 @@ from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.outlets import keep as keep_outlets
 from ddj.outlets import one_label_per_domain
 from ddj.outlets import select as select_outlets
-from ddj.pool import Extractor
+from ddj.pool import POOL_THRESHOLD, Extractor
 from ddj.store import append as append_to_store
 from ddj.store import is_store
 from ddj.tables import (
@@ -54,9 +54,6 @@ from ddj.tables import (
     undated_warning,
 )
 from ddj.utils import atomic_write, file_above, note_problems, progress_bar
-
-#: Below this many pages to parse, parsing stays in this process (a pool costs ~1 s to start).
-POOL_THRESHOLD = 24
 
 Source = str | os.PathLike | pd.DataFrame
 

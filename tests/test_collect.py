@@ -1137,3 +1137,36 @@ def test_numbers_and_urls_from_hosts_and_lists_are_bounded_or_failure_rows(raw_s
     message = next(str(w.message) for w in caught if "hosts sent" in str(w.message))
     for what in ("Crawl-delay unreadable", "Retry-After unreadable", "Content-Length unreadable"):
         assert what in message
+
+
+def test_load_and_collect_start_a_pool_from_the_same_number_of_pages(tmp_path, monkeypatch):
+    """One threshold (``ddj.pool.POOL_THRESHOLD``): 30 pages go to worker processes in both.
+
+    ``ddj.collect`` pooled from 200 pages, ``ddj.load`` from 24; the extractors here record
+    what they were asked and work in this process.
+    """
+    import ddj
+    import ddj.collecting.harvest as harvest_module
+    import ddj.loading as loading_module
+    from ddj.pool import Extractor
+
+    asked = []
+
+    class Recording(Extractor):
+        def __init__(self, work, *, workers, pooled, warm_item=None):
+            asked.append(pooled)
+            super().__init__(work, workers=1, pooled=pooled, warm_item=warm_item)
+
+    monkeypatch.setattr(harvest_module, "Extractor", Recording)
+    monkeypatch.setattr(loading_module, "Extractor", Recording)
+    with Site(outlets=1, articles=30) as big:
+        run(tmp_path, urls=big.article_urls(0), extract_workers=2)
+        run(tmp_path, name="few", urls=big.article_urls(0)[:10], extract_workers=2)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(30):
+        (pages / f"{i}.html").write_text(f"<title>Page {i}</title><p>Text {i} of the page.</p>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.load(pages, workers=2, progress=False)
+    assert asked == [True, False, True]

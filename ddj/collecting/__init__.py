@@ -40,6 +40,7 @@ from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.loading import SAVE_SUFFIXES, refuse_existing, save
 from ddj.outlets import select as select_outlets
+from ddj.pool import POOL_THRESHOLD
 from ddj.store import is_store
 from ddj.store import open as open_store
 from ddj.utils import atomic_write, note_problems
@@ -48,8 +49,6 @@ __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect"
 
 FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
 
-#: Pages (at hand and to fetch): below this, extraction stays in this process.
-POOL_THRESHOLD = 200
 
 DateLike = str | date | datetime | pd.Timestamp | None
 
@@ -201,7 +200,7 @@ def collect(
         Hosts fetched at the same time (each host is asked one request at a time).
     extract_workers
         Processes that extract pages (default: one per CPU) when there are at
-        least 200 pages; ``1`` keeps extraction in this process.
+        least ``ddj.pool.POOL_THRESHOLD`` (24) pages; ``1`` keeps extraction in this process.
     connect_timeout, read_timeout, retries, backoff, max_retry_after, max_bytes, max_redirects
         Fetcher limits; see :class:`ddj.collecting.fetch.Fetcher`.
     deadline
