@@ -28,6 +28,7 @@ from ddj.corpus import (
 )
 from ddj.date_parsing import parse_dates
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
+from ddj.extract.encoding import legacy_multibyte
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.urls import registered_domain
@@ -592,7 +593,7 @@ def _single_or_multibyte(data: Path | bytes, head: bytes, bad_at: int) -> str:
     sample = head[:_SAMPLE] + _window(data, bad_at)
     best = from_bytes(sample).best()
     guess = best.encoding if best is not None else None
-    if guess and _multibyte(guess) and _first_bad(data, guess) is None:
+    if guess and legacy_multibyte(guess) and _first_bad(data, guess) is None:
         return guess
     return "cp1252" if _first_bad(data, "cp1252") is None else "latin-1"
 
@@ -604,16 +605,6 @@ def _window(data: Path | bytes, at: int) -> bytes:
     with open_regular(data, what="table") as fh:
         fh.seek(start)
         return fh.read(_SAMPLE)
-
-
-def _multibyte(codec: str) -> bool:
-    try:
-        name = codecs.lookup(codec).name
-    except LookupError:
-        return False
-    return "utf" not in name and any(
-        k in name for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022")
-    )
 
 
 # -- formats ---------------------------------------------------------------------------------

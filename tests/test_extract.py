@@ -1,4 +1,5 @@
 import time
+import warnings
 from datetime import UTC, datetime
 
 import pytest
@@ -793,3 +794,21 @@ def test_safe_read_html_gives_a_record_or_a_reason_never_an_exception(monkeypatc
         None,
         "extraction failed (ZeroDivisionError: a parser bug)",
     )
+
+
+def test_one_rule_for_multibyte_codecs_in_pages_and_tables(tmp_path):
+    """Pages and tables trust a detector's CJK guess, never its UTF guess (they disagreed on UTF)."""
+    from ddj.extract.encoding import legacy_multibyte
+
+    cjk = ("gb2312", "big5", "euc-kr", "shift_jis", "cp932", "iso2022_jp")
+    assert [legacy_multibyte(c) for c in cjk] == [True] * 6
+    other = ("utf-8", "utf-16-be", "utf_32", "cp1252", "latin-1", "no-such-codec")
+    assert [legacy_multibyte(c) for c in other] == [False] * 6
+    # charset-normalizer calls these bytes UTF-16 (big-endian); page and table read windows-1252
+    data = "café".encode("cp1252")
+    assert decode(data) == "café"
+    table = tmp_path / "t.csv"
+    table.write_bytes(b"title,url,published\n" + data + b",https://a.example/1,2024-10-18\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ddj.load(table)["title"].tolist() == ["café"]

@@ -79,7 +79,7 @@ def _as_detected(data: bytes) -> str:
     guess = best.encoding if best is not None else None
     if guess and "utf" in guess.replace("-", "").replace("_", "") and b"\x00" not in data[:4096]:
         guess = None  # UTF-16/32 without NUL bytes is a misreading of short single-byte text
-    if guess and _multibyte(guess):  # gb2312, big5, euc-kr, shift_jis ...: trust the detector
+    if guess and legacy_multibyte(guess):  # gb2312, big5, euc-kr, shift_jis ...: trust the detector
         try:
             return data.decode(guess, errors="replace")
         except LookupError:
@@ -91,14 +91,26 @@ def _as_detected(data: bytes) -> str:
     return data.decode(guess or "cp1252", errors="replace")
 
 
-def _multibyte(encoding: str) -> bool:
+def legacy_multibyte(codec: str) -> bool:
+    """Whether ``codec`` is a legacy multi-byte (CJK) encoding, whose detected guess is trusted.
+
+    Pages and tables ask the same question once their bytes are not UTF-8: a
+    detector's gb2312, big5, euc-kr or shift_jis beats windows-1252, but its
+    UTF-16 or UTF-32 does not (UTF is read by its byte-order mark, as UTF-8, or
+    by its NUL bytes before a detector is asked; without them the detector
+    misreads short single-byte text: ``"café"`` in windows-1252 looks UTF-16 to it).
+
+    Examples
+    --------
+    >>> legacy_multibyte("gb2312"), legacy_multibyte("shift_jis"), legacy_multibyte("utf-16-be")
+    (True, True, False)
+    """
     try:
-        name = codecs.lookup(encoding).name
+        name = codecs.lookup(codec).name
     except LookupError:
         return False
-    return any(
-        k in name
-        for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022", "utf")
+    return "utf" not in name and any(
+        k in name for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022")
     )
 
 
