@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from lxml.etree import XPath
+
 from ddj.extract.markup import MAX_CHILDREN, MAX_ELEMENTS
 
 
@@ -41,37 +43,36 @@ def visible_text(tree) -> str:
     return "\n".join(line for line in map(str.strip, nodes) if line)
 
 
-def _xpath(path: str) -> Any:
-    import lxml.etree
-
-    return lxml.etree.XPath(path, smart_strings=False)  # plain strings: no element proxies
-
-
-_COUNT_ELEMENTS = _xpath("count(//*)")
+def compiled_xpath(path: str) -> Any:
+    """An XPath compiled once, giving plain strings (no element proxies): every extract module's."""
+    return XPath(path, smart_strings=False)
 
 
-_TOO_WIDE = _xpath(f"boolean(//*[count(*) > {MAX_CHILDREN}])")
+_COUNT_ELEMENTS = compiled_xpath("count(//*)")
+
+
+_TOO_WIDE = compiled_xpath(f"boolean(//*[count(*) > {MAX_CHILDREN}])")
 
 
 _HIDDEN = "ancestor::script or ancestor::style or ancestor::noscript or ancestor::template"
 
 
-_VISIBLE_TEXT = _xpath(f"//body//text()[not({_HIDDEN})]")
+_VISIBLE_TEXT = compiled_xpath(f"//body//text()[not({_HIDDEN})]")
 
 
 _HIDDEN_PARENT = "parent::script or parent::style or parent::noscript or parent::template"
 
 
-_VISIBLE_CHILD_TEXT = _xpath(f"//body//text()[not({_HIDDEN_PARENT})]")
+_VISIBLE_CHILD_TEXT = compiled_xpath(f"//body//text()[not({_HIDDEN_PARENT})]")
 
 
-_NESTED_HIDDEN = _xpath("boolean(//body//*[self::noscript or self::template]/*)")
+_NESTED_HIDDEN = compiled_xpath("boolean(//body//*[self::noscript or self::template]/*)")
 
 
-_TITLE_TEXT = _xpath("//title/text()")
+_TITLE_TEXT = compiled_xpath("//title/text()")
 
 
-_ALL_TEXT = _xpath(f"//text()[not({_HIDDEN})]")
+_ALL_TEXT = compiled_xpath(f"//text()[not({_HIDDEN})]")
 
 
 def meta_content(tags: list) -> dict[str, str]:
@@ -87,4 +88,4 @@ def meta_content(tags: list) -> dict[str, str]:
     return out
 
 
-PARAGRAPH_TEXT = _xpath("//p//text()")
+PARAGRAPH_TEXT = compiled_xpath("//p//text()")
