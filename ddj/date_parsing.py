@@ -6,7 +6,8 @@ forms that name a year, zone abbreviations through :data:`ZONE_OFFSETS`) and
 says why each value that gives no date was refused; :func:`to_utc` and
 :func:`to_local` are its two columns, :func:`expanded_date` one value's
 written zone. The corpus's ``published`` and ``published_local`` columns
-(:mod:`ddj.corpus`) are these. Nothing of ddj is imported.
+(:mod:`ddj.corpus`) are these, and :func:`local_times` puts them on any
+clock. Nothing of ddj above :mod:`ddj.errors` is imported.
 
 Examples
 --------
@@ -22,6 +23,8 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+
+from ddj.errors import SchemaError
 
 #: The dtype of a moment in UTC (the corpus's ``published``).
 UTC_DTYPE = "datetime64[us, UTC]"
@@ -383,3 +386,30 @@ def _plausible(parsed: ParsedDates, raw: pd.Series, now: pd.Timestamp | None) ->
 
 def _shown(value: Any) -> str:
     return value.isoformat() if isinstance(value, (pd.Timestamp, datetime)) else str(value).strip()
+
+
+def local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
+    """The corpus's publication times on the clock of ``tz``, naive (``"local"``: the source's own).
+
+    Raises
+    ------
+    SchemaError
+        ``tz="local"`` without a ``published_local`` column, or a ``published``
+        column that is not time-zone aware.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"published": to_utc(["2024-10-18T23:30:00Z"])})
+    >>> str(local_times(frame, "Asia/Hong_Kong").iloc[0])
+    '2024-10-19 07:30:00'
+    """
+    if tz == "local":
+        if "published_local" not in corpus.columns:
+            msg = "tz='local' needs the corpus's published_local column; load the corpus with ddj.load()."
+            raise SchemaError(msg)
+        return corpus["published_local"].astype("datetime64[us]")
+    published = corpus["published"]
+    if not isinstance(published.dtype, pd.DatetimeTZDtype):
+        msg = "The corpus's 'published' column is not a time-zone-aware datetime: load it with ddj.load()."
+        raise SchemaError(msg)
+    return published.dt.tz_convert(tz).dt.tz_localize(None)

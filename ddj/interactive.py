@@ -27,10 +27,11 @@ from ddj import charts, display, words
 from ddj import theme as _theme
 from ddj.cache import cache_dir
 from ddj.constants import DEMO_BANNER, INK, PALETTE, PERIODS
+from ddj.date_parsing import local_times
 from ddj.display import text
 from ddj.errors import DroppedRowsWarning, ParameterError, QuerySyntaxError, SchemaError
 from ddj.matching import hits, match, resolve
-from ddj.measure import _local_times, coverage
+from ddj.measure import coverage
 from ddj.params import freq as checked_freq
 from ddj.publishing import capped_labels, map_text, publishable, warn_cut
 from ddj.utils import atomic_write
@@ -81,7 +82,7 @@ def period_articles(
     >>> len(period_articles(corpus, flags, row["period"], freq="M")), int(row["articles"])
     (2, 2)
     """
-    times = _local_times(corpus, tz)
+    times = local_times(corpus, tz)
     first = pd.Period(pd.Timestamp(period), freq=PERIODS[checked_freq(freq)])
     inside = (times >= first.start_time) & (times <= first.end_time)
     keep = inside.fillna(False).to_numpy() & matched.fillna(False).to_numpy(dtype=bool)

@@ -19,6 +19,7 @@ import pandas as pd
 from ddj import params, store
 from ddj.constants import FREQ_ALIASES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
+from ddj.date_parsing import local_times as _local_times
 from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
 from ddj.outlets import select as select_outlets
 from ddj.stats import SMALL_TOTAL, wilson
@@ -659,16 +660,3 @@ def _queries(topics: Any) -> dict[str, str]:
     from ddj.matching import resolve
 
     return {t.name: t.query for t in resolve(topics)}
-
-
-def _local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
-    if tz == "local":
-        if "published_local" not in corpus.columns:
-            msg = "tz='local' needs the corpus's published_local column; load the corpus with ddj.load()."
-            raise SchemaError(msg)
-        return corpus["published_local"].astype("datetime64[us]")
-    published = corpus["published"]
-    if not isinstance(published.dtype, pd.DatetimeTZDtype):
-        msg = "The corpus's 'published' column is not a time-zone-aware datetime: load it with ddj.load()."
-        raise SchemaError(msg)
-    return published.dt.tz_convert(tz).dt.tz_localize(None)
