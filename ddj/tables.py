@@ -28,7 +28,7 @@ from ddj.corpus import (
 )
 from ddj.date_parsing import parse_dates
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, SchemaError
-from ddj.extract.encoding import legacy_multibyte
+from ddj.extract.encoding import legacy_multibyte, utf16_without_bom
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.urls import registered_domain
@@ -519,7 +519,7 @@ def table_encoding(data: Path | bytes, name: str = "the table") -> tuple[str, bo
                 else f"{name}: read as {codec.upper()} (byte-order mark)."
             )
             return codec, False, note
-    wide = _utf16_without_bom(head)
+    wide = utf16_without_bom(head)
     if wide:
         return wide, False, f"{name}: read as {wide.upper()} (no byte-order mark; NUL bytes)."
     bad_at = _first_bad(data, "utf-8")
@@ -546,19 +546,6 @@ def table_encoding(data: Path | bytes, name: str = "the table") -> tuple[str, bo
 
 
 _CODEC_NAMES = {"cp1252": "windows-1252", "latin-1": "Latin-1 (ISO 8859-1)"}
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    sample = head[:_SAMPLE]
-    if len(sample) < 4 or b"\x00" not in sample:
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = len(sample) // 2
-    if odd > 0.4 * half and even < 0.05 * half:
-        return "utf-16-le"
-    if even > 0.4 * half and odd < 0.05 * half:
-        return "utf-16-be"
-    return None
 
 
 def _first_bad(data: Path | bytes, codec: str) -> int | None:

@@ -812,3 +812,21 @@ def test_one_rule_for_multibyte_codecs_in_pages_and_tables(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert ddj.load(table)["title"].tolist() == ["café"]
+
+
+def test_a_chinese_page_in_utf16_without_a_byte_order_mark_is_read(tmp_path):
+    """One UTF-16 rule for pages and tables; the page's asked for 90% NUL bytes at one parity,
+    which Chinese text never has, and refused such a page as binary."""
+    story = "香港立法會今日公布選舉結果，投票率創下新低。" * 40
+    page = f"<html><head><title>選舉結果公布</title></head><body><p>{story}</p></body></html>"
+    for codec in ("utf-16-le", "utf-16-be"):
+        assert read_html(page.encode(codec))["title"] == "選舉結果公布"
+    table = tmp_path / "t.csv"
+    table.write_bytes(
+        f"title,url,published\n{story[:30]},https://a.example/1,2024-10-18\n".encode("utf-16-le")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ddj.load(table)["title"].tolist() == [story[:30]]
+    with pytest.raises(ddj.ExtractionError, match="binary"):
+        read_html(bytes(range(256)) * 8)  # NUL bytes at both parities: still refused

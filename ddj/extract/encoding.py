@@ -91,6 +91,36 @@ def _as_detected(data: bytes) -> str:
     return data.decode(guess or "cp1252", errors="replace")
 
 
+#: Bytes of a file's head looked at for UTF-16 without a byte-order mark.
+UTF16_SAMPLE = 1 << 16
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``head``'s NUL bytes sit at one parity, else None.
+
+    One rule for pages and tables: NUL bytes at odd offsets (little-endian) or
+    even ones (big-endian), at least 2% of that half, and at the other parity at
+    most 5% as many. Latin text in UTF-16 is nearly all NUL at one parity;
+    Chinese or Japanese text has NUL bytes only around its markup, digits and
+    punctuation, which a rule asking for 90% (or 40%) NUL bytes at one parity
+    took for a binary file. A binary file has NUL bytes at both parities.
+
+    Examples
+    --------
+    >>> page = ("<p>" + "香港立法會" * 50 + "</p>").encode("utf-16-le")
+    >>> utf16_without_bom(page), utf16_without_bom(b"<p>plain</p>"), utf16_without_bom(bytes([0, 1]) * 9)
+    ('utf-16-le', None, 'utf-16-be')
+    """
+    sample = head[:UTF16_SAMPLE]
+    if len(sample) < 4 or b"\x00" not in sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    many, few = max(even, odd), min(even, odd)
+    if many < max(2, 0.02 * (len(sample) // 2)) or few > 0.05 * many:
+        return None
+    return "utf-16-le" if odd > even else "utf-16-be"
+
+
 def legacy_multibyte(codec: str) -> bool:
     """Whether ``codec`` is a legacy multi-byte (CJK) encoding, whose detected guess is trusted.
 

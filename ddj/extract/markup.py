@@ -7,7 +7,7 @@ from typing import Any
 
 from ddj.errors import ExtractionError, InputError
 from ddj.extract.dates import MAX_JSON_LD_CHARS, MAX_JSON_LD_TOTAL
-from ddj.extract.encoding import decode
+from ddj.extract.encoding import decode, utf16_without_bom
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.utils import whole_text
 
@@ -88,7 +88,7 @@ def _bytes_to_text(data: bytes) -> str:
     if not data.strip():
         raise ExtractionError("the page is empty (0 bytes or only white space); save it again")
     head = data[:8192]
-    utf16 = _utf16_without_bom(head)
+    utf16 = utf16_without_bom(head)
     if utf16:
         data = data.decode(utf16, errors="replace").encode("utf-8")
     elif b"\x00" in head and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -257,18 +257,6 @@ def _open_or_close(
         return True
     stack.append(name)
     return False
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    """'utf-16-le' / 'utf-16-be' when ASCII markup alternates with NUL bytes, else None."""
-    if len(head) < 16 or head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None
-    even, odd = head[0::2], head[1::2]
-    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
-        return "utf-16-le"
-    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
-        return "utf-16-be"
-    return None
 
 
 def _parse(text: str) -> tuple[Any, bool]:
