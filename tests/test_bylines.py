@@ -6,8 +6,8 @@ import lxml.html
 import pytest
 from trafilatura.metadata import extract_author
 
-from ddj.extract.markup import as_text, bounded_markup
 from ddj.extract.bylines import byline
+from ddj.extract.markup import as_text, bounded_markup
 
 
 def page(body: str) -> str:
