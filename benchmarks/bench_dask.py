@@ -43,7 +43,7 @@ def collect(paths, store: Path, **options):
 
 def warm() -> int:
     import ddj.collecting.archive  # noqa: F401 - the imports a task needs, paid before timing
-    from ddj.utils import safe_read_html
+    from ddj.extract import safe_read_html
 
     safe_read_html(b"<html><title>warm</title><p>up</p></html>", "http://warm.up/")
     return 1

@@ -143,7 +143,7 @@ def filtered(paths, domain: str, store: Path):
 
 def full(paths, sample: int) -> int:
     from ddj.collecting.warc import warc_records
-    from ddj.utils import safe_read_html
+    from ddj.extract import safe_read_html
 
     n = 0
     for cand in warc_records(paths[0], []):

@@ -19,6 +19,7 @@ import importlib
 import importlib.util
 from typing import Any
 
+from ddj.constants import VERSION
 from ddj.errors import (
     DdjError,
     DdjWarning,
@@ -30,7 +31,7 @@ from ddj.errors import (
     SchemaError,
 )
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 # public name -> module that defines it
 _LAZY = {

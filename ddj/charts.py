@@ -39,6 +39,7 @@ from ddj.constants import (
     MUTED,
     PAPER,
     PERIODS,
+    SMALL_TOTAL,
     SOFT_INK,
 )
 from ddj.errors import InputError, ParameterError, SchemaError
@@ -59,6 +60,7 @@ from ddj.publishing import (
     map_text,
     publishable,
     publishable_spec,
+    register_fonts,
     shortened,
     warn_cut,
 )
@@ -128,7 +130,7 @@ def chart(
     -------
     altair.VConcatChart
         The chart with the ``ddj`` theme's config; ``ddj.publish`` writes it out.
-        Periods with fewer than ``ddj.stats.SMALL_TOTAL`` articles in all are
+        Periods with fewer than ``ddj.constants.SMALL_TOTAL`` articles in all are
         open diamonds and named in the note under the chart; periods a
         ``gap`` column flags (a total missing an outlet) are shaded. What was
         drawn is in the spec's ``usermeta["ddj"]``, for the alt text.
@@ -227,7 +229,9 @@ class _Plot:
 
     @property
     def x(self) -> alt.X:
-        return alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(self.frame))
+        return alt.X(
+            "day:T", title=None, scale=alt.Scale(type="utc"), axis=date_axis(self.frame["period"])
+        )
 
     @property
     def color(self) -> alt.Color:
@@ -547,7 +551,7 @@ def _tidy(frame: pd.DataFrame, found: pd.DataFrame | None = None) -> pd.DataFram
     """The rows the chart draws: day strings, words for tooltips, intervals, flags."""
     cols = ["period", "topic", "label", "outlet", "group", "articles", "total", "share", "partial"]
     data = frame[[c for c in [*cols, "examples"] if c in frame]].copy()
-    freq = stats.frequency(frame)
+    freq = words.frequency(frame)
     period = pd.to_datetime(data["period"])
     data["day"] = period.dt.strftime("%Y-%m-%d")  # a day string: no time zone to shift
     ends = period.dt.to_period(PERIODS[freq]).dt.end_time.dt.normalize() + pd.Timedelta(days=1)
@@ -624,7 +628,7 @@ def _with_intervals(data: pd.DataFrame) -> pd.DataFrame:
     data["articles_low"] = data["share_low"] * data["total"]
     data["articles_high"] = data["share_high"] * data["total"]
     data["interval"] = _interval_words(low, high, data["total"])
-    data["small"] = (data["total"] < stats.SMALL_TOTAL).to_numpy()
+    data["small"] = (data["total"] < SMALL_TOTAL).to_numpy()
     return data
 
 
@@ -869,11 +873,25 @@ def for_topics(events: pd.DataFrame, names: Any) -> pd.DataFrame:
     return events.loc[pd.Series(keep, index=events.index, dtype=bool)]  # none left: still a frame
 
 
-def _date_axis(frame: pd.DataFrame) -> alt.Axis:
-    days = (pd.to_datetime(frame["period"]).max() - pd.to_datetime(frame["period"]).min()).days
-    if days > 3 * 365:
+#: A time axis spanning at most this many days is labelled by day ("14 Oct"), a longer one by
+#: month, one over three years by year: below four months, month ticks leave four labels or fewer.
+DAY_LABELS_DAYS = 120
+
+
+def date_axis(days: pd.Series) -> alt.Axis:
+    """Years, months or days on a time axis, as the span of ``days`` asks: one rule for every chart.
+
+    Examples
+    --------
+    >>> date_axis(pd.Series(pd.date_range("2024-01-01", periods=100))).format
+    '%d %b'
+    >>> date_axis(pd.Series(pd.date_range("2024-01-01", periods=200))).format
+    '%b %Y'
+    """
+    span = (pd.to_datetime(days).max() - pd.to_datetime(days).min()).days
+    if span > 3 * 365:
         return alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
-    if days > 120:
+    if span > DAY_LABELS_DAYS:
         return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True)
     return alt.Axis(format="%d %b", labelOverlap=True)
 
@@ -891,7 +909,7 @@ def _default_subtitle(frame: pd.DataFrame, metric: str) -> str:
 def _date_format(frame: pd.DataFrame) -> str:
     freq = str(frame.attrs.get("freq", "M")).upper()[:1]
     days = (pd.to_datetime(frame["period"]).max() - pd.to_datetime(frame["period"]).min()).days
-    if freq == "D" and days < 120:
+    if freq == "D" and days < DAY_LABELS_DAYS:
         return "%d %b"
     return "%Y" if days > 3 * 365 else "%b %Y"
 
@@ -961,7 +979,7 @@ def source_line(corpus: pd.DataFrame, name: Any = None) -> str:
 def _data_line(coverage: pd.DataFrame) -> str:
     """The foot's data line from a coverage frame alone: its outlets and its periods."""
     periods = pd.to_datetime(coverage["period"])
-    freq = stats.frequency(coverage)
+    freq = words.frequency(coverage)
     what = "articles"
     if "outlet" in coverage:
         what += f" of {words.count(coverage['outlet'].nunique(), 'outlet')}"
@@ -983,7 +1001,7 @@ def _notes(plot: _Plot) -> list[str]:
     if lines and plot.intervals:
         of = "each share" if plot.metric == "share" else "each count"
         notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
-    small = stats.small_note(plot.frame, metric=plot.metric) if plot.kind != "area" else ""
+    small = words.small_note(plot.frame, metric=plot.metric) if plot.kind != "area" else ""
     if small:  # never an empty "Open diamonds:"
         notes.append("Open diamonds: " + small)
     if data["spike"].any():
@@ -1010,7 +1028,7 @@ def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
         "kind": plot.kind,
         "metric": plot.metric,
         "intervals": bool(plot.intervals),
-        "small": stats.small_note(plot.frame, metric=plot.metric)
+        "small": words.small_note(plot.frame, metric=plot.metric)
         if plot.data["small"].any()
         else "",
         "spikes": spikes,
@@ -1053,9 +1071,7 @@ def use_offline_renderer() -> None:
     'ddj-svg'
     >>> _ = alt.renderers.enable(before)  # back to the renderer the session had
     """
-    from ddj.publishing import _register_fonts
-
-    _register_fonts()
+    register_fonts()
     alt.renderers.register("ddj-svg", _svg_renderer)
     alt.renderers.enable("ddj-svg")
 

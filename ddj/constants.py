@@ -14,6 +14,18 @@ Examples
 
 from __future__ import annotations
 
+#: The version of ddj (``ddj.__version__``, the collector's user agent, a run's header).
+VERSION = "0.1.0"
+
+# -- the corpus's vocabulary -------------------------------------------------------------------
+
+#: Values that ``page_type`` may take: what a page is (``ddj.extract.page_type`` tells them apart).
+PAGE_TYPES = ("article", "paywall", "blocked", "consent", "error", "index")
+#: Values that ``published_confidence`` may take, least sure first.
+CONFIDENCE = ("low", "medium", "high")
+#: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
+PROBLEMS_ATTR = "ddj_problems"
+
 # -- the synthetic demo data -------------------------------------------------------------------
 
 #: ``attrs["ddj_demo"]`` of anything built from the demo corpus or the demo archive.
@@ -33,6 +45,12 @@ DEMO_WARC_FIELD = "ddj-demo"
 CONFIDENCE = ("low", "medium", "high")
 
 # -- counting frequencies ----------------------------------------------------------------------
+
+#: Periods with fewer articles in all than this are "small": their shares are unsure
+#: (one article more or fewer moves a share by more than 3.3 points).
+SMALL_TOTAL = 30
+#: Columns of a coverage frame that tell one series from another, besides the topic.
+SERIES_KEYS = ("outlet", "group")
 
 #: The frequencies ddj counts by, by their one-letter code, with the word for one period.
 FREQ_NAMES = {"D": "day", "W": "week", "M": "month", "Q": "quarter", "Y": "year"}

@@ -32,6 +32,10 @@ import pandas as pd
 
 from ddj.cache import cache_dir
 from ddj.constants import DEMO_LABEL, DEMO_NOTICE, DEMO_WARC_FIELD  # noqa: F401  (ddj.demo.DEMO_* as before)
+from ddj.corpus import COLUMNS, DEMO_ATTR
+from ddj.extract import EXTRACTOR_VERSION
+from ddj.loading import load, save
+from ddj.utils import atomic_write
 
 DEMO_VERSION = 4
 #: In the cached archive's file name: a copy written before the warcinfo record is rebuilt.
@@ -342,10 +346,6 @@ def demo_corpus(n: int | None = None, seed: int = 2024) -> pd.DataFrame:
     """
     import warnings
 
-    from ddj.corpus import COLUMNS, DEMO_ATTR
-    from ddj.extract import EXTRACTOR_VERSION
-    from ddj.loading import load, save
-
     folder = demo_pages_dir(seed=seed, n=n or DEFAULT_N)
     # the table of a load is kept beside the pages (with its problems list): a warm start reads
     # one Parquet file instead of hashing thousands of pages; a new extractor builds it again
@@ -583,8 +583,6 @@ def _declared(s: dict) -> str:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    from ddj.utils import atomic_write
-
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, data)
 

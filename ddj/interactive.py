@@ -23,10 +23,18 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from ddj import charts, display, stats
-from ddj.constants import DEMO_NOTICE, INK, PALETTE
+from ddj import charts, display, words
+from ddj import theme as _theme
+from ddj.cache import cache_dir
+from ddj.constants import DEMO_NOTICE, INK, PALETTE, PERIODS
+from ddj.date_parsing import local_times
 from ddj.display import text
-from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.errors import DroppedRowsWarning, ParameterError, QuerySyntaxError, SchemaError
+from ddj.matching import hits, match, resolve
+from ddj.measure import coverage
+from ddj.params import freq as checked_freq
+from ddj.publishing import capped_labels, map_text, publishable, warn_cut
+from ddj.utils import atomic_write
 
 __all__ = ["Search", "clickable_chart", "explorer", "period_articles", "search"]
 
@@ -74,10 +82,6 @@ def period_articles(
     >>> len(period_articles(corpus, flags, row["period"], freq="M")), int(row["articles"])
     (2, 2)
     """
-    from ddj.constants import PERIODS
-    from ddj.params import freq as checked_freq
-    from ddj.scan import local_times
-
     times = local_times(corpus, tz)
     first = pd.Period(pd.Timestamp(period), freq=PERIODS[checked_freq(freq)])
     inside = (times >= first.start_time) & (times <= first.end_time)
@@ -98,9 +102,6 @@ class Search:
     """
 
     def __init__(self, corpus: pd.DataFrame, query: str, *, freq: str, notes: Any) -> None:
-        from ddj.errors import ParameterError, QuerySyntaxError
-        from ddj.matching import hits, resolve
-
         self.corpus, self.query, self.error = corpus, query, None
         self.hits: pd.DataFrame | None = None
         self.coverage: pd.DataFrame | None = None
@@ -112,8 +113,6 @@ class Search:
         with notes if notes is not None else contextlib.nullcontext():
             self.hits = hits(corpus, self.topic, width=display.CONTEXT)
             if len(self.hits):
-                from ddj.measure import coverage
-
                 self.coverage = coverage(corpus, [self.topic], freq=freq)
 
     def summary(self) -> str:
@@ -192,8 +191,6 @@ def explorer(corpus: pd.DataFrame, topics: Any, cov: pd.DataFrame, *, kind: str 
     """
     import ipywidgets
 
-    from ddj.matching import match, resolve
-
     chosen = resolve(topics)
     with warnings.catch_warnings():  # what match leaves out, the coverage shown already said
         warnings.simplefilter("ignore", DroppedRowsWarning)
@@ -252,8 +249,6 @@ def clickable_chart(cov: pd.DataFrame, *, kind: str = "line") -> alt.TopLevelMix
     >>> [p["name"] for p in spec["params"]], spec["params"][0]["select"]["fields"]
     (['pick'], ['day', 'topic'])
     """
-    from ddj import theme as _theme
-
     data = _points(cov)
     if kind not in ("line", "heatmap"):
         raise ParameterError(f"kind={kind!r}: the clickable chart is a 'line' or a 'heatmap'.")
@@ -270,8 +265,6 @@ def clickable_chart(cov: pd.DataFrame, *, kind: str = "line") -> alt.TopLevelMix
 
 def _points(cov: pd.DataFrame) -> pd.DataFrame:
     """One row per period and series, its texts made safe to draw, days as strings (no zone shift)."""
-    from ddj.publishing import capped_labels, map_text, publishable, warn_cut
-
     needed = ["period", "topic", "label", "articles", "total", "share", "partial"]
     missing = [c for c in needed if c not in cov]
     if missing or cov.empty:
@@ -290,7 +283,7 @@ def _points(cov: pd.DataFrame) -> pd.DataFrame:
     return data.drop(columns="period").assign(
         interval=charts.interval_words(data["articles"], data["total"]),
         day=period.dt.strftime("%Y-%m-%d"),
-        period_label=charts.period_labels(period, stats.frequency(cov)),  # as published charts
+        period_label=charts.period_labels(period, words.frequency(cov)),  # as published charts
         status=data["partial"].map(
             {True: "partial (not a full period of data)", False: "complete"}
         ),
@@ -306,8 +299,6 @@ def listed(found: pd.DataFrame, topic: Any, when: str, label: str) -> str:
 
     ``when`` names the period (``"January 2024 (period from 2024-01-01)"``).
     """
-    from ddj.matching import hits
-
     shown = found.head(MAX_LISTED)
     first = hits(shown, topic, width=display.CONTEXT).drop_duplicates("id") if len(shown) else None
     context = {} if first is None else dict(zip(first["id"], _contexts(first), strict=True))
@@ -345,9 +336,6 @@ def _offline_chart() -> type:
     """
     import vl_convert as vlc
 
-    from ddj.cache import cache_dir
-    from ddj.utils import atomic_write
-
     path = cache_dir() / "vega" / f"jupyter-chart-altair{alt.__version__}-vlc{vlc.__version__}.js"
     try:
         bundle = path.read_text(encoding="utf-8")
@@ -375,8 +363,6 @@ def _chart_bundle() -> str:
 
 def _when(day: str, freq: str) -> str:
     """The period in words and its first day: "January 2024 (period from 2024-01-01)"."""
-    from ddj import words
-
     return f"{words.period(pd.Timestamp(day), freq)} (period from {day})"
 
 
@@ -396,7 +382,7 @@ def _contexts(first: pd.DataFrame) -> list[str]:
 
 def _lines(data: pd.DataFrame, pick: Any) -> alt.LayerChart:
     base = alt.Chart(data)
-    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=_date_axis(data))
+    x = alt.X("day:T", title=None, scale=alt.Scale(type="utc"), axis=charts.date_axis(data["day"]))
     y = alt.Y(
         "share:Q", title=None, axis=alt.Axis(format=share_format(data["share"].max()), tickCount=5)
     )
@@ -447,17 +433,6 @@ def share_format(top: float, ticks: int = 5) -> str:
         return ".0%"
     step = top * 100 / ticks  # in percentage points
     return f".{min(3, max(0, math.ceil(-math.log10(step))))}%"
-
-
-def _date_axis(data: pd.DataFrame) -> alt.Axis:
-    """Years, months or days on the axis, as the span of the data asks (as ``ddj.chart`` does)."""
-    days = pd.to_datetime(data["day"])
-    span = (days.max() - days.min()).days
-    if span > 3 * 365:
-        return alt.Axis(format="%Y", tickCount="year", labelOverlap=True)
-    if span > 90:
-        return alt.Axis(format="%b %Y", tickCount="month", labelOverlap=True)
-    return alt.Axis(format="%d %b", labelOverlap=True)
 
 
 def _heatmap(data: pd.DataFrame, pick: Any) -> alt.Chart:

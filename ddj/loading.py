@@ -28,19 +28,22 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from ddj import params, warns
+from ddj import warns
 from ddj.cache import RecordCache, file_key
-from ddj.constants import PAGE_SUFFIXES
-from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, conform, empty
+from ddj.constants import PAGE_SUFFIXES, PROBLEMS_ATTR
+from ddj.corpus import COLUMNS, DEMO_ATTR, conform, empty
 from ddj.corpus import dedupe as _dedupe
 from ddj.errors import InputError, ParameterError
+from ddj.extract import EXTRACTOR_VERSION, safe_read_html
 from ddj.files import find_files, open_regular, read_regular, reason, shown
 from ddj.hostvalues import BadURL, parse_url
 from ddj.limits import MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.outlets import held_labels, one_label_per_domain
 from ddj.outlets import keep as keep_outlets
-from ddj.pool import Extractor
+from ddj.outlets import select as select_outlets
+from ddj.pool import POOL_THRESHOLD, Extractor
 from ddj.problem_rows import problem
+from ddj.store import append as append_to_store
 from ddj.store import is_store
 from ddj.store import open as open_store
 from ddj.tables import (
@@ -51,10 +54,7 @@ from ddj.tables import (
     read_raw,
     to_corpus,
 )
-from ddj.utils import atomic_write, file_above, note_problems, progress_bar, safe_read_html
-
-#: Below this many pages to parse, parsing stays in this process (a pool costs ~1 s to start).
-POOL_THRESHOLD = 24
+from ddj.utils import atomic_write, file_above, note_problems, progress_bar
 
 Source = str | os.PathLike | pd.DataFrame
 
@@ -141,7 +141,7 @@ def load(
     items = list(source) if isinstance(source, (list, tuple)) else [source]
     if not items:
         raise InputError("ddj.load() was given an empty list: pass a file, a folder or a table.")
-    chosen = params.outlets(outlets)  # checked before anything is read
+    chosen = select_outlets(outlets)  # checked before anything is read
     given, url_problems = read_url_file(urls) if urls is not None else ({}, [])
     read = _gather(items, columns, dayfirst)
     url_problems += _unmatched(given, read.pages)
@@ -515,8 +515,6 @@ def _content_keys(
     was checked (:func:`ddj.files.open_regular`): a FIFO, a device or a file
     over the page cap is an error here, and is never read.
     """
-    from ddj.extract import EXTRACTOR_VERSION
-
     keys: list[str | None] = []
     errors: dict[int, dict] = {}
     for i, path in enumerate(paths):
@@ -628,8 +626,6 @@ def save(
         msg = f"Cannot save to {path}: the frame lacks corpus column(s) {missing}; build it with ddj.load()."
         raise InputError(msg)
     if append:
-        from ddj.store import append as append_to_store
-
         return append_to_store(labelled_as_stored(corpus, path), path)
     if overwrite and extend:
         msg = "overwrite=True and extend=True: give one (replace the file, or add to it)."

@@ -22,6 +22,7 @@ from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
 from ddj.matching import Topic, match, resolve
 from ddj.outlets import every_group, nothing_chosen
+from ddj.outlets import select as select_outlets
 from ddj.stats import SMALL_TOTAL, wilson
 from ddj.syndication import find_syndicated
 
@@ -294,7 +295,7 @@ class _How:
             validate(corpus, ("outlet",))
         params.tz(tz)
         first, last = params.window(start, end)
-        chosen = params.outlets(outlets)
+        chosen = select_outlets(outlets)
         if by == "group" and chosen is None:
             chosen = every_group()
         return cls(period, by, first, last, params.rolling(rolling), start, end, chosen=chosen)

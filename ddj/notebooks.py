@@ -86,7 +86,11 @@ def check_parameters(**params: Any) -> dict[str, Any]:
             p.window(out.get(names[0]), out.get(names[1]), names=names)
     for name in ("topics", "topic"):
         if name in out:
-            out[name] = p.topics(out[name], name=name, topics_file=out.get("topics_file") or None)
+            out[name] = p.topics(out[name], name=name)
+            names = [out[name]] if isinstance(out[name], str) else out[name]
+            resolve(
+                names, out.get("topics_file") or None
+            )  # an unknown topic: the message says which
     return out
 
 

@@ -35,9 +35,9 @@ import numpy as np
 import pandas as pd
 
 from ddj import warns, yamlfile
-from ddj.corpus import registered_domain
 from ddj.errors import InputError, ParameterError
 from ddj.hostvalues import PLAIN_URL_HOST, BadURL, normal_domain, url_host
+from ddj.urls import registered_domain
 
 #: The groups ddj ships.
 SHIPPED = Path(__file__).parent / "data" / "outlets.yml"

@@ -24,10 +24,17 @@ import zoneinfo
 from pathlib import Path
 from typing import Any
 
-from ddj.constants import CORPUS_LOOK_ENTRIES, CORPUS_SUFFIXES, FREQ_CODES
+from ddj.constants import (
+    CONFIDENCE,
+    CORPUS_LOOK_ENTRIES,
+    CORPUS_SUFFIXES,
+    FREQ_CODES,
+    PAGE_TYPES,
+)
 from ddj.errors import ParameterError
 from ddj.files import not_regular, shown
 from ddj.limits import MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS
+from ddj.urls import registered_domain
 from ddj.utils import file_above
 
 #: Longest chart title a notebook takes.
@@ -237,29 +244,6 @@ def by(value: Any) -> str | None:
     return value
 
 
-def outlets(value: Any) -> Any:
-    """``None``, or the outlets chosen: a group name, a list of groups and domains, a groups file.
-
-    Returns
-    -------
-    ddj.outlets.Selection or None
-        See :func:`ddj.outlets.select`, which checks it.
-
-    Raises
-    ------
-    ParameterError
-        An unknown group (the message names the known ones) or no domain.
-
-    Examples
-    --------
-    >>> outlets("international-wires").label
-    'international-wires'
-    """
-    from ddj.outlets import select
-
-    return select(value)
-
-
 def metric(value: Any) -> str:
     """``"share"`` (percentage of all articles) or ``"articles"`` (counts).
 
@@ -336,8 +320,6 @@ def pages(value: Any) -> tuple[str, ...] | None:
     >>> pages("all") is None
     True
     """
-    from ddj.corpus import PAGE_TYPES
-
     if isinstance(value, str) and value.strip() == "all":
         return None
     items = [value] if isinstance(value, str) else value
@@ -363,8 +345,6 @@ def confidence(value: Any, name: str = "min_confidence") -> str | None:
     >>> confidence("medium")
     'medium'
     """
-    from ddj.corpus import CONFIDENCE
-
     if _blank(value):
         return None
     if value not in CONFIDENCE:
@@ -619,8 +599,12 @@ def _ordered(first: Any, last: Any, start: Any, end: Any, names: tuple[str, str]
 # -- inputs ------------------------------------------------------------------------------------
 
 
-def topics(value: Any, *, name: str = "topics", topics_file: Any = None) -> list[str] | str:
-    """Topic names or queries that the topics file resolves, as a list (or one query).
+def topics(value: Any, *, name: str = "topics") -> list[str] | str:
+    """Topic names or queries, as a list (or, for ``name="topic"``, one).
+
+    Whether each names a topic of the topics file is for :func:`ddj.resolve`
+    to say (``ddj.notebooks.check_parameters`` calls it): this check only reads
+    the shape, so it needs nothing above it.
 
     Parameters
     ----------
@@ -629,33 +613,27 @@ def topics(value: Any, *, name: str = "topics", topics_file: Any = None) -> list
         comma-separated string; for ``name="topic"`` one name or query.
     name
         ``"topics"`` or ``"topic"``, for the message.
-    topics_file
-        A topics YAML file, or None for the shipped one.
 
     Raises
     ------
     ParameterError
-        Not text or a list, or an unknown topic (``ddj.resolve`` says which).
+        Not text or a list, or an empty one.
 
     Examples
     --------
     >>> topics("hong_kong, ukraine")
     ['hong_kong', 'ukraine']
     """
-    from ddj.matching import resolve
-
     items = (
         [v.strip() for v in value.split(",")]
         if isinstance(value, str) and name == "topics"
         else value
     )
     if isinstance(items, str):
-        resolve([items], topics_file)
         return items
     if not isinstance(items, (list, tuple)) or not items:
         msg = f"{name}={value!r}: give topic names, e.g. ['hong_kong', 'ukraine'] or 'hong_kong,ukraine'."
         raise ParameterError(msg)
-    resolve(list(items), topics_file)
     return list(items)
 
 
@@ -898,10 +876,6 @@ def warcs(value: Any) -> list[str]:
     return items
 
 
-#: Longest ``url_pattern`` taken.
-MAX_PATTERN = 1_000
-
-
 def domains(value: Any) -> list[str]:
     """Registered domains to keep (``bbc.co.uk``; a URL or a subdomain is reduced to its domain).
 
@@ -910,8 +884,6 @@ def domains(value: Any) -> list[str]:
     >>> domains(["https://www.bbc.co.uk/news", "theguardian.com"])
     ['bbc.co.uk', 'theguardian.com']
     """
-    from ddj.corpus import registered_domain
-
     items = _items(value, "domains")
     out = []
     for item in items:
@@ -921,32 +893,6 @@ def domains(value: Any) -> list[str]:
             raise ParameterError(msg)
         out.append(domain)
     return list(dict.fromkeys(out))
-
-
-def url_pattern(value: Any) -> str | None:
-    """A regular expression (RE2 syntax) a URL must contain a match of, or None.
-
-    Examples
-    --------
-    >>> url_pattern(r"/20(23|24)/"), url_pattern("")
-    ('/20(23|24)/', None)
-    """
-    if _blank(value):
-        return None
-    from ddj.collecting.warc import compiled_pattern
-
-    text = str(value)
-    try:
-        if len(text) > MAX_PATTERN:
-            raise ValueError(f"longer than {MAX_PATTERN} characters")
-        compiled_pattern(text)
-    except Exception as exc:  # noqa: BLE001 - re2.error, or a pattern too large for RE2's memory
-        msg = (
-            f"url_pattern={text[:80]!r} is not a regular expression ddj takes ({exc}). "
-            r"Give one like '/news/' or '/20(23|24)/\d\d/' (RE2 syntax, no look-arounds)."
-        )
-        raise ParameterError(msg) from None
-    return text
 
 
 def _items(value: Any, name: str) -> list[str]:

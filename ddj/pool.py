@@ -25,6 +25,11 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
+#: Below this many pages to extract, :func:`ddj.load` and :func:`ddj.collect` stay in this
+#: process. A pool costs about 1 s to start; a real page takes 40-250 ms to extract (4-25 pages
+#: a second on one core), so 24 pages are 1-6 s of work, which two workers halve by more than
+#: the start costs. One number for both: the work a page is, and the start, are the same.
+POOL_THRESHOLD = 24
 #: How often a worker checks that its parent is alive (seconds).
 POLL_SECONDS = 0.5
 _PR_SET_PDEATHSIG = 1

@@ -26,11 +26,8 @@ import numpy as np
 import pandas as pd
 
 from ddj import warns
-from ddj.constants import CONFIDENCE
+from ddj.constants import CONFIDENCE, PROBLEMS_ATTR
 from ddj.errors import DroppedRowsWarning, SchemaError
-
-#: Key under ``DataFrame.attrs`` where loaders keep the list of problems.
-PROBLEMS_ATTR = "ddj_problems"
 
 #: Every kind of problem ddj reports, with the words for one and for several in a data note.
 KINDS: dict[str, tuple[str, str]] = {

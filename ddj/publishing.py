@@ -41,7 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ddj import warns, words
-from ddj.constants import DEMO_NOTICE, FREQ_NAMES
+from ddj.cache import cache_dir
+from ddj.constants import DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
 from ddj.errors import ParameterError, SchemaError
 from ddj.escaping import html_attribute
 from ddj.limits import (
@@ -51,8 +52,8 @@ from ddj.limits import (
     MAX_TITLE_CHARS,
 )
 from ddj.params import folder
-from ddj.stats import SMALL_TOTAL, frequency, small_note, wilson
-from ddj.utils import whole_text
+from ddj.stats import wilson
+from ddj.utils import atomic_write, whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
 #: Characters no renderer takes as text: C0/C1 controls, line/paragraph separators, non-characters.
@@ -161,7 +162,7 @@ def publish(
         "alt_text": root / f"{slug}.txt",
     }
     assert all(p.parent == root for p in paths.values())  # never outside out_dir
-    _register_fonts()
+    register_fonts()
     import vl_convert as vlc
 
     _write(paths["spec"], json.dumps(spec, indent=2, ensure_ascii=False))
@@ -431,7 +432,7 @@ def largest_outlets(coverage: pd.DataFrame, n: int = MAX_OUTLETS) -> pd.DataFram
 def quotable(figures: pd.DataFrame) -> pd.DataFrame:
     """``ddj.summary``'s figures with no share quoted on too few articles.
 
-    Where a figure's period had fewer than ``ddj.stats.SMALL_TOTAL`` articles
+    Where a figure's period had fewer than ``ddj.constants.SMALL_TOTAL`` articles
     in all (``peak_small`` or ``latest_small``), its share and interval are
     emptied and ``peak_note`` / ``latest_note`` say "too few articles to quote
     a share"; the change in points is emptied when the latest period was small.
@@ -501,7 +502,7 @@ def _describe(spec: dict, data: pd.DataFrame | None) -> str:
     kind, metric = _kind_and_metric(spec)
     labels = list(dict.fromkeys(str(v) for v in data["label"])) if "label" in data else []
     periods = pd.to_datetime(data["period"])
-    freq = frequency(data)
+    freq = words.frequency(data)
     per = FREQ_NAMES[freq]
     what = f"as a share of all articles per {per}" if metric == "share" else f"articles per {per}"
     parts = [
@@ -531,7 +532,7 @@ def _marks_sentences(spec: dict, data: pd.DataFrame) -> list[str]:
         out.append(f"Bands show each {what}'s 95% confidence interval.")
     small = drawn.get("small")
     if small is None and {"total", "partial"} <= set(data.columns):
-        small = small_note(data, metric="articles" if what == "count" else "share")
+        small = words.small_note(data, metric="articles" if what == "count" else "share")
     if small:
         out.append(small)
     spikes = [str(s) for s in drawn.get("spikes") or []]
@@ -646,8 +647,6 @@ def _safe_slug(slug: Any) -> str:
 
 
 def _write(path: Path, content: str | bytes) -> None:
-    from ddj.utils import atomic_write
-
     atomic_write(path, content)
 
 
@@ -710,8 +709,6 @@ def _embed_bundle() -> str:
     """
     import vl_convert as vlc
 
-    from ddj.cache import cache_dir
-
     path = cache_dir() / "vega" / f"vega-embed-vlc{vlc.__version__}-{_vl_version()}.js"
     try:
         return path.read_text(encoding="utf-8")
@@ -764,7 +761,7 @@ def _vl_version() -> str:
     return "v" + "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     """Give vl-convert a font with Chinese, Japanese and Korean glyphs when the system has one."""
     global _FONTS_READY
     if _FONTS_READY:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ddj import warns
 from ddj.corpus import empty
-from ddj.errors import DroppedRowsWarning, ParameterError, SchemaError
+from ddj.errors import DroppedRowsWarning, ParameterError
 from ddj.problem_rows import (
     PROBLEMS_ATTR,
     frame,
@@ -219,20 +219,6 @@ def _outside() -> int:
     return level
 
 
-def local_times(corpus: pd.DataFrame, tz: str) -> pd.Series:
-    """Publication times on the clock counted (tz-naive): ``tz``'s, or each page's own (``"local"``)."""
-    if tz == "local":
-        if "published_local" not in corpus.columns:
-            msg = "tz='local' needs the corpus's published_local column; load the corpus with ddj.load()."
-            raise SchemaError(msg)
-        return corpus["published_local"].astype("datetime64[us]")
-    published = corpus["published"]
-    if not isinstance(published.dtype, pd.DatetimeTZDtype):
-        msg = "The corpus's 'published' column is not a time-zone-aware datetime: load it with ddj.load()."
-        raise SchemaError(msg)
-    return published.dt.tz_convert(tz).dt.tz_localize(None)
-
-
 def in_window(
     times: pd.Series, first: pd.Timestamp | None, last: pd.Timestamp | None
 ) -> np.ndarray:
@@ -274,7 +260,7 @@ class Skipped:
     def of(
         cls, frame: pd.DataFrame, pages: Any, min_confidence: str | None
     ) -> tuple[Skipped, np.ndarray]:
-        """What ``ddj.corpus.left_out`` leaves out of one batch, and its mask."""
+        """What ``ddj.problem_rows.left_out`` leaves out of one batch, and its mask."""
         out = left_out(frame, pages=pages, min_confidence=min_confidence)
         skipped = cls(rows=len(frame), report=list(out.report))
         if out.message is None:
@@ -302,7 +288,7 @@ class Skipped:
         )
 
     def warn(self, min_confidence: str | None) -> None:
-        """The one DroppedRowsWarning for every row left out, in ``ddj.corpus.left_out``'s words."""
+        """The one DroppedRowsWarning for every row left out, in ``ddj.problem_rows.left_out``'s words."""
         if not self.report:
             return
         warn(warns.left_out(self.report, self.kinds, self.unsure, self.rows, min_confidence))

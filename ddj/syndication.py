@@ -35,6 +35,7 @@ import pandas as pd
 
 from ddj import params
 from ddj.corpus import validate
+from ddj.query import fold
 
 _TOKEN = re.compile(r"\w+")
 
@@ -120,8 +121,6 @@ def find_syndicated(
 def _minhashes(texts: list[Any], *, num_perm: int, shingle: int, min_words: int) -> dict[int, Any]:
     """The MinHash of each text's word shingles, by position; short and missing texts have none."""
     from datasketch import MinHash
-
-    from ddj.query import fold
 
     hashes = {}
     blank = MinHash(num_perm=num_perm, seed=1)  # copies skip drawing the permutations again
@@ -213,8 +212,6 @@ def _instants(corpus: pd.DataFrame) -> np.ndarray:
 
 def _word_sets(values: np.ndarray, positions: list[int], least: int) -> dict[int, frozenset]:
     """The set of folded words of each value at ``positions`` with at least ``least`` words."""
-    from ddj.query import fold
-
     out = {}
     for pos in positions:
         value = values[pos]

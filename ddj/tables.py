@@ -21,18 +21,19 @@ import numpy as np
 import pandas as pd
 
 from ddj import warns
+from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import (
     ADDED_COLUMNS,
     COLUMNS,
-    PROBLEMS_ATTR,
     conform,
-    parse_dates,
-    registered_domain,
 )
+from ddj.date_parsing import parse_dates
 from ddj.errors import InputError, SchemaError
+from ddj.extract.encoding import legacy_multibyte, utf16_without_bom
 from ddj.files import open_regular, shown
 from ddj.limits import MAX_GZIP_RATIO, MAX_PAGE_BYTES, gunzip, is_gzip
 from ddj.problem_rows import problem
+from ddj.urls import registered_domain
 
 #: File endings read as tables (a trailing ``.gz`` is allowed on the text ones).
 TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
@@ -511,7 +512,7 @@ def table_encoding(data: Path | bytes, name: str = "the table") -> tuple[str, bo
                 else f"{name}: read as {codec.upper()} (byte-order mark)."
             )
             return codec, False, note
-    wide = _utf16_without_bom(head)
+    wide = utf16_without_bom(head)
     if wide:
         return wide, False, f"{name}: read as {wide.upper()} (no byte-order mark; NUL bytes)."
     bad_at = _first_bad(data, "utf-8")
@@ -538,19 +539,6 @@ def table_encoding(data: Path | bytes, name: str = "the table") -> tuple[str, bo
 
 
 _CODEC_NAMES = {"cp1252": "windows-1252", "latin-1": "Latin-1 (ISO 8859-1)"}
-
-
-def _utf16_without_bom(head: bytes) -> str | None:
-    sample = head[:_SAMPLE]
-    if len(sample) < 4 or b"\x00" not in sample:
-        return None
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    half = len(sample) // 2
-    if odd > 0.4 * half and even < 0.05 * half:
-        return "utf-16-le"
-    if even > 0.4 * half and odd < 0.05 * half:
-        return "utf-16-be"
-    return None
 
 
 def _first_bad(data: Path | bytes, codec: str) -> int | None:
@@ -585,7 +573,7 @@ def _single_or_multibyte(data: Path | bytes, head: bytes, bad_at: int) -> str:
     sample = head[:_SAMPLE] + _window(data, bad_at)
     best = from_bytes(sample).best()
     guess = best.encoding if best is not None else None
-    if guess and _multibyte(guess) and _first_bad(data, guess) is None:
+    if guess and legacy_multibyte(guess) and _first_bad(data, guess) is None:
         return guess
     return "cp1252" if _first_bad(data, "cp1252") is None else "latin-1"
 
@@ -597,16 +585,6 @@ def _window(data: Path | bytes, at: int) -> bytes:
     with open_regular(data, what="table") as fh:
         fh.seek(start)
         return fh.read(_SAMPLE)
-
-
-def _multibyte(codec: str) -> bool:
-    try:
-        name = codecs.lookup(codec).name
-    except LookupError:
-        return False
-    return "utf" not in name and any(
-        k in name for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022")
-    )
 
 
 # -- formats ---------------------------------------------------------------------------------

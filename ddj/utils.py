@@ -1,11 +1,10 @@
 """Small helpers shared by the loaders, the collector and the writers.
 
 One of each: :func:`atomic_write` (every file ddj writes appears whole or not
-at all), :func:`safe_read_html` (a page gives a record or a reason, never an
-exception), :func:`progress_bar` (one policy for when a bar is shown) and
+at all), :func:`progress_bar` (one policy for when a bar is shown) and
 :func:`note_problems` (rows dropped are listed in ``attrs`` and counted in a
 :class:`ddj.DroppedRowsWarning`). This module sits at the bottom of the import
-graph: it imports nothing of ddj at module level but :mod:`ddj.errors` and
+graph: it imports nothing of ddj but :mod:`ddj.constants`, :mod:`ddj.errors` and
 :mod:`ddj.escaping`.
 """
 
@@ -22,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ddj.errors import DdjError, DroppedRowsWarning
+from ddj.constants import PROBLEMS_ATTR
+from ddj.errors import DroppedRowsWarning
 from ddj.escaping import unwrapped
-from ddj.problem_rows import PROBLEMS_ATTR
 
 #: ``atomic_write``'s content: bytes, text (written as UTF-8), or ``write(temp_path)``.
 Content = bytes | str | Callable[[Path], object]
@@ -158,30 +157,6 @@ def _alive(pid: int) -> bool:
     except (PermissionError, OverflowError, OSError):
         return True
     return True
-
-
-def safe_read_html(html: bytes | str, url: str | None = None) -> tuple[dict | None, str | None]:
-    """:func:`ddj.read_html` that never raises: ``(record, None)`` or ``(None, reason)``.
-
-    For batches (worker processes included): one bad page, or a parser bug,
-    never stops a load or a collection; its reason is reported instead.
-
-    Examples
-    --------
-    >>> record, reason = safe_read_html(b"<html><title>T</title><p>Body text.</p></html>")
-    >>> record["title"], reason
-    ('T', None)
-    >>> safe_read_html(b"")[0] is None
-    True
-    """
-    from ddj.extract import read_html
-
-    try:
-        return read_html(html, url=url), None
-    except DdjError as exc:
-        return None, str(exc)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not abort a batch
-        return None, f"extraction failed ({type(exc).__name__}: {exc!s:.150})"
 
 
 def in_kernel() -> bool:

@@ -19,11 +19,16 @@ import math
 import textwrap
 from typing import Any
 
-from ddj.constants import FREQ_CODES, FREQ_NAMES
+import pandas as pd
+
+from ddj import params
+from ddj.constants import FREQ_CODES, FREQ_NAMES, SERIES_KEYS, SMALL_TOTAL
 from ddj.query import label as query_label
 
 _QUARTERS = ("first", "second", "third", "fourth")
 _PLURALS = {"D": "days", "W": "weeks", "M": "months", "Q": "quarters", "Y": "years"}
+#: A period's length in days -> its frequency code (a coverage frame read back from a file).
+_PERIOD_DAYS = {1: "D", 7: "W", 28: "M", 29: "M", 30: "M", 31: "M", 90: "Q", 91: "Q", 92: "Q"}
 
 
 def code(freq: Any) -> str:
@@ -33,6 +38,83 @@ def code(freq: Any) -> str:
         return FREQ_CODES[text.lower()]
     text = text.upper()[:1]
     return text if text in FREQ_NAMES else "D"
+
+
+def frequency(cov: pd.DataFrame) -> str:
+    """The frequency code of a coverage frame: its ``attrs``, else the length of its periods.
+
+    A frame read back from a file has no ``attrs``; ``period_end`` then tells
+    a week from a month. Without either, ``"D"``.
+
+    Examples
+    --------
+    >>> bare = cov.copy()
+    >>> bare.attrs = {}
+    >>> frequency(cov), frequency(bare)
+    ('M', 'M')
+    """
+    given = cov.attrs.get("freq")
+    if given is not None:
+        return params.freq(given)
+    if "period_end" not in cov or cov.empty:
+        return "D"
+    days = (pd.to_datetime(cov["period_end"]) - pd.to_datetime(cov["period"])).dt.days + 1
+    length = int(days.mode().iloc[0])
+    return _PERIOD_DAYS.get(length, "Y" if length >= 365 else "D")
+
+
+def small_note(cov: pd.DataFrame, *, limit: int = 3, metric: str = "share") -> str:
+    """The complete periods whose denominator is small, named, for a chart's note and alt text.
+
+    Parameters
+    ----------
+    cov
+        A coverage frame.
+    limit
+        Name at most this many; beyond it, count them.
+    metric
+        What the chart shows: ``"share"`` (the shares are unsure) or
+        ``"articles"`` (the counts are).
+
+    Returns
+    -------
+    str
+        One sentence, or ``""`` when no complete period is small.
+
+    Examples
+    --------
+    >>> small_note(cov)
+    'Every month has fewer than 30 articles in all, so every share is unsure.'
+    >>> small_note(cov.assign(total=cov["total"] * 10))  # as if ten times the articles
+    '7 of 82 months have fewer than 30 articles in all, so those shares are unsure (the first: June 2019, December 2019, January 2020).'
+    >>> small_note(cov, metric="articles")
+    'Every month has fewer than 30 articles in all, so every count is unsure.'
+    """
+    keys = [k for k in SERIES_KEYS if k in cov]
+    complete = cov[~cov["partial"].astype(bool)].drop_duplicates(["period", *keys])
+    rows = complete[complete["total"] < SMALL_TOTAL].sort_values("period", kind="stable")
+    if rows.empty:
+        return ""
+    freq = frequency(cov)
+    unit = FREQ_NAMES[freq] if not keys else f"{keys[0]}-{FREQ_NAMES[freq]}"
+    what = "share" if metric == "share" else "count"
+    if len(rows) == len(complete):
+        return (
+            f"Every {unit} has fewer than {SMALL_TOTAL} articles in all, so every {what} is unsure."
+        )
+    names = [
+        (f"{row[keys[0]]} ({{}})" if keys else "{}").format(
+            period(pd.Timestamp(row["period"]), freq)
+        )
+        for row in rows.head(limit).to_dict("records")
+    ]
+    if len(rows) > limit:
+        return (
+            f"{len(rows):,} of {len(complete):,} {unit}s have fewer than {SMALL_TOTAL} articles "
+            f"in all, so those {what}s are unsure (the first: {', '.join(names)})."
+        )
+    listed = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    return f"Fewer than {SMALL_TOTAL} articles in all in {listed}, so those {what}s are unsure."
 
 
 def period(when: Any, freq: Any, *, preposition: bool = False, year: bool = True) -> str:

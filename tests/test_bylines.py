@@ -6,8 +6,8 @@ import lxml.html
 import pytest
 from trafilatura.metadata import extract_author
 
-from ddj.extract import _as_text, _markup
 from ddj.extract.bylines import byline
+from ddj.extract.markup import as_text, bounded_markup
 
 
 def page(body: str) -> str:
@@ -86,7 +86,7 @@ def test_the_same_names_as_trafilatura_on_every_shared_page(shared_corpora):
         data = path.read_bytes()
         data = gzip.decompress(data) if path.name.endswith(".gz") else data
         try:
-            tree = _markup(_as_text(data))[1]
+            tree = bounded_markup(as_text(data))[1]
         except Exception:  # not a page read_html reads (counted by test_extract_shared)
             continue
         ours = byline(tree)

@@ -602,6 +602,21 @@ def test_the_clickable_chart_cuts_labels_the_same_way():
     )
 
 
+def test_published_and_clickable_charts_label_the_same_span_the_same_way():
+    """One rule for the time axis: 14 weeks (98 days) is labelled by day in both charts."""
+    from ddj import interactive
+
+    frame = cov_frame(n=15)  # ddj.chart said days, the clickable chart months (90 days there)
+
+    def formats(spec):
+        found = re.findall(r'"x": \{[^{}]*"axis": \{[^{}]*"format": "([^"]+)"', json.dumps(spec))
+        return set(found)
+
+    assert formats(ddj.chart(frame).to_dict()) == {"%d %b"}
+    assert formats(interactive.clickable_chart(frame).to_dict()) == {"%d %b"}
+    assert formats(interactive.clickable_chart(cov_frame(n=30)).to_dict()) == {"%b %Y"}
+
+
 # -- issue 23: long-tail outlets, partial periods, events by topic, sources, titles -----------
 
 

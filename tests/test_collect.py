@@ -329,7 +329,7 @@ def test_broken_warc_is_a_failure(tmp_path):
 
 def test_demo_warc_declares_itself_and_the_corpus_is_labelled(site, tmp_path):
     import ddj
-    from ddj.collecting.sources import warc_records
+    from ddj.collecting.warc import warc_records
     from ddj.demo import DEMO_LABEL, DEMO_WARC_FIELD, demo_warc
 
     warc = demo_warc()
@@ -575,7 +575,7 @@ def test_gzip_bodies_are_expanded_within_the_page_cap(site, tmp_path):
 def test_warc_record_past_the_cap_or_corrupt_is_a_failure_and_the_rest_is_read(site, tmp_path):
     from collect_site import article_html, gzip_bomb
 
-    from ddj.collecting.sources import warc_records
+    from ddj.collecting.warc import warc_records
 
     good = [(site.url(f"/w/{n}"), article_html(0, n).encode(), "text/html") for n in (2, 3)]
     warc = tmp_path / "mixed.warc.gz"
@@ -1170,3 +1170,36 @@ def test_a_collected_page_dated_in_an_unknown_time_zone_is_counted(tmp_path):
     assert "'QQT' unknown" in reasons[urls[0]] and "dated from its JSON-LD" in reasons[urls[0]]
     said = [str(w.message) for w in caught if "time zone ddj does not know" in str(w.message)]
     assert len(said) == 1 and said[0].startswith("1 page(s)") and "(QQT)" in said[0]
+
+
+def test_load_and_collect_start_a_pool_from_the_same_number_of_pages(tmp_path, monkeypatch):
+    """One threshold (``ddj.pool.POOL_THRESHOLD``): 30 pages go to worker processes in both.
+
+    ``ddj.collect`` pooled from 200 pages, ``ddj.load`` from 24; the extractors here record
+    what they were asked and work in this process.
+    """
+    import ddj
+    import ddj.collecting.harvest as harvest_module
+    import ddj.loading as loading_module
+    from ddj.pool import Extractor
+
+    asked = []
+
+    class Recording(Extractor):
+        def __init__(self, work, *, workers, pooled, warm_item=None):
+            asked.append(pooled)
+            super().__init__(work, workers=1, pooled=pooled, warm_item=warm_item)
+
+    monkeypatch.setattr(harvest_module, "Extractor", Recording)
+    monkeypatch.setattr(loading_module, "Extractor", Recording)
+    with Site(outlets=1, articles=30) as big:
+        run(tmp_path, urls=big.article_urls(0), extract_workers=2)
+        run(tmp_path, name="few", urls=big.article_urls(0)[:10], extract_workers=2)
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for i in range(30):
+        (pages / f"{i}.html").write_text(f"<title>Page {i}</title><p>Text {i} of the page.</p>")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.load(pages, workers=2, progress=False)
+    assert asked == [True, False, True]

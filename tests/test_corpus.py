@@ -10,11 +10,9 @@ from ddj.corpus import (
     conform,
     dedupe,
     empty,
-    normalize_url,
-    parse_dates,
-    registered_domain,
-    to_utc,
 )
+from ddj.date_parsing import parse_dates, to_utc
+from ddj.urls import normalize_url, registered_domain
 
 
 def test_empty_has_schema():

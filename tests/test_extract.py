@@ -1,4 +1,5 @@
 import time
+import warnings
 from datetime import UTC, datetime
 
 import pytest
@@ -344,14 +345,15 @@ def test_a_year_or_a_month_alone_is_not_a_date():
 def test_a_shown_description_is_the_lede():
     from lxml import html as lxml_html
 
-    from ddj.extract import _visible_text, _with_lede
+    from ddj.extract.body import _with_lede
+    from ddj.extract.xpaths import visible_text
 
     tree = lxml_html.fromstring(
         "<html><head><meta name='description' content='Only for search engines.'></head><body>"
         "<p class='teaser'>Rain came  back to the valley.</p><p>The story.</p>"
         "<script>var x = 'Hidden in a script.';</script></body></html>"
     )
-    page = _visible_text(tree)
+    page = visible_text(tree)
     assert _with_lede("The story.", "Rain came back to the valley.", page) == (
         "Rain came back to the valley.\nThe story."
     )
@@ -366,7 +368,7 @@ def test_a_shown_description_is_the_lede():
 
 
 def test_short_lines_past_the_agreed_text_are_trimmed():
-    from ddj.extract import _trim_tail
+    from ddj.extract.body import _trim_tail
 
     story = "The council met on Monday.\nIt voted for the plan."
     newspaper = "The council met on Monday. It voted for the plan."
@@ -662,7 +664,7 @@ def test_htmldate_is_asked_only_where_it_can_change_the_date(monkeypatch):
 
 
 def test_newspaper4k_is_asked_only_for_a_fragment(monkeypatch):
-    import ddj.extract as extract
+    import ddj.extract.body as extract  # where main_text looks them up
 
     asked = []
     real = extract._newspaper
@@ -775,3 +777,57 @@ def test_a_saved_pages_address_is_read_from_what_savers_write(before, head, url)
 )  # fmt: skip
 def test_the_outlet_is_a_name_of_the_domains_owner_or_the_domain(url, head, outlet):
     assert read_html(_page(head), url)["outlet"] == outlet
+
+
+def test_safe_read_html_gives_a_record_or_a_reason_never_an_exception(monkeypatch):
+    record, reason = ddj.extract.safe_read_html(
+        b"<html><title>T</title><p>Some body text.</p></html>"
+    )
+    assert record["title"] == "T" and reason is None
+    record, reason = ddj.extract.safe_read_html(b"")
+    assert record is None and reason
+
+    def bug(html, url=None):
+        raise ZeroDivisionError("a parser bug")
+
+    monkeypatch.setattr(ddj.extract, "read_html", bug)
+    assert ddj.extract.safe_read_html(b"<p>x</p>") == (
+        None,
+        "extraction failed (ZeroDivisionError: a parser bug)",
+    )
+
+
+def test_one_rule_for_multibyte_codecs_in_pages_and_tables(tmp_path):
+    """Pages and tables trust a detector's CJK guess, never its UTF guess (they disagreed on UTF)."""
+    from ddj.extract.encoding import legacy_multibyte
+
+    cjk = ("gb2312", "big5", "euc-kr", "shift_jis", "cp932", "iso2022_jp")
+    assert [legacy_multibyte(c) for c in cjk] == [True] * 6
+    other = ("utf-8", "utf-16-be", "utf_32", "cp1252", "latin-1", "no-such-codec")
+    assert [legacy_multibyte(c) for c in other] == [False] * 6
+    # charset-normalizer calls these bytes UTF-16 (big-endian); page and table read windows-1252
+    data = "café".encode("cp1252")
+    assert decode(data) == "café"
+    table = tmp_path / "t.csv"
+    table.write_bytes(b"title,url,published\n" + data + b",https://a.example/1,2024-10-18\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ddj.load(table)["title"].tolist() == ["café"]
+
+
+def test_a_chinese_page_in_utf16_without_a_byte_order_mark_is_read(tmp_path):
+    """One UTF-16 rule for pages and tables; the page's asked for 90% NUL bytes at one parity,
+    which Chinese text never has, and refused such a page as binary."""
+    story = "香港立法會今日公布選舉結果，投票率創下新低。" * 40
+    page = f"<html><head><title>選舉結果公布</title></head><body><p>{story}</p></body></html>"
+    for codec in ("utf-16-le", "utf-16-be"):
+        assert read_html(page.encode(codec))["title"] == "選舉結果公布"
+    table = tmp_path / "t.csv"
+    table.write_bytes(
+        f"title,url,published\n{story[:30]},https://a.example/1,2024-10-18\n".encode("utf-16-le")
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert ddj.load(table)["title"].tolist() == [story[:30]]
+    with pytest.raises(ddj.ExtractionError, match="binary"):
+        read_html(bytes(range(256)) * 8)  # NUL bytes at both parities: still refused

@@ -171,8 +171,8 @@ def test_retry_after_and_robots_numbers_are_bounded_or_ignored(text):
 def test_a_url_is_read_one_way_or_refused_by_a_ddj_error(text, base):
     from urllib3.util import parse_url as urllib3_parse
 
-    from ddj.corpus import registered_domain
     from ddj.hostvalues import BadURL, parse_url, scrub_credentials, url_host
+    from ddj.urls import registered_domain
 
     host = url_host(text)  # none of these raises
     registered_domain(text)

@@ -126,5 +126,5 @@ def test_compact_iso_8601_is_the_instant_it_says(moment, quarters, form):
     expected = pd.to_datetime(written.replace("Z", "+0000"), format=form + "%z", utc=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # an implausible date (after tomorrow) is its own test
-        got = ddj.corpus.parse_dates([written]).utc.iloc[0]
+        got = ddj.date_parsing.parse_dates([written]).utc.iloc[0]
     assert got == expected

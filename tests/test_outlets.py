@@ -7,8 +7,9 @@ import pytest
 
 import ddj
 from ddj import outlets
-from ddj.corpus import conform, registered_domain
+from ddj.corpus import conform
 from ddj.errors import InputError, ParameterError
+from ddj.urls import registered_domain
 from tests.local_pages import serve
 
 

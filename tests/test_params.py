@@ -12,6 +12,7 @@ import pytest
 
 import ddj
 from ddj import params
+from ddj.notebooks import check_parameters
 
 
 @pytest.mark.parametrize(
@@ -116,8 +117,11 @@ def test_dates_word_the_same_in_the_library_and_the_notebooks():
 def test_topics():
     assert params.topics("hong_kong, ukraine") == ["hong_kong", "ukraine"]
     assert params.topics("hong_kong", name="topic") == "hong_kong"
+    assert params.topics(["no_such_topic"]) == ["no_such_topic"]  # the shape; resolve knows names
     with pytest.raises(ddj.ParameterError, match="Unknown topic 'no_such_topic'"):
-        params.topics(["no_such_topic"])
+        check_parameters(topics=["no_such_topic"])
+    with pytest.raises(ddj.ParameterError, match="Unknown topic 'no_such_topic'"):
+        check_parameters(topic="no_such_topic")
     with pytest.raises(ddj.ParameterError, match=re.escape("topics=[]: give topic names")):
         params.topics([])
 

@@ -7,7 +7,8 @@ import pytest
 
 import ddj
 from ddj import display
-from ddj.corpus import PROBLEMS_ATTR, conform, dedupe
+from ddj.constants import PROBLEMS_ATTR
+from ddj.corpus import conform, dedupe
 from ddj.problem_rows import KINDS, counts, frame, problem
 from ddj.tables import read_table
 from ddj.warns import undated as undated_warning

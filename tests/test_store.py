@@ -100,9 +100,9 @@ def test_to_pandas_is_what_was_saved_in_store_order(saved, frame):
 
 def test_attrs_carry_problems_and_demo_label(saved, store, frame):
     _, appended = saved
-    problems = [p for part in appended for p in part.attrs.get(ddj.corpus.PROBLEMS_ATTR, [])]
+    problems = [p for part in appended for p in part.attrs.get(ddj.constants.PROBLEMS_ATTR, [])]
     assert problems, "the demo corpus has undated rows, listed as problems"
-    assert frame.attrs[ddj.corpus.PROBLEMS_ATTR] == problems
+    assert frame.attrs[ddj.constants.PROBLEMS_ATTR] == problems
     assert store.attrs == {ddj.corpus.DEMO_ATTR: "synthetic demo data"}
     pd.testing.assert_frame_equal(ddj.problems(store), ddj.problems(frame))
 
@@ -461,7 +461,7 @@ def test_the_coverage_notebook_runs_on_a_store(saved, frame, tmp_path):
 
 def test_an_append_of_nothing_leaves_an_empty_store_with_its_problems(tmp_path):
     nothing = ddj.corpus.empty()
-    nothing.attrs[ddj.corpus.PROBLEMS_ATTR] = [{"source": "a.html", "reason": "no article"}]
+    nothing.attrs[ddj.constants.PROBLEMS_ATTR] = [{"source": "a.html", "reason": "no article"}]
     store = ddj.open(ddj.save(nothing, tmp_path / "s", append=True))
     assert len(store) == 0 and store.dates == (None, None) and store.months == []
     assert ddj.problems(store)[["source", "reason"]].to_dict("records") == [

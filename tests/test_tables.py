@@ -608,7 +608,7 @@ def test_headline_table_without_links_loads_with_ids_from_outlet_title_and_day(t
 
 
 def test_rows_with_urls_keep_their_ids(tmp_path):
-    from ddj.corpus import article_id
+    from ddj.urls import article_id
 
     p = _write(
         tmp_path / "t.csv", "url,title,date\nhttps://www.a.example/1?utm_source=x,T,2024-10-02\n"

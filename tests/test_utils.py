@@ -13,7 +13,7 @@ from ddj import warns
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.errors import DroppedRowsWarning, ParameterError
 from ddj.pool import Extractor
-from ddj.utils import atomic_write, interactive, note_problems, progress_bar, safe_read_html
+from ddj.utils import atomic_write, interactive, note_problems, progress_bar
 
 
 def test_atomic_write_takes_bytes_text_or_a_writer_and_leaves_no_temp(tmp_path):
@@ -52,23 +52,6 @@ def test_atomic_write_removes_only_stale_temps_of_dead_processes_when_asked(tmp_
     assert dead.exists()  # not asked
     atomic_write(target, "b", remove_stale=True)
     assert not dead.exists() and mine.exists() and other.exists()
-
-
-def test_safe_read_html_gives_a_record_or_a_reason_never_an_exception(monkeypatch):
-    record, reason = safe_read_html(b"<html><title>T</title><p>Some body text.</p></html>")
-    assert record["title"] == "T" and reason is None
-    record, reason = safe_read_html(b"")
-    assert record is None and reason
-    import ddj.extract
-
-    def bug(html, url=None):
-        raise ZeroDivisionError("a parser bug")
-
-    monkeypatch.setattr(ddj.extract, "read_html", bug)
-    assert safe_read_html(b"<p>x</p>") == (
-        None,
-        "extraction failed (ZeroDivisionError: a parser bug)",
-    )
 
 
 def test_extractor_gives_the_same_results_in_order_in_process_and_in_a_pool():

@@ -23,30 +23,64 @@ from typing import Any
 import pandas as pd
 
 from ddj import params, warns
-from ddj.collecting.archive import FAILURES
+from ddj.cache import cache_dir as user_cache_dir
+from ddj.collecting.archive import FAILURES, FileJob, run_files
 from ddj.collecting.articles import as_corpus
 from ddj.collecting.cache import PageCache
+from ddj.collecting.cluster import client_of
 from ddj.collecting.discover import Found, Sources, discover, listify, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
-from ddj.collecting.warc import Wanted, warc_files
+from ddj.collecting.warc import Wanted, compiled_pattern, warc_files
+from ddj.constants import DEMO_LABEL
+from ddj.corpus import DEMO_ATTR, conform, dedupe, empty
 from ddj.errors import ParameterError
 from ddj.escaping import terminal
 from ddj.hostvalues import scrub_credentials, strip_credentials
-from ddj.loading import note_zones, refuse_existing
+from ddj.loading import SAVE_SUFFIXES, note_zones, refuse_existing, save
 from ddj.outlets import held_labels, one_label_per_domain
-from ddj.utils import note_problems
+from ddj.outlets import select as select_outlets
+from ddj.pool import POOL_THRESHOLD
+from ddj.store import is_store
+from ddj.store import open as open_store
+from ddj.utils import atomic_write, note_problems
 
 __all__ = ["FAILURE_COLUMNS", "FetchSettings", "Fetcher", "PageCache", "collect", "failures_path"]
 
 FAILURE_COLUMNS = ("url", "stage", "status", "reason", "attempts")
 
-#: Pages (at hand and to fetch): below this, extraction stays in this process.
-POOL_THRESHOLD = 200
 
 DateLike = str | date | datetime | pd.Timestamp | None
+
+
+#: Longest ``url_pattern`` taken.
+MAX_PATTERN = 1_000
+
+
+def _url_pattern(value: Any) -> str | None:
+    """A regular expression (RE2 syntax) a URL must contain a match of, or None.
+
+    Examples
+    --------
+    >>> _url_pattern(r"/20(23|24)/"), _url_pattern("")
+    ('/20(23|24)/', None)
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value)
+    try:
+        if len(text) > MAX_PATTERN:
+            raise ValueError(f"longer than {MAX_PATTERN} characters")
+        compiled_pattern(text)
+    except Exception as exc:  # noqa: BLE001 - re2.error, or a pattern too large for RE2's memory
+        msg = (
+            f"url_pattern={text[:80]!r} is not a regular expression ddj takes ({exc}). "
+            r"Give one like '/news/' or '/20(23|24)/\d\d/' (RE2 syntax, no look-arounds)."
+        )
+        raise ParameterError(msg) from None
+    return text
 
 
 def collect(
@@ -168,7 +202,7 @@ def collect(
         Hosts fetched at the same time (each host is asked one request at a time).
     extract_workers
         Processes that extract pages (default: one per CPU) when there are at
-        least 200 pages; ``1`` keeps extraction in this process.
+        least ``ddj.pool.POOL_THRESHOLD`` (24) pages; ``1`` keeps extraction in this process.
     connect_timeout, read_timeout, retries, backoff, max_retry_after, max_bytes, max_redirects
         Fetcher limits; see :class:`ddj.collecting.fetch.Fetcher`.
     deadline
@@ -243,10 +277,10 @@ def collect(
         refuse_existing(
             out, "pass overwrite=True to replace it (with corpus=ddj.load(out) to add to it)"
         )
-    chosen = params.outlets(outlets)  # outlets=: its domains are those of the WARC records read
+    chosen = select_outlets(outlets)  # outlets=: its domains are those of the WARC records read
     domains = params.domains(domains) or (chosen.every_domain if chosen else None)
     wanted = Wanted.of(domains=domains, since=start,
-                       url_pattern=params.url_pattern(url_pattern))  # fmt: skip
+                       url_pattern=_url_pattern(url_pattern))  # fmt: skip
     remote = RemoteLimits.of(settings, listify(warcs))  # the hosts of the WARC URLs are trusted
     files = warc_files(warcs, remote) if warcs is not None else None
     if _archive_run(urls, feeds, sitemaps, sites, files, out=out, client=client, dry_run=dry_run):
@@ -313,8 +347,6 @@ def is_store_name(out: str | os.PathLike) -> bool:
     >>> is_store_name("out/store"), is_store_name("out/corpus.parquet")
     (True, False)
     """
-    from ddj.loading import SAVE_SUFFIXES
-
     path = Path(out)
     return path.is_dir() or (not path.name.lower().endswith(SAVE_SUFFIXES) and not path.suffix)
 
@@ -341,9 +373,6 @@ def _archive_run(urls, feeds, sitemaps, sites, files, *, out, client, dry_run: b
 
 def _collect_archive(archive: ArchiveJobs, *, corpus, client, progress, quiet: bool):
     """Collect WARC files into a store, file by file; ``(ddj.open(store), failures)``."""
-    from ddj.collecting.archive import run_files
-    from ddj.collecting.cluster import client_of
-
     if corpus is not None:
         message = "corpus=: a store is extended by collecting into it again; leave corpus= out"
         raise ParameterError(message)
@@ -386,18 +415,13 @@ class ArchiveJobs:
 
     def jobs(self) -> list:
         """One :class:`~ddj.collecting.archive.FileJob` per file."""
-        from ddj.collecting.archive import FileJob
-
         store = str(Path(self.out).expanduser().resolve())
         return [FileJob(f, store, self.wanted, self.start, self.end, self.max_bytes,
                         remote=self.remote) for f in self.files]  # fmt: skip
 
     def opened(self) -> Any:
         """The store, opened lazily (an empty corpus when nothing was written to it)."""
-        from ddj.corpus import empty
-        from ddj.store import is_store, open
-
-        return open(self.out) if is_store(self.out) else empty()
+        return open_store(self.out) if is_store(self.out) else empty()
 
 
 def _warn_outside(outside: int) -> None:
@@ -436,9 +460,7 @@ def _check(since: DateLike, until: DateLike, *, workers: int, max_pages: int):
 
 
 def _default_cache() -> Path:
-    from ddj.cache import cache_dir
-
-    return cache_dir()
+    return user_cache_dir()
 
 
 def _dry_run(plan, found: Found, cache: PageCache, *, refresh: bool, outside: int, quiet: bool):
@@ -462,9 +484,6 @@ def _dry_run(plan, found: Found, cache: PageCache, *, refresh: bool, outside: in
 
 def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, demo: bool):
     """The records as a corpus (extending ``corpus``), deduplicated, labelled; and how many were dropped."""
-    from ddj.constants import DEMO_LABEL
-    from ddj.corpus import DEMO_ATTR, conform, dedupe
-
     with warnings.catch_warnings(record=True) as caught:  # re-raised below, at the caller's line
         warnings.simplefilter("always")
         result, dropped = _to_corpus(harvest.records, start, end)
@@ -484,9 +503,6 @@ def _build_corpus(harvest: Harvest, start, end, corpus: pd.DataFrame | None, *, 
 def _save(result: pd.DataFrame, failures: pd.DataFrame, out: str | os.PathLike | None) -> None:
     if out is None:
         return
-    from ddj.loading import save
-    from ddj.utils import atomic_write
-
     if is_store_name(out):
         save(result, out, append=True)  # what the store holds already is left out, counted
         folder = Path(out) / FAILURES

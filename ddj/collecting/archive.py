@@ -35,17 +35,21 @@ from typing import Any
 import pandas as pd
 
 from ddj.collecting.articles import OneCopy, as_corpus, limited
+from ddj.collecting.cluster import run_tasks
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import EVERYTHING, Tally, Wanted, local_copy, warc_records
-from ddj.constants import DEMO_LABEL
+from ddj.constants import DEMO_LABEL, DEMO_WARC_FIELD
 from ddj.corpus import DEMO_ATTR
 from ddj.errors import DdjWarning, DroppedRowsWarning, InputError, ParameterError
+from ddj.extract import safe_read_html
 from ddj.hostvalues import scrub_credentials, strip_credentials
 from ddj.limits import MAX_PAGE_BYTES
 from ddj.loading import labelled_as_stored
+from ddj.pool import process_pool
 from ddj.problem_rows import PROBLEMS_ATTR, problem
 from ddj.store.writing import add
+from ddj.utils import atomic_write, progress_bar
 
 MANIFEST = "_manifest.jsonl"
 FAILURES = "_failures"
@@ -174,8 +178,6 @@ def _write(frame, report: list[dict], job: FileJob, name: str, counts: dict, *, 
 
 def _extracted(records: Iterable, failures: list) -> Iterator[dict]:
     """The records of the pages, one at a time (a page's body is let go once extracted)."""
-    from ddj.utils import safe_read_html
-
     for cand in records:
         record, reason = safe_read_html(cand.body, cand.url)
         if record is None:
@@ -232,8 +234,6 @@ def _articles(records: list[dict], job: FileJob, counts: dict) -> tuple[pd.DataF
 
 
 def _is_demo(info: dict[str, str]) -> bool:
-    from ddj.constants import DEMO_WARC_FIELD
-
     return bool(info.get(DEMO_WARC_FIELD))
 
 
@@ -267,8 +267,6 @@ def write_part(
 
 
 def _write_failures(job: FileJob, failures: list[dict]) -> None:
-    from ddj.utils import atomic_write
-
     folder = Path(job.store) / FAILURES
     folder.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(failures, columns=list(FAILURE_COLUMNS))
@@ -370,8 +368,6 @@ def run_files(
     ParameterError
         A file of the manifest was collected with another filter or window.
     """
-    from ddj.utils import progress_bar
-
     if not jobs:
         return ArchiveRun([], store_failures(".", []), 0)  # no file: no row
     manifest = Manifest(jobs[0].store)
@@ -414,16 +410,12 @@ def _finished(todo: list[FileJob], workers: int, client, work) -> Iterator[dict]
     if not todo:
         return
     if client is not None:
-        from ddj.collecting.cluster import run_tasks
-
         yield from run_tasks(client, work, todo, name=lambda job: job.key)
         return
     if workers <= 1 or len(todo) == 1:
         for job in todo:
             yield work(job)
         return
-    from ddj.pool import process_pool
-
     with process_pool(min(workers, len(todo))) as pool:
         futures = [pool.submit(work, job) for job in todo]
         try:

@@ -29,6 +29,7 @@ from ddj.collecting.sources import (
     walk_sitemaps,
 )
 from ddj.collecting.warc import EVERYTHING, Wanted, local_copy, warc_records
+from ddj.constants import DEMO_WARC_FIELD
 from ddj.errors import InputError, ParameterError
 
 
@@ -172,8 +173,6 @@ def _archived(path, failures: list[SourceFailure], max_bytes: int, wanted: Wante
 
     A remote file that cannot be copied (see :mod:`ddj.collecting.remote`) is a failure row.
     """
-    from ddj.constants import DEMO_WARC_FIELD
-
     info: dict[str, str] = {}
     read: list[SourceFailure] = []
     try:

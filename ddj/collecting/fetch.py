@@ -57,6 +57,7 @@ from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConn
 from urllib3.util import connection as urllib3_connection
 
 from ddj import warns
+from ddj.collecting.cache import locked_file
 from ddj.collecting.settings import DEFAULT_CONTACT, FetchSettings  # noqa: F401 (DEFAULT_CONTACT: as before)
 from ddj.errors import InputError
 from ddj.hostvalues import (
@@ -541,8 +542,6 @@ class Fetcher:
             if wait <= 0:
                 host.next_at = time.monotonic() + delay
             return wait
-        from ddj.collecting.cache import locked_file
-
         name = hashlib.sha256(host.key.encode()).hexdigest()[:32] + ".next"
         with locked_file(self.state_dir / name) as handle:  # shared by every process
             handle.seek(0)

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from ddj.collecting.cache import PageCache
 from ddj.collecting.fetch import Fetcher, Page, host_of
 from ddj.collecting.sources import Candidate
+from ddj.extract import safe_read_html
 from ddj.pool import Extractor
-from ddj.utils import progress_bar, safe_read_html
+from ddj.utils import progress_bar
 
 _WARM_UP = (b"<html><title>warm</title><p>up</p></html>", "http://warm.up/")
 

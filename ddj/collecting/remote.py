@@ -65,8 +65,8 @@ from aiohttp.resolver import DefaultResolver
 
 from ddj.collecting.fetch import blocked_kind, host_of
 from ddj.collecting.settings import WARC_DEADLINE, WARC_MAX_BYTES, check_warc_limits
-from ddj.corpus import strip_credentials
 from ddj.errors import InputError
+from ddj.hostvalues import strip_credentials
 
 #: Largest remote file copied, by default (bytes): ``--warc-max-bytes`` sets it.
 MAX_REMOTE_BYTES = WARC_MAX_BYTES

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 
+from ddj.constants import VERSION
 from ddj.errors import ParameterError
 
 DEFAULT_CONTACT = "set contact= in ddj.collect"
@@ -107,9 +108,7 @@ class FetchSettings:
     @property
     def user_agent(self) -> str:
         """``ddj/VERSION (+contact)``: who is asking, and how to reach them."""
-        from ddj import __version__
-
-        return f"ddj/{__version__} (+{self.contact or DEFAULT_CONTACT})"
+        return f"ddj/{VERSION} (+{self.contact or DEFAULT_CONTACT})"
 
     @classmethod
     def of(cls, settings: FetchSettings | None = None, **options: object) -> FetchSettings:

@@ -328,14 +328,3 @@ def discover_site(
         except InputError as exc:
             failures.append(SourceFailure(section, "site", 200, str(exc), 1))
     return [Candidate(link, "site") for link in dict.fromkeys(articles)]
-
-
-# -- WARC ------------------------------------------------------------------------------------
-def __getattr__(name: str):
-    """The WARC reader's names, now in :mod:`ddj.collecting.warc`, still found here."""
-    if name in ("warc_records", "warc_fields", "TruncatedRecord"):
-        from ddj.collecting import warc
-
-        return getattr(warc, name)
-    message = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(message)

@@ -185,7 +185,7 @@ class Wanted:
         since: pd.Timestamp | None = None,
     ) -> Wanted:
         """The filter of ``domains`` (URLs or host names), ``url_pattern`` and ``since``."""
-        from ddj.corpus import registered_domain
+        from ddj.urls import registered_domain
 
         names = tuple(dict.fromkeys(registered_domain(_as_url(d)) for d in domains or ()))
         start = None if since is None else since - CAPTURE_MARGIN
@@ -204,7 +204,7 @@ class Wanted:
 
     def _in_domains(self, url: str) -> bool:
         """Whether the host of ``url``, read as the fetcher and the outlet read it, is in a domain."""
-        from ddj.corpus import registered_domain
+        from ddj.urls import registered_domain
 
         host = url_host(url)
         near = any(host == d or host.endswith("." + d) for d in self.domains)  # cheap, first

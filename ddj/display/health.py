@@ -13,10 +13,12 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
+from ddj.charts import use_offline_renderer
 from ddj.constants import GRID, INK, MUTED, PALETTE
 from ddj.display.tables import table
 from ddj.display.text import Markdown, escape_markdown
 from ddj.errors import SchemaError
+from ddj.publishing import map_text, publishable
 
 #: Each status of ``ddj.health`` and its colour, worst first.
 STATUS_COLOURS = {
@@ -44,8 +46,6 @@ class HealthView:
 
     def _ipython_display_(self) -> None:
         from IPython.display import display
-
-        from ddj.charts import use_offline_renderer
 
         if alt.renderers.active == "default":  # as ddj.chart does in a kernel: SVG, offline
             use_offline_renderer()
@@ -82,8 +82,6 @@ def health_chart(health: pd.DataFrame) -> tuple[alt.Chart, int]:
     >>> chart.to_dict()["mark"]["type"], left_out
     ('rect', 0)
     """
-    from ddj.publishing import map_text, publishable
-
     missing = [c for c in ("period", "outlet", "total", "status", "gap") if c not in health]
     if missing:
         msg = f"health_view() takes a table from ddj.health(); this one lacks {missing}."

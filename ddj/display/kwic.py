@@ -8,6 +8,7 @@ import pandas as pd
 
 from ddj.display.tables import MAX_SHOWN_ROWS, SEARCHABLE_ROWS, Searchable, _HtmlTable
 from ddj.display.text import day, escape, link, plain
+from ddj.params import whole
 
 #: How a keyword-in-context cell lines up (one style for every row; see ``in_context``).
 KWIC_STYLE = (
@@ -58,8 +59,6 @@ def kwic(hits: pd.DataFrame, *, context: int = CONTEXT, searchable: bool | None 
     >>> cells.loc[0, "title"]
     '<a href="https://n.example/1" target="_blank" rel="noopener noreferrer">Talks &lt;b&gt;</a>'
     """
-    from ddj.params import whole
-
     whole(context, "context", lo=10, hi=500, example=CONTEXT)
     cells = kwic_cells(hits.head(MAX_SHOWN_ROWS), context=context)
     if searchable is None:

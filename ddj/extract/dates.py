@@ -37,7 +37,7 @@ from typing import Any
 from dateutil import parser as dparser
 from lxml.etree import XPath
 
-from ddj.corpus import ZONE_OFFSETS
+from ddj.date_parsing import ZONE_OFFSETS
 
 EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 
@@ -127,11 +127,11 @@ def _parse_text(text: str) -> tuple[datetime, bool] | None:
 
 
 class UnknownZoneError(ValueError):
-    """A date names a time zone ddj cannot place (not in :data:`ddj.corpus.ZONE_OFFSETS`)."""
+    """A date names a time zone ddj cannot place (not in :data:`ddj.date_parsing.ZONE_OFFSETS`)."""
 
 
 def _zone(name: str | None, offset: int | None) -> tzinfo | None:
-    """The zone a date names, for dateutil's ``tzinfos``, through :data:`ddj.corpus.ZONE_OFFSETS`.
+    """The zone a date names, for dateutil's ``tzinfos``, through :data:`ddj.date_parsing.ZONE_OFFSETS`.
 
     Examples
     --------
@@ -623,10 +623,6 @@ def _named_month(month: int) -> re.Pattern:
         rf"|(?<!\w)(?:{names})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y2>(?:19|20)\d\d)(?!\d))",
         re.IGNORECASE,
     )
-
-
-#: How sure a publication date is, least sure first (``ddj.corpus.CONFIDENCE`` has the same).
-CONFIDENCE = ("low", "medium", "high")
 
 
 def confidence(found: datetime | None, signal: str, visible_text: str) -> str | None:

@@ -79,7 +79,7 @@ def _as_detected(data: bytes) -> str:
     guess = best.encoding if best is not None else None
     if guess and "utf" in guess.replace("-", "").replace("_", "") and b"\x00" not in data[:4096]:
         guess = None  # UTF-16/32 without NUL bytes is a misreading of short single-byte text
-    if guess and _multibyte(guess):  # gb2312, big5, euc-kr, shift_jis ...: trust the detector
+    if guess and legacy_multibyte(guess):  # gb2312, big5, euc-kr, shift_jis ...: trust the detector
         try:
             return data.decode(guess, errors="replace")
         except LookupError:
@@ -91,14 +91,56 @@ def _as_detected(data: bytes) -> str:
     return data.decode(guess or "cp1252", errors="replace")
 
 
-def _multibyte(encoding: str) -> bool:
+#: Bytes of a file's head looked at for UTF-16 without a byte-order mark.
+UTF16_SAMPLE = 1 << 16
+
+
+def utf16_without_bom(head: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``head``'s NUL bytes sit at one parity, else None.
+
+    One rule for pages and tables: NUL bytes at odd offsets (little-endian) or
+    even ones (big-endian), at least 2% of that half, and at the other parity at
+    most 5% as many. Latin text in UTF-16 is nearly all NUL at one parity;
+    Chinese or Japanese text has NUL bytes only around its markup, digits and
+    punctuation, which a rule asking for 90% (or 40%) NUL bytes at one parity
+    took for a binary file. A binary file has NUL bytes at both parities.
+
+    Examples
+    --------
+    >>> page = ("<p>" + "香港立法會" * 50 + "</p>").encode("utf-16-le")
+    >>> utf16_without_bom(page), utf16_without_bom(b"<p>plain</p>"), utf16_without_bom(bytes([0, 1]) * 9)
+    ('utf-16-le', None, 'utf-16-be')
+    """
+    sample = head[:UTF16_SAMPLE]
+    if len(sample) < 4 or b"\x00" not in sample or sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    many, few = max(even, odd), min(even, odd)
+    if many < max(2, 0.02 * (len(sample) // 2)) or few > 0.05 * many:
+        return None
+    return "utf-16-le" if odd > even else "utf-16-be"
+
+
+def legacy_multibyte(codec: str) -> bool:
+    """Whether ``codec`` is a legacy multi-byte (CJK) encoding, whose detected guess is trusted.
+
+    Pages and tables ask the same question once their bytes are not UTF-8: a
+    detector's gb2312, big5, euc-kr or shift_jis beats windows-1252, but its
+    UTF-16 or UTF-32 does not (UTF is read by its byte-order mark, as UTF-8, or
+    by its NUL bytes before a detector is asked; without them the detector
+    misreads short single-byte text: ``"café"`` in windows-1252 looks UTF-16 to it).
+
+    Examples
+    --------
+    >>> legacy_multibyte("gb2312"), legacy_multibyte("shift_jis"), legacy_multibyte("utf-16-be")
+    (True, True, False)
+    """
     try:
-        name = codecs.lookup(encoding).name
+        name = codecs.lookup(codec).name
     except LookupError:
         return False
-    return any(
-        k in name
-        for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022", "utf")
+    return "utf" not in name and any(
+        k in name for k in ("gb", "big5", "euc", "jis", "949", "950", "932", "936", "hz", "iso2022")
     )
 
 

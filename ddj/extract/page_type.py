@@ -44,8 +44,9 @@ from itertools import islice
 from typing import Any
 from urllib.parse import urlsplit
 
-from ddj.corpus import PAGE_TYPES
+from ddj.constants import PAGE_TYPES
 from ddj.extract.dates import walk_json_ld
+from ddj.extract.xpaths import compiled_xpath
 
 __all__ = ["PAGE_TYPES", "classify"]
 
@@ -468,21 +469,14 @@ def _part_present(tree: Any, selectors: list[str]) -> bool:
     return words >= PRESENT_WORDS
 
 
-def _xpath(expression: str) -> Any:
-    from lxml import etree
-
-    return etree.XPath(expression, smart_strings=False)
-
-
-_NAMES = _xpath("//@class | //@id")
-_SOURCES = _xpath("//script/@src | //iframe/@src | //form/@action")
-_SCRIPT_TEXT = _xpath("//script/text()")
-_HEADLINE_LINKS = _xpath("count(//h2//a[@href] | //h3//a[@href] | //h4//a[@href])")
-_LINK_TEXT = _xpath("//body//a//text()")
-_VISIBLE_TEXT = _xpath(
+_NAMES = compiled_xpath("//@class | //@id")
+_SOURCES = compiled_xpath("//script/@src | //iframe/@src | //form/@action")
+_SCRIPT_TEXT = compiled_xpath("//script/text()")
+_HEADLINE_LINKS = compiled_xpath("count(//h2//a[@href] | //h3//a[@href] | //h4//a[@href])")
+_VISIBLE_TEXT = compiled_xpath(
     "//body//text()[not(parent::script or parent::style or parent::noscript or parent::template)]"
 )
-_OG_TYPE = _xpath("//meta[@property='og:type']/@content")
+_OG_TYPE = compiled_xpath("//meta[@property='og:type']/@content")
 
 
 def _joined(pieces: list[str]) -> str:

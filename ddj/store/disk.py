@@ -12,7 +12,8 @@ from typing import Any
 import pandas as pd
 
 from ddj import params, warns
-from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR, SCHEMA, conform, empty
+from ddj.constants import PROBLEMS_ATTR
+from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
 from ddj.store.layout import PARTITION, UNDATED, Part, listing, read_record
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey

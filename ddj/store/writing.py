@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ddj import warns
-from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR
+from ddj.constants import PROBLEMS_ATTR
+from ddj.corpus import COLUMNS, DEMO_ATTR
 from ddj.errors import InputError, ParameterError
 from ddj.problem_rows import problem
 from ddj.store.layout import (
