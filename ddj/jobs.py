@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from ddj.charts import source_line
 from ddj.collecting import collect as collect_articles
 from ddj.collecting import failures_path, is_store_name
 from ddj.demo import demo_corpus, demo_warc
-from ddj.errors import ParameterError
+from ddj.errors import DdjWarning, ParameterError
 from ddj.loading import load
 from ddj.matching import resolve
 from ddj.measure import coverage as count_coverage
@@ -348,9 +349,25 @@ def figures(cov: pd.DataFrame, out_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 def comparison(cov: pd.DataFrame, params: Mapping[str, Any]) -> pd.DataFrame:
-    """``compare_at`` beside its ``baseline`` (``ddj.compare``), written to ``comparison.csv`` in ``out_dir``."""
-    table = compare(cov, params.get("compare_at"), baseline=params.get("baseline", 12))
-    write_csv(table, Path(params["out_dir"]) / COMPARISON_CSV)
+    """``compare_at`` beside its ``baseline`` (``ddj.compare``), written to ``comparison.csv`` in ``out_dir``.
+
+    With no ``compare_at`` (the latest complete period) on a coverage where no
+    comparison can be made (every period partial, no period before it), the
+    job goes on: a ``DdjWarning`` says why, the frame is empty (its
+    ``sentence`` column too) and no
+    ``comparison.csv`` is left in ``out_dir``. A ``compare_at`` given that cannot
+    be compared is an error.
+    """
+    target = Path(params["out_dir"]) / COMPARISON_CSV
+    try:
+        table = compare(cov, params.get("compare_at"), baseline=params.get("baseline", 12))
+    except ParameterError as exc:
+        if params.get("compare_at") is not None:
+            raise
+        warnings.warn(f"No comparison written ({COMPARISON_CSV}): {exc}", DdjWarning, stacklevel=2)
+        target.unlink(missing_ok=True)  # an earlier run's would read as this one's
+        return pd.DataFrame({"sentence": pd.Series(dtype="str")})
+    write_csv(table, target)
     return table
 
 
@@ -392,7 +409,9 @@ def coverage(params: Mapping[str, Any], corpus: Any = None) -> Outputs:
     quoted = figures(cov, checked["out_dir"])
     compared = comparison(cov, checked)
     place = Path(checked["out_dir"])
-    files = {**paths, "figures": place / FIGURES_CSV, "comparison": place / COMPARISON_CSV}
+    files = {**paths, "figures": place / FIGURES_CSV}
+    if (place / COMPARISON_CSV).exists():
+        files["comparison"] = place / COMPARISON_CSV
     return Outputs(articles, cov, chart, files, quoted, compared, spikes(cov))
 
 

@@ -4,8 +4,9 @@
 the given values to the declared types and checks them *before* anything runs
 (the kernel boots meanwhile), then runs the notebook with papermill into an
 output folder under a name that tells parameter sets apart. The notebooks check their own
-parameters with the same function (``check_parameters``), so plain
-``papermill`` runs are checked too.
+parameters with the same function (``check_parameters``, from :mod:`ddj.jobs`), so plain
+``papermill`` runs are checked too; their cells call the jobs layer (:mod:`ddj.jobs`) step
+by step, as the ``ddj`` command calls it whole.
 """
 
 from __future__ import annotations

@@ -204,3 +204,26 @@ def test_the_coverage_job_writes_the_same_files_from_the_cli_and_the_notebook(tm
 def test_unknown_coverage_job_parameter_is_named():
     with pytest.raises(ddj.ParameterError, match=r"Unknown coverage parameter\(s\) 'frq'"):
         jobs.coverage({"frq": "M"})
+
+
+def test_a_coverage_with_nothing_to_compare_still_writes_its_files(tmp_path):
+    """Before, ``ddj coverage`` wrote no comparison; now it does, and a corpus of one partial
+    week must not lose its chart for it: a warning says why, and no comparison.csv is left."""
+    table = tmp_path / "t.csv"
+    table.write_text("url,date,title,text\nhttps://a.example/1,2024-01-02,Hong Kong,x\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "comparison.csv").write_text("an earlier run's\n")
+    with pytest.warns(ddj.DdjWarning, match=r"No comparison written .*every period .* is partial"):
+        done = jobs.coverage({"corpus": str(table), "topics": "hong_kong", "out_dir": str(out)})
+    assert "comparison" not in done.files and not (out / "comparison.csv").exists()
+    assert done.comparison.empty and (out / "coverage.png").exists()
+    with pytest.raises(ddj.ParameterError, match="2031"):  # a period asked for is an error
+        jobs.coverage(
+            {
+                "corpus": str(table),
+                "topics": "hong_kong",
+                "out_dir": str(out),
+                "compare_at": "2031-01-01",
+            }
+        )

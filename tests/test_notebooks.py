@@ -255,6 +255,24 @@ def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path):
     assert err.value.output.exists()
     nb = nbformat.read(err.value.output, as_version=4)
     assert nb.metadata["papermill"]["parameters"] == {"x": 2}
+    # papermill's data kept: the cell (its index in the executed notebook, where the injected
+    # parameters cell comes after the tagged one), its source, and the traceback as plain text
+    failed = err.value
+    assert nb.cells[failed.cell_index].source == "raise ValueError('broken on purpose')"
+    assert failed.cell_index == 4 and failed.exec_count == 4
+    assert failed.source == "raise ValueError('broken on purpose')"
+    assert (failed.ename, failed.evalue) == ("ValueError", "broken on purpose")
+    assert "ValueError: broken on purpose" in failed.traceback and "\x1b[" not in failed.traceback
+    assert "cell 5 failed" in str(failed) and "\n" not in str(failed)
+
+
+def test_the_cli_names_the_failing_cell_in_one_line(tmp_path, capsys):
+    from ddj.cli import main
+
+    assert main(["run", str(FIXTURES / "broken.ipynb"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ddj run: error: broken.ipynb: cell 5 failed")
+    assert "It starts: \"raise ValueError('broken on purpose')\"" in err[0]
 
 
 def test_notebook_without_parameters_cell(tmp_path):
