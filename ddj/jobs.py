@@ -42,6 +42,26 @@ from ddj.store import is_store
 from ddj.store import open as open_store
 from ddj.utils import atomic_write
 
+__all__ = [
+    "COVERAGE_DEFAULTS",
+    "DEFAULT_TOPICS",
+    "Collected",
+    "Outputs",
+    "check_parameters",
+    "chosen_topics",
+    "collect",
+    "collect_sources",
+    "comparison",
+    "count",
+    "coverage",
+    "coverage_parameters",
+    "figures",
+    "open_corpus",
+    "publish_chart",
+    "topic_names",
+    "write_csv",
+]
+
 #: The topics a coverage job counts when none are given (the coverage notebook's default too).
 DEFAULT_TOPICS = ("hong_kong", "cyberespionage", "ukraine")
 

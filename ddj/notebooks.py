@@ -46,14 +46,15 @@ class NotebookError(DdjError):
     """A notebook cell failed; the partly executed notebook is kept at ``output``.
 
     It keeps what papermill's ``PapermillExecutionError`` carries: the failing
-    cell's index in the executed notebook (``cell_index``, counted from 0, the
-    injected parameters cell included), its execution count, its source, the
-    exception's name and value, and the traceback as text (colours taken out).
-    Its message is one line that names the cell.
+    cell's index (``cell_index``, counted from 0 in the executed notebook with its
+    injected parameters cell, before papermill marks the error), its execution
+    count (``exec_count``), its source, the exception's name and value, and the
+    traceback as text (colours taken out). Its message is one line that names
+    the cell by its execution count, ``In [4]``.
 
     Examples
     --------
-    >>> err = NotebookError("x.ipynb: cell 3 failed.", None, cell_index=3, source="1/0",
+    >>> err = NotebookError("x.ipynb: cell In [3] failed.", None, cell_index=3, source="1/0",
     ...                     ename="ZeroDivisionError", evalue="division by zero",
     ...                     traceback="ZeroDivisionError: division by zero")
     >>> err.cell_index, err.source, err.traceback.splitlines()[-1]
@@ -260,10 +261,12 @@ _ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 def _cell_failed(path: Path, target: Path, exc: Any) -> NotebookError:
     """A :class:`NotebookError` from papermill's error: one line naming the cell, and all its data.
 
-    The cell is named by its number in the executed notebook (``cell_index`` + 1,
-    the injected parameters cell counted, as JupyterLab shows it in that file),
-    with its execution count; the first line of its source and of the error's value
-    are quoted, so the message stays one line.
+    The cell is named by its execution count (``In [4]``), as papermill's error
+    and JupyterLab name it: the partly run notebook shows it beside the cell,
+    under papermill's anchor. (An index would mislead: papermill injects a
+    parameters cell, then puts two notes into the saved notebook.) The first line
+    of the cell's source and of the error's value are quoted, so the message
+    stays one line.
     """
     source = str(exc.source or "")
     first = source.strip().splitlines()[:1]
@@ -271,12 +274,14 @@ def _cell_failed(path: Path, target: Path, exc: Any) -> NotebookError:
     lines = exc.traceback if isinstance(exc.traceback, (list, tuple)) else [exc.traceback or ""]
     traceback = _ANSI.sub("", "\n".join(str(line) for line in lines))
     index = exc.cell_index if isinstance(exc.cell_index, int) else None
-    where = f"cell {index + 1}" if index is not None else "a cell"
-    count = f" (In [{exc.exec_count}])" if exc.exec_count is not None else ""
+    if exc.exec_count is not None:
+        where = f"cell In [{exc.exec_count}]"
+    else:
+        where = f"cell {index + 1}" if index is not None else "a cell"
     msg = (
         f"{path.name}: {where} failed ({exc.ename}: {value}). "
         f"It starts: {first[0] if first else '(empty)'!r}. "
-        f"The partly run notebook is at {target}: {where}{count} there."
+        f"The partly run notebook, with the error marked, is at {target}."
     )
     return NotebookError(
         msg, target, cell_index=index, exec_count=exc.exec_count, source=source,
