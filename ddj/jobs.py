@@ -417,10 +417,9 @@ def coverage(params: Mapping[str, Any], corpus: Any = None) -> Outputs:
 
     Examples
     --------
-    >>> import tempfile
-    >>> done = coverage({"freq": "M", "out_dir": tempfile.mkdtemp()})
-    >>> sorted(done.files)[:4]
-    ['comparison', 'csv', 'datawrapper', 'figures']
+    >>> done = coverage({"corpus": "corpus.parquet", "freq": "M", "out_dir": "out/job"})
+    >>> sorted(done.files)
+    ['alt_text', 'comparison', 'csv', 'datawrapper', 'figures', 'html', 'png', 'spec', 'svg']
     """
     checked = coverage_parameters(params)
     articles = open_corpus(checked["corpus"]) if corpus is None else corpus
