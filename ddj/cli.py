@@ -17,11 +17,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ddj import __version__, jobs, notebooks, params
+from ddj import (
+    __version__,
+    jobs,
+    notebooks,
+    params,
+    problems,  # the public name: its home module may move
+)
 from ddj.collecting import FetchSettings, is_store_name
 from ddj.collecting.cluster import scheduler_from_env
 from ddj.collecting.sources import read_urls
-from ddj.corpus import problems
 from ddj.demo import demo_corpus, demo_pages_dir
 from ddj.errors import DdjError, DdjWarning, ParameterError
 from ddj.escaping import TerminalStream, terminal
