@@ -9,19 +9,33 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from ddj import __version__
+from ddj import (
+    __version__,
+    jobs,
+    notebooks,
+    params,
+    problems,  # the public name: its home module may move
+)
+from ddj.collecting import FetchSettings, is_store_name
+from ddj.collecting.cluster import scheduler_from_env
+from ddj.collecting.sources import read_urls
+from ddj.demo import demo_corpus, demo_pages_dir
 from ddj.errors import DdjError, DdjWarning, ParameterError
 from ddj.escaping import TerminalStream, terminal
 from ddj.files import shown
 from ddj.hostvalues import scrub_credentials
-
-DEFAULT_TOPICS = "hong_kong,cyberespionage,ukraine"
+from ddj.jobs import DEFAULT_TOPICS
+from ddj.loading import load, refuse_existing, save
+from ddj.matching import hits, topics
+from ddj.stats import compare
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
 
@@ -55,14 +69,11 @@ def _add_demo(p: argparse.ArgumentParser) -> None:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    import ddj
-    from ddj.demo import demo_pages_dir
-
-    corpus = ddj.demo_corpus(seed=args.seed)
+    corpus = demo_corpus(seed=args.seed)
     out = Path(args.out)
     # the synthetic demo's own files: a rerun writes them again, the same
-    parquet = ddj.save(corpus, out / "corpus.parquet", overwrite=True)
-    csv = ddj.save(corpus, out / "corpus.csv", overwrite=True)
+    parquet = save(corpus, out / "corpus.parquet", overwrite=True)
+    csv = save(corpus, out / "corpus.csv", overwrite=True)
     print(
         f"Synthetic demo data: {len(corpus):,} articles from {corpus['outlet'].nunique()} invented outlets"
     )
@@ -115,11 +126,9 @@ def _add_load(p: argparse.ArgumentParser) -> None:
 
 
 def _run_load(args: argparse.Namespace) -> int:
-    import ddj
-
     columns = _pairs(args.column, "--column")
     _check_output(args.output, overwrite=args.overwrite, extend=args.extend)
-    corpus = ddj.load(
+    corpus = load(
         args.sources,
         columns=columns or None,
         dayfirst=args.dayfirst,
@@ -128,16 +137,16 @@ def _run_load(args: argparse.Namespace) -> int:
         workers=args.workers,
         urls=args.urls,
     )
-    path = ddj.save(corpus, args.output, overwrite=args.overwrite, extend=args.extend)
+    path = save(corpus, args.output, overwrite=args.overwrite, extend=args.extend)
     if args.extend:
-        corpus = ddj.load(path)
+        corpus = load(path)
     dated = int(corpus["published"].notna().sum())
     print(
         f"{len(corpus):,} articles ({dated:,} dated) from {corpus['outlet'].nunique()} outlets -> {path}"
     )
-    n_problems = len(ddj.problems(corpus))
+    n_problems = len(problems(corpus))
     if n_problems:
-        print(f"{n_problems} problem(s) noted; see ddj.problems(ddj.load({str(path)!r}))")
+        print(f"{n_problems} problem(s) noted; see ddj.problems(load({str(path)!r}))")
     return 0
 
 
@@ -211,8 +220,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         "failures go beside it as NAME.failures.csv. Required unless --dry-run",
     )
     _replace_options(p)
-    p.add_argument("--since", help="keep articles published on or after this date (YYYY-MM-DD)")
-    p.add_argument("--until", help="keep articles published on or before this date (YYYY-MM-DD)")
+    window_options(p)
     polite = p.add_argument_group("fetching")
     polite.add_argument(
         "--contact", help="an email or URL put in the User-Agent, so sites can reach you"
@@ -292,56 +300,47 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
 
 
 def _run_collect(args: argparse.Namespace) -> int:
-    import ddj
-    from ddj.collecting import FetchSettings, failures_path, is_store_name
-
     if not args.output and not args.dry_run:
         raise _Usage(
             "give -o/--output FILE for the corpus (or --dry-run to only list the articles)"
         )
     corpus = _collect_target(args)
     urls = list(args.urls)
-    if args.url_files:
-        from ddj.collecting.sources import read_urls
-
-        for path in args.url_files:
-            urls += read_urls(path)
+    for path in args.url_files:
+        urls += read_urls(path)
     fetch = FetchSettings(
         rate=args.rate or None, contact=args.contact, robots=not args.ignore_robots,
         read_timeout=args.timeout, retries=args.retries, max_bytes=args.max_bytes,
         deadline=args.deadline, allow_private=args.allow_private,
         warc_max_bytes=args.warc_max_bytes, warc_deadline=args.warc_deadline,
     )  # fmt: skip
-    found, failures = ddj.collect(
-        urls=urls or None, feeds=args.feed or None, sitemaps=args.sitemap or None,
-        sites=args.site or None, warcs=args.warc or None, since=args.since, until=args.until,
+    sources = {
+        "urls": urls, "feeds": args.feed, "sitemaps": args.sitemap, "sites": args.site,
+        "warcs": args.warc, "since": args.since, "until": args.until,
+    }  # fmt: skip
+    done = jobs.collect(
+        sources, out=None if args.dry_run else args.output, demo=False,
         domains=args.domain or None, url_pattern=args.url_pattern, client=_scheduler(args),
         cache_dir=args.cache_dir, refresh=args.refresh, corpus=corpus,
-        out=None if args.dry_run else args.output, overwrite=args.overwrite or args.extend,
-        fetch=fetch, workers=args.workers,
+        overwrite=args.overwrite or args.extend, fetch=fetch, workers=args.workers,
         dry_run=args.dry_run, max_pages=args.max_pages,
         progress=False if args.no_progress else None,
     )  # fmt: skip
     if args.dry_run:
-        for row in found.itertuples():
+        for row in done.articles.itertuples():
             print(f"{'cached ' if row.cached else 'fetch  '} {row.url}")
         if args.output:
-            Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-            found.to_csv(args.output, index=False)
+            jobs.write_csv(done.articles, args.output)
             print(f"plan -> {args.output}")
         return 0
-    print(f"{len(found):,} articles -> {args.output}")
-    if len(failures):
-        where = Path(args.output) / "_failures" if is_store_name(args.output) else None
-        print(f"{len(failures):,} failed URL(s) -> {where or failures_path(args.output)}")
+    print(f"{len(done.articles):,} articles -> {args.output}")
+    if len(done.failures):
+        print(f"{len(done.failures):,} failed URL(s) -> {done.failures_path}")
     return 0
 
 
 def _collect_target(args: argparse.Namespace) -> object:
     """Check ``-o`` against ``--overwrite``/``--extend``; the corpus to extend (``--extend``), or None."""
-    import ddj
-    from ddj.collecting import is_store_name
-
     if not args.output:
         return None
     if args.dry_run or not is_store_name(args.output):
@@ -349,7 +348,7 @@ def _collect_target(args: argparse.Namespace) -> object:
             args.output, overwrite=args.overwrite, extend=args.extend and not args.dry_run
         )
         if args.extend and not args.dry_run and Path(args.output).exists():
-            return ddj.load(args.output)
+            return load(args.output)
         return None
     if args.overwrite:
         msg = (
@@ -377,8 +376,6 @@ def _replace_options(p: argparse.ArgumentParser) -> None:
 
 def _check_output(path: str, *, overwrite: bool, extend: bool) -> None:
     """Refuse an existing ``-o`` file unless ``--overwrite`` or ``--extend`` says what to do with it."""
-    from ddj.loading import refuse_existing
-
     if not overwrite and not extend:
         refuse_existing(
             path, "give --overwrite to replace it, or --extend to add the new articles to it"
@@ -386,27 +383,181 @@ def _check_output(path: str, *, overwrite: bool, extend: bool) -> None:
 
 
 def _scheduler(args: argparse.Namespace) -> str | None:
-    from ddj.collecting import is_store_name
-    from ddj.collecting.cluster import scheduler_from_env
-
     into_store = bool(args.warc) and bool(args.output) and is_store_name(args.output)
     return args.scheduler or (scheduler_from_env() if into_store else None)
+
+
+# -- option groups, declared once --------------------------------------------------------------
+# Each adds the same options, with the same names, defaults and help, to every command that
+# takes them (sqlite-utils' ``output_options``); the values are checked by the jobs layer
+# (``ddj.jobs.check_parameters``), so a bad one reads the same from every command and notebook.
+
+
+def options(*groups: Callable[[argparse.ArgumentParser], None]):
+    """Give a command's ``add`` function these option groups, in order, before its own options."""
+
+    def wrap(add: Callable[[argparse.ArgumentParser], None]):
+        def added(p: argparse.ArgumentParser) -> None:
+            for group in groups:
+                group(p)
+            add(p)
+
+        added.__doc__ = add.__doc__
+        return added
+
+    return wrap
+
+
+def corpus_argument(p: argparse.ArgumentParser) -> None:
+    """The corpus, named as :func:`ddj.jobs.open_corpus` takes it."""
+    p.add_argument(
+        "source",
+        help="'demo' (the synthetic demo corpus), a corpus file, a table, a folder of pages "
+        "or a store folder (ddj.save(..., append=True))",
+    )
+
+
+def topics_file_option(p: argparse.ArgumentParser) -> None:
+    """``--topics-file`` (also ``--file``): the topics YAML file names are looked up in."""
+    p.add_argument(
+        "--topics-file",
+        "--file",
+        dest="topics_file",
+        default=None,
+        metavar="FILE",
+        help="a topics YAML file (default: the shipped data/topics.yml)",
+    )
+
+
+def topics_options(p: argparse.ArgumentParser) -> None:
+    """``-t/--topics`` (read by :func:`ddj.jobs.topic_names`) and ``--topics-file``."""
+    p.add_argument(
+        "-t",
+        "--topics",
+        default=",".join(DEFAULT_TOPICS),
+        help="topic names, queries or query:QUERY, comma-separated (a comma inside quotes or "
+        "brackets stays in its query) (default: %(default)s)",
+    )
+    topics_file_option(p)
+
+
+def period_options(p: argparse.ArgumentParser) -> None:
+    """``--freq`` and ``--tz``: the periods counted."""
+    p.add_argument("--freq", default="W", help="D, W, M, Q or Y (default: %(default)s)")
+    p.add_argument(
+        "--tz", default="UTC", help="time zone for days and weeks (default: %(default)s)"
+    )
+
+
+def by_option(p: argparse.ArgumentParser) -> None:
+    """``--by``: the one rule of :func:`ddj.params.by`, in every command."""
+    p.add_argument(
+        "--by",
+        default=None,
+        help="'outlet' for one series per outlet, 'group' for one per group of outlets "
+        "(data/outlets.yml); default: all outlets together",
+    )
+
+
+def window_options(p: argparse.ArgumentParser) -> None:
+    """``--since/--until`` (also ``--start/--end``): the first and last day, in every command."""
+    p.add_argument(
+        "--since", "--start", dest="since", default=None, metavar="DAY",
+        help="first day, YYYY-MM-DD (articles before it are left out)",
+    )  # fmt: skip
+    p.add_argument(
+        "--until", "--end", dest="until", default=None, metavar="DAY",
+        help="last day, YYYY-MM-DD (articles after it are left out)",
+    )  # fmt: skip
+
+
+def comparison_options(p: argparse.ArgumentParser) -> None:
+    """``--at``, ``--to`` and ``--baseline``: the period set beside its baseline."""
+    p.add_argument(
+        "--at",
+        default=None,
+        help="a day inside the period to compare (default: the latest complete period)",
+    )
+    p.add_argument(
+        "--to",
+        default=None,
+        help="with --at: the last day of a window of periods to compare together",
+    )
+    p.add_argument(
+        "--baseline",
+        default="12",
+        help="N periods before (default: %(default)s), 'year' (the same period a year earlier) "
+        "or START:END (two days)",
+    )
+
+
+def chart_options(p: argparse.ArgumentParser) -> None:
+    """What the chart shows and says: ``--metric``, ``--events``, ``--title``, ``--subtitle``, ``--source``."""
+    p.add_argument("--metric", default="share", help="share or articles (default: %(default)s)")
+    p.add_argument(
+        "--events",
+        default="default",
+        help="CSV of (date, label) events to mark on the chart; 'default' for ddj's "
+        "data/events.csv, '' for none (default: %(default)s)",
+    )
+    p.add_argument("--title", default=None, help="chart title")
+    p.add_argument("--subtitle", default=None, help="the line under the chart title")
+    p.add_argument(
+        "--source",
+        dest="source_line",
+        default=None,
+        help="the chart's source line (default: the corpus, its outlets and dates)",
+    )
+
+
+def output_options(p: argparse.ArgumentParser) -> None:
+    """``--out`` and ``--slug``: where the job's files go and the name of the publish bundle."""
+    p.add_argument("--out", default="out", help="output folder (default: %(default)s)")
+    p.add_argument(
+        "--slug",
+        default="coverage",
+        help="base name of the published files (default: %(default)s); "
+        "figures.csv and comparison.csv go beside them",
+    )
+
+
+def csv_output_option(p: argparse.ArgumentParser) -> None:
+    """``-o/--output``: a CSV of every row, written formula-safe (:func:`ddj.jobs.write_csv`)."""
+    p.add_argument(
+        "-o", "--output", default=None, metavar="CSV",
+        help="write every row to this CSV (cells starting = + - @ are kept as text)",
+    )  # fmt: skip
+
+
+def _at_arg(args: argparse.Namespace) -> Any:
+    """``--at`` (and ``--to``) as ``ddj.compare`` takes it."""
+    return args.at if args.to is None else (args.at, args.to)
+
+
+def _baseline_arg(text: str):
+    """``--baseline`` as ``ddj.compare`` takes it: a number, ``year``, or START:END."""
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    if ":" in text:
+        start, _, end = text.partition(":")
+        return (start, end)
+    return text
+
+
+# -- analyses ----------------------------------------------------------------------------------
 
 
 @command(
     "topics", "List the topic definitions and their queries.", "ddj topics --file my-topics.yml"
 )
+@options(topics_file_option)
 def _add_topics(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--file", default=None, help="a topics YAML file (default: the shipped data/topics.yml)"
-    )
     p.set_defaults(run=_run_topics)
 
 
 def _run_topics(args: argparse.Namespace) -> int:
-    import ddj
-
-    for t in ddj.topics(args.file):
+    for t in topics(args.topics_file):
         print(f"{t.name:<20} {t.label}\n{'':<20} {t.query}")
     return 0
 
@@ -416,34 +567,31 @@ def _run_topics(args: argparse.Namespace) -> int:
     "Show each match of a topic in context, to check it before publishing.",
     "ddj hits demo hong_kong --limit 10",
 )
+@options(corpus_argument)
 def _add_hits(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
-    )
     p.add_argument(
         "topic",
         help="a topic name from the topics file (exactly), or a query: in quotes or after query:",
     )
-    p.add_argument("--file", default=None, help="a topics YAML file")
+    topics_file_option(p)
     p.add_argument("--limit", type=int, default=20, help="hits to show (default: %(default)s)")
-    p.add_argument("-o", "--output", default=None, help="write all hits to this CSV")
+    csv_output_option(p)
     p.set_defaults(run=_run_hits)
 
 
 def _run_hits(args: argparse.Namespace) -> int:
-    import ddj
-
     if args.limit < 0:
         msg = f"--limit {args.limit}: give the number of hits to show, 0 or more (e.g. --limit 10)."
         raise ParameterError(msg)
-    corpus = _corpus(args.source)
-    topic = _topic_arg(args.topic, args.file)
-    found = ddj.hits(corpus, topic)
+    checked = jobs.check_parameters(
+        corpus=args.source, topic=args.topic, topics_file=args.topics_file
+    )
+    topic = jobs.chosen_topics([checked["topic"]], checked["topics_file"])[0]
+    found = hits(jobs.open_corpus(checked["corpus"]), topic)
     if found.empty:
         print(f"0 hits for {terminal(topic.definition, lines=False)}")
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        found.to_csv(args.output, index=False)
+        jobs.write_csv(found, args.output)
         print(f"{len(found):,} hits -> {args.output}")
     for row in found.head(args.limit).itertuples():
         day = (
@@ -465,80 +613,34 @@ def _hits_shown(n_hits: int, n_articles: int, limit: int) -> str:
     return f"All {hits} shown."
 
 
-def _corpus_and_topics(p: argparse.ArgumentParser) -> None:
-    """The arguments ``coverage`` and ``compare`` share: the corpus, the topics and the period."""
-    p.add_argument(
-        "source", help="a corpus file, folder of pages or table; 'demo' for the demo corpus"
-    )
-    p.add_argument(
-        "-t",
-        "--topics",
-        default=DEFAULT_TOPICS,
-        help="comma-separated topic names (default: %(default)s)",
-    )
-    p.add_argument("--file", default=None, help="a topics YAML file")
-    p.add_argument("--freq", default="W", help="D, W, M, Q or Y (default: %(default)s)")
-
-
 @command(
     "coverage",
-    "Measure coverage of topics over time, chart it and write the publish bundle.",
+    "Measure coverage of topics over time, chart it and write the publish bundle, "
+    "the figures to quote and a comparison with the baseline.",
     "ddj coverage demo -t hong_kong,cyberespionage --freq M --out out/demo",
 )
+@options(
+    corpus_argument, topics_options, period_options, by_option, window_options,
+    comparison_options, chart_options, output_options,
+)  # fmt: skip
 def _add_coverage(p: argparse.ArgumentParser) -> None:
-    _corpus_and_topics(p)
-    p.add_argument("--by", default=None, choices=["outlet"], help="split by outlet")
-    p.add_argument("--start", default=None, help="first day, e.g. 2024-01-01")
-    p.add_argument("--end", default=None, help="last day, e.g. 2024-12-31")
-    p.add_argument(
-        "--tz", default="UTC", help="time zone for days and weeks (default: %(default)s)"
-    )
-    p.add_argument("--metric", default="share", choices=["share", "articles"], help="what to chart")
-    p.add_argument(
-        "--events", default=None, help="CSV of (date, label) events to mark on the chart"
-    )
-    p.add_argument("--title", default=None, help="chart title")
-    p.add_argument("--subtitle", default=None, help="the line under the chart title")
-    p.add_argument(
-        "--source",
-        dest="source_line",
-        default=None,
-        help="the chart's source line (default: the corpus, its outlets and dates)",
-    )
-    p.add_argument(
-        "--slug", default="coverage", help="base name of the output files (default: %(default)s)"
-    )
-    p.add_argument("--out", default="out", help="output folder (default: %(default)s)")
     p.set_defaults(run=_run_coverage)
 
 
 def _run_coverage(args: argparse.Namespace) -> int:
-    import ddj
-    from ddj import charts, params
-
-    params.freq(args.freq)  # the options are checked before the corpus loads
-    params.tz(args.tz)
-    params.window(args.start, args.end)
-    params.events(args.events)
-    title, subtitle = params.title(args.title), params.subtitle(args.subtitle)
-    source = params.source(args.source_line)
-    corpus = _corpus(args.source)
-    names = [t.strip() for t in args.topics.split(",") if t.strip()]
-    topics = [_topic_arg(n, args.file) for n in names]
-    cov = ddj.coverage(
-        corpus, topics, freq=args.freq, by=args.by, start=args.start, end=args.end, tz=args.tz
-    )
-    chart = ddj.chart(
-        cov,
-        metric=args.metric,
-        title=title,
-        subtitle=subtitle,
-        source=source or charts.source_line(corpus, args.source),
-        events=args.events,
-    )
-    paths = ddj.publish(chart, args.out, args.slug, data=cov)
-    print(f"Coverage of {', '.join(names)} in {len(corpus):,} articles, per {args.freq}:")
-    for kind, path in paths.items():
+    done = jobs.coverage(
+        {
+            "corpus": args.source, "topics": args.topics, "topics_file": args.topics_file,
+            "freq": args.freq, "tz": args.tz, "by": args.by, "start": args.since,
+            "end": args.until, "compare_at": _at_arg(args),
+            "baseline": _baseline_arg(args.baseline), "metric": args.metric,
+            "events": args.events, "title": args.title, "subtitle": args.subtitle,
+            "source": args.source_line, "out_dir": args.out, "slug": args.slug,
+        }
+    )  # fmt: skip
+    names = ", ".join(t for t in jobs.topic_names(args.topics))
+    print(f"Coverage of {names} in {len(done.corpus):,} articles, per {args.freq}:")
+    for kind, path in done.files.items():
         print(f"  {kind:<12} {path}")
     return 0
 
@@ -548,67 +650,31 @@ def _run_coverage(args: argparse.Namespace) -> int:
     "Compare a period with a baseline: shares with confidence intervals, ratio, p-value, a sentence to quote.",
     "ddj compare demo -t hong_kong --freq M --at 2024-10-14 --baseline 12",
 )
+@options(
+    corpus_argument, topics_options, period_options, by_option, window_options,
+    comparison_options, csv_output_option,
+)  # fmt: skip
 def _add_compare(p: argparse.ArgumentParser) -> None:
-    _corpus_and_topics(p)
-    p.add_argument("--by", default=None, help="'outlet' for one comparison per outlet")
-    p.add_argument(
-        "--at",
-        default=None,
-        help="a day inside the period to compare (default: the latest complete period)",
-    )
-    p.add_argument(
-        "--to",
-        default=None,
-        help="with --at: the last day of a window of periods to compare together",
-    )
-    p.add_argument(
-        "--baseline",
-        default="12",
-        help="N periods before (default: %(default)s), 'year' (the same period a year earlier) "
-        "or START:END (two days)",
-    )
-    p.add_argument(
-        "--tz", default="UTC", help="time zone for days and weeks (default: %(default)s)"
-    )
-    p.add_argument("-o", "--output", default=None, help="write every figure to this CSV")
     p.set_defaults(run=_run_compare)
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    import ddj
-    from ddj import params
-    from ddj.publishing import spreadsheet_safe
-
-    params.freq(args.freq)  # the options are checked before the corpus loads
-    params.tz(args.tz)
-    params.by(args.by)
-    at = params.at(args.at if args.to is None else (args.at, args.to))
-    baseline = params.baseline(_baseline_arg(args.baseline))
-    corpus = _corpus(args.source)
-    names = [t.strip() for t in args.topics.split(",") if t.strip()]
-    topics = [_topic_arg(n, args.file) for n in names]
-    cov = ddj.coverage(corpus, topics, freq=args.freq, by=args.by, tz=args.tz)
-    table = ddj.compare(cov, at, baseline=baseline)
+    at = params.at(_at_arg(args))
+    checked = jobs.check_parameters(
+        corpus=args.source, topics=args.topics, topics_file=args.topics_file, freq=args.freq,
+        tz=args.tz, by=args.by, start=args.since, end=args.until,
+        baseline=_baseline_arg(args.baseline),
+    )  # fmt: skip
+    cov = jobs.count(jobs.open_corpus(checked["corpus"]), checked)
+    table = compare(cov, at, baseline=checked["baseline"])
     for sentence in table["sentence"]:
         print(sentence)
     if cov.attrs.get("ddj_demo"):
         print("(synthetic demo data, not real coverage)")
     if args.output:
-        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-        spreadsheet_safe(table).to_csv(args.output, index=False)
+        jobs.write_csv(table, args.output)
         print(f"{len(table):,} comparison(s) -> {args.output}")
     return 0
-
-
-def _baseline_arg(text: str):
-    """``--baseline`` as ``ddj.compare`` takes it: a number, ``year``, or START:END."""
-    text = text.strip()
-    if text.isdigit():
-        return int(text)
-    if ":" in text:
-        start, _, end = text.partition(":")
-        return (start, end)
-    return text
 
 
 @command(
@@ -647,14 +713,10 @@ def _add_run(p: argparse.ArgumentParser) -> None:
 
 
 def _run_run(args: argparse.Namespace) -> int:
-    import time
-
-    from ddj import notebooks
-
-    params = notebooks.parse_cli_params(args.parameter, args.parameters_file)
+    given = notebooks.parse_cli_params(args.parameter, args.parameters_file)
     started = time.time() - 1
     out = notebooks.run_notebook(
-        args.notebook, params, out_dir=args.out, overwrite=args.overwrite,
+        args.notebook, given, out_dir=args.out, overwrite=args.overwrite,
         on_start=lambda target: print(f"Parameters checked; running {target.name} ...", flush=True),
         html=args.html,
     )  # fmt: skip
@@ -691,9 +753,7 @@ def _add_notebooks(p: argparse.ArgumentParser) -> None:
 
 
 def _run_notebooks(args: argparse.Namespace) -> int:
-    from ddj.notebooks import copy_notebooks
-
-    written = copy_notebooks(args.dir, overwrite=args.overwrite)
+    written = notebooks.copy_notebooks(args.dir, overwrite=args.overwrite)
     place = written[0].parent
     print(f"ddj's notebooks and data, copied into {shown(place)}:")
     for path in written:
@@ -704,21 +764,6 @@ def _run_notebooks(args: argparse.Namespace) -> int:
 
 
 # -- helpers -------------------------------------------------------------------------------
-
-
-def _corpus(source: str):
-    import ddj
-
-    if source == "demo":
-        return ddj.demo_corpus()
-    return ddj.load(source)
-
-
-def _topic_arg(value: str, file: str | None):
-    """The topic ``value`` stands for, by ``ddj.resolve``'s rule, with the topics file given."""
-    import ddj
-
-    return ddj.resolve(value, file)[0]
 
 
 def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:

@@ -4,8 +4,9 @@
 the given values to the declared types and checks them *before* anything runs
 (the kernel boots meanwhile), then runs the notebook with papermill into an
 output folder under a name that tells parameter sets apart. The notebooks check their own
-parameters with the same function (``check_parameters``), so plain
-``papermill`` runs are checked too.
+parameters with the same function (``check_parameters``, from :mod:`ddj.jobs`), so plain
+``papermill`` runs are checked too; their cells call the jobs layer (:mod:`ddj.jobs`) step
+by step, as the ``ddj`` command calls it whole.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,7 +27,14 @@ from ddj.constants import DEMO_BANNER
 from ddj.errors import DdjError, InputError, ParameterError
 from ddj.escaping import code_span, markdown_text, unwrapped
 from ddj.files import not_writable, open_regular, shown
-from ddj.matching import resolve
+from ddj.jobs import (
+    CHECKS,
+    check_parameters,
+    chosen_topics,
+    collect_sources,
+    open_corpus,
+    topic_names,
+)
 from ddj.params import folder
 from ddj.report import WIDGET_VIEW, write_report
 from ddj.utils import PROGRESS_ENV, atomic_write, in_kernel, progress_wanted
@@ -34,118 +43,37 @@ NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
 
 
 class NotebookError(DdjError):
-    """A notebook cell failed; the partly executed notebook is kept at ``output``."""
+    """A notebook cell failed; the partly executed notebook is kept at ``output``.
 
-    def __init__(self, message: str, output: Path | None = None):
-        super().__init__(message)
-        self.output = output
-
-
-def check_parameters(**params: Any) -> dict[str, Any]:
-    """Check the values of the parameters ddj's notebooks use; return them, normalised.
-
-    Each known name is checked by its function in :mod:`ddj.params` (see
-    ``CHECKS``): ``corpus`` ("demo" or a path), ``topics`` (names or queries),
-    ``topics_file``, ``start``, ``end``, ``freq``, ``by``, ``metric``,
-    ``events`` ("default", a CSV path or None), ``tz``, ``topic``, ``compare_at``
-    (None, a day or two, :func:`ddj.params.at`), ``title``
-    (None or a headline of at most 300 characters), ``subtitle`` (the same),
-    ``source`` (None or a source line of at most 500 characters), ``out_dir`` (a folder, not a
-    file); for collecting: ``urls`` (a file or a list), ``feeds``,
-    ``sitemaps``, ``sites`` (http(s) URLs), ``warcs`` (files), ``since``,
-    ``until``, ``rate``, ``contact``, ``robots``, ``extend`` (a saved corpus).
-    Other names are passed through.
-
-    Parameters
-    ----------
-    **params
-        The notebook's parameters, by name.
-
-    Returns
-    -------
-    dict
-        The same names; lists for comma-separated topics, None for empty text.
-
-    Raises
-    ------
-    ParameterError
-        Naming the parameter and what to write instead.
+    It keeps what papermill's ``PapermillExecutionError`` carries: the failing
+    cell's index (``cell_index``, counted from 0 in the executed notebook with its
+    injected parameters cell, before papermill marks the error), its execution
+    count (``exec_count``), its source, the exception's name and value, and the
+    traceback as text (colours taken out). Its message is one line that names
+    the cell by its execution count, ``In [4]``.
 
     Examples
     --------
-    >>> check_parameters(freq="M", topics="hong_kong, ukraine")["topics"]
-    ['hong_kong', 'ukraine']
+    >>> err = NotebookError("x.ipynb: cell In [3] failed.", None, cell_index=3, source="1/0",
+    ...                     ename="ZeroDivisionError", evalue="division by zero",
+    ...                     traceback="ZeroDivisionError: division by zero")
+    >>> err.cell_index, err.source, err.traceback.splitlines()[-1]
+    (3, '1/0', 'ZeroDivisionError: division by zero')
     """
-    p.given(params)
-    out = dict(params)
-    for name, check in CHECKS.items():
-        if name in out:
-            out[name] = check(out[name])
-    for names in (("start", "end"), ("since", "until")):
-        if names[0] in out or names[1] in out:
-            p.window(out.get(names[0]), out.get(names[1]), names=names)
-    for name in ("topics", "topic"):
-        if name in out:
-            out[name] = p.topics(out[name], name=name)
-            names = [out[name]] if isinstance(out[name], str) else out[name]
-            resolve(
-                names, out.get("topics_file") or None
-            )  # an unknown topic: the message says which
-    return out
 
-
-def _as_given(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """A check that keeps the value as given (a notebook passes it on to the library)."""
-
-    def keep(value: Any) -> Any:
-        check(value)
-        return value
-
-    return keep
-
-
-#: Each notebook parameter's check (:mod:`ddj.params`), in the order they run;
-#: ``start``/``end``, ``since``/``until`` and ``topics``/``topic`` are checked together after.
-CHECKS: dict[str, Callable[[Any], Any]] = {
-    "title": p.title,
-    "subtitle": p.subtitle,
-    "source": p.source,
-    "out_dir": lambda value: str(p.folder(value, "out_dir")),
-    "corpus": p.corpus,
-    "topics_file": p.topics_file,
-    "freq": _as_given(p.freq),
-    "by": p.by,
-    "metric": p.metric,
-    "events": p.events,
-    "feeds": lambda value: p.web_addresses(value, "feeds"),
-    "sitemaps": lambda value: p.web_addresses(value, "sitemaps"),
-    "sites": lambda value: p.web_addresses(value, "sites"),
-    "warcs": p.warcs,
-    "urls": p.urls,
-    "rate": p.rate,
-    "contact": p.contact,
-    "robots": p.robots,
-    "extend": p.extend,
-    "tz": p.tz,
-    "compare_at": _as_given(lambda value: p.at(value, "compare_at")),
-}
-
-
-def collect_sources(params: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
-    """The sources given to the collect notebook, as ``ddj.collect`` arguments.
-
-    With no source at all, the synthetic demo web archive (:func:`ddj.demo.demo_warc`)
-    is used; the second value says so (the archive declares itself, so the corpus
-    ``ddj.collect`` reads from it is labelled synthetic demo data either way).
-    """
-    sources = {
-        k: params[k] for k in ("urls", "feeds", "sitemaps", "sites", "warcs") if params.get(k)
-    }
-    if sources:
-        return sources, False
-    from ddj.demo import demo_warc
-
-    return {"warcs": [str(demo_warc())]}, True
+    def __init__(
+        self, message: str, output: Path | None = None, *, cell_index: int | None = None,
+        exec_count: int | None = None, source: str = "", ename: str = "", evalue: str = "",
+        traceback: str = "",
+    ):  # fmt: skip
+        super().__init__(message)
+        self.output = output
+        self.cell_index = cell_index
+        self.exec_count = exec_count
+        self.source = source
+        self.ename = ename
+        self.evalue = evalue
+        self.traceback = traceback
 
 
 def declared(notebook: str | os.PathLike) -> dict[str, dict[str, Any]]:
@@ -214,6 +142,8 @@ def _typed(name: str, value: str, kind: str, default: Any) -> Any:
     if isinstance(default, list) or kind.startswith("list"):
         if text.startswith("["):
             return yamlfile.loads(text, f"-p {name}", error=ParameterError)
+        if name == "topics":  # the one topic parser: a query's own commas stay in it
+            return topic_names(text)
         return [v.strip() for v in text.split(",") if v.strip()]
     if isinstance(default, bool) or kind == "bool":
         if text.lower() not in ("true", "false", "yes", "no", "1", "0"):
@@ -229,7 +159,7 @@ def _typed(name: str, value: str, kind: str, default: Any) -> Any:
 
 
 #: ddj's own notebook parameters: text ``None``/``null``/``~`` is None for those not in ``params.TEXT``.
-_KNOWN = frozenset(CHECKS) | {"start", "end", "since", "until", "topics", "topic"}
+_KNOWN = frozenset(CHECKS) | {"corpus", "start", "end", "since", "until", "topics", "topic"}
 
 
 def run_notebook(
@@ -320,12 +250,7 @@ def _run(
             progress_bar=_cells_bar(), cwd=str(Path.cwd()), log_output=False, km=km,
         )  # fmt: skip
     except papermill.PapermillExecutionError as exc:
-        first = (exc.source or "").strip().splitlines()[:1]
-        msg = (
-            f"{path.name}: cell {exc.exec_count} failed ({exc.ename}: {exc.evalue}). "
-            f"It starts: {first[0] if first else '(empty)'!r}. The partly run notebook is at {target}."
-        )
-        raise NotebookError(msg, target) from None
+        raise _cell_failed(path, target, exc) from None
     slim(target)
     return target
 
@@ -366,6 +291,41 @@ def slim(path: str | os.PathLike) -> Path:
         metadata.pop("widgets", None)  # no view left to draw from the saved state
     atomic_write(path, json.dumps(notebook, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
     return path
+
+
+#: Escape sequences a kernel's traceback colours itself with (ANSI SGR and other CSI sequences).
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def _cell_failed(path: Path, target: Path, exc: Any) -> NotebookError:
+    """A :class:`NotebookError` from papermill's error: one line naming the cell, and all its data.
+
+    The cell is named by its execution count (``In [4]``), as papermill's error
+    and JupyterLab name it: the partly run notebook shows it beside the cell,
+    under papermill's anchor. (An index would mislead: papermill injects a
+    parameters cell, then puts two notes into the saved notebook.) The first line
+    of the cell's source and of the error's value are quoted, so the message
+    stays one line.
+    """
+    source = str(exc.source or "")
+    first = source.strip().splitlines()[:1]
+    value = (str(exc.evalue or "").strip().splitlines() or [""])[0]
+    lines = exc.traceback if isinstance(exc.traceback, (list, tuple)) else [exc.traceback or ""]
+    traceback = _ANSI.sub("", "\n".join(str(line) for line in lines))
+    index = exc.cell_index if isinstance(exc.cell_index, int) else None
+    if exc.exec_count is not None:
+        where = f"cell In [{exc.exec_count}]"
+    else:
+        where = f"cell {index + 1}" if index is not None else "a cell"
+    msg = (
+        f"{path.name}: {where} failed ({exc.ename}: {value}). "
+        f"It starts: {first[0] if first else '(empty)'!r}. "
+        f"The partly run notebook, with the error marked, is at {target}."
+    )
+    return NotebookError(
+        msg, target, cell_index=index, exec_count=exc.exec_count, source=source,
+        ename=str(exc.ename or ""), evalue=str(exc.evalue or ""), traceback=traceback,
+    )  # fmt: skip
 
 
 def _cells_bar() -> dict | bool:
@@ -460,13 +420,19 @@ def header(params: Mapping[str, Any], corpus) -> str:
 
 
 def _chosen_topics(params: Mapping[str, Any]) -> list:
-    """The topics a notebook's parameters name, by ``ddj.resolve``'s rule, with its topics file."""
+    """The topics a notebook's parameters name (:func:`ddj.jobs.chosen_topics`), with its topics file."""
     spec = params.get("topics") or params.get("topic")
     if not spec:
         return []
-    if isinstance(spec, str):
-        spec = [v.strip() for v in spec.split(",")] if params.get("topics") else [spec]
-    return resolve(list(spec), params.get("topics_file") or None)
+    if isinstance(spec, str) and not params.get("topics"):
+        spec = [spec]  # one topic: its commas are its own
+    return chosen_topics(spec, params.get("topics_file"))
+
+
+#: ``ddj.notebooks.load_corpus`` as before: the one way to name a corpus (:func:`ddj.jobs.open_corpus`).
+load_corpus = open_corpus
+
+__all__ = ["NotebookError", "check_parameters", "collect_sources", "load_corpus", "run_notebook"]
 
 
 def _cell(text: str) -> str:
@@ -481,16 +447,6 @@ def _cell(text: str) -> str:
     <code>'a&#124;b\`c'</code>
     """
     return code_span(text, in_table=True)
-
-
-def load_corpus(source: str):
-    """``"demo"`` gives the demo corpus, a store folder ``ddj.open`` (lazy), anything else ``ddj.load``."""
-    import ddj
-    from ddj.store import is_store
-
-    if source == "demo":
-        return ddj.demo_corpus()
-    return ddj.open(source) if is_store(source) else ddj.load(source)
 
 
 def parse_cli_params(
@@ -580,8 +536,6 @@ def _booting_kernel(notebook: Path, kernel_name: str | None) -> Iterator[Any]:
 
 def _ddj_names(notebook: Path, limit: int = 100) -> list[str]:
     """The names a notebook's code takes from ddj (``ddj.chart``, ``from ddj import publish``)."""
-    import re
-
     try:
         cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells", [])
         code = "\n".join(

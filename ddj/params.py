@@ -603,7 +603,7 @@ def topics(value: Any, *, name: str = "topics") -> list[str] | str:
     """Topic names or queries, as a list (or, for ``name="topic"``, one).
 
     Whether each names a topic of the topics file is for :func:`ddj.resolve`
-    to say (``ddj.notebooks.check_parameters`` calls it): this check only reads
+    to say (``ddj.jobs.check_parameters`` calls it): this check only reads
     the shape, so it needs nothing above it.
 
     Parameters

@@ -57,8 +57,9 @@ def test_committed_notebooks_are_clean(path):
     assert "check_parameters" in code[1].source  # the notebook checks its own parameters
 
 
-#: The notebook-support helpers a notebook may call as ``ddj.notebooks.NAME`` (the rest is ``ddj.NAME``).
-NOTEBOOK_HELPERS = {"header", "load_corpus", "collect_sources"}
+#: The notebook-support helpers a notebook may call as ``ddj.notebooks.NAME`` (the rest is
+#: ``ddj.NAME``, or the jobs layer's ``ddj.jobs.NAME``, as the CLI calls it).
+NOTEBOOK_HELPERS = {"header"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -74,7 +75,7 @@ def test_notebooks_call_only_public_names(path):
     for name, attribute in used:
         if name == "notebooks":
             assert attribute in NOTEBOOK_HELPERS, f"ddj.notebooks.{attribute}"
-        elif name in ("collecting", "display", "interactive"):  # modules with their own __all__
+        elif name in ("collecting", "display", "interactive", "jobs"):  # with their own __all__
             module = importlib.import_module(f"ddj.{name}")
             assert attribute in module.__all__, f"ddj.{name}.{attribute}"
         else:
@@ -261,12 +262,31 @@ def test_conversion_to_declared_types():
 def test_failing_cell_is_named_and_partial_notebook_kept(tmp_path):
     with pytest.raises(
         NotebookError,
-        match=r"cell \d+ failed \(ValueError: broken on purpose\)\. It starts: \"raise ValueError",
+        match=r"cell In \[\d+\] failed \(ValueError: broken on purpose\)\. It starts: \"raise ValueError",
     ) as err:
         run_notebook(FIXTURES / "broken.ipynb", {"x": "2"}, out_dir=tmp_path)
     assert err.value.output.exists()
     nb = nbformat.read(err.value.output, as_version=4)
     assert nb.metadata["papermill"]["parameters"] == {"x": 2}
+    # papermill's data kept: the cell (its index in the executed notebook, where the injected
+    # parameters cell comes after the tagged one), its source, and the traceback as plain text
+    failed = err.value
+    assert (failed.cell_index, failed.exec_count) == (4, 4)
+    shown = [c for c in nb.cells if c.get("execution_count") == failed.exec_count]
+    assert [c.source for c in shown] == ["raise ValueError('broken on purpose')"]
+    assert failed.source == "raise ValueError('broken on purpose')"
+    assert (failed.ename, failed.evalue) == ("ValueError", "broken on purpose")
+    assert "ValueError: broken on purpose" in failed.traceback and "\x1b[" not in failed.traceback
+    assert "cell In [4] failed" in str(failed) and "\n" not in str(failed)
+
+
+def test_the_cli_names_the_failing_cell_in_one_line(tmp_path, capsys):
+    from ddj.cli import main
+
+    assert main(["run", str(FIXTURES / "broken.ipynb"), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("ddj run: error: broken.ipynb: cell In [3] failed")
+    assert "It starts: \"raise ValueError('broken on purpose')\"" in err[0]
 
 
 def test_notebook_without_parameters_cell(tmp_path):
