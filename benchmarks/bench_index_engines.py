@@ -12,7 +12,6 @@ The store the same rows make is written last, for the size ratio.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import shutil
 import sqlite3

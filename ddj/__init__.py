@@ -39,6 +39,7 @@ _LAZY = {
     "load": "ddj.loading",
     "save": "ddj.loading",
     "open": "ddj.store",
+    "index": "ddj.store.fulltext",
     "problems": "ddj.corpus",
     "demo_corpus": "ddj.demo",
     "topics": "ddj.matching",

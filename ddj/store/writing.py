@@ -29,6 +29,7 @@ import pandas as pd
 
 from ddj.corpus import COLUMNS, DEMO_ATTR, PROBLEMS_ATTR
 from ddj.errors import DroppedRowsWarning, InputError, ParameterError
+from ddj.store.fulltext import after_append
 from ddj.store.layout import (
     BATCH_NAME,
     COMMITS,
@@ -153,6 +154,7 @@ def add(
         msg = f"Cannot add to the store {folder}: {exc.strerror or exc}. Choose a folder you can write to."
         raise InputError(msg) from exc
     added = Added(folder, int(keep.sum()), int(known.sum()), int((again & ~known).sum()))
+    after_append(folder)  # a store with an index: its new parts are indexed
     if report:
         said = []
         if added.held:
