@@ -283,3 +283,16 @@ def test_random_queries_on_real_rows_give_the_scans_ids(shared_corpora, tmp_path
     queries = [random_query(rng, vocab, pairs) for _ in range(80)]
     tally = check_against_scan(folder, queries)
     assert tally["exact"] > 15 and tally["exact"] + tally["narrowed"] > 60, tally
+
+
+def test_cli_index_builds_then_updates(tmp_path, capsys):
+    from ddj.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(30, 0, seed=20), tmp_path / "store", append=True)
+    assert main(["index", str(folder)]) == 0
+    assert "new part(s)" in capsys.readouterr().out
+    assert candidates(folder, "hong").exact
+    assert main(["index", str(tmp_path / "nothing")]) == 2
+    assert "is not a store" in capsys.readouterr().err
