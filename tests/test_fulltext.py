@@ -296,3 +296,14 @@ def test_cli_index_builds_then_updates(tmp_path, capsys):
     assert candidates(folder, "hong").exact
     assert main(["index", str(tmp_path / "nothing")]) == 2
     assert "is not a store" in capsys.readouterr().err
+
+
+def test_ascii_words_are_cut_as_ddjs_rule_cuts_them():
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(128)]
+    for _ in range(2000):
+        text = "".join(
+            rng.choice(alphabet + ["a", "b", "_", " "] * 8) for _ in range(rng.randint(0, 40))
+        )
+        words = [w for w in word_runs(fold(text)) if w.strip("_")]
+        assert indexed_words(text) == words, repr(text)
