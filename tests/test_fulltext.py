@@ -307,3 +307,15 @@ def test_ascii_words_are_cut_as_ddjs_rule_cuts_them():
         )
         words = [w for w in word_runs(fold(text)) if w.strip("_")]
         assert indexed_words(text) == words, repr(text)
+
+
+def test_a_damaged_index_falls_back_to_the_scan(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(30, 0, seed=21), tmp_path / "store", append=True)
+    ddj.index(folder)
+    for path in (folder / fulltext.INDEX / "tantivy").iterdir():
+        if path.name == "meta.json":
+            path.write_text("{not json")
+    found = candidates(folder, "hong")
+    assert found.ids is None and "cannot be read" in found.note

@@ -371,11 +371,11 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
     if query_ is None:
         note = f"The index cannot narrow {str(tree)!r} (a term matched inside words, or a very long word); scanned."
         return Candidates(None, False, note)
-    engine = _open(home / _ENGINE, create=False)
-    searcher = engine.searcher()
-    count = searcher.search(query_, limit=1, count=True).count
-    hits = searcher.search(query_, limit=count).hits if count else []
-    keys = np.array(searcher.fast_field_values("key", [a for _, a in hits]), dtype=np.int64)
+    try:
+        keys = _search(home, query_)
+    except (OSError, ValueError) as exc:  # damaged or removed under us: the scan still answers
+        note = f"The index in {home} cannot be read ({exc}); scanned. Remove it and run ddj.index again."
+        return Candidates(None, False, note)
     ids = np.unique(keys.view(np.uint64))
     found = listing(folder)
     missing = [p for p in found.parts if _name(folder, p) not in state["parts"]]
@@ -388,6 +388,14 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
     if state.get("repeats"):
         exact = False
     return Candidates(ids, exact, note)
+
+
+def _search(home: Path, query: Any) -> np.ndarray:
+    """The id keys (as int64) of every document ``query`` matches."""
+    searcher = _open(home / _ENGINE, create=False).searcher()
+    count = searcher.search(query, limit=1, count=True).count
+    hits = searcher.search(query, limit=count).hits if count else []
+    return np.array(searcher.fast_field_values("key", [a for _, a in hits]), dtype=np.int64)
 
 
 def _keys_of(part: Part) -> np.ndarray:
