@@ -24,8 +24,6 @@ from ddj.store import fulltext
 from ddj.store.fulltext import candidates, indexed_words
 from ddj.store.layout import id_keys
 
-pytest.importorskip("tantivy")
-
 WORDS = [
     "hong", "kong", "Hong", "KONG", "café", "cafe\u0301", "Cafe", "cyber", "cyberwar",
     "cyber_attack", "u.s.", "U.S.", "spy", "spyware", "香港", "香港人", "taipei", "Straße",

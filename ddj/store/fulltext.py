@@ -1,8 +1,7 @@
 """A full-text index beside a store: which articles a query can match, without a scan.
 
 ``ddj.index("store/")`` (CLI ``ddj index store/``) indexes a store's parts with
-`tantivy <https://github.com/quickwit-oss/tantivy-py>`_ (``pip install
-"ddj[index]"``), in ``store/_index/``. The index reads the text with ddj's own
+`tantivy <https://github.com/quickwit-oss/tantivy-py>`_, in ``store/_index/``. The index reads the text with ddj's own
 folding and word rule (:func:`ddj.query.fold`, :func:`ddj.query.word_runs`), so a
 term, a prefix (``cyber*``), a phrase and a field (``title:``) mean in the index
 what they mean to ddj's matcher. :func:`candidates` gives, for a query, the ids
@@ -55,8 +54,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import regex
+import tantivy
 
-from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.errors import DdjWarning, InputError
 from ddj.query import FIELDS, And, Node, Not, Phrase, Term, fold, parse, word_runs
 from ddj.store.layout import (
     COMMITS,
@@ -70,11 +70,6 @@ from ddj.store.layout import (
     read_record,
 )
 from ddj.utils import atomic_write
-
-try:  # an optional extra: ddj[index]
-    import tantivy
-except ImportError:  # pragma: no cover - the extra is installed for the tests
-    tantivy = None
 
 #: The index's folder inside a store (a name starting with ``_``: not data).
 INDEX = "_index"
@@ -189,11 +184,8 @@ def index(store: Any) -> Indexed:
     ------
     InputError
         Not a store, the index cannot be written, or another build held it too long.
-    ParameterError
-        tantivy is not installed (``pip install "ddj[index]"``).
     """
     folder = _store_folder(store)
-    _need_engine()
     started = time.perf_counter()
     home = folder / INDEX
     try:
@@ -226,7 +218,7 @@ def after_append(folder: Path) -> None:
         return
     try:
         index(folder)
-    except (InputError, ParameterError) as exc:
+    except InputError as exc:
         msg = f"The store's index was not updated ({exc}); run ddj.index({str(folder)!r})."
         warnings.warn(IndexWarning(msg), stacklevel=3)
 
@@ -360,11 +352,8 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
     tree = parse(query) if isinstance(query, str) else query
     fields = [fields] if isinstance(fields, str) else list(fields)
     home = folder / INDEX
-    if not has_index(folder) or tantivy is None:
-        why = (
-            "has no index" if tantivy is not None else "has an index, but tantivy is not installed"
-        )
-        note = f"The store {folder.name} {why}: ddj.index(...) builds one; scanned."
+    if not has_index(folder):
+        note = f"The store {folder.name} has no index: ddj.index(...) builds one; scanned."
         return Candidates(None, False, note)
     state = _read_state(home)
     query_, exact = _translate(tree, fields, _schema())
@@ -489,12 +478,6 @@ def _word(schema: Any, field: str, word: str, prefix: bool) -> Any:
 
 
 # -- the engine and the state ----------------------------------------------------------------
-
-
-def _need_engine() -> None:
-    if tantivy is None:
-        msg = 'ddj.index needs tantivy: pip install "ddj[index]" (or pip install tantivy).'
-        raise ParameterError(msg)
 
 
 def _schema() -> Any:
