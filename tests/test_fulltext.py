@@ -317,3 +317,30 @@ def test_a_damaged_index_falls_back_to_the_scan(tmp_path):
             path.write_text("{not json")
     found = candidates(folder, "hong")
     assert found.ids is None and "cannot be read" in found.note
+
+
+@pytest.mark.slow
+def test_on_a_cluster_each_part_is_read_on_a_worker(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(3):
+            ddj.save(generated(60, 60 * k, seed=30 + k), folder, append=True)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=50,
+    )  # fmt: skip
+    try:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            done = ddj.index(folder, client=client)
+            tasks = client.run(
+                lambda dask_worker: len(dask_worker.data) + dask_worker.state.executed_count
+            )
+    finally:
+        cluster.close()
+    assert done.rows == len(ddj.open(folder)) and done.parts > 2
+    assert sum(1 for n in tasks.values() if n) == 2  # both workers read parts
+    assert check_against_scan(folder, ["hong", "NOT kong", '"cafe hong"', "cyber*"])["exact"] == 4
+    with pytest.raises(ddj.ParameterError, match="dask.distributed.Client"):
+        ddj.index(folder, client="tcp://nowhere")

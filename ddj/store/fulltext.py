@@ -44,8 +44,10 @@ import json
 import os
 import time
 import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,7 @@ import pyarrow.parquet as pq
 import regex
 import tantivy
 
-from ddj.errors import DdjWarning, InputError
+from ddj.errors import DdjWarning, InputError, ParameterError
 from ddj.query import FIELDS, And, Node, Not, Phrase, Term, fold, parse, word_runs
 from ddj.store.layout import (
     COMMITS,
@@ -164,7 +166,7 @@ _ASCII_SEPARATORS = {
 # -- building ---------------------------------------------------------------------------------
 
 
-def index(store: Any) -> Indexed:
+def index(store: Any, *, client: Any = None) -> Indexed:
     """Build or bring up to date the full-text index of a store (``store/_index/``).
 
     Only the parts not yet indexed are read; parts the store no longer lists are
@@ -174,6 +176,10 @@ def index(store: Any) -> Indexed:
     ----------
     store
         A store folder, or a store from ``ddj.open``.
+    client
+        A ``dask.distributed.Client``: each part is read and cut into words on a
+        worker (at most two parts a worker in flight, so memory holds a few
+        parts' words), and written to the index here, in store order.
 
     Returns
     -------
@@ -184,15 +190,20 @@ def index(store: Any) -> Indexed:
     ------
     InputError
         Not a store, the index cannot be written, or another build held it too long.
+    ParameterError
+        ``client`` is not a Dask client.
     """
     folder = _store_folder(store)
+    if client is not None and not callable(getattr(client, "submit", None)):
+        msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
+        raise ParameterError(msg)
     started = time.perf_counter()
     home = folder / INDEX
     try:
         home.mkdir(exist_ok=True)
         (home / _KEYS).mkdir(exist_ok=True)
         with _locked(home):
-            parts, rows, removed = _update(folder, home)
+            parts, rows, removed = _update(folder, home, client)
     except OSError as exc:
         msg = f"Cannot index the store {folder}: {exc.strerror or exc}. Check that you can write to {home}."
         raise InputError(msg) from exc
@@ -223,7 +234,7 @@ def after_append(folder: Path) -> None:
         warnings.warn(IndexWarning(msg), stacklevel=3)
 
 
-def _update(folder: Path, home: Path) -> tuple[int, int, int]:
+def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int]:
     state = _read_state(home)
     found = listing(folder)
     current = {_name(folder, p): p for p in found.parts}
@@ -246,10 +257,10 @@ def _update(folder: Path, home: Path) -> tuple[int, int, int]:
         rows = 0
         group: dict[str, dict] = {}
         held = 0
-        for part in todo:
+        for part, batches in _sources(todo, client):
             name = _name(folder, part)
             writer.delete_documents_by_term("part", _number(name))  # a killed build's, if any
-            entry = _add_part(writer, part, _number(name), home)
+            entry = _add_part(writer, batches, _number(name), home)
             group[name] = entry
             held += entry["rows"]
             rows += entry["rows"]
@@ -272,18 +283,20 @@ def _commit(writer: Any, home: Path, state: dict, group: dict[str, dict]) -> Non
     _write_state(home, state)
 
 
-def _add_part(writer: Any, part: Part, number: int, home: Path) -> dict:
+#: A batch of a part, cut into words: its id keys (as int64) and each field's words, space-joined.
+Words = tuple[np.ndarray, dict[str, list[str]]]
+
+
+def _add_part(writer: Any, batches: Iterator[Words], number: int, home: Path) -> dict:
     """Index one part's rows; its keys go to ``_index/keys/<number>.u64``. Unreadable: noted, no rows."""
     keys: list[np.ndarray] = []
     try:
-        for batch in _part_batches(part):
-            k = id_keys(batch["id"]).view(np.int64)
+        for k, fields in batches:
             keys.append(k)
-            fields = {f: batch[f] for f in FIELDS}
             for row, key in enumerate(k.tolist()):
                 doc = tantivy.Document(key=key, part=number)
                 for f in FIELDS:
-                    doc.add_text(f, " ".join(indexed_words(fields[f][row])))
+                    doc.add_text(f, fields[f][row])
                 writer.add_document(doc)
     except (OSError, ValueError, pa.ArrowException) as exc:
         writer.delete_documents_by_term("part", number)
@@ -291,6 +304,50 @@ def _add_part(writer: Any, part: Part, number: int, home: Path) -> dict:
     joined = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
     atomic_write(home / _KEYS / f"{number}.u64", joined.astype("<i8").tobytes())
     return {"rows": len(joined), "keys": f"{_KEYS}/{number}.u64"}
+
+
+def _words(batch: dict[str, list]) -> Words:
+    keys = id_keys(batch["id"]).view(np.int64)
+    return keys, {f: [" ".join(indexed_words(v)) for v in batch[f]] for f in FIELDS}
+
+
+def _local(part: Part) -> Iterator[Words]:
+    for batch in _part_batches(part):
+        yield _words(batch)
+
+
+def _part_words(part: Part) -> list[Words] | str:
+    """A worker's task: a whole part cut into words, or why it cannot be read."""
+    try:
+        return list(_local(part))
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        return f"{exc}"
+
+
+def _remote(result: list[Words] | str) -> Iterator[Words]:
+    if isinstance(result, str):
+        raise ValueError(result)
+    yield from result
+
+
+def _sources(todo: list[Part], client: Any) -> Iterator[tuple[Part, Iterator[Words]]]:
+    """Each part with its batches of words: read here, or on the cluster, a few parts ahead."""
+    if client is None:
+        for part in todo:
+            yield part, _local(part)
+        return
+    ahead = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+    waiting: deque = deque()
+    rest = iter(todo)
+    for part in islice(rest, ahead):
+        waiting.append((part, client.submit(_part_words, part, pure=False)))
+    while waiting:
+        part, future = waiting.popleft()
+        result = future.result()
+        nxt = next(rest, None)
+        if nxt is not None:
+            waiting.append((nxt, client.submit(_part_words, nxt, pure=False)))
+        yield part, _remote(result)
 
 
 def _part_batches(part: Part) -> Iterator[dict[str, list]]:
