@@ -40,6 +40,7 @@ _LAZY = {
     "load": "ddj.loading",
     "save": "ddj.loading",
     "open": "ddj.store",
+    "index": "ddj.store.fulltext",
     "problems": "ddj.scan",
     "demo_corpus": "ddj.demo",
     "topics": "ddj.matching",

@@ -777,6 +777,27 @@ def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
     return out
 
 
+@command(
+    "index",
+    "Build or update the full-text index of a store (store/_index/), so queries narrow at once.",
+    "ddj index store/",
+)
+def _add_index(p: argparse.ArgumentParser) -> None:
+    p.add_argument("store", help="a store folder (from ddj.save(..., append=True))")
+    p.set_defaults(run=_run_index)
+
+
+def _run_index(args: argparse.Namespace) -> int:
+    import ddj
+
+    done = ddj.index(args.store)
+    print(
+        f"Indexed {done.rows:,} article(s) in {done.parts:,} new part(s) of {shown(done.folder)}"
+        f" ({done.removed:,} part(s) forgotten) in {done.seconds:.1f} s."
+    )
+    return 0
+
+
 class _Usage(DdjError):
     pass
 

@@ -89,6 +89,20 @@ def fold(text: str, case: bool = False) -> str:
     return text if case else text.casefold()
 
 
+def word_runs(folded: str) -> list[str]:
+    """The words of folded text, by the rule whole words and proximity use (runs of ``_WORD``).
+
+    A word is a run of letters, digits, marks and ``_``: what a term must fill
+    whole, and what proximity counts. ``ddj.store.index`` indexes these.
+
+    Examples
+    --------
+    >>> word_runs(fold("Hong Kong's 5G_ban, café"))
+    ['hong', 'kong', 's', '5g_ban', 'cafe']
+    """
+    return _WORD_RUN.findall(folded)
+
+
 #: A character and the combining marks after it (a decomposed "é" is two code points).
 _CLUSTER = regex.compile(r"\P{M}\p{M}*+|\p{M}++")
 

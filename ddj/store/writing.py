@@ -32,6 +32,7 @@ from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import COLUMNS, DEMO_ATTR
 from ddj.errors import InputError, ParameterError
 from ddj.problem_rows import problem
+from ddj.store.fulltext import after_append
 from ddj.store.layout import (
     BATCH_NAME,
     COMMITS,
@@ -156,6 +157,7 @@ def add(
         msg = f"Cannot add to the store {folder}: {exc.strerror or exc}. Choose a folder you can write to."
         raise InputError(msg) from exc
     added = Added(folder, int(keep.sum()), int(known.sum()), int((again & ~known).sum()))
+    after_append(folder)  # a store with an index: its new parts are indexed
     if report:
         warning = warns.held_in_store(report, added.held, added.repeated, folder)
         warnings.warn(warning, stacklevel=stacklevel + 1)

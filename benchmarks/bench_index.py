@@ -1,0 +1,174 @@
+"""The index beside a store against ddj's scan, on a generated store (``benchmarks/bench_store.py``'s rows).
+
+A store of ``--n`` articles (~2.3 KB of text each) is generated (or ``--store``
+names one), then, each in its own child process (so each peak RSS is its own):
+
+- build: ``ddj.index(store)``: seconds, articles a second, peak RSS, index size
+  against the store's;
+- query: for a topic matching about 10% of the articles and a rare one,
+  ``candidates(store, query)`` cold and warm, and the scan in the same run,
+  ``ddj.match(store, both)`` and the 10% topic's weekly ``ddj.coverage``;
+  the counts are compared (the index's exact ids against the scan's) and the
+  ratio printed.
+
+    python -m benchmarks.bench_index                    # 20,000 articles: a quick look
+    python -m benchmarks.bench_index --n 1000000 --dir /big/disk
+    python -m benchmarks.bench_index --store /tmp/store  # an existing store (indexed if needed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: About 10% of the generated articles (each snippet is in ~2.6% of them).
+COMMON = '"Hong Kong" OR "Jimmy Lai" OR "Apple Daily" OR Taipei'
+#: A few hundredths of a percent.
+RARE = '"arrested on suspicion of spying" AND Taipei'
+
+
+def size_of(path: Path, skip: str | None = None) -> int:
+    """Bytes of the files under ``path`` (leaving out the folder ``skip``)."""
+    return sum(
+        p.stat().st_size
+        for p in path.rglob("*")
+        if p.is_file() and (skip is None or skip not in p.relative_to(path).parts)
+    )
+
+
+def child_build(store: str) -> dict:
+    import ddj
+
+    done = ddj.index(store)
+    return {"seconds": done.seconds, "rows": done.rows, "parts": done.parts}
+
+
+def child_query(store: str) -> dict:
+    import numpy as np
+
+    import ddj
+    from ddj.store.fulltext import candidates
+    from ddj.store.layout import id_keys
+
+    out: dict = {}
+    for name, query in (("common", COMMON), ("rare", RARE)):
+        t0 = time.perf_counter()
+        found = candidates(store, query)
+        cold = time.perf_counter() - t0
+        warm = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            found = candidates(store, query)
+            warm.append(time.perf_counter() - t0)
+        out[name] = {"cold": cold, "warm": min(warm), "ids": len(found.ids), "exact": found.exact}
+        out[name + "_keys"] = found.ids
+    opened = ddj.open(store)
+    t0 = time.perf_counter()
+    m = ddj.match(opened, {"common": COMMON, "rare": RARE}, pages="all")
+    out["match_seconds"] = time.perf_counter() - t0
+    keys = id_keys(m.index.to_numpy())
+    for name in ("common", "rare"):
+        truth = np.unique(keys[m[name].to_numpy()])
+        out[name]["scan_ids"] = len(truth)
+        out[name]["same"] = bool(np.array_equal(truth, out.pop(name + "_keys")))
+    t0 = time.perf_counter()
+    ddj.coverage(opened, {"common": COMMON}, freq="W")
+    out["coverage_seconds"] = time.perf_counter() - t0
+    return out
+
+
+def child_generate(store: str, n: str) -> dict:
+    from benchmarks.bench_store import child_generate as generate
+
+    return generate(store, int(n))
+
+
+CHILDREN = {"build": child_build, "query": child_query, "generate": child_generate}
+
+
+def run_child(*args: str) -> dict:
+    """Run this file as a child; its figures and its own peak RSS and CPU time (os.wait4)."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        report = fh.name
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cmd = [sys.executable, "-m", "benchmarks.bench_index", "--child", report, *args]
+    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"child {args[0]} failed (status {status})")
+    result = json.loads(Path(report).read_text())
+    Path(report).unlink()
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--n", type=int, default=20_000, help="articles to generate")
+    ap.add_argument("--dir", default=None, help="where the store goes (default: a temp folder)")
+    ap.add_argument("--store", default=None, help="an existing store (kept; indexed if needed)")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        report, name, *rest = args.child
+        result = CHILDREN[name](*rest)
+        Path(report).write_text(json.dumps(result))
+        return
+    base = None
+    if args.store:
+        store = Path(args.store)
+    else:
+        base = Path(tempfile.mkdtemp(prefix="ddj-bench-index-", dir=args.dir))
+        store = base / "store"
+    try:
+        if base is not None:
+            gen = run_child("generate", str(store), str(args.n))
+            print(f"{args.n:,} articles generated in {gen['seconds']:.0f} s", flush=True)
+        built = run_child("build", str(store))
+        store_mb = size_of(store, skip="_index") / 1e6
+        index_mb = size_of(store / "_index") / 1e6
+        rate = built["rows"] / built["seconds"] if built["seconds"] else 0.0
+        print(
+            f"build: {built['rows']:,} articles in {built['parts']:,} parts, {built['seconds']:.1f} s "
+            f"({rate:,.0f} articles/s; CPU {built['cpu_seconds']:.0f} s), peak RSS "
+            f"{built['peak_rss_mb']:,.0f} MB",
+            flush=True,
+        )
+        print(
+            f"size: index {index_mb:,.1f} MB, store {store_mb:,.1f} MB: "
+            f"{index_mb / store_mb:.2f}x (target <= 0.5x)",
+            flush=True,
+        )
+        got = run_child("query", str(store))
+        for name, query in (("common", COMMON), ("rare", RARE)):
+            r = got[name]
+            print(
+                f"{name:>6} {query}: {r['ids']:,} ids (exact: {r['exact']}; the scan: "
+                f"{r['scan_ids']:,}, same ids: {r['same']}); cold {r['cold']:.3f} s, warm {r['warm']:.3f} s"
+            )
+        match_s, cov_s = got["match_seconds"], got["coverage_seconds"]
+        warm = max(got["common"]["warm"], got["rare"]["warm"])
+        print(
+            f"scan: ddj.match(store, both) {match_s:.1f} s; weekly ddj.coverage(store, common) {cov_s:.1f} s"
+        )
+        print(f"ratio: the scan's match / the index's slower warm lookup = {match_s / warm:,.0f}x")
+        print(
+            f"query child's peak RSS (index and scan): {got['peak_rss_mb']:,.0f} MB (target < 1,024 MB)"
+        )
+    finally:
+        if base is not None:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

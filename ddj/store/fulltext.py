@@ -1,0 +1,615 @@
+"""A full-text index beside a store: which articles a query can match, without a scan.
+
+``ddj.index("store/")`` (CLI ``ddj index store/``) indexes a store's parts with
+`tantivy <https://github.com/quickwit-oss/tantivy-py>`_, in ``store/_index/``. The index reads the text with ddj's own
+folding and word rule (:func:`ddj.query.fold`, :func:`ddj.query.word_runs`), so a
+term, a prefix (``cyber*``), a phrase and a field (``title:``) mean in the index
+what they mean to ddj's matcher. :func:`candidates` gives, for a query, the ids
+of the articles it can match (``ddj.store.layout.id_keys``): exactly the
+matching ones where the query translates exactly, else a superset that the
+matcher narrows, else nothing (the scan runs, and the note says why).
+
+The index knows no analysis: it yields candidate ids; page types, dates and
+outlets are the scan core's to apply.
+
+Building is incremental, resumable and bounded:
+
+- it indexes only the parts its state (``_index/state.json``) does not list,
+  and forgets the parts a store no longer lists (a batch appended again);
+- parts are committed in groups; each part's documents carry the part's number,
+  and are deleted before the part is indexed, so a build killed between the
+  engine's commit and the state's rename indexes that part again, once;
+- rows are read ``BATCH_ROWS`` at a time, and the engine writes in a fixed heap.
+
+An append to a store that has an index indexes its new parts
+(:func:`after_append`, called by :func:`ddj.store.writing.add`).
+
+Examples
+--------
+>>> import ddj
+>>> folder = ddj.save(corpus, "indexed", append=True)
+>>> ddj.index(folder).rows
+306
+>>> found = candidates(folder, '"Hong Kong" AND NOT football')
+>>> found.exact, len(found.ids) == int(ddj.match(ddj.open(folder), 'query:"Hong Kong" AND NOT football', pages="all").iloc[:, 0].sum())
+(True, True)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import time
+import warnings
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import regex
+import tantivy
+
+from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.query import FIELDS, And, Node, Not, Phrase, Term, fold, parse, word_runs
+from ddj.store.layout import (
+    COMMITS,
+    RECORDS,
+    Part,
+    id_keys,
+    listing,
+    month_dirs_exist,
+    not_regular,
+    read_ids,
+    read_record,
+)
+from ddj.utils import atomic_write
+
+#: The index's folder inside a store (a name starting with ``_``: not data).
+INDEX = "_index"
+#: Rows read from a part at a time while indexing.
+BATCH_ROWS = 4_096
+#: Rows indexed between two commits of the engine (and of the state).
+COMMIT_ROWS = 200_000
+#: Bytes of memory the engine's writer uses.
+WRITER_HEAP = 128 << 20
+#: Longest word indexed whole, in characters: a longer one is indexed cut to this, and a query
+#: word this long or longer is not looked up (the matcher decides).
+MAX_WORD = 200
+#: Seconds a build waits for another build of the same index.
+LOCK_WAIT = 600.0
+_STATE = "state.json"
+_ENGINE = "tantivy"
+_KEYS = "keys"
+_ANALYZER = "ddj_words"
+_VERSION = 1
+#: Words that hold no letter or digit (``_``, marks alone) are not indexed: a phrase may span them.
+_LETTER = regex.compile(r"[\p{L}\p{N}]")
+#: Scripts written without spaces: ddj matches their terms anywhere, not as whole words.
+_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
+
+
+class IndexWarning(DdjWarning):
+    """An index that could not be updated: it is left as it was, and queries stay correct."""
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """What :func:`index` did: parts and rows added, parts forgotten, and the time taken."""
+
+    folder: Path
+    parts: int
+    rows: int
+    removed: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The articles a query can match, by the index.
+
+    ``ids`` are sorted, unique id keys (:func:`ddj.store.layout.id_keys`), or
+    None when the index cannot narrow the query (then scan, and show ``note``).
+    ``exact``: ``ids`` are exactly the articles whose text matches (else a
+    superset that the matcher narrows).
+    """
+
+    ids: np.ndarray | None
+    exact: bool
+    note: str | None = None
+
+
+# -- words as the index holds them ------------------------------------------------------------
+
+
+def indexed_words(text: Any, case: bool = False) -> list[str]:
+    """The words the index holds for a field's text: ddj's folding and word rule.
+
+    Words with no letter or digit are left out (a phrase may span them), and a
+    word longer than :data:`MAX_WORD` characters is cut to it. Folded ASCII
+    text (most text) is cut by a translation table: in ASCII, ddj's word
+    characters are exactly ``[0-9A-Za-z_]``.
+
+    Examples
+    --------
+    >>> indexed_words("Hong Kong's café _ 5G_ban")
+    ['hong', 'kong', 's', 'cafe', '5g_ban']
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    folded = fold(text, case)
+    if folded.isascii():
+        runs = folded.translate(_ASCII_SEPARATORS).split()
+        if "_" in folded:
+            runs = [w for w in runs if w.strip("_")]
+    else:
+        runs = [w for w in word_runs(folded) if w.isalnum() or _LETTER.search(w)]
+    if any(len(w) > MAX_WORD for w in runs):
+        runs = [w[:MAX_WORD] for w in runs]
+    return runs
+
+
+#: ASCII characters that are not word characters, each made a space (``str.translate``).
+_ASCII_SEPARATORS = {
+    c: " " for c in range(128) if not (chr(c).isascii() and (chr(c).isalnum() or chr(c) == "_"))
+}
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def index(store: Any, *, client: Any = None) -> Indexed:
+    """Build or bring up to date the full-text index of a store (``store/_index/``).
+
+    Only the parts not yet indexed are read; parts the store no longer lists are
+    forgotten. A build that was killed resumes where its last commit left it.
+
+    Parameters
+    ----------
+    store
+        A store folder, or a store from ``ddj.open``.
+    client
+        A ``dask.distributed.Client``: each part is read and cut into words on a
+        worker (at most two parts a worker in flight, so memory holds a few
+        parts' words), and written to the index here, in store order.
+
+    Returns
+    -------
+    Indexed
+        The parts and rows added, the parts removed, the seconds taken.
+
+    Raises
+    ------
+    InputError
+        Not a store, the index cannot be written, or another build held it too long.
+    ParameterError
+        ``client`` is not a Dask client.
+    """
+    folder = _store_folder(store)
+    if client is not None and not callable(getattr(client, "submit", None)):
+        msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
+        raise ParameterError(msg)
+    started = time.perf_counter()
+    home = folder / INDEX
+    try:
+        home.mkdir(exist_ok=True)
+        (home / _KEYS).mkdir(exist_ok=True)
+        with _locked(home):
+            parts, rows, removed = _update(folder, home, client)
+    except OSError as exc:
+        msg = f"Cannot index the store {folder}: {exc.strerror or exc}. Check that you can write to {home}."
+        raise InputError(msg) from exc
+    except ValueError as exc:  # the engine refused its files
+        msg = f"Cannot index the store {folder}: the index in {home} cannot be used ({exc}). Remove {home} and run ddj.index again."
+        raise InputError(msg) from exc
+    return Indexed(folder, parts, rows, removed, time.perf_counter() - started)
+
+
+def has_index(store: Any) -> bool:
+    """Whether the store has an index (``store/_index/``): then appends keep it up to date."""
+    return (Path(getattr(store, "path", store)) / INDEX / _STATE).is_file()
+
+
+def after_append(folder: Path) -> None:
+    """Index an append's new parts when the store has an index (the hook of ``ddj.store.append``).
+
+    A failure leaves the index as it was, with an :class:`IndexWarning`: the
+    append stands, and :func:`candidates` counts the parts not indexed as
+    candidates (so answers stay correct) until ``ddj.index`` runs again.
+    """
+    if not has_index(folder):
+        return
+    try:
+        index(folder)
+    except InputError as exc:
+        msg = f"The store's index was not updated ({exc}); run ddj.index({str(folder)!r})."
+        warnings.warn(IndexWarning(msg), stacklevel=3)
+
+
+def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int]:
+    state = _read_state(home)
+    found = listing(folder)
+    current = {_name(folder, p): p for p in found.parts}
+    done: dict[str, dict] = state["parts"]
+    stale = [name for name in done if name not in current]
+    todo = [p for name, p in current.items() if name not in done]
+    if not stale and not todo:
+        return 0, 0, 0
+    engine = _open(home / _ENGINE, create=True)
+    writer = engine.writer(heap_size=WRITER_HEAP, num_threads=1)
+    try:
+        for name in stale:
+            writer.delete_documents_by_term("part", _number(name))
+        if stale:
+            writer.commit()
+            for name in stale:
+                (home / _KEYS / f"{_number(name)}.u64").unlink(missing_ok=True)
+                del done[name]
+            _write_state(home, state)
+        rows = 0
+        group: dict[str, dict] = {}
+        held = 0
+        for part, batches in _sources(todo, client):
+            name = _name(folder, part)
+            writer.delete_documents_by_term("part", _number(name))  # a killed build's, if any
+            entry = _add_part(writer, batches, _number(name), home)
+            group[name] = entry
+            held += entry["rows"]
+            rows += entry["rows"]
+            if held >= COMMIT_ROWS:
+                _commit(writer, home, state, group)
+                group, held = {}, 0
+        if group:
+            _commit(writer, home, state, group)
+        writer.wait_merging_threads()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            writer.rollback()
+        raise
+    return len(todo), rows, len(stale)
+
+
+def _commit(writer: Any, home: Path, state: dict, group: dict[str, dict]) -> None:
+    writer.commit()  # the documents first: a state never lists a part the engine lacks
+    state["parts"].update(group)
+    _write_state(home, state)
+
+
+#: A batch of a part, cut into words: its id keys (as int64) and each field's words, space-joined.
+Words = tuple[np.ndarray, dict[str, list[str]]]
+
+
+def _add_part(writer: Any, batches: Iterator[Words], number: int, home: Path) -> dict:
+    """Index one part's rows; its keys go to ``_index/keys/<number>.u64``. Unreadable: noted, no rows."""
+    keys: list[np.ndarray] = []
+    try:
+        for k, fields in batches:
+            keys.append(k)
+            for row, key in enumerate(k.tolist()):
+                doc = tantivy.Document(key=key, part=number)
+                for f in FIELDS:
+                    doc.add_text(f, fields[f][row])
+                writer.add_document(doc)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        writer.delete_documents_by_term("part", number)
+        return {"rows": 0, "keys": None, "unread": f"{exc}"[:500]}
+    joined = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    atomic_write(home / _KEYS / f"{number}.u64", joined.astype("<i8").tobytes())
+    return {"rows": len(joined), "keys": f"{_KEYS}/{number}.u64"}
+
+
+def _words(batch: dict[str, list]) -> Words:
+    keys = id_keys(batch["id"]).view(np.int64)
+    return keys, {f: [" ".join(indexed_words(v)) for v in batch[f]] for f in FIELDS}
+
+
+def _local(part: Part) -> Iterator[Words]:
+    for batch in _part_batches(part):
+        yield _words(batch)
+
+
+def _part_words(part: Part) -> list[Words] | str:
+    """A worker's task: a whole part cut into words, or why it cannot be read."""
+    try:
+        return list(_local(part))
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        return f"{exc}"
+
+
+def _remote(result: list[Words] | str) -> Iterator[Words]:
+    if isinstance(result, str):
+        raise ValueError(result)
+    yield from result
+
+
+def _sources(todo: list[Part], client: Any) -> Iterator[tuple[Part, Iterator[Words]]]:
+    """Each part with its batches of words: read here, or on the cluster, a few parts ahead."""
+    if client is None:
+        for part in todo:
+            yield part, _local(part)
+        return
+    ahead = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+    waiting: deque = deque()
+    rest = iter(todo)
+    for part in islice(rest, ahead):
+        waiting.append((part, client.submit(_part_words, part, pure=False)))
+    while waiting:
+        part, future = waiting.popleft()
+        result = future.result()
+        nxt = next(rest, None)
+        if nxt is not None:
+            waiting.append((nxt, client.submit(_part_words, nxt, pure=False)))
+        yield part, _remote(result)
+
+
+def _part_batches(part: Part) -> Iterator[dict[str, list]]:
+    """A part's ``id`` and text columns, :data:`BATCH_ROWS` rows at a time (missing columns: None)."""
+    reason = not_regular(part.path)
+    if reason is not None:
+        raise OSError(f"{part.path}: {reason}")
+    pf = pq.ParquetFile(part.path)
+    have = set(pf.schema_arrow.names)
+    if "id" not in have:
+        raise ValueError(f"{part.path} has no id column")
+    wanted = ["id", *(f for f in FIELDS if f in have)]
+    for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=wanted):
+        out: dict[str, list] = {}
+        for name in ["id", *FIELDS]:
+            if name in have:
+                out[name] = pc.cast(batch.column(name), pa.large_string()).to_pylist()
+            else:
+                out[name] = [None] * batch.num_rows
+        yield out
+
+
+# -- asking -----------------------------------------------------------------------------------
+
+
+def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) -> Candidates:
+    """The articles of a store that ``query`` can match, by its index.
+
+    Parameters
+    ----------
+    store
+        A store folder, or a store from ``ddj.open`` (its filters are not
+        applied: the ids are of the whole store).
+    query
+        A query (text, or a tree from :func:`ddj.query.parse`).
+    fields
+        The fields searched, as ``ddj.match``'s ``fields``.
+
+    Returns
+    -------
+    Candidates
+        ``ids`` exact or a superset, or None (no index, or a query it cannot
+        narrow: a term in a script written without spaces, a very long word,
+        ``NOT`` of what it cannot put exactly) with a ``note`` saying why.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> folder = ddj.save(corpus, "indexed2", append=True)
+    >>> candidates(folder, "ukraine").note
+    'The store indexed2 has no index: ddj.index(...) builds one; scanned.'
+    >>> _ = ddj.index(folder)
+    >>> candidates(folder, "ukraine").exact, candidates(folder, "=Ukraine").exact
+    (True, False)
+    >>> candidates(folder, "香港").ids is None
+    True
+    """
+    folder = Path(getattr(store, "path", store))
+    tree = parse(query) if isinstance(query, str) else query
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    home = folder / INDEX
+    if not has_index(folder):
+        note = f"The store {folder.name} has no index: ddj.index(...) builds one; scanned."
+        return Candidates(None, False, note)
+    state = _read_state(home)
+    query_, exact = _translate(tree, fields, _schema())
+    if query_ is None:
+        note = f"The index cannot narrow {str(tree)!r} (a term matched inside words, or a very long word); scanned."
+        return Candidates(None, False, note)
+    try:
+        keys = _search(home, query_)
+    except (OSError, ValueError) as exc:  # damaged or removed under us: the scan still answers
+        note = f"The index in {home} cannot be read ({exc}); scanned. Remove it and run ddj.index again."
+        return Candidates(None, False, note)
+    ids = np.unique(keys.view(np.uint64))
+    found = listing(folder)
+    missing = [p for p in found.parts if _name(folder, p) not in state["parts"]]
+    note = None
+    if missing:
+        extra = [_keys_of(p) for p in missing]
+        ids = np.union1d(ids, np.concatenate(extra)) if extra else ids
+        exact = False
+        note = f"{len(missing)} part(s) of {folder.name} are not indexed yet (ddj.index adds them): their articles are scanned."
+    if state.get("repeats"):
+        exact = False
+    return Candidates(ids, exact, note)
+
+
+def _search(home: Path, query: Any) -> np.ndarray:
+    """The id keys (as int64) of every document ``query`` matches."""
+    searcher = _open(home / _ENGINE, create=False).searcher()
+    count = searcher.search(query, limit=1, count=True).count
+    hits = searcher.search(query, limit=count).hits if count else []
+    return np.array(searcher.fast_field_values("key", [a for _, a in hits]), dtype=np.int64)
+
+
+def _keys_of(part: Part) -> np.ndarray:
+    if part.ids is not None and part.rows is not None:
+        keys = read_ids(part.ids, part.rows)
+        if keys is not None:
+            return keys
+    try:
+        table = pq.read_table(part.path, columns=["id"])
+        return id_keys(pc.cast(table.column("id"), pa.large_string()).to_pylist())
+    except (OSError, ValueError, pa.ArrowException):
+        return np.zeros(0, dtype=np.uint64)  # unreadable: readers leave it out too
+
+
+def _translate(node: Node, fields: list[str], schema: Any) -> tuple[Any, bool]:
+    """``(tantivy query, exact)`` for a tree; ``(None, False)`` where it cannot narrow (all rows)."""
+    Q, Occur = tantivy.Query, tantivy.Occur
+    if isinstance(node, (Term, Phrase)):
+        return _leaf(node, fields, schema)
+    if isinstance(node, Not):
+        inner, exact = _translate(node.item, fields, schema)
+        if inner is None or not exact:
+            return None, False
+        return Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, inner)]), True
+    parts = [_translate(item, fields, schema) for item in node.items]
+    if isinstance(node, And):
+        known = [(q, e) for q, e in parts if q is not None]
+        if not known:
+            return None, False
+        exact = len(known) == len(parts) and all(e for _, e in known)
+        return Q.boolean_query([(Occur.Must, q) for q, _ in known]), exact
+    if any(q is None for q, _ in parts):
+        return None, False
+    return Q.boolean_query([(Occur.Should, q) for q, _ in parts]), all(e for _, e in parts)
+
+
+def _leaf(leaf: Term | Phrase, fields: list[str], schema: Any) -> tuple[Any, bool]:
+    """A term or phrase, in each field it is searched in: OR over those fields."""
+    Q, Occur = tantivy.Query, tantivy.Occur
+    names = [leaf.field] if leaf.field else [f for f in FIELDS if f in fields]
+    names = [f for f in names if f in fields]
+    if not names:  # a field not searched: the matcher finds nothing there
+        return Q.empty_query(), True
+    pieces, exact = _pieces(leaf)
+    if pieces is None:
+        return None, False
+    per_field = []
+    for name in names:
+        if isinstance(leaf, Phrase) and leaf.slop is not None:
+            # proximity: all its words in the field; the matcher places them
+            q = Q.boolean_query([(Occur.Must, _word(schema, name, r, p)) for r, p in pieces])
+            exact = False
+        elif len(pieces) == 1:
+            q = _word(schema, name, *pieces[0])
+        elif not any(p for _, p in pieces):
+            q = Q.phrase_query(schema, name, [r for r, _ in pieces])
+        else:
+            pattern = [regex.escape(r) + (".*" if p else "") for r, p in pieces]
+            q = Q.regex_phrase_query(schema, name, pattern)
+        per_field.append(q)
+    if len(per_field) == 1:
+        return per_field[0], exact
+    return Q.boolean_query([(Occur.Should, q) for q in per_field]), exact
+
+
+def _pieces(leaf: Term | Phrase) -> tuple[list[tuple[str, bool]] | None, bool]:
+    """A leaf's words as the index holds them, ``(word, prefix)``, and whether they match exactly.
+
+    None where a word cannot be looked up: one in a script written without spaces
+    (ddj matches it inside words) or one of :data:`MAX_WORD` characters or more.
+    """
+    words = leaf.words if isinstance(leaf, Phrase) else (leaf,)
+    pieces: list[tuple[str, bool]] = []
+    exact = not leaf.case  # a case-sensitive word is looked up folded: a superset
+    for w in words:
+        if _UNSPACED.search(w.word):
+            return None, False
+        runs = indexed_words(w.word)  # folded without case, as the index holds words
+        if not runs or any(len(r) >= MAX_WORD for r in runs):
+            return None, False
+        if len(runs) > 1 or runs[0] != w.word:
+            exact = False  # "u.s": its words side by side, whatever lies between them
+        pieces += [(r, w.wildcard and i == len(runs) - 1) for i, r in enumerate(runs)]
+    return pieces, exact
+
+
+def _word(schema: Any, field: str, word: str, prefix: bool) -> Any:
+    if prefix:
+        return tantivy.Query.regex_query(schema, field, regex.escape(word) + ".*")
+    return tantivy.Query.term_query(schema, field, word)
+
+
+# -- the engine and the state ----------------------------------------------------------------
+
+
+def _schema() -> Any:
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("key", fast=True)
+    sb.add_integer_field("part", indexed=True)
+    for f in FIELDS:
+        sb.add_text_field(f, tokenizer_name=_ANALYZER)
+    return sb.build()
+
+
+def _open(path: Path, create: bool) -> Any:
+    if create:
+        path.mkdir(exist_ok=True)
+    engine = tantivy.Index(_schema(), path=str(path), reuse=True)
+    analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    engine.register_tokenizer(_ANALYZER, analyzer)
+    engine.reload()
+    return engine
+
+
+def _read_state(home: Path) -> dict:
+    path = home / _STATE
+    if not path.exists():
+        return {"version": _VERSION, "parts": {}}
+    state = read_record(path)
+    if state.get("version") != _VERSION or not isinstance(state.get("parts"), dict):
+        msg = f"{path}: not an index state this ddj writes. Remove {home} and run ddj.index again."
+        raise InputError(msg)
+    return state
+
+
+def _write_state(home: Path, state: dict) -> None:
+    keys = [home / e["keys"] for e in state["parts"].values() if e.get("keys")]
+    total = sum(p.stat().st_size // 8 for p in keys if p.exists())
+    seen = np.unique(np.concatenate([np.fromfile(p, dtype="<i8") for p in keys])) if keys else ()
+    state["repeats"] = int(total - len(seen))  # an id in two parts: answers are then supersets
+    atomic_write(home / _STATE, json.dumps(state, ensure_ascii=False, sort_keys=True))
+
+
+def _name(folder: Path, part: Part) -> str:
+    return part.path.relative_to(folder).as_posix()
+
+
+def _number(name: str) -> int:
+    """A part's number in the engine, from its path alone (so a resumed build finds its documents)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big") >> 1
+
+
+def _store_folder(store: Any) -> Path:
+    folder = Path(getattr(store, "path", store)).expanduser()
+    is_store = folder.is_dir() and (
+        (folder / COMMITS).is_dir() or (folder / RECORDS).is_dir() or month_dirs_exist(folder)
+    )
+    if not is_store:
+        msg = f"{folder} is not a store: ddj.index takes a store folder (from ddj.save(..., append=True))."
+        raise InputError(msg)
+    return folder
+
+
+@contextlib.contextmanager
+def _locked(home: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
+    """Hold the index's own lock (``_index/_lock``): builds wait for each other, never for appends."""
+    fd = os.open(home / "_lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    msg = f"The index {home} is busy: another ddj.index held it for over {wait:g} s. Try again later."
+                    raise InputError(msg) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)

@@ -1,0 +1,346 @@
+"""The full-text index beside a store (ddj.store.fulltext): the same ids as ddj's scan.
+
+The differential tests draw random boolean, phrase, prefix, field, case and
+proximity queries (seeded) over generated rows written to be awkward (accents,
+case, ``_``, ligatures, full-width letters, CJK, punctuation inside words) and
+over real rows (newsdatahub), and check that the index's candidates hold every
+article ``ddj.match`` finds on the store, and exactly those where the index
+says its answer is exact.
+"""
+
+from __future__ import annotations
+
+import random
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.corpus import conform
+from ddj.query import fold, word_runs
+from ddj.store import fulltext
+from ddj.store.fulltext import candidates, indexed_words
+from ddj.store.layout import id_keys
+
+WORDS = [
+    "hong", "kong", "Hong", "KONG", "café", "cafe\u0301", "Cafe", "cyber", "cyberwar",
+    "cyber_attack", "u.s.", "U.S.", "spy", "spyware", "香港", "香港人", "taipei", "Straße",
+    "strasse", "naïve", "naive", "\ufb01re", "fire", "\uff21pple", "apple", "x\u0e31y", "5g",
+    "APT31", "apt31", "the", "of", "kongers",
+]  # fmt: skip
+SEPARATORS = [" ", " ", " ", ", ", "-", " _ ", ". ", "'s ", "\n", "_", " \u0301 "]
+QUERY_WORDS = [
+    "hong", "kong", "cafe", "café", "cyber", "cyberwar", "cyber_attack", "u.s", "spy", "spyware",
+    "香港", "taipei", "strasse", "Straße", "naive", "fire", "apple", "5g", "apt31", "the", "of",
+    "kongers", "x\u0e31y",
+]  # fmt: skip
+PREFIXES = ["cyber*", "spy*", "kong*", "ca*", "str*", "5*", "u.s*", "ap*"]
+FIELD_NAMES = ["title", "description", "text"]
+
+
+def _text(rng: random.Random, n: int) -> str:
+    out = []
+    for _ in range(n):
+        out.append(rng.choice(WORDS))
+        out.append(rng.choice(SEPARATORS))
+    return "".join(out)
+
+
+def generated(n: int, start: int, seed: int) -> pd.DataFrame:
+    rng = random.Random(seed)
+    rows = [
+        {
+            "id": f"{start + i:016x}",
+            "url": f"https://example.test/{start + i}",
+            "title": _text(rng, rng.randint(0, 5)) or None,
+            "description": _text(rng, rng.randint(0, 4)) if rng.random() < 0.7 else None,
+            "text": _text(rng, rng.randint(0, 25)),
+            "published": f"2024-{rng.randint(1, 4):02d}-10T00:00:00Z"
+            if rng.random() < 0.9
+            else None,
+            "outlet": "Test",
+        }
+        for i in range(n)
+    ]
+    return conform(pd.DataFrame(rows))
+
+
+def _leaf(rng: random.Random, vocab: list[str], pairs: list[str]) -> str:
+    kind = rng.random()
+    field = rng.choice(FIELD_NAMES) + ":" if rng.random() < 0.25 else ""
+    case = "=" if rng.random() < 0.1 else ""
+    if kind < 0.35:
+        return f"{field}{case}{rng.choice(vocab)}"
+    if kind < 0.5:
+        return f"{field}{rng.choice(PREFIXES)}"
+    if kind < 0.8:
+        words = (
+            rng.choice(pairs) if pairs and rng.random() < 0.6 else " ".join(rng.sample(vocab, 2))
+        )
+        if rng.random() < 0.2:
+            words += "*"
+        return f'{field}{case}"{words}"'
+    return f'{field}"{rng.choice(vocab)} {rng.choice(vocab)}"~{rng.randint(0, 4)}'
+
+
+def random_query(rng: random.Random, vocab: list[str], pairs: list[str], depth: int = 0) -> str:
+    """A random query of ddj's grammar: leaves under AND, OR, NOT and parentheses."""
+    if depth >= 2 or rng.random() < 0.35:
+        leaf = _leaf(rng, vocab, pairs)
+        return f"NOT {leaf}" if rng.random() < 0.15 else leaf
+    op = rng.choice([" AND ", " OR ", " ", " AND NOT "])
+    items = [random_query(rng, vocab, pairs, depth + 1) for _ in range(rng.randint(2, 3))]
+    inner = op.join(items)
+    return f"({inner})" if depth else inner
+
+
+def matched_keys(store, queries: list[str]) -> list[np.ndarray]:
+    """The id keys of the articles ``ddj.match`` (the scan) finds, for each query."""
+    topics = {f"q{i}": q for i, q in enumerate(queries)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = ddj.match(store, topics, pages="all")
+    keys = id_keys(m.index.to_numpy())
+    return [np.unique(keys[m[f"q{i}"].to_numpy()]) for i in range(len(queries))]
+
+
+def check_against_scan(folder, queries: list[str]) -> dict[str, int]:
+    """Every query: the scan's ids are among the candidates, and equal to them where exact."""
+    tally = {"exact": 0, "narrowed": 0, "scanned": 0}
+    truths = matched_keys(ddj.open(folder), queries)
+    for query, truth in zip(queries, truths, strict=True):
+        found = candidates(folder, query)
+        if found.ids is None:
+            tally["scanned"] += 1
+            assert found.note
+            continue
+        missing = np.setdiff1d(truth, found.ids)
+        assert not len(missing), f"{query!r}: the index lost {len(missing)} matching article(s)"
+        if found.exact:
+            tally["exact"] += 1
+            assert np.array_equal(found.ids, truth), (
+                f"{query!r}: exact, yet {len(found.ids)} != {len(truth)}"
+            )
+        else:
+            tally["narrowed"] += 1
+    return tally
+
+
+@pytest.fixture(scope="module")
+def generated_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fulltext") / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(generated(250, 0, seed=1), folder, append=True)
+        ddj.index(folder)
+        ddj.save(generated(150, 250, seed=2), folder, append=True)  # indexed by the append
+    return folder
+
+
+def test_words_are_ddjs_words():
+    text = "Hong Kong's CAFÉ cafe\u0301 _ 5G_ban \ufb01re \uff21pple"
+    assert indexed_words(text) == [w for w in word_runs(fold(text)) if w != "_"]
+    assert indexed_words("x" * 500) == ["x" * fulltext.MAX_WORD]
+
+
+@pytest.mark.slow
+def test_random_queries_on_generated_rows_give_the_scans_ids(generated_store):
+    rng = random.Random(25)
+    queries = [random_query(rng, QUERY_WORDS, []) for _ in range(200)]
+    tally = check_against_scan(generated_store, queries)
+    # the test means something: many queries answered exactly, some narrowed, some scanned
+    assert tally["exact"] > 50, tally
+    assert tally["narrowed"] > 20, tally
+    assert tally["scanned"] > 5, tally
+
+
+@pytest.mark.parametrize(
+    ("query", "exact"),
+    [
+        ('"hong kong"', True),  # "hong _ kong" too: ddj's phrase spans "_" between words
+        ("kong*", True),
+        ('title:"cafe hong"', True),
+        ("cyber_attack", True),
+        ("NOT hong", True),
+        ('"hong kong"~2', False),  # proximity: the words, then the matcher
+        ("=Hong", False),  # case: the folded word, then the matcher
+        ("u.s", False),  # punctuation inside a word: its words side by side
+        ("hong AND 香港", False),  # CJK matches inside words: only hong narrows
+    ],
+)
+def test_each_kind_of_leaf(generated_store, query, exact):
+    found = candidates(generated_store, query)
+    assert found.exact is exact
+    (truth,) = matched_keys(ddj.open(generated_store), [query])
+    assert np.isin(truth, found.ids).all()
+    if exact:
+        assert np.array_equal(found.ids, truth)
+
+
+def test_what_the_index_cannot_narrow_says_so(generated_store, tmp_path):
+    for query in ("香港", "hong OR 香港", "NOT (=Hong)", "x" * 250):
+        found = candidates(generated_store, query)
+        assert found.ids is None and "cannot narrow" in found.note
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(5, 0, seed=3), tmp_path / "plain", append=True)
+    found = candidates(folder, "hong")
+    assert found.ids is None and "no index" in found.note
+
+
+def test_fields_not_searched_find_nothing(generated_store):
+    found = candidates(generated_store, "title:hong OR text:kong", fields=["text"])
+    (truth,) = matched_keys(ddj.open(generated_store), ["text:kong"])
+    assert found.exact and np.array_equal(found.ids, truth)
+
+
+def test_appends_are_indexed_and_a_replaced_batch_forgotten(tmp_path):
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(generated(60, 0, seed=4), folder, append=True)
+        done = ddj.index(folder)
+        assert done.rows == len(ddj.open(folder)) > 50
+        assert ddj.index(folder).rows == 0  # nothing new: nothing read
+        ddj.store.append(generated(40, 60, seed=5), folder, name="daily")
+        ddj.store.append(generated(30, 100, seed=6), folder, name="daily")  # replaces it
+    state = fulltext._read_state(folder / fulltext.INDEX)
+    assert sum(e["rows"] for e in state["parts"].values()) == len(ddj.open(folder))
+    assert check_against_scan(folder, ["hong", "NOT kong", '"cafe hong"'])["exact"] == 3
+
+
+def test_parts_not_indexed_are_candidates(tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(generated(50, 0, seed=7), folder, append=True)
+        ddj.index(folder)
+        monkeypatch.setattr(ddj.store.writing, "after_append", lambda folder: None)
+        ddj.save(generated(20, 50, seed=8), folder, append=True)
+    found = candidates(folder, "hong")
+    (truth,) = matched_keys(ddj.open(folder), ["hong"])
+    assert not found.exact and "not indexed yet" in found.note
+    assert np.isin(truth, found.ids).all()
+    assert np.isin(id_keys([f"{i:016x}" for i in range(50, 70)]), found.ids).all()
+
+
+def test_a_killed_build_resumes_without_indexing_twice(tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(3):
+            ddj.save(generated(40, 40 * k, seed=10 + k), folder, append=True)
+    monkeypatch.setattr(fulltext, "COMMIT_ROWS", 1)  # a commit a part
+    real = fulltext._write_state
+    calls = []
+
+    def killed(home, state):
+        calls.append(1)
+        if len(calls) == 2:  # the engine committed the second group; its state never lands
+            raise KeyboardInterrupt
+        real(home, state)
+
+    monkeypatch.setattr(fulltext, "_write_state", killed)
+    with pytest.raises(KeyboardInterrupt):
+        ddj.index(folder)
+    monkeypatch.setattr(fulltext, "_write_state", real)
+    again = ddj.index(folder)
+    assert again.parts > 0
+    state = fulltext._read_state(folder / fulltext.INDEX)
+    rows = len(ddj.open(folder))
+    assert sum(e["rows"] for e in state["parts"].values()) == rows and state["repeats"] == 0
+    engine = fulltext._open(folder / fulltext.INDEX / "tantivy", create=False)
+    assert engine.searcher().num_docs == rows  # the part committed before the kill: once
+    assert check_against_scan(folder, ["hong", "NOT hong"])["exact"] == 2
+
+
+def test_index_refuses_what_is_no_store(tmp_path):
+    with pytest.raises(ddj.InputError, match="not a store"):
+        ddj.index(tmp_path)
+
+
+@pytest.mark.shared
+@pytest.mark.slow
+def test_random_queries_on_real_rows_give_the_scans_ids(shared_corpora, tmp_path):
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = ddj.load(path)
+        folder = tmp_path / "real"
+        half = len(corpus) // 2
+        ddj.save(corpus.iloc[:half], folder, append=True)
+        ddj.index(folder)
+        ddj.save(corpus.iloc[half:], folder, append=True)
+    titles = [word_runs(fold(t)) for t in corpus["title"].dropna().head(400)]
+    counts = pd.Series([w for ws in titles for w in ws if len(w) > 2]).value_counts()
+    vocab = counts.index[:60].tolist() + ["china", "ransomware", "salt", "typhoon", "hong"]
+    pairs = [f"{a} {b}" for ws in titles[:200] for a, b in zip(ws, ws[1:], strict=False)][:300]
+    rng = random.Random(2025)
+    queries = [random_query(rng, vocab, pairs) for _ in range(80)]
+    tally = check_against_scan(folder, queries)
+    assert tally["exact"] > 15 and tally["exact"] + tally["narrowed"] > 60, tally
+
+
+def test_cli_index_builds_then_updates(tmp_path, capsys):
+    from ddj.cli import main
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(30, 0, seed=20), tmp_path / "store", append=True)
+    assert main(["index", str(folder)]) == 0
+    assert "new part(s)" in capsys.readouterr().out
+    assert candidates(folder, "hong").exact
+    assert main(["index", str(tmp_path / "nothing")]) == 2
+    assert "is not a store" in capsys.readouterr().err
+
+
+def test_ascii_words_are_cut_as_ddjs_rule_cuts_them():
+    rng = random.Random(3)
+    alphabet = [chr(c) for c in range(128)]
+    for _ in range(2000):
+        text = "".join(
+            rng.choice(alphabet + ["a", "b", "_", " "] * 8) for _ in range(rng.randint(0, 40))
+        )
+        words = [w for w in word_runs(fold(text)) if w.strip("_")]
+        assert indexed_words(text) == words, repr(text)
+
+
+def test_a_damaged_index_falls_back_to_the_scan(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(30, 0, seed=21), tmp_path / "store", append=True)
+    ddj.index(folder)
+    for path in (folder / fulltext.INDEX / "tantivy").iterdir():
+        if path.name == "meta.json":
+            path.write_text("{not json")
+    found = candidates(folder, "hong")
+    assert found.ids is None and "cannot be read" in found.note
+
+
+@pytest.mark.slow
+def test_on_a_cluster_each_part_is_read_on_a_worker(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k in range(3):
+            ddj.save(generated(60, 60 * k, seed=30 + k), folder, append=True)
+    cluster = distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, silence_logs=50,
+    )  # fmt: skip
+    try:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            done = ddj.index(folder, client=client)
+            tasks = client.run(
+                lambda dask_worker: len(dask_worker.data) + dask_worker.state.executed_count
+            )
+    finally:
+        cluster.close()
+    assert done.rows == len(ddj.open(folder)) and done.parts > 2
+    assert sum(1 for n in tasks.values() if n) == 2  # both workers read parts
+    assert check_against_scan(folder, ["hong", "NOT kong", '"cafe hong"', "cyber*"])["exact"] == 4
+    with pytest.raises(ddj.ParameterError, match="dask.distributed.Client"):
+        ddj.index(folder, client="tcp://nowhere")
