@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ddj import params, scan, yamlfile
 from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
@@ -699,6 +701,8 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
         groups.setdefault((leaf.field, leaf.case), []).append((j, pattern))
     for (field_name, case), items in groups.items():
         names = [f for f in ([field_name] if field_name else list(texts)) if f in texts]
+        if len(items) <= COLUMN_LEAVES and _columns_scanned(items, texts, names, case, maybe):
+            continue
         for cols, rset in _re2_sets(re2, items):
             block = np.zeros((n, len(cols)), dtype=bool)
             for doc in range(n):
@@ -709,6 +713,52 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
                     block[doc, found] = True
             maybe[:, cols] = block
     return maybe
+
+
+#: Leaves of one field and case few enough to be found column by column (one RE2 pass each over
+#: the batch's texts, in Arrow) rather than by one RE2 set called on each text in turn.
+COLUMN_LEAVES = 8
+
+
+def _columns_scanned(
+    items: list[tuple[int, str]],
+    texts: dict[str, list[str | None]],
+    names: list[str],
+    case: bool,
+    maybe: np.ndarray,
+) -> bool:
+    """Fill ``maybe``'s columns of ``items`` by one RE2 pass a leaf and field over the folded texts.
+
+    False (``maybe`` untouched) when a text cannot be put in Arrow (a lone
+    surrogate): the caller then scans text by text.
+    """
+    try:
+        columns = [_folded_column(texts[f], case) for f in names]
+    except (UnicodeError, pa.ArrowException):
+        return False
+    for j, pattern in items:
+        found = np.zeros(maybe.shape[0], dtype=bool)
+        try:
+            for column in columns:
+                found |= pc.fill_null(pc.match_substring_regex(column, pattern), False).to_numpy(
+                    zero_copy_only=False
+                )
+        except pa.ArrowException:  # a pattern RE2 cannot compile: the exact matcher checks it
+            continue
+        maybe[:, j] = found
+    return True
+
+
+def _folded_column(values: list[str | None], case: bool) -> Any:
+    """``fold`` of each text (None: ""), as an Arrow array: ASCII texts lowered in Arrow, the rest in Python."""
+    raw = pc.fill_null(pa.array(values, type=pa.large_string()), "")
+    ascii_ = pc.string_is_ascii(raw).to_numpy(zero_copy_only=False)
+    lowered = raw if case else pc.ascii_lower(raw)
+    if ascii_.all():
+        return lowered
+    other = np.flatnonzero(~ascii_)
+    folded = pa.array([fold(values[i], case) for i in other], type=pa.large_string())
+    return pc.replace_with_mask(lowered, pa.array(~ascii_), folded)
 
 
 def _re2_sets(re2: Any, items: list[tuple[int, str]]) -> list[tuple[list[int], Any]]:
