@@ -402,6 +402,11 @@ class _Match(scan.Reduction):
     pages: tuple[str, ...] | None
     keyed: bool  # index the flags by article id (a store's batches), not by the frame's index
 
+    @property
+    def columns(self) -> list[str]:
+        """The fields searched, and what tells a row's page type, where it came from and its id."""
+        return [*_known(self.fields), "page_type", "source", "url", "id"]
+
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[pd.DataFrame], scan.Skipped]:
         """The flags of one batch, and the rows of other page types it left out."""
         texts = _fields(batch, self.fields)
@@ -537,6 +542,12 @@ class _Hits(scan.Reduction):
     fields: Sequence[str]
     pages: tuple[str, ...] | None
     skipped: scan.Skipped | None  # counted beforehand (with a limit), else batch by batch
+
+    @property
+    def columns(self) -> list[str]:
+        """The fields searched, what a hit shows of its article, and what tells its page type."""
+        shown = [*_HIT_META, *_known(self.fields), "page_type", "source"]
+        return list(dict.fromkeys(shown))
 
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[dict], scan.Skipped]:
         """The hits of one batch (up to ``limit``), and the rows of other page types it left out."""
@@ -689,6 +700,11 @@ def _arrow_text(column: pd.Series) -> Any:
         return None
     array = pa.array(column)
     return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
+def _known(fields: Sequence[str]) -> list[str]:
+    """The text columns among ``fields`` (:func:`_fields` names the others)."""
+    return [f for f in ([fields] if isinstance(fields, str) else fields) if f in FIELDS]
 
 
 def _emptied(
