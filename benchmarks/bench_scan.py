@@ -252,6 +252,7 @@ def run_child(*args: str) -> dict:
     result = json.loads(Path(report).read_text())
     Path(report).unlink()
     result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # the whole child, all threads
     return result
 
 
@@ -304,6 +305,9 @@ def main() -> None:
                     f"  {tool:7s} {what:9s} {r[what]:8.2f} s  {ratio:5.2f}x polars  "
                     f"peak RSS {r['peak_rss_mb']:7.0f} MB"
                 )
+            print(
+                f"  {tool:7s} CPU of both  {r['cpu_seconds']:8.2f} s (user + system, every thread)"
+            )
         print(
             f"  counts equal: {sum(ddj_r['weekly'].values()):,} topic-weeks' articles, "
             f"{ddj_r['phrase_rows']:,} rows with {PHRASE}"
