@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ddj import params, scan, yamlfile
 from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
@@ -400,6 +402,11 @@ class _Match(scan.Reduction):
     pages: tuple[str, ...] | None
     keyed: bool  # index the flags by article id (a store's batches), not by the frame's index
 
+    @property
+    def columns(self) -> list[str]:
+        """The fields searched, and what tells a row's page type, where it came from and its id."""
+        return [*_known(self.fields), "page_type", "source", "url", "id"]
+
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[pd.DataFrame], scan.Skipped]:
         """The flags of one batch, and the rows of other page types it left out."""
         texts = _fields(batch, self.fields)
@@ -536,6 +543,12 @@ class _Hits(scan.Reduction):
     pages: tuple[str, ...] | None
     skipped: scan.Skipped | None  # counted beforehand (with a limit), else batch by batch
 
+    @property
+    def columns(self) -> list[str]:
+        """The fields searched, what a hit shows of its article, and what tells its page type."""
+        shown = [*_HIT_META, *_known(self.fields), "page_type", "source"]
+        return list(dict.fromkeys(shown))
+
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[dict], scan.Skipped]:
         """The hits of one batch (up to ``limit``), and the rows of other page types it left out."""
         texts = _fields(batch, self.fields)
@@ -664,19 +677,51 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
             "Load it with ddj.load(...) or name the column that holds the text 'text'."
         )
         raise SchemaError(msg)
-    return {f: [v if isinstance(v, str) else None for v in corpus[f].tolist()] for f in present}
+    out = _Texts(
+        {f: [v if isinstance(v, str) else None for v in corpus[f].tolist()] for f in present}
+    )
+    out.arrow = {f: a for f in present if (a := _arrow_text(corpus[f])) is not None}
+    return out
+
+
+class _Texts(dict):
+    """A batch's texts by field, as lists: the exact matcher reads them one at a time.
+
+    ``arrow`` holds the same columns in Arrow, where they are: the prefilter scans them whole.
+    """
+
+    arrow: dict[str, Any]
+
+
+def _arrow_text(column: pd.Series) -> Any:
+    """The column's Arrow array when it is held in Arrow as text (no copy), else None."""
+    dtype = column.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    array = pa.array(column)
+    return array if pa.types.is_string(array.type) or pa.types.is_large_string(array.type) else None
+
+
+def _known(fields: Sequence[str]) -> list[str]:
+    """The text columns among ``fields`` (:func:`_fields` names the others)."""
+    return [f for f in ([fields] if isinstance(fields, str) else fields) if f in FIELDS]
 
 
 def _emptied(
     texts: dict[str, list[str | None]], skipped: np.ndarray
 ) -> dict[str, list[str | None]]:
-    """The texts to search, with those of rows left out (other page types) emptied."""
+    """The texts to search, with those of rows left out (other page types) emptied.
+
+    The Arrow columns stay whole: a row left out is never a candidate, whatever the prefilter says.
+    """
     if not skipped.any():
         return texts
     keep = ~skipped
-    return {
-        f: [v if k else None for v, k in zip(col, keep, strict=True)] for f, col in texts.items()
-    }
+    out = _Texts(
+        {f: [v if k else None for v, k in zip(col, keep, strict=True)] for f, col in texts.items()}
+    )
+    out.arrow = dict(getattr(texts, "arrow", {}))
+    return out
 
 
 #: Patterns per RE2 set: a set that still does not compile is split in two until it does.
@@ -699,6 +744,8 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
         groups.setdefault((leaf.field, leaf.case), []).append((j, pattern))
     for (field_name, case), items in groups.items():
         names = [f for f in ([field_name] if field_name else list(texts)) if f in texts]
+        if len(items) <= COLUMN_LEAVES and _columns_scanned(items, texts, names, case, maybe):
+            continue
         for cols, rset in _re2_sets(re2, items):
             block = np.zeros((n, len(cols)), dtype=bool)
             for doc in range(n):
@@ -709,6 +756,66 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
                     block[doc, found] = True
             maybe[:, cols] = block
     return maybe
+
+
+#: Leaves of one field and case few enough to be found column by column (one RE2 pass each over
+#: the batch's texts, in Arrow: ~1 ms a thousand texts) rather than by one RE2 set called on each
+#: text in turn (~12 ms a thousand texts, whatever the number of leaves).
+COLUMN_LEAVES = 12
+
+
+def _columns_scanned(
+    items: list[tuple[int, str]],
+    texts: dict[str, list[str | None]],
+    names: list[str],
+    case: bool,
+    maybe: np.ndarray,
+) -> bool:
+    """Fill ``maybe``'s columns of ``items`` by one RE2 pass a leaf and field over the folded texts.
+
+    False (``maybe`` untouched) when a field's texts are not held in Arrow
+    (an object column): the caller then scans text by text.
+    """
+    arrow = getattr(texts, "arrow", {})
+    if not all(f in arrow for f in names):
+        return False
+    columns = [_folded_column(arrow[f], case) for f in names]
+    for j, pattern in items:
+        found = np.zeros(maybe.shape[0], dtype=bool)
+        try:
+            for column in columns:
+                found |= _found(column, pattern)
+        except pa.ArrowException:  # a pattern RE2 cannot compile: the exact matcher checks it
+            continue
+        maybe[:, j] = found
+    return True
+
+
+def _folded_column(texts: Any, case: bool) -> tuple[Any, np.ndarray, Any]:
+    """``fold`` of an Arrow array's texts (null: ""), as ``(ascii, rows, other)``.
+
+    ``ascii`` is the whole array lowered in Arrow (``fold`` of an ASCII text),
+    ``other`` the ``fold`` of the texts at ``rows``, those not ASCII (folded in
+    Python): they take the place of their rows in ``ascii``.
+    """
+    raw = pc.fill_null(texts, "")
+    not_ascii = pc.invert(pc.string_is_ascii(raw))
+    rows = np.flatnonzero(not_ascii.to_numpy(zero_copy_only=False))
+    other = pc.filter(raw, not_ascii).to_pylist() if len(rows) else []
+    return (
+        raw if case else pc.ascii_lower(raw),
+        rows,
+        pa.array([fold(v, case) for v in other], type=pa.large_string()),
+    )
+
+
+def _found(column: tuple[Any, np.ndarray, Any], pattern: str) -> np.ndarray:
+    """Which texts of a folded column (:func:`_folded_column`) the RE2 ``pattern`` finds."""
+    ascii_, rows, other = column
+    found = pc.match_substring_regex(ascii_, pattern).to_numpy(zero_copy_only=False)
+    if len(rows):
+        found[rows] = pc.match_substring_regex(other, pattern).to_numpy(zero_copy_only=False)
+    return found
 
 
 def _re2_sets(re2: Any, items: list[tuple[int, str]]) -> list[tuple[list[int], Any]]:

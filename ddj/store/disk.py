@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -233,7 +234,7 @@ class Store:
         pending: list[Any] = []
         held = 0
         offset = base
-        for table in self._tables(wanted, size):
+        for table in read_ahead(self._tables(wanted, size)):
             pending.append(table)
             held += len(table)
             while held >= size:
@@ -387,6 +388,31 @@ def open(path: str | os.PathLike, *, batch_size: int = BATCH_SIZE) -> Store:  # 
     size = params.whole(batch_size, "batch_size", lo=1, hi=10_000_000, example=BATCH_SIZE)
     seen = {"parts": parts, "unread": found.unread}
     return Store(folder, parts, records=found.records, batch_size=size, found=seen)
+
+
+def read_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """``items`` in order, the next one read in a thread while the caller works on this one.
+
+    Reading a Parquet batch (decompressing, decoding) releases the GIL, so the
+    read of the next batch and the caller's work on this one share the cores;
+    at most one item is held ahead. An error reading an item is raised where
+    that item would have been yielded; once the caller stops, the read under
+    way ends before the thread is let go.
+
+    Examples
+    --------
+    >>> list(read_ahead(iter(range(3))))
+    [0, 1, 2]
+    """
+    done = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ddj-read") as pool:
+        pending = pool.submit(next, items, done)
+        while True:
+            item = pending.result()
+            if item is done:
+                return
+            pending = pool.submit(next, items, done)
+            yield item
 
 
 def _parquet(path: Path) -> Any:

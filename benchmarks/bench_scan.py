@@ -1,0 +1,326 @@
+"""ddj's scan of a store against polars (and DuckDB) on the same Parquet files, and every analysis's exponent.
+
+For each size given (articles), a store is generated with ``benchmarks/bench_store.py``'s rows
+(~2.3 KB of text an article, deterministic; kept in ``--dir`` and reused when it is already
+there), then, each in its own child process (so each peak RSS is its own):
+
+- ddj: ``ddj.coverage(store, six shipped topics, freq="W")`` and ``ddj.match(store, [phrase])``;
+- polars: the same Parquet parts scanned lazily with equivalent regexes (each query's leaves as
+  case-insensitive Rust regexes with word boundaries, combined by the query's AND/OR/NOT, over
+  title, description and text), counting dated articles per topic and week, and the phrase's rows;
+- DuckDB (when installed): the same counts with ``regexp_matches``;
+- the other analyses that scan a store: ``health``, ``problems``, ``by_month`` and ``hits`` (the
+  phrase, every hit).
+
+The counts are compared (asserted equal: per topic and week, and the phrase's rows). Printed: each
+figure, the ratio ddj/polars, peak RSS, and the fitted exponent of time against size for each
+(``log t = a + k log n``; linear is 1.0). Install the extra: ``pip install -e '.[bench]'``.
+
+    python -m benchmarks.bench_scan 100k 300k 1M --dir /big/disk
+    python -m benchmarks.bench_scan 20k 60k            # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+#: The phrase ``match`` is timed on (in ~2.6% of the generated articles).
+PHRASE = '"Hong Kong"'
+FIELDS = ("title", "description", "text")
+
+
+def parse_size(text: str) -> int:
+    """``100k`` -> 100000, ``1M`` -> 1000000, ``2500`` -> 2500."""
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1].lower(), 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def parts_of(store: str) -> list[str]:
+    return sorted(str(p) for p in Path(store).rglob("*.parquet"))
+
+
+# -- queries as regexes ----------------------------------------------------------------------
+
+
+def leaf_regex(leaf) -> str:
+    """A leaf of ddj's query as a case-insensitive regex with word boundaries (Rust and RE2 syntax)."""
+    import re
+
+    from ddj.query import Phrase
+
+    def one(t) -> str:
+        body = re.escape(t.word)
+        if t.wildcard:
+            return r"\b" + body + r"\w*"
+        if not t.word.isascii():  # CJK: no word boundaries, as ddj
+            return body
+        left = r"\b" if re.match(r"\w", t.word[0]) else ""
+        right = r"\b" if re.match(r"\w", t.word[-1]) else ""
+        return left + body + right
+
+    if isinstance(leaf, Phrase):
+        if leaf.slop is not None:
+            raise SystemExit("proximity has no single regex: not in these topics")
+        return "(?i)" + r"[^\pL\pN]+".join(one(w) for w in leaf.words)
+    if leaf.field or leaf.case:
+        raise SystemExit("field and case-sensitive leaves are not in these topics")
+    return "(?i)" + one(leaf)
+
+
+def combine(node, leaf, and_, or_, not_):
+    """A query tree as an expression: ``leaf(leaf)`` at leaves, joined by the three operators."""
+    from ddj.query import And, Not, Or
+
+    if isinstance(node, Not):
+        return not_(combine(node.item, leaf, and_, or_, not_))
+    if isinstance(node, (And, Or)):
+        items = [combine(i, leaf, and_, or_, not_) for i in node.items]
+        out = items[0]
+        for i in items[1:]:
+            out = and_(out, i) if isinstance(node, And) else or_(out, i)
+        return out
+    return leaf(node)
+
+
+def queries() -> dict[str, object]:
+    """The six shipped topics' trees and the phrase's, by name."""
+    import ddj
+    from ddj.query import parse
+
+    out = {t.name: t.tree for t in ddj.topics()}
+    out["phrase"] = parse(PHRASE)
+    return out
+
+
+# -- the children ----------------------------------------------------------------------------
+
+
+def child_generate(store: str, n: str) -> dict:
+    from benchmarks.bench_store import child_generate as generate
+
+    return generate(store, int(n))
+
+
+def _weekly(cov) -> dict[str, int]:
+    """``topic|week start`` -> articles, from a coverage frame."""
+    out = {}
+    for topic, period, k in zip(cov["topic"], cov["period"], cov["articles"], strict=True):
+        if k:
+            out[f"{topic}|{period.date()}"] = int(k)
+    return out
+
+
+def child_ddj(store: str) -> dict:
+    import ddj
+
+    topics = ddj.topics()
+    t0 = time.perf_counter()
+    cov = ddj.coverage(ddj.open(store), topics, freq="W")
+    coverage = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    m = ddj.match(ddj.open(store), [PHRASE])
+    match = time.perf_counter() - t0
+    return {
+        "coverage": coverage,
+        "match": match,
+        "weekly": _weekly(cov),
+        "phrase_rows": int(m.iloc[:, 0].sum()),
+    }
+
+
+def child_polars(store: str) -> dict:
+    import polars as pl
+
+    trees = queries()
+
+    def leaf(lf):
+        pattern = leaf_regex(lf)
+        hits = [pl.col(f).fill_null("").str.contains(pattern) for f in FIELDS]
+        return pl.any_horizontal(hits)
+
+    def expr(tree):
+        return combine(tree, leaf, lambda a, b: a & b, lambda a, b: a | b, lambda a: ~a)
+
+    files = parts_of(store)
+    topics = [name for name in trees if name != "phrase"]
+    t0 = time.perf_counter()
+    weeks = pl.col("published").dt.truncate("1w").dt.date().cast(pl.Utf8).alias("week")
+    frame = (
+        pl.scan_parquet(files)
+        .filter(pl.col("published").is_not_null())
+        .select([weeks, *[expr(trees[t]).alias(t) for t in topics]])
+        .group_by("week")
+        .agg([pl.col(t).sum() for t in topics])
+        .collect()
+    )
+    coverage = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = pl.scan_parquet(files).select(expr(trees["phrase"]).sum()).collect().item()
+    match = time.perf_counter() - t0
+    weekly = {}
+    for row in frame.iter_rows(named=True):
+        for t in topics:
+            if row[t]:
+                weekly[f"{t}|{row['week']}"] = int(row[t])
+    return {"coverage": coverage, "match": match, "weekly": weekly, "phrase_rows": int(rows)}
+
+
+def child_duckdb(store: str) -> dict:
+    import duckdb
+
+    trees = queries()
+
+    def leaf(lf):
+        pattern = leaf_regex(lf).replace("(?i)", "").replace("'", "''")
+        return (
+            "("
+            + " OR ".join(f"regexp_matches(coalesce({f}, ''), '{pattern}', 'i')" for f in FIELDS)
+            + ")"
+        )
+
+    def expr(tree):
+        return combine(tree, leaf, "({} AND {})".format, "({} OR {})".format, "(NOT {})".format)
+
+    files = ", ".join(f"'{f}'" for f in parts_of(store))
+    topics = [name for name in trees if name != "phrase"]
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    sums = ", ".join(f'sum(({expr(trees[t])})::INT) AS "{t}"' for t in topics)
+    t0 = time.perf_counter()
+    got = con.execute(
+        f"SELECT strftime(date_trunc('week', published), '%Y-%m-%d') AS week, {sums} "
+        f"FROM read_parquet([{files}]) WHERE published IS NOT NULL GROUP BY week"
+    ).fetchall()
+    coverage = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    rows = con.execute(
+        f"SELECT count(*) FROM read_parquet([{files}]) WHERE {expr(trees['phrase'])}"
+    ).fetchone()[0]
+    match = time.perf_counter() - t0
+    weekly = {}
+    for week, *counts in got:
+        for t, k in zip(topics, counts, strict=True):
+            if k:
+                weekly[f"{t}|{week}"] = int(k)
+    return {"coverage": coverage, "match": match, "weekly": weekly, "phrase_rows": int(rows)}
+
+
+def child_analyses(store: str) -> dict:
+    import ddj
+
+    out = {}
+    for name, call in (
+        ("health", lambda s: ddj.health(s)),
+        ("problems", lambda s: ddj.problems(s)),
+        ("by_month", lambda s: ddj.by_month(s)),
+        ("hits", lambda s: ddj.hits(s, PHRASE)),
+    ):
+        t0 = time.perf_counter()
+        call(ddj.open(store))
+        out[name] = time.perf_counter() - t0
+    return out
+
+
+CHILDREN = {
+    "generate": child_generate,
+    "ddj": child_ddj,
+    "polars": child_polars,
+    "duckdb": child_duckdb,
+    "analyses": child_analyses,
+}
+
+
+def run_child(*args: str) -> dict:
+    """Run this file as a child; its figures and its own peak RSS (os.wait4)."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        report = fh.name
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    cmd = [sys.executable, "-m", "benchmarks.bench_scan", "--child", report, *args]
+    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status != 0:
+        raise SystemExit(f"child {args[0]} failed (status {status})")
+    result = json.loads(Path(report).read_text())
+    Path(report).unlink()
+    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # the whole child, all threads
+    return result
+
+
+def exponent(sizes: list[int], seconds: list[float]) -> float:
+    """The fitted k of ``t = c n^k`` (least squares on logs); nan with fewer than two sizes."""
+    if len(sizes) < 2:
+        return float("nan")
+    return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("sizes", nargs="*", default=["20k", "60k"], help="articles, e.g. 100k 300k 1M")
+    ap.add_argument("--dir", default=None, help="where the stores go (kept, reused; default: temp)")
+    ap.add_argument("--no-duckdb", action="store_true", help="leave DuckDB out (it is ~10x slower)")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        report, name, *rest = args.child
+        Path(report).write_text(json.dumps(CHILDREN[name](*rest)))
+        return
+    try:
+        import duckdb  # noqa: F401
+
+        tools = ["ddj", "polars"] if args.no_duckdb else ["ddj", "polars", "duckdb"]
+    except ImportError:
+        tools = ["ddj", "polars"]
+        print("DuckDB is not installed: left out")
+    base = Path(args.dir or tempfile.mkdtemp(prefix="ddj-bench-scan-"))
+    sizes = [parse_size(s) for s in args.sizes]
+    figures: dict[str, dict[str, list[float]]] = {}
+    for n in sizes:
+        store = base / f"scan-{n}"
+        if not store.exists():
+            made = run_child("generate", str(store), str(n))
+            print(f"\n{n:,} articles: generated in {made['seconds']:.1f} s")
+        else:
+            print(f"\n{n:,} articles: {store} (reused)")
+        results = {tool: run_child(tool, str(store)) for tool in tools}
+        ddj_r = results["ddj"]
+        for tool, r in results.items():
+            assert r["weekly"] == ddj_r["weekly"], f"{tool}'s weekly counts differ from ddj's"
+            assert r["phrase_rows"] == ddj_r["phrase_rows"], f"{tool}'s phrase rows differ"
+            for what in ("coverage", "match"):
+                figures.setdefault(f"{tool} {what}", {}).setdefault("t", []).append(r[what])
+                ratio = r[what] / results["polars"][what]
+                print(
+                    f"  {tool:7s} {what:9s} {r[what]:8.2f} s  {ratio:5.2f}x polars  "
+                    f"peak RSS {r['peak_rss_mb']:7.0f} MB"
+                )
+            print(
+                f"  {tool:7s} CPU of both  {r['cpu_seconds']:8.2f} s (user + system, every thread)"
+            )
+        print(
+            f"  counts equal: {sum(ddj_r['weekly'].values()):,} topic-weeks' articles, "
+            f"{ddj_r['phrase_rows']:,} rows with {PHRASE}"
+        )
+        other = run_child("analyses", str(store))
+        for name in ("health", "problems", "by_month", "hits"):
+            figures.setdefault(name, {}).setdefault("t", []).append(other[name])
+            print(f"  ddj {name:9s} {other[name]:8.2f} s")
+        print(f"  (analyses' peak RSS {other['peak_rss_mb']:.0f} MB)")
+    print("\nexponent of time against size (linear = 1.0):")
+    for name, f in figures.items():
+        print(f"  {name:18s} {exponent(sizes, f['t']):5.2f}")
+
+
+if __name__ == "__main__":
+    main()
