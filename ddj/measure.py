@@ -17,10 +17,10 @@ import pandas as pd
 
 from ddj import params, scan
 from ddj.constants import PERIODS
-from ddj.corpus import DEMO_ATTR, validate
+from ddj.corpus import DEMO_ATTR, SCHEMA, validate
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
-from ddj.matching import Topic, match, resolve
+from ddj.matching import Topic, match, matching_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
 from ddj.stats import SMALL_TOTAL, wilson
@@ -163,9 +163,13 @@ def coverage(
         outlets=outlets,
     )
     asked = (("freq", freq), ("tz", tz), ("by", by), ("rolling", rolling), ("dedupe", dedupe))
-    reduction = _Coverage(how, rules, dedupe, *_topics(corpus, topics, how), asked)
+    chosen, flags, labels = _topics(corpus, topics, how)
+    matched, note = (None, None) if chosen is None else matching_keys(corpus, chosen)
+    reduction = _Coverage(how, rules, dedupe, chosen, flags, labels, asked, matched)
     result = scan.run(corpus, reduction, client=client)
     result.attrs["queries"] = _queries(topics)
+    if note is not None:
+        result.attrs["index"] = note
     demo = corpus.attrs.get(DEMO_ATTR)
     if demo:
         result.attrs[DEMO_ATTR] = demo
@@ -384,6 +388,14 @@ class _Coverage(scan.Reduction):
     flags: pd.DataFrame | None  # or a frame of flags aligned to the one batch
     labels: dict[str, str]
     asked: tuple[tuple[str, Any], ...]  # freq, tz, by, rolling, dedupe as given: the attrs
+    matched: dict[str, np.ndarray] | None = None  # or each topic's matching id keys (an index's)
+
+    @property
+    def columns(self) -> list[str] | None:
+        """Every column; with the matching ids known, all but the text."""
+        if self.matched is None:
+            return None
+        return [c for c in SCHEMA if c not in ("text", "description")]
 
     def tally(self, batch: pd.DataFrame, start: int) -> Tally:
         """The counts of one batch, in order: outlets, topics, page types, dates, window, keys."""
@@ -395,7 +407,12 @@ class _Coverage(scan.Reduction):
         if how.chosen is not None:
             inside = how.chosen.contains(batch)
             batch, where = batch.loc[inside], where[inside]
-        if self.flags is None:
+        if self.matched is not None:
+            own = scan.row_keys(batch)
+            flags = pd.DataFrame(
+                {name: np.isin(own, keys) for name, keys in self.matched.items()}, index=batch.index
+            )
+        elif self.flags is None:
             matched = match(batch, self.chosen, pages="all")  # page types are left out below
             flags = matched[[t.name for t in self.chosen]]
         else:

@@ -10,9 +10,10 @@ batches, or Dask tasks, combine in any grouping), and ``finish(total,
 corpus)`` makes the result once (shares, intervals, gaps, attrs, warnings).
 :func:`run` drives it, locally or with one Dask task a month partition.
 
-This is the only module that tells a frame from a store. A search index (a
-filter of candidate ids) belongs here too: :func:`batches` is where it would
-narrow what a store yields.
+This is the only module that tells a frame from a store, and a store with a
+search index (:mod:`ddj.store.fulltext`) from one without: :func:`lookup` asks
+the index which articles a query can match, and :func:`batches` (``keys=``)
+yields only those rows of a store; :func:`index_note` says what was used.
 
 Examples
 --------
@@ -37,6 +38,9 @@ import pandas as pd
 
 from ddj import warns
 from ddj.corpus import empty
+from ddj.date_parsing import (
+    local_times as local_times,
+)  # measure and denominator read scan.local_times
 from ddj.errors import DroppedRowsWarning, ParameterError
 from ddj.problem_rows import (
     PROBLEMS_ATTR,
@@ -47,6 +51,8 @@ from ddj.problem_rows import (
     without_url_problems,
 )
 from ddj.store import Part, Store
+from ddj.store.fulltext import Candidates, candidates, has_index
+from ddj.store.layout import id_keys
 
 #: Where a row's position goes in a 64-bit key on Dask: the positions of two tasks stay apart.
 TASK_SHIFT = 40
@@ -62,17 +68,61 @@ def in_memory(corpus: Any) -> bool:
     return not isinstance(corpus, Store)
 
 
-def batches(corpus: Any, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+def batches(
+    corpus: Any, columns: Sequence[str] | None = None, keys: np.ndarray | None = None
+) -> Iterator[pd.DataFrame]:
     """The corpus as DataFrames in order: a frame is one batch; a store yields ``columns`` of its rows.
 
     A frame is yielded whole (every column, its own index); a store's batches
     hold the ``columns`` asked (all when None), indexed by their position in
-    the store.
+    the store. With ``keys`` (sorted id keys, from :func:`lookup`) only the
+    rows whose id key is in ``keys`` are yielded, in the same order.
     """
     if in_memory(corpus):
-        yield corpus
+        yield corpus if keys is None else corpus.loc[kept(corpus, keys)]
     else:
-        yield from corpus.batches(columns=columns)
+        yield from corpus.only(keys).batches(columns=columns)
+
+
+def row_keys(batch: pd.DataFrame) -> np.ndarray:
+    """The id key of each row of a batch (``ddj.store.layout.id_keys`` of its ``id``)."""
+    return id_keys(batch["id"].to_numpy())
+
+
+def kept(batch: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
+    """Which rows of a batch :func:`batches` yields with ``keys``: those keyed in it, and those with no id."""
+    own = row_keys(batch)
+    return np.isin(own, keys) | (own == 0)
+
+
+def lookup(corpus: Any, tree: Any, fields: Sequence[str]) -> Candidates | None:
+    """What the search index of a store says ``tree`` can match; None: no index (a frame, or a store without one).
+
+    ``ids`` None (with a ``note``) when the index cannot narrow the query:
+    the caller scans.
+    """
+    if in_memory(corpus) or not has_index(corpus.path):
+        return None
+    return candidates(corpus.path, tree, fields)
+
+
+def index_note(corpus: Any, found: Sequence[Candidates | None]) -> str | None:
+    """One line saying how a store's index answered (None: it has none): used, partly, or not.
+
+    Examples
+    --------
+    >>> index_note(empty(), [None]) is None
+    True
+    """
+    asked = [f for f in found if f is not None]
+    if not asked:
+        return None
+    parts = len(corpus.parts)
+    notes = list(dict.fromkeys(f.note for f in asked if f.note))
+    if any(f.ids is None for f in asked):
+        return "Scanned, not answered from the index: " + " ".join(notes)
+    line = f"Answered from the index of {parts:,} part(s)."
+    return " ".join([line, *notes])
 
 
 def head(corpus: Any) -> pd.DataFrame:
@@ -131,11 +181,16 @@ class Reduction:
         return False
 
 
-def reduce(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
-    """The combined partial of every batch of ``corpus`` (on a Dask cluster with ``client``)."""
+def reduce(
+    corpus: Any, reduction: Reduction, *, client: Any = None, keys: np.ndarray | None = None
+) -> Any:
+    """The combined partial of every batch of ``corpus`` (on a Dask cluster with ``client``).
+
+    With ``keys`` (a store's, from :func:`lookup`), of its rows with those id keys only.
+    """
     if client is not None:
-        return _reduce_on(client, corpus, reduction)
-    return _reduce(batches(corpus, reduction.columns), reduction, base=0)
+        return _reduce_on(client, corpus if keys is None else corpus.only(keys), reduction)
+    return _reduce(batches(corpus, reduction.columns, keys), reduction, base=0)
 
 
 def run(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
