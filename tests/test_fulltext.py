@@ -470,3 +470,23 @@ def test_parts_not_yet_indexed_are_said_and_still_counted(tmp_path, monkeypatch)
         want = ddj.coverage(store.to_pandas(), {"t": "hong"}, freq="M")
     pd.testing.assert_frame_equal(got, want)
     assert "not indexed yet" in got.attrs["index"]
+
+
+def test_cli_hits_coverage_and_the_notebooks_search_say_they_used_the_index(
+    twin_stores, tmp_path, capsys
+):
+    from ddj.cli import main
+
+    indexed, plain = twin_stores
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["hits", str(indexed.path), "hong", "--limit", "2"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[-1].startswith("Answered from the index of")
+        assert main(["hits", str(plain.path), "hong", "--limit", "2"]) == 0
+        assert "index" not in capsys.readouterr().out
+        args = ["coverage", str(indexed.path), "-t", "query:hong", "--freq", "M"]
+        assert main([*args, "--out", str(tmp_path / "cov")]) == 0
+        assert capsys.readouterr().out.splitlines()[-1].startswith("Answered from the index of")
+        found = ddj.interactive.search(indexed, "hong", freq="M")
+    assert repr(found).splitlines()[1].startswith("Answered from the index of")
