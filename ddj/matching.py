@@ -396,9 +396,8 @@ def match(
     else:  # only the candidates are read and matched; every other row matches nothing
         keys = np.unique(np.concatenate([f.ids for f in found]))
         flags = pd.concat(scan.reduce(corpus, reduction, keys=keys)[0])
-        every = scan.run(corpus, _Rows(reduction.pages))
-        every[1].warn(None)
-        result = _filled(flags, every[0], keys)
+        scan.left_out_rows(corpus, reduction.pages).warn(None)
+        result = _filled(flags, scan.run(corpus, _Ids()), keys)
     if note is not None:
         result.attrs["index"] = note
     return result
@@ -442,28 +441,25 @@ def _filled(flags: pd.DataFrame, ids: pd.Index, keys: np.ndarray) -> pd.DataFram
 
 
 @dataclass(frozen=True)
-class _Rows(scan.Reduction):
-    """Every row's id, in order, and the rows of other page types (no text read)."""
-
-    pages: tuple[str, ...] | None
+class _Ids(scan.Reduction):
+    """Every row's id, in order (one column read)."""
 
     @property
     def columns(self) -> list[str]:
-        """The id, and the columns that tell a page's type and where it came from."""
-        return ["id", "page_type", "source", "url"]
+        """The id."""
+        return ["id"]
 
-    def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[pd.Index], scan.Skipped]:
-        """The ids of one batch, and its rows of other page types."""
-        return [pd.Index(batch["id"], name="id")], scan.Skipped.of(batch, self.pages, None)[0]
+    def tally(self, batch: pd.DataFrame, start: int) -> list[pd.Index]:
+        """The ids of one batch."""
+        return [pd.Index(batch["id"], name="id")]
 
-    def combine(self, a: tuple, b: tuple) -> tuple[list[pd.Index], scan.Skipped]:
-        """Both batches' ids in order, and the rows both left out."""
-        return a[0] + b[0], a[1].add(b[1])
+    def combine(self, a: list, b: list) -> list[pd.Index]:
+        """Both batches' ids in order."""
+        return a + b
 
-    def finish(self, total: tuple, corpus: Any) -> tuple[pd.Index, scan.Skipped]:
-        """Every id in order, and the rows left out."""
-        ids = total[0][0].append(total[0][1:]) if len(total[0]) > 1 else total[0][0]
-        return ids, total[1]
+    def finish(self, total: list, corpus: Any) -> pd.Index:
+        """Every id in order."""
+        return total[0].append(total[1:]) if len(total) > 1 else total[0]
 
 
 @dataclass(frozen=True)
@@ -599,7 +595,7 @@ def hits(
     keys = None if found is None else found.ids
     # with a limit, or only the index's candidates read, the rows left out are counted in the whole corpus
     whole = limit is not None or keys is not None
-    skipped = scan.reduce(corpus, scan.LeftOut(pages)) if whole else None
+    skipped = scan.left_out_rows(corpus, pages) if whole else None
     reduction = _Hits(chosen[0], width, limit, fields, pages, skipped)
     result = reduction.finish(scan.reduce(corpus, reduction, keys=keys), corpus)
     note = scan.index_note(corpus, [found])

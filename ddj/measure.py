@@ -17,7 +17,7 @@ import pandas as pd
 
 from ddj import params, scan
 from ddj.constants import PERIODS
-from ddj.corpus import DEMO_ATTR, SCHEMA, validate
+from ddj.corpus import DEMO_ATTR, validate
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
 from ddj.matching import Topic, match, matching_keys, resolve
@@ -376,6 +376,13 @@ class Tally:
 
 _NONE = pd.Series(dtype="int64")
 
+#: What a coverage reads of each row when each topic's matching ids are known (from an index):
+#: the id, its outlet, dates, page type and confidence, and the title for the examples.
+_COUNTED = (
+    "id", "url", "outlet", "title", "published", "published_local", "page_type",
+    "published_confidence", "source",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class _Coverage(scan.Reduction):
@@ -392,10 +399,10 @@ class _Coverage(scan.Reduction):
 
     @property
     def columns(self) -> list[str] | None:
-        """Every column; with the matching ids known, all but the text."""
+        """Every column; with the matching ids known, only those the counts read (no text)."""
         if self.matched is None:
             return None
-        return [c for c in SCHEMA if c not in ("text", "description")]
+        return list(_COUNTED)
 
     def tally(self, batch: pd.DataFrame, start: int) -> Tally:
         """The counts of one batch, in order: outlets, topics, page types, dates, window, keys."""
@@ -566,7 +573,7 @@ def outlet_totals(rows: pd.DataFrame, times: pd.Series, how: _How) -> pd.DataFra
     """
     frame = pd.DataFrame(
         {
-            "period": times.dt.to_period(how.period).to_numpy(),
+            "period": times.dt.to_period(how.period).array,  # not objects: a Period each is slow
             "outlet": rows["outlet"].fillna("(unknown)").astype("str").to_numpy()
             if "outlet" in rows
             else "(unknown)",

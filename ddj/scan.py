@@ -373,6 +373,43 @@ class LeftOut(Reduction):
         return total
 
 
+@dataclass(frozen=True)
+class _OtherKeys(Reduction):
+    """Rows counted, and the id keys of the rows of other page types (two columns read)."""
+
+    pages: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """The page type, and the id that finds the row again."""
+        return ["page_type", "id"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> tuple[int, list[np.ndarray]]:
+        """The rows of one batch, and the keys of its rows of other types."""
+        other = ~batch["page_type"].fillna("article").isin(self.pages).to_numpy()
+        return len(batch), [row_keys(batch.loc[other])] if other.any() else []
+
+    def combine(self, a: tuple, b: tuple) -> tuple[int, list[np.ndarray]]:
+        """Both counts added, both key lists."""
+        return a[0] + b[0], a[1] + b[1]
+
+
+def left_out_rows(corpus: Any, pages: tuple[str, ...] | None) -> Skipped:
+    """The rows of other page types in the whole corpus (:class:`LeftOut`'s answer).
+
+    Of a store, read in two steps: page types and ids, then where they came
+    from of the rows left out only (most rows are articles: their URLs and
+    sources are not read).
+    """
+    if in_memory(corpus) or pages is None:
+        return reduce(corpus, LeftOut(pages))
+    rows, keys = reduce(corpus, _OtherKeys(pages))
+    if not keys:
+        return Skipped(rows=rows)
+    found = reduce(corpus, LeftOut(pages), keys=np.unique(np.concatenate(keys)))
+    return replace(found, rows=rows)
+
+
 # -- problems --------------------------------------------------------------------------------
 
 
