@@ -245,6 +245,10 @@ class Store:
         held = 0
         offset = base
         for table in self._tables(wanted, size):
+            if self.keys is not None:  # a few rows a part (only): each yielded as it comes
+                yield offset, _frame(table, wanted, offset)
+                offset += len(table)
+                continue
             pending.append(table)
             held += len(table)
             while held >= size:
