@@ -417,7 +417,8 @@ class _Coverage(scan.Reduction):
         if self.matched is not None:
             own = scan.row_keys(batch)
             flags = pd.DataFrame(
-                {name: np.isin(own, keys) for name, keys in self.matched.items()}, index=batch.index
+                {name: scan.among(own, keys) for name, keys in self.matched.items()},
+                index=batch.index,
             )
         elif self.flags is None:
             matched = match(batch, self.chosen, pages="all")  # page types are left out below

@@ -92,7 +92,21 @@ def row_keys(batch: pd.DataFrame) -> np.ndarray:
 def kept(batch: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
     """Which rows of a batch :func:`batches` yields with ``keys``: those keyed in it, and those with no id."""
     own = row_keys(batch)
-    return np.isin(own, keys) | (own == 0)
+    return among(own, keys) | (own == 0)
+
+
+def among(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``keys`` (sorted, unique): ``np.isin`` by binary search, no hashing.
+
+    Examples
+    --------
+    >>> among(np.array([3, 5, 9], dtype=np.uint64), np.array([1, 5], dtype=np.uint64)).tolist()
+    [False, True, False]
+    """
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return keys[at] == values
 
 
 def lookup(corpus: Any, tree: Any, fields: Sequence[str]) -> Candidates | None:
