@@ -435,6 +435,7 @@ def test_match_and_hits_on_an_indexed_store_equal_the_scan(twin_stores, kind, pa
         {"freq": "D", "min_confidence": "high", "start": "2024-02-03", "end": "2024-03-20"},
         {"freq": "W", "tz": "Asia/Hong_Kong", "outlets": ["a.example"], "by": "outlet"},
         {"freq": "Q", "tz": "local", "rolling": 2},
+        {"freq": "M", "by": "group", "outlets": ["a.example", "b.example"]},
     ],
 )
 def test_coverage_on_an_indexed_store_equals_the_scan(twin_stores, options):
