@@ -491,3 +491,19 @@ def test_cli_hits_coverage_and_the_notebooks_search_say_they_used_the_index(
         assert capsys.readouterr().out.splitlines()[-1].startswith("Answered from the index of")
         found = ddj.interactive.search(indexed, "hong", freq="M")
     assert repr(found).splitlines()[1].startswith("Answered from the index of")
+
+
+def test_compare_and_spikes_on_an_indexed_store_equal_the_scan(twin_stores):
+    indexed, plain = twin_stores
+    topics = {k: v for k, v in WIRED_QUERIES.items() if k != "scanned"}
+    got, _ = _quiet(ddj.coverage, indexed, topics, freq="W")
+    want, _ = _quiet(ddj.coverage, plain, topics, freq="W")
+    assert got.attrs["index"].startswith("Answered from the index of")
+    for f, kwargs in (
+        (ddj.compare, {"baseline": 4}),
+        (ddj.spikes, {"window": 3, "alpha": 0.5, "min_ratio": 1.0}),
+    ):
+        a, said = _quiet(f, got, **kwargs)
+        b, want_said = _quiet(f, want, **kwargs)
+        pd.testing.assert_frame_equal(a, b)
+        assert said == want_said and len(b)
