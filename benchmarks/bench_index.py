@@ -5,6 +5,10 @@ names one), then, each in its own child process (so each peak RSS is its own):
 
 - build: ``ddj.index(store)``: seconds, articles a second, peak RSS, index size
   against the store's;
+- analyses: the 10% topic's weekly ``ddj.coverage`` and the first page of
+  ``ddj.hits`` of the rare one, cold and warm, with the index and on the same
+  store with its index moved out of sight (the scan), the ratio, and each
+  child's peak RSS;
 - query: for a topic matching about 10% of the articles and a rare one,
   ``candidates(store, query)`` cold and warm, and the scan in the same run,
   ``ddj.match(store, both)`` and the 10% topic's weekly ``ddj.coverage``;
@@ -28,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+#: The index's folder in a store (``ddj.store.fulltext.INDEX``).
+INDEX_DIR = "_index"
 #: About 10% of the generated articles (each snippet is in ~2.6% of them).
 COMMON = '"Hong Kong" OR "Jimmy Lai" OR "Apple Daily" OR Taipei'
 #: A few hundredths of a percent.
@@ -84,13 +90,54 @@ def child_query(store: str) -> dict:
     return out
 
 
+def child_analyses(store: str) -> dict:
+    """``ddj.coverage(store, [common], freq="W")`` and the first page of ``ddj.hits`` of the rare topic.
+
+    Each run twice: cold (the first), warm (the second); the index's note kept.
+    """
+    import ddj
+
+    opened = ddj.open(store)
+    out: dict = {}
+    for name, call in (
+        ("coverage", lambda: ddj.coverage(opened, {"common": COMMON}, freq="W")),
+        ("hits", lambda: ddj.hits(opened, RARE, limit=PAGE)),
+    ):
+        times, cpu = [], []
+        for _ in range(2):
+            t0, c0 = time.perf_counter(), time.process_time()
+            result = call()
+            times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+        out[name] = {"cold": times[0], "warm": times[1], "note": result.attrs.get("index")}
+        out[name]["cpu_warm"] = cpu[1]  # a machine shared with other work: CPU time is steadier
+        out[name]["rows"] = len(result)
+        out[name]["digest"] = str(pd_hash(result))
+    return out
+
+
+def pd_hash(frame) -> int:
+    """One number for a frame's values (to tell that two runs gave the same answer)."""
+    import pandas as pd
+
+    return int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum())
+
+
 def child_generate(store: str, n: str) -> dict:
     from benchmarks.bench_store import child_generate as generate
 
     return generate(store, int(n))
 
 
-CHILDREN = {"build": child_build, "query": child_query, "generate": child_generate}
+CHILDREN = {
+    "build": child_build,
+    "query": child_query,
+    "analyses": child_analyses,
+    "generate": child_generate,
+}
+
+#: Hits on the first page (as ``ddj hits`` shows).
+PAGE = 20
 
 
 def run_child(*args: str) -> dict:
@@ -117,6 +164,11 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20_000, help="articles to generate")
     ap.add_argument("--dir", default=None, help="where the store goes (default: a temp folder)")
     ap.add_argument("--store", default=None, help="an existing store (kept; indexed if needed)")
+    ap.add_argument(
+        "--analyses-only",
+        action="store_true",
+        help="time only the analyses with and without the index (no candidates, no match)",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -149,25 +201,62 @@ def main() -> None:
             f"{index_mb / store_mb:.2f}x (target <= 0.5x)",
             flush=True,
         )
-        got = run_child("query", str(store))
-        for name, query in (("common", COMMON), ("rare", RARE)):
-            r = got[name]
-            print(
-                f"{name:>6} {query}: {r['ids']:,} ids (exact: {r['exact']}; the scan: "
-                f"{r['scan_ids']:,}, same ids: {r['same']}); cold {r['cold']:.3f} s, warm {r['warm']:.3f} s"
-            )
-        match_s, cov_s = got["match_seconds"], got["coverage_seconds"]
-        warm = max(got["common"]["warm"], got["rare"]["warm"])
-        print(
-            f"scan: ddj.match(store, both) {match_s:.1f} s; weekly ddj.coverage(store, common) {cov_s:.1f} s"
-        )
-        print(f"ratio: the scan's match / the index's slower warm lookup = {match_s / warm:,.0f}x")
-        print(
-            f"query child's peak RSS (index and scan): {got['peak_rss_mb']:,.0f} MB (target < 1,024 MB)"
-        )
+        if not args.analyses_only:
+            query_figures(store)
+        analyses_figures(store)
     finally:
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def query_figures(store: Path) -> None:
+    """The index's candidates against the scan's match, and the scan's coverage."""
+    got = run_child("query", str(store))
+    for name, query in (("common", COMMON), ("rare", RARE)):
+        r = got[name]
+        print(
+            f"{name:>6} {query}: {r['ids']:,} ids (exact: {r['exact']}; the scan: "
+            f"{r['scan_ids']:,}, same ids: {r['same']}); cold {r['cold']:.3f} s, warm {r['warm']:.3f} s"
+        )
+    match_s, cov_s = got["match_seconds"], got["coverage_seconds"]
+    warm = max(got["common"]["warm"], got["rare"]["warm"])
+    print(
+        f"scan: ddj.match(store, both) {match_s:.1f} s; weekly ddj.coverage(store, common) {cov_s:.1f} s"
+    )
+    print(f"ratio: the scan's match / the index's slower warm lookup = {match_s / warm:,.0f}x")
+    print(
+        f"query child's peak RSS (index and scan): {got['peak_rss_mb']:,.0f} MB (target < 1,024 MB)"
+    )
+
+
+def analyses_figures(store: Path) -> None:
+    """Coverage and a first page of hits with the index, then on the same store scanned."""
+    with_index = run_child("analyses", str(store))
+    hidden = store / (INDEX_DIR + ".hidden")
+    (store / INDEX_DIR).rename(hidden)  # the same store, scanned: its index out of sight
+    try:
+        without = run_child("analyses", str(store))
+    finally:
+        hidden.rename(store / INDEX_DIR)
+    for name, target in (("coverage", 2.0), ("hits", 1.0)):
+        a, b = with_index[name], without[name]
+        what = (
+            "weekly ddj.coverage(store, [common])"
+            if name == "coverage"
+            else f"first page ({PAGE}) of ddj.hits(store, rare)"
+        )
+        print(
+            f"{what}: with the index cold {a['cold']:.2f} s, warm {a['warm']:.2f} s "
+            f"(CPU {a['cpu_warm']:.2f} s; target < {target:.0f} s); scanned cold {b['cold']:.1f} s, "
+            f"warm {b['warm']:.1f} s (CPU {b['cpu_warm']:.1f} s); "
+            f"ratio (warm) {b['warm'] / a['warm']:,.0f}x; same answer: {a['digest'] == b['digest']} "
+            f"({a['rows']:,} rows)"
+        )
+        print(f"  note: {a['note']}")
+    print(
+        f"peak RSS: with the index {with_index['peak_rss_mb']:,.0f} MB, scanned "
+        f"{without['peak_rss_mb']:,.0f} MB (target < 1,024 MB)"
+    )
 
 
 if __name__ == "__main__":

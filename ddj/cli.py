@@ -602,6 +602,8 @@ def _run_hits(args: argparse.Namespace) -> int:
         print(f"{day}  {terminal(row.outlet, lines=False)}: {terminal(row.snippet, lines=False)}")
     if len(found):
         print(_hits_shown(len(found), found["id"].nunique(), args.limit))
+    if found.attrs.get("index"):
+        print(found.attrs["index"])
     return 0
 
 
@@ -642,6 +644,8 @@ def _run_coverage(args: argparse.Namespace) -> int:
     print(f"Coverage of {names} in {len(done.corpus):,} articles, per {args.freq}:")
     for kind, path in done.files.items():
         print(f"  {kind:<12} {path}")
+    if done.coverage.attrs.get("index"):
+        print(done.coverage.attrs["index"])
     return 0
 
 

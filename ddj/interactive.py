@@ -130,12 +130,21 @@ class Search:
             show(HTML(f"<pre class='ddj-query-error'>{text.escape(self.error)}</pre>"))
             return
         show(display.Markdown(f"**{text.escape_markdown(self.summary())}**"))
+        if self.index_note:
+            show(display.Markdown(text.escape_markdown(self.index_note)))
         if self.coverage is not None:
             show(explorer(self.corpus, [self.topic], self.coverage))
             show(display.kwic(self.hits))
 
+    @property
+    def index_note(self) -> str | None:
+        """How a store's search index answered the query (None: a frame, or a store with no index)."""
+        frame = self.hits if self.hits is not None else pd.DataFrame()
+        return frame.attrs.get("index")
+
     def __repr__(self) -> str:
-        return self.summary()
+        note = self.index_note
+        return self.summary() + (f"\n{note}" if note else "")
 
 
 def search(

@@ -390,7 +390,78 @@ def match(
     """
     chosen = resolve(topics)
     keyed = not scan.in_memory(corpus)  # a store's rows are known by their article id
-    return scan.run(corpus, _Match(chosen, fields, params.pages(pages), keyed))
+    reduction = _Match(chosen, fields, params.pages(pages), keyed)
+    found = [scan.lookup(corpus, t.tree, fields) for t in chosen]
+    note = scan.index_note(corpus, found)
+    if note is None or any(f.ids is None for f in found):
+        result = scan.run(corpus, reduction)
+    else:  # only the candidates are read and matched; every other row matches nothing
+        keys = np.unique(np.concatenate([f.ids for f in found]))
+        flags = pd.concat(scan.reduce(corpus, reduction, keys=keys)[0])
+        scan.left_out_rows(corpus, reduction.pages).warn(None)
+        result = _filled(flags, scan.run(corpus, _Ids()), keys)
+    if note is not None:
+        result.attrs["index"] = note
+    return result
+
+
+def matching_keys(
+    corpus: Any, chosen: list[Topic], fields: Sequence[str] = FIELDS
+) -> tuple[dict[str, np.ndarray] | None, str | None]:
+    """The id keys of the rows each topic matches (any page type), from a store's index, and its note.
+
+    ``(None, note)`` when the index cannot narrow a topic, ``(None, None)``
+    without an index (a frame, or a store with none): then scan. A topic the
+    index answers exactly reads no text; the others are matched on the
+    index's candidates only.
+    """
+    found = [scan.lookup(corpus, t.tree, fields) for t in chosen]
+    note = scan.index_note(corpus, found)
+    if note is None or any(f.ids is None for f in found):
+        return None, note
+    keys = {t.name: f.ids for t, f in zip(chosen, found, strict=True) if f.exact}
+    rest = [t for t, f in zip(chosen, found, strict=True) if not f.exact]
+    if rest:
+        union = np.unique(np.concatenate([f.ids for f in found if not f.exact]))
+        flags = pd.concat(scan.reduce(corpus, _Match(rest, fields, None, True), keys=union)[0])
+        own = scan.row_keys(flags.index.to_frame(index=False))
+        for t in rest:
+            keys[t.name] = np.unique(own[flags[t.name].to_numpy()])
+    return {t.name: keys[t.name] for t in chosen}, note
+
+
+def _filled(flags: pd.DataFrame, ids: pd.Index, keys: np.ndarray) -> pd.DataFrame:
+    """The flags of the candidate rows put in place among every row (``ids``, in order); the rest False, 0."""
+    full = {
+        c: np.zeros(len(ids), dtype=flags[c].dtype if len(flags) else np.int64)
+        for c in flags.columns
+    }
+    at = np.flatnonzero(scan.kept(pd.DataFrame({"id": ids}), keys))
+    for c in flags.columns:
+        full[c][at] = flags[c].to_numpy()
+    return pd.DataFrame(full, index=ids)
+
+
+@dataclass(frozen=True)
+class _Ids(scan.Reduction):
+    """Every row's id, in order (one column read)."""
+
+    @property
+    def columns(self) -> list[str]:
+        """The id."""
+        return ["id"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> list[pd.Index]:
+        """The ids of one batch."""
+        return [pd.Index(batch["id"], name="id")]
+
+    def combine(self, a: list, b: list) -> list[pd.Index]:
+        """Both batches' ids in order."""
+        return a + b
+
+    def finish(self, total: list, corpus: Any) -> pd.Index:
+        """Every id in order."""
+        return total[0].append(total[1:]) if len(total) > 1 else total[0]
 
 
 @dataclass(frozen=True)
@@ -527,9 +598,17 @@ def hits(
         msg = f"hits() takes one topic at a time; got {len(chosen)}: {[t.name for t in chosen]}."
         raise ParameterError(msg)
     pages = params.pages(pages)
-    # with a limit the scan may stop early: the rows left out are counted in the whole corpus
-    skipped = None if limit is None else scan.reduce(corpus, scan.LeftOut(pages))
-    return scan.run(corpus, _Hits(chosen[0], width, limit, fields, pages, skipped))
+    found = scan.lookup(corpus, chosen[0].tree, fields)
+    keys = None if found is None else found.ids
+    # with a limit, or only the index's candidates read, the rows left out are counted in the whole corpus
+    whole = limit is not None or keys is not None
+    skipped = scan.left_out_rows(corpus, pages) if whole else None
+    reduction = _Hits(chosen[0], width, limit, fields, pages, skipped)
+    result = reduction.finish(scan.reduce(corpus, reduction, keys=keys), corpus)
+    note = scan.index_note(corpus, [found])
+    if note is not None:
+        result.attrs["index"] = note
+    return result
 
 
 @dataclass(frozen=True)

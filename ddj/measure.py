@@ -21,7 +21,7 @@ from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
-from ddj.matching import Topic, match, resolve
+from ddj.matching import Topic, match, matching_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
 from ddj.stats import SMALL_TOTAL, wilson
@@ -164,9 +164,13 @@ def coverage(
         outlets=outlets,
     )
     asked = (("freq", freq), ("tz", tz), ("by", by), ("rolling", rolling), ("dedupe", dedupe))
-    reduction = _Coverage(how, rules, dedupe, *_topics(corpus, topics, how), asked)
+    chosen, flags, labels = _topics(corpus, topics, how)
+    matched, note = (None, None) if chosen is None else matching_keys(corpus, chosen)
+    reduction = _Coverage(how, rules, dedupe, chosen, flags, labels, asked, matched)
     result = scan.run(corpus, reduction, client=client)
     result.attrs["queries"] = _queries(topics)
+    if note is not None:
+        result.attrs["index"] = note
     demo = corpus.attrs.get(DEMO_ATTR)
     if demo:
         result.attrs[DEMO_ATTR] = demo
@@ -373,6 +377,13 @@ class Tally:
 
 _NONE = pd.Series(dtype="int64")
 
+#: What a coverage reads of each row when each topic's matching ids are known (from an index):
+#: the id, its outlet, dates, page type and confidence, and the title for the examples.
+_COUNTED = (
+    "id", "url", "outlet", "title", "published", "published_local", "page_type",
+    "published_confidence", "source",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class _Coverage(scan.Reduction):
@@ -385,6 +396,14 @@ class _Coverage(scan.Reduction):
     flags: pd.DataFrame | None  # or a frame of flags aligned to the one batch
     labels: dict[str, str]
     asked: tuple[tuple[str, Any], ...]  # freq, tz, by, rolling, dedupe as given: the attrs
+    matched: dict[str, np.ndarray] | None = None  # or each topic's matching id keys (an index's)
+
+    @property
+    def columns(self) -> list[str] | None:
+        """Every column; with the matching ids known, only those the counts read (no text)."""
+        if self.matched is None:
+            return None
+        return list(_COUNTED)
 
     def tally(self, batch: pd.DataFrame, start: int) -> Tally:
         """The counts of one batch, in order: outlets, topics, page types, dates, window, keys."""
@@ -396,7 +415,13 @@ class _Coverage(scan.Reduction):
         if how.chosen is not None:
             inside = how.chosen.contains(batch)
             batch, where = batch.loc[inside], where[inside]
-        if self.flags is None:
+        if self.matched is not None:
+            own = scan.row_keys(batch)
+            flags = pd.DataFrame(
+                {name: scan.among(own, keys) for name, keys in self.matched.items()},
+                index=batch.index,
+            )
+        elif self.flags is None:
             matched = match(batch, self.chosen, pages="all")  # page types are left out below
             flags = matched[[t.name for t in self.chosen]]
         else:
@@ -550,7 +575,7 @@ def outlet_totals(rows: pd.DataFrame, times: pd.Series, how: _How) -> pd.DataFra
     """
     frame = pd.DataFrame(
         {
-            "period": times.dt.to_period(how.period).to_numpy(),
+            "period": times.dt.to_period(how.period).array,  # not objects: a Period each is slow
             "outlet": rows["outlet"].fillna("(unknown)").astype("str").to_numpy()
             if "outlet" in rows
             else "(unknown)",

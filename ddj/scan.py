@@ -10,9 +10,10 @@ batches, or Dask tasks, combine in any grouping), and ``finish(total,
 corpus)`` makes the result once (shares, intervals, gaps, attrs, warnings).
 :func:`run` drives it, locally or with one Dask task a month partition.
 
-This is the only module that tells a frame from a store. A search index (a
-filter of candidate ids) belongs here too: :func:`batches` is where it would
-narrow what a store yields.
+This is the only module that tells a frame from a store, and a store with a
+search index (:mod:`ddj.store.fulltext`) from one without: :func:`lookup` asks
+the index which articles a query can match, and :func:`batches` (``keys=``)
+yields only those rows of a store; :func:`index_note` says what was used.
 
 Examples
 --------
@@ -47,6 +48,8 @@ from ddj.problem_rows import (
     without_url_problems,
 )
 from ddj.store import Part, Store
+from ddj.store.fulltext import Candidates, candidates, has_index
+from ddj.store.layout import id_keys
 
 #: Where a row's position goes in a 64-bit key on Dask: the positions of two tasks stay apart.
 TASK_SHIFT = 40
@@ -62,17 +65,75 @@ def in_memory(corpus: Any) -> bool:
     return not isinstance(corpus, Store)
 
 
-def batches(corpus: Any, columns: Sequence[str] | None = None) -> Iterator[pd.DataFrame]:
+def batches(
+    corpus: Any, columns: Sequence[str] | None = None, keys: np.ndarray | None = None
+) -> Iterator[pd.DataFrame]:
     """The corpus as DataFrames in order: a frame is one batch; a store yields ``columns`` of its rows.
 
     A frame is yielded whole (every column, its own index); a store's batches
     hold the ``columns`` asked (all when None), indexed by their position in
-    the store.
+    the store. With ``keys`` (sorted id keys, from :func:`lookup`) only the
+    rows whose id key is in ``keys`` are yielded, in the same order.
     """
     if in_memory(corpus):
-        yield corpus
+        yield corpus if keys is None else corpus.loc[kept(corpus, keys)]
     else:
-        yield from corpus.batches(columns=columns)
+        yield from corpus.only(keys).batches(columns=columns)
+
+
+def row_keys(batch: pd.DataFrame) -> np.ndarray:
+    """The id key of each row of a batch (``ddj.store.layout.id_keys`` of its ``id``)."""
+    return id_keys(batch["id"].to_numpy())
+
+
+def kept(batch: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
+    """Which rows of a batch :func:`batches` yields with ``keys``: those keyed in it, and those with no id."""
+    own = row_keys(batch)
+    return among(own, keys) | (own == 0)
+
+
+def among(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``keys`` (sorted, unique): ``np.isin`` by binary search, no hashing.
+
+    Examples
+    --------
+    >>> among(np.array([3, 5, 9], dtype=np.uint64), np.array([1, 5], dtype=np.uint64)).tolist()
+    [False, True, False]
+    """
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return keys[at] == values
+
+
+def lookup(corpus: Any, tree: Any, fields: Sequence[str]) -> Candidates | None:
+    """What the search index of a store says ``tree`` can match; None: no index (a frame, or a store without one).
+
+    ``ids`` None (with a ``note``) when the index cannot narrow the query:
+    the caller scans.
+    """
+    if in_memory(corpus) or not has_index(corpus.path):
+        return None
+    return candidates(corpus.path, tree, fields)
+
+
+def index_note(corpus: Any, found: Sequence[Candidates | None]) -> str | None:
+    """One line saying how a store's index answered (None: it has none): used, partly, or not.
+
+    Examples
+    --------
+    >>> index_note(empty(), [None]) is None
+    True
+    """
+    asked = [f for f in found if f is not None]
+    if not asked:
+        return None
+    parts = len(corpus.parts)
+    notes = list(dict.fromkeys(f.note for f in asked if f.note))
+    if any(f.ids is None for f in asked):
+        return "Scanned, not answered from the index: " + " ".join(notes)
+    line = f"Answered from the index of {parts:,} part(s)."
+    return " ".join([line, *notes])
 
 
 def head(corpus: Any) -> pd.DataFrame:
@@ -131,11 +192,16 @@ class Reduction:
         return False
 
 
-def reduce(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
-    """The combined partial of every batch of ``corpus`` (on a Dask cluster with ``client``)."""
+def reduce(
+    corpus: Any, reduction: Reduction, *, client: Any = None, keys: np.ndarray | None = None
+) -> Any:
+    """The combined partial of every batch of ``corpus`` (on a Dask cluster with ``client``).
+
+    With ``keys`` (a store's, from :func:`lookup`), of its rows with those id keys only.
+    """
     if client is not None:
-        return _reduce_on(client, corpus, reduction)
-    return _reduce(batches(corpus, reduction.columns), reduction, base=0)
+        return _reduce_on(client, corpus if keys is None else corpus.only(keys), reduction)
+    return _reduce(batches(corpus, reduction.columns, keys), reduction, base=0)
 
 
 def run(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
@@ -316,6 +382,43 @@ class LeftOut(Reduction):
     def finish(self, total: Skipped, corpus: Any) -> Skipped:
         """The rows left out (its :meth:`Skipped.warn` says so)."""
         return total
+
+
+@dataclass(frozen=True)
+class _OtherKeys(Reduction):
+    """Rows counted, and the id keys of the rows of other page types (two columns read)."""
+
+    pages: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        """The page type, and the id that finds the row again."""
+        return ["page_type", "id"]
+
+    def tally(self, batch: pd.DataFrame, start: int) -> tuple[int, list[np.ndarray]]:
+        """The rows of one batch, and the keys of its rows of other types."""
+        other = ~batch["page_type"].fillna("article").isin(self.pages).to_numpy()
+        return len(batch), [row_keys(batch.loc[other])] if other.any() else []
+
+    def combine(self, a: tuple, b: tuple) -> tuple[int, list[np.ndarray]]:
+        """Both counts added, both key lists."""
+        return a[0] + b[0], a[1] + b[1]
+
+
+def left_out_rows(corpus: Any, pages: tuple[str, ...] | None) -> Skipped:
+    """The rows of other page types in the whole corpus (:class:`LeftOut`'s answer).
+
+    Of a store, read in two steps: page types and ids, then where they came
+    from of the rows left out only (most rows are articles: their URLs and
+    sources are not read).
+    """
+    if in_memory(corpus) or pages is None:
+        return reduce(corpus, LeftOut(pages))
+    rows, keys = reduce(corpus, _OtherKeys(pages))
+    if not keys:
+        return Skipped(rows=rows)
+    found = reduce(corpus, LeftOut(pages), keys=np.unique(np.concatenate(keys)))
+    return replace(found, rows=rows)
 
 
 # -- problems --------------------------------------------------------------------------------

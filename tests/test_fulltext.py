@@ -99,10 +99,11 @@ def random_query(rng: random.Random, vocab: list[str], pairs: list[str], depth: 
 def matched_keys(store, queries: list[str]) -> list[np.ndarray]:
     """The id keys of the articles ``ddj.match`` (the scan) finds, for each query."""
     topics = {f"q{i}": q for i, q in enumerate(queries)}
+    frame = store.to_pandas()  # the scan of rows in memory: a store with an index would use it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m = ddj.match(store, topics, pages="all")
-    keys = id_keys(m.index.to_numpy())
+        m = ddj.match(frame, topics, pages="all")
+    keys = id_keys(frame["id"].to_numpy())
     return [np.unique(keys[m[f"q{i}"].to_numpy()]) for i in range(len(queries))]
 
 
@@ -344,3 +345,165 @@ def test_on_a_cluster_each_part_is_read_on_a_worker(tmp_path):
     assert check_against_scan(folder, ["hong", "NOT kong", '"cafe hong"', "cyber*"])["exact"] == 4
     with pytest.raises(ddj.ParameterError, match="dask.distributed.Client"):
         ddj.index(folder, client="tcp://nowhere")
+
+
+# -- the analyses on an indexed store: the same answers as the scan --------------------------
+
+#: Exact, narrowed (case kept: a superset), unnarrowable (a term matched inside words).
+WIRED_QUERIES = {
+    "exact": 'hong AND NOT "cafe kong"',
+    "phrase": '"hong kong" OR spy*',
+    "narrowed": "=Hong OR taipei",
+    "scanned": "香港",
+}
+
+
+def _varied(n: int, start: int, seed: int) -> pd.DataFrame:
+    """Generated rows of two outlets, every page type and date confidence, dates over four months."""
+    rng = random.Random(seed)
+    frame = generated(n, start, seed).copy()
+    hosts = [rng.choice(["a.example", "b.example"]) for _ in range(n)]
+    frame["url"] = [f"https://{h}/{start + i}" for i, h in enumerate(hosts)]
+    frame["outlet"] = ["Alpha" if h == "a.example" else "Beta" for h in hosts]
+    frame["page_type"] = [rng.choice(["article"] * 6 + ["paywall", "index"]) for _ in range(n)]
+    frame["published_confidence"] = [rng.choice(["low", "medium", "high"]) for _ in range(n)]
+    frame["published"] = pd.to_datetime(
+        [
+            None
+            if rng.random() < 0.05
+            else f"2024-{rng.randint(1, 4):02d}-{rng.randint(1, 28):02d}T{rng.randint(0, 23):02d}:30:00Z"
+            for _ in range(n)
+        ],
+        utc=True,
+    )
+    return conform(frame)
+
+
+@pytest.fixture(scope="module")
+def twin_stores(tmp_path_factory):
+    """The same rows in a store with an index (one part appended after it) and in one without."""
+    base = tmp_path_factory.mktemp("wired")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in ("indexed", "plain"):
+            ddj.save(_varied(300, 0, seed=11), base / name, append=True)
+        ddj.index(base / "indexed")
+        for name in ("indexed", "plain"):
+            ddj.save(_varied(120, 300, seed=12), base / name, append=True)
+    return ddj.open(base / "indexed"), ddj.open(base / "plain")
+
+
+def _quiet(f, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = f(*args, **kwargs)
+    return out, sorted(str(w.message) for w in seen if "index" not in str(w.message))
+
+
+@pytest.mark.parametrize("kind", list(WIRED_QUERIES))
+@pytest.mark.parametrize("pages", ["article", "all"])
+def test_match_and_hits_on_an_indexed_store_equal_the_scan(twin_stores, kind, pages):
+    indexed, plain = twin_stores
+    query = {kind: WIRED_QUERIES[kind]}
+    got, said = _quiet(ddj.match, indexed, query, pages=pages)
+    want, want_said = _quiet(ddj.match, plain, query, pages=pages)
+    pd.testing.assert_frame_equal(got, want)
+    assert said == want_said  # the same warning for the rows of other page types
+    frame = plain.to_pandas()
+    in_memory = ddj.match(frame, query, pages=pages) if pages == "all" else None
+    if in_memory is not None:
+        assert np.array_equal(in_memory[kind].to_numpy(), got[kind].to_numpy())
+    note = got.attrs["index"]
+    assert ("Scanned" in note) is (kind == "scanned")
+    assert kind == "scanned" or "Answered from the index of" in note
+    lengths = []
+    for limit in (None, 3):
+        h, h_said = _quiet(ddj.hits, indexed, query, limit=limit, pages=pages)
+        w, w_said = _quiet(ddj.hits, plain, query, limit=limit, pages=pages)
+        pd.testing.assert_frame_equal(h, w)
+        assert h_said == w_said
+        assert "index" in h.attrs and "index" not in w.attrs
+        lengths.append(len(h))
+    assert lengths[0] > 3 and lengths[1] == 3  # every hit, with no cap; and the first page
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"freq": "W"},
+        {"freq": "M", "by": "outlet", "pages": "all"},
+        {"freq": "D", "min_confidence": "high", "start": "2024-02-03", "end": "2024-03-20"},
+        {"freq": "W", "tz": "Asia/Hong_Kong", "outlets": ["a.example"], "by": "outlet"},
+        {"freq": "Q", "tz": "local", "rolling": 2},
+        {"freq": "M", "by": "group", "outlets": ["a.example", "b.example"]},
+    ],
+)
+def test_coverage_on_an_indexed_store_equals_the_scan(twin_stores, options):
+    indexed, plain = twin_stores
+    topics = dict(WIRED_QUERIES)
+    got, said = _quiet(ddj.coverage, indexed, topics, **options)
+    want, want_said = _quiet(ddj.coverage, plain, topics, **options)
+    in_memory, _ = _quiet(ddj.coverage, plain.to_pandas(), topics, **options)
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(got, in_memory)
+    assert said == want_said
+    assert {k: v for k, v in got.attrs.items() if k != "index"} == want.attrs
+    assert "Scanned" in got.attrs["index"]  # one topic the index cannot narrow: all scanned
+    narrowed = {k: v for k, v in topics.items() if k != "scanned"}
+    got, said = _quiet(ddj.coverage, indexed, narrowed, **options)
+    want, want_said = _quiet(ddj.coverage, plain, narrowed, **options)
+    pd.testing.assert_frame_equal(got, want)
+    assert said == want_said and got["articles"].sum() > 0
+    assert got.attrs["index"].startswith("Answered from the index of")
+    assert "not indexed yet" not in got.attrs["index"]  # the append was indexed
+
+
+def test_parts_not_yet_indexed_are_said_and_still_counted(tmp_path, monkeypatch):
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(_varied(80, 0, seed=13), folder, append=True)
+        ddj.index(folder)
+        monkeypatch.setattr(ddj.store.writing, "after_append", lambda folder: None)
+        ddj.save(_varied(40, 80, seed=14), folder, append=True)
+        store = ddj.open(folder)
+        got = ddj.coverage(store, {"t": "hong"}, freq="M")
+        want = ddj.coverage(store.to_pandas(), {"t": "hong"}, freq="M")
+    pd.testing.assert_frame_equal(got, want)
+    assert "not indexed yet" in got.attrs["index"]
+
+
+def test_cli_hits_coverage_and_the_notebooks_search_say_they_used_the_index(
+    twin_stores, tmp_path, capsys
+):
+    from ddj.cli import main
+
+    indexed, plain = twin_stores
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert main(["hits", str(indexed.path), "hong", "--limit", "2"]) == 0
+        out = capsys.readouterr().out.splitlines()
+        assert out[-1].startswith("Answered from the index of")
+        assert main(["hits", str(plain.path), "hong", "--limit", "2"]) == 0
+        assert "index" not in capsys.readouterr().out
+        args = ["coverage", str(indexed.path), "-t", "query:hong", "--freq", "M"]
+        assert main([*args, "--out", str(tmp_path / "cov")]) == 0
+        assert capsys.readouterr().out.splitlines()[-1].startswith("Answered from the index of")
+        found = ddj.interactive.search(indexed, "hong", freq="M")
+    assert repr(found).splitlines()[1].startswith("Answered from the index of")
+
+
+def test_compare_and_spikes_on_an_indexed_store_equal_the_scan(twin_stores):
+    indexed, plain = twin_stores
+    topics = {k: v for k, v in WIRED_QUERIES.items() if k != "scanned"}
+    got, _ = _quiet(ddj.coverage, indexed, topics, freq="W")
+    want, _ = _quiet(ddj.coverage, plain, topics, freq="W")
+    assert got.attrs["index"].startswith("Answered from the index of")
+    for f, kwargs in (
+        (ddj.compare, {"baseline": 4}),
+        (ddj.spikes, {"window": 3, "alpha": 0.5, "min_ratio": 1.0}),
+    ):
+        a, said = _quiet(f, got, **kwargs)
+        b, want_said = _quiet(f, want, **kwargs)
+        pd.testing.assert_frame_equal(a, b)
+        assert said == want_said and len(b)

@@ -150,6 +150,25 @@ def explored(small_corpus, tmp_path_factory):
     return nb, page
 
 
+def test_explore_on_an_indexed_store_says_it_used_the_index(small_corpus, tmp_path):
+    """A test-sized store with a search index, through the explore notebook."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        store = ddj.save(ddj.load(small_corpus), tmp_path / "store", append=True)
+    ddj.index(store)
+    out = run_notebook(
+        "explore", {"corpus": str(store), "topic": "ukraine", "query": "ukraine"},
+        out_dir=tmp_path / "explore",
+    )  # fmt: skip
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    text = json.dumps(outputs)
+    assert text.count("Answered from the index of") >= 2  # the hits cell, and the query cell
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+
+
 def test_explore_runs(explored):
     nb, _ = explored
     outputs = [o for c in nb.cells for o in c.get("outputs", [])]

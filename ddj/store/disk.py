@@ -10,13 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ddj import params, warns
 from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
-from ddj.store.layout import PARTITION, UNDATED, Part, listing, read_record
+from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
 from ddj.store.writing import is_store
 
@@ -54,6 +55,8 @@ class Store:
     #: What :func:`open` found (``parts``, ``unread``) and, once read, the :class:`Survey` of the
     #: whole store: shared by the narrower stores ``filter`` returns.
     found: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
+    #: Sorted id keys (``ddj.store.layout.id_keys``) of the only rows kept, or None: all (see :meth:`only`).
+    keys: np.ndarray | None = field(default=None, repr=False, compare=False, hash=False)
 
     # - what the store holds -
 
@@ -167,6 +170,14 @@ class Store:
             languages=_narrowed(self.languages, langs),
         )
 
+    def only(self, keys: np.ndarray | None) -> Store:
+        """The same store, keeping only the rows whose id key is in ``keys`` (sorted; None: every row).
+
+        Rows without an id (key 0) are kept too: nothing is known of them. A
+        part whose id list holds none of ``keys`` is not read.
+        """
+        return replace(self, keys=None if keys is None else np.asarray(keys, dtype=np.uint64))
+
     # - reading -
 
     def __contains__(self, column: object) -> bool:
@@ -235,6 +246,10 @@ class Store:
         held = 0
         offset = base
         for table in read_ahead(self._tables(wanted, size)):
+            if self.keys is not None:  # a few rows a part (only): each yielded as it comes
+                yield offset, _frame(table, wanted, offset)
+                offset += len(table)
+                continue
             pending.append(table)
             held += len(table)
             while held >= size:
@@ -253,6 +268,8 @@ class Store:
         need = list(dict.fromkeys([*columns, *self._filter_columns()]))
         checked = self._survey()
         for part in self._readable():
+            if not self._may_hold(part):
+                continue
             pf = _parquet(part.path)
             exact = checked.exact[part.path]  # else: another type, or a column missing
             drop = checked.drop.get(part.path)
@@ -299,7 +316,16 @@ class Store:
             cols.append("outlet")
         if self.languages is not None:
             cols.append("language")
+        if self.keys is not None:
+            cols.append("id")
         return cols
+
+    def _may_hold(self, part: Part) -> bool:
+        """Whether ``part`` may hold a row :meth:`only` keeps (by its id list, when it has one)."""
+        if self.keys is None or part.ids is None or part.rows is None:
+            return True
+        ids = read_ids(part.ids, part.rows)
+        return ids is None or bool(np.isin(ids, self.keys).any() or (ids == 0).any())
 
     def _mask(self, table: Any) -> Any:
         import pyarrow as pa
@@ -313,6 +339,9 @@ class Store:
         for column, values in (("outlet", self.outlet_names), ("language", self.languages)):
             if values is not None:
                 tests.append(pc.is_in(table[column], pa.array(values, pa.large_string())))
+        if self.keys is not None:
+            keys = id_keys(table["id"].to_pylist())
+            tests.append(pa.array(np.isin(keys, self.keys) | (keys == 0)))
         if not tests:
             return None
         mask = tests[0]
