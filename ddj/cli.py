@@ -36,6 +36,7 @@ from ddj.jobs import DEFAULT_TOPICS
 from ddj.loading import load, refuse_existing, save
 from ddj.matching import hits, topics
 from ddj.stats import compare
+from ddj.store.fulltext import index
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
 
@@ -788,9 +789,7 @@ def _add_index(p: argparse.ArgumentParser) -> None:
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    import ddj
-
-    done = ddj.index(args.store)
+    done = index(args.store)
     print(
         f"Indexed {done.rows:,} article(s) in {done.parts:,} new part(s) of {shown(done.folder)}"
         f" ({done.removed:,} part(s) forgotten) in {done.seconds:.1f} s."

@@ -49,6 +49,7 @@ import pandas as pd
 from ddj import params, scan, words
 from ddj.constants import FREQ_NAMES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
+from ddj.date_parsing import local_times
 
 #: What ``status`` may be, in the order a reader looks for them.
 STATUSES = ("silent", "low", "before", "after", "starts", "ends", "ok")
@@ -298,7 +299,7 @@ class _Health(scan.Reduction):
 
     def tally(self, batch: pd.DataFrame, start: int) -> _Tally:
         """The counts of one batch."""
-        local = scan.local_times(batch, self.tz)
+        local = local_times(batch, self.tz)
         rows = _rows(batch, local, self.period)
         return _Tally.of(rows, _keys(batch), scan.in_window(local, self.first, self.last))
 

@@ -18,6 +18,7 @@ import pandas as pd
 from ddj import params, scan
 from ddj.constants import PERIODS
 from ddj.corpus import DEMO_ATTR, validate
+from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
 from ddj.matching import Topic, match, resolve
@@ -400,7 +401,7 @@ class _Coverage(scan.Reduction):
             flags = matched[[t.name for t in self.chosen]]
         else:
             flags = self.flags.loc[inside]
-        local = scan.local_times(batch, self.rules.tz)
+        local = local_times(batch, self.rules.tz)
         skipped, out = scan.Skipped.of(batch, self.rules.pages, self.rules.min_confidence)
         wanted = ~out
         dated = local.notna().to_numpy()
