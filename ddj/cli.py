@@ -27,6 +27,7 @@ from ddj import (
 from ddj.collecting import FetchSettings, is_store_name
 from ddj.collecting.cluster import scheduler_from_env
 from ddj.collecting.sources import read_urls
+from ddj.constants import DEMO_NOTICE
 from ddj.demo import demo_corpus, demo_pages_dir
 from ddj.errors import DdjError, DdjWarning, ParameterError
 from ddj.escaping import TerminalStream, terminal
@@ -75,9 +76,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     # the synthetic demo's own files: a rerun writes them again, the same
     parquet = save(corpus, out / "corpus.parquet", overwrite=True)
     csv = save(corpus, out / "corpus.csv", overwrite=True)
-    print(
-        f"Synthetic demo data: {len(corpus):,} articles from {corpus['outlet'].nunique()} invented outlets"
-    )
+    print(f"{DEMO_NOTICE} {len(corpus):,} articles from {corpus['outlet'].nunique()} outlets:")
     print(f"  pages:   {demo_pages_dir(seed=args.seed)}")
     print(f"  corpus:  {parquet}")
     print(f"           {csv}")
@@ -671,7 +670,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     for sentence in table["sentence"]:
         print(sentence)
     if cov.attrs.get("ddj_demo"):
-        print("(synthetic demo data, not real coverage)")
+        print(DEMO_NOTICE)
     if args.output:
         jobs.write_csv(table, args.output)
         print(f"{len(table):,} comparison(s) -> {args.output}")

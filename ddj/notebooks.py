@@ -23,7 +23,7 @@ from typing import Any
 
 from ddj import params as p
 from ddj import yamlfile
-from ddj.constants import DEMO_BANNER, VERSION
+from ddj.constants import DEMO_NOTICE, VERSION
 from ddj.errors import DdjError, InputError, ParameterError
 from ddj.escaping import code_span, markdown_text, unwrapped
 from ddj.files import not_writable, open_regular, shown
@@ -400,7 +400,7 @@ def header(params: Mapping[str, Any], corpus) -> str:
     fp = fingerprint(corpus)
     lines = [f"**ddj {VERSION}** · corpus: {fp['rows']:,} articles, fingerprint `{fp['sha256']}`"]
     if corpus.attrs.get("ddj_demo"):
-        lines.append(f"**{DEMO_BANNER}**")
+        lines.append(f"**{DEMO_NOTICE}**")
     lines.append("")
     lines.append("| parameter | value |")
     lines.append("|---|---|")
