@@ -74,5 +74,5 @@ def test_one_demo_notice():
         for p in ROOT.rglob("*.py")
         if p.name != "constants.py"
     }
-    said = [n for n, t in texts.items() if "not real" in t or "Synthetic demo data" in t]
+    said = [n for n, t in texts.items() if "not real" in t or "Synthetic demo data:" in t]
     assert said == []
