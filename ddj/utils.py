@@ -128,6 +128,45 @@ def file_above(path: Path) -> Path | None:
     return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
 
 
+def folder_refusal(path: Path, *, create: bool = True) -> str | None:
+    """Make the folder ``path`` (with its parents), or say why it cannot be; None when it is there.
+
+    The one rule for every folder ddj writes into (a store, a saved file's
+    folder, a parameter's output folder): refused when ``path`` is a file or
+    sits under one, or when making it fails. The reason reads after the path
+    in the caller's own message and error.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    create
+        Make it when it is missing; False only checks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> blocker = Path(tempfile.mkdtemp()) / "f"
+    >>> _ = blocker.write_text("")
+    >>> folder_refusal(blocker)
+    'is a file, not a folder'
+    >>> folder_refusal(blocker / "x").startswith("is under ")
+    True
+    >>> folder_refusal(blocker.parent / "new") is None and (blocker.parent / "new").is_dir()
+    True
+    """
+    blocker = path if path.exists() and not path.is_dir() else file_above(path)
+    if blocker is not None:
+        under = "" if blocker == path else f"under {blocker}, which is "
+        return f"is {under}a file, not a folder"
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"cannot be created ({exc.strerror or exc})"
+    return None
+
+
 def _remove_stale_temps(path: Path, before: float) -> None:
     """Remove the temporary files of earlier writes to ``path`` that were killed.
 

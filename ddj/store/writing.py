@@ -53,7 +53,7 @@ from ddj.store.layout import (
     repeats,
 )
 from ddj.store.survey import MAX_LISTED, arrow_schema, ids_of, open_part, schema_problem
-from ddj.utils import atomic_write, file_above
+from ddj.utils import atomic_write, folder_refusal
 
 #: Rows a Parquet row group holds (a reader decodes one at a time).
 ROW_GROUP = 16_384
@@ -173,15 +173,10 @@ def store_folder(folder: str | os.PathLike) -> Path:
             f"(e.g. {path.with_suffix('')}/), or leave append out to write one file."
         )
         raise InputError(msg)
-    parent = file_above(path)
-    if parent is not None:
-        msg = f"Cannot append to {path}: {parent} is a file, not a folder. Choose another place."
+    why = folder_refusal(path)
+    if why is not None:
+        msg = f"Cannot append to {path}: it {why}. Choose another place."
         raise InputError(msg)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"Cannot append to {path}: cannot create it ({exc.strerror or exc})."
-        raise InputError(msg) from exc
     return path
 
 
