@@ -44,8 +44,8 @@ from ddj.constants import (
 )
 from ddj.errors import InputError, ParameterError, SchemaError
 from ddj.files import open_regular
+from ddj.intervals import coverage_frame, wilson
 from ddj.intervals import spikes as found_spikes
-from ddj.intervals import wilson
 from ddj.limits import (
     MAX_CHART_EVENTS,
     MAX_EVENTS_FILE_BYTES,
@@ -501,17 +501,7 @@ def _footer(foot: list[str], width: int) -> alt.Chart:
 def _checked(
     coverage: Any, metric: str, kind: str, *, intervals: Any = False, spikes: Any = False
 ) -> pd.DataFrame:
-    if not isinstance(coverage, pd.DataFrame):
-        msg = f"chart() takes a coverage frame from ddj.coverage(), not {type(coverage).__name__}."
-        raise SchemaError(msg)
-    missing = [c for c in NEEDED if c not in coverage.columns]
-    if missing:
-        msg = f"chart() needs a frame from ddj.coverage(); this one lacks {missing} (it has {list(coverage.columns)})."
-        raise SchemaError(msg)
-    if coverage.empty:
-        raise SchemaError(
-            "The coverage frame is empty: there is nothing to chart. Check the topics and the start/end window."
-        )
+    coverage_frame(coverage, "chart", NEEDED)
     params.metric(metric)
     params.kind(kind)
     for name, value in (("intervals", intervals), ("spikes", spikes)):

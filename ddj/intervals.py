@@ -476,12 +476,12 @@ def _stories(examples: Any) -> list[str]:
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def coverage_frame(cov: Any, name: str) -> pd.DataFrame:
-    """``cov`` when it is a coverage frame with rows, else a SchemaError naming ``name()``."""
+def coverage_frame(cov: Any, name: str, needed: tuple[str, ...] = COVERAGE_COLUMNS) -> pd.DataFrame:
+    """``cov`` when it is a coverage frame with rows and the ``needed`` columns, else a SchemaError naming ``name()``."""
     if not isinstance(cov, pd.DataFrame):
         msg = f"{name}() takes a coverage frame from ddj.coverage(), not {type(cov).__name__}."
         raise SchemaError(msg)
-    missing = [c for c in COVERAGE_COLUMNS if c not in cov.columns]
+    missing = [c for c in needed if c not in cov.columns]
     if missing:
         msg = f"{name}() needs a frame from ddj.coverage(); this one lacks {missing}."
         raise SchemaError(msg)

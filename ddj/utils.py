@@ -10,6 +10,8 @@ graph: it imports nothing of ddj but :mod:`ddj.constants`, :mod:`ddj.errors` and
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import glob
 import os
 import re
@@ -17,12 +19,12 @@ import secrets
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ddj.constants import PROBLEMS_ATTR
-from ddj.errors import DroppedRowsWarning
+from ddj.errors import DroppedRowsWarning, InputError
 from ddj.escaping import unwrapped
 
 #: ``atomic_write``'s content: bytes, text (written as UTF-8), or ``write(temp_path)``.
@@ -126,6 +128,37 @@ def file_above(path: Path) -> Path | None:
     True
     """
     return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
+@contextlib.contextmanager
+def held_lock(path: Path, wait: float, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made when missing) while the block runs.
+
+    The one lock of ddj's folders (a store's appends, its index's builds): it
+    waits at most ``wait`` seconds, polling from 10 ms up to 0.5 s, and ends
+    with the process that holds it.
+
+    Raises
+    ------
+    InputError
+        ``busy``, when another process held the lock for longer than ``wait``.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise InputError(busy) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def folder_refusal(path: Path, *, create: bool = True) -> str | None:
