@@ -52,7 +52,7 @@ _LAZY = {
     "date_signals": "ddj.measure",
     "health": "ddj.denominator",
     "compare": "ddj.stats",
-    "spikes": "ddj.stats",
+    "spikes": "ddj.intervals",
     "rank_outlets": "ddj.stats",
     "resolve": "ddj.matching",
     "check_parameters": "ddj.notebooks",

@@ -30,7 +30,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ddj import params, stats, warns, words
+from ddj import params, warns, words
 from ddj import theme as _theme
 from ddj.constants import (
     DEMO_NOTICE,
@@ -44,6 +44,8 @@ from ddj.constants import (
 )
 from ddj.errors import InputError, ParameterError, SchemaError
 from ddj.files import open_regular
+from ddj.intervals import coverage_frame, wilson
+from ddj.intervals import spikes as found_spikes
 from ddj.limits import (
     MAX_CHART_EVENTS,
     MAX_EVENTS_FILE_BYTES,
@@ -156,7 +158,7 @@ def chart(
     checked = _checked(coverage, metric, kind, intervals=intervals, spikes=spikes)
     frame = map_text(capped_labels(largest_outlets(checked), cut), publishable)
     frame, note = _fit(frame)
-    found = stats.spikes(frame) if spikes else None
+    found = found_spikes(frame) if spikes else None
     data = _tidy(frame, found)
     plot = _Plot.of(
         frame, data, metric=metric, kind=kind, facet=facet, width=width, height=height,
@@ -499,17 +501,7 @@ def _footer(foot: list[str], width: int) -> alt.Chart:
 def _checked(
     coverage: Any, metric: str, kind: str, *, intervals: Any = False, spikes: Any = False
 ) -> pd.DataFrame:
-    if not isinstance(coverage, pd.DataFrame):
-        msg = f"chart() takes a coverage frame from ddj.coverage(), not {type(coverage).__name__}."
-        raise SchemaError(msg)
-    missing = [c for c in NEEDED if c not in coverage.columns]
-    if missing:
-        msg = f"chart() needs a frame from ddj.coverage(); this one lacks {missing} (it has {list(coverage.columns)})."
-        raise SchemaError(msg)
-    if coverage.empty:
-        raise SchemaError(
-            "The coverage frame is empty: there is nothing to chart. Check the topics and the start/end window."
-        )
+    coverage_frame(coverage, "chart", NEEDED)
     params.metric(metric)
     params.kind(kind)
     for name, value in (("intervals", intervals), ("spikes", spikes)):
@@ -608,7 +600,7 @@ def interval_words(articles: Any, total: Any) -> list[str]:
     """Each share's 95% Wilson interval in words ("3.2–5.2%"), as the tooltips give it."""
     articles, total = np.asarray(articles), np.asarray(total)
     valid = (articles >= 0) & (articles <= total)  # a hand-made frame may hold anything
-    low, high = stats.wilson(np.where(valid, articles, 0), np.where(valid, total, 0))
+    low, high = wilson(np.where(valid, articles, 0), np.where(valid, total, 0))
     return _interval_words(low, high, total)
 
 
@@ -623,7 +615,7 @@ def _with_intervals(data: pd.DataFrame) -> pd.DataFrame:
     """95% Wilson bounds of the share (and the same in articles), their words, ``small``."""
     articles, total = data["articles"].to_numpy(), data["total"].to_numpy()
     valid = (articles >= 0) & (articles <= total)  # a hand-made frame may hold anything
-    low, high = stats.wilson(np.where(valid, articles, 0), np.where(valid, total, 0))
+    low, high = wilson(np.where(valid, articles, 0), np.where(valid, total, 0))
     data = data.assign(share_low=low, share_high=high)
     data["articles_low"] = data["share_low"] * data["total"]
     data["articles_high"] = data["share_high"] * data["total"]

@@ -27,6 +27,7 @@ from ddj import (
 from ddj.collecting import FetchSettings, is_store_name
 from ddj.collecting.cluster import scheduler_from_env
 from ddj.collecting.sources import read_urls
+from ddj.constants import DEMO_NOTICE
 from ddj.demo import demo_corpus, demo_pages_dir
 from ddj.errors import DdjError, DdjWarning, ParameterError
 from ddj.escaping import TerminalStream, terminal
@@ -36,6 +37,7 @@ from ddj.jobs import DEFAULT_TOPICS
 from ddj.loading import load, refuse_existing, save
 from ddj.matching import hits, topics
 from ddj.stats import compare
+from ddj.store.fulltext import index
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
 
@@ -74,9 +76,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     # the synthetic demo's own files: a rerun writes them again, the same
     parquet = save(corpus, out / "corpus.parquet", overwrite=True)
     csv = save(corpus, out / "corpus.csv", overwrite=True)
-    print(
-        f"Synthetic demo data: {len(corpus):,} articles from {corpus['outlet'].nunique()} invented outlets"
-    )
+    print(f"{DEMO_NOTICE} {len(corpus):,} articles from {corpus['outlet'].nunique()} outlets:")
     print(f"  pages:   {demo_pages_dir(seed=args.seed)}")
     print(f"  corpus:  {parquet}")
     print(f"           {csv}")
@@ -674,7 +674,7 @@ def _run_compare(args: argparse.Namespace) -> int:
     for sentence in table["sentence"]:
         print(sentence)
     if cov.attrs.get("ddj_demo"):
-        print("(synthetic demo data, not real coverage)")
+        print(DEMO_NOTICE)
     if args.output:
         jobs.write_csv(table, args.output)
         print(f"{len(table):,} comparison(s) -> {args.output}")
@@ -792,9 +792,7 @@ def _add_index(p: argparse.ArgumentParser) -> None:
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    import ddj
-
-    done = ddj.index(args.store)
+    done = index(args.store)
     print(
         f"Indexed {done.rows:,} article(s) in {done.parts:,} new part(s) of {shown(done.folder)}"
         f" ({done.removed:,} part(s) forgotten) in {done.seconds:.1f} s."

@@ -33,8 +33,6 @@ DEMO_LABEL = "synthetic demo data"
 #: The one notice of demo data, in every output built from it: a chart's subtitle and source
 #: line, its alt text, a notebook's header, the CLI's sentences, the demo archive's description.
 DEMO_NOTICE = "Synthetic demo data: invented outlets and articles, not real news coverage."
-#: The old names of :data:`DEMO_NOTICE` (the same words), for code not yet moved to it.
-DEMO_NOTE = DEMO_BANNER = DEMO_NOTICE
 #: Field of the demo WARC's ``warcinfo`` record that declares the archive synthetic demo data
 #: (its value is :data:`DEMO_LABEL`); ``ddj.collect`` labels what it reads from such a WARC.
 DEMO_WARC_FIELD = "ddj-demo"

@@ -32,7 +32,12 @@ UTC_DTYPE = "datetime64[us, UTC]"
 LOCAL_DTYPE = "datetime64[us]"
 
 
-#: Dates before this are not publication dates of online news (a typo, a placeholder, an epoch 0).
+#: The earliest publication date ddj believes, on a page and in a table alike (one rule).
+#: Earlier dates are mistakes far more often than articles: an epoch 0 (1970-01-01), a
+#: spreadsheet's day 0 (1899-12-30), a two-digit year read in the wrong century, a copyright
+#: line. 1990 and not the mid-1990s, when news sites began, because both ways in carry
+#: older stories rightly: a table exported from a print archive (Factiva, LexisNexis) holds
+#: 1990s print articles, and a news site's archive page states its story's print date.
 EARLIEST = pd.Timestamp("1990-01-01", tz="UTC")
 
 

@@ -51,9 +51,6 @@ from ddj.constants import FREQ_NAMES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
 
-#: What ``status`` may be, in the order a reader looks for them.
-STATUSES = ("silent", "low", "before", "after", "starts", "ends", "ok")
-
 COLUMNS = [
     "period",
     "period_end",

@@ -39,7 +39,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import idna
 
@@ -410,28 +410,6 @@ def strip_credentials(url: str) -> str:
     if any(c in url for c in "\t\n\r"):
         url = url.translate(_TAB_NEWLINE)  # as every URL reader drops them
     return _AUTHORITY.sub(_without_userinfo, url, count=1) if _starts_url(url) else url
-
-
-def split_credentials(url: str) -> tuple[str, str | None, str | None]:
-    """``url`` without its ``user:password@`` part, and the user and password it held (decoded).
-
-    For a client that must send them (a private archive) apart from the URL,
-    which is then all that a library logs.
-
-    Examples
-    --------
-    >>> split_credentials("https://me:p%40ss@data.example/a.warc.gz")
-    ('https://data.example/a.warc.gz', 'me', 'p@ss')
-    >>> split_credentials("https://data.example/a.warc.gz")
-    ('https://data.example/a.warc.gz', None, None)
-    """
-    clean = strip_credentials(url)
-    if clean == url:
-        return url, None, None
-    match = _AUTHORITY.match(url.strip(_C0_SPACE).translate(_TAB_NEWLINE))
-    userinfo = match.group(2).rpartition("@")[0] if match else ""
-    user, colon, password = userinfo.partition(":")
-    return clean, unquote(user), unquote(password) if colon else None
 
 
 def scrub_credentials(text: str) -> str:

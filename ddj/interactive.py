@@ -249,7 +249,7 @@ def clickable_chart(cov: pd.DataFrame, *, kind: str = "line") -> alt.TopLevelMix
 
     Its tooltips show what the published charts' show: the period, topic
     (and outlet), articles, all articles, share and its 95% Wilson interval
-    (``ddj.stats.wilson``), whether the period is complete, and up to three
+    (``ddj.intervals.wilson``), whether the period is complete, and up to three
     headlines.
 
     Examples

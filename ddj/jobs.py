@@ -32,12 +32,13 @@ from ddj.collecting import collect as collect_articles
 from ddj.collecting import failures_path, is_store_name
 from ddj.demo import demo_corpus, demo_warc
 from ddj.errors import DdjWarning, ParameterError
+from ddj.intervals import spikes
 from ddj.loading import load
 from ddj.matching import resolve
 from ddj.measure import coverage as count_coverage
 from ddj.measure import summary
 from ddj.publishing import publish, quotable, spreadsheet_safe
-from ddj.stats import compare, spikes
+from ddj.stats import compare
 from ddj.store import is_store
 from ddj.store import open as open_store
 from ddj.utils import atomic_write

@@ -54,7 +54,7 @@ from ddj.tables import (
     read_raw,
     to_corpus,
 )
-from ddj.utils import atomic_write, file_above, note_problems, progress_bar
+from ddj.utils import atomic_write, folder_refusal, note_problems, progress_bar
 
 Source = str | os.PathLike | pd.DataFrame
 
@@ -733,15 +733,10 @@ def _writable(path: Path) -> None:
             f"{path / 'corpus.parquet'}, or pass append=True to add to a store there."
         )
         raise InputError(msg)
-    parent = file_above(path)
-    if parent is not None:
-        msg = f"Cannot save to {path}: {parent} is a file, not a folder. Choose another place."
+    why = folder_refusal(path.parent)
+    if why is not None:
+        msg = f"Cannot save to {path}: {path.parent} {why}. Choose another place."
         raise InputError(msg)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"Cannot save to {path}: cannot create {path.parent} ({exc.strerror or exc})."
-        raise InputError(msg) from exc
 
 
 def _write(frame: pd.DataFrame, tmp: Path, name: str) -> None:

@@ -16,15 +16,15 @@ import numpy as np
 import pandas as pd
 
 from ddj import params, scan
-from ddj.constants import PERIODS
+from ddj.constants import PERIODS, SMALL_TOTAL
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
+from ddj.intervals import wilson
 from ddj.matching import Topic, match, matching_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
-from ddj.stats import SMALL_TOTAL, wilson
 from ddj.syndication import find_syndicated
 
 COLUMNS = [
@@ -116,7 +116,7 @@ def coverage(
         ``topic``, ``label``, [``outlet`` | ``group``], ``articles``, ``total``, ``share``
         (0 when ``total`` is 0), ``share_low`` and ``share_high`` (its 95%
         Wilson interval, NaN when ``total`` is 0), ``small`` (``total`` below
-        ``ddj.stats.SMALL_TOTAL``), ``partial``, ``gap`` (the period's total
+        ``ddj.constants.SMALL_TOTAL``), ``partial``, ``gap`` (the period's total
         lacks an outlet that is normally there: silent, far below its usual
         volume, or before or after its data, as :func:`ddj.health` tests it),
         ``examples`` (up to three headlines, joined by " | "). ``attrs``
@@ -741,7 +741,7 @@ def summary(cov: pd.DataFrame) -> pd.DataFrame:
         before). Intervals are 95% Wilson intervals (:mod:`ddj.stats`).
         Partial periods are left out of peaks and changes, and so are periods
         with a small denominator (``small``: fewer than
-        ``ddj.stats.SMALL_TOTAL`` articles in all) from the peak, unless every
+        ``ddj.constants.SMALL_TOTAL`` articles in all) from the peak, unless every
         period is small: then ``peak_small`` is True.
 
     Raises

@@ -23,7 +23,7 @@ from typing import Any
 
 from ddj import params as p
 from ddj import yamlfile
-from ddj.constants import DEMO_BANNER
+from ddj.constants import DEMO_NOTICE, VERSION
 from ddj.errors import DdjError, InputError, ParameterError
 from ddj.escaping import code_span, markdown_text, unwrapped
 from ddj.files import not_writable, open_regular, shown
@@ -37,6 +37,7 @@ from ddj.jobs import (
 )
 from ddj.params import folder
 from ddj.report import WIDGET_VIEW, write_report
+from ddj.scan import fingerprint as hashed
 from ddj.utils import PROGRESS_ENV, atomic_write, in_kernel, progress_wanted
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
@@ -385,8 +386,6 @@ def _previous_run(record: Path) -> dict[str, Any] | None:
 
 def fingerprint(corpus) -> dict[str, Any]:
     """Row count and a content hash of a corpus, to tell two runs' inputs apart."""
-    from ddj.scan import fingerprint as hashed
-
     cols = [c for c in ("id", "published", "title", "outlet") if c in corpus.columns]
     rows, digest = hashed(corpus, cols)  # batch by batch: a store is never all in memory
     return {"rows": int(rows), "sha256": digest[:16]}
@@ -398,14 +397,10 @@ def header(params: Mapping[str, Any], corpus) -> str:
     Then each topic the parameters name (``topics`` or ``topic``), with its
     label and the query it counts, so the notebook says what it measured.
     """
-    from ddj import __version__
-
     fp = fingerprint(corpus)
-    lines = [
-        f"**ddj {__version__}** · corpus: {fp['rows']:,} articles, fingerprint `{fp['sha256']}`"
-    ]
+    lines = [f"**ddj {VERSION}** · corpus: {fp['rows']:,} articles, fingerprint `{fp['sha256']}`"]
     if corpus.attrs.get("ddj_demo"):
-        lines.append(f"**{DEMO_BANNER}**")
+        lines.append(f"**{DEMO_NOTICE}**")
     lines.append("")
     lines.append("| parameter | value |")
     lines.append("|---|---|")

@@ -35,7 +35,7 @@ from ddj.errors import ParameterError
 from ddj.files import not_regular, shown
 from ddj.limits import MAX_PARAMETER_CHARS, MAX_PARAMETERS_CHARS
 from ddj.urls import registered_domain
-from ddj.utils import file_above
+from ddj.utils import folder_refusal
 
 #: Longest chart title a notebook takes.
 MAX_TITLE = 300
@@ -749,15 +749,7 @@ def title(value: Any) -> str | None:
     >>> title("  Hong Kong in the news ")
     'Hong Kong in the news'
     """
-    if _blank(value):
-        return None
-    if not isinstance(value, str):
-        msg = f"title={value!r}: give the headline as text (in YAML, quote it), or None for ddj's own."
-        raise ParameterError(msg)
-    if len(value) > MAX_TITLE:
-        msg = f"title: {len(value):,} characters is not a headline; keep it to {MAX_TITLE} (put the rest in the article)."
-        raise ParameterError(msg)
-    return value.strip()
+    return _chart_text(value, "title", MAX_TITLE, "the headline")
 
 
 def subtitle(value: Any) -> str | None:
@@ -816,17 +808,10 @@ def folder(value: Any, name: str, *, create: bool = False) -> Path:
     if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
         raise ParameterError(f"{name}={value!r}: give the path of a folder to write into.")
     path = Path(value).expanduser()
-    blocker = path if path.exists() and not path.is_dir() else file_above(path)
-    if blocker is not None:
-        what = "is a file" if blocker == path else f"is under {blocker}, which is a file"
-        msg = f"{name}={str(value)!r} {what}, not a folder. Give a folder to write into."
+    why = folder_refusal(path, create=create)
+    if why is not None:
+        msg = f"{name}={str(value)!r} {why}. Give a folder to write into."
         raise ParameterError(msg)
-    if create:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            msg = f"{name}={str(value)!r}: cannot create the folder ({exc.strerror or exc})."
-            raise ParameterError(msg) from None
     return path
 
 

@@ -45,6 +45,7 @@ from ddj.cache import cache_dir
 from ddj.constants import DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
 from ddj.errors import ParameterError, SchemaError
 from ddj.escaping import html_attribute
+from ddj.intervals import wilson
 from ddj.limits import (
     MAX_CHART_EVENTS,
     MAX_LABEL_CHARS,
@@ -52,7 +53,6 @@ from ddj.limits import (
     MAX_TITLE_CHARS,
 )
 from ddj.params import folder
-from ddj.stats import wilson
 from ddj.utils import atomic_write, whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline

@@ -10,6 +10,8 @@ graph: it imports nothing of ddj but :mod:`ddj.constants`, :mod:`ddj.errors` and
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import glob
 import os
 import re
@@ -17,12 +19,12 @@ import secrets
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from ddj.constants import PROBLEMS_ATTR
-from ddj.errors import DroppedRowsWarning
+from ddj.errors import DroppedRowsWarning, InputError
 from ddj.escaping import unwrapped
 
 #: ``atomic_write``'s content: bytes, text (written as UTF-8), or ``write(temp_path)``.
@@ -126,6 +128,76 @@ def file_above(path: Path) -> Path | None:
     True
     """
     return next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+
+
+@contextlib.contextmanager
+def held_lock(path: Path, wait: float, busy: str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (made when missing) while the block runs.
+
+    The one lock of ddj's folders (a store's appends, its index's builds): it
+    waits at most ``wait`` seconds, polling from 10 ms up to 0.5 s, and ends
+    with the process that holds it.
+
+    Raises
+    ------
+    InputError
+        ``busy``, when another process held the lock for longer than ``wait``.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        pause = 0.01
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise InputError(busy) from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def folder_refusal(path: Path, *, create: bool = True) -> str | None:
+    """Make the folder ``path`` (with its parents), or say why it cannot be; None when it is there.
+
+    The one rule for every folder ddj writes into (a store, a saved file's
+    folder, a parameter's output folder): refused when ``path`` is a file or
+    sits under one, or when making it fails. The reason reads after the path
+    in the caller's own message and error.
+
+    Parameters
+    ----------
+    path
+        The folder.
+    create
+        Make it when it is missing; False only checks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> blocker = Path(tempfile.mkdtemp()) / "f"
+    >>> _ = blocker.write_text("")
+    >>> folder_refusal(blocker)
+    'is a file, not a folder'
+    >>> folder_refusal(blocker / "x").startswith("is under ")
+    True
+    >>> folder_refusal(blocker.parent / "new") is None and (blocker.parent / "new").is_dir()
+    True
+    """
+    blocker = path if path.exists() and not path.is_dir() else file_above(path)
+    if blocker is not None:
+        under = "" if blocker == path else f"under {blocker}, which is "
+        return f"is {under}a file, not a folder"
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return f"cannot be created ({exc.strerror or exc})"
+    return None
 
 
 def _remove_stale_temps(path: Path, before: float) -> None:

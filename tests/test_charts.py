@@ -671,7 +671,7 @@ def test_rank_outlets_never_puts_a_one_article_outlet_first():
     ranked = ddj.stats.rank_outlets(long_tail())
     assert ranked.loc[0, "outlet"] != "Outlet 39" and ranked.loc[0, "total"] >= 30
     assert ranked.loc[0, "rank"] == 1
-    tail = ranked[ranked["total"] < ddj.stats.SMALL_TOTAL]
+    tail = ranked[ranked["total"] < ddj.constants.SMALL_TOTAL]
     assert tail["rank"].isna().all() and (tail["share"] == 1.0).all()
     assert tail["note"].str.startswith("too few articles").all()
     assert list(ranked.index[ranked["rank"].notna()]) == list(range(8))  # ranked ones first
@@ -850,7 +850,7 @@ def test_newsdatahub_weekly_by_outlet_is_publishable(shared_corpora, tmp_path):
     outlets = {r["outlet"] for d in spec["datasets"].values() for r in d if "outlet" in r}
     assert len(outlets) == 9 and "Other outlets" in outlets  # 9 panels, not 461
     ranked = ddj.stats.rank_outlets(by_outlet)
-    assert ranked.loc[0, "total"] >= ddj.stats.SMALL_TOTAL and ranked.loc[0, "share"] < 1
+    assert ranked.loc[0, "total"] >= ddj.constants.SMALL_TOTAL and ranked.loc[0, "share"] < 1
     first = weekly.iloc[0]
     assert first["partial"] and first["share"] > 0.6  # the partial first week
     top = weekly.loc[~weekly["partial"], "share"].max()

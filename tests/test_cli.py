@@ -488,3 +488,11 @@ def test_hits_on_newsdatahub_topic_and_word(shared_corpora, tmp_path, capsys):
     )  # 4 articles say the word, 7 are the topic
     assert main(["hits", str(path), "query:Hong_Kong"]) == 0
     assert "0 hits for the query Hong_Kong" in capsys.readouterr().out
+
+
+def test_compare_on_demo_data_says_so_in_the_one_notice(capsys):
+    """`ddj compare demo` ends with constants.DEMO_NOTICE, not a wording of its own."""
+    from ddj.constants import DEMO_NOTICE
+
+    assert main(["compare", "demo", "-t", "hong_kong", "--freq", "M"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == DEMO_NOTICE

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import ddj
-from ddj import display, interactive
+from ddj import display, interactive, intervals
 
 #: Corpus text that tries to run: every place it can go must show it as text.
 EVIL = '<script>document.title="pwned"</script><img src=x onerror="alert(1)">'
@@ -324,11 +324,9 @@ def test_clickable_chart_has_the_published_tooltips_and_a_selection(cov):
     titles = [t["title"] for t in spec["layer"][1]["encoding"]["tooltip"]]
     assert {"Articles", "All articles", "Share", "95% CI of the share", "Headlines"} <= set(titles)
     assert len(titles) == len(set(titles))  # vega-tooltip keys by title: one would hide another
-    from ddj import stats
-
     values = next(iter(spec["datasets"].values()))
     row = next(v for v in values if v["articles"] > 0)
-    low, high = stats.wilson(row["articles"], row["total"])
+    low, high = intervals.wilson(row["articles"], row["total"])
     assert row["interval"] == f"{low:.1%}".rstrip("%") + "\u2013" + f"{high:.1%}"
     heat = interactive.clickable_chart(cov, kind="heatmap").to_dict()
     assert heat["params"][0]["select"]["fields"] == ["day", "topic"]

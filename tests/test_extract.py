@@ -2,6 +2,7 @@ import time
 import warnings
 from datetime import UTC, datetime
 
+import pandas as pd
 import pytest
 
 import ddj
@@ -831,3 +832,21 @@ def test_a_chinese_page_in_utf16_without_a_byte_order_mark_is_read(tmp_path):
         assert ddj.load(table)["title"].tolist() == [story[:30]]
     with pytest.raises(ddj.ExtractionError, match="binary"):
         read_html(bytes(range(256)) * 8)  # NUL bytes at both parities: still refused
+
+
+@pytest.mark.parametrize(("day", "believed"), [("1992-03-04", True), ("1989-12-31", False)])
+def test_one_earliest_date_for_pages_and_tables(day, believed):
+    """A page's date and a table's date are believed from the same day on (date_parsing.EARLIEST)."""
+    from ddj.date_parsing import EARLIEST, parse_dates
+
+    assert datetime(1990, 1, 1, tzinfo=UTC) == EARLIEST
+    head = f'<meta property="article:published_time" content="{day}T09:00:00Z">'
+    rec = read_html(html(head), "https://www.gazette.example/archive/print-story")
+    page = rec["published"]
+    table = parse_dates([f"{day}T09:00:00Z"])
+    if believed:  # a print story of 1992, on a site's archive page or in an archive's export
+        assert page == datetime.fromisoformat(f"{day}T09:00:00+00:00")
+        assert table.utc[0] == pd.Timestamp(f"{day}T09:00:00Z")
+    else:
+        assert page is None or page.year >= 1990
+        assert table.utc.isna()[0] and "before 1990" in table.reasons[0]

@@ -16,9 +16,10 @@ hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
+from ddj.date_parsing import EARLIEST  # noqa: E402
 from ddj.errors import ExtractionError  # noqa: E402
 from ddj.extract import RECORD_KEYS, read_html  # noqa: E402
-from ddj.extract.dates import EARLIEST, parse_value  # noqa: E402
+from ddj.extract.dates import parse_value  # noqa: E402
 
 #: read_html is ~30-70 ms a page; DDJ_FUZZ_EXAMPLES raises the count for a longer local hunt.
 EXAMPLES = settings(max_examples=int(os.environ.get("DDJ_FUZZ_EXAMPLES", "40")))

@@ -244,7 +244,7 @@ def test_explore_html_works_offline(explored):
         ({"corpus": "/no/such/folder"}, "no such file or folder"),
         ({"by": "author"}, "by='author'"),
         ({"metric": "clicks"}, "metric='clicks'"),
-        ({"title": "x" * 301}, "301 characters is not a headline"),
+        ({"title": "x" * 301}, "301 characters is too long for the headline"),
         ({"title": 2024}, "title=2024: give the headline as text"),
         ({"events": "notebooks"}, "events='notebooks': no such file"),
         ({"compare_at": "someday"}, "compare_at='someday' is not a date"),

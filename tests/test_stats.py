@@ -1,4 +1,4 @@
-"""ddj.stats: every interval and test against scipy and published values; compare; spikes."""
+"""ddj.intervals and ddj.stats: every interval and test against scipy and published values; compare; spikes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from scipy import stats as sps
 from scipy.stats.contingency import relative_risk
 
 import ddj
-from ddj import stats, words
+from ddj import intervals, words
 
 # -- intervals -------------------------------------------------------------------------------
 
@@ -38,35 +38,35 @@ GRID = [(k, n) for n in (1, 2, 5, 13, 30, 57, 263, 1000, 25_000) for k in {0, 1,
 
 @pytest.mark.parametrize(("k", "n", "low", "high"), PUBLISHED_WILSON)
 def test_wilson_matches_published_bounds(k, n, low, high):
-    got = stats.wilson(k, n)
+    got = intervals.wilson(k, n)
     assert round(got[0], 4) == low and round(got[1], 4) == high
 
 
 def test_wilson_matches_scipy_and_is_vectorised():
     ks, ns = np.array([k for k, _ in GRID]), np.array([n for _, n in GRID])
-    low, high = stats.wilson(ks, ns)
+    low, high = intervals.wilson(ks, ns)
     for i, (k, n) in enumerate(GRID):
         for confidence in (0.9, 0.95, 0.99):
             ci = sps.binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
-            one = stats.wilson(k, n, confidence=confidence)
+            one = intervals.wilson(k, n, confidence=confidence)
             assert one == pytest.approx((ci.low, ci.high), abs=1e-12)
-        assert (low[i], high[i]) == pytest.approx(stats.wilson(k, n), abs=0)
+        assert (low[i], high[i]) == pytest.approx(intervals.wilson(k, n), abs=0)
     assert low[ks == 0].max() == 0 and high[ks == ns].min() == 1  # exact at the edges
 
 
 def test_wilson_of_nothing_is_no_interval_and_bad_counts_are_refused():
-    low, high = stats.wilson(0, 0)
+    low, high = intervals.wilson(0, 0)
     assert math.isnan(low) and math.isnan(high)
     for k, n in ((3, 2), (-1, 5), (1.5, 4)):
         with pytest.raises(ddj.ParameterError, match="whole numbers with 0 <= articles <= total"):
-            stats.wilson(k, n)
+            intervals.wilson(k, n)
     with pytest.raises(ddj.ParameterError, match="confidence=1.5"):
-        stats.wilson(1, 2, confidence=1.5)
+        intervals.wilson(1, 2, confidence=1.5)
 
 
 @pytest.mark.parametrize(("a", "n1", "c", "n2", "low", "high"), PUBLISHED_NEWCOMBE)
 def test_newcombe_difference_matches_published_bounds(a, n1, c, n2, low, high):
-    d, lo, hi = stats.difference_interval(a, n1, c, n2)
+    d, lo, hi = intervals.difference_interval(a, n1, c, n2)
     assert d == pytest.approx(a / n1 - c / n2)
     assert round(lo, 4) == low and round(hi, 4) == high
 
@@ -78,7 +78,9 @@ def test_newcombe_difference_matches_the_formula_on_scipy_wilson_bounds():
         p1, p2 = a / n1, c / n2
         low = p1 - p2 - math.hypot(p1 - w1.low, w2.high - p2)
         high = p1 - p2 + math.hypot(w1.high - p1, p2 - w2.low)
-        assert stats.difference_interval(a, n1, c, n2)[1:] == pytest.approx((low, high), abs=1e-12)
+        assert intervals.difference_interval(a, n1, c, n2)[1:] == pytest.approx(
+            (low, high), abs=1e-12
+        )
 
 
 def test_katz_ratio_matches_scipy_relative_risk():
@@ -89,12 +91,12 @@ def test_katz_ratio_matches_scipy_relative_risk():
             continue  # 1/a - 1/n = 0 on both sides: a zero-width interval either way
         rr = relative_risk(a, n1, c, n2)
         ci = rr.confidence_interval()
-        got = stats.ratio_interval(a, n1, c, n2)
+        got = intervals.ratio_interval(a, n1, c, n2)
         assert got == pytest.approx((rr.relative_risk, ci.low, ci.high), rel=1e-9)
 
 
 def test_ratio_with_zero_counts_is_bounded_or_absent():
-    ratio, low, high = stats.ratio_interval(0, 50, 10, 500)
+    ratio, low, high = intervals.ratio_interval(0, 50, 10, 500)
     assert ratio == 0 and low == 0
     # Haldane: 0.5 added to each cell, Katz upper bound by hand
     by_hand = math.exp(
@@ -102,7 +104,9 @@ def test_ratio_with_zero_counts_is_bounded_or_absent():
         + 1.959964 * math.sqrt(1 / 0.5 - 1 / 51 + 1 / 10.5 - 1 / 501)
     )
     assert high == pytest.approx(by_hand, rel=1e-6)
-    assert all(math.isnan(v) for v in stats.ratio_interval(3, 50, 0, 500))  # no baseline article
+    assert all(
+        math.isnan(v) for v in intervals.ratio_interval(3, 50, 0, 500)
+    )  # no baseline article
 
 
 # -- the test --------------------------------------------------------------------------------
@@ -115,16 +119,16 @@ def test_fisher_matches_scipy_two_sided_and_greater():
     for a, n1, c, n2 in tables:
         table = [[a, n1 - a], [c, n2 - c]]
         for alternative in ("two-sided", "greater"):
-            p, test = stats.count_test(a, n1, c, n2, alternative=alternative)
+            p, test = intervals.count_test(a, n1, c, n2, alternative=alternative)
             expected = sps.fisher_exact(table, alternative=alternative).pvalue
-            assert test == stats.FISHER
+            assert test == intervals.FISHER
             assert p == pytest.approx(expected, rel=1e-9, abs=1e-300)
 
 
 def test_a_table_too_large_for_the_exact_sum_uses_the_z_test_and_says_so(monkeypatch):
-    monkeypatch.setattr(stats, "MAX_EXACT", 100)
-    p, test = stats.count_test(400, 20_000, 3_000, 200_000)
-    assert test == stats.Z_TEST
+    monkeypatch.setattr(intervals, "MAX_EXACT", 100)
+    p, test = intervals.count_test(400, 20_000, 3_000, 200_000)
+    assert test == intervals.Z_TEST
     pooled = 3_400 / 220_000
     z = (400 / 20_000 - 3_000 / 200_000) / math.sqrt(
         pooled * (1 - pooled) * (1 / 20_000 + 1 / 200_000)
@@ -132,13 +136,13 @@ def test_a_table_too_large_for_the_exact_sum_uses_the_z_test_and_says_so(monkeyp
     assert p == pytest.approx(2 * sps.norm.sf(abs(z)), rel=1e-9)
     for a in (320, 330, 340):  # near the p-values that decide anything, they agree at that size
         exact = sps.fisher_exact([[a, 20_000 - a], [3_000, 197_000]]).pvalue
-        assert stats.count_test(a, 20_000, 3_000, 200_000)[0] == pytest.approx(exact, rel=0.06)
+        assert intervals.count_test(a, 20_000, 3_000, 200_000)[0] == pytest.approx(exact, rel=0.06)
 
 
 def test_count_test_refuses_what_it_cannot_test():
-    assert math.isnan(stats.count_test(0, 0, 3, 10)[0])
+    assert math.isnan(intervals.count_test(0, 0, 3, 10)[0])
     with pytest.raises(ddj.ParameterError, match="alternative='less'"):
-        stats.count_test(1, 2, 1, 2, alternative="less")
+        intervals.count_test(1, 2, 1, 2, alternative="less")
 
 
 # -- compare ---------------------------------------------------------------------------------
@@ -317,7 +321,7 @@ def test_flat_series_are_quiet_at_the_stated_rate():
     cov = simulated(16)
     tested = len(cov) - 400 * 8  # the first `window` months of each series have no baseline
     rate = {
-        (alpha, r): len(stats.spikes(cov, alpha=alpha, min_ratio=r)) / tested
+        (alpha, r): len(intervals.spikes(cov, alpha=alpha, min_ratio=r)) / tested
         for alpha, r in ((0.01, 1.0), (0.01, 1.5), (0.05, 1.0))
     }
     # the figures in spikes()'s docstring
@@ -333,7 +337,7 @@ def test_an_injected_spike_is_found_with_its_stories():
     cov.loc[hit, "articles"] = np.minimum(cov.loc[hit, "total"], 4 * cov.loc[hit, "articles"] + 6)
     cov["share"] = cov["articles"] / cov["total"]
     cov.loc[hit, "examples"] = "Raid on newsroom | Protest | Court ruling"
-    found = stats.spikes(cov)
+    found = intervals.spikes(cov)
     at_spike = found[found["period"] == pd.Timestamp("2023-06-01")]
     assert len(at_spike) == 50  # every injected spike is found
     assert len(found) - len(at_spike) <= 0.01 * 50 * 52  # false alarms at most alpha
@@ -354,17 +358,17 @@ def test_an_injected_spike_is_found_with_its_stories():
 
 def test_spikes_skip_partial_periods_and_refuse_bad_settings():
     cov = weekly([2] * 10 + [30], [100] * 11, partial_last=True)
-    assert stats.spikes(cov).empty  # the big week is partial: not tested
+    assert intervals.spikes(cov).empty  # the big week is partial: not tested
     cov = weekly([2] * 10 + [30], [100] * 11)
-    assert stats.spikes(cov)["period"].tolist() == [pd.Timestamp("2024-09-30")]
-    assert stats.spikes(cov, window=11).empty  # no week has 11 before it
+    assert intervals.spikes(cov)["period"].tolist() == [pd.Timestamp("2024-09-30")]
+    assert intervals.spikes(cov, window=11).empty  # no week has 11 before it
     for kwargs, message in (
         ({"window": 1}, "window=1"),
         ({"alpha": 0}, "alpha=0"),
         ({"min_ratio": 0.5}, "min_ratio=0.5"),
     ):
         with pytest.raises(ddj.ParameterError, match=message):
-            stats.spikes(cov, **kwargs)
+            intervals.spikes(cov, **kwargs)
 
 
 # -- words -----------------------------------------------------------------------------------

@@ -334,8 +334,8 @@ class _Guard:
             watch.attach(sock)
 
 
-class GuardedHTTPConnection(HTTPConnection):
-    """An HTTP connection that connects only to an address its fetcher's guard checked."""
+class _Guarded:
+    """What the HTTP and HTTPS connections share: the guard's address, the page's deadline."""
 
     guard: _Guard  # set on the subclass each Fetcher makes
 
@@ -343,7 +343,7 @@ class GuardedHTTPConnection(HTTPConnection):
         return _connect(self)
 
     def connect(self) -> None:
-        """Connect, and put the socket under the deadline of the page being fetched."""
+        """Connect (TLS included, for HTTPS), and put the socket under the page's deadline."""
         super().connect()
         self.guard.attach(self.sock)
 
@@ -353,23 +353,12 @@ class GuardedHTTPConnection(HTTPConnection):
         return super().request(*args, **kwargs)
 
 
-class GuardedHTTPSConnection(HTTPSConnection):
+class GuardedHTTPConnection(_Guarded, HTTPConnection):
+    """An HTTP connection that connects only to an address its fetcher's guard checked."""
+
+
+class GuardedHTTPSConnection(_Guarded, HTTPSConnection):
     """The HTTPS twin of :class:`GuardedHTTPConnection` (TLS still checks the host name)."""
-
-    guard: _Guard
-
-    def _new_conn(self) -> socket.socket:
-        return _connect(self)
-
-    def connect(self) -> None:
-        """Connect (TLS included), and put the socket under the page's deadline."""
-        super().connect()
-        self.guard.attach(self.sock)
-
-    def request(self, *args, **kwargs) -> None:
-        """Send a request, under the deadline of the page being fetched."""
-        self.guard.attach(self.sock)
-        return super().request(*args, **kwargs)
 
 
 def _connect(conn) -> socket.socket:

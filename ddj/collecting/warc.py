@@ -51,6 +51,7 @@ from ddj.collecting.sources import Candidate, SourceFailure
 from ddj.errors import InputError
 from ddj.hostvalues import bounded_number, url_host
 from ddj.limits import MAX_PAGE_BYTES, gunzip
+from ddj.urls import registered_domain
 
 #: A page is not captured before it is published: a record captured more than this before
 #: ``since`` is skipped unread (the margin covers time zones and wrong clocks). Nothing is
@@ -185,8 +186,6 @@ class Wanted:
         since: pd.Timestamp | None = None,
     ) -> Wanted:
         """The filter of ``domains`` (URLs or host names), ``url_pattern`` and ``since``."""
-        from ddj.urls import registered_domain
-
         names = tuple(dict.fromkeys(registered_domain(_as_url(d)) for d in domains or ()))
         start = None if since is None else since - CAPTURE_MARGIN
         return cls(names, url_pattern or None, start)
@@ -204,8 +203,6 @@ class Wanted:
 
     def _in_domains(self, url: str) -> bool:
         """Whether the host of ``url``, read as the fetcher and the outlet read it, is in a domain."""
-        from ddj.urls import registered_domain
-
         host = url_host(url)
         near = any(host == d or host.endswith("." + d) for d in self.domains)  # cheap, first
         return near and registered_domain(host) in self.domains

@@ -37,9 +37,7 @@ from typing import Any
 from dateutil import parser as dparser
 from lxml.etree import XPath
 
-from ddj.date_parsing import ZONE_OFFSETS
-
-EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+from ddj.date_parsing import EARLIEST, ZONE_OFFSETS
 
 ARTICLE_TYPES = {
     "article", "newsarticle", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
@@ -149,7 +147,7 @@ def _zone(name: str | None, offset: int | None) -> tzinfo | None:
 
 
 def plausible(dt: datetime | None, now: datetime | None = None) -> bool:
-    """Between 1995 and tomorrow."""
+    """Between :data:`ddj.date_parsing.EARLIEST` (1990) and tomorrow, as a table's dates."""
     if dt is None:
         return False
     now = now or datetime.now(UTC)

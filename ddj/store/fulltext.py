@@ -38,10 +38,8 @@ Examples
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
-import os
 import time
 import warnings
 from collections import deque
@@ -71,7 +69,7 @@ from ddj.store.layout import (
     read_ids,
     read_record,
 )
-from ddj.utils import atomic_write
+from ddj.utils import atomic_write, held_lock
 
 #: The index's folder inside a store (a name starting with ``_``: not data).
 INDEX = "_index"
@@ -598,18 +596,8 @@ def _store_folder(store: Any) -> Path:
 @contextlib.contextmanager
 def _locked(home: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     """Hold the index's own lock (``_index/_lock``): builds wait for each other, never for appends."""
-    fd = os.open(home / "_lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    msg = f"The index {home} is busy: another ddj.index held it for over {wait:g} s. Try again later."
-                    raise InputError(msg) from None
-                time.sleep(0.1)
+    busy = (
+        f"The index {home} is busy: another ddj.index held it for over {wait:g} s. Try again later."
+    )
+    with held_lock(home / "_lock", wait, busy):
         yield
-    finally:
-        os.close(fd)

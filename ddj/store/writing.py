@@ -13,7 +13,6 @@ removes what it left. Every article left out is counted: a
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -53,7 +52,7 @@ from ddj.store.layout import (
     repeats,
 )
 from ddj.store.survey import MAX_LISTED, arrow_schema, ids_of, open_part, schema_problem
-from ddj.utils import atomic_write, file_above
+from ddj.utils import atomic_write, folder_refusal, held_lock
 
 #: Rows a Parquet row group holds (a reader decodes one at a time).
 ROW_GROUP = 16_384
@@ -173,15 +172,10 @@ def store_folder(folder: str | os.PathLike) -> Path:
             f"(e.g. {path.with_suffix('')}/), or leave append out to write one file."
         )
         raise InputError(msg)
-    parent = file_above(path)
-    if parent is not None:
-        msg = f"Cannot append to {path}: {parent} is a file, not a folder. Choose another place."
+    why = folder_refusal(path)
+    if why is not None:
+        msg = f"Cannot append to {path}: it {why}. Choose another place."
         raise InputError(msg)
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        msg = f"Cannot append to {path}: cannot create it ({exc.strerror or exc})."
-        raise InputError(msg) from exc
     return path
 
 
@@ -194,27 +188,13 @@ def locked(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     InputError
         Another append held the lock for longer than ``wait``.
     """
-    fd = os.open(folder / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait
-        pause = 0.01
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    msg = (
-                        f"The store {folder} is busy: another append has held its lock "
-                        f"({folder / LOCK}) for over {wait:g} s. Try again when it has finished "
-                        "(the lock ends with the process that holds it)."
-                    )
-                    raise InputError(msg) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.5)
+    busy = (
+        f"The store {folder} is busy: another append has held its lock "
+        f"({folder / LOCK}) for over {wait:g} s. Try again when it has finished "
+        "(the lock ends with the process that holds it)."
+    )
+    with held_lock(folder / LOCK, wait, busy):
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def held_ids(folder: Path, *, but: str | None = None) -> np.ndarray:
