@@ -37,6 +37,7 @@ from ddj.jobs import DEFAULT_TOPICS
 from ddj.loading import load, refuse_existing, save
 from ddj.matching import hits, topics
 from ddj.stats import compare
+from ddj.store import open as open_store
 from ddj.store.fulltext import index
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
@@ -93,7 +94,11 @@ def _add_load(p: argparse.ArgumentParser) -> None:
         "sources", nargs="+", help="HTML files, folders of pages, or tables (CSV, JSONL, Parquet)"
     )
     p.add_argument(
-        "-o", "--output", required=True, help="corpus file to write: .parquet, .csv or .jsonl"
+        "-o",
+        "--output",
+        required=True,
+        help="corpus file to write (.parquet, .csv or .jsonl), or a store folder (a name without "
+        "a suffix, or an existing folder: the articles are added to it, those it holds left out)",
     )
     _replace_options(p)
     p.add_argument(
@@ -127,7 +132,15 @@ def _add_load(p: argparse.ArgumentParser) -> None:
 
 def _run_load(args: argparse.Namespace) -> int:
     columns = _pairs(args.column, "--column")
-    _check_output(args.output, overwrite=args.overwrite, extend=args.extend)
+    into_store = is_store_name(args.output)  # one rule with ddj collect: a folder is a store
+    if into_store and args.overwrite:
+        msg = (
+            f"--overwrite with the store folder {args.output}: a store is added to (articles it "
+            "holds are left out, counted); remove the folder to start a new one."
+        )
+        raise ParameterError(msg)
+    if not into_store:
+        _check_output(args.output, overwrite=args.overwrite, extend=args.extend)
     corpus = load(
         args.sources,
         columns=columns or None,
@@ -137,8 +150,12 @@ def _run_load(args: argparse.Namespace) -> int:
         workers=args.workers,
         urls=args.urls,
     )
-    path = save(corpus, args.output, overwrite=args.overwrite, extend=args.extend)
-    if args.extend:
+    if into_store:
+        path = save(corpus, args.output, append=True)
+        print(f"The store {path} holds {len(open_store(path)):,} articles in all.")
+    else:
+        path = save(corpus, args.output, overwrite=args.overwrite, extend=args.extend)
+    if args.extend and not into_store:
         corpus = load(path)
     dated = int(corpus["published"].notna().sum())
     print(
@@ -146,7 +163,8 @@ def _run_load(args: argparse.Namespace) -> int:
     )
     n_problems = len(problems(corpus))
     if n_problems:
-        print(f"{n_problems} problem(s) noted; see ddj.problems(load({str(path)!r}))")
+        opened = "ddj.open" if into_store else "load"
+        print(f"{n_problems} problem(s) noted; see ddj.problems({opened}({str(path)!r}))")
     return 0
 
 

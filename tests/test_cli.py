@@ -1,6 +1,7 @@
 import re
 import subprocess
 import sys
+import warnings
 
 import pandas as pd
 import pytest
@@ -226,7 +227,6 @@ def test_notebooks_into_a_linked_folder_writes_into_its_target(tmp_path, capsys)
 
 
 def test_main_restores_the_warning_hooks(capsys):
-    import warnings
 
     shown, filters = warnings.showwarning, list(warnings.filters)
     assert main(["topics"]) == 0
@@ -303,6 +303,25 @@ def test_load_over_an_existing_corpus_needs_overwrite_or_extend(tmp_path, capsys
     with pytest.raises(SystemExit) as given_both:
         main(["load", str(other), "-o", str(out), "--overwrite", "--extend"])
     assert given_both.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+@pytest.mark.filterwarnings("ignore::ddj.errors.DroppedRowsWarning")
+def test_load_into_a_store_folder_adds_to_it_once(tmp_path, capsys):
+    """``-o FOLDER`` (no suffix, as ``ddj collect``'s rule) makes or adds to a store; a rerun adds nothing."""
+    store = tmp_path / "store"
+    assert main(["load", str(_table(tmp_path)), "-o", str(store)]) == 0
+    first = capsys.readouterr().out
+    assert ddj.store.is_store(store) and "holds 2 articles in all" in first
+    assert main(["load", str(_table(tmp_path)), "-o", str(store)]) == 0
+    again = capsys.readouterr()
+    assert "holds 2 articles in all" in again.out  # counted once, not twice
+    assert "Left out 2 article(s) the store" in again.err and "holds already" in again.err
+    assert sorted(ddj.open(store).to_pandas()["title"]) == sorted(
+        ddj.load(_table(tmp_path))["title"]
+    )
+    assert main(["load", str(_table(tmp_path)), "-o", str(store), "--overwrite"]) == 2
+    err = capsys.readouterr().err
+    assert "a store is added to" in err and "\n" not in err.strip()
 
 
 def test_save_replaces_or_extends_a_file_only_when_asked(tmp_path):
