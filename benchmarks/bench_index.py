@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
+
+from benchmarks import children
 
 #: The index's folder in a store (``ddj.store.fulltext.INDEX``).
 INDEX_DIR = "_index"
@@ -141,20 +140,8 @@ PAGE = 20
 
 
 def run_child(*args: str) -> dict:
-    """Run this file as a child; its figures and its own peak RSS and CPU time (os.wait4)."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
-        report = fh.name
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, "-m", "benchmarks.bench_index", "--child", report, *args]
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"child {args[0]} failed (status {status})")
-    result = json.loads(Path(report).read_text())
-    Path(report).unlink()
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
-    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
-    return result
+    """Run this file as a child (:func:`benchmarks.children.run_child`)."""
+    return children.run_child("benchmarks.bench_index", *args)
 
 
 def main() -> None:

@@ -24,14 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks import children
 
 #: The phrase ``match`` is timed on (in ~2.6% of the generated articles).
 PHRASE = '"Hong Kong"'
@@ -240,20 +239,8 @@ CHILDREN = {
 
 
 def run_child(*args: str) -> dict:
-    """Run this file as a child; its figures and its own peak RSS (os.wait4)."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
-        report = fh.name
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, "-m", "benchmarks.bench_scan", "--child", report, *args]
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"child {args[0]} failed (status {status})")
-    result = json.loads(Path(report).read_text())
-    Path(report).unlink()
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
-    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime  # the whole child, all threads
-    return result
+    """Run this file as a child (:func:`benchmarks.children.run_child`)."""
+    return children.run_child("benchmarks.bench_scan", *args)
 
 
 def exponent(sizes: list[int], seconds: list[float]) -> float:

@@ -21,11 +21,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import pickle
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -33,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks import children
 from benchmarks.bench_match import FILLER, TOPIC_SNIPPETS
 
 OUTLETS = [f"Bench Outlet {i:02d}" for i in range(12)]
@@ -130,19 +128,8 @@ CHILDREN = {"generate": child_generate, "store": child_store, "memory": child_me
 
 
 def run_child(*args: str) -> dict:
-    """Run this file as a child; its figures and its own peak RSS (os.wait4)."""
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
-        report = fh.name
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    cmd = [sys.executable, "-m", "benchmarks.bench_store", "--child", report, *args]
-    proc = subprocess.Popen(cmd, env=env, cwd=Path(__file__).resolve().parents[1])
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status != 0:
-        raise SystemExit(f"child {args[0]} failed (status {status})")
-    result = json.loads(Path(report).read_text())
-    Path(report).unlink()
-    result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
-    return result
+    """Run this file as a child (:func:`benchmarks.children.run_child`)."""
+    return children.run_child("benchmarks.bench_store", *args)
 
 
 def main() -> None:
