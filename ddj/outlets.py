@@ -368,26 +368,49 @@ def row_domains(corpus: pd.DataFrame, hosts: pd.Series | None = None) -> pd.Seri
 SAME_SITE_PREFIXES = r"^(?:www\d*|m|mobile|amp)\."
 
 
-def outlet_keys(corpus: pd.DataFrame, split: set[str] | frozenset[str] = frozenset()) -> pd.Series:
-    """The key one outlet label goes with: a row's registered domain, or its site in a ``split`` domain.
+#: A host that is an IP address (IPv4 digits and dots, or IPv6 with colons): several sites may share it.
+IP_HOST = r"^[\d.]+$|:"
 
-    A site is the host without ``www.``, ``m.``, ``amp.``. Rows without a URL
-    have ``""``; rows whose host is an IP address (several sites may share
-    one) have ``""`` too.
+
+def addresses(corpus: pd.DataFrame) -> pd.DataFrame:
+    """Each row's ``host``, registered ``domain`` and ``site`` (the host without ``www.``, ``m.``, ``amp.``).
+
+    Each is worked out once here for everything that labels outlets. The
+    ``domain`` is ``""`` for a row without a URL, or whose host is an IP address.
 
     Examples
     --------
-    >>> urls = pd.DataFrame({"url": ["https://www.reuters.com/a", "https://sports.yahoo.com/b"]})
-    >>> outlet_keys(urls).tolist(), outlet_keys(urls, {"yahoo.com"}).tolist()
-    (['reuters.com', 'yahoo.com'], ['reuters.com', 'sports.yahoo.com'])
+    >>> urls = pd.DataFrame({"url": ["https://www.reuters.com/a", "http://10.0.0.1/b"]})
+    >>> addresses(urls).to_dict("list")
+    {'host': ['www.reuters.com', '10.0.0.1'], 'domain': ['reuters.com', ''], 'site': ['reuters.com', '10.0.0.1']}
     """
     hosts = row_hosts(corpus)
     domains = row_domains(corpus, hosts)
-    domains = domains.where(~domains.str.contains(r"^[\d.]+$|:", regex=True), "")  # IP addresses
+    return pd.DataFrame(
+        {
+            "host": hosts,
+            "domain": domains.where(~domains.str.contains(IP_HOST, regex=True), ""),
+            "site": hosts.str.replace(SAME_SITE_PREFIXES, "", regex=True),
+        }
+    )
+
+
+def outlet_keys(found: pd.DataFrame, split: set[str] | frozenset[str] = frozenset()) -> pd.Series:
+    """The key one outlet label goes with: a row's registered domain, or its site in a ``split`` domain.
+
+    ``found`` is :func:`addresses`'s. Rows without a URL, or whose host is
+    an IP address, have ``""``.
+
+    Examples
+    --------
+    >>> found = addresses(pd.DataFrame({"url": ["https://www.reuters.com/a", "https://sports.yahoo.com/b"]}))
+    >>> outlet_keys(found).tolist(), outlet_keys(found, {"yahoo.com"}).tolist()
+    (['reuters.com', 'yahoo.com'], ['reuters.com', 'sports.yahoo.com'])
+    """
+    domains = found["domain"]
     if not split:
         return domains
-    sites = hosts.str.replace(SAME_SITE_PREFIXES, "", regex=True)
-    return domains.where(~domains.isin(split) | (domains == ""), sites)
+    return domains.where(~domains.isin(split) | (domains == ""), found["site"])
 
 
 def split_domains(rows: pd.DataFrame) -> set[str]:
@@ -422,22 +445,20 @@ def _different_outlets(labels: pd.Series) -> bool:
     )
 
 
-def _named_rows(corpus: pd.DataFrame, *, domain_labels: bool = False) -> pd.DataFrame:
+def _named_rows(
+    corpus: pd.DataFrame, found: pd.DataFrame, *, domain_labels: bool = False
+) -> pd.DataFrame:
     """``domain``, ``site``, ``label`` and ``n`` of the rows that name their outlet.
 
-    A label that is the row's registered domain names nothing, unless ``domain_labels``.
+    ``found`` is :func:`addresses` of ``corpus``. A label that is the row's
+    registered domain names nothing, unless ``domain_labels``.
     """
-    hosts = row_hosts(corpus)
-    domains = row_domains(corpus, hosts)
+    domains = found["domain"]
     labels = corpus["outlet"].astype("str")
-    named = (
-        (domains != "")
-        & labels.notna()
-        & (domain_labels | (labels != domains))
-        & ~domains.str.contains(r"^[\d.]+$|:", regex=True)
+    named = (domains != "") & labels.notna() & (domain_labels | (labels != domains))
+    frame = pd.DataFrame(
+        {"domain": domains[named], "site": found["site"][named], "label": labels[named]}
     )
-    sites = hosts.str.replace(SAME_SITE_PREFIXES, "", regex=True)
-    frame = pd.DataFrame({"domain": domains[named], "site": sites[named], "label": labels[named]})
     return frame.groupby(["domain", "site", "label"], sort=False).size().rename("n").reset_index()
 
 
@@ -498,12 +519,13 @@ def one_label_per_domain(
     if corpus.empty or "outlet" not in corpus or "url" not in corpus:
         return corpus
     names = names_by_domain() if names is None else names
-    rows = _named_rows(corpus)
+    found = addresses(corpus)
+    rows = _named_rows(corpus, found)
     held = held or {}
     split = split_domains(rows) | {d for k in held if (d := registered_domain(f"http://{k}/")) != k}
-    keys = outlet_keys(corpus, split)
+    keys = outlet_keys(found, split)
     labels = corpus["outlet"].astype("str")
-    named = (keys != "") & labels.notna() & (labels != row_domains(corpus))
+    named = (keys != "") & labels.notna() & (labels != found["domain"])
     commonest = (
         pd.DataFrame({"key": keys[named], "label": labels[named]})
         .groupby("key", sort=False)["label"]
@@ -514,7 +536,7 @@ def one_label_per_domain(
     out = corpus.copy()
     has = keys != ""
     out.loc[has, "outlet"] = keys[has].map(chosen)
-    renamed = named & has & (out["outlet"] != corpus["outlet"]) & (labels != row_hosts(corpus))
+    renamed = named & has & (out["outlet"] != corpus["outlet"]) & (labels != found["host"])
     if renamed.any():  # a name the rows gave, changed: said, never silent
         changes = Counter(zip(labels[renamed], out["outlet"][renamed], strict=True))
         warnings.warn(warns.relabelled(changes), stacklevel=3)
@@ -542,7 +564,7 @@ def held_labels(batches: Iterable[pd.DataFrame]) -> dict[str, str]:
     for batch in batches:
         if batch.empty or not {"url", "outlet"} <= set(batch.columns):
             continue
-        named.append(_named_rows(batch, domain_labels=True))
+        named.append(_named_rows(batch, addresses(batch), domain_labels=True))
     found: dict[str, str] = {}
     if not named:
         return found
