@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, scan
+from ddj import params, scan, warns
 from ddj.constants import PERIODS, SMALL_TOTAL
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
@@ -482,7 +482,7 @@ class _Coverage(scan.Reduction):
             raise nothing_chosen(scan.read(corpus, ["url", "outlet"]), how.chosen)
         tally.skipped.warn(self.rules.min_confidence)
         if tally.undated:
-            scan.warn(scan.undated_warning(tally.undated, tally.rows))
+            scan.warn(warns.not_counted(tally.undated, tally.rows))
         if tally.lo is None:
             raise scan.nothing_dated(how.start, how.end)
         counted, how = _counted(tally, list(self.labels), self.labels, how)

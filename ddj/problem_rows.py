@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -174,12 +174,18 @@ class LeftOut:
         The sentence for the one warning that counts them, or None when no row is left out.
     warning
         That warning (:func:`ddj.warns.left_out`, carrying ``report``), or None.
+    types
+        Rows left out per page type (first seen first).
+    unsure
+        Rows left out for a date less sure than asked.
     """
 
     mask: np.ndarray
     report: list[dict]
     message: str | None
     warning: DroppedRowsWarning | None = None
+    types: dict[str, int] = field(default_factory=dict)
+    unsure: int = 0
 
 
 def left_out(
@@ -242,8 +248,9 @@ def left_out(
         )
     ]
     types = corpus["page_type"][other].value_counts(sort=False).to_dict() if other.any() else {}
+    types = {kind: int(n) for kind, n in types.items()}
     warning = warns.left_out(report, types, int(unsure.sum()), len(corpus), min_confidence)
-    return LeftOut(mask, report, str(warning), warning)
+    return LeftOut(mask, report, str(warning), warning, types, int(unsure.sum()))
 
 
 def _column(corpus: pd.DataFrame, name: str) -> pd.Series:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from ddj import warns
 from ddj.corpus import empty
-from ddj.errors import DroppedRowsWarning, ParameterError
+from ddj.errors import ParameterError
 from ddj.problem_rows import (
     PROBLEMS_ATTR,
     frame,
@@ -297,11 +297,6 @@ def in_window(
     return keep
 
 
-def undated_warning(undated: int, of: int) -> DroppedRowsWarning:
-    """The warning for the articles a count over time leaves out because they have no date."""
-    return warns.not_counted(undated, of)
-
-
 def nothing_dated(start: Any, end: Any) -> ParameterError:
     """The error for a count with no dated article in its window (``start``/``end`` as given)."""
     bounds = f" {start} to {end}" if start is not None or end is not None else ""
@@ -318,7 +313,6 @@ class Skipped:
 
     rows: int = 0
     kinds: dict[str, int] = field(default_factory=dict)  # page types left out, first seen first
-    other: int = 0  # pages of other types
     unsure: int = 0
     report: list[dict] = field(default_factory=list)
 
@@ -328,17 +322,7 @@ class Skipped:
     ) -> tuple[Skipped, np.ndarray]:
         """What ``ddj.problem_rows.left_out`` leaves out of one batch, and its mask."""
         out = left_out(frame, pages=pages, min_confidence=min_confidence)
-        skipped = cls(rows=len(frame), report=list(out.report))
-        if out.message is None:
-            return skipped, out.mask
-        other = np.zeros(len(frame), dtype=bool)
-        if pages is not None and "page_type" in frame.columns:
-            other = ~frame["page_type"].fillna("article").isin(pages).to_numpy()
-        for kind, n in frame["page_type"][other].value_counts(sort=False).items():
-            skipped.kinds[kind] = int(n)
-        skipped.other = int(other.sum())
-        skipped.unsure = int((out.mask & ~other).sum())
-        return skipped, out.mask
+        return cls(len(frame), dict(out.types), out.unsure, list(out.report)), out.mask
 
     def add(self, other: Skipped) -> Skipped:
         """The rows left out of both."""
@@ -346,11 +330,7 @@ class Skipped:
         for kind, n in other.kinds.items():
             kinds[kind] = kinds.get(kind, 0) + n
         return Skipped(
-            self.rows + other.rows,
-            kinds,
-            self.other + other.other,
-            self.unsure + other.unsure,
-            self.report + other.report,
+            self.rows + other.rows, kinds, self.unsure + other.unsure, self.report + other.report
         )
 
     def warn(self, min_confidence: str | None) -> None:
