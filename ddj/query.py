@@ -52,7 +52,9 @@ from ddj.errors import ParameterError, QuerySyntaxError
 
 FIELDS = ("title", "description", "text")
 
-_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
+#: Scripts written without spaces between words: a term in them is found anywhere, not as a word
+#: (the matcher and the index read this one rule).
+UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 _WORD = r"[\p{L}\p{N}\p{M}_]"
 #: The marks folding removes: accents (combining diacritical marks, their extensions and
 #: supplement, marks for symbols, half marks) and the kana voicing marks. Marks of other scripts
@@ -684,7 +686,7 @@ def _word_pattern(t: Term) -> str:
     body = regex.escape(t.word)
     if t.wildcard:
         body += _WORD + "*+"  # possessive: '_' is a word character and a separator, no backtracking
-    if _CJK.search(t.word):
+    if UNSPACED.search(t.word):
         return body
     left = "" if not regex.match(_WORD, t.word[0]) else rf"(?<!{_WORD})"
     right = "" if t.wildcard or not regex.match(_WORD, t.word[-1]) else rf"(?!{_WORD})"
@@ -721,7 +723,7 @@ def leaf_re2_pattern(leaf: Leaf, loose: bool = False) -> str | None:
         body = _re.escape(t.word)
         if t.wildcard:
             body += word + "*"
-        if _CJK.search(t.word):
+        if UNSPACED.search(t.word):
             return body
         if left and not loose and _re.match(r"\w", t.word[0]):
             body = f"(?:^|{other})" + body

@@ -57,7 +57,7 @@ import regex
 import tantivy
 
 from ddj.errors import DdjWarning, InputError, ParameterError
-from ddj.query import FIELDS, And, Node, Not, Phrase, Term, fold, parse, word_runs
+from ddj.query import FIELDS, UNSPACED, And, Node, Not, Phrase, Term, fold, parse, word_runs
 from ddj.store.layout import (
     COMMITS,
     RECORDS,
@@ -91,8 +91,6 @@ _ANALYZER = "ddj_words"
 _VERSION = 1
 #: Words that hold no letter or digit (``_``, marks alone) are not indexed: a phrase may span them.
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
-#: Scripts written without spaces: ddj matches their terms anywhere, not as whole words.
-_UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 
 
 class IndexWarning(DdjWarning):
@@ -515,7 +513,7 @@ def _pieces(leaf: Term | Phrase) -> tuple[list[tuple[str, bool]] | None, bool]:
     pieces: list[tuple[str, bool]] = []
     exact = not leaf.case  # a case-sensitive word is looked up folded: a superset
     for w in words:
-        if _UNSPACED.search(w.word):
+        if UNSPACED.search(w.word):
             return None, False
         runs = indexed_words(w.word)  # folded without case, as the index holds words
         if not runs or any(len(r) >= MAX_WORD for r in runs):
