@@ -295,6 +295,17 @@ class Store:
             self.found["survey"] = survey(parts, self.found.get("unread", ()))
         return self.found["survey"]
 
+    def whole_parts(self) -> tuple[Part, ...]:
+        """The parts read whole, as written: readable, today's schema, no row left out as a repeat.
+
+        What :mod:`ddj.store.totals` may count from its kept totals (the others
+        are read from their columns).
+        """
+        checked = self._survey()
+        return tuple(
+            p for p in self._readable() if checked.exact[p.path] and p.path not in checked.drop
+        )
+
     def _readable(self) -> list[Part]:
         """The parts of this store that can be read as the corpus."""
         rows = self._survey().rows

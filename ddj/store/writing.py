@@ -31,6 +31,7 @@ from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import COLUMNS, DEMO_ATTR
 from ddj.errors import InputError, ParameterError
 from ddj.problem_rows import problem
+from ddj.store import totals
 from ddj.store.fulltext import after_append
 from ddj.store.layout import (
     BATCH_NAME,
@@ -41,6 +42,7 @@ from ddj.store.layout import (
     PARTITION,
     RECORDS,
     UNDATED,
+    Part,
     batch_of,
     committed,
     id_keys,
@@ -52,6 +54,7 @@ from ddj.store.layout import (
     repeats,
 )
 from ddj.store.survey import MAX_LISTED, arrow_schema, ids_of, open_part, schema_problem
+from ddj.store.totals import TOTALS
 from ddj.utils import atomic_write, folder_refusal, held_lock
 
 #: Rows a Parquet row group holds (a reader decodes one at a time).
@@ -296,8 +299,11 @@ def _commit(
             ),
         )
         atomic_write(folder / IDS / f"{name}.u64", keys[chosen].astype("<u8").tobytes())
+        written = Part(month, month_dir / f"{name}.parquet")
+        kept = totals.write(folder, written, rows)  # counts a coverage's totals read
         parts.append({"path": f"{month_dir.name}/{name}.parquet", "rows": int(chosen.sum()),
-                      "ids": f"{IDS}/{name}.u64"})  # fmt: skip
+                      "ids": f"{IDS}/{name}.u64",
+                      "totals": f"{TOTALS}/{kept.name}"})  # fmt: skip
     record = {
         "batch": batch,
         "rows": len(frame),
@@ -333,6 +339,7 @@ def _clean(folder: Path) -> None:
             batch = batch_of(path.name[: -len(".u64")] + ".parquet")
             if f"{IDS}/{path.name}" not in kept_ids and batch not in unreadable:
                 path.unlink(missing_ok=True)
+    totals.remove_unlisted(folder, {f"{p.parent.name}/{p.name}" for p in iter_parts(folder)})
     for pattern in (f"{PARTITION}=*/.{COMMITTED}*.tmp-*", f"{IDS}/.*.tmp-*", f"{COMMITS}/.*.tmp-*"):
         for path in folder.glob(pattern):
             path.unlink(missing_ok=True)

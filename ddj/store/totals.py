@@ -1,0 +1,201 @@
+"""Totals kept with a store: rows per UTC quarter-hour, outlet, page type and date confidence, a part.
+
+A coverage's denominator counts every row of a store by its date, outlet, page
+type and date confidence. Reading those columns of a million rows takes
+seconds; the counts themselves are small. So each part has a totals file,
+``_totals/<month>.<part>.json``: its rows grouped by the quarter-hour (UTC) of
+``published``, the quarter-hour of ``published_local`` (the publisher's own
+clock), ``outlet``, ``page_type`` and ``published_confidence``, each group's
+count, and the size and modification time of the part it counts. An append
+writes it beside each part before its commit (and lists it in the commit
+record); a store written before totals gets them on first use
+(:func:`kept`), one part at a time. A totals file whose part has changed
+since (another size or modification time) is never used: that part is read
+from its columns, and its totals are written again.
+
+Every time zone in use is a whole number of quarter-hours from UTC, so a
+quarter-hour falls on one local day: the counts per day, week, month, quarter
+or year in any zone come from these groups exactly. Where a zone (or a window)
+cuts a quarter-hour, the analysis reads that part's columns instead.
+
+Examples
+--------
+>>> import pandas as pd
+>>> rows = pd.DataFrame({
+...     "published": pd.to_datetime(["2024-10-18T23:50:00Z", "2024-10-18T23:59:00Z", None], utc=True),
+...     "published_local": pd.to_datetime(["2024-10-19T07:50", "2024-10-19T07:59", None]),
+...     "outlet": ["A", "A", "B"], "page_type": ["article"] * 3, "published_confidence": ["high"] * 3,
+... })
+>>> grouped(rows)[["utc", "outlet", "rows"]].to_dict("list")
+{'utc': [1921439, -4611686018427387904], 'outlet': ['A', 'B'], 'rows': [2, 1]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ddj.store.layout import Part
+from ddj.utils import atomic_write
+
+#: The folder of the totals files, one a part.
+TOTALS = "_totals"
+#: The columns a totals file counts by (besides the quarter-hours of the two dates).
+KEYS = ("outlet", "page_type", "published_confidence")
+#: The columns read to make a part's totals.
+READ = ("published", "published_local", *KEYS)
+#: Microseconds in a quarter-hour: the resolution of the dates kept.
+QUARTER = 15 * 60 * 1_000_000
+#: The quarter-hour of a row with no date.
+NO_DATE = -(1 << 62)
+#: The version of the file's layout: another version is made again.
+VERSION = 1
+#: Largest totals file read (a part's groups are at most its rows).
+MAX_BYTES = 64 << 20
+
+
+def quarters(times: pd.Series) -> np.ndarray:
+    """The quarter-hour (since 1970, floored) of each time; :data:`NO_DATE` where there is none.
+
+    Examples
+    --------
+    >>> quarters(pd.Series(pd.to_datetime(["1970-01-01T00:14:59", "1969-12-31T23:59:00", None]))).tolist()
+    [0, -1, -4611686018427387904]
+    """
+    values = times.astype("datetime64[us]") if times.dt.tz is None else times.dt.tz_convert(None)
+    micros = values.astype("datetime64[us]").to_numpy().astype("int64")
+    out = np.floor_divide(micros, QUARTER)
+    return np.where(values.isna().to_numpy(), NO_DATE, out)
+
+
+def grouped(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows counted by quarter-hours (``utc``, ``local``) and :data:`KEYS`, groups first seen first.
+
+    Missing values stay missing (a group of their own).
+    """
+    frame = pd.DataFrame(
+        {
+            "utc": quarters(rows["published"]),
+            "local": quarters(rows["published_local"]),
+            **{k: rows[k].astype("object").to_numpy() for k in KEYS},
+        }
+    )
+    counts = frame.groupby(list(frame.columns), sort=False, dropna=False).size()
+    return counts.rename("rows").reset_index()
+
+
+def path_of(folder: Path, part: Part) -> Path:
+    """Where the totals of ``part`` are kept."""
+    return folder / TOTALS / f"{part.path.parent.name}.{part.path.stem}.json"
+
+
+def _stamp(path: Path) -> dict[str, int]:
+    found = path.stat()
+    return {"size": found.st_size, "mtime_ns": found.st_mtime_ns}
+
+
+def write(folder: Path, part: Part, rows: pd.DataFrame) -> Path:
+    """Write the totals of ``part`` (whose rows are ``rows``, as the store reads them), atomically."""
+    table = grouped(rows)
+    record = {
+        "version": VERSION,
+        "part": {**_stamp(part.path), "rows": len(rows)},
+        "columns": {
+            c: [None if pd.isna(v) else v for v in table[c].tolist()] for c in table.columns
+        },
+    }
+    (folder / TOTALS).mkdir(exist_ok=True)
+    return atomic_write(path_of(folder, part), json.dumps(record, ensure_ascii=False))
+
+
+def read(folder: Path, part: Part) -> pd.DataFrame | None:
+    """The totals of ``part`` if kept and made from the part as it is now; None: missing or stale."""
+    path = path_of(folder, part)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_BYTES:
+            return None
+        record = json.loads(path.read_text(encoding="utf-8"))
+        now = _stamp(part.path)
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("version") != VERSION:
+        return None
+    kept = record.get("part") or {}
+    if kept.get("size") != now["size"] or kept.get("mtime_ns") != now["mtime_ns"]:
+        return None
+    columns = record.get("columns") or {}
+    try:
+        table = pd.DataFrame(
+            {
+                "utc": np.asarray(columns["utc"], dtype="int64"),
+                "local": np.asarray(columns["local"], dtype="int64"),
+                **{k: pd.array(columns[k], dtype="object") for k in KEYS},
+                "rows": np.asarray(columns["rows"], dtype="int64"),
+            }
+        )
+    except (KeyError, TypeError, ValueError, OverflowError):
+        return None
+    if int(table["rows"].sum()) != kept.get("rows"):
+        return None
+    return table
+
+
+def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, pd.DataFrame | None]]:
+    """Each of ``parts`` of ``store`` with its totals (made now if missing or stale; None: cannot be).
+
+    ``parts`` are parts the store reads whole (no row left out as a repeat,
+    today's schema). A part's totals are made from its columns as the store
+    reads them, one part in memory at a time; a store that cannot be written
+    to is read, not changed.
+    """
+    for part in parts:
+        table = read(store.path, part)
+        if table is None:
+            table = made(store, part)
+        yield part, table
+
+
+def made(store: Any, part: Part) -> pd.DataFrame | None:
+    """The totals of one part from its columns, written beside it when the store can be written."""
+    one = replace(store, parts=(part,), keys=None)
+    frames = list(one.batches(columns=list(READ)))
+    if not frames:
+        return None
+    rows = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    try:
+        write(store.path, part, rows)
+    except OSError:
+        pass  # a store we may only read: counted from its columns each time
+    return grouped(rows)
+
+
+def build(store: Any) -> int:
+    """Make the totals a store lacks (or whose parts changed); how many parts were made.
+
+    Resumable: each part's totals are written as they are made, and a run
+    again makes only those still missing.
+    """
+    made_now = 0
+    for part in store.whole_parts():
+        if read(store.path, part) is None and made(store, part) is not None:
+            made_now += 1
+    return made_now
+
+
+def remove_unlisted(folder: Path, listed: set[str]) -> None:
+    """Remove totals files of parts no longer in the store (``listed``: ``month=…/part.parquet`` names)."""
+    home = folder / TOTALS
+    if not home.is_dir():
+        return
+    names = {f"{Path(p).parent.name}.{Path(p).stem}.json" for p in listed}
+    for path in home.glob("*.json"):
+        if path.name not in names:
+            path.unlink(missing_ok=True)
+    for path in home.glob(".*.tmp-*"):
+        path.unlink(missing_ok=True)
