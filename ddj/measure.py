@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ddj import params, scan, warns
-from ddj.constants import PERIODS, SMALL_TOTAL
+from ddj.constants import CONFIDENCE, PERIODS, SMALL_TOTAL
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
@@ -25,6 +25,8 @@ from ddj.intervals import wilson
 from ddj.matching import Topic, match, matching_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
+from ddj.problem_rows import problem
+from ddj.store.totals import NO_DATE, QUARTER
 from ddj.syndication import find_syndicated
 
 COLUMNS = [
@@ -167,7 +169,12 @@ def coverage(
     chosen, flags, labels = _topics(corpus, topics, how)
     matched, note = (None, None) if chosen is None else matching_keys(corpus, chosen)
     reduction = _Coverage(how, rules, dedupe, chosen, flags, labels, asked, matched)
-    result = scan.run(corpus, reduction, client=client)
+    if reduction.countable:  # the totals from the store's kept counts, the topics from the index
+        keys = np.unique(np.concatenate([np.asarray(k, dtype=np.uint64) for k in matched.values()]))
+        result, kept = scan.run_counted(corpus, reduction, keys, client=client)
+        note = " ".join(n for n in (note, kept) if n)
+    else:
+        result = scan.run(corpus, reduction, client=client)
     result.attrs["queries"] = _queries(topics)
     if note is not None:
         result.attrs["index"] = note
@@ -475,6 +482,77 @@ class _Coverage(scan.Reduction):
     def combine(self, a: Tally, b: Tally) -> Tally:
         return a.add(b)
 
+    # - the totals side from a store's kept totals (ddj.store.totals), see scan.run_counted -
+
+    @property
+    def countable(self) -> bool:
+        """Whether kept totals can give this coverage's totals (not with ``outlets=``/``by="group"``)."""
+        return self.matched is not None and self.how.chosen is None and not self.dedupe
+
+    def unplaced(self, kept: pd.DataFrame) -> np.ndarray:
+        """Which groups of kept totals fall across a day or the window's edge on this clock."""
+        times, ends = _quarter_times(kept, self.rules.tz)
+        how = self.how
+        across = times.dt.normalize().to_numpy() != ends.dt.normalize().to_numpy()
+        inside = scan.in_window(times, how.first, how.last)
+        return (
+            across | (inside != scan.in_window(ends, how.first, how.last))
+        ) & times.notna().to_numpy()
+
+    def from_totals(self, kept: pd.DataFrame) -> Tally:
+        """The totals side of a :class:`Tally` (no articles, no examples) from kept totals."""
+        how, rules = self.how, self.rules
+        times, _ = _quarter_times(kept, rules.tz)
+        weight = kept["rows"].to_numpy()
+        other = np.zeros(len(kept), dtype=bool)
+        if rules.pages is not None:
+            other = ~kept["page_type"].fillna("article").isin(rules.pages).to_numpy()
+        unsure = np.zeros(len(kept), dtype=bool)
+        if rules.min_confidence is not None:
+            rank = kept["published_confidence"].map({c: i for i, c in enumerate(CONFIDENCE)})
+            below = (rank.isna() | (rank < CONFIDENCE.index(rules.min_confidence))).to_numpy()
+            unsure = (kept["utc"].to_numpy() != NO_DATE) & below & ~other
+        wanted = ~(other | unsure)
+        dated = times.notna().to_numpy()
+        keep = wanted & scan.in_window(times, how.first, how.last)
+        kinds = (
+            pd.Series(weight[other]).groupby(kept["page_type"].to_numpy()[other], sort=False).sum()
+        )
+        skipped = scan.Skipped(
+            int(weight.sum()),
+            {str(k): int(n) for k, n in kinds.items()},
+            int(weight[unsure].sum()),
+            _counted_rows(int(weight[other].sum()), int(weight[unsure].sum())),
+        )
+        tally = Tally(
+            int(weight[wanted].sum()),
+            int(weight[~dated & wanted].sum()),
+            int(weight.sum()),
+            0,
+            skipped,
+        )
+        if not keep.any():
+            return tally
+        rows, times, weight = kept.loc[keep], times[keep], weight[keep]
+        tally.lo, tally.hi = times.min(), times.max()
+        period = times.dt.to_period(how.period).rename("period")
+        outlet = rows["outlet"].fillna("(unknown)").astype("str")
+        table = pd.DataFrame({"period": period.array, "outlet": outlet.to_numpy(), "total": weight})
+        tally.outlets = (
+            table.groupby(["period", "outlet"], observed=True)["total"].sum().reset_index()
+        )
+        keys = [period] + [outlet.rename(k) for k in how.keys]
+        tally.total = pd.Series(weight, index=rows.index).groupby(keys, observed=True).sum()
+        return tally
+
+    def totals_only(self) -> _Coverage:
+        """The same coverage counting totals only (no topic matches): for parts read from their columns."""
+        return replace(self, matched={name: np.array([], dtype=np.uint64) for name in self.matched})
+
+    def with_hits(self, totals: Tally, hits: Tally) -> Tally:
+        """The totals of one tally with the articles and examples of another."""
+        return replace(totals, articles=hits.articles, examples=hits.examples)
+
     def finish(self, tally: Tally, corpus: Any) -> pd.DataFrame:
         """Warnings and errors once, then shares, intervals, ``partial``, rolling sums, ``gap``, order."""
         how = self.how
@@ -504,6 +582,36 @@ class _Coverage(scan.Reduction):
             "gaps": gaps,
         }
         return result
+
+
+def _quarter_times(kept: pd.DataFrame, tz: str) -> tuple[pd.Series, pd.Series]:
+    """The first and last instant of each group's quarter-hour on the clock of ``tz`` (NaT: undated)."""
+    bins = kept["local" if tz == "local" else "utc"].to_numpy()
+    found, at = np.unique(bins, return_inverse=True)
+    dated = found != NO_DATE
+    micros = np.where(dated, found * QUARTER, 0).astype("datetime64[us]")
+    first = pd.Series(micros).where(dated)
+    last = pd.Series(micros + np.timedelta64(QUARTER - 1, "us")).where(dated)
+    if tz != "local":
+        first = first.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+        last = last.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None)
+    index = kept.index
+    return (
+        pd.Series(first.array.take(at), index=index),
+        pd.Series(last.array.take(at), index=index),
+    )
+
+
+def _counted_rows(other: int, unsure: int) -> list[dict]:
+    """The report row of the rows kept totals leave out (they are not read: ddj.problems lists them)."""
+    if not other and not unsure:
+        return []
+    kind = "not-an-article" if other else "unsure-date"
+    reason = (
+        f"{other + unsure:,} row(s) left out, counted from the store's kept totals: "
+        "ddj.problems(store) lists the pages of other types"
+    )
+    return [problem(kind, "the store's totals", reason)]
 
 
 def _examples(

@@ -47,7 +47,7 @@ from ddj.problem_rows import (
     without_url_counts,
     without_url_problems,
 )
-from ddj.store import Part, Store
+from ddj.store import Part, Store, totals
 from ddj.store.fulltext import Candidates, candidates, has_index
 from ddj.store.layout import id_keys
 
@@ -209,6 +209,61 @@ def run(corpus: Any, reduction: Reduction, *, client: Any = None) -> Any:
     return reduction.finish(reduce(corpus, reduction, client=client), corpus)
 
 
+def run_counted(
+    corpus: Any, reduction: Any, keys: np.ndarray, *, client: Any = None
+) -> tuple[Any, str | None]:
+    """``reduction`` over a store whose totals come from its kept totals, and a note saying so.
+
+    The rows of ``keys`` (a store's index's answer) are read for what only
+    rows tell (``reduction`` over them gives the articles); the totals come
+    from each part's kept counts (:mod:`ddj.store.totals`, made for a part
+    that lacks them), and are read from the columns of the parts whose counts
+    cannot answer (a part read with repeats left out, an older schema, a
+    quarter-hour the clock or the window cuts). ``reduction`` has
+    ``unplaced``, ``from_totals``, ``totals_only`` and ``with_hits``
+    (``ddj.measure``'s coverage). A frame, or a store narrowed by ``filter``,
+    runs as :func:`run` (note None).
+    """
+    if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
+        return run(corpus, reduction, client=client), None
+    found = {part.path: table for part, table in totals.kept(corpus, corpus.whole_parts())}
+    tables = {path: t for path, t in found.items() if t is not None}
+    if tables:
+        joined = pd.concat(
+            [t.assign(part=i) for i, t in enumerate(tables.values())], ignore_index=True
+        )
+        cut = np.unique(joined["part"].to_numpy()[reduction.unplaced(joined)])
+        paths = list(tables)
+        for i in cut.tolist():
+            del tables[paths[i]]
+    runs: list[tuple[bool, list[Part]]] = []
+    for part in corpus.parts:  # consecutive parts counted the same way, in store order
+        kept = part.path in tables
+        if runs and runs[-1][0] == kept:
+            runs[-1][1].append(part)
+        else:
+            runs.append((kept, [part]))
+    partial = None
+    for kept, parts in runs:
+        if kept:
+            tallied = reduction.from_totals(
+                pd.concat([tables[p.path] for p in parts], ignore_index=True)
+            )
+        else:
+            tallied = reduce(
+                replace(corpus, parts=tuple(parts)), reduction.totals_only(), client=client
+            )
+        partial = tallied if partial is None else reduction.combine(partial, tallied)
+    if partial is None:
+        partial = _reduce(iter(()), reduction.totals_only(), base=0)
+    hits = reduce(corpus, reduction, client=client, keys=keys)
+    result = reduction.finish(reduction.with_hits(partial, hits), corpus)
+    read = len(corpus.parts) - sum(len(parts) for kept, parts in runs if kept)
+    note = f"Totals from the counts kept with {len(corpus.parts) - read:,} part(s)"
+    note += f"; {read:,} part(s) read from their columns." if read else "."
+    return result, note
+
+
 def _reduce(frames: Iterator[pd.DataFrame], reduction: Reduction, *, base: int) -> Any:
     partial = None
     start = base
@@ -335,7 +390,7 @@ class Skipped:
 
     def warn(self, min_confidence: str | None) -> None:
         """The one DroppedRowsWarning for every row left out, in ``ddj.problem_rows.left_out``'s words."""
-        if not self.report:
+        if not self.report and not self.kinds and not self.unsure:
             return
         warn(warns.left_out(self.report, self.kinds, self.unsure, self.rows, min_confidence))
 
