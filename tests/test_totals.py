@@ -1,0 +1,191 @@
+"""Totals kept with a store (ddj.store.totals): coverage from them equals coverage from the rows.
+
+A store with an index counts coverage's totals from the counts kept beside
+each part. These tests draw seeded random coverage options (freq, tz, by,
+window, pages, min_confidence, rolling) over awkward rows (minutes and seconds
+everywhere, zones of +5:45 and -3:30 and with summer time, the publisher's own
+clock, missing outlets, page types and dates) and check the frame,
+its attrs and its warnings against the same rows in memory; then the same
+after totals go missing, stale or damaged, a batch is appended again, and
+parts hold repeats.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ddj
+from ddj.corpus import conform
+from ddj.store import totals
+
+TOPICS = {"exact": "hong AND NOT kong", "phrase": '"hong kong" OR spy'}
+WORDS = ["hong", "kong", "spy", "taipei", "the", "of", "news"]
+ZONES = ["UTC", "Asia/Kathmandu", "America/St_Johns", "Europe/London", "local", "Asia/Tokyo"]
+
+
+def rows(n: int, start: int, seed: int) -> pd.DataFrame:
+    """Generated rows: three outlets (one missing), every page type and confidence, odd minutes."""
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        second = rng.randint(0, 60 * 86400)
+        when = pd.Timestamp("2024-03-01T00:00:00Z") + pd.Timedelta(seconds=second)
+        offset = pd.Timedelta(minutes=rng.choice([0, 345, -210, 60]))
+        dated = rng.random() > 0.06
+        outlet = rng.choice(["Alpha", "Beta", None])
+        out.append(
+            {
+                "id": f"{start + i:016x}",
+                "url": f"https://{(outlet or 'none').lower()}.example/{start + i}",
+                "title": " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4))),
+                "text": " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 12))),
+                "published": when if dated else None,
+                "published_local": (when + offset).tz_localize(None) if dated else None,
+                "outlet": outlet,
+                "page_type": rng.choice(["article"] * 5 + ["paywall", "index", None]),
+                "published_confidence": rng.choice(["low", "medium", "high", None]),
+            }
+        )
+    frame = pd.DataFrame(out)
+    frame["published"] = pd.to_datetime(frame["published"], utc=True)
+    return conform(frame)
+
+
+def quiet(f, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        out = f(*args, **kwargs)
+    return out, sorted({str(w.message) for w in seen})
+
+
+def save(folder, frames):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for k, frame in enumerate(frames):
+            ddj.save(frame, folder, append=True)
+            if k == 0:
+                ddj.index(folder)
+    return ddj.open(folder)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("totals") / "store"
+    return save(folder, [rows(260, 0, 1), rows(140, 260, 2)])
+
+
+def same(store, **options):
+    """Coverage of the store (totals kept) equals coverage of its rows in memory, warnings too.
+
+    (Only the store's own read says it holds repeats: ``to_pandas`` reads before ``quiet``.)
+    """
+    got, said = quiet(ddj.coverage, store, TOPICS, **options)
+    said = [s for s in said if "repeated article" not in s]
+    want, want_said = quiet(ddj.coverage, store.to_pandas(), TOPICS, **options)
+    pd.testing.assert_frame_equal(got, want)
+    assert {k: v for k, v in got.attrs.items() if k != "index"} == want.attrs
+    assert said == want_said
+    return got
+
+
+def random_options(rng: random.Random) -> dict:
+    options = {"freq": rng.choice(["D", "W", "M", "Q", "Y"]), "tz": rng.choice(ZONES)}
+    if rng.random() < 0.4:
+        options["by"] = "outlet"
+    if rng.random() < 0.4:
+        first = pd.Timestamp("2024-03-01") + pd.Timedelta(days=rng.randint(0, 30))
+        options["start"] = str(first.date())
+        options["end"] = str((first + pd.Timedelta(days=rng.randint(0, 40))).date())
+    options["pages"] = rng.choice(["article", "all", ["article", "paywall"]])
+    options["min_confidence"] = rng.choice([None, "medium", "high"])
+    if rng.random() < 0.3:
+        options["rolling"] = 2
+    return options
+
+
+def test_kept_totals_count_each_part_as_its_rows(store):
+    assert all(totals.read(store.path, p) is not None for p in store.parts)  # by the appends
+    frame = store.to_pandas()
+    assert sum(int(totals.read(store.path, p)["rows"].sum()) for p in store.parts) == len(frame)
+    record = json.loads((store.path / "_commits").glob("*.json").__next__().read_text())
+    assert all(p["totals"].startswith("_totals/") for p in record["parts"])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_coverage_from_kept_totals_equals_the_rows(store, seed):
+    options = random_options(random.Random(seed))
+    got = same(store, **options)
+    note = got.attrs["index"]
+    assert "Totals from the counts kept with" in note and "from their columns" not in note
+
+
+def test_missing_stale_and_damaged_totals_are_made_again(store, tmp_path):
+    copy = tmp_path / "store"
+    shutil.copytree(store.path, copy)  # copied: new modification times, every part stale
+    opened = ddj.open(copy)
+    kept = sorted((copy / "_totals").glob("*.json"))
+    kept[0].unlink()
+    kept[1].write_text("{not json")
+    same(opened, freq="M", by="outlet")
+    assert all(totals.read(copy, p) is not None for p in opened.parts)  # made on first use
+    part = opened.parts[2].path
+    table = pd.read_parquet(part)
+    table.iloc[:3].to_parquet(part)  # the part changed since its totals
+    os.utime(part, ns=(1, 1))
+    reopened = ddj.open(copy)
+    same(reopened, freq="W", tz="Asia/Kathmandu")
+
+
+def test_a_store_read_only_is_counted_from_its_columns(store, tmp_path):
+    copy = tmp_path / "store"
+    shutil.copytree(store.path, copy)
+    shutil.rmtree(copy / "_totals")
+    (copy / "_totals").write_text("")  # no folder can be made there: totals cannot be written
+    same(ddj.open(copy), freq="W")  # counted from the parts' columns, nothing written
+    assert (copy / "_totals").is_file()
+
+
+def test_a_batch_appended_again_and_parts_with_repeats(tmp_path):
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(rows(120, 0, 5), folder, append=True)
+        ddj.index(folder)
+        ddj.store.append(rows(80, 120, 6), folder, name="daily")
+        before = set((folder / "_totals").glob("*.json"))
+        ddj.store.append(rows(90, 120, 7), folder, name="daily")  # the task run again
+    after = set((folder / "_totals").glob("*.json"))
+    assert len(after) == len(ddj.open(folder).parts) and before - after  # the replaced ones gone
+    same(ddj.open(folder), freq="W", by="outlet", tz="Asia/Kathmandu")
+    legacy = next(folder.glob("month=2024-03/part-c.*.parquet"))
+    shutil.copy(legacy, legacy.parent / "part-0.parquet")  # a part of an older ddj: repeats
+    got = same(ddj.open(folder), freq="M")
+    assert "read from their columns" in got.attrs["index"]
+
+
+def test_no_index_or_a_filtered_store_scans_as_before(store):
+    narrowed = store.filter(start="2024-03-10")
+    got = same(narrowed, freq="W")
+    assert "Totals" not in got.attrs["index"]
+    by_group = same(store, freq="M", by="group", outlets=["alpha.example", "beta.example"])
+    assert "Totals" not in by_group.attrs["index"]  # outlets= reads the rows
+
+
+def test_quarters_floor_toward_the_past():
+    times = pd.Series(
+        pd.to_datetime(["2024-01-01T00:14:59.999999Z", "1935-01-01T00:00:00Z"], format="ISO8601")
+    )
+    want = [
+        (pd.Timestamp("2024-01-01") - pd.Timestamp("1970-01-01")) // pd.Timedelta(minutes=15),
+        (pd.Timestamp("1935-01-01") - pd.Timestamp("1970-01-01")) // pd.Timedelta(minutes=15),
+    ]
+    assert totals.quarters(times).tolist() == want
+    assert np.array_equal(totals.quarters(pd.Series(pd.to_datetime([None]))), [totals.NO_DATE])
