@@ -116,3 +116,23 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error_within_seconds(tmp_pa
     assert result.returncode == 2, result.stderr
     assert "no Dask scheduler answered" in result.stderr and address in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+# -- coverage of an indexed store on the cluster: totals from the counts kept with its parts ---
+
+
+@pytest.mark.slow
+def test_coverage_from_kept_totals_on_the_cluster_equals_the_local_run(client, tmp_path):
+    from tests.test_totals import TOPICS, rows, save
+
+    store = save(tmp_path / "store", [rows(150, 0, 3), rows(60, 150, 4)])
+    (
+        tmp_path / "store" / "_totals" / next(iter(os.listdir(tmp_path / "store" / "_totals")))
+    ).unlink()
+    options = {"freq": "W", "by": "outlet", "tz": "Asia/Kathmandu", "min_confidence": "medium"}
+    with pytest.warns(ddj.DroppedRowsWarning):
+        on_cluster = ddj.coverage(store, TOPICS, client=client, **options)
+    with pytest.warns(ddj.DroppedRowsWarning):
+        local = ddj.coverage(store.to_pandas(), TOPICS, **options)
+    pd.testing.assert_frame_equal(on_cluster, local)
+    assert "Totals from the counts kept with" in on_cluster.attrs["index"]
