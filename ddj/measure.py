@@ -505,19 +505,20 @@ class _Coverage(scan.Reduction):
         times, _ = _quarter_times(kept, rules.tz)
         weight = kept["rows"].to_numpy()
         other = np.zeros(len(kept), dtype=bool)
-        if rules.pages is not None:
-            other = ~kept["page_type"].fillna("article").isin(rules.pages).to_numpy()
+        types = kept["page_type"]
+        if rules.pages is not None:  # a missing type is an article, as in the scan
+            other = ~(types.isin(rules.pages) | (types.isna() & ("article" in rules.pages)))
+            other = other.to_numpy()
         unsure = np.zeros(len(kept), dtype=bool)
         if rules.min_confidence is not None:
-            rank = kept["published_confidence"].map({c: i for i, c in enumerate(CONFIDENCE)})
-            below = (rank.isna() | (rank < CONFIDENCE.index(rules.min_confidence))).to_numpy()
-            unsure = (kept["utc"].to_numpy() != NO_DATE) & below & ~other
+            sure = kept["published_confidence"].isin(
+                CONFIDENCE[CONFIDENCE.index(rules.min_confidence) :]
+            )
+            unsure = (kept["utc"].to_numpy() != NO_DATE) & ~sure.to_numpy() & ~other
         wanted = ~(other | unsure)
         dated = times.notna().to_numpy()
         keep = wanted & scan.in_window(times, how.first, how.last)
-        kinds = (
-            pd.Series(weight[other]).groupby(kept["page_type"].to_numpy()[other], sort=False).sum()
-        )
+        kinds = pd.Series(weight[other]).groupby(types[other].to_numpy(), sort=False).sum()
         skipped = scan.Skipped(
             int(weight.sum()),
             {str(k): int(n) for k, n in kinds.items()},
@@ -536,7 +537,7 @@ class _Coverage(scan.Reduction):
         rows, times, weight = kept.loc[keep], times[keep], weight[keep]
         tally.lo, tally.hi = times.min(), times.max()
         period = times.dt.to_period(how.period).rename("period")
-        outlet = rows["outlet"].fillna("(unknown)").astype("str")
+        outlet = rows["outlet"].astype("object").fillna("(unknown)").astype("str")
         table = pd.DataFrame({"period": period.array, "outlet": outlet.to_numpy(), "total": weight})
         tally.outlets = (
             table.groupby(["period", "outlet"], observed=True)["total"].sum().reset_index()

@@ -226,19 +226,13 @@ def run_counted(
     """
     if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
         return run(corpus, reduction, client=client), None
-    found = {part.path: table for part, table in totals.kept(corpus, corpus.whole_parts())}
-    tables = {path: t for path, t in found.items() if t is not None}
-    if tables:
-        joined = pd.concat(
-            [t.assign(part=i) for i, t in enumerate(tables.values())], ignore_index=True
-        )
-        cut = np.unique(joined["part"].to_numpy()[reduction.unplaced(joined)])
-        paths = list(tables)
-        for i in cut.tolist():
-            del tables[paths[i]]
+    found = [(part, t) for part, t in totals.kept(corpus, corpus.whole_parts()) if t is not None]
+    joined = totals.frame([t for _, t in found])
+    cut = set(np.unique(joined["part"].to_numpy()[reduction.unplaced(joined)]).tolist())
+    number = {part.path: i for i, (part, _) in enumerate(found) if i not in cut}
     runs: list[tuple[bool, list[Part]]] = []
     for part in corpus.parts:  # consecutive parts counted the same way, in store order
-        kept = part.path in tables
+        kept = part.path in number
         if runs and runs[-1][0] == kept:
             runs[-1][1].append(part)
         else:
@@ -246,13 +240,14 @@ def run_counted(
     partial = None
     for kept, parts in runs:
         if kept:
-            tallied = reduction.from_totals(
-                pd.concat([tables[p.path] for p in parts], ignore_index=True)
-            )
+            chosen = joined
+            if len(number) < len(found) or len(parts) < len(number):
+                wanted = [number[p.path] for p in parts]
+                chosen = joined.loc[joined["part"].isin(wanted)]
+            tallied = reduction.from_totals(chosen)
         else:
-            tallied = reduce(
-                replace(corpus, parts=tuple(parts)), reduction.totals_only(), client=client
-            )
+            only = replace(corpus, parts=tuple(parts))
+            tallied = reduce(only, reduction.totals_only(), client=client)
         partial = tallied if partial is None else reduction.combine(partial, tallied)
     if partial is None:
         partial = _reduce(iter(()), reduction.totals_only(), base=0)

@@ -114,7 +114,7 @@ def random_options(rng: random.Random) -> dict:
 def test_kept_totals_count_each_part_as_its_rows(store):
     assert all(totals.read(store.path, p) is not None for p in store.parts)  # by the appends
     frame = store.to_pandas()
-    assert sum(int(totals.read(store.path, p)["rows"].sum()) for p in store.parts) == len(frame)
+    assert sum(int(totals.read(store.path, p).rows.sum()) for p in store.parts) == len(frame)
     record = json.loads((store.path / "_commits").glob("*.json").__next__().read_text())
     assert all(p["totals"].startswith("_totals/") for p in record["parts"])
 
@@ -131,9 +131,9 @@ def test_missing_stale_and_damaged_totals_are_made_again(store, tmp_path):
     copy = tmp_path / "store"
     shutil.copytree(store.path, copy)  # copied: new modification times, every part stale
     opened = ddj.open(copy)
-    kept = sorted((copy / "_totals").glob("*.json"))
+    kept = sorted((copy / "_totals").glob("*.totals"))
     kept[0].unlink()
-    kept[1].write_text("{not json")
+    kept[1].write_bytes(b"{not json")
     same(opened, freq="M", by="outlet")
     assert all(totals.read(copy, p) is not None for p in opened.parts)  # made on first use
     part = opened.parts[2].path
@@ -160,9 +160,9 @@ def test_a_batch_appended_again_and_parts_with_repeats(tmp_path):
         ddj.save(rows(120, 0, 5), folder, append=True)
         ddj.index(folder)
         ddj.store.append(rows(80, 120, 6), folder, name="daily")
-        before = set((folder / "_totals").glob("*.json"))
+        before = set((folder / "_totals").glob("*.totals"))
         ddj.store.append(rows(90, 120, 7), folder, name="daily")  # the task run again
-    after = set((folder / "_totals").glob("*.json"))
+    after = set((folder / "_totals").glob("*.totals"))
     assert len(after) == len(ddj.open(folder).parts) and before - after  # the replaced ones gone
     same(ddj.open(folder), freq="W", by="outlet", tz="Asia/Kathmandu")
     legacy = next(folder.glob("month=2024-03/part-c.*.parquet"))

@@ -3,7 +3,7 @@
 A coverage's denominator counts every row of a store by its date, outlet, page
 type and date confidence. Reading those columns of a million rows takes
 seconds; the counts themselves are small. So each part has a totals file,
-``_totals/<month>.<part>.json``: its rows grouped by the quarter-hour (UTC) of
+``_totals/<month>.<part>.totals``: its rows grouped by the quarter-hour (UTC) of
 ``published``, the quarter-hour of ``published_local`` (the publisher's own
 clock), ``outlet``, ``page_type`` and ``published_confidence``, each group's
 count, and the size and modification time of the part it counts. An append
@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,9 @@ QUARTER = 15 * 60 * 1_000_000
 #: The quarter-hour of a row with no date.
 NO_DATE = -(1 << 62)
 #: The version of the file's layout: another version is made again.
-VERSION = 1
+VERSION = 2
+#: How a totals file's name ends.
+SUFFIX = ".totals"
 #: Largest totals file read (a part's groups are at most its rows).
 MAX_BYTES = 64 << 20
 
@@ -92,7 +94,7 @@ def grouped(rows: pd.DataFrame) -> pd.DataFrame:
 
 def path_of(folder: Path, part: Part) -> Path:
     """Where the totals of ``part`` are kept."""
-    return folder / TOTALS / f"{part.path.parent.name}.{part.path.stem}.json"
+    return folder / TOTALS / f"{part.path.parent.name}.{part.path.stem}{SUFFIX}"
 
 
 def _stamp(path: Path) -> dict[str, int]:
@@ -101,52 +103,106 @@ def _stamp(path: Path) -> dict[str, int]:
 
 
 def write(folder: Path, part: Part, rows: pd.DataFrame) -> Path:
-    """Write the totals of ``part`` (whose rows are ``rows``, as the store reads them), atomically."""
+    """Write the totals of ``part`` (whose rows are ``rows``, as the store reads them), atomically.
+
+    The file is one line of JSON (the part's stamp, the groups, each key's
+    values) and then the arrays: ``utc``, ``local`` (int64), each key's codes
+    (int32, -1: missing) and ``rows`` (int64), little-endian.
+    """
     table = grouped(rows)
-    record = {
+    header: dict[str, Any] = {
         "version": VERSION,
         "part": {**_stamp(part.path), "rows": len(rows)},
-        "columns": {
-            c: [None if pd.isna(v) else v for v in table[c].tolist()] for c in table.columns
-        },
+        "groups": len(table),
     }
+    arrays = [table["utc"].to_numpy("<i8"), table["local"].to_numpy("<i8")]
+    for key in KEYS:
+        codes, values = pd.factorize(table[key], use_na_sentinel=True)
+        header[key] = [str(v) for v in values]
+        arrays.append(codes.astype("<i4"))
+    arrays.append(table["rows"].to_numpy("<i8"))
+    content = json.dumps(header, ensure_ascii=False).encode() + b"\n"
+    content += b"".join(a.tobytes() for a in arrays)
     (folder / TOTALS).mkdir(exist_ok=True)
-    return atomic_write(path_of(folder, part), json.dumps(record, ensure_ascii=False))
+    return atomic_write(path_of(folder, part), content)
 
 
-def read(folder: Path, part: Part) -> pd.DataFrame | None:
+@dataclass(frozen=True)
+class Kept:
+    """One part's kept totals: quarter-hours, each key's codes and values, rows a group."""
+
+    utc: np.ndarray
+    local: np.ndarray
+    codes: dict[str, np.ndarray]
+    values: dict[str, list[str]]
+    rows: np.ndarray
+
+
+def read(folder: Path, part: Part) -> Kept | None:
     """The totals of ``part`` if kept and made from the part as it is now; None: missing or stale."""
     path = path_of(folder, part)
     try:
         if not path.is_file() or path.stat().st_size > MAX_BYTES:
             return None
-        record = json.loads(path.read_text(encoding="utf-8"))
+        content = path.read_bytes()
         now = _stamp(part.path)
+        line, _, body = content.partition(b"\n")
+        header = json.loads(line)
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("version") != VERSION:
+    if not isinstance(header, dict) or header.get("version") != VERSION:
         return None
-    kept = record.get("part") or {}
+    kept = header.get("part") or {}
     if kept.get("size") != now["size"] or kept.get("mtime_ns") != now["mtime_ns"]:
         return None
-    columns = record.get("columns") or {}
-    try:
-        table = pd.DataFrame(
-            {
-                "utc": np.asarray(columns["utc"], dtype="int64"),
-                "local": np.asarray(columns["local"], dtype="int64"),
-                **{k: pd.array(columns[k], dtype="object") for k in KEYS},
-                "rows": np.asarray(columns["rows"], dtype="int64"),
-            }
-        )
-    except (KeyError, TypeError, ValueError, OverflowError):
+    n = header.get("groups")
+    if not isinstance(n, int) or n < 0 or len(body) != n * (8 * 3 + 4 * len(KEYS)):
         return None
-    if int(table["rows"].sum()) != kept.get("rows"):
+    at = [0]
+
+    def take(dtype: str) -> np.ndarray:
+        size = np.dtype(dtype).itemsize * n
+        out = np.frombuffer(body, dtype=dtype, count=n, offset=at[0])
+        at[0] += size
+        return out
+
+    utc, local = take("<i8"), take("<i8")
+    codes = {k: take("<i4") for k in KEYS}
+    rows = take("<i8")
+    values = {k: header.get(k) for k in KEYS}
+    for k in KEYS:
+        v = values[k]
+        if not isinstance(v, list) or (n and (codes[k].max() >= len(v) or codes[k].min() < -1)):
+            return None
+    if int(rows.sum()) != kept.get("rows") or (n and rows.min() < 1):
         return None
-    return table
+    return Kept(utc, local, codes, values, rows)
 
 
-def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, pd.DataFrame | None]]:
+def frame(tables: list[Kept]) -> pd.DataFrame:
+    """Kept totals of several parts as one frame (``part``: the position in ``tables``).
+
+    ``utc``, ``local``, ``rows`` and ``part`` are integers; :data:`KEYS` are
+    categorical (missing stays missing).
+    """
+    out: dict[str, Any] = {
+        "utc": np.concatenate([t.utc for t in tables]) if tables else np.array([], "int64"),
+        "local": np.concatenate([t.local for t in tables]) if tables else np.array([], "int64"),
+    }
+    for key in KEYS:
+        values: dict[str, int] = {}
+        parts = []
+        for t in tables:
+            where = np.array([values.setdefault(v, len(values)) for v in t.values[key]] + [-1])
+            parts.append(where[t.codes[key]])  # code -1 picks the last: missing
+        codes = np.concatenate(parts) if parts else np.array([], "int64")
+        out[key] = pd.Categorical.from_codes(codes, categories=list(values))
+    out["rows"] = np.concatenate([t.rows for t in tables]) if tables else np.array([], "int64")
+    out["part"] = np.repeat(np.arange(len(tables)), [len(t.rows) for t in tables])
+    return pd.DataFrame(out)
+
+
+def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, Kept | None]]:
     """Each of ``parts`` of ``store`` with its totals (made now if missing or stale; None: cannot be).
 
     ``parts`` are parts the store reads whole (no row left out as a repeat,
@@ -161,7 +217,7 @@ def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, pd.DataFra
         yield part, table
 
 
-def made(store: Any, part: Part) -> pd.DataFrame | None:
+def made(store: Any, part: Part) -> Kept | None:
     """The totals of one part from its columns, written beside it when the store can be written."""
     one = replace(store, parts=(part,), keys=None)
     frames = list(one.batches(columns=list(READ)))
@@ -171,8 +227,8 @@ def made(store: Any, part: Part) -> pd.DataFrame | None:
     try:
         write(store.path, part, rows)
     except OSError:
-        pass  # a store we may only read: counted from its columns each time
-    return grouped(rows)
+        return None  # a store we may only read: counted from its columns each time
+    return read(store.path, part)
 
 
 def build(store: Any) -> int:
@@ -193,9 +249,9 @@ def remove_unlisted(folder: Path, listed: set[str]) -> None:
     home = folder / TOTALS
     if not home.is_dir():
         return
-    names = {f"{Path(p).parent.name}.{Path(p).stem}.json" for p in listed}
-    for path in home.glob("*.json"):
-        if path.name not in names:
+    names = {f"{Path(p).parent.name}.{Path(p).stem}{SUFFIX}" for p in listed}
+    for path in home.glob("*"):
+        if not path.name.startswith(".") and path.name not in names and path.is_file():
             path.unlink(missing_ok=True)
     for path in home.glob(".*.tmp-*"):
         path.unlink(missing_ok=True)
