@@ -79,7 +79,7 @@ def save(folder, frames):
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("totals") / "store"
-    return save(folder, [rows(260, 0, 1), rows(140, 260, 2)])
+    return save(folder, [rows(200, 0, 1), rows(100, 200, 2)])
 
 
 def same(store, **options):
@@ -119,7 +119,7 @@ def test_kept_totals_count_each_part_as_its_rows(store):
     assert all(p["totals"].startswith("_totals/") for p in record["parts"])
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(6))
 def test_coverage_from_kept_totals_equals_the_rows(store, seed):
     options = random_options(random.Random(seed))
     got = same(store, **options)
