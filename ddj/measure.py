@@ -546,6 +546,11 @@ class _Coverage(scan.Reduction):
         tally.total = pd.Series(weight, index=rows.index).groupby(keys, observed=True).sum()
         return tally
 
+    @property
+    def totals_columns(self) -> tuple[str, ...]:
+        """Columns only the totals and the warning's report read: the matched rows need not."""
+        return ("url", "source")
+
     def totals_only(self) -> _Coverage:
         """The same coverage counting totals only (no topic matches): for parts read from their columns."""
         return replace(self, matched={name: np.array([], dtype=np.uint64) for name in self.matched})

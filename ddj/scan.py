@@ -251,12 +251,22 @@ def run_counted(
         partial = tallied if partial is None else reduction.combine(partial, tallied)
     if partial is None:
         partial = _reduce(iter(()), reduction.totals_only(), base=0)
-    hits = reduce(corpus, reduction, client=client, keys=keys)
+    if client is None:  # the rows read in whole batches, only the matched ones tallied
+        columns = [c for c in reduction.columns if c not in reduction.totals_columns]
+        hits = _reduce(_matched(batches(corpus, columns), keys), reduction, base=0)
+    else:
+        hits = reduce(corpus, reduction, client=client, keys=keys)
     result = reduction.finish(reduction.with_hits(partial, hits), corpus)
     read = len(corpus.parts) - sum(len(parts) for kept, parts in runs if kept)
     note = f"Totals from the counts kept with {len(corpus.parts) - read:,} part(s)"
     note += f"; {read:,} part(s) read from their columns." if read else "."
     return result, note
+
+
+def _matched(frames: Iterator[pd.DataFrame], keys: np.ndarray) -> Iterator[pd.DataFrame]:
+    """The rows of each batch whose id key is in ``keys`` (their index: their place in the store)."""
+    for batch in frames:
+        yield batch.loc[among(row_keys(batch), keys)]
 
 
 def _reduce(frames: Iterator[pd.DataFrame], reduction: Reduction, *, base: int) -> Any:
