@@ -549,7 +549,12 @@ class _Coverage(scan.Reduction):
     @property
     def totals_columns(self) -> tuple[str, ...]:
         """Columns only the totals and the warning's report read: the matched rows need not."""
-        return ("url", "source")
+        unread = ["url", "source"]
+        if self.rules.tz != "local":
+            unread.append("published_local")
+        if self.how.by != "outlet":
+            unread.append("outlet")
+        return tuple(unread)
 
     def totals_only(self) -> _Coverage:
         """The same coverage counting totals only (no topic matches): for parts read from their columns."""
