@@ -89,7 +89,7 @@ def same(store, **options):
     """
     got, said = quiet(ddj.coverage, store, TOPICS, **options)
     said = [s for s in said if "repeated article" not in s]
-    want, want_said = quiet(ddj.coverage, store.to_pandas(), TOPICS, **options)
+    want, want_said = quiet(ddj.coverage, quiet(store.to_pandas)[0], TOPICS, **options)
     pd.testing.assert_frame_equal(got, want)
     assert {k: v for k, v in got.attrs.items() if k != "index"} == want.attrs
     assert said == want_said
