@@ -55,6 +55,8 @@ _LAZY = {
     "spikes": "ddj.intervals",
     "rank_outlets": "ddj.stats",
     "resolve": "ddj.matching",
+    "lint": "ddj.linting",
+    "suggest": "ddj.suggesting",
     "check_parameters": "ddj.notebooks",
     "chart": "ddj.charts",
     "publish": "ddj.publishing",

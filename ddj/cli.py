@@ -34,11 +34,13 @@ from ddj.escaping import TerminalStream, terminal
 from ddj.files import shown
 from ddj.hostvalues import scrub_credentials
 from ddj.jobs import DEFAULT_TOPICS
+from ddj.linting import WILDCARD_LIMIT, lint
 from ddj.loading import load, refuse_existing, save
 from ddj.matching import hits, topics
 from ddj.stats import compare
 from ddj.store import open as open_store
 from ddj.store.fulltext import index
+from ddj.suggesting import suggest
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
 
@@ -815,6 +817,76 @@ def _run_index(args: argparse.Namespace) -> int:
         f"Indexed {done.rows:,} article(s) in {done.parts:,} new part(s) of {shown(done.folder)}"
         f" ({done.removed:,} part(s) forgotten) in {done.seconds:.1f} s."
     )
+    return 0
+
+
+@command(
+    "lint",
+    "Check how topics' queries are written, and what their terms find in a corpus, before counting.",
+    "ddj lint demo -t '\u201cHong Kong\u201d or Taiwan,hong_kong'",
+)
+@options(corpus_argument, topics_options)
+def _add_lint(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wildcard-limit",
+        type=int,
+        default=WILDCARD_LIMIT,
+        help="distinct words a prefix* may match before it is flagged (default: %(default)s)",
+    )
+    p.set_defaults(run=_run_lint)
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    checked = jobs.check_parameters(
+        corpus=args.source, topics=args.topics, topics_file=args.topics_file
+    )
+    corpus = jobs.open_corpus(checked["corpus"])
+    flagged = 0
+    for topic in jobs.chosen_topics(checked["topics"], checked["topics_file"]):
+        findings = lint(topic, corpus, wildcard_limit=args.wildcard_limit)
+        flagged += bool(findings)
+        print(f"{topic.name}: {'ok' if not findings else f'{len(findings)} finding(s)'}")
+        for f in findings:
+            print(f"  {f.code}: {f.message} {f.fix}")
+            if f.fixed:
+                print(f"    try: {f.fixed}")
+    return 1 if flagged else 0
+
+
+@command(
+    "suggest",
+    "Terms the matches of a topic use far more than chance, and how many articles each would add.",
+    "ddj suggest demo hong_kong -n 10",
+)
+@options(corpus_argument)
+def _add_suggest(p: argparse.ArgumentParser) -> None:
+    p.add_argument("topic", help="a topic name from the topics file (exactly), or a query")
+    topics_file_option(p)
+    p.add_argument("-n", type=int, default=20, help="terms to show (default: %(default)s)")
+    csv_output_option(p)
+    p.set_defaults(run=_run_suggest)
+
+
+def _run_suggest(args: argparse.Namespace) -> int:
+    checked = jobs.check_parameters(
+        corpus=args.source, topic=args.topic, topics_file=args.topics_file
+    )
+    topic = jobs.chosen_topics([checked["topic"]], checked["topics_file"])[0]
+    table = suggest(jobs.open_corpus(checked["corpus"]), topic, n=args.n)
+    print(
+        f"{len(table)} term(s) for {topic.definition}, from {table.attrs['matches']:,} matching "
+        f"and {table.attrs['others']:,} other article(s). {table.attrs['method']}"
+    )
+    for row in table.itertuples():
+        print(
+            f"{row.query}: in {row.in_matches:,} matches, {row.in_others:,} others "
+            f"(G\u00b2 {row.g2:.1f}); OR adds {row.adds:,}, AND NOT removes {row.removes:,}"
+        )
+        for snippet in row.examples:
+            print(f"    {snippet}")
+    if args.output:
+        jobs.write_csv(table.assign(examples=table["examples"].str.join(" | ")), args.output)
+        print(f"{len(table):,} term(s) -> {args.output}")
     return 0
 
 

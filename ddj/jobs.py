@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ddj import params as p
+from ddj import scan
 from ddj.charts import chart as draw
 from ddj.charts import source_line
 from ddj.collecting import collect as collect_articles
@@ -33,8 +34,9 @@ from ddj.collecting import failures_path, is_store_name
 from ddj.demo import demo_corpus, demo_warc
 from ddj.errors import DdjWarning, ParameterError
 from ddj.intervals import spikes
+from ddj.linting import Finding, lint, lint_warning
 from ddj.loading import load
-from ddj.matching import resolve
+from ddj.matching import Topic, resolve
 from ddj.measure import coverage as count_coverage
 from ddj.measure import summary
 from ddj.publishing import publish, quotable, spreadsheet_safe
@@ -333,12 +335,33 @@ def coverage_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def count(corpus: Any, params: Mapping[str, Any]) -> pd.DataFrame:
-    """The coverage job's first step: the topics counted per period (``ddj.coverage``)."""
+    """The coverage job's first step: the topics linted (:func:`lint_topics`), then counted per period (``ddj.coverage``)."""
     chosen = chosen_topics(params["topics"], params.get("topics_file"))
+    lint_topics(chosen, corpus)
     return count_coverage(
         corpus, chosen, freq=params["freq"], by=params.get("by"), start=params.get("start"),
         end=params.get("end"), tz=params.get("tz") or "UTC",
     )  # fmt: skip
+
+
+def lint_topics(chosen: Sequence[Topic], corpus: Any = None) -> list[list[Finding]]:
+    """Each topic's query lint (:func:`ddj.linting.lint`), shown as one ``QueryLintWarning`` a topic.
+
+    How a query is written is checked for every topic. A query typed for this
+    run (not a topics file's topic) is also looked up in a corpus held in
+    memory: its terms that match nothing, its wildcards that match thousands of
+    words. ``ddj lint`` checks any topic against any corpus, a store too.
+    """
+    found = []
+    for topic in chosen:
+        against = (
+            corpus if topic.from_query and corpus is not None and scan.in_memory(corpus) else None
+        )
+        findings = lint(topic, against)
+        if findings:
+            warnings.warn(lint_warning(topic, findings), stacklevel=2)
+        found.append(findings)
+    return found
 
 
 def publish_chart(

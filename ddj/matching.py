@@ -480,9 +480,7 @@ class _Match(scan.Reduction):
 
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[pd.DataFrame], scan.Skipped]:
         """The flags of one batch, and the rows of other page types it left out."""
-        texts = _fields(batch, self.fields)
-        skipped, out = scan.Skipped.of(batch, self.pages, None)
-        found = _flagged(batch, self.chosen, _emptied(texts, out), out)
+        found, skipped, _ = batch_flags(batch, self.chosen, self.fields, self.pages)
         if self.keyed:
             found = found.set_axis(pd.Index(batch["id"], name="id"))
         return [found], skipped
@@ -495,6 +493,23 @@ class _Match(scan.Reduction):
         """One frame of flags; one warning for the rows of other page types."""
         total[1].warn(None)
         return pd.concat(total[0]) if len(total[0]) > 1 else total[0][0]
+
+
+def batch_flags(
+    batch: pd.DataFrame,
+    chosen: list[Topic],
+    fields: Sequence[str] = FIELDS,
+    pages: tuple[str, ...] | None = ("article",),
+) -> tuple[pd.DataFrame, scan.Skipped, np.ndarray]:
+    """One batch's flags and mentions of each topic, the rows of other page types it left out, and their mask.
+
+    The step :func:`match` takes on each batch, for reductions elsewhere
+    (:mod:`ddj.suggesting`) that need a batch's matches beside its text.
+    ``pages`` as :func:`ddj.params.pages` gives it (None: every type).
+    """
+    texts = _fields(batch, fields)
+    skipped, out = scan.Skipped.of(batch, pages, None)
+    return _flagged(batch, chosen, _emptied(texts, out), out), skipped, out
 
 
 def _flagged(
