@@ -224,6 +224,7 @@ class _Seen:
     matches: int
     terms: Counter
     languages: Counter
+    skipped: scan.Skipped
     pruned: bool = False
 
 
@@ -241,7 +242,7 @@ class _InMatches(scan.Reduction):
 
     def tally(self, batch: pd.DataFrame, start: int) -> _Seen:
         """One batch's counts."""
-        found, _, out = batch_flags(batch, [self.chosen], self.fields, self.pages)
+        found, skipped, out = batch_flags(batch, [self.chosen], self.fields, self.pages)
         hit = found[self.chosen.name].to_numpy()
         terms: Counter = Counter()
         texts = [batch[f].tolist() for f in self.fields if f in batch.columns]
@@ -252,7 +253,7 @@ class _InMatches(scan.Reduction):
             if "language" in batch
             else Counter()
         )
-        return _pruned(_Seen(int((~out).sum()), int(hit.sum()), terms, langs))
+        return _pruned(_Seen(int((~out).sum()), int(hit.sum()), terms, langs, skipped))
 
     def combine(self, a: _Seen, b: _Seen) -> _Seen:
         """Both batches' counts."""
@@ -261,12 +262,14 @@ class _InMatches(scan.Reduction):
             a.matches + b.matches,
             a.terms + b.terms,
             a.languages + b.languages,
+            a.skipped.add(b.skipped),
             a.pruned or b.pruned,
         )
         return _pruned(seen)
 
     def finish(self, total: _Seen, corpus: Any) -> _Seen:
-        """The counts."""
+        """The counts; one warning for the rows of other page types (as :func:`ddj.match` gives)."""
+        total.skipped.warn(None)
         return total
 
 
@@ -275,7 +278,7 @@ def _pruned(seen: _Seen) -> _Seen:
     if len(seen.terms) <= MAX_VOCABULARY:
         return seen
     kept = Counter(dict(seen.terms.most_common(MAX_VOCABULARY // 2)))
-    return _Seen(seen.articles, seen.matches, kept, seen.languages, True)
+    return _Seen(seen.articles, seen.matches, kept, seen.languages, seen.skipped, True)
 
 
 def _candidates(seen: _Seen, chosen: Topic, min_articles: int) -> list[str]:
@@ -303,7 +306,9 @@ def _leaf_words(leaf: Any) -> list[str]:
 @cache
 def _stopwords(languages: tuple[str, ...]) -> frozenset[str]:
     """newspaper4k's stopwords of these languages (English when none is known), folded."""
-    spec = importlib.util.find_spec("newspaper")  # found, not imported: importing it warns about nltk
+    spec = importlib.util.find_spec(
+        "newspaper"
+    )  # found, not imported: importing it warns about nltk
     places = list(spec.submodule_search_locations or []) if spec else []
     folder = Path(places[0], "resources", "text") if places else Path()
     words: set[str] = set()
