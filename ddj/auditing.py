@@ -235,34 +235,34 @@ def allocate(strata: pd.Series, n: int) -> tuple[dict[str, str], dict[str, int],
     >>> drawn, into["c"]
     ({'a': 6, 'b': 3, '(small strata pooled)': 1}, '(small strata pooled)')
     """
-    strata = strata[strata > 0]
-    total = int(strata.sum())
+    counts = {s: int(v) for s, v in strata.items() if v > 0}
+    total = sum(counts.values())
     if total == 0 or n == 0:
         return {}, {}, {}
     if n >= total:
-        return {s: s for s in strata.index}, strata.to_dict(), strata.to_dict()
-    pooled = set(strata.index[(strata * n / total < 1).to_numpy()])
-    if len(strata) - len(pooled) > MAX_STRATA:
-        pooled = set(strata.index)
+        return {s: s for s in counts}, dict(counts), dict(counts)
+    pooled = {s for s, v in counts.items() if v * n < total}
+    if len(counts) - len(pooled) > MAX_STRATA:
+        pooled = set(counts)
     while True:
-        into = {s: POOLED if s in pooled else s for s in strata.index}
-        size = strata.groupby(pd.Series(into)).sum()
-        quota = size * n / total
-        drawn = np.floor(quota).astype(int)
-        rest = n - int(drawn.sum())
-        order = sorted(size.index, key=lambda s: (-(quota[s] - drawn[s]), str(s)))
+        into = {s: POOLED if s in pooled else s for s in counts}
+        size: dict[str, int] = {}
+        for s, v in counts.items():
+            size[into[s]] = size.get(into[s], 0) + v
+        quota = {s: v * n / total for s, v in size.items()}
+        drawn = {s: int(q) for s, q in quota.items()}
+        rest = n - sum(drawn.values())
+        order = sorted(size, key=lambda s: (-(quota[s] - drawn[s]), str(s)))
         for s in order[:rest]:
             drawn[s] += 1
-        empty = [s for s in drawn.index if drawn[s] == 0]
-        if not empty:
+        if all(drawn.values()):
             break
-        # give the pool the smallest kept strata until it has a draw
-        kept = [s for s in strata.index if s not in pooled]
+        # give the pool the smallest kept stratum until every final stratum has a draw
+        kept = [s for s in counts if s not in pooled]
         if not kept:
             break
-        pooled.add(min(kept, key=lambda s: (strata[s], str(s))))
-    order = [s for s in dict.fromkeys(into.values())]
-    return into, {s: int(size[s]) for s in order}, {s: int(drawn[s]) for s in order}
+        pooled.add(min(kept, key=lambda s: (counts[s], str(s))))
+    return into, size, drawn
 
 
 def select(kept: Kept, caps: Mapping[str, int]) -> pd.DataFrame:
