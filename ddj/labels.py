@@ -112,6 +112,9 @@ def read(path: str | os.PathLike, *, missing_ok: bool = True) -> pd.DataFrame:
 def parse(text: str, where: str = "labels") -> pd.DataFrame:
     r"""Labels from CSV text (``id`` and ``label`` needed; ``topic``, ``query``, ``labelled`` read when present).
 
+    A row with an id and a blank label is not labelled yet: counted in
+    ``attrs['unlabelled']``, not a problem. Other columns are ignored.
+
     Examples
     --------
     >>> parse("id,topic,label\nabc,lai,Y\n,lai,yes\nabd,lai,maybe\n")["label"].tolist()
@@ -129,6 +132,7 @@ def parse(text: str, where: str = "labels") -> pd.DataFrame:
         raise InputError(msg)
     at = {c: names.index(c) for c in COLUMNS if c in names}
     rows, bad = [], []
+    unlabelled = 0
     line = 1
     try:
         for line, cells in enumerate(reader, start=2):
@@ -138,6 +142,9 @@ def parse(text: str, where: str = "labels") -> pd.DataFrame:
             if not any(c.strip() for c in cells):
                 continue
             row = {c: _unsafe(cells[i]).strip() if i < len(cells) else "" for c, i in at.items()}
+            if row["id"] and not row["label"]:  # not labelled yet (a sample being labelled)
+                unlabelled += 1
+                continue
             why = problem(row)
             if why:
                 bad.append({"source": f"{where}, line {line}", "reason": why, "kind": "bad-label"})
@@ -152,6 +159,7 @@ def parse(text: str, where: str = "labels") -> pd.DataFrame:
         warnings.warn(warns.bad_labels(bad, where), stacklevel=2)
     out = pd.DataFrame(rows, columns=COLUMNS).astype("str") if rows else empty()
     out.attrs["problems"] = bad
+    out.attrs["unlabelled"] = unlabelled
     return out
 
 
@@ -253,9 +261,10 @@ def for_sample(sample: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     mine["order"] = range(len(mine))
     # the same query's label first; else the newest of any query
     mine = mine.sort_values(["same", "labelled", "order"]).drop_duplicates("id", keep="last")
-    found = mine.set_index("id")
+    label = dict(zip(mine["id"], mine["label"], strict=True))
+    reused = dict(zip(mine["id"], ~mine["same"], strict=True))
     out = sample.copy()
-    out["label"] = out["id"].map(found["label"]).fillna("").astype("str")
-    out["reused"] = out["id"].map(~found["same"]).fillna(False).astype(bool)
+    out["label"] = pd.Series([label.get(i, "") for i in out["id"]], index=out.index, dtype="str")
+    out["reused"] = [bool(reused.get(i, False)) for i in out["id"]]
     out.attrs = dict(sample.attrs)
     return out
