@@ -40,6 +40,7 @@ FORM_CONTEXT = 160
 _STYLE = (
     "<style>.ddj-labeller .ddj-article{font-size:15px;line-height:1.5;max-width:60em}"
     ".ddj-labeller .ddj-meta{color:#555;font-size:13px}"
+    ".ddj-labeller .ddj-title a{color:#1a56b0;text-decoration:underline}"
     ".ddj-labeller mark{background:#ffe08a;padding:0 2px}</style>"
 )
 
@@ -61,7 +62,7 @@ class Labeller(ipywidgets.VBox):
         self.status = ipywidgets.HTML()
         self.buttons = []
         for value, text, style in (
-            ("yes", "Yes, about the topic", "success"),
+            ("yes", "Yes", "success"),
             ("no", "No", "danger"),
             ("skip", "Skip", ""),
         ):
