@@ -28,7 +28,9 @@ Recall ``R = N_m p_m / (N_m p_m + N_n p_n + N_o p_o)``
     is drawn from the Jeffreys posterior ``Beta(k + 1/2, n_eff - k + 1/2)``
     (``k = p_g n_eff``; a group labelled in full is held at its value),
     ``R`` computed for each of ``draws`` draws (seeded) and the 2.5% and
-    97.5% quantiles taken. Why: the ``other`` group is large and its sample
+    97.5% quantiles taken, widened to hold the estimate itself (with no miss
+    seen, recall is 1 and so is the interval's top, as the modified Jeffreys
+    interval ends at 1 when nothing is seen). Why: the ``other`` group is large and its sample
     usually holds no relevant article at all; the delta method then gives
     that group a variance of 0 and an interval that claims no article was
     missed, while the Jeffreys draw keeps the chance of misses among the
@@ -286,11 +288,13 @@ def estimate(
             if np.isfinite(r_draws).any()
             else (np.nan, np.nan)
         )
-        recall = Estimate(float(value), float(lo), float(hi), RATIO)
+        # the interval holds the estimate (no miss seen: recall 1, as the modified Jeffreys interval's end at k = 0)
+        recall = Estimate(float(value), float(min(lo, value)), float(max(hi, value)), RATIO)
         c_draws = rel_draws / articles if articles else np.full(draws, np.nan)
         lo, hi = np.quantile(c_draws, [alpha, 1 - alpha]) if articles else (np.nan, np.nan)
+        point_share = relevant / articles if articles else np.nan
         corrected = Estimate(
-            relevant / articles if articles else np.nan, float(lo), float(hi), CORRECTED
+            point_share, float(min(lo, point_share)), float(max(hi, point_share)), CORRECTED
         )
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = p["match"] / r_draws
@@ -343,7 +347,8 @@ def corrected(
             for i in range(len(frame)):
                 if t[i] > 0 and np.isfinite(k[i]):
                     d = rng.beta(k[i] + 0.5, t[i] - k[i] + 0.5, size=len(r)) * r
-                    low[i], high[i] = np.quantile(d, [alpha, 1 - alpha])
+                    lo, hi = np.quantile(d, [alpha, 1 - alpha])
+                    low[i], high[i] = min(lo, values[i]), max(hi, values[i])
         out[f"{prefix}_share" if prefix == "baseline_corrected" else "corrected_share"] = values
         out[f"{prefix}_low"], out[f"{prefix}_high"] = low, high
     if replace:

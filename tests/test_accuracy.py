@@ -47,7 +47,7 @@ def test_equal_weights_give_the_plain_wilson_interval():
     acc = accuracy.estimate(_sample(rows, {"match": 200, "near": 0, "other": 1000}, 1200))
     assert (acc.precision.low, acc.precision.high) == pytest.approx(wilson(37, 40))
     # nothing relevant seen among the non-matches: recall's interval still allows misses there
-    assert acc.recall.value == 1.0 and acc.recall.low < 0.9
+    assert acc.recall.value == 1.0 and acc.recall.low < 0.9 and acc.recall.high == 1.0
     assert acc.sentence().startswith("audited on 80 labelled articles: finds 100% (")
 
 
@@ -78,6 +78,8 @@ def test_corrected_coverage_scales_the_share_and_widens_its_interval():
     assert out["uncorrected_share"].tolist() == [0.1, 0.15]
     lo, hi = wilson(np.array([30, 60]), np.array([300, 400]))
     assert ((out["share_high"] - out["share_low"]) > (hi - lo) * factor).all()
+    none = accuracy.corrected(pd.DataFrame({"articles": [0], "total": [50], "share": [0.0]}), acc)
+    assert none["corrected_low"].iloc[0] == 0.0 < none["corrected_high"].iloc[0]
     assert cov.columns.tolist() == ["articles", "total", "share"]  # the input is not changed
 
 
