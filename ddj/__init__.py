@@ -62,6 +62,9 @@ _LAZY = {
     "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
     "audit": "ddj.auditing",
+    "labelled": "ddj.labels",
+    "precision_recall": "ddj.accuracy",
+    "corrected": "ddj.accuracy",
 }
 
 __all__ = [

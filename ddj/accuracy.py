@@ -52,7 +52,7 @@ Examples
 >>> sample = pd.DataFrame({"group": ["match"] * 10 + ["other"] * 10, "stratum": "s",
 ...     "stratum_articles": [10] * 10 + [90] * 10, "label": ["yes"] * 9 + ["no"] + ["no"] * 10})
 >>> sample.attrs = {"population": {"match": 10, "near": 0, "other": 90}, "articles": 100}
->>> acc = estimate(sample)
+>>> acc = precision_recall(sample)
 >>> acc.precision.value, acc.precision.low
 (0.9, 0.9)
 """
@@ -230,7 +230,7 @@ def _draws(g: Group, rng: np.random.Generator, draws: int) -> np.ndarray:
     return rng.beta(k + 0.5, g.n_eff - k + 0.5, size=draws)
 
 
-def estimate(
+def precision_recall(
     sample: pd.DataFrame, *, confidence: float = CONFIDENCE, draws: int = DRAWS, seed: int = 0
 ) -> Accuracy:
     """Precision, recall and corrected share of a labelled audit sample, each with its interval.
@@ -321,7 +321,7 @@ def corrected(
     ...     "stratum_articles": [10] * 10 + [90] * 10, "label": ["yes"] * 9 + ["no"] + ["no"] * 10})
     >>> sample.attrs = {"population": {"match": 10, "near": 0, "other": 90}, "articles": 100}
     >>> cov = pd.DataFrame({"articles": [10], "total": [100], "share": [0.1]})
-    >>> round(float(corrected(cov, estimate(sample))["corrected_share"].iloc[0]), 3)
+    >>> round(float(corrected(cov, precision_recall(sample))["corrected_share"].iloc[0]), 3)
     0.09
     """
     if "share" not in frame.columns:

@@ -248,6 +248,27 @@ def record(
     return out
 
 
+def labelled(
+    sample: pd.DataFrame,
+    topics_file: str | os.PathLike | None = None,
+    *,
+    path: str | os.PathLike | None = None,
+) -> pd.DataFrame:
+    """An audit sample with the labels given so far (:func:`for_sample` of the labels file).
+
+    The labels file is ``path``, else the one beside ``topics_file``
+    (:func:`path_for`).
+
+    Examples
+    --------
+    >>> import tempfile, ddj
+    >>> sample = ddj.audit(ddj.demo_corpus(n=100), "hong_kong", n=6, seed=1)
+    >>> ddj.labelled(sample, path=Path(tempfile.mkdtemp()) / "none.csv")["label"].tolist()
+    ['', '', '', '', '', '']
+    """
+    return for_sample(sample, read(path_for(topics_file) if path is None else path))
+
+
 def for_sample(sample: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
     """The sample with each article's label for its topic (``label``; ``reused`` when given for another query).
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
 
+import ddj
 from ddj import accuracy, auditing
 from ddj.errors import ParameterError
 from ddj.intervals import wilson
@@ -23,7 +26,7 @@ def test_estimates_match_values_computed_by_hand():
     rows += [("match", "B", 40, lab) for lab in ["yes", "no", "skip"]]  # the skip is not counted
     rows += [("near", "C", 50, lab) for lab in ["yes", "no", "no", "no", "no"]]
     rows += [("other", "D", 900, "no")] * 9 + [("other", "D", 900, "yes")]
-    acc = accuracy.estimate(_sample(rows, {"match": 100, "near": 50, "other": 900}, 1050))
+    acc = accuracy.precision_recall(_sample(rows, {"match": 100, "near": 50, "other": 900}, 1050))
     # p_match = (60 * 3/4 + 40 * 1/2) / 100 = 0.65; weights 15 (x4) and 20 (x2)
     assert acc.precision.value == pytest.approx(0.65)
     n_eff = (4 * 15 + 2 * 20) ** 2 / (4 * 15**2 + 2 * 20**2)  # 10,000 / 1,700
@@ -44,7 +47,7 @@ def test_estimates_match_values_computed_by_hand():
 def test_equal_weights_give_the_plain_wilson_interval():
     rows = [("match", "A", 200, "yes")] * 37 + [("match", "A", 200, "no")] * 3
     rows += [("other", "B", 1000, "no")] * 40
-    acc = accuracy.estimate(_sample(rows, {"match": 200, "near": 0, "other": 1000}, 1200))
+    acc = accuracy.precision_recall(_sample(rows, {"match": 200, "near": 0, "other": 1000}, 1200))
     assert (acc.precision.low, acc.precision.high) == pytest.approx(wilson(37, 40))
     # nothing relevant seen among the non-matches: recall's interval still allows misses there
     assert acc.recall.value == 1.0 and acc.recall.low < 0.9 and acc.recall.high == 1.0
@@ -53,7 +56,7 @@ def test_equal_weights_give_the_plain_wilson_interval():
 
 def test_a_fully_labelled_group_is_known_exactly():
     rows = [("match", "A", 5, lab) for lab in ["yes"] * 4 + ["no"]] + [("other", "B", 5, "no")] * 5
-    acc = accuracy.estimate(_sample(rows, {"match": 5, "near": 0, "other": 5}, 10))
+    acc = accuracy.precision_recall(_sample(rows, {"match": 5, "near": 0, "other": 5}, 10))
     assert (acc.precision.value, acc.precision.low, acc.precision.high) == (0.8, 0.8, 0.8)
     assert (acc.recall.low, acc.recall.high) == (1.0, 1.0)
 
@@ -61,16 +64,16 @@ def test_a_fully_labelled_group_is_known_exactly():
 def test_without_labels_it_says_what_to_label():
     rows = [("match", "A", 5, "")] * 5
     with pytest.raises(ParameterError, match="label some of the sample's matches"):
-        accuracy.estimate(_sample(rows, {"match": 5, "near": 0, "other": 5}, 10))
+        accuracy.precision_recall(_sample(rows, {"match": 5, "near": 0, "other": 5}, 10))
     rows = [("match", "A", 5, "yes")] * 5
-    acc = accuracy.estimate(_sample(rows, {"match": 5, "near": 0, "other": 5}, 10))
+    acc = accuracy.precision_recall(_sample(rows, {"match": 5, "near": 0, "other": 5}, 10))
     assert np.isnan(acc.recall.value) and "label some of other" in acc.recall.method
 
 
 def test_corrected_coverage_scales_the_share_and_widens_its_interval():
     rows = [("match", "A", 100, "yes")] * 18 + [("match", "A", 100, "no")] * 2
     rows += [("other", "B", 900, "yes")] + [("other", "B", 900, "no")] * 19
-    acc = accuracy.estimate(_sample(rows, {"match": 100, "near": 0, "other": 900}, 1000))
+    acc = accuracy.precision_recall(_sample(rows, {"match": 100, "near": 0, "other": 900}, 1000))
     cov = pd.DataFrame({"articles": [30, 60], "total": [300, 400], "share": [0.1, 0.15]})
     out = accuracy.corrected(cov, acc, replace=True)
     factor = acc.precision.value / acc.recall.value
@@ -132,7 +135,7 @@ def test_intervals_cover_the_true_precision_and_recall_at_about_the_stated_rate(
             "population": pop["group"].value_counts().to_dict(),
             "articles": len(pop),
         }
-        acc = accuracy.estimate(sample, draws=2_000, seed=seed)
+        acc = accuracy.precision_recall(sample, draws=2_000, seed=seed)
         share = relevant.mean()
         hits["precision"] += acc.precision.low <= precision <= acc.precision.high
         hits["recall"] += acc.recall.low <= recall <= acc.recall.high
@@ -140,3 +143,26 @@ def test_intervals_cover_the_true_precision_and_recall_at_about_the_stated_rate(
     rates = {k: v / seeds for k, v in hits.items()}
     print(rates)
     assert all(0.90 <= r <= 0.995 for r in rates.values()), rates
+
+
+def test_a_comparison_gains_corrected_shares_and_its_ratio_holds():
+    rows = [("match", "A", 100, "yes")] * 16 + [("match", "A", 100, "no")] * 4
+    rows += [("other", "B", 900, "yes")] * 2 + [("other", "B", 900, "no")] * 18
+    acc = ddj.precision_recall(_sample(rows, {"match": 100, "near": 0, "other": 900}, 1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = ddj.coverage(ddj.demo_corpus(n=600), ["hong_kong"], freq="M")
+    table = ddj.compare(cov, None, baseline=6)
+    out = ddj.corrected(table, acc)
+    factor = acc.precision.value / acc.recall.value
+    assert out["corrected_share"].iloc[0] == pytest.approx(table["share"].iloc[0] * factor)
+    assert out["baseline_corrected_share"].iloc[0] == pytest.approx(
+        table["baseline_share"].iloc[0] * factor
+    )
+    ratio = out["corrected_share"] / out["baseline_corrected_share"]
+    assert ratio.iloc[0] == pytest.approx(table["ratio"].iloc[0])
+    assert (
+        out["corrected_low"].iloc[0]
+        < out["corrected_share"].iloc[0]
+        < out["corrected_high"].iloc[0]
+    )

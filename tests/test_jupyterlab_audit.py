@@ -23,7 +23,7 @@ OUT = ".jp-OutputArea-output"
 SOURCE = """import ddj
 corpus = ddj.load("articles.csv")
 sample = ddj.audit(corpus, '"Hong Kong"', n=12, seed=1)
-form = ddj.display.labeller(sample, "topics.labels.csv")
+form = ddj.display.labeller(sample, path="topics.labels.csv")
 form"""
 
 

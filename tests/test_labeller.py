@@ -36,7 +36,7 @@ def _show_hostile(form):
 
 def test_each_click_saves_and_the_next_article_shows(tmp_path):
     path = tmp_path / "topics.labels.csv"
-    form = labeller(_sample(), path)
+    form = labeller(_sample(), path=path)
     assert form.progress() == "0 of 12 labelled"
     first = form.queue[0]["id"]
     form.buttons[0].click()  # yes
@@ -44,20 +44,20 @@ def test_each_click_saves_and_the_next_article_shows(tmp_path):
     form.buttons[1].click()  # no
     assert form.progress() == "2 of 12 labelled" and "ddj-saved" in form.status.value
     # a new form on the same file asks only what is left
-    again = labeller(_sample(), path)
+    again = labeller(_sample(), path=path)
     assert again.progress() == "2 of 12 labelled" and len(again.queue) == 10
     assert first not in {row["id"] for row in again.queue}
 
 
 def test_corpus_text_is_escaped_and_only_web_addresses_link(tmp_path):
-    shown = _show_hostile(labeller(_sample(), tmp_path / "l.csv"))
+    shown = _show_hostile(labeller(_sample(), path=tmp_path / "l.csv"))
     assert "<img" not in shown and "&lt;img src=x" in shown
     assert "<script" not in shown and "javascript:" not in shown and "href" not in shown
     assert "<mark>Jimmy Lai</mark>" in shown and "&lt;b&gt;Paper&lt;/b&gt;" in shown
 
 
 def test_when_every_article_is_labelled_the_buttons_stop(tmp_path):
-    form = labeller(_sample(), tmp_path / "l.csv")
+    form = labeller(_sample(), path=tmp_path / "l.csv")
     for _ in range(12):
         form.buttons[2].click()
     assert "ddj-finished" in form.article.value and all(b.disabled for b in form.buttons)

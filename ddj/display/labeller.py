@@ -15,7 +15,7 @@ Examples
 --------
 >>> import tempfile, ddj
 >>> sample = ddj.audit(ddj.demo_corpus(n=100), "hong_kong", n=6, seed=1)
->>> form = labeller(sample, Path(tempfile.mkdtemp()) / "topics.labels.csv")
+>>> form = labeller(sample, path=Path(tempfile.mkdtemp()) / "topics.labels.csv")
 >>> form.answer("yes"); form.progress()
 '1 of 6 labelled'
 """
@@ -76,6 +76,17 @@ class Labeller(ipywidgets.VBox):
         self.add_class("ddj-labeller")
         self._show()
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The form, and (as ``text/html``) a note where widgets cannot run (a saved, executed notebook)."""
+        shown = super()._repr_mimebundle_(**kwargs)
+        if not isinstance(shown, dict):
+            return shown
+        note = (
+            f'<div class="ddj-labeller-offline">{escape(self.progress())}: the labelling form needs a '
+            "running kernel. Open the notebook in JupyterLab and run this cell to label.</div>"
+        )
+        return {**shown, "text/html": note}
+
     def progress(self) -> str:
         """``"12 of 120 labelled"``."""
         return f"{self.done:,} of {len(self.sample):,} labelled"
@@ -123,15 +134,22 @@ class Labeller(ipywidgets.VBox):
         )
 
 
-def labeller(sample: pd.DataFrame, path: str | os.PathLike | None = None) -> Labeller:
+def labeller(
+    sample: pd.DataFrame,
+    topics_file: str | os.PathLike | None = None,
+    *,
+    path: str | os.PathLike | None = None,
+) -> Labeller:
     """The labelling form of an audit sample; labels go to ``path`` (default: beside the topics file).
 
     Parameters
     ----------
     sample
         :func:`ddj.audit`'s sample.
+    topics_file
+        The topics file the labels file sits beside (:func:`ddj.labels.path_for`;
+        None: ``topics.labels.csv`` in the current folder).
     path
-        The labels file (:func:`ddj.labels.path_for` of the topics file, or
-        ``topics.labels.csv`` in the current folder).
+        The labels file, when it is elsewhere.
     """
-    return Labeller(sample, labels.path_for(None) if path is None else path)
+    return Labeller(sample, labels.path_for(topics_file) if path is None else path)
