@@ -357,4 +357,5 @@ def corrected(
             out["corrected_share"], out["corrected_low"], out["corrected_high"],
         )  # fmt: skip
         out.attrs["corrected"] = accuracy.sentence()
+        out.attrs["interval_method"] = "Jeffreys draws of the share x the audit's precision/recall"
     return out

@@ -444,6 +444,7 @@ def audit(
             "topic": the.name,
             "query": the.query,
             "definition": the.definition,
+            "label": the.label,
             "near_query": near_text,
             "seed": int(seed),
             "n": caps,

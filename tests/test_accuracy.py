@@ -166,3 +166,16 @@ def test_a_comparison_gains_corrected_shares_and_its_ratio_holds():
         < out["corrected_share"].iloc[0]
         < out["corrected_high"].iloc[0]
     )
+
+
+def test_a_chart_of_the_corrected_share_names_its_interval_method():
+    rows = [("match", "A", 100, "yes")] * 16 + [("match", "A", 100, "no")] * 4
+    rows += [("other", "B", 900, "yes")] * 2 + [("other", "B", 900, "no")] * 18
+    acc = ddj.precision_recall(_sample(rows, {"match": 100, "near": 0, "other": 900}, 1000))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cov = ddj.coverage(ddj.demo_corpus(n=300), ["hong_kong"], freq="Q")
+        plain = str(ddj.chart(cov, intervals=True).to_dict())
+        fixed = str(ddj.chart(ddj.corrected(cov, acc, replace=True), intervals=True).to_dict())
+    assert "(Wilson)" in plain and "(Wilson)" not in fixed
+    assert "precision/recall" in fixed

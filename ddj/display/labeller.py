@@ -108,7 +108,9 @@ class Labeller(ipywidgets.VBox):
         self._show()
 
     def _show(self) -> None:
-        question = f"Is this article about <b>{escape(self.sample.attrs.get('definition', self.topic))}</b>?"
+        question = (
+            f"Is this article about <b>{escape(self.sample.attrs.get('label', self.topic))}</b>?"
+        )
         self.header.value = (
             f'{_STYLE}<div class="ddj-progress"><b>{escape(self.progress())}</b> · {question}</div>'
         )
