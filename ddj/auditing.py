@@ -214,10 +214,20 @@ def _lowest(pop: pd.DataFrame, caps: Mapping[str, int]) -> pd.DataFrame:
     """The rows of lowest priority, ``caps[group]`` of each (group, stratum), ties broken by key."""
     if not len(pop):
         return pop
-    ordered = pop.sort_values(["priority", "key"], kind="stable")
-    ordered = ordered.assign(rank=ordered.groupby(["group", "stratum"], sort=False).cumcount())
-    limit = ordered["group"].map(caps).fillna(0).to_numpy()
-    return ordered.loc[ordered["rank"].to_numpy() < limit].drop(columns="rank")
+    cell = pd.factorize(pop["group"].astype("str") + "\x1f" + pop["stratum"].astype("str"))[0]
+    limit = pop["group"].map(caps).fillna(0).to_numpy()
+    return pop.iloc[_first_in_each(cell, pop, limit)]
+
+
+def _first_in_each(cell: np.ndarray, pop: pd.DataFrame, limit: np.ndarray) -> np.ndarray:
+    """Positions of the rows among the ``limit`` lowest (priority, key) of their ``cell``, by priority."""
+    order = np.lexsort((pop["key"].to_numpy(), pop["priority"].to_numpy(), cell))
+    cells = cell[order]
+    starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    run = np.repeat(starts, np.diff(np.r_[starts, len(cells)]))
+    rank = np.arange(len(cells)) - run
+    kept = order[rank < limit[order]]
+    return kept[np.lexsort((pop["key"].to_numpy()[kept], pop["priority"].to_numpy()[kept]))]
 
 
 def allocate(strata: pd.Series, n: int) -> tuple[dict[str, str], dict[str, int], dict[str, int]]:
@@ -275,22 +285,20 @@ def select(kept: Kept, caps: Mapping[str, int]) -> pd.DataFrame:
         into, size, drawn = allocate(counts, caps.get(group, 0))
         if not drawn:
             continue
-        rows = kept.rows.loc[kept.rows["group"] == group].copy()
-        rows["stratum"] = rows["stratum"].map(into)
-        rows = rows.sort_values(["priority", "key"], kind="stable")
-        rows["rank"] = rows.groupby("stratum", sort=False).cumcount()
-        rows = rows.loc[rows["rank"].to_numpy() < rows["stratum"].map(drawn).to_numpy()]
-        rows["stratum_articles"] = rows["stratum"].map(size).astype("int64")
-        rows["stratum_sampled"] = rows["stratum"].map(drawn).astype("int64")
+        rows = kept.rows.loc[(kept.rows["group"] == group).to_numpy()]
+        final = np.array([into[v] for v in rows["stratum"]], dtype=object)
+        cell, names = pd.factorize(final)
+        limit = np.array([drawn[v] for v in names], dtype=np.int64)[cell]
+        rows = rows.iloc[_first_in_each(cell, rows, limit)].copy()
+        rows["stratum"] = [into[v] for v in rows["stratum"]]
+        rows["stratum_articles"] = np.array([size[v] for v in rows["stratum"]], dtype=np.int64)
+        rows["stratum_sampled"] = np.array([drawn[v] for v in rows["stratum"]], dtype=np.int64)
         frames.append(rows)
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SAMPLE_COLUMNS})
     out = pd.concat(frames, ignore_index=True)
     out["probability"] = out["stratum_sampled"] / out["stratum_articles"]
     out["weight"] = out["stratum_articles"] / out["stratum_sampled"]
-    out["group"] = pd.Categorical(out["group"], categories=GROUPS)
-    out = out.sort_values(["group", "priority", "key"], kind="stable").reset_index(drop=True)
-    out["group"] = out["group"].astype("str")
     return out[SAMPLE_COLUMNS]
 
 

@@ -145,14 +145,23 @@ def test_intervals_cover_the_true_precision_and_recall_at_about_the_stated_rate(
     assert all(0.90 <= r <= 0.995 for r in rates.values()), rates
 
 
+def _coverage(freq: str = "M") -> pd.DataFrame:
+    """Coverage of a small invented corpus: 8 months, 12 articles a month, a few about Jimmy Lai."""
+    rows = [
+        {"url": f"https://p.example/{m}-{i}", "outlet": "P", "published": f"2024-{m:02d}-{1 + i:02d}",
+         "text": "Jimmy Lai in court." if i < 1 + m % 4 else "Rain on Tuesday."}
+        for m in range(1, 9) for i in range(12)
+    ]  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ddj.coverage(ddj.corpus.conform(rows), {"lai": '"Jimmy Lai"'}, freq=freq)
+
+
 def test_a_comparison_gains_corrected_shares_and_its_ratio_holds():
     rows = [("match", "A", 100, "yes")] * 16 + [("match", "A", 100, "no")] * 4
     rows += [("other", "B", 900, "yes")] * 2 + [("other", "B", 900, "no")] * 18
     acc = ddj.precision_recall(_sample(rows, {"match": 100, "near": 0, "other": 900}, 1000))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        cov = ddj.coverage(ddj.demo_corpus(n=600), ["hong_kong"], freq="M")
-    table = ddj.compare(cov, None, baseline=6)
+    table = ddj.compare(_coverage(), None, baseline=6)
     out = ddj.corrected(table, acc)
     factor = acc.precision.value / acc.recall.value
     assert out["corrected_share"].iloc[0] == pytest.approx(table["share"].iloc[0] * factor)
@@ -172,9 +181,9 @@ def test_a_chart_of_the_corrected_share_names_its_interval_method():
     rows = [("match", "A", 100, "yes")] * 16 + [("match", "A", 100, "no")] * 4
     rows += [("other", "B", 900, "yes")] * 2 + [("other", "B", 900, "no")] * 18
     acc = ddj.precision_recall(_sample(rows, {"match": 100, "near": 0, "other": 900}, 1000))
+    cov = _coverage()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cov = ddj.coverage(ddj.demo_corpus(n=300), ["hong_kong"], freq="Q")
         plain = str(ddj.chart(cov, intervals=True).to_dict())
         fixed = str(ddj.chart(ddj.corrected(cov, acc, replace=True), intervals=True).to_dict())
     assert "(Wilson)" in plain and "(Wilson)" not in fixed
