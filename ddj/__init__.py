@@ -63,6 +63,10 @@ _LAZY = {
     "quotable": "ddj.publishing",
     "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
+    "audit": "ddj.auditing",
+    "labelled": "ddj.labels",
+    "precision_recall": "ddj.accuracy",
+    "corrected": "ddj.accuracy",
 }
 
 __all__ = [

@@ -992,7 +992,8 @@ def _notes(plot: _Plot) -> list[str]:
         )
     if lines and plot.intervals:
         of = "each share" if plot.metric == "share" else "each count"
-        notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
+        method = plot.frame.attrs.get("interval_method", "Wilson")  # ddj.corrected names its own
+        notes.append(f"Bands: 95% confidence intervals of {of} ({method}).")
     small = words.small_note(plot.frame, metric=plot.metric) if plot.kind != "area" else ""
     if small:  # never an empty "Open diamonds:"
         notes.append("Open diamonds: " + small)

@@ -24,6 +24,7 @@ from ddj import (
     params,
     problems,  # the public name: its home module may move
 )
+from ddj import labels as audit_labels
 from ddj.collecting import FetchSettings, is_store_name
 from ddj.collecting.cluster import scheduler_from_env
 from ddj.collecting.sources import read_urls
@@ -887,6 +888,75 @@ def _run_suggest(args: argparse.Namespace) -> int:
     if args.output:
         jobs.write_csv(table.assign(examples=table["examples"].str.join(" | ")), args.output)
         print(f"{len(table):,} term(s) -> {args.output}")
+    return 0
+
+
+@command(
+    "audit",
+    "Audit a topic's query in a spreadsheet: export a sample to label, import the labels.",
+    "ddj audit export demo hong_kong -o sample.csv   then   ddj audit import sample.csv",
+)
+def _add_audit(p: argparse.ArgumentParser) -> None:
+    steps = p.add_subparsers(dest="step", metavar="STEP", required=True)
+    out = steps.add_parser(
+        "export",
+        help="draw a sample of matches, near misses and non-matches; write it as CSV to label",
+        epilog="Example:\n  ddj audit export demo hong_kong -o sample.csv --n 120 --seed 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    corpus_argument(out)
+    out.add_argument("topic", help="a topic name from the topics file, or a query in quotes")
+    out.add_argument("-o", "--output", required=True, help="the CSV file to write")
+    out.add_argument("--n", type=int, default=120, help="articles to draw (default: %(default)s)")
+    out.add_argument("--seed", type=int, default=0, help="the sample's seed (default: %(default)s)")
+    out.add_argument(
+        "--near", default=None, help="the near-miss query (default: the query's terms)"
+    )
+    topics_file_option(out)
+    out.set_defaults(run=_run_audit_export)
+    back = steps.add_parser(
+        "import",
+        help="read a labelled sample CSV (label: yes, no or skip) into the labels file",
+        epilog="Example:\n  ddj audit import sample.csv --topics-file topics.yml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    back.add_argument(
+        "sample", help="the CSV written by ddj audit export, with its label column filled"
+    )
+    back.add_argument(
+        "--labels", default=None, help="the labels file (default: beside the topics file)"
+    )
+    topics_file_option(back)
+    back.set_defaults(run=_run_audit_import)
+
+
+def _run_audit_export(args: argparse.Namespace) -> int:
+    checked = jobs.check_parameters(
+        corpus=args.source, topic=args.topic, topics_file=args.topics_file
+    )
+    sample, path = jobs.audit_export(
+        checked["corpus"], checked["topic"], args.output, n=args.n, seed=args.seed,
+        near=args.near, topics_file=checked["topics_file"],
+    )  # fmt: skip
+    drawn = sample["group"].value_counts()
+    parts = ", ".join(f"{drawn.get(g, 0):,} {g}" for g in ("match", "near", "other"))
+    known = int((sample["label"] != "").sum())
+    print(f"{len(sample):,} articles drawn ({parts}; {known:,} labelled already) -> {shown(path)}")
+    print(f"Near misses: articles matching {terminal(sample.attrs['near_query'], lines=False)}")
+    print("Write yes, no or skip in the label column, then: ddj audit import " + shown(path))
+    return 0
+
+
+def _run_audit_import(args: argparse.Namespace) -> int:
+    target = args.labels or audit_labels.path_for(args.topics_file)
+    read, held = jobs.audit_import(args.sample, target)
+    counts = read["label"].value_counts()
+    said = ", ".join(f"{counts.get(v, 0):,} {v}" for v in audit_labels.LABELS)
+    print(f"{len(read):,} label(s) read ({said}) -> {shown(target)} ({len(held):,} in all)")
+    if read.attrs.get("unlabelled"):
+        print(f"{read.attrs['unlabelled']:,} row(s) not labelled yet: label them and import again.")
+    if read.attrs.get("problems"):
+        print(f"{len(read.attrs['problems']):,} row(s) left out (see the warning above).")
     return 0
 
 

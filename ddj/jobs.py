@@ -25,8 +25,10 @@ from typing import Any
 
 import pandas as pd
 
+from ddj import labels as audit_labels
 from ddj import params as p
 from ddj import scan
+from ddj.auditing import audit
 from ddj.charts import chart as draw
 from ddj.charts import source_line
 from ddj.collecting import collect as collect_articles
@@ -46,6 +48,9 @@ from ddj.store import open as open_store
 from ddj.utils import atomic_write
 
 __all__ = [
+    "AUDIT_EXPORT_COLUMNS",
+    "audit_export",
+    "audit_import",
     "COVERAGE_DEFAULTS",
     "DEFAULT_TOPICS",
     "Collected",
@@ -538,3 +543,60 @@ def collect(
     if written is not None:
         where = written / "_failures" if is_store_name(written) else failures_path(written)
     return Collected(articles, failures, written, where, from_demo)
+
+
+# -- the audit job: a sample to label in a spreadsheet, and its labels back ----------------------
+
+#: The columns of an exported audit sample, in the order a person reads them; ``label`` is left blank.
+AUDIT_EXPORT_COLUMNS = [
+    "label", "title", "before", "matched", "after", "url", "outlet", "published", "group",
+    "id", "topic", "query", "period", "stratum", "stratum_articles", "stratum_sampled",
+    "probability", "weight",
+]  # fmt: skip
+
+
+def audit_export(
+    corpus: Any,
+    topic: Any,
+    out: str | os.PathLike,
+    *,
+    n: Any = 120,
+    seed: int = 0,
+    near: str | None = None,
+    topics_file: Any = None,
+) -> tuple[pd.DataFrame, Path]:
+    """Draw an audit sample (:func:`ddj.audit`) and write it as a formula-safe CSV to label.
+
+    The labels already given for the topic (in the labels file beside the
+    topics file) fill the ``label`` column; the rest is blank, for a person
+    to write ``yes``, ``no`` or ``skip``.
+    """
+    chosen = chosen_topics([topic], topics_file)
+    if len(chosen) != 1:
+        msg = f"Audit one topic at a time; {topic!r} names {len(chosen)}."
+        raise ParameterError(msg)
+    sample = audit(open_corpus(corpus), chosen[0], n, seed=seed, near=near)
+    known = audit_labels.read(audit_labels.path_for(topics_file))
+    sample = audit_labels.for_sample(sample, known)
+    table = sample.assign(topic=sample.attrs["topic"], query=sample.attrs["query"])
+    table["published"] = table["published"].astype("str").replace({"NaT": ""})
+    return sample, write_csv(table.reindex(columns=AUDIT_EXPORT_COLUMNS), out)
+
+
+def audit_import(
+    path: str | os.PathLike, labels_path: str | os.PathLike
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a labelled audit CSV (validated; bad rows warned of) and add its labels to the labels file.
+
+    Returns the labels read and every label the file now holds. Rows with no
+    label yet are left for later, counted in ``attrs['unlabelled']``.
+    """
+    read = audit_labels.read(path, missing_ok=False)
+    if len(read):
+        now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+        read = read.assign(labelled=read["labelled"].where(read["labelled"] != "", now))
+        held = audit_labels.merged(audit_labels.read(labels_path), read)
+        audit_labels.write(held, labels_path)
+    else:
+        held = audit_labels.read(labels_path)
+    return read, held

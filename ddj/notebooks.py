@@ -257,7 +257,10 @@ def _run(
 
 
 #: Output types stored in place of another form of the same output (see :func:`slim`).
-_ONE_FORM = (("image/png", WIDGET_VIEW), ("image/png", "image/svg+xml"))
+_ONE_FORM = (
+    ("image/png", WIDGET_VIEW), ("image/png", "image/svg+xml"),
+    ("text/html", WIDGET_VIEW),  # a form that needs a kernel (ddj.display.labeller) says so instead
+)  # fmt: skip
 
 
 def slim(path: str | os.PathLike) -> Path:
