@@ -13,8 +13,16 @@ spikes found (the week's share multiplied by 1.5, 2 or 3), for the binomial
 (Fisher), beta-binomial and quasi-binomial tests, with ``min_ratio=1`` so the
 test alone decides.
 
+Change points (``ddj.regimes``): series of 104 weeks, with no change (a false
+alarm is a series where any change is found) and with one change of level at
+week 52 (found when a change is found within 2 weeks of it): an outlet's
+volume (Poisson, or with extra week-to-week variation: a gamma-distributed
+rate with a coefficient of variation of 5-20%), and a topic's share
+(beta-binomial, ``rho`` 0 to 0.02) multiplied by 1.5, 2 or 3.
+
     python benchmarks/bench_spikes.py                 # 300 series of 60 weeks a setting
     python benchmarks/bench_spikes.py --series 1000 --alpha 0.05
+    python benchmarks/bench_spikes.py --changes 200   # and change points, 200 series a setting
 """
 
 from __future__ import annotations
@@ -27,8 +35,11 @@ import numpy as np
 import pandas as pd
 
 import ddj
+from ddj import regimes
 
 RHOS = (0.0, 0.002, 0.005, 0.01, 0.02)
+CVS = (0.0, 0.05, 0.1, 0.2)
+VOLUME_STEPS = (0.5, 0.67, 1.5)
 LIFTS = (1.5, 2.0, 3.0)
 METHODS = ("binomial", "beta-binomial", "quasi-binomial")
 
@@ -110,11 +121,74 @@ def spike_table(series: int, alpha: float, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def volume_series(rng: np.random.Generator, cv: float, step: float, weeks: int = 104) -> np.ndarray:
+    """Weekly volume around 200-5,000, with extra variation ``cv``; times ``step`` from the middle on."""
+    level = np.exp(rng.uniform(np.log(200), np.log(5_000)))
+    rate = np.full(weeks, level)
+    rate[weeks // 2 :] *= step
+    if cv > 0:
+        rate = rate * rng.gamma(1 / cv**2, cv**2, size=weeks)
+    return rng.poisson(rate)
+
+
+def share_series(
+    rng: np.random.Generator, rho: float, lift: float, weeks: int = 104
+) -> tuple[np.ndarray, np.ndarray]:
+    """A topic's weekly count (beta-binomial) on totals of 200-5,000; its share times ``lift`` from the middle."""
+    totals = rng.poisson(np.exp(rng.uniform(np.log(200), np.log(5_000))), size=weeks)
+    share = np.full(weeks, np.exp(rng.uniform(np.log(0.005), np.log(0.10))))
+    share[weeks // 2 :] = np.minimum(1.0, share[weeks // 2 :] * lift)
+    if rho > 0:
+        share = rng.beta(share * (1 - rho) / rho, (1 - share) * (1 - rho) / rho)
+    return rng.binomial(totals, share), totals
+
+
+def change_rates(ends: list[list[int]], weeks: int = 104, near: int = 2) -> tuple[float, float]:
+    """(share of series with any change, share with a change within ``near`` weeks of the middle)."""
+    any_change = np.mean([len(e) > 1 for e in ends])
+    found = np.mean([any(abs(b - weeks // 2) <= near for b in e[:-1]) for e in ends])
+    return float(any_change), float(found)
+
+
+def change_table(series: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rng = np.random.default_rng(seed)
+    volume = []
+    for cv in CVS:
+        row = {"cv": cv}
+        for step in (1.0, *VOLUME_STEPS):
+            ends = [
+                regimes.segments(volume_series(rng, cv, step), kind="poisson")
+                for _ in range(series)
+            ]
+            any_change, found = change_rates(ends)
+            row["false alarms" if step == 1.0 else f"found x{step:g}"] = (
+                any_change if step == 1.0 else found
+            )
+        volume.append(row)
+    share = []
+    for rho in RHOS:
+        row = {"rho": rho}
+        for lift in (1.0, *LIFTS):
+            ends = []
+            for _ in range(series):
+                k, n = share_series(rng, rho, lift)
+                ends.append(regimes.segments(k, n, kind="binomial"))
+            any_change, found = change_rates(ends)
+            row["false alarms" if lift == 1.0 else f"found x{lift:g}"] = (
+                any_change if lift == 1.0 else found
+            )
+        share.append(row)
+    return pd.DataFrame(volume).set_index("cv"), pd.DataFrame(share).set_index("rho")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=300)
     parser.add_argument("--alpha", type=float, default=0.01)
     parser.add_argument("--seed", type=int, default=28)
+    parser.add_argument(
+        "--changes", type=int, default=0, help="series a setting for change points (0: none)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     table = spike_table(args.series, args.alpha, args.seed)
@@ -134,6 +208,17 @@ def main() -> None:
     print("Binomial false alarms / beta-binomial false alarms:", ", ".join(
         f"rho={r:g}: {v:.1f}x" for r, v in ratio.items()))  # fmt: skip
     print(f"({time.perf_counter() - started:.1f} s)")
+    if args.changes:
+        started = time.perf_counter()
+        volume, share = change_table(args.changes, args.seed)
+        print(f"\nChange points: {args.changes} series of 104 weeks per setting, PELT, penalty 2 log(n), "
+              f"regimes of at least {regimes.MIN_SIZE} weeks")  # fmt: skip
+        print("Volume (cv: extra week-to-week variation; false alarms: series with any change; "
+              "found: a change within 2 weeks of the true one)")  # fmt: skip
+        print(volume.to_string(float_format=lambda v: f"{v:.3f}"))
+        print("Share (rho: overdispersion)")
+        print(share.to_string(float_format=lambda v: f"{v:.3f}"))
+        print(f"({time.perf_counter() - started:.1f} s)")
 
 
 if __name__ == "__main__":

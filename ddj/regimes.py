@@ -199,12 +199,53 @@ def segments(
     if n < 2 * min_size:
         return [n]
     pen = 2 * math.log(n) if penalty is None else penalty
-    return [
-        int(b)
-        for b in ruptures.Pelt(custom_cost=cost, min_size=min_size, jump=1)
-        .fit(signal)
-        .predict(pen=pen)
-    ]
+    ends = _pelt(cost, signal, min_size, pen)
+    for _ in range(
+        REFITS
+    ):  # the dispersion around the regimes found, if larger: fewer, surer changes
+        phi = max(cost.phi, pearson_phi(signal, ends))
+        if phi <= cost.phi * 1.01:
+            break
+        cost.phi = phi
+        ends = _pelt(cost, signal, min_size, pen)
+    return ends
+
+
+#: Times the dispersion is re-estimated around the regimes found (and PELT run again).
+REFITS = 3
+
+
+def _pelt(cost: BaseCost, signal: np.ndarray, min_size: int, pen: float) -> list[int]:
+    search = ruptures.Pelt(custom_cost=cost, min_size=min_size, jump=1).fit(signal)
+    return [int(b) for b in search.predict(pen=pen)]
+
+
+def pearson_phi(signal: np.ndarray, ends: list[int]) -> float:
+    """Pearson's chi-square around each regime's level over its degrees of freedom (at least 1).
+
+    ``signal`` is a column of counts (Poisson) or counts and totals (binomial).
+
+    Examples
+    --------
+    >>> pearson_phi(np.array([[90.0], [110.0], [100.0], [100.0]]), [4])  # 200 / 100 / 3
+    1.0
+    >>> round(pearson_phi(np.array([[80.0], [120.0], [100.0], [100.0]]), [4]), 3)
+    2.667
+    """
+    chi2, starts = 0.0, [0, *ends[:-1]]
+    for start, end in zip(starts, ends, strict=True):
+        part = signal[start:end]
+        if part.shape[1] == 1:
+            mean = part[:, 0].mean()
+            chi2 += ((part[:, 0] - mean) ** 2).sum() / mean if mean > 0 else 0.0
+        else:
+            k, n = part[:, 0], part[:, 1]
+            share = k.sum() / n.sum() if n.sum() else 0.0
+            if 0 < share < 1:
+                keep = n > 0
+                chi2 += ((k[keep] - n[keep] * share) ** 2 / (n[keep] * share * (1 - share))).sum()
+    df = len(signal) - len(ends)
+    return max(1.0, float(chi2 / df)) if df > 0 else 1.0
 
 
 def _checked(min_size: Any, penalty: Any) -> tuple[int, float | None]:

@@ -44,22 +44,55 @@ def brute_force(loglik, length: int, min_size: int, penalty: float) -> list[int]
     return best_ends
 
 
+def optimal(loglik, pearson, length: int, min_size: int, penalty: float, phi: float) -> list[int]:
+    """The brute-force optimum, with phi re-estimated around its regimes as ddj.regimes does."""
+    ends = brute_force(lambda s, e: loglik(s, e) / phi, length, min_size, penalty)
+    for _ in range(regimes.REFITS):
+        chi2 = sum(pearson(s, e) for s, e in zip([0, *ends[:-1]], ends, strict=True))
+        new = max(phi, chi2 / (length - len(ends)))
+        if new <= phi * 1.01:
+            break
+        phi = new
+        ends = brute_force(lambda s, e, phi=phi: loglik(s, e) / phi, length, min_size, penalty)
+    return ends
+
+
 @pytest.mark.parametrize("seed", range(6))
 def test_pelt_finds_the_optimal_partition_of_a_volume(seed):
     rng = np.random.default_rng(seed)
     levels = rng.choice([20, 45, 90], size=3)
     counts = np.concatenate([rng.poisson(lv, rng.integers(4, 7)) for lv in levels])[:16]
+    counts[5] += 25 * (seed % 2)  # an odd week: more dispersion to re-estimate
+
+    def loglik(s, e):  # scipy's Poisson log-likelihood (constants cancel between partitions)
+        return poisson_loglik(counts[s:e])
+
+    def pearson(s, e):
+        part = counts[s:e]
+        return ((part - part.mean()) ** 2).sum() / part.mean()
+
     phi = regimes.dispersion("poisson", counts)
-    penalty = 2 * math.log(len(counts))
-
-    def loglik(
-        s, e
-    ):  # scipy's Poisson log-likelihood, over phi (constants cancel between partitions)
-        return poisson_loglik(counts[s:e]) / phi
-
-    assert regimes.segments(counts, kind="poisson", min_size=3) == brute_force(
-        loglik, len(counts), 3, penalty
+    assert regimes.segments(counts, kind="poisson", min_size=3) == optimal(
+        loglik, pearson, len(counts), 3, 2 * math.log(len(counts)), phi
     )
+
+
+def test_a_few_odd_weeks_raise_phi_around_the_regimes_and_the_optimum_follows():
+    counts = np.array([50, 50, 51, 50, 49, 50, 95, 50, 50, 51, 50, 8, 50, 50, 49, 50, 50, 51])
+    assert regimes.dispersion("poisson", counts) < 1.5  # most weeks differ by 0 or 1
+
+    def loglik(s, e):
+        return poisson_loglik(counts[s:e])
+
+    def pearson(s, e):
+        part = counts[s:e]
+        return ((part - part.mean()) ** 2).sum() / part.mean()
+
+    phi = regimes.dispersion("poisson", counts)
+    at_first = brute_force(lambda s, e: loglik(s, e) / phi, len(counts), 3, 2 * math.log(18))
+    ends = regimes.segments(counts, kind="poisson", min_size=3)
+    assert ends == optimal(loglik, pearson, len(counts), 3, 2 * math.log(18), phi)
+    assert len(at_first) > 1 and ends == [18]  # re-estimated, the odd weeks are noise, not regimes
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -68,16 +101,21 @@ def test_pelt_finds_the_optimal_partition_of_a_share(seed):
     totals = rng.integers(50, 400, size=15)
     shares = np.repeat(rng.choice([0.02, 0.06, 0.15], size=3), 5)
     counts = rng.binomial(totals, shares)
-    phi = regimes.dispersion("binomial", counts, totals)
 
     def loglik(s, e):
-        return binomial_loglik(counts[s:e], totals[s:e]) / phi
+        return binomial_loglik(counts[s:e], totals[s:e])
 
+    def pearson(s, e):
+        k, n = counts[s:e], totals[s:e]
+        p = k.sum() / n.sum()
+        return ((k - n * p) ** 2 / (n * p * (1 - p))).sum() if 0 < p < 1 else 0.0
+
+    phi = regimes.dispersion("binomial", counts, totals)
     for min_size, penalty in ((3, None), (2, 4.0)):
         pen = 2 * math.log(15) if penalty is None else penalty
         assert regimes.segments(
             counts, totals, kind="binomial", min_size=min_size, penalty=penalty
-        ) == brute_force(loglik, 15, min_size, pen)
+        ) == optimal(loglik, pearson, 15, min_size, pen, phi)
 
 
 def test_the_costs_are_twice_scipys_negative_log_likelihood_up_to_constants():
