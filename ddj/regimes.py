@@ -7,10 +7,14 @@ outlet's volume; :func:`changepoints` those of a topic's share.
 
 Method
 ------
-PELT (Killick, Fearnhead & Eckley 2012), as ``ruptures`` implements it
-(Truong, Oudre & Vayatis 2020), finds the segmentation that minimises the sum
-of the segments' costs plus a penalty for each change; it is exact (the same
-optimum as trying every segmentation) and about linear in the series' length.
+PELT (Killick, Fearnhead & Eckley 2012) finds the segmentation that minimises
+the sum of the segments' costs plus a penalty for each change; it is exact (the
+same optimum as trying every segmentation). :func:`pelt` is written here, one
+numpy step a period over the starts still admissible: 0.05 s for 1,040 weekly
+periods with no change (its worst case, nothing pruned), where ``ruptures``'
+``Pelt`` with the same cost took 0.64 s, too slow for ``health`` on hundreds of
+outlets. The tests check it against ``ruptures`` and against a brute-force
+search of every segmentation.
 
 - **Cost**: twice the negative log-likelihood of a segment with one level,
   computed from running sums in O(1) per segment: Poisson for a volume
@@ -48,8 +52,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import ruptures
-from ruptures.base import BaseCost
 
 from ddj import params, words
 from ddj.constants import FREQ_NAMES, SERIES_KEYS
@@ -61,53 +63,81 @@ MAX_PERIODS = 1_040
 #: Fewest periods a regime has unless told otherwise.
 MIN_SIZE = 4
 #: The method, as results name it.
-METHOD = "PELT (ruptures), {cost} cost over the dispersion phi, penalty {penalty}, regimes of at least {min_size} periods"
+METHOD = "PELT, {cost} cost over the dispersion phi, penalty {penalty}, regimes of at least {min_size} periods"
 
 
-class _Poisson(BaseCost):
-    """Twice the Poisson negative log-likelihood of a segment at its own mean (constants dropped)."""
+class Cost:
+    """Twice the negative log-likelihood of a segment at its own level, over ``phi`` (constants dropped).
 
-    model = "ddj-poisson"
-    min_size = 1
+    ``kind`` ``"poisson"``: ``signal`` is one column of counts, the cost
+    ``2 (S - S log(S / L))``. ``"binomial"``: two columns, counts and totals,
+    the cost ``-2 (K log(K/N) + (N-K) log(1 - K/N))``. Running sums make
+    each segment's cost O(1); :meth:`costs` gives those of many starts at once.
+    """
 
-    def __init__(self, phi: float = 1.0):
-        self.phi = phi
-
-    def fit(self, signal: np.ndarray) -> _Poisson:
+    def __init__(self, kind: str, signal: Any, phi: float = 1.0):
+        self.kind, self.phi = kind, phi
         self.signal = np.asarray(signal, dtype=float).reshape(len(signal), -1)
-        counts = self.signal[:, 0]
-        self.sums = np.concatenate(([0.0], np.cumsum(counts)))
-        return self
+        self.k = np.concatenate(([0.0], np.cumsum(self.signal[:, 0])))
+        if kind == "binomial":
+            self.n = np.concatenate(([0.0], np.cumsum(self.signal[:, 1])))
+
+    def costs(self, starts: np.ndarray, end: int) -> np.ndarray:
+        """The cost of each segment ``[start, end)``."""
+        k = self.k[end] - self.k[starts]
+        if self.kind == "poisson":
+            length = end - starts
+            out = -2 * (_xlogy(k, k / length) - k)
+        else:
+            n = self.n[end] - self.n[starts]
+            share = np.divide(k, n, out=np.zeros_like(k), where=n > 0)
+            out = -2 * (_xlogy(k, share) + _xlogy(n - k, 1 - share))
+        return out / self.phi
 
     def error(self, start: int, end: int) -> float:
-        s, length = float(self.sums[end] - self.sums[start]), end - start
-        return 0.0 if s <= 0 else 2 * (s - s * math.log(s / length)) / self.phi
+        """The cost of one segment ``[start, end)``."""
+        return float(self.costs(np.array([start]), end)[0])
 
 
-class _Binomial(BaseCost):
-    """Twice the binomial negative log-likelihood of a segment at its pooled share (constants dropped)."""
-
-    model = "ddj-binomial"
-    min_size = 1
-
-    def __init__(self, phi: float = 1.0):
-        self.phi = phi
-
-    def fit(self, signal: np.ndarray) -> _Binomial:
-        self.signal = signal = np.asarray(signal, dtype=float)
-        self.k = np.concatenate(([0.0], np.cumsum(signal[:, 0])))
-        self.n = np.concatenate(([0.0], np.cumsum(signal[:, 1])))
-        return self
-
-    def error(self, start: int, end: int) -> float:
-        k, n = float(self.k[end] - self.k[start]), float(self.n[end] - self.n[start])
-        if n <= 0:
-            return 0.0
-        return -2 * (_xlogy(k, k / n) + _xlogy(n - k, 1 - k / n)) / self.phi
+def _xlogy(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``x log(y)``, 0 where ``x`` is 0."""
+    safe = np.where(x > 0, y, 1.0)
+    return np.where(x > 0, x * np.log(safe), 0.0)
 
 
-def _xlogy(x: float, y: float) -> float:
-    return 0.0 if x <= 0 else x * math.log(y)
+def pelt(cost: Cost, length: int, min_size: int, penalty: float) -> list[int]:
+    """PELT (Killick, Fearnhead & Eckley 2012): the ends of the segmentation of least cost plus penalties.
+
+    ``F(t) = min over tau of F(tau) + C(tau, t) + penalty`` over the starts
+    ``tau`` still admissible; a start is dropped once ``F(tau) + C(tau, t) >
+    F(t)``: it can never be the last change again (the cost is a negative
+    log-likelihood, so splitting a segment never costs more). Each step is
+    one numpy operation over the admissible starts.
+
+    Examples
+    --------
+    >>> pelt(Cost("poisson", [10, 11, 9, 10, 40, 41, 39, 40]), 8, 2, 2 * math.log(8))
+    [4, 8]
+    """
+    best = np.full(length + 1, np.inf)
+    best[0] = -penalty
+    last = np.zeros(length + 1, dtype=int)
+    admissible = np.array([0])
+    for t in range(min_size, length + 1):
+        if t - min_size >= min_size:
+            admissible = np.append(admissible, t - min_size)
+        ready = admissible[np.isfinite(best[admissible])]
+        if not len(ready):
+            continue
+        fits = best[ready] + cost.costs(ready, t)
+        at = int(np.argmin(fits))
+        best[t], last[t] = fits[at] + penalty, ready[at]
+        admissible = ready[fits <= best[t]]
+    ends, t = [], length
+    while t > 0:
+        ends.append(int(t))
+        t = int(last[t])
+    return ends[::-1]
 
 
 def segment_cost(kind: str, articles: Any, totals: Any = None) -> float:
@@ -120,9 +150,9 @@ def segment_cost(kind: str, articles: Any, totals: Any = None) -> float:
     """
     k = np.asarray(articles, dtype=float)
     if kind == "poisson":
-        return _Poisson().fit(k).error(0, len(k))
+        return Cost("poisson", k).error(0, len(k))
     n = np.asarray(totals, dtype=float)
-    return _Binomial().fit(np.column_stack([k, n])).error(0, len(k))
+    return Cost("binomial", np.column_stack([k, n])).error(0, len(k))
 
 
 def dispersion(kind: str, articles: Any, totals: Any = None) -> float:
@@ -188,10 +218,10 @@ def segments(
     """
     k = np.asarray(articles, dtype=float)
     if kind == "poisson":
-        signal, cost = k.reshape(-1, 1), _Poisson(dispersion("poisson", k))
+        cost = Cost("poisson", k, dispersion("poisson", k))
     elif kind == "binomial":
         signal = np.column_stack([k, np.asarray(totals, dtype=float)])
-        cost = _Binomial(dispersion("binomial", k, totals))
+        cost = Cost("binomial", signal, dispersion("binomial", k, totals))
     else:
         msg = f"kind={kind!r}: use 'poisson' (a volume) or 'binomial' (a share)."
         raise ParameterError(msg)
@@ -199,25 +229,19 @@ def segments(
     if n < 2 * min_size:
         return [n]
     pen = 2 * math.log(n) if penalty is None else penalty
-    ends = _pelt(cost, signal, min_size, pen)
-    for _ in range(
-        REFITS
-    ):  # the dispersion around the regimes found, if larger: fewer, surer changes
-        phi = max(cost.phi, pearson_phi(signal, ends))
+    ends = pelt(cost, n, min_size, pen)
+    # the dispersion around the regimes found, if larger: fewer, surer changes
+    for _ in range(REFITS):
+        phi = max(cost.phi, pearson_phi(cost.signal, ends))
         if phi <= cost.phi * 1.01:
             break
         cost.phi = phi
-        ends = _pelt(cost, signal, min_size, pen)
+        ends = pelt(cost, n, min_size, pen)
     return ends
 
 
 #: Times the dispersion is re-estimated around the regimes found (and PELT run again).
 REFITS = 3
-
-
-def _pelt(cost: BaseCost, signal: np.ndarray, min_size: int, pen: float) -> list[int]:
-    search = ruptures.Pelt(custom_cost=cost, min_size=min_size, jump=1).fit(signal)
-    return [int(b) for b in search.predict(pen=pen)]
 
 
 def pearson_phi(signal: np.ndarray, ends: list[int]) -> float:

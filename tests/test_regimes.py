@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import ruptures
 from scipy import stats as sps
 
 import ddj
@@ -237,3 +238,40 @@ def test_a_series_longer_than_the_bound_is_cut_to_its_latest_periods():
     cov = share_frame(np.full(n, 5), np.full(n, 100))
     found = ddj.changepoints(cov)
     assert found["periods"].sum() == regimes.MAX_PERIODS and found.attrs["cut"] == 20
+
+
+class _RupturesCost(ruptures.base.BaseCost):
+    """ddj's segment cost, one segment at a time, for ruptures' own PELT."""
+
+    model = "ddj"
+    min_size = 1
+
+    def __init__(self, kind: str, phi: float):
+        self.kind, self.phi = kind, phi
+
+    def fit(self, signal):
+        self.signal = signal
+        return self
+
+    def error(self, start, end):
+        part = self.signal[start:end]
+        totals = part[:, 1] if self.kind == "binomial" else None
+        return regimes.segment_cost(self.kind, part[:, 0], totals) / self.phi
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pelt_gives_the_segmentation_ruptures_gives(seed):
+    rng = np.random.default_rng(50 + seed)
+    volume = rng.poisson(np.repeat(rng.uniform(20, 200, size=5), 24))  # 120 weeks, 4 changes
+    totals = rng.poisson(800, size=120)
+    counts = rng.binomial(totals, np.repeat(rng.uniform(0.01, 0.08, size=4), 30))
+    for kind, signal in (
+        ("poisson", volume[:, None]),
+        ("binomial", np.column_stack([counts, totals])),
+    ):
+        phi = 1.0 + seed  # any dispersion: the same for both
+        for min_size, penalty in ((4, 2 * math.log(120)), (2, 3.0), (10, 30.0)):
+            theirs = ruptures.Pelt(custom_cost=_RupturesCost(kind, phi), min_size=min_size, jump=1)
+            cost = regimes.Cost(kind, signal.astype(float), phi)
+            ours = regimes.pelt(cost, 120, min_size, penalty)
+            assert ours == theirs.fit(signal.astype(float)).predict(pen=penalty)
