@@ -376,6 +376,10 @@ def spikes(
         Of the share's interval.
     method
         ``"beta-binomial"``, ``"binomial"`` or ``"quasi-binomial"``.
+    history
+        Complete periods before each one from which the dispersion is
+        estimated (at least ``window``; 2 to 1,000): a longer history knows
+        it better, and Student's t allows for a short one.
 
     Returns
     -------
