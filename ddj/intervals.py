@@ -339,10 +339,11 @@ def spikes(
 
     - ``"beta-binomial"`` (the default): real news varies more from period
       to period than a binomial count (overdispersion). The dispersion
-      ``rho`` of the series is estimated from the ``window`` periods
-      themselves (method of moments, ``ddj.dispersion``), widened for the
-      baseline share being an estimate, and the p-value is the beta-binomial
-      upper tail of the period's count. With fewer than
+      ``rho`` of the series is estimated from up to ``history`` complete
+      periods before the one tested (method of moments, ``ddj.dispersion``),
+      widened for the baseline share being an estimate; the p-value is the
+      beta-binomial upper tail of the period's count, referred to Student's t
+      on the degrees of freedom ``rho`` came from. With fewer than
       :data:`ddj.dispersion.MIN_HISTORY` baseline periods with articles, or
       no matching article in the baseline, ``rho`` cannot be estimated: that
       period falls back to Fisher's test, its ``test`` column says so and a
