@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import warnings
 
@@ -178,6 +179,7 @@ def test_health_names_the_regimes_of_an_outlets_volume_in_its_words_and_chart():
     ]
     assert h.loc[h["outlet"] == "Steady", "regime_from"].dropna().nunique() == 1
     spec = health_chart(h)[0].to_dict()
+    json.dumps(spec, allow_nan=False)  # strict JSON: no regime or usual volume is null
     marks = spec["layer"][1]["data"]["values"]
     assert marks == [
         {"day": "2024-03-25", "outlet": "Harbour Post", "way": "fell", "sentence": said[0]}

@@ -97,6 +97,7 @@ def health_chart(health: pd.DataFrame) -> tuple[alt.Chart, int]:
     if "regime_from" in data:
         data["regime_from"] = pd.to_datetime(data["regime_from"]).dt.strftime("%Y-%m-%d")
     order = list(kept.groupby("outlet")["total"].sum().sort_values(ascending=False).index)
+    data = data.astype(object).where(data.notna(), None)  # no usual volume or regime: null, not NaN
     chart = (
         alt.Chart(alt.Data(values=data.to_dict("records")))
         .mark_rect()
