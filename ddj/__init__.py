@@ -53,6 +53,7 @@ _LAZY = {
     "health": "ddj.denominator",
     "compare": "ddj.stats",
     "spikes": "ddj.intervals",
+    "changepoints": "ddj.regimes",
     "rank_outlets": "ddj.stats",
     "resolve": "ddj.matching",
     "lint": "ddj.linting",

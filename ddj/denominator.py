@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, scan, words
+from ddj import params, regimes, scan, words
 from ddj.constants import FREQ_NAMES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
@@ -66,6 +66,8 @@ COLUMNS = [
     "undated",
     "first",
     "last",
+    "level",
+    "regime_from",
 ]
 
 
@@ -161,7 +163,7 @@ def health(
     tally = scan.run(corpus, _Health(tz, period, first, last))
     lo, hi = _bounds(tally, first, last, start, end)
     table = assess(tally.grid(period, lo, hi), rule=rule, period=period)
-    table = tally.with_outlet_facts(table)
+    table = with_regimes(tally.with_outlet_facts(table), freq=freq)
     table.attrs = {
         "freq": freq,
         "tz": tz,
@@ -271,7 +273,7 @@ class _Tally:
             first=table["outlet"].map(first).astype("datetime64[us]"),
             last=table["outlet"].map(last).astype("datetime64[us]"),
         )
-        return out.astype({"outlet": "str"})[COLUMNS].reset_index(drop=True)
+        return out.astype({"outlet": "str"})[COLUMNS[:-2]].reset_index(drop=True)
 
 
 _COUNTS = ("rows", "total", "duplicates", "non_articles")
@@ -472,7 +474,58 @@ def summarize(
     for outlet, part in flagged.groupby("outlet", sort=True):
         lines.append(f"{outlet}: {_flagged_words(part, code)}")
     lines += _share_lines(table, dropped, undated)
+    if "regime_from" in table:
+        lines += regime_lines(table, freq=freq)
     return "\n".join(lines)
+
+
+# -- regimes ---------------------------------------------------------------------------------
+
+
+def with_regimes(
+    table: pd.DataFrame, *, freq: str, min_size: int = regimes.MIN_SIZE
+) -> pd.DataFrame:
+    """``table`` with each outlet's volume regimes: ``level`` (articles a period) and ``regime_from``.
+
+    The regimes are found by PELT on the outlet's complete periods between
+    its first and last article (``ddj.regimes``: a Poisson cost over the
+    volume's own dispersion, a penalty of ``2 log(n)`` a change, regimes of
+    at least ``min_size`` periods). Other periods have no regime (NaN, NaT).
+
+    Examples
+    --------
+    >>> h = ddj.health(corpus, freq="Q")
+    >>> row = h[h["outlet"] == "Harbour Post"].iloc[1]
+    >>> float(row["level"]), str(row["regime_from"].date())  # one regime: 2.3 articles a quarter
+    (2.3, '2019-04-01')
+    """
+    level = np.full(len(table), np.nan)
+    since = np.full(len(table), np.datetime64("NaT"), dtype="datetime64[us]")
+    inside = ~table["status"].isin(["before", "after"]) & ~table["partial"].astype(bool)
+    for _, where in table[inside].groupby("outlet", sort=False).indices.items():
+        rows = table[inside].iloc[where]
+        found = regimes.regimes(rows["period"], rows["total"], kind="poisson", min_size=min_size)
+        ends = np.cumsum(found["periods"].to_numpy())
+        which = np.searchsorted(ends, np.arange(len(rows)), side="right")
+        at = table.index.get_indexer(rows.index)
+        level[at] = found["level"].to_numpy()[which]
+        since[at] = found["start"].to_numpy().astype("datetime64[us]")[which]
+    return table.assign(level=level, regime_from=since)
+
+
+def regime_lines(table: pd.DataFrame, *, freq: str, limit: int = 10) -> list[str]:
+    """A line per change of an outlet's volume ("volume fell from ~310 a week to ~120 from ...")."""
+    lines = []
+    kept = table.dropna(subset=["regime_from"]).drop_duplicates(["outlet", "regime_from"])
+    for outlet, part in kept.groupby("outlet", sort=True):
+        levels, starts = part["level"].tolist(), part["regime_from"].tolist()
+        lines += [
+            regimes.volume_sentence(outlet, levels[i - 1], levels[i], starts[i], freq)
+            for i in range(1, len(part))
+        ]
+    if len(lines) > limit:
+        return [*lines[:limit], f"And {len(lines) - limit} more changes of volume."]
+    return lines
 
 
 def _flagged_words(part: pd.DataFrame, code: str) -> str:
