@@ -138,7 +138,8 @@ def suggest(
     candidates = _candidates(seen, chosen, min_articles)
     others = scan.run(corpus, _InOthers(chosen, fields, pages, tuple(candidates)), client=client)
     table = _ranked(seen, others, candidates, min_lift, min_g2).head(n)
-    table["examples"] = [_examples(corpus, chosen, q, examples, fields) for q in table["query"]]
+    shown = [_examples(corpus, chosen, q, examples, fields) for q in table["query"]]
+    table["examples"] = pd.Series(shown, index=table.index, dtype=object)
     table = table.reset_index(drop=True)[list(COLUMNS)]
     table.attrs.update(
         method=_method(min_articles, min_lift, min_g2),
@@ -354,6 +355,16 @@ class _InOthers(scan.Reduction):
         return total
 
 
+#: The table of no suggestion, its columns typed as a table of some.
+_EMPTY = pd.DataFrame(
+    {
+        **{c: pd.Series(dtype=object) for c in ("term", "query", "examples")},
+        **{c: pd.Series(dtype="int64") for c in ("in_matches", "in_others", "adds", "removes")},
+        **{c: pd.Series(dtype="float64") for c in ("share_matches", "share_others", "lift", "g2")},
+    }
+)[list(COLUMNS)]
+
+
 def _ranked(
     seen: _Seen, others: Counter, candidates: list[str], min_lift: float, min_g2: float
 ) -> pd.DataFrame:
@@ -364,7 +375,7 @@ def _ranked(
         {"term": candidates, "in_matches": a.astype(int), "in_others": c.astype(int)}
     )
     if not candidates or m == 0:
-        return table.assign(**{k: [] for k in COLUMNS if k not in table}).iloc[:0]
+        return _EMPTY.copy()
     share_m = a / m
     share_o = c / rest if rest else np.zeros_like(c)
     with np.errstate(divide="ignore"):

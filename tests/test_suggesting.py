@@ -71,6 +71,7 @@ def test_a_term_must_be_far_more_frequent_than_chance(corpus):
     assert (table["in_matches"] >= 3).all()
     strict = suggest(corpus, TOPIC, n=50, examples=0, min_g2=1e6)
     assert strict.empty and list(strict.columns) == list(suggesting.COLUMNS)
+    assert strict["adds"].dtype == "int64" and strict["examples"].dtype == object
 
 
 def test_examples_are_the_articles_a_term_would_add_in_context(corpus):
