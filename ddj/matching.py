@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -901,7 +901,8 @@ def _columns_scanned(
     arrow = getattr(texts, "arrow", {})
     if not all(f in arrow for f in names):
         return False
-    columns = [_folded_column(arrow[f], case) for f in names]
+    plain = all(pattern.isascii() for _, pattern in items)
+    columns = [_folded_column(arrow[f], case, plain) for f in names]
     for j, pattern in items:
         found = np.zeros(maybe.shape[0], dtype=bool)
         try:
@@ -913,19 +914,77 @@ def _columns_scanned(
     return True
 
 
-def _folded_column(texts: Any, case: bool) -> tuple[Any, bool, np.ndarray, Any]:
+def _folded_column(
+    texts: Any, case: bool, plain: bool = False
+) -> tuple[Any, bool, np.ndarray, Any]:
     """An Arrow array's texts as the prefilter reads them: ``(ascii, case, rows, other)``.
 
     ``ascii`` is the array as it is: an ASCII text is searched in Arrow,
     ignoring case unless ``case`` (a superset of ``fold`` of it, its lower
     case: no copy of the texts is made). ``other`` is the ``fold`` of the texts
-    at ``rows``, those not ASCII (folded in Python): they take the place of
-    their rows. A missing text (null) is found by nothing.
+    at ``rows`` (folded in Python): they take the place of their rows. Those
+    are the texts not ASCII; with ``plain`` (every pattern is ASCII) only
+    those holding a character of :func:`unsafe_class`: any other text finds,
+    as it is, every ASCII pattern its fold finds. A missing text (null) is
+    found by nothing.
     """
     not_ascii = pc.fill_null(pc.invert(pc.string_is_ascii(texts)), False)
     rows = np.flatnonzero(not_ascii.to_numpy(zero_copy_only=False))
-    other = pc.filter(texts, not_ascii).to_pylist() if len(rows) else []
-    return texts, case, rows, pa.array([fold(v, case) for v in other], type=pa.large_string())
+    other = pc.filter(texts, not_ascii) if len(rows) else pa.array([], type=pa.large_string())
+    if plain and len(rows):
+        unsafe = pc.match_substring_regex(other, unsafe_class()).to_numpy(zero_copy_only=False)
+        rows, other = rows[unsafe], pc.filter(other, pa.array(unsafe))
+    folded = [fold(v, case) for v in other.to_pylist()]
+    return texts, case, rows, pa.array(folded, type=pa.large_string())
+
+
+#: Where characters whose fold may not be themselves are looked for: every plane but 3-13 and
+#: 15-16 (CJK extensions, unassigned and private use: no decomposition and no case, checked
+#: by the tests over every plane).
+_FOLDED_PLANES = (range(0x80, 0xD800), range(0xE000, 0x30000), range(0xE0000, 0xE1000))
+
+
+@cache
+def unsafe_class() -> str:
+    """An RE2 class of the characters ``fold`` turns into nothing or into ASCII other than a space.
+
+    Any other character that is not ASCII folds (in either case mode) to
+    characters that are not ASCII, or to spaces: the prefilter's loose
+    classes take both alike (``ddj.query.leaf_re2_pattern``), and no ASCII
+    word can match inside them, so a text free of these characters is
+    searched as it is. Computed once from this Python's Unicode tables, the
+    ones ``fold`` uses.
+
+    Examples
+    --------
+    >>> import re2
+    >>> [bool(re2.search(unsafe_class(), t)) for t in ["caf\u00e9", "\u2019\u00a0\u9999", "\ufb01"]]
+    [True, False, True]
+    """
+    ranges = unsafe_ranges(_FOLDED_PLANES)
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+
+
+def unsafe_ranges(spans: Sequence[range]) -> list[tuple[int, int]]:
+    """The code points of ``spans`` (surrogates left out) :func:`unsafe_class` holds, as ``(first, last)`` runs."""
+    ranges: list[tuple[int, int]] = []
+    for span in spans:
+        chars = [chr(cp) for cp in span if not 0xD800 <= cp <= 0xDFFF]
+        joined = "\x00".join(chars)  # NUL stops NFKD's reordering of marks: one char at a time
+        folds = zip(fold(joined).split("\x00"), fold(joined, case=True).split("\x00"), strict=True)
+        for c, (lower, kept) in zip(chars, folds, strict=True):
+            if (lower != c or kept != c) and not _stays_apart(lower, kept):
+                cp = ord(c)
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1] = (ranges[-1][0], cp)
+                else:
+                    ranges.append((cp, cp))
+    return ranges
+
+
+def _stays_apart(lower: str, kept: str) -> bool:
+    """Whether a character's two folds are non-empty and hold no ASCII but spaces."""
+    return bool(lower and kept) and all(not ch.isascii() or ch == " " for ch in lower + kept)
 
 
 def _found(column: tuple[Any, bool, np.ndarray, Any], pattern: str) -> np.ndarray:

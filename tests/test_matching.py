@@ -710,6 +710,11 @@ _TRICKY = [
     "\ufb02ow",
     "\u0130stanbul",
     "\u0131stanbul",
+    "\u2026",
+    "x\u00b2",
+    "\u00aa",
+    "u.s",
+    "U\u2024S",
     "istanbul",
     "\uff28\uff4f\uff4e\uff47",
     "\uff2b\uff4f\uff4e\uff47",
@@ -746,6 +751,9 @@ _QUERIES = [
     "hong AND NOT cafe",
     "\u212aong",
     "\uff28ong",
+    "x2",
+    "u.s",
+    "a",
 ]
 
 
@@ -783,16 +791,20 @@ def test_prefilter_never_misses_tricky_text(monkeypatch):
         texts = [t for t, _ in rows]
         titles = [t for _, t in rows]
         arrow, objects = _tricky_frames(texts, titles)
-        topics = {f"q{i}": q for i, q in enumerate(_QUERIES)}
-        with monkeypatch.context() as m:
-            m.setattr(matching, "_found", spy)
-            got = ddj.match(arrow, topics, pages="all")
-            got_objects = ddj.match(objects, topics, pages="all")
-        with monkeypatch.context() as m:
-            m.setattr(matching, "_prefilter", _no_prefilter)
-            exact = ddj.match(objects, topics, pages="all")
-        pd.testing.assert_frame_equal(got, exact)
-        pd.testing.assert_frame_equal(got_objects, exact)
+        every = {f"q{i}": q for i, q in enumerate(_QUERIES)}
+        plain = {
+            k: q for k, q in every.items() if q.isascii()
+        }  # texts free of unsafe_class: as they are
+        for topics in (every, plain):
+            with monkeypatch.context() as m:
+                m.setattr(matching, "_found", spy)
+                got = ddj.match(arrow, topics, pages="all")
+                got_objects = ddj.match(objects, topics, pages="all")
+            with monkeypatch.context() as m:
+                m.setattr(matching, "_prefilter", _no_prefilter)
+                exact = ddj.match(objects, topics, pages="all")
+            pd.testing.assert_frame_equal(got, exact)
+            pd.testing.assert_frame_equal(got_objects, exact)
 
     check()
     assert scanned  # the Arrow path ran
@@ -815,3 +827,35 @@ def test_prefilter_tricky_examples():
     assert got["cafe"].tolist() == [False, True, False, False, False]
     assert got["flow"].tolist() == [False, False, True, False, False]
     assert got["st"].tolist() == [False, False, False, True, False]
+
+
+@pytest.mark.slow
+def test_unsafe_class_covers_every_plane():
+    """The planes left out of the search for characters folding to ASCII hold none: checked over all."""
+    from ddj import matching
+
+    assert matching.unsafe_ranges([range(0x80, 0x110000)]) == matching.unsafe_ranges(
+        matching._FOLDED_PLANES
+    )
+
+
+def test_plain_patterns_search_safe_texts_as_they_are():
+    """With ASCII patterns, only texts holding a character folding to ASCII (or to nothing) are folded."""
+    import pyarrow as pa
+
+    from ddj import matching
+
+    texts = [
+        "\u201cHong\u00a0Kong\u201d \u9999",
+        "Caf\u00e9 in Hong Kong",
+        "HONG KONG",
+        "Hong Kon\u0301g",
+        None,
+        "\ufb01le",
+    ]
+    arrow, _ = _tricky_frames([t or "" for t in texts], [""] * len(texts))
+    got = ddj.match(arrow, {"hk": '"Hong Kong"'})["hk"].tolist()
+    assert got == [True, True, True, True, False, False]
+    column = pa.array(texts, type=pa.large_string())
+    assert matching._folded_column(column, False, plain=True)[2].tolist() == [1, 3, 5]
+    assert matching._folded_column(column, False, plain=False)[2].tolist() == [0, 1, 3, 5]
