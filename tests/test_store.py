@@ -793,8 +793,8 @@ def test_repeats_memory_is_a_few_bytes_a_key():
     from ddj.store import layout
 
     rng = np.random.default_rng(5)
-    keys = rng.integers(1, 2**63, size=1_000_000, dtype=np.uint64)
-    keys[::997] = keys[3]  # a thousand repeats of one article
+    keys = rng.integers(1, 2**63, size=300_000, dtype=np.uint64)
+    keys[::997] = keys[3]  # 300 repeats of one article
     tracemalloc.start()
     try:
         where, first = layout.repeats(keys)
