@@ -174,7 +174,10 @@ def chart(
     note = " ".join(n for n in (note, words.queries(coverage)) if n) or None
     if not source and not coverage.attrs.get("ddj_demo"):
         source = _data_line(checked)  # never nothing: where the data came from
-    foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
+    lines = _foot(source, coverage.attrs.get("ddj_demo"), plot, note)
+    foot = _footer(lines, width)
+    # the page (ddj.embed) shows the headline, standfirst and foot as HTML text, wrapped by the browser
+    drawn = {**drawn, "subtitle": " ".join(head.subtitle), "foot": lines}
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
     _offline_in_kernel()

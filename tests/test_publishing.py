@@ -9,7 +9,8 @@ import pytest
 from lxml import etree
 
 import ddj
-from ddj.publishing import _embed_bundle, _script_safe, describe, publish, publishable, wide
+from ddj.embed import embed_bundle, script_safe
+from ddj.publishing import describe, publish, publishable, wide
 from tests.test_charts import cov_frame
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>window.__pwned=1</script>"]
@@ -98,7 +99,7 @@ def bundle(tmp_path_factory):
 
 def test_every_file_written(bundle):
     frame, out, paths = bundle
-    assert set(paths) == {"html", "svg", "png", "spec", "csv", "datawrapper", "alt_text"}
+    assert set(paths) == {"html", "embed", "svg", "png", "spec", "csv", "datawrapper", "alt_text"}
     assert all(
         p.exists() and p.stat().st_size > 0 and p.parent == out.resolve() for p in paths.values()
     )
@@ -187,11 +188,17 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     page = Page(paths["html"].read_text(encoding="utf-8"))
     assert [t for _, t in page.all("title")] == [publishable(TITLE)]  # escaped, exactly once
     scripts = page.all("script")
-    assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
-    assert scripts[2][1] == _script_safe(_embed_bundle())  # the bundle, not a byte changed
+    assert [a.get("id") for a, _ in scripts] == [
+        "ddj-spec", "ddj-embed-options", "ddj-page", None, None
+    ]  # fmt: skip
+    assert scripts[3][1] == script_safe(embed_bundle())  # the bundle, not a byte changed
     spec = json.loads(scripts[0][1])
     assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole: page title, alt text
-    assert " ".join(spec["title"]["text"]) == " ".join(publishable(TITLE).split())  # drawn wrapped
+    assert [t for _, t in page.all("h1")] == [publishable(TITLE)]  # the headline, as text
+    foot = spec["usermeta"]["ddj"]["foot"]
+    assert foot and [t for _, t in page.all("p")][1 : 1 + len(foot)] == foot  # source and notes
+    drawn = json.loads(paths["spec"].read_text(encoding="utf-8"))  # the SVG's spec: drawn wrapped
+    assert " ".join(drawn["title"]["text"]) == " ".join(publishable(TITLE).split())
     assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
     (vis,) = [a for a, _ in page.all("div") if a.get("id") == "vis"]
     assert vis["aria-label"] == paths["alt_text"].read_text(encoding="utf-8").strip()
@@ -200,11 +207,11 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
 
 
 def test_page_cannot_be_left_by_script_text():
-    assert _script_safe("a='</script>'; b=/<!--/; c='</SCRIPT'") == (
+    assert script_safe("a='</script>'; b=/<!--/; c='</SCRIPT'") == (
         "a='\\x3C/script>'; b=/\\x3C!--/; c='\\x3C/SCRIPT'"
     )
-    bundle = _embed_bundle()
-    assert not re.search(r"</script|<!--", _script_safe(bundle), re.I)
+    bundle = embed_bundle()
+    assert not re.search(r"</script|<!--", script_safe(bundle), re.I)
 
 
 @pytest.mark.parametrize("kind", KINDS)
