@@ -289,7 +289,7 @@ def snippet(slug: str, alt_text: str, heading: str, url: str | None = None) -> s
     >>> 'src="https://news.example/charts/hk.png"' in html
     True
     """
-    src, png = _addresses(slug, url)
+    src, png = addresses(slug, url)
     frame_id = f"ddj-{slug}"
     script = _SNIPPET_SCRIPT.substitute(
         id=json.dumps(frame_id), slug=json.dumps(slug), low=MIN_HEIGHT, high=MAX_HEIGHT
@@ -350,7 +350,7 @@ def amp_snippet(slug: str, alt_text: str, heading: str, url: str) -> str:
     >>> amp_snippet("hk", "A chart", "Hong Kong", "https://news.example/hk.html").split()[0]
     '<amp-iframe'
     """
-    src, png = _addresses(slug, url)
+    src, png = addresses(slug, url)
     if not src.startswith("https://"):
         msg = f"url={url!r}: an AMP page loads frames from https only; give the chart's https address."
         raise ParameterError(msg)
@@ -365,8 +365,19 @@ def amp_snippet(slug: str, alt_text: str, heading: str, url: str) -> str:
     )
 
 
-def _addresses(slug: str, url: str | None) -> tuple[str, str]:
-    """The page's address and its PNG's, from the page's public address (or the host's folder)."""
+def addresses(slug: str, url: str | None) -> tuple[str, str]:
+    """The page's address and its PNG's, from the page's public address (or the host's folder).
+
+    Raises
+    ------
+    ParameterError
+        ``url`` is not an http(s) address.
+
+    Examples
+    --------
+    >>> addresses("hk", "https://news.example/c/hk.html")
+    ('https://news.example/c/hk.html', 'https://news.example/c/hk.png')
+    """
     if url is None:
         return f"{slug}.html", f"{slug}.png"
     checked = web_address(url)

@@ -118,6 +118,7 @@ def publish(
     if data is not None and not isinstance(data, pd.DataFrame):
         msg = f"data= must be the coverage DataFrame behind the chart, not {type(data).__name__}."
         raise SchemaError(msg)
+    embed.addresses(slug, url)  # a bad url is refused before any file is written
     root = folder(out_dir, "out_dir", create=True).resolve()
     cut: list[dict] = []
     data = None if data is None else map_text(capped_labels(data, cut), whole_text)  # UTF-8

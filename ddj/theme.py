@@ -23,7 +23,7 @@ FONT = "Liberation Sans, Helvetica, Arial, WenQuanYi Micro Hei, sans-serif"
 LINK = "#0a58ad"
 
 #: The dark variant: each light colour of the theme and ``ddj.chart``'s marks, and what it becomes
-#: on a dark page. Text and rules keep >= 4.5:1 against the dark paper (tests/test_theme_dark.py).
+#: on a dark page. Text and rules keep >= 4.5:1 against the dark paper (tests/test_publishing.py).
 #: Series colours stay the topic's colours; only Okabe-Ito's black, which is 1.1:1 on the dark
 #: paper (below the 3:1 a graphic needs), becomes white. Gridlines are faint on purpose.
 DARK = {

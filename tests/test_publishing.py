@@ -388,3 +388,143 @@ def test_a_long_title_is_drawn_whole_in_svg_and_html(tmp_path):
         json.dumps(heads)[1:-1] in paths["html"].read_text()
         or heads[0] in paths["html"].read_text()
     )
+
+
+# -- the embed snippets, the data link, the dark theme ----------------------------------------
+
+#: amp-iframe's rules, from AMP's own page for it (amp.dev, amp-iframe 0.1) and AMP HTML's:
+#: layouts it supports; width and height for a responsive layout; https or data: source only;
+#: a resizable frame needs a child with the ``overflow`` attribute; sandbox tokens an iframe
+#: knows; no <script>, <iframe>, <img> or on* handler in AMP markup (amp-img for images).
+AMP_LAYOUTS = {"fill", "fixed", "fixed-height", "flex-item", "intrinsic", "nodisplay", "responsive"}
+SANDBOX = {"allow-forms", "allow-modals", "allow-popups", "allow-popups-to-escape-sandbox",
+           "allow-same-origin", "allow-scripts", "allow-top-navigation", "allow-downloads",
+           "allow-top-navigation-by-user-activation", "allow-presentation"}  # fmt: skip
+
+
+def amp_problems(markup: str) -> list[str]:
+    """What breaks amp-iframe's rules in ``markup``; empty when it is valid."""
+    page = Page(markup)
+    problems = [
+        f"<{t}> is not allowed in AMP"
+        for t, _, _ in page.elements
+        if t in ("script", "iframe", "img")
+    ]
+    problems += [f"{k} on <{t}>" for t, a, _ in page.elements for k in a if k.startswith("on")]
+    frames = page.all("amp-iframe")
+    if len(frames) != 1:
+        return [*problems, f"{len(frames)} amp-iframe elements"]
+    (attrs, _), index = frames[0], [t for t, _, _ in page.elements].index("amp-iframe")
+    children = page.elements[index + 1 :]
+    src = attrs.get("src") or ""
+    if not src.startswith(("https://", "data:")):
+        problems.append(f"src {src!r} is not https")
+    layout = attrs.get("layout", "")
+    if layout not in AMP_LAYOUTS:
+        problems.append(f"layout {layout!r}")
+    if layout == "responsive":
+        for side in ("width", "height"):
+            if not (attrs.get(side) or "").isdigit() or int(attrs[side]) <= 0:
+                problems.append(f"responsive needs a whole {side}")
+    if "resizable" in attrs and not any("overflow" in a for _, a, _ in children):
+        problems.append("resizable without an overflow element")
+    unknown = set((attrs.get("sandbox") or "").split()) - SANDBOX
+    if unknown or "sandbox" not in attrs:
+        problems.append(f"sandbox {attrs.get('sandbox')!r}")
+    if attrs.get("frameborder", "0") not in ("0", "1"):
+        problems.append("frameborder")
+    problems += [
+        "<amp-img> without alt or layout"
+        for t, a, _ in children
+        if t == "amp-img" and not (a.get("alt") and a.get("layout"))
+    ]
+    return problems
+
+
+URL = "https://news.example/charts/emb.html"
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    frame = cov_frame(n=6)
+    out = tmp_path_factory.mktemp("embed")
+    chart = ddj.chart(frame, title="Hong Kong <and> Ukraine")
+    return frame, publish(chart, out, "emb", data=frame, url=URL)
+
+
+def test_snippet_is_an_iframe_that_takes_only_its_own_bounded_height(embedded):
+    _, paths = embedded
+    assert {"embed", "amp"} <= set(paths)
+    snippet = paths["embed"].read_text(encoding="utf-8")
+    page = Page(snippet)
+    ((frame, _),) = page.all("iframe")
+    assert frame["src"] == URL and frame["scrolling"] == "no"
+    assert frame["title"] == "Hong Kong <and> Ukraine"
+    ((img, _),) = page.all("img")  # the <noscript> picture
+    assert img["src"] == "https://news.example/charts/emb.png"
+    assert img["alt"] == paths["alt_text"].read_text(encoding="utf-8").strip()
+    ((_, script),) = page.all("script")
+    assert "e.source !== frame.contentWindow" in script and "e.origin !== origin" in script
+    assert f"Math.min({ddj.embed.MAX_HEIGHT}, Math.max({ddj.embed.MIN_HEIGHT}" in script
+    assert "'datawrapper-height'" in script and "pymxPYMx" in script
+
+
+def test_amp_snippet_keeps_amp_iframes_rules(embedded):
+    _, paths = embedded
+    amp = paths["amp"].read_text(encoding="utf-8")
+    assert amp_problems(amp) == []
+    attrs = Page(amp).all("amp-iframe")[0][0]
+    assert "resizable" in attrs and attrs["layout"] == "responsive" and attrs["src"] == URL
+    broken = {
+        "no overflow": re.sub(r"<div overflow[^>]*>.*?</div>", "", amp),
+        "http": amp.replace("https://", "http://"),
+        "no height": amp.replace('height="520"', ""),
+        "img": amp.replace("<amp-img", "<img"),
+        "script": amp + "<script>alert(1)</script>",
+        "sandbox": amp.replace("allow-scripts", "allow-everything"),
+    }
+    for what, markup in broken.items():
+        assert amp_problems(markup), what  # the checks catch each broken rule
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "news.example/x.html", "https://"])
+def test_a_bad_url_is_refused_before_anything_is_written(tmp_path, url):
+    with pytest.raises(ddj.ParameterError, match="url="):
+        publish(ddj.chart(cov_frame(n=4)), tmp_path, "x", url=url)
+    assert not any(tmp_path.iterdir())
+
+
+def test_get_the_data_links_the_csv_or_holds_it(embedded, tmp_path):
+    frame, paths = embedded
+    page = Page(paths["html"].read_text(encoding="utf-8"))
+    ((link, text),) = page.all("a")
+    assert (link["href"], link["download"], text) == ("emb.csv", "emb.csv", "Get the data")
+    one = publish(ddj.chart(frame), tmp_path, "one", data=frame, single_file=True)
+    assert "amp" not in one  # no https address, no AMP snippet
+    ((link, _),) = Page(one["html"].read_text(encoding="utf-8")).all("a")
+    prefix = "data:text/csv;charset=utf-8,"
+    assert link["href"].startswith(prefix) and link["download"] == "one.csv"
+    from urllib.parse import unquote
+
+    assert unquote(link["href"][len(prefix) :]) == one["csv"].read_bytes().decode()
+    with pytest.raises(ddj.ParameterError, match="single_file"):
+        publish(ddj.chart(frame), tmp_path, "two", single_file="yes")
+
+
+def test_theme_text_and_lines_keep_contrast_light_and_dark():
+    from ddj import constants as c
+    from ddj.theme import DARK, LINK, contrast, dark_config
+
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # WebAIM's grey
+    assert contrast("#0072B2", "#121212") == pytest.approx(3.61, abs=0.01)  # by hand, WCAG 2.2
+    text_and_lines = (c.INK, c.SOFT_INK, c.MUTED, c.RULE, LINK)
+    assert min(contrast(x, c.PAPER) for x in text_and_lines) >= 4.5
+    assert min(contrast(DARK[x], DARK[c.PAPER]) for x in text_and_lines) >= 4.5
+    changed = [x for x in c.PALETTE if DARK.get(x, x) != x]
+    assert changed == ["#000000"]  # only Okabe-Ito's black, 1.1:1 on the dark paper
+    assert contrast("#000000", DARK[c.PAPER]) < 3
+    assert min(contrast(DARK.get(x, x), DARK[c.PAPER]) for x in c.PALETTE) >= 3
+    dark = dark_config()["config"]
+    assert dark["background"] == DARK[c.PAPER] and dark["axis"]["labelColor"] == DARK[c.MUTED]
+    assert dark["range"]["category"][:7] == c.PALETTE[:7]  # each topic keeps its colour
