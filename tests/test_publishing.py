@@ -204,6 +204,10 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     assert vis["aria-label"] == paths["alt_text"].read_text(encoding="utf-8").strip()
     assert not page.all("img") and not page.all("svg")  # no payload became an element
     assert not [a for _, a, _ in page.elements for k in a if k.startswith("on")]
+    snippet = Page(paths["embed"].read_text(encoding="utf-8"))  # title and alt text in attributes
+    assert [t for t, _, _ in snippet.elements] == ["div", "iframe", "script", "noscript", "img"]
+    assert snippet.all("iframe")[0][0]["title"] == publishable(TITLE)
+    assert not [a for _, a, _ in snippet.elements for k in a if k.startswith("on")]
 
 
 def test_page_cannot_be_left_by_script_text():
