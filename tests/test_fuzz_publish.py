@@ -37,8 +37,8 @@ PIECES = ["<", ">", "&", '"', "'", "`", "${", "}", "\\", "/", "</script>", "<!--
 TEXT = st.lists(st.one_of(st.sampled_from(PIECES), st.characters()), max_size=40).map("".join)
 #: Only the page template's own elements may appear: its head, then a <p> a foot line and the
 #: "Get the data" link, then its five scripts.
-TEMPLATE = ["html", "head", "meta", "meta", "meta", "title", "style", "body", "main", "header", "h1"]
-TEMPLATE += ["p", "div", "footer"]
+TEMPLATE = ["html", "head", "meta", "meta", "meta", "title", "style", "body", "main"]
+TEMPLATE += ["header", "h1", "p", "div", "footer"]
 SCRIPTS = ["script"] * 5
 
 
