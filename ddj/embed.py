@@ -140,6 +140,7 @@ h1 { font-size: 20px; font-weight: 700; line-height: 1.25; margin: 8px 0 4px; co
 .ddj-sub { font-size: 14px; line-height: 1.35; margin: 0 0 6px; color: var(--muted); }
 footer { font-size: 12px; line-height: 1.4; color: var(--muted); }
 footer p { margin: 2px 0; }
+@media (min-width: ${narrow}px) { .ddj-events { display: none; } }
 footer a { color: var(--link); }
 #vis { width: 100%; max-width: 100%; }
 #vis svg { max-width: 100%; height: auto; }
@@ -191,9 +192,12 @@ def page(spec: dict, alt_text: str, *, slug: str, csv: str | None = None) -> str
     headline, subtitle, foot, drawn = _parts(spec)
     header = ""
     if headline:
-        sub = f'<p class="ddj-sub">{_escape(subtitle)}</p>' if subtitle else ""
+        sub = "".join(f'<p class="ddj-sub">{_escape(text)}</p>' for text in subtitle if text)
         header = f'<header><h1 id="ddj-title">{_escape(headline)}</h1>{sub}</header>\n'
     lines = [f"<p>{_escape(line)}</p>" for line in foot]
+    happened = events_line(drawn) if foot else ""
+    if happened:
+        lines.insert(0, f'<p class="ddj-events">{_escape(happened)}</p>')
     if csv:
         name = csv if not csv.startswith("data:") else f"{slug}.csv"
         lines.append(
@@ -215,6 +219,7 @@ def page(spec: dict, alt_text: str, *, slug: str, csv: str | None = None) -> str
         start=START,
         font=FONT,
         max_width=MAX_WIDTH,
+        narrow=NARROW,
         paper=PAPER,
         ink=INK,
         muted=MUTED,
@@ -226,7 +231,7 @@ def page(spec: dict, alt_text: str, *, slug: str, csv: str | None = None) -> str
     )
 
 
-def _parts(spec: dict) -> tuple[str, str, list[str], dict]:
+def _parts(spec: dict) -> tuple[str, list[str], list[str], dict]:
     """Headline, standfirst, foot lines and the spec the page draws.
 
     A ``ddj.chart`` (a plot over its foot, with ``usermeta["ddj"]``) gives its
@@ -242,8 +247,62 @@ def _parts(spec: dict) -> tuple[str, str, list[str], dict]:
         }
         plot = {**outer, **parts[0]}
         foot = [str(line) for line in meta["foot"]]
-        return title(spec), str(meta.get("subtitle") or ""), foot, _fitted(plot)
-    return "", "", [], _fitted(spec)
+        standfirst = meta.get("subtitle") or []
+        subtitle = (
+            [str(text) for text in standfirst]
+            if isinstance(standfirst, list)
+            else [str(standfirst)]
+        )
+        return title(spec), subtitle, foot, _fitted(plot)
+    return "", [], [], _fitted(spec)
+
+
+#: Below this frame width the event labels (placed for the chart's own width) could overlap:
+#: the chart keeps the dotted lines and their tooltips, and the page lists the events under it.
+NARROW = 600
+
+
+def events_line(spec: dict) -> str:
+    """The chart's events as one line of text (``ddj.chart``'s event rules), for a narrow frame.
+
+    Examples
+    --------
+    >>> rule = {"mark": {"type": "rule"}, "data": {"name": "e"}, "encoding": {"tooltip": [
+    ...     {"field": "label"}, {"field": "date_label"}]}}
+    >>> spec = {"layer": [rule], "datasets": {"e": [{"label": "Vote", "date_label": "4 May"}]}}
+    >>> events_line(spec)
+    'Dotted lines: Vote (4 May).'
+    """
+    datasets = spec.get("datasets") or {}
+    for layer in _units(spec):
+        tips = (layer.get("encoding") or {}).get("tooltip")
+        fields = (
+            [t.get("field") for t in tips if isinstance(t, dict)] if isinstance(tips, list) else []
+        )
+        if _mark(layer) == "rule" and "date_label" in fields:
+            rows = datasets.get((layer.get("data") or {}).get("name"), [])
+            named = [f"{row.get('label')} ({row.get('date_label')})" for row in rows]
+            return "Dotted lines: " + "; ".join(named) + "." if named else ""
+    return ""
+
+
+def _units(spec: Any, depth: int = 0) -> list[dict]:
+    if not isinstance(spec, dict) or depth > 20:
+        return []
+    found = [spec] if "mark" in spec else []
+    for layer in spec.get("layer") or []:
+        found += _units(layer, depth + 1)
+    return found
+
+
+def _mark(unit: dict) -> str:
+    mark = unit.get("mark")
+    return str(mark.get("type") if isinstance(mark, dict) else mark)
+
+
+def _is_event_label(unit: dict) -> bool:
+    made = [t.get("as") for t in unit.get("transform") or [] if isinstance(t, dict)]
+    return _mark(unit) == "text" and "ypos" in made
 
 
 def _fitted(spec: dict) -> dict:
@@ -258,11 +317,15 @@ def _fitted(spec: dict) -> dict:
 
 
 def _unsized(layer: Any) -> Any:
+    """A layer without its own width; an event label hidden when the frame is narrow."""
     if not isinstance(layer, dict):
         return layer
     out = {k: v for k, v in layer.items() if k != "width"}
     if "layer" in out:
         out["layer"] = [_unsized(inner) for inner in out["layer"]]
+    if _is_event_label(out) and isinstance(out.get("mark"), dict):
+        hidden = {"expr": f"containerSize()[0] < {NARROW} ? 0 : 1"}
+        out["mark"] = {**out["mark"], "opacity": hidden}
     return out
 
 

@@ -87,7 +87,8 @@ def test_page_from_any_text_holds_only_ddjs_scripts(kind, title, label, outlet, 
     want = expected_title(title, spec)
     assert [t for _, t in page.all("title")] == [want]  # escaped, exactly once
     assert [drawn(t) for _, t in page.all("h1")] == [drawn(want)]  # the headline, as text
-    assert [t for _, t in page.all("p")][1 : 1 + len(foot)] == foot  # the foot lines, as text
+    plain = [t for a, t in page.all("p") if not a.get("class")]
+    assert plain[: len(foot)] == foot  # the foot lines, as text
     drawn_spec = json.loads(scripts[0][1])
     assert drawn_spec["datasets"] == spec["datasets"]  # the data block reads back
     (div,) = [a for a, _ in page.all("div")]

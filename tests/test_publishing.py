@@ -196,7 +196,15 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole: page title, alt text
     assert [t for _, t in page.all("h1")] == [publishable(TITLE)]  # the headline, as text
     foot = spec["usermeta"]["ddj"]["foot"]
-    assert foot and [t for _, t in page.all("p")][1 : 1 + len(foot)] == foot  # source and notes
+    plain = [t for a, t in page.all("p") if not a.get("class")]
+    assert foot and plain[: len(foot)] == foot  # the source and the notes, as text
+    happened = [t for a, t in page.all("p") if a.get("class") == "ddj-events"]
+    if "facet" in spec or kind == "heatmap":  # panels scale with their labels; a heatmap has none
+        assert not happened
+    else:  # the event's label, as text, for frames too narrow to label the lines
+        assert happened and happened[0].startswith("Dotted lines: " + publishable(PAYLOADS[5]))
+        labels = [m for m in _marks(spec) if m.get("type") == "text" and "dx" in m]
+        assert labels and all("containerSize()[0] < 600" in m["opacity"]["expr"] for m in labels)
     drawn = json.loads(paths["spec"].read_text(encoding="utf-8"))  # the SVG's spec: drawn wrapped
     assert " ".join(drawn["title"]["text"]) == " ".join(publishable(TITLE).split())
     assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
@@ -392,6 +400,16 @@ def test_a_long_title_is_drawn_whole_in_svg_and_html(tmp_path):
         json.dumps(heads)[1:-1] in paths["html"].read_text()
         or heads[0] in paths["html"].read_text()
     )
+
+
+def _marks(spec: dict) -> list[dict]:
+    """Every mark (as a dict) in a spec's layers."""
+    found = []
+    for layer in spec.get("layer") or []:
+        if isinstance(layer.get("mark"), dict):
+            found.append(layer["mark"])
+        found += _marks(layer)
+    return found
 
 
 # -- the embed snippets, the data link, the dark theme ----------------------------------------
