@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import ddj
-from ddj.embed import MAX_HEIGHT
+from ddj.embed import MAX_HEIGHT, NARROW
 from ddj.theme import contrast
 from tests.test_browser import ARGS, CHROMIUM
 from tests.test_charts import cov_frame
@@ -73,7 +73,9 @@ def host(body: str, width: int) -> str:
 def site(tmp_path_factory):
     charts, pages = tmp_path_factory.mktemp("charts"), tmp_path_factory.mktemp("host")
     frame = cov_frame(n=8)
-    chart = ddj.chart(frame, title="Hong Kong and Ukraine in the news", intervals=True)
+    chart = ddj.chart(
+        frame, title="Hong Kong and Ukraine in the news", intervals=True, events="default"
+    )
     chart_server, host_server = serve(charts), serve(pages)
     base = f"http://127.0.0.1:{chart_server.server_address[1]}"
     paths = ddj.publish(chart, charts, SLUG, data=frame, url=f"{base}/{SLUG}.html")
@@ -166,6 +168,17 @@ def fits(frame, width: int) -> None:
     assert scroll[0] <= scroll[1]  # no horizontal scroll
     title = frame.evaluate("document.querySelector('h1').getBoundingClientRect().height")
     assert (title > 30) == (width < 500)  # the headline wraps in a narrow frame only
+    listed = frame.evaluate("getComputedStyle(document.querySelector('.ddj-events')).display")
+    labels = frame.evaluate(
+        "[...document.querySelectorAll('#vis svg g.mark-text text')]"
+        ".filter((t) => t.textContent.includes('Foreign Secretary')).map((t) => t.style.opacity"
+        " || t.getAttribute('opacity') || '1')"
+    )
+    assert labels  # the event is drawn (its label may be transparent)
+    if width < NARROW:  # labels placed for 640 px would overlap: they are listed under the chart
+        assert listed != "none" and set(labels) == {"0"}
+    else:
+        assert listed == "none" and "0" not in labels
 
 
 @pytest.mark.parametrize("protocol", ["dw", "pym"])
