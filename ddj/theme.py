@@ -7,6 +7,11 @@ reordered so the first few differ for every common kind of colour blindness).
 The colours are defined in :mod:`ddj.constants`. ``ddj.chart`` applies the
 config to each chart it makes; ``alt.theme.enable("ddj")`` gives it to every
 altair chart of a session.
+
+The dark variant (``DARK``, :func:`dark_config`) swaps each of these colours for
+one that keeps the same contrast on a dark page; the published page
+(``ddj.embed``) applies it when the reader's system or its ``?dark=`` asks.
+:func:`contrast` gives the WCAG ratio of two colours.
 """
 
 from __future__ import annotations
