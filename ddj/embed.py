@@ -132,7 +132,6 @@ _PAGE = string.Template(
 :root { color-scheme: light; --paper: $paper; --ink: $ink; --muted: $muted; --link: $link; }
 html.dark { color-scheme: dark; --paper: $dark_paper; --ink: $dark_ink; --muted: $dark_muted; --link: $dark_link; }
 html, body { margin: 0; padding: 0; background: var(--paper); color: var(--ink); }
-html.framed { overflow: hidden; }
 body { font-family: $font; }
 main { max-width: ${max_width}px; margin: 0 auto; padding: 4px 0 6px; overflow-wrap: anywhere; }
 header, footer { padding: 0 16px 0 8px; }
