@@ -212,6 +212,10 @@ def test_the_snippet_sizes_its_frame_light_and_dark(browser, site):
         outer, own = host_page.settled(frame)
         assert abs(outer - own) <= 3, (width, outer, own)
         fits(frame, width)
+        found = _colours(frame)  # the reader's dark mode, measured on the page
+        assert found["paper"] == found["chart_paper"] == ["#121212"]
+        for colour in found["text"] + found["chart_text"] + found["chart_lines"]:
+            assert contrast(colour, "#121212") >= 4.5, colour
         host_page.shot(f"embed-{width}-dark")
     assert host_page.only_local(), host_page.requests
     assert not host_page.errors, host_page.errors
@@ -262,7 +266,6 @@ def _colours(frame) -> dict[str, list[str]]:
     ("query", "scheme", "dark"),
     [
         ("", "light", False),
-        ("", "dark", True),
         ("?dark=true", "light", True),
         ("?dark=false", "dark", False),
     ],
