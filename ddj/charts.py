@@ -174,7 +174,11 @@ def chart(
     note = " ".join(n for n in (note, words.queries(coverage)) if n) or None
     if not source and not coverage.attrs.get("ddj_demo"):
         source = _data_line(checked)  # never nothing: where the data came from
-    foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
+    lines = _foot(source, coverage.attrs.get("ddj_demo"), plot, note)
+    foot = _footer(lines, width)
+    # the page (ddj.embed) shows the headline, standfirst and foot as HTML text, wrapped by the browser
+    standfirst = _standfirst(plot, subtitle, demo=coverage.attrs.get("ddj_demo"))
+    drawn = {**drawn, "subtitle": standfirst, "foot": lines}
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
     _offline_in_kernel()
@@ -473,15 +477,20 @@ def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitlePara
     off): each is given as the list of its lines (``ddj.words.lines``).
     """
     style = _theme.config()["config"]["title"]
-    texts = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
-    if demo:
-        texts.append(DEMO_NOTICE)
+    texts = _standfirst(plot, subtitle, demo=demo)
     sub = [
         line for text in texts for line in words.lines(text, plot.width, style["subtitleFontSize"])
     ]
     head = _text(title) or _default_title(plot.frame, plot.metric)
     heads = words.lines(head, plot.width, style["fontSize"], bold=True)
     return alt.TitleParams(text=heads if len(heads) > 1 else heads[0], subtitle=sub, anchor="start")
+
+
+def _standfirst(plot: _Plot, subtitle: Any, *, demo: Any) -> list[str]:
+    """The standfirst, and the demo banner on a chart of the demo corpus, each a text of its own."""
+    return [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)] + (
+        [DEMO_NOTICE] if demo else []
+    )
 
 
 def _footer(foot: list[str], width: int) -> alt.Chart:
