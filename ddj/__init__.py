@@ -61,6 +61,7 @@ _LAZY = {
     "quotable": "ddj.publishing",
     "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
+    "triangulate": "ddj.sidebyside",
 }
 
 __all__ = [

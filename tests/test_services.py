@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ddj import gdelt, mediacloud, problems
+import ddj
+from ddj import corpus as corpus_schema
+from ddj import gdelt, mediacloud, problems, sidebyside
 from ddj.apiclient import QuotaError, ServiceError
 from ddj.charts import chart
 from ddj.intervals import wilson
@@ -241,3 +243,45 @@ def test_cache_keyed_without_token(api):
     mediacloud.coverage("protest", start="2024-10-01", end="2024-10-07", client=api("mc"))
     entries = [json.loads(p.read_text()) for p in api.cache.rglob("answers/*.json")]
     assert len(entries) == 1 and TOKEN not in entries[0]["url"]
+
+
+# -- side by side ----------------------------------------------------------------------------
+
+
+def test_triangulate_three_sources_one_table_one_chart(api):
+    corpus = corpus_schema.conform(
+        [
+            {"url": f"https://desk.example/{i}", "title": t, "text": t, "published": d}
+            for i, (t, d) in enumerate(
+                [
+                    ("Hong Kong vote", "2024-10-02"),
+                    ("Budget", "2024-10-03"),
+                    ("Hong Kong protest", "2024-10-16"),
+                ]
+                + [(f"Other story {k}", f"2024-10-{k:02d}") for k in range(1, 31)]
+            )
+        ]
+    )
+    table = ddj.triangulate(
+        '"hong kong"',
+        corpus=corpus,
+        mediacloud={"client": api("mc")},
+        gdelt={"client": api("gd")},
+        start="2024-10-01",
+        end="2024-10-31",
+        freq="W",
+    )
+    assert list(dict.fromkeys(table["source"])) == ["corpus", "Media Cloud", "GDELT"]
+    mine = ddj.coverage(
+        corpus, {'"hong kong"': '"hong kong"'}, freq="W", start="2024-10-01", end="2024-10-31"
+    )
+    assert table.loc[table["source"] == "corpus", "articles"].tolist() == mine["articles"].tolist()
+    assert (
+        table["counted_by"].str.contains("indexed").any()
+        and table["counted_by"].str.contains("saw").any()
+    )
+    assert any(n.startswith("Media Cloud: ") for n in table.attrs["notes"])
+    spec = json.dumps(sidebyside.chart(table).to_dict())
+    for counted in table["counted_by"].unique():  # each source's own note of what it counts
+        assert counted in spec
+    assert "Counted by each source" in spec and "GDELT" in spec
