@@ -238,7 +238,13 @@ def _count(value: Any) -> int:
 def _ids(value: Any, name: str) -> str | None:
     if value is None:
         return None
-    items = [value] if isinstance(value, (int, str)) else list(value)
+    items = (
+        str(value).split(",")
+        if isinstance(value, str)
+        else [value]
+        if isinstance(value, int)
+        else list(value)
+    )
     out = []
     for item in items:
         text = str(item).strip()

@@ -33,6 +33,8 @@ from ddj.errors import ParameterError
 from ddj.intervals import ratio_interval
 from ddj.measure import coverage
 
+__all__ = ["chart", "relative", "triangulate"]
+
 #: What each source's numbers count, for the table and the chart's foot.
 CORPUS_COUNTS = "your corpus: the articles ddj was given"
 

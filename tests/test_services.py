@@ -285,3 +285,31 @@ def test_triangulate_three_sources_one_table_one_chart(api):
     for counted in table["counted_by"].unique():  # each source's own note of what it counts
         assert counted in spec
     assert "Counted by each source" in spec and "GDELT" in spec
+
+
+@pytest.mark.slow
+def test_sources_notebook_against_local_services(server, tmp_path, monkeypatch):
+    server.reset()
+    monkeypatch.setenv("MEDIACLOUD_API_KEY", TOKEN)
+    monkeypatch.setenv("DDJ_MEDIACLOUD_URL", server.url + MC)
+    monkeypatch.setenv("DDJ_GDELT_URL", server.url + GDELT)
+    monkeypatch.setenv("DDJ_CACHE", str(tmp_path / "cache"))
+    out = ddj.run_notebook(
+        "notebooks/sources.ipynb",
+        {"start": "2024-10-01", "end": "2024-10-31", "freq": "W", "collections": [34412234]},
+        out_dir=tmp_path / "out",
+    )
+    written = out.read_text(encoding="utf-8")
+    assert TOKEN not in written and "MEDIACLOUD_API_KEY" in written  # named, never its value
+    table = pd.read_csv(tmp_path / "out" / "sources.csv")
+    assert set(table["source"]) == {"corpus", "Media Cloud", "GDELT"}
+    assert len(server.seen) == 2 and "cs=34412234" in server.seen[0][0]
+    assert "synthetic demo data" in written.lower()
+    for path in (tmp_path / "out").rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes()
+
+
+def test_sources_notebook_parameters_checked_before_a_kernel(tmp_path):
+    with pytest.raises(ddj.ParameterError, match="freq"):
+        ddj.run_notebook("notebooks/sources.ipynb", {"freq": "fortnightly"}, out_dir=tmp_path)
