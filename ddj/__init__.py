@@ -62,6 +62,7 @@ _LAZY = {
     "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
     "triangulate": "ddj.sidebyside",
+    "chart_sources": "ddj.sidebyside",
 }
 
 __all__ = [

@@ -33,7 +33,7 @@ from ddj.errors import ParameterError
 from ddj.intervals import ratio_interval
 from ddj.measure import coverage
 
-__all__ = ["chart", "relative", "triangulate"]
+__all__ = ["chart_sources", "relative", "triangulate"]
 
 #: What each source's numbers count, for the table and the chart's foot.
 CORPUS_COUNTS = "your corpus: the articles ddj was given"
@@ -120,7 +120,7 @@ def triangulate(
     return table
 
 
-def chart(table: pd.DataFrame, **options: Any):
+def chart_sources(table: pd.DataFrame, **options: Any):
     """The sources side by side, one panel each (``ddj.chart`` of the table, faceted by source).
 
     Each panel's label says what that source counts; the foot lists them.

@@ -10,7 +10,7 @@ import pytest
 
 import ddj
 from ddj import corpus as corpus_schema
-from ddj import gdelt, mediacloud, problems, sidebyside
+from ddj import gdelt, mediacloud, problems
 from ddj.apiclient import QuotaError, ServiceError
 from ddj.charts import chart
 from ddj.intervals import wilson
@@ -281,7 +281,7 @@ def test_triangulate_three_sources_one_table_one_chart(api):
         and table["counted_by"].str.contains("saw").any()
     )
     assert any(n.startswith("Media Cloud: ") for n in table.attrs["notes"])
-    spec = json.dumps(sidebyside.chart(table).to_dict())
+    spec = json.dumps(ddj.chart_sources(table).to_dict())
     for counted in table["counted_by"].unique():  # each source's own note of what it counts
         assert counted in spec
     assert "Counted by each source" in spec and "GDELT" in spec
