@@ -114,7 +114,7 @@ def for_gdelt(query: str) -> Translation:
     >>> for_gdelt("cyber*")
     Traceback (most recent call last):
     ...
-    ddj.translate.UntranslatableQuery: GDELT cannot search 'cyber*': its DOC API has no prefix wildcard. List the words instead, e.g. (cyberattack OR cybersecurity).
+    ddj.translate.UntranslatableQuery: GDELT cannot search 'cyber*': its DOC API has no prefix wildcard. List the word's forms instead, e.g. (cyber OR cybers).
     """
     tree = parse(query)
     notes: list[str] = []
@@ -212,7 +212,7 @@ def _gd_leaf(node: Node, notes: list[str], query: str, where: str) -> str:
         if w.wildcard:
             msg = (
                 f"GDELT cannot search '{w.word}*': its DOC API has no prefix wildcard. "
-                f"List the words instead, e.g. ({w.word}attack OR {w.word}security)."
+                f"List the word's forms instead, e.g. ({w.word} OR {w.word}s)."
             )
             raise UntranslatableQuery(msg)
     if isinstance(node, Term):
