@@ -212,6 +212,33 @@ def test_5xx_backoff_then_failure_keeps_what_was_fetched(api):
     assert len(api.server.seen) == seen
 
 
+def test_mediacloud_stories_failure_midway_resumes_from_cached_pages(api):
+    for _ in range(2):
+        api.server.fail(
+            MC
+            + "search/story-list?q=protest&start=2024-10-01&end=2024-10-31&platform=onlinenews-mediacloud&pagination_token=",
+            500,
+            b"oops",
+        )
+    with pytest.raises(ServiceError, match="failed 2 times.*rerun resumes"):
+        mediacloud.stories(
+            "protest",
+            start="2024-10-01",
+            end="2024-10-31",
+            max_stories=5000,
+            client=api("mc", retries=1),
+        )
+    assert api.clock.waits == [30.0, 30.0]  # the rate, then the backoff (2 a minute: 30 s)
+    api.server.seen.clear()
+    found = mediacloud.stories(
+        "protest", start="2024-10-01", end="2024-10-31", max_stories=5000, client=api("mc")
+    )
+    assert len(found) == 6
+    assert [p for p, _ in api.server.seen] and all(
+        "pagination_token=page-2" in p for p, _ in api.server.seen
+    )
+
+
 def test_timeout_is_a_clear_error(api):
     api.server.fail(GDELT, 200, b"{}", delay=1.5)
     svc = api("gd", timeout=0.3, retries=0)
