@@ -45,6 +45,9 @@ COUNTED_BY = "GDELT: articles it saw (monitored), by the time it saw them"
 MAX_DEPTH = 8
 #: Most windows one ``articles`` call asks for (each one request, 5 s apart).
 MAX_WINDOWS = 2_000
+#: Most requests one ``articles`` call makes, splits included (about 7 hours at 1 per 5 s);
+#: past it a capped window is reported as capped instead of split.
+MAX_REQUESTS = 5_000
 
 
 def service(base_url: str | None = None, **options: Any) -> Service:
@@ -176,8 +179,10 @@ def _listed(
     found: dict[str, dict] = {}
     failures: list[dict] = []
     capped: list[dict] = []
+    asked_for = 0
     while todo:
         a, b, depth = todo.pop()
+        asked_for += 1
         asked = {
             "query": text,
             "mode": "artlist",
@@ -196,7 +201,8 @@ def _listed(
             found.setdefault(row["url"], row)
         if len(listed) >= MAX_RECORDS:
             middle = a + (b - a) / 2
-            if depth < max_depth and (b - a) >= pd.Timedelta(seconds=2):
+            room = asked_for + len(todo) + 2 <= MAX_REQUESTS
+            if depth < max_depth and room and (b - a) >= pd.Timedelta(seconds=2):
                 todo.extend([(middle, b, depth + 1), (a, middle, depth + 1)])
             else:
                 capped.append({"start": a, "end": b, "articles": len(listed)})

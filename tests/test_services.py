@@ -164,7 +164,7 @@ def test_gdelt_coverage_counts_and_totals(api):
     assert any("what it saw" in n for n in cov.attrs["notes"])
 
 
-def test_gdelt_articles_split_capped_windows(api):
+def test_gdelt_articles_split_capped_windows(api, monkeypatch):
     svc = api("gd")
     with pytest.warns(UserWarning, match="still returned 250"):
         found = gdelt.articles("protest", "2024-10-01", "2024-10-01", max_depth=1, client=svc)
@@ -178,6 +178,12 @@ def test_gdelt_articles_split_capped_windows(api):
     assert deep.attrs["capped"] == [] and deeper.requests == 7
     assert deep["url"].is_unique and len(deep) > 250 + 4 * 40
     assert set(deep["published_confidence"]) == {"low"}
+    monkeypatch.setattr(gdelt, "MAX_REQUESTS", 3)  # the splits stop at the request budget
+    with pytest.warns(UserWarning, match="still returned 250"):
+        budget = gdelt.articles(
+            "protest", "2024-10-03", "2024-10-03", max_depth=3, client=api("gd")
+        )
+    assert len(budget.attrs["capped"]) == 2
 
 
 # -- failures --------------------------------------------------------------------------------
