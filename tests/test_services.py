@@ -346,3 +346,18 @@ def test_sources_notebook_against_local_services(server, tmp_path, monkeypatch):
 def test_sources_notebook_parameters_checked_before_a_kernel(tmp_path):
     with pytest.raises(ddj.ParameterError, match="freq"):
         ddj.run_notebook("notebooks/sources.ipynb", {"freq": "fortnightly"}, out_dir=tmp_path)
+
+
+def test_retry_after_longer_than_max_wait_stops_with_message(api):
+    api.server.fail(GDELT, 429, b"", {"Retry-After": "86400"})
+    with pytest.raises(ServiceError, match="asked to wait 86400 s.*run again later"):
+        gdelt.coverage("protest", "2024-10-01", "2024-10-07", client=api("gd"))
+    assert api.clock.waits == []  # never waited a day
+
+
+def test_damaged_cache_entry_is_fetched_again(api):
+    gdelt.coverage("protest", "2024-10-01", "2024-10-07", client=api("gd"))
+    (entry,) = api.cache.rglob("answers/*.json")
+    entry.write_text('{"url": "x", "body": "{\\"timeline\\": [', encoding="utf-8")
+    cov = gdelt.coverage("protest", "2024-10-01", "2024-10-07", client=api("gd"))
+    assert len(api.server.seen) == 2 and cov["articles"].sum() > 0
