@@ -327,9 +327,24 @@ def test_sources_notebook_against_local_services(server, tmp_path, monkeypatch):
     monkeypatch.setenv("DDJ_MEDIACLOUD_URL", server.url + MC)
     monkeypatch.setenv("DDJ_GDELT_URL", server.url + GDELT)
     monkeypatch.setenv("DDJ_CACHE", str(tmp_path / "cache"))
+    articles = tmp_path / "articles.csv"
+    pd.DataFrame(
+        {
+            "url": [f"https://desk.example/{i}" for i in range(31)],
+            "title": ["Hong Kong vote" if i % 4 == 0 else "Budget day" for i in range(31)],
+            "published": [f"2024-10-{i + 1:02d}" for i in range(31)],
+            "outlet": "Desk",
+        }
+    ).to_csv(articles, index=False)
     out = ddj.run_notebook(
         "notebooks/sources.ipynb",
-        {"start": "2024-10-01", "end": "2024-10-31", "freq": "W", "collections": [34412234]},
+        {
+            "corpus": str(articles),
+            "start": "2024-10-01",
+            "end": "2024-10-31",
+            "freq": "W",
+            "collections": [34412234],
+        },
         out_dir=tmp_path / "out",
     )
     written = out.read_text(encoding="utf-8")
@@ -337,7 +352,7 @@ def test_sources_notebook_against_local_services(server, tmp_path, monkeypatch):
     table = pd.read_csv(tmp_path / "out" / "sources.csv")
     assert set(table["source"]) == {"corpus", "Media Cloud", "GDELT"}
     assert len(server.seen) == 2 and "cs=34412234" in server.seen[0][0]
-    assert "synthetic demo data" in written.lower()
+    assert table.loc[table["source"] == "corpus", "articles"].sum() == 8  # days 1, 5, ..., 29
     for path in (tmp_path / "out").rglob("*"):
         if path.is_file():
             assert TOKEN.encode() not in path.read_bytes()
