@@ -68,6 +68,8 @@ _LAZY = {
     "labelled": "ddj.labels",
     "precision_recall": "ddj.accuracy",
     "corrected": "ddj.accuracy",
+    "triangulate": "ddj.sidebyside",
+    "chart_sources": "ddj.sidebyside",
 }
 
 __all__ = [
