@@ -233,7 +233,7 @@ def collect(
         Do not print the summary.
     cc_index
         A Common Crawl crawl (``"CC-MAIN-2024-42"``): its URL index lists the
-        captures of ``domains`` (``DOMAIN/*``, HTML, status 200, captured from
+        captures of ``domains`` (subdomains included, HTML, status 200, captured from
         a day before ``since``), and only those WARC records are fetched, by
         HTTP range request, and read as a WARC file's records are. Each index
         page and each range done is a line of ``archives.jsonl`` in

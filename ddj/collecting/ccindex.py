@@ -1,6 +1,7 @@
 """Common Crawl by its URL index: list one crawl's captures of some domains, fetch only those records.
 
-For each domain, the CDX API (``{index}/{crawl}-index``, pywb, as cdx-toolkit
+For each domain (``matchType=domain``: subdomains included, as ``domains=``
+means for WARC files), the CDX API (``{index}/{crawl}-index``, pywb, as cdx-toolkit
 reads it) is asked how many pages the query has (``showNumPages=true``), then
 each page (``page=N``) as JSON lines, filtered on the server by
 ``filter=status:200`` and ``filter=mime:text/html`` and, with ``since``, by
@@ -16,7 +17,7 @@ is missing.
 Examples
 --------
 >>> index_query("https://index.commoncrawl.org", "CC-MAIN-2024-42", "bbc.co.uk", None)
-'https://index.commoncrawl.org/CC-MAIN-2024-42-index?url=bbc.co.uk%2F%2A&output=json&filter=status%3A200&filter=mime%3Atext%2Fhtml'
+'https://index.commoncrawl.org/CC-MAIN-2024-42-index?url=bbc.co.uk&matchType=domain&output=json&filter=status%3A200&filter=mime%3Atext%2Fhtml'
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _HTML = ("text/html", "application/xhtml+xml")
 
 def index_query(base: str, crawl: str, domain: str, since: pd.Timestamp | None) -> str:
     """The CDX query of one domain's HTML captures with status 200 in one crawl."""
-    params = [("url", f"{domain}/*"), ("output", "json"), ("filter", "status:200"),
+    params = [("url", domain), ("matchType", "domain"), ("output", "json"), ("filter", "status:200"),
               ("filter", "mime:text/html")]  # fmt: skip
     if since is not None:
         params.append(("from", stamp(since - CAPTURE_MARGIN)))
@@ -86,12 +87,12 @@ def gather(fetcher: Fetcher, ledger: Ledger, job: Indexed) -> Gathered:
         last = capture.offset + capture.length - 1
         key = f"{source}#bytes={capture.offset}-{last}"
         where = f"{capture.filename} bytes {capture.offset}-{last}"
-        raw = ledger.answer(key, lambda c=capture, s=source: fetcher.get_range(s, c.offset, c.length),
-                            "range", out.failures, url=capture.url,
-                            captured=capture.captured.isoformat())  # fmt: skip
-        if raw is None:
-            continue
-        page = record_page(raw, capture.url, where, out.failures, fetcher.max_bytes)
+        read = lambda raw, c=capture, w=where: record_page(  # noqa: E731
+            raw, c.url, w, out.failures, fetcher.max_bytes
+        )
+        page = ledger.answer(key, lambda c=capture, s=source: fetcher.get_range(s, c.offset, c.length),
+                             "range", out.failures, read=read, url=capture.url,
+                             captured=capture.captured.isoformat())  # fmt: skip
         if page is not None:
             out.candidates.append(page)
             out.captured[capture.url] = capture.captured

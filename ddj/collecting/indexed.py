@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -135,23 +136,31 @@ class Ledger:
 
     def answer(
         self, key: str, get: Callable[[], Page], stage: str, failures: list[SourceFailure],
-        **line: object,
-    ) -> bytes | None:  # fmt: skip
-        """The body for ``key``: from the cache when done before, else ``get()``; a failure is a row."""
+        read: Callable[[bytes], Any] = bytes, **line: object,
+    ) -> Any:  # fmt: skip
+        """``read(body)`` for ``key``'s body: from the cache when done before, else from ``get()``.
+
+        A failed fetch is a failure row, and None; so is a body ``read`` refuses
+        (returns None for: a corrupt range), which is neither kept nor a line,
+        so the next run fetches it again.
+        """
         if key in self.done:
             body = self.cache.body(key)
             if body is not None:
-                return body
+                return read(body)
         page = get()
         self.fetched += 1
         if not page.ok:
             failures.append(SourceFailure(key, stage, page.status, page.reason, page.attempts))
             return None
+        result = read(page.body)
+        if result is None:
+            return None
         self.cache.put(key, page.body, status=page.status, final_url=page.final_url,
                        content_type=page.content_type, attempts=page.attempts)  # fmt: skip
         self.manifest.append({"file": key, "stage": stage, "bytes": len(page.body), **line})
         self.done.add(key)
-        return page.body
+        return result
 
 
 @dataclass

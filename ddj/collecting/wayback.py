@@ -1,6 +1,6 @@
 """The Wayback Machine: list a domain's captures through its CDX API, fetch each original page.
 
-One CDX query a domain (``{wayback}/cdx/search/cdx?url=DOMAIN/*&output=json``,
+One CDX query a domain (``{wayback}/cdx/search/cdx?url=DOMAIN&matchType=domain&output=json``,
 ``collapse=digest``, ``filter=statuscode:200``, ``filter=mimetype:text/html``,
 ``from=``/``to=`` from ``since``/``until``), answered as a JSON array whose
 first row names the fields (:func:`ddj.collecting.cdx.wayback_rows`). Each URL's
@@ -16,7 +16,7 @@ its capture is refused (:func:`after_capture`), and an undated page stays undate
 Examples
 --------
 >>> cdx_query("https://web.archive.org", "example.org", None, None)
-'https://web.archive.org/cdx/search/cdx?url=example.org%2F%2A&output=json&collapse=digest&filter=statuscode%3A200&filter=mimetype%3Atext%2Fhtml&limit=100000'
+'https://web.archive.org/cdx/search/cdx?url=example.org&matchType=domain&output=json&collapse=digest&filter=statuscode%3A200&filter=mimetype%3Atext%2Fhtml&limit=100000'
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _HTML = ("text/html", "application/xhtml+xml")
 
 def cdx_query(base: str, domain: str, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
     """The CDX query of one domain's HTML captures with status 200, one per distinct content."""
-    params = [("url", f"{domain}/*"), ("output", "json"), ("collapse", "digest"),
+    params = [("url", domain), ("matchType", "domain"), ("output", "json"), ("collapse", "digest"),
               ("filter", "statuscode:200"), ("filter", "mimetype:text/html")]  # fmt: skip
     if start is not None:
         params.append(("from", stamp(start - CAPTURE_MARGIN)))

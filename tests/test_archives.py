@@ -1,0 +1,124 @@
+"""collect(cc_index=..., wayback=True): indexed archives against one local server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+import ddj
+from tests.archive_server import ArchiveServer, cdx_of
+from tests.test_warc import article, write_warc
+
+CRAWL = "CC-MAIN-2024-42"
+FAST = {"rate": None, "retries": 1, "backoff": 0.01, "quiet": True, "extract_workers": 1}
+
+
+def undated(host: str, n: int) -> bytes:
+    words = " ".join(f"plain{(n * 5 + k) % 89}" for k in range(80))
+    return (f"<html><head><title>Note {n}</title></head><body><article><h1>Note {n}</h1>"
+            f"<p>{words}.</p><p>{words}.</p></article></body></html>").encode()  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def warcs(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("crawl")
+    files = []
+    for f in range(2):
+        pages = [(f"https://www.host{n % 3}.example/2024/10/{n}.html", article(f"host{n % 3}", n))
+                 for n in range(f * 6, f * 6 + 6)]  # fmt: skip
+        files.append(write_warc(folder / f"crawl-{f}.warc.gz", pages))
+    return files
+
+
+@pytest.fixture(scope="module")
+def server(warcs):
+    srv = ArchiveServer()
+    for k, path in enumerate(warcs):
+        name = f"crawl-data/{CRAWL}/segments/s{k}/warc/{path.name}"
+        srv.files[name] = path.read_bytes()
+        srv.cc += [line for line in cdx_of(path, name) if line["type"] == "response"]
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def cc(server, monkeypatch):
+    server.reset()
+    server.extra_lines = []
+    monkeypatch.setenv("DDJ_CC_INDEX_URL", server.base)
+    monkeypatch.setenv("DDJ_CC_DATA_URL", server.base)
+    monkeypatch.setenv("DDJ_WAYBACK_URL", server.base)
+    return server
+
+
+def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("url").drop(columns=["source"]).reset_index(drop=True)
+
+
+def test_cc_index_gives_the_corpus_of_the_warc_files_and_a_rerun_fetches_nothing(
+    cc, warcs, tmp_path
+):
+    domains = ["host0.example", "host1.example"]
+    cc.extra_lines = ['{"url": "https://www.host0.example/broken"', "[1, 2]"]
+    corpus, failures = ddj.collect(
+        cc_index=CRAWL, domains=domains, cache_dir=tmp_path / "c", **FAST
+    )
+    direct, _ = ddj.collect(warcs=warcs, domains=domains, **FAST)
+    assert len(corpus) == 8 and set(corpus["source"]) == {"cc-index"}
+    pd.testing.assert_frame_equal(sorted_rows(corpus), sorted_rows(direct))
+    # the two bad index lines: one failure row each (per domain queried), the rest read
+    bad = failures[failures["stage"] == "index"]
+    assert len(bad) == 4 and bad["reason"].str.contains("line").all()
+    assert bad["reason"].str.contains("not a JSON object").sum() == 4
+    ranges = cc.fetched("/crawl-data/")
+    assert ranges == 8 and cc.fetched("showNumPages") == 2
+    ledger = (tmp_path / "c" / "archives.jsonl").read_text().splitlines()
+    assert sum(json.loads(x)["stage"] == "range" for x in ledger) == 8
+    assert sum(json.loads(x)["stage"] == "index" for x in ledger) == 2 + 2 * 2  # counts + pages
+    before = dict(cc.hits)
+    again, _ = ddj.collect(cc_index=CRAWL, domains=domains, cache_dir=tmp_path / "c", **FAST)
+    assert cc.hits == before  # nothing fetched again
+    pd.testing.assert_frame_equal(sorted_rows(again), sorted_rows(corpus))
+    # into a store, with a URL pattern judged before any range is fetched
+    ddj.collect(cc_index=CRAWL, domains=domains, url_pattern=r"/(1|2)\.html$",
+                cache_dir=tmp_path / "c2", out=tmp_path / "store", **FAST)  # fmt: skip
+    stored = ddj.open(tmp_path / "store").to_pandas()
+    assert stored["url"].tolist() == [
+        "https://www.host1.example/2024/10/1.html"
+    ]  # host2: not asked
+    assert cc.fetched("/crawl-data/") == 9
+
+
+def test_range_failures_are_rows_and_a_rerun_resumes(cc, warcs, tmp_path):
+    request = next(c for c in cdx_of(warcs[0], cc.cc[0]["filename"]) if c["type"] == "request")
+    cc.cc.append({**request, "url": "https://www.host0.example/req", "status": "200",
+                  "mime": "text/html"})  # the index points at a request record  # fmt: skip
+    try:
+        pages = [c for c in cc.cc if "host0" in c["url"] and c["url"].endswith(".html")]
+        faults = ["whole", "short", "corrupt", "404"]
+        for c, fault in zip(pages, faults, strict=True):  # one fault a range
+            cc.faults[f"{c['filename']}#bytes={c['offset']}-"] = fault
+        corpus, failures = ddj.collect(cc_index=CRAWL, domains=["host0.example"],
+                                       cache_dir=tmp_path / "c", **FAST)  # fmt: skip
+        reasons = " | ".join(failures["reason"])
+        for text in ("the server sent the whole file (HTTP 200)", "range cut short",
+                     "corrupt gzip data", "HTTP 404", "not a response record"):  # fmt: skip
+            assert text in reasons, text
+        assert len(failures) == 5 and len(corpus) == 0  # every host0 page failed, each a row
+        # the faults gone, a rerun fetches only what failed (the request record: again), and
+        # gets every page
+        cc.faults.clear()
+        before = cc.fetched("/crawl-data/")
+        corpus, failures = ddj.collect(cc_index=CRAWL, domains=["host0.example"],
+                                       cache_dir=tmp_path / "c", **FAST)  # fmt: skip
+        assert failures["reason"].str.contains("not a response").sum() == 1, failures.to_dict(
+            "records"
+        )
+        assert len(corpus) == 4
+        assert (
+            cc.fetched("/crawl-data/") - before == 5
+        )  # 4 failed + the request record, refused again
+    finally:
+        cc.cc.pop()
