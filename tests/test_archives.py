@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pandas as pd
 import pytest
 
 import ddj
+from ddj.errors import ParameterError
 from tests.archive_server import ArchiveServer, cdx_of
 from tests.test_warc import article, write_warc
 
@@ -122,3 +124,99 @@ def test_range_failures_are_rows_and_a_rerun_resumes(cc, warcs, tmp_path):
         )  # 4 failed + the request record, refused again
     finally:
         cc.cc.pop()
+
+
+def test_index_failures_are_rows_and_retry_after_is_honoured(cc, tmp_path):
+    three = ["host0.example", "host1.example", "host2.example"]
+    cc.faults = {"url=host0.example": "403", "url=host1.example": "503",
+                 "url=host2.example": "429-long"}  # fmt: skip
+    corpus, failures = ddj.collect(cc_index=CRAWL, domains=three, cache_dir=tmp_path / "c", **FAST)
+    assert len(corpus) == 0 and failures["stage"].tolist() == ["index"] * 3
+    assert failures["status"].tolist() == [403, 503, 429]
+    assert "Retry-After 3600s exceeds max_retry_after" in failures["reason"].iloc[2]
+    assert cc.fetched("url=host1.example") == 2  # a 503 is tried again (retries=1), then a row
+    # a 429 with Retry-After: 1 is waited for, then read; a server too slow is a timeout row
+    cc.faults = {"url=host0.example": "429-once", "url=host1.example": "slow"}
+    started = time.monotonic()
+    corpus, failures = ddj.collect(cc_index=CRAWL, domains=three[:2], cache_dir=tmp_path / "c",
+                                   **{**FAST, "read_timeout": 0.4})  # fmt: skip
+    assert time.monotonic() - started >= 1.0  # the Retry-After was honoured
+    assert failures["reason"].tolist() == ["timeout (ReadTimeoutError)"]
+    assert sorted(corpus["url"]) == [c["url"] for c in sorted(cc.cc, key=lambda c: c["url"])
+                                     if "host0" in c["url"]]  # fmt: skip
+    # nothing fetched is lost: the rerun asks only for what failed
+    cc.faults.clear()
+    before = cc.fetched("url=host0.example")
+    corpus, failures = ddj.collect(cc_index=CRAWL, domains=three[:2], cache_dir=tmp_path / "c",
+                                   **FAST)  # fmt: skip
+    assert len(corpus) == 8 and len(failures) == 0
+    assert cc.fetched("url=host0.example") == before
+
+
+def test_wayback_keeps_capture_time_apart_from_the_date(cc, tmp_path):
+    cc.wayback = [
+        {"url": "https://www.host9.example/a.html", "timestamp": "20241006120000",
+         "body": article("host9", 1, published="2024-10-05T10:00:00Z").decode()},
+        {"url": "https://www.host9.example/a.html", "timestamp": "20241107120000",
+         "body": article("host9", 1, published="2024-10-05T10:00:00Z").decode(), "digest": "B"},
+        {"url": "https://www.host9.example/late.html", "timestamp": "20241006120000",
+         "body": article("host9", 2, published="2024-12-25T10:00:00Z").decode()},
+        {"url": "https://www.host9.example/undated.html", "timestamp": "20241008000000",
+         "body": undated("host9", 3).decode()},
+        {"url": "https://www.host9.example/away.html", "timestamp": "20241008000000",
+         "redirect": "http://localhost:1/private"},
+    ]  # fmt: skip
+    for c in cc.wayback:
+        c["body"] = c.get("body", "").encode() if isinstance(c.get("body"), str) else b""
+    try:
+        corpus, failures = ddj.collect(wayback=True, domains=["host9.example"], since="2024-10-01",
+                                       until="2024-12-31", cache_dir=tmp_path / "c", **FAST)  # fmt: skip
+    finally:
+        wayback = cc.wayback
+        cc.wayback = []
+    got = corpus.set_index("url")
+    assert sorted(got.index) == ["https://www.host9.example/a.html",
+                                 "https://www.host9.example/undated.html"]  # fmt: skip
+    assert got.loc["https://www.host9.example/a.html", "published"] == pd.Timestamp(
+        "2024-10-05T10:00:00Z"
+    )  # the page's date, not its capture (2024-10-06)
+    assert pd.isna(got.loc["https://www.host9.example/undated.html", "published"])
+    assert set(corpus["source"]) == {"wayback"}
+    rows = failures.set_index("url")["reason"]
+    assert (
+        "after its capture 2024-10-06T12:00:00+00:00"
+        in rows["https://www.host9.example/late.html"]
+    )
+    away = rows[[u for u in rows.index if "away.html" in u][0]]
+    assert "localhost" in away or "address" in away  # a redirect to a private address: refused
+    assert cc.fetched("/web/20241107120000id_/") == 0  # one capture a URL: the first
+    query = next(p for p in cc.hits if p.startswith("/cdx/search/cdx"))
+    for part in ("collapse=digest", "filter=statuscode%3A200", "filter=mimetype%3Atext%2Fhtml",
+                 "from=20240930000000", "to=20241231235959"):  # fmt: skip
+        assert part in query, part
+    ledger = [json.loads(x) for x in (tmp_path / "c" / "archives.jsonl").read_text().splitlines()]
+    assert {x["url"]: x["captured"] for x in ledger if x["stage"] == "wayback"}[
+        "https://www.host9.example/a.html"] == "2024-10-06T12:00:00+00:00"  # fmt: skip
+    before = dict(cc.hits)
+    cc.wayback = wayback
+    try:
+        again, _ = ddj.collect(wayback=True, domains=["host9.example"], since="2024-10-01",
+                               until="2024-12-31", cache_dir=tmp_path / "c", **FAST)  # fmt: skip
+    finally:
+        cc.wayback = []
+    assert len(again) == 2
+    assert {p: n for p, n in cc.hits.items() if before.get(p) != n and "away" not in p and "robots" not in p} == {}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"cc_index": "2024-42", "domains": ["a.example"]}, "not a Common Crawl crawl name"),
+        ({"cc_index": CRAWL}, "give domains="),
+        ({"wayback": True}, "give domains="),
+        ({"wayback": True, "domains": ["a.example"], "wayback_url": "ftp://x"}, "wayback_url="),
+    ],
+)
+def test_parameters_are_checked_before_anything_is_fetched(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        ddj.collect(**kwargs, quiet=True)
