@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import ddj
+from ddj.cli import main
 from ddj.errors import ParameterError
 from tests.archive_server import ArchiveServer, cdx_of
 from tests.test_warc import article, write_warc
@@ -184,8 +185,7 @@ def test_wayback_keeps_capture_time_apart_from_the_date(cc, tmp_path):
     assert set(corpus["source"]) == {"wayback"}
     rows = failures.set_index("url")["reason"]
     assert (
-        "after its capture 2024-10-06T12:00:00+00:00"
-        in rows["https://www.host9.example/late.html"]
+        "after its capture 2024-10-06T12:00:00+00:00" in rows["https://www.host9.example/late.html"]
     )
     away = rows[[u for u in rows.index if "away.html" in u][0]]
     assert "localhost" in away or "address" in away  # a redirect to a private address: refused
@@ -205,7 +205,11 @@ def test_wayback_keeps_capture_time_apart_from_the_date(cc, tmp_path):
     finally:
         cc.wayback = []
     assert len(again) == 2
-    assert {p: n for p, n in cc.hits.items() if before.get(p) != n and "away" not in p and "robots" not in p} == {}
+    assert {
+        p: n
+        for p, n in cc.hits.items()
+        if before.get(p) != n and "away" not in p and "robots" not in p
+    } == {}
 
 
 @pytest.mark.parametrize(
@@ -220,3 +224,14 @@ def test_wayback_keeps_capture_time_apart_from_the_date(cc, tmp_path):
 def test_parameters_are_checked_before_anything_is_fetched(kwargs, match):
     with pytest.raises(ParameterError, match=match):
         ddj.collect(**kwargs, quiet=True)
+
+
+def test_cli_collects_from_the_cc_index_and_refuses_a_bad_crawl(cc, tmp_path, capsys):
+    out = tmp_path / "corpus.parquet"
+    args = ["collect", "--cc-index", CRAWL, "--domain", "host2.example", "--rate", "0",
+            "--cache-dir", str(tmp_path / "c"), "-o", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    assert "4 articles ->" in capsys.readouterr().out
+    assert set(ddj.load(out)["url"].str.split("/").str[2]) == {"www.host2.example"}
+    assert main([*args[:2], "nonsense", *args[3:], "--overwrite"]) == 2
+    assert "not a Common Crawl crawl name" in capsys.readouterr().err
