@@ -235,3 +235,37 @@ def test_cli_collects_from_the_cc_index_and_refuses_a_bad_crawl(cc, tmp_path, ca
     assert set(ddj.load(out)["url"].str.split("/").str[2]) == {"www.host2.example"}
     assert main([*args[:2], "nonsense", *args[3:], "--overwrite"]) == 2
     assert "not a Common Crawl crawl name" in capsys.readouterr().err
+
+
+def test_the_columnar_index_finds_the_same_records_as_the_cdx_api(cc, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ddj.errors import InputError
+
+    rows = [c for c in cc.cc]
+    other = {**rows[0], "url": rows[0]["url"].replace(".html", "-old.html")}  # another crawl's row
+    table = pa.table({
+        "url": [c["url"] for c in rows] + [other["url"]],
+        "url_host_registered_domain": [c["url"].split("/")[2].removeprefix("www.")
+                                       for c in [*rows, other]],
+        "fetch_time": pd.to_datetime([c["timestamp"] for c in [*rows, other]], utc=True),
+        "warc_filename": [c["filename"] for c in [*rows, other]],
+        "warc_record_offset": [int(c["offset"]) for c in [*rows, other]],
+        "warc_record_length": [int(c["length"]) for c in [*rows, other]],
+        "fetch_status": [200] * (len(rows) + 1),
+        "content_mime_detected": ["text/html"] * (len(rows) + 1),
+        "crawl": [CRAWL] * len(rows) + ["CC-MAIN-2019-01"],
+        "subset": ["warc"] * (len(rows) + 1),
+    })  # fmt: skip
+    pq.write_table(table, tmp_path / "index.parquet", row_group_size=4)
+    domains = ["host0.example", "host1.example"]
+    via_table, failures = ddj.collect(cc_index=CRAWL, cc_index_table=tmp_path / "index.parquet",
+                                      domains=domains, cache_dir=tmp_path / "t", **FAST)  # fmt: skip
+    via_cdx, _ = ddj.collect(cc_index=CRAWL, domains=domains, cache_dir=tmp_path / "c", **FAST)
+    assert len(via_table) == 8 and len(failures) == 0
+    pd.testing.assert_frame_equal(sorted_rows(via_table), sorted_rows(via_cdx))
+    assert cc.fetched("-index") == 2 + 2 * 2  # the CDX API only by the second collection
+    pq.write_table(table.drop(["warc_record_length"]), tmp_path / "bad.parquet")
+    with pytest.raises(InputError, match="lacks the column.*warc_record_length"):
+        ddj.collect(cc_index_table=tmp_path / "bad.parquet", domains=domains, **FAST)

@@ -113,6 +113,7 @@ def collect(
     client: Any = None,
     outlets: Any = None,
     cc_index: str | None = None,
+    cc_index_table: str | os.PathLike | None = None,
     wayback: bool = False,
     cc_index_url: str | None = None,
     cc_data_url: str | None = None,
@@ -238,6 +239,15 @@ def collect(
         HTTP range request, and read as a WARC file's records are. Each index
         page and each range done is a line of ``archives.jsonl`` in
         ``cache_dir``: a rerun fetches only what is missing.
+    cc_index_table
+        Common Crawl's columnar URL index instead of its CDX API: a Parquet
+        file or folder, local or ``s3://`` (anonymous), with its documented
+        columns (``url``, ``url_host_registered_domain``, ``fetch_time``,
+        ``warc_filename``, ``warc_record_offset``, ``warc_record_length``,
+        ``fetch_status``, ``content_mime_detected``; ``crawl`` is matched to
+        ``cc_index`` when both are given). It is read by predicate (the
+        domains, status 200, HTML), never whole; the records are fetched by
+        range as with ``cc_index``.
     wayback
         List the Wayback Machine's captures of ``domains`` captured from a day
         before ``since`` to ``until`` (one per distinct content), and fetch
@@ -310,7 +320,8 @@ def collect(
                        url_pattern=_url_pattern(url_pattern))  # fmt: skip
     indexed = Indexed.of(cc_index=cc_index, wayback=wayback, domains=domains, wanted=wanted,
                          start=start, end=end, cc_index_url=cc_index_url,
-                         cc_data_url=cc_data_url, wayback_url=wayback_url)  # fmt: skip
+                         cc_data_url=cc_data_url, wayback_url=wayback_url,
+                         cc_index_table=cc_index_table)  # fmt: skip
     remote = RemoteLimits.of(settings, listify(warcs))  # the hosts of the WARC URLs are trusted
     files = warc_files(warcs, remote) if warcs is not None else None
     if indexed.given and urls is None:  # the indexes are sources too
@@ -364,7 +375,7 @@ def _gather_indexed(fetcher, cache, root: Path, indexed: Indexed, *, refresh: bo
         return gathered
     ledger = Ledger(cache, root, refresh=refresh)
     for source, asked in (
-        (ccindex, indexed.cc_index is not None),
+        (ccindex, indexed.common_crawl),
         (wayback_machine, indexed.wayback),
     ):
         if asked:

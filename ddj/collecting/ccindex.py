@@ -23,15 +23,20 @@ Examples
 from __future__ import annotations
 
 import urllib.parse
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
 
-from ddj.collecting.cdx import Capture, cc_lines, num_pages, stamp
+from ddj.collecting.cdx import MAX_CAPTURES, Capture, cc_capture, cc_lines, num_pages, stamp
 from ddj.collecting.fetch import Fetcher
 from ddj.collecting.indexed import Gathered, Indexed, Ledger
 from ddj.collecting.ranges import record_page
 from ddj.collecting.sources import SourceFailure
 from ddj.collecting.warc import CAPTURE_MARGIN
+from ddj.errors import InputError
 
 _HTML = ("text/html", "application/xhtml+xml")
 
@@ -75,10 +80,105 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
     return list(found.values())
 
 
+#: The columns of Common Crawl's columnar index a table must have (its documented names).
+TABLE_COLUMNS = ("url", "url_host_registered_domain", "fetch_time", "warc_filename",
+                 "warc_record_offset", "warc_record_length", "fetch_status",
+                 "content_mime_detected")  # fmt: skip
+
+
+def table_captures(job: Indexed, failures: list) -> list[Capture]:
+    """The captures of the domains in a columnar index (Parquet), read by predicate, never whole.
+
+    Only the columns of :data:`TABLE_COLUMNS` are read, and only the row groups
+    whose statistics may hold the domains (``url_host_registered_domain``),
+    status 200 and an HTML type (and ``crawl``/``subset`` when the table has
+    them); at most :data:`~ddj.collecting.cdx.MAX_CAPTURES` rows, the rest a
+    failure row.
+
+    Raises
+    ------
+    InputError
+        The table cannot be opened, or lacks a column.
+    """
+    dataset = _table(job.cc_index_table)
+    names = set(dataset.schema.names)
+    missing = [c for c in TABLE_COLUMNS if c not in names]
+    if missing:
+        message = (f"cc_index_table={job.cc_index_table!r} lacks the column(s) {', '.join(missing)} "
+                   "of Common Crawl's columnar index: give its cc-index/table/cc-main/warc folder")  # fmt: skip
+        raise InputError(message)
+    wanted = pc.field("url_host_registered_domain").isin(list(job.domains))
+    wanted &= pc.field("fetch_status") == 200
+    wanted &= pc.field("content_mime_detected").isin(list(_HTML))
+    if "crawl" in names and job.cc_index:
+        wanted &= pc.field("crawl") == job.cc_index
+    if "subset" in names:
+        wanted &= pc.field("subset") == "warc"
+    found: dict[str, Capture] = {}
+    rows = 0
+    for batch in dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted):
+        for row in batch.to_pylist():
+            rows += 1
+            if rows > MAX_CAPTURES:
+                failures.append(SourceFailure(str(job.cc_index_table), "index", None, (
+                    f"more than {MAX_CAPTURES:,} captures; the rest is not read "
+                    "(narrow the domains)"), 1))  # fmt: skip
+                return list(found.values())
+            capture, why = cc_capture({
+                "url": row["url"], "filename": row["warc_filename"],
+                "offset": str(row["warc_record_offset"]), "length": str(row["warc_record_length"]),
+                "timestamp": _stamp_of(row["fetch_time"]), "status": str(row["fetch_status"]),
+                "mime": row["content_mime_detected"],
+            })  # fmt: skip
+            if capture is None:
+                failures.append(SourceFailure(str(row.get("url"))[:500], "index", None,
+                                f"a row of cc_index_table: {why}; skipped", 1))  # fmt: skip
+            else:
+                found.setdefault(capture.url, capture)
+    return list(found.values())
+
+
+def _table(where: str):
+    """The Parquet dataset at a local path or an ``s3://`` address (anonymous, s3fs)."""
+    filesystem, path = None, str(where)
+    try:
+        if path.lower().startswith("s3://"):
+            import fsspec
+
+            filesystem, path = fsspec.filesystem("s3", anon=True), path.split("://", 1)[1]
+        elif not Path(path).expanduser().exists():
+            message = f"cc_index_table={where!r} does not exist: give a Parquet file or folder"
+            raise InputError(message)
+        return pads.dataset(path, format="parquet", partitioning="hive", filesystem=filesystem)
+    except ImportError as exc:
+        message = f"reading {where!r} needs the package s3fs: pip install 'ddj[s3]' (or s3fs)"
+        raise InputError(message) from exc
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        if isinstance(exc, InputError):
+            raise
+        message = f"cc_index_table={where!r} is not a Parquet table ddj can read: {exc!s:.150}"
+        raise InputError(message) from exc
+
+
+def _stamp_of(value: object) -> str | None:
+    """A ``fetch_time`` value as a CDX timestamp (naive values are UTC)."""
+    try:
+        when = pd.Timestamp(value)
+    except (TypeError, ValueError):
+        return None
+    if pd.isna(when):
+        return None
+    return stamp(when.tz_localize("UTC") if when.tzinfo is None else when)
+
+
 def gather(fetcher: Fetcher, ledger: Ledger, job: Indexed) -> Gathered:
     """The pages of the captures ``job`` asks for, by range request; failures as rows."""
     out = Gathered()
-    for capture in captures(fetcher, ledger, job, out.failures):
+    if job.cc_index_table is not None:
+        listed = table_captures(job, out.failures)
+    else:
+        listed = captures(fetcher, ledger, job, out.failures)
+    for capture in listed:
         if not job.wanted.keeps(capture.url, capture.captured):
             continue
         if capture.status not in (None, 200) or capture.mime.split(";")[0].strip() not in _HTML:

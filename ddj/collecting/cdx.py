@@ -127,7 +127,7 @@ def cc_lines(body: bytes, where: str) -> tuple[list[Capture], list[SourceFailure
             failures.append(SourceFailure(where, "index", 200,
                             f"{where}, line {number}: not a JSON object ({why}); skipped", 1))  # fmt: skip
             continue
-        capture, why = _cc_capture(row)
+        capture, why = cc_capture(row)
         if capture is None:
             failures.append(SourceFailure(where, "index", 200,
                             f"{where}, line {number}: {why}; skipped", 1))  # fmt: skip
@@ -136,7 +136,8 @@ def cc_lines(body: bytes, where: str) -> tuple[list[Capture], list[SourceFailure
     return captures, failures
 
 
-def _cc_capture(row: object) -> tuple[Capture | None, str]:
+def cc_capture(row: object) -> tuple[Capture | None, str]:
+    """One index line (a dict of Common Crawl's CDX fields) as a capture, or None and why."""
     if not isinstance(row, dict):
         return None, "not a JSON object"
     url, filename = row.get("url"), row.get("filename")

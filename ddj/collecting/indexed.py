@@ -82,10 +82,11 @@ class Indexed:
     cc_index_url: str = CC_INDEX_URL
     cc_data_url: str = CC_DATA_URL
     wayback_url: str = WAYBACK_URL
+    cc_index_table: str | None = None  # Common Crawl's columnar index (Parquet), a second way in
 
     @classmethod
-    def of(cls, *, cc_index, wayback, domains, wanted, start, end,
-           cc_index_url=None, cc_data_url=None, wayback_url=None) -> Indexed:  # fmt: skip
+    def of(cls, *, cc_index, wayback, domains, wanted, start, end, cc_index_url=None,
+           cc_data_url=None, wayback_url=None, cc_index_table=None) -> Indexed:  # fmt: skip
         """The request, checked.
 
         Raises
@@ -100,8 +101,8 @@ class Indexed:
         if wayback not in (True, False):
             message = f"wayback={wayback!r}: give True or False"
             raise ParameterError(message)
-        if (cc_index is not None or wayback) and not domains:
-            message = ("cc_index= and wayback= list the captures of domains: give domains= "
+        if (cc_index is not None or wayback or cc_index_table is not None) and not domains:
+            message = ("cc_index=, cc_index_table= and wayback= list the captures of domains: give domains= "
                        "(e.g. domains=['bbc.co.uk'])")  # fmt: skip
             raise ParameterError(message)
         return cls(
@@ -109,18 +110,24 @@ class Indexed:
             address(cc_index_url, "DDJ_CC_INDEX_URL", CC_INDEX_URL, "cc_index_url"),
             address(cc_data_url, "DDJ_CC_DATA_URL", CC_DATA_URL, "cc_data_url"),
             address(wayback_url, "DDJ_WAYBACK_URL", WAYBACK_URL, "wayback_url"),
+            None if cc_index_table is None else str(cc_index_table),
         )  # fmt: skip
 
     @property
     def given(self) -> bool:
         """Whether any indexed archive is asked for."""
-        return self.cc_index is not None or self.wayback
+        return self.common_crawl or self.wayback
+
+    @property
+    def common_crawl(self) -> bool:
+        """Whether Common Crawl is asked for (its CDX index or its columnar index)."""
+        return self.cc_index is not None or self.cc_index_table is not None
 
     def hosts(self) -> list[str]:
         """The addresses these sources reach (they alone may be private or loopback)."""
         if not self.given:
             return []
-        chosen = [self.cc_index_url, self.cc_data_url] if self.cc_index else []
+        chosen = [self.cc_index_url, self.cc_data_url] if self.common_crawl else []
         return chosen + ([self.wayback_url] if self.wayback else [])
 
 
