@@ -218,6 +218,7 @@ def test_wayback_keeps_capture_time_apart_from_the_date(cc, tmp_path):
         ({"cc_index": "2024-42", "domains": ["a.example"]}, "not a Common Crawl crawl name"),
         ({"cc_index": CRAWL}, "give domains="),
         ({"wayback": True}, "give domains="),
+        ({"wayback": True, "domains": ["a.example"], "dry_run": True}, "no dry run"),
         ({"wayback": True, "domains": ["a.example"], "wayback_url": "ftp://x"}, "wayback_url="),
     ],
 )

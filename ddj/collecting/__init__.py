@@ -324,6 +324,10 @@ def collect(
                          cc_index_table=cc_index_table)  # fmt: skip
     remote = RemoteLimits.of(settings, listify(warcs))  # the hosts of the WARC URLs are trusted
     files = warc_files(warcs, remote) if warcs is not None else None
+    if indexed.given and dry_run:
+        message = ("dry_run=True: cc_index= and wayback= have no dry run (listing their captures "
+                   "is most of the work); collect into a new cache_dir= to try them")  # fmt: skip
+        raise ParameterError(message)
     if indexed.given and urls is None:  # the indexes are sources too
         urls = []
     if not indexed.given and _archive_run(urls, feeds, sitemaps, sites, files, out=out,

@@ -183,7 +183,7 @@ def gather(fetcher: Fetcher, ledger: Ledger, job: Indexed) -> Gathered:
             continue
         if capture.status not in (None, 200) or capture.mime.split(";")[0].strip() not in _HTML:
             continue  # the server's filters, checked again: its answer is not trusted
-        source = f"{job.cc_data_url}/{capture.filename}"
+        source = f"{job.cc_data_url}/{urllib.parse.quote(capture.filename, safe='/')}"
         last = capture.offset + capture.length - 1
         key = f"{source}#bytes={capture.offset}-{last}"
         where = f"{capture.filename} bytes {capture.offset}-{last}"
