@@ -30,7 +30,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
-from ddj.collecting.cdx import MAX_CAPTURES, Capture, cc_capture, cc_lines, num_pages, stamp
+from ddj.collecting.cdx import (
+    MAX_ANSWER,
+    MAX_CAPTURES,
+    Capture,
+    cc_capture,
+    cc_lines,
+    num_pages,
+    stamp,
+)
 from ddj.collecting.fetch import Fetcher
 from ddj.collecting.indexed import Gathered, Indexed, Ledger
 from ddj.collecting.ranges import record_page
@@ -50,13 +58,18 @@ def index_query(base: str, crawl: str, domain: str, since: pd.Timestamp | None) 
     return f"{base}/{crawl}-index?{urllib.parse.urlencode(params)}"
 
 
+def _index_get(fetcher: Fetcher, url: str):
+    """An index answer: any type, up to :data:`~ddj.collecting.cdx.MAX_ANSWER` bytes."""
+    return fetcher.get(url, kind="data", limit=MAX_ANSWER)
+
+
 def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> list[Capture]:
     """Every capture the index lists for the domains, in index order, each URL once (its first)."""
     found: dict[str, Capture] = {}
     for domain in job.domains:
         query = index_query(job.cc_index_url, job.cc_index, domain, job.start)
         body = ledger.answer(f"{query}&showNumPages=true",
-                             lambda q=query: fetcher.get(f"{q}&showNumPages=true", kind="data"),
+                             lambda q=query: _index_get(fetcher, f"{q}&showNumPages=true"),
                              "index", failures, domain=domain)  # fmt: skip
         if body is None:
             continue
@@ -67,7 +80,7 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
             continue
         for n in range(pages):
             url = f"{query}&page={n}"
-            body = ledger.answer(url, lambda u=url: fetcher.get(u, kind="data"), "index",
+            body = ledger.answer(url, lambda u=url: _index_get(fetcher, u), "index",
                                  failures, domain=domain, page=n)  # fmt: skip
             if body is None:
                 continue

@@ -43,6 +43,8 @@ MAX_CAPTURES = 100_000
 MAX_RECORD = 64 << 20
 #: Largest offset into a WARC file taken from an index line (bytes).
 MAX_OFFSET = 1 << 44
+#: Largest index answer read (bytes): :data:`MAX_CAPTURES` lines of about 640 bytes.
+MAX_ANSWER = 64 << 20
 #: Pages one index query may have (``showNumPages``); more are clamped, with a failure row.
 MAX_INDEX_PAGES = 10_000
 

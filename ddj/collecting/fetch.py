@@ -584,20 +584,22 @@ class Fetcher:
             self.ignored.update(notes)
 
     # -- fetching --------------------------------------------------------------------
-    def get(self, url: str, kind: str = "html") -> Page:
+    def get(self, url: str, kind: str = "html", limit: int | None = None) -> Page:
         """Fetch ``url``; ``kind`` is ``"html"`` (articles, front pages) or ``"xml"`` (feeds, sitemaps).
 
         An HTML body that is itself gzip (a ``.html.gz`` served as ``text/html``)
         is expanded; feeds and sitemaps are expanded by their readers, under
         their own caps. Never raises for a network or server problem, nor for a
-        URL or value it cannot read: see :attr:`Page.reason`.
+        URL or value it cannot read: see :attr:`Page.reason`. ``limit`` replaces
+        ``max_bytes`` for this request (an index's answer is larger than a page).
         """
         kinds = HTML_TYPES if kind == "html" else HTML_TYPES + XML_TYPES
         if kind == "data":  # an index's answer (CDX JSON lines): any type, read as it came
             kinds = None
         return self._request(
-            url, kinds=kinds, check_robots=True, retries=self.retries, expand=kind == "html"
-        )
+            url, kinds=kinds, check_robots=True, retries=self.retries, expand=kind == "html",
+            limit=limit,
+        )  # fmt: skip
 
     def get_range(self, url: str, offset: int, length: int) -> Page:
         """Fetch ``length`` bytes of ``url`` from ``offset`` (``Range: bytes=offset-(offset+length-1)``).

@@ -25,7 +25,7 @@ import urllib.parse
 
 import pandas as pd
 
-from ddj.collecting.cdx import MAX_CAPTURES, Capture, stamp, wayback_rows
+from ddj.collecting.cdx import MAX_ANSWER, MAX_CAPTURES, Capture, stamp, wayback_rows
 from ddj.collecting.fetch import Fetcher
 from ddj.collecting.indexed import Gathered, Indexed, Ledger
 from ddj.collecting.sources import Candidate
@@ -63,7 +63,8 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
     found: dict[str, Capture] = {}
     for domain in job.domains:
         query = cdx_query(job.wayback_url, domain, job.start, job.end)
-        body = ledger.answer(query, lambda q=query: fetcher.get(q, kind="data"), "index",
+        listing = lambda q=query: fetcher.get(q, kind="data", limit=MAX_ANSWER)  # noqa: E731
+        body = ledger.answer(query, listing, "index",
                              failures, domain=domain)  # fmt: skip
         if body is None:
             continue
