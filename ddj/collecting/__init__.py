@@ -1,7 +1,9 @@
 """Collect articles from the web and from web archives into a corpus.
 
 :func:`collect` reads as its steps: check the arguments, discover candidates
-(lists, feeds, sitemaps, front pages, WARC files: :mod:`ddj.collecting.discover`),
+(lists, feeds, sitemaps, front pages, WARC files: :mod:`ddj.collecting.discover`;
+the captures Common Crawl's index and the Wayback Machine list, fetched record by
+record: :mod:`ddj.collecting.ccindex`, :mod:`ddj.collecting.wayback`),
 fetch them politely (:class:`~ddj.collecting.fetch.Fetcher`, settings in one
 :class:`~ddj.collecting.fetch.FetchSettings`) into a resumable on-disk cache
 (:class:`~ddj.collecting.cache.PageCache`) and extract each with
@@ -393,10 +395,13 @@ def _gather_indexed(fetcher, cache, root: Path, indexed: Indexed, *, refresh: bo
 
 
 def _bounded_by_capture(harvest: Harvest, gathered: Gathered) -> Harvest:
-    """Wayback pages dated after their capture are failure rows (the capture bounds the date)."""
-    if not gathered.captured:
-        return harvest
-    kept, refused = wayback_machine.after_capture(harvest.records, gathered.captured)
+    """Wayback pages dated after their capture are failure rows (the capture bounds the date).
+
+    The archives' requests made now count as fetched.
+    """
+    kept, refused = harvest.records, []
+    if gathered.captured:
+        kept, refused = wayback_machine.after_capture(harvest.records, gathered.captured)
     return Harvest(kept, harvest.failures + refused, harvest.fetched + gathered.fetched)
 
 
