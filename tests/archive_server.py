@@ -168,6 +168,9 @@ class ArchiveServer:
                 body = data[first : last + 1]
                 if fault == "short":
                     body = body[: len(body) // 2]
+                if fault == "shifted":  # the bytes after the ones asked for, said so
+                    first, last = first + 1, last + 1
+                    body = data[first : last + 1]
                 if fault == "corrupt":
                     body = body[:20] + bytes(b ^ 0x5A for b in body[20:60]) + body[60:]
                 self.send(206, body, "application/octet-stream",

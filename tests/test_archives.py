@@ -10,6 +10,7 @@ import pytest
 
 import ddj
 from ddj.cli import main
+from ddj.collecting.fetch import Fetcher
 from ddj.errors import ParameterError
 from tests.archive_server import ArchiveServer, cdx_of
 from tests.test_warc import article, write_warc
@@ -270,3 +271,15 @@ def test_the_columnar_index_finds_the_same_records_as_the_cdx_api(cc, tmp_path):
     pq.write_table(table.drop(["warc_record_length"]), tmp_path / "bad.parquet")
     with pytest.raises(InputError, match="lacks the column.*warc_record_length"):
         ddj.collect(cc_index_table=tmp_path / "bad.parquet", domains=domains, **FAST)
+
+
+def test_get_range_takes_only_the_bytes_asked_for(cc):
+    fetcher = Fetcher(rate=None, retries=0, trusted=[cc.base])
+    line = cc.cc[0]
+    url, offset, length = f"{cc.base}/{line['filename']}", int(line["offset"]), int(line["length"])
+    page = fetcher.get_range(url, offset, length)
+    assert page.status == 206 and page.body == cc.files[line["filename"]][offset : offset + length]
+    cc.faults[f"#bytes={offset}-"] = "shifted"
+    page = fetcher.get_range(url, offset, length)
+    assert page.body is None and f"not from {offset:,} as asked" in page.reason
+    assert "at most max_bytes" in fetcher.get_range(url, 0, 10**9).reason  # never asked for
