@@ -227,6 +227,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         metavar="REGEX",
         help="keep only WARC records whose URL contains a match of this RE2 expression",
     )
+    _archive_index_options(src)
     src.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -320,6 +321,24 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_run_collect)  # fmt: skip
 
 
+def _archive_index_options(src) -> None:
+    """``--cc-index`` and ``--wayback``: captures listed by an archive's index (with --domain)."""
+    src.add_argument(
+        "--cc-index",
+        metavar="CRAWL",
+        default=None,
+        help="a Common Crawl crawl (CC-MAIN-2024-42): its URL index lists the --domain "
+        "captures and only those WARC records are fetched, by range request "
+        "($DDJ_CC_INDEX_URL, $DDJ_CC_DATA_URL)",
+    )
+    src.add_argument(
+        "--wayback",
+        action="store_true",
+        help="the Wayback Machine's captures of each --domain, one per URL, fetched as "
+        "archived; the capture time is not the publication date ($DDJ_WAYBACK_URL)",
+    )
+
+
 def _run_collect(args: argparse.Namespace) -> int:
     if not args.output and not args.dry_run:
         raise _Usage(
@@ -346,6 +365,7 @@ def _run_collect(args: argparse.Namespace) -> int:
         overwrite=args.overwrite or args.extend, fetch=fetch, workers=args.workers,
         dry_run=args.dry_run, max_pages=args.max_pages,
         progress=False if args.no_progress else None,
+        cc_index=args.cc_index, wayback=args.wayback,
     )  # fmt: skip
     if args.dry_run:
         for row in done.articles.itertuples():
