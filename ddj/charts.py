@@ -1025,6 +1025,9 @@ def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
         else "",
         "spikes": spikes,
         "more_spikes": 0 if found is None else max(0, len(found) - MAX_NAMED),
+        "spike_method": None
+        if found is None
+        else {k: found.attrs.get(k) for k in ("method", "parameters")},
         "gaps": int(plot.data.drop_duplicates("day")["gap"].sum()),
     }
 

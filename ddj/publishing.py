@@ -52,7 +52,9 @@ from ddj.limits import (
     MAX_NOTE_CHARS,
     MAX_TITLE_CHARS,
 )
+from ddj.method import method, method_json, method_markdown
 from ddj.params import folder
+from ddj.sizes import print_png, print_width, social_card
 from ddj.utils import atomic_write, whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
@@ -110,6 +112,9 @@ def publish(
     slug: str,
     data: pd.DataFrame | None = None,
     alt_text: str | None = None,
+    *,
+    corpus: Any = None,
+    print_mm: float | None = None,
 ) -> dict[str, Path]:
     r"""Write the publish bundle of one chart into ``out_dir``.
 
@@ -126,10 +131,16 @@ def publish(
         taken from the chart when not given.
     alt_text
         Text for screen readers; generated from the data when not given.
+    corpus
+        The corpus counted, for the method files' fingerprint and loading problems (:mod:`ddj.method`).
+    print_mm
+        Also write ``slug.print.png``: a column this many millimetres wide at 300 dpi (:mod:`ddj.sizes`).
 
     Returns
     -------
-    dict of kind (``html``, ``svg``, ``png``, ``spec``, ``csv``, ``datawrapper``, ``alt_text``) to path.
+    dict of kind (``html``, ``svg``, ``png``, ``social``, [``print``], ``spec``, ``csv``,
+    ``datawrapper``, ``alt_text``, [``method``, ``method_md``]) to path; the method files
+    (``slug.method.json``, ``slug.method.md``) when ``data`` is given.
 
     Examples
     --------
@@ -138,6 +149,8 @@ def publish(
     ('hong-kong-coverage.png', b'\x89PNG')
     """
     slug = _safe_slug(slug)
+    if print_mm is not None:
+        print_width(print_mm)  # a bad width is refused before anything is written
     if not isinstance(chart, alt.TopLevelMixin):
         msg = f"publish() takes an altair chart (from ddj.chart), not {type(chart).__name__}."
         raise ParameterError(msg)
@@ -156,6 +169,8 @@ def publish(
         "html": root / f"{slug}.html",
         "svg": root / f"{slug}.svg",
         "png": root / f"{slug}.png",
+        "social": root / f"{slug}.social.png",
+        **({"print": root / f"{slug}.print.png"} if print_mm is not None else {}),
         "spec": root / f"{slug}.vl.json",
         "csv": root / f"{slug}.csv",
         "datawrapper": root / f"{slug}-datawrapper.csv",
@@ -170,6 +185,9 @@ def publish(
     _write(paths["svg"], svg)
     png = vlc.svg_to_png(svg, scale=1, ppi=144)  # the same drawing; 144 ppi is twice the pixels
     _write(paths["png"], png)
+    _write(paths["social"], social_card(svg))
+    if print_mm is not None:
+        _write(paths["print"], print_png(svg, print_mm))
     _write(paths["html"], _html(spec, text))
     tidy = data if data is not None else _chart_data(spec)
     if tidy is not None:
@@ -179,6 +197,14 @@ def publish(
         paths.pop("csv")
         paths.pop("datawrapper")
     _write(paths["alt_text"], text + "\n")
+    if data is not None:
+        record = method(data, spec, corpus)
+        paths["method"], paths["method_md"] = (
+            root / f"{slug}.method.json",
+            root / f"{slug}.method.md",
+        )
+        _write(paths["method"], method_json(record))
+        _write(paths["method_md"], method_markdown(record))
     return paths
 
 
