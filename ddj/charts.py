@@ -175,6 +175,8 @@ def chart(
     if not source and not coverage.attrs.get("ddj_demo"):
         source = _data_line(checked)  # never nothing: where the data came from
     foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
+    notes = [text for text in (*_notes(plot), note) if text]  # the foot's, for Datawrapper's
+    drawn = {**drawn, "source": source or "", "subtitle": _text(subtitle) or "", "notes": notes}
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
     _offline_in_kernel()

@@ -540,10 +540,15 @@ def output_options(p: argparse.ArgumentParser) -> None:
 
 
 def static_options(p: argparse.ArgumentParser) -> None:
-    """``--print-mm``: a print PNG of the chart for a column this wide (300 dpi)."""
+    """``--print-mm`` (a print PNG for a column this wide, 300 dpi) and ``--datawrapper``."""
     p.add_argument(
         "--print-mm", type=float, default=None, metavar="MM",
         help="also write SLUG.print.png, a column MM millimetres wide at 300 dpi (e.g. 85)",
+    )  # fmt: skip
+    p.add_argument(
+        "--datawrapper", action="store_true",
+        help="also create or update a Datawrapper chart of the same data (token from "
+        "DATAWRAPPER_ACCESS_TOKEN, address from DDJ_DATAWRAPPER_URL); its id goes to SLUG.datawrapper.json",
     )  # fmt: skip
 
 
@@ -664,7 +669,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
             "baseline": _baseline_arg(args.baseline), "metric": args.metric,
             "events": args.events, "title": args.title, "subtitle": args.subtitle,
             "source": args.source_line, "out_dir": args.out, "slug": args.slug,
-            "print_mm": args.print_mm,
+            "print_mm": args.print_mm, "datawrapper": args.datawrapper,
         }
     )  # fmt: skip
     names = ", ".join(t for t in jobs.topic_names(args.topics))

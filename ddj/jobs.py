@@ -321,6 +321,7 @@ COVERAGE_DEFAULTS: dict[str, Any] = {
     "out_dir": "out/coverage",
     "slug": "coverage",
     "print_mm": None,
+    "datawrapper": False,
 }
 
 
@@ -354,7 +355,7 @@ def publish_chart(
     )  # fmt: skip
     paths = publish(
         chart, params["out_dir"], params.get("slug") or "coverage", data=cov, corpus=corpus,
-        print_mm=params.get("print_mm"),
+        print_mm=params.get("print_mm"), datawrapper=bool(params.get("datawrapper")),
     )  # fmt: skip
     return chart, paths
 

@@ -43,6 +43,7 @@ import pandas as pd
 from ddj import warns, words
 from ddj.cache import cache_dir
 from ddj.constants import DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
+from ddj.datawrapper import id_file, send
 from ddj.errors import ParameterError, SchemaError
 from ddj.escaping import html_attribute
 from ddj.intervals import wilson
@@ -115,6 +116,8 @@ def publish(
     *,
     corpus: Any = None,
     print_mm: float | None = None,
+    datawrapper: bool = False,
+    base_url: str | None = None,
 ) -> dict[str, Path]:
     r"""Write the publish bundle of one chart into ``out_dir``.
 
@@ -135,6 +138,12 @@ def publish(
         The corpus counted, for the method files' fingerprint and loading problems (:mod:`ddj.method`).
     print_mm
         Also write ``slug.print.png``: a column this many millimetres wide at 300 dpi (:mod:`ddj.sizes`).
+    datawrapper
+        Also create (or update) a Datawrapper chart of the same data, texts and alt text
+        (:mod:`ddj.datawrapper`; token from ``DATAWRAPPER_ACCESS_TOKEN``); its id is kept in
+        ``slug.datawrapper.json`` (kind ``datawrapper_chart``). A failure is a warning.
+    base_url
+        The Datawrapper API's address (default: ``DDJ_DATAWRAPPER_URL``, else the public API).
 
     Returns
     -------
@@ -192,7 +201,7 @@ def publish(
     tidy = data if data is not None else _chart_data(spec)
     if tidy is not None:
         _write(paths["csv"], _spreadsheet_csv(_clean_csv(tidy)))
-        _write(paths["datawrapper"], _spreadsheet_csv(wide(tidy)))
+        _write(paths["datawrapper"], wide_csv := _spreadsheet_csv(wide(tidy)))
     else:
         paths.pop("csv")
         paths.pop("datawrapper")
@@ -205,6 +214,16 @@ def publish(
         )
         _write(paths["method"], method_json(record))
         _write(paths["method_md"], method_markdown(record))
+    if datawrapper:
+        drawn = (spec.get("usermeta") or {}).get("ddj") or {}
+        sent = send(
+            root, slug, csv=wide_csv if tidy is not None else "", title=_title(spec),
+            subtitle=str(drawn.get("subtitle") or ""), source=str(drawn.get("source") or ""),
+            notes=" ".join(str(n) for n in drawn.get("notes") or []), alt_text=text,
+            base_url=base_url,
+        )  # fmt: skip
+        if sent is not None:
+            paths["datawrapper_chart"] = id_file(root, slug)
     return paths
 
 
