@@ -540,7 +540,10 @@ def output_options(p: argparse.ArgumentParser) -> None:
 
 
 def static_options(p: argparse.ArgumentParser) -> None:
-    """``--print-mm`` (a print PNG for a column this wide, 300 dpi) and ``--datawrapper``."""
+    """``--social`` (a 1200x675 card), ``--print-mm`` (a print PNG, 300 dpi) and ``--datawrapper``."""
+    p.add_argument(
+        "--social", action="store_true", help="also write SLUG.social.png, a 1200x675 social card"
+    )
     p.add_argument(
         "--print-mm", type=float, default=None, metavar="MM",
         help="also write SLUG.print.png, a column MM millimetres wide at 300 dpi (e.g. 85)",
@@ -669,7 +672,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
             "baseline": _baseline_arg(args.baseline), "metric": args.metric,
             "events": args.events, "title": args.title, "subtitle": args.subtitle,
             "source": args.source_line, "out_dir": args.out, "slug": args.slug,
-            "print_mm": args.print_mm, "datawrapper": args.datawrapper,
+            "social": args.social, "print_mm": args.print_mm, "datawrapper": args.datawrapper,
         }
     )  # fmt: skip
     names = ", ".join(t for t in jobs.topic_names(args.topics))

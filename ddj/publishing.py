@@ -115,6 +115,7 @@ def publish(
     alt_text: str | None = None,
     *,
     corpus: Any = None,
+    social: bool = False,
     print_mm: float | None = None,
     datawrapper: bool = False,
     base_url: str | None = None,
@@ -136,6 +137,8 @@ def publish(
         Text for screen readers; generated from the data when not given.
     corpus
         The corpus counted, for the method files' fingerprint and loading problems (:mod:`ddj.method`).
+    social
+        Also write ``slug.social.png``, a 1200 x 675 social card (:mod:`ddj.sizes`; ~1 s more).
     print_mm
         Also write ``slug.print.png``: a column this many millimetres wide at 300 dpi (:mod:`ddj.sizes`).
     datawrapper
@@ -147,7 +150,7 @@ def publish(
 
     Returns
     -------
-    dict of kind (``html``, ``svg``, ``png``, ``social``, [``print``], ``spec``, ``csv``,
+    dict of kind (``html``, ``svg``, ``png``, [``social``], [``print``], ``spec``, ``csv``,
     ``datawrapper``, ``alt_text``, [``method``, ``method_md``]) to path; the method files
     (``slug.method.json``, ``slug.method.md``) when ``data`` is given.
 
@@ -178,7 +181,7 @@ def publish(
         "html": root / f"{slug}.html",
         "svg": root / f"{slug}.svg",
         "png": root / f"{slug}.png",
-        "social": root / f"{slug}.social.png",
+        **({"social": root / f"{slug}.social.png"} if social else {}),
         **({"print": root / f"{slug}.print.png"} if print_mm is not None else {}),
         "spec": root / f"{slug}.vl.json",
         "csv": root / f"{slug}.csv",
@@ -194,7 +197,8 @@ def publish(
     _write(paths["svg"], svg)
     png = vlc.svg_to_png(svg, scale=1, ppi=144)  # the same drawing; 144 ppi is twice the pixels
     _write(paths["png"], png)
-    _write(paths["social"], social_card(svg))
+    if social:
+        _write(paths["social"], social_card(svg))
     if print_mm is not None:
         _write(paths["print"], print_png(svg, print_mm))
     _write(paths["html"], _html(spec, text))

@@ -217,14 +217,16 @@ def test_publish_and_the_cli_send_the_chart_and_write_the_files_anyway(
             "--out",
             str(tmp_path / "out"),
         ]
-        assert main([*argv, "--datawrapper", "--title", "HK <b>news</b>"]) == 0
+        flags = ["--datawrapper", "--social", "--print-mm", "60", "--title", "HK <b>news</b>"]
+        assert main([*argv, *flags]) == 0
     out = capsys.readouterr()
     kept = json.loads((tmp_path / "out" / "coverage.datawrapper.json").read_text())
     chart = api.charts[kept["id"]]
     assert chart["title"] == "HK <b>news</b>" and chart["data"].startswith("date,")
     assert "synthetic" in chart["metadata"]["describe"]["aria-description"].lower()
     assert chart["metadata"]["annotate"]["notes"]
-    assert "datawrapper_chart" in out.out
+    assert "datawrapper_chart" in out.out and "coverage.social.png" in out.out
+    assert "coverage.print.png" in out.out and "coverage.method.md" in out.out
     monkeypatch.delenv(dw.TOKEN_ENV)  # the next run: no token, the files are written all the same
     (tmp_path / "out" / "coverage.png").unlink()
     assert main([*argv, "--datawrapper"]) == 0

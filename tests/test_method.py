@@ -67,7 +67,7 @@ def made(tmp_path_factory):
             cov, title="Hong Kong in A", source="A and others", intervals=True, spikes=True
         )
         out = tmp_path_factory.mktemp("published")
-        paths = ddj.publish(chart, out, "hk", data=cov, corpus=corpus, print_mm=85)
+        paths = ddj.publish(chart, out, "hk", data=cov, corpus=corpus, social=True, print_mm=85)
         spikes = ddj.spikes(cov)
     return corpus, cov, chart, paths, spikes
 

@@ -99,7 +99,7 @@ def bundle(tmp_path_factory):
 def test_every_file_written(bundle):
     frame, out, paths = bundle
     assert set(paths) == {
-        "html", "svg", "png", "social", "spec", "csv", "datawrapper", "alt_text", "method",
+        "html", "svg", "png", "spec", "csv", "datawrapper", "alt_text", "method",
         "method_md",
     }  # fmt: skip
     assert all(
