@@ -519,7 +519,7 @@ def _counted_rows(tally: Tally, rules: _Rules) -> dict[str, Any]:
     page types by type, rows whose date was less sure than asked),
     ``copies_removed`` (syndicated copies, ``dedupe=True``), ``first_article``
     and ``last_article`` (the first and last dates counted, on the ``tz`` clock),
-    ``outlet_articles`` (articles counted per outlet, most first) and
+    ``outlet_articles`` (articles counted per outlet, most first, then by name) and
     ``interval`` (the method and confidence of ``share_low``/``share_high``).
     """
     per_outlet = tally.outlets.groupby("outlet", observed=True)["total"].sum()
@@ -527,7 +527,7 @@ def _counted_rows(tally: Tally, rules: _Rules) -> dict[str, Any]:
         per_outlet = (
             tally.outlets.drop_duplicates(["period", "outlet"]).groupby("outlet")["total"].sum()
         )
-    per_outlet = per_outlet.sort_values(ascending=False, kind="stable")
+    ranked = sorted(per_outlet.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))  # any batching
     return {
         "rows_counted": tally.rows,
         "pages": "all" if rules.pages is None else list(rules.pages),
@@ -539,7 +539,7 @@ def _counted_rows(tally: Tally, rules: _Rules) -> dict[str, Any]:
         "copies_removed": tally.copies,
         "first_article": None if tally.lo is None else str(tally.lo.date()),
         "last_article": None if tally.hi is None else str(tally.hi.date()),
-        "outlet_articles": {str(k): int(v) for k, v in per_outlet.items()},
+        "outlet_articles": {str(k): int(v) for k, v in ranked},
         "interval": {"method": WILSON, "confidence": CONFIDENCE},
     }
 
