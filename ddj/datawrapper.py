@@ -6,7 +6,8 @@ title and type), then for each run uploads the data (``PUT
 /v3/charts/{id}/data``, the wide CSV Datawrapper imports), sets the texts
 (``PATCH /v3/charts/{id}``: title, ``describe.intro`` (the subtitle),
 ``describe.source-name``, ``describe.byline``, ``describe.aria-description``
-(the alt text) and ``annotate.notes``), and publishes (``POST
+(the alt text) and ``annotate.notes``; every text but the alt text HTML-escaped, as
+Datawrapper reads them as HTML), and publishes (``POST
 /v3/charts/{id}/publish``). The chart's id (never the token) is kept beside the
 files in ``slug.datawrapper.json``; the next run updates that chart.
 
@@ -38,6 +39,7 @@ from typing import Any
 import urllib3
 
 from ddj.errors import DdjWarning
+from ddj.escaping import html_attribute
 from ddj.utils import atomic_write
 
 TOKEN_ENV = "DATAWRAPPER_ACCESS_TOKEN"
@@ -125,14 +127,18 @@ def send(
         kept = _kept_id(id_file(out_dir, slug))
         chart_id, created = kept, False
         if chart_id is None or api.call("GET", f"/v3/charts/{chart_id}", missing_ok=True) is None:
-            answer = api.call("POST", "/v3/charts", {"title": title, "type": CHART_TYPE})
+            answer = api.call(
+                "POST", "/v3/charts", {"title": html_attribute(title), "type": CHART_TYPE}
+            )
             chart_id, created = _chart_id(answer), True
         api.call("PUT", f"/v3/charts/{chart_id}/data", csv.encode("utf-8"), content="text/csv")
+        h = html_attribute  # Datawrapper reads these texts as HTML: a corpus's text shows as text
         describe = {
-            "intro": subtitle, "source-name": source, "byline": byline, "aria-description": alt_text,
+            "intro": h(subtitle), "source-name": h(source), "byline": h(byline),
+            "aria-description": alt_text,
         }  # fmt: skip
-        metadata = {"describe": describe, "annotate": {"notes": notes}}
-        api.call("PATCH", f"/v3/charts/{chart_id}", {"title": title, "metadata": metadata})
+        metadata = {"describe": describe, "annotate": {"notes": h(notes)}}
+        api.call("PATCH", f"/v3/charts/{chart_id}", {"title": h(title), "metadata": metadata})
         published = api.call("POST", f"/v3/charts/{chart_id}/publish") or {}
     except _Failed as exc:
         _warn(f"No Datawrapper chart made or updated: {exc} The local files are written.")

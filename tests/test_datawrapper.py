@@ -117,8 +117,9 @@ def _send(tmp_path, api, **kw):
 
 def test_round_trip_creates_then_updates_the_same_chart(tmp_path, api, token):
     first, _ = _send(
-        tmp_path, api, subtitle="Share of articles", notes="Bands: Wilson.", alt_text="Line chart."
-    )
+        tmp_path, api, subtitle="Share of articles", notes="Bands: <a href=x>Wilson</a>.",
+        alt_text="Line chart.",
+    )  # fmt: skip
     assert first["created"] is True and first["url"].endswith(f"/{first['id']}/1/")
     assert [(c["method"], c["path"]) for c in api.calls] == [
         ("POST", "/v3/charts"),
@@ -134,7 +135,7 @@ def test_round_trip_creates_then_updates_the_same_chart(tmp_path, api, token):
         "intro": "Share of articles", "source-name": "Source: A", "byline": "",
         "aria-description": "Line chart.",
     }  # fmt: skip
-    assert chart["metadata"]["annotate"]["notes"] == "Bands: Wilson."
+    assert chart["metadata"]["annotate"]["notes"] == "Bands: &lt;a href=x&gt;Wilson&lt;/a&gt;."
     kept = json.loads((tmp_path / "hk.datawrapper.json").read_text())
     assert kept["id"] == first["id"] and TOKEN not in json.dumps(kept)
     api.calls.clear()
@@ -222,7 +223,7 @@ def test_publish_and_the_cli_send_the_chart_and_write_the_files_anyway(
     out = capsys.readouterr()
     kept = json.loads((tmp_path / "out" / "coverage.datawrapper.json").read_text())
     chart = api.charts[kept["id"]]
-    assert chart["title"] == "HK <b>news</b>" and chart["data"].startswith("date,")
+    assert chart["title"] == "HK &lt;b&gt;news&lt;/b&gt;" and chart["data"].startswith("date,")
     assert "synthetic" in chart["metadata"]["describe"]["aria-description"].lower()
     assert chart["metadata"]["annotate"]["notes"]
     assert "datawrapper_chart" in out.out and "coverage.social.png" in out.out
