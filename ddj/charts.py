@@ -178,7 +178,8 @@ def chart(
     foot = _footer(lines, width)
     # the page (ddj.embed) shows the headline, standfirst and foot as HTML text, wrapped by the browser
     standfirst = _standfirst(plot, subtitle, demo=coverage.attrs.get("ddj_demo"))
-    drawn = {**drawn, "subtitle": standfirst, "foot": lines}
+    notes = [text for text in (*_notes(plot), note) if text]  # the foot's, for Datawrapper's
+    drawn = {**drawn, "subtitle": standfirst, "foot": lines, "source": source or "", "notes": notes}
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
     _offline_in_kernel()
@@ -1035,6 +1036,9 @@ def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
         else "",
         "spikes": spikes,
         "more_spikes": 0 if found is None else max(0, len(found) - MAX_NAMED),
+        "spike_method": None
+        if found is None
+        else {k: found.attrs.get(k) for k in ("method", "parameters")},
         "gaps": int(plot.data.drop_duplicates("day")["gap"].sum()),
     }
 

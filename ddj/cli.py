@@ -562,6 +562,22 @@ def output_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def static_options(p: argparse.ArgumentParser) -> None:
+    """``--social`` (a 1200x675 card), ``--print-mm`` (a print PNG, 300 dpi) and ``--datawrapper``."""
+    p.add_argument(
+        "--social", action="store_true", help="also write SLUG.social.png, a 1200x675 social card"
+    )
+    p.add_argument(
+        "--print-mm", type=float, default=None, metavar="MM",
+        help="also write SLUG.print.png, a column MM millimetres wide at 300 dpi (e.g. 85)",
+    )  # fmt: skip
+    p.add_argument(
+        "--datawrapper", action="store_true",
+        help="also create or update a Datawrapper chart of the same data (token from "
+        "DATAWRAPPER_ACCESS_TOKEN, address from DDJ_DATAWRAPPER_URL); its id goes to SLUG.datawrapper.json",
+    )  # fmt: skip
+
+
 def csv_output_option(p: argparse.ArgumentParser) -> None:
     """``-o/--output``: a CSV of every row, written formula-safe (:func:`ddj.jobs.write_csv`)."""
     p.add_argument(
@@ -664,7 +680,7 @@ def _hits_shown(n_hits: int, n_articles: int, limit: int) -> str:
 )
 @options(
     corpus_argument, topics_options, period_options, by_option, window_options,
-    comparison_options, chart_options, output_options,
+    comparison_options, chart_options, output_options, static_options,
 )  # fmt: skip
 def _add_coverage(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_run_coverage)
@@ -679,6 +695,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
             "baseline": _baseline_arg(args.baseline), "metric": args.metric,
             "events": args.events, "title": args.title, "subtitle": args.subtitle,
             "source": args.source_line, "out_dir": args.out, "slug": args.slug,
+            "social": args.social, "print_mm": args.print_mm, "datawrapper": args.datawrapper,
         }
     )  # fmt: skip
     names = ", ".join(t for t in jobs.topic_names(args.topics))

@@ -59,6 +59,8 @@ MAX_EXACT = 5_000_000
 #: Name of the test in ``compare`` and ``spikes`` results.
 FISHER = "Fisher's exact test"
 Z_TEST = "two-proportion z-test (table too large for the exact test)"
+#: Name of the interval of every share (``share_low``, ``share_high``).
+WILSON = "Wilson score interval"
 
 
 #: The columns every coverage frame has (``ddj.coverage``), which the functions here need.
@@ -444,6 +446,14 @@ def spikes(
         "method": f"share at least {min_ratio:g} times the pooled share of the previous {window} "
         f"complete periods, one-sided {SPIKE_METHODS[method]} p < {alpha:g}",
         "fallback": fell_back,
+        "parameters": {
+            "test": method,
+            "window": window,
+            "history": history,
+            "alpha": alpha,
+            "min_ratio": min_ratio,
+            "confidence": confidence,
+        },  # fmt: skip
         **{k: v for k, v in cov.attrs.items() if k in ("freq", "by", "ddj_demo")},
     }
     return found

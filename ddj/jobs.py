@@ -327,6 +327,9 @@ COVERAGE_DEFAULTS: dict[str, Any] = {
     "baseline": 12,
     "out_dir": "out/coverage",
     "slug": "coverage",
+    "social": False,
+    "print_mm": None,
+    "datawrapper": False,
 }
 
 
@@ -379,7 +382,10 @@ def publish_chart(
         source=params.get("source") or source_line(corpus, params.get("corpus")),
         events=params.get("events") or None, intervals=True, spikes=True,
     )  # fmt: skip
-    paths = publish(chart, params["out_dir"], params.get("slug") or "coverage", data=cov)
+    paths = publish(
+        chart, params["out_dir"], params.get("slug") or "coverage", data=cov, corpus=corpus,
+        social=bool(params.get("social")), print_mm=params.get("print_mm"), datawrapper=bool(params.get("datawrapper")),
+    )  # fmt: skip
     return chart, paths
 
 
@@ -449,7 +455,7 @@ def coverage(params: Mapping[str, Any], corpus: Any = None) -> Outputs:
     --------
     >>> done = coverage({"corpus": "corpus.parquet", "freq": "M", "out_dir": "out/job"})
     >>> sorted(done.files)
-    ['alt_text', 'comparison', 'csv', 'datawrapper', 'figures', 'html', 'png', 'spec', 'svg']
+    ['alt_text', 'comparison', 'csv', 'datawrapper', 'figures', 'html', 'method', 'method_md', 'png', 'spec', 'svg']
     """
     checked = coverage_parameters(params)
     articles = open_corpus(checked["corpus"]) if corpus is None else corpus

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ddj import embed, warns, words
 from ddj.constants import DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
+from ddj.datawrapper import id_file, send
 from ddj.errors import ParameterError, SchemaError
 from ddj.intervals import wilson
 from ddj.limits import (
@@ -50,7 +51,9 @@ from ddj.limits import (
     MAX_NOTE_CHARS,
     MAX_TITLE_CHARS,
 )
+from ddj.method import method, method_json, method_markdown
 from ddj.params import folder
+from ddj.sizes import print_png, print_width, social_card
 from ddj.utils import atomic_write, whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
@@ -75,6 +78,11 @@ def publish(
     *,
     url: str | None = None,
     single_file: bool = False,
+    corpus: Any = None,
+    social: bool = False,
+    print_mm: float | None = None,
+    datawrapper: bool = False,
+    base_url: str | None = None,
 ) -> dict[str, Path]:
     r"""Write the publish bundle of one chart into ``out_dir``.
 
@@ -100,10 +108,25 @@ def publish(
         ``True``: the page's "Get the data" link holds the CSV itself (a
         ``data:`` URL), so ``slug.html`` works alone.
 
+    corpus
+        The corpus counted, for the method files' fingerprint and loading problems (:mod:`ddj.method`).
+    social
+        Also write ``slug.social.png``, a 1200 x 675 social card (:mod:`ddj.sizes`; ~1 s more).
+    print_mm
+        Also write ``slug.print.png``: a column this many millimetres wide at 300 dpi (:mod:`ddj.sizes`).
+    datawrapper
+        Also create (or update) a Datawrapper chart of the same data, texts and alt text
+        (:mod:`ddj.datawrapper`; token from ``DATAWRAPPER_ACCESS_TOKEN``); its id is kept in
+        ``slug.datawrapper.json`` (kind ``datawrapper_chart``). A failure is a warning.
+    base_url
+        The Datawrapper API's address (default: ``DDJ_DATAWRAPPER_URL``, else the public API).
+
+
     Returns
     -------
-    dict of kind (``html``, ``embed``, ``amp`` (with ``url``), ``svg``, ``png``, ``spec``, ``csv``,
-    ``datawrapper``, ``alt_text``) to path.
+    dict of kind (``html``, ``embed``, ``amp`` (with ``url``), ``svg``, ``png``, [``social``],
+    [``print``], ``spec``, ``csv``, ``datawrapper``, ``alt_text``, [``method``, ``method_md``]) to
+    path; the method files (``slug.method.json``, ``slug.method.md``) when ``data`` is given.
 
     Examples
     --------
@@ -112,6 +135,8 @@ def publish(
     ('hong-kong-coverage.png', b'\x89PNG')
     """
     slug = _safe_slug(slug)
+    if print_mm is not None:
+        print_width(print_mm)  # a bad width is refused before anything is written
     if not isinstance(chart, alt.TopLevelMixin):
         msg = f"publish() takes an altair chart (from ddj.chart), not {type(chart).__name__}."
         raise ParameterError(msg)
@@ -136,6 +161,8 @@ def publish(
         "amp": root / f"{slug}.embed-amp.html",
         "svg": root / f"{slug}.svg",
         "png": root / f"{slug}.png",
+        **({"social": root / f"{slug}.social.png"} if social else {}),
+        **({"print": root / f"{slug}.print.png"} if print_mm is not None else {}),
         "spec": root / f"{slug}.vl.json",
         "csv": root / f"{slug}.csv",
         "datawrapper": root / f"{slug}-datawrapper.csv",
@@ -156,12 +183,16 @@ def publish(
     )  # a bad url is refused before any file is written
     secure = url is not None and url.startswith("https://")
     amp = embed.amp_snippet(slug, text, heading, url) if secure else None
+    if social:
+        _write(paths["social"], social_card(svg))
+    if print_mm is not None:
+        _write(paths["print"], print_png(svg, print_mm))
     tidy = data if data is not None else _chart_data(spec)
     csv_link = None
     if tidy is not None:
         csv = _spreadsheet_csv(_clean_csv(tidy))
         _write(paths["csv"], csv)
-        _write(paths["datawrapper"], _spreadsheet_csv(wide(tidy)))
+        _write(paths["datawrapper"], wide_csv := _spreadsheet_csv(wide(tidy)))
         csv_link = embed.data_url(csv) if single_file else paths["csv"].name
     else:
         paths.pop("csv")
@@ -173,6 +204,24 @@ def publish(
     else:
         paths.pop("amp")
     _write(paths["alt_text"], text + "\n")
+    if data is not None:
+        record = method(data, spec, corpus)
+        paths["method"], paths["method_md"] = (
+            root / f"{slug}.method.json",
+            root / f"{slug}.method.md",
+        )
+        _write(paths["method"], method_json(record))
+        _write(paths["method_md"], method_markdown(record))
+    if datawrapper:
+        drawn = (spec.get("usermeta") or {}).get("ddj") or {}
+        sent = send(
+            root, slug, csv=wide_csv if tidy is not None else "", title=_title(spec),
+            subtitle=" ".join(str(t) for t in drawn.get("subtitle") or []), source=str(drawn.get("source") or ""),
+            notes=" ".join(str(n) for n in drawn.get("notes") or []), alt_text=text,
+            base_url=base_url,
+        )  # fmt: skip
+        if sent is not None:
+            paths["datawrapper_chart"] = id_file(root, slug)
     return paths
 
 

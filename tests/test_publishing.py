@@ -99,7 +99,10 @@ def bundle(tmp_path_factory):
 
 def test_every_file_written(bundle):
     frame, out, paths = bundle
-    assert set(paths) == {"html", "embed", "svg", "png", "spec", "csv", "datawrapper", "alt_text"}
+    assert set(paths) == {
+        "html", "embed", "svg", "png", "spec", "csv", "datawrapper", "alt_text", "method",
+        "method_md",
+    }  # fmt: skip
     assert all(
         p.exists() and p.stat().st_size > 0 and p.parent == out.resolve() for p in paths.values()
     )
