@@ -169,34 +169,15 @@ def publish(
         "alt_text": root / f"{slug}.txt",
     }
     assert all(p.parent == root for p in paths.values())  # never outside out_dir
-    register_fonts()
-    import vl_convert as vlc
-
-    _write(paths["spec"], json.dumps(spec, indent=2, ensure_ascii=False))
-    svg = vlc.vegalite_to_svg(spec, vl_version=embed.vl_version())
-    _write(paths["svg"], svg)
-    png = vlc.svg_to_png(svg, scale=1, ppi=144)  # the same drawing; 144 ppi is twice the pixels
-    _write(paths["png"], png)
     heading = embed.title(spec)
     snippet = embed.snippet(
         slug, text, heading, url
     )  # a bad url is refused before any file is written
     secure = url is not None and url.startswith("https://")
     amp = embed.amp_snippet(slug, text, heading, url) if secure else None
-    if social:
-        _write(paths["social"], social_card(svg))
-    if print_mm is not None:
-        _write(paths["print"], print_png(svg, print_mm))
-    tidy = data if data is not None else _chart_data(spec)
-    csv_link = None
-    if tidy is not None:
-        csv = _spreadsheet_csv(_clean_csv(tidy))
-        _write(paths["csv"], csv)
-        _write(paths["datawrapper"], wide_csv := _spreadsheet_csv(wide(tidy)))
-        csv_link = embed.data_url(csv) if single_file else paths["csv"].name
-    else:
-        paths.pop("csv")
-        paths.pop("datawrapper")
+    _drawings(paths, spec, print_mm)
+    csv, wide_csv = _data_files(paths, data if data is not None else _chart_data(spec))
+    csv_link = None if csv is None else embed.data_url(csv) if single_file else paths["csv"].name
     _write(paths["html"], embed.page(spec, text, slug=slug, csv=csv_link))
     _write(paths["embed"], snippet)
     if amp is not None:
@@ -205,24 +186,60 @@ def publish(
         paths.pop("amp")
     _write(paths["alt_text"], text + "\n")
     if data is not None:
-        record = method(data, spec, corpus)
-        paths["method"], paths["method_md"] = (
-            root / f"{slug}.method.json",
-            root / f"{slug}.method.md",
-        )
-        _write(paths["method"], method_json(record))
-        _write(paths["method_md"], method_markdown(record))
+        paths.update(_method_files(root, slug, method(data, spec, corpus)))
     if datawrapper:
-        drawn = (spec.get("usermeta") or {}).get("ddj") or {}
-        sent = send(
-            root, slug, csv=wide_csv if tidy is not None else "", title=_title(spec),
-            subtitle=" ".join(str(t) for t in drawn.get("subtitle") or []), source=str(drawn.get("source") or ""),
-            notes=" ".join(str(n) for n in drawn.get("notes") or []), alt_text=text,
-            base_url=base_url,
-        )  # fmt: skip
-        if sent is not None:
-            paths["datawrapper_chart"] = id_file(root, slug)
+        paths.update(_to_datawrapper(root, slug, spec, wide_csv, heading, text, base_url))
     return paths
+
+
+def _drawings(paths: dict[str, Path], spec: dict, print_mm: float | None) -> None:
+    """The spec, the SVG and the PNGs drawn from it (the social card and print PNG when asked)."""
+    register_fonts()
+    import vl_convert as vlc
+
+    _write(paths["spec"], json.dumps(spec, indent=2, ensure_ascii=False))
+    svg = vlc.vegalite_to_svg(spec, vl_version=embed.vl_version())
+    _write(paths["svg"], svg)
+    png = vlc.svg_to_png(svg, scale=1, ppi=144)  # the same drawing; 144 ppi is twice the pixels
+    _write(paths["png"], png)
+    if "social" in paths:
+        _write(paths["social"], social_card(svg))
+    if print_mm is not None:
+        _write(paths["print"], print_png(svg, print_mm))
+
+
+def _data_files(paths: dict[str, Path], tidy: pd.DataFrame | None) -> tuple[str | None, str]:
+    """The chart's data as CSV and as Datawrapper's wide CSV (their texts), or none without data."""
+    if tidy is None:
+        paths.pop("csv")
+        paths.pop("datawrapper")
+        return None, ""
+    csv = _spreadsheet_csv(_clean_csv(tidy))
+    _write(paths["csv"], csv)
+    _write(paths["datawrapper"], wide_csv := _spreadsheet_csv(wide(tidy)))
+    return csv, wide_csv
+
+
+def _method_files(root: Path, slug: str, record: dict) -> dict[str, Path]:
+    """``slug.method.json`` and ``slug.method.md`` (:mod:`ddj.method`)."""
+    written = {"method": root / f"{slug}.method.json", "method_md": root / f"{slug}.method.md"}
+    _write(written["method"], method_json(record))
+    _write(written["method_md"], method_markdown(record))
+    return written
+
+
+def _to_datawrapper(
+    root: Path, slug: str, spec: dict, wide_csv: str, heading: str, text: str, base_url: str | None
+) -> dict[str, Path]:
+    """The chart sent to Datawrapper (:mod:`ddj.datawrapper`); its id file when it went."""
+    drawn = (spec.get("usermeta") or {}).get("ddj") or {}
+    sent = send(
+        root, slug, csv=wide_csv, title=heading,
+        subtitle=" ".join(str(t) for t in drawn.get("subtitle") or []),
+        source=str(drawn.get("source") or ""),
+        notes=" ".join(str(n) for n in drawn.get("notes") or []), alt_text=text, base_url=base_url,
+    )  # fmt: skip
+    return {} if sent is None else {"datawrapper_chart": id_file(root, slug)}
 
 
 def publishable(text: str) -> str:
