@@ -103,6 +103,8 @@ def test_method_json_holds_what_the_calls_returned(made):
     assert record["interval"] == {"method": "Wilson score interval", "confidence": 0.95}
     assert record["spikes"]["method"] == spikes.attrs["method"]
     assert record["spikes"]["parameters"] == {
+        "test": "beta-binomial",
+        "history": 52,
         "window": 8,
         "alpha": 0.01,
         "min_ratio": 1.5,
