@@ -10,7 +10,7 @@ Examples
 >>> cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")
 >>> paths = ddj.publish(ddj.chart(cov, title="Coverage"), "out", "coverage", data=cov)
 >>> sorted(p.name for p in paths.values())[:3]
-['coverage-datawrapper.csv', 'coverage.csv', 'coverage.html']
+['coverage-datawrapper.csv', 'coverage.csv', 'coverage.embed.html']
 """
 
 from __future__ import annotations

@@ -455,7 +455,7 @@ def coverage(params: Mapping[str, Any], corpus: Any = None) -> Outputs:
     --------
     >>> done = coverage({"corpus": "corpus.parquet", "freq": "M", "out_dir": "out/job"})
     >>> sorted(done.files)
-    ['alt_text', 'comparison', 'csv', 'datawrapper', 'figures', 'html', 'method', 'method_md', 'png', 'spec', 'svg']
+    ['alt_text', 'comparison', 'csv', 'datawrapper', 'embed', 'figures', 'html', 'method', 'method_md', 'png', 'spec', 'svg']
     """
     checked = coverage_parameters(params)
     articles = open_corpus(checked["corpus"]) if corpus is None else corpus
