@@ -304,22 +304,29 @@ def _in_corpus(
     tree: Node, corpus: Any, fields: Sequence[str], pages: Any, wildcard_limit: int
 ) -> list[Finding]:
     terms = list(dict.fromkeys(leaf for leaf, _ in leaves(tree)))
+    negated = {leaf for leaf, positive in leaves(tree) if not positive}
     checked = terms[:MAX_TERMS_CHECKED]
     counts = _term_counts(corpus, checked, fields, pages)
     found = []
-    empty = [(str(t), n) for t, n in zip(checked, counts, strict=True) if n == 0]
+    empty = [(t, n) for t, n in zip(checked, counts, strict=True) if n == 0]
     if empty:
         more = (
             f" Only the first {MAX_TERMS_CHECKED} of its {len(terms)} terms were looked up."
             if len(terms) > len(checked)
             else ""
         )
+        listed = ", ".join(str(t) for t, _ in empty if t not in negated)
+        excluded = ", ".join(str(t) for t, _ in empty if t in negated)
+        said = [
+            *([f"No article of the corpus has {listed}."] if listed else []),
+            *([f"NOT {excluded} excludes nothing: no article has it."] if excluded else []),
+        ]
         found.append(
             Finding(
                 "no-match",
-                f"{', '.join(t for t, _ in empty)} match(es) no article of the corpus.{more}",
+                " ".join(said) + more,
                 "Check the spelling and the language, or drop the term.",
-                words=tuple(empty),
+                words=tuple((str(t), n) for t, n in empty),
             )
         )
     wildcards = [t for t in terms if isinstance(t, Term) and t.wildcard]

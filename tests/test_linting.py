@@ -90,6 +90,8 @@ def test_terms_that_match_nothing_in_the_corpus(corpus):
     assert [f.code for f in found] == ["no-match"]
     assert dict(found[0].words) == {'"salt typhon"': 0, "ransomwear": 0}
     assert _codes("cybersecurity OR ransomware", corpus) == []
+    negated = lint("cybersecurity NOT footbal", corpus)
+    assert negated[0].message == "NOT footbal excludes nothing: no article has it."
 
 
 def test_the_terms_are_counted_on_a_store_as_on_the_frame(corpus, tmp_path):
@@ -134,7 +136,7 @@ def test_ddj_lint_prints_findings_and_exits_1(corpus, tmp_path, capsys):
     )
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith(": 2 finding(s)")
-    assert out[1].startswith('  no-match: "salt typhon" match(es) no article')
+    assert out[1].startswith('  no-match: No article of the corpus has "salt typhon".')
     assert out[2].startswith("  broad-wildcard: cyber* matches 5 different words")
     assert main(["lint", str(path), "-t", "query:cybersecurity"]) == 0
     assert capsys.readouterr().out.strip() == "cybersecurity: ok"
