@@ -554,10 +554,10 @@ def collect(
 # -- the audit job: a sample to label in a spreadsheet, and its labels back ----------------------
 
 #: The columns of an exported audit sample, in the order a person reads them; ``label`` is left blank.
+#: Blind, as the form is: no group, stratum or weight (the estimates draw the same sample again by its seed).
 AUDIT_EXPORT_COLUMNS = [
-    "label", "title", "before", "matched", "after", "url", "outlet", "published", "group",
-    "id", "topic", "query", "period", "stratum", "stratum_articles", "stratum_sampled",
-    "probability", "weight",
+    "label", "title", "before", "matched", "after", "url", "outlet", "published", "id", "topic",
+    "query",
 ]  # fmt: skip
 
 
@@ -586,7 +586,8 @@ def audit_export(
     sample = audit_labels.for_sample(sample, known)
     table = sample.assign(topic=sample.attrs["topic"], query=sample.attrs["query"])
     table["published"] = table["published"].astype("str").replace({"NaT": ""})
-    return sample, write_csv(table.reindex(columns=AUDIT_EXPORT_COLUMNS), out)
+    blind = table.sample(frac=1, random_state=seed)  # matches, near misses and others mixed
+    return sample, write_csv(blind.reindex(columns=AUDIT_EXPORT_COLUMNS), out)
 
 
 def audit_import(

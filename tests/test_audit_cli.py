@@ -41,6 +41,11 @@ def test_export_writes_a_formula_safe_sample_and_import_saves_its_labels(tmp_pat
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert len(rows) == 12 and {r["label"] for r in rows} == {""}
     assert all(not r["title"].startswith("=") for r in rows)  # a formula is shown as text
+    # blind, as the form is: nothing says which group a row was drawn from, and the groups are mixed
+    assert not {"group", "stratum", "weight", "probability"} & set(rows[0])
+    drawn = ddj.audit(ddj.load(corpus), ddj.resolve("lai", topics)[0], 12, seed=2)
+    order = dict(zip(drawn["id"], drawn["group"], strict=True))
+    assert [order[r["id"]] for r in rows] != sorted(order[r["id"]] for r in rows)
     for i, row in enumerate(rows):
         row["label"] = ["yes", "no", "maybe", ""][i % 4]
     with out.open("w", newline="", encoding="utf-8") as fh:
