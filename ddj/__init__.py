@@ -10,7 +10,7 @@ Examples
 >>> cov = ddj.coverage(corpus, ["hong_kong", "ukraine"], freq="M")
 >>> paths = ddj.publish(ddj.chart(cov, title="Coverage"), "out", "coverage", data=cov)
 >>> sorted(p.name for p in paths.values())[:3]
-['coverage-datawrapper.csv', 'coverage.csv', 'coverage.html']
+['coverage-datawrapper.csv', 'coverage.csv', 'coverage.embed.html']
 """
 
 from __future__ import annotations
@@ -53,14 +53,23 @@ _LAZY = {
     "health": "ddj.denominator",
     "compare": "ddj.stats",
     "spikes": "ddj.intervals",
+    "changepoints": "ddj.regimes",
     "rank_outlets": "ddj.stats",
     "resolve": "ddj.matching",
+    "lint": "ddj.linting",
+    "suggest": "ddj.suggesting",
     "check_parameters": "ddj.notebooks",
     "chart": "ddj.charts",
     "publish": "ddj.publishing",
     "quotable": "ddj.publishing",
     "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
+    "audit": "ddj.auditing",
+    "labelled": "ddj.labels",
+    "precision_recall": "ddj.accuracy",
+    "corrected": "ddj.accuracy",
+    "triangulate": "ddj.sidebyside",
+    "chart_sources": "ddj.sidebyside",
 }
 
 __all__ = [

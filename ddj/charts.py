@@ -151,8 +151,8 @@ def chart(
     >>> spec["title"]["text"], spec["config"]["title"]["anchor"]
     ('Hong Kong and Ukraine in the news', 'start')
     >>> spec = ddj.chart(cov, intervals=True, spikes=True).to_dict()
-    >>> spec["usermeta"]["ddj"]["spikes"][0][:40]
-    'Ukraine war was 80.0% of articles in Nov'
+    >>> len(spec["usermeta"]["ddj"]["spikes"]) == len(ddj.spikes(cov))  # each spike's sentence
+    True
     """
     cut: list[dict] = []  # texts cut to their caps, and events left out: one warning at the end
     checked = _checked(coverage, metric, kind, intervals=intervals, spikes=spikes)
@@ -174,7 +174,12 @@ def chart(
     note = " ".join(n for n in (note, words.queries(coverage)) if n) or None
     if not source and not coverage.attrs.get("ddj_demo"):
         source = _data_line(checked)  # never nothing: where the data came from
-    foot = _footer(_foot(source, coverage.attrs.get("ddj_demo"), plot, note), width)
+    lines = _foot(source, coverage.attrs.get("ddj_demo"), plot, note)
+    foot = _footer(lines, width)
+    # the page (ddj.embed) shows the headline, standfirst and foot as HTML text, wrapped by the browser
+    standfirst = _standfirst(plot, subtitle, demo=coverage.attrs.get("ddj_demo"))
+    notes = [text for text in (*_notes(plot), note) if text]  # the foot's, for Datawrapper's
+    drawn = {**drawn, "subtitle": standfirst, "foot": lines, "source": source or "", "notes": notes}
     final = alt.vconcat(body, foot, title=head, spacing=6, usermeta={"ddj": drawn})
     final = final.resolve_scale(color="independent")
     _offline_in_kernel()
@@ -473,15 +478,20 @@ def _head(plot: _Plot, title: Any, subtitle: Any, *, demo: Any) -> alt.TitlePara
     off): each is given as the list of its lines (``ddj.words.lines``).
     """
     style = _theme.config()["config"]["title"]
-    texts = [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)]
-    if demo:
-        texts.append(DEMO_NOTICE)
+    texts = _standfirst(plot, subtitle, demo=demo)
     sub = [
         line for text in texts for line in words.lines(text, plot.width, style["subtitleFontSize"])
     ]
     head = _text(title) or _default_title(plot.frame, plot.metric)
     heads = words.lines(head, plot.width, style["fontSize"], bold=True)
     return alt.TitleParams(text=heads if len(heads) > 1 else heads[0], subtitle=sub, anchor="start")
+
+
+def _standfirst(plot: _Plot, subtitle: Any, *, demo: Any) -> list[str]:
+    """The standfirst, and the demo banner on a chart of the demo corpus, each a text of its own."""
+    return [_text(subtitle) or _default_subtitle(plot.frame, plot.metric)] + (
+        [DEMO_NOTICE] if demo else []
+    )
 
 
 def _footer(foot: list[str], width: int) -> alt.Chart:
@@ -992,7 +1002,8 @@ def _notes(plot: _Plot) -> list[str]:
         )
     if lines and plot.intervals:
         of = "each share" if plot.metric == "share" else "each count"
-        notes.append(f"Bands: 95% confidence intervals of {of} (Wilson).")
+        method = plot.frame.attrs.get("interval_method", "Wilson")  # ddj.corrected names its own
+        notes.append(f"Bands: 95% confidence intervals of {of} ({method}).")
     small = words.small_note(plot.frame, metric=plot.metric) if plot.kind != "area" else ""
     if small:  # never an empty "Open diamonds:"
         notes.append("Open diamonds: " + small)
@@ -1025,6 +1036,9 @@ def _drawn(plot: _Plot, found: pd.DataFrame | None) -> dict[str, Any]:
         else "",
         "spikes": spikes,
         "more_spikes": 0 if found is None else max(0, len(found) - MAX_NAMED),
+        "spike_method": None
+        if found is None
+        else {k: found.attrs.get(k) for k in ("method", "parameters")},
         "gaps": int(plot.data.drop_duplicates("day")["gap"].sum()),
     }
 

@@ -24,6 +24,7 @@ from ddj import (
     params,
     problems,  # the public name: its home module may move
 )
+from ddj import labels as audit_labels
 from ddj.collecting import FetchSettings, is_store_name
 from ddj.collecting.cluster import scheduler_from_env
 from ddj.collecting.sources import read_urls
@@ -34,11 +35,13 @@ from ddj.escaping import TerminalStream, terminal
 from ddj.files import shown
 from ddj.hostvalues import scrub_credentials
 from ddj.jobs import DEFAULT_TOPICS
+from ddj.linting import WILDCARD_LIMIT, lint
 from ddj.loading import load, refuse_existing, save
 from ddj.matching import hits, topics
 from ddj.stats import compare
 from ddj.store import open as open_store
 from ddj.store.fulltext import index
+from ddj.suggesting import suggest
 
 COMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = {}
 
@@ -224,6 +227,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
         metavar="REGEX",
         help="keep only WARC records whose URL contains a match of this RE2 expression",
     )
+    _archive_index_options(src)
     src.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -317,6 +321,24 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_run_collect)  # fmt: skip
 
 
+def _archive_index_options(src) -> None:
+    """``--cc-index`` and ``--wayback``: captures listed by an archive's index (with --domain)."""
+    src.add_argument(
+        "--cc-index",
+        metavar="CRAWL",
+        default=None,
+        help="a Common Crawl crawl (CC-MAIN-2024-42): its URL index lists the --domain "
+        "captures and only those WARC records are fetched, by range request "
+        "($DDJ_CC_INDEX_URL, $DDJ_CC_DATA_URL)",
+    )
+    src.add_argument(
+        "--wayback",
+        action="store_true",
+        help="the Wayback Machine's captures of each --domain, one per URL, fetched as "
+        "archived; the capture time is not the publication date ($DDJ_WAYBACK_URL)",
+    )
+
+
 def _run_collect(args: argparse.Namespace) -> int:
     if not args.output and not args.dry_run:
         raise _Usage(
@@ -343,6 +365,7 @@ def _run_collect(args: argparse.Namespace) -> int:
         overwrite=args.overwrite or args.extend, fetch=fetch, workers=args.workers,
         dry_run=args.dry_run, max_pages=args.max_pages,
         progress=False if args.no_progress else None,
+        cc_index=args.cc_index, wayback=args.wayback,
     )  # fmt: skip
     if args.dry_run:
         for row in done.articles.itertuples():
@@ -539,6 +562,22 @@ def output_options(p: argparse.ArgumentParser) -> None:
     )
 
 
+def static_options(p: argparse.ArgumentParser) -> None:
+    """``--social`` (a 1200x675 card), ``--print-mm`` (a print PNG, 300 dpi) and ``--datawrapper``."""
+    p.add_argument(
+        "--social", action="store_true", help="also write SLUG.social.png, a 1200x675 social card"
+    )
+    p.add_argument(
+        "--print-mm", type=float, default=None, metavar="MM",
+        help="also write SLUG.print.png, a column MM millimetres wide at 300 dpi (e.g. 85)",
+    )  # fmt: skip
+    p.add_argument(
+        "--datawrapper", action="store_true",
+        help="also create or update a Datawrapper chart of the same data (token from "
+        "DATAWRAPPER_ACCESS_TOKEN, address from DDJ_DATAWRAPPER_URL); its id goes to SLUG.datawrapper.json",
+    )  # fmt: skip
+
+
 def csv_output_option(p: argparse.ArgumentParser) -> None:
     """``-o/--output``: a CSV of every row, written formula-safe (:func:`ddj.jobs.write_csv`)."""
     p.add_argument(
@@ -641,7 +680,7 @@ def _hits_shown(n_hits: int, n_articles: int, limit: int) -> str:
 )
 @options(
     corpus_argument, topics_options, period_options, by_option, window_options,
-    comparison_options, chart_options, output_options,
+    comparison_options, chart_options, output_options, static_options,
 )  # fmt: skip
 def _add_coverage(p: argparse.ArgumentParser) -> None:
     p.set_defaults(run=_run_coverage)
@@ -656,6 +695,7 @@ def _run_coverage(args: argparse.Namespace) -> int:
             "baseline": _baseline_arg(args.baseline), "metric": args.metric,
             "events": args.events, "title": args.title, "subtitle": args.subtitle,
             "source": args.source_line, "out_dir": args.out, "slug": args.slug,
+            "social": args.social, "print_mm": args.print_mm, "datawrapper": args.datawrapper,
         }
     )  # fmt: skip
     names = ", ".join(t for t in jobs.topic_names(args.topics))
@@ -815,6 +855,145 @@ def _run_index(args: argparse.Namespace) -> int:
         f"Indexed {done.rows:,} article(s) in {done.parts:,} new part(s) of {shown(done.folder)}"
         f" ({done.removed:,} part(s) forgotten) in {done.seconds:.1f} s."
     )
+    return 0
+
+
+@command(
+    "lint",
+    "Check how topics' queries are written, and what their terms find in a corpus, before counting.",
+    "ddj lint demo -t '\u201cHong Kong\u201d or Taiwan,hong_kong'",
+)
+@options(corpus_argument, topics_options)
+def _add_lint(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wildcard-limit",
+        type=int,
+        default=WILDCARD_LIMIT,
+        help="distinct words a prefix* may match before it is flagged (default: %(default)s)",
+    )
+    p.set_defaults(run=_run_lint)
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    checked = jobs.check_parameters(
+        corpus=args.source, topics=args.topics, topics_file=args.topics_file
+    )
+    corpus = jobs.open_corpus(checked["corpus"])
+    flagged = 0
+    for topic in jobs.chosen_topics(checked["topics"], checked["topics_file"]):
+        findings = lint(topic, corpus, wildcard_limit=args.wildcard_limit)
+        flagged += bool(findings)
+        print(f"{topic.name}: {'ok' if not findings else f'{len(findings)} finding(s)'}")
+        for f in findings:
+            print(f"  {f.code}: {f.message} {f.fix}")
+            if f.fixed:
+                print(f"    try: {f.fixed}")
+    return 1 if flagged else 0
+
+
+@command(
+    "suggest",
+    "Terms the matches of a topic use far more than chance, and how many articles each would add.",
+    "ddj suggest demo hong_kong -n 10",
+)
+@options(corpus_argument)
+def _add_suggest(p: argparse.ArgumentParser) -> None:
+    p.add_argument("topic", help="a topic name from the topics file (exactly), or a query")
+    topics_file_option(p)
+    p.add_argument("-n", type=int, default=20, help="terms to show (default: %(default)s)")
+    csv_output_option(p)
+    p.set_defaults(run=_run_suggest)
+
+
+def _run_suggest(args: argparse.Namespace) -> int:
+    checked = jobs.check_parameters(
+        corpus=args.source, topic=args.topic, topics_file=args.topics_file
+    )
+    topic = jobs.chosen_topics([checked["topic"]], checked["topics_file"])[0]
+    table = suggest(jobs.open_corpus(checked["corpus"]), topic, n=args.n)
+    print(
+        f"{len(table)} term(s) for {topic.definition}, from {table.attrs['matches']:,} matching "
+        f"and {table.attrs['others']:,} other article(s). {table.attrs['method']}"
+    )
+    for row in table.itertuples():
+        print(
+            f"{row.query}: in {row.in_matches:,} matches, {row.in_others:,} others "
+            f"(G\u00b2 {row.g2:.1f}); OR adds {row.adds:,}, AND NOT removes {row.removes:,}"
+        )
+        for snippet in row.examples:
+            print(f"    {snippet}")
+    if args.output:
+        jobs.write_csv(table.assign(examples=table["examples"].str.join(" | ")), args.output)
+        print(f"{len(table):,} term(s) -> {args.output}")
+    return 0
+
+
+@command(
+    "audit",
+    "Audit a topic's query in a spreadsheet: export a sample to label, import the labels.",
+    "ddj audit export demo hong_kong -o sample.csv   then   ddj audit import sample.csv",
+)
+def _add_audit(p: argparse.ArgumentParser) -> None:
+    steps = p.add_subparsers(dest="step", metavar="STEP", required=True)
+    out = steps.add_parser(
+        "export",
+        help="draw a sample of matches, near misses and non-matches; write it as CSV to label",
+        epilog="Example:\n  ddj audit export demo hong_kong -o sample.csv --n 120 --seed 1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    corpus_argument(out)
+    out.add_argument("topic", help="a topic name from the topics file, or a query in quotes")
+    out.add_argument("-o", "--output", required=True, help="the CSV file to write")
+    out.add_argument("--n", type=int, default=120, help="articles to draw (default: %(default)s)")
+    out.add_argument("--seed", type=int, default=0, help="the sample's seed (default: %(default)s)")
+    out.add_argument(
+        "--near", default=None, help="the near-miss query (default: the query's terms)"
+    )
+    topics_file_option(out)
+    out.set_defaults(run=_run_audit_export)
+    back = steps.add_parser(
+        "import",
+        help="read a labelled sample CSV (label: yes, no or skip) into the labels file",
+        epilog="Example:\n  ddj audit import sample.csv --topics-file topics.yml",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    back.add_argument(
+        "sample", help="the CSV written by ddj audit export, with its label column filled"
+    )
+    back.add_argument(
+        "--labels", default=None, help="the labels file (default: beside the topics file)"
+    )
+    topics_file_option(back)
+    back.set_defaults(run=_run_audit_import)
+
+
+def _run_audit_export(args: argparse.Namespace) -> int:
+    checked = jobs.check_parameters(
+        corpus=args.source, topic=args.topic, topics_file=args.topics_file
+    )
+    sample, path = jobs.audit_export(
+        checked["corpus"], checked["topic"], args.output, n=args.n, seed=args.seed,
+        near=args.near, topics_file=checked["topics_file"],
+    )  # fmt: skip
+    drawn = sample["group"].value_counts()
+    parts = ", ".join(f"{drawn.get(g, 0):,} {g}" for g in ("match", "near", "other"))
+    known = int((sample["label"] != "").sum())
+    print(f"{len(sample):,} articles drawn ({parts}; {known:,} labelled already) -> {shown(path)}")
+    print(f"Near misses: articles matching {terminal(sample.attrs['near_query'], lines=False)}")
+    print("Write yes, no or skip in the label column, then: ddj audit import " + shown(path))
+    return 0
+
+
+def _run_audit_import(args: argparse.Namespace) -> int:
+    target = args.labels or audit_labels.path_for(args.topics_file)
+    read, held = jobs.audit_import(args.sample, target)
+    counts = read["label"].value_counts()
+    said = ", ".join(f"{counts.get(v, 0):,} {v}" for v in audit_labels.LABELS)
+    print(f"{len(read):,} label(s) read ({said}) -> {shown(target)} ({len(held):,} in all)")
+    if read.attrs.get("unlabelled"):
+        print(f"{read.attrs['unlabelled']:,} row(s) not labelled yet: label them and import again.")
+    if read.attrs.get("problems"):
+        print(f"{len(read.attrs['problems']):,} row(s) left out (see the warning above).")
     return 0
 
 

@@ -29,7 +29,9 @@ published_local : datetime64[us]
     day, which ``coverage(..., tz="local")`` counts by.
 published_from : str
     The signal that gave ``published``: ``json-ld``, ``meta``, ``time-tag``,
-    ``htmldate``, ``url``, ``feed``, ``table`` or ``none``.
+    ``htmldate``, ``url``, ``feed``, ``table`` or ``none``; from services,
+    ``mediacloud`` (the date Media Cloud gives) or ``gdelt-seen`` (when GDELT
+    saw the article, not when it was published).
 words : Int64
     Number of words in ``text`` (missing when there is no text).
 source : str
@@ -101,6 +103,8 @@ CONFIDENCE_OF_SIGNAL = {
     "time-tag": "medium",
     "url": "medium",
     "htmldate": "low",
+    "mediacloud": "medium",
+    "gdelt-seen": "low",
 }
 
 #: Columns that corpora saved before ddj 0.14 lack; ``conform`` fills them.

@@ -46,10 +46,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, scan, words
+from ddj import params, regimes, scan, words
 from ddj.constants import FREQ_NAMES, PERIODS
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
+from ddj.store.layout import repeats
 
 COLUMNS = [
     "period",
@@ -66,6 +67,8 @@ COLUMNS = [
     "undated",
     "first",
     "last",
+    "level",
+    "regime_from",
 ]
 
 
@@ -110,7 +113,7 @@ def health(
     corpus
         A corpus from ``ddj.load`` or ``ddj.collect``, or a store
         (``ddj.open``), read batch by batch: memory grows with the outlets and
-        periods, and 16 bytes a row for finding repeated URLs (one hash table at the end).
+        periods, and 16 bytes a row for finding repeated URLs (and one sort of 8-byte keys at the end).
     freq, tz, start, end
         As for ``ddj.coverage``.
     window
@@ -161,7 +164,7 @@ def health(
     tally = scan.run(corpus, _Health(tz, period, first, last))
     lo, hi = _bounds(tally, first, last, start, end)
     table = assess(tally.grid(period, lo, hi), rule=rule, period=period)
-    table = tally.with_outlet_facts(table)
+    table = with_regimes(tally.with_outlet_facts(table), freq=freq)
     table.attrs = {
         "freq": freq,
         "tz": tz,
@@ -192,8 +195,8 @@ class _Tally:
 
     Repeats are found once, at the end: each batch keeps the id hash of every
     row (8 bytes), and of the rows counted where their count went (8 bytes);
-    :meth:`summed` marks every row whose id an earlier row has (one hash
-    table over all of them) and adds those to ``duplicates``.
+    :meth:`summed` marks every row whose id an earlier row has (one sort
+    over all of them, ``ddj.store.layout.repeats``) and adds those to ``duplicates``.
     """
 
     counts: list[pd.DataFrame] = field(default_factory=list)  # rows, total, non_articles
@@ -233,7 +236,8 @@ class _Tally:
         if not self.counts:
             return pd.DataFrame(columns=list(_COUNTS))
         every = np.concatenate(self.keys) if self.keys else np.zeros(0, dtype="uint64")
-        repeat = pd.Series(every).duplicated().to_numpy()  # an earlier row has its id
+        repeat = np.zeros(len(every), dtype=bool)
+        repeat[repeats(every)[0]] = True  # an earlier row has its id (one sort: ~10 bytes a row)
         parts, offset = [], 0
         for counts, keys, counted, codes in zip(
             self.counts, self.keys, self.counted, self.codes, strict=True
@@ -271,7 +275,7 @@ class _Tally:
             first=table["outlet"].map(first).astype("datetime64[us]"),
             last=table["outlet"].map(last).astype("datetime64[us]"),
         )
-        return out.astype({"outlet": "str"})[COLUMNS].reset_index(drop=True)
+        return out.astype({"outlet": "str"})[COLUMNS[:-2]].reset_index(drop=True)
 
 
 _COUNTS = ("rows", "total", "duplicates", "non_articles")
@@ -312,7 +316,8 @@ class _Health(scan.Reduction):
 def _keys(frame: pd.DataFrame) -> np.ndarray:
     """A 64-bit hash of each row's ``id`` (the hash of its normalised URL), to find repeats."""
     ids = frame["id"] if "id" in frame else frame["url"]
-    return pd.util.hash_pandas_object(ids.astype("str"), index=False).to_numpy()
+    keys = pd.util.hash_pandas_object(ids.astype("str"), index=False).to_numpy()
+    return np.where(keys == 0, np.uint64(1), keys)  # 0 stands for "no id" in store.layout.repeats
 
 
 def _rows(corpus: pd.DataFrame, local: pd.Series, period: str) -> pd.DataFrame:
@@ -472,7 +477,58 @@ def summarize(
     for outlet, part in flagged.groupby("outlet", sort=True):
         lines.append(f"{outlet}: {_flagged_words(part, code)}")
     lines += _share_lines(table, dropped, undated)
+    if "regime_from" in table:
+        lines += regime_lines(table, freq=freq)
     return "\n".join(lines)
+
+
+# -- regimes ---------------------------------------------------------------------------------
+
+
+def with_regimes(
+    table: pd.DataFrame, *, freq: str, min_size: int = regimes.MIN_SIZE
+) -> pd.DataFrame:
+    """``table`` with each outlet's volume regimes: ``level`` (articles a period) and ``regime_from``.
+
+    The regimes are found by PELT on the outlet's complete periods between
+    its first and last article (``ddj.regimes``: a Poisson cost over the
+    volume's own dispersion, a penalty of ``2 log(n)`` a change, regimes of
+    at least ``min_size`` periods). Other periods have no regime (NaN, NaT).
+
+    Examples
+    --------
+    >>> h = ddj.health(corpus, freq="Q")
+    >>> row = h[h["outlet"] == "Harbour Post"].iloc[1]
+    >>> float(row["level"]), str(row["regime_from"].date())  # one regime: 2.3 articles a quarter
+    (2.3, '2019-04-01')
+    """
+    level = np.full(len(table), np.nan)
+    since = np.full(len(table), np.datetime64("NaT"), dtype="datetime64[us]")
+    inside = ~table["status"].isin(["before", "after"]) & ~table["partial"].astype(bool)
+    for _, where in table[inside].groupby("outlet", sort=False).indices.items():
+        rows = table[inside].iloc[where]
+        found = regimes.regimes(rows["period"], rows["total"], kind="poisson", min_size=min_size)
+        ends = np.cumsum(found["periods"].to_numpy())
+        which = np.searchsorted(ends, np.arange(len(rows)), side="right")
+        at = table.index.get_indexer(rows.index)
+        level[at] = found["level"].to_numpy()[which]
+        since[at] = found["start"].to_numpy().astype("datetime64[us]")[which]
+    return table.assign(level=level, regime_from=since)
+
+
+def regime_lines(table: pd.DataFrame, *, freq: str, limit: int = 10) -> list[str]:
+    """A line per change of an outlet's volume ("volume fell from ~310 a week to ~120 from ...")."""
+    lines = []
+    kept = table.dropna(subset=["regime_from"]).drop_duplicates(["outlet", "regime_from"])
+    for outlet, part in kept.groupby("outlet", sort=True):
+        levels, starts = part["level"].tolist(), part["regime_from"].tolist()
+        lines += [
+            regimes.volume_sentence(outlet, levels[i - 1], levels[i], starts[i], freq)
+            for i in range(1, len(part))
+        ]
+    if len(lines) > limit:
+        return [*lines[:limit], f"And {len(lines) - limit} more changes of volume."]
+    return lines
 
 
 def _flagged_words(part: pd.DataFrame, code: str) -> str:

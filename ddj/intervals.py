@@ -40,6 +40,7 @@ Examples
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -47,7 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj import params, words
+from ddj import dispersion, params, warns, words
 from ddj.constants import SERIES_KEYS, SMALL_TOTAL
 from ddj.errors import ParameterError, SchemaError
 
@@ -58,6 +59,8 @@ MAX_EXACT = 5_000_000
 #: Name of the test in ``compare`` and ``spikes`` results.
 FISHER = "Fisher's exact test"
 Z_TEST = "two-proportion z-test (table too large for the exact test)"
+#: Name of the interval of every share (``share_low``, ``share_high``).
+WILSON = "Wilson score interval"
 
 
 #: The columns every coverage frame has (``ddj.coverage``), which the functions here need.
@@ -321,6 +324,8 @@ def spikes(
     alpha: float = 0.01,
     min_ratio: float = 1.5,
     confidence: float = CONFIDENCE,
+    method: str = "beta-binomial",
+    history: int = 52,
 ) -> pd.DataFrame:
     """Periods whose share is well above their trailing baseline, with the stories behind them.
 
@@ -328,20 +333,37 @@ def spikes(
     group), the baseline is the ``window`` complete periods just before it,
     pooled (all their matching articles over all their articles). The period
     is a spike when its share is at least ``min_ratio`` times the baseline's
-    and a one-sided Fisher exact test (period above baseline) gives
-    ``p < alpha``. Periods with fewer than ``window`` complete periods before
-    them, and partial periods, are not tested.
+    and a one-sided test (period above baseline) gives ``p < alpha``.
+    Periods with fewer than ``window`` complete periods before them, and
+    partial periods, are not tested.
 
-    False alarms: on a series with no spike (the same share every period,
-    counts drawn binomially) a period is flagged with probability at most
-    ``alpha``: the exact test is conservative, and ``min_ratio`` only lowers
-    it. Measured on 400 simulated flat series of 60 months (totals of 40 to
-    400 articles, shares of 2% to 20%, seed 16; ``tests/test_stats.py``):
-    0.81% of the periods tested are flagged at ``alpha=0.01`` with
-    ``min_ratio=1``, 0.58% with the default ``min_ratio=1.5``, and 4.0% at
-    ``alpha=0.05``. Real news volume varies more than binomially, so a real
-    series flags more: ``min_ratio`` keeps a rise of a few percent on a large
-    corpus, beyond chance but no story, off the list.
+    The test (``method``):
+
+    - ``"beta-binomial"`` (the default): real news varies more from period
+      to period than a binomial count (overdispersion). The dispersion
+      ``rho`` of the series is estimated from up to ``history`` complete
+      periods before the one tested (method of moments, ``ddj.dispersion``),
+      widened for the baseline share being an estimate; the p-value is the
+      beta-binomial upper tail of the period's count, referred to Student's t
+      on the degrees of freedom ``rho`` came from. With fewer than
+      :data:`ddj.dispersion.MIN_HISTORY` baseline periods with articles, or
+      no matching article in the baseline, ``rho`` cannot be estimated: that
+      period falls back to Fisher's test, its ``test`` column says so and a
+      note (a ``DdjWarning``) counts them.
+    - ``"binomial"``: Fisher's exact test on the 2x2 table, as before: exact
+      when counts are binomial, too eager on real series.
+    - ``"quasi-binomial"``: the binomial z-score over ``sqrt(phi)``, ``phi``
+      from the baseline's Pearson chi-square (kept for comparison).
+
+    False alarms: on binomial series with no spike (400 flat series of 60
+    months, totals of 40 to 400 articles, shares of 2% to 20%, seed 16;
+    ``tests/test_stats.py``) Fisher's test flags 0.81% of the periods tested
+    at ``alpha=0.01`` with ``min_ratio=1``, 0.58% with ``min_ratio=1.5``, and
+    4.0% at ``alpha=0.05``. On series with overdispersion like real news',
+    it flags many times ``alpha``; the beta-binomial stays near it
+    (``benchmarks/bench_spikes.py``; figures in README, "How sure is a
+    number"). ``min_ratio`` keeps a rise of a few percent on a large corpus,
+    beyond chance but no story, off the list.
 
     Parameters
     ----------
@@ -355,6 +377,12 @@ def spikes(
         Smallest ratio of share to baseline share that counts (1 or more).
     confidence
         Of the share's interval.
+    method
+        ``"beta-binomial"``, ``"binomial"`` or ``"quasi-binomial"``.
+    history
+        Complete periods before each one from which the dispersion is
+        estimated (at least ``window``; 2 to 1,000): a longer history knows
+        it better, and Student's t allows for a short one.
 
     Returns
     -------
@@ -363,25 +391,45 @@ def spikes(
         ``period``, ``period_end``, ``articles``, ``total``, ``share``,
         ``share_low``, ``share_high``, ``small``, ``baseline_articles``,
         ``baseline_total``, ``baseline_share``, ``ratio`` (inf when the
-        baseline had none), ``p_value``, ``stories`` (the period's example
+        baseline had none), ``p_value``, ``test`` (the test that gave it),
+        ``rho`` (the dispersion used; NaN for Fisher's test), ``stories`` (the period's example
         headlines, a list) and ``sentence``. ``attrs["method"]`` names the method.
 
     Examples
     --------
-    >>> found = ddj.spikes(cov)
+    >>> found = ddj.spikes(cov, method="binomial")
     >>> found["sentence"].tolist()
     ['Ukraine war was 80.0% of articles in November 2022 (95% CI 37.6–96.4%, of only 5 articles in all), 5.2 times its average of the previous 8 months (15.4%; p = 0.010).']
     >>> found["stories"].iloc[0][0]
     'Ukraine war enters another winter'
+
+    Allowing for how much the series varies on its own (the default), four
+    articles of five is within it:
+
+    >>> ddj.spikes(cov).empty
+    True
     """
     frame = coverage_frame(cov, "spikes")
     window = params.whole(window, "window", lo=2, hi=params.MAX_BASELINE, example=8)
     alpha = params.fraction(alpha, "alpha", example=0.01)
     min_ratio = _min_ratio(min_ratio)
+    if method not in SPIKE_METHODS:
+        msg = f"method={method!r}: use one of {', '.join(map(repr, SPIKE_METHODS))}."
+        raise ParameterError(msg)
     freq = words.frequency(frame)
     keys = ["topic", "label", *[k for k in SERIES_KEYS if k in frame]]
-    tested = _trailing(frame, keys, window)
-    found = _significant(tested, alpha=alpha, min_ratio=min_ratio, confidence=confidence)
+    history = params.whole(history, "history", lo=2, hi=params.MAX_BASELINE, example=52)
+    tested = _trailing(frame, keys, window, 0 if method == "binomial" else max(window, history))
+    found, fell_back = _significant(
+        tested, alpha=alpha, min_ratio=min_ratio, confidence=confidence, method=method
+    )
+    if fell_back:
+        note = (
+            f"spikes(): {fell_back:,} period(s) tested with Fisher's exact test instead of the "
+            f"{method} test: fewer than {dispersion.MIN_HISTORY} baseline periods with articles, "
+            "or none matching, so the dispersion could not be estimated (their 'test' column says so)."
+        )
+        warnings.warn(warns.note(note), stacklevel=2)
     base = Baseline(
         f"its average of the previous {words.periods(window, freq)}",
         f"in the previous {words.periods(window, freq)}",
@@ -396,7 +444,16 @@ def spikes(
     found = found[[*keys, *_SPIKE_COLUMNS]].reset_index(drop=True)
     found.attrs = {
         "method": f"share at least {min_ratio:g} times the pooled share of the previous {window} "
-        f"complete periods, one-sided {FISHER} p < {alpha:g}",
+        f"complete periods, one-sided {SPIKE_METHODS[method]} p < {alpha:g}",
+        "fallback": fell_back,
+        "parameters": {
+            "test": method,
+            "window": window,
+            "history": history,
+            "alpha": alpha,
+            "min_ratio": min_ratio,
+            "confidence": confidence,
+        },  # fmt: skip
         **{k: v for k, v in cov.attrs.items() if k in ("freq", "by", "ddj_demo")},
     }
     return found
@@ -404,9 +461,18 @@ def spikes(
 
 _SPIKE_COLUMNS = [
     "period", "period_end", "articles", "total", "share", "share_low", "share_high", "small",
-    "baseline_articles", "baseline_total", "baseline_share", "ratio", "p_value", "stories",
-    "sentence",
+    "baseline_articles", "baseline_total", "baseline_share", "ratio", "p_value", "test", "rho",
+    "stories", "sentence",
 ]  # fmt: skip
+
+#: The tests ``spikes`` can use, and their names in its results.
+SPIKE_METHODS = {
+    "beta-binomial": dispersion.BETA_BINOMIAL,
+    "binomial": FISHER,
+    "quasi-binomial": dispersion.QUASI_BINOMIAL,
+}
+#: The ``test`` of a period tested with Fisher's test because its dispersion could not be estimated.
+FALLBACK = f"{FISHER} (too little history for the dispersion)"
 
 
 def _min_ratio(value: Any) -> float:
@@ -419,8 +485,8 @@ def _min_ratio(value: Any) -> float:
     return float(value)
 
 
-def _trailing(frame: pd.DataFrame, keys: list[str], window: int) -> pd.DataFrame:
-    """Complete periods with the sums of the ``window`` complete periods before each."""
+def _trailing(frame: pd.DataFrame, keys: list[str], window: int, history: int = 0) -> pd.DataFrame:
+    """Complete periods with the sums of the ``window`` (and ``history``) complete periods before each."""
     rows = frame[~frame["partial"].astype(bool)].copy()
     rows["period"] = pd.to_datetime(rows["period"])
     order = {topic: i for i, topic in enumerate(dict.fromkeys(frame["topic"]))}
@@ -429,19 +495,28 @@ def _trailing(frame: pd.DataFrame, keys: list[str], window: int) -> pd.DataFrame
     rows = rows.drop(columns="topic_order")
     series = [rows[k] for k in keys]
     position = rows.groupby(series, sort=False, dropna=False).cumcount().to_numpy()
-    for column in ("articles", "total"):
-        running = rows[column].groupby(series, sort=False, dropna=False).cumsum()
-        grouped = running.groupby(series, sort=False, dropna=False)
-        before = grouped.shift(1).fillna(0) - grouped.shift(window + 1).fillna(0)
-        rows[f"baseline_{column}"] = np.where(position >= window, before, np.nan)
+    a, n = rows["articles"].to_numpy(dtype=float), rows["total"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # what the dispersion needs, over `history` periods: sum a^2/n, sum n^2, periods with articles
+        extra = {"a2n": np.where(n > 0, a * a / n, 0.0), "n2": n * n, "used": (n > 0) * 1.0}
+    sums = [("baseline", "articles", a, window), ("baseline", "total", n, window)]
+    if history:
+        sums.append(("baseline", "n2", extra["n2"], window))
+        sums += [("history", name, v, history) for name, v in (("articles", a), ("total", n))]
+        sums += [("history", name, v, history) for name, v in extra.items()]
+    for prefix, column, values, periods in sums:
+        running = pd.Series(values, index=rows.index).groupby(series, sort=False, dropna=False)
+        grouped = running.cumsum().groupby(series, sort=False, dropna=False)
+        before = grouped.shift(1).fillna(0) - grouped.shift(periods + 1).fillna(0)
+        rows[f"{prefix}_{column}"] = np.where(position >= window, before, np.nan)
     return rows.dropna(subset=["baseline_total"]).astype(
         {"baseline_articles": "int64", "baseline_total": "int64"}
     )
 
 
 def _significant(
-    rows: pd.DataFrame, *, alpha: float, min_ratio: float, confidence: float
-) -> pd.DataFrame:
+    rows: pd.DataFrame, *, alpha: float, min_ratio: float, confidence: float, method: str
+) -> tuple[pd.DataFrame, int]:
     a, n1 = rows["articles"].to_numpy(), rows["total"].to_numpy()
     c, n2 = rows["baseline_articles"].to_numpy(), rows["baseline_total"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -449,10 +524,8 @@ def _significant(
     candidate = (a > 0) & (n2 > 0) & (share >= min_ratio * base) & (share > base)
     rows = rows.loc[candidate].copy()
     rows["share"], rows["baseline_share"] = share[candidate], base[candidate]
-    rows["p_value"] = [
-        count_test(*v, alternative="greater")[0]
-        for v in zip(a[candidate], n1[candidate], c[candidate], n2[candidate], strict=True)
-    ]
+    rows["p_value"], rows["test"], rows["rho"] = _p_values(rows, method)
+    fell_back = int((rows["test"] == FALLBACK).sum())
     rows = rows[rows["p_value"] < alpha].copy()
     with np.errstate(divide="ignore"):
         rows["ratio"] = np.where(
@@ -464,7 +537,41 @@ def _significant(
     rows["small"] = rows["total"] < SMALL_TOTAL
     if "period_end" not in rows:
         rows["period_end"] = rows["period"]
-    return rows
+    return rows, fell_back
+
+
+def _p_values(rows: pd.DataFrame, method: str) -> tuple[list[float], list[str], np.ndarray]:
+    """Each candidate period's one-sided p-value, the test that gave it and the ``rho`` it used."""
+    a, n = rows["articles"].to_numpy(), rows["total"].to_numpy()
+    c, m = rows["baseline_articles"].to_numpy(), rows["baseline_total"].to_numpy()
+    if method == "binomial":
+        fisher = [count_test(*v, alternative="greater")[0] for v in zip(a, n, c, m, strict=True)]
+        return fisher, [FISHER] * len(rows), np.full(len(rows), np.nan)
+    used, sum_sq = rows["history_used"].to_numpy(), rows["history_n2"].to_numpy()
+    hc, hm = rows["history_articles"].to_numpy(), rows["history_total"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share, usual = c / m, hc / hm
+        chi2 = np.maximum(0.0, rows["history_a2n"].to_numpy() - usual * hc) / (usual * (1 - usual))
+    chi2 = np.where((usual > 0) & (usual < 1) & (share > 0), chi2, np.nan)
+    rho = dispersion.rho_from_sums(chi2, used, hm, sum_sq)
+    # the window's own spread: sum n_i (1 + (n_i - 1) rho)
+    wider = dispersion.predictive_rho(n, rho, m, m + rho * (rows["baseline_n2"].to_numpy() - m))
+    p_values, tests = [], []
+    for i in range(len(rows)):
+        if np.isnan(rho[i]):
+            p_values.append(count_test(a[i], n[i], c[i], m[i], alternative="greater")[0])
+            tests.append(FALLBACK)
+        elif method == "beta-binomial":
+            tail = dispersion.upper_tail(a[i], n[i], share[i], wider[i])
+            df = dispersion.rho_df(n[i], rho[i], used[i], hm[i], sum_sq[i])
+            p_values.append(dispersion.referred_to_t(tail, df))
+            tests.append(dispersion.BETA_BINOMIAL)
+        else:
+            phi = max(1.0, chi2[i] / (used[i] - 1))
+            tail = dispersion.quasi_tail(a[i], n[i], share[i], phi, m[i])
+            p_values.append(dispersion.referred_to_t(tail, used[i] - 1))
+            tests.append(dispersion.QUASI_BINOMIAL)
+    return p_values, tests, rho
 
 
 def _stories(examples: Any) -> list[str]:

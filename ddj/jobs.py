@@ -18,14 +18,17 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ddj import labels as audit_labels
 from ddj import params as p
+from ddj import scan
+from ddj.auditing import audit
 from ddj.charts import chart as draw
 from ddj.charts import source_line
 from ddj.collecting import collect as collect_articles
@@ -33,8 +36,9 @@ from ddj.collecting import failures_path, is_store_name
 from ddj.demo import demo_corpus, demo_warc
 from ddj.errors import DdjWarning, ParameterError
 from ddj.intervals import spikes
+from ddj.linting import Finding, lint, lint_warning
 from ddj.loading import load
-from ddj.matching import resolve
+from ddj.matching import Topic, resolve
 from ddj.measure import coverage as count_coverage
 from ddj.measure import summary
 from ddj.publishing import publish, quotable, spreadsheet_safe
@@ -44,6 +48,9 @@ from ddj.store import open as open_store
 from ddj.utils import atomic_write
 
 __all__ = [
+    "AUDIT_EXPORT_COLUMNS",
+    "audit_export",
+    "audit_import",
     "COVERAGE_DEFAULTS",
     "DEFAULT_TOPICS",
     "Collected",
@@ -320,6 +327,9 @@ COVERAGE_DEFAULTS: dict[str, Any] = {
     "baseline": 12,
     "out_dir": "out/coverage",
     "slug": "coverage",
+    "social": False,
+    "print_mm": None,
+    "datawrapper": False,
 }
 
 
@@ -333,12 +343,33 @@ def coverage_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def count(corpus: Any, params: Mapping[str, Any]) -> pd.DataFrame:
-    """The coverage job's first step: the topics counted per period (``ddj.coverage``)."""
+    """The coverage job's first step: the topics linted (:func:`lint_topics`), then counted per period (``ddj.coverage``)."""
     chosen = chosen_topics(params["topics"], params.get("topics_file"))
+    lint_topics(chosen, corpus)
     return count_coverage(
         corpus, chosen, freq=params["freq"], by=params.get("by"), start=params.get("start"),
         end=params.get("end"), tz=params.get("tz") or "UTC",
     )  # fmt: skip
+
+
+def lint_topics(chosen: Sequence[Topic], corpus: Any = None) -> list[list[Finding]]:
+    """Each topic's query lint (:func:`ddj.linting.lint`), shown as one ``QueryLintWarning`` a topic.
+
+    How a query is written is checked for every topic. A query typed for this
+    run (not a topics file's topic) is also looked up in a corpus held in
+    memory: its terms that match nothing, its wildcards that match thousands of
+    words. ``ddj lint`` checks any topic against any corpus, a store too.
+    """
+    found = []
+    for topic in chosen:
+        against = (
+            corpus if topic.from_query and corpus is not None and scan.in_memory(corpus) else None
+        )
+        findings = lint(topic, against)
+        if findings:
+            warnings.warn(lint_warning(topic, findings), stacklevel=2)
+        found.append(findings)
+    return found
 
 
 def publish_chart(
@@ -351,7 +382,10 @@ def publish_chart(
         source=params.get("source") or source_line(corpus, params.get("corpus")),
         events=params.get("events") or None, intervals=True, spikes=True,
     )  # fmt: skip
-    paths = publish(chart, params["out_dir"], params.get("slug") or "coverage", data=cov)
+    paths = publish(
+        chart, params["out_dir"], params.get("slug") or "coverage", data=cov, corpus=corpus,
+        social=bool(params.get("social")), print_mm=params.get("print_mm"), datawrapper=bool(params.get("datawrapper")),
+    )  # fmt: skip
     return chart, paths
 
 
@@ -421,7 +455,7 @@ def coverage(params: Mapping[str, Any], corpus: Any = None) -> Outputs:
     --------
     >>> done = coverage({"corpus": "corpus.parquet", "freq": "M", "out_dir": "out/job"})
     >>> sorted(done.files)
-    ['alt_text', 'comparison', 'csv', 'datawrapper', 'figures', 'html', 'png', 'spec', 'svg']
+    ['alt_text', 'comparison', 'csv', 'datawrapper', 'embed', 'figures', 'html', 'method', 'method_md', 'png', 'spec', 'svg']
     """
     checked = coverage_parameters(params)
     articles = open_corpus(checked["corpus"]) if corpus is None else corpus
@@ -515,3 +549,61 @@ def collect(
     if written is not None:
         where = written / "_failures" if is_store_name(written) else failures_path(written)
     return Collected(articles, failures, written, where, from_demo)
+
+
+# -- the audit job: a sample to label in a spreadsheet, and its labels back ----------------------
+
+#: The columns of an exported audit sample, in the order a person reads them; ``label`` is left blank.
+#: Blind, as the form is: no group, stratum or weight (the estimates draw the same sample again by its seed).
+AUDIT_EXPORT_COLUMNS = [
+    "label", "title", "before", "matched", "after", "url", "outlet", "published", "id", "topic",
+    "query",
+]  # fmt: skip
+
+
+def audit_export(
+    corpus: Any,
+    topic: Any,
+    out: str | os.PathLike,
+    *,
+    n: Any = 120,
+    seed: int = 0,
+    near: str | None = None,
+    topics_file: Any = None,
+) -> tuple[pd.DataFrame, Path]:
+    """Draw an audit sample (:func:`ddj.audit`) and write it as a formula-safe CSV to label.
+
+    The labels already given for the topic (in the labels file beside the
+    topics file) fill the ``label`` column; the rest is blank, for a person
+    to write ``yes``, ``no`` or ``skip``.
+    """
+    chosen = chosen_topics([topic], topics_file)
+    if len(chosen) != 1:
+        msg = f"Audit one topic at a time; {topic!r} names {len(chosen)}."
+        raise ParameterError(msg)
+    sample = audit(open_corpus(corpus), chosen[0], n, seed=seed, near=near)
+    known = audit_labels.read(audit_labels.path_for(topics_file))
+    sample = audit_labels.for_sample(sample, known)
+    table = sample.assign(topic=sample.attrs["topic"], query=sample.attrs["query"])
+    table["published"] = table["published"].astype("str").replace({"NaT": ""})
+    blind = table.sample(frac=1, random_state=seed)  # matches, near misses and others mixed
+    return sample, write_csv(blind.reindex(columns=AUDIT_EXPORT_COLUMNS), out)
+
+
+def audit_import(
+    path: str | os.PathLike, labels_path: str | os.PathLike
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read a labelled audit CSV (validated; bad rows warned of) and add its labels to the labels file.
+
+    Returns the labels read and every label the file now holds. Rows with no
+    label yet are left for later, counted in ``attrs['unlabelled']``.
+    """
+    read = audit_labels.read(path, missing_ok=False)
+    if len(read):
+        now = pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds")
+        read = read.assign(labelled=read["labelled"].where(read["labelled"] != "", now))
+        held = audit_labels.merged(audit_labels.read(labels_path), read)
+        audit_labels.write(held, labels_path)
+    else:
+        held = audit_labels.read(labels_path)
+    return read, held

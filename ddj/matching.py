@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -480,9 +480,7 @@ class _Match(scan.Reduction):
 
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[pd.DataFrame], scan.Skipped]:
         """The flags of one batch, and the rows of other page types it left out."""
-        texts = _fields(batch, self.fields)
-        skipped, out = scan.Skipped.of(batch, self.pages, None)
-        found = _flagged(batch, self.chosen, _emptied(texts, out), out)
+        found, skipped, _ = batch_flags(batch, self.chosen, self.fields, self.pages)
         if self.keyed:
             found = found.set_axis(pd.Index(batch["id"], name="id"))
         return [found], skipped
@@ -495,6 +493,23 @@ class _Match(scan.Reduction):
         """One frame of flags; one warning for the rows of other page types."""
         total[1].warn(None)
         return pd.concat(total[0]) if len(total[0]) > 1 else total[0][0]
+
+
+def batch_flags(
+    batch: pd.DataFrame,
+    chosen: list[Topic],
+    fields: Sequence[str] = FIELDS,
+    pages: tuple[str, ...] | None = ("article",),
+) -> tuple[pd.DataFrame, scan.Skipped, np.ndarray]:
+    """One batch's flags and mentions of each topic, the rows of other page types it left out, and their mask.
+
+    The step :func:`match` takes on each batch, for reductions elsewhere
+    (:mod:`ddj.suggesting`) that need a batch's matches beside its text.
+    ``pages`` as :func:`ddj.params.pages` gives it (None: every type).
+    """
+    texts = _fields(batch, fields)
+    skipped, out = scan.Skipped.of(batch, pages, None)
+    return _flagged(batch, chosen, _emptied(texts, out), out), skipped, out
 
 
 def _flagged(
@@ -756,11 +771,56 @@ def _fields(corpus: pd.DataFrame, fields: Sequence[str]) -> dict[str, list[str |
             "Load it with ddj.load(...) or name the column that holds the text 'text'."
         )
         raise SchemaError(msg)
-    out = _Texts(
-        {f: [v if isinstance(v, str) else None for v in corpus[f].tolist()] for f in present}
-    )
-    out.arrow = {f: a for f in present if (a := _arrow_text(corpus[f])) is not None}
+    out = _Texts({f: _Column(corpus[f]) for f in present})
+    out.arrow = {f: c.arrow for f, c in out.items() if c.arrow is not None}
     return out
+
+
+class _Column:
+    """One field's texts in a batch, turned into Python strings only when asked for.
+
+    The exact matcher reads the texts of its candidate rows, one at a time
+    (``column[row]``); the RE2 set reads them all (:meth:`values`). A text
+    that is not a string (a missing one) is None; so is every text of a row
+    left out (:meth:`without`).
+    """
+
+    __slots__ = ("_cache", "_gone", "_series", "arrow")
+
+    def __init__(
+        self, series: pd.Series, gone: np.ndarray | None = None, arrow: Any = None
+    ) -> None:
+        self._series = series
+        self._gone = gone
+        self._cache: list[str | None] | None = None
+        self.arrow = _arrow_text(series) if arrow is None else arrow
+
+    def __len__(self) -> int:
+        return len(self._series)
+
+    def __getitem__(self, row: int) -> str | None:
+        if self._cache is not None:
+            return self._cache[row]
+        if self._gone is not None and self._gone[row]:
+            return None
+        value = self.arrow[row].as_py() if self.arrow is not None else self._series.iat[row]
+        return value if isinstance(value, str) else None
+
+    def values(self) -> list[str | None]:
+        """Every text, in order (made once)."""
+        if self._cache is None:
+            raw = self._series.tolist()
+            gone = self._gone if self._gone is not None else np.zeros(len(raw), dtype=bool)
+            self._cache = [
+                v if isinstance(v, str) and not g else None
+                for v, g in zip(raw, gone.tolist(), strict=True)
+            ]
+        return self._cache
+
+    def without(self, gone: np.ndarray) -> _Column:
+        """The same texts with those of the rows ``gone`` emptied (None)."""
+        both = gone if self._gone is None else (gone | self._gone)
+        return _Column(self._series, both, self.arrow)
 
 
 class _Texts(dict):
@@ -795,10 +855,7 @@ def _emptied(
     """
     if not skipped.any():
         return texts
-    keep = ~skipped
-    out = _Texts(
-        {f: [v if k else None for v, k in zip(col, keep, strict=True)] for f, col in texts.items()}
-    )
+    out = _Texts({f: col.without(skipped) for f, col in texts.items()})
     out.arrow = dict(getattr(texts, "arrow", {}))
     return out
 
@@ -825,10 +882,11 @@ def _prefilter(all_leaves: list[Leaf], texts: dict[str, list[str | None]], n: in
         names = [f for f in ([field_name] if field_name else list(texts)) if f in texts]
         if len(items) <= COLUMN_LEAVES and _columns_scanned(items, texts, names, case, maybe):
             continue
+        whole = [texts[f].values() for f in names]  # every text of the batch, in Python
         for cols, rset in _re2_sets(re2, items):
             block = np.zeros((n, len(cols)), dtype=bool)
             for doc in range(n):
-                joined = "\n".join(fold(texts[f][doc] or "", case) for f in names)
+                joined = "\n".join(fold(v[doc] or "", case) for v in whole)
                 # a lone surrogate (from broken JSON) becomes '?': not a word character either way
                 found = rset.Match(joined.encode("utf-8", "replace")) if joined else None
                 if found:
@@ -858,7 +916,8 @@ def _columns_scanned(
     arrow = getattr(texts, "arrow", {})
     if not all(f in arrow for f in names):
         return False
-    columns = [_folded_column(arrow[f], case) for f in names]
+    plain = all(pattern.isascii() for _, pattern in items)
+    columns = [_folded_column(arrow[f], case, plain) for f in names]
     for j, pattern in items:
         found = np.zeros(maybe.shape[0], dtype=bool)
         try:
@@ -870,28 +929,84 @@ def _columns_scanned(
     return True
 
 
-def _folded_column(texts: Any, case: bool) -> tuple[Any, np.ndarray, Any]:
-    """``fold`` of an Arrow array's texts (null: ""), as ``(ascii, rows, other)``.
+def _folded_column(
+    texts: Any, case: bool, plain: bool = False
+) -> tuple[Any, bool, np.ndarray, Any]:
+    """An Arrow array's texts as the prefilter reads them: ``(ascii, case, rows, other)``.
 
-    ``ascii`` is the whole array lowered in Arrow (``fold`` of an ASCII text),
-    ``other`` the ``fold`` of the texts at ``rows``, those not ASCII (folded in
-    Python): they take the place of their rows in ``ascii``.
+    ``ascii`` is the array as it is: an ASCII text is searched in Arrow,
+    ignoring case unless ``case`` (a superset of ``fold`` of it, its lower
+    case: no copy of the texts is made). ``other`` is the ``fold`` of the texts
+    at ``rows`` (folded in Python): they take the place of their rows. Those
+    are the texts not ASCII; with ``plain`` (every pattern is ASCII) only
+    those holding a character of :func:`unsafe_class`: any other text finds,
+    as it is, every ASCII pattern its fold finds. A missing text (null) is
+    found by nothing.
     """
-    raw = pc.fill_null(texts, "")
-    not_ascii = pc.invert(pc.string_is_ascii(raw))
+    not_ascii = pc.fill_null(pc.invert(pc.string_is_ascii(texts)), False)
     rows = np.flatnonzero(not_ascii.to_numpy(zero_copy_only=False))
-    other = pc.filter(raw, not_ascii).to_pylist() if len(rows) else []
-    return (
-        raw if case else pc.ascii_lower(raw),
-        rows,
-        pa.array([fold(v, case) for v in other], type=pa.large_string()),
-    )
+    other = pc.filter(texts, not_ascii) if len(rows) else pa.array([], type=pa.large_string())
+    if plain and len(rows):
+        unsafe = pc.match_substring_regex(other, unsafe_class()).to_numpy(zero_copy_only=False)
+        rows, other = rows[unsafe], pc.filter(other, pa.array(unsafe))
+    folded = [fold(v, case) for v in other.to_pylist()]
+    return texts, case, rows, pa.array(folded, type=pa.large_string())
 
 
-def _found(column: tuple[Any, np.ndarray, Any], pattern: str) -> np.ndarray:
-    """Which texts of a folded column (:func:`_folded_column`) the RE2 ``pattern`` finds."""
-    ascii_, rows, other = column
-    found = pc.match_substring_regex(ascii_, pattern).to_numpy(zero_copy_only=False)
+#: Where characters whose fold may not be themselves are looked for: every plane but 3-13 and
+#: 15-16 (CJK extensions, unassigned and private use: no decomposition and no case, checked
+#: by the tests over every plane).
+_FOLDED_PLANES = (range(0x80, 0xD800), range(0xE000, 0x30000), range(0xE0000, 0xE1000))
+
+
+@cache
+def unsafe_class() -> str:
+    """An RE2 class of the characters ``fold`` turns into nothing or into ASCII other than a space.
+
+    Any other character that is not ASCII folds (in either case mode) to
+    characters that are not ASCII, or to spaces: the prefilter's loose
+    classes take both alike (``ddj.query.leaf_re2_pattern``), and no ASCII
+    word can match inside them, so a text free of these characters is
+    searched as it is. Computed once from this Python's Unicode tables, the
+    ones ``fold`` uses.
+
+    Examples
+    --------
+    >>> import re2
+    >>> [bool(re2.search(unsafe_class(), t)) for t in ["caf\u00e9", "\u2019\u00a0\u9999", "\ufb01"]]
+    [True, False, True]
+    """
+    ranges = unsafe_ranges(_FOLDED_PLANES)
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]"
+
+
+def unsafe_ranges(spans: Sequence[range]) -> list[tuple[int, int]]:
+    """The code points of ``spans`` (surrogates left out) :func:`unsafe_class` holds, as ``(first, last)`` runs."""
+    ranges: list[tuple[int, int]] = []
+    for span in spans:
+        chars = [chr(cp) for cp in span if not 0xD800 <= cp <= 0xDFFF]
+        joined = "\x00".join(chars)  # NUL stops NFKD's reordering of marks: one char at a time
+        folds = zip(fold(joined).split("\x00"), fold(joined, case=True).split("\x00"), strict=True)
+        for c, (lower, kept) in zip(chars, folds, strict=True):
+            if (lower != c or kept != c) and not _stays_apart(lower, kept):
+                cp = ord(c)
+                if ranges and ranges[-1][1] == cp - 1:
+                    ranges[-1] = (ranges[-1][0], cp)
+                else:
+                    ranges.append((cp, cp))
+    return ranges
+
+
+def _stays_apart(lower: str, kept: str) -> bool:
+    """Whether a character's two folds are non-empty and hold no ASCII but spaces."""
+    return bool(lower and kept) and all(not ch.isascii() or ch == " " for ch in lower + kept)
+
+
+def _found(column: tuple[Any, bool, np.ndarray, Any], pattern: str) -> np.ndarray:
+    """Which texts of a column (:func:`_folded_column`) the RE2 ``pattern`` (of folded text) finds."""
+    ascii_, case, rows, other = column
+    found = pc.match_substring_regex(ascii_, pattern, ignore_case=not case)
+    found = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     if len(rows):
         found[rows] = pc.match_substring_regex(other, pattern).to_numpy(zero_copy_only=False)
     return found

@@ -21,7 +21,7 @@ from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
-from ddj.intervals import wilson
+from ddj.intervals import CONFIDENCE, WILSON, wilson
 from ddj.matching import Topic, match, matching_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
@@ -355,6 +355,7 @@ class Tally:
     inside: int = 0  # rows of the outlets chosen (outlets=)
     left_out: int = 0  # rows of other outlets
     skipped: scan.Skipped = field(default_factory=scan.Skipped)
+    copies: int = 0  # later copies of syndicated stories not counted (dedupe=True)
     lo: pd.Timestamp | None = None
     hi: pd.Timestamp | None = None
     total: pd.Series = field(default_factory=lambda: pd.Series(dtype="int64"))
@@ -370,6 +371,7 @@ class Tally:
             self.inside + other.inside,
             self.left_out + other.left_out,
             self.skipped.add(other.skipped),
+            self.copies + other.copies,
             _pick(min, self.lo, other.lo),
             _pick(max, self.hi, other.hi),
             _summed([self.total, other.total]),
@@ -441,13 +443,15 @@ class _Coverage(scan.Reduction):
         if self.dedupe and how.by is None:  # the one batch is the whole corpus
             groups = find_syndicated(batch.loc[keep])  # earliest copy first in each group
             later = groups.loc[groups.duplicated("group", keep="first"), "index"]
-            keep &= ~batch.index.isin(later)
+            copies = batch.index.isin(later)
+            keep &= ~copies
         tally = Tally(
             int(wanted.sum()),
             int((~dated & wanted).sum()),
             int(inside.sum()),
             int((~inside).sum()),
             skipped,
+            int(copies.sum()) if self.dedupe and how.by is None else 0,
         )
         if not keep.any():
             return tally
@@ -523,7 +527,7 @@ class _Coverage(scan.Reduction):
             int(weight.sum()),
             {str(k): int(n) for k, n in kinds.items()},
             int(weight[unsure].sum()),
-            _counted_rows(int(weight[other].sum()), int(weight[unsure].sum())),
+            _left_out_rows(int(weight[other].sum()), int(weight[unsure].sum())),
         )
         tally = Tally(
             int(weight[wanted].sum()),
@@ -591,6 +595,7 @@ class _Coverage(scan.Reduction):
             "outlets": None if how.chosen is None else how.chosen.label,
             "outlets_left_out": tally.left_out,
             "gaps": gaps,
+            **_counted_rows(tally, self.rules),
         }
         return result
 
@@ -613,7 +618,7 @@ def _quarter_times(kept: pd.DataFrame, tz: str) -> tuple[pd.Series, pd.Series]:
     )
 
 
-def _counted_rows(other: int, unsure: int) -> list[dict]:
+def _left_out_rows(other: int, unsure: int) -> list[dict]:
     """The report row of the rows kept totals leave out (they are not read: ddj.problems lists them)."""
     if not other and not unsure:
         return []
@@ -623,6 +628,39 @@ def _counted_rows(other: int, unsure: int) -> list[dict]:
         "ddj.problems(store) lists the pages of other types"
     )
     return [problem(kind, "the store's totals", reason)]
+
+
+def _counted_rows(tally: Tally, rules: _Rules) -> dict[str, Any]:
+    """What a coverage counted and left out, for its method note (``ddj.method``): its ``attrs``.
+
+    ``rows_counted`` (of the page types and date confidence counted),
+    ``pages`` and ``min_confidence`` (the rules), ``left_out`` (rows of other
+    page types by type, rows whose date was less sure than asked),
+    ``copies_removed`` (syndicated copies, ``dedupe=True``), ``first_article``
+    and ``last_article`` (the first and last dates counted, on the ``tz`` clock),
+    ``outlet_articles`` (articles counted per outlet, most first, then by name) and
+    ``interval`` (the method and confidence of ``share_low``/``share_high``).
+    """
+    per_outlet = tally.outlets.groupby("outlet", observed=True)["total"].sum()
+    if "group" in tally.outlets:  # an article in two groups is one article of its outlet
+        per_outlet = (
+            tally.outlets.drop_duplicates(["period", "outlet"]).groupby("outlet")["total"].sum()
+        )
+    ranked = sorted(per_outlet.items(), key=lambda kv: (-int(kv[1]), str(kv[0])))  # any batching
+    return {
+        "rows_counted": tally.rows,
+        "pages": "all" if rules.pages is None else list(rules.pages),
+        "min_confidence": rules.min_confidence,
+        "left_out": {
+            "page_types": dict(tally.skipped.kinds),
+            "unsure_dates": tally.skipped.unsure,
+        },
+        "copies_removed": tally.copies,
+        "first_article": None if tally.lo is None else str(tally.lo.date()),
+        "last_article": None if tally.hi is None else str(tally.hi.date()),
+        "outlet_articles": {str(k): int(v) for k, v in ranked},
+        "interval": {"method": WILSON, "confidence": CONFIDENCE},
+    }
 
 
 def _examples(

@@ -37,7 +37,7 @@ from ddj.jobs import (
 )
 from ddj.params import folder
 from ddj.report import WIDGET_VIEW, write_report
-from ddj.scan import fingerprint as hashed
+from ddj.scan import corpus_fingerprint
 from ddj.utils import PROGRESS_ENV, atomic_write, in_kernel, progress_wanted
 
 NOTEBOOKS = Path(__file__).resolve().parent / "data" / "notebooks"
@@ -257,7 +257,10 @@ def _run(
 
 
 #: Output types stored in place of another form of the same output (see :func:`slim`).
-_ONE_FORM = (("image/png", WIDGET_VIEW), ("image/png", "image/svg+xml"))
+_ONE_FORM = (
+    ("image/png", WIDGET_VIEW), ("image/png", "image/svg+xml"),
+    ("text/html", WIDGET_VIEW),  # a form that needs a kernel (ddj.display.labeller) says so instead
+)  # fmt: skip
 
 
 def slim(path: str | os.PathLike) -> Path:
@@ -386,9 +389,7 @@ def _previous_run(record: Path) -> dict[str, Any] | None:
 
 def fingerprint(corpus) -> dict[str, Any]:
     """Row count and a content hash of a corpus, to tell two runs' inputs apart."""
-    cols = [c for c in ("id", "published", "title", "outlet") if c in corpus.columns]
-    rows, digest = hashed(corpus, cols)  # batch by batch: a store is never all in memory
-    return {"rows": int(rows), "sha256": digest[:16]}
+    return corpus_fingerprint(corpus)  # batch by batch: a store is never all in memory
 
 
 def header(params: Mapping[str, Any], corpus) -> str:

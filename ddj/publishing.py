@@ -1,7 +1,10 @@
 """Publish a chart: the files a newsroom drops into an article.
 
 ``publish`` writes, for one chart: ``slug.html`` (self-contained, works offline
-and in an iframe, fills the width of its container), ``slug.svg``, ``slug.png``
+and in an iframe of any size: it redraws to the frame's width, tells the host its
+height, follows dark mode, and carries its source, notes and "Get the data"; see
+``ddj.embed``), ``slug.embed.html`` (the snippet a CMS pastes; with an https
+``url=``, ``slug.embed-amp.html`` for AMP too), ``slug.svg``, ``slug.png``
 (2x), ``slug.vl.json`` (the Vega-Lite spec), ``slug.csv`` (tidy data),
 ``slug-datawrapper.csv`` (wide: a date column and a column per series, as
 Datawrapper and Flourish import it) and ``slug.txt`` (alt text, also put in the
@@ -24,13 +27,10 @@ labels) may come from strangers. Three rules keep it inert:
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import math
 import os
 import re
-import string
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -40,11 +40,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ddj import warns, words
-from ddj.cache import cache_dir
+from ddj import embed, warns, words
 from ddj.constants import DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
+from ddj.datawrapper import id_file, send
 from ddj.errors import ParameterError, SchemaError
-from ddj.escaping import html_attribute
 from ddj.intervals import wilson
 from ddj.limits import (
     MAX_CHART_EVENTS,
@@ -52,7 +51,9 @@ from ddj.limits import (
     MAX_NOTE_CHARS,
     MAX_TITLE_CHARS,
 )
+from ddj.method import method, method_json, method_markdown
 from ddj.params import folder
+from ddj.sizes import print_png, print_width, social_card
 from ddj.utils import atomic_write, whole_text
 
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trailing newline
@@ -60,42 +61,6 @@ _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,80}")  # used with fullmatch: no trail
 _UNRENDERABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _MAX_SPEC_DEPTH = 200
-#: In JSON inside <script>: nothing can close the element, open a comment or end a JS line.
-_SCRIPT_JSON = str.maketrans(
-    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-)
-_SCRIPT_BREAKERS = re.compile(r"<(?=/script|!--)", re.IGNORECASE)
-_EMBED_OPTIONS = {"actions": False, "renderer": "svg", "mode": "vega-lite"}
-_START = (
-    "(function () { function read(id) { return JSON.parse(document.getElementById(id).textContent); }"
-    " vegaEmbed('#vis', read('ddj-spec'), read('ddj-embed-options')).catch(console.error); })();"
-)
-_PAGE = string.Template(
-    """<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="$csp">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-<style>
-html, body { margin: 0; padding: 0; background: #fff; }
-#vis { width: 100%; max-width: 100%; }
-#vis svg { max-width: 100%; height: auto; }
-#vis.vega-embed { width: 100%; display: flex; }
-#vis.vega-embed details, #vis.vega-embed details summary { position: relative; }
-</style>
-</head>
-<body>
-<div class="vega-visualization" id="vis" role="img" aria-label="$alt_text"></div>
-<script type="application/json" id="ddj-spec">$spec</script>
-<script type="application/json" id="ddj-embed-options">$options</script>
-<script>$bundle</script>
-<script>$start</script>
-</body>
-</html>
-"""
-)
 _FONT_DIRS = (
     "/usr/share/fonts/truetype/wqy",
     "/usr/share/fonts/truetype/noto",
@@ -110,6 +75,14 @@ def publish(
     slug: str,
     data: pd.DataFrame | None = None,
     alt_text: str | None = None,
+    *,
+    url: str | None = None,
+    single_file: bool = False,
+    corpus: Any = None,
+    social: bool = False,
+    print_mm: float | None = None,
+    datawrapper: bool = False,
+    base_url: str | None = None,
 ) -> dict[str, Path]:
     r"""Write the publish bundle of one chart into ``out_dir``.
 
@@ -126,10 +99,34 @@ def publish(
         taken from the chart when not given.
     alt_text
         Text for screen readers; generated from the data when not given.
+    url
+        The public address ``slug.html`` will have: the embed snippet points
+        there, and with an https address ``slug.embed-amp.html`` is written too
+        (AMP loads frames only from https). Without it the snippet points at ``slug.html`` beside
+        the host page.
+    single_file
+        ``True``: the page's "Get the data" link holds the CSV itself (a
+        ``data:`` URL), so ``slug.html`` works alone.
+
+    corpus
+        The corpus counted, for the method files' fingerprint and loading problems (:mod:`ddj.method`).
+    social
+        Also write ``slug.social.png``, a 1200 x 675 social card (:mod:`ddj.sizes`; ~1 s more).
+    print_mm
+        Also write ``slug.print.png``: a column this many millimetres wide at 300 dpi (:mod:`ddj.sizes`).
+    datawrapper
+        Also create (or update) a Datawrapper chart of the same data, texts and alt text
+        (:mod:`ddj.datawrapper`; token from ``DATAWRAPPER_ACCESS_TOKEN``); its id is kept in
+        ``slug.datawrapper.json`` (kind ``datawrapper_chart``). A failure is a warning.
+    base_url
+        The Datawrapper API's address (default: ``DDJ_DATAWRAPPER_URL``, else the public API).
+
 
     Returns
     -------
-    dict of kind (``html``, ``svg``, ``png``, ``spec``, ``csv``, ``datawrapper``, ``alt_text``) to path.
+    dict of kind (``html``, ``embed``, ``amp`` (with ``url``), ``svg``, ``png``, [``social``],
+    [``print``], ``spec``, ``csv``, ``datawrapper``, ``alt_text``, [``method``, ``method_md``]) to
+    path; the method files (``slug.method.json``, ``slug.method.md``) when ``data`` is given.
 
     Examples
     --------
@@ -138,12 +135,15 @@ def publish(
     ('hong-kong-coverage.png', b'\x89PNG')
     """
     slug = _safe_slug(slug)
+    if print_mm is not None:
+        print_width(print_mm)  # a bad width is refused before anything is written
     if not isinstance(chart, alt.TopLevelMixin):
         msg = f"publish() takes an altair chart (from ddj.chart), not {type(chart).__name__}."
         raise ParameterError(msg)
     if data is not None and not isinstance(data, pd.DataFrame):
         msg = f"data= must be the coverage DataFrame behind the chart, not {type(data).__name__}."
         raise SchemaError(msg)
+    embed.addresses(slug, url)  # a bad url is refused before any file is written
     root = folder(out_dir, "out_dir", create=True).resolve()
     cut: list[dict] = []
     data = None if data is None else map_text(capped_labels(data, cut), whole_text)  # UTF-8
@@ -152,34 +152,94 @@ def publish(
     spec["description"] = alt_text or _describe(spec, data)
     spec = publishable_spec(spec)
     text = spec["description"]
+    if not isinstance(single_file, bool):
+        msg = f"single_file={single_file!r}: give True (the data inside slug.html) or False."
+        raise ParameterError(msg)
     paths = {
         "html": root / f"{slug}.html",
+        "embed": root / f"{slug}.embed.html",
+        "amp": root / f"{slug}.embed-amp.html",
         "svg": root / f"{slug}.svg",
         "png": root / f"{slug}.png",
+        **({"social": root / f"{slug}.social.png"} if social else {}),
+        **({"print": root / f"{slug}.print.png"} if print_mm is not None else {}),
         "spec": root / f"{slug}.vl.json",
         "csv": root / f"{slug}.csv",
         "datawrapper": root / f"{slug}-datawrapper.csv",
         "alt_text": root / f"{slug}.txt",
     }
     assert all(p.parent == root for p in paths.values())  # never outside out_dir
+    heading = embed.title(spec)
+    snippet = embed.snippet(
+        slug, text, heading, url
+    )  # a bad url is refused before any file is written
+    secure = url is not None and url.startswith("https://")
+    amp = embed.amp_snippet(slug, text, heading, url) if secure else None
+    _drawings(paths, spec, print_mm)
+    csv, wide_csv = _data_files(paths, data if data is not None else _chart_data(spec))
+    csv_link = None if csv is None else embed.data_url(csv) if single_file else paths["csv"].name
+    _write(paths["html"], embed.page(spec, text, slug=slug, csv=csv_link))
+    _write(paths["embed"], snippet)
+    if amp is not None:
+        _write(paths["amp"], amp)
+    else:
+        paths.pop("amp")
+    _write(paths["alt_text"], text + "\n")
+    if data is not None:
+        paths.update(_method_files(root, slug, method(data, spec, corpus)))
+    if datawrapper:
+        paths.update(_to_datawrapper(root, slug, spec, wide_csv, heading, text, base_url))
+    return paths
+
+
+def _drawings(paths: dict[str, Path], spec: dict, print_mm: float | None) -> None:
+    """The spec, the SVG and the PNGs drawn from it (the social card and print PNG when asked)."""
     register_fonts()
     import vl_convert as vlc
 
     _write(paths["spec"], json.dumps(spec, indent=2, ensure_ascii=False))
-    svg = vlc.vegalite_to_svg(spec, vl_version=_vl_version())
+    svg = vlc.vegalite_to_svg(spec, vl_version=embed.vl_version())
     _write(paths["svg"], svg)
     png = vlc.svg_to_png(svg, scale=1, ppi=144)  # the same drawing; 144 ppi is twice the pixels
     _write(paths["png"], png)
-    _write(paths["html"], _html(spec, text))
-    tidy = data if data is not None else _chart_data(spec)
-    if tidy is not None:
-        _write(paths["csv"], _spreadsheet_csv(_clean_csv(tidy)))
-        _write(paths["datawrapper"], _spreadsheet_csv(wide(tidy)))
-    else:
+    if "social" in paths:
+        _write(paths["social"], social_card(svg))
+    if print_mm is not None:
+        _write(paths["print"], print_png(svg, print_mm))
+
+
+def _data_files(paths: dict[str, Path], tidy: pd.DataFrame | None) -> tuple[str | None, str]:
+    """The chart's data as CSV and as Datawrapper's wide CSV (their texts), or none without data."""
+    if tidy is None:
         paths.pop("csv")
         paths.pop("datawrapper")
-    _write(paths["alt_text"], text + "\n")
-    return paths
+        return None, ""
+    csv = _spreadsheet_csv(_clean_csv(tidy))
+    _write(paths["csv"], csv)
+    _write(paths["datawrapper"], wide_csv := _spreadsheet_csv(wide(tidy)))
+    return csv, wide_csv
+
+
+def _method_files(root: Path, slug: str, record: dict) -> dict[str, Path]:
+    """``slug.method.json`` and ``slug.method.md`` (:mod:`ddj.method`)."""
+    written = {"method": root / f"{slug}.method.json", "method_md": root / f"{slug}.method.md"}
+    _write(written["method"], method_json(record))
+    _write(written["method_md"], method_markdown(record))
+    return written
+
+
+def _to_datawrapper(
+    root: Path, slug: str, spec: dict, wide_csv: str, heading: str, text: str, base_url: str | None
+) -> dict[str, Path]:
+    """The chart sent to Datawrapper (:mod:`ddj.datawrapper`); its id file when it went."""
+    drawn = (spec.get("usermeta") or {}).get("ddj") or {}
+    sent = send(
+        root, slug, csv=wide_csv, title=heading,
+        subtitle=" ".join(str(t) for t in drawn.get("subtitle") or []),
+        source=str(drawn.get("source") or ""),
+        notes=" ".join(str(n) for n in drawn.get("notes") or []), alt_text=text, base_url=base_url,
+    )  # fmt: skip
+    return {} if sent is None else {"datawrapper_chart": id_file(root, slug)}
 
 
 def publishable(text: str) -> str:
@@ -496,7 +556,7 @@ def describe(chart: alt.TopLevelMixin, data: pd.DataFrame | None) -> str:
 
 
 def _describe(spec: dict, data: pd.DataFrame | None) -> str:
-    title = _title(spec)
+    title = embed.title(spec)
     if data is None or "period" not in data or data.empty:
         return f"Chart: {title}." if title else "Chart."
     kind, metric = _kind_and_metric(spec)
@@ -650,95 +710,6 @@ def _write(path: Path, content: str | bytes) -> None:
     atomic_write(path, content)
 
 
-def _html(spec: dict, alt_text: str) -> str:
-    """Self-contained HTML from ddj's page template, each value escaped for its context.
-
-    The title is HTML text, the alt text an attribute, the spec and the embed
-    options JSON data blocks read with ``JSON.parse`` (never run as code), the
-    Vega bundle a script of its own that nothing is inserted into. The Content
-    Security Policy lets only those two scripts run (by hash) and lets nothing
-    load from or send to the network.
-    """
-    faceted = any(
-        "facet" in node for node in _nodes(spec)
-    )  # Vega-Lite cannot fit a facet: CSS scales it
-    responsive = spec if faceted else {**spec, "autosize": {"type": "fit-x", "contains": "padding"}}
-    bundle = _script_safe(_embed_bundle())
-    return _PAGE.substitute(
-        csp=_escape(_csp(bundle, _START)),
-        title=_escape(_title(spec) or "Chart"),
-        alt_text=_escape(alt_text),
-        spec=_script_json(responsive),
-        options=_script_json(_EMBED_OPTIONS),
-        bundle=bundle,
-        start=_START,
-    )
-
-
-def _script_json(value: Any) -> str:
-    """Strict JSON that cannot end its ``<script>`` element or open an HTML comment in it."""
-    return json.dumps(value, ensure_ascii=False, allow_nan=False).translate(_SCRIPT_JSON)
-
-
-def _script_safe(js: str) -> str:
-    r"""JavaScript that cannot end its ``<script>`` element: ``</script`` and ``<!--`` get ``\x3C``.
-
-    Both can only sit in a string, a regular expression or a comment, where
-    ``\x3C`` means ``<`` (vl-convert's bundle has neither today).
-    """
-    return _SCRIPT_BREAKERS.sub(r"\\x3C", js)
-
-
-def _csp(*scripts: str) -> str:
-    """Only these scripts run; styles and data: images (Vega's own) only; nothing goes out."""
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(js.encode()).digest()).decode() + "'"
-        for js in scripts
-    )
-    # 'unsafe-eval': Vega compiles its expressions with Function(); no text reaches them as code
-    return (
-        f"default-src 'none'; script-src {hashes} 'unsafe-eval'; style-src 'unsafe-inline'; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
-    )
-
-
-def _embed_bundle() -> str:
-    """vega-embed with Vega and Vega-Lite as one script, from vl-convert; kept on disk per version.
-
-    Building it takes vl-convert over a second; it depends only on the versions.
-    """
-    import vl_convert as vlc
-
-    path = cache_dir() / "vega" / f"vega-embed-vlc{vlc.__version__}-{_vl_version()}.js"
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        pass
-    bundle = vlc.javascript_bundle(vl_version=_vl_version())
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write(path, bundle)
-    except OSError:  # a read-only cache only costs time
-        pass
-    return bundle
-
-
-def _escape(text: str) -> str:
-    return html_attribute(text)  # the page has no MathJax: text and attributes escape alike
-
-
-def _title(spec: dict) -> str:
-    whole = ((spec.get("usermeta") or {}).get("ddj") or {}).get("title")
-    if isinstance(whole, str) and whole:  # ddj.chart's headline as written, before it was wrapped
-        return whole
-    title = spec.get("title")
-    if isinstance(title, dict):
-        title = title.get("text")
-    if isinstance(title, list):
-        title = " ".join(title)
-    return str(title) if title else ""
-
-
 def _chart_data(spec: dict) -> pd.DataFrame | None:
     datasets = spec.get("datasets") or {}
     if not datasets:
@@ -753,12 +724,6 @@ def _clean_csv(frame: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
             out[col] = pd.to_datetime(out[col]).dt.strftime("%Y-%m-%d")
     return out
-
-
-def _vl_version() -> str:
-    import altair as alt
-
-    return "v" + "_".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
 
 
 def register_fonts() -> None:

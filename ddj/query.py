@@ -378,6 +378,23 @@ def _word_token(query: str, text: str, pos: int) -> _Tok:
     return _Tok("word", text, pos)
 
 
+def tokens(query: str) -> list[tuple[str, str, int]]:
+    """The query's tokens as the parser reads them: ``(kind, text, position)``, spaces left out.
+
+    Kinds: ``word``, ``phrase``, ``field``, ``lparen``, ``rparen`` and the
+    operators ``AND``, ``OR``, ``NOT`` (``-`` is a ``NOT``). For tools that
+    look at how a query was written (:mod:`ddj.linting`); raises
+    ``QuerySyntaxError`` where the parser would at this stage.
+
+    Examples
+    --------
+    >>> tokens('"Hong Kong" or -lai')
+    [('phrase', '"Hong Kong"', 0), ('word', 'or', 12), ('NOT', '-', 15), ('word', 'lai', 16)]
+    """
+    _check_text(query)
+    return [(t.kind, t.text, t.pos) for t in _tokenize(query)]
+
+
 class _Parser:
     """Recursive descent, one level a parenthesis or NOT, each counted against ``MAX_DEPTH``."""
 

@@ -518,3 +518,18 @@ def fingerprint(corpus: Any, columns: list[str]) -> tuple[int, str]:
         digest.update(pd.util.hash_pandas_object(batch[columns], index=False).to_numpy().tobytes())
         n += len(batch)
     return n, digest.hexdigest()
+
+
+#: The columns whose content tells two corpora apart (:func:`corpus_fingerprint`).
+FINGERPRINT_COLUMNS = ("id", "published", "title", "outlet")
+
+
+def corpus_fingerprint(corpus: Any) -> dict[str, Any]:
+    """Rows and a content hash (16 hex digits of :func:`fingerprint`) of a corpus's id, date, title and outlet.
+
+    What an executed notebook's header and a chart's method note print, so two
+    runs' inputs can be told apart.
+    """
+    columns = [c for c in FINGERPRINT_COLUMNS if c in corpus.columns]
+    rows, digest = fingerprint(corpus, columns)
+    return {"rows": int(rows), "sha256": digest[:16]}

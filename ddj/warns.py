@@ -299,6 +299,18 @@ def relabelled(changes: Mapping[tuple[str, str], int]) -> DdjWarning:
     return _note("note", msg)
 
 
+def bad_labels(report: list[dict], where: Any) -> DroppedRowsWarning:
+    """Rows of a labels file that cannot be used (``ddj.labels``): counted, the first named."""
+    first = f"{report[0]['source']}: {report[0]['reason']}"
+    more = (
+        f" (and {len(report) - 1:,} more; the table's attrs['problems'] lists them)"
+        if len(report) > 1
+        else ""
+    )
+    msg = f"{len(report):,} row(s) of {where} left out: {first}{more}."
+    return _dropped("bad-label", msg, report)
+
+
 def note(message: str) -> DdjWarning:
     """A decision ddj took while reading or charting (an encoding, a day/month rule, a coarser period)."""
     return _note("note", message)

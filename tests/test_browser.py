@@ -87,7 +87,8 @@ def test_hostile_text_does_not_run_and_the_chart_draws(browser, hostile, kind):
         "#vis svg g.mark-line path, #vis svg g.mark-area path, #vis svg g.mark-rect path"
     )
     assert marks.count() >= 1  # the data was drawn
-    assert page.page.locator("#vis svg g.mark-text text").count() >= 1  # the source line too
+    assert page.page.locator("footer p").count() >= 2  # the source line, as text, and the data link
+    assert page.page.locator("h1").inner_text() == " ".join(publishable(TITLE).split())
     tooltip = page.hover_marks()
     assert PAYLOADS[1] in tooltip and PAYLOADS[2] in tooltip  # shown as text, run as nothing
     real = re.sub(r"[ \t\n\f\r]+", " ", publishable(TITLE)).strip()  # as document.title shows it

@@ -417,7 +417,7 @@ def test_a_published_chart_with_spikes_says_so_and_stays_inert(tmp_path):
     )
     page = paths["html"].read_text()
     assert "<script>alert(1)" not in page and "Content-Security-Policy" in page
-    assert page.count("<script") == 4  # the two data blocks, the bundle and the starter
+    assert page.count("<script") == 5  # the three data blocks, the bundle and the starter
     assert "synthetic demo data" in paths["svg"].read_text().lower()
 
 

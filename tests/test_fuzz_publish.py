@@ -5,7 +5,7 @@ Two properties on bounded inputs (see the hypothesis profile in conftest.py):
 - the page ``publish`` writes, built from any text (markup, quotes, backticks, controls, U+2028,
   lone surrogates) in any chart kind, holds exactly ddj's four scripts and elements, its one
   ``<title>`` is the chart's title, and the spec JSON in its data block reads back to that title
-  (many examples: this builds the page with ``_html``, as ``publish`` does, without drawing);
+  (many examples: this builds the page with ``ddj.embed.page``, as ``publish`` does, without drawing);
 - a full ``publish`` of such a chart (SVG, PNG, CSVs, drawn by vl-convert) succeeds, the SVG is
   well-formed XML with no script, and no CSV cell can start a formula (few examples: ~0.5 s each).
 """
@@ -25,7 +25,9 @@ from hypothesis import strategies as st  # noqa: E402
 from lxml import etree  # noqa: E402
 
 import ddj  # noqa: E402
-from ddj.publishing import _html, _title, publishable, publishable_spec  # noqa: E402
+from ddj.embed import page as html_page  # noqa: E402
+from ddj.embed import title as spec_title  # noqa: E402
+from ddj.publishing import publishable, publishable_spec  # noqa: E402
 from tests.test_charts import cov_frame  # noqa: E402
 from tests.test_publishing import KINDS, Page  # noqa: E402
 
@@ -33,9 +35,11 @@ PIECES = ["<", ">", "&", '"', "'", "`", "${", "}", "\\", "/", "</script>", "<!--
           "<script>", "=", "+", "-", "@", "\t", "\r", "\n", "\u2028", "\u2029", "\x00", "\ud800",
           "\ufffe", "香港", "é", " "]  # fmt: skip
 TEXT = st.lists(st.one_of(st.sampled_from(PIECES), st.characters()), max_size=40).map("".join)
-#: Only the page template's own elements may appear.
-TEMPLATE = ["html", "head", "meta", "meta", "meta", "title", "style", "body", "div"]
-TEMPLATE += ["script"] * 4
+#: Only the page template's own elements may appear: its head, then a <p> a foot line and the
+#: "Get the data" link, then its five scripts.
+TEMPLATE = ["html", "head", "meta", "meta", "meta", "title", "style", "body", "main"]
+TEMPLATE += ["header", "h1", "p", "div", "footer"]
+SCRIPTS = ["script"] * 5
 
 
 def hostile_chart(kind: str, title: str, label: str, outlet: str, headline: str):
@@ -56,7 +60,7 @@ def hostile_chart(kind: str, title: str, label: str, outlet: str, headline: str)
 
 
 def expected_title(title: str, spec: dict) -> str:
-    return publishable(title) if title else _title(spec)
+    return publishable(title) if title else spec_title(spec)
 
 
 def drawn(text) -> str:
@@ -69,17 +73,24 @@ def drawn(text) -> str:
 def test_page_from_any_text_holds_only_ddjs_scripts(kind, title, label, outlet, headline):
     chart, _ = hostile_chart(kind, title, label, outlet, headline)
     spec = publishable_spec({**chart.to_dict(), "description": headline})
-    text = _html(spec, spec["description"])
+    text = html_page(spec, spec["description"], slug="fuzz", csv="fuzz.csv")
     page = Page(text)
-    assert [tag for tag, _, _ in page.elements] == TEMPLATE  # no text became an element
-    assert len(re.findall("<script", text, re.I)) == 4
+    tags = [tag for tag, _, _ in page.elements]
+    foot = spec["usermeta"]["ddj"]["foot"]
+    # no text became an element: the template's, a <p> a foot line, the link, the scripts
+    assert tags == TEMPLATE + ["p"] * len(foot) + ["p", "a"] + SCRIPTS
+    assert len(re.findall("<script", text, re.I)) == 5
     scripts = page.all("script")
-    assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
+    assert [a.get("id") for a, _ in scripts] == [
+        "ddj-spec", "ddj-embed-options", "ddj-page", None, None
+    ]  # fmt: skip
     want = expected_title(title, spec)
     assert [t for _, t in page.all("title")] == [want]  # escaped, exactly once
-    assert drawn(json.loads(scripts[0][1])["title"]["text"]) == drawn(
-        want
-    )  # the data block reads back
+    assert [drawn(t) for _, t in page.all("h1")] == [drawn(want)]  # the headline, as text
+    plain = [t for a, t in page.all("p") if not a.get("class")]
+    assert plain[: len(foot)] == foot  # the foot lines, as text
+    drawn_spec = json.loads(scripts[0][1])
+    assert drawn_spec["datasets"] == spec["datasets"]  # the data block reads back
     (div,) = [a for a, _ in page.all("div")]
     assert div["aria-label"] == publishable(headline)
 

@@ -57,6 +57,10 @@ def test_an_outlet_silent_for_three_weeks_is_flagged_exactly_there(silent_three_
         "2 outlets, 1 January 2024 to 19 May 2024: 3 weeks with a gap in the denominator.",
         "A: silent in the week of 26 February 2024, the week of 4 March 2024, the week of "
         "11 March 2024 (usually 14 a week).",
+        # regimes are at least 4 weeks long (ddj.regimes.MIN_SIZE): the 3 silent weeks and one after
+        # (the silent weeks and the one before them cost the same: a tie, kept as PELT meets it)
+        "A: volume fell from ~14 a week to ~3.5 from 26 February 2024.",
+        "A: volume rose from ~3.5 a week to ~14 from 25 March 2024.",
     ]
 
 

@@ -18,6 +18,8 @@ import nbformat
 import pandas as pd
 import pytest
 
+from tests.lab_audit import label_five
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -243,6 +245,9 @@ def test_explore_runs_in_jupyterlab(lab, tmp_path):
             query = page.locator(f"{OUT}:has-text('hits in')")
             assert query.count() >= 2  # the hits cell and the query cell
             _shot(page, "explore-query.png", query.last)
+            # "How good is this query?": five clicks on the audit form, each saved to the labels file
+            label_five(page, tmp_path / "work" / "topics.labels.csv")
+            _shot(page, "explore-audit-form.png", page.locator(".ddj-progress").first)
         finally:
             browser.close()
 

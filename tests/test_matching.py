@@ -682,3 +682,181 @@ def test_coverage_chart_and_alt_text_show_the_queries_counted():
     assert said in json.dumps(chart.to_dict(), ensure_ascii=False).replace('\\"', '"')
     assert said in describe(chart, cov)
     assert "Ukraine war =" not in describe(chart, cov)  # a shipped topic is named by its label
+
+
+# -- issue 25: the prefilter reads Arrow texts as they are (no lowered copy), folds only the others --
+
+#: Text pieces folding changes, or that sit between words: accents written both ways, ligatures,
+#: Turkish dotted and dotless i, full-width letters, the Kelvin sign and long s, sharp s, joiners,
+#: soft hyphens, no-break spaces, curly quotes, a script with no spaces.
+_TRICKY = [
+    "Hong",
+    "hong",
+    "HONG",
+    "Kong",
+    "kong",
+    "KONG",
+    " ",
+    "  ",
+    "-",
+    "'",
+    "\u2019",
+    ".",
+    "caf\u00e9",
+    "cafe\u0301",
+    "CAF\u00c9",
+    "\ufb01le",
+    "file",
+    "\ufb02ow",
+    "\u0130stanbul",
+    "\u0131stanbul",
+    "\u2026",
+    "x\u00b2",
+    "\u00aa",
+    "u.s",
+    "U\u2024S",
+    "istanbul",
+    "\uff28\uff4f\uff4e\uff47",
+    "\uff2b\uff4f\uff4e\uff47",
+    "\u212aong",
+    "Ho\u017fe",
+    "hose",
+    "stra\u00dfe",
+    "STRASSE",
+    "\u1e9e",
+    "Hong\u200dKong",
+    "Hong\u00adKong",
+    "Hong\u00a0Kong",
+    "\u200b",
+    "\u00ad",
+    "\u200d",
+    "\u9999\u6e2f",
+    "x",
+]
+_QUERIES = [
+    '"Hong Kong"',
+    "hong",
+    "kong*",
+    "cafe",
+    '"file flow"',
+    "istanbul",
+    "\u0131stanbul",
+    "hose",
+    "strasse",
+    "stra\u00dfe",
+    "=Hong",
+    '"Hong Kong"~2 OR cafe',
+    "\u9999\u6e2f",
+    "title:kong",
+    "hong AND NOT cafe",
+    "\u212aong",
+    "\uff28ong",
+    "x2",
+    "u.s",
+    "a",
+]
+
+
+def _tricky_frames(texts: list[str], titles: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same rows twice: texts held in Arrow (as a store's batches) and as Python objects."""
+    rows = {"url": [f"u{i}" for i in range(len(texts))], "title": titles, "text": texts}
+    arrow = conform(pd.DataFrame(rows))
+    assert str(arrow["text"].dtype) == "str" or "pyarrow" in str(arrow["text"].dtype)
+    return arrow, arrow.astype({"title": object, "text": object})
+
+
+def _no_prefilter(leaves, texts, n):
+    import numpy as np
+
+    return np.ones((n, len(leaves)), dtype=bool)
+
+
+def test_prefilter_never_misses_tricky_text(monkeypatch):
+    """Arrow texts (searched as they are, ignoring case) and folded ones give the exact matcher's answers."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ddj import matching
+
+    pieces = st.lists(st.sampled_from(_TRICKY), max_size=12).map("".join)
+    scanned: list[int] = []
+    real_found = matching._found
+
+    def spy(column, pattern):
+        scanned.append(1)
+        return real_found(column, pattern)
+
+    @settings(max_examples=25)  # six rows an example, each match run six ways: ~3 s in all
+    @given(st.lists(st.tuples(pieces, pieces), min_size=1, max_size=6))
+    def check(rows):
+        texts = [t for t, _ in rows]
+        titles = [t for _, t in rows]
+        arrow, objects = _tricky_frames(texts, titles)
+        every = {f"q{i}": q for i, q in enumerate(_QUERIES)}
+        plain = {
+            k: q for k, q in every.items() if q.isascii()
+        }  # texts free of unsafe_class: as they are
+        for topics in (every, plain):
+            with monkeypatch.context() as m:
+                m.setattr(matching, "_found", spy)
+                got = ddj.match(arrow, topics, pages="all")
+                got_objects = ddj.match(objects, topics, pages="all")
+            with monkeypatch.context() as m:
+                m.setattr(matching, "_prefilter", _no_prefilter)
+                exact = ddj.match(objects, topics, pages="all")
+            pd.testing.assert_frame_equal(got, exact)
+            pd.testing.assert_frame_equal(got_objects, exact)
+
+    check()
+    assert scanned  # the Arrow path ran
+
+
+def test_prefilter_tricky_examples():
+    """Hand-picked rows each query must find, texts held in Arrow: nothing a fold joins is missed."""
+    texts = [
+        "In \uff28\uff4f\uff4e\uff47 \uff2b\uff4f\uff4e\uff47 today",  # full-width letters
+        "IN HONG\u00a0KONG, CAFE\u0301S",  # a no-break space; an accent written apart
+        "\ufb01le \ufb02ow",  # ligatures
+        "STRASSE and \u0130STANBUL",  # sharp s spelled out; Turkish dotted capital I
+        "plain ascii text",
+    ]
+    arrow, _ = _tricky_frames(texts, [""] * len(texts))
+    got = ddj.match(
+        arrow, {"hk": '"Hong Kong"', "cafe": "cafes", "flow": '"file flow"', "st": "stra\u00dfe"}
+    )
+    assert got["hk"].tolist() == [True, True, False, False, False]
+    assert got["cafe"].tolist() == [False, True, False, False, False]
+    assert got["flow"].tolist() == [False, False, True, False, False]
+    assert got["st"].tolist() == [False, False, False, True, False]
+
+
+@pytest.mark.slow
+def test_unsafe_class_covers_every_plane():
+    """The planes left out of the search for characters folding to ASCII hold none: checked over all."""
+    from ddj import matching
+
+    assert matching.unsafe_ranges([range(0x80, 0x110000)]) == matching.unsafe_ranges(
+        matching._FOLDED_PLANES
+    )
+
+
+def test_plain_patterns_search_safe_texts_as_they_are():
+    """With ASCII patterns, only texts holding a character folding to ASCII (or to nothing) are folded."""
+    import pyarrow as pa
+
+    from ddj import matching
+
+    texts = [
+        "\u201cHong\u00a0Kong\u201d \u9999",
+        "Caf\u00e9 in Hong Kong",
+        "HONG KONG",
+        "Hong Kon\u0301g",
+        None,
+        "\ufb01le",
+    ]
+    arrow, _ = _tricky_frames([t or "" for t in texts], [""] * len(texts))
+    got = ddj.match(arrow, {"hk": '"Hong Kong"'})["hk"].tolist()
+    assert got == [True, True, True, True, False, False]
+    column = pa.array(texts, type=pa.large_string())
+    assert matching._folded_column(column, False, plain=True)[2].tolist() == [1, 3, 5]
+    assert matching._folded_column(column, False, plain=False)[2].tolist() == [0, 1, 3, 5]

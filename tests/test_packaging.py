@@ -116,7 +116,7 @@ def test_the_notebooks_and_data_ship_in_the_package():
     package = REPO / "ddj"
     assert ddj.notebooks.NOTEBOOKS.is_relative_to(package)
     names = sorted(p.name for p in ddj.notebooks.NOTEBOOKS.glob("*.ipynb"))
-    assert names == ["collect.ipynb", "coverage.ipynb", "explore.ipynb"]
+    assert names == ["collect.ipynb", "coverage.ipynb", "explore.ipynb", "sources.ipynb"]
     assert (package / "py.typed").is_file()
     assert (package / "data" / "topics.yml").is_file() and not (package / "data").is_symlink()
     data = _pyproject()["tool"]["setuptools"]["package-data"]["ddj"]

@@ -9,7 +9,8 @@ import pytest
 from lxml import etree
 
 import ddj
-from ddj.publishing import _embed_bundle, _script_safe, describe, publish, publishable, wide
+from ddj.embed import embed_bundle, script_safe
+from ddj.publishing import describe, publish, publishable, wide
 from tests.test_charts import cov_frame
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>window.__pwned=1</script>"]
@@ -98,7 +99,10 @@ def bundle(tmp_path_factory):
 
 def test_every_file_written(bundle):
     frame, out, paths = bundle
-    assert set(paths) == {"html", "svg", "png", "spec", "csv", "datawrapper", "alt_text"}
+    assert set(paths) == {
+        "html", "embed", "svg", "png", "spec", "csv", "datawrapper", "alt_text", "method",
+        "method_md",
+    }  # fmt: skip
     assert all(
         p.exists() and p.stat().st_size > 0 and p.parent == out.resolve() for p in paths.values()
     )
@@ -187,24 +191,42 @@ def test_hostile_page_has_only_ddjs_scripts_and_the_real_title(hostile, kind):
     page = Page(paths["html"].read_text(encoding="utf-8"))
     assert [t for _, t in page.all("title")] == [publishable(TITLE)]  # escaped, exactly once
     scripts = page.all("script")
-    assert [a.get("id") for a, _ in scripts] == ["ddj-spec", "ddj-embed-options", None, None]
-    assert scripts[2][1] == _script_safe(_embed_bundle())  # the bundle, not a byte changed
+    assert [a.get("id") for a, _ in scripts] == [
+        "ddj-spec", "ddj-embed-options", "ddj-page", None, None
+    ]  # fmt: skip
+    assert scripts[3][1] == script_safe(embed_bundle())  # the bundle, not a byte changed
     spec = json.loads(scripts[0][1])
     assert spec["usermeta"]["ddj"]["title"] == publishable(TITLE)  # whole: page title, alt text
-    assert " ".join(spec["title"]["text"]) == " ".join(publishable(TITLE).split())  # drawn wrapped
+    assert [t for _, t in page.all("h1")] == [publishable(TITLE)]  # the headline, as text
+    foot = spec["usermeta"]["ddj"]["foot"]
+    plain = [t for a, t in page.all("p") if not a.get("class")]
+    assert foot and plain[: len(foot)] == foot  # the source and the notes, as text
+    happened = [t for a, t in page.all("p") if a.get("class") == "ddj-events"]
+    if "facet" in spec or kind == "heatmap":  # panels scale with their labels; a heatmap has none
+        assert not happened
+    else:  # the event's label, as text, for frames too narrow to label the lines
+        assert happened and happened[0].startswith("Dotted lines: " + publishable(PAYLOADS[5]))
+        labels = [m for m in _marks(spec) if m.get("type") == "text" and "dx" in m]
+        assert labels and all("containerSize()[0] < 600" in m["opacity"]["expr"] for m in labels)
+    drawn = json.loads(paths["spec"].read_text(encoding="utf-8"))  # the SVG's spec: drawn wrapped
+    assert " ".join(drawn["title"]["text"]) == " ".join(publishable(TITLE).split())
     assert json.loads(scripts[1][1]) == {"actions": False, "renderer": "svg", "mode": "vega-lite"}
     (vis,) = [a for a, _ in page.all("div") if a.get("id") == "vis"]
     assert vis["aria-label"] == paths["alt_text"].read_text(encoding="utf-8").strip()
     assert not page.all("img") and not page.all("svg")  # no payload became an element
     assert not [a for _, a, _ in page.elements for k in a if k.startswith("on")]
+    snippet = Page(paths["embed"].read_text(encoding="utf-8"))  # title and alt text in attributes
+    assert [t for t, _, _ in snippet.elements] == ["div", "iframe", "script", "noscript", "img"]
+    assert snippet.all("iframe")[0][0]["title"] == publishable(TITLE)
+    assert not [a for _, a, _ in snippet.elements for k in a if k.startswith("on")]
 
 
 def test_page_cannot_be_left_by_script_text():
-    assert _script_safe("a='</script>'; b=/<!--/; c='</SCRIPT'") == (
+    assert script_safe("a='</script>'; b=/<!--/; c='</SCRIPT'") == (
         "a='\\x3C/script>'; b=/\\x3C!--/; c='\\x3C/SCRIPT'"
     )
-    bundle = _embed_bundle()
-    assert not re.search(r"</script|<!--", _script_safe(bundle), re.I)
+    bundle = embed_bundle()
+    assert not re.search(r"</script|<!--", script_safe(bundle), re.I)
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -381,3 +403,154 @@ def test_a_long_title_is_drawn_whole_in_svg_and_html(tmp_path):
         json.dumps(heads)[1:-1] in paths["html"].read_text()
         or heads[0] in paths["html"].read_text()
     )
+
+
+def _marks(spec: dict) -> list[dict]:
+    """Every mark (as a dict) in a spec's layers."""
+    found = []
+    for layer in spec.get("layer") or []:
+        if isinstance(layer.get("mark"), dict):
+            found.append(layer["mark"])
+        found += _marks(layer)
+    return found
+
+
+# -- the embed snippets, the data link, the dark theme ----------------------------------------
+
+#: amp-iframe's rules, from AMP's own page for it (amp.dev, amp-iframe 0.1) and AMP HTML's:
+#: layouts it supports; width and height for a responsive layout; https or data: source only;
+#: a resizable frame needs a child with the ``overflow`` attribute; sandbox tokens an iframe
+#: knows; no <script>, <iframe>, <img> or on* handler in AMP markup (amp-img for images).
+AMP_LAYOUTS = {"fill", "fixed", "fixed-height", "flex-item", "intrinsic", "nodisplay", "responsive"}
+SANDBOX = {"allow-forms", "allow-modals", "allow-popups", "allow-popups-to-escape-sandbox",
+           "allow-same-origin", "allow-scripts", "allow-top-navigation", "allow-downloads",
+           "allow-top-navigation-by-user-activation", "allow-presentation"}  # fmt: skip
+
+
+def amp_problems(markup: str) -> list[str]:
+    """What breaks amp-iframe's rules in ``markup``; empty when it is valid."""
+    page = Page(markup)
+    problems = [
+        f"<{t}> is not allowed in AMP"
+        for t, _, _ in page.elements
+        if t in ("script", "iframe", "img")
+    ]
+    problems += [f"{k} on <{t}>" for t, a, _ in page.elements for k in a if k.startswith("on")]
+    frames = page.all("amp-iframe")
+    if len(frames) != 1:
+        return [*problems, f"{len(frames)} amp-iframe elements"]
+    (attrs, _), index = frames[0], [t for t, _, _ in page.elements].index("amp-iframe")
+    children = page.elements[index + 1 :]
+    src = attrs.get("src") or ""
+    if not src.startswith(("https://", "data:")):
+        problems.append(f"src {src!r} is not https")
+    layout = attrs.get("layout", "")
+    if layout not in AMP_LAYOUTS:
+        problems.append(f"layout {layout!r}")
+    if layout == "responsive":
+        for side in ("width", "height"):
+            if not (attrs.get(side) or "").isdigit() or int(attrs[side]) <= 0:
+                problems.append(f"responsive needs a whole {side}")
+    if "resizable" in attrs and not any("overflow" in a for _, a, _ in children):
+        problems.append("resizable without an overflow element")
+    unknown = set((attrs.get("sandbox") or "").split()) - SANDBOX
+    if unknown or "sandbox" not in attrs:
+        problems.append(f"sandbox {attrs.get('sandbox')!r}")
+    if attrs.get("frameborder", "0") not in ("0", "1"):
+        problems.append("frameborder")
+    problems += [
+        "<amp-img> without alt or layout"
+        for t, a, _ in children
+        if t == "amp-img" and not (a.get("alt") and a.get("layout"))
+    ]
+    return problems
+
+
+URL = "https://news.example/charts/emb.html"
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    frame = cov_frame(n=6)
+    out = tmp_path_factory.mktemp("embed")
+    chart = ddj.chart(frame, title="Hong Kong <and> Ukraine")
+    return frame, publish(chart, out, "emb", data=frame, url=URL)
+
+
+def test_snippet_is_an_iframe_that_takes_only_its_own_bounded_height(embedded):
+    _, paths = embedded
+    assert {"embed", "amp"} <= set(paths)
+    snippet = paths["embed"].read_text(encoding="utf-8")
+    page = Page(snippet)
+    ((frame, _),) = page.all("iframe")
+    assert frame["src"] == URL and frame["scrolling"] == "no"
+    assert frame["title"] == "Hong Kong <and> Ukraine"
+    ((img, _),) = page.all("img")  # the <noscript> picture
+    assert img["src"] == "https://news.example/charts/emb.png"
+    assert img["alt"] == paths["alt_text"].read_text(encoding="utf-8").strip()
+    ((_, script),) = page.all("script")
+    assert "e.source !== frame.contentWindow" in script and "e.origin !== origin" in script
+    assert f"Math.min({ddj.embed.MAX_HEIGHT}, Math.max({ddj.embed.MIN_HEIGHT}" in script
+    assert "'datawrapper-height'" in script and "pymxPYMx" in script
+
+
+def test_amp_snippet_keeps_amp_iframes_rules(embedded):
+    _, paths = embedded
+    amp = paths["amp"].read_text(encoding="utf-8")
+    assert amp_problems(amp) == []
+    attrs = Page(amp).all("amp-iframe")[0][0]
+    assert "resizable" in attrs and attrs["layout"] == "responsive" and attrs["src"] == URL
+    broken = {
+        "no overflow": re.sub(r"<div overflow[^>]*>.*?</div>", "", amp),
+        "http": amp.replace("https://", "http://"),
+        "no height": amp.replace('height="520"', ""),
+        "img": amp.replace("<amp-img", "<img"),
+        "script": amp + "<script>alert(1)</script>",
+        "sandbox": amp.replace("allow-scripts", "allow-everything"),
+    }
+    for what, markup in broken.items():
+        assert amp_problems(markup), what  # the checks catch each broken rule
+
+
+def test_a_bad_url_is_refused_before_anything_is_written(tmp_path):
+    chart = ddj.chart(cov_frame(n=4))
+    for url in ["javascript:alert(1)", "news.example/x.html", "https://", "https://a.example/\n"]:
+        with pytest.raises(ddj.ParameterError, match="url="):
+            publish(chart, tmp_path, "x", url=url)
+        assert not any(tmp_path.iterdir()), url
+
+
+def test_get_the_data_links_the_csv_or_holds_it(embedded, tmp_path):
+    frame, paths = embedded
+    page = Page(paths["html"].read_text(encoding="utf-8"))
+    ((link, text),) = page.all("a")
+    assert (link["href"], link["download"], text) == ("emb.csv", "emb.csv", "Get the data")
+    one = publish(ddj.chart(frame), tmp_path, "one", data=frame, single_file=True)
+    assert "amp" not in one  # no https address, no AMP snippet
+    ((link, _),) = Page(one["html"].read_text(encoding="utf-8")).all("a")
+    prefix = "data:text/csv;charset=utf-8,"
+    assert link["href"].startswith(prefix) and link["download"] == "one.csv"
+    from urllib.parse import unquote
+
+    assert unquote(link["href"][len(prefix) :]) == one["csv"].read_bytes().decode()
+    with pytest.raises(ddj.ParameterError, match="single_file"):
+        publish(ddj.chart(frame), tmp_path, "two", single_file="yes")
+
+
+def test_theme_text_and_lines_keep_contrast_light_and_dark():
+    from ddj import constants as c
+    from ddj.theme import DARK, LINK, contrast, dark_config
+
+    assert contrast("#000000", "#ffffff") == pytest.approx(21.0)
+    assert contrast("#767676", "#ffffff") == pytest.approx(4.54, abs=0.01)  # WebAIM's grey
+    assert contrast("#0072B2", "#121212") == pytest.approx(3.61, abs=0.01)  # by hand, WCAG 2.2
+    text_and_lines = (c.INK, c.SOFT_INK, c.MUTED, c.RULE, LINK)
+    assert min(contrast(x, c.PAPER) for x in text_and_lines) >= 4.5
+    assert min(contrast(DARK[x], DARK[c.PAPER]) for x in text_and_lines) >= 4.5
+    changed = [x for x in c.PALETTE if DARK.get(x, x) != x]
+    assert changed == ["#000000"]  # only Okabe-Ito's black, 1.1:1 on the dark paper
+    assert contrast("#000000", DARK[c.PAPER]) < 3
+    assert min(contrast(DARK.get(x, x), DARK[c.PAPER]) for x in c.PALETTE) >= 3
+    dark = dark_config()["config"]
+    assert dark["background"] == DARK[c.PAPER] and dark["axis"]["labelColor"] == DARK[c.MUTED]
+    assert dark["range"]["category"][:7] == c.PALETTE[:7]  # each topic keeps its colour

@@ -321,7 +321,7 @@ def test_flat_series_are_quiet_at_the_stated_rate():
     cov = simulated(16)
     tested = len(cov) - 400 * 8  # the first `window` months of each series have no baseline
     rate = {
-        (alpha, r): len(intervals.spikes(cov, alpha=alpha, min_ratio=r)) / tested
+        (alpha, r): len(intervals.spikes(cov, alpha=alpha, min_ratio=r, method="binomial")) / tested
         for alpha, r in ((0.01, 1.0), (0.01, 1.5), (0.05, 1.0))
     }
     # the figures in spikes()'s docstring
@@ -337,7 +337,7 @@ def test_an_injected_spike_is_found_with_its_stories():
     cov.loc[hit, "articles"] = np.minimum(cov.loc[hit, "total"], 4 * cov.loc[hit, "articles"] + 6)
     cov["share"] = cov["articles"] / cov["total"]
     cov.loc[hit, "examples"] = "Raid on newsroom | Protest | Court ruling"
-    found = intervals.spikes(cov)
+    found = intervals.spikes(cov, method="binomial")
     at_spike = found[found["period"] == pd.Timestamp("2023-06-01")]
     assert len(at_spike) == 50  # every injected spike is found
     assert len(found) - len(at_spike) <= 0.01 * 50 * 52  # false alarms at most alpha

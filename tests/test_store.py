@@ -756,3 +756,50 @@ def test_an_unreadable_commit_record_is_a_problem_and_its_parts_are_kept_on_disk
     ddj.save(_articles(3, "c"), folder, append=True)
     assert len(kept) == 3 and all(p.exists() for p in kept)  # ... nor removed by the next append
     assert len(ddj.open(folder)) == 33
+
+
+# -- issue 25: the store's repeat check (every read's dedupe) in ~10 bytes a key ----------------
+
+
+def _repeats_by_dict(keys: np.ndarray) -> tuple[list[int], list[int]]:
+    """Each key seen before (0 never) and where it was first seen, by a dict: the plain way."""
+    seen: dict[int, int] = {}
+    where, first = [], []
+    for i, k in enumerate(keys.tolist()):
+        if k == 0:
+            continue
+        if k in seen:
+            where.append(i)
+            first.append(seen[k])
+        else:
+            seen[k] = i
+    return where, first
+
+
+def test_repeats_equal_the_plain_way_across_chunks(monkeypatch):
+    from ddj.store import layout
+
+    monkeypatch.setattr(layout, "_CHUNK", 7)  # many chunks of the lookup
+    rng = np.random.default_rng(4)
+    for _ in range(200):
+        keys = rng.integers(0, 9, size=int(rng.integers(0, 50))).astype(np.uint64)
+        where, first = layout.repeats(keys)
+        assert (where.tolist(), first.tolist()) == _repeats_by_dict(keys)
+
+
+def test_repeats_memory_is_a_few_bytes_a_key():
+    import tracemalloc
+
+    from ddj.store import layout
+
+    rng = np.random.default_rng(5)
+    keys = rng.integers(1, 2**63, size=300_000, dtype=np.uint64)
+    keys[::997] = keys[3]  # 300 repeats of one article
+    tracemalloc.start()
+    try:
+        where, first = layout.repeats(keys)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (where.tolist(), first.tolist()) == _repeats_by_dict(keys)
+    assert peak < 14 * len(keys)  # a sorted copy and masks; the old argsort: 33 bytes a key

@@ -22,7 +22,7 @@ import pytest
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-NOTEBOOK_NAMES = ("collect.ipynb", "coverage.ipynb", "explore.ipynb")
+NOTEBOOK_NAMES = ("collect.ipynb", "coverage.ipynb", "explore.ipynb", "sources.ipynb")
 SHIPPED = {
     "ddj/py.typed",
     "ddj/data/topics.yml",

@@ -1,7 +1,9 @@
 """Collect articles from the web and from web archives into a corpus.
 
 :func:`collect` reads as its steps: check the arguments, discover candidates
-(lists, feeds, sitemaps, front pages, WARC files: :mod:`ddj.collecting.discover`),
+(lists, feeds, sitemaps, front pages, WARC files: :mod:`ddj.collecting.discover`;
+the captures Common Crawl's index and the Wayback Machine list, fetched record by
+record: :mod:`ddj.collecting.ccindex`, :mod:`ddj.collecting.wayback`),
 fetch them politely (:class:`~ddj.collecting.fetch.Fetcher`, settings in one
 :class:`~ddj.collecting.fetch.FetchSettings`) into a resumable on-disk cache
 (:class:`~ddj.collecting.cache.PageCache`) and extract each with
@@ -24,6 +26,8 @@ import pandas as pd
 
 from ddj import params, warns
 from ddj.cache import cache_dir as user_cache_dir
+from ddj.collecting import ccindex
+from ddj.collecting import wayback as wayback_machine
 from ddj.collecting.archive import FAILURES, FileJob, run_files
 from ddj.collecting.articles import as_corpus
 from ddj.collecting.cache import PageCache
@@ -31,6 +35,7 @@ from ddj.collecting.cluster import client_of
 from ddj.collecting.discover import Found, Sources, discover, listify, within_window
 from ddj.collecting.fetch import Fetcher, FetchSettings
 from ddj.collecting.harvest import Harvest, fetch_and_extract, triage
+from ddj.collecting.indexed import Gathered, Indexed, Ledger
 from ddj.collecting.remote import RemoteLimits
 from ddj.collecting.sources import MAX_PAGES, SourceFailure
 from ddj.collecting.warc import Wanted, compiled_pattern, warc_files
@@ -109,6 +114,12 @@ def collect(
     quiet: bool = False,
     client: Any = None,
     outlets: Any = None,
+    cc_index: str | None = None,
+    cc_index_table: str | os.PathLike | None = None,
+    wayback: bool = False,
+    cc_index_url: str | None = None,
+    cc_data_url: str | None = None,
+    wayback_url: str | None = None,
     **fetch_options: Any,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Build (or extend) a corpus from the web and from web archives.
@@ -223,6 +234,34 @@ def collect(
         a Jupyter kernel; see :func:`ddj.utils.progress_bar`).
     quiet
         Do not print the summary.
+    cc_index
+        A Common Crawl crawl (``"CC-MAIN-2024-42"``): its URL index lists the
+        captures of ``domains`` (subdomains included, HTML, status 200, captured from
+        a day before ``since``), and only those WARC records are fetched, by
+        HTTP range request, and read as a WARC file's records are. Each index
+        page and each range done is a line of ``archives.jsonl`` in
+        ``cache_dir``: a rerun fetches only what is missing.
+    cc_index_table
+        Common Crawl's columnar URL index instead of its CDX API: a Parquet
+        file or folder, local or ``s3://`` (anonymous), with its documented
+        columns (``url``, ``url_host_registered_domain``, ``fetch_time``,
+        ``warc_filename``, ``warc_record_offset``, ``warc_record_length``,
+        ``fetch_status``, ``content_mime_detected``; ``crawl`` is matched to
+        ``cc_index`` when both are given). It is read by predicate (the
+        domains, status 200, HTML), never whole; the records are fetched by
+        range as with ``cc_index``.
+    wayback
+        List the Wayback Machine's captures of ``domains`` captured from a day
+        before ``since`` to ``until`` (one per distinct content), and fetch
+        each URL's first capture as archived (``id_``). The capture time is
+        not a publication date: a page dated after its capture is a failure
+        row, an undated page stays undated.
+    cc_index_url, cc_data_url, wayback_url
+        The services' addresses (default: ``$DDJ_CC_INDEX_URL``,
+        ``$DDJ_CC_DATA_URL``, ``$DDJ_WAYBACK_URL``, else
+        https://index.commoncrawl.org, https://data.commoncrawl.org,
+        https://web.archive.org): mirrors, or local servers in tests. Only
+        these may be on private addresses unless ``allow_private=True``.
     client
         A ``dask.distributed.Client`` (or a scheduler's address): each WARC
         file is one task on the cluster, its workers writing their parts into
@@ -281,22 +320,35 @@ def collect(
     domains = params.domains(domains) or (chosen.every_domain if chosen else None)
     wanted = Wanted.of(domains=domains, since=start,
                        url_pattern=_url_pattern(url_pattern))  # fmt: skip
+    indexed = Indexed.of(cc_index=cc_index, wayback=wayback, domains=domains, wanted=wanted,
+                         start=start, end=end, cc_index_url=cc_index_url,
+                         cc_data_url=cc_data_url, wayback_url=wayback_url,
+                         cc_index_table=cc_index_table)  # fmt: skip
     remote = RemoteLimits.of(settings, listify(warcs))  # the hosts of the WARC URLs are trusted
     files = warc_files(warcs, remote) if warcs is not None else None
-    if _archive_run(urls, feeds, sitemaps, sites, files, out=out, client=client, dry_run=dry_run):
+    if indexed.given and dry_run:
+        message = ("dry_run=True: cc_index= and wayback= have no dry run (listing their captures "
+                   "is most of the work); collect into a new cache_dir= to try them")  # fmt: skip
+        raise ParameterError(message)
+    if indexed.given and urls is None:  # the indexes are sources too
+        urls = []
+    if not indexed.given and _archive_run(urls, feeds, sitemaps, sites, files, out=out,
+                                          client=client, dry_run=dry_run):  # fmt: skip
         archive = ArchiveJobs(files, out, wanted, start, end, settings.max_bytes, extract_workers,
                               remote)  # fmt: skip
         return _collect_archive(archive, corpus=corpus, client=client, progress=progress,
                                 quiet=quiet)  # fmt: skip
     sources = Sources.of(urls, feeds, sitemaps, sites, files)
     root = Path(cache_dir) if cache_dir is not None else _default_cache() / "pages"
-    fetcher = Fetcher(
-        settings, pool_size=workers, trusted=sources.hosts(), state_dir=root / "hosts"
-    )
+    fetcher = Fetcher(settings, pool_size=workers, trusted=sources.hosts() + indexed.hosts(),
+                      state_dir=root / "hosts")  # fmt: skip
     cache = PageCache(root)
     try:
         found = discover(fetcher, sources, since=start, workers=workers, wanted=wanted,
                          max_sections=max_sections, max_pages=max_pages)  # fmt: skip
+        gathered = _gather_indexed(fetcher, cache, root, indexed, refresh=refresh)
+        found.candidates += gathered.candidates
+        found.failures += gathered.failures
         sources.removed += sum(c.had_credentials for c in found.candidates)
         plan, outside = within_window(found.candidates, start, end)
         if chosen is not None:  # outlets=: other outlets' articles are not fetched
@@ -309,6 +361,7 @@ def collect(
             processes=extract_workers if extract_workers is not None else (os.cpu_count() or 1),
             pooled=work.pages >= POOL_THRESHOLD, progress=progress,
         )  # fmt: skip
+        harvest = _bounded_by_capture(harvest, gathered)
     finally:
         cache.close()
         sources.warn_credentials(fetcher.credentials_removed)
@@ -319,6 +372,37 @@ def collect(
     if not quiet:
         _summary(result, failures, len(plan), harvest.fetched, outside, dropped)
     return result, failures
+
+
+def _gather_indexed(fetcher, cache, root: Path, indexed: Indexed, *, refresh: bool) -> Gathered:
+    """The pages of Common Crawl's index and of the Wayback Machine, one request at a time."""
+    gathered = Gathered()
+    if not indexed.given:
+        return gathered
+    ledger = Ledger(cache, root, refresh=refresh)
+    for source, asked in (
+        (ccindex, indexed.common_crawl),
+        (wayback_machine, indexed.wayback),
+    ):
+        if asked:
+            got = source.gather(fetcher, ledger, indexed)
+            gathered.candidates += got.candidates
+            gathered.failures += got.failures
+            if source is wayback_machine:  # only an archived page's capture bounds its date
+                gathered.captured.update(got.captured)
+    gathered.fetched = ledger.fetched
+    return gathered
+
+
+def _bounded_by_capture(harvest: Harvest, gathered: Gathered) -> Harvest:
+    """Wayback pages dated after their capture are failure rows (the capture bounds the date).
+
+    The archives' requests made now count as fetched.
+    """
+    kept, refused = harvest.records, []
+    if gathered.captured:
+        kept, refused = wayback_machine.after_capture(harvest.records, gathered.captured)
+    return Harvest(kept, harvest.failures + refused, harvest.fetched + gathered.fetched)
 
 
 def failures_path(out: str | os.PathLike) -> Path:

@@ -584,18 +584,43 @@ class Fetcher:
             self.ignored.update(notes)
 
     # -- fetching --------------------------------------------------------------------
-    def get(self, url: str, kind: str = "html") -> Page:
+    def get(self, url: str, kind: str = "html", limit: int | None = None) -> Page:
         """Fetch ``url``; ``kind`` is ``"html"`` (articles, front pages) or ``"xml"`` (feeds, sitemaps).
 
         An HTML body that is itself gzip (a ``.html.gz`` served as ``text/html``)
         is expanded; feeds and sitemaps are expanded by their readers, under
         their own caps. Never raises for a network or server problem, nor for a
-        URL or value it cannot read: see :attr:`Page.reason`.
+        URL or value it cannot read: see :attr:`Page.reason`. ``limit`` replaces
+        ``max_bytes`` for this request (an index's answer is larger than a page).
         """
         kinds = HTML_TYPES if kind == "html" else HTML_TYPES + XML_TYPES
+        if kind == "data":  # an index's answer (CDX JSON lines): any type, read as it came
+            kinds = None
         return self._request(
-            url, kinds=kinds, check_robots=True, retries=self.retries, expand=kind == "html"
-        )
+            url, kinds=kinds, check_robots=True, retries=self.retries, expand=kind == "html",
+            limit=limit,
+        )  # fmt: skip
+
+    def get_range(self, url: str, offset: int, length: int) -> Page:
+        """Fetch ``length`` bytes of ``url`` from ``offset`` (``Range: bytes=offset-(offset+length-1)``).
+
+        Only a ``206 Partial Content`` answer whose ``Content-Range`` starts at
+        ``offset`` and whose body is exactly ``length`` bytes is taken: a ``200``
+        (the server ignored the range and sends the whole file) is refused
+        before its body is read, and a range cut short is a failure to try
+        again. The body is not decompressed (a WARC record's gzip member is the
+        caller's to expand, under its own cap).
+        """
+        if offset < 0 or length < 1 or length > self.max_bytes:
+            page = Page(url=url)
+            page.reason = (f"range of {length:,} bytes at offset {offset:,} is not one ddj "
+                           f"fetches (at most max_bytes={self.max_bytes:,})")  # fmt: skip
+            return page
+        last = offset + length - 1
+        return self._request(
+            url, kinds=None, check_robots=True, retries=self.retries, limit=length,
+            byte_range=(offset, last),
+        )  # fmt: skip
 
     def _request(
         self,
@@ -608,9 +633,11 @@ class Fetcher:
         limit: int | None = None,
         truncate: bool = False,
         expand: bool = False,
+        byte_range: tuple[int, int] | None = None,
     ) -> Page:
         page = Page(url=url)
-        options = _Options(kinds, check_robots, retries, limit or self.max_bytes, truncate, expand)
+        options = _Options(kinds, check_robots, retries, limit or self.max_bytes, truncate, expand,
+                           byte_range)  # fmt: skip
         hops = self.max_redirects if max_redirects is None else max_redirects
         outer = self._guard.current()  # robots.txt read for a page: within the page's deadline
         with self._watchdog.watch(self.deadline, outer) as watch, self._guard.watching(watch):
@@ -644,7 +671,7 @@ class Fetcher:
                 page.reason = blocked or "disallowed by robots.txt"
                 page.retry_later = blocked is not None
                 return
-            response = self._attempt(parsed, page, options.retries, watch)
+            response = self._attempt(parsed, page, options, watch)
             if response is None:
                 return
             location = response.headers.get("Location")
@@ -673,6 +700,9 @@ class Fetcher:
         page.content_type = (
             (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         )
+        if options.byte_range is not None:
+            self._take_range(response, page, options, watch)
+            return
         if response.status != 200:
             page.reason = f"HTTP {response.status}"
             page.retry_later = response.status in RETRY_STATUSES
@@ -698,6 +728,33 @@ class Fetcher:
             )
         except InputError as exc:
             page.reason = str(exc)
+
+    def _take_range(self, response, page: Page, options: _Options, watch: _Watch) -> None:
+        """A range's body: a 206 starting where asked, exactly the length asked; else a reason."""
+        first, last = options.byte_range
+        length = last - first + 1
+        if response.status == 200:
+            page.reason = (f"the server sent the whole file (HTTP 200) instead of the {length:,} "
+                           "bytes asked for: refused, not read")  # fmt: skip
+            return
+        if response.status != 206:
+            page.reason = f"HTTP {response.status}"
+            page.retry_later = response.status in RETRY_STATUSES
+            return
+        told = _content_range(response.headers.get("Content-Range"))
+        if told is not None and told[0] != first:
+            page.reason = (f"the server sent bytes from {told[0]:,}, not from {first:,} "
+                           "as asked: refused")  # fmt: skip
+            return
+        raw = self._read(response, page, length, False, watch)
+        if raw is None:
+            return
+        if len(raw) != length:
+            page.reason = (f"range cut short: {len(raw):,} of {length:,} bytes arrived; "
+                           "it is tried again on the next run")  # fmt: skip
+            page.retry_later = True
+            return
+        page.body = raw
 
     def _read(
         self, response, page: Page, limit: int, truncate: bool, watch: _Watch
@@ -737,9 +794,10 @@ class Fetcher:
             return None
         return b"".join(chunks)
 
-    def _attempt(self, url: ParsedURL, page: Page, retries: int, watch: _Watch):
+    def _attempt(self, url: ParsedURL, page: Page, options: _Options, watch: _Watch):
         """One request with retries; returns the response or None (``page.reason`` set)."""
         host = self._host(url)
+        retries = options.retries
         for attempt in range(retries + 1):
             if self.stop.is_set():
                 page.reason = "collection interrupted"
@@ -749,7 +807,8 @@ class Fetcher:
             if watch.passed:
                 return None  # the page's reason: past its deadline
             page.attempts += 1
-            step = self._try(url.url, page, watch, final=attempt == retries)
+            step = self._try(url.url, page, watch, final=attempt == retries,
+                             byte_range=options.byte_range)  # fmt: skip
             if not step.retry:
                 return step.response
             wait = self.backoff * 2**attempt if step.wait is None else step.wait
@@ -763,13 +822,20 @@ class Fetcher:
             self.stop.wait(wait)
         return None  # pragma: no cover
 
-    def _try(self, url: str, page: Page, watch: _Watch, *, final: bool) -> _Step:
+    def _try(
+        self, url: str, page: Page, watch: _Watch, *, final: bool,
+        byte_range: tuple[int, int] | None = None,
+    ) -> _Step:  # fmt: skip
         """One request: the response to use, None (``page.reason`` set), or a retry and why."""
         left = max(watch.left(), 0.01)  # no single wait past the deadline
         timeout = urllib3.Timeout(connect=min(self.timeout.connect_timeout, left),
                                   read=min(self.read_timeout, left))  # fmt: skip
+        headers = self._headers()
+        if byte_range is not None:  # the bytes as stored: a WARC record's own gzip member
+            headers = {**headers, "Range": f"bytes={byte_range[0]}-{byte_range[1]}",
+                       "Accept-Encoding": "identity"}  # fmt: skip
         try:
-            response = self._http.request("GET", url, headers=self._headers(), timeout=timeout,
+            response = self._http.request("GET", url, headers=headers, timeout=timeout,
                                           preload_content=False, redirect=False)  # fmt: skip
         except AddressRefused as exc:
             page.reason = str(exc)
@@ -827,6 +893,7 @@ class _Options:
     limit: int
     truncate: bool
     expand: bool
+    byte_range: tuple[int, int] | None = None  # (first, last) byte asked for: a 206 is expected
 
 
 def expand_body(raw: bytes, encoding: str, limit: int, what: str, expand_gzip: bool) -> bytes:
@@ -966,6 +1033,26 @@ def retry_after(value: str | None, notes: Counter | None = None) -> float | None
             notes["Retry-After unreadable"] += 1
         return None
     return min(max(0.0, seconds), float(MAX_RETRY_AFTER))
+
+
+def _content_range(value: str | None) -> tuple[int, int] | None:
+    """The first and last byte of a ``Content-Range: bytes a-b/n`` header, None if unreadable.
+
+    Examples
+    --------
+    >>> _content_range("bytes 100-199/5000"), _content_range("bytes */5000")
+    ((100, 199), None)
+    """
+    text = (value or "").strip()[:200]
+    if not text.lower().startswith("bytes "):
+        return None
+    span = text[6:].split("/", 1)[0]
+    first, sep, last = span.partition("-")
+    low = bounded_number(first, low=0, high=MAX_DECLARED_BYTES, what="Content-Range")
+    high = bounded_number(last, low=0, high=MAX_DECLARED_BYTES, what="Content-Range")
+    if not sep or low is None or high is None:
+        return None
+    return int(low), int(high)
 
 
 def _past_deadline(deadline: float) -> str:

@@ -7,7 +7,8 @@ separators (chosen by column name and dtype: ``share*``, ``period*``,
 ``published*``, whole numbers); ``kwic`` shows hits (``ddj.hits``) as keyword in
 context, the matched words in ``<mark>`` in the middle of a fixed window, the
 title a link to the article; ``about`` gathers what loading and counting
-dropped into one short note, and ``Notes`` keeps the warnings that note is made
+dropped into one short note, ``labeller`` is the form that labels an audit
+sample (``ddj.audit``) yes/no/skip, each click saved, and ``Notes`` keeps the warnings that note is made
 of out of the notebook's red stderr while they still reach code and logs.
 
 ``setup()``, once at the top of any notebook, shows every frame as ``table``
@@ -22,6 +23,7 @@ become links.
 
 from ddj.display.health import health_view
 from ddj.display.kwic import CONTEXT, KWIC_STYLE, in_context, kwic, kwic_cells
+from ddj.display.labeller import Labeller, labeller
 from ddj.display.notes import Notes, about
 from ddj.display.setup import setup
 from ddj.display.tables import (
@@ -36,6 +38,6 @@ from ddj.display.text import MAX_TITLE, MAX_URL, Markdown, link
 
 __all__ = [
     "CONTEXT", "KWIC_STYLE", "MAX_SHOWN_ROWS", "MAX_TITLE", "MAX_URL", "SEARCHABLE_ROWS",
-    "Markdown", "Notes", "Searchable", "about", "formatters", "in_context", "kwic", "kwic_cells",
+    "Labeller", "labeller", "Markdown", "Notes", "Searchable", "about", "formatters", "in_context", "kwic", "kwic_cells",
     "health_view", "link", "offline_tables", "setup", "table",
 ]  # fmt: skip

@@ -19,6 +19,7 @@ from ddj.display.tables import table
 from ddj.display.text import Markdown, escape_markdown
 from ddj.errors import SchemaError
 from ddj.publishing import map_text, publishable
+from ddj.regimes import volume_sentence
 
 #: Each status of ``ddj.health`` and its colour, worst first.
 STATUS_COLOURS = {
@@ -87,11 +88,16 @@ def health_chart(health: pd.DataFrame) -> tuple[alt.Chart, int]:
         msg = f"health_view() takes a table from ddj.health(); this one lacks {missing}."
         raise SchemaError(msg)
     kept, left_out = _busiest(health)
-    data = map_text(kept[["period", "outlet", "total", "usual", "status", "gap"]], publishable)
+    shown = ["period", "outlet", "total", "usual", "status", "gap"]
+    data = map_text(kept[shown + [c for c in ("level", "regime_from") if c in kept]], publishable)
     data = data.assign(day=pd.to_datetime(data["period"]).dt.strftime("%Y-%m-%d"))
     data = data.drop(columns="period").astype({"gap": bool})
     data["usual"] = data["usual"].round(1)
+    changes = _regime_changes(kept)
+    if "regime_from" in data:
+        data["regime_from"] = pd.to_datetime(data["regime_from"]).dt.strftime("%Y-%m-%d")
     order = list(kept.groupby("outlet")["total"].sum().sort_values(ascending=False).index)
+    data = data.astype(object).where(data.notna(), None)  # no usual volume or regime: null, not NaN
     chart = (
         alt.Chart(alt.Data(values=data.to_dict("records")))
         .mark_rect()
@@ -112,20 +118,60 @@ def health_chart(health: pd.DataFrame) -> tuple[alt.Chart, int]:
                 alt.Tooltip("usual:Q", title="Usual", format=",.1f"),
                 alt.Tooltip("status:N", title="Status"),
                 alt.Tooltip("gap:N", title="Gap"),
+                *(
+                    [
+                        alt.Tooltip("level:Q", title="Level (regime)", format=",.1f"),
+                        alt.Tooltip("regime_from:N", title="Regime from"),
+                    ]
+                    if "level" in data
+                    else []
+                ),
             ],
         )  # fmt: skip
-        .properties(
-            width=640,
-            height=max(60, 18 * len(order)),
-            title=alt.TitleParams(
-                "Articles per outlet and period",
-                subtitle=_subtitle(left_out),
-                anchor="start",
-                subtitleColor=MUTED,
-            ),
-        )
+    )
+    if len(changes):
+        marks = (
+            alt.Chart(alt.Data(values=changes.to_dict("records")))
+            .mark_point(filled=True, color=INK, size=50)
+            .encode(
+                x=alt.X("day:O"),
+                y=alt.Y("outlet:N"),
+                shape=alt.Shape("way:N", scale=alt.Scale(domain=["rose", "fell"],
+                                range=["triangle-up", "triangle-down"]), legend=None),
+                tooltip=[alt.Tooltip("sentence:N", title="Change of volume")],
+            )
+        )  # fmt: skip
+        chart = alt.layer(chart, marks)
+    chart = chart.properties(
+        width=640,
+        height=max(60, 18 * len(order)),
+        title=alt.TitleParams(
+            "Articles per outlet and period",
+            subtitle=_subtitle(left_out, len(changes)),
+            anchor="start",
+            subtitleColor=MUTED,
+        ),
     )
     return chart, left_out
+
+
+def _regime_changes(health: pd.DataFrame) -> pd.DataFrame:
+    """The first period of each outlet's regimes after its first: day, outlet, way, sentence (publishable)."""
+    if "regime_from" not in health:
+        return pd.DataFrame(columns=["day", "outlet", "way", "sentence"])
+    kept = health.dropna(subset=["regime_from"]).drop_duplicates(["outlet", "regime_from"])
+    rows = []
+    freq = health.attrs.get("freq", "W")
+    for outlet, part in kept.groupby("outlet", sort=False):
+        levels, starts = part["level"].tolist(), part["regime_from"].tolist()
+        for i in range(1, len(part)):
+            rows.append({
+                "day": pd.Timestamp(starts[i]).strftime("%Y-%m-%d"),
+                "outlet": outlet,
+                "way": "fell" if levels[i] < levels[i - 1] else "rose",
+                "sentence": volume_sentence(outlet, levels[i - 1], levels[i], starts[i], freq),
+            })  # fmt: skip
+    return map_text(pd.DataFrame(rows, columns=["day", "outlet", "way", "sentence"]), publishable)
 
 
 def _busiest(health: pd.DataFrame) -> tuple[pd.DataFrame, int]:
@@ -136,8 +182,12 @@ def _busiest(health: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return health[health["outlet"].isin(keep)], len(totals) - len(keep)
 
 
-def _subtitle(left_out: int) -> Any:
-    said = "Silent or low: far below the outlet's usual volume; outlined: a gap in the total"
+def _subtitle(left_out: int, changes: int = 0) -> Any:
+    said = ["Silent or low: far below the outlet's usual volume; outlined: a gap in the total"]
+    if changes:
+        said.append(
+            f"Triangles: {changes:,} change(s) of an outlet's volume to a new level (PELT, ddj.regimes)"
+        )
     if left_out:
-        return [said, f"{left_out:,} outlets with fewer articles are not shown"]
-    return said
+        said.append(f"{left_out:,} outlets with fewer articles are not shown")
+    return said if len(said) > 1 else said[0]

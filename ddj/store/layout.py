@@ -239,12 +239,41 @@ def id_keys(ids: object) -> np.ndarray:
 def repeats(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(positions, firsts)``: each key seen before (key 0 never), and where it was first seen.
 
+    Memory: one sorted copy of the keys and a mask or two (about 10 bytes a
+    key); where each repeat lies is worked out among the keys that repeat only.
+
     Examples
     --------
     >>> where, first = repeats(np.array([5, 7, 5, 0, 0, 7, 5], dtype=np.uint64))
     >>> where.tolist(), first.tolist()
     ([2, 5, 6], [0, 1, 0])
     """
+    none = np.zeros(0, dtype=np.intp)
+    if len(keys) < 2:
+        return none, none
+    ranked = np.sort(keys)
+    same = ranked[1:] == ranked[:-1]
+    same &= ranked[1:] != 0
+    if not same.any():
+        return none, none
+    twice = np.unique(ranked[1:][same])  # the keys that repeat: few
+    del ranked, same
+    held = np.zeros(len(keys), dtype=bool)
+    for lo in range(0, len(keys), _CHUNK):
+        chunk = keys[lo : lo + _CHUNK]
+        at = np.minimum(np.searchsorted(twice, chunk), len(twice) - 1)
+        held[lo : lo + _CHUNK] = twice[at] == chunk
+    among = np.flatnonzero(held)
+    where, first = _repeats_among(keys[among])
+    return among[where], among[first]
+
+
+#: Keys looked up at a time when finding the rows of the keys that repeat.
+_CHUNK = 1 << 16
+
+
+def _repeats_among(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`repeats` of a few keys, by one stable sort."""
     order = np.argsort(keys, kind="stable")
     ranked = keys[order]
     again = np.zeros(len(keys), dtype=bool)

@@ -74,7 +74,10 @@ def survey(parts: tuple[Part, ...], unread: tuple[dict, ...]) -> Survey:
         exact[part.path] = _exact(pf.schema_arrow)
         keys.append(ids)
     unread_parts = len(problems)
-    drop, listed, n_repeats = _repeats(kept, keys)
+    lengths = [len(k) for k in keys]
+    every = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint64)
+    del keys  # one copy of the store's keys held while its repeats are found, not two
+    drop, listed, n_repeats = _repeats(kept, every, lengths)
     return Survey(tuple(kept), rows, exact, drop, tuple(problems + listed), n_repeats, unread_parts)
 
 
@@ -172,16 +175,18 @@ def ids_of(pf: Any, rows: int) -> np.ndarray:
 
 
 def _repeats(
-    parts: list[Part], keys: list[np.ndarray]
+    parts: list[Part], every: np.ndarray, lengths: list[int]
 ) -> tuple[dict[Path, np.ndarray], list[dict], int]:
-    """Row positions, part by part, of the articles already read earlier in store order."""
-    if not keys:
+    """Row positions, part by part, of the articles already read earlier in store order.
+
+    ``every`` holds the parts' keys one after the other, ``lengths`` how many each.
+    """
+    if not lengths:
         return {}, [], 0
-    every = np.concatenate(keys)
     where, first = repeats(every)
     if not len(where):
         return {}, [], 0
-    starts = np.cumsum([0] + [len(k) for k in keys])
+    starts = np.cumsum([0, *lengths])
     part_of = np.searchsorted(starts, where, side="right") - 1
     drop = {parts[i].path: where[part_of == i] - starts[i] for i in np.unique(part_of).tolist()}
     listed = []

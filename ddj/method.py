@@ -1,0 +1,217 @@
+"""The method beside a chart: ``slug.method.json`` and a short ``slug.method.md``.
+
+A desk editor checks a number without opening the notebook: the queries as
+counted, the corpus (its fingerprint, outlets and dates), the rows counted and
+those left out and why, duplicates removed, gaps in the denominator, the
+interval and spike methods with their parameters, the periods, the ddj version
+and when. Everything is read from what made the chart: the coverage frame's
+``attrs`` (written by ``ddj.coverage``), the chart's ``usermeta["ddj"]``
+(written by ``ddj.chart``) and the corpus's fingerprint and loading problems;
+nothing is counted again.
+
+The Markdown is escaped (:mod:`ddj.escaping`): a query, an outlet or a title
+from a corpus shows as written and never becomes a link, an image or HTML.
+
+Examples
+--------
+>>> from ddj.method import method
+>>> record = method(cov, ddj.chart(cov).to_dict(), corpus)
+>>> record["queries"]["hong_kong"][:11], record["corpus"]["rows"]
+('"Hong Kong"', 306)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import pandas as pd
+
+from ddj import scan
+from ddj.constants import VERSION
+from ddj.escaping import code_span, markdown_text
+
+#: The version of the method file's layout (its keys), for a reader that checks.
+METHOD_FORMAT = 1
+#: Outlets named in the Markdown note (the JSON lists them all).
+MAX_OUTLETS_SHOWN = 20
+
+
+def method(
+    coverage: pd.DataFrame,
+    spec: dict | None = None,
+    corpus: Any = None,
+    *,
+    now: dt.datetime | None = None,
+) -> dict[str, Any]:
+    """The method behind a chart, as a JSON-ready dict.
+
+    Parameters
+    ----------
+    coverage
+        The frame from ``ddj.coverage`` the chart was drawn from (read, not changed).
+    spec
+        The chart's Vega-Lite spec (``chart.to_dict()``), for its title and the
+        spike method it marked; None when there is no chart.
+    corpus
+        The corpus counted (a frame or a store), for its fingerprint and the
+        problems its loading recorded (duplicates dropped...); None leaves them out.
+    now
+        When the method was written (default: now, UTC).
+
+    Returns
+    -------
+    dict
+        ``format``, ``ddj_version``, ``written``, ``title``, ``queries``,
+        ``corpus``, ``periods``, ``counted``, ``duplicates``, ``gaps``,
+        ``interval``, ``spikes``, ``index`` and ``demo``.
+
+    Examples
+    --------
+    >>> sorted(method(cov))[:4]
+    ['corpus', 'counted', 'ddj_version', 'demo']
+    """
+    attrs = coverage.attrs
+    drawn = ((spec or {}).get("usermeta") or {}).get("ddj") or {}
+    when = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    problems: dict[str, int] = {}
+    for row in scan.noted(corpus) if corpus is not None else []:
+        kind = str(row.get("kind") or "unreadable")
+        problems[kind] = problems.get(kind, 0) + 1
+    left = attrs.get("left_out") or {}
+    return {
+        "format": METHOD_FORMAT,
+        "ddj_version": VERSION,
+        "written": when.isoformat(timespec="seconds"),
+        "title": drawn.get("title"),
+        "queries": dict(attrs.get("queries") or {}),
+        "corpus": {
+            **(scan.corpus_fingerprint(corpus) if corpus is not None else {}),
+            "first_article": attrs.get("first_article"),
+            "last_article": attrs.get("last_article"),
+            "outlets": dict(attrs.get("outlet_articles") or {}),
+            "outlets_chosen": attrs.get("outlets"),
+            "problems": problems,
+        },
+        "periods": {k: attrs.get(k) for k in ("freq", "tz", "start", "end", "by", "rolling")},
+        "counted": {
+            "rows": attrs.get("rows_counted"),
+            "pages": attrs.get("pages"),
+            "min_confidence": attrs.get("min_confidence"),
+            "undated": attrs.get("n_undated"),
+            "other_page_types": dict(left.get("page_types") or {}),
+            "unsure_dates": left.get("unsure_dates"),
+            "other_outlets": attrs.get("outlets_left_out"),
+        },
+        "duplicates": {
+            "dropped_loading": problems.get("duplicate", 0),
+            "dedupe": attrs.get("dedupe"),
+            "syndicated_copies_removed": attrs.get("copies_removed"),
+        },
+        "gaps": dict(attrs.get("gaps") or {}),
+        "interval": attrs.get("interval"),
+        "spikes": drawn.get("spike_method"),
+        "index": attrs.get("index"),
+        "demo": attrs.get("ddj_demo"),
+    }
+
+
+def method_json(record: dict[str, Any]) -> str:
+    """The method as the text of ``slug.method.json`` (UTF-8, indented, strict JSON)."""
+    return json.dumps(record, indent=2, ensure_ascii=False, allow_nan=False, default=str) + "\n"
+
+
+def method_markdown(record: dict[str, Any]) -> str:
+    r"""A short Markdown note of the method, every corpus text escaped.
+
+    Examples
+    --------
+    >>> note = method_markdown({"queries": {"[a](javascript:b)": "<b>x</b>"}})
+    >>> print(note.splitlines()[3])
+    - \[a\]\(javascript\:b\): `<b>x</b>`
+    """
+    t = markdown_text
+    corpus = record.get("corpus") or {}
+    counted = record.get("counted") or {}
+    periods = record.get("periods") or {}
+    lines = [f"# Method: {t(record.get('title') or 'chart')}", ""]
+    if record.get("demo"):
+        lines += [f"**{t(record['demo'])}**", ""]
+    lines.append("## Queries as counted")
+    lines += [
+        f"- {t(name)}: {code_span(query)}" for name, query in (record.get("queries") or {}).items()
+    ]
+    lines += ["", "## Corpus"]
+    if "rows" in corpus:
+        lines.append(f"- {corpus['rows']:,} rows, fingerprint {code_span(corpus['sha256'])}")
+    lines.append(
+        f"- articles counted from {t(corpus.get('first_article'))} to {t(corpus.get('last_article'))}"
+    )
+    outlets = list((corpus.get("outlets") or {}).items())
+    shown = ", ".join(f"{t(name)} ({n:,})" for name, n in outlets[:MAX_OUTLETS_SHOWN])
+    more = (
+        f" and {len(outlets) - MAX_OUTLETS_SHOWN:,} more"
+        if len(outlets) > MAX_OUTLETS_SHOWN
+        else ""
+    )
+    lines.append(f"- outlets: {shown or 'none'}{more}")
+    if corpus.get("outlets_chosen"):
+        lines.append(f"- only the outlets chosen: {t(corpus['outlets_chosen'])}")
+    lines += ["", "## Counted and left out"]
+    pages = counted.get("pages")
+    lines.append(
+        f"- {_n(counted.get('rows'))} rows of page types {t(pages if isinstance(pages, str) else ', '.join(pages or []))}"
+        f", date confidence {t(counted.get('min_confidence') or 'any')}"
+    )
+    lines.append(f"- undated, not counted: {_n(counted.get('undated'))}")
+    other = counted.get("other_page_types") or {}
+    lines.append(
+        "- other page types left out: "
+        + (", ".join(f"{t(k)} {n:,}" for k, n in other.items()) or "none")
+    )
+    lines.append(f"- dates less sure than asked: {_n(counted.get('unsure_dates'))}")
+    lines.append(f"- rows of other outlets: {_n(counted.get('other_outlets'))}")
+    dup = record.get("duplicates") or {}
+    lines.append(f"- duplicates dropped when loading: {_n(dup.get('dropped_loading'))}")
+    if dup.get("dedupe"):
+        lines.append(f"- syndicated copies not counted: {_n(dup.get('syndicated_copies_removed'))}")
+    gaps = record.get("gaps") or {}
+    lines.append(
+        f"- periods whose total lacks an outlet usually there (gaps): {len(gaps):,}"
+        + (
+            ": "
+            + "; ".join(f"{t(day)} {t(', '.join(names))}" for day, names in list(gaps.items())[:10])
+            if gaps
+            else ""
+        )
+    )
+    lines += ["", "## Methods"]
+    lines.append(
+        f"- periods: {t(periods.get('freq'))}, time zone {t(periods.get('tz'))}, "
+        f"window {t(periods.get('start') or 'open')} to {t(periods.get('end') or 'open')}"
+        + (f", by {t(periods['by'])}" if periods.get("by") else "")
+    )
+    interval = record.get("interval") or {}
+    if interval:
+        lines.append(
+            f"- share intervals: {t(interval.get('method'))}, {interval.get('confidence', 0):.0%} confidence"
+        )
+    spikes = record.get("spikes") or {}
+    if spikes:
+        parameters = ", ".join(
+            f"{t(k)}={t(v)}" for k, v in (spikes.get("parameters") or {}).items()
+        )
+        lines.append(f"- spikes: {t(spikes.get('method'))} ({parameters})")
+    if record.get("index"):
+        lines.append(f"- {t(record['index'])}")
+    lines += ["", f"ddj {t(record.get('ddj_version'))}, written {t(record.get('written'))}.", ""]
+    return "\n".join(lines)
+
+
+def _n(value: Any) -> str:
+    return (
+        f"{value:,}"
+        if isinstance(value, int)
+        else markdown_text(value if value is not None else "unknown")
+    )
