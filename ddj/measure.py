@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ddj import params, scan, warns
-from ddj.constants import CONFIDENCE, PERIODS, SMALL_TOTAL
+from ddj.constants import CONFIDENCE as DATE_CONFIDENCE
+from ddj.constants import PERIODS, SMALL_TOTAL
 from ddj.corpus import DEMO_ATTR, validate
 from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
@@ -416,10 +417,13 @@ class _Coverage(scan.Reduction):
 
     def tally(self, batch: pd.DataFrame, start: int) -> Tally:
         """The counts of one batch, in order: outlets, topics, page types, dates, window, keys."""
+        return self.tally_at(batch, np.arange(start, start + len(batch)))
+
+    def tally_at(self, batch: pd.DataFrame, where: np.ndarray) -> Tally:
+        """:meth:`tally` of rows at the positions ``where`` in the scan (ties of time keep its order)."""
         how = self.how
         batch = batch.copy(deep=False)
         batch.attrs = {}  # pandas deep-copies attrs (the problems list) into every step: seconds lost
-        where = np.arange(start, start + len(batch))  # positions in the scan: ties keep its order
         inside = np.ones(len(batch), dtype=bool)
         if how.chosen is not None:
             inside = how.chosen.contains(batch)
@@ -503,25 +507,18 @@ class _Coverage(scan.Reduction):
             across | (inside != scan.in_window(ends, how.first, how.last))
         ) & times.notna().to_numpy()
 
-    def from_totals(self, kept: pd.DataFrame) -> Tally:
-        """The totals side of a :class:`Tally` (no articles, no examples) from kept totals."""
-        how, rules = self.how, self.rules
-        times, _ = _quarter_times(kept, rules.tz)
+    def from_totals(self, kept: pd.DataFrame, hits: pd.DataFrame | None = None) -> Tally:
+        """A :class:`Tally` (no examples) from kept totals; the articles from ``hits``.
+
+        ``hits``: the matched rows' groups (``group``, labels of ``kept``) and
+        id keys (``key``), from :func:`ddj.store.totals.matched_rows`; None:
+        the totals only.
+        """
+        how = self.how
+        times, _ = _quarter_times(kept, self.rules.tz)
         weight = kept["rows"].to_numpy()
-        other = np.zeros(len(kept), dtype=bool)
+        other, unsure, wanted, keep = self._placed(kept, times)
         types = kept["page_type"]
-        if rules.pages is not None:  # a missing type is an article, as in the scan
-            other = ~(types.isin(rules.pages) | (types.isna() & ("article" in rules.pages)))
-            other = other.to_numpy()
-        unsure = np.zeros(len(kept), dtype=bool)
-        if rules.min_confidence is not None:
-            sure = kept["published_confidence"].isin(
-                CONFIDENCE[CONFIDENCE.index(rules.min_confidence) :]
-            )
-            unsure = (kept["utc"].to_numpy() != NO_DATE) & ~sure.to_numpy() & ~other
-        wanted = ~(other | unsure)
-        dated = times.notna().to_numpy()
-        keep = wanted & scan.in_window(times, how.first, how.last)
         kinds = pd.Series(weight[other]).groupby(types[other].to_numpy(), sort=False).sum()
         skipped = scan.Skipped(
             int(weight.sum()),
@@ -529,6 +526,7 @@ class _Coverage(scan.Reduction):
             int(weight[unsure].sum()),
             _left_out_rows(int(weight[other].sum()), int(weight[unsure].sum())),
         )
+        dated = times.notna().to_numpy()
         tally = Tally(
             int(weight[wanted].sum()),
             int(weight[~dated & wanted].sum()),
@@ -548,7 +546,72 @@ class _Coverage(scan.Reduction):
         )
         keys = [period] + [outlet.rename(k) for k in how.keys]
         tally.total = pd.Series(weight, index=rows.index).groupby(keys, observed=True).sum()
+        if hits is None:
+            return tally
+        place = kept.index.get_indexer(hits["group"].to_numpy())
+        found = hits["key"].to_numpy()
+        for name, ids in self.matched.items():
+            count = np.bincount(place[scan.among(found, ids)], minlength=len(kept))[keep]
+            got = count > 0
+            tally.articles[name] = (
+                pd.Series(count[got], index=rows.index[got])
+                .groupby([k[got] for k in keys], observed=True)
+                .sum()
+            )
         return tally
+
+    def _placed(
+        self, kept: pd.DataFrame, times: pd.Series
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Which groups are of other page types, unsure, wanted, and wanted inside the window."""
+        rules, how = self.rules, self.how
+        other = np.zeros(len(kept), dtype=bool)
+        types = kept["page_type"]
+        if rules.pages is not None:  # a missing type is an article, as in the scan
+            other = ~(types.isin(rules.pages) | (types.isna() & ("article" in rules.pages)))
+            other = other.to_numpy()
+        unsure = np.zeros(len(kept), dtype=bool)
+        if rules.min_confidence is not None:
+            sure = kept["published_confidence"].isin(
+                DATE_CONFIDENCE[DATE_CONFIDENCE.index(rules.min_confidence) :]
+            )
+            unsure = (kept["utc"].to_numpy() != NO_DATE) & ~sure.to_numpy() & ~other
+        wanted = ~(other | unsure)
+        keep = wanted & scan.in_window(times, how.first, how.last)
+        return other, unsure, wanted, keep
+
+    def candidates(self, kept: pd.DataFrame, hits: pd.DataFrame) -> np.ndarray:
+        """The ``pos`` of the ``hits`` that may be among the first three examples of their topic and key.
+
+        A group's quarter-hour (on the ``tz`` clock) orders its rows before
+        any later quarter-hour's, so the rows of a key after the quarter-hour
+        of its third hit cannot be among its first three: only the others are
+        read (their exact times decide).
+        """
+        times, _ = _quarter_times(kept, self.rules.tz)
+        keep = self._placed(kept, times)[3]
+        place = kept.index.get_indexer(hits["group"].to_numpy())
+        inside = keep[place]
+        place, found = place[inside], hits["key"].to_numpy()[inside]
+        pos = hits["pos"].to_numpy()[inside]
+        at = pd.Series(times.array.take(place))
+        table = pd.DataFrame({"coarse": at.to_numpy(), "pos": pos})
+        table["period"] = at.dt.to_period(self.how.period).array.asi8
+        names = ["period"]
+        if self.how.by == "outlet":
+            table["outlet"] = kept["outlet"].cat.codes.to_numpy()[place]
+            names.append("outlet")
+        chosen = []
+        for ids in self.matched.values():
+            mine = table.loc[scan.among(found, ids)].sort_values(["coarse", "pos"], kind="stable")
+            first = mine["coarse"].where(mine.groupby(names, sort=False).cumcount() < 3)
+            edge = first.groupby([mine[n] for n in names], sort=False).transform("max")
+            chosen.append(mine["pos"].to_numpy()[(mine["coarse"] <= edge).to_numpy()])
+        return np.unique(np.concatenate(chosen)) if chosen else np.array([], dtype=np.int64)
+
+    def with_examples(self, tally: Tally, examples: Tally) -> Tally:
+        """``tally`` with the examples of another added (its counts are not taken)."""
+        return replace(tally, examples=_first_examples([tally.examples, examples.examples]))
 
     @property
     def totals_columns(self) -> tuple[str, ...]:

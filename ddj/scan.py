@@ -237,6 +237,9 @@ def run_counted(
             runs[-1][1].append(part)
         else:
             runs.append((kept, [part]))
+    if client is None:
+        partial = _counted_here(corpus, reduction, keys, found, joined, cut, runs)
+        return _noted(corpus, reduction, partial, runs)
     partial = None
     for kept, parts in runs:
         if kept:
@@ -251,22 +254,78 @@ def run_counted(
         partial = tallied if partial is None else reduction.combine(partial, tallied)
     if partial is None:
         partial = _reduce(iter(()), reduction.totals_only(), base=0)
-    if client is None:  # the rows read in whole batches, only the matched ones tallied
-        columns = [c for c in reduction.columns if c not in reduction.totals_columns]
-        hits = _reduce(_matched(batches(corpus, columns), keys), reduction, base=0)
-    else:
-        hits = reduce(corpus, reduction, client=client, keys=keys)
-    result = reduction.finish(reduction.with_hits(partial, hits), corpus)
+    hits = reduce(corpus, reduction, client=client, keys=keys)
+    return _noted(corpus, reduction, reduction.with_hits(partial, hits), runs)
+
+
+def _noted(
+    corpus: Any, reduction: Any, partial: Any, runs: list[tuple[bool, list[Part]]]
+) -> tuple[Any, str]:
+    result = reduction.finish(partial, corpus)
     read = len(corpus.parts) - sum(len(parts) for kept, parts in runs if kept)
     note = f"Totals from the counts kept with {len(corpus.parts) - read:,} part(s)"
     note += f"; {read:,} part(s) read from their columns." if read else "."
     return result, note
 
 
-def _matched(frames: Iterator[pd.DataFrame], keys: np.ndarray) -> Iterator[pd.DataFrame]:
-    """The rows of each batch whose id key is in ``keys`` (their index: their place in the store)."""
-    for batch in frames:
-        yield batch.loc[among(row_keys(batch), keys)]
+def _counted_here(
+    corpus: Any,
+    reduction: Any,
+    keys: np.ndarray,
+    found: list[tuple[Part, totals.Kept]],
+    joined: pd.DataFrame,
+    cut: set[int],
+    runs: list[tuple[bool, list[Part]]],
+) -> Any:
+    """:func:`run_counted` here: matched rows counted into their kept groups, unread.
+
+    Only the rows that may be example headlines are read whole (parts without
+    usable kept totals are read as a scan reads them).
+
+    A row's place in the scan is its part's place in the store (high bits) and
+    its own in the part (low bits): examples tied in time keep the scan's order.
+    """
+    place = {part.path: i for i, part in enumerate(corpus.parts)}
+    hits = totals.matched_rows([t for _, t in found], keys)
+    if cut:
+        hits = hits.loc[~hits["part"].isin(cut)]
+    at = np.array([place[part.path] for part, _ in found], dtype=np.int64)
+    hits = hits.assign(pos=(at[hits["part"].to_numpy()] << _PART_SHIFT) + hits["row"].to_numpy())
+    partial = None
+    for kept, parts in runs:
+        if kept:
+            uncut = [i for i in range(len(found)) if i not in cut]
+            chosen, mine = joined, hits
+            if len(parts) < len(uncut):
+                mine_parts = [i for i, (part, _) in enumerate(found) if part in parts]
+                chosen = joined.loc[joined["part"].isin(mine_parts)]
+                mine = hits.loc[hits["part"].isin(mine_parts)]
+            elif len(uncut) < len(found):
+                chosen = joined.loc[joined["part"].isin(uncut)]
+            tallied = reduction.from_totals(chosen, mine)
+        else:  # every row of these parts read, as a scan reads them
+            only = replace(corpus, parts=tuple(parts))
+            frames = batches(only, reduction.columns)
+            tallied = _reduce(frames, reduction, base=place[parts[0].path] << _PART_SHIFT)
+        partial = tallied if partial is None else reduction.combine(partial, tallied)
+    if partial is None:
+        partial = _reduce(iter(()), reduction, base=0)
+    chosen = reduction.candidates(joined, hits) if len(hits) else np.array([], dtype=np.int64)
+    if not len(chosen):
+        return partial
+    picked = hits.loc[hits["pos"].isin(chosen)].sort_values("pos")
+    by_part = list(picked.groupby("part", sort=True))
+    where = [(found[int(i)][0], rows["row"].to_numpy()) for i, rows in by_part]
+    columns = [c for c in reduction.columns if c not in reduction.totals_columns]
+    read = corpus.rows_at(where, columns)
+    examples = reduction.tally_at(
+        read, np.concatenate([rows["pos"].to_numpy() for _, rows in by_part])
+    )
+    return reduction.with_examples(partial, examples)
+
+
+#: A row's place in :func:`run_counted`'s scan: its part's place shifted by this, plus its own.
+_PART_SHIFT = 32
 
 
 def _reduce(frames: Iterator[pd.DataFrame], reduction: Reduction, *, base: int) -> Any:

@@ -218,6 +218,31 @@ class Store:
         for _, frame in self._frames(columns, batch_size or self.batch_size):
             yield frame
 
+    def rows_at(
+        self, where: Sequence[tuple[Part, np.ndarray]], columns: Sequence[str]
+    ) -> pd.DataFrame:
+        """The rows at ``where`` (a part read whole, and rows of it by position), ``columns`` only.
+
+        One part at a time, in the order given; the index counts the rows
+        returned. For the few rows an analysis needs whole (a coverage's
+        example headlines) when its counts came from elsewhere.
+        """
+        import pyarrow as pa
+
+        wanted = _columns(columns)
+        tables = []
+        for part, rows in where:
+            pf = _parquet(part.path)
+            try:
+                table = pf.read(columns=wanted)
+            except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+                msg = f"{part.path}: a damaged Parquet part ({exc}). Move it out of the store, or delete it."
+                raise InputError(msg) from exc
+            tables.append(table.take(pa.array(np.asarray(rows, dtype=np.int64))))
+        if not tables:
+            return empty()[wanted]
+        return _frame(pa.concat_tables(tables), wanted, 0)
+
     def unread(self) -> list[dict]:
         """What a read of the store leaves out, and why: damaged parts, repeated articles.
 

@@ -6,7 +6,9 @@ seconds; the counts themselves are small. So each part has a totals file,
 ``_totals/<month>.<part>.totals``: its rows grouped by the quarter-hour (UTC) of
 ``published``, the quarter-hour of ``published_local`` (the publisher's own
 clock), ``outlet``, ``page_type`` and ``published_confidence``, each group's
-count, and the size and modification time of the part it counts. An append
+count, and the size and modification time of the part it counts. Beside the
+groups, each row's group number and id key (in the part's order), so that the
+rows an index matches are counted into their groups without reading a row. An append
 writes it beside each part before its commit (and lists it in the commit
 record); a store written before totals gets them on first use
 (:func:`kept`), one part at a time. A totals file whose part has changed
@@ -41,21 +43,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ddj.store.layout import Part
+from ddj.store.layout import Part, id_keys
 from ddj.utils import atomic_write
 
 #: The folder of the totals files, one a part.
 TOTALS = "_totals"
 #: The columns a totals file counts by (besides the quarter-hours of the two dates).
 KEYS = ("outlet", "page_type", "published_confidence")
-#: The columns read to make a part's totals.
-READ = ("published", "published_local", *KEYS)
+#: The columns read to make a part's totals (``id``: each row's key, kept beside its group).
+READ = ("id", "published", "published_local", *KEYS)
 #: Microseconds in a quarter-hour: the resolution of the dates kept.
 QUARTER = 15 * 60 * 1_000_000
 #: The quarter-hour of a row with no date.
 NO_DATE = -(1 << 62)
 #: The version of the file's layout: another version is made again.
-VERSION = 2
+VERSION = 3
 #: How a totals file's name ends.
 SUFFIX = ".totals"
 #: Largest totals file read (a part's groups are at most its rows).
@@ -81,6 +83,23 @@ def grouped(rows: pd.DataFrame) -> pd.DataFrame:
 
     Missing values stay missing (a group of their own).
     """
+    return numbered(rows)[0]
+
+
+def numbered(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """:func:`grouped`, and each row's group: its row in that table (int32).
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({
+    ...     "published": pd.to_datetime(["2024-10-18T23:50Z", "2024-10-19T01:00Z", "2024-10-18T23:59Z"]),
+    ...     "published_local": pd.to_datetime(["2024-10-19T07:50", "2024-10-19T09:00", "2024-10-19T07:59"]),
+    ...     "outlet": ["A"] * 3, "page_type": ["article"] * 3, "published_confidence": ["high"] * 3,
+    ... })
+    >>> table, group = numbered(rows)
+    >>> table["rows"].tolist(), group.tolist()
+    ([2, 1], [0, 1, 0])
+    """
     frame = pd.DataFrame(
         {
             "utc": quarters(rows["published"]),
@@ -88,8 +107,9 @@ def grouped(rows: pd.DataFrame) -> pd.DataFrame:
             **{k: rows[k].astype("object").to_numpy() for k in KEYS},
         }
     )
-    counts = frame.groupby(list(frame.columns), sort=False, dropna=False).size()
-    return counts.rename("rows").reset_index()
+    by = frame.groupby(list(frame.columns), sort=False, dropna=False)
+    counts = by.size().rename("rows").reset_index()
+    return counts, by.ngroup().to_numpy().astype(np.int32)
 
 
 def path_of(folder: Path, part: Part) -> Path:
@@ -107,9 +127,10 @@ def write(folder: Path, part: Part, rows: pd.DataFrame) -> Path:
 
     The file is one line of JSON (the part's stamp, the groups, each key's
     values) and then the arrays: ``utc``, ``local`` (int64), each key's codes
-    (int32, -1: missing) and ``rows`` (int64), little-endian.
+    (int32, -1: missing) and ``rows`` (int64) a group, then each row's group
+    (int32) and id key (uint64, :func:`ddj.store.layout.id_keys`), little-endian.
     """
-    table = grouped(rows)
+    table, group = numbered(rows)
     header: dict[str, Any] = {
         "version": VERSION,
         "part": {**_stamp(part.path), "rows": len(rows)},
@@ -121,6 +142,7 @@ def write(folder: Path, part: Part, rows: pd.DataFrame) -> Path:
         header[key] = [str(v) for v in values]
         arrays.append(codes.astype("<i4"))
     arrays.append(table["rows"].to_numpy("<i8"))
+    arrays += [group.astype("<i4"), id_keys(rows["id"].to_numpy()).astype("<u8")]
     content = json.dumps(header, ensure_ascii=False).encode() + b"\n"
     content += b"".join(a.tobytes() for a in arrays)
     (folder / TOTALS).mkdir(exist_ok=True)
@@ -129,13 +151,18 @@ def write(folder: Path, part: Part, rows: pd.DataFrame) -> Path:
 
 @dataclass(frozen=True)
 class Kept:
-    """One part's kept totals: quarter-hours, each key's codes and values, rows a group."""
+    """One part's kept totals: quarter-hours, each key's codes and values, rows a group.
+
+    ``group`` and ``keys``: each row's group and id key, in the part's order.
+    """
 
     utc: np.ndarray
     local: np.ndarray
     codes: dict[str, np.ndarray]
     values: dict[str, list[str]]
     rows: np.ndarray
+    group: np.ndarray
+    keys: np.ndarray
 
 
 def read(folder: Path, part: Part) -> Kept | None:
@@ -155,8 +182,10 @@ def read(folder: Path, part: Part) -> Kept | None:
     kept = header.get("part") or {}
     if kept.get("size") != now["size"] or kept.get("mtime_ns") != now["mtime_ns"]:
         return None
-    n = header.get("groups")
-    if not isinstance(n, int) or n < 0 or len(body) != n * (8 * 3 + 4 * len(KEYS)):
+    n, total = header.get("groups"), kept.get("rows")
+    if not isinstance(n, int) or n < 0 or not isinstance(total, int) or total < 0:
+        return None
+    if len(body) != n * (8 * 3 + 4 * len(KEYS)) + total * (4 + 8):
         return None
     at = [0]
 
@@ -169,14 +198,25 @@ def read(folder: Path, part: Part) -> Kept | None:
     utc, local = take("<i8"), take("<i8")
     codes = {k: take("<i4") for k in KEYS}
     rows = take("<i8")
+    group = np.frombuffer(body, dtype="<i4", count=total, offset=at[0])
+    keys = np.frombuffer(body, dtype="<u8", count=total, offset=at[0] + 4 * total)
     values = {k: header.get(k) for k in KEYS}
+    found = Kept(utc, local, codes, values, rows, group, keys)
+    return found if _consistent(found, total) else None
+
+
+def _consistent(kept: Kept, total: int) -> bool:
+    """Whether a totals file's arrays agree: codes in range, each group's rows its rows' count."""
+    n = len(kept.rows)
     for k in KEYS:
-        v = values[k]
-        if not isinstance(v, list) or (n and (codes[k].max() >= len(v) or codes[k].min() < -1)):
-            return None
-    if int(rows.sum()) != kept.get("rows") or (n and rows.min() < 1):
-        return None
-    return Kept(utc, local, codes, values, rows)
+        v, codes = kept.values[k], kept.codes[k]
+        if not isinstance(v, list) or (n and (codes.max() >= len(v) or codes.min() < -1)):
+            return False
+    if int(kept.rows.sum()) != total or (n and kept.rows.min() < 1):
+        return False
+    if total and (kept.group.min() < 0 or kept.group.max() >= n):
+        return False
+    return np.array_equal(np.bincount(kept.group, minlength=n), kept.rows)
 
 
 def frame(tables: list[Kept]) -> pd.DataFrame:
@@ -200,6 +240,38 @@ def frame(tables: list[Kept]) -> pd.DataFrame:
     out["rows"] = np.concatenate([t.rows for t in tables]) if tables else np.array([], "int64")
     out["part"] = np.repeat(np.arange(len(tables)), [len(t.rows) for t in tables])
     return pd.DataFrame(out)
+
+
+def matched_rows(tables: list[Kept], keys: np.ndarray) -> pd.DataFrame:
+    """The rows of ``tables`` whose id key is in ``keys`` (sorted, unique), found without reading a row.
+
+    ``group``: the row's group in :func:`frame` of ``tables``; ``key``: its id
+    key; ``part``: its table's position in ``tables``; ``row``: its place in its part.
+
+    Examples
+    --------
+    >>> one = Kept(*[np.zeros(1, "int64")] * 2, {}, {}, np.array([2]), np.array([0, 0]),
+    ...            np.array([7, 9], dtype=np.uint64))
+    >>> matched_rows([one, one], np.array([9], dtype=np.uint64)).to_dict("list")
+    {'group': [0, 1], 'key': [9, 9], 'part': [0, 1], 'row': [1, 1]}
+    """
+    found = []
+    base = 0
+    for i, t in enumerate(tables):
+        at = np.minimum(np.searchsorted(keys, t.keys), max(len(keys) - 1, 0))
+        rows = np.flatnonzero(keys[at] == t.keys) if len(keys) else np.array([], dtype=np.int64)
+        found.append((base + t.group[rows].astype(np.int64), t.keys[rows], i, rows))
+        base += len(t.rows)
+    return pd.DataFrame(
+        {
+            "group": np.concatenate([f[0] for f in found]) if found else np.array([], "int64"),
+            "key": np.concatenate([f[1] for f in found]) if found else np.array([], "uint64"),
+            "part": np.concatenate([np.full(len(f[3]), f[2]) for f in found])
+            if found
+            else np.array([], "int64"),
+            "row": np.concatenate([f[3] for f in found]) if found else np.array([], "int64"),
+        }
+    )
 
 
 def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, Kept | None]]:
