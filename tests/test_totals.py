@@ -17,6 +17,7 @@ import os
 import random
 import shutil
 import warnings
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -189,3 +190,42 @@ def test_quarters_floor_toward_the_past():
     ]
     assert totals.quarters(times).tolist() == want
     assert np.array_equal(totals.quarters(pd.Series(pd.to_datetime([None]))), [totals.NO_DATE])
+
+
+def test_matched_rows_counted_into_their_groups_unread(tmp_path):
+    """The index's hits are counted into their kept groups; only candidate headlines are read.
+
+    Sixty hits in three quarter-hours, written out of time order (the earliest
+    last), many at the same second (the scan's order breaks those ties): the
+    examples equal the scan's, and no batch of the store is read.
+    """
+    frame = rows(60, 0, 11)
+    base = pd.Timestamp("2024-03-05T10:00:00Z")
+    seconds = [[60 * 16 + 1, 60 * 16, 60 * 31][i % 3] for i in range(len(frame) - 1)] + [0]
+    frame["published"] = [base + pd.Timedelta(seconds=s) for s in seconds]
+    frame["published_local"] = frame["published"].dt.tz_localize(None)
+    frame["text"] = "spy"
+    frame["title"] = [f"headline {i}" for i in range(len(frame))]
+    frame["page_type"] = "article"
+    frame["published_confidence"] = "high"
+    folder = tmp_path / "store"
+    store = save(folder, [frame.iloc[:30], frame.iloc[30:]])
+    kept = totals.read(folder, store.parts[0])
+    assert len(kept.group) == int(kept.rows.sum()) and len(kept.keys) == len(kept.group)
+    whole = quiet(store.to_pandas)[0]
+    read = []
+    real = ddj.store.Store.rows_at
+
+    def counted(self, where, columns):
+        read.append(sum(len(r) for _, r in where))
+        return real(self, where, columns)
+
+    with (
+        mock.patch.object(ddj.store.Store, "batches", side_effect=AssertionError("a batch read")),
+        mock.patch.object(ddj.store.Store, "rows_at", counted),
+    ):
+        got, _ = quiet(ddj.coverage, store, {"spy": "spy"}, freq="D", by="outlet")
+    want, _ = quiet(ddj.coverage, whole, {"spy": "spy"}, freq="D", by="outlet")
+    pd.testing.assert_frame_equal(got, want)
+    assert want["examples"].str.count(r" \| ").eq(2).all()  # three headlines a key
+    assert 0 < sum(read) < len(frame)  # the candidates only
