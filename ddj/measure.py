@@ -666,6 +666,12 @@ class _Coverage(scan.Reduction):
 def _quarter_times(kept: pd.DataFrame, tz: str) -> tuple[pd.Series, pd.Series]:
     """The first and last instant of each group's quarter-hour on the clock of ``tz`` (NaT: undated)."""
     bins = kept["local" if tz == "local" else "utc"].to_numpy()
+    if tz in ("local", "UTC"):  # the clock of the bins: no zone to convert each to
+        dated = bins != NO_DATE
+        micros = np.where(dated, bins * QUARTER, 0).astype("datetime64[us]")
+        first = pd.Series(micros, index=kept.index).where(dated)
+        last = pd.Series(micros + np.timedelta64(QUARTER - 1, "us"), index=kept.index)
+        return first, last.where(dated)
     found, at = np.unique(bins, return_inverse=True)
     dated = found != NO_DATE
     micros = np.where(dated, found * QUARTER, 0).astype("datetime64[us]")
