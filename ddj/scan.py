@@ -214,14 +214,17 @@ def run_counted(
 ) -> tuple[Any, str | None]:
     """``reduction`` over a store whose totals come from its kept totals, and a note saying so.
 
-    The rows of ``keys`` (a store's index's answer) are read for what only
-    rows tell (``reduction`` over them gives the articles); the totals come
-    from each part's kept counts (:mod:`ddj.store.totals`, made for a part
-    that lacks them), and are read from the columns of the parts whose counts
-    cannot answer (a part read with repeats left out, an older schema, a
-    quarter-hour the clock or the window cuts). ``reduction`` has
-    ``unplaced``, ``from_totals``, ``totals_only`` and ``with_hits``
-    (``ddj.measure``'s coverage). A frame, or a store narrowed by ``filter``,
+    The totals come from each part's kept counts (:mod:`ddj.store.totals`,
+    made for a part that lacks them), and are read from the columns of the
+    parts whose counts cannot answer (a part read with repeats left out, an
+    older schema, a quarter-hour the clock or the window cuts). The articles
+    of ``keys`` (a store's index's answer): here, those of parts counted from
+    kept totals are counted into their groups by the id keys kept beside
+    them, and only the rows that may be example headlines are read; on Dask,
+    the matched rows are read on the workers. ``reduction`` has
+    ``unplaced``, ``from_totals``, ``candidates``, ``tally_at``,
+    ``with_examples``, ``totals_only`` and ``with_hits`` (``ddj.measure``'s
+    coverage). A frame, or a store narrowed by ``filter``,
     runs as :func:`run` (note None).
     """
     if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
@@ -297,7 +300,8 @@ def _counted_here(
             uncut = [i for i in range(len(found)) if i not in cut]
             chosen, mine = joined, hits
             if len(parts) < len(uncut):
-                mine_parts = [i for i, (part, _) in enumerate(found) if part in parts]
+                paths = {part.path for part in parts}
+                mine_parts = [i for i, (part, _) in enumerate(found) if part.path in paths]
                 chosen = joined.loc[joined["part"].isin(mine_parts)]
                 mine = hits.loc[hits["part"].isin(mine_parts)]
             elif len(uncut) < len(found):
