@@ -155,7 +155,8 @@ def test_a_drip_stops_at_the_deadline(hostile, tmp_path):
 
 def test_ctrl_c_stops_a_copy_at_once(hostile, tmp_path):
     base, sent = hostile
-    script = (
+    script = (  # Ctrl-C as in a terminal, even when the suite runs as a background job (SIGINT ignored)
+        "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from pathlib import Path\n"
         "from ddj.collecting.remote import RemoteLimits, download\n"
         f"download({base + '/drip.warc.gz'!r}, Path({str(tmp_path / 'c')!r}), RemoteLimits())\n"
