@@ -25,6 +25,7 @@ from ddj.collecting.archive import FileJob, Manifest, collect_file, file_key
 from ddj.collecting.warc import Tally, Wanted, warc_files, warc_records
 from ddj.errors import InputError, ParameterError
 from ddj.store import open as open_store
+from tests.archive_server import member_starts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,18 +78,6 @@ def archive(folder: Path, files: int = 4, per_file: int = 12, hosts: int = 6) ->
             pages.append((f"https://{host}/2024/10/{n}.html", article(host, n)))
         out.append(write_warc(folder / f"crawl-{f:02d}.warc.gz", pages))
     return out
-
-
-def member_starts(data: bytes) -> list[int]:
-    import zlib
-
-    starts, pos = [], 0
-    while pos < len(data):
-        starts.append(pos)
-        inflater = zlib.decompressobj(31)
-        inflater.decompress(data[pos:])
-        pos = len(data) - len(inflater.unused_data)
-    return starts
 
 
 def sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
