@@ -24,7 +24,7 @@ demo: setup
 	$(BIN)/ddj run coverage -p freq $(FREQ) --out $(OUT)
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: setup
 	$(BIN)/ruff check ddj tests benchmarks conftest.py
