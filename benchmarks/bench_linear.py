@@ -22,7 +22,6 @@ smallest size (flat is 1.0). On a machine shared with other jobs, trust the CPU 
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -80,8 +79,7 @@ def main() -> None:
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        report, name, *rest = args.child
-        Path(report).write_text(json.dumps(CHILDREN[name](*rest)))
+        children.answer_child(args.child, CHILDREN)
         return
     base = Path(args.dir or tempfile.mkdtemp(prefix="ddj-bench-linear-"))
     sizes = [parse_size(s) for s in args.sizes]

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -30,3 +31,9 @@ def run_child(module: str, *args: str) -> dict:
     result["peak_rss_mb"] = usage.ru_maxrss / 1024  # KiB on Linux
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     return result
+
+
+def answer_child(child: Sequence[str], steps: dict[str, Callable[..., dict]]) -> None:
+    """The child's side of :func:`run_child`: ``child`` is ``REPORT NAME *ARGS``; run the step, write its JSON."""
+    report, name, *rest = child
+    Path(report).write_text(json.dumps(steps[name](*rest)))
