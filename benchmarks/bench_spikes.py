@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import time
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -67,10 +68,18 @@ def simulate(
     if at is not None:
         weekly[:, at] = np.minimum(1.0, weekly[:, at] * lift)
     articles = rng.binomial(totals, weekly)
+    return series_frame(articles, totals, weeks, weeks + pd.Timedelta(days=6), "W")
+
+
+def series_frame(
+    articles: np.ndarray, totals: np.ndarray, starts: Any, ends: Any, freq: str
+) -> pd.DataFrame:
+    """A coverage frame of one topic a row of ``articles``/``totals`` (series x periods), periods from ``starts`` to ``ends``."""
+    series, periods = totals.shape
     cov = pd.DataFrame(
         {
-            "period": np.tile(weeks, series),
-            "period_end": np.tile(weeks + pd.Timedelta(days=6), series),
+            "period": np.tile(starts, series),
+            "period_end": np.tile(ends, series),
             "topic": np.repeat([f"t{i}" for i in range(series)], periods),
             "articles": articles.ravel(),
             "total": totals.ravel(),
@@ -80,7 +89,7 @@ def simulate(
     )
     cov["label"] = cov["topic"].str.upper()
     cov["share"] = cov["articles"] / cov["total"]
-    cov.attrs["freq"] = "W"
+    cov.attrs["freq"] = freq
     return cov
 
 

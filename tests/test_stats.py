@@ -11,6 +11,7 @@ from scipy import stats as sps
 from scipy.stats.contingency import relative_risk
 
 import ddj
+from benchmarks.bench_spikes import series_frame
 from ddj import intervals, words
 
 # -- intervals -------------------------------------------------------------------------------
@@ -300,21 +301,7 @@ def simulated(seed: int, *, series=400, periods=60) -> pd.DataFrame:
     totals = rng.integers(40, 401, size=(series, periods))
     shares = rng.uniform(0.02, 0.2, size=(series, 1))
     articles = rng.binomial(totals, shares)
-    cov = pd.DataFrame(
-        {
-            "period": np.tile(months.start_time, series),
-            "period_end": np.tile(months.end_time.normalize(), series),
-            "topic": np.repeat([f"t{i}" for i in range(series)], periods),
-            "articles": articles.ravel(),
-            "total": totals.ravel(),
-            "partial": False,
-            "examples": "",
-        }
-    )
-    cov["label"] = cov["topic"].str.upper()
-    cov["share"] = cov["articles"] / cov["total"]
-    cov.attrs["freq"] = "M"
-    return cov
+    return series_frame(articles, totals, months.start_time, months.end_time.normalize(), "M")
 
 
 def test_flat_series_are_quiet_at_the_stated_rate():
