@@ -50,3 +50,13 @@ class DroppedRowsWarning(DdjWarning):
     def __init__(self, message: str, report: list[dict] | None = None):
         super().__init__(message)
         self.report = list(report or [])
+
+
+class QueryLintWarning(DdjWarning):
+    """A topic's query does something its writer may not have meant (``findings``: :class:`ddj.linting.Finding` s)."""
+
+    kind = "note"
+
+    def __init__(self, message: str, findings: list | tuple = ()):
+        super().__init__(message)
+        self.findings = list(findings)

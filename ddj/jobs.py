@@ -27,7 +27,7 @@ import pandas as pd
 
 from ddj import labels as audit_labels
 from ddj import params as p
-from ddj import scan
+from ddj import scan, warns
 from ddj.auditing import audit
 from ddj.charts import chart as draw
 from ddj.charts import source_line
@@ -36,7 +36,7 @@ from ddj.collecting import failures_path, is_store_name
 from ddj.demo import demo_corpus, demo_warc
 from ddj.errors import DdjWarning, ParameterError
 from ddj.intervals import spikes
-from ddj.linting import Finding, lint, lint_warning
+from ddj.linting import Finding, lint
 from ddj.loading import load
 from ddj.matching import Topic, resolve
 from ddj.measure import coverage as count_coverage
@@ -367,7 +367,7 @@ def lint_topics(chosen: Sequence[Topic], corpus: Any = None) -> list[list[Findin
         )
         findings = lint(topic, against)
         if findings:
-            warnings.warn(lint_warning(topic, findings), stacklevel=2)
+            warnings.warn(warns.query_lint(topic.name, topic.query, findings), stacklevel=2)
         found.append(findings)
     return found
 

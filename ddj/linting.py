@@ -22,7 +22,7 @@ The first five read the query alone and cost nothing; the last two read the
 corpus, as a reduction over its batches (:mod:`ddj.scan`: a frame is one batch,
 a store many, and a store's index answers the terms it can). ``ddj lint`` and
 the jobs of ``ddj coverage``/``ddj run`` show the findings before counting, as
-one :class:`QueryLintWarning` a topic.
+one :class:`~ddj.errors.QueryLintWarning` a topic (its words in :func:`ddj.warns.query_lint`).
 
 Examples
 --------
@@ -46,11 +46,11 @@ import pandas as pd
 import regex
 
 from ddj import params, scan
-from ddj.errors import DdjWarning, QuerySyntaxError
+from ddj.errors import QueryLintWarning, QuerySyntaxError
 from ddj.matching import FIELDS, Topic, batch_flags, resolve
 from ddj.query import Node, Not, Or, Term, fold, leaves, parse, tokens
 
-__all__ = ["Finding", "QueryLintWarning", "lint", "lint_warning"]
+__all__ = ["Finding", "QueryLintWarning", "lint"]
 
 #: Distinct words a wildcard may match before it is flagged.
 WILDCARD_LIMIT = 1_000
@@ -109,16 +109,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.code}: {self.message} {self.fix}"
-
-
-class QueryLintWarning(DdjWarning):
-    """A topic's query does something its writer may not have meant (its :class:`Finding` s)."""
-
-    kind = "note"
-
-    def __init__(self, message: str, findings: Sequence[Finding] = ()):
-        super().__init__(message)
-        self.findings = list(findings)
 
 
 # -- the checks ------------------------------------------------------------------------------
@@ -444,12 +434,3 @@ def _count(out: dict[str, tuple[Counter, bool]], prefix: str, word: str) -> None
         words[word] += 1
     else:
         out[prefix] = (words, True)
-
-
-# -- shown before counting -------------------------------------------------------------------
-
-
-def lint_warning(topic: Topic, findings: Sequence[Finding]) -> QueryLintWarning:
-    """The one warning that shows a topic's findings (the jobs and ``ddj lint`` issue it)."""
-    lines = "; ".join(f"{f.message} {f.fix}" for f in findings)
-    return QueryLintWarning(f"Topic {topic.name!r} ({topic.query}): {lines}", findings)

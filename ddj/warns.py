@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ddj.errors import DdjWarning, DroppedRowsWarning
+from ddj.errors import DdjWarning, DroppedRowsWarning, QueryLintWarning
 
 _LISTED = "ddj.problems(corpus) lists them"
 
@@ -314,3 +314,13 @@ def bad_labels(report: list[dict], where: Any) -> DroppedRowsWarning:
 def note(message: str) -> DdjWarning:
     """A decision ddj took while reading or charting (an encoding, a day/month rule, a coarser period)."""
     return _note("note", message)
+
+
+# -- queries ---------------------------------------------------------------------------------
+
+
+def query_lint(name: str, query: str, findings: Iterable[Any]) -> QueryLintWarning:
+    """A topic's query lint findings (each with a ``message`` and a ``fix``), shown before counting."""
+    found = list(findings)
+    lines = "; ".join(f"{f.message} {f.fix}" for f in found)
+    return QueryLintWarning(f"Topic {name!r} ({query}): {lines}", found)
