@@ -522,12 +522,33 @@ def _booting_kernel(notebook: Path, kernel_name: str | None) -> Iterator[Any]:
         yield km
     finally:
         try:
-            if run_sync(km.is_alive)():
-                run_sync(km.shutdown_kernel)(now=not km.clients)
+            if km.clients:
+                if run_sync(km.is_alive)():
+                    run_sync(km.shutdown_kernel)()
+            else:
+                _kill_quietly(km)
         finally:
             run_sync(km.cleanup_resources)()
             for client in km.clients:
                 client.stop_channels()
+
+
+def _kill_quietly(km: Any) -> None:
+    """Stop a kernel no cell reached, at once and without a word on the terminal.
+
+    ``shutdown_kernel(now=True)`` interrupts the kernel before killing it. A
+    kernel still importing then prints a ``KeyboardInterrupt`` traceback on the
+    stderr it shares with ``ddj run``, under the one-line refusal of a
+    parameter. The kill goes straight to the provisioner (SIGKILL on POSIX), as
+    the kernel holds nothing to save.
+    """
+    from jupyter_core.utils import run_sync
+
+    provisioner = km.provisioner
+    if provisioner is None or not provisioner.has_process:
+        return
+    run_sync(provisioner.kill)()
+    run_sync(provisioner.wait)()
 
 
 def _ddj_names(notebook: Path, limit: int = 100) -> list[str]:

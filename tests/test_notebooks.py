@@ -497,8 +497,10 @@ def test_kernel_has_the_ddj_modules_before_the_first_cell_and_nothing_in_its_nam
     assert shown == "True False True True\n"
 
 
-def test_refused_parameters_stop_the_booting_kernel(tmp_path, monkeypatch):
-    made, real = [], ddj.notebooks._kernel_manager_class
+def test_refused_parameters_stop_the_booting_kernel(tmp_path, monkeypatch, capfd):
+    """Killed, never interrupted: a SIGINT to a kernel still importing printed a
+    KeyboardInterrupt traceback under ``ddj run``'s one-line refusal (seen on a loaded CI)."""
+    made, interrupts, real = [], [], ddj.notebooks._kernel_manager_class
 
     def capturing():
         class Capturing(real()):
@@ -506,12 +508,18 @@ def test_refused_parameters_stop_the_booting_kernel(tmp_path, monkeypatch):
                 super().__init__(**kwargs)
                 made.append(self)
 
+            async def _async_interrupt_kernel(self):
+                interrupts.append(self)
+                await super()._async_interrupt_kernel()
+
         return Capturing
 
     monkeypatch.setattr(ddj.notebooks, "_kernel_manager_class", capturing)
     with pytest.raises(ddj.ParameterError, match="not a frequency"):
         run_notebook("notebooks/coverage.ipynb", {"freq": "fortnightly"}, out_dir=tmp_path)
     assert len(made) == 1 and not made[0].has_kernel and not made[0].clients
+    assert interrupts == []
+    assert "Traceback" not in capfd.readouterr().err
 
 
 def test_a_kernelspec_of_another_virtualenv_is_not_taken_for_this_python(tmp_path, monkeypatch):
