@@ -106,8 +106,9 @@ BIG_ROBOTS = (
 
 
 @functools.cache
+@functools.lru_cache(maxsize=1)
 def gzip_bomb() -> bytes:
-    """50 MB of zeros in about 50 KB of gzip."""
+    """50 MB of zeros in about 50 KB of gzip (made once: compressing takes longer than a test's read timeout on a loaded machine)."""
     return gzip.compress(b"\0" * 50_000_000, compresslevel=9)
 
 
