@@ -388,9 +388,12 @@ def _gather_indexed(fetcher, cache, root: Path, indexed: Indexed, *, refresh: bo
             got = source.gather(fetcher, ledger, indexed)
             gathered.candidates += got.candidates
             gathered.failures += got.failures
+            gathered.cut += got.cut
             if source is wayback_machine:  # only an archived page's capture bounds its date
                 gathered.captured.update(got.captured)
     gathered.fetched = ledger.fetched
+    if gathered.cut:  # a listing stopped at its bound: counted, and each a failure row
+        warnings.warn(warns.listing_cut(gathered.cut), stacklevel=3)
     return gathered
 
 

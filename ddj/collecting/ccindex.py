@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
+from ddj.collecting import cdx
 from ddj.collecting.cdx import (
     MAX_ANSWER,
     MAX_CAPTURES,
@@ -63,8 +64,13 @@ def _index_get(fetcher: Fetcher, url: str):
     return fetcher.get(url, kind="data", limit=MAX_ANSWER)
 
 
-def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> list[Capture]:
-    """Every capture the index lists for the domains, in index order, each URL once (its first)."""
+def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, out: Gathered) -> list[Capture]:
+    """Every capture the index lists for the domains, in index order, each URL once (its first).
+
+    At most :data:`~ddj.collecting.cdx.MAX_INDEX_PAGES` pages a domain: past
+    it, a failure row and a cut (a counted warning) say how many pages are left.
+    """
+    failures = out.failures
     found: dict[str, Capture] = {}
     for domain in job.domains:
         query = index_query(job.cc_index_url, job.cc_index, domain, job.start)
@@ -78,7 +84,8 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
             failures.append(SourceFailure(f"{query}&showNumPages=true", "index", 200,
                             "the index's page count is not a number; the domain is not listed", 1))  # fmt: skip
             continue
-        for n in range(pages):
+        bound = cdx.MAX_INDEX_PAGES
+        for n in range(min(pages, bound)):
             url = f"{query}&page={n}"
             body = ledger.answer(url, lambda u=url: _index_get(fetcher, u), "index",
                                  failures, domain=domain, page=n)  # fmt: skip
@@ -90,6 +97,10 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
             failures += bad
             for capture in listed:
                 found.setdefault(capture.url, capture)
+        if pages > bound:
+            out.stop_listing(domain, f"{query}&page={bound}", (
+                f"stopped after {bound:,} of the index's {pages:,} pages: "
+                f"{pages - bound:,} page(s) left (page={bound} to page={pages - 1})"))  # fmt: skip
     return list(found.values())
 
 
@@ -129,7 +140,7 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
         wanted &= pc.field("subset") == "warc"
     found: dict[str, Capture] = {}
     rows = 0
-    for batch in dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted):
+    for batch in _batches(dataset, wanted, job.cc_index_table):
         for row in batch.to_pylist():
             rows += 1
             if rows > MAX_CAPTURES:
@@ -151,6 +162,23 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
     return list(found.values())
 
 
+def _batches(dataset, wanted, where: str):
+    """The table's rows ``wanted`` keeps, batch by batch; a part that cannot be read is an InputError.
+
+    A folder's parts are opened as they are read, so a corrupt part, or a
+    column of another type (``fetch_status`` as text), is found here.
+    """
+    batches = dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise _unreadable(where, exc) from exc
+        yield batch
+
+
 def _table(where: str):
     """The Parquet dataset at a local path or an ``s3://`` address (anonymous, s3fs)."""
     filesystem, path = None, str(where)
@@ -159,18 +187,22 @@ def _table(where: str):
             import fsspec
 
             filesystem, path = fsspec.filesystem("s3", anon=True), path.split("://", 1)[1]
-        elif not Path(path).expanduser().exists():
-            message = f"cc_index_table={where!r} does not exist: give a Parquet file or folder"
-            raise InputError(message)
+        else:  # checked by ddj.params.cc_index_table: it is there and can be read
+            path = str(Path(path).expanduser())
         return pads.dataset(path, format="parquet", partitioning="hive", filesystem=filesystem)
     except ImportError as exc:
         message = f"reading {where!r} needs the package s3fs: pip install 'ddj[s3]' (or s3fs)"
         raise InputError(message) from exc
     except (OSError, ValueError, pa.ArrowException) as exc:
-        if isinstance(exc, InputError):
-            raise
-        message = f"cc_index_table={where!r} is not a Parquet table ddj can read: {exc!s:.150}"
-        raise InputError(message) from exc
+        raise _unreadable(where, exc) from exc
+
+
+def _unreadable(where: str, exc: Exception) -> InputError:
+    """The error of a table that cannot be read as Parquet, on one line."""
+    why = " ".join(str(exc).split())
+    message = (f"cc_index_table={where!r} is not a Parquet table ddj can read ({why:.150}): give "
+               "a Parquet file or folder of Common Crawl's columnar index")  # fmt: skip
+    return InputError(message)
 
 
 def _stamp_of(value: object) -> str | None:
@@ -190,7 +222,7 @@ def gather(fetcher: Fetcher, ledger: Ledger, job: Indexed) -> Gathered:
     if job.cc_index_table is not None:
         listed = table_captures(job, out.failures)
     else:
-        listed = captures(fetcher, ledger, job, out.failures)
+        listed = captures(fetcher, ledger, job, out)
     for capture in listed:
         if not job.wanted.keeps(capture.url, capture.captured):
             continue
