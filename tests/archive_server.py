@@ -184,7 +184,7 @@ class ArchiveServer:
                 domain = query["url"][0].removesuffix("/*").lstrip("*.")
                 found = sorted((c["url"], c["timestamp"], c.get("digest", c["timestamp"]))
                                for c in server.wayback if in_domain(c["url"], domain))  # fmt: skip
-                after = query.get("resumeKey", [None])[0]
+                after = query.get("resumeKey", [None])[0]  # decoded once, as a servlet does
                 if after is not None and server.wayback_keys is None:  # rows past the key's
                     found = [f for f in found if f"{f[0]} {f[1]}!" > after]
                 limit = int(query.get("limit", ["150000"])[0])
@@ -196,11 +196,11 @@ class ArchiveServer:
                 more = len(found) > cap
                 if query.get("showResumeKey") == ["true"] and (more or server.wayback_keys):
                     last = found[cap - 1] if found[:cap] else ("", "")
-                    key = f"{last[0]} {last[1]}!"
+                    key = urllib.parse.quote_plus(f"{last[0]} {last[1]}!")  # as URLEncoder
                     if server.wayback_keys == "same":  # a broken server: one key forever
-                        key = "same-key!"
+                        key = "same-key%21"
                     elif server.wayback_keys == "endless":  # a new key forever
-                        key = f"k{server.fetched('/cdx/search/cdx')}!"
+                        key = f"k{server.fetched('/cdx/search/cdx')}%21"
                     rows += [[], [key]]
                 self.send(200, json.dumps(rows).encode(), "application/json")
 

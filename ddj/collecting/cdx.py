@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -50,6 +51,8 @@ MAX_ANSWER = 64 << 20
 MAX_INDEX_PAGES = 1_000
 #: Longest resume key taken from a Wayback Machine answer (characters).
 MAX_RESUME_KEY = 2_048
+#: A resume key as the CDX server writes it (Java's ``URLEncoder``): sent back as it is.
+_FORM_ENCODED = re.compile(r"(?:[A-Za-z0-9.*_+-]|%[0-9A-Fa-f]{2})+")
 
 
 @dataclass(frozen=True)
@@ -227,14 +230,18 @@ def wayback_rows(body: bytes, where: str) -> tuple[list[Capture], list[SourceFai
 
 
 def _resume_key(rows: list, where: str, failures: list[SourceFailure]) -> tuple[list, str | None]:
-    """The rows without the resume key's two (``[]``, ``[key]``), and the key (None: none, or refused)."""
+    """The rows without the resume key's two (``[]``, ``[key]``), and the key (None: none, or refused).
+
+    The server writes the key URL-encoded (``URLEncoder.encode(urlkey + " " + timestamp)``), to
+    be sent back as it is: a key with any other character is refused, never put in a URL.
+    """
     if len(rows) < 3 or rows[-2] != [] or not isinstance(rows[-1], list) or len(rows[-1]) != 1:
         return rows, None
     key = rows[-1][0]
-    if not isinstance(key, str) or not key or len(key) > MAX_RESUME_KEY or not key.isprintable():
+    if not isinstance(key, str) or len(key) > MAX_RESUME_KEY or not _FORM_ENCODED.fullmatch(key):
         failures.append(SourceFailure(where, "index", 200, (
-            f"{where}: a resume key that is not one line of at most {MAX_RESUME_KEY:,} characters; "
-            "the listing stops here"), 1))  # fmt: skip
+            f"{where}: a resume key that is not URL-encoded text of at most {MAX_RESUME_KEY:,} "
+            "characters; the listing stops here"), 1))  # fmt: skip
         return rows[:-2], None
     return rows[:-2], key
 

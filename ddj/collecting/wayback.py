@@ -93,7 +93,7 @@ def listing(
     keys: set[str] = set()
     key, url, bound = None, query, cdx.MAX_INDEX_PAGES
     for n in range(bound):
-        url = query if key is None else f"{query}&{urllib.parse.urlencode({'resumeKey': key})}"
+        url = query if key is None else f"{query}&resumeKey={key}"  # URL-encoded by the server
         get = lambda u=url: fetcher.get(u, kind="data", limit=MAX_ANSWER)  # noqa: E731
         body = ledger.answer(url, get, "index", out.failures, domain=domain, page=n)
         if body is None:
