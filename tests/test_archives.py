@@ -15,6 +15,7 @@ from ddj.cli import main
 from ddj.collecting import cdx
 from ddj.collecting.fetch import Fetcher
 from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.urls import registered_domain
 from tests.archive_server import ArchiveServer, cdx_of
 from tests.test_warc import article, write_warc
 
@@ -249,8 +250,7 @@ def columnar_index(lines: list[dict]) -> pa.Table:
     other = {**rows[0], "url": rows[0]["url"].replace(".html", "-old.html")}  # another crawl's row
     return pa.table({
         "url": [c["url"] for c in rows] + [other["url"]],
-        "url_host_registered_domain": [c["url"].split("/")[2].removeprefix("www.")
-                                       for c in [*rows, other]],
+        "url_host_registered_domain": [registered_domain(c["url"]) for c in [*rows, other]],
         "fetch_time": pd.to_datetime([c["timestamp"] for c in [*rows, other]], utc=True),
         "warc_filename": [c["filename"] for c in [*rows, other]],
         "warc_record_offset": [int(c["offset"]) for c in [*rows, other]],
