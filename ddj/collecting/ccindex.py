@@ -12,7 +12,9 @@ published). Each capture the :class:`~ddj.collecting.warc.Wanted` filter keeps
 by :func:`ddj.collecting.ranges.record_page`. One request at a time, at the
 fetcher's rate per host; every index page and range done is a line in the
 ledger (:class:`~ddj.collecting.indexed.Ledger`), so a rerun fetches only what
-is missing.
+is missing. At most :data:`~ddj.collecting.cdx.MAX_INDEX_PAGES` pages a domain
+are listed; past them a failure row and a counted warning
+(:func:`ddj.warns.listing_cut`) say which pages are left.
 
 Examples
 --------
