@@ -306,14 +306,23 @@ def test_cli_collects_from_the_columnar_index_and_refuses_a_bad_table(cc, tmp_pa
     assert main([*args[:8], "2024-11-01", "--until", "2024-11-30", *args[11:], "--overwrite"]) == 0
     assert "0 articles ->" in capsys.readouterr().out and cc.fetched("/crawl-data/") == 3
     # a missing table, a table without a column, a file that is not Parquet: one line, exit 2
-    pq.write_table(columnar_index(cc.cc).drop(["fetch_time"]), tmp_path / "bad.parquet")
+    table = columnar_index(cc.cc)
+    pq.write_table(table.drop(["fetch_time"]), tmp_path / "bad.parquet")
+    status = table.column_names.index("fetch_status")
+    as_text = table.set_column(status, "fetch_status", pa.array(["200"] * len(table)))
+    pq.write_table(as_text, tmp_path / "text.parquet")
     (tmp_path / "notes.parquet").write_text("not parquet")
-    for table, said in [
+    (tmp_path / "parts").mkdir()  # a folder whose second part is broken, found as it is read
+    pq.write_table(table, tmp_path / "parts" / "part-0.parquet")
+    (tmp_path / "parts" / "part-1.parquet").write_bytes(b"PAR1" + bytes(100) + b"PAR1")
+    for path, said in [
         ("no/such.parquet", "cc_index_table='no/such.parquet': no such file or folder"),
         (str(tmp_path / "bad.parquet"), "lacks the column(s) fetch_time of Common Crawl's"),
+        (str(tmp_path / "text.parquet"), "has the column(s) fetch_status (string) of another"),
         (str(tmp_path / "notes.parquet"), "is not a Parquet table ddj can read"),
+        (str(tmp_path / "parts"), "part-1.parquet"),
     ]:
-        assert main([args[0], args[1], table, *args[3:], "--overwrite"]) == 2
+        assert main([args[0], args[1], path, *args[3:], "--overwrite"]) == 2
         err = capsys.readouterr().err
         assert said in err and len(err.strip().splitlines()) == 1, err
     with pytest.raises(ParameterError, match="no such file or folder"):  # the same one check

@@ -112,6 +112,23 @@ TABLE_COLUMNS = ("url", "url_host_registered_domain", "fetch_time", "warc_filena
                  "content_mime_detected")  # fmt: skip
 
 
+def _text(kind: pa.DataType) -> bool:
+    return (
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
+#: What each column's Arrow type must be (a dictionary is judged by its values).
+_TYPES = {"url": _text, "url_host_registered_domain": _text, "warc_filename": _text,
+          "content_mime_detected": _text, "fetch_status": pa.types.is_integer,
+          "warc_record_offset": pa.types.is_integer, "warc_record_length": pa.types.is_integer,
+          "fetch_time": lambda k: pa.types.is_timestamp(k) or _text(k)}  # fmt: skip
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    return kind.value_type if pa.types.is_dictionary(kind) else kind
+
+
 def table_captures(job: Indexed, failures: list) -> list[Capture]:
     """The captures of the domains in a columnar index (Parquet), read by predicate, never whole.
 
@@ -124,7 +141,7 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
     Raises
     ------
     InputError
-        The table cannot be opened, or lacks a column.
+        The table cannot be opened or read, lacks a column, or has one of another type.
     """
     dataset = _table(job.cc_index_table)
     names = set(dataset.schema.names)
@@ -132,6 +149,15 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
     if missing:
         message = (f"cc_index_table={job.cc_index_table!r} lacks the column(s) {', '.join(missing)} "
                    "of Common Crawl's columnar index: give its cc-index/table/cc-main/warc folder")  # fmt: skip
+        raise InputError(message)
+    wrong = [f"{c} ({dataset.schema.field(c).type})" for c in TABLE_COLUMNS
+             if not _TYPES[c](_plain(dataset.schema.field(c).type))]  # fmt: skip
+    if wrong:
+        message = (f"cc_index_table={job.cc_index_table!r} has the column(s) {', '.join(wrong)} "
+                   "of another type than Common Crawl's columnar index (text for url, "
+                   "url_host_registered_domain, warc_filename, content_mime_detected; whole "
+                   "numbers for fetch_status, warc_record_offset, warc_record_length; a time "
+                   "for fetch_time): write them as it does")  # fmt: skip
         raise InputError(message)
     wanted = pc.field("url_host_registered_domain").isin(list(job.domains))
     wanted &= pc.field("fetch_status") == 200
@@ -170,9 +196,11 @@ def _batches(dataset, wanted, where: str):
     A folder's parts are opened as they are read, so a corrupt part, or a
     column of another type (``fetch_status`` as text), is found here.
     """
-    batches = dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted)
+    batches = None
     while True:
         try:
+            if batches is None:  # the filter is bound to the columns' types here
+                batches = dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted)
             batch = next(batches)
         except StopIteration:
             return

@@ -181,9 +181,8 @@ class Gathered:
     failures: list[SourceFailure] = field(default_factory=list)
     captured: dict[str, pd.Timestamp] = field(default_factory=dict)
     fetched: int = 0
-    cut: list[dict] = field(
-        default_factory=list
-    )  # listings stopped at their page bound: what was left
+    # the listings stopped at their page bound, and what was left of each
+    cut: list[dict] = field(default_factory=list)
 
     def stop_listing(self, domain: str, url: str, reason: str) -> None:
         """Record that ``domain``'s listing stopped short at ``url``: a failure row, and a cut."""
