@@ -322,7 +322,7 @@ def _add_collect(p: argparse.ArgumentParser) -> None:
 
 
 def _archive_index_options(src) -> None:
-    """``--cc-index`` and ``--wayback``: captures listed by an archive's index (with --domain)."""
+    """``--cc-index``, ``--cc-index-table``, ``--wayback``: captures an archive's index lists (--domain)."""
     src.add_argument(
         "--cc-index",
         metavar="CRAWL",
@@ -330,6 +330,15 @@ def _archive_index_options(src) -> None:
         help="a Common Crawl crawl (CC-MAIN-2024-42): its URL index lists the --domain "
         "captures and only those WARC records are fetched, by range request "
         "($DDJ_CC_INDEX_URL, $DDJ_CC_DATA_URL)",
+    )
+    src.add_argument(
+        "--cc-index-table",
+        metavar="PATH",
+        default=None,
+        help="Common Crawl's columnar URL index (a Parquet file or folder, or s3://commoncrawl/"
+        "cc-index/table/cc-main/warc/): it lists the --domain captures instead of the CDX API, "
+        "the records are fetched by range request as with --cc-index (which, given too, picks "
+        "the crawl's rows)",
     )
     src.add_argument(
         "--wayback",
@@ -365,7 +374,7 @@ def _run_collect(args: argparse.Namespace) -> int:
         overwrite=args.overwrite or args.extend, fetch=fetch, workers=args.workers,
         dry_run=args.dry_run, max_pages=args.max_pages,
         progress=False if args.no_progress else None,
-        cc_index=args.cc_index, wayback=args.wayback,
+        cc_index=args.cc_index, wayback=args.wayback, cc_index_table=args.cc_index_table,
     )  # fmt: skip
     if args.dry_run:
         for row in done.articles.itertuples():

@@ -861,6 +861,55 @@ def warcs(value: Any) -> list[str]:
     return items
 
 
+def cc_index_table(value: Any) -> str | None:
+    """Common Crawl's columnar URL index: None, an ``s3://`` address, or a Parquet file or folder.
+
+    A local path must exist and be readable: a regular file, or a folder that
+    can be listed. Whether it is Parquet with Common Crawl's columns is checked
+    when it is opened (:func:`ddj.collecting.ccindex.table_captures`).
+
+    Raises
+    ------
+    ParameterError
+        Naming the path and what to give instead.
+
+    Examples
+    --------
+    >>> cc_index_table(None), cc_index_table("s3://commoncrawl/cc-index/table/cc-main/warc/")
+    (None, 's3://commoncrawl/cc-index/table/cc-main/warc/')
+    >>> cc_index_table("no/such/index.parquet")
+    Traceback (most recent call last):
+    ...
+    ddj.errors.ParameterError: cc_index_table='no/such/index.parquet': no such file or folder. Give a Parquet file or folder of Common Crawl's columnar index (cc-index/table/cc-main/warc), or an s3:// address.
+    """
+    if _blank(value):
+        return None
+    if not isinstance(value, (str, os.PathLike)):
+        msg = f"cc_index_table={value!r}: give the path of a Parquet file or folder, or an s3:// address."
+        raise ParameterError(msg)
+    text = str(value).strip()
+    if text.lower().startswith("s3://"):
+        return text
+    if "://" in text:
+        msg = f"cc_index_table={text[:200]!r}: give a local path or an s3:// address (not {text.split('://')[0]}://)."
+        raise ParameterError(msg)
+    path = Path(text).expanduser()
+    named = shown(path)
+    if not path.exists():
+        msg = (
+            f"cc_index_table={named!r}: no such file or folder. Give a Parquet file or folder of "
+            "Common Crawl's columnar index (cc-index/table/cc-main/warc), or an s3:// address."
+        )
+        raise ParameterError(msg)
+    why = None if path.is_dir() else not_regular(path, "cc_index_table")
+    wanted = os.R_OK | (os.X_OK if path.is_dir() else 0)
+    if why is None and not os.access(path, wanted):
+        why = f"{named}: not readable (permission denied). Check its permissions."
+    if why is not None:
+        raise ParameterError(f"cc_index_table={named!r}: {why.removeprefix(named + ': ')}")
+    return text
+
+
 def domains(value: Any) -> list[str]:
     """Registered domains to keep (``bbc.co.uk``; a URL or a subdomain is reduced to its domain).
 

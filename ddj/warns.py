@@ -259,6 +259,24 @@ def surrogates(report: list[dict], cells: int) -> DdjWarning:
     return _note("repaired", msg, report)
 
 
+def listing_cut(report: list[dict]) -> DdjWarning:
+    """Index listings (Common Crawl's, the Wayback Machine's) stopped at their page bound, each a row.
+
+    Examples
+    --------
+    >>> str(listing_cut([{"source": "a.example", "reason": "stopped after 2 pages; 3 pages left"}]))
+    'The index listing of 1 domain(s) stopped at its bound (a.example: stopped after 2 pages; 3 pages left): the captures past it were not listed or fetched (the failures list each). Narrow since/until, or collect the window in parts.'
+    """
+    first = f"{report[0]['source']}: {report[0]['reason']}"
+    more = f"; and {len(report) - 1} more" if len(report) > 1 else ""
+    msg = (
+        f"The index listing of {len(report)} domain(s) stopped at its bound ({first}{more}): "
+        "the captures past it were not listed or fetched (the failures list each). "
+        "Narrow since/until, or collect the window in parts."
+    )
+    return _note("note", msg, report)
+
+
 def credentials(report: list[dict], urls: int, *, collected: bool = False) -> DdjWarning:
     """URLs whose ``user:password@`` part was removed (``collected``: in a whole collection)."""
     msg = f"removed the user:password part of {urls} URL(s): ddj never stores credentials"

@@ -3,7 +3,9 @@
 It speaks the documented formats: ``/{crawl}-index?url=...&output=json``
 (``showNumPages=true``: ``{"pages": N, ...}``; ``page=N``: JSON lines),
 ``/{filename}`` with ``Range: bytes=a-b`` (206), ``/cdx/search/cdx`` (a JSON
-array, field names first) and ``/web/{timestamp}id_/{url}``. ``faults`` makes
+array, field names first; cut at ``limit=`` or ``wayback_cap``, ending with
+``[]`` and ``[resumeKey]`` when ``showResumeKey=true`` and more are left, and
+``resumeKey=`` going on after it) and ``/web/{timestamp}id_/{url}``. ``faults`` makes
 an address misbehave (a status, a Retry-After, a slow answer, a whole file for
 a range, a range cut short or corrupt); ``hits`` counts requests by path.
 """
@@ -73,6 +75,8 @@ class ArchiveServer:
         self.extra_lines: list[str] = []  # raw lines added to the last index page
         self.page_size = 3
         self.wayback: list[dict] = []  # {"url", "timestamp", "body"}
+        self.wayback_cap: int | None = None  # rows a CDX answer holds at most (the server's cap)
+        self.wayback_keys: str | None = None  # None, "same" or "endless": resume keys gone wrong
         self.reset()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -178,12 +182,26 @@ class ArchiveServer:
 
             def _wayback_cdx(self, query):
                 domain = query["url"][0].removesuffix("/*").lstrip("*.")
+                found = sorted((c["url"], c["timestamp"], c.get("digest", c["timestamp"]))
+                               for c in server.wayback if in_domain(c["url"], domain))  # fmt: skip
+                after = query.get("resumeKey", [None])[0]  # decoded once, as a servlet does
+                if after is not None and server.wayback_keys is None:  # rows past the key's
+                    found = [f for f in found if f"{f[0]} {f[1]}!" > after]
+                limit = int(query.get("limit", ["150000"])[0])
+                cap = min(limit, server.wayback_cap or limit)  # the server's own cap, if lower
                 rows = [["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest",
                          "length"]]  # fmt: skip
-                for c in server.wayback:
-                    if in_domain(c["url"], domain):
-                        rows.append(["k", c["timestamp"], c["url"], "text/html", "200",
-                                     c.get("digest", c["timestamp"]), "100"])  # fmt: skip
+                rows += [["k", ts, url, "text/html", "200", digest, "100"]
+                         for url, ts, digest in found[:cap]]  # fmt: skip
+                more = len(found) > cap
+                if query.get("showResumeKey") == ["true"] and (more or server.wayback_keys):
+                    last = found[cap - 1] if found[:cap] else ("", "")
+                    key = urllib.parse.quote_plus(f"{last[0]} {last[1]}!")  # as URLEncoder
+                    if server.wayback_keys == "same":  # a broken server: one key forever
+                        key = "same-key%21"
+                    elif server.wayback_keys == "endless":  # a new key forever
+                        key = f"k{server.fetched('/cdx/search/cdx')}%21"
+                    rows += [[], [key]]
                 self.send(200, json.dumps(rows).encode(), "application/json")
 
             def _archived(self, rest: str):

@@ -6,12 +6,16 @@ import json
 import time
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import ddj
 from ddj.cli import main
+from ddj.collecting import cdx
 from ddj.collecting.fetch import Fetcher
-from ddj.errors import ParameterError
+from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.urls import registered_domain
 from tests.archive_server import ArchiveServer, cdx_of
 from tests.test_warc import article, write_warc
 
@@ -239,18 +243,14 @@ def test_cli_collects_from_the_cc_index_and_refuses_a_bad_crawl(cc, tmp_path, ca
     assert "not a Common Crawl crawl name" in capsys.readouterr().err
 
 
-def test_the_columnar_index_finds_the_same_records_as_the_cdx_api(cc, tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from ddj.errors import InputError
-
-    rows = [c for c in cc.cc]
+def columnar_index(lines: list[dict]) -> pa.Table:
+    """Common Crawl's columnar index (its documented column names) of CDX lines; the last row of
+    another crawl (CC-MAIN-2019-01)."""
+    rows = list(lines)
     other = {**rows[0], "url": rows[0]["url"].replace(".html", "-old.html")}  # another crawl's row
-    table = pa.table({
+    return pa.table({
         "url": [c["url"] for c in rows] + [other["url"]],
-        "url_host_registered_domain": [c["url"].split("/")[2].removeprefix("www.")
-                                       for c in [*rows, other]],
+        "url_host_registered_domain": [registered_domain(c["url"]) for c in [*rows, other]],
         "fetch_time": pd.to_datetime([c["timestamp"] for c in [*rows, other]], utc=True),
         "warc_filename": [c["filename"] for c in [*rows, other]],
         "warc_record_offset": [int(c["offset"]) for c in [*rows, other]],
@@ -260,6 +260,10 @@ def test_the_columnar_index_finds_the_same_records_as_the_cdx_api(cc, tmp_path):
         "crawl": [CRAWL] * len(rows) + ["CC-MAIN-2019-01"],
         "subset": ["warc"] * (len(rows) + 1),
     })  # fmt: skip
+
+
+def test_the_columnar_index_finds_the_same_records_as_the_cdx_api(cc, tmp_path):
+    table = columnar_index(cc.cc)
     pq.write_table(table, tmp_path / "index.parquet", row_group_size=4)
     domains = ["host0.example", "host1.example"]
     via_table, failures = ddj.collect(cc_index=CRAWL, cc_index_table=tmp_path / "index.parquet",
@@ -283,3 +287,142 @@ def test_get_range_takes_only_the_bytes_asked_for(cc):
     page = fetcher.get_range(url, offset, length)
     assert page.body is None and f"not from {offset:,} as asked" in page.reason
     assert "at most max_bytes" in fetcher.get_range(url, 0, 10**9).reason  # never asked for
+
+
+def test_cli_collects_from_the_columnar_index_and_refuses_a_bad_table(cc, tmp_path, capsys):
+    pq.write_table(columnar_index(cc.cc), tmp_path / "index.parquet", row_group_size=4)
+    out = tmp_path / "corpus.parquet"
+    args = ["collect", "--cc-index-table", str(tmp_path / "index.parquet"),
+            "--domain", "host2.example", "--url-pattern", r"/(2|5|8)\.html$",
+            "--since", "2024-10-01", "--until", "2024-10-31", "--rate", "0",
+            "--cache-dir", str(tmp_path / "c"), "-o", str(out), "--no-progress"]  # fmt: skip
+    assert main(args) == 0
+    assert "3 articles ->" in capsys.readouterr().out
+    assert sorted(ddj.load(out)["url"]) == [
+        f"https://www.host2.example/2024/10/{n}.html" for n in (2, 5, 8)
+    ]
+    assert cc.fetched("-index") == 0 and cc.fetched("/crawl-data/") == 3  # only the ranges
+    # a window the captures are all before: nothing is fetched
+    assert main([*args[:8], "2024-11-01", "--until", "2024-11-30", *args[11:], "--overwrite"]) == 0
+    assert "0 articles ->" in capsys.readouterr().out and cc.fetched("/crawl-data/") == 3
+    # a missing table, a table without a column, a file that is not Parquet: one line, exit 2
+    table = columnar_index(cc.cc)
+    pq.write_table(table.drop(["fetch_time"]), tmp_path / "bad.parquet")
+    status = table.column_names.index("fetch_status")
+    as_text = table.set_column(status, "fetch_status", pa.array(["200"] * len(table)))
+    pq.write_table(as_text, tmp_path / "text.parquet")
+    (tmp_path / "notes.parquet").write_text("not parquet")
+    (tmp_path / "parts").mkdir()  # a folder whose second part is broken, found as it is read
+    pq.write_table(table, tmp_path / "parts" / "part-0.parquet")
+    (tmp_path / "parts" / "part-1.parquet").write_bytes(b"PAR1" + bytes(100) + b"PAR1")
+    for path, said in [
+        ("no/such.parquet", "cc_index_table='no/such.parquet': no such file or folder"),
+        (str(tmp_path / "bad.parquet"), "lacks the column(s) fetch_time of Common Crawl's"),
+        (str(tmp_path / "text.parquet"), "has the column(s) fetch_status (string) of another"),
+        (str(tmp_path / "notes.parquet"), "is not a Parquet table ddj can read"),
+        (str(tmp_path / "parts"), "part-1.parquet"),
+    ]:
+        assert main([args[0], args[1], path, *args[3:], "--overwrite"]) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1, err
+    with pytest.raises(ParameterError, match="no such file or folder"):  # the same one check
+        ddj.collect(cc_index_table="no/such.parquet", domains=["host2.example"], quiet=True)
+
+
+def wayback_site(n: int) -> list[dict]:
+    """``n`` captured articles of www.host8.example, the first captured twice."""
+    pages = [{"url": f"https://www.host8.example/{k}.html", "timestamp": f"202410{10 + k:02d}120000",
+              "body": article("host8", k)} for k in range(n)]  # fmt: skip
+    return [*pages, {**pages[0], "timestamp": "20241030120000", "digest": "later"}]
+
+
+def listed_pages(server: ArchiveServer) -> dict[str, int]:
+    """Requests of each listing page (the first has no resumeKey=), by key."""
+    got: dict[str, int] = {}
+    for path, n in server.hits.items():
+        if path.startswith("/cdx/search/cdx"):
+            key = path.partition("resumeKey=")[2] or "first"
+            got[key] = got.get(key, 0) + n
+    return got
+
+
+@pytest.fixture
+def paged(cc):
+    cc.wayback, cc.wayback_cap = wayback_site(7), 3  # 8 captures: pages of 3, 3 and 2
+    yield cc
+    cc.wayback, cc.wayback_cap, cc.wayback_keys = [], None, None
+
+
+def test_the_wayback_listing_is_paged_by_resume_key_and_resumes_after_a_crash(
+    paged, tmp_path, monkeypatch
+):
+    asked = {"n": 0}
+    get = Fetcher.get
+
+    def crash_on_the_third_page(self, url, *a, **k):
+        if "/cdx/search/cdx" in url:
+            asked["n"] += 1
+            if asked["n"] == 3:
+                raise KeyboardInterrupt  # the process dies mid-listing
+        return get(self, url, *a, **k)
+
+    monkeypatch.setattr(Fetcher, "get", crash_on_the_third_page)
+    kwargs = {"wayback": True, "domains": ["host8.example"], "cache_dir": tmp_path / "c", **FAST}
+    with pytest.raises(KeyboardInterrupt):
+        ddj.collect(**kwargs)
+    assert sorted(listed_pages(paged).values()) == [1, 1]
+    monkeypatch.setattr(Fetcher, "get", get)
+    corpus, failures = ddj.collect(**kwargs)
+    # every capture listed, once: the first two pages from the ledger, the third fetched now
+    assert sorted(corpus["url"]) == [f"https://www.host8.example/{k}.html" for k in range(7)]
+    assert len(failures) == 0 and len(listed_pages(paged)) == 3
+    assert set(listed_pages(paged).values()) == {1}
+    assert paged.fetched("/web/") == 7 and paged.fetched("/web/20241030120000id_/") == 0
+    ledger = [json.loads(x) for x in (tmp_path / "c" / "archives.jsonl").read_text().splitlines()]
+    assert sorted(x["page"] for x in ledger if x["stage"] == "index") == [0, 1, 2]
+    before = dict(paged.hits)
+    again, _ = ddj.collect(**kwargs)
+    assert paged.hits == before and len(again) == 7  # a rerun fetches nothing
+
+
+@pytest.mark.parametrize(
+    ("keys", "pages", "said"),
+    [
+        ("same", 2, "the server gave page 1's resume key 'same-key%21' again"),
+        ("endless", 4, "stopped after 4 pages (12 captures): more are left after resume key"),
+    ],
+)
+def test_a_wayback_listing_that_never_ends_stops_at_its_bound(
+    paged, tmp_path, monkeypatch, keys, pages, said
+):
+    paged.wayback_keys = keys
+    monkeypatch.setattr(cdx, "MAX_INDEX_PAGES", 4)
+    with pytest.warns(DdjWarning, match=r"index listing of 1 domain\(s\) stopped at its bound"):
+        corpus, failures = ddj.collect(wayback=True, domains=["host8.example"],
+                                       cache_dir=tmp_path / "c", **FAST)  # fmt: skip
+    assert paged.fetched("/cdx/search/cdx") == pages
+    row = failures[failures["stage"] == "index"]
+    assert len(row) == 1 and said in row["reason"].iloc[0]
+    assert len(corpus) == 2  # what the listing gave is collected (the same 3 rows, 2 URLs, a page)
+
+
+def test_the_cc_index_listing_stops_at_its_page_bound_and_says_what_is_left(
+    cc, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(cdx, "MAX_INDEX_PAGES", 1)
+    with pytest.warns(DdjWarning, match="stopped after 1 of the index's 2 pages: 1 page"):
+        corpus, failures = ddj.collect(cc_index=CRAWL, domains=["host0.example"],
+                                       cache_dir=tmp_path / "c", **FAST)  # fmt: skip
+    assert cc.fetched("page=0") == 1 and cc.fetched("page=1") == 0
+    assert len(corpus) == 3  # the first page's captures (page size 3 of 4)
+    assert failures["reason"].str.contains(r"page\(s\) left \(page=1 to page=1\)").sum() == 1
+
+
+def test_a_resume_key_that_is_not_url_encoded_is_never_sent():
+    head = b'[["urlkey","timestamp","original"],["k","20241005120000","https://a.example/x"],[],'
+    caps, bad, key = cdx.wayback_rows(head + b'["a.example/x 2024&to=1"]]', "page 0")
+    assert len(caps) == 1 and key is None
+    assert "not URL-encoded text" in bad[0].reason and "the listing stops here" in bad[0].reason
+    assert cdx.wayback_rows(head + b'["a%2Cexample%29%2Fx+20241005120001"]]', "p")[2] == (
+        "a%2Cexample%29%2Fx+20241005120001"
+    )

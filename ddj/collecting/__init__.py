@@ -240,7 +240,9 @@ def collect(
         a day before ``since``), and only those WARC records are fetched, by
         HTTP range request, and read as a WARC file's records are. Each index
         page and each range done is a line of ``archives.jsonl`` in
-        ``cache_dir``: a rerun fetches only what is missing.
+        ``cache_dir``: a rerun fetches only what is missing. At most
+        :data:`ddj.collecting.cdx.MAX_INDEX_PAGES` index pages a domain; past
+        them a failure row and a counted warning say how many are left.
     cc_index_table
         Common Crawl's columnar URL index instead of its CDX API: a Parquet
         file or folder, local or ``s3://`` (anonymous), with its documented
@@ -249,10 +251,13 @@ def collect(
         ``fetch_status``, ``content_mime_detected``; ``crawl`` is matched to
         ``cc_index`` when both are given). It is read by predicate (the
         domains, status 200, HTML), never whole; the records are fetched by
-        range as with ``cc_index``.
+        range as with ``cc_index``. Checked by :func:`ddj.params.cc_index_table`
+        (CLI ``--cc-index-table``).
     wayback
         List the Wayback Machine's captures of ``domains`` captured from a day
-        before ``since`` to ``until`` (one per distinct content), and fetch
+        before ``since`` to ``until`` (one per distinct content), every page
+        of the listing by resume key (each a line of ``archives.jsonl``, at
+        most :data:`ddj.collecting.cdx.MAX_INDEX_PAGES` a domain), and fetch
         each URL's first capture as archived (``id_``). The capture time is
         not a publication date: a page dated after its capture is a failure
         row, an undated page stays undated.
@@ -388,9 +393,12 @@ def _gather_indexed(fetcher, cache, root: Path, indexed: Indexed, *, refresh: bo
             got = source.gather(fetcher, ledger, indexed)
             gathered.candidates += got.candidates
             gathered.failures += got.failures
+            gathered.cut += got.cut
             if source is wayback_machine:  # only an archived page's capture bounds its date
                 gathered.captured.update(got.captured)
     gathered.fetched = ledger.fetched
+    if gathered.cut:  # a listing stopped at its bound: counted, and each a failure row
+        warnings.warn(warns.listing_cut(gathered.cut), stacklevel=3)
     return gathered
 
 

@@ -12,7 +12,9 @@ published). Each capture the :class:`~ddj.collecting.warc.Wanted` filter keeps
 by :func:`ddj.collecting.ranges.record_page`. One request at a time, at the
 fetcher's rate per host; every index page and range done is a line in the
 ledger (:class:`~ddj.collecting.indexed.Ledger`), so a rerun fetches only what
-is missing.
+is missing. At most :data:`~ddj.collecting.cdx.MAX_INDEX_PAGES` pages a domain
+are listed; past them a failure row and a counted warning
+(:func:`ddj.warns.listing_cut`) say which pages are left.
 
 Examples
 --------
@@ -30,6 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
 
+from ddj.collecting import cdx
 from ddj.collecting.cdx import (
     MAX_ANSWER,
     MAX_CAPTURES,
@@ -63,8 +66,13 @@ def _index_get(fetcher: Fetcher, url: str):
     return fetcher.get(url, kind="data", limit=MAX_ANSWER)
 
 
-def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> list[Capture]:
-    """Every capture the index lists for the domains, in index order, each URL once (its first)."""
+def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, out: Gathered) -> list[Capture]:
+    """Every capture the index lists for the domains, in index order, each URL once (its first).
+
+    At most :data:`~ddj.collecting.cdx.MAX_INDEX_PAGES` pages a domain: past
+    it, a failure row and a cut (a counted warning) say how many pages are left.
+    """
+    failures = out.failures
     found: dict[str, Capture] = {}
     for domain in job.domains:
         query = index_query(job.cc_index_url, job.cc_index, domain, job.start)
@@ -78,7 +86,8 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
             failures.append(SourceFailure(f"{query}&showNumPages=true", "index", 200,
                             "the index's page count is not a number; the domain is not listed", 1))  # fmt: skip
             continue
-        for n in range(pages):
+        bound = cdx.MAX_INDEX_PAGES
+        for n in range(min(pages, bound)):
             url = f"{query}&page={n}"
             body = ledger.answer(url, lambda u=url: _index_get(fetcher, u), "index",
                                  failures, domain=domain, page=n)  # fmt: skip
@@ -90,6 +99,10 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
             failures += bad
             for capture in listed:
                 found.setdefault(capture.url, capture)
+        if pages > bound:
+            out.stop_listing(domain, f"{query}&page={bound}", (
+                f"stopped after {bound:,} of the index's {pages:,} pages: "
+                f"{pages - bound:,} page(s) left (page={bound} to page={pages - 1})"))  # fmt: skip
     return list(found.values())
 
 
@@ -97,6 +110,23 @@ def captures(fetcher: Fetcher, ledger: Ledger, job: Indexed, failures: list) -> 
 TABLE_COLUMNS = ("url", "url_host_registered_domain", "fetch_time", "warc_filename",
                  "warc_record_offset", "warc_record_length", "fetch_status",
                  "content_mime_detected")  # fmt: skip
+
+
+def _text(kind: pa.DataType) -> bool:
+    return (
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind)
+    )
+
+
+#: What each column's Arrow type must be (a dictionary is judged by its values).
+_TYPES = {"url": _text, "url_host_registered_domain": _text, "warc_filename": _text,
+          "content_mime_detected": _text, "fetch_status": pa.types.is_integer,
+          "warc_record_offset": pa.types.is_integer, "warc_record_length": pa.types.is_integer,
+          "fetch_time": lambda k: pa.types.is_timestamp(k) or _text(k)}  # fmt: skip
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    return kind.value_type if pa.types.is_dictionary(kind) else kind
 
 
 def table_captures(job: Indexed, failures: list) -> list[Capture]:
@@ -111,7 +141,7 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
     Raises
     ------
     InputError
-        The table cannot be opened, or lacks a column.
+        The table cannot be opened or read, lacks a column, or has one of another type.
     """
     dataset = _table(job.cc_index_table)
     names = set(dataset.schema.names)
@@ -119,6 +149,15 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
     if missing:
         message = (f"cc_index_table={job.cc_index_table!r} lacks the column(s) {', '.join(missing)} "
                    "of Common Crawl's columnar index: give its cc-index/table/cc-main/warc folder")  # fmt: skip
+        raise InputError(message)
+    wrong = [f"{c} ({dataset.schema.field(c).type})" for c in TABLE_COLUMNS
+             if not _TYPES[c](_plain(dataset.schema.field(c).type))]  # fmt: skip
+    if wrong:
+        message = (f"cc_index_table={job.cc_index_table!r} has the column(s) {', '.join(wrong)} "
+                   "of another type than Common Crawl's columnar index (text for url, "
+                   "url_host_registered_domain, warc_filename, content_mime_detected; whole "
+                   "numbers for fetch_status, warc_record_offset, warc_record_length; a time "
+                   "for fetch_time): write them as it does")  # fmt: skip
         raise InputError(message)
     wanted = pc.field("url_host_registered_domain").isin(list(job.domains))
     wanted &= pc.field("fetch_status") == 200
@@ -129,7 +168,7 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
         wanted &= pc.field("subset") == "warc"
     found: dict[str, Capture] = {}
     rows = 0
-    for batch in dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted):
+    for batch in _batches(dataset, wanted, job.cc_index_table):
         for row in batch.to_pylist():
             rows += 1
             if rows > MAX_CAPTURES:
@@ -151,6 +190,25 @@ def table_captures(job: Indexed, failures: list) -> list[Capture]:
     return list(found.values())
 
 
+def _batches(dataset, wanted, where: str):
+    """The table's rows ``wanted`` keeps, batch by batch; a part that cannot be read is an InputError.
+
+    A folder's parts are opened as they are read, so a corrupt part, or a
+    column of another type (``fetch_status`` as text), is found here.
+    """
+    batches = None
+    while True:
+        try:
+            if batches is None:  # the filter is bound to the columns' types here
+                batches = dataset.to_batches(columns=list(TABLE_COLUMNS), filter=wanted)
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise _unreadable(where, exc) from exc
+        yield batch
+
+
 def _table(where: str):
     """The Parquet dataset at a local path or an ``s3://`` address (anonymous, s3fs)."""
     filesystem, path = None, str(where)
@@ -159,18 +217,22 @@ def _table(where: str):
             import fsspec
 
             filesystem, path = fsspec.filesystem("s3", anon=True), path.split("://", 1)[1]
-        elif not Path(path).expanduser().exists():
-            message = f"cc_index_table={where!r} does not exist: give a Parquet file or folder"
-            raise InputError(message)
+        else:  # checked by ddj.params.cc_index_table: it is there and can be read
+            path = str(Path(path).expanduser())
         return pads.dataset(path, format="parquet", partitioning="hive", filesystem=filesystem)
     except ImportError as exc:
         message = f"reading {where!r} needs the package s3fs: pip install 'ddj[s3]' (or s3fs)"
         raise InputError(message) from exc
     except (OSError, ValueError, pa.ArrowException) as exc:
-        if isinstance(exc, InputError):
-            raise
-        message = f"cc_index_table={where!r} is not a Parquet table ddj can read: {exc!s:.150}"
-        raise InputError(message) from exc
+        raise _unreadable(where, exc) from exc
+
+
+def _unreadable(where: str, exc: Exception) -> InputError:
+    """The error of a table that cannot be read as Parquet, on one line."""
+    why = " ".join(str(exc).split())
+    message = (f"cc_index_table={where!r} is not a Parquet table ddj can read ({why:.150}): give "
+               "a Parquet file or folder of Common Crawl's columnar index")  # fmt: skip
+    return InputError(message)
 
 
 def _stamp_of(value: object) -> str | None:
@@ -190,7 +252,7 @@ def gather(fetcher: Fetcher, ledger: Ledger, job: Indexed) -> Gathered:
     if job.cc_index_table is not None:
         listed = table_captures(job, out.failures)
     else:
-        listed = captures(fetcher, ledger, job, out.failures)
+        listed = captures(fetcher, ledger, job, out)
     for capture in listed:
         if not job.wanted.keeps(capture.url, capture.captured):
             continue

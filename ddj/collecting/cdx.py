@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -45,8 +46,13 @@ MAX_RECORD = 64 << 20
 MAX_OFFSET = 1 << 44
 #: Largest index answer read (bytes): :data:`MAX_CAPTURES` lines of about 640 bytes.
 MAX_ANSWER = 64 << 20
-#: Pages one index query may have (``showNumPages``); more are clamped, with a failure row.
-MAX_INDEX_PAGES = 10_000
+#: Index pages listed for one domain (Common Crawl's ``page=``, the Wayback Machine's resume keys);
+#: past it the listing stops, with a failure row and a counted warning saying what was left.
+MAX_INDEX_PAGES = 1_000
+#: Longest resume key taken from a Wayback Machine answer (characters).
+MAX_RESUME_KEY = 2_048
+#: A resume key as the CDX server writes it (Java's ``URLEncoder``): sent back as it is.
+_FORM_ENCODED = re.compile(r"(?:[A-Za-z0-9.*_+-]|%[0-9A-Fa-f]{2})+")
 
 
 @dataclass(frozen=True)
@@ -161,35 +167,42 @@ def cc_capture(row: object) -> tuple[Capture | None, str]:
     return Capture(url, when, status, mime[:200], digest[:200], filename, offset, length), ""
 
 
-def wayback_rows(body: bytes, where: str) -> tuple[list[Capture], list[SourceFailure]]:
-    """The captures of one Wayback Machine CDX answer (a JSON array, field names first).
+def wayback_rows(body: bytes, where: str) -> tuple[list[Capture], list[SourceFailure], str | None]:
+    """The captures of one Wayback Machine CDX answer (a JSON array, field names first), and its resume key.
+
+    With ``showResumeKey=true`` the server ends an answer it cut (at ``limit=``
+    or its own cap) with an empty row and a row holding the key that continues
+    the listing (``resumeKey=``); the key is None when nothing is left, or
+    when it is not one line of at most :data:`MAX_RESUME_KEY` characters (a
+    failure row says so).
 
     Examples
     --------
-    >>> caps, bad = wayback_rows(b'[["urlkey","timestamp","original","mimetype","statuscode",'
+    >>> caps, bad, key = wayback_rows(b'[["urlkey","timestamp","original","mimetype","statuscode",'
     ...     b'"digest","length"],["k","20241005120000","https://a.example/x","text/html","200",'
-    ...     b'"D","900"],["k","x"]]', "captures")
-    >>> [c.url for c in caps], bad[0].reason
-    (['https://a.example/x'], 'captures, row 3: no http(s) original URL; skipped')
+    ...     b'"D","900"],["k","x"],[],["a%2Cexample%29%2Fx+20241005120000%21"]]', "captures")
+    >>> [c.url for c in caps], bad[0].reason, key
+    (['https://a.example/x'], 'captures, row 3: no http(s) original URL; skipped', 'a%2Cexample%29%2Fx+20241005120000%21')
     """
     failures: list[SourceFailure] = []
     if len(body) > MAX_CAPTURES * 1024:
         failures.append(SourceFailure(where, "index", 200,
                         f"{where}: larger than {MAX_CAPTURES * 1024:,} bytes; not read", 1))  # fmt: skip
-        return [], failures
+        return [], failures, None
     try:
         rows = json.loads(body.decode("utf-8", errors="replace") or "[]")
     except ValueError as exc:
         why = str(exc).split(":")[0]
         failures.append(SourceFailure(where, "index", 200,
                         f"{where}: not a JSON array ({why}); nothing read from it", 1))  # fmt: skip
-        return [], failures
+        return [], failures, None
     if not isinstance(rows, list) or (rows and not isinstance(rows[0], list)):
         failures.append(SourceFailure(where, "index", 200,
                         f"{where}: not a JSON array of rows; nothing read from it", 1))  # fmt: skip
-        return [], failures
+        return [], failures, None
     if not rows:
-        return [], failures
+        return [], failures, None
+    rows, key = _resume_key(rows, where, failures)
     names = [str(n) for n in rows[0]]
     captures = []
     for number, row in enumerate(rows[1 : MAX_CAPTURES + 1], start=2):
@@ -213,11 +226,28 @@ def wayback_rows(body: bytes, where: str) -> tuple[list[Capture], list[SourceFai
         failures.append(SourceFailure(where, "index", 200, (
             f"{where}: more than {MAX_CAPTURES:,} rows; the rest is not read "
             "(narrow since/until or the domains)"), 1))  # fmt: skip
-    return captures, failures
+    return captures, failures, key
+
+
+def _resume_key(rows: list, where: str, failures: list[SourceFailure]) -> tuple[list, str | None]:
+    """The rows without the resume key's two (``[]``, ``[key]``), and the key (None: none, or refused).
+
+    The server writes the key URL-encoded (``URLEncoder.encode(urlkey + " " + timestamp)``), to
+    be sent back as it is: a key with any other character is refused, never put in a URL.
+    """
+    if len(rows) < 3 or rows[-2] != [] or not isinstance(rows[-1], list) or len(rows[-1]) != 1:
+        return rows, None
+    key = rows[-1][0]
+    if not isinstance(key, str) or len(key) > MAX_RESUME_KEY or not _FORM_ENCODED.fullmatch(key):
+        failures.append(SourceFailure(where, "index", 200, (
+            f"{where}: a resume key that is not URL-encoded text of at most {MAX_RESUME_KEY:,} "
+            "characters; the listing stops here"), 1))  # fmt: skip
+        return rows[:-2], None
+    return rows[:-2], key
 
 
 def num_pages(body: bytes) -> int | None:
-    """The page count a ``showNumPages=true`` answer gives (``{"pages": N, ...}`` or ``N``), bounded.
+    """The page count a ``showNumPages=true`` answer gives (``{"pages": N, ...}`` or ``N``), or None.
 
     Examples
     --------
@@ -230,6 +260,6 @@ def num_pages(body: bytes) -> int | None:
         return None
     if isinstance(value, dict):
         value = value.get("pages")
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 53:
         return None
-    return min(value, MAX_INDEX_PAGES)
+    return value

@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from ddj import params
 from ddj.collecting.archive import Manifest
 from ddj.collecting.cache import PageCache
 from ddj.collecting.fetch import Page
@@ -92,12 +93,14 @@ class Indexed:
         Raises
         ------
         ParameterError
-            A crawl name that is not ``CC-MAIN-YYYY-WW``, or no ``domains``.
+            A crawl name that is not ``CC-MAIN-YYYY-WW``, no ``domains``, or a
+            ``cc_index_table`` that is not there (:func:`ddj.params.cc_index_table`).
         """
         if cc_index is not None and not (isinstance(cc_index, str) and _CRAWL.fullmatch(cc_index)):
             message = (f"cc_index={str(cc_index)[:80]!r} is not a Common Crawl crawl name: give "
                        "one like 'CC-MAIN-2024-42' (https://index.commoncrawl.org lists them)")  # fmt: skip
             raise ParameterError(message)
+        cc_index_table = params.cc_index_table(cc_index_table)  # the CLI's check too
         if wayback not in (True, False):
             message = f"wayback={wayback!r}: give True or False"
             raise ParameterError(message)
@@ -110,7 +113,7 @@ class Indexed:
             address(cc_index_url, "DDJ_CC_INDEX_URL", CC_INDEX_URL, "cc_index_url"),
             address(cc_data_url, "DDJ_CC_DATA_URL", CC_DATA_URL, "cc_data_url"),
             address(wayback_url, "DDJ_WAYBACK_URL", WAYBACK_URL, "wayback_url"),
-            None if cc_index_table is None else str(cc_index_table),
+            cc_index_table,
         )  # fmt: skip
 
     @property
@@ -178,3 +181,10 @@ class Gathered:
     failures: list[SourceFailure] = field(default_factory=list)
     captured: dict[str, pd.Timestamp] = field(default_factory=dict)
     fetched: int = 0
+    # the listings stopped at their page bound, and what was left of each
+    cut: list[dict] = field(default_factory=list)
+
+    def stop_listing(self, domain: str, url: str, reason: str) -> None:
+        """Record that ``domain``'s listing stopped short at ``url``: a failure row, and a cut."""
+        self.failures.append(SourceFailure(url, "index", None, f"{domain}: {reason}", 1))
+        self.cut.append({"source": domain, "url": url, "reason": reason})
