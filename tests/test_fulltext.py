@@ -216,19 +216,36 @@ def test_an_index_made_before_common_words_answers_as_it_did(tmp_path, monkeypat
     rows = generated(200, 0, seed=11)
     queries = ['"hong the kong"', "the", "th*", '"cafe hong"', 'NOT "of the"', '"kong th*"']
     sizes, tallies = {}, {}
-    for name, common in (("old", frozenset()), ("new", fulltext.COMMON_WORDS)):
-        monkeypatch.setattr(fulltext, "COMMON_WORDS", common)
+    for name, common in (("old", ()), ("new", None)):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            folder = ddj.save(rows, tmp_path / name, append=True)
-            ddj.index(folder)
-        monkeypatch.setattr(fulltext, "COMMON_WORDS", frozenset({"unused"}))  # read from the state
+            ddj.index(ddj.save(rows, tmp_path / name, append=True), common_words=common)
+    monkeypatch.setattr(fulltext, "COMMON_WORDS", frozenset({"unused"}))  # read from the state
+    for name in ("old", "new"):
+        folder = tmp_path / name
         engine = folder / fulltext.INDEX / "tantivy"
         sizes[name] = sum(p.stat().st_size for p in engine.glob("*.pos"))
         tallies[name] = check_against_scan(folder, queries)
     assert tallies["old"] == {"exact": 6, "narrowed": 0, "scanned": 0}, tallies
     assert tallies["new"] == {"exact": 3, "narrowed": 2, "scanned": 1}, tallies
     assert sizes["new"] < 0.9 * sizes["old"], sizes  # "the" and "of" hold no positions
+
+
+def test_common_words_are_checked_and_kept_with_the_index(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(30, 0, seed=12), tmp_path / "s", append=True)
+    for bad in ("the", ["The"], ["hong kong"], [5]):
+        with pytest.raises(ddj.ParameterError, match="common_words"):
+            ddj.index(folder, common_words=bad)
+    ddj.index(folder, common_words=["the", "of"])
+    assert fulltext._read_state(folder / fulltext.INDEX)["common"] == ["of", "the"]
+    assert ddj.index(folder, common_words=["of", "the"]).rows == 0  # the same words: fine
+    with pytest.raises(ddj.ParameterError, match="made with other common words"):
+        ddj.index(folder, common_words=())
+    ddj.save(generated(10, 30, seed=13), folder, append=True)  # an append keeps them
+    assert fulltext._read_state(folder / fulltext.INDEX)["common"] == ["of", "the"]
+    assert check_against_scan(folder, ['"hong the kong"', '"cafe of"', "the"])["exact"] == 1
 
 
 def test_the_common_words_are_words_as_the_index_holds_them():

@@ -181,7 +181,7 @@ _ASCII_SEPARATORS = {
 # -- building ---------------------------------------------------------------------------------
 
 
-def index(store: Any, *, client: Any = None) -> Indexed:
+def index(store: Any, *, client: Any = None, common_words: Any = None) -> Indexed:
     """Build or bring up to date the full-text index of a store (``store/_index/``).
 
     Only the parts not yet indexed are read; parts the store no longer lists are
@@ -195,6 +195,12 @@ def index(store: Any, *, client: Any = None) -> Indexed:
         A ``dask.distributed.Client``: each part is read and cut into words on a
         worker (at most two parts a worker in flight, so memory holds a few
         parts' words), and written to the index here, in store order.
+    common_words
+        The words a new index holds by article only, without positions
+        (:class:`Layout`): :data:`COMMON_WORDS` when not given; ``()`` keeps
+        every word's positions, so every phrase is answered exactly, in a
+        larger index. Only a new index takes it: an index keeps the words it
+        was made with.
 
     Returns
     -------
@@ -206,19 +212,24 @@ def index(store: Any, *, client: Any = None) -> Indexed:
     InputError
         Not a store, the index cannot be written, or another build held it too long.
     ParameterError
-        ``client`` is not a Dask client.
+        ``client`` is not a Dask client, or ``common_words`` are not words as
+        the index holds them, or differ from those the index was made with.
     """
     folder = _store_folder(store)
     if client is not None and not callable(getattr(client, "submit", None)):
         msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
         raise ParameterError(msg)
+    common = _common(common_words)
     started = time.perf_counter()
     home = folder / INDEX
     try:
         home.mkdir(exist_ok=True)
         (home / _KEYS).mkdir(exist_ok=True)
         with _locked(home):
-            parts, rows, removed = _update(folder, home, client)
+            _same_common(home, common)
+            parts, rows, removed = _update(folder, home, client, common)
+    except ParameterError:
+        raise
     except OSError as exc:
         msg = f"Cannot index the store {folder}: {exc.strerror or exc}. Check that you can write to {home}."
         raise InputError(msg) from exc
@@ -249,8 +260,10 @@ def after_append(folder: Path) -> None:
         warnings.warn(IndexWarning(msg), stacklevel=3)
 
 
-def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int]:
-    state = _read_state(home)
+def _update(
+    folder: Path, home: Path, client: Any = None, common: frozenset[str] | None = None
+) -> tuple[int, int, int]:
+    state = _read_state(home, common)
     layout = _layout(state)
     found = listing(folder)
     current = {_name(folder, p): p for p in found.parts}
@@ -273,7 +286,7 @@ def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int
         rows = 0
         group: dict[str, dict] = {}
         held = 0
-        for part, batches in _sources(todo, client):
+        for part, batches in _sources(todo, client, layout.common):
             name = _name(folder, part)
             writer.delete_documents_by_term("part", _number(name))  # a killed build's, if any
             entry = _add_part(writer, batches, _number(name), home, layout)
@@ -299,7 +312,8 @@ def _commit(writer: Any, home: Path, state: dict, group: dict[str, dict]) -> Non
     _write_state(home, state)
 
 
-#: A batch of a part, cut into words: its id keys (as int64) and each field's words, space-joined.
+#: A batch of a part, cut into words: its id keys (as int64) and each field's words, space-joined
+#: (with, when the index has common words, each field's common words, once each: ``text__common``).
 Words = tuple[np.ndarray, dict[str, list[str]]]
 
 
@@ -308,17 +322,16 @@ def _add_part(
 ) -> dict:
     """Index one part's rows; its keys go to ``_index/keys/<number>.u64``. Unreadable: noted, no rows."""
     keys: list[np.ndarray] = []
-    common = layout.common
+    common = bool(layout.common)
     try:
         for k, fields in batches:
             keys.append(k)
             for row, key in enumerate(k.tolist()):
                 doc = tantivy.Document(key=key, part=number)
                 for f in FIELDS:
-                    words = fields[f][row]
-                    doc.add_text(f, words)
+                    doc.add_text(f, fields[f][row])
                     if common:
-                        doc.add_text(common_field(f), " ".join(common.intersection(words.split())))
+                        doc.add_text(common_field(f), fields[common_field(f)][row])
                 writer.add_document(doc)
     except (OSError, ValueError, pa.ArrowException) as exc:
         writer.delete_documents_by_term("part", number)
@@ -328,20 +341,26 @@ def _add_part(
     return {"rows": len(joined), "keys": f"{_KEYS}/{number}.u64"}
 
 
-def _words(batch: dict[str, list]) -> Words:
+def _words(batch: dict[str, list], common: frozenset[str]) -> Words:
     keys = id_keys(batch["id"]).view(np.int64)
-    return keys, {f: [" ".join(indexed_words(v)) for v in batch[f]] for f in FIELDS}
+    fields: dict[str, list[str]] = {}
+    for f in FIELDS:
+        words = [indexed_words(v) for v in batch[f]]
+        fields[f] = [" ".join(w) for w in words]
+        if common:
+            fields[common_field(f)] = [" ".join(common.intersection(w)) for w in words]
+    return keys, fields
 
 
-def _local(part: Part) -> Iterator[Words]:
+def _local(part: Part, common: frozenset[str]) -> Iterator[Words]:
     for batch in _part_batches(part):
-        yield _words(batch)
+        yield _words(batch, common)
 
 
-def _part_words(part: Part) -> list[Words] | str:
+def _part_words(part: Part, common: frozenset[str]) -> list[Words] | str:
     """A worker's task: a whole part cut into words, or why it cannot be read."""
     try:
-        return list(_local(part))
+        return list(_local(part, common))
     except (OSError, ValueError, pa.ArrowException) as exc:
         return f"{exc}"
 
@@ -352,23 +371,25 @@ def _remote(result: list[Words] | str) -> Iterator[Words]:
     yield from result
 
 
-def _sources(todo: list[Part], client: Any) -> Iterator[tuple[Part, Iterator[Words]]]:
+def _sources(
+    todo: list[Part], client: Any, common: frozenset[str]
+) -> Iterator[tuple[Part, Iterator[Words]]]:
     """Each part with its batches of words: read here, or on the cluster, a few parts ahead."""
     if client is None:
         for part in todo:
-            yield part, _local(part)
+            yield part, _local(part, common)
         return
     ahead = 2 * max(1, len(client.scheduler_info().get("workers", {})))
     waiting: deque = deque()
     rest = iter(todo)
     for part in islice(rest, ahead):
-        waiting.append((part, client.submit(_part_words, part, pure=False)))
+        waiting.append((part, client.submit(_part_words, part, common, pure=False)))
     while waiting:
         part, future = waiting.popleft()
         result = future.result()
         nxt = next(rest, None)
         if nxt is not None:
-            waiting.append((nxt, client.submit(_part_words, nxt, pure=False)))
+            waiting.append((nxt, client.submit(_part_words, nxt, common, pure=False)))
         yield part, _remote(result)
 
 
@@ -659,10 +680,43 @@ def _open(path: Path, layout: Layout, create: bool) -> Any:
     return engine
 
 
-def _read_state(home: Path) -> dict:
+def _common(words: Any) -> frozenset[str] | None:
+    """``common_words``, checked: each a word as the index holds it (folded, no space or mark)."""
+    if words is None:
+        return None
+    if isinstance(words, str) or not hasattr(words, "__iter__"):
+        msg = (
+            f"common_words={words!r}: give a list of words, such as ['the', 'of'], or () for none."
+        )
+        raise ParameterError(msg)
+    given = list(islice(iter(words), 10_001))
+    bad = [w for w in given if not isinstance(w, str) or indexed_words(w) != [w]]
+    if bad or len(given) > 10_000:
+        shown = ", ".join(repr(w) for w in bad[:3]) or "more than 10,000 words"
+        msg = f"common_words: {shown} not words as the index holds them; give folded words (lower case, no accents), at most 10,000."
+        raise ParameterError(msg)
+    return frozenset(given)
+
+
+def _same_common(home: Path, common: frozenset[str] | None) -> None:
+    """Refuse ``common_words`` other than those the index was made with."""
+    if common is None or not (home / _STATE).exists():
+        return
+    held = frozenset(_read_state(home).get("common") or ())
+    if held != common:
+        msg = (
+            f"common_words: the index in {home} was made with other common words "
+            f"({len(held)} of them). Leave common_words out, or remove {home} "
+            "and run ddj.index again to make it with these."
+        )
+        raise ParameterError(msg)
+
+
+def _read_state(home: Path, common: frozenset[str] | None = None) -> dict:
     path = home / _STATE
     if not path.exists():
-        return {"version": _VERSION, "parts": {}, "common": sorted(COMMON_WORDS)}
+        words = COMMON_WORDS if common is None else common
+        return {"version": _VERSION, "parts": {}, "common": sorted(words)}
     state = read_record(path)
     if state.get("version") != _VERSION or not isinstance(state.get("parts"), dict):
         msg = f"{path}: not an index state this ddj writes. Remove {home} and run ddj.index again."
