@@ -47,11 +47,41 @@ def size_of(path: Path, skip: str | None = None) -> int:
     )
 
 
-def child_build(store: str) -> dict:
+def child_build(store: str, exact: str = "") -> dict:
     import ddj
 
-    done = ddj.index(store)
+    done = ddj.index(store, common_words=() if exact else None)
     return {"seconds": done.seconds, "rows": done.rows, "parts": done.parts}
+
+
+def positions_share(home: Path) -> float:
+    """The share of an index's bytes that are word positions (tantivy's ``.pos`` files)."""
+    pos = sum(p.stat().st_size for p in home.rglob("*.pos"))
+    return pos / max(1, size_of(home))
+
+
+def layouts_figures(store: Path, index_mb: float, store_mb: float, built: dict) -> None:
+    """The index as made (common words without positions) against one with every position.
+
+    The one made is moved aside while the other is built in the same run, then put back.
+    """
+    home, aside = store / INDEX_DIR, store / (INDEX_DIR + ".made")
+    home.rename(aside)
+    try:
+        exact = run_child("build", str(store), "exact")
+        exact_mb = size_of(home) / 1e6
+        share = positions_share(home)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+        aside.rename(home)
+    print(
+        f"layouts: with every position (--exact-phrases) {exact_mb:,.1f} MB = "
+        f"{exact_mb / store_mb:.2f}x the store, positions {share:.0%} of it, built in "
+        f"{exact['seconds']:.1f} s; as made (common words by article) {index_mb:,.1f} MB = "
+        f"{index_mb / store_mb:.2f}x, positions {positions_share(home):.0%}, built in "
+        f"{built['seconds']:.1f} s; ratio {index_mb / exact_mb:.2f}",
+        flush=True,
+    )
 
 
 def child_query(store: str) -> dict:
@@ -121,10 +151,10 @@ def pd_hash(frame) -> int:
     return int(pd.util.hash_pandas_object(frame.astype(str), index=False).sum())
 
 
-def child_generate(store: str, n: str) -> dict:
+def child_generate(store: str, n: str, text: str = "filler") -> dict:
     from benchmarks.bench_store import child_generate as generate
 
-    return generate(store, int(n))
+    return generate(store, int(n), text)
 
 
 CHILDREN = {
@@ -160,6 +190,18 @@ def main() -> None:
         action="store_true",
         help="time only coverage with the index, totals from kept counts against the rows",
     )
+    ap.add_argument(
+        "--text",
+        choices=["filler", "zipf"],
+        default="filler",
+        help="generated text: chunks of 41 filler words (the other benchmarks' store), or new "
+        "words by Zipf's law in every article (compresses and indexes about as news does)",
+    )
+    ap.add_argument(
+        "--layouts",
+        action="store_true",
+        help="also build the index with every position (--exact-phrases) and compare sizes",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -173,7 +215,7 @@ def main() -> None:
         store = base / "store"
     try:
         if base is not None:
-            gen = run_child("generate", str(store), str(args.n))
+            gen = run_child("generate", str(store), str(args.n), args.text)
             print(f"{args.n:,} articles generated in {gen['seconds']:.0f} s", flush=True)
         built = run_child("build", str(store))
         store_mb = size_of(store, skip="_index") / 1e6
@@ -190,6 +232,8 @@ def main() -> None:
             f"{index_mb / store_mb:.2f}x (target <= 0.5x)",
             flush=True,
         )
+        if args.layouts:
+            layouts_figures(store, index_mb, store_mb, built)
         if not args.totals_only:
             if not args.analyses_only:
                 query_figures(store)

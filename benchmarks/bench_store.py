@@ -41,19 +41,58 @@ FIRST = pd.Timestamp("2019-01-01", tz="UTC")
 SPAN_S = int((pd.Timestamp("2025-12-31", tz="UTC") - FIRST).total_seconds())
 
 
-def make_batch(start: int, n: int, seed: int = 0) -> pd.DataFrame:
-    """Articles ``start`` .. ``start + n - 1``: the same ones whatever the batching."""
+#: Function words of English, commonest first: the top ranks of :func:`zipf_words`'s vocabulary.
+_FUNCTION = """the of and to a in that is for it on was with he as at by said his be from are have
+but not they an has this had were which or its their been who will would she her i"""
+FUNCTION_WORDS = _FUNCTION.split()
+
+
+def zipf_words(rng: np.random.Generator, n: int, vocabulary: int = 50_000) -> np.ndarray:
+    """``n`` words drawn by Zipf's law (rank ``r`` with weight ``1/r``) from a made-up vocabulary.
+
+    The commonest ranks are English function words; the rest are made-up words of
+    3-10 letters. News text's words follow about this law, so a store of it
+    compresses and indexes about as news does, unlike :data:`FILLER`'s 41 words.
+    """
+    letters = np.array(list("etaoinshrdlcumwfgypbvk"))
+    made = np.random.default_rng(1)
+    lengths = made.integers(3, 11, size=vocabulary)
+    words = np.array(
+        FUNCTION_WORDS + ["".join(made.choice(letters, k)) for k in lengths[len(FUNCTION_WORDS) :]],
+        dtype=object,
+    )
+    weights = 1.0 / np.arange(1, vocabulary + 1)
+    return words[rng.choice(vocabulary, size=n, p=weights / weights.sum())]
+
+
+def _chunks(seed: int, text: str) -> list[str]:
+    """2,000 chunks of 50 words (about 330 bytes): of :data:`FILLER`, or by Zipf's law."""
+    rng = np.random.default_rng(seed)
+    if text == "filler":
+        return [" ".join(rng.choice(FILLER, 50)) + "." for _ in range(2000)]
+    return [" ".join(zipf_words(rng, 50)) + "." for _ in range(2000)]
+
+
+def make_batch(start: int, n: int, seed: int = 0, text: str = "filler") -> pd.DataFrame:
+    """Articles ``start`` .. ``start + n - 1``: the same ones whatever the batching.
+
+    ``text="zipf"``: each article's text is new words by Zipf's law (:func:`zipf_words`),
+    not :data:`FILLER` chunks shared by every article.
+    """
     rng = np.random.default_rng([seed, start])
-    chunk_rng = np.random.default_rng(seed)
-    chunks = [" ".join(chunk_rng.choice(FILLER, 50)) + "." for _ in range(2000)]
-    picks = rng.integers(0, len(chunks), size=(n, 7))  # 7 chunks of ~330 bytes: ~2.3 KB
+    chunks = _chunks(seed, text) if text == "filler" else None
+    picks = rng.integers(0, 2000, size=(n, 7))  # 7 chunks of ~330 bytes: ~2.3 KB
     extra = rng.choice([0, 0, 0, 1, 1, 2], size=n)
     snippet = rng.integers(0, len(TOPIC_SNIPPETS), size=(n, 2))
     where = rng.integers(0, 8, size=(n, 2))
     texts = []
     words = np.empty(n, dtype=np.int64)
+    fresh = zipf_words(rng, n * 7 * 50).reshape(n, 7, 50) if chunks is None else None
     for i in range(n):
-        parts = [chunks[j] for j in picks[i]]
+        if chunks is None:
+            parts = [" ".join(words) + "." for words in fresh[i]]
+        else:
+            parts = [chunks[j] for j in picks[i]]
         for k in range(extra[i]):
             parts.insert(int(where[i, k]) % (len(parts) + 1), TOPIC_SNIPPETS[snippet[i, k]])
         text = " ".join(parts)
@@ -90,12 +129,12 @@ def make_batch(start: int, n: int, seed: int = 0) -> pd.DataFrame:
 # -- the child processes -----------------------------------------------------------------------
 
 
-def child_generate(store: str, n: int) -> dict:
+def child_generate(store: str, n: int, text: str = "filler") -> dict:
     import ddj
 
     t0 = time.perf_counter()
     for start in range(0, n, GEN_BATCH):
-        ddj.save(make_batch(start, min(GEN_BATCH, n - start)), store, append=True)
+        ddj.save(make_batch(start, min(GEN_BATCH, n - start), text=text), store, append=True)
     return {"seconds": time.perf_counter() - t0}
 
 

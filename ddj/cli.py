@@ -855,11 +855,17 @@ def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
 )
 def _add_index(p: argparse.ArgumentParser) -> None:
     p.add_argument("store", help="a store folder (from ddj.save(..., append=True))")
+    p.add_argument(
+        "--exact-phrases",
+        action="store_true",
+        help="a new index keeps the place of every word, the, of and der too: every phrase is "
+        "answered by the index alone, in an index about a fifth larger",
+    )
     p.set_defaults(run=_run_index)
 
 
 def _run_index(args: argparse.Namespace) -> int:
-    done = index(args.store)
+    done = index(args.store, common_words=() if args.exact_phrases else None)
     print(
         f"Indexed {done.rows:,} article(s) in {done.parts:,} new part(s) of {shown(done.folder)}"
         f" ({done.removed:,} part(s) forgotten) in {done.seconds:.1f} s."

@@ -36,7 +36,7 @@ QUERY_WORDS = [
     "香港", "taipei", "strasse", "Straße", "naive", "fire", "apple", "5g", "apt31", "the", "of",
     "kongers", "x\u0e31y",
 ]  # fmt: skip
-PREFIXES = ["cyber*", "spy*", "kong*", "ca*", "str*", "5*", "u.s*", "ap*"]
+PREFIXES = ["cyber*", "spy*", "kong*", "ca*", "str*", "5*", "u.s*", "ap*", "th*", "o*"]
 FIELD_NAMES = ["title", "description", "text"]
 
 
@@ -180,6 +180,80 @@ def test_each_kind_of_leaf(generated_store, query, exact):
         assert np.array_equal(found.ids, truth)
 
 
+@pytest.mark.parametrize(
+    ("query", "exact"),
+    [
+        ("the", True),  # a common word alone: by article, exactly
+        ("th*", True),  # a prefix that takes in a common word: both places asked
+        ('title:"the"', True),
+        ('"hong the kong"', False),  # hong, kong two apart, "the" in the article: narrowed
+        ('"the hong"', False),
+        ('"of the"', False),  # nothing but common words: both in the article
+        ('"kong th*"', False),  # a prefix that may be a common word leaves the phrase
+        ('"kong cyber*"', True),  # one that cannot stays in it, exactly
+        ("NOT the", True),
+        ('NOT "of the"', None),  # NOT of a superset: the scan
+    ],
+)
+def test_common_words_are_held_by_article_and_phrases_with_them_narrowed(
+    generated_store, query, exact
+):
+    found = candidates(generated_store, query)
+    if exact is None:
+        assert found.ids is None and "cannot narrow" in found.note
+        return
+    assert found.exact is exact
+    (truth,) = matched_keys(ddj.open(generated_store), [query])
+    assert np.isin(truth, found.ids).all()
+    if exact:
+        assert np.array_equal(found.ids, truth)
+    else:
+        assert len(found.ids) < len(ddj.open(generated_store))  # the index did narrow it
+
+
+def test_an_index_made_before_common_words_answers_as_it_did(tmp_path, monkeypatch):
+    """An index's state keeps its own common words: one made with none (older ddj) keeps positions."""
+    rows = generated(200, 0, seed=11)
+    queries = ['"hong the kong"', "the", "th*", '"cafe hong"', 'NOT "of the"', '"kong th*"']
+    sizes, tallies = {}, {}
+    for name, common in (("old", ()), ("new", None)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ddj.index(ddj.save(rows, tmp_path / name, append=True), common_words=common)
+    monkeypatch.setattr(fulltext, "COMMON_WORDS", frozenset({"unused"}))  # read from the state
+    for name in ("old", "new"):
+        folder = tmp_path / name
+        engine = folder / fulltext.INDEX / "tantivy"
+        sizes[name] = sum(p.stat().st_size for p in engine.glob("*.pos"))
+        tallies[name] = check_against_scan(folder, queries)
+    assert tallies["old"] == {"exact": 6, "narrowed": 0, "scanned": 0}, tallies
+    assert tallies["new"] == {"exact": 3, "narrowed": 2, "scanned": 1}, tallies
+    assert sizes["new"] < 0.9 * sizes["old"], sizes  # "the" and "of" hold no positions
+
+
+def test_common_words_are_checked_and_kept_with_the_index(tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        folder = ddj.save(generated(30, 0, seed=12), tmp_path / "s", append=True)
+    for bad in ("the", ["The"], ["hong kong"], [5]):
+        with pytest.raises(ddj.ParameterError, match="common_words"):
+            ddj.index(folder, common_words=bad)
+    ddj.index(folder, common_words=["the", "of"])
+    assert fulltext._read_state(folder / fulltext.INDEX)["common"] == ["of", "the"]
+    assert ddj.index(folder, common_words=["of", "the"]).rows == 0  # the same words: fine
+    with pytest.raises(ddj.ParameterError, match="made with other common words"):
+        ddj.index(folder, common_words=())
+    ddj.save(generated(10, 30, seed=13), folder, append=True)  # an append keeps them
+    assert fulltext._read_state(folder / fulltext.INDEX)["common"] == ["of", "the"]
+    assert check_against_scan(folder, ['"hong the kong"', '"cafe of"', "the"])["exact"] == 1
+
+
+def test_the_common_words_are_words_as_the_index_holds_them():
+    assert all(indexed_words(w) == [w] for w in fulltext.COMMON_WORDS)
+    assert {"the", "of", "der", "la", "de"} <= fulltext.COMMON_WORDS
+    assert not {"hong", "kong", "may", "new", "trump"} & fulltext.COMMON_WORDS
+
+
 def test_what_the_index_cannot_narrow_says_so(generated_store, tmp_path):
     for query in ("香港", "hong OR 香港", "NOT (=Hong)", "x" * 250):
         found = candidates(generated_store, query)
@@ -252,7 +326,8 @@ def test_a_killed_build_resumes_without_indexing_twice(tmp_path, monkeypatch):
     state = fulltext._read_state(folder / fulltext.INDEX)
     rows = len(ddj.open(folder))
     assert sum(e["rows"] for e in state["parts"].values()) == rows and state["repeats"] == 0
-    engine = fulltext._open(folder / fulltext.INDEX / "tantivy", create=False)
+    layout = fulltext._layout(state)
+    engine = fulltext._open(folder / fulltext.INDEX / "tantivy", layout, create=False)
     assert engine.searcher().num_docs == rows  # the part committed before the kill: once
     assert check_against_scan(folder, ["hong", "NOT hong"])["exact"] == 2
 

@@ -88,7 +88,26 @@ _STATE = "state.json"
 _ENGINE = "tantivy"
 _KEYS = "keys"
 _ANALYZER = "ddj_words"
+_ANALYZER_ALL = "ddj_all_words"
+_COMMON_SUFFIX = "__common"
 _VERSION = 1
+#: Words a new index holds by article only, without positions (:class:`Layout`): the function words
+#: (articles, prepositions, conjunctions, pronouns, auxiliaries) of English, German, French, Spanish,
+#: Italian, Portuguese and Dutch news, folded as the index holds words. An index keeps the list it was
+#: made with (``state["common"]``), whatever later versions of ddj ship.
+_COMMON = """
+    a about after all also an and are as at be been but by could de did do for from had has have he
+    her his i if in into is it its no not of on or our s she so some such t than that the their
+    them then there these they this those to was we were what when where which while who will with
+    would you aber als am an auch auf aus bei bis das dass dem den der des die durch ein eine
+    einem einen einer er es fur hat im ist mit nach nicht noch oder sich sie sind um und uber vom
+    von vor war werden wie wird zu zum zur au aux avec ce ces d dans du elle en est et il ils l la
+    le les leur lui mais ne nous par pas plus pour qu que qui sa se ses son sur un une al como con
+    del el ella las lo los mas para pero por se su sus una y che da dei della di e gli ha i il nel
+    non per si sono ao com da das do dos em na nao no nos o os ou uma bij door een het hij naar om
+    ook op te van voor zijn
+"""
+COMMON_WORDS = frozenset(_COMMON.split())
 #: Words that hold no letter or digit (``_``, marks alone) are not indexed: a phrase may span them.
 _LETTER = regex.compile(r"[\p{L}\p{N}]")
 
@@ -162,7 +181,7 @@ _ASCII_SEPARATORS = {
 # -- building ---------------------------------------------------------------------------------
 
 
-def index(store: Any, *, client: Any = None) -> Indexed:
+def index(store: Any, *, client: Any = None, common_words: Any = None) -> Indexed:
     """Build or bring up to date the full-text index of a store (``store/_index/``).
 
     Only the parts not yet indexed are read; parts the store no longer lists are
@@ -176,6 +195,12 @@ def index(store: Any, *, client: Any = None) -> Indexed:
         A ``dask.distributed.Client``: each part is read and cut into words on a
         worker (at most two parts a worker in flight, so memory holds a few
         parts' words), and written to the index here, in store order.
+    common_words
+        The words a new index holds by article only, without positions
+        (:class:`Layout`): :data:`COMMON_WORDS` when not given; ``()`` keeps
+        every word's positions, so every phrase is answered exactly, in a
+        larger index. Only a new index takes it: an index keeps the words it
+        was made with.
 
     Returns
     -------
@@ -187,19 +212,24 @@ def index(store: Any, *, client: Any = None) -> Indexed:
     InputError
         Not a store, the index cannot be written, or another build held it too long.
     ParameterError
-        ``client`` is not a Dask client.
+        ``client`` is not a Dask client, or ``common_words`` are not words as
+        the index holds them, or differ from those the index was made with.
     """
     folder = _store_folder(store)
     if client is not None and not callable(getattr(client, "submit", None)):
         msg = f"client={client!r}: give a dask.distributed.Client (Client('tcp://host:8786'))."
         raise ParameterError(msg)
+    common = _common(common_words)
     started = time.perf_counter()
     home = folder / INDEX
     try:
         home.mkdir(exist_ok=True)
         (home / _KEYS).mkdir(exist_ok=True)
         with _locked(home):
-            parts, rows, removed = _update(folder, home, client)
+            _same_common(home, common)
+            parts, rows, removed = _update(folder, home, client, common)
+    except ParameterError:
+        raise
     except OSError as exc:
         msg = f"Cannot index the store {folder}: {exc.strerror or exc}. Check that you can write to {home}."
         raise InputError(msg) from exc
@@ -230,8 +260,11 @@ def after_append(folder: Path) -> None:
         warnings.warn(IndexWarning(msg), stacklevel=3)
 
 
-def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int]:
-    state = _read_state(home)
+def _update(
+    folder: Path, home: Path, client: Any = None, common: frozenset[str] | None = None
+) -> tuple[int, int, int]:
+    state = _read_state(home, common)
+    layout = _layout(state)
     found = listing(folder)
     current = {_name(folder, p): p for p in found.parts}
     done: dict[str, dict] = state["parts"]
@@ -239,7 +272,7 @@ def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int
     todo = [p for name, p in current.items() if name not in done]
     if not stale and not todo:
         return 0, 0, 0
-    engine = _open(home / _ENGINE, create=True)
+    engine = _open(home / _ENGINE, layout, create=True)
     writer = engine.writer(heap_size=WRITER_HEAP, num_threads=1)
     try:
         for name in stale:
@@ -253,10 +286,10 @@ def _update(folder: Path, home: Path, client: Any = None) -> tuple[int, int, int
         rows = 0
         group: dict[str, dict] = {}
         held = 0
-        for part, batches in _sources(todo, client):
+        for part, batches in _sources(todo, client, layout.common):
             name = _name(folder, part)
             writer.delete_documents_by_term("part", _number(name))  # a killed build's, if any
-            entry = _add_part(writer, batches, _number(name), home)
+            entry = _add_part(writer, batches, _number(name), home, layout)
             group[name] = entry
             held += entry["rows"]
             rows += entry["rows"]
@@ -279,13 +312,17 @@ def _commit(writer: Any, home: Path, state: dict, group: dict[str, dict]) -> Non
     _write_state(home, state)
 
 
-#: A batch of a part, cut into words: its id keys (as int64) and each field's words, space-joined.
+#: A batch of a part, cut into words: its id keys (as int64) and each field's words, space-joined
+#: (with, when the index has common words, each field's common words, once each: ``text__common``).
 Words = tuple[np.ndarray, dict[str, list[str]]]
 
 
-def _add_part(writer: Any, batches: Iterator[Words], number: int, home: Path) -> dict:
+def _add_part(
+    writer: Any, batches: Iterator[Words], number: int, home: Path, layout: Layout
+) -> dict:
     """Index one part's rows; its keys go to ``_index/keys/<number>.u64``. Unreadable: noted, no rows."""
     keys: list[np.ndarray] = []
+    common = bool(layout.common)
     try:
         for k, fields in batches:
             keys.append(k)
@@ -293,6 +330,8 @@ def _add_part(writer: Any, batches: Iterator[Words], number: int, home: Path) ->
                 doc = tantivy.Document(key=key, part=number)
                 for f in FIELDS:
                     doc.add_text(f, fields[f][row])
+                    if common:
+                        doc.add_text(common_field(f), fields[common_field(f)][row])
                 writer.add_document(doc)
     except (OSError, ValueError, pa.ArrowException) as exc:
         writer.delete_documents_by_term("part", number)
@@ -302,20 +341,26 @@ def _add_part(writer: Any, batches: Iterator[Words], number: int, home: Path) ->
     return {"rows": len(joined), "keys": f"{_KEYS}/{number}.u64"}
 
 
-def _words(batch: dict[str, list]) -> Words:
+def _words(batch: dict[str, list], common: frozenset[str]) -> Words:
     keys = id_keys(batch["id"]).view(np.int64)
-    return keys, {f: [" ".join(indexed_words(v)) for v in batch[f]] for f in FIELDS}
+    fields: dict[str, list[str]] = {}
+    for f in FIELDS:
+        words = [indexed_words(v) for v in batch[f]]
+        fields[f] = [" ".join(w) for w in words]
+        if common:
+            fields[common_field(f)] = [" ".join(common.intersection(w)) for w in words]
+    return keys, fields
 
 
-def _local(part: Part) -> Iterator[Words]:
+def _local(part: Part, common: frozenset[str]) -> Iterator[Words]:
     for batch in _part_batches(part):
-        yield _words(batch)
+        yield _words(batch, common)
 
 
-def _part_words(part: Part) -> list[Words] | str:
+def _part_words(part: Part, common: frozenset[str]) -> list[Words] | str:
     """A worker's task: a whole part cut into words, or why it cannot be read."""
     try:
-        return list(_local(part))
+        return list(_local(part, common))
     except (OSError, ValueError, pa.ArrowException) as exc:
         return f"{exc}"
 
@@ -326,23 +371,25 @@ def _remote(result: list[Words] | str) -> Iterator[Words]:
     yield from result
 
 
-def _sources(todo: list[Part], client: Any) -> Iterator[tuple[Part, Iterator[Words]]]:
+def _sources(
+    todo: list[Part], client: Any, common: frozenset[str]
+) -> Iterator[tuple[Part, Iterator[Words]]]:
     """Each part with its batches of words: read here, or on the cluster, a few parts ahead."""
     if client is None:
         for part in todo:
-            yield part, _local(part)
+            yield part, _local(part, common)
         return
     ahead = 2 * max(1, len(client.scheduler_info().get("workers", {})))
     waiting: deque = deque()
     rest = iter(todo)
     for part in islice(rest, ahead):
-        waiting.append((part, client.submit(_part_words, part, pure=False)))
+        waiting.append((part, client.submit(_part_words, part, common, pure=False)))
     while waiting:
         part, future = waiting.popleft()
         result = future.result()
         nxt = next(rest, None)
         if nxt is not None:
-            waiting.append((nxt, client.submit(_part_words, nxt, pure=False)))
+            waiting.append((nxt, client.submit(_part_words, nxt, common, pure=False)))
         yield part, _remote(result)
 
 
@@ -409,12 +456,13 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
         note = f"The store {folder.name} has no index: ddj.index(...) builds one; scanned."
         return Candidates(None, False, note)
     state = _read_state(home)
-    query_, exact = _translate(tree, fields, _schema())
+    layout = _layout(state)
+    query_, exact = _translate(tree, fields, layout)
     if query_ is None:
         note = f"The index cannot narrow {str(tree)!r} (a term matched inside words, or a very long word); scanned."
         return Candidates(None, False, note)
     try:
-        keys = _search(home, query_)
+        keys = _search(home, query_, layout)
     except (OSError, ValueError) as exc:  # damaged or removed under us: the scan still answers
         note = f"The index in {home} cannot be read ({exc}); scanned. Remove it and run ddj.index again."
         return Candidates(None, False, note)
@@ -432,9 +480,9 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
     return Candidates(ids, exact, note)
 
 
-def _search(home: Path, query: Any) -> np.ndarray:
+def _search(home: Path, query: Any, layout: Layout) -> np.ndarray:
     """The id keys (as int64) of every document ``query`` matches."""
-    searcher = _open(home / _ENGINE, create=False).searcher()
+    searcher = _open(home / _ENGINE, layout, create=False).searcher()
     count = searcher.search(query, limit=1, count=True).count
     hits = searcher.search(query, limit=count).hits if count else []
     return np.array(searcher.fast_field_values("key", [a for _, a in hits]), dtype=np.int64)
@@ -452,17 +500,17 @@ def _keys_of(part: Part) -> np.ndarray:
         return np.zeros(0, dtype=np.uint64)  # unreadable: readers leave it out too
 
 
-def _translate(node: Node, fields: list[str], schema: Any) -> tuple[Any, bool]:
+def _translate(node: Node, fields: list[str], layout: Layout) -> tuple[Any, bool]:
     """``(tantivy query, exact)`` for a tree; ``(None, False)`` where it cannot narrow (all rows)."""
     Q, Occur = tantivy.Query, tantivy.Occur
     if isinstance(node, (Term, Phrase)):
-        return _leaf(node, fields, schema)
+        return _leaf(node, fields, layout)
     if isinstance(node, Not):
-        inner, exact = _translate(node.item, fields, schema)
+        inner, exact = _translate(node.item, fields, layout)
         if inner is None or not exact:
             return None, False
         return Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, inner)]), True
-    parts = [_translate(item, fields, schema) for item in node.items]
+    parts = [_translate(item, fields, layout) for item in node.items]
     if isinstance(node, And):
         known = [(q, e) for q, e in parts if q is not None]
         if not known:
@@ -474,7 +522,7 @@ def _translate(node: Node, fields: list[str], schema: Any) -> tuple[Any, bool]:
     return Q.boolean_query([(Occur.Should, q) for q, _ in parts]), all(e for _, e in parts)
 
 
-def _leaf(leaf: Term | Phrase, fields: list[str], schema: Any) -> tuple[Any, bool]:
+def _leaf(leaf: Term | Phrase, fields: list[str], layout: Layout) -> tuple[Any, bool]:
     """A term or phrase, in each field it is searched in: OR over those fields."""
     Q, Occur = tantivy.Query, tantivy.Occur
     names = [leaf.field] if leaf.field else [f for f in FIELDS if f in fields]
@@ -488,19 +536,23 @@ def _leaf(leaf: Term | Phrase, fields: list[str], schema: Any) -> tuple[Any, boo
     for name in names:
         if isinstance(leaf, Phrase) and leaf.slop is not None:
             # proximity: all its words in the field; the matcher places them
-            q = Q.boolean_query([(Occur.Must, _word(schema, name, r, p)) for r, p in pieces])
+            q = _all_of([layout.word(name, r, p) for r, p in pieces])
             exact = False
         elif len(pieces) == 1:
-            q = _word(schema, name, *pieces[0])
-        elif not any(p for _, p in pieces):
-            q = Q.phrase_query(schema, name, [r for r, _ in pieces])
+            q = layout.word(name, *pieces[0])
         else:
-            pattern = [regex.escape(r) + (".*" if p else "") for r, p in pieces]
-            q = Q.regex_phrase_query(schema, name, pattern)
+            q, placed = layout.phrase(name, pieces)
+            exact = exact and placed
         per_field.append(q)
     if len(per_field) == 1:
         return per_field[0], exact
     return Q.boolean_query([(Occur.Should, q) for q in per_field]), exact
+
+
+def _all_of(queries: list[Any]) -> Any:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in queries])
 
 
 def _pieces(leaf: Term | Phrase) -> tuple[list[tuple[str, bool]] | None, bool]:
@@ -524,38 +576,147 @@ def _pieces(leaf: Term | Phrase) -> tuple[list[tuple[str, bool]] | None, bool]:
     return pieces, exact
 
 
-def _word(schema: Any, field: str, word: str, prefix: bool) -> Any:
-    if prefix:
-        return tantivy.Query.regex_query(schema, field, regex.escape(word) + ".*")
-    return tantivy.Query.term_query(schema, field, word)
+@dataclass(frozen=True)
+class Layout:
+    """How an index holds its words: the schema, and the common words kept without positions.
+
+    A field's words are indexed with their positions in the field, except the
+    index's common words (``state["common"]``, :data:`COMMON_WORDS` when it was
+    made): those are held in the field's ``<field>__common`` twin, by article
+    only. Positions are most of an index's size and the common words most of a
+    text's words, so this halves what the positions take on news text. The
+    other words keep their positions in the text (the common words leave gaps),
+    so a phrase of uncommon words is answered exactly; a phrase with a common
+    word is answered with its other words in place and the common ones in the
+    article, a superset that ddj's matcher narrows on the candidates.
+    """
+
+    schema: Any
+    common: frozenset[str]
+
+    def word(self, field: str, word: str, prefix: bool) -> Any:
+        """A word, or a prefix (``cyber*``), in a field: where the index holds it."""
+        Q = tantivy.Query
+        if not prefix:
+            return Q.term_query(self.schema, self._home(field, word), word)
+        pattern = regex.escape(word) + ".*"
+        placed = Q.regex_query(self.schema, field, pattern)
+        if not self._may_be_common(word):
+            return placed
+        loose = Q.regex_query(self.schema, common_field(field), pattern)
+        return Q.boolean_query([(tantivy.Occur.Should, placed), (tantivy.Occur.Should, loose)])
+
+    def phrase(self, field: str, pieces: list[tuple[str, bool]]) -> tuple[Any, bool]:
+        """Words side by side in a field, and whether the query says exactly that.
+
+        The words the field holds with positions are asked as a phrase at
+        their offsets; a common word (or a prefix that may be one) is asked
+        in the article, wherever it is: then not exact.
+        """
+        Q = tantivy.Query
+        placed = [
+            (at, word, prefix)
+            for at, (word, prefix) in enumerate(pieces)
+            if not (self._may_be_common(word) if prefix else word in self.common)
+        ]
+        loose = [
+            self.word(field, word, prefix)
+            for at, (word, prefix) in enumerate(pieces)
+            if (self._may_be_common(word) if prefix else word in self.common)
+        ]
+        asked = list(loose)
+        if len(placed) == 1:
+            asked.append(self.word(field, placed[0][1], placed[0][2]))
+        elif placed and any(prefix for _, _, prefix in placed):
+            words = [(at, regex.escape(w) + (".*" if p else "")) for at, w, p in placed]
+            asked.append(Q.regex_phrase_query(self.schema, field, words))
+        elif placed:
+            asked.append(Q.phrase_query(self.schema, field, [(at, w) for at, w, _ in placed]))
+        return _all_of(asked), not loose
+
+    def _home(self, field: str, word: str) -> str:
+        return common_field(field) if word in self.common else field
+
+    def _may_be_common(self, prefix: str) -> bool:
+        return any(w.startswith(prefix) for w in self.common)
+
+
+def common_field(field: str) -> str:
+    """The twin of a field that holds its common words, by article (``text__common``)."""
+    return f"{field}{_COMMON_SUFFIX}"
 
 
 # -- the engine and the state ----------------------------------------------------------------
 
 
-def _schema() -> Any:
+def _layout(state: dict) -> Layout:
+    """The layout an index was made with: its common words (none in an index made before them)."""
+    common = frozenset(state.get("common") or ())
+    return Layout(_schema(bool(common)), common)
+
+
+def _schema(common: bool) -> Any:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("key", fast=True)
     sb.add_integer_field("part", indexed=True)
     for f in FIELDS:
         sb.add_text_field(f, tokenizer_name=_ANALYZER)
+        if common:
+            sb.add_text_field(common_field(f), tokenizer_name=_ANALYZER_ALL, index_option="basic")
     return sb.build()
 
 
-def _open(path: Path, create: bool) -> Any:
+def _open(path: Path, layout: Layout, create: bool) -> Any:
     if create:
         path.mkdir(exist_ok=True)
-    engine = tantivy.Index(_schema(), path=str(path), reuse=True)
-    analyzer = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
-    engine.register_tokenizer(_ANALYZER, analyzer)
+    engine = tantivy.Index(layout.schema, path=str(path), reuse=True)
+    words = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+    every = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+    if layout.common:  # left out of the positions; the words after them keep theirs
+        words = words.filter(tantivy.Filter.custom_stopword(sorted(layout.common)))
+    engine.register_tokenizer(_ANALYZER, words.build())
+    engine.register_tokenizer(_ANALYZER_ALL, every)
     engine.reload()
     return engine
 
 
-def _read_state(home: Path) -> dict:
+def _common(words: Any) -> frozenset[str] | None:
+    """``common_words``, checked: each a word as the index holds it (folded, no space or mark)."""
+    if words is None:
+        return None
+    if isinstance(words, str) or not hasattr(words, "__iter__"):
+        msg = (
+            f"common_words={words!r}: give a list of words, such as ['the', 'of'], or () for none."
+        )
+        raise ParameterError(msg)
+    given = list(islice(iter(words), 10_001))
+    bad = [w for w in given if not isinstance(w, str) or indexed_words(w) != [w]]
+    if bad or len(given) > 10_000:
+        shown = ", ".join(repr(w) for w in bad[:3]) or "more than 10,000 words"
+        msg = f"common_words: {shown} not words as the index holds them; give folded words (lower case, no accents), at most 10,000."
+        raise ParameterError(msg)
+    return frozenset(given)
+
+
+def _same_common(home: Path, common: frozenset[str] | None) -> None:
+    """Refuse ``common_words`` other than those the index was made with."""
+    if common is None or not (home / _STATE).exists():
+        return
+    held = frozenset(_read_state(home).get("common") or ())
+    if held != common:
+        msg = (
+            f"common_words: the index in {home} was made with other common words "
+            f"({len(held)} of them). Leave common_words out, or remove {home} "
+            "and run ddj.index again to make it with these."
+        )
+        raise ParameterError(msg)
+
+
+def _read_state(home: Path, common: frozenset[str] | None = None) -> dict:
     path = home / _STATE
     if not path.exists():
-        return {"version": _VERSION, "parts": {}}
+        words = COMMON_WORDS if common is None else common
+        return {"version": _VERSION, "parts": {}, "common": sorted(words)}
     state = read_record(path)
     if state.get("version") != _VERSION or not isinstance(state.get("parts"), dict):
         msg = f"{path}: not an index state this ddj writes. Remove {home} and run ddj.index again."
