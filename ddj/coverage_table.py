@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -108,17 +109,7 @@ def read_coverage(path: str | os.PathLike) -> pd.DataFrame:
     except UnicodeDecodeError as exc:
         msg = f"{source}: not UTF-8 (byte {exc.start:,}); ddj writes its tables in UTF-8: give SLUG.csv of a publish bundle, or save the table as CSV UTF-8."
         raise SchemaError(msg) from None
-    try:
-        table = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-            engine="c", on_bad_lines="error",
-        )  # fmt: skip
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "no columns"
-        msg = (
-            f"{source}: not a CSV table ddj can read ({first}); give SLUG.csv of a publish bundle."
-        )
-        raise SchemaError(msg) from None
+    table = _cells(text, source)
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         other = next((what for col, what in _OTHER_TABLES.items() if col in table.columns), None)
@@ -170,6 +161,25 @@ def read_method(path: str | os.PathLike) -> dict:
         warnings.warn(f"{where}: left out, it is not a ddj method file.", DdjWarning, stacklevel=3)
         return {}
     return record
+
+
+def _cells(text: str, source: Path) -> pd.DataFrame:
+    """Every cell of the CSV ``text``, as text; a row whose cells do not match the header refused."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = [row for row in reader if row]  # a blank line holds no row
+    except csv.Error as exc:  # a cell longer than csv.field_size_limit(), a NUL...
+        msg = f"{source} row {reader.line_num:,}: not a CSV table ddj can read ({exc}); give SLUG.csv of a publish bundle."
+        raise SchemaError(msg) from None
+    if not rows:
+        msg = f"{source}: empty, not a CSV table ddj can read; give SLUG.csv of a publish bundle."
+        raise SchemaError(msg)
+    header, body = rows[0], rows[1:]
+    for number, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            msg = f"{source} row {number:,}: {len(row):,} cells under a header of {len(header):,}; not a CSV table ddj can read. Give the SLUG.csv ddj wrote, unedited."
+            raise SchemaError(msg)
+    return pd.DataFrame(body, columns=header, dtype="str")
 
 
 def _typed(table: pd.DataFrame, source: Path) -> pd.DataFrame:
@@ -224,7 +234,7 @@ def _refuse(source: Path, values: pd.Series, bad: pd.Series, column: str, wanted
     shown = repr(value if len(value) <= 40 else value[:39] + "…")
     n = int(np.asarray(bad).sum())
     more = f" ({n:,} such rows)" if n > 1 else ""
-    msg = f"{source} line {first + 2:,}: {column} {shown} is not {wanted}{more}; give the SLUG.csv ddj wrote, unedited."
+    msg = f"{source} row {first + 2:,}: {column} {shown} is not {wanted}{more}; give the SLUG.csv ddj wrote, unedited."
     raise SchemaError(msg)
 
 
