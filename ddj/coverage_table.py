@@ -179,7 +179,10 @@ def _cells(text: str, source: Path) -> pd.DataFrame:
         if len(row) != len(header):
             msg = f"{source} row {number:,}: {len(row):,} cells under a header of {len(header):,}; not a CSV table ddj can read. Give the SLUG.csv ddj wrote, unedited."
             raise SchemaError(msg)
-    return pd.DataFrame(body, columns=header, dtype="str")
+    columns = list(zip(*body, strict=True)) if body else [()] * len(header)
+    return pd.DataFrame(
+        {i: pd.Series(cells, dtype="str") for i, cells in enumerate(columns)}
+    ).set_axis(header, axis=1)
 
 
 def _typed(table: pd.DataFrame, source: Path) -> pd.DataFrame:
@@ -190,7 +193,9 @@ def _typed(table: pd.DataFrame, source: Path) -> pd.DataFrame:
         _refuse(source, table[name], days.isna(), name, "a day written YYYY-MM-DD")
         out[name] = days.astype("datetime64[us]")
     for name in [c for c in TEXT_COLUMNS if c in table.columns]:
-        out[name] = table[name].map(_unprefixed).astype("str")
+        text = table[name]
+        kept = text.str.startswith("'") & text.str[1:2].isin(_FORMULA_START)
+        out[name] = text.where(~kept, text.str[1:])  # '=x -> =x: as before ddj's CSV writer
     for name in ("articles", "total"):
         counts = pd.to_numeric(table[name], errors="coerce")
         bad = counts.isna() | (counts < 0) | (counts % 1 != 0) | (counts > 2**53)
@@ -236,11 +241,6 @@ def _refuse(source: Path, values: pd.Series, bad: pd.Series, column: str, wanted
     more = f" ({n:,} such rows)" if n > 1 else ""
     msg = f"{source} row {first + 2:,}: {column} {shown} is not {wanted}{more}; give the SLUG.csv ddj wrote, unedited."
     raise SchemaError(msg)
-
-
-def _unprefixed(value: str) -> str:
-    """A text cell as it was before ddj's CSV writer kept it from being a formula ('=x -> =x)."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
 
 
 def _attrs(source: Path, table: pd.DataFrame, frame: pd.DataFrame) -> dict:
