@@ -539,9 +539,10 @@ def republish(params: Mapping[str, Any]) -> Republished:
 
     Examples
     --------
-    >>> done = republish({"table": "out/job/coverage.csv", "title": "Hong Kong, again"})
-    >>> sorted(done.files)[:4]
-    ['alt_text', 'csv', 'datawrapper', 'embed']
+    >>> _ = ddj.publish(ddj.chart(cov), "out/first", "hk", data=cov)  # a bundle made before
+    >>> done = republish({"table": "out/first/hk.csv", "title": "Hong Kong, again"})
+    >>> sorted(done.files)[:4], done.coverage.attrs["queries"] == cov.attrs["queries"]
+    (['alt_text', 'csv', 'datawrapper', 'embed'], True)
     """
     unknown = sorted(set(params) - set(PUBLISH_DEFAULTS))
     if unknown:

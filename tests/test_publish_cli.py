@@ -2,11 +2,13 @@
 
 import csv
 import json
+import warnings
 from urllib.parse import unquote
 
 import pytest
 from lxml import etree
 
+import ddj
 from ddj.cli import main
 from ddj.constants import DEMO_NOTICE
 from ddj.coverage_table import read_coverage
@@ -27,11 +29,19 @@ def _kinds(printed: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def demo_bundle(tmp_path_factory):
-    """``ddj coverage demo``'s bundle (one topic, by quarter): the table a desk publishes again."""
+    """``ddj coverage``'s bundle of demo data (one topic, by quarter): the table a desk publishes again.
+
+    The demo corpus of 120 articles that tests/test_datawrapper.py counts too, saved (still
+    synthetic demo data): the whole demo corpus costs ~30 s in a test session's empty cache.
+    """
     out = tmp_path_factory.mktemp("coverage")
-    argv = ["coverage", "demo", "-t", "hong_kong", "--freq", "Q", "--out", str(out)]
+    corpus = out / "corpus.parquet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(ddj.demo_corpus(n=120), corpus)
+    argv = ["coverage", str(corpus), "-t", "hong_kong", "--freq", "Q", "--out", str(out / "bundle")]
     assert main(argv) == 0
-    return out
+    return out / "bundle"
 
 
 @pytest.mark.slow
