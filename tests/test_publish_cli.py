@@ -11,8 +11,9 @@ from lxml import etree
 import ddj
 from ddj.cli import main
 from ddj.constants import DEMO_NOTICE
-from ddj.coverage_table import read_coverage
+from ddj.coverage_table import MAX_COVERAGE_BYTES, read_coverage
 from ddj.publishing import publishable
+from tests.hostile_files import fifo, finishes, sparse
 from tests.test_publishing import Page
 
 mistune = pytest.importorskip("mistune")
@@ -194,3 +195,16 @@ def test_a_table_that_is_not_one_is_one_line_exit_2(tmp_path, capsys, name, text
     err = capsys.readouterr().err
     assert err.startswith("ddj publish: error: ") and err.count("\n") == 1
     assert words in err and not (tmp_path / "out").exists()
+
+
+def test_a_giant_or_a_fifo_is_refused_unread_in_one_line(tmp_path, capsys):
+    giant = sparse(tmp_path / "giant.csv", MAX_COVERAGE_BYTES + 1)
+    pipe = fifo(tmp_path / "pipe.csv")
+    assert main(["publish", str(giant), "--out", str(tmp_path / "out")]) == 2
+    code = finishes(lambda: main(["publish", str(pipe), "--out", str(tmp_path / "out")]), [pipe])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 2 and not (tmp_path / "out").exists()
+    assert (
+        err[0].startswith(f"ddj publish: error: {giant}: ") and "cap of a coverage table" in err[0]
+    )
+    assert err[1].startswith(f"ddj publish: error: {pipe}")
