@@ -86,9 +86,9 @@ def test_publish_in_place_replaces_the_bundle_by_its_own_name(demo_bundle, tmp_p
     folder.mkdir()
     table = folder / "coverage.csv"
     table.write_bytes((demo_bundle / "coverage.csv").read_bytes())  # the table travels alone
-    assert main(["publish", str(table), "--social"]) == 0
+    assert main(["publish", str(table), "--events", ""]) == 0
     files = _kinds(capsys.readouterr().out)
-    assert set(files) == BUNDLE | {"social"}
+    assert set(files) == BUNDLE
     assert all(path.startswith(str(folder)) for path in files.values())
     assert DEMO_NOTICE in (folder / "coverage.txt").read_text(encoding="utf-8")  # the CSV's mark
 
