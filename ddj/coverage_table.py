@@ -175,6 +175,10 @@ def _cells(text: str, source: Path) -> pd.DataFrame:
         msg = f"{source}: empty, not a CSV table ddj can read; give SLUG.csv of a publish bundle."
         raise SchemaError(msg)
     header, body = rows[0], rows[1:]
+    twice = sorted({name for name in header if header.count(name) > 1})
+    if twice:
+        msg = f"{source}: the column(s) {', '.join(map(repr, twice))} appear more than once; give the SLUG.csv ddj wrote, unedited."
+        raise SchemaError(msg)
     for number, row in enumerate(body, start=2):
         if len(row) != len(header):
             msg = f"{source} row {number:,}: {len(row):,} cells under a header of {len(header):,}; not a CSV table ddj can read. Give the SLUG.csv ddj wrote, unedited."

@@ -121,6 +121,7 @@ def test_a_broken_method_file_is_one_warning_and_left_out(tmp_path):
         ("date,Hong Kong\n2024-01-01,1.5\n", "it looks like the wide table written for Datawrapper"),
         ("url,title\nhttps://a.example,A\n", "lacks the column.*give SLUG.csv of a publish bundle"),
         (f"{HEADER}\n", "no rows"),
+        (f"{HEADER},share\n2024-01-01,2024-01-31,hk,HK,3,60,0.05,0.9\n", "'share' appear more than once"),
         ("", "empty, not a CSV table"),
         ('period,"share\n', "row 1: not a CSV table ddj can read"),
         (f"{HEADER}\n2024-01-01,2024-01-31,hk,HK,3,60,0.05,extra,cells\n", "row 2: 9 cells under a header of 7"),
