@@ -62,6 +62,7 @@ _LAZY = {
     "chart": "ddj.charts",
     "publish": "ddj.publishing",
     "quotable": "ddj.publishing",
+    "read_coverage": "ddj.coverage_table",
     "source_line": "ddj.charts",
     "run_notebook": "ddj.notebooks",
     "audit": "ddj.auditing",

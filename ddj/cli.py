@@ -717,6 +717,68 @@ def _run_coverage(args: argparse.Namespace) -> int:
 
 
 @command(
+    "publish",
+    "Publish a chart again from a coverage table ddj wrote (SLUG.csv of a bundle), without the "
+    "corpus: the same files, new texts, a Datawrapper chart.",
+    "ddj publish out/demo/coverage.csv --title 'Hong Kong in the news' --datawrapper",
+)
+def _add_publish(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "table",
+        help="SLUG.csv of a publish bundle (ddj coverage writes OUT/coverage.csv); "
+        "SLUG.method.json beside it gives back its queries, corpus and demo notice",
+    )
+    p.add_argument(
+        "--out",
+        default=None,
+        help="output folder (default: the table's folder, its bundle replaced)",
+    )
+    p.add_argument(
+        "--slug", default=None,
+        help="base name of the published files (default: the table's name, e.g. coverage)",
+    )  # fmt: skip
+    chart_options(p)
+    p.add_argument(
+        "--url", default=None, metavar="URL",
+        help="the public address SLUG.html will have: the embed snippet points there "
+        "(https: an AMP snippet too)",
+    )  # fmt: skip
+    p.add_argument(
+        "--single-file", action="store_true",
+        help="put the data inside SLUG.html ('Get the data' as a data: URL), so the page works alone",
+    )  # fmt: skip
+    static_options(p)
+    p.add_argument(
+        "--datawrapper-url", default=None, metavar="URL",
+        help="the Datawrapper API's address (default: $DDJ_DATAWRAPPER_URL, else the public API)",
+    )  # fmt: skip
+    p.set_defaults(run=_run_publish)
+
+
+def _run_publish(args: argparse.Namespace) -> int:
+    done = jobs.republish(
+        {
+            "table": args.table, "out_dir": args.out, "slug": args.slug, "metric": args.metric,
+            "events": args.events, "title": args.title, "subtitle": args.subtitle,
+            "source": args.source_line, "url": args.url, "single_file": args.single_file,
+            "social": args.social, "print_mm": args.print_mm, "datawrapper": args.datawrapper,
+            "datawrapper_url": args.datawrapper_url,
+        }
+    )  # fmt: skip
+    cov = done.coverage
+    series = cov.groupby([c for c in ("topic", "outlet", "group") if c in cov], sort=False).ngroups
+    print(
+        f"Published again from {shown(done.table)}: {series:,} series, "
+        f"{cov['period'].nunique():,} periods:"
+    )
+    for kind, path in done.files.items():
+        print(f"  {kind:<12} {path}")
+    if cov.attrs.get("ddj_demo"):
+        print(DEMO_NOTICE)
+    return 0
+
+
+@command(
     "compare",
     "Compare a period with a baseline: shares with confidence intervals, ratio, p-value, a sentence to quote.",
     "ddj compare demo -t hong_kong --freq M --at 2024-10-14 --baseline 12",
@@ -1021,7 +1083,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ddj",
         description="Measure news coverage over time: load articles, find topics, chart and publish.",
-        epilog="Example: ddj coverage demo --freq M --out out/demo",
+        epilog="Examples:\n  ddj coverage demo --freq M --out out/demo\n"
+        "  ddj publish out/demo/coverage.csv --title 'Hong Kong in the news'  (again, no corpus)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ddj {__version__}")

@@ -33,6 +33,7 @@ from ddj.charts import chart as draw
 from ddj.charts import source_line
 from ddj.collecting import collect as collect_articles
 from ddj.collecting import failures_path, is_store_name
+from ddj.coverage_table import read_coverage
 from ddj.demo import demo_corpus, demo_warc
 from ddj.errors import DdjWarning, ParameterError
 from ddj.intervals import spikes
@@ -41,7 +42,7 @@ from ddj.loading import load
 from ddj.matching import Topic, resolve
 from ddj.measure import coverage as count_coverage
 from ddj.measure import summary
-from ddj.publishing import publish, quotable, spreadsheet_safe
+from ddj.publishing import publish, quotable, safe_slug, spreadsheet_safe
 from ddj.stats import compare
 from ddj.store import is_store
 from ddj.store import open as open_store
@@ -66,6 +67,9 @@ __all__ = [
     "figures",
     "open_corpus",
     "publish_chart",
+    "PUBLISH_DEFAULTS",
+    "Republished",
+    "republish",
     "topic_names",
     "write_csv",
 ]
@@ -375,16 +379,26 @@ def lint_topics(chosen: Sequence[Topic], corpus: Any = None) -> list[list[Findin
 def publish_chart(
     cov: pd.DataFrame, corpus: Any, params: Mapping[str, Any]
 ) -> tuple[Any, dict[str, Path]]:
-    """The chart (intervals and spikes marked) and its publish bundle in ``out_dir``: HTML, SVG, PNG, CSVs, alt text."""
+    """The chart (intervals and spikes marked) and its publish bundle in ``out_dir``: HTML, SVG, PNG, CSVs, alt text.
+
+    The one publish step of ``ddj coverage`` (the corpus counted) and
+    ``ddj publish`` (``corpus`` None: a coverage table read back). Without a
+    ``source``, the foot names the corpus (:func:`ddj.charts.source_line`), or
+    the coverage's own outlets and periods when there is no corpus.
+    ``url``, ``single_file`` and ``datawrapper_url`` go to :func:`ddj.publish`
+    as ``url``, ``single_file`` and ``base_url``.
+    """
+    named = source_line(corpus, params.get("corpus")) if corpus is not None else None
     chart = draw(
         cov, metric=params.get("metric") or "share", title=params.get("title"),
-        subtitle=params.get("subtitle"),
-        source=params.get("source") or source_line(corpus, params.get("corpus")),
+        subtitle=params.get("subtitle"), source=params.get("source") or named,
         events=params.get("events") or None, intervals=True, spikes=True,
     )  # fmt: skip
     paths = publish(
         chart, params["out_dir"], params.get("slug") or "coverage", data=cov, corpus=corpus,
         social=bool(params.get("social")), print_mm=params.get("print_mm"), datawrapper=bool(params.get("datawrapper")),
+        url=params.get("url"), single_file=bool(params.get("single_file")),
+        base_url=params.get("datawrapper_url"),
     )  # fmt: skip
     return chart, paths
 
@@ -468,6 +482,99 @@ def coverage(params: Mapping[str, Any], corpus: Any = None) -> Outputs:
     if (place / COMPARISON_CSV).exists():
         files["comparison"] = place / COMPARISON_CSV
     return Outputs(articles, cov, chart, files, quoted, compared, spikes(cov))
+
+
+# -- the publish job: a chart published again from its coverage table --------------------------
+
+
+@dataclass
+class Republished:
+    """What the publish job made: the coverage read back, its chart and the files written, by kind."""
+
+    table: Path
+    coverage: pd.DataFrame
+    chart: Any
+    files: dict[str, Path]
+
+
+#: The publish job's parameters left out, and what they stand for (None: from the table's name,
+#: its method file or ddj's own).
+PUBLISH_DEFAULTS: dict[str, Any] = {
+    "table": None,
+    "out_dir": None,
+    "slug": None,
+    "metric": "share",
+    "events": "default",
+    "title": None,
+    "subtitle": None,
+    "source": None,
+    "url": None,
+    "single_file": False,
+    "social": False,
+    "print_mm": None,
+    "datawrapper": False,
+    "datawrapper_url": None,
+}
+
+
+def republish(params: Mapping[str, Any]) -> Republished:
+    """The publish job: a chart and its bundle made again from a coverage table ddj wrote, no corpus.
+
+    ``ddj publish`` runs it. ``table`` is ``slug.csv`` of a publish bundle (read
+    by :func:`ddj.coverage_table.read_coverage`, with ``slug.method.json``
+    beside it); the chart is drawn and published by :func:`publish_chart`, the
+    coverage job's own step, into ``out_dir`` (default: the table's folder) as
+    ``slug`` (default: the table's name), so a bundle published again replaces
+    its files and updates the Datawrapper chart whose id is kept there.
+    Without a ``source``, the chart keeps the source line its method file
+    names. Every other parameter is the coverage job's (``PUBLISH_DEFAULTS``).
+
+    Raises
+    ------
+    ParameterError
+        A parameter that cannot be used (a bad ``slug``: the message suggests one), before
+        the table is read.
+    SchemaError
+        A table that is not a ddj coverage table (its name and the columns it lacks).
+
+    Examples
+    --------
+    >>> _ = ddj.publish(ddj.chart(cov), "out/first", "hk", data=cov)  # a bundle made before
+    >>> done = republish({"table": "out/first/hk.csv", "title": "Hong Kong, again"})
+    >>> sorted(done.files)[:4], done.coverage.attrs["queries"] == cov.attrs["queries"]
+    (['alt_text', 'csv', 'datawrapper', 'embed'], True)
+    """
+    unknown = sorted(set(params) - set(PUBLISH_DEFAULTS))
+    if unknown:
+        msg = f"Unknown publish parameter(s) {', '.join(map(repr, unknown))}; it takes: {', '.join(PUBLISH_DEFAULTS)}."
+        raise ParameterError(msg)
+    given = {**PUBLISH_DEFAULTS, **params}
+    table = Path(str(given["table"] or ""))
+    if not str(given["table"] or "").strip():
+        raise ParameterError("table: give the coverage CSV to publish (SLUG.csv of a bundle).")
+    if not isinstance(given["single_file"], bool):
+        msg = (
+            f"single_file={given['single_file']!r}: give True (the data inside slug.html) or False."
+        )
+        raise ParameterError(msg)
+    try:
+        slug = safe_slug(table.stem if given["slug"] is None else given["slug"])
+    except ParameterError as exc:
+        if given["slug"] is not None:
+            raise
+        msg = (
+            f"{table.name} names no safe slug for the published files; give one with --slug. {exc}"
+        )
+        raise ParameterError(msg) from None
+    checked = check_parameters(
+        **{k: v for k, v in given.items() if k not in ("table", "out_dir", "slug")},
+        out_dir=given["out_dir"] or str(table.parent), slug=slug,
+    )  # fmt: skip
+    cov = read_coverage(table)
+    if checked["source"] is None:
+        checked["source"] = cov.attrs.get("source_line")  # the first chart's, from its method file
+    chart, paths = publish_chart(cov, None, checked)
+    return Republished(table, cov, chart, paths)
 
 
 # -- the collect job -------------------------------------------------------------------------

@@ -29,13 +29,15 @@ from typing import Any
 import pandas as pd
 
 from ddj import scan
-from ddj.constants import VERSION
+from ddj.constants import DEMO_LABEL, VERSION
 from ddj.escaping import code_span, markdown_text
 
 #: The version of the method file's layout (its keys), for a reader that checks.
 METHOD_FORMAT = 1
 #: Outlets named in the Markdown note (the JSON lists them all).
 MAX_OUTLETS_SHOWN = 20
+#: Longest text kept from a method file read back (:func:`method_attrs`), in characters.
+MAX_TEXT = 100_000
 
 
 def method(
@@ -65,7 +67,7 @@ def method(
     dict
         ``format``, ``ddj_version``, ``written``, ``title``, ``queries``,
         ``corpus``, ``periods``, ``counted``, ``duplicates``, ``gaps``,
-        ``interval``, ``spikes``, ``index`` and ``demo``.
+        ``interval``, ``spikes``, ``index``, ``demo`` and ``source`` (the chart's source line).
 
     Examples
     --------
@@ -79,6 +81,8 @@ def method(
     for row in scan.noted(corpus) if corpus is not None else []:
         kind = str(row.get("kind") or "unreadable")
         problems[kind] = problems.get(kind, 0) + 1
+    if corpus is None:  # a method read back (method_attrs): the problems its corpus had
+        problems = dict(attrs.get("corpus_problems") or {})
     left = attrs.get("left_out") or {}
     return {
         "format": METHOD_FORMAT,
@@ -87,7 +91,11 @@ def method(
         "title": drawn.get("title"),
         "queries": dict(attrs.get("queries") or {}),
         "corpus": {
-            **(scan.corpus_fingerprint(corpus) if corpus is not None else {}),
+            **(
+                scan.corpus_fingerprint(corpus)
+                if corpus is not None
+                else dict(attrs.get("corpus_fingerprint") or {})  # a method read back
+            ),
             "first_article": attrs.get("first_article"),
             "last_article": attrs.get("last_article"),
             "outlets": dict(attrs.get("outlet_articles") or {}),
@@ -114,6 +122,7 @@ def method(
         "spikes": drawn.get("spike_method"),
         "index": attrs.get("index"),
         "demo": attrs.get("ddj_demo"),
+        "source": drawn.get("source") or None,
     }
 
 
@@ -215,3 +224,99 @@ def _n(value: Any) -> str:
         if isinstance(value, int)
         else markdown_text(value if value is not None else "unknown")
     )
+
+
+def method_attrs(record: Any) -> dict[str, Any]:
+    """The coverage ``attrs`` a method record was written from: :func:`method` read backwards.
+
+    ``ddj publish`` reads ``slug.method.json`` beside a coverage CSV with it, so
+    the chart published again names the same queries, corpus, windows and
+    methods, and keeps saying "synthetic demo data" when the first one did.
+    The file comes from outside: only values of the types :func:`method`
+    writes are kept (text, whole numbers, lists and maps of them); anything
+    else is left out, never run or formatted.
+
+    Examples
+    --------
+    >>> method_attrs({"queries": {"hk": '"Hong Kong"', "bad": 3}, "demo": "synthetic demo data",
+    ...               "periods": {"freq": "M"}, "corpus": {"rows": "many"}})
+    {'queries': {'hk': '"Hong Kong"'}, 'freq': 'M', 'ddj_demo': 'synthetic demo data'}
+    """
+    record = record if isinstance(record, dict) else {}
+    corpus, periods = _map(record.get("corpus")), _map(record.get("periods"))
+    counted, dup = _map(record.get("counted")), _map(record.get("duplicates"))
+    attrs: dict[str, Any] = {
+        "queries": _texts(record.get("queries")),
+        "corpus_fingerprint": {
+            k: v
+            for k, v in (
+                ("rows", _whole(corpus.get("rows"))),
+                ("sha256", _text(corpus.get("sha256"))),
+            )
+            if v is not None
+        },
+        "first_article": _text(corpus.get("first_article")),
+        "last_article": _text(corpus.get("last_article")),
+        "outlet_articles": _counts(corpus.get("outlets")),
+        "corpus_problems": _counts(corpus.get("problems")),
+        "outlets": _text(corpus.get("outlets_chosen")) or _text_list(corpus.get("outlets_chosen")),
+        **{k: _text(periods.get(k)) for k in ("freq", "tz", "start", "end", "by")},
+        "rolling": _whole(periods.get("rolling")),
+        "rows_counted": _whole(counted.get("rows")),
+        "pages": _text(counted.get("pages")) or _text_list(counted.get("pages")),
+        "min_confidence": _text(counted.get("min_confidence")),
+        "n_undated": _whole(counted.get("undated")),
+        "left_out": {
+            "page_types": _counts(counted.get("other_page_types")),
+            "unsure_dates": _whole(counted.get("unsure_dates")),
+        },
+        "outlets_left_out": _whole(counted.get("other_outlets")),
+        "dedupe": dup.get("dedupe") if isinstance(dup.get("dedupe"), bool) else None,
+        "copies_removed": _whole(dup.get("syndicated_copies_removed")),
+        "gaps": {
+            day: _text_list(names)
+            for day, names in _map(record.get("gaps")).items()
+            if isinstance(day, str) and _text_list(names)
+        },
+        "interval": _interval(record.get("interval")),
+        "index": _text(record.get("index")),
+        "ddj_demo": DEMO_LABEL if record.get("demo") else None,
+        "source_line": _text(record.get("source")),  # the chart's, to print again
+    }
+    if attrs["left_out"] == {"page_types": {}, "unsure_dates": None}:
+        attrs["left_out"] = None
+    return {k: v for k, v in attrs.items() if v not in (None, {}, [])}
+
+
+def _map(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and len(value) <= MAX_TEXT else None
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _texts(value: Any) -> dict[str, str]:
+    return {k: v for k, v in _map(value).items() if isinstance(k, str) and _text(v) is not None}
+
+
+def _counts(value: Any) -> dict[str, int]:
+    return {k: v for k, v in _map(value).items() if isinstance(k, str) and _whole(v) is not None}
+
+
+def _text_list(value: Any) -> list[str] | None:
+    if not isinstance(value, list):
+        return None
+    return [v for v in value if _text(v) is not None] or None
+
+
+def _interval(value: Any) -> dict[str, Any] | None:
+    given = _map(value)
+    level = given.get("confidence")
+    if _text(given.get("method")) is None or not isinstance(level, float) or not 0 < level < 1:
+        return None
+    return {"method": given["method"], "confidence": level}

@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from ddj import embed, warns, words
-from ddj.constants import DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
+from ddj.constants import DEMO_LABEL, DEMO_NOTICE, FREQ_NAMES, SMALL_TOTAL
 from ddj.datawrapper import id_file, send
 from ddj.errors import ParameterError, SchemaError
 from ddj.intervals import wilson
@@ -134,7 +134,7 @@ def publish(
     >>> paths["png"].name, paths["png"].read_bytes()[:4]
     ('hong-kong-coverage.png', b'\x89PNG')
     """
-    slug = _safe_slug(slug)
+    slug = safe_slug(slug)
     if print_mm is not None:
         print_width(print_mm)  # a bad width is refused before anything is written
     if not isinstance(chart, alt.TopLevelMixin):
@@ -214,7 +214,8 @@ def _data_files(paths: dict[str, Path], tidy: pd.DataFrame | None) -> tuple[str 
         paths.pop("csv")
         paths.pop("datawrapper")
         return None, ""
-    csv = _spreadsheet_csv(_clean_csv(tidy))
+    marked = tidy.assign(demo=DEMO_LABEL) if tidy.attrs.get("ddj_demo") else tidy
+    csv = _spreadsheet_csv(_clean_csv(marked))  # demo data says so in its own file too
     _write(paths["csv"], csv)
     _write(paths["datawrapper"], wide_csv := _spreadsheet_csv(wide(tidy)))
     return csv, wide_csv
@@ -695,7 +696,14 @@ def _largest_change(part: pd.DataFrame, metric: str, freq: str, series: str | No
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _safe_slug(slug: Any) -> str:
+def safe_slug(slug: Any) -> str:
+    """``slug`` when it is a safe base name for the published files; a ParameterError that suggests one else.
+
+    Examples
+    --------
+    >>> safe_slug("hong-kong_2024")
+    'hong-kong_2024'
+    """
     if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
         suggestion = re.sub(r"[^a-z0-9_-]+", "-", str(slug).lower()).strip("-")[:80] or "chart"
         msg = (

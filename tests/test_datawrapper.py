@@ -237,3 +237,45 @@ def test_publish_and_the_cli_send_the_chart_and_write_the_files_anyway(
     for path in (tmp_path / "out").iterdir():
         assert TOKEN.encode() not in path.read_bytes(), path
     assert TOKEN not in out.out + out.err + again.out + again.err
+
+
+@pytest.mark.slow
+def test_ddj_publish_sends_a_table_again_and_updates_the_same_chart(
+    tmp_path, api, token, monkeypatch, capsys
+):
+    table = tmp_path / "hk.csv"
+    rows = [f"2024-{m:02d}-01,2024-{m:02d}-28,hk,Hong Kong,{m},60,{m / 60!r}" for m in range(1, 7)]
+    table.write_text(
+        "period,period_end,topic,label,articles,total,share\n" + "\n".join(rows) + "\n"
+    )
+    argv = ["publish", str(table), "--datawrapper", "--title", "HK <b>again</b>"]
+    assert main([*argv, "--datawrapper-url", api.url]) == 0  # the option
+    first = capsys.readouterr()
+    kept = json.loads((tmp_path / "hk.datawrapper.json").read_text())
+    assert [(c["method"], c["path"]) for c in api.calls] == [
+        ("POST", "/v3/charts"), ("PUT", f"/v3/charts/{kept['id']}/data"),
+        ("PATCH", f"/v3/charts/{kept['id']}"), ("POST", f"/v3/charts/{kept['id']}/publish"),
+    ]  # fmt: skip
+    chart = api.charts[kept["id"]]
+    assert chart["title"] == "HK &lt;b&gt;again&lt;/b&gt;"
+    assert chart["data"].splitlines()[:2] == ["date,Hong Kong", "2024-01-01,1.67"]  # percentages
+    assert chart["metadata"]["describe"]["aria-description"].startswith(
+        "HK <b>again</b>. Line chart"
+    )
+    assert "datawrapper_chart" in first.out
+    api.calls.clear()
+    made = len(api.charts)
+    monkeypatch.setenv(dw.URL_ENV, api.url)  # the address from the environment
+    assert main([*argv[:-1], "HK, updated"]) == 0
+    assert [c["method"] for c in api.calls] == ["GET", "PUT", "PATCH", "POST"]  # no new chart
+    assert len(api.charts) == made and api.charts[kept["id"]]["title"] == "HK, updated"
+    monkeypatch.delenv(dw.TOKEN_ENV)  # no token: one line, and the files written all the same
+    (tmp_path / "hk.png").unlink()
+    assert main(argv) == 0
+    again = capsys.readouterr()
+    assert again.err.count("ddj: warning: No Datawrapper chart made") == 1
+    assert again.err.count("\n") == 1 and "DATAWRAPPER_ACCESS_TOKEN" in again.err
+    assert (tmp_path / "hk.png").exists() and (tmp_path / "hk.html").exists()
+    for path in tmp_path.iterdir():
+        assert TOKEN.encode() not in path.read_bytes(), path
+    assert TOKEN not in first.out + first.err + again.out + again.err
