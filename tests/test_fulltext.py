@@ -332,6 +332,31 @@ def test_a_killed_build_resumes_without_indexing_twice(tmp_path, monkeypatch):
     assert check_against_scan(folder, ["hong", "NOT hong"])["exact"] == 2
 
 
+def test_the_index_reads_a_parts_ids_from_the_store_and_copies_only_an_older_parts(tmp_path):
+    """One copy of each part's ids: the store's ``_ids`` list; a part without one gets the index's."""
+    import shutil
+
+    folder = tmp_path / "store"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ddj.save(generated(60, 0, seed=14), folder, append=True)
+        ddj.index(folder)
+        parts = fulltext._read_state(folder / fulltext.INDEX)["parts"]
+        assert all(e.get("store_ids", "").startswith("_ids/") for e in parts.values())
+        assert not list((folder / fulltext.INDEX / "keys").iterdir())
+        legacy = next(folder.glob("month=*/part-c.*.parquet"))
+        shutil.copy(legacy, legacy.parent / "part-0.parquet")  # a part of an older ddj: repeats
+        ddj.index(folder)
+    state = fulltext._read_state(folder / fulltext.INDEX)
+    copied = [e for e in state["parts"].values() if e.get("keys")]
+    assert len(copied) == 1 and (folder / fulltext.INDEX / copied[0]["keys"]).is_file()
+    assert state["repeats"] == copied[0]["rows"] > 0  # its ids are all in the part it copies
+    found = candidates(folder, "hong")
+    assert not found.exact  # an id in two parts: a superset, the matcher decides
+    (truth,) = matched_keys(ddj.open(folder), ["hong"])
+    assert np.isin(truth, found.ids).all()
+
+
 def test_index_refuses_what_is_no_store(tmp_path):
     with pytest.raises(ddj.InputError, match="not a store"):
         ddj.index(tmp_path)

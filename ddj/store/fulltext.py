@@ -289,7 +289,7 @@ def _update(
         for part, batches in _sources(todo, client, layout.common):
             name = _name(folder, part)
             writer.delete_documents_by_term("part", _number(name))  # a killed build's, if any
-            entry = _add_part(writer, batches, _number(name), home, layout)
+            entry = _add_part(writer, batches, _number(name), home, layout, part)
             group[name] = entry
             held += entry["rows"]
             rows += entry["rows"]
@@ -318,9 +318,14 @@ Words = tuple[np.ndarray, dict[str, list[str]]]
 
 
 def _add_part(
-    writer: Any, batches: Iterator[Words], number: int, home: Path, layout: Layout
+    writer: Any, batches: Iterator[Words], number: int, home: Path, layout: Layout, part: Part
 ) -> dict:
-    """Index one part's rows; its keys go to ``_index/keys/<number>.u64``. Unreadable: noted, no rows."""
+    """Index one part's rows, and say where its id keys are. Unreadable: noted, no rows.
+
+    A committed part's keys are the store's own list (``_ids/<part>.u64``) when it
+    holds the same keys in the same order: the state names it (``store_ids``). Else
+    (a part written by an older ddj) they go to ``_index/keys/<number>.u64``.
+    """
     keys: list[np.ndarray] = []
     common = bool(layout.common)
     try:
@@ -337,6 +342,9 @@ def _add_part(
         writer.delete_documents_by_term("part", number)
         return {"rows": 0, "keys": None, "unread": f"{exc}"[:500]}
     joined = np.concatenate(keys) if keys else np.zeros(0, dtype=np.int64)
+    held = read_ids(part.ids, len(joined)) if part.ids is not None else None
+    if held is not None and np.array_equal(held, joined.view(np.uint64)):
+        return {"rows": len(joined), "store_ids": part.ids.relative_to(home.parent).as_posix()}
     atomic_write(home / _KEYS / f"{number}.u64", joined.astype("<i8").tobytes())
     return {"rows": len(joined), "keys": f"{_KEYS}/{number}.u64"}
 
@@ -725,11 +733,19 @@ def _read_state(home: Path, common: frozenset[str] | None = None) -> dict:
 
 
 def _write_state(home: Path, state: dict) -> None:
-    keys = [home / e["keys"] for e in state["parts"].values() if e.get("keys")]
-    total = sum(p.stat().st_size // 8 for p in keys if p.exists())
-    seen = np.unique(np.concatenate([np.fromfile(p, dtype="<i8") for p in keys])) if keys else ()
+    lists = [_key_list(home, e) for e in state["parts"].values()]
+    keys = [np.fromfile(p, dtype="<u8") for p in lists if p is not None and p.is_file()]
+    total = sum(len(k) for k in keys)
+    seen = np.unique(np.concatenate(keys)) if keys else ()
     state["repeats"] = int(total - len(seen))  # an id in two parts: answers are then supersets
     atomic_write(home / _STATE, json.dumps(state, ensure_ascii=False, sort_keys=True))
+
+
+def _key_list(home: Path, entry: dict) -> Path | None:
+    """The file of an indexed part's id keys: the store's own list, or the index's copy."""
+    if entry.get("store_ids"):
+        return home.parent / entry["store_ids"]
+    return home / entry["keys"] if entry.get("keys") else None
 
 
 def _name(folder: Path, part: Part) -> str:
