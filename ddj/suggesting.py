@@ -57,7 +57,7 @@ from ddj.errors import ParameterError
 from ddj.matching import FIELDS, Topic, batch_flags, hit_columns, hit_rows, hit_table, resolve
 from ddj.query import UNSPACED, fold, leaves, word_runs
 
-__all__ = ["g_squared", "suggest"]
+__all__ = ["examples_added", "g_squared", "suggest"]
 
 #: Distinct terms counted in the matches (past it, the rarest are pruned: lossy counting).
 MAX_VOCABULARY = 300_000
@@ -146,16 +146,19 @@ def suggest(
     chosen = _one_topic(topic)
     _check(n, min_articles, min_lift, min_g2, examples)
     fields = tuple(f for f in ([fields] if isinstance(fields, str) else fields))
-    pages = params.pages(pages)
-    seen = scan.run(corpus, _Counted(chosen, fields, pages, phrases), client=client)
+    types = params.pages(pages)
+    seen = scan.run(corpus, _Counted(chosen, fields, types, phrases), client=client)
     candidates = _candidates(seen, chosen, min_articles)
     others = seen.others
     if others is None:  # too many distinct terms to keep: count the candidates again, exactly
         others = scan.run(
-            corpus, _InOthers(chosen, fields, pages, tuple(candidates)), client=client
+            corpus, _InOthers(chosen, fields, types, tuple(candidates)), client=client
         )
     table = _ranked(seen, others, candidates, min_lift, min_g2).head(n)
-    shown = _examples(corpus, chosen, list(table["query"]), examples, fields, pages, client)
+    queries = list(table["query"])
+    shown = examples_added(
+        corpus, chosen, queries, examples, fields=fields, pages=pages, client=client
+    )
     table["examples"] = pd.Series(shown, index=table.index, dtype=object)
     table = table.reset_index(drop=True)[list(COLUMNS)]
     table.attrs.update(
@@ -427,21 +430,42 @@ def _ranked(
     return table[keep].sort_values(["g2", "term"], ascending=[False, True], kind="stable")
 
 
-def _examples(
+def examples_added(
     corpus: Any,
-    chosen: Topic,
-    queries: list[str],
-    k: int,
-    fields: tuple[str, ...],
-    pages: tuple[str, ...] | None,
-    client: Any,
+    topic: Any,
+    queries: Sequence[str],
+    k: int = 3,
+    *,
+    fields: Sequence[str] = FIELDS,
+    pages: Any = "article",
+    client: Any = None,
 ) -> list[list[str]]:
-    """For each query, up to ``k`` snippets of the articles it finds that the topic does not: one pass for all."""
+    """For each query, the first ``k`` of its hits in the articles it finds and ``topic`` does not.
+
+    What ``(topic) OR query`` would add, in context: the snippets
+    ``ddj.hits(corpus, f"({query}) AND NOT ({topic})", width=60, limit=k)``
+    gives, found for every query in one pass over the corpus (a reduction
+    that stops once each query has ``k``; at most ``k`` kept a query).
+    :func:`suggest` shows them beside each term.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> rows = [{"url": "u1", "text": "Hong Kong protest"}, {"url": "u2", "text": "A protest in Paris"}]
+    >>> examples_added(ddj.corpus.conform(rows), '"Hong Kong"', ["protest", "Paris"], 1)
+    [['A [protest] in Paris'], ['A protest in [Paris]']]
+    """
+    chosen = _one_topic(topic)
+    _check(1, 1, 0, 0, k)
+    fields = tuple(f for f in ([fields] if isinstance(fields, str) else fields))
     if k == 0 or not queries:
         return [[] for _ in queries]
     terms = tuple(Topic(f"{chosen.name}\x00{i}", q, q) for i, q in enumerate(queries))
-    rows = scan.run(corpus, _Examples(chosen, terms, fields, pages, k), client=client)
-    return [hit_table(found, k)["snippet"].tolist() for found in rows]
+    reduction = _Examples(chosen, terms, fields, params.pages(pages), k)
+    return [
+        hit_table(found, k)["snippet"].tolist()
+        for found in scan.run(corpus, reduction, client=client)
+    ]
 
 
 @dataclass(frozen=True)

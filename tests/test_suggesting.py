@@ -234,3 +234,19 @@ def test_past_the_bound_of_other_terms_a_second_pass_counts_exactly(ferries, mon
     table = suggest(ferries[1], '"hong kong"', n=10, examples=3)
     assert _as_before(table) == BEFORE
     assert table.attrs["passes"] == 3 == len(reads)
+
+
+def test_examples_come_from_the_page_types_counted():
+    rows = [{"url": f"https://n.example/m{i}", "text": "Hong Kong ferry"} for i in range(5)]
+    rows += [{"url": f"https://n.example/w{i}", "text": "weather"} for i in range(20)]
+    rows += [
+        {"url": "https://n.example/t", "text": "ferry timetable", "page_type": "index"},
+        {"url": "https://n.example/s", "text": "ferry strike"},
+    ]
+    corpus = ddj.corpus.conform(rows)
+    loose = {"min_articles": 1, "min_lift": 0, "min_g2": 0}
+    every = suggest(corpus, TOPIC, pages="all", **loose).set_index("term")
+    assert every.loc["ferry", "examples"] == ["[ferry] timetable", "[ferry] strike"]
+    assert every.loc["ferry", "adds"] == 2  # the examples are what it counts
+    articles = suggest(corpus, TOPIC, **loose).set_index("term")
+    assert articles.loc["ferry", "examples"] == ["[ferry] strike"]
