@@ -64,9 +64,11 @@ _MARKDOWN_ANYWHERE = re.compile(
     r"|(?<=[\w.+-])(?P<at>@)(?=[\w-])"  # and e-mail addresses (GitHub reads a@b\.c as one)
     r"|(?<= )(?P<closing>#)(?=#* *$)"  # a heading's closing #s, were the text to end one
 )
-# a line's start, were the text to start one: a heading, a quote, a list, a thematic break, a
-# setext underline, a fence, a definition (mistune's def_list); a number then . or ) is a list item
-_MARKDOWN_LINE_START = re.compile(r"[#>+\-=:]|\d{1,9}[.)]")
+# a line's start, were the text to start one: a heading (mistune reads "#tag" as one too), a quote,
+# a list item (a number then . or ), too), a thematic break or a setext underline, a definition
+# (mistune's def_list); "-5" and "1.5%" start none. (A fence's ` and ~, emphasis' * and _, and <
+# are escaped wherever they stand.)
+_MARKDOWN_LINE_START = re.compile(r"#|>|[-+:](?= |$)|-(?=-)|=(?==|$)|\d{1,9}[.)](?= |$)")
 _ENTITIES = {**_TEX, "|": "&#124;", "<": "&lt;", "&": "&amp;", "@": "<span>&#64;</span>"}
 
 # C0 controls but newline, DEL, C1 controls, bidi embeddings/overrides/isolates, marks that
@@ -184,6 +186,10 @@ def markdown_text(value: Any, *, in_table: bool = True) -> str:
     --------
     >>> markdown_text("U.S. officials: Hong Kong's 1.5% rise (a-b)")
     "U.S. officials: Hong Kong's 1.5% rise (a-b)"
+    >>> markdown_text("1.5% of them, -5 degrees, #1")
+    '1.5% of them, -5 degrees, #1'
+    >>> markdown_text("#1 of 10")
+    '\\#1 of 10'
     >>> markdown_text("**bold** `code` [link](x) snake_case _em_ <b>x</b> AT&T &amp;")
     '\\*\\*bold\\*\\* \\`code\\` \\[link\\](x) snake_case \\_em\\_ &lt;b>x&lt;/b> AT&T &amp;amp;'
     >>> markdown_text("# not a heading\n- nor a list")
@@ -200,7 +206,7 @@ def markdown_text(value: Any, *, in_table: bool = True) -> str:
     start = _MARKDOWN_LINE_START.match(escaped)
     if start is None:
         return escaped
-    at = start.end() - 1  # the backslash goes before the mark (after a list item's number)
+    at = start.end() - 1 if escaped[0].isdigit() else 0  # before the mark, after a number
     return escaped[:at] + "\\" + escaped[at:]
 
 

@@ -347,13 +347,16 @@ READERS_ACT_ON = [
     "see https://evil.example/x", "HTTP://EVIL.example", "ftp://evil.example", "www.evil.example/a",
     "WWW.evil.example", "mail a@evil.example", "xmpp:a@evil.example", "<a@evil.example>", "Topic ##",
     "1) x", "2. x", ": def", "===", "---", "***", "+ x", "~x~", "&copy;", "&#x3C;b&#x3E;", "a_b_c",
-    "_a_b", "a*b*c", "#tag", "> q",
+    "_a_b", "a*b*c", "#tag", "#1 in the charts", "> q", "#", "###### h", "-- x", "==", "+", ": x", "12345) x",
 ]  # fmt: skip
 #: Ordinary news text, which no reader acts on: written as it is.
 ORDINARY = [
     "U.S. officials met in Hong Kong's Victoria Park (again) on 1.5.2024!",
     'Dr. Smith, 42, said: "It\'s a 3-2 win - at 7:30 p.m. & then?"',
     "snake_case_name AT&T 5 < 7 > 3 2 + 2 = 4 50% #1 C# e.g. a.b/c",
+    "1.5% of U.S. voters, -5 degrees",
+    "2024: a year",
+    "+3 points",
 ]
 #: A value's places in ddj's Markdown: a paragraph, a list item, a heading, bold, a table cell.
 PLACES = ["{}", "- {}", "# Method: {}", "**{}**", "| a |\n| --- |\n| {} |"]
