@@ -19,6 +19,12 @@ from tests.test_jupyterlab import TOKEN, _wait_accepting_kernel_dialogs, lab  # 
 #: TeX in each of MathJax's delimiters, an element with a handler, and a code span breakout.
 TEX = r"$\href{https://e.example}{x}$ $$y$$ \(z\) \[w\] \begin{align}v\end{align}"
 RUNS = "<img src=x onerror=\"document.title='pwned'\">"
+#: What JupyterLab's Markdown reader (marked, GFM) would act on, each escaped only there, and plain text.
+MARKS = [
+    "see https://e.example/x, www.e.example and a@e.example", "*em* _em_ **b** ~~s~~ ~x~ `c` a_b_c",
+    "<b>bold</b> &copy; &#x3C;i&#x3E;", "[x](https://e.example) ![i](https://e.example/i.png)",
+    "# h", "- li", "1. li", "> q", "U.S. officials: Hong Kong's 1.5% rise, -5 degrees (a-b)",
+]  # fmt: skip
 
 
 def _views(corpus: pd.DataFrame) -> list[dict]:
@@ -57,6 +63,7 @@ def test_views_of_hostile_text_are_neither_typeset_nor_run(lab, browser, tmp_pat
         _cell([{"text/markdown": TEX}, {"text/html": f"<p>{TEX}</p>"}]),  # the control
         nbformat.v4.new_markdown_cell(display.text.escape_markdown(TEX)),
         _cell(_views(corpus)),
+        nbformat.v4.new_markdown_cell("\n\n".join(display.text.escape_markdown(m) for m in MARKS)),
     ]
     nbformat.write(nb, tmp_path / "work" / "escaped.ipynb")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -80,3 +87,8 @@ def test_views_of_hostile_text_are_neither_typeset_nor_run(lab, browser, tmp_pat
     assert rows.nth(2).locator("td").nth(1).inner_text() == "'a\\\\|b | c'"
     hrefs = cells.nth(2).locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert all(h.startswith(("http://", "https://")) for h in hrefs if h is not None), hrefs
+    # marked (GFM) makes no element of the escaped marks: no link, emphasis, heading, list or quote
+    marks = cells.nth(3).locator(".jp-RenderedMarkdown")
+    made = marks.locator("a, em, strong, del, code, img, h1, h2, li, blockquote, b, i")
+    assert made.count() == 0, made.evaluate_all("els => els.map(e => e.outerHTML)")
+    assert marks.locator("p").all_inner_texts() == MARKS  # each shown as written
