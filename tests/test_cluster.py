@@ -142,9 +142,9 @@ def test_coverage_from_kept_totals_on_the_cluster_equals_the_local_run(client, t
 
 
 def test_suggest_on_the_cluster_equals_the_local_run(client, tmp_path):
-    from tests.test_suggesting import _ferry_rows
+    from tests.test_suggesting import ferry_rows
 
-    rows = [{**r, "published": f"2024-0{1 + i % 3}-1{i % 9}"} for i, r in enumerate(_ferry_rows())]
+    rows = [{**r, "published": f"2024-0{1 + i % 3}-1{i % 9}"} for i, r in enumerate(ferry_rows())]
     store = open_store(ddj.save(ddj.corpus.conform(rows), tmp_path / "store", append=True))
     assert len({part.month for part in store.parts}) == 3  # three tasks
     on_cluster = ddj.suggest(store, '"hong kong"', n=10, examples=3, client=client)

@@ -117,7 +117,7 @@ def test_ddj_suggest_prints_terms_and_writes_a_csv(corpus, tmp_path, capsys):
 # -- one counting pass, one pass for every term's examples -----------------------------------
 
 
-def _ferry_rows():
+def ferry_rows():
     """Matches ride the Star Ferry across the harbour; some other articles do too, in titles and twice."""
     rng = random.Random(11)
     filler = ["weather", "football", "markets", "budget", "council", "school", "traffic", "music"]
@@ -207,7 +207,7 @@ def _as_before(table):
 
 @pytest.fixture(scope="module")
 def ferries(tmp_path_factory):
-    frame = ddj.corpus.conform(_ferry_rows())
+    frame = ddj.corpus.conform(ferry_rows())
     path = ddj.save(frame, tmp_path_factory.mktemp("ferries") / "store", append=True)
     return frame, ddj.open(path, batch_size=16)  # 11 batches of the 161 rows
 
