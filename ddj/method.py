@@ -133,7 +133,7 @@ def method_markdown(record: dict[str, Any]) -> str:
     >>> print(note.splitlines()[3])
     - \[a\](javascript:b): `<b>x</b>`
     """
-    t = _text
+    t = _note_text
     corpus = record.get("corpus") or {}
     counted = record.get("counted") or {}
     periods = record.get("periods") or {}
@@ -211,12 +211,14 @@ def method_markdown(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _text(value: Any) -> str:
+def _note_text(value: Any) -> str:
     """Text from a corpus or a call, escaped for the lists and headings of the note (never a table)."""
     return markdown_text(value, in_table=False)
 
 
 def _n(value: Any) -> str:
     return (
-        f"{value:,}" if isinstance(value, int) else _text(value if value is not None else "unknown")
+        f"{value:,}"
+        if isinstance(value, int)
+        else _note_text(value if value is not None else "unknown")
     )
