@@ -10,8 +10,9 @@ line goes through them:
 - :func:`html_attribute` for a value inside a quoted attribute;
 - :func:`web_address` for a link: only an ``http`` or ``https`` address with a
   host is ever made clickable;
-- :func:`markdown_text` for text inside Markdown: HTML escaped, Markdown's
-  marks backslashed, ``$`` and ``\`` as in HTML; :func:`code_span` for a
+- :func:`markdown_text` for text inside Markdown: tags, entities, autolinks
+  and Markdown's marks escaped only where a reader would act on them
+  (``U.S.`` stays as written), ``$`` and ``\`` as in HTML; :func:`code_span` for a
   code span whose fence is longer than any run of backticks inside (the
   CommonMark rule), so nothing breaks out of it (in a table cell, ``<code>``
   around escaped text: no pipe to split the row at);
@@ -27,7 +28,7 @@ Examples
 >>> html_text('<img src=x onerror="alert(1)"> $x$')
 '&lt;img src=x onerror=&quot;alert(1)&quot;&gt; <span>&#36;</span>x<span>&#36;</span>'
 >>> markdown_text("**bold** `code` [link](x)")
-'\\*\\*bold\\*\\* \\`code\\` \\[link\\]\\(x\\)'
+'\\*\\*bold\\*\\* \\`code\\` \\[link\\](x)'
 >>> terminal("title\x1b]0;pwned\x07 \u202eevil")
 'title\\x1b]0;pwned\\x07 \\u202eevil'
 """
@@ -49,10 +50,26 @@ MAX_URL = 2_000
 _TEX = {"$": "<span>&#36;</span>", "\\": "<span>&#92;</span>"}
 _TEX_PATTERN = re.compile(r"[$\\]")
 
-# every character CommonMark (and GFM: ~) can read as a mark, backslashed; a table's | as an entity
-_MARKDOWN_MARKS = "`*_{}[]()#+-.!~:"
-_MARKDOWN_PATTERN = re.compile("[" + re.escape(_MARKDOWN_MARKS) + r"|$\\]")
-_ENTITIES = {**_TEX, "|": "&#124;"}
+# Markdown (CommonMark, GFM as GitHub, JupyterLab's marked and nbconvert's mistune read it), each
+# mark only where it acts, so that ordinary punctuation (U.S., Hong Kong's, 1.5, a-b) stays as written:
+_MARKDOWN_ANYWHERE = re.compile(
+    r"(?P<tex>[$\\])"  # TeX in JupyterLab and GitHub: each alone in a <span>
+    r"|(?P<pipe>\|)"  # a table cell's end
+    r"|(?P<mark>[`*\[\]~])"  # code, emphasis, links and images, strikethrough
+    r"|(?P<under>_)"  # emphasis, but not inside a word (snake_case)
+    r"|(?P<tag><(?=\S))"  # a tag, a comment or an autolink; "a < b" cannot start one
+    r"|(?P<entity>&(?=#?\w+;))"  # an entity; "AT&T" is none
+    r"|(?P<scheme>:(?=//))"  # GFM's autolinks: http://, https://, ftp://
+    r"|(?<![\w.-])(?P<www>(?i:www)\.)"  # and www.
+    r"|(?<=[\w.+-])(?P<at>@)(?=[\w-])"  # and e-mail addresses (GitHub reads a@b\.c as one)
+    r"|(?<= )(?P<closing>#)(?=#* *$)"  # a heading's closing #s, were the text to end one
+)
+# a line's start, were the text to start one: a heading (mistune reads "#tag" as one too), a quote,
+# a list item (a number then . or ), too), a thematic break or a setext underline, a definition
+# (mistune's def_list); "-5" and "1.5%" start none. (A fence's ` and ~, emphasis' * and _, and <
+# are escaped wherever they stand.)
+_MARKDOWN_LINE_START = re.compile(r"#|>|[-+:](?= |$)|-(?=-)|=(?==|$)|\d{1,9}[.)](?= |$)")
+_ENTITIES = {**_TEX, "|": "&#124;", "<": "&lt;", "&": "&amp;", "@": "<span>&#64;</span>"}
 
 # C0 controls but newline, DEL, C1 controls, bidi embeddings/overrides/isolates, marks that
 # reorder text (ALM, LRM, RLM), line and paragraph separators, lone surrogates
@@ -150,24 +167,62 @@ def html_link(url: Any, text: Any) -> str:
     return f'<a href="{href}" target="_blank" rel="noopener noreferrer">{shown}</a>'
 
 
-def markdown_text(value: Any) -> str:
+def markdown_text(value: Any, *, in_table: bool = True) -> str:
     r"""The value as Markdown that shows it as written, on one line.
 
-    HTML is escaped, every mark Markdown could read is backslashed (``|`` is
-    ``&#124;``: no table splits at it), ``$`` and
-    ``\`` cannot start TeX (as in :func:`html_text`), and runs of whitespace,
-    newlines included, become one space: the value cannot start a heading, a
-    list, a quote or a table row.
+    Each mark is escaped only where a Markdown reader (CommonMark, GitHub's
+    GFM, JupyterLab's marked, nbconvert's mistune) would act on it, so ordinary
+    punctuation stays as written (``U.S.``, ``Hong Kong's``, ``1.5``): code
+    spans, emphasis (``_`` inside a word is left), links and images,
+    strikethrough, HTML tags and entities (``&lt;``, ``&amp;``), autolinks
+    (``http://``, ``www.``, e-mail addresses), the start of a block at the
+    value's start (a heading, a list, a quote, a thematic break) and a
+    heading's closing ``#``. ``$`` and ``\`` cannot start TeX (as in
+    :func:`html_text`). Runs of whitespace, newlines included, become one
+    space. In a table cell (``in_table``, the default: safe anywhere) ``|`` is
+    ``&#124;``; give ``in_table=False`` for text that never lands in one.
 
     Examples
     --------
-    >>> markdown_text("$\\href{javascript:alert(1)}{x}$")
-    '<span>&#36;</span><span>&#92;</span>href\\{javascript\\:alert\\(1\\)\\}\\{x\\}<span>&#36;</span>'
+    >>> markdown_text("U.S. officials: Hong Kong's 1.5% rise (a-b)")
+    "U.S. officials: Hong Kong's 1.5% rise (a-b)"
+    >>> markdown_text("1.5% of them, -5 degrees, #1")
+    '1.5% of them, -5 degrees, #1'
+    >>> markdown_text("#1 of 10")
+    '\\#1 of 10'
+    >>> markdown_text("**bold** `code` [link](x) snake_case _em_ <b>x</b> AT&T &amp;")
+    '\\*\\*bold\\*\\* \\`code\\` \\[link\\](x) snake_case \\_em\\_ &lt;b>x&lt;/b> AT&T &amp;amp;'
     >>> markdown_text("# not a heading\n- nor a list")
-    '\\# not a heading \\- nor a list'
+    '\\# not a heading - nor a list'
+    >>> markdown_text("1. see https://evil.example or www.evil.example")
+    '1\\. see https\\://evil.example or www\\.evil.example'
+    >>> markdown_text("$\\href{javascript:alert(1)}{x}$ a|b")
+    '<span>&#36;</span><span>&#92;</span>href{javascript:alert(1)}{x}<span>&#36;</span> a&#124;b'
     """
-    text = html.escape(" ".join(plain(value).split()), quote=False)
-    return _MARKDOWN_PATTERN.sub(lambda m: _ENTITIES.get(m.group()) or "\\" + m.group(), text)
+    text = " ".join(plain(value).split())
+    if not text:
+        return ""
+    escaped = _MARKDOWN_ANYWHERE.sub(lambda m: _markdown_mark(m, in_table), text)
+    start = _MARKDOWN_LINE_START.match(escaped)
+    if start is None:
+        return escaped
+    at = start.end() - 1 if escaped[0].isdigit() else 0  # before the mark, after a number
+    return escaped[:at] + "\\" + escaped[at:]
+
+
+def _markdown_mark(match: re.Match[str], in_table: bool) -> str:
+    kind, mark = match.lastgroup, match.group()
+    if kind == "under":
+        text, at = match.string, match.start()
+        inside = 0 < at < len(text) - 1 and text[at - 1].isalnum() and text[at + 1].isalnum()
+        return mark if inside else "\\" + mark
+    if kind == "www":
+        return mark[:-1] + "\\."
+    if kind == "pipe" and not in_table:
+        return mark
+    if kind in ("mark", "scheme", "closing"):
+        return "\\" + mark
+    return _ENTITIES[mark]
 
 
 def code_span(value: Any, *, in_table: bool = False) -> str:

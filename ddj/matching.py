@@ -640,8 +640,7 @@ class _Hits(scan.Reduction):
     @property
     def columns(self) -> list[str]:
         """The fields searched, what a hit shows of its article, and what tells its page type."""
-        shown = [*_HIT_META, *_known(self.fields), "page_type", "source"]
-        return list(dict.fromkeys(shown))
+        return hit_columns(self.fields)
 
     def tally(self, batch: pd.DataFrame, start: int) -> tuple[list[dict], scan.Skipped]:
         """The hits of one batch (up to ``limit``), and the rows of other page types it left out."""
@@ -664,6 +663,28 @@ class _Hits(scan.Reduction):
         """The table of hits; one warning for the rows of other page types."""
         (total[1] if self.skipped is None else self.skipped).warn(None)
         return hit_table(total[0], self.limit)
+
+
+def hit_columns(fields: Sequence[str]) -> list[str]:
+    """The columns :func:`hit_rows` reads of a batch: what a hit shows, the fields, what tells a page type."""
+    return list(dict.fromkeys([*_HIT_META, *_known(fields), "page_type", "source"]))
+
+
+def hit_rows(
+    batch: pd.DataFrame,
+    found: Sequence[tuple[Topic, np.ndarray]],
+    fields: Sequence[str],
+    width: int,
+    limit: int | None,
+) -> list[list[dict]]:
+    """For each topic and the rows of ``batch`` it is shown in, its hits there in context (up to ``limit``).
+
+    The rows :func:`hits` gives (:func:`hit_table` makes its frame of them),
+    for reductions elsewhere (:mod:`ddj.suggesting`'s examples) that choose
+    the rows themselves; the fields' texts are read once for all topics.
+    """
+    texts = _fields(batch, fields)
+    return [_hit_rows(batch, t, texts, matched, width, limit) for t, matched in found]
 
 
 def _hit_rows(

@@ -136,11 +136,13 @@ def method_markdown(record: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> note = method_markdown({"queries": {"[a](javascript:b)": "<b>x</b>"}})
+    >>> note = method_markdown({"queries": {"[a](javascript:b)": "<b>x</b>"}, "title": "U.S. | Hong Kong's"})
+    >>> print(note.splitlines()[0])
+    # Method: U.S. | Hong Kong's
     >>> print(note.splitlines()[3])
-    - \[a\]\(javascript\:b\): `<b>x</b>`
+    - \[a\](javascript:b): `<b>x</b>`
     """
-    t = markdown_text
+    t = _note_text
     corpus = record.get("corpus") or {}
     counted = record.get("counted") or {}
     periods = record.get("periods") or {}
@@ -218,11 +220,16 @@ def method_markdown(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _note_text(value: Any) -> str:
+    """Text from a corpus or a call, escaped for the lists and headings of the note (never a table)."""
+    return markdown_text(value, in_table=False)
+
+
 def _n(value: Any) -> str:
     return (
         f"{value:,}"
         if isinstance(value, int)
-        else markdown_text(value if value is not None else "unknown")
+        else _note_text(value if value is not None else "unknown")
     )
 
 

@@ -1,13 +1,21 @@
 """Terms to add to a topic's query: the words and two-word phrases its matches use far more than chance.
 
-:func:`suggest` reads the corpus twice, each time as a reduction over its
-batches (:mod:`ddj.scan`: a frame is one batch, a store many, on Dask one task
-a part), so memory stays bounded whatever the corpus's size:
+:func:`suggest` reads the corpus as reductions over its batches
+(:mod:`ddj.scan`: a frame is one batch, a store many, on Dask one task a part),
+so memory stays bounded whatever the corpus's size. One reduction matches the
+topic once a batch and counts, in one pass:
 
-1. In the articles the topic matches, in how many each word and each two-word
-   phrase (within one field) appears; and how many articles there are.
-2. For the ``MAX_CANDIDATES`` most frequent of those, in how many of the
-   *other* articles each appears.
+1. in the articles the topic matches, in how many each word and each two-word
+   phrase (within one field) appears; and how many articles there are;
+2. the same in the *other* articles, while their distinct terms number at
+   most ``MAX_OTHER_TERMS`` (about 85,000 in the demo corpus's 5,000
+   articles). Past that bound the others' counts are dropped, and a second,
+   exact pass counts in the other articles only the ``MAX_CANDIDATES`` most
+   frequent terms of the matches (``attrs["passes"]`` says which).
+
+Then one more reduction finds the examples of every suggested term at once:
+the first ``examples`` hits of each in the articles it would add, as
+:func:`ddj.hits` shows them, stopping once each term has its share.
 
 A term is suggested when its share of the matches is at least ``min_lift``
 times its share of the other articles and Dunning's log-likelihood ratio G²
@@ -21,7 +29,7 @@ Each suggestion says exactly what it would change, counted by ddj's own rule
 (folding, whole words; a two-word phrase is the query ``"a b"``): ``adds``,
 the articles ``(query) OR term`` would add, and ``removes``, those
 ``(query) AND NOT term`` would take away. It shows a few of the articles it
-would add, in context (:func:`ddj.hits`).
+would add, in context, as :func:`ddj.hits` shows them.
 
 Left out as candidates: the query's own words; stopwords of the languages of
 the matches (newspaper4k's lists, shipped with it); words of one character or
@@ -36,7 +44,7 @@ import importlib.util
 import math
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,15 +54,19 @@ import pandas as pd
 
 from ddj import params, scan
 from ddj.errors import ParameterError
-from ddj.matching import FIELDS, Topic, batch_flags, hits, resolve
+from ddj.matching import FIELDS, Topic, batch_flags, hit_columns, hit_rows, hit_table, resolve
 from ddj.query import UNSPACED, fold, leaves, word_runs
 
-__all__ = ["g_squared", "suggest"]
+__all__ = ["examples_added", "g_squared", "suggest"]
 
 #: Distinct terms counted in the matches (past it, the rarest are pruned: lossy counting).
 MAX_VOCABULARY = 300_000
 #: Terms, the most frequent in the matches, counted in the other articles.
 MAX_CANDIDATES = 5_000
+#: Distinct terms counted in the other articles in the first pass (past it: a second, exact pass).
+MAX_OTHER_TERMS = 500_000
+#: Characters shown either side of an example's term.
+EXAMPLE_WIDTH = 60
 #: A term in more than this share of all articles is not suggested.
 MAX_COMMON = 0.3
 #: Characters of one article's fields read for its words (the rest is not counted).
@@ -116,7 +128,8 @@ def suggest(
     -------
     DataFrame with ``COLUMNS``, ranked by ``g2``; ``attrs["method"]`` says how
     they were found, ``attrs["matches"]``/``attrs["others"]`` the articles
-    compared, ``attrs["pruned"]`` whether the vocabulary bound was reached.
+    compared, ``attrs["pruned"]`` whether the vocabulary bound was reached,
+    ``attrs["passes"]`` how many times the corpus was read.
 
     Examples
     --------
@@ -133,12 +146,19 @@ def suggest(
     chosen = _one_topic(topic)
     _check(n, min_articles, min_lift, min_g2, examples)
     fields = tuple(f for f in ([fields] if isinstance(fields, str) else fields))
-    pages = params.pages(pages)
-    seen = scan.run(corpus, _InMatches(chosen, fields, pages, phrases), client=client)
+    types = params.pages(pages)
+    seen = scan.run(corpus, _Counted(chosen, fields, types, phrases), client=client)
     candidates = _candidates(seen, chosen, min_articles)
-    others = scan.run(corpus, _InOthers(chosen, fields, pages, tuple(candidates)), client=client)
+    others = seen.others
+    if others is None:  # too many distinct terms to keep: count the candidates again, exactly
+        others = scan.run(
+            corpus, _InOthers(chosen, fields, types, tuple(candidates)), client=client
+        )
     table = _ranked(seen, others, candidates, min_lift, min_g2).head(n)
-    shown = [_examples(corpus, chosen, q, examples, fields) for q in table["query"]]
+    queries = list(table["query"])
+    shown = examples_added(
+        corpus, chosen, queries, examples, fields=fields, pages=pages, client=client
+    )
     table["examples"] = pd.Series(shown, index=table.index, dtype=object)
     table = table.reset_index(drop=True)[list(COLUMNS)]
     table.attrs.update(
@@ -147,6 +167,7 @@ def suggest(
         others=seen.articles - seen.matches,
         pruned=seen.pruned,
         topic=chosen.name,
+        passes=1 + (seen.others is None) + bool(examples and len(table)),
     )
     return table
 
@@ -213,24 +234,30 @@ def _terms(values: Sequence[Any], phrases: bool) -> set[str]:
         words = word_runs(fold(value[:MAX_TEXT_CHARS]))
         out.update(words)
         if phrases:
-            out.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+            out.update(map(" ".join, zip(words, words[1:], strict=False)))
     return out
 
 
 @dataclass
 class _Seen:
-    """Pass 1: how many articles, how many matches, and each term's articles among the matches."""
+    """How many articles, how many matches, each term's articles among the matches and the others.
+
+    ``others`` is None once the other articles' distinct terms passed ``MAX_OTHER_TERMS``.
+    """
 
     articles: int
     matches: int
     terms: Counter
+    others: Counter | None
     languages: Counter
     skipped: scan.Skipped
     pruned: bool = False
 
 
 @dataclass(frozen=True)
-class _InMatches(scan.Reduction):
+class _Counted(scan.Reduction):
+    """The one pass: the topic matched in each batch, the terms counted in its matches and the rest."""
+
     chosen: Topic
     fields: tuple[str, ...]
     pages: tuple[str, ...] | None
@@ -245,23 +272,32 @@ class _InMatches(scan.Reduction):
         """One batch's counts."""
         found, skipped, out = batch_flags(batch, [self.chosen], self.fields, self.pages)
         hit = found[self.chosen.name].to_numpy()
-        terms: Counter = Counter()
         texts = [batch[f].tolist() for f in self.fields if f in batch.columns]
+        terms: Counter = Counter()
         for row in np.flatnonzero(hit):
             terms.update(_terms([col[row] for col in texts], self.phrases))
+        others: Counter | None = Counter()
+        for row in np.flatnonzero(~hit & ~out):
+            others.update(_terms([col[row] for col in texts], self.phrases))
+            if len(others) > MAX_OTHER_TERMS:
+                others = None  # the second pass counts them; nothing more read here
+                break
         langs = (
             Counter(batch["language"].iloc[hit].dropna().tolist())
             if "language" in batch
             else Counter()
         )
-        return _pruned(_Seen(int((~out).sum()), int(hit.sum()), terms, langs, skipped))
+        seen = _Seen(int((~out).sum()), int(hit.sum()), terms, others, langs, skipped)
+        return _pruned(seen)
 
     def combine(self, a: _Seen, b: _Seen) -> _Seen:
         """Both batches' counts."""
+        others = None if a.others is None or b.others is None else a.others + b.others
         seen = _Seen(
             a.articles + b.articles,
             a.matches + b.matches,
             a.terms + b.terms,
+            others if others is None or len(others) <= MAX_OTHER_TERMS else None,
             a.languages + b.languages,
             a.skipped.add(b.skipped),
             a.pruned or b.pruned,
@@ -275,11 +311,11 @@ class _InMatches(scan.Reduction):
 
 
 def _pruned(seen: _Seen) -> _Seen:
-    """The counts with the vocabulary cut back to ``MAX_VOCABULARY`` terms, the rarest dropped."""
+    """The counts with the matches' vocabulary cut back to ``MAX_VOCABULARY`` terms, the rarest dropped."""
     if len(seen.terms) <= MAX_VOCABULARY:
         return seen
     kept = Counter(dict(seen.terms.most_common(MAX_VOCABULARY // 2)))
-    return _Seen(seen.articles, seen.matches, kept, seen.languages, seen.skipped, True)
+    return replace(seen, terms=kept, pruned=True)
 
 
 def _candidates(seen: _Seen, chosen: Topic, min_articles: int) -> list[str]:
@@ -322,7 +358,7 @@ def _stopwords(languages: tuple[str, ...]) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class _InOthers(scan.Reduction):
-    """Pass 2: in how many articles the topic does not match each candidate appears."""
+    """The second pass, when the first could not keep the others' terms: each candidate's articles among them."""
 
     chosen: Topic
     fields: tuple[str, ...]
@@ -394,13 +430,77 @@ def _ranked(
     return table[keep].sort_values(["g2", "term"], ascending=[False, True], kind="stable")
 
 
-def _examples(corpus: Any, chosen: Topic, query: str, k: int, fields: Sequence[str]) -> list[str]:
-    """Up to ``k`` snippets of articles ``query`` finds that the topic does not."""
-    if k == 0:
-        return []
-    added = Topic("suggested", query, f"({query}) AND NOT ({chosen.query})")
-    found = hits(corpus, added, width=60, limit=k, fields=fields)
-    return found["snippet"].tolist()
+def examples_added(
+    corpus: Any,
+    topic: Any,
+    queries: Sequence[str],
+    k: int = 3,
+    *,
+    fields: Sequence[str] = FIELDS,
+    pages: Any = "article",
+    client: Any = None,
+) -> list[list[str]]:
+    """For each query, the first ``k`` of its hits in the articles it finds and ``topic`` does not.
+
+    What ``(topic) OR query`` would add, in context: the snippets
+    ``ddj.hits(corpus, f"({query}) AND NOT ({topic})", width=60, limit=k)``
+    gives, found for every query in one pass over the corpus (a reduction
+    that stops once each query has ``k``; at most ``k`` kept a query).
+    :func:`suggest` shows them beside each term.
+
+    Examples
+    --------
+    >>> import ddj
+    >>> rows = [{"url": "u1", "text": "Hong Kong protest"}, {"url": "u2", "text": "A protest in Paris"}]
+    >>> examples_added(ddj.corpus.conform(rows), '"Hong Kong"', ["protest", "Paris"], 1)
+    [['A [protest] in Paris'], ['A protest in [Paris]']]
+    """
+    chosen = _one_topic(topic)
+    _check(1, 1, 0, 0, k)
+    fields = tuple(f for f in ([fields] if isinstance(fields, str) else fields))
+    if k == 0 or not queries:
+        return [[] for _ in queries]
+    terms = tuple(Topic(f"{chosen.name}\x00{i}", q, q) for i, q in enumerate(queries))
+    reduction = _Examples(chosen, terms, fields, params.pages(pages), k)
+    return [
+        hit_table(found, k)["snippet"].tolist()
+        for found in scan.run(corpus, reduction, client=client)
+    ]
+
+
+@dataclass(frozen=True)
+class _Examples(scan.Reduction):
+    """Each term's first ``k`` hits in the articles it would add, in corpus order (stops when all have them)."""
+
+    chosen: Topic
+    terms: tuple[Topic, ...]
+    fields: tuple[str, ...]
+    pages: tuple[str, ...] | None
+    k: int
+
+    @property
+    def columns(self) -> list[str]:
+        """What a hit shows, the fields searched, and what tells a row's page type."""
+        return hit_columns(self.fields)
+
+    def tally(self, batch: pd.DataFrame, start: int) -> list[list[dict]]:
+        """One batch's hits of each term, in the rows the topic does not match (up to ``k`` a term)."""
+        found, _, _ = batch_flags(batch, [self.chosen, *self.terms], self.fields, self.pages)
+        beside = ~found[self.chosen.name].to_numpy()
+        shown = [(t, found[t.name].to_numpy() & beside) for t in self.terms]
+        return hit_rows(batch, shown, self.fields, EXAMPLE_WIDTH, self.k)
+
+    def combine(self, a: list[list[dict]], b: list[list[dict]]) -> list[list[dict]]:
+        """Both batches' hits, ``a``'s first, the first ``k`` of each term."""
+        return [(x + y)[: self.k] for x, y in zip(a, b, strict=True)]
+
+    def done(self, partial: list[list[dict]]) -> bool:
+        """Whether every term has its ``k`` examples."""
+        return all(len(found) >= self.k for found in partial)
+
+    def finish(self, total: list[list[dict]], corpus: Any) -> list[list[dict]]:
+        """Each term's hits."""
+        return total
 
 
 def _method(min_articles: int, min_lift: float, min_g2: float) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import browsers
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("DDJ_SHARED_CORPORA", REPO.parent / "shared" / "corpora"))
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -25,6 +27,13 @@ def shared_corpora() -> Path:
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless chromium, one a test module (tests/browsers.py: skipped without it, failed in CI)."""
+    with browsers.launched() as b:
+        yield b
 
 
 # The fuzz tests (tests/test_fuzz_*.py) are bounded: a fixed number of examples, no deadline

@@ -5,9 +5,7 @@ labels, in every chart kind: nothing they hold runs, nothing leaves the page,
 the page keeps its real title, and the chart draws.
 """
 
-import os
 import re
-import shutil
 
 import pytest
 
@@ -15,24 +13,6 @@ import ddj
 from ddj.publishing import publishable
 from tests.test_charts import cov_frame
 from tests.test_publishing import KINDS, PAYLOADS, TITLE, hostile_bundle
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("no chromium here (apt-get install chromium); CI runs this test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Watched:

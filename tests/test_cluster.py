@@ -136,3 +136,19 @@ def test_coverage_from_kept_totals_on_the_cluster_equals_the_local_run(client, t
         local = ddj.coverage(store.to_pandas(), TOPICS, **options)
     pd.testing.assert_frame_equal(on_cluster, local)
     assert "Totals from the counts kept with" in on_cluster.attrs["index"]
+
+
+# -- ddj.suggest on the cluster: its counting pass and its examples' pass, one task a month ---
+
+
+def test_suggest_on_the_cluster_equals_the_local_run(client, tmp_path):
+    from tests.test_suggesting import ferry_rows
+
+    rows = [{**r, "published": f"2024-0{1 + i % 3}-1{i % 9}"} for i, r in enumerate(ferry_rows())]
+    store = open_store(ddj.save(ddj.corpus.conform(rows), tmp_path / "store", append=True))
+    assert len({part.month for part in store.parts}) == 3  # three tasks
+    on_cluster = ddj.suggest(store, '"hong kong"', n=10, examples=3, client=client)
+    local = ddj.suggest(store, '"hong kong"', n=10, examples=3)
+    pd.testing.assert_frame_equal(on_cluster, local)
+    assert on_cluster.attrs == local.attrs and on_cluster.attrs["passes"] == 2
+    assert on_cluster["examples"].map(len).sum() == 6  # ferry and harbour: 3 each

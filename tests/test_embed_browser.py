@@ -24,7 +24,6 @@ import pytest
 import ddj
 from ddj.embed import MAX_HEIGHT, NARROW
 from ddj.theme import contrast
-from tests.test_browser import ARGS, CHROMIUM
 from tests.test_charts import cov_frame
 
 WIDTHS = (320, 640, 1000)
@@ -98,20 +97,6 @@ def site(tmp_path_factory):
     }
     chart_server.shutdown()
     host_server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("no chromium here (apt-get install chromium); CI runs this test")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 class Host:

@@ -341,6 +341,73 @@ def test_html_and_markdown_text_read_back_as_written(text):
     assert code.text_content() == (shown(text) or " ")
 
 
+#: What a Markdown reader would act on beyond HOSTILE: autolinks (GFM's http://, www., e-mail),
+#: a heading's closing #s, ordered-list and definition starts, setext lines, GitHub's ~x~, entities.
+READERS_ACT_ON = [
+    "see https://evil.example/x", "HTTP://EVIL.example", "ftp://evil.example", "www.evil.example/a",
+    "WWW.evil.example", "mail a@evil.example", "xmpp:a@evil.example", "<a@evil.example>", "Topic ##",
+    "1) x", "2. x", ": def", "===", "---", "***", "+ x", "~x~", "&copy;", "&#x3C;b&#x3E;", "a_b_c",
+    "_a_b", "a*b*c", "#tag", "#1 in the charts", "> q", "#", "###### h", "-- x", "==", "+", ": x", "12345) x",
+]  # fmt: skip
+#: Ordinary news text, which no reader acts on: written as it is.
+ORDINARY = [
+    "U.S. officials met in Hong Kong's Victoria Park (again) on 1.5.2024!",
+    'Dr. Smith, 42, said: "It\'s a 3-2 win - at 7:30 p.m. & then?"',
+    "snake_case_name AT&T 5 < 7 > 3 2 + 2 = 4 50% #1 C# e.g. a.b/c",
+    "1.5% of U.S. voters, -5 degrees",
+    "2024: a year",
+    "+3 points",
+]
+#: A value's places in ddj's Markdown: a paragraph, a list item, a heading, bold, a table cell.
+PLACES = ["{}", "- {}", "# Method: {}", "**{}**", "| a |\n| --- |\n| {} |"]
+
+
+def _readers():
+    """nbconvert's renderer as it renders a notebook's Markdown, and GitHub's (cmark-gfm)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    unsafe = cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE  # raw HTML passed through, as a CMS may
+
+    return {
+        "nbconvert": markdown2html_mistune,
+        "github": lambda text: cmarkgfm.github_flavored_markdown_to_html(text, options=unsafe),
+    }
+
+
+@pytest.mark.parametrize("text", ORDINARY)
+def test_markdown_text_leaves_ordinary_punctuation_as_written(text):
+    assert escaping.markdown_text(text, in_table=False) == text  # U.S., not U\\.S\\.
+    assert escaping.markdown_text("a | b", in_table=False) == "a | b"
+    assert escaping.markdown_text("a | b") == "a &#124; b"  # a table cell's end, where it lands
+
+
+@given(
+    st.lists(st.sampled_from(HOSTILE + READERS_ACT_ON + ORDINARY), min_size=1, max_size=4)
+    .map(" ".join)
+    .filter(str.strip),
+    st.sampled_from(PLACES),
+)
+@example(text="mail a@evil.example", place="{}")  # GitHub linked a@b\\.example
+@settings(max_examples=150)
+def test_markdown_text_is_text_in_every_reader_and_place(text, place):
+    """Only the elements of the place around it; the value reads back whole; no TeX."""
+    written = place.format(escaping.markdown_text(text, in_table=place.startswith("|")))
+    around = {"{}": {"p"}, "- {}": {"ul", "li"}, "# Method: {}": {"h1"}, "**{}**": {"p", "strong"}}
+    allowed = around.get(place, {"table", "thead", "tbody", "tr", "th", "td"})
+    for name, render in _readers().items():
+        root = lxml_html.document_fromstring(f"<html><body>{render(written)}</body></html>")
+        for anchor in root.xpath("//h1/a[@class='anchor-link']"):  # nbconvert's own ¶ link
+            anchor.drop_tree()
+        for el in root.iter():
+            assert el.tag in {"html", "body", "span", *allowed}, (name, el.tag, written)
+            assert set(el.attrib) <= {"id"}, (name, el.tag, el.attrib, written)  # a heading's
+            _no_tex(el)
+        shown_in = root.findall(".//td")[-1] if "td" in allowed else root.find(".//body")
+        prefix = "Method: " if place.startswith("#") else ""
+        assert shown_in.text_content().strip() == prefix + shown(text), (name, written)
+
+
 @given(URL)
 @settings(max_examples=200)
 def test_only_web_addresses_become_links(url):

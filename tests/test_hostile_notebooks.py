@@ -21,7 +21,7 @@ import pandas as pd
 import pytest
 
 from ddj.cli import main
-from tests.test_browser import ARGS, CHROMIUM
+from tests.browsers import need_chromium
 from tests.test_jupyterlab import TOKEN, _wait_accepting_kernel_dialogs, lab_server
 
 #: What each payload sets when it runs: ``window.__pwned`` (and the page's title, for some).
@@ -67,10 +67,7 @@ def _run(*argv: str) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Both notebooks run on the hostile corpus, once for the module."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("no chromium here (apt-get install chromium); CI runs this test")
+    need_chromium()
     work = tmp_path_factory.mktemp("hostile-notebooks")
     _corpus(work / "articles.csv")
     cov = _run("coverage", "-p", "corpus", str(work / "articles.csv"), "-p", "topics", "hong_kong",
@@ -79,16 +76,6 @@ def runs(tmp_path_factory):
     explore = _run("explore", "-p", "corpus", str(work / "articles.csv"), "-p", "topic", "hong_kong",
                    "-p", "freq", "M", "-p", "query", QUERY_PARAM, "--out", str(work / "explore"))  # fmt: skip
     return work, {"coverage": cov, "explore": explore}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 class Watched:
@@ -150,13 +137,13 @@ def _shot(page, name: str, element=None) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["coverage", "explore"])
-def test_report_runs_nothing_requests_nothing_and_shows_the_charts(runs, chromium, name):
+def test_report_runs_nothing_requests_nothing_and_shows_the_charts(runs, browser, name):
     _, done = runs
     notebook, report = done[name]
     source = report.read_text(encoding="utf-8")
     assert "<script" not in source.lower() and "Content-Security-Policy" in source
     url = report.as_uri()
-    page = Watched(chromium, lambda u: u == url or u.startswith("data:"))
+    page = Watched(browser, lambda u: u == url or u.startswith("data:"))
     page.page.goto(url)
     assert page.ran() == []
     assert page.requests == [], page.requests  # nothing but the file itself
@@ -193,11 +180,11 @@ OUT = ".jp-OutputArea-output"
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["coverage", "explore"])
 def test_executed_notebook_in_jupyterlab_runs_nothing_and_shows_the_charts(
-    runs, lab, chromium, name
+    runs, lab, browser, name
 ):
     work, done = runs
     notebook, _ = done[name]
-    page = Watched(chromium, lambda u: u.startswith(("http://127.0.0.1:", "data:", "blob:")))
+    page = Watched(browser, lambda u: u.startswith(("http://127.0.0.1:", "data:", "blob:")))
     page.page.goto(f"{lab}/lab/tree/{notebook.relative_to(work).as_posix()}?token={TOKEN}")
     # the first output may be drawn zero pixels high (itables' set-up is an empty <div>)
     shown_output = page.page.locator(f".jp-Notebook .jp-Cell {OUT}").filter(visible=True)

@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -18,12 +17,10 @@ import nbformat
 import pandas as pd
 import pytest
 
+from tests.browsers import need_chromium
 from tests.lab_audit import label_five
 
 REPO = Path(__file__).resolve().parents[1]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 TOKEN = "ddj-test-token"
 #: An article whose title, text and address try to run in the page (a test fails if they do).
 HOSTILE = {
@@ -43,10 +40,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def lab(tmp_path):
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("no chromium here (apt-get install chromium); CI runs this test")
+    need_chromium()
     work = tmp_path / "work"
     work.mkdir()
     table = work / "articles.csv"
@@ -193,63 +187,56 @@ OUT = ".jp-OutputArea-output"
 
 
 @pytest.mark.slow
-def test_explore_runs_in_jupyterlab(lab, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def test_explore_runs_in_jupyterlab(lab, browser, tmp_path):
     nb = nbformat.read(REPO / "notebooks" / "explore.ipynb", as_version=4)
     n_code = sum(c.cell_type == "code" for c in nb.cells)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{lab}/lab/tree/explore.ipynb?token={TOKEN}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
-            _run_all(page, n_code)
-            _shot(page, "explore.png")
-            # the expected data notes (undated rows, a duplicate) are a note, not a red block
-            stderr = page.locator(f"{OUT}[data-mime-type='application/vnd.jupyter.stderr']")
-            assert stderr.count() == 0, stderr.all_inner_texts()
-            about = page.locator(f"{OUT}:has-text('About this data')").first
-            assert "2 without a date" in about.inner_text()
-            assert "1 duplicate dropped" in about.inner_text()
-            _shot(page, "explore-about.png", about)
-            assert page.locator(".jp-RenderedSVG svg, .jp-RenderedSVG img").count() >= 2
-            _shot(page, "explore-health.png", page.locator("h2:has-text('Is every outlet')"))
-            # hits as keyword in context: the matched words marked, visible in a searchable table
-            mark = page.locator(f"{OUT} table.dataTable td mark").first
-            mark.wait_for(timeout=30_000)
-            mark.scroll_into_view_if_needed()
-            assert mark.is_visible() and mark.inner_text().lower() == "hong kong"
-            cell = mark.locator("xpath=ancestor::td[1]").bounding_box()
-            box = mark.bounding_box()
-            assert cell["x"] <= box["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"]
-            assert box["height"] < 30  # on one line, not broken across two
-            _shot(page, "explore-hits.png", mark)
-            # dates as dates, shares as percentages, counts with separators; no raw timestamps
-            texts = [t.strip() for t in page.locator(f"{OUT} td").all_inner_texts()]
-            assert any(re.fullmatch(r"20\d\d-\d\d-\d\d", t) for t in texts)
-            assert any(re.fullmatch(r"\d+\.\d%", t) for t in texts)
-            assert not [t for t in texts if "12:00:00" in t or re.fullmatch(r"0\.\d{4,}", t)]
-            # corpus text never runs: the hostile title, text and address stay text
-            assert not page.title().startswith("pwned")
-            assert page.locator(f"{OUT} img[src='x']").count() == 0
-            assert page.locator(f"{OUT} a[href^='javascript']").count() == 0
-            search = page.locator(f"{OUT}:has(table.dataTable mark) .dt-search input").first
-            search.fill("rally")  # the searchable table finds the hostile headline, as text
-            hostile = page.locator(f"{OUT} table.dataTable td:has-text('Hong Kong rally')").first
-            hostile.wait_for(timeout=10_000)
-            assert "<img src=x" in hostile.inner_text()
-            assert hostile.locator("a").count() == 0  # a javascript: address is no link
-            _shot(page, "explore-hostile.png", hostile)
-            _click_a_period(page, tmp_path / "work" / "articles.csv")
-            query = page.locator(f"{OUT}:has-text('hits in')")
-            assert query.count() >= 2  # the hits cell and the query cell
-            _shot(page, "explore-query.png", query.last)
-            # "How good is this query?": five clicks on the audit form, each saved to the labels file
-            label_five(page, tmp_path / "work" / "topics.labels.csv")
-            _shot(page, "explore-audit-form.png", page.locator(".ddj-progress").first)
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{lab}/lab/tree/explore.ipynb?token={TOKEN}")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
+    _run_all(page, n_code)
+    _shot(page, "explore.png")
+    # the expected data notes (undated rows, a duplicate) are a note, not a red block
+    stderr = page.locator(f"{OUT}[data-mime-type='application/vnd.jupyter.stderr']")
+    assert stderr.count() == 0, stderr.all_inner_texts()
+    about = page.locator(f"{OUT}:has-text('About this data')").first
+    assert "2 without a date" in about.inner_text()
+    assert "1 duplicate dropped" in about.inner_text()
+    _shot(page, "explore-about.png", about)
+    assert page.locator(".jp-RenderedSVG svg, .jp-RenderedSVG img").count() >= 2
+    _shot(page, "explore-health.png", page.locator("h2:has-text('Is every outlet')"))
+    # hits as keyword in context: the matched words marked, visible in a searchable table
+    mark = page.locator(f"{OUT} table.dataTable td mark").first
+    mark.wait_for(timeout=30_000)
+    mark.scroll_into_view_if_needed()
+    assert mark.is_visible() and mark.inner_text().lower() == "hong kong"
+    cell = mark.locator("xpath=ancestor::td[1]").bounding_box()
+    box = mark.bounding_box()
+    assert cell["x"] <= box["x"] and box["x"] + box["width"] <= cell["x"] + cell["width"]
+    assert box["height"] < 30  # on one line, not broken across two
+    _shot(page, "explore-hits.png", mark)
+    # dates as dates, shares as percentages, counts with separators; no raw timestamps
+    texts = [t.strip() for t in page.locator(f"{OUT} td").all_inner_texts()]
+    assert any(re.fullmatch(r"20\d\d-\d\d-\d\d", t) for t in texts)
+    assert any(re.fullmatch(r"\d+\.\d%", t) for t in texts)
+    assert not [t for t in texts if "12:00:00" in t or re.fullmatch(r"0\.\d{4,}", t)]
+    # corpus text never runs: the hostile title, text and address stay text
+    assert not page.title().startswith("pwned")
+    assert page.locator(f"{OUT} img[src='x']").count() == 0
+    assert page.locator(f"{OUT} a[href^='javascript']").count() == 0
+    search = page.locator(f"{OUT}:has(table.dataTable mark) .dt-search input").first
+    search.fill("rally")  # the searchable table finds the hostile headline, as text
+    hostile = page.locator(f"{OUT} table.dataTable td:has-text('Hong Kong rally')").first
+    hostile.wait_for(timeout=10_000)
+    assert "<img src=x" in hostile.inner_text()
+    assert hostile.locator("a").count() == 0  # a javascript: address is no link
+    _shot(page, "explore-hostile.png", hostile)
+    _click_a_period(page, tmp_path / "work" / "articles.csv")
+    query = page.locator(f"{OUT}:has-text('hits in')")
+    assert query.count() >= 2  # the hits cell and the query cell
+    _shot(page, "explore-query.png", query.last)
+    # "How good is this query?": five clicks on the audit form, each saved to the labels file
+    label_five(page, tmp_path / "work" / "topics.labels.csv")
+    _shot(page, "explore-audit-form.png", page.locator(".ddj-progress").first)
 
 
 def _click_a_period(page, table: Path) -> None:

@@ -138,6 +138,22 @@ def test_method_of_a_store_matches_the_frame(made, tmp_path):
     assert b["corpus"]["sha256"] == fingerprint(store)["sha256"]
 
 
+def test_method_markdown_reads_as_written_for_a_desk_editor():
+    """The raw note keeps ordinary punctuation (U.S., Hong Kong's); only what acts is escaped."""
+    record = {
+        "title": "Hong Kong's vote, 2024-25 (U.S. view) | Desk",
+        "queries": {"hong_kong": '"Hong Kong" OR HK'},
+        "corpus": {"outlets": {"U.S. News & World Report": 3, "www.evil.example *x*": 1}},
+    }
+    note = method_markdown(record)
+    assert "# Method: Hong Kong's vote, 2024-25 (U.S. view) | Desk\n" in note
+    assert "U.S. News & World Report (3), www\\.evil.example \\*x\\* (1)" in note
+    cmarkgfm = pytest.importorskip("cmarkgfm")
+    html = cmarkgfm.github_flavored_markdown_to_html(note)  # as GitHub shows the file
+    assert "<a " not in html and "<em>" not in html and "<table" not in html
+    assert "Hong Kong's vote, 2024-25 (U.S. view) | Desk</h1>" in html.replace("&#39;", "'")
+
+
 def test_method_markdown_shows_corpus_text_as_written_never_as_links_or_html(made):
     _, _, _, paths, _ = made
     note = paths["method_md"].read_text(encoding="utf-8")

@@ -18,6 +18,7 @@ from ddj.notebooks import (
     slim,
 )
 from ddj.report import WIDGET_VIEW
+from tests import browsers
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -199,38 +200,26 @@ def test_explore_runs(explored):
 @pytest.mark.slow
 def test_explore_html_works_offline(explored):
     """The executed notebook's HTML: searchable hit tables with the match marked, no internet."""
-    import os
-    import shutil
-
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromium):
-        if os.environ.get("CI"):
-            pytest.fail("CI is set but chromium is missing: .ci/run installs Debian's chromium")
-        pytest.skip("no chromium here (apt-get install chromium); CI runs this test")
-    from playwright.sync_api import sync_playwright
-
     _, page_file = explored
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
-        try:
-            page = browser.new_page()
-            blocked = []
+    # its own chromium, closed before the module's next test: a Playwright left open marks its
+    # event loop as running between calls, and papermill's nbclient would refuse to start
+    with browsers.launched() as browser:
+        page = browser.new_page()
+        blocked = []
 
-            def offline(route):
-                if route.request.url.startswith(("file:", "data:", "blob:")):
-                    return route.continue_()
-                blocked.append(route.request.url)
-                return route.abort()
+        def offline(route):
+            if route.request.url.startswith(("file:", "data:", "blob:")):
+                return route.continue_()
+            blocked.append(route.request.url)
+            return route.abort()
 
-            page.route("**/*", offline)
-            page.goto(page_file.as_uri())
-            mark = page.locator("table.dataTable td mark").first
-            mark.wait_for(timeout=20_000)  # DataTables ran from the notebook itself
-            assert mark.is_visible() and mark.inner_text() == "Ukraine"
-            assert page.locator(".dt-search input").count() >= 1  # the hits, searchable
-            assert not [u for u in blocked if "itables" in u or "datatables" in u.lower()]
-        finally:
-            browser.close()
+        page.route("**/*", offline)
+        page.goto(page_file.as_uri())
+        mark = page.locator("table.dataTable td mark").first
+        mark.wait_for(timeout=20_000)  # DataTables ran from the notebook itself
+        assert mark.is_visible() and mark.inner_text() == "Ukraine"
+        assert page.locator(".dt-search input").count() >= 1  # the hits, searchable
+        assert not [u for u in blocked if "itables" in u or "datatables" in u.lower()]
 
 
 @pytest.mark.parametrize(

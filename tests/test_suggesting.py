@@ -9,7 +9,7 @@ import pytest
 from scipy.stats import chi2_contingency
 
 import ddj
-from ddj import suggesting
+from ddj import scan, suggesting
 from ddj.cli import main
 from ddj.suggesting import g_squared, suggest
 
@@ -112,3 +112,141 @@ def test_ddj_suggest_prints_terms_and_writes_a_csv(corpus, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "from 60 matching and 240 other article(s)" in out and "OR adds" in out
     assert (tmp_path / "s.csv").read_text().startswith("term,query,")
+
+
+# -- one counting pass, one pass for every term's examples -----------------------------------
+
+
+def ferry_rows():
+    """Matches ride the Star Ferry across the harbour; some other articles do too, in titles and twice."""
+    rng = random.Random(11)
+    filler = ["weather", "football", "markets", "budget", "council", "school", "traffic", "music"]
+    rows = []
+    for i in range(160):
+        words = rng.sample(filler, 3)
+        title = f"Story {i}"
+        if i % 4 == 0:
+            words += ["Hong", "Kong"] + rng.sample(["Star", "Ferry", "harbour", "crossing"], 3)
+        elif i % 9 == 0:
+            title = f"Star Ferry news {i}"
+            words += [
+                "the",
+                "Star",
+                "Ferry",
+                "crossed",
+                "the",
+                "harbour",
+                "and",
+                "the",
+                "Star",
+                "Ferry",
+            ]
+        rows.append({"url": f"https://n.example/{i}", "title": title, "text": " ".join(words)})
+    rows.append(
+        {
+            "url": "https://n.example/i",
+            "title": "Star Ferry",
+            "text": "harbour",
+            "page_type": "index",
+        }
+    )
+    return rows
+
+
+#: What the two-pass implementation (one hits() call a term for examples) gave, saved before
+#: it became one counting pass and one pass for every term's examples (ddj 2026-12).
+BEFORE = [
+    ("crossing", "crossing", 27, 0, 0, 27, math.inf, 94.801079733, []),
+    (
+        "ferry",
+        "ferry",
+        28,
+        13,
+        13,
+        28,
+        6.461538462,
+        50.918211481,
+        [
+            "Star [Ferry] news 9",
+            "music council football the Star [Ferry] crossed the harbour and the Star Ferry",
+            "…il football the Star Ferry crossed the harbour and the Star [Ferry]",
+        ],
+    ),
+    (
+        "harbour",
+        "harbour",
+        27,
+        13,
+        13,
+        27,
+        6.230769231,
+        47.176799608,
+        [
+            "music council football the Star Ferry crossed the [harbour] and the Star Ferry",
+            "music budget school the Star Ferry crossed the [harbour] and the Star Ferry",
+            "traffic school budget the Star Ferry crossed the [harbour] and the Star Ferry",
+        ],
+    ),
+    ("ferry star", '"ferry star"', 11, 0, 0, 11, math.inf, 33.072423513, []),
+    ("star harbour", '"star harbour"', 10, 0, 0, 10, math.inf, 29.826519217, []),
+    ("crossing star", '"crossing star"', 9, 0, 0, 9, math.inf, 26.633960506, []),
+    ("harbour star", '"harbour star"', 7, 0, 0, 7, math.inf, 20.400759656, []),
+    ("ferry harbour", '"ferry harbour"', 6, 0, 0, 6, math.inf, 17.356378676, []),
+    ("harbour crossing", '"harbour crossing"', 6, 0, 0, 6, math.inf, 17.356378676, []),
+    ("harbour ferry", '"harbour ferry"', 6, 0, 0, 6, math.inf, 17.356378676, []),
+]
+
+
+def _as_before(table):
+    return [
+        (r.term, r.query, r.in_matches, r.in_others, r.adds, r.removes, round(float(r.lift), 9),
+         round(float(r.g2), 9), r.examples)
+        for r in table.itertuples(index=False)
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def ferries(tmp_path_factory):
+    frame = ddj.corpus.conform(ferry_rows())
+    path = ddj.save(frame, tmp_path_factory.mktemp("ferries") / "store", append=True)
+    return frame, ddj.open(path, batch_size=16)  # 11 batches of the 161 rows
+
+
+def _reads(monkeypatch):
+    """How many times a scan starts reading the corpus."""
+    calls = []
+    real = scan.batches
+    monkeypatch.setattr(scan, "batches", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("which", [0, 1], ids=["frame", "store"])
+def test_one_pass_counts_and_one_finds_every_example_as_before(ferries, which, monkeypatch):
+    reads = _reads(monkeypatch)
+    table = suggest(ferries[which], '"hong kong"', n=10, examples=3)
+    assert _as_before(table) == BEFORE
+    assert table.attrs["passes"] == 2 == len(reads)  # were 2 + 2 a term (hits and its page count)
+
+
+def test_past_the_bound_of_other_terms_a_second_pass_counts_exactly(ferries, monkeypatch):
+    monkeypatch.setattr(suggesting, "MAX_OTHER_TERMS", 5)
+    reads = _reads(monkeypatch)
+    table = suggest(ferries[1], '"hong kong"', n=10, examples=3)
+    assert _as_before(table) == BEFORE
+    assert table.attrs["passes"] == 3 == len(reads)
+
+
+def test_examples_come_from_the_page_types_counted():
+    rows = [{"url": f"https://n.example/m{i}", "text": "Hong Kong ferry"} for i in range(5)]
+    rows += [{"url": f"https://n.example/w{i}", "text": "weather"} for i in range(20)]
+    rows += [
+        {"url": "https://n.example/t", "text": "ferry timetable", "page_type": "index"},
+        {"url": "https://n.example/s", "text": "ferry strike"},
+    ]
+    corpus = ddj.corpus.conform(rows)
+    loose = {"min_articles": 1, "min_lift": 0, "min_g2": 0}
+    every = suggest(corpus, TOPIC, pages="all", **loose).set_index("term")
+    assert every.loc["ferry", "examples"] == ["[ferry] timetable", "[ferry] strike"]
+    assert every.loc["ferry", "adds"] == 2  # the examples are what it counts
+    articles = suggest(corpus, TOPIC, **loose).set_index("term")
+    assert articles.loc["ferry", "examples"] == ["[ferry] strike"]
