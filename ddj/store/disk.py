@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +20,10 @@ from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
 from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
+from ddj.store.narrowing import Narrowing, usable
+from ddj.store.narrowing import read as read_narrowed
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
-from ddj.store.writing import is_store
+from ddj.store.writing import ROW_GROUP, is_store
 
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
 BATCH_SIZE = 32_768
@@ -57,6 +61,8 @@ class Store:
     found: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
     #: Sorted id keys (``ddj.store.layout.id_keys``) of the only rows kept, or None: all (see :meth:`only`).
     keys: np.ndarray | None = field(default=None, repr=False, compare=False, hash=False)
+    #: Texts left unread where they cannot match (see :meth:`narrowed`), or None: all read.
+    narrow: Narrowing | None = field(default=None, repr=False, compare=False, hash=False)
 
     # - what the store holds -
 
@@ -178,6 +184,17 @@ class Store:
         """
         return replace(self, keys=None if keys is None else np.asarray(keys, dtype=np.uint64))
 
+    def narrowed(self, narrowing: Narrowing | None) -> Store:
+        """The same store, whose batches leave the texts no test of ``narrowing`` can find empty (None).
+
+        Every row is still yielded, its other columns as always; a text that
+        may match (:mod:`ddj.store.narrowing`: a superset) is read as it is.
+        The parts are read with polars, which decodes and tests the texts on
+        both cores; without polars, or when ``narrowing`` cannot leave a
+        row out, every text is read.
+        """
+        return replace(self, narrow=narrowing)
+
     # - reading -
 
     def __contains__(self, column: object) -> bool:
@@ -285,26 +302,51 @@ class Store:
 
         need = list(dict.fromkeys([*columns, *self._filter_columns()]))
         checked = self._survey()
-        for part in self._readable():
-            if not self._may_hold(part):
-                continue
-            pf = _parquet(part.path)
+        narrow = self.narrow if set(getattr(self.narrow, "fields", ())) <= set(need) else None
+        for part, start, table in self._pieces(
+            need, batch_size, narrow if usable(narrow) else None
+        ):
             exact = checked.exact[part.path]  # else: another type, or a column missing
             drop = checked.drop.get(part.path)
-            start = 0
-            for batch in _batches_of(pf, part, batch_size, need if exact else None):
-                table = pa.Table.from_batches([batch])
-                keep = keep_mask(drop, start, len(table))  # repeats of articles read before
-                start += len(table)
-                if keep is not None:
-                    table = table.filter(pa.array(keep))
-                if not exact:
-                    table = _conformed(table)
-                mask = self._mask(table)
-                if mask is not None:
-                    table = table.filter(mask)
-                if len(table):
-                    yield table.select(list(columns))
+            keep = keep_mask(drop, start, len(table))  # repeats of articles read before
+            if keep is not None:
+                table = table.filter(pa.array(keep))
+            if not exact:
+                table = _conformed(table)
+            mask = self._mask(table)
+            if mask is not None:
+                table = table.filter(mask)
+            if len(table):
+                yield table.select(list(columns))
+
+    def _pieces(
+        self, need: list[str], batch_size: int, narrow: Narrowing | None
+    ) -> Iterator[tuple[Part, int, Any]]:
+        """``(part, first row, Arrow table)`` of each piece of each part read, in order.
+
+        Each part is read in Arrow batches of ``batch_size`` rows. With
+        ``narrow``, parts of today's schema are read narrowed instead
+        (:mod:`ddj.store.narrowing`), a few row groups at a time (up to
+        ``batch_size`` rows, or one row group), two such reads at once in
+        threads (polars and pyarrow let the GIL go); a part of another schema,
+        or with a larger row group, is still read in batches.
+        """
+        checked = self._survey()
+        parts = (p for p in self._readable() if self._may_hold(p))
+        if narrow is None:
+            for part in parts:
+                yield from _part_pieces(
+                    part, batch_size, need if checked.exact[part.path] else None
+                )
+            return
+
+        def one(chunk: Chunk) -> Iterator[tuple[Part, int, Any]]:
+            if isinstance(chunk, Part):  # read lazily, where the pieces are taken
+                return _part_pieces(chunk, batch_size, need if checked.exact[chunk.path] else None)
+            return iter(_narrowed_pieces(chunk, need, narrow))
+
+        for pieces in in_order(one, _chunks(parts, checked.exact, max(batch_size, ROW_GROUP))):
+            yield from pieces
 
     def _survey(self) -> Survey:
         """The check of the whole store's parts (footers, schemas, ids), made once and shared."""
@@ -471,6 +513,123 @@ def read_ahead(items: Iterator[Any]) -> Iterator[Any]:
                 return
             pending = pool.submit(next, items, done)
             yield item
+
+
+def in_order(call: Any, items: Iterator[Any], workers: int = 2) -> Iterator[Any]:
+    """``call(item)`` for each of ``items``, in order, ``workers`` at a time in threads.
+
+    At most ``workers`` results are under way or held; once the caller
+    stops, those under way end before the threads are let go.
+
+    Examples
+    --------
+    >>> list(in_order(lambda x: x * x, iter([1, 2, 3])))
+    [1, 4, 9]
+    """
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ddj-read") as pool:
+        pending = deque(pool.submit(call, item) for item in islice(items, workers))
+        while pending:
+            result = pending.popleft().result()
+            for item in islice(items, 1):
+                pending.append(pool.submit(call, item))
+            yield result
+
+
+def _part_pieces(
+    part: Part, batch_size: int, columns: list[str] | None
+) -> Iterator[tuple[Part, int, Any]]:
+    """``(part, first row, table)`` of a part's Arrow batches (``columns``; None: all, to conform)."""
+    import pyarrow as pa
+
+    start = 0
+    for batch in _batches_of(_parquet(part.path), part, batch_size, columns):
+        yield part, start, pa.Table.from_batches([batch])
+        start += batch.num_rows
+
+
+#: What :func:`_chunks` gives: a part read in batches, or pieces ``(part, first row, row groups, rows)``.
+Chunk = Part | list[tuple[Part, int, list[int], int]]
+
+
+def _chunks(parts: Iterator[Part], exact: dict[Path, bool], limit: int) -> Iterator[Chunk]:
+    """The parts cut into chunks read at once: whole row groups, up to ``limit`` rows a chunk.
+
+    A part not of today's schema (``exact`` False), or with a row group of
+    more than ``limit`` rows, is a chunk of its own, the part itself: it is
+    read in batches.
+    """
+    chunk: list[tuple[Part, int, list[int], int]] = []
+    held = 0
+    for part in parts:
+        meta = _parquet(part.path).metadata
+        sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+        if not exact[part.path] or any(n > limit for n in sizes):
+            if chunk:
+                yield chunk
+            chunk, held = [], 0
+            yield part
+            continue
+        first = 0
+        for g, rows in enumerate(sizes):
+            if chunk and held + rows > limit:
+                yield chunk
+                chunk, held = [], 0
+            if chunk and chunk[-1][0] is part:  # the next row group of the same part
+                _, start, groups, n = chunk[-1]
+                chunk[-1] = (part, start, [*groups, g], n + rows)
+            else:
+                chunk.append((part, first, [g], rows))
+            held += rows
+            first += rows
+    if chunk:
+        yield chunk
+
+
+def _narrowed_pieces(
+    chunk: list[tuple[Part, int, list[int], int]], need: list[str], narrow: Narrowing
+) -> list[tuple[Part, int, Any]]:
+    """The pieces of ``chunk`` read narrowed, each ``(part, first row, table)`` in the store's types.
+
+    The narrowing's fields come from one polars query (only the texts that
+    may pass); the other columns needed are read with pyarrow.
+    """
+    import pyarrow as pa
+
+    target = pa.schema([arrow_schema().field(c) for c in need])
+    try:
+        at, texts = read_narrowed([(part.path, first, n) for part, first, _, n in chunk], narrow)
+    except Exception as exc:  # polars' errors share no base with OSError or ValueError
+        paths = ", ".join(str(piece[0].path) for piece in chunk)
+        msg = (
+            f"{paths}: a damaged Parquet part among these ({exc}). Move it out of the store, "
+            "or delete it."
+        )
+        raise InputError(msg) from exc
+    others = [c for c in need if c not in narrow.fields]
+    out, start = [], 0
+    for part, first, groups, rows in chunk:
+        lo, hi = np.searchsorted(at, [start, start + rows])
+        where = np.full(rows, -1, dtype=np.int64)
+        where[at[lo:hi] - start] = np.arange(lo, hi)
+        taken = pa.array(where, mask=where < 0)
+        columns = {f: texts[f].take(taken) for f in narrow.fields}
+        if others:
+            rest = _rows_of(part, groups, others)
+            columns.update({c: rest[c] for c in others})
+        out.append((part, first, pa.table({c: columns[c] for c in need}).cast(target)))
+        start += rows
+    return out
+
+
+def _rows_of(part: Part, groups: list[int], columns: list[str]) -> Any:
+    """The row ``groups`` of a part, ``columns``, as one Arrow table."""
+    try:
+        return _parquet(part.path).read_row_groups(groups, columns=columns, use_threads=False)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        msg = (
+            f"{part.path}: a damaged Parquet part ({exc}). Move it out of the store, or delete it."
+        )
+        raise InputError(msg) from exc
 
 
 def _taken(part: Part, rows: np.ndarray, columns: list[str]) -> Any:
