@@ -220,7 +220,10 @@ def child_duckdb(store: str, what: str = "both") -> dict:
 
 #: The steps of a phrase's scan: (module, function) that takes each, timed in place.
 STEPS = {
+    "survey": ("ddj.store.disk", "Store._survey"),  # the parts' footers and ids, once a store
     "read": ("ddj.store.disk", "_batches_of"),  # Parquet pages decompressed, decoded into Arrow
+    "polars": ("ddj.store.disk", "read_narrowed"),  # narrowed: polars reads and tests the texts
+    "other columns": ("ddj.store.disk", "_rows_of"),  # narrowed: the other columns, by pyarrow
     "tables": ("ddj.store.disk", "Store._tables"),  # + repeats left out, filters, columns chosen
     "to pandas": ("ddj.store.disk", "_frame"),  # Arrow tables into the batch's DataFrame
     "flags": ("ddj.matching", "_flagged"),  # prefilter + the exact check of the candidates
@@ -289,62 +292,87 @@ class Timed:
 
 
 def child_profile(store: str) -> dict:
-    """Where a phrase's ``match`` spends its time: each step, all in this thread (no read-ahead)."""
+    """Where a phrase's ``match`` spends its time, every text read and narrowed: each step in one thread."""
     import pyarrow.parquet as pq
 
     import ddj
+    import ddj.scan
     import ddj.store.disk
 
-    ddj.match(ddj.open(store), [PHRASE])  # warm: the page cache, imports, compiled patterns
-    t0 = time.perf_counter()
-    ddj.match(ddj.open(store), [PHRASE])
-    threaded = time.perf_counter() - t0
-    ahead = ddj.store.disk.read_ahead
-    ddj.store.disk.read_ahead = iter  # one thread: every step is timed where it runs
-    try:
-        with Timed() as timed:
-            t0 = time.perf_counter()
-            ddj.match(ddj.open(store), [PHRASE])
-            one_thread = time.perf_counter() - t0
-    finally:
-        ddj.store.disk.read_ahead = ahead
+    narrowed = ddj.scan.narrowed
+    out: dict = {}
+    for mode in ("full", "narrowed"):
+        if mode == "full":  # every text read, with pyarrow, as without polars
+            ddj.scan.narrowed = lambda corpus, narrowing: corpus
+        ddj.match(ddj.open(store), [PHRASE])  # warm: the page cache, imports, compiled patterns
+        t0 = time.perf_counter()
+        ddj.match(ddj.open(store), [PHRASE])
+        threaded = time.perf_counter() - t0
+        ahead, in_order = ddj.store.disk.read_ahead, ddj.store.disk.in_order
+        ddj.store.disk.read_ahead = iter  # one thread: every step is timed where it runs
+        ddj.store.disk.in_order = lambda call, items, workers=2: map(call, items)
+        try:
+            with Timed() as timed:
+                t0 = time.perf_counter()
+                ddj.match(ddj.open(store), [PHRASE])
+                one_thread = time.perf_counter() - t0
+        finally:
+            ddj.store.disk.read_ahead, ddj.store.disk.in_order = ahead, in_order
+            ddj.scan.narrowed = narrowed
+        out[mode] = {"threaded": threaded, "one_thread": one_thread, "steps": timed.seconds}
     t0 = time.perf_counter()
     for f in parts_of(store):  # the text fields alone, decoded as the scan decodes them
         for _ in pq.ParquetFile(f).iter_batches(batch_size=32768, columns=list(FIELDS)):
             pass
-    texts = time.perf_counter() - t0
-    return {
-        "threaded": threaded,
-        "one_thread": one_thread,
-        "steps": timed.seconds,
-        "text_fields": texts,
-    }
+    out["text_fields"] = time.perf_counter() - t0
+    return out
 
 
 def print_profile(p: dict) -> None:
-    """Where the phrase's time goes, as :func:`child_profile` measured it."""
-    s = p["steps"]
-    whole = p["one_thread"]
-    rows = [
-        ("read: Parquet decompress + decode", s["read"]),
-        ("  of which title, description, text (measured apart)", p["text_fields"]),
-        ("repeats, filters, columns", s["tables"] - s["read"]),
-        ("to pandas", s["to pandas"]),
-        ("prefilter: ASCII check + folding", s["ascii and fold"]),
-        ("prefilter: RE2 passes over Arrow", s["re2 passes"]),
-        ("prefilter: the rest", s["prefilter"] - s["ascii and fold"] - s["re2 passes"]),
-        ("exact check of the candidates", s["flags"] - s["prefilter"]),
-        (
-            "the rest (page types, ids, flags frames)",
-            whole - s["tables"] - s["to pandas"] - s["flags"],
-        ),
+    """Where the phrase's time goes, as :func:`child_profile` measured it: every text read, and narrowed."""
+
+    def rows(m: dict) -> list[float]:
+        s, whole = m["steps"], m["one_thread"]
+        read = s["read"] + s["polars"] + s["other columns"]
+        return [
+            s["survey"],
+            s["read"],
+            s["polars"],
+            s["other columns"],
+            s["tables"] - read,
+            s["to pandas"],
+            s["ascii and fold"],
+            s["re2 passes"],
+            s["flags"] - s["prefilter"],
+            whole - s["survey"] - s["tables"] - s["to pandas"] - s["flags"],
+            whole,
+            m["threaded"],
+        ]
+
+    names = [
+        "the store's survey (footers, ids)",
+        "read with pyarrow (decompress + decode)",
+        "narrowed: polars reads and tests the texts",
+        "narrowed: the other columns, with pyarrow",
+        "repeats, filters, columns",
+        "to pandas",
+        "prefilter: ASCII check + folding",
+        "prefilter: RE2 passes over Arrow",
+        "exact check of the candidates",
+        "the rest (page types, ids, flags frames)",
+        "all in one thread",
+        "as it runs (reads in threads)",
     ]
-    print(
-        f"  where the phrase's match spends its time (all in one thread: {whole:.2f} s; "
-        f"reading ahead in a thread, as it runs: {p['threaded']:.2f} s):"
-    )
-    for name, seconds in rows:
-        print(f"    {name:52s} {seconds:6.2f} s  {seconds / whole:4.0%}")
+    full, narrow = rows(p["full"]), rows(p["narrowed"])
+    print("  where the phrase's match spends its time, each step in one thread (s, share):")
+    print(f"    {'':44s} {'every text':>16s} {'narrowed':>16s}")
+    for i, name in enumerate(names):
+        a, b = full[i], narrow[i]
+        if i < len(names) - 2:
+            print(f"    {name:44s} {a:7.2f} {a / full[-2]:5.0%}    {b:7.2f} {b / narrow[-2]:5.0%}")
+        else:
+            print(f"    {name:44s} {a:7.2f}          {b:7.2f}")
+    print(f"    (title, description and text alone, decoded by pyarrow: {p['text_fields']:.2f} s)")
 
 
 def child_analyses(store: str) -> dict:

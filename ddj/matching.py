@@ -435,9 +435,10 @@ def narrowing(chosen: list[Topic], fields: Sequence[str] = FIELDS) -> Narrowing 
     """What a scan of a store may leave unread for ``chosen``: texts where no topic can match.
 
     Each leaf becomes the prefilter's loose RE2 pattern over its fields (a
-    proximity phrase: its first word), joined as the query joins them; a NOT
-    can hold on any text, so a topic with one above its terms narrows
-    nothing (None: every text is read). A text the narrowing leaves unread
+    proximity phrase: its first word), joined as the query joins them (with
+    more than :data:`NARROWING_LEAVES` leaves, any leaf: one alternation a
+    field); a NOT can hold on any text, so a topic with one above its terms
+    narrows nothing (None: every text is read). A text the narrowing leaves unread
     matches no topic here, as its own text would not (``ddj.store.narrowing``
     says why its tests are a superset of the matcher's).
 
@@ -447,6 +448,8 @@ def narrowing(chosen: list[Topic], fields: Sequence[str] = FIELDS) -> Narrowing 
     'hong[^0-9A-Za-z]+kong(?:[^0-9A-Za-z_]|$)'
     >>> narrowing(resolve(["NOT china"])) is None
     True
+    >>> narrowing(resolve(["a OR b OR c OR d OR e"])).tree[1][0].pattern
+    '(?:a(?:[^0-9A-Za-z_]|$)|b(?:[^0-9A-Za-z_]|$)|c(?:[^0-9A-Za-z_]|$)|d(?:[^0-9A-Za-z_]|$)|e(?:[^0-9A-Za-z_]|$))'
     """
     names = tuple(_known(fields))
 
@@ -469,7 +472,28 @@ def narrowing(chosen: list[Topic], fields: Sequence[str] = FIELDS) -> Narrowing 
     trees = [node(t.tree) for t in chosen]
     if not trees or any(t is None for t in trees):
         return None
-    return Narrowing(("any", tuple(trees)), names)
+    found: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+    _searches(("any", tuple(trees)), found)
+    if sum(len(p) for p in found.values()) <= NARROWING_LEAVES:
+        return Narrowing(("any", tuple(trees)), names)
+    joined = [Search(f, "(?:" + "|".join(p) + ")", case) for (f, case), p in found.items()]
+    return Narrowing(("any", tuple(joined)), names)
+
+
+#: Leaves a narrowing tests one by one, as the query joins them (one pass of polars each); with
+#: more, each field's patterns are one alternation (one pass, a looser test: any leaf).
+NARROWING_LEAVES = 4
+
+
+def _searches(node: Any, found: dict[tuple[tuple[str, ...], bool], list[str]]) -> None:
+    """The distinct patterns of a narrowing's tree, by the fields and case they search."""
+    if isinstance(node, Search):
+        patterns = found.setdefault((node.fields, node.case), [])
+        if node.pattern not in patterns:
+            patterns.append(node.pattern)
+    elif node is not None:
+        for item in node[1]:
+            _searches(item, found)
 
 
 def _filled(flags: pd.DataFrame, ids: pd.Index, keys: np.ndarray) -> pd.DataFrame:

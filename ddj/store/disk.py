@@ -25,6 +25,11 @@ from ddj.store.narrowing import read as read_narrowed
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
 from ddj.store.writing import ROW_GROUP, is_store
 
+#: A narrowed read (Store.narrowed) goes on after this many rows only while no more than this
+#: share of them had texts that may match; past it, the parts left are read as without it.
+NARROWED_TRIAL = 50_000
+NARROWED_SHARE = 0.5
+
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
 BATCH_SIZE = 32_768
 
@@ -340,12 +345,21 @@ class Store:
                 )
             return
 
+        seen = {"rows": 0, "passed": 0}  # rows read narrowed, and those whose texts were read
+
         def one(chunk: Chunk) -> Iterator[tuple[Part, int, Any]]:
             if isinstance(chunk, Part):  # read lazily, where the pieces are taken
                 return _part_pieces(chunk, batch_size, need if checked.exact[chunk.path] else None)
-            return iter(_narrowed_pieces(chunk, need, narrow))
+            pieces, passed = _narrowed_pieces(chunk, need, narrow)
+            seen["rows"] += sum(len(table) for _, _, table in pieces)
+            seen["passed"] += passed
+            return iter(pieces)
 
-        for pieces in in_order(one, _chunks(parts, checked.exact, max(batch_size, ROW_GROUP))):
+        def pays() -> bool:  # most texts pass: reading them twice costs more than it saves
+            return seen["rows"] < NARROWED_TRIAL or seen["passed"] <= seen["rows"] * NARROWED_SHARE
+
+        chunks = _chunks(parts, checked.exact, max(batch_size, ROW_GROUP), pays)
+        for pieces in in_order(one, chunks):
             yield from pieces
 
     def _survey(self) -> Survey:
@@ -551,19 +565,21 @@ def _part_pieces(
 Chunk = Part | list[tuple[Part, int, list[int], int]]
 
 
-def _chunks(parts: Iterator[Part], exact: dict[Path, bool], limit: int) -> Iterator[Chunk]:
+def _chunks(
+    parts: Iterator[Part], exact: dict[Path, bool], limit: int, pays: Any = lambda: True
+) -> Iterator[Chunk]:
     """The parts cut into chunks read at once: whole row groups, up to ``limit`` rows a chunk.
 
     A part not of today's schema (``exact`` False), or with a row group of
-    more than ``limit`` rows, is a chunk of its own, the part itself: it is
-    read in batches.
+    more than ``limit`` rows, or met once ``pays()`` is False, is a chunk of
+    its own, the part itself: it is read in batches.
     """
     chunk: list[tuple[Part, int, list[int], int]] = []
     held = 0
     for part in parts:
         meta = _parquet(part.path).metadata
         sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
-        if not exact[part.path] or any(n > limit for n in sizes):
+        if not exact[part.path] or any(n > limit for n in sizes) or not pays():
             if chunk:
                 yield chunk
             chunk, held = [], 0
@@ -587,11 +603,12 @@ def _chunks(parts: Iterator[Part], exact: dict[Path, bool], limit: int) -> Itera
 
 def _narrowed_pieces(
     chunk: list[tuple[Part, int, list[int], int]], need: list[str], narrow: Narrowing
-) -> list[tuple[Part, int, Any]]:
+) -> tuple[list[tuple[Part, int, Any]], int]:
     """The pieces of ``chunk`` read narrowed, each ``(part, first row, table)`` in the store's types.
 
     The narrowing's fields come from one polars query (only the texts that
-    may pass); the other columns needed are read with pyarrow.
+    may pass); the other columns needed are read with pyarrow. With the
+    pieces, how many rows' texts passed.
     """
     import pyarrow as pa
 
@@ -618,7 +635,7 @@ def _narrowed_pieces(
             columns.update({c: rest[c] for c in others})
         out.append((part, first, pa.table({c: columns[c] for c in need}).cast(target)))
         start += rows
-    return out
+    return out, len(at)
 
 
 def _rows_of(part: Part, groups: list[int], columns: list[str]) -> Any:
