@@ -27,7 +27,7 @@ from ddj.store.writing import ROW_GROUP, is_store
 
 #: A narrowed read (Store.narrowed) goes on after this many rows only while no more than this
 #: share of them had texts that may match; past it, the parts left are read as without it.
-NARROWED_TRIAL = 50_000
+NARROWED_TRIAL = 20_000
 NARROWED_SHARE = 0.5
 
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
