@@ -222,8 +222,8 @@ def child_duckdb(store: str, what: str = "both") -> dict:
 STEPS = {
     "survey": ("ddj.store.disk", "Store._survey"),  # the parts' footers and ids, once a store
     "read": ("ddj.store.disk", "_batches_of"),  # Parquet pages decompressed, decoded into Arrow
-    "polars": ("ddj.store.disk", "read_narrowed"),  # narrowed: polars reads and tests the texts
-    "other columns": ("ddj.store.disk", "_rows_of"),  # narrowed: the other columns, by pyarrow
+    "polars": ("ddj.store.disk", "stream_narrowed"),  # narrowed: waiting on polars' stream
+    "other columns": ("ddj.store.disk", "_row_group"),  # narrowed: the other columns, by pyarrow
     "tables": ("ddj.store.disk", "Store._tables"),  # + repeats left out, filters, columns chosen
     "to pandas": ("ddj.store.disk", "_frame"),  # Arrow tables into the batch's DataFrame
     "flags": ("ddj.matching", "_flagged"),  # prefilter + the exact check of the candidates
@@ -308,16 +308,15 @@ def child_profile(store: str) -> dict:
         t0 = time.perf_counter()
         ddj.match(ddj.open(store), [PHRASE])
         threaded = time.perf_counter() - t0
-        ahead, in_order = ddj.store.disk.read_ahead, ddj.store.disk.in_order
-        ddj.store.disk.read_ahead = iter  # one thread: every step is timed where it runs
-        ddj.store.disk.in_order = lambda call, items, workers=2: map(call, items)
+        ahead = ddj.store.disk.read_ahead
+        ddj.store.disk.read_ahead = iter  # one thread (but polars'): each step timed where it runs
         try:
             with Timed() as timed:
                 t0 = time.perf_counter()
                 ddj.match(ddj.open(store), [PHRASE])
                 one_thread = time.perf_counter() - t0
         finally:
-            ddj.store.disk.read_ahead, ddj.store.disk.in_order = ahead, in_order
+            ddj.store.disk.read_ahead = ahead
             ddj.scan.narrowed = narrowed
         out[mode] = {"threaded": threaded, "one_thread": one_thread, "steps": timed.seconds}
     t0 = time.perf_counter()
@@ -352,7 +351,7 @@ def print_profile(p: dict) -> None:
     names = [
         "the store's survey (footers, ids)",
         "read with pyarrow (decompress + decode)",
-        "narrowed: polars reads and tests the texts",
+        "narrowed: polars reads, tests texts (waited)",
         "narrowed: the other columns, with pyarrow",
         "repeats, filters, columns",
         "to pandas",

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
 from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
 from ddj.store.narrowing import Narrowing, usable
-from ddj.store.narrowing import read as read_narrowed
+from ddj.store.narrowing import stream as stream_narrowed
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
 from ddj.store.writing import ROW_GROUP, is_store
 
@@ -330,11 +328,12 @@ class Store:
         """``(part, first row, Arrow table)`` of each piece of each part read, in order.
 
         Each part is read in Arrow batches of ``batch_size`` rows. With
-        ``narrow``, parts of today's schema are read narrowed instead
-        (:mod:`ddj.store.narrowing`), a few row groups at a time (up to
-        ``batch_size`` rows, or one row group), two such reads at once in
-        threads (polars and pyarrow let the GIL go); a part of another schema,
-        or with a larger row group, is still read in batches.
+        ``narrow``, each run of parts of today's schema is read narrowed
+        instead (:mod:`ddj.store.narrowing`: one polars query streams the
+        texts that may pass while pyarrow reads the other columns a row group
+        at a time); a part of another schema, or with a row group larger than
+        ``batch_size`` rows (or ``ROW_GROUP``), is still read in batches, and
+        so is every part left once most texts read narrowed pass.
         """
         checked = self._survey()
         parts = (p for p in self._readable() if self._may_hold(p))
@@ -345,22 +344,20 @@ class Store:
                 )
             return
 
+        limit = max(batch_size, ROW_GROUP)
         seen = {"rows": 0, "passed": 0}  # rows read narrowed, and those whose texts were read
-
-        def one(chunk: Chunk) -> Iterator[tuple[Part, int, Any]]:
-            if isinstance(chunk, Part):  # read lazily, where the pieces are taken
-                return _part_pieces(chunk, batch_size, need if checked.exact[chunk.path] else None)
-            pieces, passed = _narrowed_pieces(chunk, need, narrow)
-            seen["rows"] += sum(len(table) for _, _, table in pieces)
-            seen["passed"] += passed
-            return iter(pieces)
 
         def pays() -> bool:  # most texts pass: reading them twice costs more than it saves
             return seen["rows"] < NARROWED_TRIAL or seen["passed"] <= seen["rows"] * NARROWED_SHARE
 
-        chunks = _chunks(parts, checked.exact, max(batch_size, ROW_GROUP), pays)
-        for pieces in in_order(one, chunks):
-            yield from pieces
+        for run in _runs(parts, checked.exact, limit):
+            if isinstance(run, Part):
+                yield from _part_pieces(run, batch_size, need if checked.exact[run.path] else None)
+            elif not pays():
+                for part, _ in run:
+                    yield from _part_pieces(part, batch_size, need)
+            else:
+                yield from _streamed(run, need, narrow, batch_size, seen, pays)
 
     def _survey(self) -> Survey:
         """The check of the whole store's parts (footers, schemas, ids), made once and shared."""
@@ -529,26 +526,6 @@ def read_ahead(items: Iterator[Any]) -> Iterator[Any]:
             yield item
 
 
-def in_order(call: Any, items: Iterator[Any], workers: int = 2) -> Iterator[Any]:
-    """``call(item)`` for each of ``items``, in order, ``workers`` at a time in threads.
-
-    At most ``workers`` results are under way or held; once the caller
-    stops, those under way end before the threads are let go.
-
-    Examples
-    --------
-    >>> list(in_order(lambda x: x * x, iter([1, 2, 3])))
-    [1, 4, 9]
-    """
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ddj-read") as pool:
-        pending = deque(pool.submit(call, item) for item in islice(items, workers))
-        while pending:
-            result = pending.popleft().result()
-            for item in islice(items, 1):
-                pending.append(pool.submit(call, item))
-            yield result
-
-
 def _part_pieces(
     part: Part, batch_size: int, columns: list[str] | None
 ) -> Iterator[tuple[Part, int, Any]]:
@@ -561,87 +538,114 @@ def _part_pieces(
         start += batch.num_rows
 
 
-#: What :func:`_chunks` gives: a part read in batches, or pieces ``(part, first row, row groups, rows)``.
-Chunk = Part | list[tuple[Part, int, list[int], int]]
+#: What :func:`_runs` gives: a part read in batches, or a run of parts and their row groups' rows.
+Run = Part | list[tuple[Part, list[int]]]
 
 
-def _chunks(
-    parts: Iterator[Part], exact: dict[Path, bool], limit: int, pays: Any = lambda: True
-) -> Iterator[Chunk]:
-    """The parts cut into chunks read at once: whole row groups, up to ``limit`` rows a chunk.
+def _runs(parts: Iterator[Part], exact: dict[Path, bool], limit: int) -> Iterator[Run]:
+    """The parts as runs read narrowed together, and parts read alone.
 
     A part not of today's schema (``exact`` False), or with a row group of
-    more than ``limit`` rows, or met once ``pays()`` is False, is a chunk of
-    its own, the part itself: it is read in batches.
+    more than ``limit`` rows, is read alone, in batches.
     """
-    chunk: list[tuple[Part, int, list[int], int]] = []
-    held = 0
+    run: list[tuple[Part, list[int]]] = []
     for part in parts:
         meta = _parquet(part.path).metadata
         sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
-        if not exact[part.path] or any(n > limit for n in sizes) or not pays():
-            if chunk:
-                yield chunk
-            chunk, held = [], 0
-            yield part
+        if exact[part.path] and all(n <= limit for n in sizes):
+            run.append((part, sizes))
             continue
-        first = 0
-        for g, rows in enumerate(sizes):
-            if chunk and held + rows > limit:
-                yield chunk
-                chunk, held = [], 0
-            if chunk and chunk[-1][0] is part:  # the next row group of the same part
-                _, start, groups, n = chunk[-1]
-                chunk[-1] = (part, start, [*groups, g], n + rows)
-            else:
-                chunk.append((part, first, [g], rows))
-            held += rows
-            first += rows
-    if chunk:
-        yield chunk
+        if run:
+            yield run
+        run = []
+        yield part
+    if run:
+        yield run
 
 
-def _narrowed_pieces(
-    chunk: list[tuple[Part, int, list[int], int]], need: list[str], narrow: Narrowing
-) -> tuple[list[tuple[Part, int, Any]], int]:
-    """The pieces of ``chunk`` read narrowed, each ``(part, first row, table)`` in the store's types.
+def _streamed(
+    run: list[tuple[Part, list[int]]],
+    need: list[str],
+    narrow: Narrowing,
+    batch_size: int,
+    seen: dict[str, int],
+    pays: Any,
+) -> Iterator[tuple[Part, int, Any]]:
+    """``(part, first row, table)`` of each row group of a run of parts, read narrowed, in order.
 
-    The narrowing's fields come from one polars query (only the texts that
-    may pass); the other columns needed are read with pyarrow. With the
-    pieces, how many rows' texts passed.
+    The texts that may pass come from :func:`ddj.store.narrowing.stream`;
+    the other columns needed from pyarrow, a row group at a time. Once
+    ``pays()`` is False, the query stops and the parts left are read in
+    batches.
     """
     import pyarrow as pa
 
     target = pa.schema([arrow_schema().field(c) for c in need])
+    others = [c for c in need if c not in narrow.fields]
+    found = stream_narrowed([part.path for part, _ in run], narrow)
+    at, texts = np.zeros(0, dtype=np.int64), None
+    ended, offset = False, 0
     try:
-        at, texts = read_narrowed([(part.path, first, n) for part, first, _, n in chunk], narrow)
+        for k, (part, sizes) in enumerate(run):
+            end = offset + sum(sizes)
+            while not ended and (not len(at) or at[-1] < end):
+                try:
+                    more, batch = _pulled(found, part)
+                except StopIteration:
+                    ended = True
+                    break
+                at = np.concatenate([at, more])
+                texts = batch if texts is None else pa.concat_tables([texts, batch])
+            cut = int(np.searchsorted(at, end))
+            mine, mine_texts = at[:cut] - offset, texts.slice(0, cut) if texts is not None else None
+            at, texts = at[cut:], texts.slice(cut) if texts is not None else None
+            first = 0
+            for g, rows in enumerate(sizes):
+                lo, hi = np.searchsorted(mine, [first, first + rows])
+                where = np.full(rows, -1, dtype=np.int64)
+                where[mine[lo:hi] - first] = np.arange(lo, hi)
+                taken = pa.array(where, mask=where < 0)
+                columns = {}
+                for f in narrow.fields:
+                    column = (
+                        mine_texts[f] if mine_texts is not None else pa.nulls(0, pa.large_string())
+                    )
+                    columns[f] = column.take(taken)
+                if others:
+                    rest = _row_group(part, g, others)
+                    columns.update({c: rest[c] for c in others})
+                yield part, first, pa.table({c: columns[c] for c in need}).cast(target)
+                first += rows
+            seen["rows"] += end - offset
+            seen["passed"] += cut
+            offset = end
+            if not pays():
+                found.close()
+                for rest_part, _ in run[k + 1 :]:
+                    yield from _part_pieces(rest_part, batch_size, need)
+                return
+    finally:
+        found.close()
+
+
+def _pulled(found: Iterator[tuple[np.ndarray, Any]], part: Part) -> tuple[np.ndarray, Any]:
+    """The next batch of a narrowed stream; a damaged part among the run's is an InputError."""
+    try:
+        return next(found)
+    except StopIteration:
+        raise
     except Exception as exc:  # polars' errors share no base with OSError or ValueError
-        paths = ", ".join(str(piece[0].path) for piece in chunk)
         msg = (
-            f"{paths}: a damaged Parquet part among these ({exc}). Move it out of the store, "
-            "or delete it."
+            f"{part.path} or a part after it: a damaged Parquet part ({exc}). Move it out of "
+            "the store, or delete it."
         )
         raise InputError(msg) from exc
-    others = [c for c in need if c not in narrow.fields]
-    out, start = [], 0
-    for part, first, groups, rows in chunk:
-        lo, hi = np.searchsorted(at, [start, start + rows])
-        where = np.full(rows, -1, dtype=np.int64)
-        where[at[lo:hi] - start] = np.arange(lo, hi)
-        taken = pa.array(where, mask=where < 0)
-        columns = {f: texts[f].take(taken) for f in narrow.fields}
-        if others:
-            rest = _rows_of(part, groups, others)
-            columns.update({c: rest[c] for c in others})
-        out.append((part, first, pa.table({c: columns[c] for c in need}).cast(target)))
-        start += rows
-    return out, len(at)
 
 
-def _rows_of(part: Part, groups: list[int], columns: list[str]) -> Any:
-    """The row ``groups`` of a part, ``columns``, as one Arrow table."""
+def _row_group(part: Part, group: int, columns: list[str]) -> Any:
+    """One row group of a part, ``columns``, as an Arrow table."""
     try:
-        return _parquet(part.path).read_row_groups(groups, columns=columns, use_threads=False)
+        return _parquet(part.path).read_row_group(group, columns=columns, use_threads=False)
     except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
         msg = (
             f"{part.path}: a damaged Parquet part ({exc}). Move it out of the store, or delete it."

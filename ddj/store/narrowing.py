@@ -28,7 +28,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,38 +91,43 @@ def narrowed(table: Any, narrowing: Narrowing) -> Any:
     import polars as pl
 
     keep = pl.from_arrow(table).select(_expression(narrowing.tree)).to_series().to_numpy()
-    return table.select(
-        [
-            table[c] if c not in narrowing.fields else pc.if_else(keep, table[c], None)
-            for c in table.column_names
-        ]
-    ).rename_columns(table.column_names)
+    names = table.column_names
+    return pa.table(
+        {c: pc.if_else(keep, table[c], None) if c in narrowing.fields else table[c] for c in names}
+    )
 
 
-def read(pieces: Sequence[tuple[Any, int, int]], narrowing: Narrowing) -> tuple[np.ndarray, Any]:
-    """Where the texts that may pass are among the rows of ``pieces``, and those texts.
+def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndarray, Any]]:
+    """The rows of the Parquet files ``paths`` (in order) whose texts may pass, a batch at a time.
 
-    ``pieces`` are ``(path, first, count)``: rows ``first`` to ``first +
-    count`` of a Parquet file, in order. One polars query reads the
-    narrowing's fields of them all (its files decoded in parallel, only the
-    row groups a piece covers), and gives the positions of the rows that may
-    pass (int64, among all the pieces' rows, ascending) and an Arrow table of
-    their ``fields`` (large strings).
+    One polars query, streamed: it decodes the narrowing's fields a row
+    group at a time on every core and tests them, while the caller works on
+    the batches it has. Each batch is the positions of the rows that may pass
+    (int64, among all the files' rows, ascending) and an Arrow table of their
+    ``fields`` (large strings). Closing the generator stops the query.
     """
     import polars as pl
 
     fields = list(narrowing.fields)
-    lazies = [
-        pl.scan_parquet(path).select(fields).slice(first, count) for path, first, count in pieces
-    ]
-    lazy = lazies[0] if len(lazies) == 1 else pl.concat(lazies, how="vertical", rechunk=False)
-    found = lazy.with_row_index(_ROW).filter(_expression(narrowing.tree)).collect()
-    at = found.get_column(_ROW).to_numpy().astype(np.int64)
-    texts = found.drop(_ROW).to_arrow()
-    return at, texts.cast(pa.schema([pa.field(f, pa.large_string()) for f in fields]))
+    target = pa.schema([pa.field(f, pa.large_string()) for f in fields])
+    lazy = (
+        pl.scan_parquet([str(p) for p in paths], glob=False, hive_partitioning=False)
+        .select(fields)
+        .with_row_index(_ROW)
+        .filter(_expression(narrowing.tree))
+    )
+    batches = lazy.collect_batches(maintain_order=True)
+    try:
+        for found in batches:
+            at = found.get_column(_ROW).to_numpy().astype(np.int64)
+            yield at, found.drop(_ROW).to_arrow().cast(target)
+    finally:
+        stop = getattr(batches, "stop", None)
+        if callable(stop):
+            stop()
 
 
-#: The column of row numbers :func:`read` adds (a name no corpus column has).
+#: The column of row numbers :func:`stream` adds (a name no corpus column has).
 _ROW = "__ddj_row"
 
 
