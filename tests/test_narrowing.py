@@ -142,7 +142,7 @@ def test_the_narrowing_leaves_texts_unread_and_keeps_every_row(generated):
     assert gone.any()  # texts that cannot match are not read
     kept = read["text"].notna()
     assert (read.loc[kept, "text"] == frame.loc[kept, "text"]).all()
-    flags = ddj.match(frame, chosen)["Hong Kong"].to_numpy()
+    flags = ddj.match(frame, chosen, pages="all")["Hong Kong"].to_numpy()
     texts = read[["title", "description", "text"]].notna().any(axis=1).to_numpy()
     assert texts[flags].all()  # every match's texts were read
 
