@@ -104,7 +104,9 @@ def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndar
     group at a time on every core and tests them, while the caller works on
     the batches it has. Each batch is the positions of the rows that may pass
     (int64, among all the files' rows, ascending) and an Arrow table of their
-    ``fields`` (large strings). Closing the generator stops the query.
+    ``fields`` (large strings). polars holds only a few batches ahead of the
+    caller (every text passing, idle for 8 s: 166 MB); closing the generator
+    lets the query go.
     """
     import polars as pl
 
@@ -116,15 +118,9 @@ def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndar
         .with_row_index(_ROW)
         .filter(_expression(narrowing.tree))
     )
-    batches = lazy.collect_batches(maintain_order=True)
-    try:
-        for found in batches:
-            at = found.get_column(_ROW).to_numpy().astype(np.int64)
-            yield at, found.drop(_ROW).to_arrow().cast(target)
-    finally:
-        stop = getattr(batches, "stop", None)
-        if callable(stop):
-            stop()
+    for found in lazy.collect_batches(maintain_order=True):
+        at = found.get_column(_ROW).to_numpy().astype(np.int64)
+        yield at, found.drop(_ROW).to_arrow().cast(target)
 
 
 #: The column of row numbers :func:`stream` adds (a name no corpus column has).
