@@ -233,3 +233,12 @@ def test_a_narrowing_most_texts_pass_is_given_up(tmp_path, monkeypatch):
         got, want = _same(lambda c, q: ddj.match(c, [q]), store, frame, query)
         pd.testing.assert_frame_equal(got, want.set_axis(pd.Index(frame["id"], name="id")))
         assert bool(plain) == given_up, (query, len(plain), len(store.parts))
+
+
+def test_a_part_damaged_inside_is_an_error_naming_it(tmp_path):
+    store = _saved(_rows(120, seed=3), tmp_path / "store")
+    part = sorted(store.path.rglob("part-*.parquet"))[1]
+    data = part.read_bytes()
+    part.write_bytes(data[:100] + bytes(200) + data[300:])  # pages broken, footer whole
+    with pytest.raises(ddj.errors.InputError, match=part.name):
+        ddj.match(ddj.open(store.path), ['"Hong Kong"'])

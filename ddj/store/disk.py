@@ -590,7 +590,7 @@ def _streamed(
             end = offset + sum(sizes)
             while not ended and (not len(at) or at[-1] < end):
                 try:
-                    more, batch = _pulled(found, part)
+                    more, batch = _pulled(found, run[k:], list(narrow.fields))
                 except StopIteration:
                     ended = True
                     break
@@ -628,17 +628,30 @@ def _streamed(
         found.close()
 
 
-def _pulled(found: Iterator[tuple[np.ndarray, Any]], part: Part) -> tuple[np.ndarray, Any]:
-    """The next batch of a narrowed stream; a damaged part among the run's is an InputError."""
+def _pulled(
+    found: Iterator[tuple[np.ndarray, Any]], left: list[tuple[Part, list[int]]], fields: list[str]
+) -> tuple[np.ndarray, Any]:
+    """The next batch of a narrowed stream; a damaged part is an InputError naming it.
+
+    polars does not say which file of its query failed: the parts ``left``
+    (from the one being read) are read again with pyarrow until one fails.
+    """
     try:
         return next(found)
     except StopIteration:
         raise
     except Exception as exc:  # polars' errors share no base with OSError or ValueError
-        msg = (
-            f"{part.path} or a part after it: a damaged Parquet part ({exc}). Move it out of "
-            "the store, or delete it."
-        )
+        for part, _ in left:
+            try:
+                _parquet(part.path).read(columns=fields, use_threads=False)
+            except (OSError, ValueError) as why:  # pyarrow's ArrowInvalid is a ValueError
+                msg = (
+                    f"{part.path}: a damaged Parquet part ({why}). Move it out of the store, "
+                    "or delete it."
+                )
+                raise InputError(msg) from exc
+        names = ", ".join(str(part.path) for part, _ in left)
+        msg = f"{names}: a damaged Parquet part among these ({exc}). Move it out of the store."
         raise InputError(msg) from exc
 
 
