@@ -117,25 +117,31 @@ def _weekly(cov) -> dict[str, int]:
     return out
 
 
-def child_ddj(store: str) -> dict:
+def child_ddj(store: str, what: str = "both") -> dict:
     import ddj
 
     topics = ddj.topics()
-    t0 = time.perf_counter()
-    cov = ddj.coverage(ddj.open(store), topics, freq="W")
-    coverage = time.perf_counter() - t0
+    cov, coverage = None, float("nan")
+    if what == "both":
+        t0 = time.perf_counter()
+        cov = ddj.coverage(ddj.open(store), topics, freq="W")
+        coverage = time.perf_counter() - t0
+    try:  # warm, as the polars child is: a narrowed scan's first call imports polars (~0.5 s)
+        import polars  # noqa: F401
+    except ImportError:
+        pass
     t0 = time.perf_counter()
     m = ddj.match(ddj.open(store), [PHRASE])
     match = time.perf_counter() - t0
     return {
         "coverage": coverage,
         "match": match,
-        "weekly": _weekly(cov),
+        "weekly": {} if cov is None else _weekly(cov),
         "phrase_rows": int(m.iloc[:, 0].sum()),
     }
 
 
-def child_polars(store: str) -> dict:
+def child_polars(store: str, what: str = "both") -> dict:
     import polars as pl
 
     trees = queries()
@@ -150,17 +156,19 @@ def child_polars(store: str) -> dict:
 
     files = parts_of(store)
     topics = [name for name in trees if name != "phrase"]
-    t0 = time.perf_counter()
     weeks = pl.col("published").dt.truncate("1w").dt.date().cast(pl.Utf8).alias("week")
-    frame = (
-        pl.scan_parquet(files)
-        .filter(pl.col("published").is_not_null())
-        .select([weeks, *[expr(trees[t]).alias(t) for t in topics]])
-        .group_by("week")
-        .agg([pl.col(t).sum() for t in topics])
-        .collect()
-    )
-    coverage = time.perf_counter() - t0
+    frame, coverage = pl.DataFrame(schema={"week": pl.Utf8}), float("nan")
+    if what == "both":
+        t0 = time.perf_counter()
+        frame = (
+            pl.scan_parquet(files)
+            .filter(pl.col("published").is_not_null())
+            .select([weeks, *[expr(trees[t]).alias(t) for t in topics]])
+            .group_by("week")
+            .agg([pl.col(t).sum() for t in topics])
+            .collect()
+        )
+        coverage = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows = pl.scan_parquet(files).select(expr(trees["phrase"]).sum()).collect().item()
     match = time.perf_counter() - t0
@@ -172,7 +180,7 @@ def child_polars(store: str) -> dict:
     return {"coverage": coverage, "match": match, "weekly": weekly, "phrase_rows": int(rows)}
 
 
-def child_duckdb(store: str) -> dict:
+def child_duckdb(store: str, what: str = "both") -> dict:
     import duckdb
 
     trees = queries()
@@ -193,12 +201,14 @@ def child_duckdb(store: str) -> dict:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     sums = ", ".join(f'sum(({expr(trees[t])})::INT) AS "{t}"' for t in topics)
-    t0 = time.perf_counter()
-    got = con.execute(
-        f"SELECT strftime(date_trunc('week', published), '%Y-%m-%d') AS week, {sums} "
-        f"FROM read_parquet([{files}]) WHERE published IS NOT NULL GROUP BY week"
-    ).fetchall()
-    coverage = time.perf_counter() - t0
+    got, coverage = [], float("nan")
+    if what == "both":
+        t0 = time.perf_counter()
+        got = con.execute(
+            f"SELECT strftime(date_trunc('week', published), '%Y-%m-%d') AS week, {sums} "
+            f"FROM read_parquet([{files}]) WHERE published IS NOT NULL GROUP BY week"
+        ).fetchall()
+        coverage = time.perf_counter() - t0
     t0 = time.perf_counter()
     rows = con.execute(
         f"SELECT count(*) FROM read_parquet([{files}]) WHERE {expr(trees['phrase'])}"
@@ -210,6 +220,162 @@ def child_duckdb(store: str) -> dict:
             if k:
                 weekly[f"{t}|{week}"] = int(k)
     return {"coverage": coverage, "match": match, "weekly": weekly, "phrase_rows": int(rows)}
+
+
+#: The steps of a phrase's scan: (module, function) that takes each, timed in place.
+STEPS = {
+    "survey": ("ddj.store.disk", "Store._survey"),  # the parts' footers and ids, once a store
+    "read": ("ddj.store.disk", "_batches_of"),  # Parquet pages decompressed, decoded into Arrow
+    "polars": ("ddj.store.disk", "stream_narrowed"),  # narrowed: waiting on polars' stream
+    "other columns": ("ddj.store.disk", "_row_group"),  # narrowed: the other columns, by pyarrow
+    "tables": ("ddj.store.disk", "Store._tables"),  # + repeats left out, filters, columns chosen
+    "to pandas": ("ddj.store.disk", "_frame"),  # Arrow tables into the batch's DataFrame
+    "flags": ("ddj.matching", "_flagged"),  # prefilter + the exact check of the candidates
+    "prefilter": ("ddj.matching", "_prefilter"),  # which rows may hold a leaf
+    "ascii and fold": ("ddj.matching", "_folded_column"),  # ASCII check, folding where needed
+    "re2 passes": ("ddj.matching", "_found"),  # RE2 over the Arrow columns
+}
+
+
+class Timed:
+    """Seconds spent in each of ``steps``'s functions while in a ``with`` block (generators: each item).
+
+    Each function is swapped, in its module, for a wrapper that adds its
+    wall time up (a profiler's overhead on the exact check's many small
+    calls would be counted instead of the check).
+    """
+
+    def __init__(self, steps: dict[str, tuple[str, str]] = STEPS) -> None:
+        self.steps = steps
+        self.seconds = dict.fromkeys(steps, 0.0)
+        self.saved: list[tuple[object, str, object]] = []
+
+    def __enter__(self) -> Timed:
+        import importlib
+        import inspect
+
+        for step, (module_name, dotted) in self.steps.items():
+            owner = importlib.import_module(module_name)
+            *path, name = dotted.split(".")
+            for attribute in path:  # a method: Class.name
+                owner = getattr(owner, attribute)
+            function = getattr(owner, name)
+            self.saved.append((owner, name, function))
+            wrapper = self._generator if inspect.isgeneratorfunction(function) else self._call
+            setattr(owner, name, wrapper(step, function))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for owner, name, function in self.saved:
+            setattr(owner, name, function)
+
+    def _call(self, step, function):
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.seconds[step] += time.perf_counter() - t0
+
+        return timed
+
+    def _generator(self, step, function):
+        def timed(*args, **kwargs):
+            items = function(*args, **kwargs)
+            while True:
+                t0 = time.perf_counter()
+                try:
+                    item = next(items)
+                except StopIteration:
+                    return
+                finally:
+                    self.seconds[step] += time.perf_counter() - t0
+                yield item
+
+        return timed
+
+
+def child_profile(store: str) -> dict:
+    """Where a phrase's ``match`` spends its time, every text read and narrowed: each step in one thread."""
+    import pyarrow.parquet as pq
+
+    import ddj
+    import ddj.scan
+    import ddj.store.disk
+
+    narrowed = ddj.scan.narrowed
+    out: dict = {}
+    for mode in ("full", "narrowed"):
+        if mode == "full":  # every text read, with pyarrow, as without polars
+            ddj.scan.narrowed = lambda corpus, narrowing: corpus
+        ddj.match(ddj.open(store), [PHRASE])  # warm: the page cache, imports, compiled patterns
+        t0 = time.perf_counter()
+        ddj.match(ddj.open(store), [PHRASE])
+        threaded = time.perf_counter() - t0
+        ahead = ddj.store.disk.read_ahead
+        ddj.store.disk.read_ahead = iter  # one thread (but polars'): each step timed where it runs
+        try:
+            with Timed() as timed:
+                t0 = time.perf_counter()
+                ddj.match(ddj.open(store), [PHRASE])
+                one_thread = time.perf_counter() - t0
+        finally:
+            ddj.store.disk.read_ahead = ahead
+            ddj.scan.narrowed = narrowed
+        out[mode] = {"threaded": threaded, "one_thread": one_thread, "steps": timed.seconds}
+    t0 = time.perf_counter()
+    for f in parts_of(store):  # the text fields alone, decoded as the scan decodes them
+        for _ in pq.ParquetFile(f).iter_batches(batch_size=32768, columns=list(FIELDS)):
+            pass
+    out["text_fields"] = time.perf_counter() - t0
+    return out
+
+
+def print_profile(p: dict) -> None:
+    """Where the phrase's time goes, as :func:`child_profile` measured it: every text read, and narrowed."""
+
+    def rows(m: dict) -> list[float]:
+        s, whole = m["steps"], m["one_thread"]
+        read = s["read"] + s["polars"] + s["other columns"]
+        return [
+            s["survey"],
+            s["read"],
+            s["polars"],
+            s["other columns"],
+            s["tables"] - read,
+            s["to pandas"],
+            s["ascii and fold"],
+            s["re2 passes"],
+            s["flags"] - s["prefilter"],
+            whole - s["survey"] - s["tables"] - s["to pandas"] - s["flags"],
+            whole,
+            m["threaded"],
+        ]
+
+    names = [
+        "the store's survey (footers, ids)",
+        "read with pyarrow (decompress + decode)",
+        "narrowed: polars reads, tests texts (waited)",
+        "narrowed: the other columns, with pyarrow",
+        "repeats, filters, columns",
+        "to pandas",
+        "prefilter: ASCII check + folding",
+        "prefilter: RE2 passes over Arrow",
+        "exact check of the candidates",
+        "the rest (page types, ids, flags frames)",
+        "all in one thread",
+        "as it runs (reads in threads)",
+    ]
+    full, narrow = rows(p["full"]), rows(p["narrowed"])
+    print("  where the phrase's match spends its time, each step in one thread (s, share):")
+    print(f"    {'':44s} {'every text':>16s} {'narrowed':>16s}")
+    for i, name in enumerate(names):
+        a, b = full[i], narrow[i]
+        if i < len(names) - 2:
+            print(f"    {name:44s} {a:7.2f} {a / full[-2]:5.0%}    {b:7.2f} {b / narrow[-2]:5.0%}")
+        else:
+            print(f"    {name:44s} {a:7.2f}          {b:7.2f}")
+    print(f"    (title, description and text alone, decoded by pyarrow: {p['text_fields']:.2f} s)")
 
 
 def child_analyses(store: str) -> dict:
@@ -234,6 +400,7 @@ CHILDREN = {
     "polars": child_polars,
     "duckdb": child_duckdb,
     "analyses": child_analyses,
+    "profile": child_profile,
 }
 
 
@@ -256,6 +423,10 @@ def main() -> None:
     ap.add_argument("sizes", nargs="*", default=["20k", "60k"], help="articles, e.g. 100k 300k 1M")
     ap.add_argument("--dir", default=None, help="where the stores go (kept, reused; default: temp)")
     ap.add_argument("--no-duckdb", action="store_true", help="leave DuckDB out (it is ~10x slower)")
+    ap.add_argument("--profile", action="store_true", help="print where the phrase's time goes")
+    ap.add_argument(
+        "--only-phrase", action="store_true", help="time the phrase only (no coverage, no analyses)"
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -278,12 +449,13 @@ def main() -> None:
             print(f"\n{n:,} articles: generated in {made['seconds']:.1f} s")
         else:
             print(f"\n{n:,} articles: {store} (reused)")
-        results = {tool: run_child(tool, str(store)) for tool in tools}
+        what = "phrase" if args.only_phrase else "both"
+        results = {tool: run_child(tool, str(store), what) for tool in tools}
         ddj_r = results["ddj"]
         for tool, r in results.items():
             assert r["weekly"] == ddj_r["weekly"], f"{tool}'s weekly counts differ from ddj's"
             assert r["phrase_rows"] == ddj_r["phrase_rows"], f"{tool}'s phrase rows differ"
-            for what in ("coverage", "match"):
+            for what in ("coverage", "match")[1 if args.only_phrase else 0 :]:
                 figures.setdefault(f"{tool} {what}", {}).setdefault("t", []).append(r[what])
                 ratio = r[what] / results["polars"][what]
                 print(
@@ -291,12 +463,16 @@ def main() -> None:
                     f"peak RSS {r['peak_rss_mb']:7.0f} MB"
                 )
             print(
-                f"  {tool:7s} CPU of both  {r['cpu_seconds']:8.2f} s (user + system, every thread)"
+                f"  {tool:7s} CPU, whole child {r['cpu_seconds']:8.2f} s (user + system, every thread)"
             )
         print(
             f"  counts equal: {sum(ddj_r['weekly'].values()):,} topic-weeks' articles, "
             f"{ddj_r['phrase_rows']:,} rows with {PHRASE}"
         )
+        if args.profile:
+            print_profile(run_child("profile", str(store)))
+        if args.only_phrase:
+            continue
         other = run_child("analyses", str(store))
         for name in ("health", "problems", "by_month", "hits"):
             figures.setdefault(name, {}).setdefault("t", []).append(other[name])

@@ -43,6 +43,7 @@ from ddj.query import (
     leaves,
     parse,
 )
+from ddj.store.narrowing import Narrowing, Search
 
 SHIPPED = Path(__file__).resolve().parent / "data" / "topics.yml"
 
@@ -393,8 +394,8 @@ def match(
     reduction = _Match(chosen, fields, params.pages(pages), keyed)
     found = [scan.lookup(corpus, t.tree, fields) for t in chosen]
     note = scan.index_note(corpus, found)
-    if note is None or any(f.ids is None for f in found):
-        result = scan.run(corpus, reduction)
+    if note is None or any(f.ids is None for f in found):  # a scan: only texts that may match read
+        result = scan.run(scan.narrowed(corpus, narrowing(chosen, fields)), reduction)
     else:  # only the candidates are read and matched; every other row matches nothing
         keys = np.unique(np.concatenate([f.ids for f in found]))
         flags = pd.concat(scan.reduce(corpus, reduction, keys=keys)[0])
@@ -428,6 +429,71 @@ def matching_keys(
         for t in rest:
             keys[t.name] = np.unique(own[flags[t.name].to_numpy()])
     return {t.name: keys[t.name] for t in chosen}, note
+
+
+def narrowing(chosen: list[Topic], fields: Sequence[str] = FIELDS) -> Narrowing | None:
+    """What a scan of a store may leave unread for ``chosen``: texts where no topic can match.
+
+    Each leaf becomes the prefilter's loose RE2 pattern over its fields (a
+    proximity phrase: its first word), joined as the query joins them (with
+    more than :data:`NARROWING_LEAVES` leaves, any leaf: one alternation a
+    field); a NOT can hold on any text, so a topic with one above its terms
+    narrows nothing (None: every text is read). A text the narrowing leaves unread
+    matches no topic here, as its own text would not (``ddj.store.narrowing``
+    says why its tests are a superset of the matcher's).
+
+    Examples
+    --------
+    >>> narrowing(resolve(['"Hong Kong"'])).tree[1][0].pattern
+    'hong[^0-9A-Za-z]+kong(?:[^0-9A-Za-z_]|$)'
+    >>> narrowing(resolve(["NOT china"])) is None
+    True
+    >>> narrowing(resolve(["a OR b OR c OR d OR e"])).tree[1][0].pattern
+    '(?:a(?:[^0-9A-Za-z_]|$)|b(?:[^0-9A-Za-z_]|$)|c(?:[^0-9A-Za-z_]|$)|d(?:[^0-9A-Za-z_]|$)|e(?:[^0-9A-Za-z_]|$))'
+    """
+    names = tuple(_known(fields))
+
+    def node(item: Node) -> Any:
+        if isinstance(item, (Term, Phrase)):
+            first = item.words[0] if isinstance(item, Phrase) and item.slop is not None else item
+            pattern = leaf_re2_pattern(first, loose=True)
+            if pattern is None:
+                return None
+            where = tuple(f for f in ([item.field] if item.field else names) if f in names)
+            return Search(where, pattern, item.case)
+        if isinstance(item, Not):
+            return None
+        items = [node(i) for i in item.items]
+        if isinstance(item, And):  # an unknown item narrows nothing by itself; the others still do
+            known = tuple(i for i in items if i is not None)
+            return ("all", known) if known else None
+        return None if any(i is None for i in items) else ("any", tuple(items))
+
+    trees = [node(t.tree) for t in chosen]
+    if not trees or any(t is None for t in trees):
+        return None
+    found: dict[tuple[tuple[str, ...], bool], list[str]] = {}
+    _searches(("any", tuple(trees)), found)
+    if sum(len(p) for p in found.values()) <= NARROWING_LEAVES:
+        return Narrowing(("any", tuple(trees)), names)
+    joined = [Search(f, "(?:" + "|".join(p) + ")", case) for (f, case), p in found.items()]
+    return Narrowing(("any", tuple(joined)), names)
+
+
+#: Leaves a narrowing tests one by one, as the query joins them (one pass of polars each); with
+#: more, each field's patterns are one alternation (one pass, a looser test: any leaf).
+NARROWING_LEAVES = 4
+
+
+def _searches(node: Any, found: dict[tuple[tuple[str, ...], bool], list[str]]) -> None:
+    """The distinct patterns of a narrowing's tree, by the fields and case they search."""
+    if isinstance(node, Search):
+        patterns = found.setdefault((node.fields, node.case), [])
+        if node.pattern not in patterns:
+            patterns.append(node.pattern)
+    elif node is not None:
+        for item in node[1]:
+            _searches(item, found)
 
 
 def _filled(flags: pd.DataFrame, ids: pd.Index, keys: np.ndarray) -> pd.DataFrame:
@@ -619,7 +685,8 @@ def hits(
     whole = limit is not None or keys is not None
     skipped = scan.left_out_rows(corpus, pages) if whole else None
     reduction = _Hits(chosen[0], width, limit, fields, pages, skipped)
-    result = reduction.finish(scan.reduce(corpus, reduction, keys=keys), corpus)
+    scanned = corpus if keys is not None else scan.narrowed(corpus, narrowing(chosen, fields))
+    result = reduction.finish(scan.reduce(scanned, reduction, keys=keys), corpus)
     note = scan.index_note(corpus, [found])
     if note is not None:
         result.attrs["index"] = note
@@ -952,7 +1019,7 @@ def _columns_scanned(
 
 def _folded_column(
     texts: Any, case: bool, plain: bool = False
-) -> tuple[Any, bool, np.ndarray, Any]:
+) -> tuple[Any, bool, np.ndarray, Any, np.ndarray | None, int]:
     """An Arrow array's texts as the prefilter reads them: ``(ascii, case, rows, other)``.
 
     ``ascii`` is the array as it is: an ASCII text is searched in Arrow,
@@ -962,8 +1029,13 @@ def _folded_column(
     are the texts not ASCII; with ``plain`` (every pattern is ASCII) only
     those holding a character of :func:`unsafe_class`: any other text finds,
     as it is, every ASCII pattern its fold finds. A missing text (null) is
-    found by nothing.
+    found by nothing: when most are missing (a narrowed scan's batch), only
+    the texts there are searched, at ``present`` of ``n`` (None: all).
     """
+    n, present = len(texts), None
+    if texts.null_count > n // 2:  # RE2 is called once a text, missing or not: leave them out
+        present = np.flatnonzero(pc.is_valid(texts).to_numpy(zero_copy_only=False))
+        texts = texts.take(pa.array(present))
     not_ascii = pc.fill_null(pc.invert(pc.string_is_ascii(texts)), False)
     rows = np.flatnonzero(not_ascii.to_numpy(zero_copy_only=False))
     other = pc.filter(texts, not_ascii) if len(rows) else pa.array([], type=pa.large_string())
@@ -971,7 +1043,7 @@ def _folded_column(
         unsafe = pc.match_substring_regex(other, unsafe_class()).to_numpy(zero_copy_only=False)
         rows, other = rows[unsafe], pc.filter(other, pa.array(unsafe))
     folded = [fold(v, case) for v in other.to_pylist()]
-    return texts, case, rows, pa.array(folded, type=pa.large_string())
+    return texts, case, rows, pa.array(folded, type=pa.large_string()), present, n
 
 
 #: Where characters whose fold may not be themselves are looked for: every plane but 3-13 and
@@ -1023,14 +1095,20 @@ def _stays_apart(lower: str, kept: str) -> bool:
     return bool(lower and kept) and all(not ch.isascii() or ch == " " for ch in lower + kept)
 
 
-def _found(column: tuple[Any, bool, np.ndarray, Any], pattern: str) -> np.ndarray:
+def _found(
+    column: tuple[Any, bool, np.ndarray, Any, np.ndarray | None, int], pattern: str
+) -> np.ndarray:
     """Which texts of a column (:func:`_folded_column`) the RE2 ``pattern`` (of folded text) finds."""
-    ascii_, case, rows, other = column
+    ascii_, case, rows, other, present, n = column
     found = pc.match_substring_regex(ascii_, pattern, ignore_case=not case)
     found = pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     if len(rows):
         found[rows] = pc.match_substring_regex(other, pattern).to_numpy(zero_copy_only=False)
-    return found
+    if present is None:
+        return found
+    out = np.zeros(n, dtype=bool)
+    out[present] = found
+    return out
 
 
 def _re2_sets(re2: Any, items: list[tuple[int, str]]) -> list[tuple[list[int], Any]]:

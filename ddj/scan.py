@@ -50,6 +50,7 @@ from ddj.problem_rows import (
 from ddj.store import Part, Store, totals
 from ddj.store.fulltext import Candidates, candidates, has_index
 from ddj.store.layout import id_keys
+from ddj.store.narrowing import Narrowing
 
 #: Where a row's position goes in a 64-bit key on Dask: the positions of two tasks stay apart.
 TASK_SHIFT = 40
@@ -134,6 +135,14 @@ def index_note(corpus: Any, found: Sequence[Candidates | None]) -> str | None:
         return "Scanned, not answered from the index: " + " ".join(notes)
     line = f"Answered from the index of {parts:,} part(s)."
     return " ".join([line, *notes])
+
+
+def narrowed(corpus: Any, narrowing: Narrowing | None) -> Any:
+    """A store whose scan leaves unread the texts ``narrowing`` says cannot match; a frame as it is.
+
+    (:meth:`ddj.store.Store.narrowed`: its batches hold every row, those texts empty.)
+    """
+    return corpus if in_memory(corpus) or narrowing is None else corpus.narrowed(narrowing)
 
 
 def head(corpus: Any) -> pd.DataFrame:

@@ -18,8 +18,15 @@ from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
 from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
+from ddj.store.narrowing import Narrowing, usable
+from ddj.store.narrowing import stream as stream_narrowed
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
-from ddj.store.writing import is_store
+from ddj.store.writing import ROW_GROUP, is_store
+
+#: A narrowed read (Store.narrowed) goes on after this many rows only while no more than this
+#: share of them had texts that may match; past it, the parts left are read as without it.
+NARROWED_TRIAL = 20_000
+NARROWED_SHARE = 0.5
 
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
 BATCH_SIZE = 32_768
@@ -57,6 +64,8 @@ class Store:
     found: dict[str, Any] = field(default_factory=dict, repr=False, compare=False, hash=False)
     #: Sorted id keys (``ddj.store.layout.id_keys``) of the only rows kept, or None: all (see :meth:`only`).
     keys: np.ndarray | None = field(default=None, repr=False, compare=False, hash=False)
+    #: Texts left unread where they cannot match (see :meth:`narrowed`), or None: all read.
+    narrow: Narrowing | None = field(default=None, repr=False, compare=False, hash=False)
 
     # - what the store holds -
 
@@ -178,6 +187,17 @@ class Store:
         """
         return replace(self, keys=None if keys is None else np.asarray(keys, dtype=np.uint64))
 
+    def narrowed(self, narrowing: Narrowing | None) -> Store:
+        """The same store, whose batches leave the texts no test of ``narrowing`` can find empty (None).
+
+        Every row is still yielded, its other columns as always; a text that
+        may match (:mod:`ddj.store.narrowing`: a superset) is read as it is.
+        The parts are read with polars, which decodes and tests the texts on
+        both cores; without polars, or when ``narrowing`` cannot leave a
+        row out, every text is read.
+        """
+        return replace(self, narrow=narrowing)
+
     # - reading -
 
     def __contains__(self, column: object) -> bool:
@@ -285,26 +305,59 @@ class Store:
 
         need = list(dict.fromkeys([*columns, *self._filter_columns()]))
         checked = self._survey()
-        for part in self._readable():
-            if not self._may_hold(part):
-                continue
-            pf = _parquet(part.path)
+        narrow = self.narrow if set(getattr(self.narrow, "fields", ())) <= set(need) else None
+        for part, start, table in self._pieces(
+            need, batch_size, narrow if usable(narrow) else None
+        ):
             exact = checked.exact[part.path]  # else: another type, or a column missing
             drop = checked.drop.get(part.path)
-            start = 0
-            for batch in _batches_of(pf, part, batch_size, need if exact else None):
-                table = pa.Table.from_batches([batch])
-                keep = keep_mask(drop, start, len(table))  # repeats of articles read before
-                start += len(table)
-                if keep is not None:
-                    table = table.filter(pa.array(keep))
-                if not exact:
-                    table = _conformed(table)
-                mask = self._mask(table)
-                if mask is not None:
-                    table = table.filter(mask)
-                if len(table):
-                    yield table.select(list(columns))
+            keep = keep_mask(drop, start, len(table))  # repeats of articles read before
+            if keep is not None:
+                table = table.filter(pa.array(keep))
+            if not exact:
+                table = _conformed(table)
+            mask = self._mask(table)
+            if mask is not None:
+                table = table.filter(mask)
+            if len(table):
+                yield table.select(list(columns))
+
+    def _pieces(
+        self, need: list[str], batch_size: int, narrow: Narrowing | None
+    ) -> Iterator[tuple[Part, int, Any]]:
+        """``(part, first row, Arrow table)`` of each piece of each part read, in order.
+
+        Each part is read in Arrow batches of ``batch_size`` rows. With
+        ``narrow``, each run of parts of today's schema is read narrowed
+        instead (:mod:`ddj.store.narrowing`: one polars query streams the
+        texts that may pass while pyarrow reads the other columns a row group
+        at a time); a part of another schema, or with a row group larger than
+        ``batch_size`` rows (or ``ROW_GROUP``), is still read in batches, and
+        so is every part left once most texts read narrowed pass.
+        """
+        checked = self._survey()
+        parts = (p for p in self._readable() if self._may_hold(p))
+        if narrow is None:
+            for part in parts:
+                yield from _part_pieces(
+                    part, batch_size, need if checked.exact[part.path] else None
+                )
+            return
+
+        limit = max(batch_size, ROW_GROUP)
+        seen = {"rows": 0, "passed": 0}  # rows read narrowed, and those whose texts were read
+
+        def pays() -> bool:  # most texts pass: reading them twice costs more than it saves
+            return seen["rows"] < NARROWED_TRIAL or seen["passed"] <= seen["rows"] * NARROWED_SHARE
+
+        for run in _runs(parts, checked.exact, limit):
+            if isinstance(run, Part):
+                yield from _part_pieces(run, batch_size, need if checked.exact[run.path] else None)
+            elif not pays():
+                for part, _ in run:
+                    yield from _part_pieces(part, batch_size, need)
+            else:
+                yield from _streamed(run, need, narrow, batch_size, seen, pays)
 
     def _survey(self) -> Survey:
         """The check of the whole store's parts (footers, schemas, ids), made once and shared."""
@@ -471,6 +524,146 @@ def read_ahead(items: Iterator[Any]) -> Iterator[Any]:
                 return
             pending = pool.submit(next, items, done)
             yield item
+
+
+def _part_pieces(
+    part: Part, batch_size: int, columns: list[str] | None
+) -> Iterator[tuple[Part, int, Any]]:
+    """``(part, first row, table)`` of a part's Arrow batches (``columns``; None: all, to conform)."""
+    import pyarrow as pa
+
+    start = 0
+    for batch in _batches_of(_parquet(part.path), part, batch_size, columns):
+        yield part, start, pa.Table.from_batches([batch])
+        start += batch.num_rows
+
+
+#: What :func:`_runs` gives: a part read in batches, or a run of parts and their row groups' rows.
+Run = Part | list[tuple[Part, list[int]]]
+
+
+def _runs(parts: Iterator[Part], exact: dict[Path, bool], limit: int) -> Iterator[Run]:
+    """The parts as runs read narrowed together, and parts read alone.
+
+    A part not of today's schema (``exact`` False), or with a row group of
+    more than ``limit`` rows, is read alone, in batches.
+    """
+    run: list[tuple[Part, list[int]]] = []
+    for part in parts:
+        meta = _parquet(part.path).metadata
+        sizes = [meta.row_group(g).num_rows for g in range(meta.num_row_groups)]
+        if exact[part.path] and all(n <= limit for n in sizes):
+            run.append((part, sizes))
+            continue
+        if run:
+            yield run
+        run = []
+        yield part
+    if run:
+        yield run
+
+
+def _streamed(
+    run: list[tuple[Part, list[int]]],
+    need: list[str],
+    narrow: Narrowing,
+    batch_size: int,
+    seen: dict[str, int],
+    pays: Any,
+) -> Iterator[tuple[Part, int, Any]]:
+    """``(part, first row, table)`` of each row group of a run of parts, read narrowed, in order.
+
+    The texts that may pass come from :func:`ddj.store.narrowing.stream`;
+    the other columns needed from pyarrow, a row group at a time. Once
+    ``pays()`` is False, the query stops and the parts left are read in
+    batches.
+    """
+    import pyarrow as pa
+
+    target = pa.schema([arrow_schema().field(c) for c in need])
+    others = [c for c in need if c not in narrow.fields]
+    found = stream_narrowed([part.path for part, _ in run], narrow)
+    at, texts = np.zeros(0, dtype=np.int64), None
+    ended, offset = False, 0
+    try:
+        for k, (part, sizes) in enumerate(run):
+            end = offset + sum(sizes)
+            while not ended and (not len(at) or at[-1] < end):
+                try:
+                    more, batch = _pulled(found, run[k:], list(narrow.fields))
+                except StopIteration:
+                    ended = True
+                    break
+                at = np.concatenate([at, more])
+                texts = batch if texts is None else pa.concat_tables([texts, batch])
+            cut = int(np.searchsorted(at, end))
+            mine, mine_texts = at[:cut] - offset, texts.slice(0, cut) if texts is not None else None
+            at, texts = at[cut:], texts.slice(cut) if texts is not None else None
+            first = 0
+            for g, rows in enumerate(sizes):
+                lo, hi = np.searchsorted(mine, [first, first + rows])
+                where = np.full(rows, -1, dtype=np.int64)
+                where[mine[lo:hi] - first] = np.arange(lo, hi)
+                taken = pa.array(where, mask=where < 0)
+                columns = {}
+                for f in narrow.fields:
+                    column = (
+                        mine_texts[f] if mine_texts is not None else pa.nulls(0, pa.large_string())
+                    )
+                    columns[f] = column.take(taken)
+                if others:
+                    rest = _row_group(part, g, others)
+                    columns.update({c: rest[c] for c in others})
+                yield part, first, pa.table({c: columns[c] for c in need}).cast(target)
+                first += rows
+            seen["rows"] += end - offset
+            seen["passed"] += cut
+            offset = end
+            if not pays():
+                found.close()
+                for rest_part, _ in run[k + 1 :]:
+                    yield from _part_pieces(rest_part, batch_size, need)
+                return
+    finally:
+        found.close()
+
+
+def _pulled(
+    found: Iterator[tuple[np.ndarray, Any]], left: list[tuple[Part, list[int]]], fields: list[str]
+) -> tuple[np.ndarray, Any]:
+    """The next batch of a narrowed stream; a damaged part is an InputError naming it.
+
+    polars does not say which file of its query failed: the parts ``left``
+    (from the one being read) are read again with pyarrow until one fails.
+    """
+    try:
+        return next(found)
+    except StopIteration:
+        raise
+    except Exception as exc:  # polars' errors share no base with OSError or ValueError
+        for part, _ in left:
+            try:
+                _parquet(part.path).read(columns=fields, use_threads=False)
+            except (OSError, ValueError) as why:  # pyarrow's ArrowInvalid is a ValueError
+                msg = (
+                    f"{part.path}: a damaged Parquet part ({why}). Move it out of the store, "
+                    "or delete it."
+                )
+                raise InputError(msg) from exc
+        names = ", ".join(str(part.path) for part, _ in left)
+        msg = f"{names}: a damaged Parquet part among these ({exc}). Move it out of the store."
+        raise InputError(msg) from exc
+
+
+def _row_group(part: Part, group: int, columns: list[str]) -> Any:
+    """One row group of a part, ``columns``, as an Arrow table."""
+    try:
+        return _parquet(part.path).read_row_group(group, columns=columns, use_threads=False)
+    except (OSError, ValueError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        msg = (
+            f"{part.path}: a damaged Parquet part ({exc}). Move it out of the store, or delete it."
+        )
+        raise InputError(msg) from exc
 
 
 def _taken(part: Part, rows: np.ndarray, columns: list[str]) -> Any:
