@@ -26,7 +26,6 @@ from ddj.intervals import CONFIDENCE, WILSON, wilson
 from ddj.matching import Topic, match, matching_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
-from ddj.problem_rows import problem
 from ddj.store.totals import NO_DATE, QUARTER
 from ddj.syndication import find_syndicated
 
@@ -524,7 +523,7 @@ class _Coverage(scan.Reduction):
             int(weight.sum()),
             {str(k): int(n) for k, n in kinds.items()},
             int(weight[unsure].sum()),
-            _left_out_rows(int(weight[other].sum()), int(weight[unsure].sum())),
+            scan.totals_report(int(weight[other].sum()), int(weight[unsure].sum())),
         )
         dated = times.notna().to_numpy()
         tally = Tally(
@@ -685,18 +684,6 @@ def _quarter_times(kept: pd.DataFrame, tz: str) -> tuple[pd.Series, pd.Series]:
         pd.Series(first.array.take(at), index=index),
         pd.Series(last.array.take(at), index=index),
     )
-
-
-def _left_out_rows(other: int, unsure: int) -> list[dict]:
-    """The report row of the rows kept totals leave out (they are not read: ddj.problems lists them)."""
-    if not other and not unsure:
-        return []
-    kind = "not-an-article" if other else "unsure-date"
-    reason = (
-        f"{other + unsure:,} row(s) left out, counted from the store's kept totals: "
-        "ddj.problems(store) lists the pages of other types"
-    )
-    return [problem(kind, "the store's totals", reason)]
 
 
 def _counted_rows(tally: Tally, rules: _Rules) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from ddj.problem_rows import (
     frame,
     left_out,
     not_articles,
+    problem,
     without_url_counts,
     without_url_problems,
 )
@@ -526,11 +527,66 @@ def left_out_rows(corpus: Any, pages: tuple[str, ...] | None) -> Skipped:
     """
     if in_memory(corpus) or pages is None:
         return reduce(corpus, LeftOut(pages))
-    rows, keys = reduce(corpus, _OtherKeys(pages))
+    counted, rest = Skipped(), corpus.parts
+    if not corpus.filtered and corpus.keys is None:
+        counted, rest = _left_out_counted(corpus, pages)
+    if not rest:
+        return counted
+    some = replace(corpus, parts=tuple(rest)) if len(rest) < len(corpus.parts) else corpus
+    rows, keys = reduce(some, _OtherKeys(pages))
     if not keys:
-        return Skipped(rows=rows)
-    found = reduce(corpus, LeftOut(pages), keys=np.unique(np.concatenate(keys)))
-    return replace(found, rows=rows)
+        return counted.add(Skipped(rows=rows))
+    found = reduce(some, LeftOut(pages), keys=np.unique(np.concatenate(keys)))
+    return counted.add(replace(found, rows=rows))
+
+
+def _left_out_counted(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list[Part]]:
+    """The rows of other page types counted from the parts' kept totals, and the parts to read.
+
+    A part read whole with its totals kept (made now if missing) is counted from
+    them, unread; its rows left out are named in the report by the store's
+    totals (``ddj.problems(store)`` lists each), as coverage's are. The others
+    (repeats left out, an older schema, totals that cannot be made) are read.
+    """
+    whole = store.whole_parts()
+    held = {p.path for p in whole}
+    rest = [p for p in store.parts if p.path not in held]
+    rows, kinds = 0, {}
+    for part, kept in totals.kept(store, whole):
+        if kept is None:
+            rest.append(part)
+            continue
+        names = [*kept.values["page_type"], None]  # code -1: missing
+        per = np.bincount(kept.codes["page_type"], weights=kept.rows, minlength=len(names))
+        rows += int(kept.rows.sum())
+        for name, n in zip(names, per.tolist(), strict=True):
+            kind = "article" if name is None else name
+            if n and kind not in pages:
+                kinds[kind] = kinds.get(kind, 0) + int(n)
+    other = sum(kinds.values())
+    order = {p.path: i for i, p in enumerate(store.parts)}
+    rest.sort(key=lambda p: order[p.path])
+    return Skipped(rows, kinds, 0, totals_report(other, 0)), rest
+
+
+def totals_report(other: int, unsure: int) -> list[dict]:
+    """The report row of the rows kept totals leave out (they are not read: ddj.problems lists them).
+
+    Examples
+    --------
+    >>> totals_report(0, 0)
+    []
+    >>> totals_report(3, 0)[0]["kind"]
+    'not-an-article'
+    """
+    if not other and not unsure:
+        return []
+    kind = "not-an-article" if other else "unsure-date"
+    reason = (
+        f"{other + unsure:,} row(s) left out, counted from the store's kept totals: "
+        "ddj.problems(store) lists the pages of other types"
+    )
+    return [problem(kind, "the store's totals", reason)]
 
 
 # -- problems --------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import warnings
 from unittest import mock
@@ -229,3 +230,25 @@ def test_matched_rows_counted_into_their_groups_unread(tmp_path):
     pd.testing.assert_frame_equal(got, want)
     assert want["examples"].str.count(r" \| ").eq(2).all()  # three headlines a key
     assert 0 < sum(read) < len(frame)  # the candidates only
+
+
+@pytest.mark.parametrize("pages", ["article", ["article", "paywall"]])
+def test_hits_count_the_rows_left_out_from_kept_totals_unread(store, pages):
+    """A page of hits on an indexed store counts the rows of other page types from the kept totals.
+
+    Each part's page types are in its totals: no page type of the store is read
+    (it was a read of every row's page type and id, the most of a first page's
+    time at six million articles), and the warning says the same counts as the
+    rows in memory, naming the store's totals instead of each row.
+    """
+    whole = quiet(store.to_pandas)[0]
+    with mock.patch.object(
+        ddj.scan._OtherKeys, "tally", side_effect=AssertionError("the page types read")
+    ):
+        got, said = quiet(ddj.hits, store, "spy OR hong", limit=3, pages=pages)
+    want, want_said = quiet(ddj.hits, whole, "spy OR hong", limit=3, pages=pages)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    [warned] = [s for s in said if s.startswith("Left out")]
+    [wanted] = [s for s in want_said if s.startswith("Left out")]
+    numbers = re.compile(r"\d[\d,]*")
+    assert numbers.findall(warned.split(".")[0]) == numbers.findall(wanted.split(".")[0])
