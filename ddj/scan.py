@@ -547,12 +547,42 @@ def _left_out_counted(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list
     them, unread; its rows left out are named in the report by the store's
     totals (``ddj.problems(store)`` lists each), as coverage's are. The others
     (repeats left out, an older schema, totals that cannot be made) are read.
+    The answer is kept for the process, for the same parts of the same sizes
+    and times (:data:`_COUNTED`): a question asked again reads no file.
     """
+    key = (str(store.path), pages, _stamps(store.parts))
+    if key not in _COUNTED:
+        if len(_COUNTED) >= _COUNTED_HELD:
+            _COUNTED.pop(next(iter(_COUNTED)))
+        _COUNTED[key] = _counted_now(store, pages)
+    counted, rest = _COUNTED[key]
+    return counted, list(rest)
+
+
+#: The rows left out of stores, by their parts' names, sizes and times (the last few stores asked).
+_COUNTED: dict[tuple, tuple[Skipped, list[Part]]] = {}
+_COUNTED_HELD = 8
+
+
+def _stamps(parts: Sequence[Part]) -> tuple:
+    """Each part's path, size and modification time: a part changed is another part."""
+    out = []
+    for p in parts:
+        try:
+            at = p.path.stat()
+        except OSError:
+            out.append((str(p.path), -1, -1))
+            continue
+        out.append((str(p.path), at.st_size, at.st_mtime_ns))
+    return tuple(out)
+
+
+def _counted_now(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list[Part]]:
     whole = store.whole_parts()
     held = {p.path for p in whole}
     rest = [p for p in store.parts if p.path not in held]
     rows, kinds = 0, {}
-    for part, kept in totals.kept(store, whole):
+    for part, kept in totals.kept(store, whole, rows=False):
         if kept is None:
             rest.append(part)
             continue

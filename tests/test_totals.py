@@ -252,3 +252,17 @@ def test_hits_count_the_rows_left_out_from_kept_totals_unread(store, pages):
     [wanted] = [s for s in want_said if s.startswith("Left out")]
     numbers = re.compile(r"\d[\d,]*")
     assert numbers.findall(warned.split(".")[0]) == numbers.findall(wanted.split(".")[0])
+
+
+def test_the_rows_left_out_are_counted_once_for_the_same_parts(tmp_path):
+    folder = tmp_path / "store"
+    store = save(folder, [rows(60, 0, 21)])
+    first, _ = quiet(ddj.scan.left_out_rows, store, ("article",))
+    with mock.patch.object(totals, "read", side_effect=AssertionError("a totals file read")):
+        again, _ = quiet(ddj.scan.left_out_rows, ddj.open(folder), ("article",))
+    assert again == first
+    store = save(folder, [rows(30, 60, 22)])  # new parts: counted again
+    later, _ = quiet(ddj.scan.left_out_rows, store, ("article",))
+    whole = quiet(store.to_pandas)[0]
+    assert later.rows == len(whole) == first.rows + 30
+    assert sum(later.kinds.values()) == int((whole["page_type"] != "article").sum())

@@ -62,6 +62,8 @@ VERSION = 3
 SUFFIX = ".totals"
 #: Largest totals file read (a part's groups are at most its rows).
 MAX_BYTES = 64 << 20
+#: Longest header line read when only a file's groups are wanted (its values: outlets, page types).
+MAX_HEADER = 16 << 20
 
 
 def quarters(times: pd.Series) -> np.ndarray:
@@ -165,13 +167,18 @@ class Kept:
     keys: np.ndarray
 
 
-def read(folder: Path, part: Part) -> Kept | None:
-    """The totals of ``part`` if kept and made from the part as it is now; None: missing or stale."""
+def read(folder: Path, part: Part, *, rows: bool = True) -> Kept | None:
+    """The totals of ``part`` if kept and made from the part as it is now; None: missing or stale.
+
+    ``rows=False``: the groups only (``group`` and ``keys`` empty), the rows'
+    part of the file (12 bytes a row, most of it) left unread.
+    """
     path = path_of(folder, part)
     try:
         if not path.is_file() or path.stat().st_size > MAX_BYTES:
             return None
-        content = path.read_bytes()
+        size = path.stat().st_size
+        content = path.read_bytes() if rows else _groups_only(path)
         now = _stamp(part.path)
         line, _, body = content.partition(b"\n")
         header = json.loads(line)
@@ -185,7 +192,9 @@ def read(folder: Path, part: Part) -> Kept | None:
     n, total = header.get("groups"), kept.get("rows")
     if not isinstance(n, int) or n < 0 or not isinstance(total, int) or total < 0:
         return None
-    if len(body) != n * (8 * 3 + 4 * len(KEYS)) + total * (4 + 8):
+    grouped = n * (8 * 3 + 4 * len(KEYS))
+    whole = grouped + total * (4 + 8)
+    if len(body) != whole if rows else len(body) != grouped or size != len(line) + 1 + whole:
         return None
     at = [0]
 
@@ -197,15 +206,29 @@ def read(folder: Path, part: Part) -> Kept | None:
 
     utc, local = take("<i8"), take("<i8")
     codes = {k: take("<i4") for k in KEYS}
-    rows = take("<i8")
-    group = np.frombuffer(body, dtype="<i4", count=total, offset=at[0])
-    keys = np.frombuffer(body, dtype="<u8", count=total, offset=at[0] + 4 * total)
+    counts = take("<i8")
+    if rows:
+        group = np.frombuffer(body, dtype="<i4", count=total, offset=at[0])
+        keys = np.frombuffer(body, dtype="<u8", count=total, offset=at[0] + 4 * total)
+    else:
+        group, keys = np.zeros(0, "<i4"), np.zeros(0, "<u8")
     values = {k: header.get(k) for k in KEYS}
-    found = Kept(utc, local, codes, values, rows, group, keys)
-    return found if _consistent(found, total) else None
+    found = Kept(utc, local, codes, values, counts, group, keys)
+    return found if _consistent(found, total, rows) else None
 
 
-def _consistent(kept: Kept, total: int) -> bool:
+def _groups_only(path: Path) -> bytes:
+    """A totals file's header line and group arrays: its first bytes, up to the rows' part."""
+    with path.open("rb") as f:
+        line = f.readline(MAX_HEADER)
+        header = json.loads(line)
+        n = header.get("groups") if isinstance(header, dict) else None
+        if not isinstance(n, int) or n < 0:
+            raise ValueError(f"{path}: no count of groups")
+        return line + f.read(n * (8 * 3 + 4 * len(KEYS)))
+
+
+def _consistent(kept: Kept, total: int, rows: bool = True) -> bool:
     """Whether a totals file's arrays agree: codes in range, each group's rows its rows' count."""
     n = len(kept.rows)
     for k in KEYS:
@@ -214,6 +237,8 @@ def _consistent(kept: Kept, total: int) -> bool:
             return False
     if int(kept.rows.sum()) != total or (n and kept.rows.min() < 1):
         return False
+    if not rows:
+        return True
     if total and (kept.group.min() < 0 or kept.group.max() >= n):
         return False
     return np.array_equal(np.bincount(kept.group, minlength=n), kept.rows)
@@ -274,8 +299,12 @@ def matched_rows(tables: list[Kept], keys: np.ndarray) -> pd.DataFrame:
     )
 
 
-def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, Kept | None]]:
+def kept(
+    store: Any, parts: tuple[Part, ...], *, rows: bool = True
+) -> Iterator[tuple[Part, Kept | None]]:
     """Each of ``parts`` of ``store`` with its totals (made now if missing or stale; None: cannot be).
+
+    ``rows=False``: each part's groups only (:func:`read`).
 
     ``parts`` are parts the store reads whole (no row left out as a repeat,
     today's schema). A part's totals are made from its columns as the store
@@ -283,9 +312,11 @@ def kept(store: Any, parts: tuple[Part, ...]) -> Iterator[tuple[Part, Kept | Non
     to is read, not changed.
     """
     for part in parts:
-        table = read(store.path, part)
+        table = read(store.path, part, rows=rows)
         if table is None:
             table = made(store, part)
+            if table is not None and not rows:
+                table = read(store.path, part, rows=False)
         yield part, table
 
 
