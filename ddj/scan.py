@@ -239,20 +239,20 @@ def run_counted(
     """
     if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
         return run(corpus, reduction, client=client), None
-    found = [(part, t) for part, t in totals.kept(corpus, corpus.whole_parts()) if t is not None]
-    joined = totals.frame([t for _, t in found])
-    cut = set(np.unique(joined["part"].to_numpy()[reduction.unplaced(joined)]).tolist())
-    number = {part.path: i for i, (part, _) in enumerate(found) if i not in cut}
-    runs: list[tuple[bool, list[Part]]] = []
-    for part in corpus.parts:  # consecutive parts counted the same way, in store order
-        kept = part.path in number
-        if runs and runs[-1][0] == kept:
-            runs[-1][1].append(part)
-        else:
-            runs.append((kept, [part]))
-    if client is None:
-        partial = _counted_here(corpus, reduction, keys, found, joined, cut, runs)
+    if client is None:  # a few parts' totals at a time: memory bounded by COUNTED_PARTS
+        whole = {p.path for p in corpus.whole_parts()}
+        partial, runs = None, []
+        for at in range(0, len(corpus.parts), COUNTED_PARTS):
+            chunk = corpus.parts[at : at + COUNTED_PARTS]
+            found, joined, cut, mine = _kept_runs(corpus, reduction, chunk, whole)
+            counted = _counted_here(corpus, reduction, keys, found, joined, cut, mine)
+            partial = counted if partial is None else reduction.combine(partial, counted)
+            runs += mine
         return _noted(corpus, reduction, partial, runs)
+    found, joined, cut, runs = _kept_runs(
+        corpus, reduction, corpus.parts, {p.path for p in corpus.whole_parts()}
+    )
+    number = {part.path: i for i, (part, _) in enumerate(found) if i not in cut}
     partial = None
     for kept, parts in runs:
         if kept:
@@ -269,6 +269,33 @@ def run_counted(
         partial = _reduce(iter(()), reduction.totals_only(), base=0)
     hits = reduce(corpus, reduction, client=client, keys=keys)
     return _noted(corpus, reduction, reduction.with_hits(partial, hits), runs)
+
+
+#: Parts whose kept totals :func:`run_counted` holds at once here (about 1,200 articles a part).
+COUNTED_PARTS = 400
+
+
+def _kept_runs(
+    corpus: Any, reduction: Any, parts: Sequence[Part], whole: set[Path]
+) -> tuple[list[tuple[Part, totals.Kept]], pd.DataFrame, set[int], list[tuple[bool, list[Part]]]]:
+    """Of ``parts``: those with kept totals, and the totals joined, and the cut ones.
+
+    The cut ones (by place in the first) have groups that a clock or the window
+    cuts. The runs are consecutive parts counted the same way, in store order.
+    """
+    chosen = tuple(p for p in parts if p.path in whole)
+    found = [(part, t) for part, t in totals.kept(corpus, chosen) if t is not None]
+    joined = totals.frame([t for _, t in found])
+    cut = set(np.unique(joined["part"].to_numpy()[reduction.unplaced(joined)]).tolist())
+    number = {part.path for i, (part, _) in enumerate(found) if i not in cut}
+    runs: list[tuple[bool, list[Part]]] = []
+    for part in parts:  # in store order
+        kept = part.path in number
+        if runs and runs[-1][0] == kept:
+            runs[-1][1].append(part)
+        else:
+            runs.append((kept, [part]))
+    return found, joined, cut, runs
 
 
 def _noted(

@@ -266,3 +266,13 @@ def test_the_rows_left_out_are_counted_once_for_the_same_parts(tmp_path):
     whole = quiet(store.to_pandas)[0]
     assert later.rows == len(whole) == first.rows + 30
     assert sum(later.kinds.values()) == int((whole["page_type"] != "article").sum())
+
+
+@pytest.mark.parametrize(("chunk", "seed"), [(1, 0), (1, 1), (2, 2), (3, 3)])
+def test_kept_totals_a_few_parts_at_a_time_equal_the_rows(store, monkeypatch, chunk, seed):
+    """Totals held a few parts at a time (memory bounded at millions): the same frame, note, warnings."""
+    monkeypatch.setattr(ddj.scan, "COUNTED_PARTS", chunk)
+    assert len(store.parts) > chunk  # more than one chunk
+    options = random_options(random.Random(100 + seed))
+    got = same(store, **options)
+    assert "Totals from the counts kept with" in got.attrs["index"]
