@@ -572,7 +572,16 @@ def output_options(p: argparse.ArgumentParser) -> None:
 
 
 def static_options(p: argparse.ArgumentParser) -> None:
-    """``--social`` (a 1200x675 card), ``--print-mm`` (a print PNG, 300 dpi) and ``--datawrapper``."""
+    """Where the bundle goes: ``--url``, ``--single-file``, ``--social``, ``--print-mm``, ``--datawrapper(-url)``."""
+    p.add_argument(
+        "--url", default=None, metavar="URL",
+        help="the public address SLUG.html will have: the embed snippet points there "
+        "(https: an AMP snippet too)",
+    )  # fmt: skip
+    p.add_argument(
+        "--single-file", action="store_true",
+        help="put the data inside SLUG.html ('Get the data' as a data: URL), so the page works alone",
+    )  # fmt: skip
     p.add_argument(
         "--social", action="store_true", help="also write SLUG.social.png, a 1200x675 social card"
     )
@@ -584,6 +593,10 @@ def static_options(p: argparse.ArgumentParser) -> None:
         "--datawrapper", action="store_true",
         help="also create or update a Datawrapper chart of the same data (token from "
         "DATAWRAPPER_ACCESS_TOKEN, address from DDJ_DATAWRAPPER_URL); its id goes to SLUG.datawrapper.json",
+    )  # fmt: skip
+    p.add_argument(
+        "--datawrapper-url", default=None, metavar="URL",
+        help="the Datawrapper API's address (default: $DDJ_DATAWRAPPER_URL, else the public API)",
     )  # fmt: skip
 
 
@@ -705,6 +718,8 @@ def _run_coverage(args: argparse.Namespace) -> int:
             "events": args.events, "title": args.title, "subtitle": args.subtitle,
             "source": args.source_line, "out_dir": args.out, "slug": args.slug,
             "social": args.social, "print_mm": args.print_mm, "datawrapper": args.datawrapper,
+            "url": args.url, "single_file": args.single_file,
+            "datawrapper_url": args.datawrapper_url,
         }
     )  # fmt: skip
     names = ", ".join(t for t in jobs.topic_names(args.topics))
@@ -738,20 +753,7 @@ def _add_publish(p: argparse.ArgumentParser) -> None:
         help="base name of the published files (default: the table's name, e.g. coverage)",
     )  # fmt: skip
     chart_options(p)
-    p.add_argument(
-        "--url", default=None, metavar="URL",
-        help="the public address SLUG.html will have: the embed snippet points there "
-        "(https: an AMP snippet too)",
-    )  # fmt: skip
-    p.add_argument(
-        "--single-file", action="store_true",
-        help="put the data inside SLUG.html ('Get the data' as a data: URL), so the page works alone",
-    )  # fmt: skip
     static_options(p)
-    p.add_argument(
-        "--datawrapper-url", default=None, metavar="URL",
-        help="the Datawrapper API's address (default: $DDJ_DATAWRAPPER_URL, else the public API)",
-    )  # fmt: skip
     p.set_defaults(run=_run_publish)
 
 

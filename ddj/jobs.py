@@ -35,6 +35,7 @@ from ddj.collecting import collect as collect_articles
 from ddj.collecting import failures_path, is_store_name
 from ddj.coverage_table import read_coverage
 from ddj.demo import demo_corpus, demo_warc
+from ddj.embed import addresses
 from ddj.errors import DdjWarning, ParameterError
 from ddj.intervals import spikes
 from ddj.linting import Finding, lint
@@ -244,6 +245,13 @@ def _as_given(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return keep
 
 
+def _single_file(value: Any) -> bool:
+    if not isinstance(value, bool):
+        msg = f"single_file={value!r}: give True (the data inside slug.html) or False."
+        raise ParameterError(msg)
+    return value
+
+
 #: Each parameter's check (:mod:`ddj.params`), in the order they run;
 #: ``start``/``end``, ``since``/``until`` and ``topics``/``topic`` are checked together after,
 #: and ``corpus`` (:func:`ddj.params.corpus`) last of all.
@@ -269,7 +277,10 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "tz": p.tz,
     "compare_at": _as_given(lambda value: p.at(value, "compare_at")),
     "baseline": _as_given(p.baseline),
+    "url": _as_given(lambda value: addresses("slug", value)),
+    "single_file": _as_given(_single_file),
 }
+
 
 # -- the one CSV writer ----------------------------------------------------------------------
 
@@ -334,6 +345,9 @@ COVERAGE_DEFAULTS: dict[str, Any] = {
     "social": False,
     "print_mm": None,
     "datawrapper": False,
+    "url": None,
+    "single_file": False,
+    "datawrapper_url": None,
 }
 
 
@@ -552,11 +566,7 @@ def republish(params: Mapping[str, Any]) -> Republished:
     table = Path(str(given["table"] or ""))
     if not str(given["table"] or "").strip():
         raise ParameterError("table: give the coverage CSV to publish (SLUG.csv of a bundle).")
-    if not isinstance(given["single_file"], bool):
-        msg = (
-            f"single_file={given['single_file']!r}: give True (the data inside slug.html) or False."
-        )
-        raise ParameterError(msg)
+    _single_file(given["single_file"])
     try:
         slug = safe_slug(table.stem if given["slug"] is None else given["slug"])
     except ParameterError as exc:

@@ -116,6 +116,23 @@ def test_coverage_command_writes_the_bundle(tmp_path, capsys):
     )
 
 
+def test_coverage_command_takes_the_publish_options_and_refuses_a_bad_url_first(tmp_path, capsys):
+    """--url, --single-file and --datawrapper-url, as ddj publish takes them; a bad url before counting."""
+    out = tmp_path / "out"
+    table = str(_topic_table(tmp_path))
+    url = "https://news.example/graphics/hk.html"
+    argv = ["coverage", table, "-t", "hong_kong", "--freq", "M", "--out", str(out), "--slug", "hk",
+            "--url", url, "--single-file"]  # fmt: skip
+    assert main(argv) == 0
+    assert "amp" in capsys.readouterr().out  # an https url: the AMP snippet too
+    assert url in (out / "hk.embed.html").read_text(encoding="utf-8")
+    assert "data:text/csv" in (out / "hk.html").read_text(encoding="utf-8")
+    bad = tmp_path / "bad"
+    argv = ["coverage", table, "-t", "hong_kong", "--out", str(bad), "--url", "javascript:x"]
+    assert main(argv) == 2 and not bad.exists()  # refused before anything was counted
+    assert "url='javascript:x' is not an http(s) address" in capsys.readouterr().err
+
+
 def test_hits_and_topics_commands(tmp_path, capsys):
     assert main(["hits", str(_topic_table(tmp_path)), "hong_kong", "--limit", "2"]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
