@@ -226,7 +226,6 @@ def index(store: Any, *, client: Any = None, common_words: Any = None) -> Indexe
         home.mkdir(exist_ok=True)
         (home / _KEYS).mkdir(exist_ok=True)
         with _locked(home):
-            _same_common(home, common)
             parts, rows, removed = _update(folder, home, client, common)
     except ParameterError:
         raise
@@ -264,6 +263,7 @@ def _update(
     folder: Path, home: Path, client: Any = None, common: frozenset[str] | None = None
 ) -> tuple[int, int, int]:
     state = _read_state(home, common)
+    _same_common(home, state, common)
     layout = _layout(state)
     found = listing(folder)
     current = {_name(folder, p): p for p in found.parts}
@@ -622,16 +622,12 @@ class Layout:
         in the article, wherever it is: then not exact.
         """
         Q = tantivy.Query
-        placed = [
-            (at, word, prefix)
-            for at, (word, prefix) in enumerate(pieces)
-            if not (self._may_be_common(word) if prefix else word in self.common)
-        ]
-        loose = [
-            self.word(field, word, prefix)
-            for at, (word, prefix) in enumerate(pieces)
-            if (self._may_be_common(word) if prefix else word in self.common)
-        ]
+        placed, loose = [], []
+        for at, (word, prefix) in enumerate(pieces):
+            if self._may_be_common(word) if prefix else word in self.common:
+                loose.append(self.word(field, word, prefix))
+            else:
+                placed.append((at, word, prefix))
         asked = list(loose)
         if len(placed) == 1:
             asked.append(self.word(field, placed[0][1], placed[0][2]))
@@ -706,12 +702,10 @@ def _common(words: Any) -> frozenset[str] | None:
     return frozenset(given)
 
 
-def _same_common(home: Path, common: frozenset[str] | None) -> None:
-    """Refuse ``common_words`` other than those the index was made with."""
-    if common is None or not (home / _STATE).exists():
-        return
-    held = frozenset(_read_state(home).get("common") or ())
-    if held != common:
+def _same_common(home: Path, state: dict, common: frozenset[str] | None) -> None:
+    """Refuse ``common_words`` other than those the index (its ``state``) was made with."""
+    held = frozenset(state.get("common") or ())
+    if common is not None and held != common:
         msg = (
             f"common_words: the index in {home} was made with other common words "
             f"({len(held)} of them). Leave common_words out, or remove {home} "
