@@ -245,13 +245,6 @@ def _as_given(check: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return keep
 
 
-def _single_file(value: Any) -> bool:
-    if not isinstance(value, bool):
-        msg = f"single_file={value!r}: give True (the data inside slug.html) or False."
-        raise ParameterError(msg)
-    return value
-
-
 #: Each parameter's check (:mod:`ddj.params`), in the order they run;
 #: ``start``/``end``, ``since``/``until`` and ``topics``/``topic`` are checked together after,
 #: and ``corpus`` (:func:`ddj.params.corpus`) last of all.
@@ -278,7 +271,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "compare_at": _as_given(lambda value: p.at(value, "compare_at")),
     "baseline": _as_given(p.baseline),
     "url": _as_given(lambda value: addresses("slug", value)),
-    "single_file": _as_given(_single_file),
+    "single_file": p.single_file,
 }
 
 
@@ -566,7 +559,6 @@ def republish(params: Mapping[str, Any]) -> Republished:
     table = Path(str(given["table"] or ""))
     if not str(given["table"] or "").strip():
         raise ParameterError("table: give the coverage CSV to publish (SLUG.csv of a bundle).")
-    _single_file(given["single_file"])
     try:
         slug = safe_slug(table.stem if given["slug"] is None else given["slug"])
     except ParameterError as exc:

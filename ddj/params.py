@@ -990,6 +990,20 @@ def contact(value: Any) -> str | None:
     return value.strip()
 
 
+def single_file(value: Any) -> bool:
+    """``True`` (the data inside ``slug.html``, a page that works alone) or ``False``.
+
+    Examples
+    --------
+    >>> single_file(False)
+    False
+    """
+    if not isinstance(value, bool):
+        msg = f"single_file={value!r}: give True (the data inside slug.html) or False."
+        raise ParameterError(msg)
+    return value
+
+
 def robots(value: Any) -> bool:
     """``True`` (respect robots.txt) or ``False``.
 

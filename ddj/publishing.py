@@ -53,6 +53,7 @@ from ddj.limits import (
 )
 from ddj.method import method, method_json, method_markdown
 from ddj.params import folder
+from ddj.params import single_file as check_single_file
 from ddj.sizes import print_png, print_width, social_card
 from ddj.utils import atomic_write, whole_text
 
@@ -152,9 +153,7 @@ def publish(
     spec["description"] = alt_text or _describe(spec, data)
     spec = publishable_spec(spec)
     text = spec["description"]
-    if not isinstance(single_file, bool):
-        msg = f"single_file={single_file!r}: give True (the data inside slug.html) or False."
-        raise ParameterError(msg)
+    check_single_file(single_file)
     paths = {
         "html": root / f"{slug}.html",
         "embed": root / f"{slug}.embed.html",
