@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import pytest
 
+import ddj
 from tests import browsers
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +24,16 @@ def shared_corpora() -> Path:
             pytest.fail(f"CI is set but the shared corpora are missing at {SHARED}")
         pytest.skip(f"real pages not available at {SHARED} (set DDJ_SHARED_CORPORA)")
     return SHARED
+
+
+@pytest.fixture
+def real_table_store(shared_corpora, tmp_path):
+    """The 2,000 real newsdatahub rows (564 outlets) loaded, saved as a store, read 250 rows a batch."""
+    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corpus = ddj.load(path)
+        return ddj.open(ddj.save(corpus, tmp_path / "store", append=True), batch_size=250)
 
 
 @pytest.fixture(scope="session")

@@ -192,13 +192,9 @@ def test_without_polars_every_text_is_read(generated, monkeypatch):
     pd.testing.assert_frame_equal(got, want.set_axis(pd.Index(frame["id"], name="id")))
 
 
-def test_the_real_table_narrowed_equals_the_scan(shared_corpora, tmp_path):
+def test_the_real_table_narrowed_equals_the_scan(real_table_store):
     """2,000 real articles (564 outlets, curly quotes, accents) saved as a store, matched both ways."""
-    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        corpus = ddj.load(path)
-        store = ddj.open(ddj.save(corpus, tmp_path / "store", append=True), batch_size=250)
+    store = real_table_store
     frame = store.to_pandas()
     texts = frame[["title", "description", "text"]].fillna("")
     assert (~texts.apply(lambda c: c.map(str.isascii)).all(axis=1)).sum() > 100

@@ -103,13 +103,11 @@ def test_a_client_is_refused_for_a_frame():
         ddj.coverage(corpus, ["hong_kong"], client=object())
 
 
-def test_the_real_table_as_a_store_counts_as_in_memory(shared_corpora, tmp_path):
+def test_the_real_table_as_a_store_counts_as_in_memory(real_table_store):
     """2,000 real headlines of 564 outlets, saved and read in batches of 250: every analysis the same."""
-    path = shared_corpora / "newsdatahub-cybersecurity-2025" / "cybersecurity-news-en.csv.gz"
+    store = real_table_store
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        corpus = ddj.load(path)
-        store = ddj.open(ddj.save(corpus, tmp_path / "store", append=True), batch_size=250)
         frame = store.to_pandas()
         for analysis in (
             lambda c: ddj.coverage(c, ["ransomware"], freq="W", by="outlet"),
