@@ -4,10 +4,13 @@ For each size given (articles), a store is generated with ``benchmarks/bench_sto
 (~2.3 KB of text an article, deterministic; kept in ``--dir`` and reused when it is already
 there), then, each in its own child process (so each peak RSS is its own):
 
-- ddj: ``ddj.coverage(store, six shipped topics, freq="W")`` and ``ddj.match(store, [phrase])``;
+- ddj: ``ddj.coverage(store, six shipped topics, freq="W")``, ``ddj.match(store, [phrase])``
+  and the phrase's own weekly ``ddj.coverage`` (no index: its texts narrowed by polars, its
+  counts from the parts' kept totals);
 - polars: the same Parquet parts scanned lazily with equivalent regexes (each query's leaves as
   case-insensitive Rust regexes with word boundaries, combined by the query's AND/OR/NOT, over
-  title, description and text), counting dated articles per topic and week, and the phrase's rows;
+  title, description and text), counting dated articles per topic and week, the phrase's rows,
+  and the phrase's dated articles per week;
 - DuckDB (when installed): the same counts with ``regexp_matches``;
 - the other analyses that scan a store: ``health``, ``problems``, ``by_month`` and ``hits`` (the
   phrase, every hit).
@@ -133,10 +136,16 @@ def child_ddj(store: str, what: str = "both") -> dict:
     t0 = time.perf_counter()
     m = ddj.match(ddj.open(store), [PHRASE])
     match = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    one = ddj.coverage(ddj.open(store), {"phrase": PHRASE}, freq="W", pages="all")
+    phrase_coverage = time.perf_counter() - t0
     return {
         "coverage": coverage,
         "match": match,
+        "phrase coverage": phrase_coverage,
+        "phrase_note": one.attrs.get("index"),
         "weekly": {} if cov is None else _weekly(cov),
+        "phrase_weekly": _weekly(one),
         "phrase_rows": int(m.iloc[:, 0].sum()),
     }
 
@@ -172,12 +181,30 @@ def child_polars(store: str, what: str = "both") -> dict:
     t0 = time.perf_counter()
     rows = pl.scan_parquet(files).select(expr(trees["phrase"]).sum()).collect().item()
     match = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    one = (
+        pl.scan_parquet(files)
+        .filter(pl.col("published").is_not_null())
+        .select([weeks, expr(trees["phrase"]).alias("phrase")])
+        .group_by("week")
+        .agg(pl.col("phrase").sum())
+        .collect()
+    )
+    phrase_coverage = time.perf_counter() - t0
     weekly = {}
     for row in frame.iter_rows(named=True):
         for t in topics:
             if row[t]:
                 weekly[f"{t}|{row['week']}"] = int(row[t])
-    return {"coverage": coverage, "match": match, "weekly": weekly, "phrase_rows": int(rows)}
+    phrase_weekly = {f"phrase|{r['week']}": int(r["phrase"]) for r in one.iter_rows(named=True)}
+    return {
+        "coverage": coverage,
+        "match": match,
+        "phrase coverage": phrase_coverage,
+        "weekly": weekly,
+        "phrase_weekly": {k: v for k, v in phrase_weekly.items() if v},
+        "phrase_rows": int(rows),
+    }
 
 
 def child_duckdb(store: str, what: str = "both") -> dict:
@@ -455,7 +482,11 @@ def main() -> None:
         for tool, r in results.items():
             assert r["weekly"] == ddj_r["weekly"], f"{tool}'s weekly counts differ from ddj's"
             assert r["phrase_rows"] == ddj_r["phrase_rows"], f"{tool}'s phrase rows differ"
-            for what in ("coverage", "match")[1 if args.only_phrase else 0 :]:
+            if "phrase_weekly" in r:
+                assert r["phrase_weekly"] == ddj_r["phrase_weekly"], f"{tool}'s phrase weeks differ"
+            for what in ("coverage", "match", "phrase coverage")[1 if args.only_phrase else 0 :]:
+                if what not in r:
+                    continue
                 figures.setdefault(f"{tool} {what}", {}).setdefault("t", []).append(r[what])
                 ratio = r[what] / results["polars"][what]
                 print(
@@ -467,8 +498,10 @@ def main() -> None:
             )
         print(
             f"  counts equal: {sum(ddj_r['weekly'].values()):,} topic-weeks' articles, "
-            f"{ddj_r['phrase_rows']:,} rows with {PHRASE}"
+            f"{ddj_r['phrase_rows']:,} rows with {PHRASE}, "
+            f"{sum(ddj_r['phrase_weekly'].values()):,} of them dated in the phrase's weeks"
         )
+        print(f"  ddj's phrase coverage: {ddj_r['phrase_note']}")
         if args.profile:
             print_profile(run_child("profile", str(store)))
         if args.only_phrase:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from ddj import params, scan, yamlfile
 from ddj.errors import InputError, ParameterError, QuerySyntaxError, SchemaError
+from ddj.keysets import distinct, union
 from ddj.query import (
     FIELDS,
     And,
@@ -397,7 +398,7 @@ def match(
     if note is None or any(f.ids is None for f in found):  # a scan: only texts that may match read
         result = scan.run(scan.narrowed(corpus, narrowing(chosen, fields)), reduction)
     else:  # only the candidates are read and matched; every other row matches nothing
-        keys = np.unique(np.concatenate([f.ids for f in found]))
+        keys = union([f.ids for f in found])
         flags = pd.concat(scan.reduce(corpus, reduction, keys=keys)[0])
         scan.left_out_rows(corpus, reduction.pages).warn(None)
         result = _filled(flags, scan.run(corpus, _Ids()), keys)
@@ -423,12 +424,49 @@ def matching_keys(
     keys = {t.name: f.ids for t, f in zip(chosen, found, strict=True) if f.exact}
     rest = [t for t, f in zip(chosen, found, strict=True) if not f.exact]
     if rest:
-        union = np.unique(np.concatenate([f.ids for f in found if not f.exact]))
-        flags = pd.concat(scan.reduce(corpus, _Match(rest, fields, None, True), keys=union)[0])
+        loose = union([f.ids for f in found if not f.exact])
+        flags = pd.concat(scan.reduce(corpus, _Match(rest, fields, None, True), keys=loose)[0])
         own = scan.row_keys(flags.index.to_frame(index=False))
         for t in rest:
-            keys[t.name] = np.unique(own[flags[t.name].to_numpy()])
+            keys[t.name] = distinct(own[flags[t.name].to_numpy()])
     return {t.name: keys[t.name] for t in chosen}, note
+
+
+def narrowed_keys(
+    corpus: Any, chosen: list[Topic], fields: Sequence[str] = FIELDS
+) -> tuple[dict[str, np.ndarray] | None, str | None]:
+    """The id keys of the held rows of a store each topic matches, its texts read narrowed; and a note.
+
+    For a store without an index (:func:`matching_keys` gave nothing): one
+    polars query reads the texts of the store's held rows and keeps those
+    that may match (:func:`narrowing`), and ddj's matcher decides on those
+    only; no other column is read. ``(None, None)`` where that cannot be done
+    (a frame, a filtered store, a query that narrows nothing, polars unable to
+    run it) or does not pay (most texts may match): then scan.
+    """
+    narrow = narrowing(chosen, fields)
+    found = None if narrow is None else scan.passing(corpus, narrow)
+    if found is None:
+        return None, None
+    stream, rest = found
+    keys: dict[str, list[np.ndarray]] = {t.name: [] for t in chosen}
+    try:
+        for batch in stream:
+            if batch is None:
+                return None, None
+            own, texts = batch
+            flags = batch_flags(texts, chosen, fields, None)[0]
+            for t in chosen:
+                keys[t.name].append(own[flags[t.name].to_numpy()])
+    finally:
+        stream.close()
+    if rest is not None:  # parts not held (repeats left out, an older schema): scanned
+        flags = scan.run(scan.narrowed(rest, narrow), _Match(chosen, fields, None, True))
+        own = scan.row_keys(flags.index.to_frame(index=False))
+        for t in chosen:
+            keys[t.name].append(own[flags[t.name].to_numpy()])
+    note = "No index: the texts that may match read with polars, ddj's matcher deciding on those."
+    return {name: union(found) for name, found in keys.items()}, note
 
 
 def narrowing(chosen: list[Topic], fields: Sequence[str] = FIELDS) -> Narrowing | None:

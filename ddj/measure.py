@@ -23,7 +23,8 @@ from ddj.date_parsing import local_times
 from ddj.denominator import Rule, assess
 from ddj.errors import SchemaError
 from ddj.intervals import CONFIDENCE, WILSON, wilson
-from ddj.matching import Topic, match, matching_keys, resolve
+from ddj.keysets import among, distinct, union
+from ddj.matching import Topic, match, matching_keys, narrowed_keys, resolve
 from ddj.outlets import every_group, nothing_chosen
 from ddj.outlets import select as select_outlets
 from ddj.store.totals import NO_DATE, QUARTER
@@ -168,9 +169,11 @@ def coverage(
     asked = (("freq", freq), ("tz", tz), ("by", by), ("rolling", rolling), ("dedupe", dedupe))
     chosen, flags, labels = _topics(corpus, topics, how)
     matched, note = (None, None) if chosen is None else matching_keys(corpus, chosen)
+    if matched is None and note is None and chosen and client is None and how.chosen is None:
+        matched, note = narrowed_keys(corpus, chosen)  # no index: texts that may match read
     reduction = _Coverage(how, rules, dedupe, chosen, flags, labels, asked, matched)
     if reduction.countable:  # the totals from the store's kept counts, the topics from the index
-        keys = np.unique(np.concatenate([np.asarray(k, dtype=np.uint64) for k in matched.values()]))
+        keys = union([np.asarray(k, dtype=np.uint64) for k in matched.values()])
         result, kept = scan.run_counted(corpus, reduction, keys, client=client)
         note = " ".join(n for n in (note, kept) if n)
     else:
@@ -430,7 +433,7 @@ class _Coverage(scan.Reduction):
         if self.matched is not None:
             own = scan.row_keys(batch)
             flags = pd.DataFrame(
-                {name: scan.among(own, keys) for name, keys in self.matched.items()},
+                {name: among(own, keys) for name, keys in self.matched.items()},
                 index=batch.index,
             )
         elif self.flags is None:
@@ -496,6 +499,12 @@ class _Coverage(scan.Reduction):
         """Whether kept totals can give this coverage's totals (not with ``outlets=``/``by="group"``)."""
         return self.matched is not None and self.how.chosen is None and not self.dedupe
 
+    @property
+    def totals_key(self) -> tuple:
+        """What the totals of a store depend on: the period, series, window, clock and rules."""
+        how = self.how
+        return (how.period, how.by, how.first, how.last, self.rules)
+
     def unplaced(self, kept: pd.DataFrame) -> np.ndarray:
         """Which groups of kept totals fall across a day or the window's edge on this clock."""
         times, ends = _quarter_times(kept, self.rules.tz)
@@ -510,7 +519,7 @@ class _Coverage(scan.Reduction):
         """A :class:`Tally` (no examples) from kept totals; the articles from ``hits``.
 
         ``hits``: the matched rows' groups (``group``, labels of ``kept``) and
-        id keys (``key``), from :func:`ddj.store.totals.matched_rows`; None:
+        id keys (``key``), such as :meth:`ddj.store.held.Held.matched` finds; None:
         the totals only.
         """
         how = self.how
@@ -550,7 +559,7 @@ class _Coverage(scan.Reduction):
         place = kept.index.get_indexer(hits["group"].to_numpy())
         found = hits["key"].to_numpy()
         for name, ids in self.matched.items():
-            count = np.bincount(place[scan.among(found, ids)], minlength=len(kept))[keep]
+            count = np.bincount(place[among(found, ids)], minlength=len(kept))[keep]
             got = count > 0
             tally.articles[name] = (
                 pd.Series(count[got], index=rows.index[got])
@@ -602,11 +611,11 @@ class _Coverage(scan.Reduction):
             names.append("outlet")
         chosen = []
         for ids in self.matched.values():
-            mine = table.loc[scan.among(found, ids)].sort_values(["coarse", "pos"], kind="stable")
+            mine = table.loc[among(found, ids)].sort_values(["coarse", "pos"], kind="stable")
             first = mine["coarse"].where(mine.groupby(names, sort=False).cumcount() < 3)
             edge = first.groupby([mine[n] for n in names], sort=False).transform("max")
             chosen.append(mine["pos"].to_numpy()[(mine["coarse"] <= edge).to_numpy()])
-        return np.unique(np.concatenate(chosen)) if chosen else np.array([], dtype=np.int64)
+        return distinct(np.concatenate(chosen)) if chosen else np.array([], dtype=np.int64)
 
     def with_examples(self, tally: Tally, examples: Tally) -> Tally:
         """``tally`` with the examples of another added (its counts are not taken)."""

@@ -25,11 +25,13 @@ Examples
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ import pandas as pd
 from ddj import warns
 from ddj.corpus import empty
 from ddj.errors import ParameterError
+from ddj.keysets import among, distinct, union
 from ddj.problem_rows import (
     PROBLEMS_ATTR,
     frame,
@@ -50,6 +53,7 @@ from ddj.problem_rows import (
 )
 from ddj.store import Part, Store, totals
 from ddj.store.fulltext import Candidates, candidates, has_index
+from ddj.store.held import held, stamps
 from ddj.store.layout import id_keys
 from ddj.store.narrowing import Narrowing
 
@@ -94,20 +98,6 @@ def kept(batch: pd.DataFrame, keys: np.ndarray) -> np.ndarray:
     return among(own, keys) | (own == 0)
 
 
-def among(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Which ``values`` are in ``keys`` (sorted, unique): ``np.isin`` by binary search, no hashing.
-
-    Examples
-    --------
-    >>> among(np.array([3, 5, 9], dtype=np.uint64), np.array([1, 5], dtype=np.uint64)).tolist()
-    [False, True, False]
-    """
-    if not len(keys):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
-    return keys[at] == values
-
-
 def lookup(corpus: Any, tree: Any, fields: Sequence[str]) -> Candidates | None:
     """What the search index of a store says ``tree`` can match; None: no index (a frame, or a store without one).
 
@@ -117,6 +107,28 @@ def lookup(corpus: Any, tree: Any, fields: Sequence[str]) -> Candidates | None:
     if in_memory(corpus) or not has_index(corpus.path):
         return None
     return candidates(corpus.path, tree, fields)
+
+
+def passing(
+    corpus: Any, narrowing: Narrowing
+) -> tuple[Iterator[tuple[np.ndarray, pd.DataFrame] | None], Any] | None:
+    """Of a store's held rows (:mod:`ddj.store.held`), the id keys and texts of those that may pass ``narrowing``.
+
+    What a coverage of a store without an index matches, so that its counts
+    come from the held rows as an index's would (:func:`run_counted`): the
+    stream (a batch of None ends it: most texts pass, a scan costs less), and
+    the store of the other parts (None: every part is held), which the caller
+    scans. None: a frame, a filtered store, or polars cannot run ``narrowing``.
+    """
+    if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
+        return None
+    parts = held(corpus).parts
+    stream = corpus.passing(parts, narrowing)
+    if stream is None:
+        return None
+    mine = {part.path for part in parts}
+    rest = tuple(part for part in corpus.parts if part.path not in mine)
+    return stream, replace(corpus, parts=rest) if rest else None
 
 
 def index_note(corpus: Any, found: Sequence[Candidates | None]) -> str | None:
@@ -239,16 +251,8 @@ def run_counted(
     """
     if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
         return run(corpus, reduction, client=client), None
-    if client is None:  # a few parts' totals at a time: memory bounded by COUNTED_PARTS
-        whole = {p.path for p in corpus.whole_parts()}
-        partial, runs = None, []
-        for at in range(0, len(corpus.parts), COUNTED_PARTS):
-            chunk = corpus.parts[at : at + COUNTED_PARTS]
-            found, joined, cut, mine = _kept_runs(corpus, reduction, chunk, whole)
-            counted = _counted_here(corpus, reduction, keys, found, joined, cut, mine)
-            partial = counted if partial is None else reduction.combine(partial, counted)
-            runs += mine
-        return _noted(corpus, reduction, partial, runs)
+    if client is None:
+        return _counted_here(corpus, reduction, keys)
     found, joined, cut, runs = _kept_runs(
         corpus, reduction, corpus.parts, {p.path for p in corpus.whole_parts()}
     )
@@ -268,7 +272,8 @@ def run_counted(
     if partial is None:
         partial = _reduce(iter(()), reduction.totals_only(), base=0)
     hits = reduce(corpus, reduction, client=client, keys=keys)
-    return _noted(corpus, reduction, reduction.with_hits(partial, hits), runs)
+    read = len(corpus.parts) - sum(len(parts) for kept, parts in runs if kept)
+    return _noted(corpus, reduction, reduction.with_hits(partial, hits), read)
 
 
 #: Parts whose kept totals :func:`run_counted` holds at once here (about 1,200 articles a part).
@@ -298,71 +303,130 @@ def _kept_runs(
     return found, joined, cut, runs
 
 
-def _noted(
-    corpus: Any, reduction: Any, partial: Any, runs: list[tuple[bool, list[Part]]]
-) -> tuple[Any, str]:
+def _noted(corpus: Any, reduction: Any, partial: Any, read: int) -> tuple[Any, str]:
     result = reduction.finish(partial, corpus)
-    read = len(corpus.parts) - sum(len(parts) for kept, parts in runs if kept)
     note = f"Totals from the counts kept with {len(corpus.parts) - read:,} part(s)"
     note += f"; {read:,} part(s) read from their columns." if read else "."
     return result, note
 
 
-def _counted_here(
-    corpus: Any,
-    reduction: Any,
-    keys: np.ndarray,
-    found: list[tuple[Part, totals.Kept]],
-    joined: pd.DataFrame,
-    cut: set[int],
-    runs: list[tuple[bool, list[Part]]],
-) -> Any:
-    """:func:`run_counted` here: matched rows counted into their kept groups, unread.
+def _counted_here(corpus: Any, reduction: Any, keys: np.ndarray) -> tuple[Any, str]:
+    """:func:`run_counted` here: matched rows counted by the store's held rows, unread.
 
-    Only the rows that may be example headlines are read whole (parts without
-    usable kept totals are read as a scan reads them).
+    The totals of the held parts (:mod:`ddj.store.held`) come from
+    :func:`_held_totals`; the matched rows among them are found in the held
+    rows and counted into their groups; only the rows that may be example
+    headlines are read whole. Parts not held, or cut by the clock or the
+    window, are read as a scan reads them.
 
     A row's place in the scan is its part's place in the store (high bits) and
     its own in the part (low bits): examples tied in time keep the scan's order.
     """
+    rows = held(corpus)
+    base = _held_totals(corpus, reduction, rows)
     place = {part.path: i for i, part in enumerate(corpus.parts)}
-    hits = totals.matched_rows([t for _, t in found], keys)
-    if cut:
-        hits = hits.loc[~hits["part"].isin(cut)]
-    at = np.array([place[part.path] for part, _ in found], dtype=np.int64)
-    hits = hits.assign(pos=(at[hits["part"].to_numpy()] << _PART_SHIFT) + hits["row"].to_numpy())
-    partial = None
-    for kept, parts in runs:
-        if kept:
-            uncut = [i for i in range(len(found)) if i not in cut]
-            chosen, mine = joined, hits
-            if len(parts) < len(uncut):
-                paths = {part.path for part in parts}
-                mine_parts = [i for i, (part, _) in enumerate(found) if part.path in paths]
-                chosen = joined.loc[joined["part"].isin(mine_parts)]
-                mine = hits.loc[hits["part"].isin(mine_parts)]
-            elif len(uncut) < len(found):
-                chosen = joined.loc[joined["part"].isin(uncut)]
-            tallied = reduction.from_totals(chosen, mine)
-        else:  # every row of these parts read, as a scan reads them
-            only = replace(corpus, parts=tuple(parts))
-            frames = batches(only, reduction.columns)
-            tallied = _reduce(frames, reduction, base=place[parts[0].path] << _PART_SHIFT)
-        partial = tallied if partial is None else reduction.combine(partial, tallied)
-    if partial is None:
-        partial = _reduce(iter(()), reduction, base=0)
-    chosen = reduction.candidates(joined, hits) if len(hits) else np.array([], dtype=np.int64)
+    found = rows.matched(keys, without=base.cut)
+    at = np.array([place[part.path] for part in rows.parts], dtype=np.int64)
+    pos = (at[found["part"].to_numpy()] << _PART_SHIFT) + found["row"].to_numpy()
+    hits = pd.DataFrame(
+        {"group": found.index.to_numpy(), "key": found["key"].to_numpy(), "pos": pos}
+    )
+    partial = reduction.with_hits(base.partial, reduction.from_totals(found, hits))
+    for parts in base.read:  # every row of these parts read, as a scan reads them
+        only = replace(corpus, parts=tuple(parts))
+        tallied = _reduce(
+            batches(only, reduction.columns), reduction, base=place[parts[0].path] << _PART_SHIFT
+        )
+        partial = reduction.combine(partial, tallied)
+    examples = _examples_read(corpus, reduction, found, hits, rows.parts)
+    if examples is not None:
+        partial = reduction.with_examples(partial, examples)
+    return _noted(corpus, reduction, partial, sum(len(p) for p in base.read))
+
+
+def _examples_read(
+    corpus: Any, reduction: Any, found: pd.DataFrame, hits: pd.DataFrame, parts: Sequence[Part]
+) -> Any:
+    """The tally of the matched rows that may be example headlines, read whole (None: none may)."""
+    chosen = reduction.candidates(found, hits) if len(hits) else np.array([], dtype=np.int64)
     if not len(chosen):
-        return partial
-    picked = hits.loc[hits["pos"].isin(chosen)].sort_values("pos")
+        return None
+    picked = hits.loc[among(hits["pos"].to_numpy(), chosen)].sort_values("pos")
+    picked = picked.assign(
+        part=found["part"].to_numpy()[picked.index], row=found["row"].to_numpy()[picked.index]
+    )
     by_part = list(picked.groupby("part", sort=True))
-    where = [(found[int(i)][0], rows["row"].to_numpy()) for i, rows in by_part]
+    where = [(parts[int(i)], one["row"].to_numpy()) for i, one in by_part]
     columns = [c for c in reduction.columns if c not in reduction.totals_columns]
     read = corpus.rows_at(where, columns)
-    examples = reduction.tally_at(
-        read, np.concatenate([rows["pos"].to_numpy() for _, rows in by_part])
-    )
-    return reduction.with_examples(partial, examples)
+    return reduction.tally_at(read, np.concatenate([one["pos"].to_numpy() for _, one in by_part]))
+
+
+@dataclass(frozen=True)
+class _Base:
+    """The totals of a store's held parts for one coverage's clock, window and rules.
+
+    ``partial``: the totals (no articles) of the held parts not ``cut``
+    (places in the held parts: a group the clock or the window cuts);
+    ``read``: the runs of parts, in store order, read from their columns
+    (not held, or cut).
+    """
+
+    partial: Any
+    cut: tuple[int, ...]
+    read: tuple[tuple[Part, ...], ...]
+
+
+def _held_totals(corpus: Any, reduction: Any, rows: Any) -> _Base:
+    """:class:`_Base` of ``corpus`` for ``reduction`` (made now from the parts' kept totals, or kept).
+
+    Made a few parts' totals at a time (memory bounded by
+    :data:`COUNTED_PARTS`); kept for the process for the same parts and the same
+    ``reduction.totals_key`` (:data:`_BASES`): the next topic on the same
+    clock reads no totals file.
+    """
+    key = (str(corpus.path), stamps(corpus.parts), reduction.totals_key)
+    if key not in _BASES:
+        while len(_BASES) >= _BASES_HELD:
+            _BASES.pop(next(iter(_BASES)))
+        _BASES[key] = _base_now(corpus, reduction, rows)
+    base = _BASES[key]
+    return replace(base, partial=copy.deepcopy(base.partial))
+
+
+#: The totals of held stores, by their parts and a coverage's clock, window and rules.
+_BASES: dict[tuple, _Base] = {}
+_BASES_HELD = 8
+
+
+def _base_now(corpus: Any, reduction: Any, rows: Any) -> _Base:
+    partial, cut = None, []
+    for at in range(0, len(rows.parts), COUNTED_PARTS):
+        chunk = rows.parts[at : at + COUNTED_PARTS]
+        found = [t for _, t in totals.kept(corpus, chunk, rows=False)]
+        if any(t is None for t in found):  # changed under us: these parts are read
+            cut += [at + i for i, t in enumerate(found) if t is None]
+            found = [t if t is not None else _no_groups() for t in found]
+        joined = totals.frame(found)
+        mine = set(distinct(joined["part"].to_numpy()[reduction.unplaced(joined)]).tolist())
+        cut += [at + i for i in sorted(mine)]
+        if mine:
+            joined = joined.loc[~joined["part"].isin(mine)]
+        tallied = reduction.from_totals(joined)
+        partial = tallied if partial is None else reduction.combine(partial, tallied)
+    if partial is None:
+        partial = reduction.from_totals(totals.frame([]))
+    counted = {part.path for part in rows.parts} - {rows.parts[i].path for i in cut}
+    read = groupby(corpus.parts, key=lambda part: part.path in counted)  # runs, in store order
+    return _Base(partial, tuple(sorted(set(cut))), tuple(tuple(r) for c, r in read if not c))
+
+
+def _no_groups() -> totals.Kept:
+    empty_ = np.zeros(0, dtype=np.int64)
+    return totals.Kept(
+        empty_, empty_, {k: np.zeros(0, np.int32) for k in totals.KEYS},
+        {k: [] for k in totals.KEYS}, empty_, np.zeros(0, np.int32), np.zeros(0, np.uint64),
+    )  # fmt: skip
 
 
 #: A row's place in :func:`run_counted`'s scan: its part's place shifted by this, plus its own.
@@ -563,7 +627,7 @@ def left_out_rows(corpus: Any, pages: tuple[str, ...] | None) -> Skipped:
     rows, keys = reduce(some, _OtherKeys(pages))
     if not keys:
         return counted.add(Skipped(rows=rows))
-    found = reduce(some, LeftOut(pages), keys=np.unique(np.concatenate(keys)))
+    found = reduce(some, LeftOut(pages), keys=union(keys))
     return counted.add(replace(found, rows=rows))
 
 
@@ -577,7 +641,7 @@ def _left_out_counted(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list
     The answer is kept for the process, for the same parts of the same sizes
     and times (:data:`_COUNTED`): a question asked again reads no file.
     """
-    key = (str(store.path), pages, _stamps(store.parts))
+    key = (str(store.path), pages, stamps(store.parts))
     if key not in _COUNTED:
         if len(_COUNTED) >= _COUNTED_HELD:
             _COUNTED.pop(next(iter(_COUNTED)))
@@ -589,19 +653,6 @@ def _left_out_counted(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list
 #: The rows left out of stores, by their parts' names, sizes and times (the last few stores asked).
 _COUNTED: dict[tuple, tuple[Skipped, list[Part]]] = {}
 _COUNTED_HELD = 8
-
-
-def _stamps(parts: Sequence[Part]) -> tuple:
-    """Each part's path, size and modification time: a part changed is another part."""
-    out = []
-    for p in parts:
-        try:
-            at = p.path.stat()
-        except OSError:
-            out.append((str(p.path), -1, -1))
-            continue
-        out.append((str(p.path), at.st_size, at.st_mtime_ns))
-    return tuple(out)
 
 
 def _counted_now(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list[Part]]:

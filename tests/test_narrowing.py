@@ -120,7 +120,9 @@ def _same(call, store, frame, query):
     with warnings.catch_warnings(record=True) as want_w:
         warnings.simplefilter("always")
         want = call(frame, query)
-    assert [str(w.message) for w in got_w] == [str(w.message) for w in want_w], query
+    said = list(dict.fromkeys(str(w.message) for w in got_w))  # a store's read warns each read
+    said = [s for s in said if "repeated article" not in s]  # rows in memory were read before
+    assert said == [str(w.message) for w in want_w], query
     return got, want
 
 
@@ -237,3 +239,68 @@ def test_a_part_damaged_inside_is_an_error_naming_it(tmp_path):
     part.write_bytes(data[:100] + bytes(200) + data[300:])  # pages broken, footer whole
     with pytest.raises(ddj.errors.InputError, match=part.name):
         ddj.match(ddj.open(store.path), ['"Hong Kong"'])
+
+
+def _coverage_same(store, frame, query, **options):
+    got, want = _same(lambda c, q: ddj.coverage(c, {"q": q}, **options), store, frame, query)
+    note = got.attrs.pop("index", None)
+    pd.testing.assert_frame_equal(got, want)
+    assert got.attrs == want.attrs
+    return got, note
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"freq": "W"},
+        {"freq": "D", "by": "outlet", "tz": "Asia/Kathmandu"},
+        {"freq": "M", "pages": "all"},
+    ],
+)
+def test_coverage_without_an_index_matches_only_the_texts_that_may(generated, options, monkeypatch):
+    """No index: one polars pass keeps the texts that may match, ddj's matcher decides on those only.
+
+    The counts come from the parts' kept totals; the frame, attrs and warnings
+    are those of the same rows in memory, for every query of the differential set.
+    """
+    store, frame = generated
+    matched = []
+    real = ddj.matching.batch_flags
+
+    def counted(batch, *args, **kwargs):
+        matched.append(len(batch))
+        return real(batch, *args, **kwargs)
+
+    monkeypatch.setattr(ddj.matching, "batch_flags", counted)
+    for query in QUERIES:
+        matched.clear()
+        got, note = _coverage_same(store, frame, query, **options)
+        if narrowing(resolve([query])) is not None:
+            assert note.startswith("No index: the texts that may match read with polars"), query
+            on_store = sum(matched) - len(frame)  # the rows in memory are matched in one batch
+            assert on_store < len(frame) / 2, query  # the texts that may match only
+    assert got["articles"].sum() > 0
+
+
+def test_coverage_without_an_index_reads_parts_not_held_and_gives_up_where_most_pass(
+    tmp_path, monkeypatch
+):
+    """A part of an older ddj (repeats) is scanned beside the narrowed parts; most texts passing: a scan."""
+    store = _saved(_rows(150, seed=9), tmp_path / "store")
+    legacy = next(store.path.glob("month=2024-02/part-c.*.parquet"))
+    legacy.with_name("part-0.parquet").write_bytes(legacy.read_bytes())  # no commit: repeats
+    store = ddj.open(store.path)
+    frame = store.to_pandas()
+    got, note = _coverage_same(store, frame, '"Hong Kong" OR fire', freq="W", by="outlet")
+    assert note.startswith("No index") and "read from their columns" in note
+    monkeypatch.setattr(ddj.store.disk, "NARROWED_TRIAL", 20)
+    got, note = _coverage_same(store, frame, "council OR fire", freq="W")
+    assert note is None  # most texts may match: every text read, as a scan reads it
+
+
+def test_the_real_table_coverage_without_an_index_equals_the_scan(real_table_store):
+    store = real_table_store
+    frame = store.to_pandas()
+    for query in ["cyberespionage", '"data breach"', "ransom*", "china AND NOT taiwan", "café"]:
+        got, note = _coverage_same(store, frame, query, freq="M", by="outlet")
+        assert note.startswith("No index")

@@ -26,7 +26,7 @@ import pytest
 
 import ddj
 from ddj.corpus import conform
-from ddj.store import totals
+from ddj.store import held, totals
 
 TOPICS = {"exact": "hong AND NOT kong", "phrase": '"hong kong" OR spy'}
 WORDS = ["hong", "kong", "spy", "taipei", "the", "of", "news"]
@@ -276,3 +276,79 @@ def test_kept_totals_a_few_parts_at_a_time_equal_the_rows(store, monkeypatch, ch
     options = random_options(random.Random(100 + seed))
     got = same(store, **options)
     assert "Totals from the counts kept with" in got.attrs["index"]
+
+
+def test_held_rows_find_every_matched_row_as_the_parts_totals_place_it(store):
+    """Each held row is the row its part's totals place: group, quarter-hours and codes."""
+    rows_ = held.held(store)
+    assert len(rows_.keys) == len(store.to_pandas()) and np.all(np.diff(rows_.keys) > 0)
+    wanted = rows_.keys[::7]
+    found = rows_.matched(wanted)
+    assert found["key"].tolist() == wanted.tolist()
+    for _, one in found.sample(20, random_state=1).iterrows():
+        kept = totals.read(store.path, rows_.parts[one["part"]])
+        group = kept.group[one["row"]]
+        assert kept.keys[one["row"]] == one["key"]
+        assert (kept.utc[group], kept.local[group]) == (one["utc"], one["local"])
+        for key in totals.KEYS:
+            code = kept.codes[key][group]
+            assert (None if code < 0 else kept.values[key][code]) == (
+                None if pd.isna(one[key]) else one[key]
+            )
+    first = found["part"].iloc[0]
+    assert first not in rows_.matched(wanted, without=[first])["part"].tolist()
+
+
+def test_held_rows_of_one_key_are_each_found():
+    """Rows with no id share key 0: a key held by several rows finds every one, in store order."""
+    keys = np.array([0, 0, 0, 5, 9, 9], dtype=np.uint64)
+    n = len(keys)
+    codes = {k: np.zeros(n, np.int16) for k in totals.KEYS}
+    rows_ = held.Held(
+        (), keys, np.zeros(n, np.int32), np.arange(n, dtype=np.int32), np.zeros(n, np.int32),
+        np.zeros(n, np.int32), codes, {k: ["x"] for k in totals.KEYS},
+    )  # fmt: skip
+    found = rows_.matched(np.array([0, 7, 9], dtype=np.uint64))
+    assert found["row"].tolist() == [0, 1, 2, 4, 5]
+
+
+def test_the_next_topic_on_the_same_clock_reads_no_totals_file(tmp_path):
+    """Held rows and totals answer a second question; an append holds the store again."""
+    folder = tmp_path / "store"
+    store = save(folder, [rows(150, 0, 31), rows(90, 150, 32)])
+    same(store, freq="W", by="outlet")
+    with mock.patch.object(totals, "read", side_effect=AssertionError("a totals file read")):
+        got, _ = quiet(
+            ddj.coverage, ddj.open(folder), {"other": "taipei OR news"}, freq="W", by="outlet"
+        )
+    want, _ = quiet(
+        ddj.coverage, store.to_pandas(), {"other": "taipei OR news"}, freq="W", by="outlet"
+    )
+    pd.testing.assert_frame_equal(got, want)
+    grown = save(folder, [rows(40, 240, 33)])  # new parts: held again, their rows counted
+    assert same(grown, freq="W", by="outlet")["total"].sum() > got["total"].sum()
+
+
+def test_held_stores_are_bounded(tmp_path):
+    folders = [tmp_path / f"s{i}" for i in range(held.HELD_STORES + 1)]
+    for i, folder in enumerate(folders):
+        held.held(save(folder, [rows(20, 0, 40 + i)]))
+    assert len(held._HELD) <= held.HELD_STORES
+    assert all(str(folders[0]) != key[0] for key in held._HELD)  # the first asked, let go
+
+
+@pytest.mark.parametrize("tz", ["Europe/Amsterdam", "UTC"])
+def test_a_clock_that_cuts_quarter_hours_reads_those_parts(tmp_path, tz):
+    """Amsterdam's clock in 1890 was 19 min 32 s ahead of UTC: its days cut quarter-hours.
+
+    The parts with a cut group are read from their columns, the others counted
+    from their kept totals, and the frame is the rows' in memory.
+    """
+    old = rows(120, 0, 50)
+    old["published"] = old["published"] - pd.DateOffset(years=134)
+    old["published_local"] = old["published_local"] - pd.DateOffset(years=134)
+    folder = tmp_path / "store"
+    store = save(folder, [old.iloc[:60], old.iloc[60:], rows(60, 120, 51)])
+    got = same(store, freq="D", tz=tz, by="outlet")
+    read = re.search(r"; ([\d,]+) part\(s\) read from their columns", got.attrs["index"])
+    assert (read is not None) == (tz != "UTC")

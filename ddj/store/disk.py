@@ -17,6 +17,7 @@ from ddj import params, warns
 from ddj.constants import PROBLEMS_ATTR
 from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
+from ddj.keysets import among
 from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
 from ddj.store.narrowing import Narrowing, usable
 from ddj.store.narrowing import stream as stream_narrowed
@@ -256,6 +257,57 @@ class Store:
             return empty()[wanted]
         return _frame(pa.concat_tables(tables), wanted, 0)
 
+    def passing(
+        self, parts: Sequence[Part], narrowing: Narrowing
+    ) -> Iterator[tuple[np.ndarray, pd.DataFrame] | None] | None:
+        """Of whole ``parts``, the rows whose texts may pass ``narrowing``: id keys and texts, a batch at a time.
+
+        One polars query streams the parts' ``narrowing.fields`` and tests them
+        (:func:`ddj.store.narrowing.stream`); each row that may pass is known
+        by its part's id list, so no other column is read. Each batch is the
+        rows' id keys and a frame of their fields. None when polars cannot run
+        ``narrowing``. A batch of None ends the stream early: more than
+        :data:`NARROWED_SHARE` of the rows read (:data:`NARROWED_TRIAL` or
+        more) passed, and reading every text costs less.
+        """
+        if not usable(narrowing) or not parts:
+            return None
+        return self._passing(parts, narrowing)
+
+    def _passing(
+        self, parts: Sequence[Part], narrowing: Narrowing
+    ) -> Iterator[tuple[np.ndarray, pd.DataFrame] | None]:
+        import pyarrow as pa
+
+        rows = self._survey().rows
+        ends = np.cumsum([rows[p.path] for p in parts])
+        starts = ends - np.array([rows[p.path] for p in parts])
+        fields = list(narrowing.fields)
+        held: list[tuple[np.ndarray, Any]] = []
+        passed = 0
+        found = stream_narrowed([p.path for p in parts], narrowing)
+        try:
+            for at, table in found:
+                held.append((at, table))
+                passed += len(at)
+                seen = int(at[-1]) + 1 if len(at) else 0
+                if seen >= NARROWED_TRIAL and passed > seen * NARROWED_SHARE:
+                    yield None
+                    return
+                if sum(len(a) for a, _ in held) >= self.batch_size:
+                    yield (
+                        _keyed(held, parts, starts, ends, rows),
+                        _frame(pa.concat_tables([t for _, t in held]), fields, 0),
+                    )
+                    held = []
+            if held:
+                yield (
+                    _keyed(held, parts, starts, ends, rows),
+                    _frame(pa.concat_tables([t for _, t in held]), fields, 0),
+                )
+        finally:
+            found.close()
+
     def unread(self) -> list[dict]:
         """What a read of the store leaves out, and why: damaged parts, repeated articles.
 
@@ -407,7 +459,7 @@ class Store:
         if self.keys is None or part.ids is None or part.rows is None:
             return True
         ids = read_ids(part.ids, part.rows)
-        return ids is None or bool(np.isin(ids, self.keys).any() or (ids == 0).any())
+        return ids is None or bool(among(ids, self.keys).any() or (ids == 0).any())
 
     def _mask(self, table: Any) -> Any:
         import pyarrow as pa
@@ -423,7 +475,7 @@ class Store:
                 tests.append(pc.is_in(table[column], pa.array(values, pa.large_string())))
         if self.keys is not None:
             keys = id_keys(table["id"].to_pylist())
-            tests.append(pa.array(np.isin(keys, self.keys) | (keys == 0)))
+            tests.append(pa.array(among(keys, self.keys) | (keys == 0)))
         if not tests:
             return None
         mask = tests[0]
@@ -536,6 +588,34 @@ def _part_pieces(
     for batch in _batches_of(_parquet(part.path), part, batch_size, columns):
         yield part, start, pa.Table.from_batches([batch])
         start += batch.num_rows
+
+
+def _keyed(
+    held: list[tuple[np.ndarray, Any]],
+    parts: Sequence[Part],
+    starts: np.ndarray,
+    ends: np.ndarray,
+    rows: dict[Path, int],
+) -> np.ndarray:
+    """The id keys of the rows at the positions ``held`` (among all ``parts``' rows, ascending)."""
+    at = np.concatenate([a for a, _ in held])
+    which = np.searchsorted(ends, at, side="right")
+    keys = np.zeros(len(at), dtype=np.uint64)
+    for i in np.unique(which).tolist():
+        mine = which == i
+        keys[mine] = _part_keys(parts[i], rows[parts[i].path])[at[mine] - starts[i]]
+    return keys
+
+
+def _part_keys(part: Part, rows: int) -> np.ndarray:
+    """A part's id keys in row order: its id list, else its ``id`` column."""
+    import pyarrow.parquet as pq
+
+    if part.ids is not None:
+        kept = read_ids(part.ids, rows)
+        if kept is not None:
+            return kept
+    return id_keys(pq.read_table(part.path, columns=["id"]).column("id").to_pylist())
 
 
 #: What :func:`_runs` gives: a part read in batches, or a run of parts and their row groups' rows.

@@ -57,6 +57,7 @@ import regex
 import tantivy
 
 from ddj.errors import DdjWarning, InputError, ParameterError
+from ddj.keysets import distinct, union
 from ddj.query import FIELDS, UNSPACED, And, Node, Not, Phrase, Term, fold, parse, word_runs
 from ddj.store.layout import (
     COMMITS,
@@ -474,13 +475,13 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
     except (OSError, ValueError) as exc:  # damaged or removed under us: the scan still answers
         note = f"The index in {home} cannot be read ({exc}); scanned. Remove it and run ddj.index again."
         return Candidates(None, False, note)
-    ids = np.unique(keys.view(np.uint64))
+    ids = distinct(keys.view(np.uint64))
     found = listing(folder)
     missing = [p for p in found.parts if _name(folder, p) not in state["parts"]]
     note = None
     if missing:
         extra = [_keys_of(p) for p in missing]
-        ids = np.union1d(ids, np.concatenate(extra)) if extra else ids
+        ids = union([ids, *extra])
         exact = False
         note = f"{len(missing)} part(s) of {folder.name} are not indexed yet (ddj.index adds them): their articles are scanned."
     if state.get("repeats"):
@@ -730,7 +731,7 @@ def _write_state(home: Path, state: dict) -> None:
     lists = [_key_list(home, e) for e in state["parts"].values()]
     keys = [np.fromfile(p, dtype="<u8") for p in lists if p is not None and p.is_file()]
     total = sum(len(k) for k in keys)
-    seen = np.unique(np.concatenate(keys)) if keys else ()
+    seen = union(keys)
     state["repeats"] = int(total - len(seen))  # an id in two parts: answers are then supersets
     atomic_write(home / _STATE, json.dumps(state, ensure_ascii=False, sort_keys=True))
 

@@ -8,7 +8,8 @@ seconds; the counts themselves are small. So each part has a totals file,
 clock), ``outlet``, ``page_type`` and ``published_confidence``, each group's
 count, and the size and modification time of the part it counts. Beside the
 groups, each row's group number and id key (in the part's order), so that the
-rows an index matches are counted into their groups without reading a row. An append
+rows an index matches are counted into their groups without reading a row
+(:mod:`ddj.store.held` holds them for the whole store). An append
 writes it beside each part before its commit (and lists it in the commit
 record); a store written before totals gets them on first use
 (:func:`kept`), one part at a time. A totals file whose part has changed
@@ -265,38 +266,6 @@ def frame(tables: list[Kept]) -> pd.DataFrame:
     out["rows"] = np.concatenate([t.rows for t in tables]) if tables else np.array([], "int64")
     out["part"] = np.repeat(np.arange(len(tables)), [len(t.rows) for t in tables])
     return pd.DataFrame(out)
-
-
-def matched_rows(tables: list[Kept], keys: np.ndarray) -> pd.DataFrame:
-    """The rows of ``tables`` whose id key is in ``keys`` (sorted, unique), found without reading a row.
-
-    ``group``: the row's group in :func:`frame` of ``tables``; ``key``: its id
-    key; ``part``: its table's position in ``tables``; ``row``: its place in its part.
-
-    Examples
-    --------
-    >>> one = Kept(*[np.zeros(1, "int64")] * 2, {}, {}, np.array([2]), np.array([0, 0]),
-    ...            np.array([7, 9], dtype=np.uint64))
-    >>> matched_rows([one, one], np.array([9], dtype=np.uint64)).to_dict("list")
-    {'group': [0, 1], 'key': [9, 9], 'part': [0, 1], 'row': [1, 1]}
-    """
-    found = []
-    base = 0
-    for i, t in enumerate(tables):
-        at = np.minimum(np.searchsorted(keys, t.keys), max(len(keys) - 1, 0))
-        rows = np.flatnonzero(keys[at] == t.keys) if len(keys) else np.array([], dtype=np.int64)
-        found.append((base + t.group[rows].astype(np.int64), t.keys[rows], i, rows))
-        base += len(t.rows)
-    return pd.DataFrame(
-        {
-            "group": np.concatenate([f[0] for f in found]) if found else np.array([], "int64"),
-            "key": np.concatenate([f[1] for f in found]) if found else np.array([], "uint64"),
-            "part": np.concatenate([np.full(len(f[3]), f[2]) for f in found])
-            if found
-            else np.array([], "int64"),
-            "row": np.concatenate([f[3] for f in found]) if found else np.array([], "int64"),
-        }
-    )
 
 
 def kept(
