@@ -352,3 +352,54 @@ def test_a_clock_that_cuts_quarter_hours_reads_those_parts(tmp_path, tz):
     got = same(store, freq="D", tz=tz, by="outlet")
     read = re.search(r"; ([\d,]+) part\(s\) read from their columns", got.attrs["index"])
     assert (read is not None) == (tz != "UTC")
+
+
+def _arrays(rows_):
+    return [rows_.keys, rows_.part, rows_.row, rows_.utc, rows_.local, *rows_.codes.values()]
+
+
+def test_held_rows_are_kept_in_the_store_for_the_next_process(tmp_path):
+    """The next process maps the held rows kept in _totals/held-*/ and reads no totals file."""
+    folder = tmp_path / "store"
+    store = save(folder, [rows(90, 0, 61), rows(50, 90, 62)])
+    made = held.held(store)
+    [kept] = list((folder / totals.TOTALS).glob("held-*"))
+    held.forget()
+    with mock.patch.object(totals, "read", side_effect=AssertionError("a totals file read")):
+        again = held.held(ddj.open(folder))
+    assert all(np.array_equal(a, b) for a, b in zip(_arrays(made), _arrays(again), strict=True))
+    assert [p.path for p in again.parts] == [p.path for p in made.parts]
+    save(folder, [rows(30, 140, 63)])  # an append: held again, the old folder removed
+    held.forget()
+    grown = held.held(ddj.open(folder))
+    assert len(grown.keys) == len(made.keys) + 30 and not kept.exists()
+    assert len(list((folder / totals.TOTALS).glob("held-*"))) == 1
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["row past its part", "keys out of order", "code past its values", "cut short", "json"],
+)
+def test_held_rows_kept_but_not_sound_are_made_again(tmp_path, damage):
+    folder = tmp_path / "store"
+    store = save(folder, [rows(80, 0, 64)])
+    want = same(store, freq="W", by="outlet")
+    [kept] = list((folder / totals.TOTALS).glob("held-*"))
+    held.forget()
+    if damage == "json":
+        (kept / "held.json").write_text("{not json")
+    else:
+        name = {"row past its part": "row", "keys out of order": "keys"}.get(damage, "outlet")
+        array = np.load(kept / f"{name}.npy")
+        if damage == "row past its part":
+            array[3] = 10_000
+        elif damage == "keys out of order":
+            array[[0, 1]] = array[[1, 0]]
+        elif damage == "code past its values":
+            array[0] = 99
+        else:
+            array = array[:-1]
+        np.save(kept / f"{name}.npy", array)
+    got = same(ddj.open(folder), freq="W", by="outlet")
+    pd.testing.assert_frame_equal(got, want)
+    assert held._loaded(kept, ddj.open(folder)) is None

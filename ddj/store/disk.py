@@ -418,6 +418,10 @@ class Store:
             self.found["survey"] = survey(parts, self.found.get("unread", ()))
         return self.found["survey"]
 
+    def rows_of(self, part: Part) -> int:
+        """The rows of ``part`` as written (its footer, from the store's survey)."""
+        return self._survey().rows[part.path]
+
     def whole_parts(self) -> tuple[Part, ...]:
         """The parts read whole, as written: readable, today's schema, no row left out as a repeat.
 

@@ -12,7 +12,11 @@ matched rows in those arrays and reads no file.
 
 A store is held as its parts are (their paths, sizes and modification times):
 an append, a part removed or changed makes it again. The last
-:data:`HELD_STORES` stores asked are held.
+:data:`HELD_STORES` stores asked are held. The arrays are also kept in the
+store, ``_totals/held-<digest of the parts>/`` (NumPy files and a line of
+JSON), so the next process (``ddj coverage`` again) maps them instead of
+reading every totals file; they are checked against the store before use, and
+made again when they are not sound.
 
 Examples
 --------
@@ -28,8 +32,14 @@ True
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import secrets
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -40,6 +50,12 @@ from ddj.store.layout import Part
 
 #: Stores held at once (each at most 28 bytes a row).
 HELD_STORES = 2
+#: A store's held rows kept between processes: ``_totals/held-<digest of its parts>/``.
+FOLDER = "held-"
+#: The version of that folder's layout: another version is made again.
+VERSION = 1
+#: The arrays of a held folder, each ``<name>.npy``, and their types (codes: int16 or int32).
+_ARRAYS = {"keys": "<u8", "part": "<i4", "row": "<i4", "utc": "<i4", "local": "<i4"}
 #: A quarter-hour held as int32: :data:`ddj.store.totals.NO_DATE` is this.
 _NO_DATE32 = np.iinfo(np.int32).min
 
@@ -125,7 +141,12 @@ def held(store: Any) -> Held:
     if key not in _HELD:
         while len(_HELD) >= HELD_STORES:
             _HELD.pop(next(iter(_HELD)))
-        _HELD[key] = _made(store)
+        folder = Path(store.path) / totals.TOTALS / f"{FOLDER}{_digest(store.path, key[1])}"
+        found = _loaded(folder, store)
+        if found is None:
+            found = _made(store)
+            _saved(folder, found, store.path)
+        _HELD[key] = found
     return _HELD[key]
 
 
@@ -195,3 +216,105 @@ def _concat(pieces: list[np.ndarray], dtype: Any) -> np.ndarray:
 
 def _small(codes: np.ndarray, n: int) -> np.ndarray:
     return codes.astype(np.int16) if n < 2**15 - 1 else codes
+
+
+def _digest(folder: Path, found: tuple) -> str:
+    """16 hex digits of the parts' paths (inside the store), sizes and modification times."""
+    home = str(Path(folder))
+    text = json.dumps([[p.removeprefix(home), size, mtime] for p, size, mtime in found])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _saved(folder: Path, rows: Held, store_path: Path) -> None:
+    """Keep ``rows`` in ``folder`` for the next process (written whole, then renamed into place).
+
+    The held folders of other parts are removed. A store that cannot be
+    written to keeps nothing: the next process makes the rows again.
+    """
+    home = folder.parent
+    tmp = home / f".{folder.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        tmp.mkdir(parents=False)
+        arrays = {**_arrays_of(rows), **{k: rows.codes[k] for k in totals.KEYS}}
+        for name, array in arrays.items():
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+        parts = [str(p.path.relative_to(store_path)) for p in rows.parts]
+        header = {"version": VERSION, "rows": len(rows.keys), "parts": parts, "values": rows.values}
+        (tmp / "held.json").write_text(json.dumps(header, ensure_ascii=False))
+        os.rename(tmp, folder)
+    except (OSError, ValueError):
+        shutil.rmtree(tmp, ignore_errors=True)  # read-only, or written by another process first
+        return
+    for other in home.glob(f"{FOLDER}*"):
+        if other != folder and other.is_dir():
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def _arrays_of(rows: Held) -> dict[str, np.ndarray]:
+    return {
+        "keys": rows.keys,
+        "part": rows.part,
+        "row": rows.row,
+        "utc": rows.utc,
+        "local": rows.local,
+    }
+
+
+def _loaded(folder: Path, store: Any) -> Held | None:
+    """The held rows kept in ``folder`` for the store's parts as they are now; None: missing or not sound.
+
+    The arrays are mapped, not read (the page cache holds them); each is
+    checked against the store before use: lengths and types, keys in order,
+    parts of the store, rows inside their parts, codes inside their values.
+    """
+    try:
+        header = json.loads((folder / "held.json").read_text())
+        n, names, values = header["rows"], header["parts"], header["values"]
+        if header.get("version") != VERSION or not isinstance(n, int):
+            return None
+        arrays = {
+            name: np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+            for name in [*_ARRAYS, *totals.KEYS]
+        }
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    by_name = {str(p.path.relative_to(store.path)): p for p in store.parts}
+    if not isinstance(names, list) or any(name not in by_name for name in names):
+        return None
+    parts = tuple(by_name[name] for name in names)
+    if not _sound(arrays, n, parts, values, store):
+        return None
+    return Held(
+        parts,
+        *(arrays[name] for name in _ARRAYS),
+        {k: arrays[k] for k in totals.KEYS},
+        {k: list(values[k]) for k in totals.KEYS},
+    )
+
+
+def _sound(arrays: dict, n: int, parts: tuple, values: Any, store: Any) -> bool:
+    """Whether kept arrays can be used: types, lengths, order and ranges (every value checked)."""
+    if not isinstance(values, dict) or any(
+        not isinstance(values.get(k), list) or not all(isinstance(v, str) for v in values[k])
+        for k in totals.KEYS
+    ):
+        return False
+    for name, dtype in _ARRAYS.items():
+        if arrays[name].dtype != np.dtype(dtype) or arrays[name].shape != (n,):
+            return False
+    for k in totals.KEYS:
+        codes = arrays[k]
+        if codes.dtype not in (np.dtype("<i2"), np.dtype("<i4")) or codes.shape != (n,):
+            return False
+        if n and (int(codes.min()) < -1 or int(codes.max()) >= len(values[k])):
+            return False
+    if not n:
+        return True
+    if np.any(arrays["keys"][1:] < arrays["keys"][:-1]) or not arrays["keys"][0]:
+        return False
+    part = arrays["part"]
+    if int(part.min()) < 0 or int(part.max()) >= len(parts):
+        return False
+    sizes = np.array([store.rows_of(p) for p in parts], dtype=np.int64)
+    row = arrays["row"]
+    return bool(int(row.min()) >= 0 and np.all(row < sizes[part]))
