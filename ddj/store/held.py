@@ -172,46 +172,48 @@ def stamps(parts: Sequence[Part]) -> tuple:
 
 
 def _made(store: Any) -> Held:
+    """The held rows, made from the totals files (filled into arrays of the whole parts' rows, then sorted)."""
+    whole = store.whole_parts()
+    most = sum(store.rows_of(p) for p in whole)
+    arrays = {n: np.zeros(most, dtype=np.int32) for n in ("part", "row", "utc", "local")}
+    arrays["keys"] = np.zeros(most, dtype=np.uint64)
+    codes = {k: np.zeros(most, dtype=np.int32) for k in totals.KEYS}
     parts: list[Part] = []
-    pieces: dict[str, list[np.ndarray]] = {
-        n: [] for n in ("keys", "part", "row", "utc", "local", *totals.KEYS)
-    }
     values: dict[str, dict[str, int]] = {k: {} for k in totals.KEYS}
-    for part, kept in totals.kept(store, store.whole_parts()):
-        if kept is None:
+    at = 0
+    for part, kept in totals.kept(store, whole):
+        if kept is None or at + len(kept.group) > most:
             continue
         utc, local = _narrow(kept.utc), _narrow(kept.local)
         if utc is None or local is None or not kept.keys.all():  # key 0: a row with no id
             continue
-        place = len(parts)
-        parts.append(part)
-        group = kept.group
-        pieces["keys"].append(np.array(kept.keys, dtype=np.uint64))
-        pieces["part"].append(np.full(len(group), place, dtype=np.int32))
-        pieces["row"].append(np.arange(len(group), dtype=np.int32))
-        pieces["utc"].append(utc[group])
-        pieces["local"].append(local[group])
+        group, end = kept.group, at + len(kept.group)
+        arrays["keys"][at:end] = kept.keys
+        arrays["part"][at:end] = len(parts)
+        arrays["row"][at:end] = np.arange(len(group), dtype=np.int32)
+        arrays["utc"][at:end] = utc[group]
+        arrays["local"][at:end] = local[group]
         for k in totals.KEYS:
             mine = values[k]
             where = np.array([mine.setdefault(v, len(mine)) for v in kept.values[k]] + [-1])
-            pieces[k].append(where[kept.codes[k]][group].astype(np.int32))
-    keys = _concat(pieces.pop("keys"), np.uint64)
-    order = np.argsort(keys, kind="stable")  # rows of one key stay in store order
-    arrays = {n: _concat(pieces.pop(n), np.int32)[order] for n in list(pieces)}
+            codes[k][at:end] = where[kept.codes[k]][group]
+        parts.append(part)
+        at = end
+    order = np.argsort(arrays["keys"][:at], kind="stable")  # rows of one key stay in store order
+    for name in list(arrays):
+        arrays[name] = arrays[name][:at][order]  # one array at a time: its old one let go
+    for k in totals.KEYS:
+        codes[k] = _small(codes[k][:at][order], len(values[k]))
     return Held(
         tuple(parts),
-        keys[order],
+        arrays["keys"],
         arrays["part"],
         arrays["row"],
         arrays["utc"],
         arrays["local"],
-        {k: _small(arrays[k], len(values[k])) for k in totals.KEYS},
+        codes,
         {k: list(values[k]) for k in totals.KEYS},
     )
-
-
-def _concat(pieces: list[np.ndarray], dtype: Any) -> np.ndarray:
-    return np.concatenate(pieces) if pieces else np.array([], dtype=dtype)
 
 
 def _small(codes: np.ndarray, n: int) -> np.ndarray:
