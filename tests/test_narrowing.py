@@ -49,6 +49,9 @@ FRAGMENTS = [
     "ransomware",
     "Ransom\u00adware gang",
     "ｃｈｉｎａ",
+    "Hong\u00a0Kong",  # a no-break space: folds to a space
+    "Hong–Kong — “fire”",  # dashes and curly quotes fold to themselves
+    "the “council” met – £5 for ‘roads’",  # not ASCII, yet no fold can make a match
     "plain words about the weather",
     "nothing to see",
     "",
@@ -304,3 +307,18 @@ def test_the_real_table_coverage_without_an_index_equals_the_scan(real_table_sto
     for query in ["cyberespionage", '"data breach"', "ransom*", "china AND NOT taiwan", "café"]:
         got, note = _coverage_same(store, frame, query, freq="M", by="outlet")
         assert note.startswith("No index")
+
+
+def test_texts_whose_only_other_characters_fold_to_themselves_are_left_unread(tmp_path):
+    """Curly quotes, dashes and currency signs make most real texts not ASCII: they are tested as ASCII."""
+    rows = _rows(60, seed=12)
+    for i, row in enumerate(rows):
+        row["title"] = "the “council” met – £5 for ‘roads’" if i % 2 else "Hong–Kong — “fire”"
+        row["description"] = row["text"] = None
+    store = _saved(rows, tmp_path / "store")
+    frame = store.to_pandas()
+    narrowed = store.narrowed(narrowing(resolve(['"Hong Kong"'])))
+    read = pd.concat(narrowed.batches(columns=["title", "description", "text"]))
+    assert read["title"].notna().tolist() == frame["title"].str.startswith("Hong").tolist()
+    got, want = _same(lambda c, q: ddj.match(c, [q]), store, frame, '"Hong Kong"')
+    pd.testing.assert_frame_equal(got, want.set_axis(pd.Index(frame["id"], name="id")))

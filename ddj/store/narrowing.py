@@ -12,9 +12,11 @@ only the texts that may match, and the store's other columns as always.
 A test is a *superset* of what the analysis finds. Its pattern (RE2 syntax,
 which Rust's regex reads the same) is run, ignoring case unless ``case``,
 on the text as it is stored: for an ASCII text that finds every text its fold
-finds (the folding of ASCII is its lower case), and a text that is not ASCII
-always passes (folding accents, ligatures and wide forms may make a match of
-it); the analysis's own matcher decides for every text that passes.
+finds (the folding of ASCII is its lower case), and a text with a character
+whose fold may make a match (:func:`folding_class`: accents, ligatures, wide
+forms, marks, soft hyphens; not curly quotes, dashes or currency signs, which
+fold to themselves) always passes; the analysis's own matcher decides for every
+text that passes.
 
 Examples
 --------
@@ -28,6 +30,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +39,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ddj.query import fold
 
 
 @dataclass(frozen=True)
@@ -116,9 +122,13 @@ def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndar
         pl.scan_parquet([str(p) for p in paths], glob=False, hive_partitioning=False)
         .select(fields)
         .with_row_index(_ROW)
-        .filter(_expression(narrowing.tree))
+        .filter(_expression(narrowing.tree, strict=False))
     )
-    for found in lazy.collect_batches(maintain_order=True):
+    strict = _expression(narrowing.tree, strict=True)
+    for passed in lazy.collect_batches(maintain_order=True):
+        found = passed.filter(strict)  # of the texts not ASCII, those whose fold may match
+        if not len(found):
+            continue
         at = found.get_column(_ROW).to_numpy().astype(np.int64)
         yield at, found.drop(_ROW).to_arrow().cast(target)
 
@@ -127,8 +137,13 @@ def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndar
 _ROW = "__ddj_row"
 
 
-def _expression(node: Node) -> Any:
-    """A polars boolean expression: True where a row may pass ``node``."""
+def _expression(node: Node, strict: bool = True) -> Any:
+    """A polars boolean expression: True where a row may pass ``node``.
+
+    ``strict=False``: any text that is not ASCII passes (a cheap test, for the
+    first pass over every row); ``strict``: only a text with a character whose
+    fold may make a match (:func:`folding_class`), for the rows the first pass kept.
+    """
     import polars as pl
 
     if node is None:
@@ -136,17 +151,56 @@ def _expression(node: Node) -> Any:
     if isinstance(node, Search):
         flags = "" if node.case else "(?i)"
         found = [
-            (pl.col(f).str.contains(flags + node.pattern) | _not_ascii(f)).fill_null(False)
+            (pl.col(f).str.contains(flags + node.pattern) | _may_fold(f, strict)).fill_null(False)
             for f in node.fields
         ]
         return pl.any_horizontal(found) if found else pl.lit(False)
     kind, items = node
-    parts = [_expression(i) for i in items]
+    parts = [_expression(i, strict) for i in items]
     return pl.all_horizontal(parts) if kind == "all" else pl.any_horizontal(parts)
 
 
-def _not_ascii(field: str) -> Any:
+def _may_fold(field: str, strict: bool) -> Any:
     import polars as pl
 
     text = pl.col(field)
+    if strict:
+        return text.str.contains(folding_class())
     return text.str.len_bytes() != text.str.len_chars()
+
+
+@functools.cache
+def folding_class() -> str:
+    r"""A regex class of the characters whose fold may make a match where the text as it is makes none.
+
+    Every character outside ASCII but those that fold to themselves or to
+    spaces and are neither letters, digits, marks nor ``_``-like connectors:
+    punctuation, symbols and spaces such as ’ “ ” – — £ ® and the no-break
+    space. A text whose only characters outside ASCII are those folds as its
+    lower case does, those characters left as they are (or spaces), and none
+    can be part of a word or of a pattern's literal; so the pattern on the
+    text as it is finds all the matcher finds. Characters past U+FFFF are all
+    in the class.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> texts = pl.Series(["It’s “Hong Kong” – £5", "Café", "ﬁre", "Hong\u00adKong", "plain"])
+    >>> texts.str.contains(folding_class()).to_list()
+    [False, True, True, True, False]
+    """
+    safe: list[list[int]] = []
+    for point in range(0x80, 0x10000):
+        char = chr(point)
+        kind = unicodedata.category(char)
+        if kind[0] not in "PSZ" or kind == "Pc":
+            continue
+        if all(
+            fold(char, case) == char or not fold(char, case).strip(" ") for case in (False, True)
+        ):
+            if safe and safe[-1][1] == point - 1:
+                safe[-1][1] = point
+            else:
+                safe.append([point, point])
+    ranges = "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" if a != b else f"\\x{{{a:x}}}" for a, b in safe)
+    return "[^\\x00-\\x7F" + ranges + "]"
