@@ -213,6 +213,11 @@ def main() -> None:
         action="store_true",
         help="also build the index with every position (--exact-phrases) and compare sizes",
     )
+    ap.add_argument(
+        "--no-totals-figures",
+        action="store_true",
+        help="leave out the kept totals against the rows (four coverages from every row's columns)",
+    )
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -251,7 +256,8 @@ def main() -> None:
             if not args.analyses_only:
                 query_figures(store)
             analyses_figures(store)
-        totals_figures(store)
+        if not args.no_totals_figures:
+            totals_figures(store)
     finally:
         if base is not None:
             shutil.rmtree(base, ignore_errors=True)

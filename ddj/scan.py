@@ -106,7 +106,7 @@ def lookup(corpus: Any, tree: Any, fields: Sequence[str]) -> Candidates | None:
     """
     if in_memory(corpus) or not has_index(corpus.path):
         return None
-    return candidates(corpus.path, tree, fields)
+    return candidates(corpus, tree, fields)
 
 
 def passing(

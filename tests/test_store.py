@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import warnings
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pandas as pd
@@ -803,3 +804,25 @@ def test_repeats_memory_is_a_few_bytes_a_key():
         tracemalloc.stop()
     assert (where.tolist(), first.tolist()) == _repeats_by_dict(keys)
     assert peak < 14 * len(keys)  # a sorted copy and masks; the old argsort: 33 bytes a key
+
+
+def test_rows_at_reads_rows_of_many_parts_in_the_order_given(tmp_path):
+    """One polars query reads the rows asked of many parts, in the order given; a damaged part is named."""
+    folder = tmp_path / "store"
+    ddj.save(_articles(60), folder, append=True)
+    store = ddj.open(folder)
+    whole = store.to_pandas().reset_index(drop=True)
+    starts = np.cumsum([0] + [store.rows_of(p) for p in store.parts])
+    rng = np.random.default_rng(3)
+    where = [(p, np.sort(rng.choice(store.rows_of(p), 2, replace=False))) for p in store.parts]
+    where = where[::-1]  # parts out of store order
+    with mock.patch.object(ddj.store.disk, "_taken", side_effect=AssertionError("part by part")):
+        got = store.rows_at(where, ["id", "title", "published"])
+    at = [starts[store.parts.index(p)] + r for p, rows in where for r in rows]
+    want = whole.loc[at, ["id", "title", "published"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want)
+    part = where[0][0].path
+    data = part.read_bytes()
+    part.write_bytes(data[:100] + bytes(200) + data[300:])  # pages broken, footer whole
+    with pytest.raises(InputError, match=part.name):
+        ddj.open(folder).rows_at(where, ["id", "title"])

@@ -29,6 +29,10 @@ from ddj.store.writing import ROW_GROUP, is_store
 NARROWED_TRIAL = 20_000
 NARROWED_SHARE = 0.5
 
+#: Threads reading parts for :meth:`Store.rows_at` (opening a part and reading its columns lets
+#: go of the GIL: 4 read 1,537 parts in 0.89 s where 2 took 1.1 s, 8 1.1 s, on 2 cores).
+READERS = 4
+
 #: Rows a batch holds by default: what one step of a streamed call has in memory.
 BATCH_SIZE = 32_768
 
@@ -244,17 +248,27 @@ class Store:
     ) -> pd.DataFrame:
         """The rows at ``where`` (a part read whole, and rows of it by position), ``columns`` only.
 
-        Parts read in two threads, the rows in the order given; the index
-        counts the rows returned. For the few rows an analysis needs whole (a coverage's
-        example headlines) when its counts came from elsewhere.
+        Parts of today's schema are read by one polars query (every part's
+        columns decoded on every core, the rows kept by position: 1,537 parts
+        in 0.34-0.56 s where pyarrow took 0.9-1.1 s); others, or where polars
+        fails (a damaged part, named then), in :data:`READERS` threads. The rows
+        come in the order given; the index counts the rows returned. For the
+        few rows an analysis needs whole (a coverage's example headlines) when
+        its counts came from elsewhere.
         """
         import pyarrow as pa
 
         wanted = _columns(columns)
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ddj-read") as pool:
-            tables = list(pool.map(lambda one: _taken(*one, wanted), where))  # GIL let go
-        if not tables:
+        if not where:
             return empty()[wanted]
+        exact = self._survey().exact
+        if all(exact.get(part.path) for part, _ in where):
+            sizes = [self.rows_of(part) for part, _ in where]
+            table = _taken_together(where, sizes, wanted)
+            if table is not None:
+                return _frame(table, wanted, 0)
+        with ThreadPoolExecutor(max_workers=READERS, thread_name_prefix="ddj-read") as pool:
+            tables = list(pool.map(lambda one: _taken(*one, wanted), where))  # GIL let go
         return _frame(pa.concat_tables(tables), wanted, 0)
 
     def passing(
@@ -763,6 +777,44 @@ def _taken(part: Part, rows: np.ndarray, columns: list[str]) -> Any:
         )
         raise InputError(msg) from exc
     return table.take(pa.array(np.asarray(rows, dtype=np.int64)))
+
+
+def _taken_together(
+    where: Sequence[tuple[Part, np.ndarray]], sizes: Sequence[int], columns: list[str]
+) -> Any:
+    """The rows at ``where`` of parts of ``sizes`` rows, by one polars query (None: it failed)."""
+    import pyarrow as pa
+
+    try:
+        import polars as pl
+    except ImportError:  # a broken install: read part by part
+        return None
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    wanted = np.concatenate(
+        [s + np.asarray(r, dtype=np.int64) for s, (_, r) in zip(starts, where, strict=True)]
+    )
+    try:
+        found = (
+            pl.scan_parquet([str(p.path) for p, _ in where], glob=False, hive_partitioning=False)
+            .select(columns)
+            .with_row_index(_ROW)
+            .filter(pl.col(_ROW).is_in(pl.Series(wanted, dtype=pl.UInt32).implode()))
+            .collect()
+        )
+    except (pl.exceptions.PolarsError, OSError, ValueError):
+        return None  # read part by part: a damaged part is named there
+    at = found.get_column(_ROW).to_numpy().astype(np.int64)
+    order = np.searchsorted(at, wanted)  # the rows in the order given
+    if len(at) < len(np.unique(wanted)) or not np.array_equal(
+        at[np.minimum(order, len(at) - 1)], wanted
+    ):
+        return None
+    target = pa.schema([arrow_schema().field(c) for c in columns])
+    return found.drop(_ROW).to_arrow().take(pa.array(order)).cast(target)
+
+
+#: The column of row numbers :func:`_taken_together` adds (a name no corpus column has).
+_ROW = "__ddj_row"
 
 
 def _parquet(path: Path) -> Any:

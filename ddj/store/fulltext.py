@@ -476,8 +476,8 @@ def candidates(store: Any, query: str | Node, fields: Sequence[str] = FIELDS) ->
         note = f"The index in {home} cannot be read ({exc}); scanned. Remove it and run ddj.index again."
         return Candidates(None, False, note)
     ids = distinct(keys.view(np.uint64))
-    found = listing(folder)
-    missing = [p for p in found.parts if _name(folder, p) not in state["parts"]]
+    parts = store.parts if hasattr(store, "path") else listing(folder).parts  # opened: listed
+    missing = [p for p in parts if _name(folder, p) not in state["parts"]]
     note = None
     if missing:
         extra = [_keys_of(p) for p in missing]
@@ -493,8 +493,10 @@ def _search(home: Path, query: Any, layout: Layout) -> np.ndarray:
     """The id keys (as int64) of every document ``query`` matches."""
     searcher = _open(home / _ENGINE, layout, create=False).searcher()
     count = searcher.search(query, limit=1, count=True).count
-    hits = searcher.search(query, limit=count).hits if count else []
-    return np.array(searcher.fast_field_values("key", [a for _, a in hits]), dtype=np.int64)
+    if not count:
+        return np.zeros(0, dtype=np.int64)
+    hits = searcher.search(query, limit=count, count=False, order_by_field="key").hits
+    return np.fromiter((key for key, _ in hits), dtype=np.int64, count=len(hits))  # no scores
 
 
 def _keys_of(part: Part) -> np.ndarray:
@@ -744,7 +746,8 @@ def _key_list(home: Path, entry: dict) -> Path | None:
 
 
 def _name(folder: Path, part: Part) -> str:
-    return part.path.relative_to(folder).as_posix()
+    """A part's name in the index's state: ``month=YYYY-MM/part-....parquet`` (its place in ``folder``)."""
+    return f"{part.path.parent.name}/{part.path.name}"  # a part is a month folder's file
 
 
 def _number(name: str) -> int:
