@@ -966,13 +966,28 @@ def source_line(corpus: pd.DataFrame, name: Any = None) -> str:
     >>> source_line(frame, "/data/exports/news.csv")
     'Data: 3 articles of 2 outlets (14 October to 2 November 2024), from the corpus news.csv'
     """
-    what = words.count(len(corpus))
-    if "outlet" in corpus:
-        what += f" of {words.count(corpus['outlet'].dropna().nunique(), 'outlet')}"
+    outlets = corpus["outlet"].dropna().nunique() if "outlet" in corpus else None
+    first = last = None
     if "published" in corpus:
         dated = pd.to_datetime(corpus["published"], utc=True, errors="coerce").dropna()
         if len(dated):
-            what += f" ({words.span(dated.min(), dated.max(), 'D').removeprefix('from ')})"
+            first, last = dated.min(), dated.max()
+    return source_words(len(corpus), outlets, first, last, name)
+
+
+def source_words(rows: int, outlets: int | None, first: Any, last: Any, name: Any = None) -> str:
+    """:func:`source_line` from its figures: rows, outlets (None: unknown), first and last dates.
+
+    Examples
+    --------
+    >>> source_words(1999, 461, pd.Timestamp("2025-08-04"), pd.Timestamp("2026-02-12"), "news.csv")
+    'Data: 1,999 articles of 461 outlets (4 August 2025 to 12 February 2026), from the corpus news.csv'
+    """
+    what = words.count(rows)
+    if outlets is not None:
+        what += f" of {words.count(outlets, 'outlet')}"
+    if first is not None and last is not None:
+        what += f" ({words.span(first, last, 'D').removeprefix('from ')})"
     if name is not None and str(name).strip():
         what += f", from the corpus {Path(str(name).strip()).name or str(name).strip()}"
     return f"Data: {what}"

@@ -30,7 +30,7 @@ from ddj import params as p
 from ddj import scan, warns
 from ddj.auditing import audit
 from ddj.charts import chart as draw
-from ddj.charts import source_line
+from ddj.charts import source_words
 from ddj.collecting import collect as collect_articles
 from ddj.collecting import failures_path, is_store_name
 from ddj.coverage_table import read_coverage
@@ -390,12 +390,17 @@ def publish_chart(
 
     The one publish step of ``ddj coverage`` (the corpus counted) and
     ``ddj publish`` (``corpus`` None: a coverage table read back). Without a
-    ``source``, the foot names the corpus (:func:`ddj.charts.source_line`), or
+    ``source``, the foot names the corpus (:func:`ddj.charts.source_words` of :func:`ddj.scan.span`), or
     the coverage's own outlets and periods when there is no corpus.
     ``url``, ``single_file`` and ``datawrapper_url`` go to :func:`ddj.publish`
     as ``url``, ``single_file`` and ``base_url``.
     """
-    named = source_line(corpus, params.get("corpus")) if corpus is not None else None
+    named = None
+    if corpus is not None:  # a store's span from its kept totals: no row read
+        found = scan.span(corpus)
+        named = source_words(
+            found.rows, found.outlets, found.first, found.last, params.get("corpus")
+        )
     chart = draw(
         cov, metric=params.get("metric") or "share", title=params.get("title"),
         subtitle=params.get("subtitle"), source=params.get("source") or named,

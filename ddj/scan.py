@@ -51,7 +51,7 @@ from ddj.problem_rows import (
     without_url_counts,
     without_url_problems,
 )
-from ddj.store import Part, Store, totals
+from ddj.store import Part, Store, rowhashes, totals
 from ddj.store.fulltext import Candidates, candidates, has_index
 from ddj.store.held import held, stamps
 from ddj.store.layout import id_keys
@@ -743,17 +743,99 @@ def problems(corpus: Any) -> pd.DataFrame:
     return run(corpus, Problems())
 
 
+@dataclass(frozen=True)
+class Span:
+    """What a corpus holds at a glance: rows, distinct outlets (None: no column), first and last date.
+
+    Dates in UTC; from a store's kept totals, to the quarter-hour (their day is exact).
+    """
+
+    rows: int
+    outlets: int | None
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+
+
+def span(corpus: Any) -> Span:
+    """A corpus's :class:`Span`; of a store, from its parts' kept totals (their rows are not read).
+
+    A part read whole with its totals kept gives its rows, outlets and
+    quarter-hours of publication (the day of a quarter-hour, UTC, is its
+    rows' day); the others (repeats left out, an older schema, a filtered
+    store) are read, two columns.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"outlet": ["A", None], "published": pd.to_datetime(["2024-01-02", None], utc=True)})
+    >>> span(frame)
+    Span(rows=2, outlets=1, first=Timestamp('2024-01-02 00:00:00+0000', tz='UTC'), last=Timestamp('2024-01-02 00:00:00+0000', tz='UTC'))
+    """
+    rows, names, lo, hi, rest = 0, set(), None, None, corpus
+    if not in_memory(corpus) and not corpus.filtered and corpus.keys is None:
+        counted: set[Path] = set()
+        for part, kept in totals.kept(corpus, corpus.whole_parts(), rows=False):
+            if kept is None:
+                continue
+            counted.add(part.path)
+            rows += int(kept.rows.sum())
+            names.update(kept.values["outlet"])
+            dated = kept.utc[kept.utc != totals.NO_DATE]
+            if len(dated):
+                lo = dated.min() if lo is None else min(lo, dated.min())
+                hi = dated.max() if hi is None else max(hi, dated.max())
+        lo, hi = (
+            None if q is None else pd.Timestamp(int(q) * totals.QUARTER, unit="us", tz="UTC")
+            for q in (lo, hi)
+        )
+        rest = replace(corpus, parts=tuple(p for p in corpus.parts if p.path not in counted))
+    read = in_memory(rest) or len(rest.parts) > 0
+    for batch in (
+        batches(rest, [c for c in ("outlet", "published") if c in corpus.columns]) if read else ()
+    ):
+        rows += len(batch)
+        if "outlet" in batch:
+            names.update(batch["outlet"].dropna().tolist())
+        if "published" in batch:
+            dated = pd.to_datetime(batch["published"], utc=True, errors="coerce").dropna()
+            if len(dated):
+                lo = dated.min() if lo is None else min(lo, dated.min())
+                hi = dated.max() if hi is None else max(hi, dated.max())
+    return Span(rows, len(names) if "outlet" in corpus.columns else None, lo, hi)
+
+
 def fingerprint(corpus: Any, columns: list[str]) -> tuple[int, str]:
     """Rows and the SHA-256 (hex) of ``hash_pandas_object`` of ``columns``, batch by batch.
 
-    The digest is the same for a store and for its rows in memory.
+    The digest is the same for a store and for its rows in memory. A store's
+    parts keep their rows' hashes (:mod:`ddj.store.rowhashes`): asked again, it
+    reads no row of a part that has not changed.
     """
     digest = hashlib.sha256()
     n = 0
-    for batch in batches(corpus, columns):
-        digest.update(pd.util.hash_pandas_object(batch[columns], index=False).to_numpy().tobytes())
-        n += len(batch)
+    for hashes in _row_hashes(corpus, columns):
+        digest.update(hashes.tobytes())
+        n += len(hashes)
     return n, digest.hexdigest()
+
+
+def _row_hashes(corpus: Any, columns: list[str]) -> Iterator[np.ndarray]:
+    """Each row's hash of ``columns``, in order, some rows at a time.
+
+    A store's parts read whole give their kept hashes (:mod:`ddj.store.rowhashes`,
+    made the first time); its other parts (repeats left out, an older schema),
+    a filtered store and a frame are hashed as they are read.
+    """
+    if in_memory(corpus) or corpus.filtered or corpus.keys is not None:
+        for batch in batches(corpus, columns):
+            yield rowhashes.hashed(batch, columns)
+        return
+    whole = {p.path for p in corpus.whole_parts()}
+    for part in corpus.parts:
+        if part.path in whole:
+            yield rowhashes.of(corpus, part, columns)
+            continue
+        for batch in batches(replace(corpus, parts=(part,)), columns):
+            yield rowhashes.hashed(batch, columns)
 
 
 #: The columns whose content tells two corpora apart (:func:`corpus_fingerprint`).

@@ -826,3 +826,53 @@ def test_rows_at_reads_rows_of_many_parts_in_the_order_given(tmp_path):
     part.write_bytes(data[:100] + bytes(200) + data[300:])  # pages broken, footer whole
     with pytest.raises(InputError, match=part.name):
         ddj.open(folder).rows_at(where, ["id", "title"])
+
+
+def test_a_stores_fingerprint_is_its_rows_and_reads_no_row_asked_again(tmp_path):
+    """The row hashes kept beside each part give the frame's digest; asked again, no row is read."""
+    from ddj.scan import corpus_fingerprint
+    from ddj.store import rowhashes
+
+    folder = tmp_path / "store"
+    ddj.save(_articles(40), folder, append=True)
+    store = ddj.open(folder)
+    first = corpus_fingerprint(store)
+    assert first == corpus_fingerprint(store.to_pandas())
+    assert len(list((folder / "_totals").glob(f"*{rowhashes.SUFFIX}"))) == len(store.parts)
+    with mock.patch.object(Store, "batches", side_effect=AssertionError("a row read")):
+        assert corpus_fingerprint(ddj.open(folder)) == first
+    ddj.save(_articles(10, prefix="b"), folder, append=True)  # new parts: only those hashed
+    grown = ddj.open(folder)
+    assert corpus_fingerprint(grown) == corpus_fingerprint(grown.to_pandas()) != first
+    part = grown.parts[0].path
+    pd.read_parquet(part).iloc[:2].to_parquet(part)  # changed since its hashes: hashed again
+    changed = ddj.open(folder)
+    assert corpus_fingerprint(changed) == corpus_fingerprint(_quiet(changed.to_pandas))
+    legacy = tmp_path / "old"
+    batch = _articles(30)
+    for name, rows in (("0001", batch), ("0002", batch)):  # each id twice: repeats left out
+        for _, one in rows.groupby(_month(rows)):
+            _legacy_part(legacy, one, name)
+    repeated = ddj.open(legacy)
+    got = _quiet(corpus_fingerprint, repeated)
+    assert got == corpus_fingerprint(_quiet(repeated.to_pandas))
+
+
+def test_a_stores_source_line_comes_from_its_kept_totals(tmp_path):
+    """The chart's foot ("Data: 50 articles of 3 outlets (...)") of a store reads none of its rows."""
+    from ddj.charts import source_line, source_words
+    from ddj.scan import span
+
+    folder = tmp_path / "store"
+    ddj.save(_articles(40), folder, append=True)
+    ddj.save(_articles(10, prefix="b"), folder, append=True)
+    store = ddj.open(folder)
+    want = source_line(store.to_pandas(), "store")
+    with mock.patch.object(Store, "batches", side_effect=AssertionError("a row read")):
+        found = span(ddj.open(folder))
+    assert source_words(found.rows, found.outlets, found.first, found.last, "store") == want
+    narrowed = store.filter(start="2021-03-01")
+    found = span(narrowed)
+    assert source_words(*vars(found).values(), "store") == source_line(
+        narrowed.to_pandas(), "store"
+    )

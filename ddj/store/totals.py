@@ -317,13 +317,17 @@ def build(store: Any) -> int:
 
 
 def remove_unlisted(folder: Path, listed: set[str]) -> None:
-    """Remove totals files of parts no longer in the store (``listed``: ``month=…/part.parquet`` names)."""
+    """Remove the files kept beside parts no longer in the store (``listed``: ``month=…/part.parquet`` names).
+
+    Totals files, and the row hashes kept beside them (:mod:`ddj.store.rowhashes`).
+    """
     home = folder / TOTALS
     if not home.is_dir():
         return
-    names = {f"{Path(p).parent.name}.{Path(p).stem}{SUFFIX}" for p in listed}
+    names = {f"{Path(p).parent.name}.{Path(p).stem}" for p in listed}  # and what follows: .totals
     for path in home.glob("*"):
-        if not path.name.startswith(".") and path.name not in names and path.is_file():
+        unlisted = path.name.rsplit(".", 1)[0] not in names
+        if unlisted and not path.name.startswith(".") and path.is_file():
             path.unlink(missing_ok=True)
     for path in home.glob(".*.tmp-*"):
         path.unlink(missing_ok=True)
