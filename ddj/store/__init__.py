@@ -16,6 +16,11 @@ Layout (hive partitions, one schema, :data:`ddj.corpus.SCHEMA`)::
       month=undated/part-c....parquet          rows with no publication date
       _commits/<batch>.json   an append's commit: its parts, what it skipped, its demo label
       _ids/part-c....u64      each committed part's article ids (8 bytes an id, row order)
+      _totals/<month>.<part>.totals   a part's rows counted by quarter-hour, outlet, page type
+                              and date confidence (ddj.store.totals)
+      _totals/<month>.<part>.hashes   its rows' hashes, for the fingerprint (ddj.store.rowhashes)
+      _totals/held-<digest>/  every row held for the next question (ddj.store.held)
+      _index/                 a search index, when ddj.index made one (ddj.store.fulltext)
       _lock                   held by the append that is writing
       _batches/<...>.json     records of appends by a ddj before commits
 
