@@ -107,11 +107,15 @@ def make_batch(start: int, n: int, seed: int = 0, text: str = "filler") -> pd.Da
     published = pd.Series(FIRST + pd.to_timedelta(seconds, unit="s")).astype("datetime64[us, UTC]")
     published[rng.random(n) < 0.02] = pd.NaT
     ids = [f"{start + i:016x}" for i in range(n)]
+    outlet = rng.integers(0, len(OUTLETS), n)
     frame = pd.DataFrame(
         {
             "id": ids,
-            "url": [f"https://bench.example/{start + i}" for i in range(n)],
-            "outlet": np.array(OUTLETS, dtype=object)[rng.integers(0, len(OUTLETS), n)],
+            # each outlet its own site: one site's rows are one outlet (ddj names outlets by site)
+            "url": [
+                f"https://outlet{k:02d}.bench.example/{start + i}" for i, k in enumerate(outlet)
+            ],
+            "outlet": np.array(OUTLETS, dtype=object)[outlet],
             "title": titles,
             "published": published,
             "published_from": np.where(published.isna(), "none", "json-ld"),
