@@ -112,9 +112,7 @@ def make_batch(start: int, n: int, seed: int = 0, text: str = "filler") -> pd.Da
         {
             "id": ids,
             # each outlet its own site: one site's rows are one outlet (ddj names outlets by site)
-            "url": [
-                f"https://outlet{k:02d}.bench.example/{start + i}" for i, k in enumerate(outlet)
-            ],
+            "url": [f"https://outlet{k:02d}.example/{start + i}" for i, k in enumerate(outlet)],
             "outlet": np.array(OUTLETS, dtype=object)[outlet],
             "title": titles,
             "published": published,
