@@ -465,7 +465,7 @@ def narrowed_keys(
         own = scan.row_keys(flags.index.to_frame(index=False))
         for t in chosen:
             keys[t.name].append(own[flags[t.name].to_numpy()])
-    note = "No index: the texts that may match read with polars, ddj's matcher deciding on those."
+    note = "the texts that may match read with polars, ddj's matcher deciding on those."
     return {name: union(found) for name, found in keys.items()}, note
 
 

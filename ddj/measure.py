@@ -169,8 +169,10 @@ def coverage(
     asked = (("freq", freq), ("tz", tz), ("by", by), ("rolling", rolling), ("dedupe", dedupe))
     chosen, flags, labels = _topics(corpus, topics, how)
     matched, note = (None, None) if chosen is None else matching_keys(corpus, chosen)
-    if matched is None and note is None and chosen and client is None and how.chosen is None:
-        matched, note = narrowed_keys(corpus, chosen)  # no index: texts that may match read
+    if matched is None and chosen and client is None and how.chosen is None:
+        matched, narrowed = narrowed_keys(corpus, chosen)  # no index, or one that cannot narrow
+        if matched is not None:
+            note = f"{note} Instead, {narrowed}" if note else f"No index: {narrowed}"
     reduction = _Coverage(how, rules, dedupe, chosen, flags, labels, asked, matched)
     if reduction.countable:  # the totals from the store's kept counts, the topics from the index
         keys = union([np.asarray(k, dtype=np.uint64) for k in matched.values()])
