@@ -322,8 +322,9 @@ def _counted_here(corpus: Any, reduction: Any, keys: np.ndarray) -> tuple[Any, s
     A row's place in the scan is its part's place in the store (high bits) and
     its own in the part (low bits): examples tied in time keep the scan's order.
     """
-    rows = held(corpus)
-    base = _held_totals(corpus, reduction, rows)
+    found_stamps = stamps(corpus.parts)  # the parts as they are now, once
+    rows = held(corpus, found_stamps)
+    base = _held_totals(corpus, reduction, rows, found_stamps)
     place = {part.path: i for i, part in enumerate(corpus.parts)}
     found = rows.matched(keys, without=base.cut)
     at = np.array([place[part.path] for part in rows.parts], dtype=np.int64)
@@ -377,7 +378,7 @@ class _Base:
     read: tuple[tuple[Part, ...], ...]
 
 
-def _held_totals(corpus: Any, reduction: Any, rows: Any) -> _Base:
+def _held_totals(corpus: Any, reduction: Any, rows: Any, found_stamps: tuple) -> _Base:
     """:class:`_Base` of ``corpus`` for ``reduction`` (made now from the parts' kept totals, or kept).
 
     Made a few parts' totals at a time (memory bounded by
@@ -385,7 +386,7 @@ def _held_totals(corpus: Any, reduction: Any, rows: Any) -> _Base:
     ``reduction.totals_key`` (:data:`_BASES`): the next topic on the same
     clock reads no totals file.
     """
-    key = (str(corpus.path), stamps(corpus.parts), reduction.totals_key)
+    key = (str(corpus.path), found_stamps, reduction.totals_key)
     if key not in _BASES:
         while len(_BASES) >= _BASES_HELD:
             _BASES.pop(next(iter(_BASES)))
