@@ -21,7 +21,7 @@ from ddj.keysets import among
 from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
 from ddj.store.narrowing import Narrowing, usable
 from ddj.store.narrowing import stream as stream_narrowed
-from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, survey
+from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, part_keys, survey
 from ddj.store.writing import ROW_GROUP, is_store
 
 #: A narrowed read (Store.narrowed) goes on after this many rows only while no more than this
@@ -310,13 +310,13 @@ class Store:
                     return
                 if sum(len(a) for a, _ in held) >= self.batch_size:
                     yield (
-                        _keyed(held, parts, starts, ends, rows),
+                        _keyed(held, parts, starts, ends),
                         _frame(pa.concat_tables([t for _, t in held]), fields, 0),
                     )
                     held = []
             if held:
                 yield (
-                    _keyed(held, parts, starts, ends, rows),
+                    _keyed(held, parts, starts, ends),
                     _frame(pa.concat_tables([t for _, t in held]), fields, 0),
                 )
         finally:
@@ -613,7 +613,6 @@ def _keyed(
     parts: Sequence[Part],
     starts: np.ndarray,
     ends: np.ndarray,
-    rows: dict[Path, int],
 ) -> np.ndarray:
     """The id keys of the rows at the positions ``held`` (among all ``parts``' rows, ascending)."""
     at = np.concatenate([a for a, _ in held])
@@ -621,19 +620,16 @@ def _keyed(
     keys = np.zeros(len(at), dtype=np.uint64)
     for i in np.unique(which).tolist():
         mine = which == i
-        keys[mine] = _part_keys(parts[i], rows[parts[i].path])[at[mine] - starts[i]]
+        keys[mine] = _part_keys(parts[i])[at[mine] - starts[i]]
     return keys
 
 
-def _part_keys(part: Part, rows: int) -> np.ndarray:
-    """A part's id keys in row order: its id list, else its ``id`` column."""
-    import pyarrow.parquet as pq
-
-    if part.ids is not None:
-        kept = read_ids(part.ids, rows)
-        if kept is not None:
-            return kept
-    return id_keys(pq.read_table(part.path, columns=["id"]).column("id").to_pylist())
+def _part_keys(part: Part) -> np.ndarray:
+    """A part's id keys in row order (:func:`ddj.store.survey.part_keys`); a part gone unreadable is named."""
+    keys = part_keys(part)
+    if keys is None:
+        raise InputError(f"{part.path}: not a readable Parquet part. Move it out of the store.")
+    return keys
 
 
 #: What :func:`_runs` gives: a part read in batches, or a run of parts and their row groups' rows.

@@ -70,6 +70,7 @@ from ddj.store.layout import (
     read_ids,
     read_record,
 )
+from ddj.store.survey import part_keys
 from ddj.utils import atomic_write, held_lock
 
 #: The index's folder inside a store (a name starting with ``_``: not data).
@@ -500,15 +501,10 @@ def _search(home: Path, query: Any, layout: Layout) -> np.ndarray:
 
 
 def _keys_of(part: Part) -> np.ndarray:
-    if part.ids is not None and part.rows is not None:
-        keys = read_ids(part.ids, part.rows)
-        if keys is not None:
-            return keys
-    try:
-        table = pq.read_table(part.path, columns=["id"])
-        return id_keys(pc.cast(table.column("id"), pa.large_string()).to_pylist())
-    except (OSError, ValueError, pa.ArrowException):
-        return np.zeros(0, dtype=np.uint64)  # unreadable: readers leave it out too
+    keys = part_keys(part)
+    return (
+        np.zeros(0, dtype=np.uint64) if keys is None else keys
+    )  # unreadable: readers leave it out
 
 
 def _translate(node: Node, fields: list[str], layout: Layout) -> tuple[Any, bool]:

@@ -174,6 +174,25 @@ def ids_of(pf: Any, rows: int) -> np.ndarray:
     return keys
 
 
+def part_keys(part: Part) -> np.ndarray | None:
+    """One part's id keys in row order: its id list, else its ``id`` column; None when it cannot be read.
+
+    None too for a part whose schema cannot be read as the corpus
+    (:func:`schema_problem`): the store's readers leave it out.
+    """
+    if part.ids is not None and part.rows is not None:
+        keys = read_ids(part.ids, part.rows)  # a committed part: its id list alone is read
+        if keys is not None:
+            return keys
+    try:
+        pf = open_part(part.path)
+        if schema_problem(pf.schema_arrow) is not None:
+            return None
+        return ids_of(pf, pf.metadata.num_rows)
+    except (OSError, ValueError):  # a damaged part: readers leave it out too
+        return None
+
+
 def _repeats(
     parts: list[Part], every: np.ndarray, lengths: list[int]
 ) -> tuple[dict[Path, np.ndarray], list[dict], int]:

@@ -21,7 +21,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -49,11 +48,10 @@ from ddj.store.layout import (
     iter_parts,
     listing,
     month_dirs_exist,
-    read_ids,
     read_record,
     repeats,
 )
-from ddj.store.survey import MAX_LISTED, arrow_schema, ids_of, open_part, schema_problem
+from ddj.store.survey import MAX_LISTED, arrow_schema, part_keys
 from ddj.store.totals import TOTALS
 from ddj.utils import atomic_write, folder_refusal, held_lock
 
@@ -207,25 +205,10 @@ def held_ids(folder: Path, *, but: str | None = None) -> np.ndarray:
     for part in found.parts:
         if but is not None and batch_of(part.path.name) == but:
             continue
-        keys = _part_keys(part)
+        keys = part_keys(part)
         if keys is not None:
             chunks.append(keys)
     return np.sort(np.concatenate(chunks)) if chunks else np.zeros(0, dtype=np.uint64)
-
-
-def _part_keys(part: Any) -> np.ndarray | None:
-    """One part's id keys: its id list, else its ``id`` column; None when it cannot be read."""
-    if part.ids is not None and part.rows is not None:
-        keys = read_ids(part.ids, part.rows)  # a committed part: its id list alone is read
-        if keys is not None:
-            return keys
-    try:
-        pf = open_part(part.path)
-        if schema_problem(pf.schema_arrow) is not None:
-            return None
-        return ids_of(pf, pf.metadata.num_rows)
-    except (OSError, ValueError):  # a damaged part: readers leave it out too
-        return None
 
 
 def _batch_name(name: str | None) -> str:
