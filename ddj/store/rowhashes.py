@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ddj.store.layout import Part
-from ddj.store.totals import TOTALS
+from ddj.store.totals import TOTALS, stamp
 from ddj.utils import atomic_write
 
 #: How a hashes file's name ends (beside the part's totals file).
@@ -67,13 +67,8 @@ def path_of(folder: Path, part: Part) -> Path:
     return folder / TOTALS / f"{part.path.parent.name}.{part.path.stem}{SUFFIX}"
 
 
-def _stamp(part: Part) -> dict[str, int]:
-    found = part.path.stat()
-    return {"size": found.st_size, "mtime_ns": found.st_mtime_ns}
-
-
 def _write(folder: Path, part: Part, columns: list[str], hashes: np.ndarray) -> None:
-    header = {"version": VERSION, "part": _stamp(part), "columns": columns, "rows": len(hashes)}
+    header = {"version": VERSION, "part": stamp(part.path), "columns": columns, "rows": len(hashes)}
     content = json.dumps(header).encode() + b"\n" + hashes.astype("<u8").tobytes()
     (folder / TOTALS).mkdir(exist_ok=True)
     atomic_write(path_of(folder, part), content)
@@ -88,7 +83,7 @@ def _read(folder: Path, part: Part, columns: list[str]) -> np.ndarray | None:
             if not isinstance(header, dict) or header.get("version") != VERSION:
                 return None
             rows = header.get("rows")
-            if header.get("part") != _stamp(part) or header.get("columns") != columns:
+            if header.get("part") != stamp(part.path) or header.get("columns") != columns:
                 return None
             if not isinstance(rows, int) or rows < 0:
                 return None

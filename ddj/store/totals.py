@@ -120,7 +120,8 @@ def path_of(folder: Path, part: Part) -> Path:
     return folder / TOTALS / f"{part.path.parent.name}.{part.path.stem}{SUFFIX}"
 
 
-def _stamp(path: Path) -> dict[str, int]:
+def stamp(path: Path) -> dict[str, int]:
+    """A file's size and modification time: what a file kept beside a part records of it."""
     found = path.stat()
     return {"size": found.st_size, "mtime_ns": found.st_mtime_ns}
 
@@ -136,7 +137,7 @@ def write(folder: Path, part: Part, rows: pd.DataFrame) -> Path:
     table, group = numbered(rows)
     header: dict[str, Any] = {
         "version": VERSION,
-        "part": {**_stamp(part.path), "rows": len(rows)},
+        "part": {**stamp(part.path), "rows": len(rows)},
         "groups": len(table),
     }
     arrays = [table["utc"].to_numpy("<i8"), table["local"].to_numpy("<i8")]
@@ -180,7 +181,7 @@ def read(folder: Path, part: Part, *, rows: bool = True) -> Kept | None:
             return None
         size = path.stat().st_size
         content = path.read_bytes() if rows else _groups_only(path)
-        now = _stamp(part.path)
+        now = stamp(part.path)
         line, _, body = content.partition(b"\n")
         header = json.loads(line)
     except (OSError, ValueError):
