@@ -19,7 +19,7 @@ from ddj.corpus import COLUMNS, DEMO_ATTR, SCHEMA, conform, empty
 from ddj.errors import InputError, ParameterError
 from ddj.keysets import among
 from ddj.store.layout import PARTITION, UNDATED, Part, id_keys, listing, read_ids, read_record
-from ddj.store.narrowing import Narrowing, usable
+from ddj.store.narrowing import ROW, Narrowing, usable
 from ddj.store.narrowing import stream as stream_narrowed
 from ddj.store.survey import Survey, arrow_schema, keep_mask, open_part, part_keys, survey
 from ddj.store.writing import ROW_GROUP, is_store
@@ -793,24 +793,18 @@ def _taken_together(
         found = (
             pl.scan_parquet([str(p.path) for p, _ in where], glob=False, hive_partitioning=False)
             .select(columns)
-            .with_row_index(_ROW)
-            .filter(pl.col(_ROW).is_in(pl.Series(wanted, dtype=pl.UInt32).implode()))
+            .with_row_index(ROW)
+            .filter(pl.col(ROW).is_in(pl.Series(wanted, dtype=pl.UInt32).implode()))
             .collect()
         )
     except (pl.exceptions.PolarsError, OSError, ValueError):
         return None  # read part by part: a damaged part is named there
-    at = found.get_column(_ROW).to_numpy().astype(np.int64)
+    at = found.get_column(ROW).to_numpy().astype(np.int64)
     order = np.searchsorted(at, wanted)  # the rows in the order given
-    if len(at) < len(np.unique(wanted)) or not np.array_equal(
-        at[np.minimum(order, len(at) - 1)], wanted
-    ):
-        return None
+    if not len(at) or not np.array_equal(at[np.minimum(order, len(at) - 1)], wanted):
+        return None  # a row asked is not there
     target = pa.schema([arrow_schema().field(c) for c in columns])
-    return found.drop(_ROW).to_arrow().take(pa.array(order)).cast(target)
-
-
-#: The column of row numbers :func:`_taken_together` adds (a name no corpus column has).
-_ROW = "__ddj_row"
+    return found.drop(ROW).to_arrow().take(pa.array(order)).cast(target)
 
 
 def _parquet(path: Path) -> Any:

@@ -121,7 +121,7 @@ def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndar
     lazy = (
         pl.scan_parquet([str(p) for p in paths], glob=False, hive_partitioning=False)
         .select(fields)
-        .with_row_index(_ROW)
+        .with_row_index(ROW)
         .filter(_expression(narrowing.tree, strict=False))
     )
     strict = _expression(narrowing.tree, strict=True)
@@ -129,12 +129,12 @@ def stream(paths: Sequence[Any], narrowing: Narrowing) -> Iterator[tuple[np.ndar
         found = passed.filter(strict)  # of the texts not ASCII, those whose fold may match
         if not len(found):
             continue
-        at = found.get_column(_ROW).to_numpy().astype(np.int64)
-        yield at, found.drop(_ROW).to_arrow().cast(target)
+        at = found.get_column(ROW).to_numpy().astype(np.int64)
+        yield at, found.drop(ROW).to_arrow().cast(target)
 
 
-#: The column of row numbers :func:`stream` adds (a name no corpus column has).
-_ROW = "__ddj_row"
+#: The column of row numbers a polars query of ddj's adds (a name no corpus column has).
+ROW = "__ddj_row"
 
 
 def _expression(node: Node, strict: bool = True) -> Any:
