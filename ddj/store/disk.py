@@ -294,31 +294,31 @@ class Store:
         import pyarrow as pa
 
         rows = self._survey().rows
-        ends = np.cumsum([rows[p.path] for p in parts])
-        starts = ends - np.array([rows[p.path] for p in parts])
+        sizes = np.array([rows[p.path] for p in parts], dtype=np.int64)
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
         fields = list(narrowing.fields)
-        held: list[tuple[np.ndarray, Any]] = []
+
+        def batch(pending: list[tuple[np.ndarray, Any]]) -> tuple[np.ndarray, pd.DataFrame]:
+            keys = _keyed(pending, parts, starts, ends)
+            return keys, _frame(pa.concat_tables([t for _, t in pending]), fields, 0)
+
+        pending: list[tuple[np.ndarray, Any]] = []
         passed = 0
         found = stream_narrowed([p.path for p in parts], narrowing)
         try:
             for at, table in found:
-                held.append((at, table))
+                pending.append((at, table))
                 passed += len(at)
                 seen = int(at[-1]) + 1 if len(at) else 0
                 if seen >= NARROWED_TRIAL and passed > seen * NARROWED_SHARE:
                     yield None
                     return
-                if sum(len(a) for a, _ in held) >= self.batch_size:
-                    yield (
-                        _keyed(held, parts, starts, ends),
-                        _frame(pa.concat_tables([t for _, t in held]), fields, 0),
-                    )
-                    held = []
-            if held:
-                yield (
-                    _keyed(held, parts, starts, ends),
-                    _frame(pa.concat_tables([t for _, t in held]), fields, 0),
-                )
+                if sum(len(a) for a, _ in pending) >= self.batch_size:
+                    yield batch(pending)
+                    pending = []
+            if pending:
+                yield batch(pending)
         finally:
             found.close()
 
@@ -609,13 +609,13 @@ def _part_pieces(
 
 
 def _keyed(
-    held: list[tuple[np.ndarray, Any]],
+    pending: list[tuple[np.ndarray, Any]],
     parts: Sequence[Part],
     starts: np.ndarray,
     ends: np.ndarray,
 ) -> np.ndarray:
-    """The id keys of the rows at the positions ``held`` (among all ``parts``' rows, ascending)."""
-    at = np.concatenate([a for a, _ in held])
+    """The id keys of the rows at the positions ``pending`` holds (among all ``parts``' rows, ascending)."""
+    at = np.concatenate([a for a, _ in pending])
     which = np.searchsorted(ends, at, side="right")
     keys = np.zeros(len(at), dtype=np.uint64)
     for i in np.unique(which).tolist():
