@@ -56,6 +56,7 @@ from ddj.store.fulltext import Candidates, candidates, has_index
 from ddj.store.held import held, stamps
 from ddj.store.layout import id_keys
 from ddj.store.narrowing import Narrowing
+from ddj.utils import remembered
 
 #: Where a row's position goes in a 64-bit key on Dask: the positions of two tasks stay apart.
 TASK_SHIFT = 40
@@ -387,11 +388,7 @@ def _held_totals(corpus: Any, reduction: Any, rows: Any, found_stamps: tuple) ->
     clock reads no totals file.
     """
     key = (str(corpus.path), found_stamps, reduction.totals_key)
-    if key not in _BASES:
-        while len(_BASES) >= _BASES_HELD:
-            _BASES.pop(next(iter(_BASES)))
-        _BASES[key] = _base_now(corpus, reduction, rows)
-    base = _BASES[key]
+    base = remembered(_BASES, key, lambda: _base_now(corpus, reduction, rows), _BASES_HELD)
     return replace(base, partial=copy.deepcopy(base.partial))
 
 
@@ -643,11 +640,7 @@ def _left_out_counted(store: Any, pages: tuple[str, ...]) -> tuple[Skipped, list
     and times (:data:`_COUNTED`): a question asked again reads no file.
     """
     key = (str(store.path), pages, stamps(store.parts))
-    if key not in _COUNTED:
-        if len(_COUNTED) >= _COUNTED_HELD:
-            _COUNTED.pop(next(iter(_COUNTED)))
-        _COUNTED[key] = _counted_now(store, pages)
-    counted, rest = _COUNTED[key]
+    counted, rest = remembered(_COUNTED, key, lambda: _counted_now(store, pages), _COUNTED_HELD)
     return counted, list(rest)
 
 

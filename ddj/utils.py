@@ -231,6 +231,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def remembered(cache: dict, key: Any, make: Callable[[], Any], most: int) -> Any:
+    """``cache[key]``, made by ``make()`` the first time; past ``most`` entries, the oldest let go first.
+
+    A process's memory of answers that cost seconds (a store's held rows, its
+    totals): the oldest is let go before the new one is made, so two never
+    overlap.
+
+    Examples
+    --------
+    >>> cache = {}
+    >>> [remembered(cache, k, lambda: k * 10, 2) for k in (1, 2, 1, 3)], list(cache)
+    ([10, 20, 10, 30], [2, 3])
+    """
+    if key not in cache:
+        while len(cache) >= most:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
+
+
 def in_kernel() -> bool:
     """Whether this process is a running Jupyter kernel (not one that merely imported ipykernel).
 

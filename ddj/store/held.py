@@ -47,6 +47,7 @@ import pandas as pd
 
 from ddj.store import totals
 from ddj.store.layout import Part
+from ddj.utils import remembered
 
 #: Stores held at once (each at most 28 bytes a row).
 HELD_STORES = 2
@@ -139,17 +140,20 @@ def held(store: Any, found: tuple | None = None) -> Held:
     no index answer can tell from another), is not held: the analysis reads
     its columns.
     """
-    key = (str(store.path), stamps(store.parts) if found is None else found)
-    if key not in _HELD:
-        while len(_HELD) >= HELD_STORES:
-            _HELD.pop(next(iter(_HELD)))
-        folder = Path(store.path) / totals.TOTALS / f"{FOLDER}{_digest(store.path, key[1])}"
-        found = _loaded(folder, store)
-        if found is None:
-            found = _made(store)
-            _saved(folder, found, store.path)
-        _HELD[key] = found
-    return _HELD[key]
+    found = stamps(store.parts) if found is None else found
+    return remembered(
+        _HELD, (str(store.path), found), lambda: _kept_or_made(store, found), HELD_STORES
+    )
+
+
+def _kept_or_made(store: Any, found: tuple) -> Held:
+    """The held rows kept in the store for these parts, else made from the totals files and kept."""
+    folder = Path(store.path) / totals.TOTALS / f"{FOLDER}{_digest(store.path, found)}"
+    rows = _loaded(folder, store)
+    if rows is None:
+        rows = _made(store)
+        _saved(folder, rows, store.path)
+    return rows
 
 
 _HELD: dict[tuple, Held] = {}
