@@ -998,10 +998,7 @@ def single_file(value: Any) -> bool:
     >>> single_file(False)
     False
     """
-    if not isinstance(value, bool):
-        msg = f"single_file={value!r}: give True (the data inside slug.html) or False."
-        raise ParameterError(msg)
-    return value
+    return _flag(value, "single_file", "the data inside slug.html")
 
 
 def robots(value: Any) -> bool:
@@ -1012,8 +1009,13 @@ def robots(value: Any) -> bool:
     >>> robots(True)
     True
     """
+    return _flag(value, "robots", "respect robots.txt")
+
+
+def _flag(value: Any, name: str, meaning: str) -> bool:
+    """``value`` if it is True or False; else the error naming ``name`` and what True means."""
     if not isinstance(value, bool):
-        raise ParameterError(f"robots={value!r}: give True (respect robots.txt) or False.")
+        raise ParameterError(f"{name}={value!r}: give True ({meaning}) or False.")
     return value
 
 
